@@ -1,0 +1,93 @@
+"""Batch throughput and peak memory on a large CSV made by repeating the postings.
+
+    python benchmarks/bench_batch.py [--rows 100000] [--jobs 1 2]
+
+Runs, each in its own process so peak memory is its own: the plain TF-IDF + LogisticRegression pipeline (pandas
+chunks in, predict_proba, CSV out; single process), then `tpmclassify batch` with each --jobs value. Prints rows/s,
+the ratio to the plain pipeline and peak resident memory (main process; largest worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, postings
+
+PLAIN = """
+import sys, time, resource, joblib, pandas as pd
+model = joblib.load(sys.argv[1]); t0 = time.perf_counter(); n = 0
+with open(sys.argv[3], "w", newline="") as out:
+    for i, chunk in enumerate(pd.read_csv(sys.argv[2], dtype=str, keep_default_na=False, chunksize=1000)):
+        chunk["tpm_probability"] = model.predict_proba(chunk["description"])[:, 1]
+        chunk.to_csv(out, header=i == 0, index=False); n += len(chunk)
+print(n / (time.perf_counter() - t0), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
+"""
+
+OURS = """
+import sys, time, resource
+from tpmclassify._cli import main
+t0 = time.perf_counter()
+assert main(["batch", sys.argv[1], "-o", sys.argv[2], "--jobs", sys.argv[3], "-q", "--overwrite"]) == 0
+rate = int(sys.argv[4]) / (time.perf_counter() - t0)
+print(rate, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
+
+
+def make_csv(path: Path, rows: int) -> None:
+    df, _ = postings()
+    recs = df[["id", "title", "company", "description"]].to_numpy().tolist()
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "title", "company", "description"])
+        for i in range(rows):
+            w.writerow(recs[i % len(recs)])
+
+
+def run(code: str, *args: str) -> tuple[float, float, float]:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    rate, main_mb, child_mb = map(float, out.stdout.split())
+    return rate, main_mb, child_mb
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    import joblib
+
+    from _common import plain_pipeline
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "postings.csv"
+        t0 = time.perf_counter()
+        make_csv(src, args.rows)
+        size = src.stat().st_size / 2**20
+        print(f"input: {args.rows:,} rows, {size:,.0f} MiB (made in {time.perf_counter() - t0:.0f} s)")
+        df, source = postings()
+        joblib.dump(plain_pipeline(df), Path(tmp) / "plain.joblib")
+        plain_rate, plain_mb, _ = run(PLAIN, str(Path(tmp) / "plain.joblib"), str(src), str(Path(tmp) / "p.csv"))
+        print(f"plain TF-IDF + LR, 1 process : {plain_rate:8.0f} rows/s, peak {plain_mb:6.0f} MB")
+        results = {"rows": args.rows, "plain_rows_per_s": plain_rate}
+        for jobs in args.jobs:
+            rate, main_mb, child_mb = run(OURS, str(src), str(Path(tmp) / "o.csv"), str(jobs), str(args.rows))
+            results[f"jobs{jobs}_rows_per_s"] = rate
+            worker = f", largest worker {child_mb:.0f} MB" if jobs > 1 else ""
+            print(
+                f"tpmclassify batch --jobs {jobs}  : {rate:8.0f} rows/s ({rate / plain_rate:.2f}x plain), "
+                f"peak main {main_mb:.0f} MB{worker}"
+            )
+        print(json.dumps(results))
+    _ = ROOT
+
+
+if __name__ == "__main__":
+    main()

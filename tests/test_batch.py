@@ -1,0 +1,167 @@
+"""Batch classification of files: nothing lost, nothing reordered, errors marked."""
+
+import csv
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import tpmclassify
+from tpmclassify import OUTPUT_COLUMNS, classify_csv, classify_frame
+from tpmclassify._cli import main
+
+
+@pytest.fixture
+def messy_csv(tmp_path, postings):
+    """A CSV with a BOM, cp1252-only bytes, blank and short rows, numbers, quoted newlines and a 1 MB cell."""
+    good = postings["description"].tolist()
+    rows = [
+        ["1", "TPM", good[0]],
+        ["2", "", ""],
+        [],
+        ["4", "PM", good[3]],
+        ["5", "number", "12345"],
+        ["6", "quoted", 'Line one of "the" project,\nline two: budget, schedule and client deliverables.'],
+        ["7", "short row"],
+        ["8", "huge", (good[4] + " ") * (1_000_000 // len(good[4]) + 1)],
+        ["9", "too many", good[6], "extra", "fields"],
+        ["10", "cp1252", "Café project – budget and schedule for the client’s fit-out"],
+    ]
+    path = tmp_path / "messy.csv"
+    with open(path, "w", newline="", encoding="cp1252") as f:
+        csv.writer(f).writerows([["id", "kind", "description"], *rows])
+    return path, len(rows)
+
+
+def test_messy_csv_keeps_every_row_in_order(messy_csv, tmp_path):
+    path, n = messy_csv
+    out = tmp_path / "out.csv"
+    summary = classify_csv(path, out)
+    assert summary.encoding == "cp1252" and summary.rows == n
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(df) == n
+    assert df["id"].tolist() == ["1", "2", "", "4", "5", "6", "7", "8", "9", "10"]
+    assert list(df.columns) == ["id", "kind", "description", *OUTPUT_COLUMNS]
+    errors = dict(zip(df["kind"], df["error"]))
+    assert errors["TPM"] == "" and errors["PM"] == "" and errors["huge"] == "" and errors["quoted"] == ""
+    assert "empty" in errors[""] or "missing" in errors[""]
+    assert "no words" in errors["number"]
+    assert "2 fields" in errors["short row"]
+    assert "5 fields" in errors["too many"]
+    labelled = df[df["error"] == ""]
+    assert set(labelled["label"]) <= {"tpm", "pm", "other"} and (df[df["error"] != ""]["label"] == "").all()
+    assert df.loc[df["kind"] == "TPM", "label"].item() == "tpm"
+    assert df.loc[df["kind"] == "cp1252", "description"].item().startswith("Café project – budget")
+    assert summary.errors == (df["error"] != "").sum()
+
+
+def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
+    src = tmp_path / "in.csv.gz"
+    with gzip.open(src, "wt", encoding="utf-8-sig", newline="") as f:
+        postings.to_csv(f, index=False)
+    out = tmp_path / "out.csv.gz"
+    summary = classify_csv(src, out, jobs=2, chunk_size=3, title_column="title")
+    assert summary.encoding == "utf-8-sig"
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert df["title"].tolist() == postings["title"].tolist()
+    single = classify_frame(postings, title_column="title")
+    assert df["label"].tolist() == single["label"].tolist()
+
+
+def test_jsonl_with_bad_lines(tmp_path, postings):
+    src = tmp_path / "in.jsonl"
+    lines = [json.dumps({"text": postings["description"][0], "n": 1}), "{not json", json.dumps({"text": 7}), ""]
+    lines.append(json.dumps({"other": "no text key"}))
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    classify_csv(src, out)
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(recs) == 5
+    assert recs[0]["label"] == "tpm" and recs[0]["n"] == 1
+    assert "invalid JSON" in recs[1]["error"]
+    assert "got int" in recs[2]["error"]
+    assert recs[3]["error"] == "blank line" and recs[4]["error"] == "missing text"
+
+
+def test_parquet_round_trip(tmp_path, postings):
+    pytest.importorskip("pyarrow")
+    src = tmp_path / "in.parquet"
+    postings.to_parquet(src)
+    out = tmp_path / "out.parquet"
+    classify_csv(src, out, chunk_size=4)
+    df = pd.read_parquet(out)
+    assert df["title"].tolist() == postings["title"].tolist() and len(df) == len(postings)
+
+
+def test_refusals(tmp_path, postings):
+    src = tmp_path / "in.csv"
+    postings.to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    out.write_text("keep me")
+    with pytest.raises(tpmclassify.BatchError, match="already exists"):
+        classify_csv(src, out)
+    assert out.read_text() == "keep me"
+    with pytest.raises(tpmclassify.BatchError, match="no column 'body'; the columns are: title, company"):
+        classify_csv(src, tmp_path / "o2.csv", text_column="body")
+    with pytest.raises(tpmclassify.BatchError, match="input file not found"):
+        classify_csv(tmp_path / "nope.csv", tmp_path / "o3.csv")
+    with pytest.raises(tpmclassify.BatchError, match="already has column.*label"):
+        classify_csv(src, tmp_path / "o4.csv")
+    classify_csv(src, tmp_path / "o4.csv", prefix="pred_")
+    assert not list(tmp_path.glob(".*part"))
+
+
+def test_interrupted_run_leaves_nothing(tmp_path, postings, monkeypatch):
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("tpmclassify._batch.score_texts", boom)
+    with pytest.raises(KeyboardInterrupt):
+        classify_csv(src, out)
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]
+
+
+def test_cli_batch_and_errors(tmp_path, postings, capsys):
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    assert main(["batch", str(src), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "text column: description" in err and "10 rows" in err and "rows/s" in err
+    assert main(["batch", str(src), "-o", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["batch", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "x.csv")]) == 2
+    assert "input file not found" in capsys.readouterr().err
+    assert main(["batch", str(src), "-o", str(tmp_path / "y.csv"), "--text-column", "body", "-q"]) == 2
+    assert "the columns are: title, company, description" in capsys.readouterr().err
+    assert main(["classify", postings["description"][3]]) == 0
+    assert capsys.readouterr().out.startswith("PM")
+    with pytest.raises(SystemExit):
+        main(["batch", "--help"])
+    assert "example:" in capsys.readouterr().out
+
+
+def test_installed_script_runs(tmp_path, postings):
+    exe = shutil.which("tpmclassify")
+    if exe is None:
+        pytest.skip("the tpmclassify script is not installed in this environment")
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    run = subprocess.run([exe, "batch", str(src), "-o", str(tmp_path / "o.csv"), "-q"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert len(pd.read_csv(tmp_path / "o.csv")) == len(postings)
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.strip() == f"tpmclassify {tpmclassify.__version__}"
+    stdin = subprocess.run([exe, "classify", "-"], input=postings["description"][0], capture_output=True, text=True)
+    assert stdin.returncode == 0 and stdin.stdout.startswith("TPM")
+    bad = subprocess.run([exe, "classify", "   "], capture_output=True, text=True)
+    assert bad.returncode == 2 and "empty" in bad.stderr and "Traceback" not in bad.stderr
+    _ = sys.executable

@@ -1,0 +1,136 @@
+"""Behaviour of the public API with the bundled model."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+import tpmclassify
+from tpmclassify import classify, classify_many
+
+
+def test_explanation_adds_up_to_the_logit(postings):
+    for p in classify_many(postings["description"]):
+        for exp in (p.explanation, p.scope_explanation):
+            assert exp.intercept + sum(t.weight for t in exp.terms) == pytest.approx(exp.logit, abs=1e-6)
+            assert exp.terms, "a real posting has evidence"
+
+
+def test_probability_is_monotone_in_logit_and_matches(postings):
+    preds = classify_many(postings["description"])
+    pairs = sorted((p.explanation.logit, p.probabilities["tpm"]) for p in preds)
+    assert all(b1 <= b2 + 1e-12 for (_, b1), (_, b2) in zip(pairs, pairs[1:]))
+    for p in preds:
+        assert p.explanation.probability == pytest.approx(p.probabilities["tpm"], abs=1e-9)
+        assert p.scope_explanation.probability == pytest.approx(p.in_scope, abs=1e-9)
+
+
+def test_probabilities_are_a_distribution(postings):
+    for p in classify_many(postings["description"]):
+        assert set(p.probabilities) == {"tpm", "pm"}
+        assert math.fsum(p.probabilities.values()) == pytest.approx(1.0)
+        assert 0.0 <= p.in_scope <= 1.0
+
+
+def test_classify_agrees_with_classify_many_and_is_deterministic(postings):
+    texts = postings["description"].tolist()
+    many = classify_many(texts)
+    again = classify_many(texts)
+    for text, p, q in zip(texts, many, again):
+        one = classify(text)
+        assert one.label == p.label == q.label
+        assert one.probabilities == pytest.approx(p.probabilities, abs=1e-12)
+        assert one.probabilities == q.probabilities
+        assert [t.feature for t in one.explanation.terms] == [t.feature for t in p.explanation.terms]
+
+
+def test_roles_on_written_postings(postings):
+    preds = classify_many(postings["description"])
+    for (_, row), p in zip(postings.iterrows(), preds):
+        assert p.label == row["label"], (row["title"], str(p))
+    # In-scope postings are scored as in scope; the others as out of scope.
+    for (_, row), p in zip(postings.iterrows(), preds):
+        assert (p.in_scope >= tpmclassify.default_model().scope_threshold_) == (row["label"] != "other")
+
+
+def test_spans_point_at_the_evidence():
+    text = "<p>Lead the program&nbsp;roadmap: <b>System Design</b> reviews with engineers &amp; product managers.</p>"
+    p = classify(text)
+    features = {t.feature for t in p.explanation.terms}
+    assert "cue:technical:system design" in features
+    for t in p.explanation.terms:
+        assert t.spans
+        for a, b in t.spans:
+            found = re.sub(r"\s+", " ", tpmclassify.normalize(text[a:b])).strip()
+            assert found == t.text.lower(), (t, text[a:b])
+    assert {"scope", "technical", "collaboration"} <= set(p.explanation.by_axis)
+
+
+def test_reasons_and_str_read_well(postings):
+    p = classify(postings["description"][0])
+    assert 2 <= len(p.explanation.reasons) <= 4
+    assert re.match(r"^[A-Z][\w ]+ points to (TPM|PM) \([+-]\d", p.explanation.reasons[0])
+    text = str(p)
+    assert text.startswith("TPM") and "in scope" in text
+
+
+def test_role_names_are_evidence_but_not_required(postings):
+    desc = postings["description"][1]
+    masked = tpmclassify.mask_role_names(desc)
+    assert "Technical Program Manager" in desc and "Technical Program Manager" not in masked
+    assert classify(masked).label == "tpm"
+    assert classify(desc).probabilities["tpm"] >= classify(masked).probabilities["tpm"] - 0.05
+
+
+@pytest.mark.parametrize("bad", [None, 3.5, ["a list"], b"bytes", "", "   ", "<br/>"])
+def test_bad_input_raises_a_clear_error(bad):
+    with pytest.raises((TypeError, ValueError), match="posting text"):
+        classify(bad)
+
+
+def test_classify_many_names_the_bad_posting():
+    with pytest.raises(ValueError, match="posting 1: posting text is empty"):
+        classify_many(["Lead the program roadmap with engineers.", " "])
+    with pytest.raises(TypeError, match="single str"):
+        classify_many("one string")
+
+
+def test_huge_and_foreign_text_still_classify(postings):
+    huge = (postings["description"][3] + "\n") * (1_000_000 // len(postings["description"][3]) + 1)
+    assert len(huge) > 1_000_000
+    assert classify(huge).label in {"tpm", "pm", "other"}
+    french = (
+        "Chef de projet informatique : vous pilotez le projet de bout en bout, le budget, le planning et "
+        "la coordination des équipes et des fournisseurs. Reporting hebdomadaire au client."
+    )
+    p = classify(french)
+    assert p.label in {"tpm", "pm", "other"} and math.isfinite(p.explanation.logit)
+    assert classify("職務内容: プロジェクト管理 and budget tracking").label in {"tpm", "pm", "other"}
+
+
+def test_html_does_not_change_the_answer(postings):
+    text = postings["description"][0]
+    as_html = "<html><body><p>" + text.replace("\n", "<br>\n").replace("&", "&amp;") + "</p></body></html>"
+    assert classify(as_html).probabilities["tpm"] == pytest.approx(classify(text).probabilities["tpm"], abs=0.02)
+
+
+def test_needs_review_band(postings):
+    model = tpmclassify.default_model()
+    preds = classify_many(postings["description"])
+    for p in preds:
+        inside = 0.35 <= p.probabilities["tpm"] <= 0.65
+        assert p.needs_review == (inside and p.label != "other")
+    assert model.review_band == (0.35, 0.65)
+
+
+def test_html_rendering(postings):
+    html = classify(postings["description"][0])._repr_html_()
+    assert "<span" in html and "Technical depth" in html
+
+
+def test_predict_proba_rows_sum_to_one(bundled, postings):
+    proba = bundled.predict_proba(postings["description"])
+    assert proba.shape == (len(postings), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(bundled.predict(postings["description"])) == list(bundled.classes_[proba.argmax(axis=1)])

@@ -1,0 +1,125 @@
+"""Estimator conventions, training, and saving/loading models."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_validate
+
+import tpmclassify
+from tpmclassify import ModelFileError, TPMClassifier, load
+
+
+def test_estimator_conventions(small_model, postings):
+    X = postings["description"].tolist()
+    assert list(small_model.classes_) == ["other", "pm", "tpm"]
+    proba = small_model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(small_model.predict(X)) == list(small_model.classes_[proba.argmax(axis=1)])
+    fresh = clone(small_model)
+    assert fresh.get_params() == small_model.get_params() and not hasattr(fresh, "coef_")
+    with pytest.raises(Exception, match="not fitted"):
+        fresh.predict_proba(X)
+
+
+def test_fit_is_deterministic(postings):
+    X, y = postings["description"].tolist(), postings["label"].tolist()
+    a = TPMClassifier(cv=2, min_df=1, min_groups=1).fit(X, y).predict_proba(X)
+    b = TPMClassifier(cv=2, min_df=1, min_groups=1).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_two_class_training_has_no_scope(postings):
+    role = postings[postings["label"] != "other"]
+    model = TPMClassifier(cv=2, min_df=1).fit(role["description"], role["label"])
+    assert list(model.classes_) == ["pm", "tpm"]
+    p = model.classify(role["description"].iloc[0])
+    assert p.in_scope is None and p.scope_explanation is None and p.label in {"tpm", "pm"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [(["tpm", "pm", "boss"], "labels must be"), (["tpm", "pm", "pm"], "at least 2 'tpm'")],
+)
+def test_fit_rejects_bad_labels(labels, message):
+    with pytest.raises(ValueError, match=message):
+        TPMClassifier().fit(["Lead the program."] * 3, labels)
+
+
+def test_sklearn_tools_work_on_it(postings):
+    X, y = postings["description"].to_numpy(), postings["label"].to_numpy()
+    model = TPMClassifier(cv=2, min_df=1, min_groups=1)
+    scores = cross_validate(model, X, y, cv=2, scoring="accuracy")
+    assert len(scores["test_score"]) == 2
+    search = GridSearchCV(model, {"C": [0.5, 2.0]}, cv=2).fit(X, y)
+    assert search.best_params_["C"] in (0.5, 2.0)
+
+
+def test_train_from_frame_and_titles(postings):
+    model = tpmclassify.train(postings.drop(columns=["label"]), title_column="title", cv=2, min_df=1)
+    assert set(model.classes_) == {"other", "pm", "tpm"}
+    assert model.metadata_["training_data"]["rows"] == 10
+
+
+def test_save_load_round_trip_in_a_fresh_process(small_model, postings, tmp_path):
+    path = tmp_path / "m.tpmc"
+    digest = small_model.save(path)
+    assert (tmp_path / "m.md").read_text().startswith("# tpmclassify model card")
+    X = postings["description"].tolist()
+    loaded = load(path, sha256=digest)
+    np.testing.assert_array_equal(loaded.predict_proba(X), small_model.predict_proba(X))
+    probe = (
+        "import sys, json, tpmclassify; m = tpmclassify.load(sys.argv[1]); "
+        "print(json.dumps(m.predict_proba(json.loads(sys.stdin.read())).tolist()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(path)], input=json.dumps(X), capture_output=True, text=True, check=True
+    )
+    np.testing.assert_array_equal(np.array(json.loads(out.stdout)), small_model.predict_proba(X))
+
+
+def _rewrite(path, member, change):
+    with zipfile.ZipFile(path) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    items[member] = change(items[member])
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in items.items():
+            z.writestr(n, data)
+
+
+def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
+    path = tmp_path / "m.tpmc"
+    digest = small_model.save(path, card=False)
+    good = path.read_bytes()
+
+    _rewrite(path, "model.json", lambda b: b.replace(b'"intercept": ', b'"intercept": 1'))
+    with pytest.raises(ModelFileError, match="model.json does not match its recorded checksum"):
+        load(path)
+    with pytest.raises(ModelFileError, match="SHA-256 is"):
+        load(path, sha256=digest)
+
+    path.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ModelFileError, match="corrupted or truncated"):
+        load(path)
+
+    path.write_bytes(good)
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 1', b'"format_version": 99'))
+    with pytest.raises(ModelFileError, match="format 99.*upgrade tpmclassify"):
+        load(path)
+
+    with pytest.raises(ModelFileError, match="not found"):
+        load(tmp_path / "missing.tpmc")
+    path.write_bytes(good)
+    assert load(path, sha256=digest).scope_threshold_ == small_model.scope_threshold_
+
+
+def test_bundled_model_metadata(bundled):
+    meta = bundled.metadata_
+    assert meta["format_version"] == 1
+    assert meta["training_data"]["rows"] > 1000
+    assert meta["classes"] == ["other", "pm", "tpm"]
+    assert 0.0 < bundled.scope_threshold_ < 1.0

@@ -1,0 +1,51 @@
+import pytest
+
+from tpmclassify import mask_role_names, normalize
+from tpmclassify._text import MAX_CHARS, check_text, tokenize
+
+TRICKY = [
+    "<div><p>Lead the <b>program</b> &amp; drive &lt;alignment&gt;</p></div>",
+    "İstanbul ÇALIŞMA — “quotes” • bullets\u00a0nbsp ﬁ ligature",
+    "<script>var x = '<p>';</script>Real text<style>p{}</style>",
+    "&#x1F600; emoji &notanentity; &amp",
+    "unclosed <tag and > stray",
+    "\ud800 lone surrogate",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_normalize_keeps_every_offset(text):
+    assert len(normalize(text)) == len(text)
+
+
+def test_normalize_strips_markup_and_lowercases():
+    out = normalize(TRICKY[0])
+    assert "<" not in out and "amp" not in out
+    assert tokenize(out) == ["lead", "the", "program", "drive", "alignment"]
+    assert "var" not in tokenize(normalize(TRICKY[2]))
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (None, TypeError, "must be str, got NoneType"),
+        (42, TypeError, "got int"),
+        (b"bytes", TypeError, "decode it first"),
+        ("", ValueError, "empty"),
+        ("   \n\t", ValueError, "empty"),
+        ("<p>  </p>", ValueError, "no words"),
+        ("12345 67", ValueError, "no words"),
+        ("x" * (MAX_CHARS + 1), ValueError, "limit"),
+    ],
+)
+def test_check_text_names_the_problem(value, error, message):
+    with pytest.raises(error, match=message):
+        check_text(value)
+
+
+def test_mask_role_names():
+    text = "Sr. Technical Program Manager (TPM) works with the project manager and program managers; PMs welcome."
+    masked = mask_role_names(text)
+    for name in ("Technical Program Manager", "TPM", "project manager", "program managers", "PMs"):
+        assert name not in masked
+    assert "works with the" in masked

@@ -1,0 +1,49 @@
+"""tpmclassify: is this job posting for a Technical Program Manager or a Project Manager?
+
+>>> import tpmclassify
+>>> p = tpmclassify.classify("Drive a multi-team program across engineering and product: "
+...                          "architecture reviews, APIs, risk and technical roadmap.")
+>>> p.label
+'tpm'
+"""
+
+from ._api import classify, classify_many, default_model, train
+from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
+from ._cues import AXES, CUES, Cue
+from ._evaluate import EvaluationReport, PlainTfidfBaseline, evaluate
+from ._explain import Explanation, Prediction, Term
+from ._labels import label_from_title
+from ._model import TPMClassifier
+from ._persist import ModelFileError, load, read_metadata
+from ._text import mask_role_names, normalize
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AXES",
+    "CUES",
+    "OUTPUT_COLUMNS",
+    "BatchError",
+    "BatchSummary",
+    "Cue",
+    "EvaluationReport",
+    "Explanation",
+    "ModelFileError",
+    "PlainTfidfBaseline",
+    "Prediction",
+    "TPMClassifier",
+    "Term",
+    "__version__",
+    "classify",
+    "classify_csv",
+    "classify_frame",
+    "classify_many",
+    "default_model",
+    "evaluate",
+    "label_from_title",
+    "load",
+    "mask_role_names",
+    "normalize",
+    "read_metadata",
+    "train",
+]

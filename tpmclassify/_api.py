@@ -1,0 +1,155 @@
+"""The module-level entry points: the bundled default model, ``classify``, ``train``."""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from ._explain import Prediction
+from ._model import TPMClassifier
+from ._persist import ModelFileError, load
+
+__all__ = ["classify", "classify_many", "default_model", "train"]
+
+_BUNDLED = "default.tpmc"
+
+
+@lru_cache(maxsize=1)
+def default_model() -> TPMClassifier:
+    """The bundled model, loaded on first use and cached.
+
+    Raises
+    ------
+    ModelFileError
+        If the bundled file is missing from the installation.
+    """
+    ref = importlib.resources.files("tpmclassify") / "_data" / _BUNDLED
+    with importlib.resources.as_file(ref) as path:
+        if not path.is_file():
+            raise ModelFileError(
+                f"the bundled model {path} is missing: reinstall tpmclassify, or rebuild it with "
+                "`python scripts/train_default.py` in a source checkout"
+            )
+        return load(path)
+
+
+def classify(text: str, *, model: TPMClassifier | None = None) -> Prediction:
+    """Classify one posting as TPM, PM or other, with an explanation.
+
+    Parameters
+    ----------
+    text : str
+        The posting (HTML is fine).
+    model : TPMClassifier, optional
+        Defaults to the bundled model.
+
+    Returns
+    -------
+    Prediction
+
+    Raises
+    ------
+    TypeError
+        ``text`` is not a ``str``.
+    ValueError
+        ``text`` is empty, has no words, or is absurdly long.
+
+    Examples
+    --------
+    >>> p = classify("You will drive a multi-team program: own the technical roadmap, review "
+    ...              "system design and architecture with engineers and product managers, and "
+    ...              "align the work with business strategy.")
+    >>> p.label
+    'tpm'
+    >>> round(sum(p.probabilities.values()), 6)
+    1.0
+    >>> e = p.explanation
+    >>> abs(e.intercept + sum(t.weight for t in e.terms) - e.logit) < 1e-6
+    True
+    """
+    return (model or default_model()).classify(text)
+
+
+def classify_many(texts: Iterable[str], *, model: TPMClassifier | None = None) -> list[Prediction]:
+    """Classify many postings in one vectorised pass; same results as :func:`classify`.
+
+    Examples
+    --------
+    >>> [p.label for p in classify_many([
+    ...     "Manage the project budget, schedule and subcontractors for the site fit-out; "
+    ...     "weekly status reports to the client.",
+    ...     "Lead the program across engineering teams: architecture reviews, APIs and "
+    ...     "distributed systems, with product managers."])]
+    ['pm', 'tpm']
+    """
+    return (model or default_model()).classify_many(texts)
+
+
+def train(
+    data: pd.DataFrame | str,
+    *,
+    text_column: str = "description",
+    label_column: str = "label",
+    title_column: str | None = None,
+    group_column: str | None = None,
+    **params: Any,
+) -> TPMClassifier:
+    """Train a model on labeled postings.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        Labeled postings (CSV, ``.csv.gz``, ``.jsonl`` or ``.parquet``).
+    text_column, label_column : str
+        Text and label (``tpm``/``pm``/``other``) columns.
+    title_column : str, optional
+        With no ``label_column`` in the data, labels are derived from this
+        column with :func:`label_from_title`; rows it cannot label are left out.
+    group_column : str, optional
+        Source of each posting (company or data set); see :meth:`TPMClassifier.fit`.
+    **params
+        Parameters of :class:`TPMClassifier`.
+
+    Returns
+    -------
+    TPMClassifier
+        The fitted model (``model.metadata_`` describes its training data).
+    """
+    from ._io import read_table
+    from ._labels import label_from_title
+
+    frame = read_table(data) if isinstance(data, str) else data
+    for col in (text_column, group_column):
+        if col is not None and col not in frame.columns:
+            raise KeyError(f"no column {col!r}; columns are {list(frame.columns)}")
+    if label_column in frame.columns:
+        labels = frame[label_column]
+    elif title_column is not None:
+        labels = frame[title_column].map(label_from_title)
+    else:
+        raise KeyError(f"no column {label_column!r} and no title_column to derive labels from")
+    keep = labels.notna() & labels.astype(str).str.lower().isin(["tpm", "pm", "other"])
+    frame, labels = frame[keep], labels[keep].astype(str).str.lower()
+    groups: Sequence[object] | None = None if group_column is None else frame[group_column].tolist()
+    model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups)
+    model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}
+    return model
+
+
+def fingerprint(texts: Iterable[str], labels: Iterable[str], groups: Sequence[object] | None = None) -> dict:
+    """Counts and a SHA-256 of the training texts and labels."""
+    import hashlib
+
+    h = hashlib.sha256()
+    counts: dict[str, int] = {}
+    for t, y in zip(texts, labels, strict=True):
+        h.update(str(y).encode() + b"\0" + str(t).encode("utf-8", "surrogatepass") + b"\0")
+        counts[str(y)] = counts.get(str(y), 0) + 1
+    out = {"rows": sum(counts.values()), "labels": dict(sorted(counts.items())), "sha256": h.hexdigest()}
+    if groups is not None:
+        out["sources"] = len(set(groups))
+    return out

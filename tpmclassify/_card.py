@@ -1,0 +1,65 @@
+"""Model cards: a Markdown summary written beside every saved model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ._atomic import atomic_path
+
+__all__ = ["model_card", "write_card"]
+
+
+def _table(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    keys = [k for k in next(iter(metrics.values())) if not isinstance(next(iter(metrics.values()))[k], list)]
+    lines = ["| variant | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for variant, m in metrics.items():
+        cells = [f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k]) for k in keys]
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def model_card(model: Any, digest: str | None = None) -> str:
+    """Markdown model card from a model's metadata (training data, parameters, metrics)."""
+    meta = getattr(model, "metadata_", {})
+    lines = [f"# tpmclassify model card: {meta.get('name', 'model')}", ""]
+    if meta.get("description"):
+        lines += [meta["description"], ""]
+    lines += [
+        f"- created: {meta.get('created', '?')} with tpmclassify {meta.get('tpmclassify_version', '?')}, "
+        f"scikit-learn {meta.get('sklearn_version', '?')}, nltk {meta.get('nltk_version', '?')}",
+        f"- classes: {', '.join(map(str, model.classes_))}",
+        f"- features: {len(model.cues_)} article cues + {len(model.space_.vocabulary)} stemmed word n-grams",
+        f"- in-scope threshold: {model.scope_threshold_}",
+        f"- TPM/PM calibration (Platt on out-of-fold log-odds): a={model.calibration_[0]:.3f}, "
+        f"b={model.calibration_[1]:.3f}",
+    ]
+    if digest:
+        lines.append(f"- file SHA-256: `{digest}` (pass it to `tpmclassify.load(path, sha256=...)`)")
+    data = meta.get("training_data")
+    if data:
+        lines += ["", "## Training data", "", f"- rows: {data.get('rows')}, labels: {data.get('labels')}",
+                  f"- sources: {data.get('sources', '?')}, fingerprint: `{data.get('sha256', '?')}`"]
+        if data.get("notes"):
+            lines += ["", data["notes"]]
+    params = model.get_params()
+    params.pop("cues", None)
+    lines += ["", "## Parameters", "", "```", *(f"{k} = {v!r}" for k, v in sorted(params.items())), "```"]
+    for title, metrics in (meta.get("metrics") or {}).items():
+        lines += ["", f"## {title}", ""]
+        if isinstance(metrics, dict) and metrics and all(isinstance(v, dict) for v in metrics.values()):
+            lines += _table(metrics)
+        else:
+            lines.append(str(metrics))
+    if meta.get("notes"):
+        lines += ["", "## Notes", "", meta["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_card(model: Any, path: str | os.PathLike[str], digest: str | None = None) -> Path:
+    """Write ``model_card`` next to the model file (same name, ``.md``)."""
+    card = Path(path).with_suffix(".md")
+    with atomic_path(card) as tmp:
+        Path(tmp).write_text(model_card(model, digest), encoding="utf-8")
+    return card

@@ -1,0 +1,179 @@
+"""The ``tpmclassify`` command: classify, batch, train, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+_EXAMPLES = {
+    "classify": "example:\n  tpmclassify classify posting.txt\n  cat posting.txt | tpmclassify classify -",
+    "batch": "example:\n  tpmclassify batch data/sample_postings.csv -o classified.csv --jobs 2",
+    "train": "example:\n  tpmclassify train labeled.csv -o my_model.tpmc --group-column source",
+    "evaluate": "example:\n  tpmclassify evaluate labeled.csv --model my_model.tpmc --group-column source",
+}
+
+
+class _Fail(Exception):
+    """An error to report in one line, without a traceback."""
+
+
+def _model(path: str | None, sha256: str | None = None):  # type: ignore[no-untyped-def]
+    from ._api import default_model
+    from ._persist import load
+
+    return default_model() if path is None else load(path, sha256=sha256)
+
+
+def _read_text(arg: str) -> str:
+    if arg == "-":
+        return sys.stdin.read()
+    from pathlib import Path
+
+    path = Path(arg)
+    if path.is_file():
+        return path.read_text(encoding="utf-8", errors="replace")
+    return arg
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    model = _model(args.model, args.sha256)
+    print(model.classify(_read_text(args.text)))
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from ._batch import classify_csv
+
+    quiet = args.quiet
+
+    def log(msg: str) -> None:
+        if not quiet:
+            print(msg, file=sys.stderr)
+
+    summary = classify_csv(
+        args.input, args.output, text_column=args.text_column, title_column=args.title_column,
+        model=_model(args.model, args.sha256), chunk_size=args.chunk_size, jobs=args.jobs,
+        overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
+        progress=not quiet and sys.stderr.isatty(), log=log,
+    )
+    if not quiet:
+        print(summary, file=sys.stderr)
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from ._api import train
+    from ._evaluate import evaluate
+
+    model = train(
+        args.data, text_column=args.text_column, label_column=args.label_column,
+        title_column=args.title_column, group_column=args.group_column,
+    )
+    extra = {}
+    if args.evaluate:
+        report = evaluate(model, args.data, text_column=args.text_column, label_column=args.label_column,
+                          groups=args.group_column)
+        print(report)
+        extra["metrics"] = {f"Evaluation ({report.protocol})": report.metrics}
+    digest = model.save(args.output, extra=extra)
+    print(f"saved {args.output} (sha256 {digest}) and its model card")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from ._evaluate import evaluate
+
+    model = _model(args.model, args.sha256)
+    report = evaluate(model, args.data, text_column=args.text_column, label_column=args.label_column,
+                      groups=args.group_column, refit=args.group_column is not None or args.refit)
+    print(report.to_markdown() if args.markdown else report)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="tpmclassify", description="Tell Technical Program Manager postings from Project Manager ones.",
+        epilog="run 'tpmclassify COMMAND --help' for each command's options and an example",
+    )
+    parser.add_argument("--version", action="version", version=f"tpmclassify {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, epilog=_EXAMPLES[name],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    def model_opts(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", help="model file (default: the bundled model)")
+        p.add_argument("--sha256", help="refuse the model file unless it has this SHA-256")
+
+    p = add("classify", "Classify one posting and explain why.")
+    p.add_argument("text", help="posting text, a file holding it, or - for standard input")
+    model_opts(p)
+    p.set_defaults(func=_cmd_classify)
+
+    p = add("batch", "Classify every row of a CSV / .csv.gz / .jsonl / .parquet file.")
+    p.add_argument("input")
+    p.add_argument("-o", "--output", required=True, help="output file, same format as the input")
+    p.add_argument("--text-column", help="default: description, job_description or text")
+    p.add_argument("--title-column", help="optional job title column, used as evidence")
+    model_opts(p)
+    p.add_argument("--chunk-size", type=int, default=1000)
+    p.add_argument("--jobs", type=int, default=1, help="worker processes")
+    p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
+    p.add_argument("--prefix", default="", help="prefix for the added columns")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    p.set_defaults(func=_cmd_batch)
+
+    for name, help in (("train", "Train a model on labeled postings and save it."),
+                       ("evaluate", "Evaluate a model on labeled postings.")):
+        p = add(name, help)
+        p.add_argument("data", help="labeled postings (CSV, .csv.gz, .jsonl, .parquet)")
+        p.add_argument("--text-column", default="description")
+        p.add_argument("--label-column", default="label")
+        p.add_argument("--group-column", help="source of each row: enables source-grouped evaluation")
+        if name == "train":
+            p.add_argument("--title-column", help="derive labels from titles when there is no label column")
+            p.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.tpmc)")
+            p.add_argument("--evaluate", action="store_true", help="also cross-validate and put it in the card")
+            p.set_defaults(func=_cmd_train)
+        else:
+            model_opts(p)
+            p.add_argument("--refit", action="store_true", help="cross-validate by refitting the model's settings")
+            p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+            p.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Examples
+    --------
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    SystemExit: 0
+    """
+    from ._batch import BatchError
+    from ._persist import ModelFileError
+
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (BatchError, ModelFileError, KeyError, FileNotFoundError, ValueError, TypeError) as err:
+        msg = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"tpmclassify {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tpmclassify {args.command}: interrupted; no output was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""Honest evaluation: source-grouped cross-validation, raw and role-masked.
+
+Any estimator that takes raw texts and exposes ``classes_`` containing
+``"pm"`` and ``"tpm"`` (and optionally ``"other"``) with ``predict_proba`` can be
+evaluated, so the shipped model and its baselines are measured the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, confusion_matrix, f1_score, roc_auc_score
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+
+from ._text import mask_role_names
+
+__all__ = ["EvaluationReport", "PlainTfidfBaseline", "evaluate", "expected_calibration_error"]
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error over ``bins`` equal-width probability bins.
+
+    Examples
+    --------
+    >>> expected_calibration_error(np.array([0, 1]), np.array([0.0, 1.0]))
+    0.0
+    """
+    y, p = np.asarray(y, float), np.asarray(p, float)
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    err = 0.0
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            err += sel.mean() * abs(p[sel].mean() - y[sel].mean())
+    return float(err)
+
+
+class PlainTfidfBaseline(ClassifierMixin, BaseEstimator):
+    """The plain baseline: word TF-IDF + logistic regression, one per question.
+
+    One pipeline scores TPM vs PM (trained on those rows), another in-scope vs
+    other (trained on all rows, when there are "other" rows). Same probability
+    layout as :class:`~tpmclassify.TPMClassifier`.
+
+    Parameters
+    ----------
+    balanced : bool, default True
+        Weight classes inversely to their frequency (without it, the scarce TPM
+        class is almost never predicted).
+    """
+
+    def __init__(self, balanced: bool = True) -> None:
+        self.balanced = balanced
+
+    def _pipe(self):  # type: ignore[no-untyped-def]
+        weight = "balanced" if self.balanced else None
+        return make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression(class_weight=weight, max_iter=2000))
+
+    def fit(self, X: Sequence[str], y: Sequence[str], groups: object = None) -> PlainTfidfBaseline:
+        X, y = np.asarray(list(X), dtype=object), np.asarray(list(y), dtype=object)
+        role = y != "other"
+        self.role_ = self._pipe().fit(X[role], y[role] == "tpm")
+        self.scope_ = self._pipe().fit(X, role) if (~role).any() else None
+        self.classes_ = np.array(["other", "pm", "tpm"] if self.scope_ else ["pm", "tpm"], dtype=object)
+        return self
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        X = list(X)
+        p = self.role_.predict_proba(X)[:, 1]
+        if self.scope_ is None:
+            return np.column_stack([1 - p, p])
+        s = self.scope_.predict_proba(X)[:, 1]
+        return np.column_stack([1 - s, s * (1 - p), s * p])
+
+
+def _split(proba: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    cls = list(classes)
+    tpm, pm = proba[:, cls.index("tpm")], proba[:, cls.index("pm")]
+    p_tpm = tpm / np.maximum(tpm + pm, 1e-300)
+    return p_tpm, (1 - proba[:, cls.index("other")] if "other" in cls else None)
+
+
+@dataclass
+class EvaluationReport:
+    """Metrics of one model under one protocol, raw and role-masked.
+
+    Attributes
+    ----------
+    metrics : dict
+        ``{"raw": {...}, "masked": {...}}``; each holds role metrics (``macro_f1``,
+        ``roc_auc``, ``brier``, ``ece``, ``confusion``) and, with "other" rows,
+        scope metrics (``scope_roc_auc``, ``scope_precision``, ``scope_recall``,
+        ``scope_threshold``).
+    protocol : str
+        How the predictions were obtained.
+    predictions : dict of str to DataFrame
+        Per-variant out-of-fold predictions (``label``, ``p_tpm``, ``in_scope``).
+    """
+
+    metrics: dict[str, dict[str, Any]]
+    protocol: str
+    predictions: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Scalar metrics as a DataFrame (rows: variant)."""
+        return pd.DataFrame(
+            {v: {k: x for k, x in m.items() if np.isscalar(x)} for v, m in self.metrics.items()}
+        ).T
+
+    def to_markdown(self) -> str:
+        """Scalar metrics as a Markdown table."""
+        frame = self.to_frame()
+        head = "| variant | " + " | ".join(frame.columns) + " |"
+        rule = "|---" * (len(frame.columns) + 1) + "|"
+        rows = [
+            f"| {v} | " + " | ".join(f"{x:.3f}" if isinstance(x, float) else str(x) for x in row) + " |"
+            for v, row in zip(frame.index, frame.to_numpy(), strict=True)
+        ]
+        return "\n".join([head, rule, *rows])
+
+    def __str__(self) -> str:
+        return f"Evaluation ({self.protocol})\n{self.to_frame().round(3).to_string()}"
+
+    def plot(self, variant: str = "masked"):  # type: ignore[no-untyped-def]
+        """Confusion matrix and calibration curve (needs matplotlib: ``pip install tpmclassify[plot]``)."""
+        try:
+            import matplotlib.pyplot as plt
+            from sklearn.calibration import calibration_curve
+        except ImportError as err:  # pragma: no cover - depends on the extra
+            raise ImportError("plotting needs matplotlib: pip install 'tpmclassify[plot]'") from err
+        pred = self.predictions[variant]
+        role = pred[pred["truth"] != "other"]
+        fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+        cm = np.asarray(self.metrics[variant]["confusion"])
+        axes[0].imshow(cm, cmap="Blues")
+        for (i, j), v in np.ndenumerate(cm):
+            axes[0].text(j, i, str(v), ha="center", va="center")
+        axes[0].set(xticks=[0, 1], yticks=[0, 1], xticklabels=["pm", "tpm"], yticklabels=["pm", "tpm"],
+                    xlabel="predicted", ylabel="true", title=f"TPM vs PM ({variant})")
+        frac, mean = calibration_curve(role["truth"] == "tpm", role["p_tpm"], n_bins=8, strategy="quantile")
+        axes[1].plot([0, 1], [0, 1], "k:", label="perfect")
+        axes[1].plot(mean, frac, "o-", label="model")
+        axes[1].set(xlabel="predicted P(TPM)", ylabel="observed share TPM", title="calibration")
+        axes[1].legend()
+        fig.tight_layout()
+        return fig
+
+
+def evaluate(
+    model: Any,
+    data: pd.DataFrame | str,
+    *,
+    text_column: str = "description",
+    label_column: str = "label",
+    groups: Sequence[object] | str | None = None,
+    folds: int | None = None,
+    refit: bool = True,
+) -> EvaluationReport:
+    """Evaluate a model, raw and with role names masked.
+
+    Parameters
+    ----------
+    model : estimator
+        A :class:`~tpmclassify.TPMClassifier` (or any estimator with the same
+        ``classes_``/``predict_proba`` layout).
+    data : DataFrame or path
+        Labeled postings.
+    text_column, label_column : str
+        Columns holding the text and the label (``tpm``/``pm``/``other``).
+    groups : sequence, column name or None
+        Source of each row. Given, the model is refitted leaving one source out
+        at a time (the honest protocol); otherwise 5-fold stratified CV.
+    folds : int, optional
+        With ``groups``, use this many source-grouped folds instead of one
+        fold per source (faster, same guarantee: no source on both sides).
+    refit : bool, default True
+        False evaluates the fitted ``model`` as it is on ``data`` (a held-out set).
+
+    Returns
+    -------
+    EvaluationReport
+    """
+    from ._io import read_table  # local: evaluation of files only
+
+    frame = read_table(data) if isinstance(data, str) else data
+    texts = frame[text_column].astype(str).to_numpy(dtype=object)
+    labels = frame[label_column].astype(str).str.lower().to_numpy(dtype=object)
+    grp = frame[groups].to_numpy(dtype=object) if isinstance(groups, str) else groups
+    if grp is not None:
+        grp = np.asarray(grp, dtype=object)
+    masked_texts = np.array([mask_role_names(t) for t in texts], dtype=object)
+
+    outputs = {v: np.zeros((len(texts), 3)) for v in ("raw", "masked")}
+    has_scope = True
+    thresholds = []
+    if not refit:
+        splits = [(np.arange(0), np.arange(len(texts)))]
+        protocol = "fitted model on the given data"
+    elif grp is not None and folds:
+        splits = list(GroupKFold(folds).split(texts, labels, groups=grp))
+        protocol = f"{folds}-fold source-grouped over {len(set(grp))} sources"
+    elif grp is not None:
+        splits = list(LeaveOneGroupOut().split(texts, labels, groups=grp))
+        protocol = f"leave-one-source-out over {len(set(grp))} sources"
+    else:
+        splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels))
+        protocol = "5-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
+    for train, test in splits:
+        est = model
+        if refit:
+            est = clone(model)
+            kwargs = {"groups": grp[train]} if grp is not None and _takes_groups(est) else {}
+            est.fit(texts[train], labels[train], **kwargs)
+        thresholds.append(getattr(est, "scope_threshold_", None) or 0.5)
+        for variant, xs in (("raw", texts), ("masked", masked_texts)):
+            p_tpm, in_scope = _split(est.predict_proba(list(xs[test])), est.classes_)
+            has_scope = has_scope and in_scope is not None
+            outputs[variant][test, 0] = p_tpm
+            outputs[variant][test, 1] = np.nan if in_scope is None else in_scope
+            outputs[variant][test, 2] = thresholds[-1]
+
+    metrics, predictions = {}, {}
+    for variant, out in outputs.items():
+        p_tpm, in_scope, thr = out[:, 0], out[:, 1], out[:, 2]
+        pred = pd.DataFrame({"truth": labels, "p_tpm": p_tpm, "in_scope": in_scope})
+        predictions[variant] = pred
+        role = labels != "other"
+        y = (labels[role] == "tpm").astype(int)
+        p = p_tpm[role]
+        m: dict[str, Any] = {
+            "n_tpm": int(y.sum()),
+            "n_pm": int(len(y) - y.sum()),
+            "macro_f1": float(f1_score(y, p >= 0.5, average="macro")),
+            "roc_auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan"),
+            "brier": float(brier_score_loss(y, p)),
+            "ece": expected_calibration_error(y, p),
+            "confusion": confusion_matrix(y, p >= 0.5, labels=[0, 1]).tolist(),
+        }
+        if has_scope and (~role).any():
+            ys = role.astype(int)
+            picked = in_scope >= thr
+            tp = float((picked & role).sum())
+            m.update(
+                n_other=int((~role).sum()),
+                scope_roc_auc=float(roc_auc_score(ys, in_scope)),
+                scope_precision=tp / max(1.0, float(picked.sum())),
+                scope_recall=tp / float(role.sum()),
+                scope_recall_tpm=float(picked[labels == "tpm"].mean()),
+                scope_recall_pm=float(picked[labels == "pm"].mean()),
+                scope_brier=float(brier_score_loss(ys, in_scope)),
+                scope_threshold=float(np.median(thr)),
+            )
+        metrics[variant] = m
+    return EvaluationReport(metrics, protocol, predictions)
+
+
+def _takes_groups(est: Any) -> bool:
+    import inspect
+
+    return "groups" in inspect.signature(est.fit).parameters

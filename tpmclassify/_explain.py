@@ -1,0 +1,220 @@
+"""What a prediction says and why: :class:`Prediction`, :class:`Explanation`, :class:`Term`.
+
+An :class:`Explanation` is computed from the linear model itself: each term is
+``coefficient x feature value`` of one non-zero feature, so
+``intercept + sum(t.weight for t in terms) == logit`` exactly, and the
+calibrated probability is ``sigmoid(a * logit + b)`` with ``a > 0``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ._cues import AXES
+
+__all__ = ["Explanation", "Prediction", "Term"]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One piece of evidence: a feature of the posting and its weight.
+
+    Attributes
+    ----------
+    text : str
+        The words of the posting that produced the feature (first occurrence).
+    feature : str
+        Feature name, ``cue:<axis>:<cue>`` or ``ngram:<stems>``.
+    axis : str
+        Axis key (see ``tpmclassify.AXES``), or ``"wording"`` for plain n-grams.
+    weight : float
+        Contribution to the log-odds (coefficient x feature value).
+    points_to : str
+        The outcome this term pushes towards (``"tpm"``/``"pm"``, or ``"in scope"``/``"other"``).
+    spans : tuple of (int, int)
+        Character spans of every occurrence in the original text.
+    """
+
+    text: str
+    feature: str
+    axis: str
+    weight: float
+    points_to: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why the model scored a posting the way it did.
+
+    Attributes
+    ----------
+    logit : float
+        The model's log-odds for ``positive``.
+    intercept : float
+        The model's intercept; ``intercept + sum of term weights == logit``.
+    terms : tuple of Term
+        Every non-zero feature's contribution, largest magnitude first.
+    positive, negative : str
+        The two outcomes the log-odds compare (``"tpm"`` vs ``"pm"``, or ``"in scope"`` vs ``"other"``).
+    probability : float
+        Calibrated probability of ``positive`` (monotone in ``logit``).
+    """
+
+    logit: float
+    intercept: float
+    terms: tuple[Term, ...]
+    positive: str
+    negative: str
+    probability: float
+
+    @property
+    def by_axis(self) -> dict[str, float]:
+        """Sum of term weights per axis, largest magnitude first."""
+        sums: dict[str, float] = {}
+        for t in self.terms:
+            sums[t.axis] = sums.get(t.axis, 0.0) + t.weight
+        return dict(sorted(sums.items(), key=lambda kv: -abs(kv[1])))
+
+    def top(self, n: int = 10, axis: str | None = None) -> list[Term]:
+        """The ``n`` strongest terms, optionally of one axis."""
+        return [t for t in self.terms if axis is None or t.axis == axis][:n]
+
+    @property
+    def reasons(self) -> list[str]:
+        """Two to four short sentences: the axes that weighed most and their words."""
+        out = []
+        for axis, total in self.by_axis.items():
+            if len(out) >= 4 or (len(out) >= 2 and abs(total) < 0.25):
+                break
+            side = self.positive if total > 0 else self.negative
+            words = []
+            for t in self.terms:
+                if t.axis == axis and (t.weight > 0) == (total > 0) and t.text.lower() not in words:
+                    words.append(t.text.lower())
+                if len(words) == 3:
+                    break
+            quoted = ", ".join(f"'{w}'" for w in words)
+            out.append(f"{AXES.get(axis, axis)} points to {_display(side)} ({total:+.2f}): {quoted}")
+        return out
+
+    def __str__(self) -> str:
+        head = (
+            f"log-odds {self.logit:+.2f} for {_display(self.positive)} vs {_display(self.negative)}"
+            f" (intercept {self.intercept:+.2f}, {len(self.terms)} terms)"
+        )
+        return "\n".join([head, *("  - " + r for r in self.reasons)])
+
+
+def _display(label: str) -> str:
+    return label.upper() if label in ("tpm", "pm") else label
+
+
+@dataclass
+class Prediction:
+    """The answer for one posting.
+
+    Attributes
+    ----------
+    text : str
+        The posting as given.
+    label : str
+        ``"tpm"``, ``"pm"``, or ``"other"`` when the posting is out of scope.
+    probabilities : dict of str to float
+        ``{"tpm": p, "pm": 1 - p}``: the TPM/PM split, conditional on the posting
+        being one of the two.
+    in_scope : float or None
+        Calibrated probability that the posting is a TPM or PM role at all
+        (``None`` for a model trained without "other" postings).
+    needs_review : bool
+        In scope, but the TPM/PM split is too close to call.
+    explanation : Explanation
+        Why the TPM/PM log-odds are what they are (computed on first access).
+    scope_explanation : Explanation or None
+        Why the in-scope log-odds are what they are.
+    """
+
+    text: str = field(repr=False)
+    label: str
+    probabilities: dict[str, float]
+    in_scope: float | None
+    needs_review: bool
+    _explain: Callable[[], tuple[Explanation, Explanation | None]] = field(repr=False, compare=False)
+
+    @cached_property
+    def _explanations(self) -> tuple[Explanation, Explanation | None]:
+        return self._explain()
+
+    @property
+    def explanation(self) -> Explanation:
+        return self._explanations[0]
+
+    @property
+    def scope_explanation(self) -> Explanation | None:
+        return self._explanations[1]
+
+    @property
+    def reasons(self) -> list[str]:
+        """Short reasons: why out of scope (for "other"), else why TPM or PM."""
+        scope = self.scope_explanation
+        if self.label == "other" and scope is not None:
+            return scope.reasons
+        out = self.explanation.reasons
+        if self.needs_review:
+            out = [f"Needs review: TPM {self.probabilities['tpm']:.0%} is too close to call", *out]
+        return out
+
+    def __str__(self) -> str:
+        tpm = self.probabilities["tpm"]
+        head = f"{_display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
+        head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
+        if self.needs_review:
+            head += "  needs review"
+        return "\n".join([head, *("  - " + r for r in self.reasons)])
+
+    def _repr_html_(self) -> str:
+        """The posting with its evidence highlighted (blue: TPM, orange: PM), and bars per axis."""
+        exp = self.explanation
+        biggest = max((abs(t.weight) for t in exp.terms), default=1.0) or 1.0
+        marks: list[tuple[int, int, float]] = []
+        for t in exp.terms:
+            marks.extend((a, b, t.weight) for a, b in t.spans)
+        marks.sort()
+        parts, pos = [], 0
+        for a, b, w in marks:
+            if a < pos:
+                continue
+            colour = "31,119,180" if w > 0 else "255,127,14"
+            alpha = 0.15 + 0.85 * min(1.0, abs(w) / biggest)
+            parts.append(html.escape(self.text[pos:a]))
+            parts.append(
+                f'<span style="background:rgba({colour},{alpha:.2f})" title="{w:+.3f}">'
+                f"{html.escape(self.text[a:b])}</span>"
+            )
+            pos = b
+        parts.append(html.escape(self.text[pos:]))
+        bars = []
+        for axis, total in exp.by_axis.items():
+            width = int(100 * min(1.0, abs(total) / max(1e-9, max(abs(v) for v in exp.by_axis.values()))))
+            colour = "#1f77b4" if total > 0 else "#ff7f0e"
+            bars.append(
+                f"<tr><td>{html.escape(AXES.get(axis, axis))}</td><td>{total:+.2f}</td>"
+                f'<td><div style="background:{colour};width:{width}px;height:10px"></div></td></tr>'
+            )
+        head = html.escape(str(self).splitlines()[0])
+        return (
+            f"<div><b>{head}</b><table>{''.join(bars)}</table>"
+            f'<div style="white-space:pre-wrap;font-family:sans-serif">{"".join(parts)}</div></div>'
+        )
+
+
+def sigmoid(x: float) -> float:
+    """Numerically safe logistic function."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)

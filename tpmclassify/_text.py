@@ -1,0 +1,203 @@
+"""Text normalisation, tokenisation and stemming.
+
+Everything here keeps character offsets: :func:`normalize` returns a string of
+the same length as its input, so a span found in the normalised text is a span
+in the text the user passed in. Stemming uses nltk's Snowball stemmer, which
+needs no downloaded corpus, and stems each distinct word once.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+__all__ = ["MAX_CHARS", "check_text", "mask_role_names", "normalize", "stem", "tokenize"]
+
+#: Texts longer than this many characters are refused (50 MB of text is not a posting).
+MAX_CHARS = 5_000_000
+
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<!--.*?-->|</?[a-zA-Z][^<>]{0,2000}>", re.DOTALL)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+# One character in, one character out: typographic variants to their plain forms.
+_CHARMAP = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+        "\u2014": "-", "\u2022": " ", "\u00b7": " ", "\u25cf": " ", "\u25aa": " ",
+        "\u00a0": " ", "\u200b": " ", "\ufeff": " ", "\u2212": "-", "\u2010": "-",
+        "\u2011": "-",
+    }
+)
+_WORD = re.compile(r"[^\W_](?:[\w+#]*[\w+#])?")
+_LETTER = re.compile(r"[^\W\d_]")
+
+# Role names, longest first so "technical program manager" wins over "program manager".
+_ROLE_NAMES = re.compile(
+    r"\b(?:senior\s+|sr\.?\s+|staff\s+|principal\s+|lead\s+)?"
+    r"(?:technical\s+(?:program(?:me)?|project)\s+(?:manager|management|mgr)s?"
+    r"|(?:program(?:me)?|project)\s+(?:manager|mgr)s?"
+    r"|tpms?|pms?)\b",
+    re.IGNORECASE,
+)
+
+
+def check_text(text: object) -> str:
+    """Return ``text`` if it is classifiable, else raise a clear error.
+
+    Parameters
+    ----------
+    text : object
+        What the caller passed as a posting.
+
+    Returns
+    -------
+    str
+        The same text.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a ``str`` (``bytes`` must be decoded first).
+    ValueError
+        If ``text`` is empty, whitespace-only, has no letters or digits, or is
+        longer than :data:`MAX_CHARS`.
+
+    Examples
+    --------
+    >>> check_text("Lead the migration program")
+    'Lead the migration program'
+    >>> check_text("   ")
+    Traceback (most recent call last):
+    ...
+    ValueError: posting text is empty or whitespace-only
+    """
+    if isinstance(text, bytes | bytearray):
+        raise TypeError("posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')")
+    if not isinstance(text, str):
+        raise TypeError(f"posting text must be str, got {type(text).__name__}")
+    if not text.strip():
+        raise ValueError("posting text is empty or whitespace-only")
+    if len(text) > MAX_CHARS:
+        raise ValueError(f"posting text has {len(text):,} characters; the limit is {MAX_CHARS:,}")
+    if _LETTER.search(normalize(text) if "<" in text or "&" in text else text) is None:
+        raise ValueError("posting text has no words (only markup, numbers, punctuation or symbols)")
+    return text
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def _unescape(match: re.Match[str]) -> str:
+    raw = match.group()
+    plain = html.unescape(raw)
+    if plain == raw or len(plain) > len(raw):
+        return " " * len(raw)
+    return plain + " " * (len(raw) - len(plain))
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    # A few characters (e.g. 'İ') lower to two; keep one character per character.
+    return "".join(c.lower()[0] for c in text)
+
+
+def normalize(text: str) -> str:
+    """Normalise a posting without moving any character.
+
+    HTML tags, comments, scripts and entities become blanks (an entity keeps its
+    character in its first position), typographic quotes, dashes and bullets
+    become plain ASCII, and letters are lower-cased. The result has exactly the
+    length of the input, so offsets into it are offsets into ``text``.
+
+    Parameters
+    ----------
+    text : str
+        Raw posting text, possibly with HTML.
+
+    Returns
+    -------
+    str
+        Normalised text of the same length.
+
+    Examples
+    --------
+    >>> normalize("<p>R&amp;D Systems</p>")
+    '   r    d systems    '
+    >>> len(normalize("<b>Bold</b>")) == len("<b>Bold</b>")
+    True
+    """
+    if "<" in text:
+        text = _TAG.sub(_blank, _SCRIPT.sub(_blank, text))
+    if "&" in text:
+        text = _ENTITY.sub(_unescape, text)
+    return _lower(text.translate(_CHARMAP))
+
+
+@lru_cache(maxsize=None)
+def _stemmer():  # type: ignore[no-untyped-def]
+    from nltk.stem.snowball import SnowballStemmer  # imported on first use: nltk is slow to import
+
+    return SnowballStemmer("english", ignore_stopwords=False)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Stem one lower-case word with nltk's Snowball stemmer, once per distinct word.
+
+    Examples
+    --------
+    >>> stem("architectures")
+    'architectur'
+    """
+    if len(word) > 40 or not word.isascii():
+        return word
+    return _stemmer().stem(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into word tokens (``c++``, ``c#`` and ``ci`` stay whole).
+
+    Examples
+    --------
+    >>> tokenize(normalize("Own C++ and CI/CD pipelines."))
+    ['own', 'c++', 'and', 'ci', 'cd', 'pipelines']
+    """
+    return _WORD.findall(text)
+
+
+def token_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(token, start, end)`` for each token of normalised ``text``."""
+    for m in _WORD.finditer(text):
+        yield m.group(), m.start(), m.end()
+
+
+def mask_role_names(text: str, mask: str = " ") -> str:
+    """Remove role names so that a model must rely on what the posting describes.
+
+    Masks "technical program manager", "technical project manager",
+    "program(me) manager", "project manager", "TPM" and "PM" (with seniority
+    prefixes and plurals).
+
+    Parameters
+    ----------
+    text : str
+        Posting text.
+    mask : str, default " "
+        What replaces each role name.
+
+    Returns
+    -------
+    str
+        The text with role names replaced.
+
+    Examples
+    --------
+    >>> mask_role_names("As a Senior Technical Program Manager (TPM) you will...")
+    'As a   (  ) you will...'
+    """
+    return _ROLE_NAMES.sub(mask, text)
