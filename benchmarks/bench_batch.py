@@ -63,7 +63,6 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     import joblib
-
     from _common import plain_pipeline
 
     with tempfile.TemporaryDirectory() as tmp:

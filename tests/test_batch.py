@@ -46,7 +46,7 @@ def test_messy_csv_keeps_every_row_in_order(messy_csv, tmp_path):
     assert len(df) == n
     assert df["id"].tolist() == ["1", "2", "", "4", "5", "6", "7", "8", "9", "10"]
     assert list(df.columns) == ["id", "kind", "description", *OUTPUT_COLUMNS]
-    errors = dict(zip(df["kind"], df["error"]))
+    errors = dict(zip(df["kind"], df["error"], strict=True))
     assert errors["TPM"] == "" and errors["PM"] == "" and errors["huge"] == "" and errors["quoted"] == ""
     assert "empty" in errors[""] or "missing" in errors[""]
     assert "no words" in errors["number"]
@@ -60,6 +60,7 @@ def test_messy_csv_keeps_every_row_in_order(messy_csv, tmp_path):
 
 
 def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
+    postings = postings.drop(columns=["label"])
     src = tmp_path / "in.csv.gz"
     with gzip.open(src, "wt", encoding="utf-8-sig", newline="") as f:
         postings.to_csv(f, index=False)
@@ -89,6 +90,7 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
 
 def test_parquet_round_trip(tmp_path, postings):
     pytest.importorskip("pyarrow")
+    postings = postings.drop(columns=["label"])
     src = tmp_path / "in.parquet"
     postings.to_parquet(src)
     out = tmp_path / "out.parquet"

@@ -1,10 +1,14 @@
 """tpmclassify: is this job posting for a Technical Program Manager or a Project Manager?
 
 >>> import tpmclassify
->>> p = tpmclassify.classify("Drive a multi-team program across engineering and product: "
-...                          "architecture reviews, APIs, risk and technical roadmap.")
->>> p.label
-'tpm'
+>>> p = tpmclassify.classify(
+...     "As our Technical Program Manager you will lead a multi-year program across six engineering "
+...     "teams. Run system design reviews with principal engineers, map dependencies and technical "
+...     "risks, and align the roadmap with "
+...     "business strategy. Partner with product managers and report to senior leadership. "
+...     "Requirements: computer science degree, experience with distributed systems and APIs.")
+>>> p.label, p.probabilities["tpm"] > 0.5
+('tpm', True)
 """
 
 from ._api import classify, classify_many, default_model, train

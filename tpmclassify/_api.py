@@ -60,9 +60,12 @@ def classify(text: str, *, model: TPMClassifier | None = None) -> Prediction:
 
     Examples
     --------
-    >>> p = classify("You will drive a multi-team program: own the technical roadmap, review "
-    ...              "system design and architecture with engineers and product managers, and "
-    ...              "align the work with business strategy.")
+    >>> p = classify(
+    ...     "As our Technical Program Manager you will lead a multi-year program across six engineering "
+    ...     "teams. Run system design reviews with principal engineers, map dependencies and technical "
+    ...     "risks, and align the roadmap with "
+    ...     "business strategy. Partner with product managers and report to senior leadership. "
+    ...     "Requirements: computer science degree, experience with distributed systems and APIs.")
     >>> p.label
     'tpm'
     >>> round(sum(p.probabilities.values()), 6)
@@ -80,10 +83,12 @@ def classify_many(texts: Iterable[str], *, model: TPMClassifier | None = None) -
     Examples
     --------
     >>> [p.label for p in classify_many([
-    ...     "Manage the project budget, schedule and subcontractors for the site fit-out; "
-    ...     "weekly status reports to the client.",
-    ...     "Lead the program across engineering teams: architecture reviews, APIs and "
-    ...     "distributed systems, with product managers."])]
+    ...     "We are hiring a Project Manager to deliver office fit-out projects for our clients. Manage the "
+    ...     "project plan, schedule and budget, coordinate subcontractors on site and send weekly status "
+    ...     "reports to the client. PMP certification is an advantage.",
+    ...     "As a Technical Program Manager you will lead a program across engineering teams: run "
+    ...     "architecture reviews, track dependencies between services and APIs, manage technical risk "
+    ...     "and align the roadmap with product managers. Background in computer science required."])]
     ['pm', 'tpm']
     """
     return (model or default_model()).classify_many(texts)

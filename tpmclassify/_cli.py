@@ -32,10 +32,11 @@ def _read_text(arg: str) -> str:
         return sys.stdin.read()
     from pathlib import Path
 
-    path = Path(arg)
-    if path.is_file():
-        return path.read_text(encoding="utf-8", errors="replace")
-    return arg
+    try:
+        is_file = Path(arg).is_file()
+    except (OSError, ValueError):  # a posting text, too long or odd to be a path
+        is_file = False
+    return Path(arg).read_text(encoding="utf-8", errors="replace") if is_file else arg
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:

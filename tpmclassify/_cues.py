@@ -92,7 +92,7 @@ distributed systems: distributed systems | distributed system
 scalability: scalability | scalable | scaling | reliability | availability | latency
 APIs: api | apis | services | microservices
 infrastructure: infrastructure | cloud | aws | kubernetes | data center | datacenter
-software development: software development | software engineering | software development life cycle | sdlc
+software development: software development | software engineering | sdlc
 engineering trade-offs: trade-offs | tradeoffs | trade offs | technical decisions | technical tradeoffs
 technical background: technical background | technical depth | technical degree | computer science | engineering degree
 engineers: engineers | engineering teams | engineering team | software engineers | developers
@@ -123,7 +123,7 @@ tasks: tasks | task | day-to-day | daily
 resources: resources | resource allocation | resource planning | manpower
 status reporting: status reports | status report | progress reports | reporting | weekly reports
 documentation: documentation | documents | meeting minutes | minutes
-methodology: pmp | prince2 | pmbok | waterfall | project management methodology | project management
+methodology: pmp | prince2 | pmbok | waterfall | project management
 procurement: procurement | purchase orders | tender | tenders | quotations
 """)
     + _table("collaboration", "tpm", """

@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize as l2_normalize
 
 from ._cues import Cue
-from ._text import normalize, stem, token_spans, tokenize
+from ._text import normalize, readable, stem, token_spans, tokenize
 
 __all__ = ["CueMatcher", "Evidence", "FeatureSpace", "stems_of"]
 
@@ -155,10 +155,8 @@ class FeatureSpace:
             (np.asarray(values, dtype=float), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
             shape=(n_rows, n_cues),
         )
-        tf = sp.csr_matrix(
-            (np.asarray(ng_vals, dtype=float), (np.asarray(ng_rows, dtype=np.int64), np.asarray(ng_cols, dtype=np.int64))),
-            shape=(n_rows, len(self.vocabulary)),
-        )
+        rows_cols = (np.asarray(ng_rows, dtype=np.int64), np.asarray(ng_cols, dtype=np.int64))
+        tf = sp.csr_matrix((np.asarray(ng_vals, dtype=float), rows_cols), shape=(n_rows, len(self.vocabulary)))
         if tf.nnz:
             tf.data = 1.0 + np.log(tf.data)
             tf = l2_normalize(tf @ sp.diags(self.idf), copy=False) * self.ngram_scale
@@ -183,8 +181,7 @@ class FeatureSpace:
                     spans[n_cues + col].append((toks[idx[0]][1], toks[idx[-1]][2]))
         out = {}
         for col, where in spans.items():
-            first = text[where[0][0] : where[0][1]]
-            out[col] = Evidence(" ".join(first.split()), tuple(where))
+            out[col] = Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where))
         return out
 
 

@@ -32,8 +32,9 @@ def label_from_title(title: object) -> str | None:
     * ``None``: anything else (do not guess).
 
     Known traps: "Technical Project Manager" is labeled ``"pm"`` although many
-    such jobs are TPM-like; "Program/Project Manager" gets ``"other"`` (a
-    program title that is not technical), which may be wrong either way.
+    such jobs are TPM-like; "Program/Project Manager" gets ``None`` (it names a
+    project manager and a program, so the rule declines), and a plain "Program
+    Manager" is ``"other"`` even where the job is technical in all but name.
 
     Examples
     --------
@@ -41,8 +42,8 @@ def label_from_title(title: object) -> str | None:
     'tpm'
     >>> label_from_title("Construction Project Manager")
     'pm'
-    >>> label_from_title("Program/Project Manager")
-    'other'
+    >>> label_from_title("Program/Project Manager") is None
+    True
     >>> label_from_title("Chef") is None
     True
     """

@@ -78,11 +78,13 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     mask_rate : float, default 0.5
         Share of training postings whose role names are masked, so the model
         learns what the job is, not just what it is called.
-    scope_axes : tuple of str, default ("other_role",)
-        Cue axes the scope head may use besides the n-grams. The TPM/PM axes
-        describe how the two roles differ, not whether a posting is one of
-        them (a non-technical program manager matches "program" cues too), and
-        measured source-grouped they make the scope head worse.
+    scope_axes : tuple of str, default ("other_role", "role_name")
+        Cue axes the scope head may use besides the n-grams: other role
+        families and role names ("program manager" without "technical" is a
+        strong out-of-scope cue). The TPM/PM axes describe how the two roles
+        differ, not whether a posting is one of them (a non-technical program
+        manager matches "program" cues too); measured source-grouped, they
+        make the scope head worse.
     review_band : tuple of float, default (0.35, 0.65)
         An in-scope posting whose TPM probability falls in this band needs review.
     scope_threshold : float or None, default None
@@ -103,8 +105,10 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         Role head weights over ``feature_names_``.
     calibration_ : tuple of float
         Platt map ``(a, b)`` of the role head.
-    scope_coef_, scope_intercept_, scope_calibration_, scope_threshold_
+    scope_coef_, scope_intercept_, scope_calibration_
         The same for the scope head (None without "other" rows).
+    scope_threshold_ : float
+        ``in_scope`` under this makes the label "other".
 
     Examples
     --------
@@ -130,7 +134,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         cue_scale: float = 1.0,
         ngram_scale: float = 0.5,
         mask_rate: float = 0.5,
-        scope_axes: tuple[str, ...] = ("other_role",),
+        scope_axes: tuple[str, ...] = ("other_role", "role_name"),
         review_band: tuple[float, float] = (0.35, 0.65),
         scope_threshold: float | None = None,
         cv: int = 5,
@@ -221,27 +225,31 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.scope_coef_ = self.scope_intercept_ = self.scope_calibration_ = self.scope_threshold_ = None
         if (~role).sum() >= 2:
             self.classes_ = np.array(["other", "pm", "tpm"], dtype=object)
-            y_scope = role.astype(int)
-            n_cues = len(self.cues_)
-            cols = np.array(
-                [j for j, c in enumerate(self.cues_) if c.axis in self.scope_axes]
-                + list(range(n_cues, Xf.shape[1])),
-                dtype=np.int64,
-            )
-            # TPM postings are scarce: weight them up to the PM postings, or "in scope" learns to mean "PM"
-            n_tpm, n_pm = (labels == "tpm").sum(), (labels == "pm").sum()
-            weight = np.where(labels == "tpm", n_pm / n_tpm, 1.0)
-            coef, self.scope_intercept_, self.scope_calibration_, oof = self._fit_head(
-                Xf[:, cols], y_scope, grp, self.scope_C, False, return_oof=True, sample_weight=weight
-            )
-            self.scope_coef_ = np.zeros(Xf.shape[1])
-            self.scope_coef_[cols] = coef
-            self.scope_threshold_ = (
-                self._best_threshold(oof, y_scope, weight)
-                if self.scope_threshold is None
-                else float(self.scope_threshold)
-            )
+            self._fit_scope(Xf, labels, grp)
         return self
+
+    def _fit_scope(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None) -> None:
+        """The scope head: TPM or PM postings against every other role.
+
+        TPM postings are scarce and read like engineering or product postings: unweighted, "in scope" would
+        learn to mean "PM-like". They are weighted up to the PM postings, in the fit and in the threshold.
+        """
+        n_cues = len(self.cues_)
+        cols = np.array(
+            [j for j, c in enumerate(self.cues_) if c.axis in self.scope_axes] + list(range(n_cues, Xf.shape[1])),
+            dtype=np.int64,
+        )
+        y = (labels != "other").astype(int)
+        n_tpm, n_pm = (labels == "tpm").sum(), (labels == "pm").sum()
+        weight = np.where(labels == "tpm", n_pm / n_tpm, 1.0)
+        coef, self.scope_intercept_, self.scope_calibration_, oof = self._fit_head(
+            Xf[:, cols], y, grp, self.scope_C, False, return_oof=True, sample_weight=weight
+        )
+        self.scope_coef_ = np.zeros(Xf.shape[1])
+        self.scope_coef_[cols] = coef
+        self.scope_threshold_ = (
+            self._best_threshold(oof, y, weight) if self.scope_threshold is None else float(self.scope_threshold)
+        )
 
     def _folds(self, y: np.ndarray, groups: np.ndarray | None) -> object:
         n_splits = max(2, min(self.cv, int(np.bincount(y).min())))

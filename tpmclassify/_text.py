@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 
-__all__ = ["MAX_CHARS", "check_text", "mask_role_names", "normalize", "stem", "tokenize"]
+__all__ = ["MAX_CHARS", "check_text", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
 
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).
 MAX_CHARS = 5_000_000
@@ -127,7 +127,7 @@ def normalize(text: str) -> str:
     Examples
     --------
     >>> normalize("<p>R&amp;D Systems</p>")
-    '   r    d systems    '
+    '   r&    d systems    '
     >>> len(normalize("<b>Bold</b>")) == len("<b>Bold</b>")
     True
     """
@@ -138,7 +138,7 @@ def normalize(text: str) -> str:
     return _lower(text.translate(_CHARMAP))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer():  # type: ignore[no-untyped-def]
     from nltk.stem.snowball import SnowballStemmer  # imported on first use: nltk is slow to import
 
@@ -176,6 +176,19 @@ def token_spans(text: str) -> Iterator[tuple[str, int, int]]:
         yield m.group(), m.start(), m.end()
 
 
+def readable(raw: str) -> str:
+    """A raw slice of a posting as a reader would see it: no tags or entities, single spaces.
+
+    Examples
+    --------
+    >>> readable("engineers &amp;  <b>product</b>")
+    'engineers & product'
+    """
+    if "<" in raw:
+        raw = _TAG.sub(" ", raw)
+    return " ".join(html.unescape(raw).split())
+
+
 def mask_role_names(text: str, mask: str = " ") -> str:
     """Remove role names so that a model must rely on what the posting describes.
 
@@ -198,6 +211,6 @@ def mask_role_names(text: str, mask: str = " ") -> str:
     Examples
     --------
     >>> mask_role_names("As a Senior Technical Program Manager (TPM) you will...")
-    'As a   (  ) you will...'
+    'As a   ( ) you will...'
     """
     return _ROLE_NAMES.sub(mask, text)
