@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
+
+import numpy as np
 
 from ._cues import AXES
 
@@ -47,9 +50,13 @@ class Term:
     spans: tuple[tuple[int, int], ...] = ()
 
 
-@dataclass(frozen=True)
 class Explanation:
     """Why the model scored a posting the way it did.
+
+    Built from the model's own arithmetic: the non-zero features of the
+    posting, each with its contribution ``coefficient x value`` to the log-odds.
+    Per-axis sums and reasons come straight from those numbers; the term list
+    with the posting's words and character spans is built on first access.
 
     Attributes
     ----------
@@ -57,57 +64,125 @@ class Explanation:
         The model's log-odds for ``positive``.
     intercept : float
         The model's intercept; ``intercept + sum of term weights == logit``.
-    terms : tuple of Term
-        Every non-zero feature's contribution, largest magnitude first.
     positive, negative : str
         The two outcomes the log-odds compare (``"tpm"`` vs ``"pm"``, or ``"in scope"`` vs ``"other"``).
     probability : float
         Calibrated probability of ``positive`` (monotone in ``logit``).
     """
 
-    logit: float
-    intercept: float
-    terms: tuple[Term, ...]
-    positive: str
-    negative: str
-    probability: float
+    def __init__(
+        self,
+        *,
+        logit: float,
+        intercept: float,
+        positive: str,
+        negative: str,
+        probability: float,
+        columns: np.ndarray,
+        weights: np.ndarray,
+        space: Any,
+        evidence: Callable[[], dict[int, Any]],
+        axis_sums: Sequence[float] | None = None,
+        axis_counts: Sequence[int] | None = None,
+    ) -> None:
+        self.logit, self.intercept, self.probability = logit, intercept, probability
+        self.positive, self.negative = positive, negative
+        self._raw = (columns, weights)
+        self._space, self._evidence = space, evidence
+        self._axis = None if axis_sums is None else (axis_sums, axis_counts)
+
+    @cached_property
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        columns, weights = self._raw
+        keep = weights != 0.0
+        columns, weights = columns[keep], weights[keep]
+        order = np.argsort(-np.abs(weights), kind="stable")
+        return columns[order], weights[order]
 
     @property
+    def _columns(self) -> np.ndarray:
+        return self._sorted[0]
+
+    @property
+    def _weights(self) -> np.ndarray:
+        return self._sorted[1]
+
+    @cached_property
+    def terms(self) -> tuple[Term, ...]:
+        """Every non-zero feature's contribution, largest magnitude first."""
+        evidence = self._evidence()
+        space = self._space
+        names = space.names
+        out = []
+        for j, w in zip(self._columns.tolist(), self._weights.tolist(), strict=True):
+            ev = evidence.get(j)
+            out.append(
+                Term(
+                    text=ev.text if ev else space.display[j],
+                    feature=names[j],
+                    axis=space.axes[space.axis_of[j]],
+                    weight=w,
+                    points_to=self.positive if w > 0 else self.negative,
+                    spans=ev.spans if ev else (),
+                )
+            )
+        return tuple(out)
+
+    @cached_property
     def by_axis(self) -> dict[str, float]:
         """Sum of term weights per axis, largest magnitude first."""
-        sums: dict[str, float] = {}
-        for t in self.terms:
-            sums[t.axis] = sums.get(t.axis, 0.0) + t.weight
-        return dict(sorted(sums.items(), key=lambda kv: -abs(kv[1])))
+        axes = self._space.axes
+        if self._axis is not None:
+            sums, present = self._axis
+        else:
+            axis_ids = self._space.axis_of[self._columns]
+            sums = np.bincount(axis_ids, weights=self._weights, minlength=len(axes)).tolist()
+            present = np.bincount(axis_ids, minlength=len(axes)).tolist()
+        pairs = [(axes[a], sums[a]) for a in range(len(axes)) if present[a]]
+        return dict(sorted(pairs, key=lambda kv: -abs(kv[1])))
 
     def top(self, n: int = 10, axis: str | None = None) -> list[Term]:
         """The ``n`` strongest terms, optionally of one axis."""
         return [t for t in self.terms if axis is None or t.axis == axis][:n]
 
-    @property
+    @cached_property
     def reasons(self) -> list[str]:
-        """Two to four short sentences: the axes that weighed most and their words."""
-        out = []
+        """Two to four short sentences: the axes that weighed most and their strongest words."""
+        chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
-            if len(out) >= 4 or (len(out) >= 2 and abs(total) < 0.25):
+            if len(chosen) >= 4 or (len(chosen) >= 2 and abs(total) < 0.25):
                 break
+            chosen.append((axis, total))
+        # the three strongest distinct words of each chosen axis, on the side its total points to
+        space = self._space
+        columns, weights = self._columns, self._weights
+        axis_ids = space.axis_of[columns]
+        wanted: dict[str, list[str]] = {}
+        for axis, total in chosen:
+            match = (axis_ids == space.axes.index(axis)) & ((weights > 0) if total > 0 else (weights < 0))
+            words: list[str] = []
+            for j in columns[np.flatnonzero(match)[:9]].tolist():
+                if space.display[j] not in words:
+                    words.append(space.display[j])
+                    if len(words) == 3:
+                        break
+            wanted[axis] = words
+        out = []
+        for axis, total in chosen:
             side = self.positive if total > 0 else self.negative
-            words = []
-            for t in self.terms:
-                if t.axis == axis and (t.weight > 0) == (total > 0) and t.text.lower() not in words:
-                    words.append(t.text.lower())
-                if len(words) == 3:
-                    break
-            quoted = ", ".join(f"'{w}'" for w in words)
+            quoted = ", ".join(f"'{w}'" for w in wanted[axis])
             out.append(f"{AXES.get(axis, axis)} points to {_display(side)} ({total:+.2f}): {quoted}")
         return out
 
     def __str__(self) -> str:
         head = (
             f"log-odds {self.logit:+.2f} for {_display(self.positive)} vs {_display(self.negative)}"
-            f" (intercept {self.intercept:+.2f}, {len(self.terms)} terms)"
+            f" (intercept {self.intercept:+.2f}, {len(self._weights)} terms)"
         )
         return "\n".join([head, *("  - " + r for r in self.reasons)])
+
+    def __repr__(self) -> str:
+        return f"<Explanation logit={self.logit:+.3f} {self.positive} vs {self.negative}, {len(self._weights)} terms>"
 
 
 def _display(label: str) -> str:

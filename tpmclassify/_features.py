@@ -12,30 +12,60 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, filterfalse
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize as l2_normalize
 
-from ._cues import Cue
+from ._cues import AXES, Cue
 from ._text import normalize, readable, stem, token_spans, tokenize
 
 __all__ = ["CueMatcher", "Evidence", "FeatureSpace", "stems_of"]
 
-_STOP = frozenset(ENGLISH_STOP_WORDS)
+# token -> stem, and the stems n-grams leave out (stop words, numbers, single characters); both grow as
+# new words are seen, so each distinct word is stemmed and judged once (a plain dict lookup afterwards).
+_STEMS: dict[str, str] = {}
+_DROP: set[str] = set(ENGLISH_STOP_WORDS)
+_MAX_CACHE = 500_000
+
+
+def _new_stem(token: str) -> str:
+    if len(_STEMS) >= _MAX_CACHE:
+        _STEMS.clear()
+    s = _STEMS[token] = stem(token)
+    if s.isdigit() or len(s) <= 1:
+        _DROP.add(s)
+    return s
+
+
+def stems_of_tokens(tokens: Iterable[str]) -> list[str]:
+    """Stems of normalised tokens."""
+    tokens = tokens if isinstance(tokens, list) else list(tokens)
+    stems = list(map(_STEMS.get, tokens))
+    if None in stems:  # words not seen before: stem them once
+        stems = [s or _new_stem(t) for s, t in zip(stems, tokens, strict=True)]
+    return stems  # type: ignore[return-value]
 
 
 def stems_of(text: str) -> list[str]:
     """Stemmed tokens of a raw posting."""
-    return [stem(t) for t in tokenize(normalize(text))]
+    return stems_of_tokens(tokenize(normalize(text)))
+
+
+def kept(stems: Sequence[str]) -> list[int]:
+    """Positions of the stems that n-grams are made of."""
+    return [i for i, s in enumerate(stems) if s not in _DROP]
 
 
 def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
     """Stemmed uni- to ``n_max``-grams, stop words and bare numbers left out."""
-    words = [s for s in stems if s not in _STOP and not s.isdigit() and len(s) > 1]
+    words = list(filterfalse(_DROP.__contains__, stems))
     grams = list(words)
-    for n in range(2, n_max + 1):
+    if n_max >= 2:
+        grams.extend([a + " " + b for a, b in zip(words, words[1:], strict=False)])
+    for n in range(3, n_max + 1):
         grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     return grams
 
@@ -59,25 +89,35 @@ class CueMatcher:
                     index[key[0]].append((key, j))
         for options in index.values():
             options.sort(key=lambda o: -len(o[0]))
-        self._index = dict(index)
+        # first stems that begin a phrase of two or more stems, and the rest (one-stem cues only)
+        self._long = {s: o for s, o in index.items() if len(o[0][0]) > 1}
+        self._single = {s: o[0][1] for s, o in index.items() if len(o[0][0]) == 1}
 
     def matches(self, stems: Sequence[str]) -> list[tuple[int, int, int]]:
         """Return ``(cue index, first token, end token)`` for each match."""
+        # Most cue stems start no longer phrase: those match where they stand, unless inside a longer match.
+        # Only the positions where a longer phrase may start need the longest-match walk.
         found = []
-        i, n, index = 0, len(stems), self._index
-        while i < n:
-            options = index.get(stems[i])
-            if options:
-                for key, j in options:
-                    k = len(key)
-                    if tuple(stems[i : i + k]) == key:
-                        found.append((j, i, i + k))
-                        i += k
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
+        covered: set[int] = set()
+        index = self._long
+        free = 0  # first position not inside an earlier match
+        for i in compress(range(len(stems)), map(index.__contains__, stems)):
+            if i < free:
+                continue
+            for key, j in index[stems[i]]:
+                k = len(key)
+                if k == 1 or tuple(stems[i : i + k]) == key:
+                    found.append((j, i, i + k))
+                    if k > 1:
+                        covered.update(range(i + 1, i + k))
+                    free = i + k
+                    break
+        single = self._single
+        for i in compress(range(len(stems)), map(single.__contains__, stems)):
+            if i not in covered:
+                found.append((single[stems[i]], i, i + 1))
+        if covered or found:
+            found.sort(key=lambda m: m[1])
         return found
 
 
@@ -104,6 +144,8 @@ class FeatureSpace:
         Longest n-gram.
     cue_scale, ngram_scale : float
         Multipliers of the two blocks (0 switches a block off).
+    display : sequence of str, optional
+        How each n-gram usually reads in postings (default: its stems).
     """
 
     def __init__(
@@ -114,6 +156,7 @@ class FeatureSpace:
         ngram_max: int = 2,
         cue_scale: float = 1.0,
         ngram_scale: float = 1.0,
+        display: Sequence[str] | None = None,
     ) -> None:
         self.matcher = CueMatcher(cues)
         self.cues = self.matcher.cues
@@ -123,6 +166,12 @@ class FeatureSpace:
         self.ngram_max = ngram_max
         self.cue_scale = cue_scale
         self.ngram_scale = ngram_scale
+        self.display = [c.name for c in self.cues] + list(self.vocabulary if display is None else display)
+        self.axes = list(AXES)
+        self.axis_of = np.array(
+            [self.axes.index(c.axis) for c in self.cues] + [self.axes.index("wording")] * len(self.vocabulary),
+            dtype=np.int64,
+        )
 
     @property
     def n_features(self) -> int:
@@ -136,53 +185,73 @@ class FeatureSpace:
     def transform(self, stem_lists: Iterable[Sequence[str]]) -> sp.csr_matrix:
         """Turn stem sequences into the feature matrix."""
         n_cues = len(self.cues)
-        indptr, indices, values = [0], [], []
-        ng_rows, ng_cols, ng_vals = [], [], []
-        for row, stems in enumerate(stem_lists):
+        cue_ptr, cue_idx, cue_val = [0], [], []
+        ng_ptr, ng_idx, ng_cnt = [0], [], []
+        get = self._column.get
+        for stems in stem_lists:
             if self.cue_scale:
-                counts = Counter(j for j, _, _ in self.matcher.matches(stems))
+                counts = Counter([j for j, _, _ in self.matcher.matches(stems)])
                 for j in sorted(counts):
-                    indices.append(j)
-                    values.append(np.log1p(counts[j]) * self.cue_scale)
-            indptr.append(len(indices))
+                    cue_idx.append(j)
+                    cue_val.append(counts[j])
+            cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
-                grams = Counter(self._column[g] for g in ngrams(stems, self.ngram_max) if g in self._column)
-                ng_rows.extend([row] * len(grams))
-                ng_cols.extend(grams.keys())
-                ng_vals.extend(grams.values())
-        n_rows = len(indptr) - 1
+                counts = Counter([c for c in map(get, ngrams(stems, self.ngram_max)) if c is not None])
+                ng_idx.extend(counts.keys())
+                ng_cnt.extend(counts.values())
+            ng_ptr.append(len(ng_idx))
+        n_rows = len(cue_ptr) - 1
         cue_block = sp.csr_matrix(
-            (np.asarray(values, dtype=float), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+            (np.log1p(np.asarray(cue_val, dtype=float)) * self.cue_scale, np.asarray(cue_idx, dtype=np.int64),
+             np.asarray(cue_ptr, dtype=np.int64)),
             shape=(n_rows, n_cues),
         )
-        rows_cols = (np.asarray(ng_rows, dtype=np.int64), np.asarray(ng_cols, dtype=np.int64))
-        tf = sp.csr_matrix((np.asarray(ng_vals, dtype=float), rows_cols), shape=(n_rows, len(self.vocabulary)))
+        idx = np.asarray(ng_idx, dtype=np.int64)
+        tf = sp.csr_matrix(
+            ((1.0 + np.log(np.asarray(ng_cnt, dtype=float))) * self.idf[idx], idx, np.asarray(ng_ptr, dtype=np.int64)),
+            shape=(n_rows, len(self.vocabulary)),
+        )
         if tf.nnz:
-            tf.data = 1.0 + np.log(tf.data)
-            tf = l2_normalize(tf @ sp.diags(self.idf), copy=False) * self.ngram_scale
-        return sp.hstack([cue_block, tf], format="csr")
+            tf = l2_normalize(tf, copy=False) * self.ngram_scale
+        out = sp.hstack([cue_block, tf], format="csr")
+        out.sort_indices()
+        return out
 
     def evidence(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
-        norm = normalize(text)
-        toks = list(token_spans(norm))
-        stems = [stem(t) for t, _, _ in toks]
+        toks = list(token_spans(normalize(text)))
+        stems = stems_of_tokens(t for t, _, _ in toks)
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for j, a, b in self.matcher.matches(stems):
             spans[j].append((toks[a][1], toks[b - 1][2]))
         # n-grams: rebuild them over the kept tokens, remembering where each starts and ends
-        kept = [i for i, s in enumerate(stems) if s not in _STOP and not s.isdigit() and len(s) > 1]
+        keep = kept(stems)
         n_cues = len(self.cues)
         for n in range(1, self.ngram_max + 1):
-            for k in range(len(kept) - n + 1):
-                idx = kept[k : k + n]
+            for k in range(len(keep) - n + 1):
+                idx = keep[k : k + n]
                 col = self._column.get(" ".join(stems[i] for i in idx))
                 if col is not None:
                     spans[n_cues + col].append((toks[idx[0]][1], toks[idx[-1]][2]))
-        out = {}
-        for col, where in spans.items():
-            out[col] = Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where))
-        return out
+        return {
+            col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()
+        }
+
+
+def display_forms(token_lists: Iterable[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
+    """The commonest surface form (lower-cased words) of each vocabulary n-gram in the given postings."""
+    column = {g: i for i, g in enumerate(vocabulary)}
+    seen: list[Counter[str]] = [Counter() for _ in vocabulary]
+    for tokens in token_lists:
+        stems = stems_of_tokens(tokens)
+        keep = kept(stems)
+        for n in range(1, ngram_max + 1):
+            for k in range(len(keep) - n + 1):
+                idx = keep[k : k + n]
+                col = column.get(" ".join(stems[i] for i in idx))
+                if col is not None:
+                    seen[col][" ".join(tokens[i] for i in idx)] += 1
+    return [c.most_common(1)[0][0] if c else g for c, g in zip(seen, vocabulary, strict=True)]
 
 
 def fit_vocabulary(

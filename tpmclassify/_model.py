@@ -22,9 +22,9 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross
 from sklearn.utils.validation import check_is_fitted
 
 from ._cues import CUES, Cue
-from ._explain import Explanation, Prediction, Term, sigmoid
-from ._features import FeatureSpace, fit_vocabulary, stems_of
-from ._text import check_text, mask_role_names
+from ._explain import Explanation, Prediction, sigmoid
+from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of, stems_of_tokens
+from ._text import check_text, mask_role_names, normalize, tokenize
 
 __all__ = ["TPMClassifier"]
 
@@ -195,7 +195,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
         rng = np.random.default_rng(self.random_state)
         masked = rng.random(len(texts)) < self.mask_rate
-        stem_lists = [stems_of(mask_role_names(t) if m else t) for t, m in zip(texts, masked, strict=True)]
+        token_lists = [tokenize(normalize(mask_role_names(t) if m else t)) for t, m in zip(texts, masked, strict=True)]
+        stem_lists = [stems_of_tokens(tokens) for tokens in token_lists]
 
         use_ngrams = self.features != "cues"
         if use_ngrams:
@@ -211,6 +212,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             self.cues_, vocab, idf, self.ngram_max,
             cue_scale=0.0 if self.features == "ngrams" else self.cue_scale,
             ngram_scale=self.ngram_scale if use_ngrams else 0.0,
+            display=display_forms(token_lists, vocab, self.ngram_max),
         )
         Xf = self.space_.transform(stem_lists)
         self.feature_names_ = self.space_.names
@@ -332,7 +334,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         texts = _as_texts(texts)
         Xf = self._features(texts)
-        role_logit, p_tpm, scope_logit, in_scope = self._heads(Xf)
+        _, p_tpm, _, in_scope = self._heads(Xf)
+        summaries = self._summaries(Xf)
         lo, hi = self.review_band
         out = []
         for i, text in enumerate(texts):
@@ -346,9 +349,24 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
                     needs_review=label != "other" and lo <= p <= hi,
-                    _explain=_Lazy(self, text, Xf[i]),
+                    _explain=_Lazy(self, text, Xf, i, summaries),
                 )
             )
+        return out
+
+    def _summaries(self, Xf: sp.csr_matrix) -> list[tuple[np.ndarray, list, list]]:
+        """Per head, in one vectorised step for the whole batch: every contribution, and its per-axis sums."""
+        axis_cols = self.space_.axis_of[Xf.indices]
+        n_axes = len(self.space_.axes)
+        heads = [self.coef_] + ([] if self.scope_coef_ is None else [self.scope_coef_])
+        out = []
+        for coef in heads:
+            weights = Xf.data * coef[Xf.indices]
+            sums = sp.csr_matrix((weights, axis_cols, Xf.indptr), shape=(Xf.shape[0], n_axes)).toarray()
+            counts = sp.csr_matrix(
+                ((weights != 0).astype(float), axis_cols, Xf.indptr), shape=(Xf.shape[0], n_axes)
+            ).toarray()
+            out.append((weights, sums.tolist(), counts.astype(int).tolist()))
         return out
 
     def classify(self, text: str) -> Prediction:
@@ -360,7 +378,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """Role and scope explanations of one posting."""
         check_is_fitted(self, "coef_")
         check_text(text)
-        return _Lazy(self, text, self._features([text]))()
+        Xf = self._features([text])
+        return _Lazy(self, text, Xf, 0, self._summaries(Xf))()
 
     def classify_frame(self, df, text_column: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
         """Classify a DataFrame with this model; see :func:`tpmclassify.classify_frame`."""
@@ -381,47 +400,49 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             write_card(self, path, digest)
         return digest
 
-    def _explanations(self, text: str, row: sp.csr_matrix) -> tuple[Explanation, Explanation | None]:
-        evidence = self.space_.evidence(text)
-        names = self.feature_names_
-        n_cues = len(self.cues_)
+    def _explanations(
+        self, text: str, Xf: sp.csr_matrix, i: int, summaries: list[tuple[np.ndarray, list, list]]
+    ) -> tuple[Explanation, Explanation | None]:
+        evidence = _Evidence(self.space_, text)
+        a, b = Xf.indptr[i], Xf.indptr[i + 1]
+        columns = Xf.indices[a:b]
 
-        def build(coef, intercept, calib, pos, neg):  # type: ignore[no-untyped-def]
-            terms = []
-            for j, x in zip(row.indices, row.data, strict=True):
-                w = float(coef[j] * x)
-                if w == 0.0:
-                    continue
-                ev = evidence.get(int(j))
-                axis = self.cues_[j].axis if j < n_cues else "wording"
-                terms.append(
-                    Term(
-                        text=ev.text if ev else names[j].split(":")[-1],
-                        feature=names[j],
-                        axis=axis,
-                        weight=w,
-                        points_to=pos if w > 0 else neg,
-                        spans=ev.spans if ev else (),
-                    )
-                )
-            terms.sort(key=lambda t: -abs(t.weight))
-            logit = float(intercept + sum(coef[j] * x for j, x in zip(row.indices, row.data, strict=True)))
-            a, b = calib
-            return Explanation(logit, float(intercept), tuple(terms), pos, neg, sigmoid(a * logit + b))
+        def build(k, intercept, calib, pos, neg):  # type: ignore[no-untyped-def]
+            weights, sums, counts = summaries[k]
+            logit = float(intercept + weights[a:b].sum())
+            return Explanation(
+                logit=logit, intercept=float(intercept), positive=pos, negative=neg,
+                probability=sigmoid(calib[0] * logit + calib[1]), columns=columns, weights=weights[a:b],
+                space=self.space_, evidence=evidence, axis_sums=sums[i], axis_counts=counts[i],
+            )
 
-        role = build(self.coef_, self.intercept_, self.calibration_, "tpm", "pm")
+        role = build(0, self.intercept_, self.calibration_, "tpm", "pm")
         if self.scope_coef_ is None:
             return role, None
-        return role, build(self.scope_coef_, self.scope_intercept_, self.scope_calibration_, "in scope", "other")
+        return role, build(1, self.scope_intercept_, self.scope_calibration_, "in scope", "other")
 
 
 class _Lazy:
     """Computes a prediction's explanations when first asked for."""
 
-    __slots__ = ("model", "row", "text")
+    __slots__ = ("Xf", "i", "model", "summaries", "text")
 
-    def __init__(self, model: TPMClassifier, text: str, row: sp.csr_matrix) -> None:
-        self.model, self.text, self.row = model, text, row
+    def __init__(self, model: TPMClassifier, text: str, Xf: sp.csr_matrix, i: int, summaries: list) -> None:
+        self.model, self.text, self.Xf, self.i, self.summaries = model, text, Xf, i, summaries
 
     def __call__(self) -> tuple[Explanation, Explanation | None]:
-        return self.model._explanations(self.text, self.row)
+        return self.model._explanations(self.text, self.Xf, self.i, self.summaries)
+
+
+class _Evidence:
+    """The words and spans behind a posting's features, found once and shared by both explanations."""
+
+    __slots__ = ("found", "space", "text")
+
+    def __init__(self, space: FeatureSpace, text: str) -> None:
+        self.space, self.text, self.found = space, text, None
+
+    def __call__(self) -> dict:
+        if self.found is None:
+            self.found = self.space.evidence(self.text)
+        return self.found

@@ -83,6 +83,7 @@ def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str,
         "params": params,
         "cues": [asdict(c) for c in model.cues_],
         "vocabulary": model.space_.vocabulary,
+        "display": model.space_.display[len(model.cues_) :],
         "intercept": model.intercept_,
         "calibration": list(model.calibration_),
         "scope_intercept": model.scope_intercept_,
@@ -196,6 +197,7 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
         model.cues_, state["vocabulary"], arrays["idf"], model.ngram_max,
         cue_scale=0.0 if model.features == "ngrams" else model.cue_scale,
         ngram_scale=0.0 if model.features == "cues" else model.ngram_scale,
+        display=state["display"],
     )
     model.feature_names_ = model.space_.names
     model.n_features_in_ = 1

@@ -21,16 +21,7 @@ MAX_CHARS = 5_000_000
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<!--.*?-->|</?[a-zA-Z][^<>]{0,2000}>", re.DOTALL)
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-# One character in, one character out: typographic variants to their plain forms.
-_CHARMAP = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-        "\u2014": "-", "\u2022": " ", "\u00b7": " ", "\u25cf": " ", "\u25aa": " ",
-        "\u00a0": " ", "\u200b": " ", "\ufeff": " ", "\u2212": "-", "\u2010": "-",
-        "\u2011": "-",
-    }
-)
-_WORD = re.compile(r"[^\W_](?:[\w+#]*[\w+#])?")
+_WORD = re.compile(r"[^\W_][\w+#]*")
 _LETTER = re.compile(r"[^\W\d_]")
 
 # Role names, longest first so "technical program manager" wins over "program manager".
@@ -110,9 +101,10 @@ def normalize(text: str) -> str:
     """Normalise a posting without moving any character.
 
     HTML tags, comments, scripts and entities become blanks (an entity keeps its
-    character in its first position), typographic quotes, dashes and bullets
-    become plain ASCII, and letters are lower-cased. The result has exactly the
-    length of the input, so offsets into it are offsets into ``text``.
+    character in its first position) and letters are lower-cased. The result has
+    exactly the length of the input, so offsets into it are offsets into
+    ``text``. (Typographic quotes, dashes and bullets need no mapping: they are
+    not word characters, so they separate tokens as their ASCII forms would.)
 
     Parameters
     ----------
@@ -135,7 +127,7 @@ def normalize(text: str) -> str:
         text = _TAG.sub(_blank, _SCRIPT.sub(_blank, text))
     if "&" in text:
         text = _ENTITY.sub(_unescape, text)
-    return _lower(text.translate(_CHARMAP))
+    return _lower(text)
 
 
 @cache
