@@ -66,6 +66,30 @@ errors; non-technical Program Managers (Google, Amazon) are the scope head's har
 scored with English cues and stems: expect weaker answers on non-English text."""
 
 
+#: metric -> True when higher is better
+KEY_METRICS = {
+    "macro_f1": True, "roc_auc": True, "brier": False, "ece": False,
+    "scope_roc_auc": True, "scope_precision": True, "scope_recall": True, "scope_recall_tpm": True,
+}
+
+
+def compare(metrics: dict) -> str:
+    """Markdown table: the shipped model against both baselines, role names masked, source-grouped."""
+    names = list(metrics)
+    lines = [
+        "Role names masked, leave-one-source-out (the figures that matter). Bold: best of the three.",
+        "",
+        "| metric | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for key, higher in KEY_METRICS.items():
+        vals = [metrics[n]["masked"].get(key, float("nan")) for n in names]
+        best = max(vals) if higher else min(vals)
+        cells = [f"**{v:.3f}**" if v == best else f"{v:.3f}" for v in vals]
+        lines.append(f"| {key} ({'higher' if higher else 'lower'} is better) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def load_postings(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     repo = df["source"].str.split(":").str[0]
@@ -101,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         metrics = json.loads(eval_path.read_text())
 
     t0 = time.perf_counter()
+    summary = compare(metrics) if metrics else ""
+    print("\n" + summary)
     model = TPMClassifier(**PARAMS).fit(df["description"].tolist(), df["label"].tolist(), groups=df["group"].tolist())
     print(f"\nfitted on all {len(df)} postings in {time.perf_counter() - t0:.1f} s")
     data = fingerprint(df["description"], df["label"], df["group"].tolist())
@@ -112,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         "training_data": data,
         "metrics": {f"Leave-one-source-out: {k}": v for k, v in metrics.items()},
         "notes": PROTOCOL,
+        "summary": summary,
     }
     digest = model.save(args.out, card=False)
     from tpmclassify._card import model_card

@@ -21,7 +21,9 @@ def test_grouped_evaluation_report(postings):
         assert 0 <= m["scope_precision"] <= 1 and 0 <= m["scope_recall"] <= 1
     assert "| raw |" in report.to_markdown()
     fig = report.plot()
-    assert len(fig.axes) == 2
+    assert len(fig.axes) == 3
+    labels = [t.get_text() for t in fig.axes[2].get_yticklabels()]
+    assert labels and all(":" in x for x in labels)
 
 
 def test_fitted_model_on_held_out_data(bundled, postings):

@@ -26,12 +26,15 @@ def model_card(model: Any, digest: str | None = None) -> str:
     lines = [f"# tpmclassify model card: {meta.get('name', 'model')}", ""]
     if meta.get("description"):
         lines += [meta["description"], ""]
+    if meta.get("summary"):
+        lines += ["## Summary", "", meta["summary"], ""]
     lines += [
         f"- created: {meta.get('created', '?')} with tpmclassify {meta.get('tpmclassify_version', '?')}, "
         f"scikit-learn {meta.get('sklearn_version', '?')}, nltk {meta.get('nltk_version', '?')}",
         f"- classes: {', '.join(map(str, model.classes_))}",
         f"- features: {len(model.cues_)} article cues + {len(model.space_.vocabulary)} stemmed word n-grams",
-        f"- in-scope threshold: {model.scope_threshold_}",
+        f"- in-scope threshold: {model.scope_threshold_} (best out-of-fold F1, TPM postings weighted like PM ones; "
+        "below it the label is 'other')",
         f"- TPM/PM calibration (Platt on out-of-fold log-odds): a={model.calibration_[0]:.3f}, "
         f"b={model.calibration_[1]:.3f}",
     ]

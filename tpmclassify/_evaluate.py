@@ -108,6 +108,7 @@ class EvaluationReport:
     metrics: dict[str, dict[str, Any]]
     protocol: str
     predictions: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+    model: Any = field(repr=False, default=None)
 
     def to_frame(self) -> pd.DataFrame:
         """Scalar metrics as a DataFrame (rows: variant)."""
@@ -130,7 +131,12 @@ class EvaluationReport:
         return f"Evaluation ({self.protocol})\n{self.to_frame().round(3).to_string()}"
 
     def plot(self, variant: str = "masked"):  # type: ignore[no-untyped-def]
-        """Confusion matrix and calibration curve (needs matplotlib: ``pip install tpmclassify[plot]``)."""
+        """Confusion matrix, calibration curve and the model's top evidence per axis.
+
+        Needs matplotlib (``pip install tpmclassify[plot]``). The evidence panel shows the role head's
+        strongest weights per axis of ``model`` (the evaluated model if it was fitted, else the model of
+        the last fold); it is left out for models without article axes.
+        """
         try:
             import matplotlib.pyplot as plt
             from sklearn.calibration import calibration_curve
@@ -138,7 +144,8 @@ class EvaluationReport:
             raise ImportError("plotting needs matplotlib: pip install 'tpmclassify[plot]'") from err
         pred = self.predictions[variant]
         role = pred[pred["truth"] != "other"]
-        fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+        has_axes = hasattr(self.model, "space_") and hasattr(self.model, "coef_")
+        fig, axes = plt.subplots(1, 3 if has_axes else 2, figsize=(15 if has_axes else 9, 4.5))
         cm = np.asarray(self.metrics[variant]["confusion"])
         axes[0].imshow(cm, cmap="Blues")
         for (i, j), v in np.ndenumerate(cm):
@@ -150,8 +157,25 @@ class EvaluationReport:
         axes[1].plot(mean, frac, "o-", label="model")
         axes[1].set(xlabel="predicted P(TPM)", ylabel="observed share TPM", title="calibration")
         axes[1].legend()
+        if has_axes:
+            _plot_evidence(axes[2], self.model)
         fig.tight_layout()
         return fig
+
+
+def _plot_evidence(ax: Any, model: Any, per_axis: int = 3) -> None:
+    """Horizontal bars: the strongest role-head weights of each axis (blue: TPM, orange: PM)."""
+    space, coef = model.space_, model.coef_
+    labels, values = [], []
+    for a, axis in enumerate(space.axes):
+        cols = np.flatnonzero((space.axis_of == a) & (coef != 0))
+        for j in cols[np.argsort(-np.abs(coef[cols]))][:per_axis]:
+            labels.append(f"{axis}: {space.display[j]}")
+            values.append(float(coef[j]))
+    ax.barh(range(len(values)), values, color=["#1f77b4" if v > 0 else "#ff7f0e" for v in values])
+    ax.set_yticks(range(len(values)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set(xlabel="weight (log-odds per unit)", title="top evidence per axis (TPM > 0 > PM)")
 
 
 def evaluate(
@@ -213,8 +237,8 @@ def evaluate(
     else:
         splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels))
         protocol = "5-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
+    est = model
     for train, test in splits:
-        est = model
         if refit:
             est = clone(model)
             kwargs = {"groups": grp[train]} if grp is not None and _takes_groups(est) else {}
@@ -259,7 +283,7 @@ def evaluate(
                 scope_threshold=float(np.median(thr)),
             )
         metrics[variant] = m
-    return EvaluationReport(metrics, protocol, predictions)
+    return EvaluationReport(metrics, protocol, predictions, est)
 
 
 def _takes_groups(est: Any) -> bool:
