@@ -25,8 +25,9 @@ def main() -> None:
         df["description"].tolist(), df["label"].tolist(), groups=None if groups is None else groups.tolist()
     )
     seconds = time.perf_counter() - t0
-    print(f"trained on {len(df)} postings from {source} in {seconds:.1f} s "
-          f"({len(model.space_.vocabulary)} n-grams + {len(model.cues_)} cues; two heads, each with 5-fold out-of-fold calibration)")
+    print(f"trained on {len(df)} postings from {source} in {seconds:.1f} s")
+    print(f"({len(model.space_.vocabulary)} n-grams + {len(model.cues_)} cues; two heads, "
+          "each with 5-fold out-of-fold calibration)")
 
 
 if __name__ == "__main__":

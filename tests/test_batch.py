@@ -148,7 +148,7 @@ def test_cli_batch_and_errors(tmp_path, postings, capsys):
     assert capsys.readouterr().out.startswith("PM")
     with pytest.raises(SystemExit):
         main(["batch", "--help"])
-    assert "example:" in capsys.readouterr().out
+    assert "tpmclassify batch data/sample_postings.csv" in capsys.readouterr().out
 
 
 def test_installed_script_runs(tmp_path, postings):

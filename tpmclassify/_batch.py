@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_path
@@ -66,8 +65,8 @@ def score_texts(
     for i, value in enumerate(texts):
         problem = read_errors[i] if read_errors is not None and read_errors[i] else None
         if problem is None:
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                problem = "missing text"
+            if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+                problem = "missing text"  # None, NaN, pd.NA, NaT
             else:
                 title = titles[i] if titles is not None else None
                 if isinstance(title, str) and title.strip() and isinstance(value, str):
@@ -113,6 +112,16 @@ def _check_clash(columns: Sequence[str], prefix: str) -> None:
             f"the input already has column(s) {', '.join(clash)}, which the output adds; "
             "pass a prefix for the added columns (--prefix / prefix=), e.g. 'pred_'"
         )
+
+
+def typed(out: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """Give the added columns fixed dtypes (float64, object, str), so every partition has one schema."""
+    for name in ("tpm_probability", "pm_probability", "in_scope"):
+        out[prefix + name] = pd.to_numeric(out[prefix + name], errors="coerce").astype("float64")
+    out[prefix + "needs_review"] = out[prefix + "needs_review"].astype(object)
+    for name in ("label", "reasons", "error"):
+        out[prefix + name] = out[prefix + name].astype(str)
+    return out
 
 
 def classify_frame(

@@ -10,7 +10,8 @@ __all__ = ["main"]
 
 _EXAMPLES = {
     "classify": "example:\n  tpmclassify classify posting.txt\n  cat posting.txt | tpmclassify classify -",
-    "batch": "example:\n  tpmclassify batch data/sample_postings.csv -o classified.csv --jobs 2",
+    "batch": "examples:\n  tpmclassify batch data/sample_postings.csv -o classified.csv --jobs 2\n"
+    "  tpmclassify batch 'postings/*.parquet' -o out/ --engine dask --jobs 2",
     "train": "example:\n  tpmclassify train labeled.csv -o my_model.tpmc --group-column source",
     "evaluate": "example:\n  tpmclassify evaluate labeled.csv --model my_model.tpmc --group-column source",
 }
@@ -49,6 +50,18 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from ._batch import classify_csv
 
     quiet = args.quiet
+    if args.engine == "dask":
+        from .dask import classify_files
+
+        summaries = classify_files(
+            args.input, args.output, scheduler=args.scheduler, workers=args.jobs,
+            model=_model(args.model, args.sha256), text_column=args.text_column, title_column=args.title_column,
+            chunk_size=args.chunk_size, overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
+        )
+        if not quiet:
+            for summary in summaries:
+                print(summary, file=sys.stderr)
+        return 0
 
     def log(msg: str) -> None:
         if not quiet:
@@ -129,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", default="", help="prefix for the added columns")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="dask: INPUT is a glob, OUTPUT a folder, one output file per input file (needs [dask])")
+    p.add_argument("--scheduler", help="with --engine dask: address of a running scheduler (default: local)")
     p.set_defaults(func=_cmd_batch)
 
     for name, help in (("train", "Train a model on labeled postings and save it."),
@@ -167,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except ImportError as err:
+        print(f"tpmclassify {args.command}: error: {err} (install the extra, e.g. pip install 'tpmclassify[dask]')",
+              file=sys.stderr)
+        return 2
     except (BatchError, ModelFileError, KeyError, FileNotFoundError, ValueError, TypeError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"tpmclassify {args.command}: error: {msg}", file=sys.stderr)

@@ -1,0 +1,121 @@
+"""Classify Dask DataFrames: ``map_partitions`` over :func:`tpmclassify.classify_frame`.
+
+Needs the extra: ``pip install 'tpmclassify[dask]'``. ``import tpmclassify`` never imports this module.
+
+Examples
+--------
+>>> import dask.dataframe as dd, pandas as pd
+>>> import tpmclassify.dask
+>>> ddf = dd.from_pandas(pd.DataFrame({"description": [
+...     "Own the project schedule, budget and client deliverables for the office fit-out."]}), npartitions=1)
+>>> tpmclassify.dask.classify_dataframe(ddf)["label"].compute().tolist()
+['pm']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ._batch import _check_clash, _model, classify_frame, pick_text_column, typed
+from ._model import TPMClassifier
+
+__all__ = ["classify_dataframe"]
+
+
+def _score(df: pd.DataFrame, model: TPMClassifier, text_column: str, title_column: str | None,
+           prefix: str) -> pd.DataFrame:
+    return typed(classify_frame(df, text_column, title_column=title_column, model=model, prefix=prefix), prefix)
+
+
+def classify_dataframe(
+    ddf: Any,
+    text_column: str | None = None,
+    *,
+    title_column: str | None = None,
+    model: TPMClassifier | None = None,
+    prefix: str = "",
+) -> Any:
+    """Add the batch columns to a Dask DataFrame, lazily.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Postings, in any number of partitions.
+    text_column, title_column, model, prefix
+        As for :func:`tpmclassify.classify_frame`.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The same partitions and rows, in order, with ``tpm_probability``,
+        ``pm_probability``, ``in_scope``, ``label``, ``needs_review``, ``reasons``
+        and ``error`` added. Nothing is computed until you ask; the model is
+        one node of the task graph, so each worker receives it once.
+    """
+    import dask
+
+    col = pick_text_column(list(ddf.columns), text_column)
+    _check_clash(list(ddf.columns), prefix)
+    mdl = _model(model)
+    meta = _score(ddf._meta, mdl, col, title_column, prefix)
+    shipped = dask.delayed(mdl, pure=True, traverse=False)
+    return ddf.map_partitions(_score, shipped, col, title_column, prefix, meta=meta, align_dataframes=False)
+
+
+def classify_files(
+    pattern: str,
+    output_dir: str,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    model: TPMClassifier | None = None,
+    **options: Any,
+) -> list[Any]:
+    """Classify every file matching ``pattern`` into ``output_dir``, one Dask task per file.
+
+    Each file is one partition: it goes through :func:`tpmclassify.classify_csv` (streamed, every row kept,
+    errors marked, written to a temporary file and renamed), into ``output_dir`` under the same name.
+
+    Parameters
+    ----------
+    pattern : str
+        Glob of input files (``.csv``, ``.csv.gz``, ``.jsonl``, ``.parquet``).
+    output_dir : str
+        Folder for the outputs (created if missing).
+    scheduler : str, optional
+        Address of a running Dask scheduler; by default a local cluster of ``workers`` processes.
+    workers : int, default 2
+        Worker processes of the local cluster.
+    model : TPMClassifier, optional
+        Defaults to the bundled model; sent to each worker once.
+    **options
+        Passed to :func:`tpmclassify.classify_csv` (``text_column``, ``overwrite``, ...).
+
+    Returns
+    -------
+    list of BatchSummary
+        One per file, in sorted file order.
+    """
+    import glob
+    from pathlib import Path
+
+    import dask
+    from distributed import Client, LocalCluster
+
+    from ._batch import BatchError, classify_csv
+
+    files = sorted(glob.glob(pattern))
+    if not files:
+        raise BatchError(f"no input files match {pattern!r}")
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    shipped = dask.delayed(_model(model), pure=True, traverse=False)
+    tasks = [dask.delayed(classify_csv)(f, str(out / Path(f).name), model=shipped, **options) for f in files]
+    if scheduler:
+        with Client(scheduler) as client:
+            return list(client.compute(tasks, sync=True))
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            return list(client.compute(tasks, sync=True))

@@ -1,0 +1,67 @@
+"""Classify Spark DataFrames: ``mapInPandas`` (Arrow batches) over :func:`tpmclassify.classify_frame`.
+
+Needs the extra: ``pip install 'tpmclassify[spark]'`` (and Java for Spark). ``import tpmclassify`` never
+imports this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from ._batch import _check_clash, _model, classify_frame, pick_text_column, typed
+from ._model import TPMClassifier
+
+__all__ = ["classify_dataframe"]
+
+
+def classify_dataframe(
+    sdf: Any,
+    text_column: str | None = None,
+    *,
+    title_column: str | None = None,
+    model: TPMClassifier | None = None,
+    prefix: str = "",
+) -> Any:
+    """Add the batch columns to a Spark DataFrame, lazily.
+
+    Parameters
+    ----------
+    sdf : pyspark.sql.DataFrame
+        Postings.
+    text_column, title_column, model, prefix
+        As for :func:`tpmclassify.classify_frame`.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        Every input column and row plus ``tpm_probability``, ``pm_probability``,
+        ``in_scope`` (double), ``needs_review`` (boolean), ``label``, ``reasons``
+        and ``error`` (string). The model is broadcast once to the executors.
+    """
+    from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
+
+    col = pick_text_column(sdf.columns, text_column)
+    _check_clash(sdf.columns, prefix)
+    shipped = sdf.sparkSession.sparkContext.broadcast(_model(model))
+    added = [
+        StructField(prefix + "tpm_probability", DoubleType()),
+        StructField(prefix + "pm_probability", DoubleType()),
+        StructField(prefix + "in_scope", DoubleType()),
+        StructField(prefix + "label", StringType()),
+        StructField(prefix + "needs_review", BooleanType()),
+        StructField(prefix + "reasons", StringType()),
+        StructField(prefix + "error", StringType()),
+    ]
+    schema = StructType(list(sdf.schema.fields) + added)
+    names = [f.name for f in schema.fields]
+
+    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        model = shipped.value
+        for pdf in batches:
+            out = typed(classify_frame(pdf, col, title_column=title_column, model=model, prefix=prefix), prefix)
+            yield out[names]
+
+    return sdf.mapInPandas(score, schema)
