@@ -53,6 +53,9 @@ def test_roles_on_written_postings(postings):
     # In-scope postings are scored as in scope; the others as out of scope.
     for (_, row), p in zip(postings.iterrows(), preds, strict=True):
         assert (p.in_scope >= tpmclassify.default_model().scope_threshold_) == (row["label"] != "other")
+        if p.label == "other":  # the reasons say why it is out of scope, from the scope explanation
+            assert p.reasons[0].startswith("Out of scope: in scope")
+            assert p.reasons[1:] == p.scope_explanation.reasons
 
 
 def test_spans_point_at_the_evidence():

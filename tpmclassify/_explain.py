@@ -211,6 +211,8 @@ class Prediction:
         Why the TPM/PM log-odds are what they are (computed on first access).
     scope_explanation : Explanation or None
         Why the in-scope log-odds are what they are.
+    scope_threshold : float or None
+        The model's in-scope threshold (under it, the label is "other").
     """
 
     text: str = field(repr=False)
@@ -219,6 +221,7 @@ class Prediction:
     in_scope: float | None
     needs_review: bool
     _explain: Callable[[], tuple[Explanation, Explanation | None]] = field(repr=False, compare=False)
+    scope_threshold: float | None = field(default=None, repr=False)
 
     @cached_property
     def _explanations(self) -> tuple[Explanation, Explanation | None]:
@@ -237,7 +240,8 @@ class Prediction:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
         scope = self.scope_explanation
         if self.label == "other" and scope is not None:
-            return scope.reasons
+            head = f"Out of scope: in scope {self.in_scope:.0%} is under the threshold {self.scope_threshold:.0%}"
+            return [head, *scope.reasons]
         out = self.explanation.reasons
         if self.needs_review:
             out = [f"Needs review: TPM {self.probabilities['tpm']:.0%} is too close to call", *out]

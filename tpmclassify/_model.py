@@ -350,6 +350,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                     in_scope=s,
                     needs_review=label != "other" and lo <= p <= hi,
                     _explain=_Lazy(self, text, Xf, i, summaries),
+                    scope_threshold=self.scope_threshold_,
                 )
             )
         return out
