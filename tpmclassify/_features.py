@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import compress, filterfalse
+from operator import is_not
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +31,7 @@ __all__ = ["CueMatcher", "Evidence", "FeatureSpace", "stems_of"]
 _STEMS: dict[str, str] = {}
 _DROP: set[str] = set(ENGLISH_STOP_WORDS)
 _MAX_CACHE = 500_000
+_not_none = partial(is_not, None)
 
 
 def _new_stem(token: str) -> str:
@@ -64,7 +67,7 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
     words = list(filterfalse(_DROP.__contains__, stems))
     grams = list(words)
     if n_max >= 2:
-        grams.extend([a + " " + b for a, b in zip(words, words[1:], strict=False)])
+        grams.extend(map(" ".join, zip(words, words[1:], strict=False)))
     for n in range(3, n_max + 1):
         grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     return grams
@@ -196,7 +199,7 @@ class FeatureSpace:
                     cue_val.append(counts[j])
             cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
-                counts = Counter([c for c in map(get, ngrams(stems, self.ngram_max)) if c is not None])
+                counts = Counter(filter(_not_none, map(get, ngrams(stems, self.ngram_max))))
                 ng_idx.extend(counts.keys())
                 ng_cnt.extend(counts.values())
             ng_ptr.append(len(ng_idx))
