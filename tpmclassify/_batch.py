@@ -114,6 +114,15 @@ def _check_clash(columns: Sequence[str], prefix: str) -> None:
         )
 
 
+def prepare(
+    columns: Sequence[str], text_column: str | None, prefix: str, model: TPMClassifier | None
+) -> tuple[str, TPMClassifier]:
+    """Check a table's columns before classifying it; return its text column and the model to use."""
+    col = pick_text_column(list(columns), text_column)
+    _check_clash(list(columns), prefix)
+    return col, _model(model)
+
+
 def typed(out: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
     """Give the added columns fixed dtypes (float64, object, str), so every partition has one schema."""
     for name in ("tpm_probability", "pm_probability", "in_scope"):

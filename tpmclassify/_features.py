@@ -10,7 +10,7 @@ an explanation can point at the exact text behind every non-zero feature.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import compress, filterfalse
@@ -227,18 +227,25 @@ class FeatureSpace:
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for j, a, b in self.matcher.matches(stems):
             spans[j].append((toks[a][1], toks[b - 1][2]))
-        # n-grams: rebuild them over the kept tokens, remembering where each starts and ends
-        keep = kept(stems)
         n_cues = len(self.cues)
-        for n in range(1, self.ngram_max + 1):
-            for k in range(len(keep) - n + 1):
-                idx = keep[k : k + n]
-                col = self._column.get(" ".join(stems[i] for i in idx))
-                if col is not None:
-                    spans[n_cues + col].append((toks[idx[0]][1], toks[idx[-1]][2]))
+        for col, idx in vocabulary_grams(stems, self._column, self.ngram_max):
+            spans[n_cues + col].append((toks[idx[0]][1], toks[idx[-1]][2]))
         return {
             col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()
         }
+
+
+def vocabulary_grams(
+    stems: Sequence[str], column: dict[str, int], ngram_max: int
+) -> Iterator[tuple[int, list[int]]]:
+    """Each vocabulary n-gram of a posting with the token positions it is made of (as :func:`ngrams` makes them)."""
+    keep = kept(stems)
+    for n in range(1, ngram_max + 1):
+        for k in range(len(keep) - n + 1):
+            idx = keep[k : k + n]
+            col = column.get(" ".join(stems[i] for i in idx))
+            if col is not None:
+                yield col, idx
 
 
 def display_forms(token_lists: Iterable[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
@@ -246,14 +253,8 @@ def display_forms(token_lists: Iterable[Sequence[str]], vocabulary: Sequence[str
     column = {g: i for i, g in enumerate(vocabulary)}
     seen: list[Counter[str]] = [Counter() for _ in vocabulary]
     for tokens in token_lists:
-        stems = stems_of_tokens(tokens)
-        keep = kept(stems)
-        for n in range(1, ngram_max + 1):
-            for k in range(len(keep) - n + 1):
-                idx = keep[k : k + n]
-                col = column.get(" ".join(stems[i] for i in idx))
-                if col is not None:
-                    seen[col][" ".join(tokens[i] for i in idx)] += 1
+        for col, idx in vocabulary_grams(stems_of_tokens(tokens), column, ngram_max):
+            seen[col][" ".join(tokens[i] for i in idx)] += 1
     return [c.most_common(1)[0][0] if c else g for c, g in zip(seen, vocabulary, strict=True)]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._batch import _check_clash, _model, classify_frame, pick_text_column, typed
+from ._batch import _model, classify_frame, prepare, typed
 from ._model import TPMClassifier
 
 __all__ = ["classify_dataframe"]
@@ -56,9 +56,7 @@ def classify_dataframe(
     """
     import dask
 
-    col = pick_text_column(list(ddf.columns), text_column)
-    _check_clash(list(ddf.columns), prefix)
-    mdl = _model(model)
+    col, mdl = prepare(list(ddf.columns), text_column, prefix, model)
     meta = _score(ddf._meta, mdl, col, title_column, prefix)
     shipped = dask.delayed(mdl, pure=True, traverse=False)
     return ddf.map_partitions(_score, shipped, col, title_column, prefix, meta=meta, align_dataframes=False)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._batch import _check_clash, _model, classify_frame, pick_text_column, typed
+from ._batch import classify_frame, prepare, typed
 from ._model import TPMClassifier
 
 __all__ = ["classify_dataframe"]
@@ -43,9 +43,8 @@ def classify_dataframe(
     """
     from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
 
-    col = pick_text_column(sdf.columns, text_column)
-    _check_clash(sdf.columns, prefix)
-    shipped = sdf.sparkSession.sparkContext.broadcast(_model(model))
+    col, mdl = prepare(sdf.columns, text_column, prefix, model)
+    shipped = sdf.sparkSession.sparkContext.broadcast(mdl)
     added = [
         StructField(prefix + "tpm_probability", DoubleType()),
         StructField(prefix + "pm_probability", DoubleType()),
