@@ -124,3 +124,13 @@ def test_bundled_model_metadata(bundled):
     assert meta["training_data"]["rows"] > 1000
     assert meta["classes"] == ["other", "pm", "tpm"]
     assert 0.0 < bundled.scope_threshold_ < 1.0
+
+
+def test_import_does_no_work():
+    probe = (
+        "import sys, tpmclassify, tpmclassify._api as api; "
+        "heavy = [m for m in ('nltk', 'dask', 'distributed', 'pyspark', 'matplotlib') if m in sys.modules]; "
+        "print(heavy, api.default_model.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[] 0"
