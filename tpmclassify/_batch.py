@@ -115,11 +115,15 @@ def _check_clash(columns: Sequence[str], prefix: str) -> None:
 
 
 def prepare(
-    columns: Sequence[str], text_column: str | None, prefix: str, model: TPMClassifier | None
+    columns: Sequence[str], text_column: str | None, title_column: str | None, prefix: str,
+    model: TPMClassifier | None,
 ) -> tuple[str, TPMClassifier]:
     """Check a table's columns before classifying it; return its text column and the model to use."""
-    col = pick_text_column(list(columns), text_column)
-    _check_clash(list(columns), prefix)
+    columns = [c for c in columns if c != _READ_ERROR]
+    col = pick_text_column(columns, text_column)
+    if title_column is not None and title_column not in columns:
+        raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, columns))}")
+    _check_clash(columns, prefix)
     return col, _model(model)
 
 
@@ -172,13 +176,10 @@ def classify_frame(
     >>> out[["label", "error"]].values.tolist()
     [['pm', ''], ['', 'missing text']]
     """
-    col = pick_text_column(list(df.columns), text_column)
-    if title_column is not None and title_column not in df.columns:
-        raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, df.columns))}")
-    _check_clash(list(df.columns), prefix)
+    col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
     titles = df[title_column].tolist() if title_column else None
     errors = df[_READ_ERROR].tolist() if _READ_ERROR in df.columns else None
-    cols = score_texts(_model(model), df[col].tolist(), titles, errors)
+    cols = score_texts(mdl, df[col].tolist(), titles, errors)
     out = df.drop(columns=[_READ_ERROR], errors="ignore").copy()
     for name in OUTPUT_COLUMNS:
         out[prefix + name] = cols[name]
@@ -477,10 +478,7 @@ def _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, pr
     pending: list[tuple[pd.DataFrame, Any]] = []
     for df in chunks:
         if first:
-            summary.text_column = pick_text_column([c for c in df.columns if c != _READ_ERROR], text_column)
-            if title_column is not None and title_column not in df.columns:
-                raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, df.columns))}")
-            _check_clash(list(df.columns), prefix)
+            summary.text_column, _ = prepare(list(df.columns), text_column, title_column, prefix, mdl)
             if text_column is None:
                 say(f"text column: {summary.text_column}")
             first = False

@@ -56,7 +56,7 @@ def classify_dataframe(
     """
     import dask
 
-    col, mdl = prepare(list(ddf.columns), text_column, prefix, model)
+    col, mdl = prepare(list(ddf.columns), text_column, title_column, prefix, model)
     meta = _score(ddf._meta, mdl, col, title_column, prefix)
     shipped = dask.delayed(mdl, pure=True, traverse=False)
     return ddf.map_partitions(_score, shipped, col, title_column, prefix, meta=meta, align_dataframes=False)

@@ -43,7 +43,7 @@ def classify_dataframe(
     """
     from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
 
-    col, mdl = prepare(sdf.columns, text_column, prefix, model)
+    col, mdl = prepare(sdf.columns, text_column, title_column, prefix, model)
     shipped = sdf.sparkSession.sparkContext.broadcast(mdl)
     added = [
         StructField(prefix + "tpm_probability", DoubleType()),
