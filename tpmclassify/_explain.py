@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,8 +22,7 @@ from ._cues import AXES
 __all__ = ["Explanation", "Prediction", "Term"]
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """One piece of evidence: a feature of the posting and its weight.
 
     Attributes

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from itertools import compress, filterfalse
 from operator import is_not
 
@@ -90,37 +90,41 @@ class CueMatcher:
                 key = tuple(stems_of(phrase))
                 if key:
                     index[key[0]].append((key, j))
+        # one-stem phrases by stem; longer phrases by their first two stems, longest first
+        self._single: dict[str, int] = {}
+        self._pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = defaultdict(list)
         for options in index.values():
+            for key, j in options:
+                if len(key) == 1:
+                    self._single.setdefault(key[0], j)
+                else:
+                    self._pairs[key[:2]].append((key, j))
+        for options in self._pairs.values():
             options.sort(key=lambda o: -len(o[0]))
-        # first stems that begin a phrase of two or more stems, and the rest (one-stem cues only)
-        self._long = {s: o for s, o in index.items() if len(o[0][0]) > 1}
-        self._single = {s: o[0][1] for s, o in index.items() if len(o[0][0]) == 1}
 
     def matches(self, stems: Sequence[str]) -> list[tuple[int, int, int]]:
-        """Return ``(cue index, first token, end token)`` for each match."""
-        # Most cue stems start no longer phrase: those match where they stand, unless inside a longer match.
-        # Only the positions where a longer phrase may start need the longest-match walk.
+        """Return ``(cue index, first token, end token)`` for each match, in text order."""
+        # Longer phrases first, left to right (a phrase never starts inside an earlier one); then one-stem
+        # cues wherever no longer phrase covers them. Candidates are found by C-level lookups.
         found = []
         covered: set[int] = set()
-        index = self._long
-        free = 0  # first position not inside an earlier match
-        for i in compress(range(len(stems)), map(index.__contains__, stems)):
+        pairs = self._pairs
+        free = 0
+        for i in compress(range(len(stems)), map(pairs.__contains__, zip(stems, stems[1:], strict=False))):
             if i < free:
                 continue
-            for key, j in index[stems[i]]:
+            for key, j in pairs[(stems[i], stems[i + 1])]:
                 k = len(key)
-                if k == 1 or tuple(stems[i : i + k]) == key:
+                if k == 2 or tuple(stems[i : i + k]) == key:
                     found.append((j, i, i + k))
-                    if k > 1:
-                        covered.update(range(i + 1, i + k))
+                    covered.update(range(i, i + k))
                     free = i + k
                     break
         single = self._single
         for i in compress(range(len(stems)), map(single.__contains__, stems)):
             if i not in covered:
                 found.append((single[stems[i]], i, i + 1))
-        if covered or found:
-            found.sort(key=lambda m: m[1])
+        found.sort(key=lambda m: m[1])
         return found
 
 
@@ -180,41 +184,29 @@ class FeatureSpace:
     def n_features(self) -> int:
         return len(self.cues) + len(self.vocabulary)
 
-    @property
+    @cached_property
     def names(self) -> list[str]:
         """Feature names: ``cue:<axis>:<name>`` then ``ngram:<stems>``."""
         return [f"cue:{c.axis}:{c.name}" for c in self.cues] + [f"ngram:{g}" for g in self.vocabulary]
 
     def transform(self, stem_lists: Iterable[Sequence[str]]) -> sp.csr_matrix:
         """Turn stem sequences into the feature matrix."""
-        n_cues = len(self.cues)
-        cue_ptr, cue_idx, cue_val = [0], [], []
-        ng_ptr, ng_idx, ng_cnt = [0], [], []
+        cue_ptr, cue_idx = [0], []
+        ng_ptr, ng_idx = [0], []
         get = self._column.get
         for stems in stem_lists:
             if self.cue_scale:
-                counts = Counter([j for j, _, _ in self.matcher.matches(stems)])
-                for j in sorted(counts):
-                    cue_idx.append(j)
-                    cue_val.append(counts[j])
+                cue_idx.extend([j for j, _, _ in self.matcher.matches(stems)])
             cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
-                counts = Counter(filter(_not_none, map(get, ngrams(stems, self.ngram_max))))
-                ng_idx.extend(counts.keys())
-                ng_cnt.extend(counts.values())
+                ng_idx.extend(filter(_not_none, map(get, ngrams(stems, self.ngram_max))))
             ng_ptr.append(len(ng_idx))
-        n_rows = len(cue_ptr) - 1
-        cue_block = sp.csr_matrix(
-            (np.log1p(np.asarray(cue_val, dtype=float)) * self.cue_scale, np.asarray(cue_idx, dtype=np.int64),
-             np.asarray(cue_ptr, dtype=np.int64)),
-            shape=(n_rows, n_cues),
-        )
-        idx = np.asarray(ng_idx, dtype=np.int64)
-        tf = sp.csr_matrix(
-            ((1.0 + np.log(np.asarray(ng_cnt, dtype=float))) * self.idf[idx], idx, np.asarray(ng_ptr, dtype=np.int64)),
-            shape=(n_rows, len(self.vocabulary)),
-        )
+        # one entry per occurrence; scipy sums the duplicates into counts
+        cue_block = _counts(cue_idx, cue_ptr, len(self.cues))
+        cue_block.data = np.log1p(cue_block.data) * self.cue_scale
+        tf = _counts(ng_idx, ng_ptr, len(self.vocabulary))
         if tf.nnz:
+            tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]
             tf = l2_normalize(tf, copy=False) * self.ngram_scale
         out = sp.hstack([cue_block, tf], format="csr")
         out.sort_indices()
@@ -235,17 +227,28 @@ class FeatureSpace:
         }
 
 
+def _counts(indices: list[int], indptr: list[int], n_cols: int) -> sp.csr_matrix:
+    """CSR matrix of occurrence counts from per-row lists of column indices (with repeats)."""
+    m = sp.csr_matrix(
+        (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, n_cols),
+    )
+    m.sum_duplicates()
+    return m
+
+
 def vocabulary_grams(
     stems: Sequence[str], column: dict[str, int], ngram_max: int
 ) -> Iterator[tuple[int, list[int]]]:
     """Each vocabulary n-gram of a posting with the token positions it is made of (as :func:`ngrams` makes them)."""
     keep = kept(stems)
+    words = [stems[i] for i in keep]
+    get = column.get
     for n in range(1, ngram_max + 1):
-        for k in range(len(keep) - n + 1):
-            idx = keep[k : k + n]
-            col = column.get(" ".join(stems[i] for i in idx))
+        grams = words if n == 1 else map(" ".join, zip(*(words[k:] for k in range(n)), strict=False))
+        for k, col in enumerate(map(get, grams)):
             if col is not None:
-                yield col, idx
+                yield col, keep[k : k + n]
 
 
 def display_forms(token_lists: Iterable[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
