@@ -152,6 +152,6 @@ software engineer: software engineer | software developer | developer | engineer
 product manager: product manager | product owner | product vision | product roadmap | user research | customer discovery
 scrum master: scrum master | scrum | sprint | sprints | agile coach | ceremonies
 engineering manager: engineering manager | direct reports | people management | hire and grow | performance reviews
-data scientist: data scientist | statistical | statistics | experiments
+data scientist: data scientist | statistical | statistics | experimentation | a/b testing | a/b tests
 """)
 )

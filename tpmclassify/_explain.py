@@ -152,24 +152,32 @@ class Explanation:
             if len(chosen) >= 4 or (len(chosen) >= 2 and abs(total) < 0.25):
                 break
             chosen.append((axis, total))
-        # the three strongest distinct words of each chosen axis, on the side its total points to
+        # the three strongest distinct words of each chosen axis, on the side its total points to: one pass
+        # over the strongest terms, then a vectorised search for any axis still short of words
         space = self._space
         columns, weights = self._columns, self._weights
         axis_ids = space.axis_of[columns]
-        wanted: dict[str, list[str]] = {}
-        for axis, total in chosen:
-            match = (axis_ids == space.axes.index(axis)) & ((weights > 0) if total > 0 else (weights < 0))
-            words: list[str] = []
-            for j in columns[np.flatnonzero(match)[:9]].tolist():
-                if space.display[j] not in words:
-                    words.append(space.display[j])
-                    if len(words) == 3:
-                        break
-            wanted[axis] = words
+        wanted = {(space.axes.index(axis), total > 0): [] for axis, total in chosen}
+        short = len(wanted)
+        head = 48
+        for j, w, a in zip(columns[:head].tolist(), weights[:head].tolist(), axis_ids[:head].tolist(), strict=True):
+            words = wanted.get((a, w > 0))
+            if words is not None and len(words) < 3 and space.display[j] not in words:
+                words.append(space.display[j])
+                short -= len(words) == 3
+                if not short:
+                    break
+        if short and len(columns) > head:
+            for (a, positive), words in wanted.items():
+                if len(words) < 3:
+                    sign = weights[head:] > 0 if positive else weights[head:] < 0
+                    for j in columns[head:][np.flatnonzero((axis_ids[head:] == a) & sign)[:9]].tolist():
+                        if len(words) < 3 and space.display[j] not in words:
+                            words.append(space.display[j])
         out = []
         for axis, total in chosen:
             side = self.positive if total > 0 else self.negative
-            quoted = ", ".join(f"'{w}'" for w in wanted[axis])
+            quoted = ", ".join(f"'{w}'" for w in wanted[(space.axes.index(axis), total > 0)])
             out.append(f"{AXES.get(axis, axis)} points to {_display(side)} ({total:+.2f}): {quoted}")
         return out
 

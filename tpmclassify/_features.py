@@ -22,9 +22,9 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize as l2_normalize
 
 from ._cues import AXES, Cue
-from ._text import normalize, readable, stem, token_spans, tokenize
+from ._text import light_stem, normalize, readable, stem, token_spans, tokenize
 
-__all__ = ["CueMatcher", "Evidence", "FeatureSpace", "stems_of"]
+__all__ = ["CueMatcher", "Evidence", "FeatureSpace", "tokens_of"]
 
 # token -> stem, and the stems n-grams leave out (stop words, numbers, single characters); both grow as
 # new words are seen, so each distinct word is stemmed and judged once (a plain dict lookup afterwards).
@@ -52,9 +52,24 @@ def stems_of_tokens(tokens: Iterable[str]) -> list[str]:
     return stems  # type: ignore[return-value]
 
 
-def stems_of(text: str) -> list[str]:
-    """Stemmed tokens of a raw posting."""
-    return stems_of_tokens(tokenize(normalize(text)))
+_LIGHT: dict[str, str] = {}
+
+
+def lights_of_tokens(tokens: list[str]) -> list[str]:
+    """Tokens with plural endings stripped (see :func:`light_stem`): what cue phrases match."""
+    lights = list(map(_LIGHT.get, tokens))
+    if None in lights:
+        if len(_LIGHT) >= _MAX_CACHE:
+            _LIGHT.clear()
+        for i, (s, t) in enumerate(zip(lights, tokens, strict=True)):
+            if s is None:
+                lights[i] = _LIGHT[t] = light_stem(t)
+    return lights  # type: ignore[return-value]
+
+
+def tokens_of(text: str) -> list[str]:
+    """Normalised tokens of a raw posting."""
+    return tokenize(normalize(text))
 
 
 def kept(stems: Sequence[str]) -> list[int]:
@@ -74,7 +89,7 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
 
 
 class CueMatcher:
-    """Find cue phrases in a stem sequence: longest match first, no overlaps.
+    """Find cue phrases in a token sequence (plurals stripped): longest match first, no overlaps.
 
     Parameters
     ----------
@@ -87,7 +102,7 @@ class CueMatcher:
         index: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
         for j, cue in enumerate(self.cues):
             for phrase in cue.phrases:
-                key = tuple(stems_of(phrase))
+                key = tuple(lights_of_tokens(tokens_of(phrase)))
                 if key:
                     index[key[0]].append((key, j))
         # one-stem phrases by stem; longer phrases by their first two stems, longest first
@@ -189,17 +204,17 @@ class FeatureSpace:
         """Feature names: ``cue:<axis>:<name>`` then ``ngram:<stems>``."""
         return [f"cue:{c.axis}:{c.name}" for c in self.cues] + [f"ngram:{g}" for g in self.vocabulary]
 
-    def transform(self, stem_lists: Iterable[Sequence[str]]) -> sp.csr_matrix:
-        """Turn stem sequences into the feature matrix."""
+    def transform(self, token_lists: Iterable[list[str]]) -> sp.csr_matrix:
+        """Turn normalised token lists into the feature matrix."""
         cue_ptr, cue_idx = [0], []
         ng_ptr, ng_idx = [0], []
         get = self._column.get
-        for stems in stem_lists:
+        for tokens in token_lists:
             if self.cue_scale:
-                cue_idx.extend([j for j, _, _ in self.matcher.matches(stems)])
+                cue_idx.extend([j for j, _, _ in self.matcher.matches(lights_of_tokens(tokens))])
             cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
-                ng_idx.extend(filter(_not_none, map(get, ngrams(stems, self.ngram_max))))
+                ng_idx.extend(filter(_not_none, map(get, ngrams(stems_of_tokens(tokens), self.ngram_max))))
             ng_ptr.append(len(ng_idx))
         # one entry per occurrence; scipy sums the duplicates into counts
         cue_block = _counts(cue_idx, cue_ptr, len(self.cues))
@@ -215,9 +230,10 @@ class FeatureSpace:
     def evidence(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
         toks = list(token_spans(normalize(text)))
-        stems = stems_of_tokens(t for t, _, _ in toks)
+        tokens = [t for t, _, _ in toks]
+        stems = stems_of_tokens(tokens)
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for j, a, b in self.matcher.matches(stems):
+        for j, a, b in self.matcher.matches(lights_of_tokens(tokens)):
             spans[j].append((toks[a][1], toks[b - 1][2]))
         n_cues = len(self.cues)
         for col, idx in vocabulary_grams(stems, self._column, self.ngram_max):

@@ -23,8 +23,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._cues import CUES, Cue
 from ._explain import Explanation, Prediction, sigmoid
-from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of, stems_of_tokens
-from ._text import check_text, mask_role_names, normalize, tokenize
+from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
+from ._text import check_text, mask_role_names
 
 __all__ = ["TPMClassifier"]
 
@@ -195,7 +195,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
         rng = np.random.default_rng(self.random_state)
         masked = rng.random(len(texts)) < self.mask_rate
-        token_lists = [tokenize(normalize(mask_role_names(t) if m else t)) for t, m in zip(texts, masked, strict=True)]
+        token_lists = [tokens_of(mask_role_names(t) if m else t) for t, m in zip(texts, masked, strict=True)]
         stem_lists = [stems_of_tokens(tokens) for tokens in token_lists]
 
         use_ngrams = self.features != "cues"
@@ -214,7 +214,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             ngram_scale=self.ngram_scale if use_ngrams else 0.0,
             display=display_forms(token_lists, vocab, self.ngram_max),
         )
-        Xf = self.space_.transform(stem_lists)
+        Xf = self.space_.transform(token_lists)
         self.feature_names_ = self.space_.names
         self.n_features_in_ = 1
 
@@ -286,7 +286,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     # --------------------------------------------------------------- predicting
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self.space_.transform(stems_of(t) for t in texts)
+        return self.space_.transform(tokens_of(t) for t in texts)
 
     def _heads(self, Xf: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         role_logit = Xf @ self.coef_ + self.intercept_

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
-__all__ = ["MAX_CHARS", "check_text", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
+__all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
 
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).
 MAX_CHARS = 5_000_000
@@ -149,6 +149,26 @@ def stem(word: str) -> str:
     if len(word) > 40 or not word.isascii():
         return word
     return _stemmer().stem(word)
+
+
+def light_stem(token: str) -> str:
+    """Strip a plural ending only: the form cue phrases are matched on.
+
+    Snowball stems conflate words the cue table must keep apart ("experience" and
+    "experiments", "program" and "programming", "excel" and "excellent"), so cue
+    phrases are matched on tokens with only their plural removed and list their
+    other forms explicitly.
+
+    Examples
+    --------
+    >>> [light_stem(w) for w in ["dependencies", "apis", "programs", "programming", "status", "aws"]]
+    ['dependency', 'api', 'program', 'programming', 'status', 'aws']
+    """
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "sis")):
+        return token[:-1]
+    return token
 
 
 def tokenize(text: str) -> list[str]:
