@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
-from itertools import compress, filterfalse
+from itertools import compress, filterfalse, product
 from operator import is_not
 
 import numpy as np
@@ -52,19 +52,10 @@ def stems_of_tokens(tokens: Iterable[str]) -> list[str]:
     return stems  # type: ignore[return-value]
 
 
-_LIGHT: dict[str, str] = {}
-
-
-def lights_of_tokens(tokens: list[str]) -> list[str]:
-    """Tokens with plural endings stripped (see :func:`light_stem`): what cue phrases match."""
-    lights = list(map(_LIGHT.get, tokens))
-    if None in lights:
-        if len(_LIGHT) >= _MAX_CACHE:
-            _LIGHT.clear()
-        for i, (s, t) in enumerate(zip(lights, tokens, strict=True)):
-            if s is None:
-                lights[i] = _LIGHT[t] = light_stem(t)
-    return lights  # type: ignore[return-value]
+def _surface_forms(word: str) -> list[str]:
+    """Every token whose plural-stripped form is ``word``."""
+    forms = {word, word + "s", word[:-1] + "ies" if word.endswith("y") else word}
+    return sorted(f for f in forms if light_stem(f) == word)
 
 
 def tokens_of(text: str) -> list[str]:
@@ -89,7 +80,10 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
 
 
 class CueMatcher:
-    """Find cue phrases in a token sequence (plurals stripped): longest match first, no overlaps.
+    """Find cue phrases in a token sequence: longest match first, no overlaps.
+
+    A token matches a phrase word when their plural-stripped forms agree (see :func:`light_stem`); the
+    matcher indexes every surface form that strips to each phrase word, so matching is plain lookups.
 
     Parameters
     ----------
@@ -102,22 +96,23 @@ class CueMatcher:
         index: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
         for j, cue in enumerate(self.cues):
             for phrase in cue.phrases:
-                key = tuple(lights_of_tokens(tokens_of(phrase)))
+                key = tuple(light_stem(t) for t in tokens_of(phrase))
                 if key:
                     index[key[0]].append((key, j))
-        # one-stem phrases by stem; longer phrases by their first two stems, longest first
+        # one-word phrases by surface form; longer phrases by their first two surface forms, longest first
         self._single: dict[str, int] = {}
         self._pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = defaultdict(list)
         for options in index.values():
             for key, j in options:
-                if len(key) == 1:
-                    self._single.setdefault(key[0], j)
-                else:
-                    self._pairs[key[:2]].append((key, j))
+                for surface in product(*map(_surface_forms, key)):
+                    if len(surface) == 1:
+                        self._single.setdefault(surface[0], j)
+                    else:
+                        self._pairs[surface[:2]].append((surface, j))
         for options in self._pairs.values():
             options.sort(key=lambda o: -len(o[0]))
 
-    def matches(self, stems: Sequence[str]) -> list[tuple[int, int, int]]:
+    def matches(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
         """Return ``(cue index, first token, end token)`` for each match, in text order."""
         # Longer phrases first, left to right (a phrase never starts inside an earlier one); then one-stem
         # cues wherever no longer phrase covers them. Candidates are found by C-level lookups.
@@ -125,20 +120,20 @@ class CueMatcher:
         covered: set[int] = set()
         pairs = self._pairs
         free = 0
-        for i in compress(range(len(stems)), map(pairs.__contains__, zip(stems, stems[1:], strict=False))):
+        for i in compress(range(len(tokens)), map(pairs.__contains__, zip(tokens, tokens[1:], strict=False))):
             if i < free:
                 continue
-            for key, j in pairs[(stems[i], stems[i + 1])]:
+            for key, j in pairs[(tokens[i], tokens[i + 1])]:
                 k = len(key)
-                if k == 2 or tuple(stems[i : i + k]) == key:
+                if k == 2 or tuple(tokens[i : i + k]) == key:
                     found.append((j, i, i + k))
                     covered.update(range(i, i + k))
                     free = i + k
                     break
         single = self._single
-        for i in compress(range(len(stems)), map(single.__contains__, stems)):
+        for i in compress(range(len(tokens)), map(single.__contains__, tokens)):
             if i not in covered:
-                found.append((single[stems[i]], i, i + 1))
+                found.append((single[tokens[i]], i, i + 1))
         found.sort(key=lambda m: m[1])
         return found
 
@@ -211,7 +206,7 @@ class FeatureSpace:
         get = self._column.get
         for tokens in token_lists:
             if self.cue_scale:
-                cue_idx.extend([j for j, _, _ in self.matcher.matches(lights_of_tokens(tokens))])
+                cue_idx.extend([j for j, _, _ in self.matcher.matches(tokens)])
             cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
                 ng_idx.extend(filter(_not_none, map(get, ngrams(stems_of_tokens(tokens), self.ngram_max))))
@@ -233,7 +228,7 @@ class FeatureSpace:
         tokens = [t for t, _, _ in toks]
         stems = stems_of_tokens(tokens)
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for j, a, b in self.matcher.matches(lights_of_tokens(tokens)):
+        for j, a, b in self.matcher.matches(tokens):
             spans[j].append((toks[a][1], toks[b - 1][2]))
         n_cues = len(self.cues)
         for col, idx in vocabulary_grams(stems, self._column, self.ngram_max):
