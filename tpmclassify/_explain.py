@@ -153,27 +153,24 @@ class Explanation:
                 break
             chosen.append((axis, total))
         # the three strongest distinct words of each chosen axis, on the side its total points to: one pass
-        # over the strongest terms, then a vectorised search for any axis still short of words
+        # over the terms, strongest first, that stops as soon as every such axis has all the words it can have
         space = self._space
         columns, weights = self._columns, self._weights
         axis_ids = space.axis_of[columns]
-        wanted = {(space.axes.index(axis), total > 0): [] for axis, total in chosen}
-        short = len(wanted)
-        head = 48
-        for j, w, a in zip(columns[:head].tolist(), weights[:head].tolist(), axis_ids[:head].tolist(), strict=True):
+        available = np.bincount(axis_ids * 2 + (weights > 0), minlength=2 * len(space.axes)).tolist()
+        wanted: dict[tuple[int, bool], list[str]] = {}
+        need = 0
+        for axis, total in chosen:
+            a = space.axes.index(axis)
+            wanted[(a, total > 0)] = []
+            need += min(3, available[a * 2 + (total > 0)])
+        for j, w, a in zip(columns.tolist(), weights.tolist(), axis_ids.tolist(), strict=True):
+            if need <= 0:
+                break
             words = wanted.get((a, w > 0))
             if words is not None and len(words) < 3 and space.display[j] not in words:
                 words.append(space.display[j])
-                short -= len(words) == 3
-                if not short:
-                    break
-        if short and len(columns) > head:
-            for (a, positive), words in wanted.items():
-                if len(words) < 3:
-                    sign = weights[head:] > 0 if positive else weights[head:] < 0
-                    for j in columns[head:][np.flatnonzero((axis_ids[head:] == a) & sign)[:9]].tolist():
-                        if len(words) < 3 and space.display[j] not in words:
-                            words.append(space.display[j])
+                need -= 1
         out = []
         for axis, total in chosen:
             side = self.positive if total > 0 else self.negative
