@@ -134,3 +134,11 @@ def test_import_does_no_work():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[] 0"
+
+
+def test_explain_matches_classify(small_model, postings):
+    text = postings["description"][0]
+    role, scope = small_model.explain(text)
+    p = small_model.classify(text)
+    assert role.logit == pytest.approx(p.explanation.logit) and scope.logit == pytest.approx(p.scope_explanation.logit)
+    assert role.probability == pytest.approx(p.probabilities["tpm"]) and scope.probability == pytest.approx(p.in_scope)

@@ -17,10 +17,6 @@ _EXAMPLES = {
 }
 
 
-class _Fail(Exception):
-    """An error to report in one line, without a traceback."""
-
-
 def _model(path: str | None, sha256: str | None = None):  # type: ignore[no-untyped-def]
     from ._api import default_model
     from ._persist import load
