@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -81,14 +81,11 @@ class Explanation:
         weights: np.ndarray,
         space: Any,
         evidence: Callable[[], dict[int, Any]],
-        axis_sums: Sequence[float] | None = None,
-        axis_counts: Sequence[int] | None = None,
     ) -> None:
         self.logit, self.intercept, self.probability = logit, intercept, probability
         self.positive, self.negative = positive, negative
         self._raw = (columns, weights)
         self._space, self._evidence = space, evidence
-        self._axis = None if axis_sums is None else (axis_sums, axis_counts)
 
     @cached_property
     def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
@@ -131,12 +128,10 @@ class Explanation:
     def by_axis(self) -> dict[str, float]:
         """Sum of term weights per axis, largest magnitude first."""
         axes = self._space.axes
-        if self._axis is not None:
-            sums, present = self._axis
-        else:
-            axis_ids = self._space.axis_of[self._columns]
-            sums = np.bincount(axis_ids, weights=self._weights, minlength=len(axes)).tolist()
-            present = np.bincount(axis_ids, minlength=len(axes)).tolist()
+        columns, weights = self._raw
+        axis_ids = self._space.axis_of[columns]
+        sums = np.bincount(axis_ids, weights=weights, minlength=len(axes)).tolist()
+        present = np.bincount(axis_ids, weights=weights != 0, minlength=len(axes)).tolist()
         pairs = [(axes[a], sums[a]) for a in range(len(axes)) if present[a]]
         return dict(sorted(pairs, key=lambda kv: -abs(kv[1])))
 

@@ -72,10 +72,8 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
     """Stemmed uni- to ``n_max``-grams, stop words and bare numbers left out."""
     words = list(filterfalse(_DROP.__contains__, stems))
     grams = list(words)
-    if n_max >= 2:
-        grams.extend(map(" ".join, zip(words, words[1:], strict=False)))
-    for n in range(3, n_max + 1):
-        grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    for n in range(2, n_max + 1):
+        grams.extend(map(" ".join, zip(*(words[k:] for k in range(n)), strict=False)))
     return grams
 
 
@@ -93,21 +91,17 @@ class CueMatcher:
 
     def __init__(self, cues: Sequence[Cue]) -> None:
         self.cues = tuple(cues)
-        index: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
-        for j, cue in enumerate(self.cues):
-            for phrase in cue.phrases:
-                key = tuple(light_stem(t) for t in tokens_of(phrase))
-                if key:
-                    index[key[0]].append((key, j))
-        # one-word phrases by surface form; longer phrases by their first two surface forms, longest first
+        # one-word phrases by surface form; longer phrases by their first two surface forms (the first cue
+        # to claim a form wins, as the table is ordered)
         self._single: dict[str, int] = {}
         self._pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = defaultdict(list)
-        for options in index.values():
-            for key, j in options:
+        for j, cue in enumerate(self.cues):
+            for phrase in cue.phrases:
+                key = [light_stem(t) for t in tokens_of(phrase)]
                 for surface in product(*map(_surface_forms, key)):
                     if len(surface) == 1:
                         self._single.setdefault(surface[0], j)
-                    else:
+                    elif surface:
                         self._pairs[surface[:2]].append((surface, j))
         for options in self._pairs.values():
             options.sort(key=lambda o: -len(o[0]))

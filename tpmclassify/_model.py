@@ -335,7 +335,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         texts = _as_texts(texts)
         Xf = self._features(texts)
         _, p_tpm, _, in_scope = self._heads(Xf)
-        summaries = self._summaries(Xf)
+        contributions = self._contributions(Xf)
         lo, hi = self.review_band
         out = []
         for i, text in enumerate(texts):
@@ -349,26 +349,16 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
                     needs_review=label != "other" and lo <= p <= hi,
-                    _explain=_Lazy(self, text, Xf, i, summaries),
+                    _explain=_Lazy(self, text, Xf, i, contributions),
                     scope_threshold=self.scope_threshold_,
                 )
             )
         return out
 
-    def _summaries(self, Xf: sp.csr_matrix) -> list[tuple[np.ndarray, list, list]]:
-        """Per head, in one vectorised step for the whole batch: every contribution, and its per-axis sums."""
-        axis_cols = self.space_.axis_of[Xf.indices]
-        n_axes = len(self.space_.axes)
+    def _contributions(self, Xf: sp.csr_matrix) -> list[np.ndarray]:
+        """Per head, in one vectorised step for the whole batch: every feature's contribution (aligned with Xf.data)."""
         heads = [self.coef_] + ([] if self.scope_coef_ is None else [self.scope_coef_])
-        out = []
-        for coef in heads:
-            weights = Xf.data * coef[Xf.indices]
-            sums = sp.csr_matrix((weights, axis_cols, Xf.indptr), shape=(Xf.shape[0], n_axes)).toarray()
-            counts = sp.csr_matrix(
-                ((weights != 0).astype(float), axis_cols, Xf.indptr), shape=(Xf.shape[0], n_axes)
-            ).toarray()
-            out.append((weights, sums.tolist(), counts.astype(int).tolist()))
-        return out
+        return [Xf.data * coef[Xf.indices] for coef in heads]
 
     def classify(self, text: str) -> Prediction:
         """Classify one posting; see :meth:`classify_many`."""
@@ -380,7 +370,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         check_text(text)
         Xf = self._features([text])
-        return _Lazy(self, text, Xf, 0, self._summaries(Xf))()
+        return _Lazy(self, text, Xf, 0, self._contributions(Xf))()
 
     def classify_frame(self, df, text_column: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
         """Classify a DataFrame with this model; see :func:`tpmclassify.classify_frame`."""
@@ -402,19 +392,19 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         return digest
 
     def _explanations(
-        self, text: str, Xf: sp.csr_matrix, i: int, summaries: list[tuple[np.ndarray, list, list]]
+        self, text: str, Xf: sp.csr_matrix, i: int, contributions: list[np.ndarray]
     ) -> tuple[Explanation, Explanation | None]:
         evidence = _Evidence(self.space_, text)
         a, b = Xf.indptr[i], Xf.indptr[i + 1]
         columns = Xf.indices[a:b]
 
         def build(k, intercept, calib, pos, neg):  # type: ignore[no-untyped-def]
-            weights, sums, counts = summaries[k]
+            weights = contributions[k]
             logit = float(intercept + weights[a:b].sum())
             return Explanation(
                 logit=logit, intercept=float(intercept), positive=pos, negative=neg,
                 probability=sigmoid(calib[0] * logit + calib[1]), columns=columns, weights=weights[a:b],
-                space=self.space_, evidence=evidence, axis_sums=sums[i], axis_counts=counts[i],
+                space=self.space_, evidence=evidence,
             )
 
         role = build(0, self.intercept_, self.calibration_, "tpm", "pm")
@@ -426,13 +416,13 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 class _Lazy:
     """Computes a prediction's explanations when first asked for."""
 
-    __slots__ = ("Xf", "i", "model", "summaries", "text")
+    __slots__ = ("Xf", "i", "model", "contributions", "text")
 
-    def __init__(self, model: TPMClassifier, text: str, Xf: sp.csr_matrix, i: int, summaries: list) -> None:
-        self.model, self.text, self.Xf, self.i, self.summaries = model, text, Xf, i, summaries
+    def __init__(self, model: TPMClassifier, text: str, Xf: sp.csr_matrix, i: int, contributions: list) -> None:
+        self.model, self.text, self.Xf, self.i, self.contributions = model, text, Xf, i, contributions
 
     def __call__(self) -> tuple[Explanation, Explanation | None]:
-        return self.model._explanations(self.text, self.Xf, self.i, self.summaries)
+        return self.model._explanations(self.text, self.Xf, self.i, self.contributions)
 
 
 class _Evidence:
