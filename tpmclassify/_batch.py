@@ -179,8 +179,12 @@ def classify_frame(
     col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
     titles = df[title_column].tolist() if title_column else None
     errors = df[_READ_ERROR].tolist() if _READ_ERROR in df.columns else None
-    cols = score_texts(mdl, df[col].tolist(), titles, errors)
-    out = df.drop(columns=[_READ_ERROR], errors="ignore").copy()
+    return _with_results(df, score_texts(mdl, df[col].tolist(), titles, errors), prefix)
+
+
+def _with_results(df: pd.DataFrame, cols: dict[str, list[Any]], prefix: str) -> pd.DataFrame:
+    """A copy of ``df`` (without the read-error marker) with the added columns."""
+    out = df.drop(columns=[_READ_ERROR], errors="ignore")
     for name in OUTPUT_COLUMNS:
         out[prefix + name] = cols[name]
     return out
@@ -499,9 +503,7 @@ def _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, pr
 def _emit(item: tuple[pd.DataFrame, Any], writer: _Writer, summary: BatchSummary, prefix: str, bar: Any) -> None:
     df, result = item
     cols = result.result() if isinstance(result, Future) else result
-    out = df.drop(columns=[_READ_ERROR])
-    for name in OUTPUT_COLUMNS:
-        out[prefix + name] = cols[name]
+    out = _with_results(df, cols, prefix)
     writer.write(out)
     summary.rows += len(out)
     summary.errors += sum(1 for e in cols["error"] if e)
