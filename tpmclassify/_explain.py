@@ -79,29 +79,25 @@ class Explanation:
         probability: float,
         columns: np.ndarray,
         weights: np.ndarray,
+        keys: np.ndarray,
+        axis_sums: tuple[list[float], list[bool]],
         space: Any,
         evidence: Callable[[], dict[int, Any]],
     ) -> None:
         self.logit, self.intercept, self.probability = logit, intercept, probability
         self.positive, self.negative = positive, negative
-        self._raw = (columns, weights)
+        # the posting's features: column, contribution, and ``2 * axis + (contribution > 0)`` (-1 for zero)
+        self._raw = (columns, weights, keys)
+        self._axis_sums = axis_sums
         self._space, self._evidence = space, evidence
 
     @cached_property
     def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
-        columns, weights = self._raw
+        columns, weights, _ = self._raw
         keep = weights != 0.0
         columns, weights = columns[keep], weights[keep]
         order = np.argsort(-np.abs(weights), kind="stable")
         return columns[order], weights[order]
-
-    @property
-    def _columns(self) -> np.ndarray:
-        return self._sorted[0]
-
-    @property
-    def _weights(self) -> np.ndarray:
-        return self._sorted[1]
 
     @cached_property
     def terms(self) -> tuple[Term, ...]:
@@ -110,7 +106,7 @@ class Explanation:
         space = self._space
         names = space.names
         out = []
-        for j, w in zip(self._columns.tolist(), self._weights.tolist(), strict=True):
+        for j, w in zip(*(a.tolist() for a in self._sorted), strict=True):
             ev = evidence.get(j)
             out.append(
                 Term(
@@ -127,13 +123,14 @@ class Explanation:
     @cached_property
     def by_axis(self) -> dict[str, float]:
         """Sum of term weights per axis, largest magnitude first."""
-        axes = self._space.axes
-        columns, weights = self._raw
-        axis_ids = self._space.axis_of[columns]
-        sums = np.bincount(axis_ids, weights=weights, minlength=len(axes)).tolist()
-        present = np.bincount(axis_ids, weights=weights != 0, minlength=len(axes)).tolist()
-        pairs = [(axes[a], sums[a]) for a in range(len(axes)) if present[a]]
+        sums, present = self._axis_sums
+        pairs = [(axis, total) for axis, total, there in zip(self._space.axes, sums, present, strict=True) if there]
         return dict(sorted(pairs, key=lambda kv: -abs(kv[1])))
+
+    @property
+    def n_terms(self) -> int:
+        """Number of terms (features of the posting with a non-zero weight)."""
+        return int(np.count_nonzero(self._raw[1]))
 
     def top(self, n: int = 10, axis: str | None = None) -> list[Term]:
         """The ``n`` strongest terms, optionally of one axis."""
@@ -147,41 +144,43 @@ class Explanation:
             if len(chosen) >= 4 or (len(chosen) >= 2 and abs(total) < 0.25):
                 break
             chosen.append((axis, total))
-        # the three strongest distinct words of each chosen axis, on the side its total points to: one pass
-        # over the terms, strongest first, that stops as soon as every such axis has all the words it can have
+        # the three strongest distinct words of each chosen axis, on the side its total points to: the terms
+        # of those axes and sides, strongest first, until every one has all the words it can have
         space = self._space
-        columns, weights = self._columns, self._weights
-        axis_ids = space.axis_of[columns]
-        available = np.bincount(axis_ids * 2 + (weights > 0), minlength=2 * len(space.axes)).tolist()
-        wanted: dict[tuple[int, bool], list[str]] = {}
-        need = 0
-        for axis, total in chosen:
-            a = space.axes.index(axis)
-            wanted[(a, total > 0)] = []
-            need += min(3, available[a * 2 + (total > 0)])
-        for j, w, a in zip(columns.tolist(), weights.tolist(), axis_ids.tolist(), strict=True):
-            if need <= 0:
-                break
-            words = wanted.get((a, w > 0))
-            if words is not None and len(words) < 3 and space.display[j] not in words:
-                words.append(space.display[j])
-                need -= 1
+        columns, weights, keys = self._raw
+        wanted: dict[int, list[str]] = {2 * space.axes.index(axis) + (total > 0): [] for axis, total in chosen}
+        mask = keys == -2  # all False
+        for key in wanted:
+            mask |= keys == key
+        where = np.flatnonzero(mask)
+        if len(where):
+            order = where[np.argsort(-np.abs(weights[where]), kind="stable")]
+            available = np.bincount(keys[where]).tolist()
+            need = sum(min(3, available[key]) for key in wanted if key < len(available))
+            display = space.display
+            for j, key in zip(columns[order].tolist(), keys[order].tolist(), strict=True):
+                words = wanted[key]
+                if len(words) < 3 and display[j] not in words:
+                    words.append(display[j])
+                    need -= 1
+                    if need <= 0:
+                        break
         out = []
         for axis, total in chosen:
             side = self.positive if total > 0 else self.negative
-            quoted = ", ".join(f"'{w}'" for w in wanted[(space.axes.index(axis), total > 0)])
+            quoted = ", ".join(f"'{w}'" for w in wanted[2 * space.axes.index(axis) + (total > 0)])
             out.append(f"{AXES.get(axis, axis)} points to {_display(side)} ({total:+.2f}): {quoted}")
         return out
 
     def __str__(self) -> str:
         head = (
             f"log-odds {self.logit:+.2f} for {_display(self.positive)} vs {_display(self.negative)}"
-            f" (intercept {self.intercept:+.2f}, {len(self._weights)} terms)"
+            f" (intercept {self.intercept:+.2f}, {self.n_terms} terms)"
         )
         return "\n".join([head, *("  - " + r for r in self.reasons)])
 
     def __repr__(self) -> str:
-        return f"<Explanation logit={self.logit:+.3f} {self.positive} vs {self.negative}, {len(self._weights)} terms>"
+        return f"<Explanation logit={self.logit:+.3f} {self.positive} vs {self.negative}, {self.n_terms} terms>"
 
 
 def _display(label: str) -> str:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property, partial
-from itertools import compress, filterfalse, product
-from operator import is_not
+from functools import cached_property
+from itertools import compress, product
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,30 +25,26 @@ from ._text import light_stem, normalize, readable, stem, token_spans, tokenize
 
 __all__ = ["CueMatcher", "Evidence", "FeatureSpace", "tokens_of"]
 
-# token -> stem, and the stems n-grams leave out (stop words, numbers, single characters); both grow as
-# new words are seen, so each distinct word is stemmed and judged once (a plain dict lookup afterwards).
-_STEMS: dict[str, str] = {}
-_DROP: set[str] = set(ENGLISH_STOP_WORDS)
+# token -> its stem, or "" when n-grams leave the token out (its stem is a stop word, a number or a single
+# character); grows as new words are seen, so each distinct word is stemmed and judged once.
+_WORDS: dict[str, str] = {}
 _MAX_CACHE = 500_000
-_not_none = partial(is_not, None)
 
 
-def _new_stem(token: str) -> str:
-    if len(_STEMS) >= _MAX_CACHE:
-        _STEMS.clear()
-    s = _STEMS[token] = stem(token)
-    if s.isdigit() or len(s) <= 1:
-        _DROP.add(s)
+def _new_word(token: str) -> str:
+    if len(_WORDS) >= _MAX_CACHE:
+        _WORDS.clear()
+    s = stem(token)
+    s = _WORDS[token] = "" if s in ENGLISH_STOP_WORDS or s.isdigit() or len(s) <= 1 else s
     return s
 
 
-def stems_of_tokens(tokens: Iterable[str]) -> list[str]:
-    """Stems of normalised tokens."""
-    tokens = tokens if isinstance(tokens, list) else list(tokens)
-    stems = list(map(_STEMS.get, tokens))
-    if None in stems:  # words not seen before: stem them once
-        stems = [s or _new_stem(t) for s, t in zip(stems, tokens, strict=True)]
-    return stems  # type: ignore[return-value]
+def stems_of_tokens(tokens: Sequence[str]) -> list[str]:
+    """The stem of each normalised token, ``""`` for the tokens n-grams leave out."""
+    try:
+        return list(map(_WORDS.__getitem__, tokens))
+    except KeyError:  # words not seen before: stem them once
+        return [_WORDS[t] if t in _WORDS else _new_word(t) for t in tokens]
 
 
 def _surface_forms(word: str) -> list[str]:
@@ -65,15 +60,19 @@ def tokens_of(text: str) -> list[str]:
 
 def kept(stems: Sequence[str]) -> list[int]:
     """Positions of the stems that n-grams are made of."""
-    return [i for i, s in enumerate(stems) if s not in _DROP]
+    return [i for i, s in enumerate(stems) if s]
+
+
+def _grams(words: list[str], n: int) -> Iterable[tuple[str, ...]]:
+    return zip(*(words[k:] for k in range(n)), strict=False)
 
 
 def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
     """Stemmed uni- to ``n_max``-grams, stop words and bare numbers left out."""
-    words = list(filterfalse(_DROP.__contains__, stems))
+    words = list(filter(None, stems))
     grams = list(words)
     for n in range(2, n_max + 1):
-        grams.extend(map(" ".join, zip(*(words[k:] for k in range(n)), strict=False)))
+        grams.extend(map(" ".join, _grams(words, n)))
     return grams
 
 
@@ -105,30 +104,28 @@ class CueMatcher:
                         self._pairs[surface[:2]].append((surface, j))
         for options in self._pairs.values():
             options.sort(key=lambda o: -len(o[0]))
+        self._starts = set(self._single) | {first for first, _ in self._pairs}
 
     def matches(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
         """Return ``(cue index, first token, end token)`` for each match, in text order."""
-        # Longer phrases first, left to right (a phrase never starts inside an earlier one); then one-stem
-        # cues wherever no longer phrase covers them. Candidates are found by C-level lookups.
+        # Left to right, no overlaps: at each token that can start a cue, the longest phrase starting there,
+        # else its one-word cue. Candidate positions are found by one C-level pass of set lookups.
         found = []
-        covered: set[int] = set()
-        pairs = self._pairs
-        free = 0
-        for i in compress(range(len(tokens)), map(pairs.__contains__, zip(tokens, tokens[1:], strict=False))):
+        pairs, single = self._pairs, self._single
+        free, n = 0, len(tokens)
+        for i in compress(range(n), map(self._starts.__contains__, tokens)):
             if i < free:
                 continue
-            for key, j in pairs[(tokens[i], tokens[i + 1])]:
+            for key, j in pairs.get((tokens[i], tokens[i + 1]), ()) if i + 1 < n else ():
                 k = len(key)
                 if k == 2 or tuple(tokens[i : i + k]) == key:
                     found.append((j, i, i + k))
-                    covered.update(range(i, i + k))
                     free = i + k
                     break
-        single = self._single
-        for i in compress(range(len(tokens)), map(single.__contains__, tokens)):
-            if i not in covered:
-                found.append((single[tokens[i]], i, i + 1))
-        found.sort(key=lambda m: m[1])
+            else:
+                j = single.get(tokens[i])
+                if j is not None:
+                    found.append((j, i, i + 1))
         return found
 
 
@@ -173,6 +170,12 @@ class FeatureSpace:
         self.cues = self.matcher.cues
         self.vocabulary = list(vocabulary)
         self._column = {g: i for i, g in enumerate(self.vocabulary)}
+        # per n, the vocabulary's n-grams as keys of what :meth:`transform` looks up (a stem for n = 1, else a
+        # tuple of stems), mapped to their column + 1 so that a miss (None) and column 0 stay apart
+        self._lookup: list[dict] = [{} for _ in range(ngram_max)]
+        for g, i in self._column.items():
+            key = tuple(g.split(" "))
+            self._lookup[len(key) - 1][key[0] if len(key) == 1 else key] = i + 1
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_max = ngram_max
         self.cue_scale = cue_scale
@@ -197,18 +200,20 @@ class FeatureSpace:
         """Turn normalised token lists into the feature matrix."""
         cue_ptr, cue_idx = [0], []
         ng_ptr, ng_idx = [0], []
-        get = self._column.get
+        lookups = [(n, table.get) for n, table in enumerate(self._lookup, start=1) if table]
         for tokens in token_lists:
             if self.cue_scale:
                 cue_idx.extend([j for j, _, _ in self.matcher.matches(tokens)])
             cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
-                ng_idx.extend(filter(_not_none, map(get, ngrams(stems_of_tokens(tokens), self.ngram_max))))
+                words = list(filter(None, stems_of_tokens(tokens)))
+                for n, get in lookups:
+                    ng_idx.extend(filter(None, map(get, words if n == 1 else _grams(words, n))))
             ng_ptr.append(len(ng_idx))
         # one entry per occurrence; scipy sums the duplicates into counts
         cue_block = _counts(cue_idx, cue_ptr, len(self.cues))
         cue_block.data = np.log1p(cue_block.data) * self.cue_scale
-        tf = _counts(ng_idx, ng_ptr, len(self.vocabulary))
+        tf = _counts(np.asarray(ng_idx, dtype=np.int64) - 1, ng_ptr, len(self.vocabulary))
         if tf.nnz:
             tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]
             tf = l2_normalize(tf, copy=False) * self.ngram_scale
@@ -232,7 +237,7 @@ class FeatureSpace:
         }
 
 
-def _counts(indices: list[int], indptr: list[int], n_cols: int) -> sp.csr_matrix:
+def _counts(indices: Sequence[int], indptr: list[int], n_cols: int) -> sp.csr_matrix:
     """CSR matrix of occurrence counts from per-row lists of column indices (with repeats)."""
     m = sp.csr_matrix(
         (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
@@ -250,7 +255,7 @@ def vocabulary_grams(
     words = [stems[i] for i in keep]
     get = column.get
     for n in range(1, ngram_max + 1):
-        grams = words if n == 1 else map(" ".join, zip(*(words[k:] for k in range(n)), strict=False))
+        grams = words if n == 1 else map(" ".join, _grams(words, n))
         for k, col in enumerate(map(get, grams)):
             if col is not None:
                 yield col, keep[k : k + n]

@@ -13,6 +13,7 @@ probabilities are calibrated and the explanation identity
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property, partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -335,12 +336,11 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         texts = _as_texts(texts)
         Xf = self._features(texts)
         _, p_tpm, _, in_scope = self._heads(Xf)
-        contributions = self._contributions(Xf)
+        batch = _Batch(self, texts, Xf)
         lo, hi = self.review_band
+        scopes = [None] * len(texts) if in_scope is None else in_scope.tolist()
         out = []
-        for i, text in enumerate(texts):
-            p = float(p_tpm[i])
-            s = None if in_scope is None else float(in_scope[i])
+        for i, (text, p, s) in enumerate(zip(texts, p_tpm.tolist(), scopes, strict=True)):
             label = self._label(p, s)
             out.append(
                 Prediction(
@@ -349,16 +349,11 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
                     needs_review=label != "other" and lo <= p <= hi,
-                    _explain=_Lazy(self, text, Xf, i, contributions),
+                    _explain=partial(batch.explanations, i),
                     scope_threshold=self.scope_threshold_,
                 )
             )
         return out
-
-    def _contributions(self, Xf: sp.csr_matrix) -> list[np.ndarray]:
-        """Per head, in one vectorised step for the whole batch: every feature's contribution (aligned with Xf.data)."""
-        heads = [self.coef_] + ([] if self.scope_coef_ is None else [self.scope_coef_])
-        return [Xf.data * coef[Xf.indices] for coef in heads]
 
     def classify(self, text: str) -> Prediction:
         """Classify one posting; see :meth:`classify_many`."""
@@ -369,8 +364,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """Role and scope explanations of one posting."""
         check_is_fitted(self, "coef_")
         check_text(text)
-        Xf = self._features([text])
-        return _Lazy(self, text, Xf, 0, self._contributions(Xf))()
+        return _Batch(self, [text], self._features([text])).explanations(0)
 
     def classify_frame(self, df, text_column: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
         """Classify a DataFrame with this model; see :func:`tpmclassify.classify_frame`."""
@@ -391,38 +385,56 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             write_card(self, path, digest)
         return digest
 
-    def _explanations(
-        self, text: str, Xf: sp.csr_matrix, i: int, contributions: list[np.ndarray]
-    ) -> tuple[Explanation, Explanation | None]:
-        evidence = _Evidence(self.space_, text)
-        a, b = Xf.indptr[i], Xf.indptr[i + 1]
-        columns = Xf.indices[a:b]
+
+class _Batch:
+    """The features of one :meth:`TPMClassifier.classify_many` call, shared by its predictions' explanations.
+
+    What every explanation needs (each feature's contribution, its axis and side, per-axis sums) is computed
+    for the whole batch in a few vectorised steps, the first time any explanation of the batch is asked for.
+    """
+
+    def __init__(self, model: TPMClassifier, texts: Sequence[str], Xf: sp.csr_matrix) -> None:
+        self.model, self.texts, self.Xf = model, texts, Xf
+
+    @cached_property
+    def _heads(self) -> list[tuple[np.ndarray, np.ndarray, list[list[float]], list[list[bool]]]]:
+        """Per head: contributions (aligned with ``Xf.data``), their axis-and-side keys, per-row axis sums."""
+        model, Xf = self.model, self.Xf
+        space = model.space_
+        n_axes = len(space.axes)
+        axis_ids = space.axis_of[Xf.indices]
+        cell = np.repeat(np.arange(Xf.shape[0]), np.diff(Xf.indptr)) * n_axes + axis_ids
+        out = []
+        for coef in [model.coef_] + ([] if model.scope_coef_ is None else [model.scope_coef_]):
+            weights = Xf.data * coef[Xf.indices]
+            nonzero = weights != 0.0
+            keys = np.where(nonzero, axis_ids * 2 + (weights > 0), -1)
+            size = Xf.shape[0] * n_axes
+            sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes)
+            present = np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0
+            out.append((weights, keys, sums.tolist(), present.tolist()))
+        return out
+
+    def explanations(self, i: int) -> tuple[Explanation, Explanation | None]:
+        """The role and scope explanations of posting ``i``."""
+        model, heads = self.model, self._heads
+        a, b = self.Xf.indptr[i], self.Xf.indptr[i + 1]
+        columns = self.Xf.indices[a:b]
+        evidence = _Evidence(model.space_, self.texts[i])
 
         def build(k, intercept, calib, pos, neg):  # type: ignore[no-untyped-def]
-            weights = contributions[k]
+            weights, keys, sums, present = heads[k]
             logit = float(intercept + weights[a:b].sum())
             return Explanation(
                 logit=logit, intercept=float(intercept), positive=pos, negative=neg,
                 probability=sigmoid(calib[0] * logit + calib[1]), columns=columns, weights=weights[a:b],
-                space=self.space_, evidence=evidence,
+                keys=keys[a:b], axis_sums=(sums[i], present[i]), space=model.space_, evidence=evidence,
             )
 
-        role = build(0, self.intercept_, self.calibration_, "tpm", "pm")
-        if self.scope_coef_ is None:
+        role = build(0, model.intercept_, model.calibration_, "tpm", "pm")
+        if model.scope_coef_ is None:
             return role, None
-        return role, build(1, self.scope_intercept_, self.scope_calibration_, "in scope", "other")
-
-
-class _Lazy:
-    """Computes a prediction's explanations when first asked for."""
-
-    __slots__ = ("Xf", "i", "model", "contributions", "text")
-
-    def __init__(self, model: TPMClassifier, text: str, Xf: sp.csr_matrix, i: int, contributions: list) -> None:
-        self.model, self.text, self.Xf, self.i, self.contributions = model, text, Xf, i, contributions
-
-    def __call__(self) -> tuple[Explanation, Explanation | None]:
-        return self.model._explanations(self.text, self.Xf, self.i, self.contributions)
+        return role, build(1, model.scope_intercept_, model.scope_calibration_, "in scope", "other")
 
 
 class _Evidence:
