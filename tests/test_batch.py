@@ -59,6 +59,33 @@ def test_messy_csv_keeps_every_row_in_order(messy_csv, tmp_path):
     assert summary.errors == (df["error"] != "").sum()
 
 
+def test_csv_rows_are_written_back_as_read(tmp_path, postings):
+    """Well-formed records keep their exact text (quoting, line ends); the added fields follow them."""
+    text = postings["description"][0]
+    records = [
+        'id,note,description',
+        f'1,5" screen,"{text}"',  # a quote inside an unquoted field, and a quoted text
+        '2,"needless quotes","multi\r\nline ""quoted"" project budget and schedule"',
+        '3,short row',
+        '4,,',
+    ]
+    src = tmp_path / "in.csv"
+    src.write_bytes(("\n".join(records) + "\n").encode("utf-8"))
+    out = tmp_path / "out.csv"
+    classify_csv(src, out)
+    written = out.read_bytes().decode("utf-8")
+    assert written.startswith("id,note,description," + ",".join(OUTPUT_COLUMNS) + "\r\n")
+    assert f'\r\n{records[1]},' in written and f"\r\n{records[2]}," in written
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
+    assert rows[0]["note"] == '5" screen' and rows[0]["label"] == "tpm"
+    assert rows[1]["description"] == 'multi\r\nline "quoted" project budget and schedule'
+    assert "2 fields" in rows[2]["error"] and rows[2]["note"] == "short row" and rows[2]["description"] == ""
+    # a row that could not be scored has empty probabilities, not "nan"
+    assert rows[3]["error"] and rows[3]["tpm_probability"] == rows[3]["label"] == ""
+
+
 def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
     postings = postings.drop(columns=["label"])
     src = tmp_path / "in.csv.gz"
@@ -80,7 +107,7 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     classify_csv(src, out)
-    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    recs = [json.loads(line, parse_constant=pytest.fail) for line in out.read_text().splitlines()]  # no NaN
     assert len(recs) == 5
     assert recs[0]["label"] == "tpm" and recs[0]["n"] == 1
     assert "invalid JSON" in recs[1]["error"]

@@ -16,24 +16,27 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import atomic_path
 from ._model import TPMClassifier
-from ._text import check_text
+from ._text import check_text, stem
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]
 
 #: Columns a batch run adds to every row.
 OUTPUT_COLUMNS = ("tpm_probability", "pm_probability", "in_scope", "label", "needs_review", "reasons", "error")
 TEXT_COLUMN_CANDIDATES = ("description", "job_description", "text")
-_READ_ERROR = "\0read_error"
+_READ_ERROR = "\0read_error"  # hidden column: why a row could not be read ("" if it could)
+_RAW = "\0raw"  # hidden column of CSV chunks: the row's record as it was in the file (None if malformed)
+_HIDDEN = (_READ_ERROR, _RAW)
 
 
 class BatchError(ValueError):
@@ -79,7 +82,8 @@ def score_texts(
         if problem:
             cols["error"][i] = problem
     if ok_texts:
-        for i, p in zip(ok_idx, model.classify_many(ok_texts), strict=True):
+        check_is_fitted(model, "coef_")
+        for i, p in zip(ok_idx, model._classify(ok_texts), strict=True):
             cols["tpm_probability"][i] = round(p.probabilities["tpm"], 6)
             cols["pm_probability"][i] = round(p.probabilities["pm"], 6)
             cols["in_scope"][i] = None if p.in_scope is None else round(p.in_scope, 6)
@@ -119,7 +123,7 @@ def prepare(
     model: TPMClassifier | None,
 ) -> tuple[str, TPMClassifier]:
     """Check a table's columns before classifying it; return its text column and the model to use."""
-    columns = [c for c in columns if c != _READ_ERROR]
+    columns = [c for c in columns if c not in _HIDDEN]
     col = pick_text_column(columns, text_column)
     if title_column is not None and title_column not in columns:
         raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, columns))}")
@@ -183,8 +187,8 @@ def classify_frame(
 
 
 def _with_results(df: pd.DataFrame, cols: dict[str, list[Any]], prefix: str) -> pd.DataFrame:
-    """A copy of ``df`` (without the read-error marker) with the added columns."""
-    out = df.drop(columns=[_READ_ERROR], errors="ignore")
+    """A copy of ``df`` (without the hidden columns) with the added columns."""
+    out = df.drop(columns=list(_HIDDEN), errors="ignore")
     for name in OUTPUT_COLUMNS:
         out[prefix + name] = cols[name]
     return out
@@ -230,15 +234,18 @@ def _format(path: Path) -> str:
 def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[pd.DataFrame]:
     csv.field_size_limit(sys.maxsize)
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as f:
-        reader = csv.reader(f, strict=False)
+        record: list[str] = []  # the lines the reader has taken for the row being read
+        reader = csv.reader(_recording(f, record), strict=False)
         header = next(reader, None)
         if header is None:
             raise BatchError(f"{path} is empty: no header row")
         columns = _dedupe(header)
         rows: list[list[str | None]] = []
         errors: list[str] = []
+        raws: list[str | None] = []
         yielded = False
         while True:
+            record.clear()
             try:
                 row = next(reader)
             except StopIteration:
@@ -249,15 +256,24 @@ def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[pd.DataF
                 errors_msg = ""
                 if len(row) != len(columns) and row:
                     errors_msg = f"row has {len(row)} fields, the header has {len(columns)}"
+            # a well-formed record is written back as it was read, the added fields after it
+            raws.append("".join(record).rstrip("\r\n") if len(row) == len(columns) and columns else None)
             cells: list[str | None] = list(row[: len(columns)])
             cells += [None] * (len(columns) - len(cells))
             rows.append(cells)
             errors.append(errors_msg)
             if len(rows) >= chunk_size:
-                yield _frame(rows, columns, errors)
-                rows, errors, yielded = [], [], True
+                yield _frame(rows, columns, errors, raws)
+                rows, errors, raws, yielded = [], [], [], True
         if rows or not yielded:  # a header-only file still gives its (empty) table
-            yield _frame(rows, columns, errors)
+            yield _frame(rows, columns, errors, raws)
+
+
+def _recording(lines: Iterable[str], record: list[str]) -> Iterator[str]:
+    """Yield ``lines``, appending each to ``record`` as it goes."""
+    for line in lines:
+        record.append(line)
+        yield line
 
 
 def _dedupe(header: Sequence[str]) -> list[str]:
@@ -270,9 +286,10 @@ def _dedupe(header: Sequence[str]) -> list[str]:
     return out
 
 
-def _frame(rows: list[list[Any]], columns: list[str], errors: list[str]) -> pd.DataFrame:
+def _frame(rows: list[list[Any]], columns: list[str], errors: list[str], raws: list[str | None]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=columns, dtype=object)
     df[_READ_ERROR] = errors
+    df[_RAW] = pd.Series(raws, dtype=object)
     return df
 
 
@@ -317,38 +334,59 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
 class _Writer:
     """Writes chunks of one output table to a (temporary) file, in CSV, JSON lines or Parquet."""
 
-    def __init__(self, path: str, fmt: str, gz: bool) -> None:
-        self.path, self.fmt, self.gz = path, fmt, gz
+    def __init__(self, path: str, fmt: str, gz: bool, prefix: str) -> None:
+        self.path, self.fmt, self.gz, self.prefix = path, fmt, gz, prefix
+        self.added = [prefix + name for name in OUTPUT_COLUMNS]
         self._pq: Any = None
         self._f: Any = None
         self._csv: Any = None
 
-    def write(self, df: pd.DataFrame) -> None:
+    def write(self, df: pd.DataFrame, cols: dict[str, list[Any]]) -> None:
+        """Write the rows of ``df`` with their results ``cols`` (as :func:`score_texts` returns them)."""
         if self.fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(df, preserve_index=False, schema=self._pq.schema if self._pq else None)
-            if self._pq is None:
-                self._pq = pq.ParquetWriter(self.path, table.schema)
-            self._pq.write_table(table)
+            self._parquet(_with_results(df, cols, self.prefix))
             return
+        visible = [c for c in df.columns if c not in _HIDDEN]
         if self._f is None:
             raw = gzip.open(self.path, "wb") if self.gz else open(self.path, "wb")
             self._f = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
             if self.fmt == "csv":
                 self._csv = csv.writer(self._f)
-                self._csv.writerow(df.columns)
-        if self.fmt == "csv":
-            self._csv.writerows(df.itertuples(index=False, name=None))
-        else:
-            for rec in df.to_dict(orient="records"):
-                self._f.write(json.dumps({k: v for k, v in rec.items() if v is not None}, default=str) + "\n")
+                self._csv.writerow(visible + self.added)
+        added = zip(*(cols[name] for name in OUTPUT_COLUMNS), strict=True)
+        cells = df[visible].itertuples(index=False, name=None)
+        if self.fmt == "jsonl":
+            for row, extra in zip(cells, added, strict=True):
+                rec = {k: v for k, v in zip(visible + self.added, row + extra, strict=True) if not _missing(v)}
+                self._f.write(json.dumps(rec, default=str) + "\n")
+            return
+        raws = df[_RAW].tolist() if _RAW in df.columns else [None] * len(df)
+        write, writerow = self._f.write, self._csv.writerow
+        for raw, row, extra in zip(raws, cells, added, strict=True):
+            if raw is None:
+                writerow(row + extra)
+            else:  # the record as read (no re-quoting of long texts), then the added fields
+                write(raw)
+                write(",")
+                writerow(extra)
+
+    def _parquet(self, df: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False, schema=self._pq.schema if self._pq else None)
+        if self._pq is None:
+            self._pq = pq.ParquetWriter(self.path, table.schema)
+        self._pq.write_table(table)
 
     def close(self) -> None:
         for handle in (self._pq, self._f):
             if handle is not None:
                 handle.close()
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 @dataclass
@@ -458,11 +496,14 @@ def classify_csv(
     mdl = _model(model)
     summary = BatchSummary(output=str(dst), encoding=enc)
     start = time.perf_counter()
-    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(mdl,)) if jobs > 1 else None
+    pool = None
+    if jobs > 1:
+        stem("warm")  # import nltk's stemmer once here, so forked workers start with it
+        pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(mdl,))
     bar = _progress(progress)
     try:
         with atomic_path(dst) as tmp:
-            writer = _Writer(tmp, fmt, dst.name.lower().endswith(".gz"))
+            writer = _Writer(tmp, fmt, dst.name.lower().endswith(".gz"), prefix)
             try:
                 _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, say, bar)
             finally:
@@ -495,21 +536,20 @@ def _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, pr
         )
         pending.append((df, pool.submit(_worker_score, *args) if pool else score_texts(mdl, *args)))
         while pending and (pool is None or len(pending) > 2 * jobs):
-            _emit(pending.pop(0), writer, summary, prefix, bar)
+            _emit(pending.pop(0), writer, summary, bar)
     while pending:
-        _emit(pending.pop(0), writer, summary, prefix, bar)
+        _emit(pending.pop(0), writer, summary, bar)
 
 
-def _emit(item: tuple[pd.DataFrame, Any], writer: _Writer, summary: BatchSummary, prefix: str, bar: Any) -> None:
+def _emit(item: tuple[pd.DataFrame, Any], writer: _Writer, summary: BatchSummary, bar: Any) -> None:
     df, result = item
     cols = result.result() if isinstance(result, Future) else result
-    out = _with_results(df, cols, prefix)
-    writer.write(out)
-    summary.rows += len(out)
+    writer.write(df, cols)
+    summary.rows += len(df)
     summary.errors += sum(1 for e in cols["error"] if e)
     summary.labels.update(x for x in cols["label"] if x)
     if bar is not None:
-        bar.update(len(out))
+        bar.update(len(df))
 
 
 def _progress(show: bool) -> Any:

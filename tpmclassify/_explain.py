@@ -218,26 +218,22 @@ class Prediction:
     probabilities: dict[str, float]
     in_scope: float | None
     needs_review: bool
-    _explain: Callable[[], tuple[Explanation, Explanation | None]] = field(repr=False, compare=False)
+    _explain: Callable[[int], Explanation | None] = field(repr=False, compare=False)
     scope_threshold: float | None = field(default=None, repr=False)
 
     @cached_property
-    def _explanations(self) -> tuple[Explanation, Explanation | None]:
-        return self._explain()
-
-    @property
     def explanation(self) -> Explanation:
-        return self._explanations[0]
+        return self._explain(0)  # type: ignore[return-value]
 
-    @property
+    @cached_property
     def scope_explanation(self) -> Explanation | None:
-        return self._explanations[1]
+        return self._explain(1)
 
     @property
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
-        scope = self.scope_explanation
-        if self.label == "other" and scope is not None:
+        scope = self.scope_explanation if self.label == "other" else None
+        if scope is not None:
             head = f"Out of scope: in scope {self.in_scope:.0%} is under the threshold {self.scope_threshold:.0%}"
             return [head, *scope.reasons]
         out = self.explanation.reasons

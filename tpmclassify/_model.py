@@ -333,10 +333,13 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         probable of TPM and PM.
         """
         check_is_fitted(self, "coef_")
-        texts = _as_texts(texts)
+        return self._classify(_as_texts(texts))
+
+    def _classify(self, texts: list[str]) -> list[Prediction]:
+        """:meth:`classify_many` on texts already checked."""
         Xf = self._features(texts)
-        _, p_tpm, _, in_scope = self._heads(Xf)
-        batch = _Batch(self, texts, Xf)
+        role_logit, p_tpm, scope_logit, in_scope = self._heads(Xf)
+        batch = _Batch(self, texts, Xf, role_logit, scope_logit)
         lo, hi = self.review_band
         scopes = [None] * len(texts) if in_scope is None else in_scope.tolist()
         out = []
@@ -349,7 +352,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
                     needs_review=label != "other" and lo <= p <= hi,
-                    _explain=partial(batch.explanations, i),
+                    _explain=partial(batch.explanation, i),
                     scope_threshold=self.scope_threshold_,
                 )
             )
@@ -364,7 +367,10 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """Role and scope explanations of one posting."""
         check_is_fitted(self, "coef_")
         check_text(text)
-        return _Batch(self, [text], self._features([text])).explanations(0)
+        Xf = self._features([text])
+        role_logit, _, scope_logit, _ = self._heads(Xf)
+        batch = _Batch(self, [text], Xf, role_logit, scope_logit)
+        return batch.explanation(0, 0), batch.explanation(0, 1)  # type: ignore[return-value]
 
     def classify_frame(self, df, text_column: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
         """Classify a DataFrame with this model; see :func:`tpmclassify.classify_frame`."""
@@ -393,8 +399,12 @@ class _Batch:
     for the whole batch in a few vectorised steps, the first time any explanation of the batch is asked for.
     """
 
-    def __init__(self, model: TPMClassifier, texts: Sequence[str], Xf: sp.csr_matrix) -> None:
+    def __init__(
+        self, model: TPMClassifier, texts: Sequence[str], Xf: sp.csr_matrix, *logits: np.ndarray | None
+    ) -> None:
         self.model, self.texts, self.Xf = model, texts, Xf
+        self.logits = [x.tolist() for x in logits if x is not None]
+        self._found: dict[int, dict] = {}
 
     @cached_property
     def _heads(self) -> list[tuple[np.ndarray, np.ndarray, list[list[float]], list[list[bool]]]]:
@@ -415,37 +425,36 @@ class _Batch:
             out.append((weights, keys, sums.tolist(), present.tolist()))
         return out
 
-    def explanations(self, i: int) -> tuple[Explanation, Explanation | None]:
-        """The role and scope explanations of posting ``i``."""
-        model, heads = self.model, self._heads
+    def evidence(self, i: int) -> dict:
+        """The words and spans behind posting ``i``'s features (found once, shared by both explanations)."""
+        found = self._found.get(i)
+        if found is None:
+            found = self._found[i] = self.model.space_.evidence(self.texts[i])
+        return found
+
+    def explanation(self, i: int, head: int) -> Explanation | None:
+        """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""
+        if head >= len(self.logits):
+            return None
+        model = self.model
+        weights, keys, sums, present = self._heads[head]
+        intercept, calibration, positive, negative = (
+            (model.intercept_, model.calibration_, "tpm", "pm")
+            if head == 0
+            else (model.scope_intercept_, model.scope_calibration_, "in scope", "other")
+        )
         a, b = self.Xf.indptr[i], self.Xf.indptr[i + 1]
-        columns = self.Xf.indices[a:b]
-        evidence = _Evidence(model.space_, self.texts[i])
-
-        def build(k, intercept, calib, pos, neg):  # type: ignore[no-untyped-def]
-            weights, keys, sums, present = heads[k]
-            logit = float(intercept + weights[a:b].sum())
-            return Explanation(
-                logit=logit, intercept=float(intercept), positive=pos, negative=neg,
-                probability=sigmoid(calib[0] * logit + calib[1]), columns=columns, weights=weights[a:b],
-                keys=keys[a:b], axis_sums=(sums[i], present[i]), space=model.space_, evidence=evidence,
-            )
-
-        role = build(0, model.intercept_, model.calibration_, "tpm", "pm")
-        if model.scope_coef_ is None:
-            return role, None
-        return role, build(1, model.scope_intercept_, model.scope_calibration_, "in scope", "other")
-
-
-class _Evidence:
-    """The words and spans behind a posting's features, found once and shared by both explanations."""
-
-    __slots__ = ("found", "space", "text")
-
-    def __init__(self, space: FeatureSpace, text: str) -> None:
-        self.space, self.text, self.found = space, text, None
-
-    def __call__(self) -> dict:
-        if self.found is None:
-            self.found = self.space.evidence(self.text)
-        return self.found
+        logit = self.logits[head][i]
+        return Explanation(
+            logit=logit,
+            intercept=float(intercept),
+            positive=positive,
+            negative=negative,
+            probability=sigmoid(calibration[0] * logit + calibration[1]),
+            columns=self.Xf.indices[a:b],
+            weights=weights[a:b],
+            keys=keys[a:b],
+            axis_sums=(sums[i], present[i]),
+            space=model.space_,
+            evidence=partial(self.evidence, i),
+        )
