@@ -50,6 +50,13 @@ def test_fit_rejects_bad_labels(labels, message):
         TPMClassifier().fit(["Lead the program."] * 3, labels)
 
 
+@pytest.mark.parametrize("axis", ["wording", "vibes"])
+def test_custom_cues_need_a_known_axis(postings, axis):
+    cues = [*tpmclassify.CUES, tpmclassify.Cue("vibe", axis, "tpm", ("good vibes",))]
+    with pytest.raises(ValueError, match=f"cue 'vibe' has axis '{axis}'; a cue's axis is one of: scope, "):
+        TPMClassifier(cues=cues, cv=2, min_df=1).fit(postings["description"], postings["label"])
+
+
 def test_sklearn_tools_work_on_it(postings):
     X, y = postings["description"].to_numpy(), postings["label"].to_numpy()
     X, y = np.concatenate([X, X]), np.concatenate([y, y])  # enough of each class for 2 folds

@@ -1,8 +1,9 @@
 """The article's axes as data: one declarative table of cue phrases.
 
 Each cue names an axis, the role it points to according to the article, and
-one or more phrases. Phrases are matched on stemmed tokens, so "architectures"
-matches "architecture" and "cross-functional" matches "cross functional". The
+one or more phrases. Phrases are matched on tokens with plurals stripped, so
+"architectures" matches "architecture" and "cross-functional" matches "cross
+functional" (other forms are listed as phrases of their own). The
 feature extractor turns matches into one feature per cue; the explainer uses the
 same table to name axes and to point at the characters that matched. The role
 written here is the article's expectation; the sign the model learned is what

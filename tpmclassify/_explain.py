@@ -144,26 +144,25 @@ class Explanation:
             if len(chosen) >= 4 or (len(chosen) >= 2 and abs(total) < 0.25):
                 break
             chosen.append((axis, total))
-        # the three strongest distinct words of each chosen axis, on the side its total points to: the terms
-        # of those axes and sides, strongest first, until every one has all the words it can have
+        # the three strongest distinct words of each chosen axis, on the side its total points to. A row's
+        # features are its few cues (columns first, any axis but "wording") then its many n-grams ("wording"):
+        # the cues are ranked in Python, the n-grams with numpy, and only if "wording" was chosen.
         space = self._space
         columns, weights, keys = self._raw
         wanted: dict[int, list[str]] = {2 * space.axes.index(axis) + (total > 0): [] for axis, total in chosen}
-        mask = keys == -2  # all False
-        for key in wanted:
-            mask |= keys == key
-        where = np.flatnonzero(mask)
-        if len(where):
-            order = where[np.argsort(-np.abs(weights[where]), kind="stable")]
-            available = np.bincount(keys[where]).tolist()
-            need = sum(min(3, available[key]) for key in wanted if key < len(available))
-            display = space.display
-            for j, key in zip(columns[order].tolist(), keys[order].tolist(), strict=True):
-                words = wanted[key]
-                if len(words) < 3 and display[j] not in words:
-                    words.append(display[j])
-                    need -= 1
-                    if need <= 0:
+        display = space.display
+        n_cues = int(np.searchsorted(columns, len(space.cues)))
+        cues = zip(columns[:n_cues].tolist(), weights[:n_cues].tolist(), keys[:n_cues].tolist(), strict=True)
+        for _, j, key in sorted((-abs(w), j, key) for j, w, key in cues if key in wanted):
+            _add(wanted[key], display[j])
+        wording = 2 * space.axes.index("wording")
+        for key in (wording, wording + 1):
+            if key in wanted:
+                ngram_weights = weights[n_cues:]
+                where = np.flatnonzero(ngram_weights > 0 if key & 1 else ngram_weights < 0)
+                order = where[np.argsort(-np.abs(ngram_weights[where]), kind="stable")]
+                for j in columns[n_cues:][order].tolist():
+                    if _add(wanted[key], display[j]):
                         break
         out = []
         for axis, total in chosen:
@@ -181,6 +180,13 @@ class Explanation:
 
     def __repr__(self) -> str:
         return f"<Explanation logit={self.logit:+.3f} {self.positive} vs {self.negative}, {self.n_terms} terms>"
+
+
+def _add(words: list[str], word: str) -> bool:
+    """Add ``word`` to a reason's list of up to three distinct words; return whether the list is full."""
+    if len(words) < 3 and word not in words:
+        words.append(word)
+    return len(words) >= 3
 
 
 def _display(label: str) -> str:

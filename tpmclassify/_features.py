@@ -166,6 +166,10 @@ class FeatureSpace:
         ngram_scale: float = 1.0,
         display: Sequence[str] | None = None,
     ) -> None:
+        for cue in cues:
+            if cue.axis not in AXES or cue.axis == "wording":
+                axes = ", ".join(a for a in AXES if a != "wording")
+                raise ValueError(f"cue {cue.name!r} has axis {cue.axis!r}; a cue's axis is one of: {axes}")
         self.matcher = CueMatcher(cues)
         self.cues = self.matcher.cues
         self.vocabulary = list(vocabulary)
