@@ -104,20 +104,13 @@ class Explanation:
         """Every non-zero feature's contribution, largest magnitude first."""
         evidence = self._evidence()
         space = self._space
-        names = space.names
+        names, display, axes = space.names, space.display, space.axis_names
         out = []
         for j, w in zip(*(a.tolist() for a in self._sorted), strict=True):
             ev = evidence.get(j)
-            out.append(
-                Term(
-                    text=ev.text if ev else space.display[j],
-                    feature=names[j],
-                    axis=space.axes[space.axis_of[j]],
-                    weight=w,
-                    points_to=self.positive if w > 0 else self.negative,
-                    spans=ev.spans if ev else (),
-                )
-            )
+            side = self.positive if w > 0 else self.negative
+            text, spans = ev if ev else (display[j], ())
+            out.append(Term(text, names[j], axes[j], w, side, spans))
         return tuple(out)
 
     @cached_property

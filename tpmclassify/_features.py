@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, product
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize as l2_normalize
 
 from ._cues import AXES, Cue
-from ._text import light_stem, normalize, readable, stem, token_spans, tokenize
+from ._text import light_stem, normalize, readable, stem, token_matches, tokenize
 
 __all__ = ["CueMatcher", "Evidence", "FeatureSpace", "tokens_of"]
 
@@ -129,8 +129,7 @@ class CueMatcher:
         return found
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Where one feature came from in one posting: its matched text and spans."""
 
     text: str
@@ -196,6 +195,11 @@ class FeatureSpace:
         return len(self.cues) + len(self.vocabulary)
 
     @cached_property
+    def axis_names(self) -> list[str]:
+        """The axis of each feature."""
+        return [self.axes[a] for a in self.axis_of.tolist()]
+
+    @cached_property
     def names(self) -> list[str]:
         """Feature names: ``cue:<axis>:<name>`` then ``ngram:<stems>``."""
         return [f"cue:{c.axis}:{c.name}" for c in self.cues] + [f"ngram:{g}" for g in self.vocabulary]
@@ -227,18 +231,22 @@ class FeatureSpace:
 
     def evidence(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
-        toks = list(token_spans(normalize(text)))
-        tokens = [t for t, _, _ in toks]
-        stems = stems_of_tokens(tokens)
+        found = token_matches(normalize(text))
+        tokens = [m.group() for m in found]
+        starts = [m.start() for m in found]
+        ends = [m.end() for m in found]
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for j, a, b in self.matcher.matches(tokens):
-            spans[j].append((toks[a][1], toks[b - 1][2]))
+            spans[j].append((starts[a], ends[b - 1]))
+        stems = stems_of_tokens(tokens)
+        keep = kept(stems)
+        words = [stems[i] for i in keep]
         n_cues = len(self.cues)
-        for col, idx in vocabulary_grams(stems, self._column, self.ngram_max):
-            spans[n_cues + col].append((toks[idx[0]][1], toks[idx[-1]][2]))
-        return {
-            col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()
-        }
+        for n, table in enumerate(self._lookup, start=1):  # as transform() looks them up
+            for k, col in enumerate(map(table.get, words if n == 1 else _grams(words, n))):
+                if col:
+                    spans[n_cues + col - 1].append((starts[keep[k]], ends[keep[k + n - 1]]))
+        return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
 
 
 def _counts(indices: Sequence[int], indptr: list[int], n_cols: int) -> sp.csr_matrix:

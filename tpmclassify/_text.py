@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from functools import cache, lru_cache
 
 __all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
@@ -182,10 +181,9 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def token_spans(text: str) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(token, start, end)`` for each token of normalised ``text``."""
-    for m in _WORD.finditer(text):
-        yield m.group(), m.start(), m.end()
+def token_matches(text: str) -> list[re.Match[str]]:
+    """The match of each token of normalised ``text`` (its ``group()``, ``start()`` and ``end()``)."""
+    return list(_WORD.finditer(text))
 
 
 def readable(raw: str) -> str:
@@ -198,7 +196,9 @@ def readable(raw: str) -> str:
     """
     if "<" in raw:
         raw = _TAG.sub(" ", raw)
-    return " ".join(html.unescape(raw).split())
+    if "&" in raw:
+        raw = html.unescape(raw)
+    return " ".join(raw.split())
 
 
 def mask_role_names(text: str, mask: str = " ") -> str:
