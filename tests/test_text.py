@@ -34,6 +34,8 @@ def test_normalize_strips_markup_and_lowercases():
         ("", ValueError, "empty"),
         ("   \n\t", ValueError, "empty"),
         ("<p>  </p>", ValueError, "no words"),
+        ("&amp; &lt;&gt; 42", ValueError, "no words"),
+        ("<script>var x = 1;</script><b>&nbsp;</b> 7", ValueError, "no words"),
         ("12345 67", ValueError, "no words"),
         ("x" * (MAX_CHARS + 1), ValueError, "limit"),
     ],
@@ -41,6 +43,11 @@ def test_normalize_strips_markup_and_lowercases():
 def test_check_text_names_the_problem(value, error, message):
     with pytest.raises(error, match=message):
         check_text(value)
+
+
+@pytest.mark.parametrize("text", ["R&D program lead", "<p>Program lead</p>", "&nbsp;Lead", "42 <i>x</i>", "é"])
+def test_check_text_accepts_any_word_outside_markup(text):
+    assert check_text(text) is text
 
 
 def test_mask_role_names():

@@ -214,7 +214,7 @@ class FeatureSpace:
                 cue_idx.extend([j for j, _, _ in self.matcher.matches(tokens)])
             cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
-                words = list(filter(None, stems_of_tokens(tokens)))
+                words = list(filter(None, stems_of_tokens(tokens)))  # stop words and numbers left out
                 for n, get in lookups:
                     ng_idx.extend(filter(None, map(get, words if n == 1 else _grams(words, n))))
             ng_ptr.append(len(ng_idx))

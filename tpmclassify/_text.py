@@ -71,7 +71,10 @@ def check_text(text: object) -> str:
         raise ValueError("posting text is empty or whitespace-only")
     if len(text) > MAX_CHARS:
         raise ValueError(f"posting text has {len(text):,} characters; the limit is {MAX_CHARS:,}")
-    if _LETTER.search(normalize(text) if "<" in text or "&" in text else text) is None:
+    letter = _LETTER.search(text)
+    if letter is not None and ("<" in text[: letter.start()] or "&" in text[: letter.start()]):
+        letter = _LETTER.search(normalize(text))  # the first letter may be inside a tag or an entity
+    if letter is None:
         raise ValueError("posting text has no words (only markup, numbers, punctuation or symbols)")
     return text
 
