@@ -86,6 +86,19 @@ def test_csv_rows_are_written_back_as_read(tmp_path, postings):
     assert rows[3]["error"] and rows[3]["tpm_probability"] == rows[3]["label"] == ""
 
 
+@pytest.mark.parametrize("chunk_size", [1, 1000])
+def test_a_file_ending_inside_quotes_still_gives_a_valid_csv(tmp_path, chunk_size):
+    src = tmp_path / "in.csv"
+    src.write_text('id,description\n1,Own the program roadmap\n2,"Unterminated project budget\nand schedule\n')
+    out = tmp_path / "out.csv"
+    classify_csv(src, out, chunk_size=chunk_size)
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows] == ["1", "2"] and all(None not in r for r in rows)
+    assert rows[1]["description"] == "Unterminated project budget\nand schedule\n"
+    assert rows[1]["label"] in {"pm", "other"} and rows[1]["error"] == ""
+
+
 def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
     postings = postings.drop(columns=["label"])
     src = tmp_path / "in.csv.gz"

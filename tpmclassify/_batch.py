@@ -262,11 +262,21 @@ def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[pd.DataF
             cells += [None] * (len(columns) - len(cells))
             rows.append(cells)
             errors.append(errors_msg)
-            if len(rows) >= chunk_size:
-                yield _frame(rows, columns, errors, raws)
-                rows, errors, raws, yielded = [], [], [], True
+            if len(rows) > chunk_size:  # the newest record waits: it may be the last, which is checked below
+                yield _frame(rows[:-1], columns, errors[:-1], raws[:-1])
+                rows, errors, raws, yielded = rows[-1:], errors[-1:], raws[-1:], True
+        if raws and raws[-1] is not None and not _closed(raws[-1]):
+            raws[-1] = None  # the file ends inside a quoted field: write the row from its parsed fields
         if rows or not yielded:  # a header-only file still gives its (empty) table
             yield _frame(rows, columns, errors, raws)
+
+
+def _closed(raw: str) -> bool:
+    """Whether ``raw`` is one complete CSV record (only the file's last record can end inside quotes)."""
+    try:
+        return len(list(csv.reader(io.StringIO(raw, newline=""), strict=True))) == 1
+    except csv.Error:
+        return False
 
 
 def _recording(lines: Iterable[str], record: list[str]) -> Iterator[str]:
