@@ -7,8 +7,8 @@ Usage (from the repository root)::
 It evaluates the shipped configuration against the plain TF-IDF + logistic
 regression baseline and the article-cues-only model, leave-one-source-out, raw
 and with role names masked; then fits on all rows and writes
-``tpmclassify/_data/default.tpmc``, ``models/default.md`` (model card) and
-``models/evaluation.json``.
+``tpmclassify/_data/default.tpmc``, ``models/default.md`` (model card),
+``models/evaluation.json`` and ``tests/data/bundled_expected.json`` (the answers the tests pin).
 """
 
 from __future__ import annotations
@@ -144,8 +144,34 @@ def main(argv: list[str] | None = None) -> int:
     from tpmclassify._card import model_card
 
     (ROOT / "models" / "default.md").write_text(model_card(model, digest), encoding="utf-8")
-    print(f"saved {args.out} (sha256 {digest}) and models/default.md")
+    write_expected(model)
+    print(f"saved {args.out} (sha256 {digest}), models/default.md and {EXPECTED.relative_to(ROOT)}")
     return 0
+
+
+#: What the bundled model answers for the postings written for this project; tests/test_classify.py checks that
+#: the library still gives exactly these answers, so a change meant to be behaviour-neutral (a faster tokeniser,
+#: say) cannot silently change results. Rewritten on every retrain.
+EXPECTED = ROOT / "tests" / "data" / "bundled_expected.json"
+
+
+def write_expected(model: TPMClassifier) -> None:
+    """Write the bundled model's answers for tests/data/postings.csv and data/sample_postings.csv."""
+    out = {}
+    for path in (ROOT / "tests" / "data" / "postings.csv", ROOT / "data" / "sample_postings.csv"):
+        texts = pd.read_csv(path, dtype=str, keep_default_na=False)["description"].tolist()
+        out[str(path.relative_to(ROOT))] = [
+            {
+                "label": p.label,
+                "tpm": p.probabilities["tpm"],
+                "in_scope": p.in_scope,
+                "by_axis": p.explanation.by_axis,
+                "scope_by_axis": p.scope_explanation.by_axis if p.scope_explanation else None,
+                "reasons": p.reasons,
+            }
+            for p in model.classify_many(texts)
+        ]
+    EXPECTED.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """Behaviour of the public API with the bundled model."""
 
+import json
 import math
 import re
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import tpmclassify
@@ -142,3 +145,21 @@ def test_predict_proba_rows_sum_to_one(bundled, postings):
     assert proba.shape == (len(postings), 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert list(bundled.predict(postings["description"])) == list(bundled.classes_[proba.argmax(axis=1)])
+
+
+def test_bundled_model_gives_the_answers_recorded_when_it_was_trained():
+    """Pins behaviour: scripts/train_default.py records these answers each time it retrains the bundled model."""
+    root = Path(__file__).resolve().parent.parent
+    expected = json.loads((root / "tests" / "data" / "bundled_expected.json").read_text(encoding="utf-8"))
+    assert expected
+    for path, answers in expected.items():
+        texts = pd.read_csv(root / path, dtype=str, keep_default_na=False)["description"].tolist()
+        got = classify_many(texts)
+        assert len(got) == len(answers)
+        for p, want in zip(got, answers, strict=True):
+            assert p.label == want["label"] and p.reasons == want["reasons"]
+            assert p.probabilities["tpm"] == pytest.approx(want["tpm"], abs=1e-9)
+            assert p.in_scope == pytest.approx(want["in_scope"], abs=1e-9)
+            assert list(p.explanation.by_axis) == list(want["by_axis"])
+            assert list(p.explanation.by_axis.values()) == pytest.approx(list(want["by_axis"].values()), abs=1e-9)
+            assert p.scope_explanation.by_axis == pytest.approx(want["scope_by_axis"], abs=1e-9)
