@@ -172,13 +172,7 @@ class FeatureSpace:
         self.matcher = CueMatcher(cues)
         self.cues = self.matcher.cues
         self.vocabulary = list(vocabulary)
-        self._column = {g: i for i, g in enumerate(self.vocabulary)}
-        # per n, the vocabulary's n-grams as keys of what :meth:`transform` looks up (a stem for n = 1, else a
-        # tuple of stems), mapped to their column + 1 so that a miss (None) and column 0 stay apart
-        self._lookup: list[dict] = [{} for _ in range(ngram_max)]
-        for g, i in self._column.items():
-            key = tuple(g.split(" "))
-            self._lookup[len(key) - 1][key[0] if len(key) == 1 else key] = i + 1
+        self._lookup = _lookup_tables(self.vocabulary, ngram_max)
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_max = ngram_max
         self.cue_scale = cue_scale
@@ -238,14 +232,9 @@ class FeatureSpace:
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for j, a, b in self.matcher.matches(tokens):
             spans[j].append((starts[a], ends[b - 1]))
-        stems = stems_of_tokens(tokens)
-        keep = kept(stems)
-        words = [stems[i] for i in keep]
         n_cues = len(self.cues)
-        for n, table in enumerate(self._lookup, start=1):  # as transform() looks them up
-            for k, col in enumerate(map(table.get, words if n == 1 else _grams(words, n))):
-                if col:
-                    spans[n_cues + col - 1].append((starts[keep[k]], ends[keep[k + n - 1]]))
+        for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
+            spans[n_cues + col].append((starts[idx[0]], ends[idx[-1]]))
         return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
 
 
@@ -259,26 +248,33 @@ def _counts(indices: Sequence[int], indptr: list[int], n_cols: int) -> sp.csr_ma
     return m
 
 
-def vocabulary_grams(
-    stems: Sequence[str], column: dict[str, int], ngram_max: int
-) -> Iterator[tuple[int, list[int]]]:
-    """Each vocabulary n-gram of a posting with the token positions it is made of (as :func:`ngrams` makes them)."""
+def _lookup_tables(vocabulary: Sequence[str], ngram_max: int) -> list[dict]:
+    """Per n, the vocabulary's n-grams as the keys :meth:`FeatureSpace.transform` looks up (a stem for n = 1,
+    else a tuple of stems), mapped to their column + 1 so that a miss (None) and column 0 stay apart."""
+    tables: list[dict] = [{} for _ in range(ngram_max)]
+    for i, g in enumerate(vocabulary):
+        key = tuple(g.split(" "))
+        tables[len(key) - 1][key[0] if len(key) == 1 else key] = i + 1
+    return tables
+
+
+def vocabulary_grams(stems: Sequence[str], lookup: list[dict]) -> Iterator[tuple[int, list[int]]]:
+    """Each vocabulary n-gram of a posting (column, token positions), found as :meth:`FeatureSpace.transform`
+    finds them; ``lookup`` is from :func:`_lookup_tables`."""
     keep = kept(stems)
     words = [stems[i] for i in keep]
-    get = column.get
-    for n in range(1, ngram_max + 1):
-        grams = words if n == 1 else map(" ".join, _grams(words, n))
-        for k, col in enumerate(map(get, grams)):
-            if col is not None:
-                yield col, keep[k : k + n]
+    for n, table in enumerate(lookup, start=1):
+        for k, col in enumerate(map(table.get, words if n == 1 else _grams(words, n))):
+            if col:
+                yield col - 1, keep[k : k + n]
 
 
 def display_forms(token_lists: Iterable[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
     """The commonest surface form (lower-cased words) of each vocabulary n-gram in the given postings."""
-    column = {g: i for i, g in enumerate(vocabulary)}
+    lookup = _lookup_tables(vocabulary, ngram_max)
     seen: list[Counter[str]] = [Counter() for _ in vocabulary]
     for tokens in token_lists:
-        for col, idx in vocabulary_grams(stems_of_tokens(tokens), column, ngram_max):
+        for col, idx in vocabulary_grams(stems_of_tokens(tokens), lookup):
             seen[col][" ".join(tokens[i] for i in idx)] += 1
     return [c.most_common(1)[0][0] if c else g for c, g in zip(seen, vocabulary, strict=True)]
 

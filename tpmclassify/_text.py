@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import cache, lru_cache
+from functools import cache
 
 __all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
 
@@ -139,9 +139,8 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return SnowballStemmer("english", ignore_stopwords=False)
 
 
-@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Stem one lower-case word with nltk's Snowball stemmer, once per distinct word.
+    """Stem one lower-case word with nltk's Snowball stemmer (the feature code caches it per distinct word).
 
     Examples
     --------
