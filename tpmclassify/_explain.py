@@ -9,7 +9,6 @@ calibrated probability is ``sigmoid(a * logit + b)`` with ``a > 0``.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -282,11 +281,3 @@ class Prediction:
             f"<div><b>{head}</b><table>{''.join(bars)}</table>"
             f'<div style="white-space:pre-wrap;font-family:sans-serif">{"".join(parts)}</div></div>'
         )
-
-
-def sigmoid(x: float) -> float:
-    """Numerically safe logistic function."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)

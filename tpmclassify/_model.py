@@ -23,7 +23,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross
 from sklearn.utils.validation import check_is_fitted
 
 from ._cues import CUES, Cue
-from ._explain import Explanation, Prediction, sigmoid
+from ._explain import Explanation, Prediction
 from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
 from ._text import check_text, mask_role_names
 
@@ -337,13 +337,12 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     def _classify(self, texts: list[str]) -> list[Prediction]:
         """:meth:`classify_many` on texts already checked."""
-        Xf = self._features(texts)
-        role_logit, p_tpm, scope_logit, in_scope = self._heads(Xf)
-        batch = _Batch(self, texts, Xf, role_logit, scope_logit)
+        batch = _Batch(self, texts)
         lo, hi = self.review_band
-        scopes = [None] * len(texts) if in_scope is None else in_scope.tolist()
+        p_tpm, *scope = batch.probabilities
+        scopes = scope[0] if scope else [None] * len(texts)
         out = []
-        for i, (text, p, s) in enumerate(zip(texts, p_tpm.tolist(), scopes, strict=True)):
+        for i, (text, p, s) in enumerate(zip(texts, p_tpm, scopes, strict=True)):
             label = self._label(p, s)
             out.append(
                 Prediction(
@@ -367,9 +366,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """Role and scope explanations of one posting."""
         check_is_fitted(self, "coef_")
         check_text(text)
-        Xf = self._features([text])
-        role_logit, _, scope_logit, _ = self._heads(Xf)
-        batch = _Batch(self, [text], Xf, role_logit, scope_logit)
+        batch = _Batch(self, [text])
         return batch.explanation(0, 0), batch.explanation(0, 1)  # type: ignore[return-value]
 
     def classify_frame(self, df, text_column: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
@@ -399,15 +396,17 @@ class _Batch:
     for the whole batch in a few vectorised steps, the first time any explanation of the batch is asked for.
     """
 
-    def __init__(
-        self, model: TPMClassifier, texts: Sequence[str], Xf: sp.csr_matrix, *logits: np.ndarray | None
-    ) -> None:
-        self.model, self.texts, self.Xf = model, texts, Xf
-        self.logits = [x.tolist() for x in logits if x is not None]
+    def __init__(self, model: TPMClassifier, texts: Sequence[str]) -> None:
+        self.model, self.texts = model, texts
+        self.Xf = model._features(texts)
+        role_logit, p_tpm, scope_logit, in_scope = model._heads(self.Xf)
+        # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
+        self.logits = [x.tolist() for x in (role_logit, scope_logit) if x is not None]
+        self.probabilities = [x.tolist() for x in (p_tpm, in_scope) if x is not None]
         self._found: dict[int, dict] = {}
 
     @cached_property
-    def _heads(self) -> list[tuple[np.ndarray, np.ndarray, list[list[float]], list[list[bool]]]]:
+    def _contributions(self) -> list[tuple[np.ndarray, np.ndarray, list[list[float]], list[list[bool]]]]:
         """Per head: contributions (aligned with ``Xf.data``), their axis-and-side keys, per-row axis sums."""
         model, Xf = self.model, self.Xf
         space = model.space_
@@ -437,20 +436,17 @@ class _Batch:
         if head >= len(self.logits):
             return None
         model = self.model
-        weights, keys, sums, present = self._heads[head]
-        intercept, calibration, positive, negative = (
-            (model.intercept_, model.calibration_, "tpm", "pm")
-            if head == 0
-            else (model.scope_intercept_, model.scope_calibration_, "in scope", "other")
+        weights, keys, sums, present = self._contributions[head]
+        intercept, positive, negative = (
+            (model.intercept_, "tpm", "pm") if head == 0 else (model.scope_intercept_, "in scope", "other")
         )
         a, b = self.Xf.indptr[i], self.Xf.indptr[i + 1]
-        logit = self.logits[head][i]
         return Explanation(
-            logit=logit,
+            logit=self.logits[head][i],
             intercept=float(intercept),
             positive=positive,
             negative=negative,
-            probability=sigmoid(calibration[0] * logit + calibration[1]),
+            probability=self.probabilities[head][i],
             columns=self.Xf.indices[a:b],
             weights=weights[a:b],
             keys=keys[a:b],
