@@ -31,8 +31,17 @@ from ._text import check_text, stem
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]
 
-#: Columns a batch run adds to every row.
-OUTPUT_COLUMNS = ("tpm_probability", "pm_probability", "in_scope", "label", "needs_review", "reasons", "error")
+#: Columns a batch run adds to every row, and the kind of value each holds.
+OUTPUT_KINDS = {
+    "tpm_probability": "float",
+    "pm_probability": "float",
+    "in_scope": "float",
+    "label": "str",
+    "needs_review": "bool",
+    "reasons": "str",
+    "error": "str",
+}
+OUTPUT_COLUMNS = tuple(OUTPUT_KINDS)
 TEXT_COLUMN_CANDIDATES = ("description", "job_description", "text")
 _READ_ERROR = "\0read_error"  # hidden column: why a row could not be read ("" if it could)
 _RAW = "\0raw"  # hidden column of CSV chunks: the row's record as it was in the file (None if malformed)
@@ -131,13 +140,18 @@ def prepare(
     return col, _model(model)
 
 
-def typed(out: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
-    """Give the added columns fixed dtypes (float64, object, str), so every partition has one schema."""
-    for name in ("tpm_probability", "pm_probability", "in_scope"):
-        out[prefix + name] = pd.to_numeric(out[prefix + name], errors="coerce").astype("float64")
-    out[prefix + "needs_review"] = out[prefix + "needs_review"].astype(object)
-    for name in ("label", "reasons", "error"):
-        out[prefix + name] = out[prefix + name].astype(str)
+def classify_partition(
+    df: pd.DataFrame, text_column: str, title_column: str | None, model: TPMClassifier, prefix: str
+) -> pd.DataFrame:
+    """:func:`classify_frame` on one partition of a distributed frame, the added columns given fixed dtypes
+    (float64, object for needs_review, str) so that every partition has one schema."""
+    out = classify_frame(df, text_column, title_column=title_column, model=model, prefix=prefix)
+    for name, kind in OUTPUT_KINDS.items():
+        column = out[prefix + name]
+        if kind == "float":
+            out[prefix + name] = pd.to_numeric(column, errors="coerce").astype("float64")
+        else:
+            out[prefix + name] = column.astype(object if kind == "bool" else str)
     return out
 
 

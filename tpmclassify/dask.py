@@ -16,17 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
-from ._batch import _model, classify_frame, prepare, typed
+from ._batch import _model, classify_partition, prepare
 from ._model import TPMClassifier
 
 __all__ = ["classify_dataframe"]
-
-
-def _score(df: pd.DataFrame, model: TPMClassifier, text_column: str, title_column: str | None,
-           prefix: str) -> pd.DataFrame:
-    return typed(classify_frame(df, text_column, title_column=title_column, model=model, prefix=prefix), prefix)
 
 
 def classify_dataframe(
@@ -57,9 +50,11 @@ def classify_dataframe(
     import dask
 
     col, mdl = prepare(list(ddf.columns), text_column, title_column, prefix, model)
-    meta = _score(ddf._meta, mdl, col, title_column, prefix)
+    meta = classify_partition(ddf._meta, col, title_column, mdl, prefix)
     shipped = dask.delayed(mdl, pure=True, traverse=False)
-    return ddf.map_partitions(_score, shipped, col, title_column, prefix, meta=meta, align_dataframes=False)
+    return ddf.map_partitions(
+        classify_partition, col, title_column, shipped, prefix, meta=meta, align_dataframes=False
+    )
 
 
 def classify_files(
@@ -97,6 +92,7 @@ def classify_files(
         One per file, in sorted file order.
     """
     import glob
+    from contextlib import nullcontext
     from pathlib import Path
 
     import dask
@@ -111,9 +107,10 @@ def classify_files(
     out.mkdir(parents=True, exist_ok=True)
     shipped = dask.delayed(_model(model), pure=True, traverse=False)
     tasks = [dask.delayed(classify_csv)(f, str(out / Path(f).name), model=shipped, **options) for f in files]
-    if scheduler:
-        with Client(scheduler) as client:
-            return list(client.compute(tasks, sync=True))
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with Client(cluster) as client:
-            return list(client.compute(tasks, sync=True))
+    cluster = (
+        nullcontext(scheduler)
+        if scheduler
+        else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    )
+    with cluster as address, Client(address) as client:
+        return list(client.compute(tasks, sync=True))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._batch import classify_frame, prepare, typed
+from ._batch import OUTPUT_KINDS, classify_partition, prepare
 from ._model import TPMClassifier
 
 __all__ = ["classify_dataframe"]
@@ -45,22 +45,14 @@ def classify_dataframe(
 
     col, mdl = prepare(sdf.columns, text_column, title_column, prefix, model)
     shipped = sdf.sparkSession.sparkContext.broadcast(mdl)
-    added = [
-        StructField(prefix + "tpm_probability", DoubleType()),
-        StructField(prefix + "pm_probability", DoubleType()),
-        StructField(prefix + "in_scope", DoubleType()),
-        StructField(prefix + "label", StringType()),
-        StructField(prefix + "needs_review", BooleanType()),
-        StructField(prefix + "reasons", StringType()),
-        StructField(prefix + "error", StringType()),
-    ]
+    spark_type = {"float": DoubleType, "str": StringType, "bool": BooleanType}
+    added = [StructField(prefix + name, spark_type[kind]()) for name, kind in OUTPUT_KINDS.items()]
     schema = StructType(list(sdf.schema.fields) + added)
     names = [f.name for f in schema.fields]
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         model = shipped.value
         for pdf in batches:
-            out = typed(classify_frame(pdf, col, title_column=title_column, model=model, prefix=prefix), prefix)
-            yield out[names]
+            yield classify_partition(pdf, col, title_column, model, prefix)[names]
 
     return sdf.mapInPandas(score, schema)
