@@ -19,7 +19,8 @@ def test_estimator_conventions(small_model, postings):
     assert list(small_model.classes_) == ["other", "pm", "tpm"]
     proba = small_model.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    assert list(small_model.predict(X)) == list(small_model.classes_[proba.argmax(axis=1)])
+    # one decision rule: predict() gives the labels classify_many() gives
+    assert list(small_model.predict(X)) == [p.label for p in small_model.classify_many(X)]
     fresh = clone(small_model)
     assert fresh.get_params() == small_model.get_params() and not hasattr(fresh, "coef_")
     with pytest.raises(Exception, match="not fitted"):
@@ -43,7 +44,11 @@ def test_two_class_training_has_no_scope(postings):
 
 @pytest.mark.parametrize(
     ("labels", "message"),
-    [(["tpm", "pm", "boss"], "labels must be"), (["tpm", "pm", "pm"], "at least 2 'tpm'")],
+    [
+        (["tpm", "pm", "boss"], r"unknown labels \['boss'\]; labels are: 'tpm', 'pm', 'hybrid', 'other'"),
+        (["tpm", "pm", ""], r"unknown labels \[''\]"),
+        (["tpm", "pm", "pm"], "at least 2 'tpm'"),
+    ],
 )
 def test_fit_rejects_bad_labels(labels, message):
     with pytest.raises(ValueError, match=message):
@@ -115,7 +120,7 @@ def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
         load(path)
 
     path.write_bytes(good)
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 1', b'"format_version": 99'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 2', b'"format_version": 99'))
     with pytest.raises(ModelFileError, match="format 99.*upgrade tpmclassify"):
         load(path)
 
@@ -127,7 +132,7 @@ def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
 
 def test_bundled_model_metadata(bundled):
     meta = bundled.metadata_
-    assert meta["format_version"] == 1
+    assert meta["format_version"] == tpmclassify._persist.FORMAT_VERSION
     assert meta["training_data"]["rows"] > 1000
     assert meta["classes"] == ["other", "pm", "tpm"]
     assert 0.0 < bundled.scope_threshold_ < 1.0

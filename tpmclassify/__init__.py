@@ -11,14 +11,15 @@
 ('tpm', True)
 """
 
-from ._api import classify, classify_many, default_model, train
+from ._api import classify, classify_many, default_model, source_groups, train
 from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
 from ._cues import AXES, CUES, Cue
-from ._evaluate import EvaluationReport, PlainTfidfBaseline, evaluate
+from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
 from ._explain import Explanation, Prediction, Term
 from ._labels import label_from_title
-from ._model import TPMClassifier
+from ._model import TPMClassifier, estimate_prior
 from ._persist import ModelFileError, load, read_metadata
+from ._roles import LABELS, ROLE_NAMES
 from ._text import mask_role_names, normalize
 
 __version__ = "0.1.0"
@@ -31,9 +32,12 @@ __all__ = [
     "BatchSummary",
     "Cue",
     "EvaluationReport",
+    "KeywordBaseline",
+    "LABELS",
     "Explanation",
     "ModelFileError",
     "PlainTfidfBaseline",
+    "ROLE_NAMES",
     "Prediction",
     "TPMClassifier",
     "Term",
@@ -43,11 +47,13 @@ __all__ = [
     "classify_frame",
     "classify_many",
     "default_model",
+    "estimate_prior",
     "evaluate",
     "label_from_title",
     "load",
     "mask_role_names",
     "normalize",
     "read_metadata",
+    "source_groups",
     "train",
 ]

@@ -12,8 +12,9 @@ import pandas as pd
 from ._explain import Prediction
 from ._model import TPMClassifier
 from ._persist import ModelFileError, load
+from ._roles import check_labels
 
-__all__ = ["classify", "classify_many", "default_model", "train"]
+__all__ = ["classify", "classify_many", "default_model", "source_groups", "train"]
 
 _BUNDLED = "default.tpmc"
 
@@ -100,7 +101,7 @@ def train(
     text_column: str = "description",
     label_column: str = "label",
     title_column: str | None = None,
-    group_column: str | None = None,
+    group_column: str | None = "auto",
     **params: Any,
 ) -> TPMClassifier:
     """Train a model on labeled postings.
@@ -110,12 +111,17 @@ def train(
     data : DataFrame or path
         Labeled postings (CSV, ``.csv.gz``, ``.jsonl`` or ``.parquet``).
     text_column, label_column : str
-        Text and label (``tpm``/``pm``/``other``) columns.
+        Text and label columns. Labels are ``tpm``, ``pm``, ``hybrid`` and
+        ``other`` (case and blanks ignored); any other value is refused, with
+        the unknown values listed.
     title_column : str, optional
         With no ``label_column`` in the data, labels are derived from this
         column with :func:`label_from_title`; rows it cannot label are left out.
-    group_column : str, optional
+    group_column : str or None, default "auto"
         Source of each posting (company or data set); see :meth:`TPMClassifier.fit`.
+        ``"auto"`` uses a ``source`` column when there is one (a value
+        ``name:detail`` counts as source ``name``, as in ``owner/repo:path``);
+        None trains without sources.
     **params
         Parameters of :class:`TPMClassifier`.
 
@@ -128,21 +134,36 @@ def train(
     from ._labels import label_from_title
 
     frame = read_table(data) if isinstance(data, str) else data
-    for col in (text_column, group_column):
-        if col is not None and col not in frame.columns:
-            raise KeyError(f"no column {col!r}; columns are {list(frame.columns)}")
+    groups_of = source_groups(frame, group_column)
+    if text_column not in frame.columns:
+        raise KeyError(f"no column {text_column!r}; columns are {list(frame.columns)}")
     if label_column in frame.columns:
-        labels = frame[label_column]
+        labels = pd.Series(check_labels(frame[label_column].fillna("")), index=frame.index)
     elif title_column is not None:
         labels = frame[title_column].map(label_from_title)
+        frame, labels = frame[labels.notna()], labels[labels.notna()]
     else:
         raise KeyError(f"no column {label_column!r} and no title_column to derive labels from")
-    keep = labels.notna() & labels.astype(str).str.lower().isin(["tpm", "pm", "other"])
-    frame, labels = frame[keep], labels[keep].astype(str).str.lower()
-    groups: Sequence[object] | None = None if group_column is None else frame[group_column].tolist()
+    groups = None if groups_of is None else groups_of[labels.index].tolist()
     model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups)
     model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}
     return model
+
+
+def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.Series | None:
+    """The source of each row (see :func:`train`), or None.
+
+    Examples
+    --------
+    >>> source_groups(pd.DataFrame({"source": ["acme/jobs:a.csv", "acme/jobs:b.csv", "x/y:z"]})).tolist()
+    ['acme/jobs', 'acme/jobs', 'x/y']
+    """
+    if group_column is None or (group_column == "auto" and "source" not in frame.columns):
+        return None
+    column = "source" if group_column == "auto" else group_column
+    if column not in frame.columns:
+        raise KeyError(f"no column {column!r}; columns are {list(frame.columns)}")
+    return frame[column].fillna("").astype(str).str.split(":").str[0]
 
 
 def fingerprint(texts: Iterable[str], labels: Iterable[str], groups: Sequence[object] | None = None) -> dict:

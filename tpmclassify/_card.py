@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ._atomic import atomic_path
 
 __all__ = ["model_card", "write_card"]
@@ -35,8 +37,12 @@ def model_card(model: Any, digest: str | None = None) -> str:
         f"- features: {len(model.cues_)} article cues + {len(model.space_.vocabulary)} stemmed word n-grams",
         f"- in-scope threshold: {model.scope_threshold_} (best out-of-fold F1, TPM postings weighted like PM ones; "
         "below it the label is 'other')",
-        f"- TPM/PM calibration (Platt on out-of-fold log-odds): a={model.calibration_[0]:.3f}, "
-        f"b={model.calibration_[1]:.3f}",
+        f"- TPM/PM probabilities assume a TPM share of {model.prior_:.3f} among TPM and PM postings "
+        f"(training data: {model.training_prior_:.3f}, each source weighing the same); change it with "
+        "`model.with_prior(share)`, `tpmclassify batch --prior SHARE`, or `--prior auto` to estimate a file's share",
+        f"- role head: {int(np.count_nonzero(model.coef_))} of "
+        f"{sum(c.role in ('tpm', 'pm') for c in model.cues_)} TPM/PM cues carry weight, each on its table side "
+        f"(C = {model.C_:g}); probability = sigmoid(intercept + sum of terms), exactly",
     ]
     if digest:
         lines.append(f"- file SHA-256: `{digest}` (pass it to `tpmclassify.load(path, sha256=...)`)")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._roles import ROLE_NAMES
+
 __all__ = ["AXES", "CUES", "Cue"]
 
 #: Axis key -> human-readable name. "wording" is for plain n-grams tied to no axis.
@@ -39,7 +41,9 @@ class Cue:
     axis : str
         Key of :data:`AXES`.
     role : str
-        Role the article associates with it: ``"tpm"``, ``"pm"`` or ``"other"``.
+        Role the article associates with it: ``"tpm"`` or ``"pm"`` (the role
+        head's weight is bounded to that side), ``"hybrid"`` (a role name used
+        for either) or ``"other"`` (another role family; scope head only).
     phrases : tuple of str
         Surface phrases that count as a match.
     """
@@ -59,94 +63,102 @@ def _table(axis: str, role: str, rows: str) -> list[Cue]:
     return cues
 
 
+#: The role-name cues: (cue name, role it points to, key of ``_roles.ROLE_NAMES``). "program manager" points to TPM
+#: (program scope); the hybrid titles point to neither (only the scope head uses them).
+_ROLE_NAME_CUES = (
+    ("technical program manager", "tpm", "tpm"),
+    ("program manager", "tpm", "program"),
+    ("project manager", "pm", "pm"),
+    ("technical project manager", "hybrid", "hybrid"),
+)
+
 # name: phrase | phrase | ...   (no phrases means the name is the phrase)
 CUES: tuple[Cue, ...] = tuple(
     _table("scope", "tpm", """
 program: program | programs | programme | programmes
-multiple projects: multiple projects | several projects | many projects | portfolio of projects | set of projects
-multiple teams: multiple teams | many teams | several teams | across teams | multiple engineering teams | cross-team | cross team
+multiple projects: multiple projects | several projects | many projects | portfolio of projects | set of projects | across projects
+multiple teams: multiple teams | many teams | several teams | across teams | multiple engineering teams | cross-team | cross team | distributed teams | across multiple teams
 portfolio: portfolio
 roadmap: roadmap | roadmaps
-long-term: long-term | long term | multi-year | multi year | multi-quarter
+long-term: long-term | long term | multi-year | multi year | multi-quarter | quarterly planning | annual planning
 end-to-end: end-to-end | end to end
 large scale: large-scale | large scale | at scale | global scale
-dependencies: dependencies | dependency
-launch: launch | launches | launching
+dependencies: dependencies | dependency | interdependencies
+launch: launch | launches | launching | launched
 initiatives: initiatives | initiative
 org-wide: org-wide | organization-wide | company-wide | across the organization | across the company
 """)
     + _table("scope", "pm", """
-the project: the project | this project | a project | each project
-project scope: project scope | scope of the project | scope of work | statement of work
+a project: the project | this project | a project | each project | single project
+project scope: scope | project scope | scope of work | statement of work | scope of the project
 project lifecycle: project lifecycle | project life cycle | project phases | project initiation | project closure | closeout
 project plan: project plan | project plans | project schedule | project schedules
 deliverables: deliverables | deliverable
 milestones: milestones | milestone
-site: site | sites | on-site | site visits
-construction: construction | contractor | contractors | subcontractors | fit-out
+site: site | sites | on-site | site visits | job site
+construction: construction | contractor | contractors | subcontractors | fit-out | civil | renovation | building
 handover: handover | hand over | go-live | go live
+contracts: contract | contracts | contractual
 """)
     + _table("technical", "tpm", """
+technical: technical | technically
+technology: technology | technologies
+engineering: engineering | engineer | engineers | engineering teams | engineering team | software engineers | developers
 architecture: architecture | architectures | architectural
 system design: system design | systems design | design reviews | design review | technical design
 distributed systems: distributed systems | distributed system
-scalability: scalability | scalable | scaling | reliability | availability | latency
-APIs: api | apis | services | microservices
-infrastructure: infrastructure | cloud | aws | kubernetes | data center | datacenter
-software development: software development | software engineering | sdlc
+reliability: scalability | scalable | site reliability | reliability | availability | latency
+APIs: api | apis | microservices | web services
+infrastructure: infrastructure | cloud | aws | azure | gcp | kubernetes | data center | datacenter | networking
+software: software | software development | software engineering | sdlc
 engineering trade-offs: trade-offs | tradeoffs | trade offs | technical decisions | technical tradeoffs
 technical background: technical background | technical depth | technical degree | computer science | engineering degree
-engineers: engineers | engineering teams | engineering team | software engineers | developers
-systems: systems | system | platform | platforms
-code: code | coding | programming | software
-machine learning: machine learning | ml | ai | data science | models
+systems: systems | system
+platform: platform | platforms
+code: code | coding | programming
+machine learning: machine learning | ml | ai | artificial intelligence | data science
 hardware: hardware | firmware | silicon | chips | devices
-security: security | privacy | compliance engineering
+security: security | privacy
 """)
     + _table("technical", "pm", """
-non-technical tools: ms project | microsoft project | excel | powerpoint | ms office | microsoft office
+office tools: ms project | microsoft project | excel | powerpoint | ms office | microsoft office | smartsheet | primavera
+certification: pmp | prince2 | pmbok | capm
 """)
     + _table("strategy", "tpm", """
-strategy: strategy | strategic | strategies
+strategy: strategy | strategic | strategies | strategically
 vision: vision | long-term vision
 business goals: business goals | business objectives | business strategy | business outcomes | business impact
-high-level risk: risk management | mitigate risks | mitigation | risks | identify risks
-prioritization: prioritization | prioritize | priorities
+high-level risk: risk management | mitigate risks | mitigation | risks | identify risks | technical risk | technical risks
+prioritization: prioritization | prioritize | priorities | trade-off decisions
 ambiguity: ambiguity | ambiguous
-metrics: metrics | kpis | okrs | goals
+metrics: metrics | kpis | okrs
 executive communication: executive | executives | senior leadership | leadership team | vp | directors
 influence: influence | influencing | drive alignment | alignment
 """)
     + _table("strategy", "pm", """
-budget: budget | budgets | budgeting | cost | costs | financials | invoicing | invoices
-schedule: schedule | schedules | scheduling | timeline | timelines | gantt
-tasks: tasks | task | day-to-day | daily
+budget: budget | budgets | budgeting | cost | costs | financials | invoicing | invoices | forecasting
+schedule: schedule | schedules | scheduling | timeline | timelines | gantt | deadlines | on time | on budget
+tasks: tasks | task | day-to-day
 resources: resources | resource allocation | resource planning | manpower
-status reporting: status reports | status report | progress reports | reporting | weekly reports
+status reporting: status reports | status report | progress reports | weekly reports | progress report
 documentation: documentation | documents | meeting minutes | minutes
-methodology: pmp | prince2 | pmbok | waterfall | project management
+methodology: waterfall | methodologies | methodology
 procurement: procurement | purchase orders | tender | tenders | quotations
+quality and safety: quality control | qa qc | inspections | inspection | safety | hse
 """)
     + _table("collaboration", "tpm", """
 cross-functional: cross-functional | cross functional | cross-functionally | cross-org | cross organizational
 product managers: product managers | product management | product teams | product team
-partner teams: partner teams | partners | stakeholders across | multiple stakeholders
+partner teams: partner teams | stakeholders across | multiple stakeholders | partners
 engineering leadership: engineering leaders | engineering managers | engineering leadership | tech leads
 """)
     + _table("collaboration", "pm", """
 team members: team members | project team | project teams | team member
-clients: client | clients | customer | customers | end users | users
-vendors: vendor | vendors | suppliers | third parties | third-party
+clients: client | clients | end users
+vendors: vendor | vendors | suppliers | third parties | third-party | subcontractor
 coordinate: coordinate | coordinating | coordination | liaise | liaising | liaison
 """)
-    + _table("role_name", "tpm", """
-technical program manager: technical program manager | technical program management | technical programme manager | tpm | tpms
-program manager: program manager | program management | programme manager
-""")
-    + _table("role_name", "pm", """
-project manager: project manager | project managers | project management professional
-technical project manager: technical project manager
-""")
+    + [Cue(name, "role_name", role, ROLE_NAMES[key]) for name, role, key in _ROLE_NAME_CUES]
     + _table("other_role", "other", """
 writes code: write code | writing code | hands-on coding | code reviews | unit tests | debugging | debug
 software engineer: software engineer | software developer | developer | engineer ii | sde

@@ -20,27 +20,78 @@ from sklearn.metrics import brier_score_loss, confusion_matrix, f1_score, roc_au
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
+from ._roles import check_labels
 from ._text import mask_role_names
 
-__all__ = ["EvaluationReport", "PlainTfidfBaseline", "evaluate", "expected_calibration_error"]
+__all__ = ["EvaluationReport", "KeywordBaseline", "PlainTfidfBaseline", "evaluate", "expected_calibration_error"]
 
 
-def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error over ``bins`` equal-width probability bins.
+def expected_calibration_error(
+    y: np.ndarray, p: np.ndarray, bins: int = 10, weights: np.ndarray | None = None
+) -> float:
+    """Expected calibration error over ``bins`` equal-width probability bins (optionally weighted).
 
     Examples
     --------
     >>> expected_calibration_error(np.array([0, 1]), np.array([0.0, 1.0]))
     0.0
+    >>> round(expected_calibration_error(np.array([0, 1]), np.array([0.3, 0.9])), 2)
+    0.2
     """
     y, p = np.asarray(y, float), np.asarray(p, float)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     which = np.minimum((p * bins).astype(int), bins - 1)
     err = 0.0
     for b in range(bins):
         sel = which == b
-        if sel.any():
-            err += sel.mean() * abs(p[sel].mean() - y[sel].mean())
+        if w[sel].sum() > 0:
+            err += w[sel].sum() / w.sum() * abs(np.average(p[sel], weights=w[sel]) - np.average(y[sel], weights=w[sel]))
     return float(err)
+
+
+class KeywordBaseline(ClassifierMixin, BaseEstimator):
+    """The keyword yardstick: logistic regression on ``log(1 + count)`` of 41 hand-picked words.
+
+    The plain model every other must beat (the project's ``shared/tools/yardstick.py`` defines it; this is the
+    same model): counts are substring counts in the lower-cased text, the regression is unweighted and trained on
+    the TPM and PM rows only. It has no scope head. :func:`evaluate` refits it on role-masked text for the masked
+    figures, as the yardstick does.
+
+    Examples
+    --------
+    >>> kw = KeywordBaseline().fit(["software architecture program", "budget and schedule for the client"] * 2,
+    ...                            ["tpm", "pm"] * 2)
+    >>> kw.predict(["architecture of the platform"])
+    array(['tpm'], dtype=object)
+    """
+
+    TPM_WORDS = ("technical", "engineering", "engineer", "architecture", "system", "software", "infrastructure",
+                 "program", "programs", "cross-functional", "cross functional", "strategy", "strategic", "roadmap",
+                 "multiple teams", "across teams", "launch", "platform", "api", "technical background",
+                 "computer science")
+    PM_WORDS = ("budget", "schedule", "resources", "resource allocation", "scope", "timeline", "tasks", "pmp",
+                "client", "construction", "deliverables", "status report", "gantt", "ms project", "cost", "vendor",
+                "site", "contract", "procurement", "project plan")
+    fit_masked_separately = True
+
+    def _x(self, X: Sequence[str]) -> np.ndarray:
+        words = self.TPM_WORDS + self.PM_WORDS
+        return np.log1p(np.array([[str(t).lower().count(w) for w in words] for t in X], dtype=float))
+
+    def fit(self, X: Sequence[str], y: Sequence[str]) -> KeywordBaseline:
+        y = np.asarray(list(y), dtype=object)
+        role = np.isin(y, ("tpm", "pm"))
+        self.lr_ = LogisticRegression(max_iter=2000).fit(self._x(np.asarray(list(X), dtype=object)[role]),
+                                                         y[role] == "tpm")
+        self.classes_ = np.array(["pm", "tpm"], dtype=object)
+        return self
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        p = self.lr_.predict_proba(self._x(list(X)))[:, 1]
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: Sequence[str]) -> np.ndarray:
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
 class PlainTfidfBaseline(ClassifierMixin, BaseEstimator):
@@ -67,7 +118,8 @@ class PlainTfidfBaseline(ClassifierMixin, BaseEstimator):
     def fit(self, X: Sequence[str], y: Sequence[str], groups: object = None) -> PlainTfidfBaseline:
         X, y = np.asarray(list(X), dtype=object), np.asarray(list(y), dtype=object)
         role = y != "other"
-        self.role_ = self._pipe().fit(X[role], y[role] == "tpm")
+        both = np.isin(y, ("tpm", "pm"))
+        self.role_ = self._pipe().fit(X[both], y[both] == "tpm")
         self.scope_ = self._pipe().fit(X, role) if (~role).any() else None
         self.classes_ = np.array(["other", "pm", "tpm"] if self.scope_ else ["pm", "tpm"], dtype=object)
         return self
@@ -95,25 +147,32 @@ class EvaluationReport:
     Attributes
     ----------
     metrics : dict
-        ``{"raw": {...}, "masked": {...}}``; each holds role metrics (``macro_f1``,
-        ``roc_auc``, ``brier``, ``ece``, ``confusion``) and, with "other" rows,
-        scope metrics (``scope_roc_auc``, ``scope_precision``, ``scope_recall``,
-        ``scope_threshold``).
+        ``{"raw": {...}, "masked": {...}}``; each holds role metrics over the
+        tpm and pm rows (``macro_f1``, ``roc_auc``, ``brier``, ``ece`` with each
+        source weighing the same; ``pooled_*`` with each posting weighing the
+        same; ``worst_source`` and its ``worst_source_accuracy`` and
+        ``worst_source_brier``; ``confusion``) and, with "other" rows, scope
+        metrics (``scope_roc_auc``, ``scope_precision``, ``scope_recall``,
+        ``scope_recall_tpm``, ``scope_threshold``; hybrid rows count as in scope).
     protocol : str
         How the predictions were obtained.
     predictions : dict of str to DataFrame
-        Per-variant out-of-fold predictions (``label``, ``p_tpm``, ``in_scope``).
+        Per-variant out-of-fold predictions (``truth``, ``source``, ``p_tpm``, ``in_scope``).
+    per_source : dict of str to DataFrame
+        Per-variant role metrics of each source (``n_tpm``, ``n_pm``, ``accuracy``, ``brier``, ``ece``).
     """
 
     metrics: dict[str, dict[str, Any]]
     protocol: str
     predictions: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
     model: Any = field(repr=False, default=None)
+    per_source: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
-        """Scalar metrics as a DataFrame (rows: variant)."""
+        """Numeric metrics as a DataFrame (rows: variant)."""
         return pd.DataFrame(
-            {v: {k: x for k, x in m.items() if np.isscalar(x)} for v, m in self.metrics.items()}
+            {v: {k: x for k, x in m.items() if np.isscalar(x) and not isinstance(x, str)}
+             for v, m in self.metrics.items()}
         ).T
 
     def to_markdown(self) -> str:
@@ -198,7 +257,9 @@ def evaluate(
     data : DataFrame or path
         Labeled postings.
     text_column, label_column : str
-        Columns holding the text and the label (``tpm``/``pm``/``other``).
+        Columns holding the text and the label (``tpm``, ``pm``, ``hybrid``,
+        ``other``; anything else is refused, listed). Hybrid rows count as in
+        scope and are left out of the TPM-vs-PM figures.
     groups : sequence, column name or None
         Source of each row. Given, the model is refitted leaving one source out
         at a time (the honest protocol); otherwise 5-fold stratified CV.
@@ -216,15 +277,14 @@ def evaluate(
 
     frame = read_table(data) if isinstance(data, str) else data
     texts = frame[text_column].astype(str).to_numpy(dtype=object)
-    labels = frame[label_column].astype(str).str.lower().to_numpy(dtype=object)
+    labels = np.asarray(check_labels(frame[label_column].fillna("")), dtype=object)
     grp = frame[groups].to_numpy(dtype=object) if isinstance(groups, str) else groups
     if grp is not None:
-        grp = np.asarray(grp, dtype=object)
+        grp = np.asarray([str(g) for g in grp], dtype=object)
     masked_texts = np.array([mask_role_names(t) for t in texts], dtype=object)
 
     outputs = {v: np.zeros((len(texts), 3)) for v in ("raw", "masked")}
     has_scope = True
-    thresholds = []
     if not refit:
         splits = [(np.arange(0), np.arange(len(texts)))]
         protocol = "fitted model on the given data"
@@ -237,53 +297,84 @@ def evaluate(
     else:
         splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels))
         protocol = "5-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
+    separately = refit and getattr(model, "fit_masked_separately", False)
     est = model
     for train, test in splits:
-        if refit:
-            est = clone(model)
-            kwargs = {"groups": grp[train]} if grp is not None and _takes_groups(est) else {}
-            est.fit(texts[train], labels[train], **kwargs)
-        thresholds.append(getattr(est, "scope_threshold_", None) or 0.5)
+        fitted = {}
         for variant, xs in (("raw", texts), ("masked", masked_texts)):
+            if refit and (variant == "raw" or separately):
+                est = clone(model)
+                kwargs = {"groups": grp[train]} if grp is not None and _takes_groups(est) else {}
+                est.fit((xs if separately else texts)[train], labels[train], **kwargs)
+            fitted[variant] = est
             p_tpm, in_scope = _split(est.predict_proba(list(xs[test])), est.classes_)
             has_scope = has_scope and in_scope is not None
             outputs[variant][test, 0] = p_tpm
             outputs[variant][test, 1] = np.nan if in_scope is None else in_scope
-            outputs[variant][test, 2] = thresholds[-1]
+            outputs[variant][test, 2] = getattr(est, "scope_threshold_", None) or 0.5
+        est = fitted["raw"]
 
-    metrics, predictions = {}, {}
+    metrics, predictions, per_source = {}, {}, {}
+    sources = grp if grp is not None else np.full(len(texts), "all", dtype=object)
     for variant, out in outputs.items():
         p_tpm, in_scope, thr = out[:, 0], out[:, 1], out[:, 2]
-        pred = pd.DataFrame({"truth": labels, "p_tpm": p_tpm, "in_scope": in_scope})
+        pred = pd.DataFrame({"truth": labels, "source": sources, "p_tpm": p_tpm, "in_scope": in_scope})
         predictions[variant] = pred
-        role = labels != "other"
-        y = (labels[role] == "tpm").astype(int)
-        p = p_tpm[role]
-        m: dict[str, Any] = {
-            "n_tpm": int(y.sum()),
-            "n_pm": int(len(y) - y.sum()),
-            "macro_f1": float(f1_score(y, p >= 0.5, average="macro")),
-            "roc_auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan"),
-            "brier": float(brier_score_loss(y, p)),
-            "ece": expected_calibration_error(y, p),
-            "confusion": confusion_matrix(y, p >= 0.5, labels=[0, 1]).tolist(),
-        }
-        if has_scope and (~role).any():
-            ys = role.astype(int)
+        m, per_source[variant] = _role_metrics(labels, p_tpm, sources)
+        in_scope_truth = labels != "other"
+        if has_scope and (~in_scope_truth).any():
+            ys = in_scope_truth.astype(int)
             picked = in_scope >= thr
-            tp = float((picked & role).sum())
+            tp = float((picked & in_scope_truth).sum())
             m.update(
-                n_other=int((~role).sum()),
+                n_other=int((~in_scope_truth).sum()),
                 scope_roc_auc=float(roc_auc_score(ys, in_scope)),
                 scope_precision=tp / max(1.0, float(picked.sum())),
-                scope_recall=tp / float(role.sum()),
+                scope_recall=tp / float(in_scope_truth.sum()),
                 scope_recall_tpm=float(picked[labels == "tpm"].mean()),
                 scope_recall_pm=float(picked[labels == "pm"].mean()),
                 scope_brier=float(brier_score_loss(ys, in_scope)),
                 scope_threshold=float(np.median(thr)),
             )
         metrics[variant] = m
-    return EvaluationReport(metrics, protocol, predictions, est)
+    return EvaluationReport(metrics, protocol, predictions, est, per_source)
+
+
+def _role_metrics(labels: np.ndarray, p_tpm: np.ndarray, sources: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
+    """TPM-vs-PM metrics over the tpm and pm rows: each source weighing the same, pooled, and per source."""
+    role = np.isin(labels, ("tpm", "pm"))
+    y, p, src = (labels[role] == "tpm").astype(int), p_tpm[role], sources[role]
+    if len(y) == 0:
+        return {"n_tpm": 0, "n_pm": 0}, pd.DataFrame()
+    _, inverse, counts = np.unique(src.astype(str), return_inverse=True, return_counts=True)
+    w = 1.0 / counts[inverse]  # each source's TPM/PM rows weigh 1 together
+    both = 0 < y.sum() < len(y)
+    m: dict[str, Any] = {
+        "n_tpm": int(y.sum()),
+        "n_pm": int(len(y) - y.sum()),
+        "n_sources": int(len(counts)),
+        "macro_f1": float(f1_score(y, p >= 0.5, average="macro", sample_weight=w)),
+        "roc_auc": float(roc_auc_score(y, p, sample_weight=w)) if both else float("nan"),
+        "brier": float(brier_score_loss(y, p, sample_weight=w)),
+        "ece": expected_calibration_error(y, p, weights=w),
+        "pooled_macro_f1": float(f1_score(y, p >= 0.5, average="macro")),
+        "pooled_roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
+        "pooled_brier": float(brier_score_loss(y, p)),
+        "pooled_ece": expected_calibration_error(y, p),
+        "confusion": confusion_matrix(y, p >= 0.5, labels=[0, 1]).tolist(),
+    }
+    rows = []
+    for name in sorted(set(src.astype(str))):
+        sel = src.astype(str) == name
+        rows.append({"source": name, "n_tpm": int(y[sel].sum()), "n_pm": int((1 - y[sel]).sum()),
+                     "accuracy": float(np.mean((p[sel] >= 0.5) == y[sel])),
+                     "brier": float(np.mean((p[sel] - y[sel]) ** 2)),
+                     "ece": expected_calibration_error(y[sel], p[sel])})
+    table = pd.DataFrame(rows).set_index("source")
+    worst = table["brier"].idxmax()
+    m.update(worst_source=str(worst), worst_source_accuracy=float(table.loc[worst, "accuracy"]),
+             worst_source_brier=float(table.loc[worst, "brier"]))
+    return m, table
 
 
 def _takes_groups(est: Any) -> bool:

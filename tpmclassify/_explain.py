@@ -3,7 +3,9 @@
 An :class:`Explanation` is computed from the linear model itself: each term is
 ``coefficient x feature value`` of one non-zero feature, so
 ``intercept + sum(t.weight for t in terms) == logit`` exactly, and the
-calibrated probability is ``sigmoid(a * logit + b)`` with ``a > 0``.
+probability is ``sigmoid(logit)``: calibration and the stated prior are folded
+into the weights and the intercept, so the sign of the log-odds is the side
+the label is on.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class Explanation:
     positive, negative : str
         The two outcomes the log-odds compare (``"tpm"`` vs ``"pm"``, or ``"in scope"`` vs ``"other"``).
     probability : float
-        Calibrated probability of ``positive`` (monotone in ``logit``).
+        Calibrated probability of ``positive``: ``sigmoid(logit)``.
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class Explanation:
         axis_sums: tuple[list[float], list[bool]],
         space: Any,
         evidence: Callable[[], dict[int, Any]],
+        some_evidence: Callable[[frozenset[int]], dict[int, Any]] | None = None,
     ) -> None:
         self.logit, self.intercept, self.probability = logit, intercept, probability
         self.positive, self.negative = positive, negative
@@ -89,6 +92,7 @@ class Explanation:
         self._raw = (columns, weights, keys)
         self._axis_sums = axis_sums
         self._space, self._evidence = space, evidence
+        self._some_evidence = some_evidence or (lambda columns: evidence())
 
     @cached_property
     def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
@@ -136,26 +140,28 @@ class Explanation:
             if len(chosen) >= 4 or (len(chosen) >= 2 and abs(total) < 0.25):
                 break
             chosen.append((axis, total))
-        # the three strongest distinct words of each chosen axis, on the side its total points to. A row's
-        # features are its few cues (columns first, any axis but "wording") then its many n-grams ("wording"):
-        # the cues are ranked in Python, the n-grams with numpy, and only if "wording" was chosen.
+        # the three strongest distinct words of each chosen axis, on the side its total points to, quoted as the
+        # posting writes them. A row's features are its few cues (columns first, any axis but "wording") then its
+        # many n-grams ("wording"): the cues are ranked in Python, the n-grams with numpy, and only if "wording" was
+        # chosen; then the words of just those features are found in the posting.
         space = self._space
         columns, weights, keys = self._raw
-        wanted: dict[int, list[str]] = {2 * space.axes.index(axis) + (total > 0): [] for axis, total in chosen}
-        display = space.display
+        wanted_keys = {2 * space.axes.index(axis) + (total > 0) for axis, total in chosen}
         n_cues = int(np.searchsorted(columns, len(space.cues)))
         cues = zip(columns[:n_cues].tolist(), weights[:n_cues].tolist(), keys[:n_cues].tolist(), strict=True)
-        for _, j, key in sorted((-abs(w), j, key) for j, w, key in cues if key in wanted):
-            _add(wanted[key], display[j])
+        candidates = [(j, key) for _, j, key in sorted((-abs(w), j, key) for j, w, key in cues if key in wanted_keys)]
         wording = 2 * space.axes.index("wording")
         for key in (wording, wording + 1):
-            if key in wanted:
+            if key in wanted_keys:
                 ngram_weights = weights[n_cues:]
                 where = np.flatnonzero(ngram_weights > 0 if key & 1 else ngram_weights < 0)
-                order = where[np.argsort(-np.abs(ngram_weights[where]), kind="stable")]
-                for j in columns[n_cues:][order].tolist():
-                    if _add(wanted[key], display[j]):
-                        break
+                order = where[np.argsort(-np.abs(ngram_weights[where]), kind="stable")][:8]
+                candidates.extend((j, key) for j in columns[n_cues:][order].tolist())
+        found = self._some_evidence(frozenset(j for j, _ in candidates)) if candidates else {}
+        wanted: dict[int, list[str]] = {key: [] for key in wanted_keys}
+        for j, key in candidates:
+            if j in found:
+                _add(wanted[key], found[j].text)
         out = []
         for axis, total in chosen:
             side = self.positive if total > 0 else self.negative

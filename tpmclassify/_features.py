@@ -10,7 +10,7 @@ an explanation can point at the exact text behind every non-zero feature.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cached_property
 from itertools import compress, product
 from typing import NamedTuple
@@ -223,8 +223,8 @@ class FeatureSpace:
         out.sort_indices()
         return out
 
-    def evidence(self, text: str) -> dict[int, Evidence]:
-        """Feature column -> the text and character spans that produced it."""
+    def evidence(self, text: str, only: Collection[int] | None = None) -> dict[int, Evidence]:
+        """Feature column -> the text and character spans that produced it (of the ``only`` columns if given)."""
         found = token_matches(normalize(text))
         tokens = [m.group() for m in found]
         starts = [m.start() for m in found]
@@ -233,8 +233,11 @@ class FeatureSpace:
         for j, a, b in self.matcher.matches(tokens):
             spans[j].append((starts[a], ends[b - 1]))
         n_cues = len(self.cues)
-        for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
-            spans[n_cues + col].append((starts[idx[0]], ends[idx[-1]]))
+        if only is None or any(j >= n_cues for j in only):
+            for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
+                spans[n_cues + col].append((starts[idx[0]], ends[idx[-1]]))
+        if only is not None:
+            spans = {j: spans[j] for j in only if j in spans}  # type: ignore[assignment]
         return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
 
 

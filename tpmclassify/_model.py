@@ -1,33 +1,40 @@
-"""The estimator: cue + n-gram features, two calibrated linear heads.
+"""The estimator: cue + n-gram features, two linear heads whose probabilities are their own log-odds.
 
-* the **role head** scores TPM against PM (trained on the tpm and pm rows);
-* the **scope head** scores "TPM or PM at all" against every other role
-  (trained on all rows, when the training data has "other" rows).
+* the **role head** scores TPM against PM from the article's cues (trained on the tpm and pm rows), each cue's
+  weight bounded to the side its table row gives (a bounded L-BFGS-B logistic regression), so no cue can say the
+  opposite of the article;
+* the **scope head** scores "TPM or PM at all" against every other role (trained on all rows, when the training
+  data has "other" rows), from n-grams and cues, with a Platt map fitted on out-of-fold log-odds folded into its
+  weights.
 
-Each head is one logistic regression followed by a Platt map
-``p = sigmoid(a * logit + b)`` (``a > 0``) fitted on out-of-fold logits, so the
-probabilities are calibrated and the explanation identity
-``intercept + sum(coef * x) == logit`` holds exactly.
+Both heads are trained on each posting twice, as written and with its role names masked, so that the content alone
+carries them. With sources given, each source weighs the same and the role head's ``C`` is chosen by
+leave-one-source-out inside :meth:`TPMClassifier.fit`. Every probability is ``sigmoid(logit)`` with
+``logit = intercept + sum(coef * x)``, exactly: the explanation adds up to the very number the probability comes from.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold, cross_val_predict
 from sklearn.utils.validation import check_is_fitted
 
 from ._cues import CUES, Cue
 from ._explain import Explanation, Prediction
 from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
+from ._roles import check_labels
 from ._text import check_text, mask_role_names
 
-__all__ = ["TPMClassifier"]
+__all__ = ["TPMClassifier", "estimate_prior"]
 
 
 def _as_texts(X: object) -> list[str]:
@@ -44,14 +51,100 @@ def _as_texts(X: object) -> list[str]:
     return texts
 
 
-def _platt(logits: np.ndarray, y: np.ndarray, balanced: bool) -> tuple[float, float]:
-    """Fit ``p = sigmoid(a * logit + b)``; ``a`` is kept positive so the map is monotone."""
-    lr = LogisticRegression(C=1e4, class_weight="balanced" if balanced else None)
-    lr.fit(logits.reshape(-1, 1), y)
-    a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
-    if a <= 1e-3:  # out-of-fold scores carried no signal: keep the map monotone and flat-ish
-        a = 1e-3
-    return a, b
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _check_prior(prior: object) -> float:
+    if isinstance(prior, bool) or not isinstance(prior, int | float) or not 0.0 < float(prior) < 1.0:
+        raise ValueError(f"prior must be a TPM share strictly between 0 and 1, got {prior!r}")
+    return float(prior)
+
+
+def bounded_logistic(
+    X: sp.csr_matrix | np.ndarray, y: np.ndarray, w: np.ndarray, C: float, sign: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Weighted L2 logistic regression whose weights keep the given signs.
+
+    Minimises ``C * sum(w * logloss) + ||coef||^2 / 2`` (scikit-learn's objective) with scipy's L-BFGS-B;
+    ``sign[j]`` is +1 (weight >= 0), -1 (weight <= 0) or 0 (free). The intercept is free.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> coef, b = bounded_logistic(X, np.array([1, 0, 1, 0]), np.ones(4), 10.0, np.array([1, 1]))
+    >>> bool(coef[0] > 1.0), float(coef[1])
+    (True, 0.0)
+    """
+    X = sp.csr_matrix(X)
+    s = 2.0 * np.asarray(y, dtype=float) - 1.0
+    n_coef = X.shape[1]
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        m = -s * (X @ theta[:n_coef] + theta[n_coef])
+        dz = C * w * (-s * _sigmoid(m))
+        grad = np.concatenate([X.T @ dz + theta[:n_coef], [dz.sum()]])
+        return float(C * np.sum(w * np.logaddexp(0.0, m)) + 0.5 * theta[:n_coef] @ theta[:n_coef]), grad
+
+    bounds = [(0.0, None) if v > 0 else (None, 0.0) if v < 0 else (None, None) for v in sign] + [(None, None)]
+    res = minimize(objective, np.zeros(n_coef + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 5000})
+    coef = np.clip(res.x[:n_coef], [b[0] if b[0] is not None else -np.inf for b in bounds[:-1]],
+                   [b[1] if b[1] is not None else np.inf for b in bounds[:-1]])
+    return coef, float(res.x[n_coef])
+
+
+def estimate_prior(
+    p_tpm: Sequence[float] | np.ndarray, prior: float, *, tol: float = 1e-6, max_iter: int = 1000
+) -> float:
+    """Estimate the TPM share of a set of postings from their TPM probabilities (EM).
+
+    Saerens, Latinne & Decaestecker (2002), "Adjusting the outputs of a classifier to new a priori probabilities":
+    re-weight each posterior by the ratio of the new and the assumed prior, average, repeat until it settles.
+
+    Parameters
+    ----------
+    p_tpm : sequence of float
+        TPM probabilities, computed under ``prior``.
+    prior : float
+        The TPM share the probabilities assume.
+
+    Returns
+    -------
+    float
+        The estimated share, in (0, 1).
+
+    Examples
+    --------
+    >>> round(estimate_prior([0.9, 0.8, 0.2, 0.1, 0.1], prior=0.5), 2)
+    0.4
+    """
+    p = np.clip(np.asarray(p_tpm, dtype=float), 1e-12, 1 - 1e-12)
+    if p.size == 0:
+        return prior
+    odds = p / (1 - p) / (prior / (1 - prior))  # likelihood ratio of each posting
+    share = prior
+    for _ in range(max_iter):
+        r = share / (1 - share)
+        new = float(np.mean(odds * r / (1 + odds * r)))
+        new = min(max(new, 1e-6), 1 - 1e-6)
+        if abs(new - share) < tol:
+            return new
+        share = new
+    return share
+
+
+def _source_weights(groups: np.ndarray | None, n: int) -> np.ndarray:
+    """Each source weighs the same (rows of one source share its weight); mean weight 1."""
+    if groups is None:
+        return np.ones(n)
+    _, inverse, counts = np.unique(groups.astype(str), return_inverse=True, return_counts=True)
+    w = 1.0 / counts[inverse]
+    return w * n / w.sum()
 
 
 class TPMClassifier(ClassifierMixin, BaseEstimator):
@@ -59,14 +152,17 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    C : float, default 0.5
-        Inverse regularisation strength of the role (TPM vs PM) head.
-    scope_C : float, default 1.0
+    C : float or None, default None
+        Inverse regularisation strength of the role (TPM vs PM) head; None
+        chooses it from ``C_grid`` during :meth:`fit` by leave-one-source-out
+        over the training sources (Brier score, each source weighing the same),
+        or by ``cv`` folds without sources.
+    C_grid : tuple of float, default (1.0, 3.0, 10.0)
+        Candidates for ``C``.
+    scope_C : float, default 4.0
         Inverse regularisation strength of the scope (in scope vs other) head.
-    features : {"both", "cues", "ngrams"}, default "both"
-        Which feature blocks to use.
     ngram_max : int, default 2
-        Longest stemmed word n-gram.
+        Longest stemmed word n-gram (scope head).
     min_df : int, default 3
         Minimum number of postings an n-gram must occur in.
     min_groups : int, default 3
@@ -74,27 +170,27 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         an n-gram must occur in (keeps one company's boilerplate out).
     max_features : int or None, default 20000
         Largest n-gram vocabulary.
-    cue_scale, ngram_scale : float, default 1.0 and 0.5
-        Multipliers of the cue and n-gram blocks.
+    ngram_scale : float, default 1.0
+        Multiplier of the n-gram block.
     mask_rate : float, default 0.5
-        Share of training postings whose role names are masked, so the model
-        learns what the job is, not just what it is called.
+        Weight of the role-name-masked copy of each training posting (the
+        copy as written weighs ``1 - mask_rate``), so the model learns what
+        the job is, not just what it is called.
     scope_axes : tuple of str, default ("other_role", "role_name")
-        Cue axes the scope head may use besides the n-grams: other role
-        families and role names ("program manager" without "technical" is a
-        strong out-of-scope cue). The TPM/PM axes describe how the two roles
-        differ, not whether a posting is one of them (a non-technical program
-        manager matches "program" cues too); measured source-grouped, they
-        make the scope head worse.
+        Cue axes the scope head may use besides the n-grams.
+    prior : float or None, default None
+        The TPM share among TPM and PM postings the probabilities are for;
+        None: the share in the training data (each source weighing the same
+        when sources are given). See also :meth:`with_prior`.
     review_band : tuple of float, default (0.35, 0.65)
         An in-scope posting whose TPM probability falls in this band needs review.
     scope_threshold : float or None, default None
         ``in_scope`` below this makes the label "other"; None picks the
         threshold that maximises out-of-fold F1 during :meth:`fit` (TPM rows weighted like PM rows).
     cv : int, default 5
-        Folds for the out-of-fold logits the calibration is fitted on.
+        Folds for out-of-fold log-odds when no sources are given.
     random_state : int, default 0
-        Seed for masking and folds.
+        Seed for folds.
     cues : sequence of Cue or None
         The cue table (None: the built-in ``tpmclassify.CUES``).
 
@@ -103,17 +199,20 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of str
         ``["pm", "tpm"]`` or ``["other", "pm", "tpm"]``.
     coef_, intercept_ : ndarray, float
-        Role head weights over ``feature_names_``.
-    calibration_ : tuple of float
-        Platt map ``(a, b)`` of the role head.
-    scope_coef_, scope_intercept_, scope_calibration_
-        The same for the scope head (None without "other" rows).
+        Role head weights over ``feature_names_`` (zero outside the TPM/PM cues) and intercept, in the calibrated
+        log-odds for ``prior_``.
+    C_ : float
+        The role head's ``C``.
+    prior_, training_prior_ : float
+        The TPM share the probabilities assume, and the one in the training data.
+    scope_coef_, scope_intercept_
+        The same for the scope head (None without "other" rows), calibration folded in.
     scope_threshold_ : float
         ``in_scope`` under this makes the label "other".
 
     Examples
     --------
-    >>> clf = TPMClassifier(cv=2, min_df=1, min_groups=1).fit(
+    >>> clf = TPMClassifier(C=10, cv=2, min_df=1, min_groups=1).fit(
     ...     ["Lead a program across engineering teams; system design and architecture reviews.",
     ...      "Own the program roadmap with engineers; distributed systems and APIs.",
     ...      "Manage the project budget, schedule and client deliverables on site.",
@@ -125,17 +224,17 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C: float = 0.5,
-        scope_C: float = 1.0,
-        features: str = "both",
+        C: float | None = None,
+        C_grid: tuple[float, ...] = (1.0, 3.0, 10.0),
+        scope_C: float = 4.0,
         ngram_max: int = 2,
         min_df: int = 3,
         min_groups: int = 3,
         max_features: int | None = 20000,
-        cue_scale: float = 1.0,
-        ngram_scale: float = 0.5,
+        ngram_scale: float = 1.0,
         mask_rate: float = 0.5,
         scope_axes: tuple[str, ...] = ("other_role", "role_name"),
+        prior: float | None = None,
         review_band: tuple[float, float] = (0.35, 0.65),
         scope_threshold: float | None = None,
         cv: int = 5,
@@ -143,16 +242,16 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         cues: Sequence[Cue] | None = None,
     ) -> None:
         self.C = C
+        self.C_grid = C_grid
         self.scope_C = scope_C
-        self.features = features
         self.ngram_max = ngram_max
         self.min_df = min_df
         self.min_groups = min_groups
         self.max_features = max_features
-        self.cue_scale = cue_scale
         self.ngram_scale = ngram_scale
         self.mask_rate = mask_rate
         self.scope_axes = scope_axes
+        self.prior = prior
         self.review_band = review_band
         self.scope_threshold = scope_threshold
         self.cv = cv
@@ -161,116 +260,139 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X: Iterable[str], y: Iterable[str], groups: Iterable[object] | None = None) -> TPMClassifier:
-        """Fit on posting texts and labels ``"tpm"``, ``"pm"`` (and optionally ``"other"``).
+        """Fit on posting texts and labels ``"tpm"``, ``"pm"`` (and optionally ``"hybrid"``, ``"other"``).
 
         Parameters
         ----------
         X : sequence of str
             Posting descriptions (not titles: labels usually come from titles).
         y : sequence of str
-            Labels.
+            Labels (see ``tpmclassify.LABELS``; case and surrounding blanks are ignored). ``"hybrid"`` rows
+            (titles used for either role) count as in scope but not as TPM or PM.
         groups : sequence, optional
-            Source of each posting (company or data set). Used to keep
-            single-source wording out of the vocabulary and for grouped folds.
+            Source of each posting (company or data set). Each source then weighs the same, single-source
+            wording is kept out of the vocabulary, and out-of-fold scores leave whole sources out.
 
         Returns
         -------
         TPMClassifier
             ``self``.
         """
-        if self.features not in ("both", "cues", "ngrams"):
-            raise ValueError(f"features must be 'both', 'cues' or 'ngrams', got {self.features!r}")
         texts = _as_texts(X)
-        labels = np.asarray([str(v).strip().lower() for v in y], dtype=object)
+        labels = np.asarray(check_labels(y), dtype=object)
         if len(labels) != len(texts):
             raise ValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
-        unknown = sorted(set(labels) - {"tpm", "pm", "other"})
-        if unknown:
-            raise ValueError(f"labels must be 'tpm', 'pm' or 'other'; found {unknown}")
         for need in ("tpm", "pm"):
             if (labels == need).sum() < 2:
                 raise ValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
-        grp = None if groups is None else np.asarray(list(groups), dtype=object)
+        if not 0.0 <= self.mask_rate <= 1.0:
+            raise ValueError(f"mask_rate must be between 0 and 1, got {self.mask_rate!r}")
+        grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
         if grp is not None and len(grp) != len(texts):
             raise ValueError(f"groups has {len(grp)} entries but X has {len(texts)}")
+        if grp is not None and len(set(grp)) < 3:
+            grp = None  # too few sources to leave any out or to judge wording by
 
-        rng = np.random.default_rng(self.random_state)
-        masked = rng.random(len(texts)) < self.mask_rate
-        token_lists = [tokens_of(mask_role_names(t) if m else t) for t, m in zip(texts, masked, strict=True)]
-        stem_lists = [stems_of_tokens(tokens) for tokens in token_lists]
-
-        use_ngrams = self.features != "cues"
-        if use_ngrams:
-            use_groups = grp is not None and len(set(grp)) >= self.min_groups
-            vocab, idf = fit_vocabulary(
-                stem_lists, self.ngram_max, self.min_df, grp if use_groups else None, self.min_groups,
-                self.max_features,
-            )
-        else:
-            vocab, idf = [], np.zeros(0)
+        raw_tokens = [tokens_of(t) for t in texts]
+        masked_tokens = [tokens_of(mask_role_names(t)) for t in texts]
+        vocab, idf = fit_vocabulary(
+            [stems_of_tokens(t) for t in masked_tokens], self.ngram_max, self.min_df, grp, self.min_groups,
+            self.max_features,
+        )
         self.cues_ = tuple(CUES if self.cues is None else self.cues)
         self.space_ = FeatureSpace(
-            self.cues_, vocab, idf, self.ngram_max,
-            cue_scale=0.0 if self.features == "ngrams" else self.cue_scale,
-            ngram_scale=self.ngram_scale if use_ngrams else 0.0,
-            display=display_forms(token_lists, vocab, self.ngram_max),
+            self.cues_, vocab, idf, self.ngram_max, ngram_scale=self.ngram_scale,
+            display=display_forms(masked_tokens, vocab, self.ngram_max),
         )
-        Xf = self.space_.transform(token_lists)
+        # each posting twice: as written, then masked
+        Xf = sp.vstack([self.space_.transform(raw_tokens), self.space_.transform(masked_tokens)], format="csr")
         self.feature_names_ = self.space_.names
         self.n_features_in_ = 1
 
-        role = labels != "other"
-        y_role = (labels[role] == "tpm").astype(int)
-        g_role = None if grp is None else grp[role]
-        self.coef_, self.intercept_, self.calibration_ = self._fit_head(Xf[role], y_role, g_role, self.C, True)
-
+        self._fit_role(Xf, labels, grp)
         self.classes_ = np.array(["pm", "tpm"], dtype=object)
-        self.scope_coef_ = self.scope_intercept_ = self.scope_calibration_ = self.scope_threshold_ = None
-        if (~role).sum() >= 2:
+        self.scope_coef_ = self.scope_intercept_ = self.scope_threshold_ = None
+        if (labels == "other").sum() >= 2:
             self.classes_ = np.array(["other", "pm", "tpm"], dtype=object)
             self._fit_scope(Xf, labels, grp)
         return self
 
+    def _copies(self, n: int) -> np.ndarray:
+        """Weights of the two copies of each of ``n`` postings (as written, masked)."""
+        return np.concatenate([np.full(n, 1.0 - self.mask_rate), np.full(n, self.mask_rate)])
+
+    def _fit_role(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None) -> None:
+        """The role head: TPM vs PM on the TPM/PM cues, each weight on its table side."""
+        n = len(labels)
+        rows = np.flatnonzero(np.isin(labels, ("tpm", "pm")))
+        cols = np.array([j for j, c in enumerate(self.cues_) if c.role in ("tpm", "pm")], dtype=np.int64)
+        sign = np.array([1.0 if self.cues_[j].role == "tpm" else -1.0 for j in cols])
+        X = Xf[np.concatenate([rows, rows + n])][:, cols]
+        y = np.tile((labels[rows] == "tpm").astype(float), 2)
+        g = None if grp is None else np.tile(grp[rows], 2)
+        w = np.tile(_source_weights(None if grp is None else grp[rows], len(rows)), 2) * self._copies(len(rows))
+        self.C_ = float(self.C) if self.C is not None else self._choose_C(X, y, w, g, sign)
+        coef, intercept = bounded_logistic(X, y, w, self.C_, sign)
+        self.training_prior_ = float(np.sum(w * y) / np.sum(w))
+        self.prior_ = self.training_prior_ if self.prior is None else _check_prior(self.prior)
+        self.coef_ = np.zeros(Xf.shape[1])
+        self.coef_[cols] = coef
+        self.intercept_ = intercept + _logit(self.prior_) - _logit(self.training_prior_)
+
+    def _choose_C(
+        self, X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, g: np.ndarray | None, sign: np.ndarray
+    ) -> float:
+        """The ``C`` of ``C_grid`` with the best out-of-fold Brier score (sources left out whole)."""
+        n = len(y) // 2
+        if g is None:  # no sources: the two copies of a posting stay in one fold
+            g = np.tile(np.arange(n) % max(2, self.cv), 2)
+        folds = list(GroupKFold(n_splits=min(len(set(g)), 50)).split(X, y, g))
+        best, best_score = float(self.C_grid[0]), np.inf
+        for C in self.C_grid:
+            z = np.zeros(len(y))
+            for train, test in folds:
+                coef, b = bounded_logistic(X[train], y[train], w[train], C, sign)
+                z[test] = X[test] @ coef + b
+            score = float(np.sum(w * (_sigmoid(z) - y) ** 2))
+            if score < best_score - 1e-12:
+                best, best_score = float(C), score
+        return best
+
     def _fit_scope(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None) -> None:
-        """The scope head: TPM or PM postings against every other role.
+        """The scope head: TPM, PM or hybrid postings against every other role.
 
         TPM postings are scarce and read like engineering or product postings: unweighted, "in scope" would
         learn to mean "PM-like". They are weighted up to the PM postings, in the fit and in the threshold.
+        A Platt map fitted on out-of-fold log-odds is folded into the weights.
         """
+        n = len(labels)
         n_cues = len(self.cues_)
         cols = np.array(
             [j for j, c in enumerate(self.cues_) if c.axis in self.scope_axes] + list(range(n_cues, Xf.shape[1])),
             dtype=np.int64,
         )
-        y = (labels != "other").astype(int)
+        y1 = (labels != "other").astype(int)
         n_tpm, n_pm = (labels == "tpm").sum(), (labels == "pm").sum()
-        weight = np.where(labels == "tpm", n_pm / n_tpm, 1.0)
-        coef, self.scope_intercept_, self.scope_calibration_, oof = self._fit_head(
-            Xf[:, cols], y, grp, self.scope_C, False, return_oof=True, sample_weight=weight
+        weight1 = np.where(labels == "tpm", n_pm / n_tpm, 1.0)
+        X, y = Xf[:, cols], np.tile(y1, 2)
+        weight = np.tile(weight1, 2) * self._copies(n)
+        groups = np.tile(np.arange(n) if grp is None else grp, 2)
+        n_splits = max(2, min(self.cv, len(set(groups)), int(np.bincount(y1).min())))
+        lr = LogisticRegression(C=self.scope_C, class_weight="balanced", max_iter=5000)
+        oof = cross_val_predict(
+            lr, X, y, groups=groups, method="decision_function", params={"sample_weight": weight},
+            cv=StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state),
         )
+        platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y, sample_weight=weight)
+        a, b = max(float(platt.coef_[0, 0]), 1e-3), float(platt.intercept_[0])  # monotone
+        lr.fit(X, y, sample_weight=weight)
         self.scope_coef_ = np.zeros(Xf.shape[1])
-        self.scope_coef_[cols] = coef
+        self.scope_coef_[cols] = a * lr.coef_[0]
+        self.scope_intercept_ = a * float(lr.intercept_[0]) + b
         self.scope_threshold_ = (
-            self._best_threshold(oof, y, weight) if self.scope_threshold is None else float(self.scope_threshold)
+            self._best_threshold(_sigmoid(a * oof + b), y, weight)
+            if self.scope_threshold is None else float(self.scope_threshold)
         )
-
-    def _folds(self, y: np.ndarray, groups: np.ndarray | None) -> object:
-        n_splits = max(2, min(self.cv, int(np.bincount(y).min())))
-        if groups is not None and len(set(groups)) >= n_splits:
-            return StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
-        return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
-
-    def _fit_head(self, Xf, y, groups, C, balanced_calibration, return_oof=False, sample_weight=None):  # type: ignore[no-untyped-def]
-        lr = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
-        cv = self._folds(y, groups)
-        params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        oof_logit = cross_val_predict(lr, Xf, y, groups=groups, cv=cv, method="decision_function", params=params)
-        a, b = _platt(oof_logit, y, balanced_calibration)
-        lr.fit(Xf, y, **params)
-        out = (lr.coef_[0].astype(float), float(lr.intercept_[0]), (a, b))
-        if return_oof:
-            return (*out, 1.0 / (1.0 + np.exp(-(a * oof_logit + b))))
-        return out
 
     @staticmethod
     def _best_threshold(p: np.ndarray, y: np.ndarray, weight: np.ndarray) -> float:
@@ -285,19 +407,44 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                 best, best_f1 = float(t), f1
         return round(best, 2)
 
+    def with_prior(self, prior: float) -> TPMClassifier:
+        """A copy of this model whose TPM/PM probabilities are for a TPM share of ``prior``.
+
+        Only the role head's intercept moves (by the change in log prior odds), so the explanation identity
+        still holds exactly and the ranking of postings is unchanged.
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> m = tpmclassify.default_model().with_prior(0.1)
+        >>> m.prior_
+        0.1
+        """
+        check_is_fitted(self, "coef_")
+        new = copy.copy(self)
+        new.prior_ = _check_prior(prior)
+        new.intercept_ = self.intercept_ + _logit(new.prior_) - _logit(self.prior_)
+        new.prior = new.prior_
+        return new
+
+    def estimate_prior(self, texts: Iterable[str]) -> float:
+        """The TPM share among the in-scope postings of ``texts``, estimated by EM (see :func:`estimate_prior`)."""
+        check_is_fitted(self, "coef_")
+        _, p_tpm, _, in_scope = self._heads(self._features(_as_texts(texts)))
+        if in_scope is not None and self.scope_threshold_ is not None:
+            p_tpm = p_tpm[in_scope >= self.scope_threshold_]
+        return estimate_prior(p_tpm, self.prior_)
+
     # --------------------------------------------------------------- predicting
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self.space_.transform(tokens_of(t) for t in texts)
 
     def _heads(self, Xf: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         role_logit = Xf @ self.coef_ + self.intercept_
-        a, b = self.calibration_
-        p_tpm = 1.0 / (1.0 + np.exp(-(a * role_logit + b)))
         if self.scope_coef_ is None:
-            return role_logit, p_tpm, None, None
+            return role_logit, _sigmoid(role_logit), None, None
         scope_logit = Xf @ self.scope_coef_ + self.scope_intercept_
-        a, b = self.scope_calibration_
-        return role_logit, p_tpm, scope_logit, 1.0 / (1.0 + np.exp(-(a * scope_logit + b)))
+        return role_logit, _sigmoid(role_logit), scope_logit, _sigmoid(scope_logit)
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Probabilities over ``classes_``: ``P(other)``, ``P(pm)``, ``P(tpm)`` (rows sum to 1).
@@ -312,8 +459,16 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([1 - in_scope, in_scope * (1 - p_tpm), in_scope * p_tpm])
 
     def predict(self, X: Iterable[str]) -> np.ndarray:
-        """Labels: the most probable class of :meth:`predict_proba`."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """Labels by the one decision rule that :meth:`classify_many` and batch runs use.
+
+        "other" when ``in_scope`` is under ``scope_threshold_``, else "tpm" when the TPM probability is at
+        least 0.5, else "pm". (With a scope head this is not always the argmax of :meth:`predict_proba`:
+        a posting with ``in_scope`` 0.4 over a threshold of 0.3 is a TPM or PM posting.)
+        """
+        check_is_fitted(self, "coef_")
+        _, p_tpm, _, in_scope = self._heads(self._features(_as_texts(X)))
+        scopes = [None] * len(p_tpm) if in_scope is None else in_scope.tolist()
+        return np.array([self._label(p, s) for p, s in zip(p_tpm.tolist(), scopes, strict=True)], dtype=object)
 
     def decision_function(self, X: Iterable[str]) -> np.ndarray:
         """Role-head log-odds of TPM vs PM."""
@@ -328,9 +483,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     def classify_many(self, texts: Iterable[str]) -> list[Prediction]:
         """Classify many postings at once (vectorised; explanations computed on access).
 
-        Unlike :meth:`predict`, the label follows the documented decision rule:
-        "other" when ``in_scope`` is under ``scope_threshold_``, else the more
-        probable of TPM and PM.
+        The label follows the decision rule of :meth:`predict`.
         """
         check_is_fitted(self, "coef_")
         return self._classify(_as_texts(texts))
@@ -431,6 +584,11 @@ class _Batch:
             found = self._found[i] = self.model.space_.evidence(self.texts[i])
         return found
 
+    def some_evidence(self, i: int, columns: frozenset[int]) -> dict:
+        """The words and spans behind some of posting ``i``'s features (what its reasons quote)."""
+        found = self._found.get(i)
+        return found if found is not None else self.model.space_.evidence(self.texts[i], only=columns)
+
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""
         if head >= len(self.logits):
@@ -453,4 +611,5 @@ class _Batch:
             axis_sums=(sums[i], present[i]),
             space=model.space_,
             evidence=partial(self.evidence, i),
+            some_evidence=partial(self.some_evidence, i),
         )

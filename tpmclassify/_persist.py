@@ -30,8 +30,9 @@ from ._model import TPMClassifier
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 #: Version of the file layout written by :func:`save`.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: priors, calibration folded into the weights
 _ARRAYS = ("idf", "coef", "scope_coef")
+_TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")  # stored as JSON lists
 
 
 class ModelFileError(ValueError):
@@ -77,17 +78,18 @@ def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str,
     if not hasattr(model, "coef_"):
         raise ValueError("cannot save an unfitted model: call fit() first")
     params = {k: v for k, v in model.get_params().items() if k != "cues"}
-    params["review_band"] = list(params["review_band"])
-    params["scope_axes"] = list(params["scope_axes"])
+    for key in _TUPLE_PARAMS:
+        params[key] = list(params[key])
     state = {
         "params": params,
         "cues": [asdict(c) for c in model.cues_],
         "vocabulary": model.space_.vocabulary,
         "display": model.space_.display[len(model.cues_) :],
         "intercept": model.intercept_,
-        "calibration": list(model.calibration_),
+        "C": model.C_,
+        "prior": model.prior_,
+        "training_prior": model.training_prior_,
         "scope_intercept": model.scope_intercept_,
-        "scope_calibration": None if model.scope_calibration_ is None else list(model.scope_calibration_),
         "scope_threshold": model.scope_threshold_,
         "classes": [str(c) for c in model.classes_],
     }
@@ -174,8 +176,14 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     version = meta.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(
-            f"{path} has model format {version!r}; this tpmclassify reads format {FORMAT_VERSION} or older. "
+            f"{path} has model format {version!r}; this tpmclassify reads format {FORMAT_VERSION}. "
             f"It was written by tpmclassify {meta.get('tpmclassify_version')}: upgrade tpmclassify to load it."
+        )
+    if version < FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} has model format {version}, written by tpmclassify {meta.get('tpmclassify_version')}; "
+            f"this tpmclassify reads format {FORMAT_VERSION} (calibration folded into the weights, a stated prior): "
+            "retrain it with tpmclassify.train or `tpmclassify train`."
         )
     try:
         with zipfile.ZipFile(path) as z:
@@ -189,24 +197,21 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     with np.load(io.BytesIO(members["arrays.npz"]), allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in _ARRAYS if k in npz}
     params = state["params"]
-    params["review_band"] = tuple(params["review_band"])
-    params["scope_axes"] = tuple(params["scope_axes"])
+    for key in _TUPLE_PARAMS:
+        params[key] = tuple(params[key])
     model = TPMClassifier(**params, cues=tuple(Cue(**{**c, "phrases": tuple(c["phrases"])}) for c in state["cues"]))
     model.cues_ = tuple(model.cues)
     model.space_ = FeatureSpace(
-        model.cues_, state["vocabulary"], arrays["idf"], model.ngram_max,
-        cue_scale=0.0 if model.features == "ngrams" else model.cue_scale,
-        ngram_scale=0.0 if model.features == "cues" else model.ngram_scale,
+        model.cues_, state["vocabulary"], arrays["idf"], model.ngram_max, ngram_scale=model.ngram_scale,
         display=state["display"],
     )
     model.feature_names_ = model.space_.names
     model.n_features_in_ = 1
     model.classes_ = np.array(state["classes"], dtype=object)
     model.coef_, model.intercept_ = arrays["coef"], float(state["intercept"])
-    model.calibration_ = tuple(state["calibration"])
+    model.C_, model.prior_, model.training_prior_ = state["C"], state["prior"], state["training_prior"]
     model.scope_coef_ = arrays.get("scope_coef")
     model.scope_intercept_ = state["scope_intercept"]
-    model.scope_calibration_ = None if state["scope_calibration"] is None else tuple(state["scope_calibration"])
     model.scope_threshold_ = state["scope_threshold"]
     model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
     if len(model.coef_) != model.space_.n_features:

@@ -12,6 +12,8 @@ import html
 import re
 from functools import cache
 
+from ._roles import role_name_pattern
+
 __all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
 
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).
@@ -23,14 +25,8 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,
 _WORD = re.compile(r"[^\W_][\w+#]*")
 _LETTER = re.compile(r"[^\W\d_]")
 
-# Role names, longest first so "technical program manager" wins over "program manager".
-_ROLE_NAMES = re.compile(
-    r"\b(?:senior\s+|sr\.?\s+|staff\s+|principal\s+|lead\s+)?"
-    r"(?:technical\s+(?:program(?:me)?|project)\s+(?:manager|management|mgr)s?"
-    r"|(?:program(?:me)?|project)\s+(?:manager|mgr)s?"
-    r"|tpms?|pms?)\b",
-    re.IGNORECASE,
-)
+# Every role name of the one vocabulary (``_roles.ROLE_NAMES``), longest first, with seniority and plurals.
+_ROLE_NAMES = re.compile(role_name_pattern(), re.IGNORECASE)
 
 
 def check_text(text: object) -> str:
@@ -206,8 +202,10 @@ def readable(raw: str) -> str:
 def mask_role_names(text: str, mask: str = " ") -> str:
     """Remove role names so that a model must rely on what the posting describes.
 
-    Masks "technical program manager", "technical project manager",
-    "program(me) manager", "project manager", "TPM" and "PM" (with seniority
+    Masks every role name of the one role-name vocabulary: "technical
+    program manager/management", "technical/engineering project manager",
+    "program(me) manager/management", "project manager/management",
+    "project management professional", "TPM" and "PM" (with seniority
     prefixes and plurals).
 
     Parameters
@@ -226,5 +224,7 @@ def mask_role_names(text: str, mask: str = " ") -> str:
     --------
     >>> mask_role_names("As a Senior Technical Program Manager (TPM) you will...")
     'As a   ( ) you will...'
+    >>> mask_role_names("5 years of program management or project management experience")
+    '5 years of   or   experience'
     """
     return _ROLE_NAMES.sub(mask, text)

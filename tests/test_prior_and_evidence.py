@@ -1,0 +1,119 @@
+"""Issue 10: a stated prior, probabilities that are their explanation's log-odds, evidence on the article's side."""
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tpmclassify
+from tpmclassify import TPMClassifier, estimate_prior
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def test_probability_is_the_sigmoid_of_the_explained_log_odds(bundled, postings):
+    for p in bundled.classify_many(postings["description"].tolist()):
+        for e, prob in ((p.explanation, p.probabilities["tpm"]), (p.scope_explanation, p.in_scope)):
+            assert prob == pytest.approx(_sigmoid(e.logit), abs=1e-12)
+            assert e.intercept + sum(t.weight for t in e.terms) == pytest.approx(e.logit, abs=1e-9)
+        if p.label != "other":  # the sign of the explanation is the side of the label
+            assert (p.explanation.logit >= 0) == (p.label == "tpm")
+            assert (sum(p.explanation.by_axis.values()) + p.explanation.intercept >= 0) == (p.label == "tpm")
+
+
+def test_every_cue_weight_is_on_its_table_side(bundled):
+    for cue, w in zip(bundled.cues_, bundled.coef_, strict=False):
+        if cue.role == "tpm":
+            assert w >= 0, cue
+        elif cue.role == "pm":
+            assert w <= 0, cue
+        else:
+            assert w == 0, cue  # other-role and hybrid cues are for the scope head only
+    assert not np.any(bundled.coef_[len(bundled.cues_):])  # the role head reads the cues only
+
+
+def test_reasons_quote_the_postings_own_words(bundled, postings, shared_postings):
+    texts = postings["description"].tolist() + shared_postings["description"].sample(60, random_state=1).tolist()
+    for text, p in zip(texts, bundled.classify_many(texts), strict=True):
+        low = " ".join(tpmclassify.normalize(text).split())
+        for reason in p.reasons[1:] if p.label == "other" else p.reasons:
+            for quoted in re.findall(r"'([^']+)'", reason):
+                assert quoted.lower() in low, (quoted, reason)
+
+
+def test_prior_is_recorded_and_settable(bundled, postings, tmp_path):
+    assert 0 < bundled.training_prior_ < 1 and bundled.prior_ == bundled.training_prior_
+    texts = postings["description"].tolist()
+    low, high = bundled.with_prior(0.1), bundled.with_prior(0.9)
+    p0 = np.array([p.probabilities["tpm"] for p in bundled.classify_many(texts)])
+    p_low = np.array([p.probabilities["tpm"] for p in low.classify_many(texts)])
+    p_high = np.array([p.probabilities["tpm"] for p in high.classify_many(texts)])
+    assert np.all(p_low < p0) and np.all(p0 < p_high)
+    # only the prior odds change: each posting's log-odds move by the same amount
+    shift = np.log(p_high / (1 - p_high)) - np.log(p_low / (1 - p_low))
+    np.testing.assert_allclose(shift, math.log(0.9 / 0.1) - math.log(0.1 / 0.9))
+    assert bundled.prior_ == bundled.training_prior_  # the original is untouched
+    path = tmp_path / "low.tpmc"
+    low.save(path, card=False)
+    again = tpmclassify.load(path)
+    assert again.prior_ == pytest.approx(0.1) and again.training_prior_ == bundled.training_prior_
+    np.testing.assert_allclose([p.probabilities["tpm"] for p in again.classify_many(texts)], p_low)
+    with pytest.raises(ValueError, match="prior must be a TPM share strictly between 0 and 1"):
+        bundled.with_prior(1.0)
+
+
+@pytest.mark.parametrize("share", [0.1, 0.3, 0.5, 0.8])
+def test_em_recovers_a_known_share(share):
+    # two classes whose scores are N(+1, 1) and N(-1, 1): the exact posterior under a 50% prior is sigmoid(2z)
+    rng = np.random.default_rng(0)
+    y = rng.random(4000) < share
+    z = rng.normal(np.where(y, 1.0, -1.0), 1.0)
+    p = 1 / (1 + np.exp(-2 * z))
+    assert estimate_prior(p, prior=0.5) == pytest.approx(share, abs=0.03)
+
+
+def test_model_estimates_the_share_of_resampled_postings(bundled, shared_postings):
+    role = shared_postings[shared_postings["label"].isin(["tpm", "pm"])]
+    tpm, pm = role[role["label"] == "tpm"], role[role["label"] == "pm"]
+    estimates = []
+    for share in (0.2, 0.6):
+        n_tpm = int(share * 140)
+        sample = pd.concat([tpm.sample(n_tpm, random_state=0), pm.sample(140 - n_tpm, random_state=0)])
+        estimates.append(bundled.estimate_prior(sample["description"].tolist()))
+    assert estimates[0] == pytest.approx(0.2, abs=0.1) and estimates[1] == pytest.approx(0.6, abs=0.1)
+
+
+def test_hybrid_rows_are_in_scope_but_not_tpm_or_pm(postings):
+    X, y = postings["description"].tolist(), postings["label"].tolist()
+    hybrid = ["As Technical Project Manager you will run the data center migration program with engineers."] * 2
+    base = TPMClassifier(C=1.0, min_df=1, min_groups=1, cv=2).fit(X, y)
+    with_hybrid = TPMClassifier(C=1.0, min_df=1, min_groups=1, cv=2).fit(X + hybrid, y + ["hybrid", "HYBRID "])
+    n = len(base.cues_)
+    np.testing.assert_allclose(with_hybrid.coef_[:n], base.coef_[:n])  # the role head never saw them
+    assert with_hybrid.training_prior_ == base.training_prior_
+
+
+def test_unknown_labels_are_refused_everywhere(postings):
+    bad = postings.assign(label=postings["label"].replace({"pm": "project mgr"}))
+    with pytest.raises(ValueError, match=r"unknown labels \['project mgr'\]"):
+        tpmclassify.train(bad)
+    with pytest.raises(ValueError, match=r"unknown labels \['project mgr'\]"):
+        tpmclassify.evaluate(TPMClassifier(), bad)
+
+
+def test_masking_removes_every_role_name():
+    text = ("Senior Technical Program Manager (TPM): 5 years of program management, project management "
+            "professional (PMP) preferred; works with Engineering Project Managers and PMs.")
+    masked = tpmclassify.mask_role_names(text).lower()
+    for name in ("program manag", "project manag", "tpm", " pms", "management professional"):
+        assert name not in masked
+    assert "pmp" in masked  # the certification stays: it is evidence, not a name
+
+
+def test_title_rule_reproduces_the_shared_labels(shared_postings):
+    got = shared_postings["title"].map(tpmclassify.label_from_title).fillna("")
+    assert (got == shared_postings["label"]).all()
