@@ -11,8 +11,8 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._atomic import atomic_path
+from ._atomic import OutputExistsError, atomic_path
 from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
 from ._model import TPMClassifier
-from ._text import check_text, stem
+from ._text import check_text
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]
 
@@ -214,6 +214,29 @@ class BatchSummary:
         )
 
 
+@contextmanager
+def _published(dst: Path, overwrite: bool) -> Iterator[str]:
+    """:func:`atomic_path` with its refusals as :class:`BatchError`; an unwritable folder fails on entry."""
+    entered = False
+    try:
+        with atomic_path(dst, overwrite=overwrite) as tmp:
+            entered = True
+            yield tmp
+    except OutputExistsError as err:
+        raise BatchError(str(err)) from None
+    except OSError as err:
+        if entered:
+            raise
+        raise BatchError(f"cannot write the output in {dst.parent}: {err.strerror or err}") from None
+
+
+def _pool(jobs: int, model: TPMClassifier) -> Any:
+    """``jobs`` joblib (loky) worker processes, each given the model once; they exit if this process dies."""
+    from joblib.externals.loky import get_reusable_executor
+
+    return get_reusable_executor(max_workers=jobs, initializer=_init_worker, initargs=(model,), reuse=False)
+
+
 _WORKER_MODEL: TPMClassifier | None = None
 
 
@@ -253,7 +276,8 @@ def classify_csv(
     chunk_size : int, default 1000
         Rows per chunk; memory stays bounded by a few chunks whatever the file size.
     jobs : int, default 1
-        Worker processes (the model is sent to each worker once).
+        Worker processes (joblib's loky workers: the model is sent to each worker once, and they exit with
+        this process).
     overwrite : bool, default False
         Replace an existing output file.
     encoding : str, optional
@@ -274,8 +298,6 @@ def classify_csv(
         raise BatchError(f"output format must match the input ({fmt}): got {dst.name}")
     if not src.is_file():
         raise BatchError(f"input file not found: {src}")
-    if dst.exists() and not overwrite:
-        raise BatchError(f"output {dst} already exists; pass --overwrite (overwrite=True) to replace it")
     if src.resolve() == dst.resolve():
         raise BatchError("output must not be the input file")
     if not dst.parent.is_dir():
@@ -283,36 +305,33 @@ def classify_csv(
     if chunk_size < 1 or jobs < 1:
         raise BatchError("chunk_size and jobs must be at least 1")
     say = log or (lambda msg: None)
-    enc, chunks = read_chunks(src, chunk_size, encoding)
-    if enc not in (None, "utf-8", "utf-8-sig"):
-        say(f"input is not UTF-8: read it as {enc}")
-    mdl = _model(model)
-    summary = BatchSummary(output=str(dst), encoding=enc)
-    start = time.perf_counter()
-    pool = None
-    if jobs > 1:
-        stem("warm")  # import nltk's stemmer once here, so forked workers start with it
-        pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(mdl,))
-    bar = _progress(progress)
-    try:
-        with atomic_path(dst) as tmp:
-            added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
-            writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))
-            try:
-                _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, say, bar)
-            finally:
-                writer.close()
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        if bar is not None:
-            bar.close()
+    with _published(dst, overwrite) as tmp:  # checked and created before any work
+        enc, chunks = read_chunks(src, chunk_size, encoding)
+        if enc not in (None, "utf-8", "utf-8-sig"):
+            say(f"input is not UTF-8: read it as {enc}")
+        mdl = _model(model)
+        summary = BatchSummary(output=str(dst), encoding=enc)
+        start = time.perf_counter()
+        added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
+        writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))
+        pool = _pool(jobs, mdl) if jobs > 1 else None
+        bar = _progress(progress)
+        finished = False
+        try:
+            _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, say, bar)
+            finished = True
+        finally:
+            writer.close()
+            if pool is not None:  # an interrupted run stops its workers at once
+                pool.shutdown(wait=finished, kill_workers=not finished)
+            if bar is not None:
+                bar.close()
     summary.seconds = time.perf_counter() - start
     return summary
 
 
 def _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, say, bar) -> None:  # type: ignore[no-untyped-def]
-    """Score chunks (in order, at most ``2 * jobs`` in flight) and write them."""
+    """Score chunks (in order, at most ``2 * jobs`` in flight, so memory stays bounded) and write them."""
     first = True
     pending: list[tuple[Chunk, Any]] = []
     for chunk in chunks:
@@ -338,7 +357,7 @@ def _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, pr
 
 def _emit(item: tuple[Chunk, Any], writer: TableWriter, summary: BatchSummary, bar: Any) -> None:
     chunk, result = item
-    cols = result.result() if isinstance(result, Future) else result
+    cols = result if isinstance(result, dict) else result.result()
     writer.write(chunk, [cols[name] for name in OUTPUT_COLUMNS])
     summary.rows += len(chunk.frame)
     summary.errors += sum(1 for e in cols["error"] if e)
