@@ -260,3 +260,21 @@ def test_installed_script_runs(tmp_path, postings):
     bad = subprocess.run([exe, "classify", "   "], capture_output=True, text=True)
     assert bad.returncode == 2 and "empty" in bad.stderr and "Traceback" not in bad.stderr
     _ = sys.executable
+
+
+def test_parquet_schema_comes_from_the_declared_kinds(tmp_path, postings):
+    """A first chunk with no classifiable text, and a 0-row input, still give the declared column types."""
+    pa = pytest.importorskip("pyarrow")
+    frame = postings.drop(columns=["label"])
+    frame.loc[:2, "description"] = None  # the whole first chunk: errors only
+    src = tmp_path / "in.parquet"
+    frame.to_parquet(src)
+    classify_csv(src, tmp_path / "out.parquet", chunk_size=3)
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert len(out) == len(frame) and (out["error"][:3] == "missing text").all() and out["label"][3] != ""
+    empty = tmp_path / "empty.parquet"
+    frame.iloc[:0].to_parquet(empty)
+    classify_csv(empty, tmp_path / "empty_out.parquet")
+    schema = pa.parquet.read_schema(tmp_path / "empty_out.parquet")
+    assert schema.names == [*frame.columns, *OUTPUT_COLUMNS]
+    assert [str(schema.field(c).type) for c in OUTPUT_COLUMNS] == ["double"] * 3 + ["string", "bool"] + ["string"] * 2

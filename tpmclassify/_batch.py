@@ -130,15 +130,16 @@ def prepare(
 def classify_partition(
     df: pd.DataFrame, text_column: str, title_column: str | None, model: TPMClassifier, prefix: str
 ) -> pd.DataFrame:
-    """:func:`classify_frame` on one partition of a distributed frame, the added columns given fixed dtypes
-    (float64, object for needs_review, str) so that every partition has one schema."""
+    """:func:`classify_frame` on one partition of a distributed frame, the added columns given the fixed dtypes
+    of their kinds (:data:`OUTPUT_KINDS`: float64, nullable boolean, str) so that every partition has one schema
+    that Arrow (Parquet, Spark) can write."""
     out = classify_frame(df, text_column, title_column=title_column, model=model, prefix=prefix)
     for name, kind in OUTPUT_KINDS.items():
         column = out[prefix + name]
         if kind == "float":
             out[prefix + name] = pd.to_numeric(column, errors="coerce").astype("float64")
         else:
-            out[prefix + name] = column.astype(object if kind == "bool" else str)
+            out[prefix + name] = column.astype("boolean" if kind == "bool" else str)
     return out
 
 
