@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -46,10 +47,15 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from ._batch import classify_csv
+    from ._batch import BatchError, classify_csv
 
     quiet = args.quiet
     if args.engine == "dask":
+        try:
+            import dask  # noqa: F401
+            import distributed  # noqa: F401
+        except ImportError as err:
+            raise BatchError(f"--engine dask needs the [dask] extra: pip install 'tpmclassify[dask]' ({err})") from None
         from .dask import classify_files
 
         summaries = classify_files(
@@ -78,21 +84,25 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from ._api import train
-    from ._evaluate import evaluate
+    from ._api import labeled_rows, train
+    from ._io import read_table
 
+    frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
     model = train(
-        args.data, text_column=args.text_column, label_column=args.label_column,
+        frame, text_column=args.text_column, label_column=args.label_column,
         title_column=args.title_column, group_column=args.group_column,
     )
-    extra = {}
-    if args.evaluate:
-        report = evaluate(model, args.data, text_column=args.text_column, label_column=args.label_column,
-                          groups=args.group_column)
-        print(report)
-        extra["metrics"] = {f"Evaluation ({report.protocol})": report.metrics}
-    digest = model.save(args.output, extra=extra)
+    digest = model.save(args.output)  # saved before anything else can fail: a trained model is never lost
     print(f"saved {args.output} (sha256 {digest}) and its model card")
+    if args.evaluate:
+        from ._evaluate import evaluate
+
+        rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column, args.group_column)
+        report = evaluate(model, rows.assign(**{args.label_column: labels}), text_column=args.text_column,
+                          label_column=args.label_column, groups=args.group_column)
+        print(report)
+        digest = model.save(args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
+        print(f"saved {args.output} again with the evaluation in its card (sha256 {digest})")
     return 0
 
 
@@ -176,20 +186,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...
     SystemExit: 0
     """
-    from ._batch import BatchError
-    from ._persist import ModelFileError
+    from . import __version__
+    from ._errors import TPMClassifyError
 
     args = _parser().parse_args(argv)
     try:
         with _sigterm_interrupts():
             return int(args.func(args))
-    except ImportError as err:
-        print(f"tpmclassify {args.command}: error: {err} (install the extra, e.g. pip install 'tpmclassify[dask]')",
-              file=sys.stderr)
-        return 2
-    except (BatchError, ModelFileError, KeyError, FileNotFoundError, ValueError, TypeError) as err:
-        msg = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"tpmclassify {args.command}: error: {msg}", file=sys.stderr)
+    except TPMClassifyError as err:  # raised on purpose: the message says what to fix
+        print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)
         return 2
     except _Terminated:
         print(f"tpmclassify {args.command}: terminated; no output was written", file=sys.stderr)
@@ -197,6 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tpmclassify {args.command}: interrupted; no output was written", file=sys.stderr)
         return 130
+    except Exception:  # anything else is a bug: show where it happened
+        traceback.print_exc()
+        print(f"tpmclassify {args.command}: internal error (a bug in tpmclassify {__version__}); please report "
+              "it with the command you ran and the traceback above", file=sys.stderr)
+        return 1
 
 
 class _Terminated(KeyboardInterrupt):

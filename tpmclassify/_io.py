@@ -24,6 +24,8 @@ from typing import IO, Any
 
 import pandas as pd
 
+from ._errors import TPMClassifyError
+
 __all__ = ["FORMATS", "BatchError", "Chunk", "TableWriter", "detect_encoding", "file_format", "read_chunks",
            "read_table"]
 
@@ -36,7 +38,7 @@ FORMATS = {
 _NUL_STAND_IN = "\ufdd0"  # a noncharacter the CSV module reads in place of NUL (Python 3.10's reader refuses NUL)
 
 
-class BatchError(ValueError):
+class BatchError(TPMClassifyError, ValueError):
     """A batch run cannot start or finish (bad file, column, encoding or output path)."""
 
 

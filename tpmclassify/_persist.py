@@ -24,6 +24,7 @@ import numpy as np
 
 from ._atomic import atomic_path
 from ._cues import Cue
+from ._errors import TPMClassifyError
 from ._features import FeatureSpace
 from ._model import TPMClassifier
 
@@ -34,7 +35,7 @@ FORMAT_VERSION = 1
 _ARRAYS = ("idf", "coef", "scope_coef")
 
 
-class ModelFileError(ValueError):
+class ModelFileError(TPMClassifyError, ValueError):
     """A model file is missing, corrupted, tampered with or of an unsupported format."""
 
 

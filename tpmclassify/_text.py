@@ -12,6 +12,8 @@ import html
 import re
 from functools import cache
 
+from ._errors import PostingError, PostingTypeError
+
 __all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
 
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).
@@ -65,21 +67,21 @@ def check_text(text: object) -> str:
     >>> check_text("   ")
     Traceback (most recent call last):
     ...
-    ValueError: posting text is empty or whitespace-only
+    tpmclassify._errors.PostingError: posting text is empty or whitespace-only
     """
     if isinstance(text, bytes | bytearray):
-        raise TypeError("posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')")
+        raise PostingTypeError("posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')")
     if not isinstance(text, str):
-        raise TypeError(f"posting text must be str, got {type(text).__name__}")
+        raise PostingTypeError(f"posting text must be str, got {type(text).__name__}")
     if not text.strip():
-        raise ValueError("posting text is empty or whitespace-only")
+        raise PostingError("posting text is empty or whitespace-only")
     if len(text) > MAX_CHARS:
-        raise ValueError(f"posting text has {len(text):,} characters; the limit is {MAX_CHARS:,}")
+        raise PostingError(f"posting text has {len(text):,} characters; the limit is {MAX_CHARS:,}")
     letter = _LETTER.search(text)
     if letter is not None and ("<" in text[: letter.start()] or "&" in text[: letter.start()]):
         letter = _LETTER.search(normalize(text))  # the first letter may be inside a tag or an entity
     if letter is None:
-        raise ValueError("posting text has no words (only markup, numbers, punctuation or symbols)")
+        raise PostingError("posting text has no words (only markup, numbers, punctuation or symbols)")
     return text
 
 

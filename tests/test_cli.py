@@ -1,0 +1,90 @@
+"""The command line: one reader for every command, a trained model is never lost, bugs are not disguised."""
+
+import gzip
+import json
+
+import pandas as pd
+import pytest
+
+import tpmclassify
+from tpmclassify._cli import main
+from tpmclassify._io import FORMATS, read_table
+
+
+def _write(frame: pd.DataFrame, path) -> None:
+    name = str(path)
+    if name.endswith(".parquet"):
+        frame.to_parquet(path)
+        return
+    if ".csv" in name:
+        text = frame.to_csv(index=False)
+    else:
+        text = "".join(json.dumps(rec) + "\n" for rec in frame.to_dict("records"))
+    if name.endswith(".gz"):
+        with gzip.open(path, "wt", encoding="utf-8", newline="") as f:
+            f.write(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+
+
+@pytest.mark.parametrize("ending", list(FORMATS))
+def test_one_reader_reads_every_format(tmp_path, postings, ending):
+    if ending == ".parquet":
+        pytest.importorskip("pyarrow")
+    path = tmp_path / f"postings{ending}"
+    _write(postings, path)
+    pd.testing.assert_frame_equal(read_table(path).astype(str), postings.astype(str))
+
+
+def test_train_reads_ndjson_as_batch_does_and_refuses_unknown_files(tmp_path, postings, capsys):
+    """``.ndjson`` used to be read as CSV by train and evaluate."""
+    src = tmp_path / "labeled.ndjson"
+    _write(postings, src)
+    with pytest.warns(UserWarning, match="training on 10 labeled rows"):
+        assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc")]) == 0
+    assert tpmclassify.load(tmp_path / "m.tpmc").metadata_["training_data"]["rows"] == 10
+    capsys.readouterr()
+    (tmp_path / "labeled.xlsx").write_bytes(b"PK\x03\x04")
+    assert main(["train", str(tmp_path / "labeled.xlsx"), "-o", str(tmp_path / "n.tpmc")]) == 2
+    assert "labeled.xlsx: unsupported file type; use .csv" in capsys.readouterr().err
+
+
+def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings, capsys, monkeypatch):
+    """Labels derived from titles reach the evaluation, and the model is saved before evaluating."""
+    src = tmp_path / "titles.csv"
+    pd.concat([postings.drop(columns=["label"])] * 3).to_csv(src, index=False)  # >= 5 per label for 5 folds
+    model = tmp_path / "m.tpmc"
+    args = ["train", str(src), "-o", str(model), "--title-column", "title", "--evaluate"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "saved" in out and "again with the evaluation" in out
+    assert any(k.startswith("Evaluation") for k in tpmclassify.read_metadata(model)["metrics"])
+
+    model.unlink()
+    from tpmclassify import _evaluate
+
+    def broken_evaluate(*args, **kwargs):
+        raise KeyError("label")
+
+    monkeypatch.setattr(_evaluate, "evaluate", broken_evaluate)
+    assert main(args) == 1
+    assert tpmclassify.load(model).metadata_["training_data"]["rows"] > 0  # saved before evaluate failed
+
+
+def test_a_bug_shows_its_traceback_and_asks_for_a_report(tmp_path, postings, capsys, monkeypatch):
+    """Only errors raised on purpose are one-line messages; a KeyError from a bug is not disguised as one."""
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    from tpmclassify import _batch
+
+    def bug(*args, **kwargs):
+        raise KeyError("label")
+
+    monkeypatch.setattr(_batch, "classify_csv", bug)
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "KeyError: 'label'" in err and "please report it" in err
+    monkeypatch.undo()
+    assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--text-column", "body"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no column 'body'" in err
