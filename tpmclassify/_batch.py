@@ -69,13 +69,15 @@ def score_texts(
                 problem = "missing text"  # None, NaN, pd.NA, NaT
             else:
                 title = titles[i] if titles is not None else None
-                if isinstance(title, str) and title.strip() and isinstance(value, str):
-                    value = f"{title.strip()}\n{value}"
                 try:
-                    ok_texts.append(check_text(value))
-                    ok_idx.append(i)
+                    value = check_text(value)  # the text itself must be classifiable: a title alone is not a posting
                 except (TypeError, ValueError) as err:
                     problem = str(err)
+                else:
+                    if isinstance(title, str) and title.strip():
+                        value = f"{title.strip()}\n{value}"
+                    ok_texts.append(value)
+                    ok_idx.append(i)
         if problem:
             cols["error"][i] = problem
     if ok_texts:
