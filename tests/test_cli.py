@@ -1,5 +1,6 @@
 """The command line: one reader for every command, a trained model is never lost, bugs are not disguised."""
 
+import copy
 import gzip
 import json
 
@@ -88,3 +89,47 @@ def test_a_bug_shows_its_traceback_and_asks_for_a_report(tmp_path, postings, cap
     assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--text-column", "body"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no column 'body'" in err
+
+
+def test_empty_text_with_a_title_is_an_error_row(postings):
+    """The README says empty text gets an error: a title alone used to be classified."""
+    texts = ["", "  ", postings["description"][0]]
+    frame = pd.DataFrame({"title": ["Technical Program Manager"] * 3, "description": texts})
+    out = tpmclassify.classify_frame(frame, title_column="title")
+    assert out["error"].tolist()[:2] == ["posting text is empty or whitespace-only"] * 2
+    assert out["label"].tolist() == ["", "", "tpm"]
+
+
+@pytest.mark.parametrize(("src_name", "out_name"), [("in.csv", "out.xlsx"), ("in.txt", "out.txt"), ("in.csv", "out")])
+def test_file_types_that_are_not_written_are_refused(tmp_path, postings, capsys, src_name, out_name):
+    """``-o out.xlsx`` used to write CSV under that name."""
+    src = tmp_path / src_name
+    postings.to_csv(src, index=False)
+    assert main(["batch", str(src), "-o", str(tmp_path / out_name)]) == 2
+    bad = out_name if src_name == "in.csv" else src_name
+    assert f"{bad}: unsupported file type; use .csv, .csv.gz" in capsys.readouterr().err
+    assert not (tmp_path / out_name).exists()
+
+
+def test_classify_refuses_a_file_name_that_does_not_exist(tmp_path, capsys):
+    """A typo in a file name used to be classified as the posting "postng.txt"."""
+    for arg in ("postng.txt", str(tmp_path / "missing"), str(tmp_path)):
+        assert main(["classify", arg]) == 2
+        assert f"no such file: {arg}" in capsys.readouterr().err
+    (tmp_path / "posting.txt").write_text("Own the project budget, schedule and client status reports.")
+    assert main(["classify", str(tmp_path / "posting.txt")]) == 0
+    assert main(["classify", "Own the project budget, schedule and client status reports."]) == 0
+
+
+def test_help_texts_defaults_and_the_model_card(small_model, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["batch", "--help"])
+    out = capsys.readouterr().out
+    assert "input                 file of postings" in out and "rows read, scored and written" in out
+    assert "(default: 1000)" in out and "(default: None)" not in out
+    path = tmp_path / "my_model.tpmc"
+    metrics = {"Held out": {"all": {"macro_f1": 0.91234, "n_tpm": 58.0}}}
+    copy.deepcopy(small_model).save(path, extra={"metrics": metrics})
+    card = (tmp_path / "my_model.md").read_text()
+    assert card.startswith("# tpmclassify model card: my_model.tpmc")
+    assert "| all | 0.912 | 58 |" in card

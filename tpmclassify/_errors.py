@@ -5,7 +5,7 @@ The command line prints these as one line; any other exception is a bug and is s
 
 from __future__ import annotations
 
-__all__ = ["ColumnError", "PostingError", "PostingTypeError", "TPMClassifyError"]
+__all__ = ["ColumnError", "InputNotFoundError", "PostingError", "PostingTypeError", "TPMClassifyError"]
 
 
 class TPMClassifyError(Exception):
@@ -24,3 +24,7 @@ class ColumnError(TPMClassifyError, KeyError):
     """A table lacks a column it needs (a ``KeyError``, for code that catches that)."""
 
     __str__ = Exception.__str__  # the message as written, not quoted as KeyError quotes it
+
+
+class InputNotFoundError(TPMClassifyError, FileNotFoundError):
+    """A file named on the command line does not exist."""
