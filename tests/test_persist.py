@@ -66,6 +66,7 @@ def _set(key, value):
         (_set("params.ngram_max", 10**6), "ngram_max is 1000000"),
         (_set("intercept", KeyError), "lacks intercept"),
         (_set("cues", [{"phrases": ["very " * 20 + "long"]}]), "cue table exceeds its bounds"),
+        (_set("display", ["x"]), "display forms"),
     ],
 )
 def test_forged_content_is_refused_with_a_clear_error(saved, tmp_path, edit, message):
@@ -80,6 +81,10 @@ def test_forged_content_is_refused_with_a_clear_error(saved, tmp_path, edit, mes
 
 
 def test_malformed_json_and_metadata_are_model_file_errors(saved, tmp_path):
+    meta, state, arrays = copy.deepcopy(saved)
+    state["cues"][0]["evil"] = 1
+    with pytest.raises(ModelFileError, match="cannot be rebuilt from the file"):
+        load(_forge(tmp_path, meta, state, arrays))
     meta, state, arrays = copy.deepcopy(saved)
     with pytest.raises(ModelFileError, match="nested too deeply"):
         load(_forge(tmp_path, meta, state, arrays, model_json=b"[" * 100_000 + b"]" * 100_000))

@@ -238,6 +238,9 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     vocabulary = state["vocabulary"]
     if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary):
         raise bad("the vocabulary is not a list of strings")
+    display = state["display"]
+    if not isinstance(display, list) or len(display) != len(vocabulary) or not all(isinstance(d, str) for d in display):
+        raise bad("the display forms are not one string per n-gram")
     lengths = {"vocabulary": len(vocabulary), "features": len(cues) + len(vocabulary)}
     unknown = sorted(set(arrays) - set(_ARRAY_LENGTHS))
     if unknown:
@@ -328,6 +331,19 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
         raise ModelFileError(f"{path}: arrays.npz is not readable as plain arrays: {err}") from None
     _check_state(path, state, arrays)
     _check_nltk(path, meta)
+    try:
+        model = _rebuild(state, arrays)
+    except (TypeError, ValueError, KeyError, AttributeError) as err:  # e.g. a cue with fields it cannot have
+        reason = f"{type(err).__name__}: {err}"
+        raise ModelFileError(f"{path}: the model cannot be rebuilt from the file ({reason})") from None
+    model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
+    if len(model.coef_) != model.space_.n_features:
+        raise ModelFileError(f"{path}: {len(model.coef_)} weights for {model.space_.n_features} features")
+    return model
+
+
+def _rebuild(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> TPMClassifier:
+    """The fitted model from a checked state and its arrays."""
     params = state["params"]
     params["review_band"] = tuple(params["review_band"])
     params["scope_axes"] = tuple(params["scope_axes"])
@@ -348,7 +364,4 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     model.scope_intercept_ = state["scope_intercept"]
     model.scope_calibration_ = None if state["scope_calibration"] is None else tuple(state["scope_calibration"])
     model.scope_threshold_ = state["scope_threshold"]
-    model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
-    if len(model.coef_) != model.space_.n_features:
-        raise ModelFileError(f"{path}: {len(model.coef_)} weights for {model.space_.n_features} features")
     return model
