@@ -87,16 +87,36 @@ def test_csv_rows_are_written_back_as_read(tmp_path, postings):
 
 
 @pytest.mark.parametrize("chunk_size", [1, 1000])
-def test_a_file_ending_inside_quotes_still_gives_a_valid_csv(tmp_path, chunk_size):
+def test_a_quote_left_open_at_the_end_is_an_error_and_loses_no_line(tmp_path, chunk_size):
+    """A quote never closed used to swallow every line after it (3 lines -> 2 rows, no error)."""
     src = tmp_path / "in.csv"
-    src.write_text('id,description\n1,Own the program roadmap\n2,"Unterminated project budget\nand schedule\n')
+    src.write_text('id,description\n1,Own the program roadmap\n2,"Unterminated project budget\n3,schedule\n4,more\n')
     out = tmp_path / "out.csv"
-    classify_csv(src, out, chunk_size=chunk_size)
+    summary = classify_csv(src, out, chunk_size=chunk_size)
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert [r["id"] for r in rows] == ["1", "2"] and all(None not in r for r in rows)
-    assert rows[1]["description"] == "Unterminated project budget\nand schedule\n"
-    assert rows[1]["label"] in {"pm", "other"} and rows[1]["error"] == ""
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"] and summary.rows == 4 and all(None not in r for r in rows)
+    assert "unterminated quoted field" in rows[1]["error"] and rows[1]["label"] == ""
+    assert rows[1]["description"] == "Unterminated project budget\n"
+    assert [r["description"] for r in rows[2:]] == ["schedule", "more"] and rows[2]["error"] == ""
+
+
+def test_csv_fields_past_the_header_are_kept_and_nul_is_one_rule(tmp_path):
+    text = "Own the project schedule and budget and the client deliverables"
+    filler = "".join(f"{i},{text}\n" for i in range(3, 5000))  # pushes the last row far past the first 64 KB
+    src = tmp_path / "in.csv"
+    src.write_text(f"id,description\n1,{text},extra,\"more, fields\"\n2,a\0b {text}\n{filler}5000,c\0d {text}\n")
+    out = tmp_path / "out.csv"
+    classify_csv(src, out)
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(df) == 5000
+    assert df["error"][0] == 'row has 4 fields, the header has 2; the fields past the header: ["extra", "more, fields"]'
+    assert df["error"][1] == df["error"][4999] == "row contains a NUL byte"
+    assert df["description"][1] == f"a\0b {text}"  # written back as read
+    assert (df["error"][2:4999] == "").all()
+    src.write_bytes(b"i\0d\0,\0t\0e\0x\0t\0\n\0")  # UTF-16 without a BOM: refused whole, not row by row
+    with pytest.raises(tpmclassify.BatchError, match="header contains NUL"):
+        classify_csv(src, tmp_path / "o2.csv")
 
 
 def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
@@ -126,6 +146,39 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
     assert "invalid JSON" in recs[1]["error"]
     assert "got int" in recs[2]["error"]
     assert recs[3]["error"] == "blank line" and recs[4]["error"] == "missing text"
+
+
+def test_jsonl_values_come_back_as_they_went_in(tmp_path, postings):
+    """Deep nesting is one row's error; ids, 1e400 and odd keys are written back exactly; no key injects an error."""
+    text = json.dumps(postings["description"][3])
+    lines = [
+        f'{{"id": 9007199254740993, "big": 1e400, "description": {text}}}',
+        '{"description": "Own the program roadmap", "extra": true}',  # no "id": used to turn ids into floats
+        '{"a": ' * 100_000 + "1" + "}" * 100_000,
+        f'{{"id": 4, "\\u0000read_error": "injected", "description": {text}}}',
+        "{ }",
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = classify_csv(src, out, chunk_size=10)
+    written = out.read_text(encoding="utf-8").splitlines()
+    assert summary.rows == 5 and len(written) == 5
+    assert written[0].startswith('{"id": 9007199254740993, "big": 1e400, "description": ')
+    assert "Infinity" not in written[0] and json.loads(written[0])["label"] == "pm"
+    recs = [json.loads(line) for line in written]
+    assert "nested too deeply" in recs[2]["error"] and recs[2]["label"] == ""
+    assert recs[3]["error"] == "" and recs[3]["label"] == "pm" and recs[3]["\0read_error"] == "injected"
+    assert recs[4]["error"] == "missing text"
+
+
+def test_every_jsonl_chunk_is_checked_for_clashing_columns(tmp_path, postings):
+    text = json.dumps(postings["description"][0])
+    src = tmp_path / "in.jsonl"
+    src.write_text(f'{{"description": {text}}}\n{{"description": {text}, "label": "mine"}}\n', encoding="utf-8")
+    with pytest.raises(tpmclassify.BatchError, match="already has column.*label"):
+        classify_csv(src, tmp_path / "out.jsonl", chunk_size=1)
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_parquet_round_trip(tmp_path, postings):
@@ -207,3 +260,21 @@ def test_installed_script_runs(tmp_path, postings):
     bad = subprocess.run([exe, "classify", "   "], capture_output=True, text=True)
     assert bad.returncode == 2 and "empty" in bad.stderr and "Traceback" not in bad.stderr
     _ = sys.executable
+
+
+def test_parquet_schema_comes_from_the_declared_kinds(tmp_path, postings):
+    """A first chunk with no classifiable text, and a 0-row input, still give the declared column types."""
+    pa = pytest.importorskip("pyarrow")
+    frame = postings.drop(columns=["label"])
+    frame.loc[:2, "description"] = None  # the whole first chunk: errors only
+    src = tmp_path / "in.parquet"
+    frame.to_parquet(src)
+    classify_csv(src, tmp_path / "out.parquet", chunk_size=3)
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert len(out) == len(frame) and (out["error"][:3] == "missing text").all() and out["label"][3] != ""
+    empty = tmp_path / "empty.parquet"
+    frame.iloc[:0].to_parquet(empty)
+    classify_csv(empty, tmp_path / "empty_out.parquet")
+    schema = pa.parquet.read_schema(tmp_path / "empty_out.parquet")
+    assert schema.names == [*frame.columns, *OUTPUT_COLUMNS]
+    assert [str(schema.field(c).type) for c in OUTPUT_COLUMNS] == ["double"] * 3 + ["string", "bool"] + ["string"] * 2

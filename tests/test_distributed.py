@@ -42,6 +42,8 @@ def test_dask_local_cluster_matches_classify_frame(frame, tmp_path):
             assert list(out.columns) == [*frame.columns, *OUTPUT_COLUMNS]  # meta declared: nothing computed
             got = out.compute()
             _same(got, want)
+            out.to_parquet(tmp_path / "classified")  # the README's example: every partition has one schema
+            _same(pd.read_parquet(tmp_path / "classified").sort_values("row", ignore_index=True), want)
 
             # the command line: a glob of files in, one output file per input file
             for i in range(3):

@@ -65,7 +65,8 @@ def test_train_and_evaluate_cli(tmp_path, postings, capsys):
     src = tmp_path / "d.csv"
     postings.to_csv(src, index=False)
     model = tmp_path / "m.tpmc"
-    assert main(["train", str(src), "-o", str(model)]) == 0
+    with pytest.warns(UserWarning, match="training on 10 labeled rows"):
+        assert main(["train", str(src), "-o", str(model)]) == 0
     assert "sha256" in capsys.readouterr().out
     assert (tmp_path / "m.md").exists()
     assert tpmclassify.load(model).metadata_["training_data"]["rows"] == 10

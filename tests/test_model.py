@@ -73,7 +73,8 @@ def test_sklearn_tools_work_on_it(postings):
 
 
 def test_train_from_frame_and_titles(postings):
-    model = tpmclassify.train(postings.drop(columns=["label"]), title_column="title", cv=2, min_df=1)
+    with pytest.warns(UserWarning, match="training on 10 labeled rows; few rows of: "):
+        model = tpmclassify.train(postings.drop(columns=["label"]), title_column="title", cv=2, min_df=1)
     assert set(model.classes_) == {"other", "pm", "tpm"}
     assert model.metadata_["training_data"]["rows"] == 10
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import importlib.resources
+import os
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 
+from ._errors import ColumnError
 from ._explain import Prediction
 from ._model import TPMClassifier
 from ._persist import ModelFileError, load
 from ._roles import check_labels
 
-__all__ = ["classify", "classify_many", "default_model", "source_groups", "train"]
+__all__ = ["classify", "classify_many", "default_model", "labeled_rows", "source_groups", "train"]
 
 _BUNDLED = "default.tpmc"
 
@@ -130,24 +133,75 @@ def train(
     TPMClassifier
         The fitted model (``model.metadata_`` describes its training data).
     """
+    frame, labels = labeled_rows(data, text_column, label_column, title_column)
+    _warn_if_few(labels)
+    sources = source_groups(frame, group_column)
+    groups: Sequence[object] | None = None if sources is None else sources.tolist()
+    model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups)
+    model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}
+    return model
+
+
+#: Fewer training rows than this, or fewer rows of a label than ``_FEW_PER_LABEL``, give a warning.
+_FEW_ROWS, _FEW_PER_LABEL = 30, 5
+
+
+def _warn_if_few(labels: pd.Series) -> None:
+    counts = labels.value_counts()
+    few = {str(k): int(v) for k, v in counts.items() if v < _FEW_PER_LABEL}
+    if len(labels) < _FEW_ROWS or few:
+        detail = f"; few rows of: {', '.join(f'{k} ({v})' for k, v in few.items())}" if few else ""
+        warnings.warn(
+            f"training on {len(labels)} labeled rows{detail}: the model will be unreliable "
+            f"(aim for at least {_FEW_ROWS} rows and {_FEW_PER_LABEL} of each label)",
+            UserWarning, stacklevel=3,
+        )
+
+
+def labeled_rows(
+    data: pd.DataFrame | str,
+    text_column: str = "description",
+    label_column: str = "label",
+    title_column: str | None = None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows :func:`train` learns from and their labels (``tpm``, ``pm``, ``hybrid``, ``other``).
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        Postings; a path is read with :func:`tpmclassify._io.read_table` (every format ``batch`` reads).
+    text_column, label_column, title_column
+        As for :func:`train`.
+
+    Returns
+    -------
+    frame : DataFrame
+        The rows with a usable label.
+    labels : Series
+        Their labels, aligned with ``frame``.
+
+    Raises
+    ------
+    ColumnError
+        A named column is missing, or there is neither a label column nor a title column.
+    ValueError
+        A label column holds values that are not labels (all of them are listed).
+    """
     from ._io import read_table
     from ._labels import label_from_title
 
-    frame = read_table(data) if isinstance(data, str) else data
-    groups_of = source_groups(frame, group_column)
-    if text_column not in frame.columns:
-        raise KeyError(f"no column {text_column!r}; columns are {list(frame.columns)}")
+    frame = read_table(data) if isinstance(data, str | os.PathLike) else data
+    for col in (text_column, title_column if label_column not in frame.columns else None):
+        if col is not None and col not in frame.columns:
+            raise ColumnError(f"no column {col!r}; the columns are: {', '.join(map(str, frame.columns))}")
     if label_column in frame.columns:
         labels = pd.Series(check_labels(frame[label_column].fillna("")), index=frame.index)
     elif title_column is not None:
         labels = frame[title_column].map(label_from_title)
         frame, labels = frame[labels.notna()], labels[labels.notna()]
     else:
-        raise KeyError(f"no column {label_column!r} and no title_column to derive labels from")
-    groups = None if groups_of is None else groups_of[labels.index].tolist()
-    model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups)
-    model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}
-    return model
+        raise ColumnError(f"no column {label_column!r} and no title column to derive labels from")
+    return frame, labels
 
 
 def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.Series | None:
@@ -162,7 +216,7 @@ def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.
         return None
     column = "source" if group_column == "auto" else group_column
     if column not in frame.columns:
-        raise KeyError(f"no column {column!r}; columns are {list(frame.columns)}")
+        raise ColumnError(f"no column {column!r}; the columns are: {', '.join(map(str, frame.columns))}")
     return frame[column].fillna("").astype(str).str.split(":").str[0]
 
 

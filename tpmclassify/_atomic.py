@@ -1,41 +1,102 @@
-"""Atomic file writes: write beside the target, then rename over it."""
+"""Atomic file writes: write beside the target, then publish it in one step."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+__all__ = ["OutputExistsError", "atomic_path", "check_target"]
+
+
+class OutputExistsError(FileExistsError):
+    """The target exists and may not be replaced (no ``overwrite``, or it is not a regular file)."""
+
+
+def check_target(target: str | os.PathLike[str], overwrite: bool) -> None:
+    """Refuse early a target that :func:`atomic_path` would refuse at the end.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``target`` exists and ``overwrite`` is false, or it exists and is not a regular file (a folder, a
+        device such as ``/dev/full``, a symbolic link, a pipe): those are never replaced.
+    """
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        raise OutputExistsError(f"output {target} is {kind}; refusing to replace it")
+    if not overwrite:
+        raise OutputExistsError(f"output {target} already exists; pass --overwrite (overwrite=True) to replace it")
 
 
 @contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[str]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success.
+def atomic_path(target: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[str]:
+    """Yield a temporary path beside ``target``; publish it as ``target`` only on success.
 
-    The file gets the permissions a normal new file would (the umask applies),
-    and an error or interruption removes it, leaving ``target`` untouched.
+    The temporary file is created (so an unwritable folder fails here, before any work) with the permissions a
+    normal new file gets (the umask applies). An error or interruption removes it, leaving ``target`` untouched.
+    Without ``overwrite`` the file is published with a hard link, which fails if ``target`` exists, so of two
+    runs writing the same new target exactly one wins; with it, only a regular file is ever replaced.
+
+    Parameters
+    ----------
+    target : path
+        The file to write.
+    overwrite : bool, default True
+        Whether an existing regular file may be replaced.
+
+    Raises
+    ------
+    OutputExistsError
+        See :func:`check_target` (checked on entry, and again when publishing).
+    OSError
+        If the temporary file cannot be created (e.g. the folder is not writable).
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
-    >>> with atomic_path(out) as tmp:
+    >>> with atomic_path(out, overwrite=False) as tmp:
     ...     _ = pathlib.Path(tmp).write_text("done")
     >>> out.read_text()
     'done'
     """
     target = Path(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    check_target(target, overwrite)
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        yield tmp
-        os.replace(tmp, target)
+        yield str(tmp)
+        _publish(tmp, target, overwrite)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
+    if overwrite:
+        check_target(target, overwrite)
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)  # fails if target exists: no window between checking and publishing
+    except FileExistsError:
+        raise OutputExistsError(
+            f"output {target} already exists (written by another run meanwhile); "
+            "pass --overwrite (overwrite=True) to replace it"
+        ) from None
+    except OSError:  # a file system without hard links: claim the name exclusively, then move onto it
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            raise OutputExistsError(f"output {target} already exists (written by another run meanwhile)") from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()

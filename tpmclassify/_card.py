@@ -17,15 +17,37 @@ def _table(metrics: dict[str, dict[str, Any]]) -> list[str]:
     keys = [k for k in next(iter(metrics.values())) if not isinstance(next(iter(metrics.values()))[k], list)]
     lines = ["| variant | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for variant, m in metrics.items():
-        cells = [f"{m[k]:.3f}" if isinstance(m[k], float) else str(m[k]) for k in keys]
+        cells = [_cell(k, m[k]) for k in keys]
         lines.append(f"| {variant} | " + " | ".join(cells) + " |")
     return lines
 
 
-def model_card(model: Any, digest: str | None = None) -> str:
-    """Markdown model card from a model's metadata (training data, parameters, metrics)."""
+def _cell(key: str, value: Any) -> str:
+    """A metric as a table cell: counts (``n_*``) as integers, other numbers to three decimals."""
+    if isinstance(value, float):
+        return str(int(value)) if key.startswith("n_") and value.is_integer() else f"{value:.3f}"
+    return str(value)
+
+
+def model_card(model: Any, digest: str | None = None, name: str | None = None) -> str:
+    """Markdown model card from a model's metadata (training data, parameters, metrics).
+
+    Parameters
+    ----------
+    model : TPMClassifier
+        A fitted model.
+    digest : str, optional
+        The model file's SHA-256.
+    name : str, optional
+        The title (default: the ``name`` in the metadata, else "model"); :func:`write_card` gives the file's name.
+
+    Examples
+    --------
+    >>> _cell("n_tpm", 58.0), _cell("macro_f1", 0.91234)
+    ('58', '0.912')
+    """
     meta = getattr(model, "metadata_", {})
-    lines = [f"# tpmclassify model card: {meta.get('name', 'model')}", ""]
+    lines = [f"# tpmclassify model card: {meta.get('name') or name or 'model'}", ""]
     if meta.get("description"):
         lines += [meta["description"], ""]
     if meta.get("summary"):
@@ -70,5 +92,5 @@ def write_card(model: Any, path: str | os.PathLike[str], digest: str | None = No
     """Write ``model_card`` next to the model file (same name, ``.md``)."""
     card = Path(path).with_suffix(".md")
     with atomic_path(card) as tmp:
-        Path(tmp).write_text(model_card(model, digest), encoding="utf-8")
+        Path(tmp).write_text(model_card(model, digest, name=Path(path).name), encoding="utf-8")
     return card

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 __all__ = ["main"]
 
@@ -24,16 +30,30 @@ def _model(path: str | None, sha256: str | None = None):  # type: ignore[no-unty
     return default_model() if path is None else load(path, sha256=sha256)
 
 
+#: An argument that is one word with a path separator or a file extension is taken for a file name.
+_LOOKS_LIKE_PATH = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
+
+
 def _read_text(arg: str) -> str:
+    """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name)."""
     if arg == "-":
         return sys.stdin.read()
     from pathlib import Path
+
+    from ._errors import InputNotFoundError
 
     try:
         is_file = Path(arg).is_file()
     except (OSError, ValueError):  # a posting text, too long or odd to be a path
         is_file = False
-    return Path(arg).read_text(encoding="utf-8", errors="replace") if is_file else arg
+    if is_file:
+        return Path(arg).read_text(encoding="utf-8", errors="replace")
+    if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
+        raise InputNotFoundError(
+            f"no such file: {arg} (to classify text that looks like a file name, pipe it in: "
+            f"echo '{arg}' | tpmclassify classify -)"
+        )
+    return arg
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
@@ -43,10 +63,15 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from ._batch import classify_csv
+    from ._batch import BatchError, classify_csv
 
     quiet = args.quiet
     if args.engine == "dask":
+        try:
+            import dask  # noqa: F401
+            import distributed  # noqa: F401
+        except ImportError as err:
+            raise BatchError(f"--engine dask needs the [dask] extra: pip install 'tpmclassify[dask]' ({err})") from None
         from .dask import classify_files
 
         summaries = classify_files(
@@ -75,21 +100,25 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from ._api import train
-    from ._evaluate import evaluate
+    from ._api import labeled_rows, source_groups, train
+    from ._io import read_table
 
+    frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
     model = train(
-        args.data, text_column=args.text_column, label_column=args.label_column,
+        frame, text_column=args.text_column, label_column=args.label_column,
         title_column=args.title_column, group_column=args.group_column,
     )
-    extra = {}
-    if args.evaluate:
-        report = evaluate(model, args.data, text_column=args.text_column, label_column=args.label_column,
-                          groups=args.group_column)
-        print(report)
-        extra["metrics"] = {f"Evaluation ({report.protocol})": report.metrics}
-    digest = model.save(args.output, extra=extra)
+    digest = model.save(args.output)  # saved before anything else can fail: a trained model is never lost
     print(f"saved {args.output} (sha256 {digest}) and its model card")
+    if args.evaluate:
+        from ._evaluate import evaluate
+
+        rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column)
+        report = evaluate(model, rows.assign(**{args.label_column: labels}), text_column=args.text_column,
+                          label_column=args.label_column, groups=source_groups(rows, args.group_column))
+        print(report)
+        digest = model.save(args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
+        print(f"saved {args.output} again with the evaluation in its card (sha256 {digest})")
     return 0
 
 
@@ -114,25 +143,27 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help, epilog=_EXAMPLES[name],
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+        return sub.add_parser(name, help=help, description=help, epilog=_EXAMPLES[name], formatter_class=_Formatter)
 
     def model_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", help="model file (default: the bundled model)")
         p.add_argument("--sha256", help="refuse the model file unless it has this SHA-256")
 
     p = add("classify", "Classify one posting and explain why.")
-    p.add_argument("text", help="posting text, a file holding it, or - for standard input")
+    p.add_argument("text", help="posting text, a file holding it, or - for standard input "
+                   "(a file name that does not exist is an error, not a posting)")
     model_opts(p)
     p.set_defaults(func=_cmd_classify)
 
     p = add("batch", "Classify every row of a CSV / .csv.gz / .jsonl / .parquet file.")
-    p.add_argument("input")
+    p.add_argument("input", help="file of postings: .csv, .csv.gz, .jsonl, .jsonl.gz, .ndjson, .ndjson.gz or "
+                   ".parquet (with --engine dask: a glob of them)")
     p.add_argument("-o", "--output", required=True, help="output file, same format as the input")
     p.add_argument("--text-column", help="default: description, job_description or text")
     p.add_argument("--title-column", help="optional job title column, used as evidence")
     model_opts(p)
-    p.add_argument("--chunk-size", type=int, default=1000)
+    p.add_argument("--chunk-size", type=int, default=1000,
+                   help="rows read, scored and written at a time (memory stays bounded by a few chunks)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
     p.add_argument("--prefix", default="", help="prefix for the added columns")
@@ -147,8 +178,8 @@ def _parser() -> argparse.ArgumentParser:
                        ("evaluate", "Evaluate a model on labeled postings.")):
         p = add(name, help)
         p.add_argument("data", help="labeled postings (CSV, .csv.gz, .jsonl, .parquet)")
-        p.add_argument("--text-column", default="description")
-        p.add_argument("--label-column", default="label")
+        p.add_argument("--text-column", default="description", help="column with the posting text")
+        p.add_argument("--label-column", default="label", help="column with the labels: tpm, pm or other")
         p.add_argument("--group-column", help="source of each row: enables source-grouped evaluation")
         if name == "train":
             p.add_argument("--title-column", help="derive labels from titles when there is no label column")
@@ -163,6 +194,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Examples kept as written; each option's default shown, unless it has none (None or False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -173,23 +213,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...
     SystemExit: 0
     """
-    from ._batch import BatchError
-    from ._persist import ModelFileError
+    from . import __version__
+    from ._errors import TPMClassifyError
 
     args = _parser().parse_args(argv)
     try:
-        return int(args.func(args))
-    except ImportError as err:
-        print(f"tpmclassify {args.command}: error: {err} (install the extra, e.g. pip install 'tpmclassify[dask]')",
-              file=sys.stderr)
+        with _sigterm_interrupts():
+            return int(args.func(args))
+    except TPMClassifyError as err:  # raised on purpose: the message says what to fix
+        print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except (BatchError, ModelFileError, KeyError, FileNotFoundError, ValueError, TypeError) as err:
-        msg = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"tpmclassify {args.command}: error: {msg}", file=sys.stderr)
-        return 2
+    except _Terminated:
+        print(f"tpmclassify {args.command}: terminated; no output was written", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print(f"tpmclassify {args.command}: interrupted; no output was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head -1`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 128 + signal.SIGPIPE
+    except Exception:  # anything else is a bug: show where it happened
+        traceback.print_exc()
+        print(f"tpmclassify {args.command}: internal error (a bug in tpmclassify {__version__}); please report "
+              "it with the command you ran and the traceback above", file=sys.stderr)
+        return 1
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds (temporary files removed) as Ctrl-C does."""
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While running a command, SIGTERM raises :class:`_Terminated` (main thread only; else nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

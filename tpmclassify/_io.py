@@ -1,17 +1,463 @@
-"""Reading tables of postings (CSV, gzipped CSV, JSON lines, Parquet)."""
+"""The file layer: one reader and one writer for every table format the package handles.
+
+Formats follow the file name: CSV (``.csv``, ``.csv.gz``), JSON lines (``.jsonl``, ``.jsonl.gz``,
+``.ndjson``, ``.ndjson.gz``) and Parquet (``.parquet``); any other name is refused. Files are read in
+chunks (:func:`read_chunks`), each a :class:`Chunk` holding the rows' cells and, beside them (never in a
+column an input could also have), why each row could not be read and the record as it was in the file.
+:func:`read_table` reads a whole file through the same reader, for training and evaluation.
+"""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import gzip
+import io
+import json
+import sys
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
 import pandas as pd
 
-__all__ = ["read_table"]
+from ._errors import TPMClassifyError
+
+__all__ = ["FORMATS", "BatchError", "Chunk", "TableWriter", "detect_encoding", "file_format", "read_chunks",
+           "read_table"]
+
+#: File name endings the package reads and writes, and the format of each.
+FORMATS = {
+    ".csv": "csv", ".csv.gz": "csv",
+    ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl", ".ndjson.gz": "jsonl",
+    ".parquet": "parquet",
+}
+_NUL_STAND_IN = "\ufdd0"  # a noncharacter the CSV module reads in place of NUL (Python 3.10's reader refuses NUL)
 
 
-def read_table(path: str) -> pd.DataFrame:
-    """Read a whole table of postings; the format follows the file name."""
-    low = str(path).lower()
-    if low.endswith((".jsonl", ".jsonl.gz")):
-        return pd.read_json(path, lines=True, dtype=False)
-    if low.endswith(".parquet"):
-        return pd.read_parquet(path)
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+class BatchError(TPMClassifyError, ValueError):
+    """A batch run cannot start or finish (bad file, column, encoding or output path)."""
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows of a file.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The rows' cells (object dtype, missing cells ``None``), with the file's columns only.
+    errors : list of str
+        Why each row could not be read (``""`` if it could).
+    raws : list of str or None
+        Each row's record exactly as it was in the file (``None``: write it from its cells).
+    schema : pyarrow.Schema, optional
+        The file's schema, for Parquet: the output keeps the input columns' types.
+    """
+
+    frame: pd.DataFrame
+    errors: list[str]
+    raws: list[str | None]
+    schema: Any = None
+
+
+def file_format(path: str | Path) -> str:
+    """The format of ``path`` from its name: ``"csv"``, ``"jsonl"`` or ``"parquet"``.
+
+    Raises
+    ------
+    BatchError
+        If the name ends in none of :data:`FORMATS`.
+
+    Examples
+    --------
+    >>> file_format("postings.ndjson"), file_format("x.CSV.GZ")
+    ('jsonl', 'csv')
+    >>> file_format("out.xlsx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tpmclassify._io.BatchError: out.xlsx: unsupported file type; use .csv, .csv.gz, .jsonl, ... or .parquet
+    """
+    name = Path(path).name.lower()
+    for ending in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(ending):
+            return FORMATS[ending]
+    endings = list(FORMATS)
+    raise BatchError(
+        f"{Path(path).name}: unsupported file type; use {', '.join(endings[:-1])} or {endings[-1]}"
+    )
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes, else cp1252, else latin-1 (UTF-16 needs a BOM)."""
+    with _open_binary(path) as f:
+        head = f.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        for enc in ("utf-8", "cp1252"):
+            f.seek(0)
+            dec = codecs.getincrementaldecoder(enc)()
+            try:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    dec.decode(block)
+                dec.decode(b"", final=True)
+                return enc
+            except UnicodeDecodeError:
+                continue
+    return "latin-1"
+
+
+def read_chunks(
+    path: str | Path, chunk_size: int = 1000, encoding: str | None = None
+) -> tuple[str | None, Iterator[Chunk]]:
+    """Read a table file in chunks of at most ``chunk_size`` rows.
+
+    Parameters
+    ----------
+    path : path
+        A file whose name ends in one of :data:`FORMATS`.
+    chunk_size : int, default 1000
+        Rows per chunk.
+    encoding : str, optional
+        Text encoding of a CSV or JSON-lines file; by default detected (:func:`detect_encoding`).
+
+    Returns
+    -------
+    encoding : str or None
+        The encoding used (``None`` for Parquet).
+    chunks : iterator of Chunk
+        Every row of the file, in order; a row that cannot be read is a row with an error.
+
+    Raises
+    ------
+    BatchError
+        Unknown format, a missing header, or a file that is not what its name says (a broken gzip stream);
+        raised while iterating for problems found on the way.
+    """
+    path = Path(path)
+    fmt = file_format(path)
+    if fmt == "parquet":
+        return None, _parquet_chunks(path, chunk_size)
+    try:
+        enc = encoding or detect_encoding(path)
+    except (EOFError, OSError, zlib.error) as err:
+        raise _unreadable(path, err) from None
+    chunks = _csv_chunks(path, enc, chunk_size) if fmt == "csv" else _jsonl_chunks(path, enc, chunk_size)
+    return enc, _guarded(path, chunks)
+
+
+def _unreadable(path: Path, err: BaseException) -> BatchError:
+    if path.name.lower().endswith(".gz"):
+        return BatchError(f"{path} is not a complete gzip file (truncated or not gzip): {err}")
+    return BatchError(f"cannot read {path}: {err}")
+
+
+def _guarded(path: Path, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """``chunks``, with a broken or truncated gzip stream reported as a :class:`BatchError`."""
+    try:
+        yield from chunks
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise _unreadable(path, err) from None
+
+
+def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
+    """Read a whole table of postings through :func:`read_chunks` (for training and evaluation).
+
+    Raises
+    ------
+    BatchError
+        If the format is unknown, or a row cannot be read (named by its number).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.ndjson"
+    >>> _ = p.write_text('{"description": "Own the roadmap", "label": "tpm"}\\n')
+    >>> read_table(p).to_dict("records")
+    [{'description': 'Own the roadmap', 'label': 'tpm'}]
+    """
+    _, chunks = read_chunks(path, 10_000, encoding)
+    frames, start = [], 0
+    for chunk in chunks:
+        for i, error in enumerate(chunk.errors):
+            if error:
+                raise BatchError(f"{path}: row {start + i + 1} cannot be read: {error}")
+        frames.append(chunk.frame)
+        start += len(chunk.frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return frame.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- CSV
+def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as f:
+        records = _CsvRecords(_nul_safe(f))
+        first = next(records, None)
+        if first is None:
+            raise BatchError(f"{path} is empty: no header row")
+        if _NUL_STAND_IN in "".join(first[0]):
+            raise BatchError(f"{path}: the header contains NUL bytes; is it a text file? (UTF-16 needs a BOM)")
+        columns = _dedupe(first[0])
+        rows: list[list[str | None]] = []
+        errors: list[str] = []
+        raws: list[str | None] = []
+        yielded = False
+        for fields, lines, closed in _csv_records_with_recovery(records):
+            cells, error, raw = _csv_row(fields, lines, closed, columns)
+            rows.append(cells)
+            errors.append(error)
+            raws.append(raw)
+            if len(rows) >= chunk_size:
+                yield _csv_chunk(rows, columns, errors, raws)
+                rows, errors, raws, yielded = [], [], [], True
+        if rows or not yielded:  # a header-only file still gives its (empty) table
+            yield _csv_chunk(rows, columns, errors, raws)
+
+
+class _CsvRecords:
+    """Iterates over ``(fields, lines, closed)``: each CSV record, the physical lines it took, and whether it ended
+    outside quotes (only the file's last record can end inside a quoted field)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self._taken: list[str] = []
+        self._at_end = False  # the reader has asked for a line past the last one
+        self._reader = csv.reader(self._recording(), strict=False)
+
+    def _recording(self) -> Iterator[str]:
+        for line in self._lines:
+            self._taken.append(line)
+            yield line
+        self._at_end = True
+
+    def __iter__(self) -> _CsvRecords:
+        return self
+
+    def __next__(self) -> tuple[list[str], list[str], bool]:
+        self._taken = []
+        fields = next(self._reader)
+        lines = self._taken
+        return fields, lines, not self._at_end or _closed("".join(lines))
+
+
+def _csv_records_with_recovery(records: _CsvRecords) -> Iterator[tuple[list[str], list[str], bool]]:
+    """Every record of ``records``; a quote left open at the end of the file does not swallow the lines after it:
+    its first line becomes one (bad) record, and the lines after it are read again as records of their own."""
+    while True:
+        for fields, lines, closed in records:
+            if closed:
+                yield fields, lines, True
+                continue
+            first = lines[0]
+            yield next(csv.reader([first], strict=False), []), [first], False
+            records = _CsvRecords(lines[1:])
+            break
+        else:
+            return
+
+
+def _closed(raw: str) -> bool:
+    """Whether ``raw`` is one complete CSV record."""
+    try:
+        return len(list(csv.reader(io.StringIO(raw, newline=""), strict=True))) == 1
+    except csv.Error:
+        return False
+
+
+def _nul_safe(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        yield line.replace("\0", _NUL_STAND_IN) if "\0" in line else line
+
+
+def _csv_row(
+    fields: list[str], lines: list[str], closed: bool, columns: list[str]
+) -> tuple[list[str | None], str, str | None]:
+    """A record's cells (padded or cut to the header), its error and its raw text (``None`` if malformed)."""
+    raw = "".join(lines).replace(_NUL_STAND_IN, "\0")
+    fields = [f.replace(_NUL_STAND_IN, "\0") for f in fields] if _NUL_STAND_IN in raw or "\0" in raw else fields
+    error = ""
+    if not closed:
+        error = "unterminated quoted field: a quote opened on this line is never closed"
+    elif "\0" in raw:
+        error = "row contains a NUL byte"
+    elif fields and len(fields) != len(columns):
+        error = f"row has {len(fields)} fields, the header has {len(columns)}"
+        if len(fields) > len(columns):
+            error += f"; the fields past the header: {json.dumps(fields[len(columns):], ensure_ascii=False)}"
+    cells: list[str | None] = list(fields[: len(columns)])
+    cells += [None] * (len(columns) - len(cells))
+    well_formed = closed and len(fields) == len(columns) and bool(columns)
+    return cells, error, raw.rstrip("\r\n") if well_formed else None
+
+
+def _dedupe(header: Sequence[str]) -> list[str]:
+    seen: Counter[str] = Counter()
+    out = []
+    for name in header:
+        name = name or "unnamed"
+        out.append(name if not seen[name] else f"{name}.{seen[name]}")
+        seen[name] += 1
+    return out
+
+
+def _csv_chunk(rows: list[list[Any]], columns: list[str], errors: list[str], raws: list[str | None]) -> Chunk:
+    return Chunk(pd.DataFrame(rows, columns=columns, dtype=object), errors, raws)
+
+
+# ---------------------------------------------------------------------------- JSON lines
+def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
+    with io.TextIOWrapper(_open_binary(path), encoding=encoding) as f:
+        records: list[dict[str, Any]] = []
+        errors: list[str] = []
+        raws: list[str | None] = []
+        empty = True
+        for line in f:
+            empty = False
+            record, error, raw = _json_record(line)
+            records.append(record)
+            errors.append(error)
+            raws.append(raw)
+            if len(records) >= chunk_size:
+                yield Chunk(_records_frame(records), errors, raws)
+                records, errors, raws = [], [], []
+        if records or empty:
+            yield Chunk(_records_frame(records), errors, raws)
+
+
+def _json_record(line: str) -> tuple[dict[str, Any], str, str | None]:
+    """One JSON-lines line: its object, why it cannot be read (``""`` if it can) and its text (``None`` if bad)."""
+    text = line.strip(" \t\r\n")
+    if not text.strip():
+        return {}, "blank line", None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as err:
+        return {}, f"invalid JSON: {err}", None
+    except RecursionError:
+        return {}, "invalid JSON: nested too deeply to read", None
+    if not isinstance(record, dict):
+        return {}, "line is not a JSON object", None
+    return record, "", text
+
+
+def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Records as an object-dtype frame: values as parsed (no int -> float), ``None`` where a key is absent."""
+    keys = list(dict.fromkeys(k for r in records for k in r))
+    columns = {k: pd.Series([r.get(k) for r in records], dtype=object) for k in keys}
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
+
+
+# ---------------------------------------------------------------------------- Parquet
+def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as err:  # pragma: no cover - depends on the extra
+        raise BatchError("reading Parquet needs pyarrow: pip install 'tpmclassify[parquet]'") from err
+    try:
+        file = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises its own ArrowInvalid / OSError for a file that is not Parquet
+        raise BatchError(f"{path} is not a readable Parquet file: {err}") from None
+    yielded = False
+    for batch in file.iter_batches(batch_size=chunk_size):
+        yielded = True
+        yield Chunk(batch.to_pandas(), [""] * batch.num_rows, [None] * batch.num_rows, file.schema_arrow)
+    if not yielded:  # a 0-row file still gives its (empty) table
+        yield Chunk(file.schema_arrow.empty_table().to_pandas(), [], [], file.schema_arrow)
+
+
+# ---------------------------------------------------------------------------- writing
+class TableWriter:
+    """Writes chunks of one table, with added columns, to a file in CSV, JSON lines or Parquet.
+
+    Parameters
+    ----------
+    path : str
+        File to write (the caller publishes it).
+    fmt : str
+        ``"csv"``, ``"jsonl"`` or ``"parquet"``; gzip if ``path`` ends in ``.gz``.
+    added : dict
+        Name -> kind (``"float"``, ``"str"`` or ``"bool"``) of the columns added after the input's.
+    """
+
+    def __init__(self, path: str, fmt: str, added: dict[str, str], gz: bool = False) -> None:
+        self.path, self.fmt, self.gz, self.added = path, fmt, gz, added
+        self._pq: Any = None
+        self._f: Any = None
+        self._csv: Any = None
+
+    def write(self, chunk: Chunk, values: Sequence[list[Any]]) -> None:
+        """Write ``chunk``'s rows, each followed by its values of the added columns (one list per column)."""
+        if self.fmt == "parquet":
+            self._parquet(chunk, values)
+            return
+        visible = list(chunk.frame.columns)
+        if self._f is None:
+            raw = gzip.open(self.path, "wb") if self.gz else open(self.path, "wb")
+            self._f = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+            if self.fmt == "csv":
+                self._csv = csv.writer(self._f)
+                self._csv.writerow(visible + list(self.added))
+        added = zip(*values, strict=True)
+        if self.fmt == "jsonl":
+            self._jsonl(chunk, added)
+            return
+        cells = chunk.frame.itertuples(index=False, name=None)
+        write, writerow = self._f.write, self._csv.writerow
+        for raw, row, extra in zip(chunk.raws, cells, added, strict=True):
+            if raw is None:
+                writerow(row + extra)
+            else:  # the record as read (no re-quoting of long texts), then the added fields
+                write(raw)
+                write(",")
+                writerow(extra)
+
+    def _jsonl(self, chunk: Chunk, added: Iterator[tuple[Any, ...]]) -> None:
+        """Each record as it was read (every value kept exactly), the added fields appended to it."""
+        names = list(self.added)
+        for raw, extra in zip(chunk.raws, added, strict=True):
+            tail = json.dumps({k: v for k, v in zip(names, extra, strict=True) if not _missing(v)})
+            if raw is None:  # a line that is not a JSON object: its added fields only
+                self._f.write(tail + "\n")
+                continue
+            body = raw[:-1].rstrip()  # the object without its closing brace
+            self._f.write(body + ("" if body.endswith("{") else ",") + tail[1:] + "\n")
+
+    def _parquet(self, chunk: Chunk, values: Sequence[list[Any]]) -> None:
+        """The input columns with the input's own schema (when it is Parquet), the added ones with their kinds."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(chunk.frame, schema=chunk.schema, preserve_index=False)
+        for (name, kind), column in zip(self.added.items(), values, strict=True):
+            table = table.append_column(pa.field(name, _arrow_type(kind)), pa.array(column, type=_arrow_type(kind)))
+        if self._pq is None:
+            self._pq = pq.ParquetWriter(self.path, table.schema)
+        elif table.schema != self._pq.schema:
+            table = table.cast(self._pq.schema)
+        self._pq.write_table(table)
+
+    def close(self) -> None:
+        """Finish the file."""
+        for handle in (self._pq, self._f):
+            if handle is not None:
+                handle.close()
+
+
+def _arrow_type(kind: str) -> Any:
+    import pyarrow as pa
+
+    return {"float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}[kind]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)

@@ -1,6 +1,6 @@
 """Saving and loading models: a zip of JSON and ``.npz`` arrays, plus metadata.
 
-A saved model is data, not code: the vocabulary, idf, weights, calibration and
+A saved model is data, not code: the vocabulary, idf, weights, priors and
 cue table are stored as JSON and NumPy arrays (read with ``allow_pickle=False``),
 so loading a file cannot run code, whoever made it. Every member's SHA-256 is
 recorded in ``metadata.json`` and checked on load (catching truncated or edited
@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
+import warnings
 import zipfile
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -24,6 +26,7 @@ import numpy as np
 
 from ._atomic import atomic_path
 from ._cues import Cue
+from ._errors import TPMClassifyError
 from ._features import FeatureSpace
 from ._model import TPMClassifier
 
@@ -31,11 +34,25 @@ __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 #: Version of the file layout written by :func:`save`.
 FORMAT_VERSION = 2  # 2: priors, calibration folded into the weights
-_ARRAYS = ("idf", "coef", "scope_coef")
 _TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")  # stored as JSON lists
 
+# What a model file may hold, checked on load before anything is built from it. Adding a fitted field is one line.
+#: Largest uncompressed size of each zip member, checked before it is decompressed.
+_MAX_MEMBER_BYTES = {"metadata.json": 1 << 20, "model.json": 64 << 20, "arrays.npz": 256 << 20}
+#: Arrays: what their length must equal ("vocabulary": one per n-gram; "features": cues + n-grams); None if optional.
+_ARRAY_LENGTHS = {"idf": "vocabulary", "coef": "features", "scope_coef": "features"}
+_OPTIONAL_ARRAYS = {"scope_coef"}
+#: Scalars of model.json: check name -> (must be present, may be null).
+_SCALARS = {"intercept": ("finite", False), "scope_intercept": ("finite", True), "scope_threshold": ("unit", True),
+            "C": ("positive", False), "prior": ("open_unit", False), "training_prior": ("open_unit", False)}
+#: Bounds on what makes loading or explaining slow: n-gram length, and the cue table's size.
+_MAX_NGRAM, _MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5, 5000, 8, 200
+#: Words whose Snowball stems are the n-gram keys' ground truth: a file records their stems, load compares.
+_STEM_PROBE = ("architectures", "programming", "dependencies", "stakeholders", "scalability", "experiences",
+               "budgeting", "organizational", "communicating", "engineering", "reliability", "generously")
 
-class ModelFileError(ValueError):
+
+class ModelFileError(TPMClassifyError, ValueError):
     """A model file is missing, corrupted, tampered with or of an unsupported format."""
 
 
@@ -77,6 +94,10 @@ def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str,
 
     if not hasattr(model, "coef_"):
         raise ValueError("cannot save an unfitted model: call fit() first")
+    weights = {"idf": model.space_.idf, "coef": model.coef_, "scope_coef": model.scope_coef_}
+    for name, values in weights.items():
+        if values is not None and not np.all(np.isfinite(values)):
+            raise ModelFileError(f"refusing to save a model whose {name} has non-finite values (NaN or infinity)")
     params = {k: v for k, v in model.get_params().items() if k != "cues"}
     for key in _TUPLE_PARAMS:
         params[key] = list(params[key])
@@ -106,6 +127,7 @@ def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str,
         "tpmclassify_version": __version__,
         "sklearn_version": sklearn.__version__,
         "nltk_version": nltk.__version__,
+        "stem_probe": _stem_probe(),
         "classes": state["classes"],
         "members_sha256": {name: _sha256(data) for name, data in members.items()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -132,14 +154,129 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a model file's metadata without loading the model."""
     try:
         with zipfile.ZipFile(path) as z:
-            return json.loads(z.read("metadata.json"))
+            meta = _json(path, "metadata.json", _read_member(path, z, "metadata.json"))
     except FileNotFoundError:
         raise ModelFileError(f"model file not found: {path}") from None
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, EOFError) as err:
+    except (zipfile.BadZipFile, KeyError, EOFError) as err:
         raise ModelFileError(
             f"{path} is not a readable tpmclassify model (corrupted or truncated?): {err}. "
             "Save it again with model.save() or retrain with `tpmclassify train`."
         ) from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: metadata.json is a {type(meta).__name__}, not an object")
+    return meta
+
+
+def _read_member(path: str | os.PathLike[str], z: zipfile.ZipFile, name: str) -> bytes:
+    """A member's bytes, refused before decompressing if its declared size is over its limit."""
+    size = z.getinfo(name).file_size  # zipfile never inflates more than this declared size
+    if size > _MAX_MEMBER_BYTES[name]:
+        raise ModelFileError(f"{path}: {name} is {size:,} bytes uncompressed; the limit is {_MAX_MEMBER_BYTES[name]:,}")
+    return z.read(name)
+
+
+def _json(path: str | os.PathLike[str], name: str, data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
+        reason = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+        raise ModelFileError(f"{path}: {name} is not valid JSON ({reason})") from None
+
+
+def _stem_probe() -> list[str]:
+    from ._text import stem
+
+    return [stem(w) for w in _STEM_PROBE]
+
+
+def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
+    """Refuse a model whose recorded stems differ from this nltk's; warn on another nltk version."""
+    import nltk
+
+    probe = meta.get("stem_probe")
+    if probe is not None and probe != _stem_probe():
+        raise ModelFileError(
+            f"{path} was trained with nltk {meta.get('nltk_version')}, whose Snowball stems differ from those of the "
+            f"installed nltk {nltk.__version__}: its n-grams would not match. Install nltk "
+            f"{meta.get('nltk_version')} or retrain the model."
+        )
+    recorded = meta.get("nltk_version")
+    if probe is None and recorded is not None and recorded != nltk.__version__:
+        warnings.warn(f"{path} was saved with nltk {recorded}, this is nltk {nltk.__version__}; if stems changed "
+                      "between them, its n-gram features may not match (retrain to be sure)", UserWarning, stacklevel=3)
+
+
+def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse content that would crash or mislead at classify time (checked by name, from the tables above)."""
+
+    def bad(msg: str) -> ModelFileError:
+        return ModelFileError(f"{path}: {msg}; the file was edited or is damaged (retrain or re-download it)")
+
+    if not isinstance(state, dict):
+        raise bad("model.json is not an object")
+    missing = [k for k in ("params", "cues", "vocabulary", "display", "classes", *_SCALARS) if k not in state]
+    if missing:
+        raise bad(f"model.json lacks {', '.join(missing)}")
+    params = state["params"]
+    known = set(TPMClassifier().get_params()) - {"cues"}
+    if not isinstance(params, dict) or set(params) - known:
+        raise bad(f"unknown parameters {sorted(set(params) - known) if isinstance(params, dict) else params!r}")
+    ngram_max = params.get("ngram_max")
+    if not isinstance(ngram_max, int) or not 1 <= ngram_max <= _MAX_NGRAM:
+        raise bad(f"ngram_max is {ngram_max!r}; it must be an integer from 1 to {_MAX_NGRAM}")
+    band = params.get("review_band")
+    if not (isinstance(band, list) and len(band) == 2 and all(_unit(x) for x in band) and band[0] <= band[1]):
+        raise bad(f"review_band is {band!r}; it must be two probabilities, low then high")
+    cues = state["cues"]
+    if not isinstance(cues, list) or not all(isinstance(c, dict) and isinstance(c.get("phrases"), list) for c in cues):
+        raise bad("the cue table is malformed")
+    phrases = [p for c in cues for p in c["phrases"]]
+    if len(phrases) > _MAX_PHRASES or not all(
+        isinstance(p, str) and len(p) <= _MAX_PHRASE_CHARS and len(p.split()) <= _MAX_PHRASE_WORDS for p in phrases
+    ):
+        raise bad(f"the cue table exceeds its bounds ({_MAX_PHRASES} phrases of at most {_MAX_PHRASE_WORDS} words)")
+    vocabulary = state["vocabulary"]
+    if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary):
+        raise bad("the vocabulary is not a list of strings")
+    display = state["display"]
+    if not isinstance(display, list) or len(display) != len(vocabulary) or not all(isinstance(d, str) for d in display):
+        raise bad("the display forms are not one string per n-gram")
+    lengths = {"vocabulary": len(vocabulary), "features": len(cues) + len(vocabulary)}
+    unknown = sorted(set(arrays) - set(_ARRAY_LENGTHS))
+    if unknown:
+        raise bad(f"unknown arrays {unknown}")
+    for name, length in _ARRAY_LENGTHS.items():
+        values = arrays.get(name)
+        if values is None:
+            if name not in _OPTIONAL_ARRAYS:
+                raise bad(f"array {name!r} is missing")
+            continue
+        if values.ndim != 1 or values.dtype.kind != "f" or len(values) != lengths[length]:
+            raise bad(f"array {name!r} has shape {values.shape} ({values.dtype}); expected ({lengths[length]},) "
+                      f"floats, one per {'n-gram' if length == 'vocabulary' else 'feature'}")
+        if not np.all(np.isfinite(values)):
+            raise bad(f"array {name!r} has non-finite values")
+    for name, (kind, nullable) in _SCALARS.items():
+        value = state[name]
+        if not ((value is None and nullable) or (_finite(value) and _KINDS[kind][0](value))):
+            raise bad(f"{name} is {value!r}; it must be {_KINDS[kind][1]}")
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _unit(x: Any) -> bool:
+    return _finite(x) and 0.0 <= x <= 1.0
+
+
+#: What each kind of scalar in ``_SCALARS`` must be (it is finite in every case), and how to say so.
+_KINDS: dict[str, tuple[Any, str]] = {
+    "finite": (lambda x: True, "a finite number"),
+    "unit": (_unit, "a probability"),
+    "open_unit": (lambda x: 0.0 < x < 1.0, "a share strictly between 0 and 1"),
+    "positive": (lambda x: x > 0, "a positive number"),
+}
 
 
 def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClassifier:
@@ -187,15 +324,34 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
         )
     try:
         with zipfile.ZipFile(path) as z:
-            members = {name: z.read(name) for name in ("model.json", "arrays.npz")}
+            members = {name: _read_member(path, z, name) for name in ("model.json", "arrays.npz")}
     except (zipfile.BadZipFile, KeyError, EOFError, OSError) as err:
         raise ModelFileError(f"{path} is corrupted or truncated: {err}") from None
+    recorded = meta.get("members_sha256")
     for name, data in members.items():
-        if _sha256(data) != meta.get("members_sha256", {}).get(name):
+        if not isinstance(recorded, dict) or _sha256(data) != recorded.get(name):
             raise ModelFileError(f"{path}: {name} does not match its recorded checksum (the file was modified)")
-    state = json.loads(members["model.json"])
-    with np.load(io.BytesIO(members["arrays.npz"]), allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in _ARRAYS if k in npz}
+    state = _json(path, "model.json", members["model.json"])
+    try:
+        with np.load(io.BytesIO(members["arrays.npz"]), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
+        raise ModelFileError(f"{path}: arrays.npz is not readable as plain arrays: {err}") from None
+    _check_state(path, state, arrays)
+    _check_nltk(path, meta)
+    try:
+        model = _rebuild(state, arrays)
+    except (TypeError, ValueError, KeyError, AttributeError) as err:  # e.g. a cue with fields it cannot have
+        reason = f"{type(err).__name__}: {err}"
+        raise ModelFileError(f"{path}: the model cannot be rebuilt from the file ({reason})") from None
+    model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
+    if len(model.coef_) != model.space_.n_features:
+        raise ModelFileError(f"{path}: {len(model.coef_)} weights for {model.space_.n_features} features")
+    return model
+
+
+def _rebuild(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> TPMClassifier:
+    """The fitted model from a checked state and its arrays."""
     params = state["params"]
     for key in _TUPLE_PARAMS:
         params[key] = tuple(params[key])
@@ -213,7 +369,4 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     model.scope_coef_ = arrays.get("scope_coef")
     model.scope_intercept_ = state["scope_intercept"]
     model.scope_threshold_ = state["scope_threshold"]
-    model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
-    if len(model.coef_) != model.space_.n_features:
-        raise ModelFileError(f"{path}: {len(model.coef_)} weights for {model.space_.n_features} features")
     return model

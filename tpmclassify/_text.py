@@ -12,6 +12,7 @@ import html
 import re
 from functools import cache
 
+from ._errors import PostingError, PostingTypeError
 from ._roles import role_name_pattern
 
 __all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
@@ -19,8 +20,12 @@ __all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normaliz
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).
 MAX_CHARS = 5_000_000
 
-_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<!--.*?-->|</?[a-zA-Z][^<>]{0,2000}>", re.DOTALL)
+# Markup is found by scanning forward once: an opening ``<script``/``<style``/``<!--`` is closed by the first
+# closing tag after it (found with a forward search, never a lazy ``.*?`` that rescans the rest of the text from
+# every opening), and one left unclosed runs to the end of the text. Linear in the length of the text.
+_SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_SCRIPT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
+_TAG_OPEN = re.compile(r"<!--|</?[a-zA-Z][^<>]{0,2000}>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _WORD = re.compile(r"[^\W_][\w+#]*")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -57,26 +62,57 @@ def check_text(text: object) -> str:
     >>> check_text("   ")
     Traceback (most recent call last):
     ...
-    ValueError: posting text is empty or whitespace-only
+    tpmclassify._errors.PostingError: posting text is empty or whitespace-only
     """
     if isinstance(text, bytes | bytearray):
-        raise TypeError("posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')")
+        raise PostingTypeError("posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')")
     if not isinstance(text, str):
-        raise TypeError(f"posting text must be str, got {type(text).__name__}")
+        raise PostingTypeError(f"posting text must be str, got {type(text).__name__}")
     if not text.strip():
-        raise ValueError("posting text is empty or whitespace-only")
+        raise PostingError("posting text is empty or whitespace-only")
     if len(text) > MAX_CHARS:
-        raise ValueError(f"posting text has {len(text):,} characters; the limit is {MAX_CHARS:,}")
+        raise PostingError(f"posting text has {len(text):,} characters; the limit is {MAX_CHARS:,}")
     letter = _LETTER.search(text)
     if letter is not None and ("<" in text[: letter.start()] or "&" in text[: letter.start()]):
         letter = _LETTER.search(normalize(text))  # the first letter may be inside a tag or an entity
     if letter is None:
-        raise ValueError("posting text has no words (only markup, numbers, punctuation or symbols)")
+        raise PostingError("posting text has no words (only markup, numbers, punctuation or symbols)")
     return text
 
 
-def _blank(match: re.Match[str]) -> str:
-    return " " * len(match.group())
+def _script_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of ``<script>…</script>`` and ``<style>…</style>`` blocks (an unclosed one runs to the end)."""
+    spans, pos = [], 0
+    while (m := _SCRIPT_OPEN.search(text, pos)) is not None:
+        close = _SCRIPT_CLOSE[m.group(1).lower()].search(text, m.end())
+        pos = len(text) if close is None else close.end()
+        spans.append((m.start(), pos))
+    return spans
+
+
+def _tag_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of HTML comments (an unclosed ``<!--`` runs to the end) and tags."""
+    spans, pos = [], 0
+    while (m := _TAG_OPEN.search(text, pos)) is not None:
+        if m.group() == "<!--":
+            close = text.find("-->", m.end())
+            pos = len(text) if close < 0 else close + 3
+        else:
+            pos = m.end()
+        spans.append((m.start(), pos))
+    return spans
+
+
+def _replace(text: str, spans: list[tuple[int, int]], blank: bool, with_: str = " ") -> str:
+    """``text`` with each span replaced by blanks of its length (``blank``) or by ``with_``."""
+    if not spans:
+        return text
+    parts, pos = [], 0
+    for start, end in spans:
+        parts += [text[pos:start], " " * (end - start) if blank else with_]
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -122,7 +158,8 @@ def normalize(text: str) -> str:
     True
     """
     if "<" in text:
-        text = _TAG.sub(_blank, _SCRIPT.sub(_blank, text))
+        text = _replace(text, _script_spans(text), blank=True)
+        text = _replace(text, _tag_spans(text), blank=True)
     if "&" in text:
         text = _ENTITY.sub(_unescape, text)
     return _lower(text)
@@ -193,7 +230,7 @@ def readable(raw: str) -> str:
     'engineers & product'
     """
     if "<" in raw:
-        raw = _TAG.sub(" ", raw)
+        raw = _replace(raw, _tag_spans(raw), blank=False)
     if "&" in raw:
         raw = html.unescape(raw)
     return " ".join(raw.split())

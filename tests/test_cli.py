@@ -1,0 +1,135 @@
+"""The command line: one reader for every command, a trained model is never lost, bugs are not disguised."""
+
+import copy
+import gzip
+import json
+
+import pandas as pd
+import pytest
+
+import tpmclassify
+from tpmclassify._cli import main
+from tpmclassify._io import FORMATS, read_table
+
+
+def _write(frame: pd.DataFrame, path) -> None:
+    name = str(path)
+    if name.endswith(".parquet"):
+        frame.to_parquet(path)
+        return
+    if ".csv" in name:
+        text = frame.to_csv(index=False)
+    else:
+        text = "".join(json.dumps(rec) + "\n" for rec in frame.to_dict("records"))
+    if name.endswith(".gz"):
+        with gzip.open(path, "wt", encoding="utf-8", newline="") as f:
+            f.write(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+
+
+@pytest.mark.parametrize("ending", list(FORMATS))
+def test_one_reader_reads_every_format(tmp_path, postings, ending):
+    if ending == ".parquet":
+        pytest.importorskip("pyarrow")
+    path = tmp_path / f"postings{ending}"
+    _write(postings, path)
+    pd.testing.assert_frame_equal(read_table(path).astype(str), postings.astype(str))
+
+
+def test_train_reads_ndjson_as_batch_does_and_refuses_unknown_files(tmp_path, postings, capsys):
+    """``.ndjson`` used to be read as CSV by train and evaluate."""
+    src = tmp_path / "labeled.ndjson"
+    _write(postings, src)
+    with pytest.warns(UserWarning, match="training on 10 labeled rows"):
+        assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc")]) == 0
+    assert tpmclassify.load(tmp_path / "m.tpmc").metadata_["training_data"]["rows"] == 10
+    capsys.readouterr()
+    (tmp_path / "labeled.xlsx").write_bytes(b"PK\x03\x04")
+    assert main(["train", str(tmp_path / "labeled.xlsx"), "-o", str(tmp_path / "n.tpmc")]) == 2
+    assert "labeled.xlsx: unsupported file type; use .csv" in capsys.readouterr().err
+
+
+def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings, capsys, monkeypatch):
+    """Labels derived from titles reach the evaluation, and the model is saved before evaluating."""
+    src = tmp_path / "titles.csv"
+    pd.concat([postings.drop(columns=["label"])] * 3).to_csv(src, index=False)  # >= 5 per label for 5 folds
+    model = tmp_path / "m.tpmc"
+    args = ["train", str(src), "-o", str(model), "--title-column", "title", "--evaluate"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "saved" in out and "again with the evaluation" in out
+    assert any(k.startswith("Evaluation") for k in tpmclassify.read_metadata(model)["metrics"])
+
+    model.unlink()
+    from tpmclassify import _evaluate
+
+    def broken_evaluate(*args, **kwargs):
+        raise KeyError("label")
+
+    monkeypatch.setattr(_evaluate, "evaluate", broken_evaluate)
+    assert main(args) == 1
+    assert tpmclassify.load(model).metadata_["training_data"]["rows"] > 0  # saved before evaluate failed
+
+
+def test_a_bug_shows_its_traceback_and_asks_for_a_report(tmp_path, postings, capsys, monkeypatch):
+    """Only errors raised on purpose are one-line messages; a KeyError from a bug is not disguised as one."""
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    from tpmclassify import _batch
+
+    def bug(*args, **kwargs):
+        raise KeyError("label")
+
+    monkeypatch.setattr(_batch, "classify_csv", bug)
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "KeyError: 'label'" in err and "please report it" in err
+    monkeypatch.undo()
+    assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--text-column", "body"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no column 'body'" in err
+
+
+def test_empty_text_with_a_title_is_an_error_row(postings):
+    """The README says empty text gets an error: a title alone used to be classified."""
+    texts = ["", "  ", postings["description"][0]]
+    frame = pd.DataFrame({"title": ["Technical Program Manager"] * 3, "description": texts})
+    out = tpmclassify.classify_frame(frame, title_column="title")
+    assert out["error"].tolist()[:2] == ["posting text is empty or whitespace-only"] * 2
+    assert out["label"].tolist() == ["", "", "tpm"]
+
+
+@pytest.mark.parametrize(("src_name", "out_name"), [("in.csv", "out.xlsx"), ("in.txt", "out.txt"), ("in.csv", "out")])
+def test_file_types_that_are_not_written_are_refused(tmp_path, postings, capsys, src_name, out_name):
+    """``-o out.xlsx`` used to write CSV under that name."""
+    src = tmp_path / src_name
+    postings.to_csv(src, index=False)
+    assert main(["batch", str(src), "-o", str(tmp_path / out_name)]) == 2
+    bad = out_name if src_name == "in.csv" else src_name
+    assert f"{bad}: unsupported file type; use .csv, .csv.gz" in capsys.readouterr().err
+    assert not (tmp_path / out_name).exists()
+
+
+def test_classify_refuses_a_file_name_that_does_not_exist(tmp_path, capsys):
+    """A typo in a file name used to be classified as the posting "postng.txt"."""
+    for arg in ("postng.txt", str(tmp_path / "missing"), str(tmp_path)):
+        assert main(["classify", arg]) == 2
+        assert f"no such file: {arg}" in capsys.readouterr().err
+    (tmp_path / "posting.txt").write_text("Own the project budget, schedule and client status reports.")
+    assert main(["classify", str(tmp_path / "posting.txt")]) == 0
+    assert main(["classify", "Own the project budget, schedule and client status reports."]) == 0
+
+
+def test_help_texts_defaults_and_the_model_card(small_model, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["batch", "--help"])
+    out = capsys.readouterr().out
+    assert "input                 file of postings" in out and "rows read, scored and written" in out
+    assert "(default: 1000)" in out and "(default: None)" not in out
+    path = tmp_path / "my_model.tpmc"
+    metrics = {"Held out": {"all": {"macro_f1": 0.91234, "n_tpm": 58.0}}}
+    copy.deepcopy(small_model).save(path, extra={"metrics": metrics})
+    card = (tmp_path / "my_model.md").read_text()
+    assert card.startswith("# tpmclassify model card: my_model.tpmc")
+    assert "| all | 0.912 | 58 |" in card

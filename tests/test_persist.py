@@ -1,0 +1,134 @@
+"""Model files: content is validated on load (not only checksums, which an editor can recompute)."""
+
+import copy
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from tpmclassify import ModelFileError, load
+from tpmclassify._persist import _sha256
+
+
+@pytest.fixture(scope="module")
+def saved(small_model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "m.tpmc"
+    small_model.save(path)
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    with np.load(io.BytesIO(members["arrays.npz"])) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    return json.loads(members["metadata.json"]), json.loads(members["model.json"]), arrays
+
+
+def _forge(tmp_path, meta, state, arrays, *, model_json=None):
+    """Write a model file with the given content and checksums recomputed, as a deliberate editor would."""
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    members = {"model.json": model_json or json.dumps(state).encode(), "arrays.npz": buf.getvalue()}
+    if isinstance(meta, dict):
+        meta = {**meta, "members_sha256": {n: _sha256(d) for n, d in members.items()}}
+    path = tmp_path / "forged.tpmc"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", json.dumps(meta))
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def _set(key, value):
+    def edit(meta, state, arrays):
+        if key in arrays or key in ("coef_short", "idf_short"):
+            name = key.removesuffix("_short")
+            arrays[name] = arrays[name][:-1] if key.endswith("_short") else value
+        elif key.startswith("params."):
+            state["params"][key.split(".", 1)[1]] = value
+        elif value is KeyError:
+            del state[key]
+        else:
+            state[key] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set("coef", None), "non-finite"),  # replaced below by a NaN array
+        (_set("idf_short", None), "array 'idf' has shape"),
+        (_set("coef_short", None), "array 'coef' has shape"),
+        (_set("prior", 1.5), "prior is 1.5; it must be a share strictly between 0 and 1"),
+        (_set("training_prior", 0.0), "training_prior is 0.0"),
+        (_set("C", -1.0), "C is -1.0; it must be a positive number"),
+        (_set("intercept", float("nan")), "intercept is nan"),
+        (_set("scope_threshold", 1.5), "must be a probability"),
+        (_set("params.evil", 1), "unknown parameters"),
+        (_set("params.ngram_max", 10**6), "ngram_max is 1000000"),
+        (_set("intercept", KeyError), "lacks intercept"),
+        (_set("cues", [{"phrases": ["very " * 20 + "long"]}]), "cue table exceeds its bounds"),
+        (_set("display", ["x"]), "display forms"),
+    ],
+)
+def test_forged_content_is_refused_with_a_clear_error(saved, tmp_path, edit, message):
+    meta, state, arrays = copy.deepcopy(saved)
+    if message == "non-finite":
+        arrays["coef"] = arrays["coef"].copy()
+        arrays["coef"][0] = np.nan
+    else:
+        edit(meta, state, arrays)
+    with pytest.raises(ModelFileError, match=message):
+        load(_forge(tmp_path, meta, state, arrays))
+
+
+def test_malformed_json_and_metadata_are_model_file_errors(saved, tmp_path):
+    meta, state, arrays = copy.deepcopy(saved)
+    state["cues"][0]["evil"] = 1
+    with pytest.raises(ModelFileError, match="cannot be rebuilt from the file"):
+        load(_forge(tmp_path, meta, state, arrays))
+    meta, state, arrays = copy.deepcopy(saved)
+    with pytest.raises(ModelFileError, match="nested too deeply"):
+        load(_forge(tmp_path, meta, state, arrays, model_json=b"[" * 100_000 + b"]" * 100_000))
+    with pytest.raises(ModelFileError, match="metadata.json is a list"):
+        load(_forge(tmp_path, [1, 2], state, arrays))
+
+
+def test_a_huge_member_is_refused_before_it_is_inflated(saved, tmp_path, monkeypatch):
+    path = tmp_path / "bomb.tpmc"
+    meta, _, _ = saved
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", json.dumps(meta))
+        z.writestr("model.json", b"{}")
+        with z.open("arrays.npz", "w", force_zip64=True) as f:
+            block = bytes(1 << 20)
+            for _ in range(300):  # 300 MiB of zeros: a file of a few hundred KB
+                f.write(block)
+    assert path.stat().st_size < 2 << 20
+    read = zipfile.ZipFile.read
+
+    def no_inflating(self, name, *args):
+        assert name != "arrays.npz", "the member was decompressed before its size was checked"
+        return read(self, name, *args)
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", no_inflating)
+    with pytest.raises(ModelFileError, match="arrays.npz is 314,572,800 bytes uncompressed"):
+        load(path)
+
+
+def test_non_finite_weights_are_refused_at_save(small_model, tmp_path):
+    model = copy.deepcopy(small_model)
+    model.coef_ = model.coef_.copy()
+    model.coef_[0] = np.inf
+    with pytest.raises(ModelFileError, match="non-finite"):
+        model.save(tmp_path / "m.tpmc")
+    assert not (tmp_path / "m.tpmc").exists()
+
+
+def test_other_nltk_stems_are_refused_and_another_version_warns(saved, tmp_path):
+    meta, state, arrays = copy.deepcopy(saved)
+    with pytest.raises(ModelFileError, match="Snowball stems differ"):
+        load(_forge(tmp_path, {**meta, "stem_probe": ["x"] * 12, "nltk_version": "0.1"}, state, arrays))
+    old = {k: v for k, v in meta.items() if k != "stem_probe"}
+    with pytest.warns(UserWarning, match="saved with nltk 0.1"):
+        load(_forge(tmp_path, {**old, "nltk_version": "0.1"}, state, arrays))
