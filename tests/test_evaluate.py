@@ -44,7 +44,8 @@ def test_baseline_layout(postings):
         ("Technical Program Manager", "tpm"),
         ("Sr. TPM, Payments", "tpm"),
         ("Technical Programme Management Lead", "tpm"),
-        ("Technical Project Manager", "pm"),
+        ("Technical Project Manager", "hybrid"),
+        ("Engineering Project Manager, Batteries", "hybrid"),
         ("Project Manager - Construction", "pm"),
         ("Program/Project Manager", None),
         ("Senior Program Manager, Operations", "other"),
@@ -74,3 +75,34 @@ def test_train_and_evaluate_cli(tmp_path, postings, capsys):
     assert "| masked |" in capsys.readouterr().out
     assert main(["evaluate", str(src), "--model", str(tmp_path / "nope.tpmc")]) == 2
     assert "model file not found" in capsys.readouterr().err
+
+
+def test_evaluate_cli_has_two_explicit_modes(tmp_path, postings, capsys):
+    from tpmclassify._cli import main
+
+    twice = pd.concat([postings, postings.assign(company=postings["company"] + " (2)")], ignore_index=True)
+    src = tmp_path / "d.csv"
+    twice.assign(source=twice["company"]).to_csv(src, index=False)
+    # this saved model, as it is: one pass, no refitting
+    assert main(["evaluate", str(src), "-q"]) == 0
+    assert "fitted model on the given data" in capsys.readouterr().out
+    # the method, refitted in source-grouped folds
+    with pytest.warns(UserWarning):  # few rows in every fold
+        assert main(["evaluate", str(src), "--cross-validate", "--folds", "2", "-q"]) == 0
+    assert "2-fold source-grouped over" in capsys.readouterr().out
+
+
+def test_evaluation_metrics_are_the_sources_average(postings):
+    report = evaluate(tpmclassify.default_model(), postings.assign(src=["a", "a", "b", "b", "b", "c", "d", "d",
+                                                                        "d", "d"]),
+                      groups="src", refit=False)
+    pred = report.predictions["raw"]
+    role = pred[pred["truth"].isin(["tpm", "pm"])]
+    w = 1.0 / role.groupby("source")["truth"].transform("size")
+    from sklearn.metrics import brier_score_loss
+
+    expected = brier_score_loss(role["truth"] == "tpm", role["p_tpm"], sample_weight=w)
+    assert report.metrics["raw"]["brier"] == pytest.approx(expected)
+    assert report.metrics["raw"]["pooled_brier"] == pytest.approx(brier_score_loss(role["truth"] == "tpm",
+                                                                                   role["p_tpm"]))
+    assert set(report.per_source["raw"].index) == set(role["source"])

@@ -39,10 +39,10 @@ def test_every_cue_weight_is_on_its_table_side(bundled):
 def test_reasons_quote_the_postings_own_words(bundled, postings, shared_postings):
     texts = postings["description"].tolist() + shared_postings["description"].sample(60, random_state=1).tolist()
     for text, p in zip(texts, bundled.classify_many(texts), strict=True):
-        low = " ".join(tpmclassify.normalize(text).split())
+        low = " " + " ".join(tpmclassify._text.tokenize(tpmclassify.normalize(text))) + " "
         for reason in p.reasons[1:] if p.label == "other" else p.reasons:
             for quoted in re.findall(r"'([^']+)'", reason):
-                assert quoted.lower() in low, (quoted, reason)
+                assert f" {quoted} " in low, (quoted, reason)  # the posting's words, not a cue's name
 
 
 def test_prior_is_recorded_and_settable(bundled, postings, tmp_path):
@@ -117,3 +117,13 @@ def test_masking_removes_every_role_name():
 def test_title_rule_reproduces_the_shared_labels(shared_postings):
     got = shared_postings["title"].map(tpmclassify.label_from_title).fillna("")
     assert (got == shared_postings["label"]).all()
+
+
+@pytest.mark.parametrize(
+    "text", ["技術プログラムマネージャーを募集しています。" * 20, "מנהל תוכניות טכני " * 30, "x" * 5000]
+)
+def test_text_the_model_cannot_read_needs_review(bundled, text):
+    p = bundled.classify(text)
+    assert p.needs_review and p.reasons[0].startswith("Needs review: no recognised English wording")
+    readable = bundled.classify("Lead the program with engineering teams: architecture, APIs and roadmap.")
+    assert not readable.reasons[0].startswith("Needs review: no recognised")

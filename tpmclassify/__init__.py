@@ -12,10 +12,12 @@
 """
 
 from ._api import classify, classify_many, default_model, source_groups, train
+from ._audit import AuditSummary, audit
 from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
 from ._cues import AXES, CUES, Cue
 from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
 from ._explain import Explanation, Prediction, Term
+from ._io import read_table
 from ._labels import label_from_title
 from ._model import TPMClassifier, estimate_prior
 from ._persist import ModelFileError, load, read_metadata
@@ -26,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AXES",
+    "AuditSummary",
     "CUES",
     "OUTPUT_COLUMNS",
     "BatchError",
@@ -42,6 +45,7 @@ __all__ = [
     "TPMClassifier",
     "Term",
     "__version__",
+    "audit",
     "classify",
     "classify_csv",
     "classify_frame",
@@ -54,6 +58,7 @@ __all__ = [
     "mask_role_names",
     "normalize",
     "read_metadata",
+    "read_table",
     "source_groups",
     "train",
 ]

@@ -41,13 +41,17 @@ def default_model() -> TPMClassifier:
         return load(path)
 
 
-def classify(text: str, *, model: TPMClassifier | None = None) -> Prediction:
+def classify(text: str, title: str | None = None, *, model: TPMClassifier | None = None) -> Prediction:
     """Classify one posting as TPM, PM or other, with an explanation.
 
     Parameters
     ----------
     text : str
         The posting (HTML is fine).
+    title : str, optional
+        Its job title. Given, the prediction also says what the title claims
+        and whether the content agrees (``title_label``, ``content_label``,
+        ``title_mismatch``).
     model : TPMClassifier, optional
         Defaults to the bundled model.
 
@@ -78,10 +82,12 @@ def classify(text: str, *, model: TPMClassifier | None = None) -> Prediction:
     >>> abs(e.intercept + sum(t.weight for t in e.terms) - e.logit) < 1e-6
     True
     """
-    return (model or default_model()).classify(text)
+    return (model or default_model()).classify(text, title)
 
 
-def classify_many(texts: Iterable[str], *, model: TPMClassifier | None = None) -> list[Prediction]:
+def classify_many(
+    texts: Iterable[str], titles: Iterable[object] | None = None, *, model: TPMClassifier | None = None
+) -> list[Prediction]:
     """Classify many postings in one vectorised pass; same results as :func:`classify`.
 
     Examples
@@ -90,12 +96,14 @@ def classify_many(texts: Iterable[str], *, model: TPMClassifier | None = None) -
     ...     "We are hiring a Project Manager to deliver office fit-out projects for our clients. Manage the "
     ...     "project plan, schedule and budget, coordinate subcontractors on site and send weekly status "
     ...     "reports to the client. PMP certification is an advantage.",
-    ...     "As a Technical Program Manager you will lead a program across engineering teams: run "
-    ...     "architecture reviews, track dependencies between services and APIs, manage technical risk "
-    ...     "and align the roadmap with product managers. Background in computer science required."])]
+    ...     "As a Technical Program Manager you will lead a program across multiple engineering teams: run "
+    ...     "architecture and system design reviews, track dependencies between services and APIs, manage "
+    ...     "technical risk and align the roadmap with product managers and senior leadership. Work "
+    ...     "cross-functionally with software engineers on scalability and reliability. Background in "
+    ...     "computer science and distributed systems required."])]
     ['pm', 'tpm']
     """
-    return (model or default_model()).classify_many(texts)
+    return (model or default_model()).classify_many(texts, titles)
 
 
 def train(

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +21,9 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import OutputExistsError, atomic_path
+from ._explain import Prediction
 from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
-from ._model import TPMClassifier
+from ._model import TPMClassifier, estimate_prior
 from ._text import check_text
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]
@@ -35,6 +36,10 @@ OUTPUT_KINDS = {
     "label": "str",
     "needs_review": "bool",
     "reasons": "str",
+    "title_label": "str",
+    "content_label": "str",
+    "content_tpm_probability": "float",
+    "title_mismatch": "bool",
     "error": "str",
 }
 OUTPUT_COLUMNS = tuple(OUTPUT_KINDS)
@@ -49,19 +54,18 @@ def _model(model: TPMClassifier | None) -> TPMClassifier:
     return default_model()
 
 
-def score_texts(
+def predict_rows(
     model: TPMClassifier,
     texts: Sequence[object],
     titles: Sequence[object] | None = None,
     read_errors: Sequence[object] | None = None,
-) -> dict[str, list[Any]]:
-    """Score a list of raw cell values; a bad value yields an ``error``, never a missing row."""
-    n = len(texts)
-    cols: dict[str, list[Any]] = {c: [None] * n for c in OUTPUT_COLUMNS}
-    cols["label"] = [""] * n
-    cols["reasons"] = [""] * n
-    cols["error"] = [""] * n
-    ok_idx, ok_texts = [], []
+) -> tuple[list[str], list[tuple[int, Prediction]]]:
+    """Each row's error (``""`` if none) and the predictions of the rows without one, with their positions.
+
+    A bad value (missing, empty, not text, unreadable) yields an error, never a missing row.
+    """
+    errors = [""] * len(texts)
+    ok_idx, ok_texts, ok_titles = [], [], []
     for i, value in enumerate(texts):
         problem = read_errors[i] if read_errors is not None and read_errors[i] else None
         if problem is None:
@@ -74,22 +78,77 @@ def score_texts(
                 except (TypeError, ValueError) as err:
                     problem = str(err)
                 else:
-                    if isinstance(title, str) and title.strip():
-                        value = f"{title.strip()}\n{value}"
                     ok_texts.append(value)
+                    ok_titles.append(title if isinstance(title, str) else None)
                     ok_idx.append(i)
         if problem:
-            cols["error"][i] = problem
-    if ok_texts:
-        check_is_fitted(model, "coef_")
-        for i, p in zip(ok_idx, model._classify(ok_texts), strict=True):
+            errors[i] = str(problem)
+    if not ok_texts:
+        return errors, []
+    check_is_fitted(model, "coef_")
+    predictions = model._classify(ok_texts, ok_titles if titles is not None else None)
+    return errors, list(zip(ok_idx, predictions, strict=True))
+
+
+def score_texts(
+    model: TPMClassifier,
+    texts: Sequence[object],
+    titles: Sequence[object] | None = None,
+    read_errors: Sequence[object] | None = None,
+) -> dict[str, list[Any]]:
+    """Score a list of raw cell values into the added columns; see :func:`predict_rows`."""
+    n = len(texts)
+    cols: dict[str, list[Any]] = {c: [None] * n for c in OUTPUT_COLUMNS}
+    for name in ("label", "reasons", "title_label", "content_label"):
+        cols[name] = [""] * n
+    cols["error"], scored = predict_rows(model, texts, titles, read_errors)
+    if scored:
+        for i, p in scored:
             cols["tpm_probability"][i] = round(p.probabilities["tpm"], 6)
             cols["pm_probability"][i] = round(p.probabilities["pm"], 6)
             cols["in_scope"][i] = None if p.in_scope is None else round(p.in_scope, 6)
             cols["label"][i] = p.label
             cols["needs_review"][i] = p.needs_review
             cols["reasons"][i] = " | ".join(p.reasons[:3])
+            if p.content is not None:
+                cols["title_label"][i], cols["content_label"][i] = p.title_label, p.content_label
+                cols["content_tpm_probability"][i] = round(p.content.probabilities["tpm"], 6)
+                cols["title_mismatch"][i] = p.title_mismatch
     return cols
+
+
+def with_prior(
+    model: TPMClassifier, prior: float | str | None, texts: Callable[[], Iterable[Sequence[object]]]
+) -> tuple[TPMClassifier, int | None]:
+    """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()`` (lists of cell values).
+
+    Returns the model and, for "auto", how many in-scope postings the estimate rests on.
+    """
+    if prior is None:
+        return model, None
+    if prior != "auto":
+        try:
+            return model.with_prior(float(prior)), None  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise BatchError(f"prior must be a TPM share strictly between 0 and 1, or 'auto'; got {prior!r}") from None
+    p_tpm: list[float] = []
+    for values in texts():
+        ok = [v for v in values if isinstance(v, str) and _classifiable(v)]
+        if ok:
+            _, p, _, in_scope = model._heads(model._features(ok))
+            keep = p if in_scope is None or model.scope_threshold_ is None else p[in_scope >= model.scope_threshold_]
+            p_tpm.extend(keep.tolist())
+    if not p_tpm:
+        raise BatchError("prior 'auto' needs TPM or PM postings to estimate from; none was found in scope")
+    return model.with_prior(estimate_prior(p_tpm, model.prior_)), len(p_tpm)
+
+
+def _classifiable(value: str) -> bool:
+    try:
+        check_text(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
@@ -152,6 +211,7 @@ def classify_frame(
     title_column: str | None = None,
     model: TPMClassifier | None = None,
     prefix: str = "",
+    prior: float | str | None = None,
 ) -> pd.DataFrame:
     """Classify every row of a DataFrame; returns a new DataFrame with the added columns.
 
@@ -162,7 +222,14 @@ def classify_frame(
     text_column : str, optional
         Column with the posting text (default: description, job_description or text).
     title_column : str, optional
-        Column with the job title, prepended to the text when present.
+        Column with the job title. The title votes in ``label``; the added
+        ``title_label``, ``content_label``, ``content_tpm_probability`` and
+        ``title_mismatch`` compare what it claims with what the text
+        describes (empty without a title).
+    prior : float, "auto" or None
+        The TPM share among TPM and PM postings the probabilities are for
+        (None: the model's ``prior_``); "auto" estimates it from these
+        postings (EM over the model's predictions).
     model : TPMClassifier, optional
         Defaults to the bundled model.
     prefix : str, default ""
@@ -185,6 +252,7 @@ def classify_frame(
     [['pm', ''], ['', 'missing text']]
     """
     col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
+    mdl, _ = with_prior(mdl, prior, lambda: [df[col].tolist()])
     titles = df[title_column].tolist() if title_column else None
     cols = score_texts(mdl, df[col].tolist(), titles)
     out = df.copy()
@@ -204,6 +272,8 @@ class BatchSummary:
     seconds: float = 0.0
     encoding: str | None = None
     text_column: str = ""
+    prior: float | None = None
+    prior_rows: int | None = None  # with prior "auto": the in-scope rows the estimate rests on
 
     @property
     def rows_per_second(self) -> float:
@@ -214,11 +284,13 @@ class BatchSummary:
         return (
             f"{self.rows} rows -> {self.output} ({labels or 'no labels'}; {self.errors} errors) "
             f"in {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s"
+            + ("" if self.prior is None else f"; TPM share assumed {self.prior:.3f}")
+            + ("" if self.prior_rows is None else f" (estimated from {self.prior_rows} in-scope rows)")
         )
 
 
 @contextmanager
-def _published(dst: Path, overwrite: bool) -> Iterator[str]:
+def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
     """:func:`atomic_path` with its refusals as :class:`BatchError`; an unwritable folder fails on entry."""
     entered = False
     try:
@@ -267,6 +339,7 @@ def classify_csv(
     prefix: str = "",
     progress: bool = False,
     log: Any = None,
+    prior: float | str | None = None,
 ) -> BatchSummary:
     """Classify a file of postings into another file of the same format.
 
@@ -290,6 +363,11 @@ def classify_csv(
         Show a tqdm progress bar.
     log : callable, optional
         Called with informational messages (which column, which encoding).
+    prior : float, "auto" or None
+        The TPM share among TPM and PM postings the probabilities are for
+        (None: the model's ``prior_``). "auto" reads the file twice: first to
+        estimate the share (EM over the model's predictions for its in-scope
+        rows, reported in the summary), then to classify.
 
     Returns
     -------
@@ -308,12 +386,23 @@ def classify_csv(
     if chunk_size < 1 or jobs < 1:
         raise BatchError("chunk_size and jobs must be at least 1")
     say = log or (lambda msg: None)
-    with _published(dst, overwrite) as tmp:  # checked and created before any work
+    with published_output(dst, overwrite) as tmp:  # checked and created before any work
         enc, chunks = read_chunks(src, chunk_size, encoding)
         if enc not in (None, "utf-8", "utf-8-sig"):
             say(f"input is not UTF-8: read it as {enc}")
         mdl = _model(model)
-        summary = BatchSummary(output=str(dst), encoding=enc)
+        if prior is not None:
+            column = text_column
+
+            def texts() -> Iterator[list[object]]:
+                nonlocal column
+                for chunk in read_chunks(src, chunk_size, encoding)[1]:
+                    column = column or pick_text_column(list(chunk.frame.columns), None)
+                    yield chunk.frame[column].tolist() if column in chunk.frame.columns else []
+
+            mdl, n_estimated = with_prior(mdl, prior, texts)
+        summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_,
+                               prior_rows=n_estimated if prior is not None else None)
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
         writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))

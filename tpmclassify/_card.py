@@ -57,8 +57,8 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"scikit-learn {meta.get('sklearn_version', '?')}, nltk {meta.get('nltk_version', '?')}",
         f"- classes: {', '.join(map(str, model.classes_))}",
         f"- features: {len(model.cues_)} article cues + {len(model.space_.vocabulary)} stemmed word n-grams",
-        f"- in-scope threshold: {model.scope_threshold_} (best out-of-fold F1, TPM postings weighted like PM ones; "
-        "below it the label is 'other')",
+        f"- in-scope threshold: {model.scope_threshold_} (the highest that keeps {model.scope_recall:.0%} of TPM "
+        "and of PM postings in scope out-of-fold, as written and role-masked; below it the label is 'other')",
         f"- TPM/PM probabilities assume a TPM share of {model.prior_:.3f} among TPM and PM postings "
         f"(training data: {model.training_prior_:.3f}, each source weighing the same); change it with "
         "`model.with_prior(share)`, `tpmclassify batch --prior SHARE`, or `--prior auto` to estimate a file's share",

@@ -72,6 +72,14 @@ _ROLE_NAME_CUES = (
     ("technical project manager", "hybrid", "hybrid"),
 )
 
+
+
+def _led(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Role names led by the words of the "a project" cue, so that "the project manager" is matched as a role name
+    (cues match left to right, longest first: without these, "the project" would be taken first)."""
+    return tuple(f"{lead} {n}" for n in names if n.startswith("project ") for lead in ("the", "this", "a", "each"))
+
+
 # name: phrase | phrase | ...   (no phrases means the name is the phrase)
 CUES: tuple[Cue, ...] = tuple(
     _table("scope", "tpm", """
@@ -158,7 +166,7 @@ clients: client | clients | end users
 vendors: vendor | vendors | suppliers | third parties | third-party | subcontractor
 coordinate: coordinate | coordinating | coordination | liaise | liaising | liaison
 """)
-    + [Cue(name, "role_name", role, ROLE_NAMES[key]) for name, role, key in _ROLE_NAME_CUES]
+    + [Cue(name, "role_name", role, ROLE_NAMES[key] + _led(ROLE_NAMES[key])) for name, role, key in _ROLE_NAME_CUES]
     + _table("other_role", "other", """
 writes code: write code | writing code | hands-on coding | code reviews | unit tests | debugging | debug
 software engineer: software engineer | software developer | developer | engineer ii | sde

@@ -246,6 +246,7 @@ def evaluate(
     groups: Sequence[object] | str | None = None,
     folds: int | None = None,
     refit: bool = True,
+    progress: bool = False,
 ) -> EvaluationReport:
     """Evaluate a model, raw and with role names masked.
 
@@ -268,6 +269,8 @@ def evaluate(
         fold per source (faster, same guarantee: no source on both sides).
     refit : bool, default True
         False evaluates the fitted ``model`` as it is on ``data`` (a held-out set).
+    progress : bool, default False
+        Show a progress bar over the folds (tqdm), with a time estimate.
 
     Returns
     -------
@@ -299,6 +302,10 @@ def evaluate(
         protocol = "5-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
     separately = refit and getattr(model, "fit_masked_separately", False)
     est = model
+    if progress and len(splits) > 1:
+        from tqdm.auto import tqdm
+
+        splits = tqdm(splits, desc="folds", unit="fold")
     for train, test in splits:
         fitted = {}
         for variant, xs in (("raw", texts), ("masked", masked_texts)):

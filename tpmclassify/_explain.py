@@ -84,7 +84,7 @@ class Explanation:
         axis_sums: tuple[list[float], list[bool]],
         space: Any,
         evidence: Callable[[], dict[int, Any]],
-        some_evidence: Callable[[frozenset[int]], dict[int, Any]] | None = None,
+        quotes: Callable[[frozenset[int]], dict[int, str]] | None = None,
     ) -> None:
         self.logit, self.intercept, self.probability = logit, intercept, probability
         self.positive, self.negative = positive, negative
@@ -92,7 +92,7 @@ class Explanation:
         self._raw = (columns, weights, keys)
         self._axis_sums = axis_sums
         self._space, self._evidence = space, evidence
-        self._some_evidence = some_evidence or (lambda columns: evidence())
+        self._quotes = quotes or (lambda columns: {j: e.text for j, e in evidence().items()})
 
     @cached_property
     def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
@@ -157,11 +157,11 @@ class Explanation:
                 where = np.flatnonzero(ngram_weights > 0 if key & 1 else ngram_weights < 0)
                 order = where[np.argsort(-np.abs(ngram_weights[where]), kind="stable")][:8]
                 candidates.extend((j, key) for j in columns[n_cues:][order].tolist())
-        found = self._some_evidence(frozenset(j for j, _ in candidates)) if candidates else {}
+        found = self._quotes(frozenset(j for j, _ in candidates)) if candidates else {}
         wanted: dict[int, list[str]] = {key: [] for key in wanted_keys}
         for j, key in candidates:
             if j in found:
-                _add(wanted[key], found[j].text)
+                _add(wanted[key], found[j])
         out = []
         for axis, total in chosen:
             side = self.positive if total > 0 else self.negative
@@ -215,6 +215,20 @@ class Prediction:
         Why the in-scope log-odds are what they are.
     scope_threshold : float or None
         The model's in-scope threshold (under it, the label is "other").
+    unreadable : bool
+        Nothing in the text is a feature the model knows (e.g. it is not in
+        English): the answer rests on the intercepts, and ``needs_review`` is set.
+    title : str or None
+        The job title, when one was given.
+    title_label : str
+        What the title claims, by the rule of :func:`tpmclassify.label_from_title`: ``"tpm"``, ``"pm"``,
+        ``"hybrid"``, ``"other"``, or ``""`` (no title, or a title the rule does not label).
+    title_mismatch : bool
+        The title claims one role (Project Manager, TPM, or a plain Program Manager) while the content, read with
+        every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence``).
+    content : Prediction or None
+        The answer for the text alone with every role name masked (with a title only): ``content_label`` and
+        ``content_tpm_probability`` are its label and TPM probability. A hybrid title's ``label`` is the content's.
     """
 
     text: str = field(repr=False)
@@ -224,6 +238,39 @@ class Prediction:
     needs_review: bool
     _explain: Callable[[int], Explanation | None] = field(repr=False, compare=False)
     scope_threshold: float | None = field(default=None, repr=False)
+    unreadable: bool = field(default=False, repr=False)
+    title: str | None = field(default=None, repr=False)
+    title_label: str = ""
+    title_mismatch: bool = False
+    content: Prediction | None = field(default=None, repr=False)
+
+    @property
+    def content_label(self) -> str:
+        """What the text describes with every role name masked (``""`` without a title)."""
+        return "" if self.content is None else self.content.label
+
+    @property
+    def content_tpm_probability(self) -> float | None:
+        """The TPM probability of the text with every role name masked (None without a title)."""
+        return None if self.content is None else self.content.probabilities["tpm"]
+
+    def _title_reason(self) -> str | None:
+        """What the title claims against what the content says, in the posting's own words (or None)."""
+        c, claim = self.content, self.title_label
+        if c is None or self.title is None:
+            return None
+        if self.title_mismatch:
+            side = c.label
+            words = [t.text for t in c.explanation.terms if t.points_to == side][:3]
+            quoted = ", ".join(f"'{w}'" for w in words)
+            return (f"Titled {self.title!r}, but reads as a {_display(side)} "
+                    f"({c.probabilities[side]:.0%} with role names masked): {quoted}")
+        if claim == "hybrid":
+            if c.label == "other":
+                return f"Titled {self.title!r} (a title used for either role), and its content is out of scope"
+            return (f"Titled {self.title!r} (a title used for either role): decided by its content, which reads as "
+                    f"{_display(c.label)} ({c.probabilities[c.label]:.0%} with role names masked)")
+        return None
 
     @cached_property
     def explanation(self) -> Explanation:
@@ -236,14 +283,20 @@ class Prediction:
     @property
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
-        scope = self.scope_explanation if self.label == "other" else None
-        if scope is not None:
-            head = f"Out of scope: in scope {self.in_scope:.0%} is under the threshold {self.scope_threshold:.0%}"
-            return [head, *scope.reasons]
-        out = self.explanation.reasons
+        if self.unreadable:
+            return ["Needs review: no recognised English wording (no cue and no known word pair), so the answer "
+                    "rests on the model's intercepts alone"]
+        title = self._title_reason()
+        first = [] if title is None else [title]
+        decided_by_content = self.title_label == "hybrid" and self.content is not None and self.content.label != "other"
+        source = self.content if decided_by_content and self.content is not None else self
+        if self.label == "other" and source.scope_explanation is not None:
+            head = f"Out of scope: in scope {source.in_scope:.0%} is under the threshold {source.scope_threshold:.0%}"
+            return [*first, head, *source.scope_explanation.reasons]
+        out = source.explanation.reasons
         if self.needs_review:
-            out = [f"Needs review: TPM {self.probabilities['tpm']:.0%} is too close to call", *out]
-        return out
+            out = [f"Needs review: TPM {source.probabilities['tpm']:.0%} is too close to call", *out]
+        return [*first, *out]
 
     def __str__(self) -> str:
         tpm = self.probabilities["tpm"]

@@ -169,8 +169,12 @@ class FeatureSpace:
             if cue.axis not in AXES or cue.axis == "wording":
                 axes = ", ".join(a for a in AXES if a != "wording")
                 raise ValueError(f"cue {cue.name!r} has axis {cue.axis!r}; a cue's axis is one of: {axes}")
-        self.matcher = CueMatcher(cues)
-        self.cues = self.matcher.cues
+        self.cues = tuple(cues)
+        # Each head reads the cues of its own axes: the other-role cues (the scope head's) are matched apart, so
+        # that a phrase naming another role ("software engineers") does not hide the words the TPM/PM cues read.
+        groups = ([j for j, c in enumerate(self.cues) if c.axis != "other_role"],
+                  [j for j, c in enumerate(self.cues) if c.axis == "other_role"])
+        self.matchers = [(CueMatcher([self.cues[j] for j in cols]), cols) for cols in groups if cols]
         self.vocabulary = list(vocabulary)
         self._lookup = _lookup_tables(self.vocabulary, ngram_max)
         self.idf = np.asarray(idf, dtype=float)
@@ -205,7 +209,8 @@ class FeatureSpace:
         lookups = [(n, table.get) for n, table in enumerate(self._lookup, start=1) if table]
         for tokens in token_lists:
             if self.cue_scale:
-                cue_idx.extend([j for j, _, _ in self.matcher.matches(tokens)])
+                for matcher, cols in self.matchers:
+                    cue_idx.extend([cols[j] for j, _, _ in matcher.matches(tokens)])
             cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
                 words = list(filter(None, stems_of_tokens(tokens)))  # stop words and numbers left out
@@ -223,21 +228,39 @@ class FeatureSpace:
         out.sort_indices()
         return out
 
-    def evidence(self, text: str, only: Collection[int] | None = None) -> dict[int, Evidence]:
-        """Feature column -> the text and character spans that produced it (of the ``only`` columns if given)."""
+    def quotes(self, tokens: Sequence[str], columns: Collection[int]) -> dict[int, str]:
+        """Column -> the words (normalised tokens) of its first occurrence, for the given feature ``columns``.
+
+        What reasons quote: found from the tokens the features were computed from, without re-reading the text.
+        """
+        out: dict[int, str] = {}
+        for matcher, cols in self.matchers:
+            for j, a, b in matcher.matches(tokens):
+                if cols[j] in columns and cols[j] not in out:
+                    out[cols[j]] = " ".join(tokens[a:b])
+        n_cues = len(self.cues)
+        wanted = {j - n_cues for j in columns if j >= n_cues}
+        if wanted:
+            for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
+                if col in wanted:
+                    out.setdefault(n_cues + col, " ".join(tokens[k] for k in idx))
+                    if len(out) == len(columns):
+                        break
+        return out
+
+    def evidence(self, text: str) -> dict[int, Evidence]:
+        """Feature column -> the text and character spans that produced it."""
         found = token_matches(normalize(text))
         tokens = [m.group() for m in found]
         starts = [m.start() for m in found]
         ends = [m.end() for m in found]
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for j, a, b in self.matcher.matches(tokens):
-            spans[j].append((starts[a], ends[b - 1]))
+        for matcher, cols in self.matchers:
+            for j, a, b in matcher.matches(tokens):
+                spans[cols[j]].append((starts[a], ends[b - 1]))
         n_cues = len(self.cues)
-        if only is None or any(j >= n_cues for j in only):
-            for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
-                spans[n_cues + col].append((starts[idx[0]], ends[idx[-1]]))
-        if only is not None:
-            spans = {j: spans[j] for j in only if j in spans}  # type: ignore[assignment]
+        for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
+            spans[n_cues + col].append((starts[idx[0]], ends[idx[-1]]))
         return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
 
@@ -31,10 +32,13 @@ from sklearn.utils.validation import check_is_fitted
 from ._cues import CUES, Cue
 from ._explain import Explanation, Prediction
 from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
-from ._roles import check_labels
+from ._labels import label_from_title
+from ._roles import check_labels, role_name_pattern
 from ._text import check_text, mask_role_names
 
 __all__ = ["TPMClassifier", "estimate_prior"]
+
+_PROGRAM_TITLE = re.compile(role_name_pattern("program"), re.IGNORECASE)
 
 
 def _as_texts(X: object) -> list[str]:
@@ -121,7 +125,7 @@ def estimate_prior(
     Examples
     --------
     >>> round(estimate_prior([0.9, 0.8, 0.2, 0.1, 0.1], prior=0.5), 2)
-    0.4
+    0.35
     """
     p = np.clip(np.asarray(p_tpm, dtype=float), 1e-12, 1 - 1e-12)
     if p.size == 0:
@@ -185,8 +189,20 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     review_band : tuple of float, default (0.35, 0.65)
         An in-scope posting whose TPM probability falls in this band needs review.
     scope_threshold : float or None, default None
-        ``in_scope`` below this makes the label "other"; None picks the
-        threshold that maximises out-of-fold F1 during :meth:`fit` (TPM rows weighted like PM rows).
+        ``in_scope`` below this makes the label "other"; None picks, during
+        :meth:`fit`, the highest threshold that keeps ``scope_recall`` of the
+        TPM postings and of the PM postings in scope out-of-fold, counting
+        each posting as written and with its role names masked (in scope is a
+        filter: it should rarely drop a real TPM or PM posting, even one that
+        never names its role).
+    scope_recall : float, default 0.9
+        The share of TPM and of PM postings the chosen threshold keeps.
+    mismatch_confidence : float, default 0.8
+        A title is flagged as mismatched when its content, read with every role
+        name masked, is in scope and at least this probable for the other role
+        (TPM for a Project Manager or a plain Program Manager title, PM for a
+        TPM title). 0.8 keeps the flag for postings the content is clear about:
+        between 0.5 and 0.8 the content leans, it does not contradict.
     cv : int, default 5
         Folds for out-of-fold log-odds when no sources are given.
     random_state : int, default 0
@@ -237,6 +253,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         prior: float | None = None,
         review_band: tuple[float, float] = (0.35, 0.65),
         scope_threshold: float | None = None,
+        scope_recall: float = 0.9,
+        mismatch_confidence: float = 0.8,
         cv: int = 5,
         random_state: int = 0,
         cues: Sequence[Cue] | None = None,
@@ -254,6 +272,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.prior = prior
         self.review_band = review_band
         self.scope_threshold = scope_threshold
+        self.scope_recall = scope_recall
+        self.mismatch_confidence = mismatch_confidence
         self.cv = cv
         self.random_state = random_state
         self.cues = cues
@@ -389,22 +409,21 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.scope_coef_ = np.zeros(Xf.shape[1])
         self.scope_coef_[cols] = a * lr.coef_[0]
         self.scope_intercept_ = a * float(lr.intercept_[0]) + b
-        self.scope_threshold_ = (
-            self._best_threshold(_sigmoid(a * oof + b), y, weight)
-            if self.scope_threshold is None else float(self.scope_threshold)
-        )
+        if self.scope_threshold is not None:
+            self.scope_threshold_ = float(self.scope_threshold)
+        else:  # judged on both copies: a posting that does not name its role must stay in scope too
+            self.scope_threshold_ = self._recall_threshold(_sigmoid(a * oof + b), np.tile(labels, 2))
 
-    @staticmethod
-    def _best_threshold(p: np.ndarray, y: np.ndarray, weight: np.ndarray) -> float:
-        """The threshold with the best weighted out-of-fold F1 (TPM postings weighted like PM ones)."""
-        best, best_f1 = 0.5, -1.0
-        pos = y == 1
+    def _recall_threshold(self, p: np.ndarray, labels: np.ndarray) -> float:
+        """The highest threshold that keeps ``scope_recall`` of the TPM and of the PM postings in scope.
+
+        ``p`` are out-of-fold in-scope probabilities of the postings as written and role-masked.
+        """
+        best = 0.05
         for t in np.linspace(0.05, 0.95, 91):
-            pred = p >= t
-            tp = float(weight[pred & pos].sum())
-            f1 = 2 * tp / max(1e-12, float(weight[pred].sum() + weight[pos].sum()))
-            if f1 > best_f1 + 1e-12:
-                best, best_f1 = float(t), f1
+            if min(np.mean(p[labels == role] >= t) for role in ("tpm", "pm")) < self.scope_recall:
+                break
+            best = float(t)
         return round(best, 2)
 
     def with_prior(self, prior: float) -> TPMClassifier:
@@ -480,20 +499,44 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             return "other"
         return "tpm" if p_tpm >= 0.5 else "pm"
 
-    def classify_many(self, texts: Iterable[str]) -> list[Prediction]:
+    def classify_many(self, texts: Iterable[str], titles: Iterable[object] | None = None) -> list[Prediction]:
         """Classify many postings at once (vectorised; explanations computed on access).
 
         The label follows the decision rule of :meth:`predict`.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Posting descriptions.
+        titles : sequence of str or None, optional
+            Their job titles (None or a blank title: unknown). With a title, the answer also says what the title
+            claims (``title_label``), what the text describes with every role name masked so the title cannot
+            vote (``content_label``, ``content_tpm_probability``), and whether the two disagree
+            (``title_mismatch``); see :class:`Prediction`.
         """
         check_is_fitted(self, "coef_")
-        return self._classify(_as_texts(texts))
+        texts = _as_texts(texts)
+        if titles is not None:
+            titles = list(titles)
+            if len(titles) != len(texts):
+                raise ValueError(f"{len(texts)} postings but {len(titles)} titles")
+            for i, t in enumerate(titles):
+                if t is not None and not isinstance(t, str) and not (isinstance(t, float) and math.isnan(t)):
+                    raise TypeError(f"title {i} must be str or None, got {type(t).__name__}")
+        return self._classify(texts, titles)
 
-    def _classify(self, texts: list[str]) -> list[Prediction]:
+    def _classify(self, texts: list[str], titles: Sequence[object] | None = None) -> list[Prediction]:
         """:meth:`classify_many` on texts already checked."""
+        claims = None if titles is None else [t.strip() if isinstance(t, str) and t.strip() else None for t in titles]
+        if claims is not None and any(claims):
+            return self._classify_titled(texts, claims)
         batch = _Batch(self, texts)
         lo, hi = self.review_band
         p_tpm, *scope = batch.probabilities
         scopes = scope[0] if scope else [None] * len(texts)
+        # a posting with no feature at all (no cue, no known n-gram: CJK, right-to-left, one enormous token...)
+        # is answered from the intercepts alone: it needs review, whatever its label
+        unread = (np.diff(batch.Xf.indptr) == 0).tolist()
         out = []
         for i, (text, p, s) in enumerate(zip(texts, p_tpm, scopes, strict=True)):
             label = self._label(p, s)
@@ -503,17 +546,45 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                     label=label,
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
-                    needs_review=label != "other" and lo <= p <= hi,
+                    needs_review=unread[i] or (label != "other" and lo <= p <= hi),  # as _needs_review
                     _explain=partial(batch.explanation, i),
                     scope_threshold=self.scope_threshold_,
+                    unreadable=unread[i],
                 )
             )
         return out
 
-    def classify(self, text: str) -> Prediction:
-        """Classify one posting; see :meth:`classify_many`."""
+    def _classify_titled(self, texts: list[str], titles: list[str | None]) -> list[Prediction]:
+        """The answers of postings with titles: the combined answer (title and text), and the content's own."""
+        pairs = zip(texts, titles, strict=True)
+        combined = self._classify([text if t is None else f"{t}\n{text}" for text, t in pairs])
+        content = self._classify([mask_role_names(text) for text in texts])
+        lo = self.mismatch_confidence
+        for p, c, title in zip(combined, content, titles, strict=True):
+            if title is None:
+                continue
+            claim = label_from_title(title)
+            p.title, p.title_label, p.content = title, claim or "", c
+            if claim == "other" and _PROGRAM_TITLE.search(title):
+                claim = "program"  # a plain Program Manager title: "other", but maybe a TPM in all but name
+            reads = c.label
+            if claim == "hybrid" and reads != "other":
+                p.label = reads  # a title used for either role: the content decides
+                p.needs_review = self._needs_review(c)
+            confident = c.label != "other" and max(c.probabilities.values()) >= lo
+            p.title_mismatch = confident and (
+                (claim in ("tpm", "pm") and reads != claim) or (claim == "program" and reads == "tpm")
+            )
+        return combined
+
+    def _needs_review(self, p: Prediction) -> bool:
+        lo, hi = self.review_band
+        return p.unreadable or (p.label != "other" and lo <= p.probabilities["tpm"] <= hi)
+
+    def classify(self, text: str, title: str | None = None) -> Prediction:
+        """Classify one posting (optionally with its title); see :meth:`classify_many`."""
         check_text(text)
-        return self.classify_many([text])[0]
+        return self.classify_many([text], None if title is None else [title])[0]
 
     def explain(self, text: str) -> tuple[Explanation, Explanation | None]:
         """Role and scope explanations of one posting."""
@@ -551,7 +622,8 @@ class _Batch:
 
     def __init__(self, model: TPMClassifier, texts: Sequence[str]) -> None:
         self.model, self.texts = model, texts
-        self.Xf = model._features(texts)
+        self.tokens = [tokens_of(t) for t in texts]  # kept: reasons quote the posting's words from them
+        self.Xf = model.space_.transform(self.tokens)
         role_logit, p_tpm, scope_logit, in_scope = model._heads(self.Xf)
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
         self.logits = [x.tolist() for x in (role_logit, scope_logit) if x is not None]
@@ -584,10 +656,9 @@ class _Batch:
             found = self._found[i] = self.model.space_.evidence(self.texts[i])
         return found
 
-    def some_evidence(self, i: int, columns: frozenset[int]) -> dict:
-        """The words and spans behind some of posting ``i``'s features (what its reasons quote)."""
-        found = self._found.get(i)
-        return found if found is not None else self.model.space_.evidence(self.texts[i], only=columns)
+    def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
+        """The posting's own words (first occurrence, lower-cased) behind some of posting ``i``'s features."""
+        return self.model.space_.quotes(self.tokens[i], columns)
 
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""
@@ -611,5 +682,5 @@ class _Batch:
             axis_sums=(sums[i], present[i]),
             space=model.space_,
             evidence=partial(self.evidence, i),
-            some_evidence=partial(self.some_evidence, i),
+            quotes=partial(self.quotes, i),
         )

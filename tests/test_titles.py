@@ -1,0 +1,93 @@
+"""Issue 13: what a posting is called against what it describes."""
+
+import pandas as pd
+import pytest
+
+import tpmclassify
+from tpmclassify._cli import main
+
+TECHNICAL = (
+    "You will lead a multi-year program across multiple engineering teams: run architecture and system design "
+    "reviews, track dependencies between services and APIs, manage technical risk and align the roadmap with "
+    "product managers and senior leadership. Work cross-functionally with software engineers on scalability, "
+    "reliability and latency of our distributed systems. Technical background in computer science required; "
+    "you will drive engineering trade-offs with tech leads across the organization."
+)
+PLAIN_PM = (
+    "Manage the project plan, schedule and budget for office fit-out projects. Coordinate contractors and "
+    "subcontractors on site, track milestones and deliverables, send weekly status reports to the client and "
+    "handle procurement and invoices. PMP certification and MS Project experience are an advantage."
+)
+
+
+def test_a_project_manager_title_over_a_technical_program_is_flagged(bundled):
+    p = bundled.classify(TECHNICAL, title="Project Manager, Payments Platform")
+    assert p.title_label == "pm" and p.content_label == "tpm" and p.title_mismatch
+    assert p.content_tpm_probability >= bundled.mismatch_confidence
+    assert p.reasons[0].startswith("Titled 'Project Manager, Payments Platform', but reads as a TPM")
+    for quoted in p.reasons[0].split(": ", 1)[1].split(", "):
+        assert quoted.strip("'").lower() in TECHNICAL.lower()
+
+
+def test_a_plain_pm_posting_with_a_pm_title_is_not_flagged(bundled):
+    p = bundled.classify(PLAIN_PM, title="Project Manager")
+    assert p.title_label == "pm" and p.content_label == "pm" and not p.title_mismatch
+    assert p.label == "pm"
+
+
+def test_a_program_manager_title_that_is_technical_is_flagged(bundled):
+    p = bundled.classify(TECHNICAL, title="Program Manager")
+    assert p.title_label == "other" and p.title_mismatch and p.content_label == "tpm"
+
+
+@pytest.mark.parametrize(("text", "reads"), [(TECHNICAL, "tpm"), (PLAIN_PM, "pm")])
+def test_a_hybrid_title_is_decided_by_its_content(bundled, text, reads):
+    p = bundled.classify(text, title="Engineering Project Manager")
+    assert p.title_label == "hybrid" and not p.title_mismatch
+    assert p.label == p.content_label == reads
+    assert "decided by its content" in p.reasons[0]
+
+
+def test_no_title_gives_empty_title_fields(bundled):
+    for p in (bundled.classify(TECHNICAL), bundled.classify_many([TECHNICAL], titles=[None])[0],
+              bundled.classify_many([TECHNICAL], titles=["   "])[0]):
+        assert p.title_label == "" and p.content_label == "" and p.content_tpm_probability is None
+        assert not p.title_mismatch
+    with pytest.raises(ValueError, match="1 postings but 2 titles"):
+        bundled.classify_many([TECHNICAL], titles=["a", "b"])
+    with pytest.raises(TypeError, match="title 0 must be str or None"):
+        bundled.classify_many([TECHNICAL], titles=[3])
+
+
+def test_batch_adds_the_title_columns(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"title": ["Project Manager", "Project Manager", None, "Engineering Project Manager"],
+                  "description": [TECHNICAL, PLAIN_PM, TECHNICAL, PLAIN_PM]}).to_csv(src, index=False)
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--title-column", "title", "-q"]) == 0
+    out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    assert out["title_label"].tolist() == ["pm", "pm", "", "hybrid"]
+    assert out["content_label"].tolist() == ["tpm", "pm", "", "pm"]
+    assert out["title_mismatch"].astype(str).tolist() == ["True", "False", "", "False"]
+    assert out["label"].tolist()[3] == "pm"
+
+
+def test_batch_prior_moves_every_probability_and_auto_reports_its_estimate(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"description": [TECHNICAL, PLAIN_PM] * 3}).to_csv(src, index=False)
+    runs, said = {}, {}
+    for prior in (None, "0.1", "auto"):
+        out = tmp_path / f"out-{prior}.csv"
+        assert main(["batch", str(src), "-o", str(out)] + ([] if prior is None else ["--prior", prior])) == 0
+        runs[prior], said[prior] = pd.read_csv(out)["tpm_probability"], capsys.readouterr().err
+    assert (runs["0.1"] < runs[None]).all()
+    assert "TPM share assumed 0.100" in said["0.1"] and "estimated" not in said["0.1"]
+    assert "estimated from 6 in-scope rows" in said["auto"]
+    assert main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--prior", "1.5"]) == 2
+    assert "prior must be a TPM share strictly between 0 and 1" in capsys.readouterr().err
+
+
+def test_classify_frame_prior_matches_with_prior(bundled):
+    frame = pd.DataFrame({"description": [TECHNICAL, PLAIN_PM]})
+    a = tpmclassify.classify_frame(frame, prior=0.2)["tpm_probability"]
+    b = [round(p.probabilities["tpm"], 6) for p in bundled.with_prior(0.2).classify_many(frame["description"])]
+    assert a.tolist() == b
