@@ -72,9 +72,12 @@ def classify(text: str, *, model: TPMClassifier | None = None) -> Prediction:
     ...     "Requirements: computer science degree, experience with distributed systems and APIs.")
     >>> p.label
     'tpm'
-    >>> round(sum(p.probabilities.values()), 6)
-    1.0
     >>> e = p.explanation
+    >>> import math
+    >>> abs(p.probabilities["tpm"] - 1 / (1 + math.exp(-e.logit))) < 1e-12  # the probability is sigmoid(logit)
+    True
+    >>> p.probabilities["pm"] == 1 - p.probabilities["tpm"]
+    True
     >>> abs(e.intercept + sum(t.weight for t in e.terms) - e.logit) < 1e-6
     True
     """
