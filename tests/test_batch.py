@@ -5,7 +5,6 @@ import gzip
 import json
 import shutil
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -259,7 +258,6 @@ def test_installed_script_runs(tmp_path, postings):
     assert stdin.returncode == 0 and stdin.stdout.startswith("TPM")
     bad = subprocess.run([exe, "classify", "   "], capture_output=True, text=True)
     assert bad.returncode == 2 and "empty" in bad.stderr and "Traceback" not in bad.stderr
-    _ = sys.executable
 
 
 def test_parquet_schema_comes_from_the_declared_kinds(tmp_path, postings):

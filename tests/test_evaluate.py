@@ -1,6 +1,8 @@
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import f1_score, roc_auc_score
 
 import tpmclassify
 from tpmclassify import PlainTfidfBaseline, TPMClassifier, evaluate, label_from_title
@@ -14,16 +16,74 @@ def test_grouped_evaluation_report(postings):
     report = evaluate(TPMClassifier(cv=2, min_df=1, min_groups=1), data, groups="group")
     assert "leave-one-source-out over 3 sources" in report.protocol
     for variant in ("raw", "masked"):
-        m = report.metrics[variant]
-        assert m["n_tpm"] == 6 and m["n_pm"] == 6 and m["n_other"] == 8
-        assert 0 <= m["macro_f1"] <= 1 and 0 <= m["roc_auc"] <= 1 and 0 <= m["brier"] <= 1
-        assert sum(map(sum, m["confusion"])) == 12
-        assert 0 <= m["scope_precision"] <= 1 and 0 <= m["scope_recall"] <= 1
+        assert report.metrics[variant]["n_tpm"] == 6 and report.metrics[variant]["n_pm"] == 6
+        assert report.metrics[variant]["n_other"] == 8
+        assert report.predictions[variant]["truth"].tolist() == data["label"].tolist()
+        assert report.predictions[variant]["source"].tolist() == data["group"].map(str).tolist()
+        _check_against_predictions(report.metrics[variant], report.predictions[variant])
+    # the predictions are out of fold: source "0" scored by a model fitted without it
+    held = data["group"] == 0
+    fold = TPMClassifier(cv=2, min_df=1, min_groups=1).fit(
+        data.loc[~held, "description"].tolist(), data.loc[~held, "label"].tolist(), groups=data.loc[~held, "group"]
+    )
+    proba = pd.DataFrame(fold.predict_proba(data.loc[held, "description"]), columns=fold.classes_)
+    np.testing.assert_allclose(report.predictions["raw"].loc[held, "in_scope"], 1 - proba["other"], atol=1e-9)
     assert "| raw |" in report.to_markdown()
     fig = report.plot()
     assert len(fig.axes) == 3
     labels = [t.get_text() for t in fig.axes[2].get_yticklabels()]
     assert labels and all(":" in x for x in labels)
+
+
+def _check_against_predictions(m: dict, pred: pd.DataFrame) -> None:
+    """Every figure of ``m`` recomputed independently from the returned predictions."""
+    role = pred[pred["truth"].isin(["tpm", "pm"])]
+    y, p = (role["truth"] == "tpm").to_numpy(int), role["p_tpm"].to_numpy()
+    w = 1.0 / role.groupby("source")["source"].transform("size").to_numpy()  # each source weighs the same
+    assert m["macro_f1"] == pytest.approx(f1_score(y, p >= 0.5, average="macro", sample_weight=w))
+    assert m["pooled_macro_f1"] == pytest.approx(f1_score(y, p >= 0.5, average="macro"))
+    assert m["roc_auc"] == pytest.approx(roc_auc_score(y, p, sample_weight=w))
+    assert m["pooled_roc_auc"] == pytest.approx(roc_auc_score(y, p))
+    assert m["brier"] == pytest.approx(np.average((p - y) ** 2, weights=w))
+    assert m["pooled_brier"] == pytest.approx(np.mean((p - y) ** 2))
+    assert m["confusion"] == [[int(((y == t) & ((p >= 0.5) == g)).sum()) for g in (0, 1)] for t in (0, 1)]
+    truth_in = (pred["truth"] != "other").to_numpy()
+    assert m["scope_roc_auc"] == pytest.approx(roc_auc_score(truth_in, pred["in_scope"]))
+    assert m["scope_brier"] == pytest.approx(np.mean((pred["in_scope"].to_numpy() - truth_in) ** 2))
+
+
+class _Fixed:
+    """A fitted stand-in whose probabilities are set by hand, one row per text."""
+
+    classes_ = np.array(["other", "pm", "tpm"], dtype=object)
+
+    def __init__(self, rows: dict[str, tuple[float, float]]) -> None:
+        self.rows = rows  # text -> (p_tpm, in_scope)
+
+    def predict_proba(self, X):
+        p, s = np.array([self.rows[x] for x in X]).T
+        return np.column_stack([1 - s, s * (1 - p), s * p])
+
+
+def test_metrics_weigh_each_source_the_same():
+    """Uneven sources and some mistakes: the source-averaged and pooled figures differ, both checked by hand."""
+    rows = [  # text, label, source, p_tpm, in_scope
+        ("a1", "tpm", "A", 0.9, 0.8), ("a2", "tpm", "A", 0.4, 0.45), ("a3", "pm", "A", 0.2, 0.8),
+        ("a4", "pm", "A", 0.3, 0.8), ("b1", "tpm", "B", 0.7, 0.8), ("b2", "pm", "B", 0.45, 0.8),
+        ("b3", "other", "B", 0.5, 0.3), ("b4", "other", "B", 0.5, 0.6),
+    ]
+    data = pd.DataFrame(rows, columns=["description", "label", "source", "p", "s"])
+    model = _Fixed({t: (p, s) for t, _, _, p, s in rows})
+    report = evaluate(model, data, groups="source", refit=False)
+    m = report.metrics["raw"]
+    assert m["brier"] == pytest.approx(((0.01 + 0.36 + 0.04 + 0.09) / 4 + (0.09 + 0.2025) / 2) / 2)
+    assert m["pooled_brier"] == pytest.approx((0.01 + 0.36 + 0.04 + 0.09 + 0.09 + 0.2025) / 6)
+    assert m["confusion"] == [[3, 0], [1, 2]]
+    assert (m["scope_precision"], m["scope_recall"]) == pytest.approx((5 / 6, 5 / 6))
+    assert (m["scope_recall_tpm"], m["scope_recall_pm"]) == pytest.approx((2 / 3, 1.0))
+    assert report.per_source["raw"].loc["A", "accuracy"] == 0.75 and report.per_source["raw"].loc["B", "accuracy"] == 1
+    assert m["worst_source"] == "B"  # by Brier (0.146 against 0.125), although A has the lower accuracy
+    _check_against_predictions(m, report.predictions["raw"])
 
 
 def test_fitted_model_on_held_out_data(bundled, postings):

@@ -76,9 +76,12 @@ def classify(text: str, title: str | None = None, *, model: TPMClassifier | None
     ...     "Requirements: computer science degree, experience with distributed systems and APIs.")
     >>> p.label
     'tpm'
-    >>> round(sum(p.probabilities.values()), 6)
-    1.0
     >>> e = p.explanation
+    >>> import math
+    >>> abs(p.probabilities["tpm"] - 1 / (1 + math.exp(-e.logit))) < 1e-12  # the probability is sigmoid(logit)
+    True
+    >>> p.probabilities["pm"] == 1 - p.probabilities["tpm"]
+    True
     >>> abs(e.intercept + sum(t.weight for t in e.terms) - e.logit) < 1e-6
     True
     """

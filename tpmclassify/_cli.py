@@ -11,6 +11,10 @@ import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._model import TPMClassifier
 
 __all__ = ["main"]
 
@@ -26,7 +30,7 @@ _EXAMPLES = {
 }
 
 
-def _model(path: str | None, sha256: str | None = None):  # type: ignore[no-untyped-def]
+def _model(path: str | None, sha256: str | None = None) -> TPMClassifier:
     from ._api import default_model
     from ._persist import load
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +18,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, confusion_matrix, f1_score, roc_auc_score
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 
 from ._roles import check_labels
 from ._text import mask_role_names
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["EvaluationReport", "KeywordBaseline", "PlainTfidfBaseline", "evaluate", "expected_calibration_error"]
 
@@ -79,10 +82,10 @@ class KeywordBaseline(ClassifierMixin, BaseEstimator):
         return np.log1p(np.array([[str(t).lower().count(w) for w in words] for t in X], dtype=float))
 
     def fit(self, X: Sequence[str], y: Sequence[str]) -> KeywordBaseline:
-        y = np.asarray(list(y), dtype=object)
-        role = np.isin(y, ("tpm", "pm"))
-        self.lr_ = LogisticRegression(max_iter=2000).fit(self._x(np.asarray(list(X), dtype=object)[role]),
-                                                         y[role] == "tpm")
+        labels = np.asarray(list(y), dtype=object)
+        role = np.isin(labels, ("tpm", "pm"))
+        self.lr_ = LogisticRegression(max_iter=2000).fit(self._x(list(np.asarray(list(X), dtype=object)[role])),
+                                                         labels[role] == "tpm")
         self.classes_ = np.array(["pm", "tpm"], dtype=object)
         return self
 
@@ -111,16 +114,16 @@ class PlainTfidfBaseline(ClassifierMixin, BaseEstimator):
     def __init__(self, balanced: bool = True) -> None:
         self.balanced = balanced
 
-    def _pipe(self):  # type: ignore[no-untyped-def]
+    def _pipe(self) -> Pipeline:
         weight = "balanced" if self.balanced else None
         return make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression(class_weight=weight, max_iter=2000))
 
     def fit(self, X: Sequence[str], y: Sequence[str], groups: object = None) -> PlainTfidfBaseline:
-        X, y = np.asarray(list(X), dtype=object), np.asarray(list(y), dtype=object)
-        role = y != "other"
-        both = np.isin(y, ("tpm", "pm"))
-        self.role_ = self._pipe().fit(X[both], y[both] == "tpm")
-        self.scope_ = self._pipe().fit(X, role) if (~role).any() else None
+        texts, labels = np.asarray(list(X), dtype=object), np.asarray(list(y), dtype=object)
+        role = labels != "other"
+        both = np.isin(labels, ("tpm", "pm"))
+        self.role_ = self._pipe().fit(texts[both], labels[both] == "tpm")
+        self.scope_ = self._pipe().fit(texts, role) if (~role).any() else None
         self.classes_ = np.array(["other", "pm", "tpm"] if self.scope_ else ["pm", "tpm"], dtype=object)
         return self
 
@@ -189,7 +192,7 @@ class EvaluationReport:
     def __str__(self) -> str:
         return f"Evaluation ({self.protocol})\n{self.to_frame().round(3).to_string()}"
 
-    def plot(self, variant: str = "masked"):  # type: ignore[no-untyped-def]
+    def plot(self, variant: str = "masked") -> Figure:
         """Confusion matrix, calibration curve and the model's top evidence per axis.
 
         Needs matplotlib (``pip install tpmclassify[plot]``). The evidence panel shows the role head's
@@ -243,7 +246,7 @@ def evaluate(
     *,
     text_column: str = "description",
     label_column: str = "label",
-    groups: Sequence[object] | str | None = None,
+    groups: Sequence[object] | pd.Series | str | None = None,
     folds: int | None = None,
     refit: bool = True,
     progress: bool = False,

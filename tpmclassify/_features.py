@@ -101,7 +101,7 @@ class CueMatcher:
                     if len(surface) == 1:
                         self._single.setdefault(surface[0], j)
                     elif surface:
-                        self._pairs[surface[:2]].append((surface, j))
+                        self._pairs[(surface[0], surface[1])].append((surface, j))
         for options in self._pairs.values():
             options.sort(key=lambda o: -len(o[0]))
         self._starts = set(self._single) | {first for first, _ in self._pairs}
@@ -123,9 +123,9 @@ class CueMatcher:
                     free = i + k
                     break
             else:
-                j = single.get(tokens[i])
-                if j is not None:
-                    found.append((j, i, i + 1))
+                one = single.get(tokens[i])
+                if one is not None:
+                    found.append((one, i, i + 1))
         return found
 
 
@@ -205,7 +205,8 @@ class FeatureSpace:
     def transform(self, token_lists: Iterable[list[str]]) -> sp.csr_matrix:
         """Turn normalised token lists into the feature matrix."""
         cue_ptr, cue_idx = [0], []
-        ng_ptr, ng_idx = [0], []
+        ng_ptr: list[int] = [0]
+        ng_idx: list[int] = []
         lookups = [(n, table.get) for n, table in enumerate(self._lookup, start=1) if table]
         for tokens in token_lists:
             if self.cue_scale:
@@ -264,7 +265,7 @@ class FeatureSpace:
         return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
 
 
-def _counts(indices: Sequence[int], indptr: list[int], n_cols: int) -> sp.csr_matrix:
+def _counts(indices: Sequence[int] | np.ndarray, indptr: list[int], n_cols: int) -> sp.csr_matrix:
     """CSR matrix of occurrence counts from per-row lists of column indices (with repeats)."""
     m = sp.csr_matrix(
         (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),

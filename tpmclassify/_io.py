@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pandas as pd
 
@@ -92,7 +92,7 @@ def file_format(path: str | Path) -> str:
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+    return cast(IO[bytes], gzip.open(path, "rb")) if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
 def detect_encoding(path: Path) -> str:
@@ -413,11 +413,11 @@ class TableWriter:
             return
         cells = chunk.frame.itertuples(index=False, name=None)
         write, writerow = self._f.write, self._csv.writerow
-        for raw, row, extra in zip(chunk.raws, cells, added, strict=True):
-            if raw is None:
+        for record, row, extra in zip(chunk.raws, cells, added, strict=True):
+            if record is None:
                 writerow(row + extra)
             else:  # the record as read (no re-quoting of long texts), then the added fields
-                write(raw)
+                write(record)
                 write(",")
                 writerow(extra)
 

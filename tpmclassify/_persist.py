@@ -115,7 +115,7 @@ def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str,
         "classes": [str(c) for c in model.classes_],
     }
     buf = io.BytesIO()
-    arrays = {"idf": model.space_.idf, "coef": model.coef_}
+    arrays: dict[str, Any] = {"idf": model.space_.idf, "coef": model.coef_}
     if model.scope_coef_ is not None:
         arrays["scope_coef"] = model.scope_coef_
     np.savez(buf, **arrays)
@@ -356,7 +356,7 @@ def _rebuild(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> TPMClassif
     for key in _TUPLE_PARAMS:
         params[key] = tuple(params[key])
     model = TPMClassifier(**params, cues=tuple(Cue(**{**c, "phrases": tuple(c["phrases"])}) for c in state["cues"]))
-    model.cues_ = tuple(model.cues)
+    model.cues_ = tuple(model.cues or ())  # given just above: never None
     model.space_ = FeatureSpace(
         model.cues_, state["vocabulary"], arrays["idf"], model.ngram_max, ngram_scale=model.ngram_scale,
         display=state["display"],

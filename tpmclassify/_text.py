@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from functools import cache
+from typing import Any
 
 from ._errors import PostingError, PostingTypeError
 from ._roles import role_name_pattern
@@ -166,7 +167,7 @@ def normalize(text: str) -> str:
 
 
 @cache
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:  # nltk has no type information
     from nltk.stem.snowball import SnowballStemmer  # imported on first use: nltk is slow to import
 
     return SnowballStemmer("english", ignore_stopwords=False)
