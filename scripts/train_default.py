@@ -25,8 +25,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import tpmclassify  # noqa: E402
 from tpmclassify import KeywordBaseline, PlainTfidfBaseline, TPMClassifier, evaluate, source_groups  # noqa: E402
-from tpmclassify._api import fingerprint  # noqa: E402
 
 #: The shipped configuration. The role head's C is not here: fit() chooses it by leave-one-source-out inside
 #: its own training data, so every figure below is nested (no hyper-parameter is chosen on the folds it reports).
@@ -124,10 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     summary = compare(metrics) if metrics else ""
     print("\n" + summary)
-    model = TPMClassifier(**PARAMS).fit(df["description"].tolist(), df["label"].tolist(), groups=df["group"].tolist())
+    model = tpmclassify.train(df, group_column="group", **PARAMS)
     print(f"\nfitted on all {len(df)} postings in {time.perf_counter() - t0:.1f} s")
-    data = fingerprint(df["description"], df["label"], df["group"].tolist())
-    data["notes"] = NOTES
+    data = {**model.metadata_["training_data"], "notes": NOTES}
     model.metadata_ = {
         "name": "default",
         "description": "The bundled model: TPM vs PM (role head) and in scope vs other roles (scope head), "
@@ -138,10 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         "notes": PROTOCOL,
         "summary": summary,
     }
-    digest = model.save(args.out, card=False)
-    from tpmclassify._card import model_card
-
-    (ROOT / "models" / "default.md").write_text(model_card(model, digest), encoding="utf-8")
+    digest = tpmclassify.save(model, args.out, card=False)
+    (ROOT / "models" / "default.md").write_text(tpmclassify.model_card(model, digest), encoding="utf-8")
     write_expected(model)
     print(f"saved {args.out} (sha256 {digest}), models/default.md and {EXPECTED.relative_to(ROOT)}")
     return 0

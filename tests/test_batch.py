@@ -275,4 +275,6 @@ def test_parquet_schema_comes_from_the_declared_kinds(tmp_path, postings):
     classify_csv(empty, tmp_path / "empty_out.parquet")
     schema = pa.parquet.read_schema(tmp_path / "empty_out.parquet")
     assert schema.names == [*frame.columns, *OUTPUT_COLUMNS]
-    assert [str(schema.field(c).type) for c in OUTPUT_COLUMNS] == ["double"] * 3 + ["string", "bool"] + ["string"] * 2
+    assert [str(schema.field(c).type) for c in OUTPUT_COLUMNS] == (
+        ["double"] * 3 + ["string", "bool"] + ["string"] * 3 + ["double", "bool", "string"]
+    )

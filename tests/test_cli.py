@@ -129,7 +129,7 @@ def test_help_texts_defaults_and_the_model_card(small_model, tmp_path, capsys):
     assert "(default: 1000)" in out and "(default: None)" not in out
     path = tmp_path / "my_model.tpmc"
     metrics = {"Held out": {"all": {"macro_f1": 0.91234, "n_tpm": 58.0}}}
-    copy.deepcopy(small_model).save(path, extra={"metrics": metrics})
+    tpmclassify.save(copy.deepcopy(small_model), path, extra={"metrics": metrics})
     card = (tmp_path / "my_model.md").read_text()
     assert card.startswith("# tpmclassify model card: my_model.tpmc")
     assert "| all | 0.912 | 58 |" in card

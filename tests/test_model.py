@@ -81,7 +81,7 @@ def test_train_from_frame_and_titles(postings):
 
 def test_save_load_round_trip_in_a_fresh_process(small_model, postings, tmp_path):
     path = tmp_path / "m.tpmc"
-    digest = small_model.save(path)
+    digest = tpmclassify.save(small_model, path)
     assert (tmp_path / "m.md").read_text().startswith("# tpmclassify model card")
     X = postings["description"].tolist()
     loaded = load(path, sha256=digest)
@@ -107,7 +107,7 @@ def _rewrite(path, member, change):
 
 def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
     path = tmp_path / "m.tpmc"
-    digest = small_model.save(path, card=False)
+    digest = tpmclassify.save(small_model, path, card=False)
     good = path.read_bytes()
 
     _rewrite(path, "model.json", lambda b: b.replace(b'"intercept": ', b'"intercept": 1'))
@@ -141,7 +141,7 @@ def test_bundled_model_metadata(bundled):
 
 def test_import_does_no_work():
     probe = (
-        "import sys, tpmclassify, tpmclassify._api as api; "
+        "import sys, tpmclassify, tpmclassify._bundled as api; "
         "heavy = [m for m in ('nltk', 'dask', 'distributed', 'pyspark', 'matplotlib') if m in sys.modules]; "
         "print(heavy, api.default_model.cache_info().currsize)"
     )

@@ -8,6 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
+import tpmclassify
 from tpmclassify import ModelFileError, load
 from tpmclassify._persist import _sha256
 
@@ -15,7 +16,7 @@ from tpmclassify._persist import _sha256
 @pytest.fixture(scope="module")
 def saved(small_model, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "m.tpmc"
-    small_model.save(path)
+    tpmclassify.save(small_model, path)
     with zipfile.ZipFile(path) as z:
         members = {n: z.read(n) for n in z.namelist()}
     with np.load(io.BytesIO(members["arrays.npz"])) as npz:
@@ -67,7 +68,8 @@ def _set(key, value):
         (_set("params.evil", 1), "unknown parameters"),
         (_set("params.ngram_max", 10**6), "ngram_max is 1000000"),
         (_set("intercept", KeyError), "lacks intercept"),
-        (_set("cues", [{"phrases": ["very " * 20 + "long"]}]), "cue table exceeds its bounds"),
+        (_set("cues", [{"name": "x", "axis": "scope", "role": "tpm", "phrases": ["very " * 20 + "long"]}]),
+         "cue table exceeds its bounds"),
         (_set("display", ["x"]), "display forms"),
     ],
 )
@@ -85,7 +87,7 @@ def test_forged_content_is_refused_with_a_clear_error(saved, tmp_path, edit, mes
 def test_malformed_json_and_metadata_are_model_file_errors(saved, tmp_path):
     meta, state, arrays = copy.deepcopy(saved)
     state["cues"][0]["evil"] = 1
-    with pytest.raises(ModelFileError, match="cannot be rebuilt from the file"):
+    with pytest.raises(ModelFileError, match="the cue table is malformed"):
         load(_forge(tmp_path, meta, state, arrays))
     meta, state, arrays = copy.deepcopy(saved)
     with pytest.raises(ModelFileError, match="nested too deeply"):
@@ -121,7 +123,7 @@ def test_non_finite_weights_are_refused_at_save(small_model, tmp_path):
     model.coef_ = model.coef_.copy()
     model.coef_[0] = np.inf
     with pytest.raises(ModelFileError, match="non-finite"):
-        model.save(tmp_path / "m.tpmc")
+        tpmclassify.save(model, tmp_path / "m.tpmc")
     assert not (tmp_path / "m.tpmc").exists()
 
 

@@ -58,7 +58,7 @@ def test_prior_is_recorded_and_settable(bundled, postings, tmp_path):
     np.testing.assert_allclose(shift, math.log(0.9 / 0.1) - math.log(0.1 / 0.9))
     assert bundled.prior_ == bundled.training_prior_  # the original is untouched
     path = tmp_path / "low.tpmc"
-    low.save(path, card=False)
+    tpmclassify.save(low, path, card=False)
     again = tpmclassify.load(path)
     assert again.prior_ == pytest.approx(0.1) and again.training_prior_ == bundled.training_prior_
     np.testing.assert_allclose([p.probabilities["tpm"] for p in again.classify_many(texts)], p_low)

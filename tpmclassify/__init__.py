@@ -11,20 +11,21 @@
 ('tpm', True)
 """
 
-from ._api import classify, classify_many, default_model, source_groups, train
+from ._api import classify, classify_many, source_groups, train
 from ._audit import AuditSummary, audit
 from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
+from ._bundled import default_model
+from ._card import model_card
 from ._cues import AXES, CUES, Cue
 from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
 from ._explain import Explanation, Prediction, Term
 from ._io import read_table
 from ._labels import label_from_title
 from ._model import TPMClassifier, estimate_prior
-from ._persist import ModelFileError, load, read_metadata
+from ._persist import ModelFileError, load, read_metadata, save
 from ._roles import LABELS, ROLE_NAMES
 from ._text import mask_role_names, normalize
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "AXES",
@@ -55,10 +56,12 @@ __all__ = [
     "evaluate",
     "label_from_title",
     "load",
+    "model_card",
     "mask_role_names",
     "normalize",
     "read_metadata",
     "read_table",
+    "save",
     "source_groups",
     "train",
 ]

@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 
+from ._bundled import model_or_default
 from ._errors import ColumnError
 from ._explain import Prediction
 from ._model import TPMClassifier
-from ._persist import ModelFileError, load
 from ._roles import check_labels
 
-__all__ = ["classify", "classify_many", "default_model", "labeled_rows", "source_groups", "train"]
-
-_BUNDLED = "default.tpmc"
-
-
-@lru_cache(maxsize=1)
-def default_model() -> TPMClassifier:
-    """The bundled model, loaded on first use and cached.
-
-    Raises
-    ------
-    ModelFileError
-        If the bundled file is missing from the installation.
-    """
-    ref = importlib.resources.files("tpmclassify") / "_data" / _BUNDLED
-    with importlib.resources.as_file(ref) as path:
-        if not path.is_file():
-            raise ModelFileError(
-                f"the bundled model {path} is missing: reinstall tpmclassify, or rebuild it with "
-                "`python scripts/train_default.py` in a source checkout"
-            )
-        return load(path)
-
+__all__ = ["classify", "classify_many", "labeled_rows", "source_groups", "train"]
 
 def classify(text: str, title: str | None = None, *, model: TPMClassifier | None = None) -> Prediction:
     """Classify one posting as TPM, PM or other, with an explanation.
@@ -85,7 +61,7 @@ def classify(text: str, title: str | None = None, *, model: TPMClassifier | None
     >>> abs(e.intercept + sum(t.weight for t in e.terms) - e.logit) < 1e-6
     True
     """
-    return (model or default_model()).classify(text, title)
+    return model_or_default(model).classify(text, title)
 
 
 def classify_many(
@@ -106,7 +82,7 @@ def classify_many(
     ...     "computer science and distributed systems required."])]
     ['pm', 'tpm']
     """
-    return (model or default_model()).classify_many(texts, titles)
+    return model_or_default(model).classify_many(texts, titles)
 
 
 def train(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._batch import BatchError, pick_text_column, predict_rows, published_output, with_prior
+from ._bundled import model_or_default
 from ._cues import AXES
 from ._explain import Prediction
 from ._io import file_format, read_chunks
@@ -100,15 +101,13 @@ def audit(
     -------
     AuditSummary
     """
-    from ._api import default_model
-
     src, dst = Path(input), Path(output)
     file_format(src)  # refuses a format it cannot read
     if dst.suffix.lower() not in (".html", ".htm"):
         raise BatchError(f"the audit writes an HTML page: name the output .html, got {dst.name}")
     if not src.is_file():
         raise BatchError(f"input file not found: {src}")
-    mdl = default_model() if model is None else model
+    mdl = model_or_default(model)
     start = time.perf_counter()
     summary = AuditSummary(output=str(dst))
     kept: list[tuple[float, int, str]] = []  # (confidence, row, rendered card): the most confident mismatches
@@ -132,11 +131,10 @@ def audit(
                 raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, frame.columns))}")
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else [None] * len(frame)
-            errors, scored = predict_rows(mdl, values, titles, chunk.errors)
+            _, scored = predict_rows(mdl, values, titles, chunk.errors)
             by_row = dict(scored)
             for i in range(len(frame)):
                 p = by_row.get(i)
-                title = titles[i] if isinstance(titles[i], str) else ""
                 claim = (p.title_label if p is not None else "") or "none"
                 outcome = "error" if p is None else (p.content_label or p.label)
                 summary.totals[(claim, outcome)] += 1
@@ -149,7 +147,7 @@ def audit(
                     confidence = max(p.content.probabilities.values()) if p.content else 0.0
                     item = (confidence, -(row + i), "")
                     if len(kept) < top or item > kept[0]:
-                        card = _card(row + i + 1, title, p, confidence)
+                        card = _card(row + i + 1, p.title or "", p, confidence)
                         (heapq.heappush if len(kept) < top else heapq.heapreplace)(kept, (confidence, -(row + i), card))
             row += len(frame)
         summary.rows = row

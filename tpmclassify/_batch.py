@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import OutputExistsError, atomic_path
+from ._bundled import model_or_default
 from ._explain import Prediction
 from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
 from ._model import TPMClassifier, estimate_prior
@@ -46,14 +47,6 @@ OUTPUT_COLUMNS = tuple(OUTPUT_KINDS)
 TEXT_COLUMN_CANDIDATES = ("description", "job_description", "text")
 
 # ---------------------------------------------------------------------------- scoring
-def _model(model: TPMClassifier | None) -> TPMClassifier:
-    if model is not None:
-        return model
-    from ._api import default_model
-
-    return default_model()
-
-
 def predict_rows(
     model: TPMClassifier,
     texts: Sequence[object],
@@ -69,7 +62,8 @@ def predict_rows(
     for i, value in enumerate(texts):
         problem = read_errors[i] if read_errors is not None and read_errors[i] else None
         if problem is None:
-            if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+            missing = not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))
+            if value is None or missing:
                 problem = "missing text"  # None, NaN, pd.NA, NaT
             else:
                 title = titles[i] if titles is not None else None
@@ -128,7 +122,7 @@ def with_prior(
         return model, None
     if prior != "auto":
         try:
-            return model.with_prior(float(prior)), None  # type: ignore[arg-type]
+            return model.with_prior(float(prior)), None
         except (TypeError, ValueError):
             raise BatchError(f"prior must be a TPM share strictly between 0 and 1, or 'auto'; got {prior!r}") from None
     p_tpm: list[float] = []
@@ -185,7 +179,7 @@ def prepare(
     if title_column is not None and title_column not in columns:
         raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, columns))}")
     _check_clash(columns, prefix)
-    return col, _model(model)
+    return col, model_or_default(model)
 
 
 def classify_partition(
@@ -390,7 +384,7 @@ def classify_csv(
         enc, chunks = read_chunks(src, chunk_size, encoding)
         if enc not in (None, "utf-8", "utf-8-sig"):
             say(f"input is not UTF-8: read it as {enc}")
-        mdl = _model(model)
+        mdl = model_or_default(model)
         if prior is not None:
             column = text_column
 

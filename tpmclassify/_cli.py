@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ._version import __version__
+
 if TYPE_CHECKING:
     from ._model import TPMClassifier
 
@@ -31,7 +33,7 @@ _EXAMPLES = {
 
 
 def _model(path: str | None, sha256: str | None = None) -> TPMClassifier:
-    from ._api import default_model
+    from ._bundled import default_model
     from ._persist import load
 
     return default_model() if path is None else load(path, sha256=sha256)
@@ -126,13 +128,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from ._api import labeled_rows, source_groups, train
     from ._io import read_table
+    from ._persist import save
 
     frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
     model = train(
         frame, text_column=args.text_column, label_column=args.label_column,
         title_column=args.title_column, group_column=args.group_column,
     )
-    digest = model.save(args.output)  # saved before anything else can fail: a trained model is never lost
+    digest = save(model, args.output)  # saved before anything else can fail: a trained model is never lost
     print(f"saved {args.output} (sha256 {digest}) and its model card")
     if args.evaluate:
         from ._evaluate import evaluate
@@ -141,7 +144,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         report = evaluate(model, rows.assign(**{args.label_column: labels}), text_column=args.text_column,
                           label_column=args.label_column, groups=source_groups(rows, args.group_column))
         print(report)
-        digest = model.save(args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
+        digest = save(model, args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
         print(f"saved {args.output} again with the evaluation in its card (sha256 {digest})")
     return 0
 
@@ -174,8 +177,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
-
     parser = argparse.ArgumentParser(
         prog="tpmclassify", description="Tell Technical Program Manager postings from Project Manager ones.",
         epilog="run 'tpmclassify COMMAND --help' for each command's options and an example",
@@ -279,7 +280,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...
     SystemExit: 0
     """
-    from . import __version__
     from ._errors import TPMClassifyError
 
     args = _parser().parse_args(argv)

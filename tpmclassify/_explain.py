@@ -228,7 +228,9 @@ class Prediction:
         every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence``).
     content : Prediction or None
         The answer for the text alone with every role name masked (with a title only): ``content_label`` and
-        ``content_tpm_probability`` are its label and TPM probability. A hybrid title's ``label`` is the content's.
+        ``content_tpm_probability`` are its label and TPM probability. When the title names a TPM, PM, hybrid or
+        program manager role, the content is judged TPM vs PM only (the title answers "in scope?"). A hybrid
+        title's ``label`` is the content's.
     """
 
     text: str = field(repr=False)

@@ -244,7 +244,7 @@ class FeatureSpace:
         if wanted:
             for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
                 if col in wanted:
-                    out.setdefault(n_cues + col, " ".join(tokens[k] for k in idx))
+                    out.setdefault(n_cues + col, " ".join(tokens[idx[0] : idx[-1] + 1]))  # with its stop words
                     if len(out) == len(columns):
                         break
         return out

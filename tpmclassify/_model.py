@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -238,6 +239,16 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     array(['tpm'], dtype=object)
     """
 
+    # fitted attributes (set by fit() or from_state()); the scope head's are None without "other" postings
+    coef_: np.ndarray
+    intercept_: float
+    C_: float
+    prior_: float
+    training_prior_: float
+    scope_coef_: np.ndarray | None
+    scope_intercept_: float | None
+    scope_threshold_: float | None
+
     def __init__(
         self,
         C: float | None = None,
@@ -316,7 +327,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         raw_tokens = [tokens_of(t) for t in texts]
         masked_tokens = [tokens_of(mask_role_names(t)) for t in texts]
         vocab, idf = fit_vocabulary(
-            [stems_of_tokens(t) for t in masked_tokens], self.ngram_max, self.min_df, grp, self.min_groups,
+            [stems_of_tokens(t) for t in masked_tokens], self.ngram_max, self.min_df,
+            None if grp is None else grp.tolist(), self.min_groups,
             self.max_features,
         )
         self.cues_ = tuple(CUES if self.cues is None else self.cues)
@@ -567,6 +579,11 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             p.title, p.title_label, p.content = title, claim or "", c
             if claim == "other" and _PROGRAM_TITLE.search(title):
                 claim = "program"  # a plain Program Manager title: "other", but maybe a TPM in all but name
+            if claim in ("tpm", "pm", "hybrid", "program"):
+                # the title says the posting is a TPM or PM role (or a program manager's): what the content adds
+                # is which of the two it describes, so the content is judged by the TPM-vs-PM head alone
+                c.label = "tpm" if c.probabilities["tpm"] >= 0.5 else "pm"
+                c.needs_review = self._needs_review(c)
             reads = c.label
             if claim == "hybrid" and reads != "other":
                 p.label = reads  # a title used for either role: the content decides
@@ -593,24 +610,65 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         batch = _Batch(self, [text])
         return batch.explanation(0, 0), batch.explanation(0, 1)  # type: ignore[return-value]
 
-    def classify_frame(self, df, text_column: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
-        """Classify a DataFrame with this model; see :func:`tpmclassify.classify_frame`."""
-        from ._batch import classify_frame
+    #: Parameters that are tuples (JSON stores them as lists).
+    _TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")
 
-        return classify_frame(df, text_column, model=self, **kwargs)
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted model as plain data: a JSON-able dict and named float arrays (what persistence writes).
 
-    def save(self, path, *, extra=None, card: bool = True) -> str:  # type: ignore[no-untyped-def]
-        """Save atomically (with a Markdown model card beside it); return the file's SHA-256.
-
-        See :func:`tpmclassify.load` for loading, which never runs code from the file.
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> m = tpmclassify.default_model()
+        >>> state, arrays = m.to_state()
+        >>> again = TPMClassifier.from_state(state, arrays)
+        >>> again.prior_ == m.prior_ and bool((again.coef_ == m.coef_).all())
+        True
         """
-        from ._card import write_card
-        from ._persist import save
+        check_is_fitted(self, "coef_")
+        params = {k: v for k, v in self.get_params().items() if k != "cues"}
+        for key in self._TUPLE_PARAMS:
+            params[key] = list(params[key])
+        state = {
+            "params": params,
+            "cues": [{"name": c.name, "axis": c.axis, "role": c.role, "phrases": list(c.phrases)} for c in self.cues_],
+            "vocabulary": list(self.space_.vocabulary),
+            "display": self.space_.display[len(self.cues_) :],
+            "intercept": float(self.intercept_),
+            "C": self.C_,
+            "prior": self.prior_,
+            "training_prior": self.training_prior_,
+            "scope_intercept": self.scope_intercept_,
+            "scope_threshold": self.scope_threshold_,
+            "classes": [str(c) for c in self.classes_],
+        }
+        arrays = {"idf": self.space_.idf, "coef": self.coef_}
+        if self.scope_coef_ is not None:
+            arrays["scope_coef"] = self.scope_coef_
+        return state, arrays
 
-        digest = save(self, path, extra=extra)
-        if card:
-            write_card(self, path, digest)
-        return digest
+    @classmethod
+    def from_state(cls, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> TPMClassifier:
+        """The fitted model from :meth:`to_state`'s data (persistence checks the data first)."""
+        params = dict(state["params"])
+        for key in cls._TUPLE_PARAMS:
+            params[key] = tuple(params[key])
+        cues = tuple(Cue(c["name"], c["axis"], c["role"], tuple(c["phrases"])) for c in state["cues"])
+        model = cls(**params, cues=cues)
+        model.cues_ = cues
+        model.space_ = FeatureSpace(
+            cues, state["vocabulary"], arrays["idf"], model.ngram_max, ngram_scale=model.ngram_scale,
+            display=state["display"],
+        )
+        model.feature_names_ = model.space_.names
+        model.n_features_in_ = 1
+        model.classes_ = np.array(state["classes"], dtype=object)
+        model.coef_, model.intercept_ = arrays["coef"], float(state["intercept"])
+        model.C_, model.prior_, model.training_prior_ = state["C"], state["prior"], state["training_prior"]
+        model.scope_coef_ = arrays.get("scope_coef")
+        model.scope_intercept_ = state["scope_intercept"]
+        model.scope_threshold_ = state["scope_threshold"]
+        return model
 
 
 class _Batch:
@@ -631,7 +689,7 @@ class _Batch:
         self._found: dict[int, dict] = {}
 
     @cached_property
-    def _contributions(self) -> list[tuple[np.ndarray, np.ndarray, list[list[float]], list[list[bool]]]]:
+    def _contributions(self) -> list[tuple[np.ndarray, np.ndarray, list[Any], list[Any]]]:
         """Per head: contributions (aligned with ``Xf.data``), their axis-and-side keys, per-row axis sums."""
         model, Xf = self.model, self.Xf
         space = model.space_
@@ -672,7 +730,7 @@ class _Batch:
         a, b = self.Xf.indptr[i], self.Xf.indptr[i + 1]
         return Explanation(
             logit=self.logits[head][i],
-            intercept=float(intercept),
+            intercept=float(np.nan if intercept is None else intercept),
             positive=positive,
             negative=negative,
             probability=self.probabilities[head][i],

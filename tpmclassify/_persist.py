@@ -17,7 +17,6 @@ import math
 import os
 import warnings
 import zipfile
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,16 +24,15 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_path
-from ._cues import Cue
+from ._card import write_card
 from ._errors import TPMClassifyError
-from ._features import FeatureSpace
 from ._model import TPMClassifier
+from ._version import __version__
 
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 #: Version of the file layout written by :func:`save`.
 FORMAT_VERSION = 2  # 2: priors, calibration folded into the weights
-_TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")  # stored as JSON lists
 
 # What a model file may hold, checked on load before anything is built from it. Adding a fitted field is one line.
 #: Largest uncompressed size of each zip member, checked before it is decompressed.
@@ -69,8 +67,10 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str, Any] | None = None) -> str:
-    """Save a fitted model atomically; return the file's SHA-256.
+def save(
+    model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str, Any] | None = None, card: bool = True
+) -> str:
+    """Save a fitted model atomically, with a Markdown model card beside it; return the file's SHA-256.
 
     Parameters
     ----------
@@ -81,6 +81,8 @@ def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str,
         file in the same folder, then renamed, so it is never half-written.
     extra : dict, optional
         More metadata (e.g. ``{"metrics": ..., "training_data": ...}``).
+    card : bool, default True
+        Also write the model card (same name, ``.md``).
 
     Returns
     -------
@@ -90,35 +92,15 @@ def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str,
     import nltk
     import sklearn
 
-    from . import __version__
-
     if not hasattr(model, "coef_"):
         raise ValueError("cannot save an unfitted model: call fit() first")
     weights = {"idf": model.space_.idf, "coef": model.coef_, "scope_coef": model.scope_coef_}
     for name, values in weights.items():
         if values is not None and not np.all(np.isfinite(values)):
             raise ModelFileError(f"refusing to save a model whose {name} has non-finite values (NaN or infinity)")
-    params = {k: v for k, v in model.get_params().items() if k != "cues"}
-    for key in _TUPLE_PARAMS:
-        params[key] = list(params[key])
-    state = {
-        "params": params,
-        "cues": [asdict(c) for c in model.cues_],
-        "vocabulary": model.space_.vocabulary,
-        "display": model.space_.display[len(model.cues_) :],
-        "intercept": model.intercept_,
-        "C": model.C_,
-        "prior": model.prior_,
-        "training_prior": model.training_prior_,
-        "scope_intercept": model.scope_intercept_,
-        "scope_threshold": model.scope_threshold_,
-        "classes": [str(c) for c in model.classes_],
-    }
+    state, arrays = model.to_state()
     buf = io.BytesIO()
-    arrays: dict[str, Any] = {"idf": model.space_.idf, "coef": model.coef_}
-    if model.scope_coef_ is not None:
-        arrays["scope_coef"] = model.scope_coef_
-    np.savez(buf, **arrays)
+    np.savez(buf, **arrays)  # type: ignore[arg-type]  # (the stub reads a key as allow_pickle)
     members = {"model.json": json.dumps(state, sort_keys=True).encode(), "arrays.npz": buf.getvalue()}
     meta = {
         **getattr(model, "metadata_", {}),
@@ -139,7 +121,10 @@ def save(model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str,
         for name, data in members.items():
             z.writestr(name, data)
     model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
-    return file_sha256(path)
+    digest = file_sha256(path)
+    if card:
+        write_card(model, path, digest)
+    return digest
 
 
 def _jsonable(x: Any) -> Any:
@@ -160,7 +145,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     except (zipfile.BadZipFile, KeyError, EOFError) as err:
         raise ModelFileError(
             f"{path} is not a readable tpmclassify model (corrupted or truncated?): {err}. "
-            "Save it again with model.save() or retrain with `tpmclassify train`."
+            "Save it again with tpmclassify.save() or retrain with `tpmclassify train`."
         ) from None
     if not isinstance(meta, dict):
         raise ModelFileError(f"{path}: metadata.json is a {type(meta).__name__}, not an object")
@@ -228,7 +213,10 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     if not (isinstance(band, list) and len(band) == 2 and all(_unit(x) for x in band) and band[0] <= band[1]):
         raise bad(f"review_band is {band!r}; it must be two probabilities, low then high")
     cues = state["cues"]
-    if not isinstance(cues, list) or not all(isinstance(c, dict) and isinstance(c.get("phrases"), list) for c in cues):
+    fields = {"name", "axis", "role", "phrases"}
+    if not isinstance(cues, list) or not all(
+        isinstance(c, dict) and set(c) == fields and isinstance(c["phrases"], list) for c in cues
+    ):
         raise bad("the cue table is malformed")
     phrases = [p for c in cues for p in c["phrases"]]
     if len(phrases) > _MAX_PHRASES or not all(
@@ -340,33 +328,11 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     _check_state(path, state, arrays)
     _check_nltk(path, meta)
     try:
-        model = _rebuild(state, arrays)
+        model = TPMClassifier.from_state(state, arrays)
     except (TypeError, ValueError, KeyError, AttributeError) as err:  # e.g. a cue with fields it cannot have
         reason = f"{type(err).__name__}: {err}"
         raise ModelFileError(f"{path}: the model cannot be rebuilt from the file ({reason})") from None
     model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
     if len(model.coef_) != model.space_.n_features:
         raise ModelFileError(f"{path}: {len(model.coef_)} weights for {model.space_.n_features} features")
-    return model
-
-
-def _rebuild(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> TPMClassifier:
-    """The fitted model from a checked state and its arrays."""
-    params = state["params"]
-    for key in _TUPLE_PARAMS:
-        params[key] = tuple(params[key])
-    model = TPMClassifier(**params, cues=tuple(Cue(**{**c, "phrases": tuple(c["phrases"])}) for c in state["cues"]))
-    model.cues_ = tuple(model.cues or ())  # given just above: never None
-    model.space_ = FeatureSpace(
-        model.cues_, state["vocabulary"], arrays["idf"], model.ngram_max, ngram_scale=model.ngram_scale,
-        display=state["display"],
-    )
-    model.feature_names_ = model.space_.names
-    model.n_features_in_ = 1
-    model.classes_ = np.array(state["classes"], dtype=object)
-    model.coef_, model.intercept_ = arrays["coef"], float(state["intercept"])
-    model.C_, model.prior_, model.training_prior_ = state["C"], state["prior"], state["training_prior"]
-    model.scope_coef_ = arrays.get("scope_coef")
-    model.scope_intercept_ = state["scope_intercept"]
-    model.scope_threshold_ = state["scope_threshold"]
     return model

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._batch import _model, classify_partition, prepare
+from ._batch import classify_partition, prepare
+from ._bundled import model_or_default
 from ._model import TPMClassifier
 
 __all__ = ["classify_dataframe"]
@@ -105,7 +106,7 @@ def classify_files(
         raise BatchError(f"no input files match {pattern!r}")
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    shipped = dask.delayed(_model(model), pure=True, traverse=False)
+    shipped = dask.delayed(model_or_default(model), pure=True, traverse=False)
     tasks = [dask.delayed(classify_csv)(f, str(out / Path(f).name), model=shipped, **options) for f in files]
     cluster = (
         nullcontext(scheduler)
