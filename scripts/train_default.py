@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,27 @@ def compare(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def mistitled(df: pd.DataFrame, masked: pd.DataFrame, confidence: float) -> str:
+    """Markdown: the TPM- and PM-titled postings whose content (out-of-fold, role names masked) says the other role."""
+    titled = df["title"].map(tpmclassify.label_from_title)
+    p_tpm = masked["p_tpm"].to_numpy()
+    other = np.where(titled == "tpm", 1 - p_tpm, p_tpm)
+    flagged = titled.isin(["tpm", "pm"]) & (other >= confidence)
+    lines = [f"Postings whose title claims TPM or PM while their content, scored out-of-fold (leave-one-source-out) "
+             f"with every role name masked, says the other role with probability >= {confidence}:", ""]
+    for role in ("tpm", "pm"):
+        n = int((titled == role).sum())
+        k = int((flagged & (titled == role)).sum())
+        lines.append(f"- {role.upper()}-titled: {k} of {n} ({k / max(n, 1):.1%})")
+    lines += ["", "The ten most confident (read in the closing note of the issue that added this):", "",
+              "| title | source | content says | probability |", "|---|---|---|---|"]
+    top = df[flagged].assign(p=other[flagged.to_numpy()]).sort_values("p", ascending=False).head(10)
+    for _, row in top.iterrows():
+        says = "PM" if tpmclassify.label_from_title(row["title"]) == "tpm" else "TPM"
+        lines.append(f"| {row['title'][:70]} | {row['group']} | {says} | {row['p']:.2f} |")
+    return "\n".join(lines)
+
+
 def load_postings(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df["group"] = source_groups(df)
@@ -99,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     df = load_postings(Path(args.data))
     print(f"{len(df)} postings from {df['group'].nunique()} sources: {df['label'].value_counts().to_dict()}")
     metrics: dict[str, object] = {}
+    audit = ""
     eval_path = ROOT / "models" / "evaluation.json"
     if not args.skip_eval:
         contenders = {
@@ -114,12 +137,17 @@ def main(argv: list[str] | None = None) -> int:
             print(report.to_frame().round(3).to_string())
             metrics[name] = report.metrics
             per_source[name] = {v: t.round(4).reset_index().to_dict("records") for v, t in report.per_source.items()}
+            if name == "tpmclassify (shipped)":
+                audit = mistitled(df, report.predictions["masked"], est.mismatch_confidence)
         shipped = per_source["tpmclassify (shipped)"]["masked"]
         print("\nshipped model, masked, per source:")
         print(pd.DataFrame(shipped).round(3).to_string(index=False))
-        eval_path.write_text(json.dumps({"metrics": metrics, "per_source": per_source}, indent=1) + "\n")
+        print("\n" + audit)
+        eval_path.write_text(json.dumps({"metrics": metrics, "per_source": per_source, "mistitled": audit},
+                                        indent=1) + "\n")
     elif eval_path.exists():
-        metrics = json.loads(eval_path.read_text())["metrics"]
+        saved = json.loads(eval_path.read_text())
+        metrics, audit = saved["metrics"], saved.get("mistitled", "")
 
     t0 = time.perf_counter()
     summary = compare(metrics) if metrics else ""
@@ -134,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "training_data": data,
         "metrics": {f"Leave-one-source-out: {k}": {v: {m: x for m, x in r.items() if m != "confusion"}
                                                    for v, r in m_.items()} for k, m_ in metrics.items()},
-        "notes": PROTOCOL,
+        "notes": PROTOCOL + ("\n\n## Mis-titled postings in the training data\n\n" + audit if audit else ""),
         "summary": summary,
     }
     digest = tpmclassify.save(model, args.out, card=False)

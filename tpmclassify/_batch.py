@@ -7,6 +7,7 @@ renamed over the output only when the run has finished.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -28,6 +29,8 @@ from ._model import TPMClassifier, estimate_prior
 from ._text import check_text
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]
+
+logger = logging.getLogger("tpmclassify")
 
 #: Columns a batch run adds to every row, and the kind of value each holds.
 OUTPUT_KINDS = {
@@ -332,7 +335,6 @@ def classify_csv(
     encoding: str | None = None,
     prefix: str = "",
     progress: bool = False,
-    log: Any = None,
     prior: float | str | None = None,
 ) -> BatchSummary:
     """Classify a file of postings into another file of the same format.
@@ -355,8 +357,6 @@ def classify_csv(
         cp1252, else latin-1 (the one used is in the summary).
     progress : bool, default False
         Show a tqdm progress bar.
-    log : callable, optional
-        Called with informational messages (which column, which encoding).
     prior : float, "auto" or None
         The TPM share among TPM and PM postings the probabilities are for
         (None: the model's ``prior_``). "auto" reads the file twice: first to
@@ -379,11 +379,10 @@ def classify_csv(
         raise BatchError(f"output folder does not exist: {dst.parent}")
     if chunk_size < 1 or jobs < 1:
         raise BatchError("chunk_size and jobs must be at least 1")
-    say = log or (lambda msg: None)
     with published_output(dst, overwrite) as tmp:  # checked and created before any work
         enc, chunks = read_chunks(src, chunk_size, encoding)
         if enc not in (None, "utf-8", "utf-8-sig"):
-            say(f"input is not UTF-8: read it as {enc}")
+            logger.info("input is not UTF-8: read it as %s", enc)
         mdl = model_or_default(model)
         if prior is not None:
             column = text_column
@@ -404,7 +403,7 @@ def classify_csv(
         bar = _progress(progress)
         finished = False
         try:
-            _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, say, bar)
+            _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
             finished = True
         finally:
             writer.close()
@@ -416,7 +415,9 @@ def classify_csv(
     return summary
 
 
-def _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, say, bar) -> None:  # type: ignore[no-untyped-def]
+def _run(  # type: ignore[no-untyped-def]
+    chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar
+) -> None:
     """Score chunks (in order, at most ``2 * jobs`` in flight, so memory stays bounded) and write them."""
     first = True
     pending: list[tuple[Chunk, Any]] = []
@@ -425,7 +426,7 @@ def _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, pr
         if first:
             summary.text_column, _ = prepare(list(df.columns), text_column, title_column, prefix, mdl)
             if text_column is None:
-                say(f"text column: {summary.text_column}")
+                logger.info("text column: %s", summary.text_column)
             first = False
         _check_clash(list(df.columns), prefix)  # JSON-lines chunks can each have other keys
         absent = [None] * len(df)  # a JSON-lines chunk without the key

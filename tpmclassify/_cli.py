@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import signal
@@ -97,15 +98,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                 print(summary, file=sys.stderr)
         return 0
 
-    def log(msg: str) -> None:
-        if not quiet:
-            print(msg, file=sys.stderr)
-
     summary = classify_csv(
         args.input, args.output, text_column=args.text_column, title_column=args.title_column,
         model=_model(args.model, args.sha256), chunk_size=args.chunk_size, jobs=args.jobs,
         overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
-        progress=not quiet and sys.stderr.isatty(), log=log, prior=args.prior,
+        progress=not quiet and sys.stderr.isatty(), prior=args.prior,
     )
     if not quiet:
         print(summary, file=sys.stderr)
@@ -270,6 +267,24 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
         return super()._get_help_string(action)
 
 
+@contextmanager
+def _messages(quiet: bool) -> Iterator[None]:
+    """The library's informational log messages (which column, which encoding) on standard error, while a command
+    runs; none with ``--quiet``. The library itself only logs (logger "tpmclassify"); it never prints."""
+    logger = logging.getLogger("tpmclassify")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = logger.level
+    if not quiet:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -284,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     try:
-        with _sigterm_interrupts():
+        with _sigterm_interrupts(), _messages(quiet=getattr(args, "quiet", False)):
             return int(args.func(args))
     except TPMClassifyError as err:  # raised on purpose: the message says what to fix
         print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)

@@ -167,12 +167,14 @@ vendors: vendor | vendors | suppliers | third parties | third-party | subcontrac
 coordinate: coordinate | coordinating | coordination | liaise | liaising | liaison
 """)
     + [Cue(name, "role_name", role, ROLE_NAMES[key] + _led(ROLE_NAMES[key])) for name, role, key in _ROLE_NAME_CUES]
+    # Other role families by what their postings ask the person to *do*: the names of those roles ("product
+    # managers", "software engineers") are as often the people a TPM works with, and measured source-grouped they
+    # pushed TPM postings out of scope.
     + _table("other_role", "other", """
 writes code: write code | writing code | hands-on coding | code reviews | unit tests | debugging | debug
-software engineer: software engineer | software developer | developer | engineer ii | sde
-product manager: product manager | product owner | product vision | product roadmap | user research | customer discovery
-scrum master: scrum master | scrum | sprint | sprints | agile coach | ceremonies
-engineering manager: engineering manager | direct reports | people management | hire and grow | performance reviews
-data scientist: data scientist | statistical | statistics | experimentation | a/b testing | a/b tests
+product work: product vision | product roadmap | user research | customer discovery
+scrum ceremonies: scrum | sprint | sprints | ceremonies
+people management: direct reports | people management | hire and grow | performance reviews
+data science: statistical | statistics | experimentation | a/b testing | a/b tests
 """)
 )
