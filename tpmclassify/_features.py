@@ -202,16 +202,29 @@ class FeatureSpace:
         """Feature names: ``cue:<axis>:<name>`` then ``ngram:<stems>``."""
         return [f"cue:{c.axis}:{c.name}" for c in self.cues] + [f"ngram:{g}" for g in self.vocabulary]
 
-    def transform(self, token_lists: Iterable[list[str]]) -> sp.csr_matrix:
-        """Turn normalised token lists into the feature matrix."""
+    def transform(
+        self, token_lists: Iterable[list[str]], first_cues: list[dict[int, tuple[int, int]]] | None = None
+    ) -> sp.csr_matrix:
+        """Turn normalised token lists into the feature matrix.
+
+        Given a list ``first_cues``, also append to it, for each posting, the token range of each cue's first
+        match (column -> (start, end)): what :meth:`quotes` needs, so it need not match the cues again.
+        """
         cue_ptr, cue_idx = [0], []
         ng_ptr: list[int] = [0]
         ng_idx: list[int] = []
         lookups = [(n, table.get) for n, table in enumerate(self._lookup, start=1) if table]
         for tokens in token_lists:
             if self.cue_scale:
+                first: dict[int, tuple[int, int]] = {}
                 for matcher, cols in self.matchers:
-                    cue_idx.extend([cols[j] for j, _, _ in matcher.matches(tokens)])
+                    found = matcher.matches(tokens)
+                    cue_idx.extend([cols[j] for j, _, _ in found])
+                    if first_cues is not None:
+                        for j, a, b in reversed(found):  # the first occurrence is written last
+                            first[cols[j]] = (a, b)
+                if first_cues is not None:
+                    first_cues.append(first)
             cue_ptr.append(len(cue_idx))
             if self.ngram_scale:
                 words = list(filter(None, stems_of_tokens(tokens)))  # stop words and numbers left out
@@ -229,24 +242,32 @@ class FeatureSpace:
         out.sort_indices()
         return out
 
-    def quotes(self, tokens: Sequence[str], columns: Collection[int]) -> dict[int, str]:
+    def quotes(
+        self, tokens: Sequence[str], columns: Collection[int], first_cues: dict[int, tuple[int, int]] | None = None
+    ) -> dict[int, str]:
         """Column -> the words (normalised tokens) of its first occurrence, for the given feature ``columns``.
 
-        What reasons quote: found from the tokens the features were computed from, without re-reading the text.
+        What reasons quote: found from the tokens the features were computed from, without re-reading the text
+        (and, with ``first_cues`` from :meth:`transform`, without matching the cues again).
         """
-        out: dict[int, str] = {}
-        for matcher, cols in self.matchers:
-            for j, a, b in matcher.matches(tokens):
-                if cols[j] in columns and cols[j] not in out:
-                    out[cols[j]] = " ".join(tokens[a:b])
+        if first_cues is None:
+            first_cues = {}
+            for matcher, cols in self.matchers:
+                for j, a, b in reversed(matcher.matches(tokens)):
+                    first_cues[cols[j]] = (a, b)
+        out = {j: " ".join(tokens[a:b]) for j, (a, b) in first_cues.items() if j in columns}
         n_cues = len(self.cues)
-        wanted = {j - n_cues for j in columns if j >= n_cues}
+        # the wanted n-grams, looked up as transform() does (a stem, or a tuple of stems), by their first position
+        wanted = {tuple(self.vocabulary[j - n_cues].split(" ")): j for j in columns if j >= n_cues}
         if wanted:
-            for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
-                if col in wanted:
-                    out.setdefault(n_cues + col, " ".join(tokens[idx[0] : idx[-1] + 1]))  # with its stop words
-                    if len(out) == len(columns):
-                        break
+            stems = stems_of_tokens(tokens)
+            keep = kept(stems)
+            words = [stems[i] for i in keep]
+            for n in {len(key) for key in wanted}:
+                for k, gram in enumerate(_grams(words, n)):
+                    col = wanted.get(gram)
+                    if col is not None and col not in out:
+                        out[col] = " ".join(tokens[keep[k] : keep[k + n - 1] + 1])  # with its stop words
         return out
 
     def evidence(self, text: str) -> dict[int, Evidence]:
