@@ -84,6 +84,17 @@ def compare(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+#: A reading of the ten postings above (their descriptions), written after the run that listed them.
+MISTITLED_READING = """Read one by one (2026-11-27), about seven of the ten are mis-titled or at least borderline: a
+"Technical Program Manager" at a data-platform company whose text describes customer-facing Technical Project
+Managers in professional services; a "Planning TPM" whose work is operations planning, staffing and reporting; Google's
+"Technical Program Manager, Data Center Design" (cost, schedule, procurement, handover: a construction PM's work); an
+AWS "Senior Technical Program Manager" whose text asks for a Technical Project Manager for a sales expansion; and three
+"Project Manager" titles over hands-on software, IT-architecture and industrial-engineering work. Three are not: a
+data-center facilities PM and a back-office operations PM read as TPM because of their companies' AI and automation
+boilerplate, and a French "Project Manager DevOps" is really a product-manager role (mis-titled, but not as a TPM)."""
+
+
 def mistitled(df: pd.DataFrame, masked: pd.DataFrame, confidence: float) -> str:
     """Markdown: the TPM- and PM-titled postings whose content (out-of-fold, role names masked) says the other role."""
     titled = df["title"].map(tpmclassify.label_from_title)
@@ -96,7 +107,7 @@ def mistitled(df: pd.DataFrame, masked: pd.DataFrame, confidence: float) -> str:
         n = int((titled == role).sum())
         k = int((flagged & (titled == role)).sum())
         lines.append(f"- {role.upper()}-titled: {k} of {n} ({k / max(n, 1):.1%})")
-    lines += ["", "The ten most confident (read in the closing note of the issue that added this):", "",
+    lines += ["", "The ten most confident:", "",
               "| title | source | content says | probability |", "|---|---|---|---|"]
     top = df[flagged].assign(p=other[flagged.to_numpy()]).sort_values("p", ascending=False).head(10)
     for _, row in top.iterrows():
@@ -162,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         "training_data": data,
         "metrics": {f"Leave-one-source-out: {k}": {v: {m: x for m, x in r.items() if m != "confusion"}
                                                    for v, r in m_.items()} for k, m_ in metrics.items()},
-        "notes": PROTOCOL + ("\n\n## Mis-titled postings in the training data\n\n" + audit if audit else ""),
+        "notes": PROTOCOL + ("\n\n## Mis-titled postings in the training data\n\n" + audit + "\n\n" + MISTITLED_READING
+                             if audit else ""),
         "summary": summary,
     }
     digest = tpmclassify.save(model, args.out, card=False)
