@@ -127,3 +127,14 @@ def test_text_the_model_cannot_read_needs_review(bundled, text):
     assert p.needs_review and p.reasons[0].startswith("Needs review: no recognised English wording")
     readable = bundled.classify("Lead the program with engineering teams: architecture, APIs and roadmap.")
     assert not readable.reasons[0].startswith("Needs review: no recognised")
+
+
+def test_when_the_intercept_decides_the_reasons_say_so(bundled):
+    p = bundled.classify("Scrum master for two delivery teams: sprint planning, retrospectives, Jira and software.")
+    e = p.explanation
+    assert e.logit < 0 < e.logit - e.intercept  # its few words point to TPM; the intercept makes it PM
+    assert e.reasons[0] == (f"Little evidence: the intercept ({e.intercept:+.2f}) decides PM; the words of the "
+                            f"posting add only {e.logit - e.intercept:+.2f}")
+    strong = bundled.classify(
+        "Lead the program across multiple engineering teams: architecture reviews, distributed systems, APIs.")
+    assert not strong.explanation.reasons[0].startswith("Little evidence")

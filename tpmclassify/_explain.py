@@ -134,7 +134,11 @@ class Explanation:
 
     @cached_property
     def reasons(self) -> list[str]:
-        """Two to four short sentences: the axes that weighed most and their strongest words."""
+        """Two to four short sentences: the axes that weighed most and their strongest words.
+
+        When the terms together point one way and the log-odds the other, the intercept decided, and a first
+        sentence says so.
+        """
         chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
             if len(chosen) >= 4 or (len(chosen) >= 2 and abs(total) < 0.25):
@@ -163,6 +167,11 @@ class Explanation:
             if j in found:
                 _add(wanted[key], found[j])
         out = []
+        evidence = self.logit - self.intercept
+        if (self.logit >= 0) != (evidence >= 0):  # the terms point one way, the intercept decides the other
+            side = _display(self.positive if self.logit >= 0 else self.negative)
+            out.append(f"Little evidence: the intercept ({self.intercept:+.2f}) decides {side}; the words of the "
+                       f"posting add only {evidence:+.2f}")
         for axis, total in chosen:
             side = self.positive if total > 0 else self.negative
             quoted = ", ".join(f"'{w}'" for w in wanted[2 * space.axes.index(axis) + (total > 0)])
