@@ -136,5 +136,8 @@ def test_when_the_intercept_decides_the_reasons_say_so(bundled):
     assert e.reasons[0] == (f"Little evidence: the intercept ({e.intercept:+.2f}) decides PM; the words of the "
                             f"posting add only {e.logit - e.intercept:+.2f}")
     strong = bundled.classify(
-        "Lead the program across multiple engineering teams: architecture reviews, distributed systems, APIs.")
-    assert not strong.explanation.reasons[0].startswith("Little evidence")
+        "Lead a multi-year program across multiple engineering teams: run architecture and system design reviews, "
+        "track dependencies between services and APIs, manage technical risk and align the roadmap with product "
+        "managers and senior leadership. Work cross-functionally with software engineers on the scalability and "
+        "reliability of our distributed systems; a technical background in computer science is required.")
+    assert strong.label == "tpm" and not strong.explanation.reasons[0].startswith("Little evidence")
