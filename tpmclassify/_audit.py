@@ -190,45 +190,38 @@ def _highlighted(p: Prediction, limit: int = 6000) -> str:
     return "".join(parts)
 
 
-def _axis_bars(by_axis: dict[str, float]) -> str:
-    """Inline SVG: one bar per axis, TPM to the right (blue), PM to the left (orange)."""
-    items = [(AXES.get(a, a), v) for a, v in by_axis.items() if a != "wording"]
-    if not items:
-        return ""
-    scale = max(abs(v) for _, v in items) or 1.0
+def _bars(items: list[tuple[str, float]], zero: int, half: int, label: str) -> str:
+    """Inline SVG: one labelled bar per item from a zero line, TPM (> 0) to the right in blue, PM to the left in
+    orange, longest bar ``half`` pixels, value printed after it."""
+    scale = max(1e-9, *(abs(v) for _, v in items))
     rows = []
     for k, (name, v) in enumerate(items):
-        width = 110 * abs(v) / scale
-        x = 300 if v > 0 else 300 - width
+        width = half * abs(v) / scale
         rows.append(f'<text x="0" y="{14 + 18 * k}" font-size="12">{html.escape(name)}</text>'
-                    f'<rect x="{x:.1f}" y="{4 + 18 * k}" width="{width:.1f}" height="12" '
-                    f'fill="rgb({_TPM if v > 0 else _PM})"/>'
-                    f'<text x="420" y="{14 + 18 * k}" font-size="12">{v:+.2f}</text>')
+                    f'<rect x="{zero if v > 0 else zero - width:.1f}" y="{4 + 18 * k}" width="{width:.1f}" '
+                    f'height="12" fill="rgb({_TPM if v > 0 else _PM})"/>'
+                    f'<text x="{zero + half + 10}" y="{14 + 18 * k}" font-size="12">{v:+.2f}</text>')
     height = 18 * len(items) + 6
-    return (f'<svg class="bars" width="470" height="{height}" role="img" aria-label="per-axis evidence">'
-            f'<line x1="300" y1="0" x2="300" y2="{height}" stroke="#888"/>{"".join(rows)}</svg>')
+    return (f'<svg width="{zero + half + 60}" height="{height}" role="img" aria-label="{html.escape(label)}">'
+            f'<line x1="{zero}" y1="0" x2="{zero}" y2="{height}" stroke="#888"/>{"".join(rows)}</svg>')
+
+
+def _axis_bars(by_axis: dict[str, float]) -> str:
+    """One posting's evidence per axis."""
+    items = [(AXES.get(a, a), v) for a, v in by_axis.items() if a != "wording"]
+    return _bars(items, 300, 110, "per-axis evidence") if items else ""
 
 
 def _axis_chart(axes: dict[str, dict[str, list[float]]], counts: Counter[str]) -> str:
     """Per axis: the mean content evidence of TPM-titled and of PM-titled postings in this file."""
-    names = [a for a in AXES if a not in ("wording", "role_name", "other_role")]
     if not counts:
         return "<p>No TPM- or PM-titled postings with classifiable text in this file.</p>"
     out = []
-    for axis in names:
-        means = {side: (sum(axes[side][axis]) / counts[side] if counts[side] else 0.0) for side in ("tpm", "pm")}
-        scale = max(1e-9, *(abs(v) for v in means.values()))
-        bars = []
-        for k, (side, v) in enumerate(means.items()):
-            width = 90 * abs(v) / scale
-            x = 150 if v > 0 else 150 - width
-            bars.append(f'<text x="0" y="{16 + 20 * k}" font-size="12">{side.upper()}-titled ({counts[side]})</text>'
-                        f'<rect x="{x:.1f}" y="{5 + 20 * k}" width="{width:.1f}" height="13" '
-                        f'fill="rgb({_TPM if v > 0 else _PM})"/>'
-                        f'<text x="250" y="{16 + 20 * k}" font-size="12">{v:+.2f}</text>')
-        out.append(f'<figure><figcaption>{html.escape(AXES[axis])}</figcaption>'
-                   f'<svg width="300" height="48" role="img" aria-label="{html.escape(AXES[axis])}">'
-                   f'<line x1="150" y1="0" x2="150" y2="48" stroke="#888"/>{"".join(bars)}</svg></figure>')
+    for axis in (a for a in AXES if a not in ("wording", "role_name", "other_role")):
+        items = [(f"{side.upper()}-titled ({counts[side]})",
+                  sum(axes[side][axis]) / counts[side] if counts[side] else 0.0) for side in ("tpm", "pm")]
+        out.append(f"<figure><figcaption>{html.escape(AXES[axis])}</figcaption>"
+                   f"{_bars(items, 150, 90, AXES[axis])}</figure>")
     return "".join(out)
 
 
