@@ -221,7 +221,7 @@ def _axis_chart(axes: dict[str, dict[str, list[float]]], counts: Counter[str]) -
         items = [(f"{side.upper()}-titled ({counts[side]})",
                   sum(axes[side][axis]) / counts[side] if counts[side] else 0.0) for side in ("tpm", "pm")]
         out.append(f"<figure><figcaption>{html.escape(AXES[axis])}</figcaption>"
-                   f"{_bars(items, 150, 90, AXES[axis])}</figure>")
+                   f"{_bars(items, 190, 80, AXES[axis])}</figure>")
     return "".join(out)
 
 
