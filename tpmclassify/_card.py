@@ -10,7 +10,20 @@ import numpy as np
 
 from ._atomic import atomic_path
 
-__all__ = ["model_card", "write_card"]
+__all__ = ["metrics_table", "model_card", "write_card"]
+
+
+def metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
+    """Markdown table of metrics, a row per variant (lists, e.g. confusion matrices, left out).
+
+    Examples
+    --------
+    >>> print(metrics_table({"raw": {"n_tpm": 3.0, "brier": 0.04123}}))
+    | variant | n_tpm | brier |
+    |---|---|---|
+    | raw | 3 | 0.041 |
+    """
+    return "\n".join(_table(metrics))
 
 
 def _table(metrics: dict[str, dict[str, Any]]) -> list[str]:

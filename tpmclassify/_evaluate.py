@@ -20,6 +20,7 @@ from sklearn.metrics import brier_score_loss, confusion_matrix, f1_score, roc_au
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from ._card import metrics_table
 from ._roles import check_labels
 from ._text import mask_role_names
 
@@ -179,15 +180,8 @@ class EvaluationReport:
         ).T
 
     def to_markdown(self) -> str:
-        """Scalar metrics as a Markdown table."""
-        frame = self.to_frame()
-        head = "| variant | " + " | ".join(frame.columns) + " |"
-        rule = "|---" * (len(frame.columns) + 1) + "|"
-        rows = [
-            f"| {v} | " + " | ".join(f"{x:.3f}" if isinstance(x, float) else str(x) for x in row) + " |"
-            for v, row in zip(frame.index, frame.to_numpy(), strict=True)
-        ]
-        return "\n".join([head, rule, *rows])
+        """The metrics as a Markdown table (the model card's table)."""
+        return metrics_table(self.metrics)
 
     def __str__(self) -> str:
         return f"Evaluation ({self.protocol})\n{self.to_frame().round(3).to_string()}"
