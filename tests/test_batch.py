@@ -278,3 +278,13 @@ def test_parquet_schema_comes_from_the_declared_kinds(tmp_path, postings):
     assert [str(schema.field(c).type) for c in OUTPUT_COLUMNS] == (
         ["double"] * 3 + ["string", "bool"] + ["string"] * 3 + ["double", "bool", "string"]
     )
+
+
+def test_parquet_written_from_a_filtered_frame_keeps_its_index_column(tmp_path, postings):
+    from tpmclassify._cli import main
+
+    src = tmp_path / "s.parquet"
+    postings.drop(columns=["label"]).sample(6, random_state=1).to_parquet(src)  # pandas stores its index
+    assert main(["batch", str(src), "-o", str(tmp_path / "o.parquet"), "-q"]) == 0
+    out = pd.read_parquet(tmp_path / "o.parquet")
+    assert len(out) == 6 and "__index_level_0__" in out.columns and (out["error"] == "").all()

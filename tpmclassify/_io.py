@@ -367,12 +367,16 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
         file = pq.ParquetFile(path)
     except Exception as err:  # pyarrow raises its own ArrowInvalid / OSError for a file that is not Parquet
         raise BatchError(f"{path} is not a readable Parquet file: {err}") from None
+    # every stored column is data, pandas' index columns too (without pandas' metadata, a file written from a
+    # filtered DataFrame would turn its index column into an index and lose it from the output's columns)
+    schema = file.schema_arrow.remove_metadata()
     yielded = False
     for batch in file.iter_batches(batch_size=chunk_size):
         yielded = True
-        yield Chunk(batch.to_pandas(), [""] * batch.num_rows, [None] * batch.num_rows, file.schema_arrow)
+        frame = batch.to_pandas(ignore_metadata=True)
+        yield Chunk(frame, [""] * batch.num_rows, [None] * batch.num_rows, schema)
     if not yielded:  # a 0-row file still gives its (empty) table
-        yield Chunk(file.schema_arrow.empty_table().to_pandas(), [], [], file.schema_arrow)
+        yield Chunk(schema.empty_table().to_pandas(ignore_metadata=True), [], [], schema)
 
 
 # ---------------------------------------------------------------------------- writing
