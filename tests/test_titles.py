@@ -91,3 +91,19 @@ def test_classify_frame_prior_matches_with_prior(bundled):
     a = tpmclassify.classify_frame(frame, prior=0.2)["tpm_probability"]
     b = [round(p.probabilities["tpm"], 6) for p in bundled.with_prior(0.2).classify_many(frame["description"])]
     assert a.tolist() == b
+
+
+def test_titled_answers_are_consistent_and_their_spans_index_the_posting(bundled):
+    text = "We need a Technical Program Manager to lead system design reviews with engineering teams. " + TECHNICAL
+    p = bundled.classify(text, title="Senior TPM")
+    for answer in (p, p.content):
+        for t in answer.explanation.terms:
+            a, b = t.spans[0]  # the first occurrence is the term's text
+            if b <= len(text):  # a span past the posting's end is in the title
+                assert " ".join(text[a:b].split()) == t.text, (t, text[a:b])
+    # a hybrid title's answer is its content's own: label, probabilities and explanation agree
+    for body in (TECHNICAL, PLAIN_PM):
+        h = bundled.classify(body, title="Technical Project Manager")
+        assert h.label == ("tpm" if h.probabilities["tpm"] >= 0.5 else "pm")
+        assert h.content is h and h.text == body
+    assert bundled.classify(TECHNICAL, title="Chef").title_label == ""

@@ -543,7 +543,6 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         if claims is not None and any(claims):
             return self._classify_titled(texts, claims)
         batch = _Batch(self, texts)
-        lo, hi = self.review_band
         p_tpm, *scope = batch.probabilities
         scopes = scope[0] if scope else [None] * len(texts)
         # a posting with no feature at all (no cue, no known n-gram: CJK, right-to-left, one enormous token...)
@@ -558,7 +557,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                     label=label,
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
-                    needs_review=unread[i] or (label != "other" and lo <= p <= hi),  # as _needs_review
+                    needs_review=self._needs_review(label, p, unread[i]),
                     _explain=partial(batch.explanation, i),
                     scope_threshold=self.scope_threshold_,
                     unreadable=unread[i],
@@ -567,36 +566,40 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def _classify_titled(self, texts: list[str], titles: list[str | None]) -> list[Prediction]:
-        """The answers of postings with titles: the combined answer (title and text), and the content's own."""
+        """The answers of postings with titles: the combined answer (text and title), and the content's own.
+
+        The title is appended after the text, and role names are masked by blanks of their own length, so every
+        span of either answer indexes the posting as given (a span past its end is in the title).
+        """
         pairs = zip(texts, titles, strict=True)
-        combined = self._classify([text if t is None else f"{t}\n{text}" for text, t in pairs])
+        out = self._classify([text if t is None else f"{text}\n{t}" for text, t in pairs])
         content = self._classify([mask_role_names(text) for text in texts])
-        lo = self.mismatch_confidence
-        for p, c, title in zip(combined, content, titles, strict=True):
+        for i, (text, c, title) in enumerate(zip(texts, content, titles, strict=True)):
             if title is None:
                 continue
-            claim = label_from_title(title)
-            p.title, p.title_label, p.content = title, claim or "", c
-            if claim == "other" and _PROGRAM_TITLE.search(title):
+            c.text = text  # the content was read masked; its spans index the posting as given
+            rule = label_from_title(title)
+            claim = rule
+            if rule == "other" and _PROGRAM_TITLE.search(title):
                 claim = "program"  # a plain Program Manager title: "other", but maybe a TPM in all but name
             if claim in ("tpm", "pm", "hybrid", "program"):
                 # the title says the posting is a TPM or PM role (or a program manager's): what the content adds
                 # is which of the two it describes, so the content is judged by the TPM-vs-PM head alone
                 c.label = "tpm" if c.probabilities["tpm"] >= 0.5 else "pm"
-                c.needs_review = self._needs_review(c)
-            reads = c.label
-            if claim == "hybrid" and reads != "other":
-                p.label = reads  # a title used for either role: the content decides
-                p.needs_review = self._needs_review(c)
-            confident = c.label != "other" and max(c.probabilities.values()) >= lo
-            p.title_mismatch = confident and (
-                (claim in ("tpm", "pm") and reads != claim) or (claim == "program" and reads == "tpm")
+                c.needs_review = self._needs_review(c.label, c.probabilities["tpm"], c.unreadable)
+            # a hybrid title, used for either role, is decided by its content: the answer is the content's own
+            p = c if claim == "hybrid" else out[i]
+            p.title, p.title_label, p.content, out[i] = title, rule or "", c, p
+            confident = max(c.probabilities.values()) >= self.mismatch_confidence
+            p.title_mismatch = c.label != "other" and confident and (
+                (claim in ("tpm", "pm") and c.label != claim) or (claim == "program" and c.label == "tpm")
             )
-        return combined
+        return out
 
-    def _needs_review(self, p: Prediction) -> bool:
+    def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
+        """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""
         lo, hi = self.review_band
-        return p.unreadable or (p.label != "other" and lo <= p.probabilities["tpm"] <= hi)
+        return unreadable or (label != "other" and lo <= p_tpm <= hi)
 
     def classify(self, text: str, title: str | None = None) -> Prediction:
         """Classify one posting (optionally with its title); see :meth:`classify_many`."""

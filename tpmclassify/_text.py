@@ -237,7 +237,11 @@ def readable(raw: str) -> str:
     return " ".join(raw.split())
 
 
-def mask_role_names(text: str, mask: str = " ") -> str:
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def mask_role_names(text: str, mask: str | None = None) -> str:
     """Remove role names so that a model must rely on what the posting describes.
 
     Masks every role name of the one role-name vocabulary: "technical
@@ -250,8 +254,9 @@ def mask_role_names(text: str, mask: str = " ") -> str:
     ----------
     text : str
         Posting text.
-    mask : str, default " "
-        What replaces each role name.
+    mask : str, optional
+        What replaces each role name; by default, as many blanks as it had
+        characters, so offsets into the masked text are offsets into ``text``.
 
     Returns
     -------
@@ -261,8 +266,10 @@ def mask_role_names(text: str, mask: str = " ") -> str:
     Examples
     --------
     >>> mask_role_names("As a Senior Technical Program Manager (TPM) you will...")
-    'As a   ( ) you will...'
-    >>> mask_role_names("5 years of program management or project management experience")
-    '5 years of   or   experience'
+    'As a                                  (   ) you will...'
+    >>> mask_role_names("5 years of program management or project management experience", mask="")
+    '5 years of  or  experience'
     """
+    if mask is None:
+        return _ROLE_NAMES.sub(_blank, text)
     return _ROLE_NAMES.sub(mask, text)
