@@ -165,3 +165,20 @@ def test_evaluation_metrics_are_the_sources_average(postings):
     assert report.metrics["raw"]["pooled_brier"] == pytest.approx(brier_score_loss(role["truth"] == "tpm",
                                                                                    role["p_tpm"]))
     assert set(report.per_source["raw"].index) == set(role["source"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--folds", "3"], "--folds goes with --cross-validate"),
+     (["--cross-validate", "--folds", "1"], "--folds must be 0 (one fold per source) or from 2 to"),
+     (["--cross-validate", "--folds", "500"], "--folds must be 0"),
+     (["--label-column", "title"], "unknown labels")],
+)
+def test_evaluate_cli_refuses_what_it_cannot_do_in_one_line(tmp_path, postings, capsys, args, message):
+    from tpmclassify._cli import main
+
+    src = tmp_path / "d.csv"
+    postings.to_csv(src, index=False)
+    assert main(["evaluate", str(src), "-q", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -62,8 +62,12 @@ def test_prior_is_recorded_and_settable(bundled, postings, tmp_path):
     again = tpmclassify.load(path)
     assert again.prior_ == pytest.approx(0.1) and again.training_prior_ == bundled.training_prior_
     np.testing.assert_allclose([p.probabilities["tpm"] for p in again.classify_many(texts)], p_low)
-    with pytest.raises(ValueError, match="prior must be a TPM share strictly between 0 and 1"):
-        bundled.with_prior(1.0)
+    for bad in (1.0, 0, -1, float("nan"), 1e-320, "0.3", True):
+        with pytest.raises(ValueError, match="prior must be a TPM share between 1e-06 and 0.999999"):
+            bundled.with_prior(bad)
+    assert bundled.with_prior(np.float32(0.25)).prior_ == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="prior must be a TPM share"):
+        estimate_prior([0.9, 0.1], prior=0)
 
 
 @pytest.mark.parametrize("share", [0.1, 0.3, 0.5, 0.8])

@@ -83,7 +83,9 @@ def test_batch_prior_moves_every_probability_and_auto_reports_its_estimate(tmp_p
     assert "TPM share assumed 0.100" in said["0.1"] and "estimated" not in said["0.1"]
     assert "estimated from 6 in-scope rows" in said["auto"]
     assert main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--prior", "1.5"]) == 2
-    assert "prior must be a TPM share strictly between 0 and 1" in capsys.readouterr().err
+    assert "prior must be a TPM share between" in capsys.readouterr().err
+    assert main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--prior", "abc"]) == 2
+    assert "got 'abc'" in capsys.readouterr().err
 
 
 def test_classify_frame_prior_matches_with_prior(bundled):

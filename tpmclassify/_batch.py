@@ -125,9 +125,10 @@ def with_prior(
         return model, None
     if prior != "auto":
         try:
-            return model.with_prior(float(prior)), None
+            share = float(prior)
         except (TypeError, ValueError):
-            raise BatchError(f"prior must be a TPM share strictly between 0 and 1, or 'auto'; got {prior!r}") from None
+            share = prior  # type: ignore[assignment]  # with_prior says what a prior must be
+        return model.with_prior(share), None
     p_tpm: list[float] = []
     for values in texts():
         ok = [v for v in values if isinstance(v, str) and _classifiable(v)]

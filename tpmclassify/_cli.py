@@ -150,6 +150,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from sklearn.base import clone
 
     from ._api import labeled_rows, source_groups
+    from ._errors import InvalidValueError
     from ._evaluate import evaluate
     from ._io import read_table
     from ._model import TPMClassifier
@@ -158,12 +159,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column)
     rows = rows.assign(**{args.label_column: labels})
     groups = source_groups(rows, args.group_column)
+    if args.folds is not None and not args.cross_validate:
+        raise InvalidValueError("--folds goes with --cross-validate (without it, the model is scored as it is)")
     if args.cross_validate:  # the method, refitted in source-grouped folds
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
+        units = len(rows) if groups is None else groups.nunique()
+        folds = 5 if args.folds is None else args.folds
+        if folds != 0 and not 2 <= folds <= units:
+            raise InvalidValueError(f"--folds must be 0 (one fold per source) or from 2 to {units}, got {folds}")
+        folds = None if folds == 0 else folds
         if groups is None:
-            print("note: no sources (no --group-column, no 'source' column): folds are not grouped, figures are "
-                  "optimistic when sources repeat boilerplate", file=sys.stderr)
-        folds = None if args.folds == 0 else args.folds
+            print(f"note: no sources (no --group-column, no 'source' column): {folds or 5} stratified folds, not "
+                  "grouped by source; figures are optimistic when sources repeat boilerplate", file=sys.stderr)
     else:  # this saved model, as it is
         model, folds = _model(args.model, args.sha256), None
     report = evaluate(model, rows, text_column=args.text_column, label_column=args.label_column,
@@ -250,8 +257,9 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--cross-validate", action="store_true",
                            help="evaluate the method, not a fitted model: refit the default settings (or those of "
                            "--model) in source-grouped folds, with a progress bar")
-            p.add_argument("--folds", type=int, default=5,
-                           help="with --cross-validate: number of source-grouped folds (0: leave one source out)")
+            p.add_argument("--folds", type=int,
+                           help="with --cross-validate: number of source-grouped folds, 5 by default "
+                           "(0: leave one source out)")
             p.add_argument("--markdown", action="store_true", help="print a Markdown table")
             p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
             p.set_defaults(func=_cmd_evaluate)

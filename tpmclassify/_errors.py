@@ -16,6 +16,11 @@ class PostingError(TPMClassifyError, ValueError):
     """A posting text cannot be classified (empty, no words, too long)."""
 
 
+class InvalidValueError(TPMClassifyError, ValueError):
+    """A value the caller gave is not one the library accepts: an unknown label, a prior outside (0, 1), a number
+    of folds the data cannot have."""
+
+
 class PostingTypeError(TPMClassifyError, TypeError):
     """A posting is not a ``str``."""
 

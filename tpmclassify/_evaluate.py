@@ -263,7 +263,8 @@ def evaluate(
         at a time (the honest protocol); otherwise 5-fold stratified CV.
     folds : int, optional
         With ``groups``, use this many source-grouped folds instead of one
-        fold per source (faster, same guarantee: no source on both sides).
+        fold per source (faster, same guarantee: no source on both sides);
+        without, this many stratified folds (default 5).
     refit : bool, default True
         False evaluates the fitted ``model`` as it is on ``data`` (a held-out set).
     progress : bool, default False
@@ -295,8 +296,9 @@ def evaluate(
         splits = list(LeaveOneGroupOut().split(texts, labels, groups=grp))
         protocol = f"leave-one-source-out over {len(set(grp))} sources"
     else:
-        splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels))
-        protocol = "5-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
+        k = folds or 5
+        splits = list(StratifiedKFold(k, shuffle=True, random_state=0).split(texts, labels))
+        protocol = f"{k}-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
     separately = refit and getattr(model, "fit_masked_separately", False)
     est = model
     if progress and len(splits) > 1:

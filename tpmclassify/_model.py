@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
@@ -31,6 +32,7 @@ from sklearn.model_selection import GroupKFold, StratifiedGroupKFold, cross_val_
 from sklearn.utils.validation import check_is_fitted
 
 from ._cues import CUES, Cue
+from ._errors import InvalidValueError
 from ._explain import Explanation, Prediction
 from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
 from ._labels import label_from_title
@@ -64,10 +66,20 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
+#: Shares closer to 0 or 1 than this are refused: their log-odds would swamp every posting's evidence.
+_PRIOR_MARGIN = 1e-6
+
+
 def _check_prior(prior: object) -> float:
-    if isinstance(prior, bool) or not isinstance(prior, int | float) or not 0.0 < float(prior) < 1.0:
-        raise ValueError(f"prior must be a TPM share strictly between 0 and 1, got {prior!r}")
-    return float(prior)
+    """``prior`` as a float share, or an error saying what a prior must be."""
+    if not isinstance(prior, bool) and isinstance(prior, numbers.Real):
+        value = float(prior)
+        if _PRIOR_MARGIN <= value <= 1.0 - _PRIOR_MARGIN:
+            return value
+    raise InvalidValueError(
+        f"prior must be a TPM share between {_PRIOR_MARGIN:g} and {1 - _PRIOR_MARGIN} (or 'auto' where a file's "
+        f"share can be estimated), got {prior!r}"
+    )
 
 
 def bounded_logistic(
@@ -128,6 +140,7 @@ def estimate_prior(
     >>> round(estimate_prior([0.9, 0.8, 0.2, 0.1, 0.1], prior=0.5), 2)
     0.35
     """
+    prior = _check_prior(prior)
     p = np.clip(np.asarray(p_tpm, dtype=float), 1e-12, 1 - 1e-12)
     if p.size == 0:
         return prior
@@ -136,7 +149,7 @@ def estimate_prior(
     for _ in range(max_iter):
         r = share / (1 - share)
         new = float(np.mean(odds * r / (1 + odds * r)))
-        new = min(max(new, 1e-6), 1 - 1e-6)
+        new = min(max(new, _PRIOR_MARGIN), 1 - _PRIOR_MARGIN)
         if abs(new - share) < tol:
             return new
         share = new

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ._errors import InvalidValueError
+
 __all__ = ["LABELS", "ROLE_LABELS", "ROLE_NAMES", "check_labels", "normalize_label", "role_name_pattern"]
 
 #: Every label the library knows, and what it means.
@@ -69,5 +71,5 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> li
     out = [normalize_label(v) for v in values]  # type: ignore[attr-defined]
     unknown = sorted({v for v in out if v not in allowed})
     if unknown:
-        raise ValueError(f"unknown labels {unknown}; labels are: {', '.join(map(repr, allowed))}")
+        raise InvalidValueError(f"unknown labels {unknown}; labels are: {', '.join(map(repr, allowed))}")
     return out
