@@ -76,3 +76,20 @@ def test_the_audit_page_renders_in_a_browser(tmp_path):
     subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
                     "--window-size=1200,1600", out.as_uri()], check=True, capture_output=True, timeout=120)
     assert shot.stat().st_size > 10_000
+
+
+def test_audit_checks_its_arguments_and_applies_the_prior_with_a_text_column(tmp_path):
+    src = tmp_path / "req.csv"
+    rows = _messy_csv(src)
+    out = tmp_path / "r.html"
+    for args in (["--top", "-1"], ["--chunk-size", "0"], ["--text-column", "nosuch"], ["--title-column", "nosuch"]):
+        assert main(["audit", str(src), "-o", str(out), "-q", *args]) == 2
+    assert not out.exists()
+    assert main(["audit", str(src), "-o", str(out), "-q", "--top", "0", "--text-column", "description",
+                 "--prior", "0.6"]) == 0
+    page = _Page()
+    page.feed(out.read_text(encoding="utf-8"))
+    assert int(page.ids["total-rows"]) == rows and page.cards == 0 and int(page.ids["mismatches"]) == 2
+    assert "TPM share of 60%" in out.read_text(encoding="utf-8")
+    # a row that cannot be classified keeps what its title claims in the totals
+    assert ">pm</th><td>" in out.read_text(encoding="utf-8").replace(" ", "")

@@ -13,15 +13,15 @@ import html
 import os
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._batch import BatchError, pick_text_column, predict_rows, published_output, with_prior
+from ._batch import BatchError, pick_text_column, predict_rows, published_output, with_file_prior
 from ._bundled import model_or_default
 from ._cues import AXES
 from ._explain import Prediction
 from ._io import file_format, read_chunks
+from ._labels import label_from_title
 from ._model import TPMClassifier
 
 __all__ = ["AuditSummary", "audit"]
@@ -107,35 +107,32 @@ def audit(
         raise BatchError(f"the audit writes an HTML page: name the output .html, got {dst.name}")
     if not src.is_file():
         raise BatchError(f"input file not found: {src}")
-    mdl = model_or_default(model)
+    if chunk_size < 1 or top < 0:
+        raise BatchError(f"chunk_size must be at least 1 and top at least 0, got {chunk_size} and {top}")
     start = time.perf_counter()
     summary = AuditSummary(output=str(dst))
     kept: list[tuple[float, int, str]] = []  # (confidence, row, rendered card): the most confident mismatches
     axes: dict[str, dict[str, list[float]]] = {"tpm": defaultdict(list), "pm": defaultdict(list)}
     counts = Counter[str]()
     with published_output(dst, overwrite) as tmp:
-        column = text_column
-
-        def texts() -> Iterator[list[object]]:  # a first pass over the file, for prior "auto"
-            for c in read_chunks(src, chunk_size, encoding)[1]:
-                yield c.frame[column].tolist() if column in c.frame.columns else []
-
+        mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column)
+        column = ""
         row = 0
         for chunk in read_chunks(src, chunk_size, encoding)[1]:
             frame = chunk.frame
-            if column is None:
-                column = pick_text_column(list(frame.columns), None)
-                if prior is not None:
-                    mdl, _ = with_prior(mdl, prior, texts)
-            if title_column not in frame.columns and row == 0:
-                raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, frame.columns))}")
+            if row == 0:  # the columns are checked on the first chunk, as batch does
+                column = pick_text_column(list(frame.columns), text_column)
+                if title_column not in frame.columns:
+                    raise BatchError(f"no column {title_column!r}; the columns are: "
+                                     f"{', '.join(map(str, frame.columns))}")
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else [None] * len(frame)
             _, scored = predict_rows(mdl, values, titles, chunk.errors)
             by_row = dict(scored)
             for i in range(len(frame)):
                 p = by_row.get(i)
-                claim = (p.title_label if p is not None else "") or "none"
+                title = titles[i] if isinstance(titles[i], str) else None
+                claim = (p.title_label if p is not None else label_from_title(title)) or "none"
                 outcome = "error" if p is None else (p.content_label or p.label)
                 summary.totals[(claim, outcome)] += 1
                 if p is not None and p.content is not None and p.title_label in ("tpm", "pm"):
@@ -145,10 +142,10 @@ def audit(
                 if p is not None and p.title_mismatch:
                     summary.mismatches += 1
                     confidence = max(p.content.probabilities.values()) if p.content else 0.0
-                    item = (confidence, -(row + i), "")
-                    if len(kept) < top or item > kept[0]:
-                        card = _card(row + i + 1, p.title or "", p, confidence)
-                        (heapq.heappush if len(kept) < top else heapq.heapreplace)(kept, (confidence, -(row + i), card))
+                    rank = (confidence, -(row + i))  # most confident first, then earlier rows
+                    if len(kept) < top or (top and rank > kept[0][:2]):
+                        item = (*rank, _card(row + i + 1, p.title or "", p, confidence))
+                        (heapq.heappush if len(kept) < top else heapq.heapreplace)(kept, item)
             row += len(frame)
         summary.rows = row
         summary.seconds = time.perf_counter() - start

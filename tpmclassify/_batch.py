@@ -141,6 +141,21 @@ def with_prior(
     return model.with_prior(estimate_prior(p_tpm, model.prior_)), len(p_tpm)
 
 
+def with_file_prior(
+    model: TPMClassifier, prior: float | str | None, src: Path, chunk_size: int, encoding: str | None,
+    text_column: str | None,
+) -> tuple[TPMClassifier, int | None]:
+    """:func:`with_prior` for a file's postings: for "auto", a first reading of the file estimates its share."""
+
+    def texts() -> Iterator[list[object]]:
+        column = text_column
+        for chunk in read_chunks(src, chunk_size, encoding)[1]:
+            column = column or pick_text_column(list(chunk.frame.columns), None)
+            yield chunk.frame[column].tolist() if column in chunk.frame.columns else []
+
+    return with_prior(model, prior, texts)
+
+
 def _classifiable(value: str) -> bool:
     try:
         check_text(value)
@@ -385,18 +400,8 @@ def classify_csv(
         if enc not in (None, "utf-8", "utf-8-sig"):
             logger.info("input is not UTF-8: read it as %s", enc)
         mdl = model_or_default(model)
-        if prior is not None:
-            column = text_column
-
-            def texts() -> Iterator[list[object]]:
-                nonlocal column
-                for chunk in read_chunks(src, chunk_size, encoding)[1]:
-                    column = column or pick_text_column(list(chunk.frame.columns), None)
-                    yield chunk.frame[column].tolist() if column in chunk.frame.columns else []
-
-            mdl, n_estimated = with_prior(mdl, prior, texts)
-        summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_,
-                               prior_rows=n_estimated if prior is not None else None)
+        mdl, n_estimated = with_file_prior(mdl, prior, src, chunk_size, encoding, text_column)
+        summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
         writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))
