@@ -66,7 +66,7 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> li
     >>> check_labels(["tpm", "manager", ""])
     Traceback (most recent call last):
     ...
-    ValueError: unknown labels ['', 'manager']; labels are: 'tpm', 'pm', 'hybrid', 'other'
+    tpmclassify._errors.InvalidValueError: unknown labels ['', 'manager']; labels are: 'tpm', 'pm', 'hybrid', 'other'
     """
     out = [normalize_label(v) for v in values]  # type: ignore[attr-defined]
     unknown = sorted({v for v in out if v not in allowed})
