@@ -134,3 +134,9 @@ def test_other_nltk_stems_are_refused_and_another_version_warns(saved, tmp_path)
     old = {k: v for k, v in meta.items() if k != "stem_probe"}
     with pytest.warns(UserWarning, match="saved with nltk 0.1"):
         load(_forge(tmp_path, {**old, "nltk_version": "0.1"}, state, arrays))
+
+
+def test_a_model_path_that_the_card_would_overwrite_is_refused(small_model, tmp_path):
+    with pytest.raises(ModelFileError, match="name the model file .tpmc"):
+        tpmclassify.save(small_model, tmp_path / "model.md")
+    assert not (tmp_path / "model.md").exists()

@@ -109,3 +109,12 @@ def test_titled_answers_are_consistent_and_their_spans_index_the_posting(bundled
         assert h.label == ("tpm" if h.probabilities["tpm"] >= 0.5 else "pm")
         assert h.content is h and h.text == body
     assert bundled.classify(TECHNICAL, title="Chef").title_label == ""
+
+
+def test_missing_titles_are_missing_and_a_single_str_is_refused(bundled):
+    import numpy as np
+
+    ps = bundled.classify_many([PLAIN_PM] * 3, titles=[pd.NA, np.nan, "Project Manager"])
+    assert [p.title_label for p in ps] == ["", "", "pm"]
+    with pytest.raises(TypeError, match="got a single str"):
+        bundled.classify_many([PLAIN_PM], titles="Project Manager")

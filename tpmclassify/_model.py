@@ -58,6 +58,16 @@ def _as_texts(X: object) -> list[str]:
     return texts
 
 
+def _missing(value: object) -> bool:
+    """None, NaN, pd.NA or NaT: a missing cell."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or type(value).__name__ in ("NAType", "NaTType")
+    except (TypeError, ValueError):  # pd.NA's comparisons are ambiguous
+        return True
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -542,12 +552,14 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         texts = _as_texts(texts)
         if titles is not None:
-            titles = list(titles)
+            if isinstance(titles, str):
+                raise TypeError("expected a sequence of titles, got a single str: wrap it in a list")
+            titles = [None if _missing(t) else t for t in titles]
             if len(titles) != len(texts):
                 raise ValueError(f"{len(texts)} postings but {len(titles)} titles")
             for i, t in enumerate(titles):
-                if t is not None and not isinstance(t, str) and not (isinstance(t, float) and math.isnan(t)):
-                    raise TypeError(f"title {i} must be str or None, got {type(t).__name__}")
+                if t is not None and not isinstance(t, str):
+                    raise TypeError(f"title {i} must be str or None (or missing: NaN, pd.NA), got {type(t).__name__}")
         return self._classify(texts, titles)
 
     def _classify(self, texts: list[str], titles: Sequence[object] | None = None) -> list[Prediction]:

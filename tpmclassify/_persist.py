@@ -94,6 +94,9 @@ def save(
 
     if not hasattr(model, "coef_"):
         raise ValueError("cannot save an unfitted model: call fit() first")
+    if card and Path(path).suffix.lower() == ".md":
+        raise ModelFileError(f"{path}: the model card is written beside the model as a .md file, so the model "
+                             "cannot be one; name the model file .tpmc")
     weights = {"idf": model.space_.idf, "coef": model.coef_, "scope_coef": model.scope_coef_}
     for name, values in weights.items():
         if values is not None and not np.all(np.isfinite(values)):
