@@ -137,11 +137,11 @@ def test_when_the_intercept_decides_the_reasons_say_so(bundled):
     p = bundled.classify("Scrum master for two delivery teams: sprint planning, retrospectives, Jira and software.")
     e = p.explanation
     assert e.logit < 0 < e.logit - e.intercept  # its few words point to TPM; the intercept makes it PM
-    assert e.reasons[0] == (f"Little evidence: the intercept ({e.intercept:+.2f}) decides PM; the words of the "
-                            f"posting add only {e.logit - e.intercept:+.2f}")
+    assert e.reasons[0] == (f"The words of the posting add {e.logit - e.intercept:+.2f} in all (little, or evidence "
+                            f"both ways), too little to outweigh the intercept ({e.intercept:+.2f}): PM")
     strong = bundled.classify(
         "Lead a multi-year program across multiple engineering teams: run architecture and system design reviews, "
         "track dependencies between services and APIs, manage technical risk and align the roadmap with product "
         "managers and senior leadership. Work cross-functionally with software engineers on the scalability and "
         "reliability of our distributed systems; a technical background in computer science is required.")
-    assert strong.label == "tpm" and not strong.explanation.reasons[0].startswith("Little evidence")
+    assert strong.label == "tpm" and not strong.explanation.reasons[0].startswith("The words of the posting add")

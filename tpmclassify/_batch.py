@@ -2,7 +2,8 @@
 
 Files are streamed in chunks (CSV, ``.csv.gz``, JSON lines, Parquet), scored in
 this process or in worker processes, and written to a temporary file that is
-renamed over the output only when the run has finished.
+published as the output (a hard link that never replaces a file that appeared
+meanwhile) only when the run has finished.
 """
 
 from __future__ import annotations
@@ -253,8 +254,10 @@ def classify_frame(
     DataFrame
         ``df``'s rows and columns, in order, plus ``tpm_probability``,
         ``pm_probability``, ``in_scope``, ``label``, ``needs_review``,
-        ``reasons`` and ``error`` (empty label and a message for rows that could
-        not be classified).
+        ``reasons``, ``title_label``, ``content_label``,
+        ``content_tpm_probability``, ``title_mismatch`` (the last four empty
+        without a title) and ``error`` (empty label and a message for rows that
+        could not be classified).
 
     Examples
     --------

@@ -77,7 +77,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         "`model.with_prior(share)`, `tpmclassify batch --prior SHARE`, or `--prior auto` to estimate a file's share",
         f"- role head: {int(np.count_nonzero(model.coef_))} of "
         f"{sum(c.role in ('tpm', 'pm') for c in model.cues_)} TPM/PM cues carry weight, each on its table side "
-        f"(C = {model.C_:g}); probability = sigmoid(intercept + sum of terms), exactly",
+        f"(C = {model.C_:g}); probability = sigmoid(intercept + sum of terms), no map after it",
     ]
     if digest:
         lines.append(f"- file SHA-256: `{digest}` (pass it to `tpmclassify.load(path, sha256=...)`)")

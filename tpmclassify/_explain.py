@@ -2,8 +2,9 @@
 
 An :class:`Explanation` is computed from the linear model itself: each term is
 ``coefficient x feature value`` of one non-zero feature, so
-``intercept + sum(t.weight for t in terms) == logit`` exactly, and the
-probability is ``sigmoid(logit)``: calibration and the stated prior are folded
+``intercept + sum(t.weight for t in terms) == logit`` and the probability is
+``sigmoid(logit)``, up to floating-point rounding (~1e-14; the terms are summed in
+another order than the model's dot product): calibration and the stated prior are folded
 into the weights and the intercept, so the sign of the log-odds is the side
 the label is on.
 """
@@ -170,8 +171,8 @@ class Explanation:
         evidence = self.logit - self.intercept
         if (self.logit >= 0) != (evidence >= 0):  # the terms point one way, the intercept decides the other
             side = _display(self.positive if self.logit >= 0 else self.negative)
-            out.append(f"Little evidence: the intercept ({self.intercept:+.2f}) decides {side}; the words of the "
-                       f"posting add only {evidence:+.2f}")
+            out.append(f"The words of the posting add {evidence:+.2f} in all (little, or evidence both ways), too "
+                       f"little to outweigh the intercept ({self.intercept:+.2f}): {side}")
         for axis, total in chosen:
             side = self.positive if total > 0 else self.negative
             quoted = ", ".join(f"'{w}'" for w in wanted[2 * space.axes.index(axis) + (total > 0)])

@@ -10,7 +10,8 @@
 Both heads are trained on each posting twice, as written and with its role names masked, so that the content alone
 carries them. With sources given, each source weighs the same and the role head's ``C`` is chosen by
 leave-one-source-out inside :meth:`TPMClassifier.fit`. Every probability is ``sigmoid(logit)`` with
-``logit = intercept + sum(coef * x)``, exactly: the explanation adds up to the very number the probability comes from.
+``logit = intercept + sum(coef * x)`` (up to floating-point rounding): the explanation adds up to the very number the
+probability comes from.
 """
 
 from __future__ import annotations
@@ -465,7 +466,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """A copy of this model whose TPM/PM probabilities are for a TPM share of ``prior``.
 
         Only the role head's intercept moves (by the change in log prior odds), so the explanation identity
-        still holds exactly and the ranking of postings is unchanged.
+        still holds and the ranking of postings is unchanged.
 
         Examples
         --------

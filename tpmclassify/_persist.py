@@ -78,7 +78,7 @@ def save(
         A fitted model.
     path : path
         Destination file (conventionally ``*.tpmc``). Written to a temporary
-        file in the same folder, then renamed, so it is never half-written.
+        file in the same folder, then published, so it is never half-written.
     extra : dict, optional
         More metadata (e.g. ``{"metrics": ..., "training_data": ...}``).
     card : bool, default True
@@ -271,7 +271,7 @@ _KINDS: dict[str, tuple[Any, str]] = {
 
 
 def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClassifier:
-    """Load a model saved by :meth:`TPMClassifier.save` / :func:`save`.
+    """Load a model saved by :func:`tpmclassify.save`.
 
     Loading never runs code from the file (it holds JSON and plain arrays).
 

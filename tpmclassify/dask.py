@@ -70,7 +70,7 @@ def classify_files(
     """Classify every file matching ``pattern`` into ``output_dir``, one Dask task per file.
 
     Each file is one partition: it goes through :func:`tpmclassify.classify_csv` (streamed, every row kept,
-    errors marked, written to a temporary file and renamed), into ``output_dir`` under the same name.
+    errors marked, written to a temporary file and published), into ``output_dir`` under the same name.
 
     Parameters
     ----------
