@@ -164,27 +164,8 @@ def _card(number: int, title: str, p: Prediction, confidence: float) -> str:
         f"<p class=verdict>titled <b>{p.title_label.upper()}</b>, reads as <b>{c.label.upper()}</b> "
         f"({confidence:.0%} with role names masked)</p><ul>{reasons}</ul>"
         f"{_axis_bars(c.explanation.by_axis)}"
-        f'<div class="posting">{_highlighted(c)}</div></section>'
+        f'<div class="posting">{c.highlighted_html(limit=6000)}</div></section>'
     )
-
-
-def _highlighted(p: Prediction, limit: int = 6000) -> str:
-    """The posting (role names masked, as the content was judged) with each cue's span coloured by its weight."""
-    text = p.text[:limit]
-    terms = p.explanation.terms
-    biggest = max((abs(t.weight) for t in terms), default=1.0) or 1.0
-    marks = sorted((a, b, t.weight) for t in terms for a, b in t.spans if b <= len(text))
-    parts, pos = [], 0
-    for a, b, w in marks:
-        if a < pos:
-            continue
-        alpha = 0.15 + 0.85 * min(1.0, abs(w) / biggest)
-        parts.append(html.escape(text[pos:a]))
-        parts.append(f'<mark style="background:rgba({_TPM if w > 0 else _PM},{alpha:.2f})" title="{w:+.2f}">'
-                     f"{html.escape(text[a:b])}</mark>")
-        pos = b
-    parts.append(html.escape(text[pos:]) + ("…" if len(p.text) > limit else ""))
-    return "".join(parts)
 
 
 def _bars(items: list[tuple[str, float]], zero: int, half: int, label: str) -> str:

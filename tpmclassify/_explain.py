@@ -318,27 +318,29 @@ class Prediction:
             head += "  needs review"
         return "\n".join([head, *("  - " + r for r in self.reasons)])
 
-    def _repr_html_(self) -> str:
-        """The posting with its evidence highlighted (blue: TPM, orange: PM), and bars per axis."""
+    def highlighted_html(self, limit: int | None = None) -> str:
+        """The posting as escaped HTML with each evidence span coloured by its weight (blue: TPM, orange: PM;
+        stronger colour, more weight), at most ``limit`` characters of it."""
         exp = self.explanation
+        text = self.text if limit is None else self.text[:limit]
         biggest = max((abs(t.weight) for t in exp.terms), default=1.0) or 1.0
-        marks: list[tuple[int, int, float]] = []
-        for t in exp.terms:
-            marks.extend((a, b, t.weight) for a, b in t.spans)
-        marks.sort()
+        marks = sorted((a, b, t.weight) for t in exp.terms for a, b in t.spans if b <= len(text))
         parts, pos = [], 0
         for a, b, w in marks:
             if a < pos:
                 continue
             colour = "31,119,180" if w > 0 else "255,127,14"
             alpha = 0.15 + 0.85 * min(1.0, abs(w) / biggest)
-            parts.append(html.escape(self.text[pos:a]))
-            parts.append(
-                f'<span style="background:rgba({colour},{alpha:.2f})" title="{w:+.3f}">'
-                f"{html.escape(self.text[a:b])}</span>"
-            )
+            parts.append(html.escape(text[pos:a]))
+            parts.append(f'<span style="background:rgba({colour},{alpha:.2f})" title="{w:+.3f}">'
+                         f"{html.escape(text[a:b])}</span>")
             pos = b
-        parts.append(html.escape(self.text[pos:]))
+        parts.append(html.escape(text[pos:]) + ("…" if len(text) < len(self.text) else ""))
+        return "".join(parts)
+
+    def _repr_html_(self) -> str:
+        """The posting with its evidence highlighted (blue: TPM, orange: PM), and bars per axis."""
+        exp = self.explanation
         bars = []
         for axis, total in exp.by_axis.items():
             width = int(100 * min(1.0, abs(total) / max(1e-9, max(abs(v) for v in exp.by_axis.values()))))
@@ -350,5 +352,5 @@ class Prediction:
         head = html.escape(str(self).splitlines()[0])
         return (
             f"<div><b>{head}</b><table>{''.join(bars)}</table>"
-            f'<div style="white-space:pre-wrap;font-family:sans-serif">{"".join(parts)}</div></div>'
+            f'<div style="white-space:pre-wrap;font-family:sans-serif">{self.highlighted_html()}</div></div>'
         )
