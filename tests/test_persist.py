@@ -71,6 +71,11 @@ def _set(key, value):
         (_set("cues", [{"name": "x", "axis": "scope", "role": "tpm", "phrases": ["very " * 20 + "long"]}]),
          "cue table exceeds its bounds"),
         (_set("display", ["x"]), "display forms"),
+        (_set("scope_intercept", None), "the scope head is incomplete"),
+        (_set("params.mismatch_confidence", "abc"), "parameter mismatch_confidence is 'abc'; it must be a probability"),
+        (_set("params.ngram_scale", "x"), "parameter ngram_scale is 'x'; it must be a positive number"),
+        (_set("classes", ["a"]), "classes are \\['a'\\]"),
+        (_set("idf", np.full(3, -1.0)), "array 'idf' has shape"),
     ],
 )
 def test_forged_content_is_refused_with_a_clear_error(saved, tmp_path, edit, message):

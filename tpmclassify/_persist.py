@@ -25,6 +25,7 @@ import numpy as np
 
 from ._atomic import atomic_path
 from ._card import write_card
+from ._cues import AXES
 from ._errors import TPMClassifyError
 from ._model import TPMClassifier
 from ._version import __version__
@@ -215,10 +216,20 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     band = params.get("review_band")
     if not (isinstance(band, list) and len(band) == 2 and all(_unit(x) for x in band) and band[0] <= band[1]):
         raise bad(f"review_band is {band!r}; it must be two probabilities, low then high")
+    for name, (kind, nullable) in _PARAMS.items():
+        value = params.get(name)
+        if not ((value is None and nullable) or _KINDS[kind][0](value)):
+            raise bad(f"parameter {name} is {value!r}; it must be {_KINDS[kind][1]}")
+    grid = params.get("C_grid")
+    if not (isinstance(grid, list) and grid and all(_KINDS["positive"][0](c) for c in grid)):
+        raise bad(f"parameter C_grid is {grid!r}; it must be a list of positive numbers")
+    if state["classes"] not in (["pm", "tpm"], ["other", "pm", "tpm"]):
+        raise bad(f"classes are {state['classes']!r}; they must be ['pm', 'tpm'] or ['other', 'pm', 'tpm']")
     cues = state["cues"]
     fields = {"name", "axis", "role", "phrases"}
     if not isinstance(cues, list) or not all(
-        isinstance(c, dict) and set(c) == fields and isinstance(c["phrases"], list) for c in cues
+        isinstance(c, dict) and set(c) == fields and isinstance(c["phrases"], list) and isinstance(c["name"], str)
+        and c["axis"] in AXES and c["role"] in ("tpm", "pm", "hybrid", "other") for c in cues
     ):
         raise bad("the cue table is malformed")
     phrases = [p for c in cues for p in c["phrases"]]
@@ -229,6 +240,8 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     vocabulary = state["vocabulary"]
     if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary):
         raise bad("the vocabulary is not a list of strings")
+    if len(set(vocabulary)) != len(vocabulary):
+        raise bad("the vocabulary repeats an n-gram")
     display = state["display"]
     if not isinstance(display, list) or len(display) != len(vocabulary) or not all(isinstance(d, str) for d in display):
         raise bad("the display forms are not one string per n-gram")
@@ -242,15 +255,21 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
             if name not in _OPTIONAL_ARRAYS:
                 raise bad(f"array {name!r} is missing")
             continue
-        if values.ndim != 1 or values.dtype.kind != "f" or len(values) != lengths[length]:
+        if values.ndim != 1 or values.dtype != np.float64 or len(values) != lengths[length]:
             raise bad(f"array {name!r} has shape {values.shape} ({values.dtype}); expected ({lengths[length]},) "
                       f"floats, one per {'n-gram' if length == 'vocabulary' else 'feature'}")
         if not np.all(np.isfinite(values)):
             raise bad(f"array {name!r} has non-finite values")
+    if np.any(arrays["idf"] <= 0):
+        raise bad("array 'idf' has values that are not positive")
     for name, (kind, nullable) in _SCALARS.items():
         value = state[name]
         if not ((value is None and nullable) or (_finite(value) and _KINDS[kind][0](value))):
             raise bad(f"{name} is {value!r}; it must be {_KINDS[kind][1]}")
+    scope = [arrays.get("scope_coef") is not None, state["scope_intercept"] is not None,
+             state["scope_threshold"] is not None, state["classes"] == ["other", "pm", "tpm"]]
+    if any(scope) and not all(scope):
+        raise bad("the scope head is incomplete (its weights, intercept, threshold and the 'other' class go together)")
 
 
 def _finite(x: Any) -> bool:
@@ -261,12 +280,21 @@ def _unit(x: Any) -> bool:
     return _finite(x) and 0.0 <= x <= 1.0
 
 
-#: What each kind of scalar in ``_SCALARS`` must be (it is finite in every case), and how to say so.
+#: What each kind of scalar must be, and how to say so.
 _KINDS: dict[str, tuple[Any, str]] = {
-    "finite": (lambda x: True, "a finite number"),
+    "finite": (_finite, "a finite number"),
     "unit": (_unit, "a probability"),
-    "open_unit": (lambda x: 0.0 < x < 1.0, "a share strictly between 0 and 1"),
-    "positive": (lambda x: x > 0, "a positive number"),
+    "open_unit": (lambda x: _finite(x) and 0.0 < x < 1.0, "a share strictly between 0 and 1"),
+    "positive": (lambda x: _finite(x) and x > 0, "a positive number"),
+    "count": (lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0, "a whole number >= 0"),
+}
+#: The estimator's parameters (besides ngram_max, review_band and C_grid, checked on their own): kind, may be null.
+_PARAMS = {
+    "C": ("positive", True), "scope_C": ("positive", False), "ngram_scale": ("positive", False),
+    "mask_rate": ("unit", False), "prior": ("open_unit", True), "scope_threshold": ("unit", True),
+    "scope_recall": ("unit", False), "mismatch_confidence": ("unit", False), "min_df": ("count", False),
+    "min_groups": ("count", False), "max_features": ("count", True), "cv": ("count", False),
+    "random_state": ("count", False),
 }
 
 
