@@ -277,9 +277,7 @@ class Prediction:
             quoted = ", ".join(f"'{w}'" for w in words)
             return (f"Titled {self.title!r}, but reads as a {_display(side)} "
                     f"({c.probabilities[side]:.0%} with role names masked): {quoted}")
-        if claim == "hybrid":
-            if c.label == "other":
-                return f"Titled {self.title!r} (a title used for either role), and its content is out of scope"
+        if claim == "hybrid":  # the answer is the content's own, judged TPM vs PM
             return (f"Titled {self.title!r} (a title used for either role): decided by its content, which reads as "
                     f"{_display(c.label)} ({c.probabilities[c.label]:.0%} with role names masked)")
         return None
@@ -300,14 +298,12 @@ class Prediction:
                     "rests on the model's intercepts alone"]
         title = self._title_reason()
         first = [] if title is None else [title]
-        decided_by_content = self.title_label == "hybrid" and self.content is not None and self.content.label != "other"
-        source = self.content if decided_by_content and self.content is not None else self
-        if self.label == "other" and source.scope_explanation is not None:
-            head = f"Out of scope: in scope {source.in_scope:.0%} is under the threshold {source.scope_threshold:.0%}"
-            return [*first, head, *source.scope_explanation.reasons]
-        out = source.explanation.reasons
+        if self.label == "other" and self.scope_explanation is not None:
+            head = f"Out of scope: in scope {self.in_scope:.0%} is under the threshold {self.scope_threshold:.0%}"
+            return [*first, head, *self.scope_explanation.reasons]
+        out = self.explanation.reasons
         if self.needs_review:
-            out = [f"Needs review: TPM {source.probabilities['tpm']:.0%} is too close to call", *out]
+            out = [f"Needs review: TPM {self.probabilities['tpm']:.0%} is too close to call", *out]
         return [*first, *out]
 
     def __str__(self) -> str:
