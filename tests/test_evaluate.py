@@ -135,6 +135,11 @@ def test_train_and_evaluate_cli(tmp_path, postings, capsys):
     assert "| masked |" in capsys.readouterr().out
     assert main(["evaluate", str(src), "--model", str(tmp_path / "nope.tpmc")]) == 2
     assert "model file not found" in capsys.readouterr().err
+    before = model.read_bytes()
+    assert main(["train", str(src), "-o", str(model)]) == 2  # an existing model is not replaced...
+    assert "exists; pass --overwrite" in capsys.readouterr().err and model.read_bytes() == before
+    with pytest.warns(UserWarning, match="training on 10 labeled rows"):
+        assert main(["train", str(src), "-o", str(model), "--overwrite"]) == 0  # ...unless asked
 
 
 def test_evaluate_cli_has_two_explicit_modes(tmp_path, postings, capsys):

@@ -124,9 +124,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from ._api import labeled_rows, source_groups, train
+    from ._errors import InvalidValueError
     from ._io import read_table
     from ._persist import save
 
+    if os.path.lexists(args.output) and not args.overwrite:  # checked before training, so no work is wasted
+        raise InvalidValueError(f"{args.output} exists; pass --overwrite to replace it")
     frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
     model = train(
         frame, text_column=args.text_column, label_column=args.label_column,
@@ -250,6 +253,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--title-column", help="derive labels from titles when there is no label column")
         if name == "train":
             p.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.tpmc)")
+            p.add_argument("--overwrite", action="store_true", help="replace an existing model file")
             p.add_argument("--evaluate", action="store_true", help="also cross-validate and put it in the card")
             p.set_defaults(func=_cmd_train)
         else:
