@@ -134,9 +134,7 @@ def with_prior(
     for values in texts():
         ok = [v for v in values if isinstance(v, str) and _classifiable(v)]
         if ok:
-            _, p, _, in_scope = model._heads(model._features(ok))
-            keep = p if in_scope is None or model.scope_threshold_ is None else p[in_scope >= model.scope_threshold_]
-            p_tpm.extend(keep.tolist())
+            p_tpm.extend(model._in_scope_p_tpm(ok).tolist())
     if not p_tpm:
         raise BatchError("prior 'auto' needs TPM or PM postings to estimate from; none was found in scope")
     return model.with_prior(estimate_prior(p_tpm, model.prior_)), len(p_tpm)

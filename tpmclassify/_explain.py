@@ -85,7 +85,7 @@ class Explanation:
         axis_sums: tuple[list[float], list[bool]],
         space: Any,
         evidence: Callable[[], dict[int, Any]],
-        quotes: Callable[[frozenset[int]], dict[int, str]] | None = None,
+        quotes: Callable[[frozenset[int]], dict[int, str]],
     ) -> None:
         self.logit, self.intercept, self.probability = logit, intercept, probability
         self.positive, self.negative = positive, negative
@@ -93,7 +93,7 @@ class Explanation:
         self._raw = (columns, weights, keys)
         self._axis_sums = axis_sums
         self._space, self._evidence = space, evidence
-        self._quotes = quotes or (lambda columns: {j: e.text for j, e in evidence().items()})
+        self._quotes = quotes
 
     @cached_property
     def _sorted(self) -> tuple[np.ndarray, np.ndarray]:

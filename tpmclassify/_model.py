@@ -224,9 +224,9 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         The share of TPM and of PM postings the chosen threshold keeps.
     mismatch_confidence : float, default 0.8
         A title is flagged as mismatched when its content, read with every role
-        name masked, is in scope and at least this probable for the other role
-        (TPM for a Project Manager or a plain Program Manager title, PM for a
-        TPM title). 0.8 keeps the flag for postings the content is clear about:
+        name masked, says the other role with at least this probability (TPM
+        for a Project Manager or a plain Program Manager title, PM for a TPM
+        title). 0.8 keeps the flag for postings the content is clear about:
         between 0.5 and 0.8 the content leans, it does not contradict.
     cv : int, default 5
         Folds for out-of-fold log-odds when no sources are given.
@@ -418,8 +418,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """The scope head: TPM, PM or hybrid postings against every other role.
 
         TPM postings are scarce and read like engineering or product postings: unweighted, "in scope" would
-        learn to mean "PM-like". They are weighted up to the PM postings, in the fit and in the threshold.
-        A Platt map fitted on out-of-fold log-odds is folded into the weights.
+        learn to mean "PM-like". They are weighted up to the PM postings in the fit, and the threshold keeps
+        ``scope_recall`` of each role. A Platt map fitted on out-of-fold log-odds is folded into the weights.
         """
         n = len(labels)
         n_cues = len(self.cues_)
@@ -485,10 +485,14 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     def estimate_prior(self, texts: Iterable[str]) -> float:
         """The TPM share among the in-scope postings of ``texts``, estimated by EM (see :func:`estimate_prior`)."""
         check_is_fitted(self, "coef_")
-        _, p_tpm, _, in_scope = self._heads(self._features(_as_texts(texts)))
-        if in_scope is not None and self.scope_threshold_ is not None:
-            p_tpm = p_tpm[in_scope >= self.scope_threshold_]
-        return estimate_prior(p_tpm, self.prior_)
+        return estimate_prior(self._in_scope_p_tpm(_as_texts(texts)), self.prior_)
+
+    def _in_scope_p_tpm(self, texts: Sequence[str]) -> np.ndarray:
+        """The TPM probabilities of the postings (already checked) that are in scope: what EM estimates from."""
+        _, p_tpm, _, in_scope = self._heads(self._features(texts))
+        if in_scope is None or self.scope_threshold_ is None:
+            return p_tpm
+        return p_tpm[in_scope >= self.scope_threshold_]
 
     # --------------------------------------------------------------- predicting
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:

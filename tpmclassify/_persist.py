@@ -216,10 +216,9 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     band = params.get("review_band")
     if not (isinstance(band, list) and len(band) == 2 and all(_unit(x) for x in band) and band[0] <= band[1]):
         raise bad(f"review_band is {band!r}; it must be two probabilities, low then high")
-    for name, (kind, nullable) in _PARAMS.items():
-        value = params.get(name)
-        if not ((value is None and nullable) or _KINDS[kind][0](value)):
-            raise bad(f"parameter {name} is {value!r}; it must be {_KINDS[kind][1]}")
+    wrong = _first_wrong(params, _PARAMS)
+    if wrong:
+        raise bad(f"parameter {wrong}")
     grid = params.get("C_grid")
     if not (isinstance(grid, list) and grid and all(_KINDS["positive"][0](c) for c in grid)):
         raise bad(f"parameter C_grid is {grid!r}; it must be a list of positive numbers")
@@ -262,14 +261,22 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
             raise bad(f"array {name!r} has non-finite values")
     if np.any(arrays["idf"] <= 0):
         raise bad("array 'idf' has values that are not positive")
-    for name, (kind, nullable) in _SCALARS.items():
-        value = state[name]
-        if not ((value is None and nullable) or (_finite(value) and _KINDS[kind][0](value))):
-            raise bad(f"{name} is {value!r}; it must be {_KINDS[kind][1]}")
+    wrong = _first_wrong(state, _SCALARS)
+    if wrong:
+        raise bad(wrong)
     scope = [arrays.get("scope_coef") is not None, state["scope_intercept"] is not None,
              state["scope_threshold"] is not None, state["classes"] == ["other", "pm", "tpm"]]
     if any(scope) and not all(scope):
         raise bad("the scope head is incomplete (its weights, intercept, threshold and the 'other' class go together)")
+
+
+def _first_wrong(values: dict[str, Any], table: dict[str, tuple[str, bool]]) -> str | None:
+    """``"<name> is <value>; it must be <kind>"`` for the first value of ``table`` that is not of its kind."""
+    for name, (kind, nullable) in table.items():
+        value = values.get(name)
+        if not ((value is None and nullable) or _KINDS[kind][0](value)):
+            return f"{name} is {value!r}; it must be {_KINDS[kind][1]}"
+    return None
 
 
 def _finite(x: Any) -> bool:
