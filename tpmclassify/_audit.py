@@ -112,7 +112,8 @@ def audit(
     start = time.perf_counter()
     summary = AuditSummary(output=str(dst))
     kept: list[tuple[float, int, str]] = []  # (confidence, row, rendered card): the most confident mismatches
-    axes: dict[str, dict[str, list[float]]] = {"tpm": defaultdict(list), "pm": defaultdict(list)}
+    # per title (TPM, PM) and axis: the sum of the contents' evidence (memory stays bounded, whatever the file)
+    axes: dict[str, defaultdict[str, float]] = {"tpm": defaultdict(float), "pm": defaultdict(float)}
     counts = Counter[str]()
     with published_output(dst, overwrite) as tmp:
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column)
@@ -138,7 +139,7 @@ def audit(
                 if p is not None and p.content is not None and p.title_label in ("tpm", "pm"):
                     counts[p.title_label] += 1
                     for axis, total in p.content.explanation.by_axis.items():
-                        axes[p.title_label][axis].append(total)
+                        axes[p.title_label][axis] += total
                 if p is not None and p.title_mismatch:
                     summary.mismatches += 1
                     confidence = max(p.content.probabilities.values()) if p.content else 0.0
@@ -190,14 +191,14 @@ def _axis_bars(by_axis: dict[str, float]) -> str:
     return _bars(items, 300, 110, "per-axis evidence") if items else ""
 
 
-def _axis_chart(axes: dict[str, dict[str, list[float]]], counts: Counter[str]) -> str:
+def _axis_chart(axes: dict[str, defaultdict[str, float]], counts: Counter[str]) -> str:
     """Per axis: the mean content evidence of TPM-titled and of PM-titled postings in this file."""
     if not counts:
         return "<p>No TPM- or PM-titled postings with classifiable text in this file.</p>"
     out = []
     for axis in (a for a in AXES if a not in ("wording", "role_name", "other_role")):
         items = [(f"{side.upper()}-titled ({counts[side]})",
-                  sum(axes[side][axis]) / counts[side] if counts[side] else 0.0) for side in ("tpm", "pm")]
+                  axes[side][axis] / counts[side] if counts[side] else 0.0) for side in ("tpm", "pm")]
         out.append(f"<figure><figcaption>{html.escape(AXES[axis])}</figcaption>"
                    f"{_bars(items, 190, 80, AXES[axis])}</figure>")
     return "".join(out)
@@ -225,7 +226,7 @@ figure{display:inline-block;margin:0 1.5em 1em 0}figcaption{font-size:13px;font-
 mark{color:inherit}.verdict{font-size:15px}.note{color:#555;font-size:13px}"""
 
 
-def _page(name: str, s: AuditSummary, cards: list[str], axes: dict[str, dict[str, list[float]]],
+def _page(name: str, s: AuditSummary, cards: list[str], axes: dict[str, defaultdict[str, float]],
           counts: Counter[str], model: TPMClassifier) -> str:
     shown = f"the {len(cards)} most confident" if len(cards) < s.mismatches else "all"
     return (
