@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -365,8 +365,8 @@ def classify_csv(
     chunk_size : int, default 1000
         Rows per chunk; memory stays bounded by a few chunks whatever the file size.
     jobs : int, default 1
-        Worker processes (joblib's loky workers: the model is sent to each worker once, and they exit with
-        this process).
+        Processes that score: this one and ``jobs - 1`` workers (joblib's loky workers: the model is sent to
+        each worker once, and they exit with this process).
     overwrite : bool, default False
         Replace an existing output file.
     encoding : str, optional
@@ -406,7 +406,7 @@ def classify_csv(
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
         writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))
-        pool = _pool(jobs, mdl) if jobs > 1 else None
+        pool = _pool(jobs - 1, mdl) if jobs > 1 else None  # this process scores too
         bar = _progress(progress)
         finished = False
         try:
@@ -425,9 +425,15 @@ def classify_csv(
 def _run(  # type: ignore[no-untyped-def]
     chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar
 ) -> None:
-    """Score chunks (in order, at most ``2 * jobs`` in flight, so memory stays bounded) and write them."""
+    """Score chunks and write them in order.
+
+    With workers, a chunk goes to them while they have fewer than two chunks each, else this process scores
+    it itself: every process scores, and this one does not wait idle while its workers start up. Chunks are
+    written as soon as they and all chunks before them are scored; at most ``_HELD_PER_JOB * jobs`` are held,
+    so memory stays bounded whatever the file size.
+    """
     first = True
-    pending: list[tuple[Chunk, Any]] = []
+    pending: deque[tuple[Chunk, Any]] = deque()
     for chunk in chunks:
         df = chunk.frame
         if first:
@@ -442,11 +448,21 @@ def _run(  # type: ignore[no-untyped-def]
             (df[title_column].tolist() if title_column in df.columns else absent) if title_column else None,
             chunk.errors,
         )
-        pending.append((chunk, pool.submit(_worker_score, *args) if pool else score_texts(mdl, *args)))
-        while pending and (pool is None or len(pending) > 2 * jobs):
-            _emit(pending.pop(0), writer, summary, bar)
+        queued = 0 if pool is None else sum(1 for _, r in pending if not isinstance(r, dict) and not r.done())
+        if pool is not None and queued < 2 * (jobs - 1):
+            pending.append((chunk, pool.submit(_worker_score, *args)))
+        else:
+            pending.append((chunk, score_texts(mdl, *args)))
+        while pending and (isinstance(pending[0][1], dict) or pending[0][1].done() or
+                           len(pending) >= _HELD_PER_JOB * jobs):
+            _emit(pending.popleft(), writer, summary, bar)
     while pending:
-        _emit(pending.pop(0), writer, summary, bar)
+        _emit(pending.popleft(), writer, summary, bar)
+
+
+#: Chunks held (scored or in a worker) per process, at most: room for this process to go on scoring while
+#: its workers start up (about two seconds: a few chunks) or finish a slower chunk.
+_HELD_PER_JOB = 4
 
 
 def _emit(item: tuple[Chunk, Any], writer: TableWriter, summary: BatchSummary, bar: Any) -> None:

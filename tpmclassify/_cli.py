@@ -214,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
     model_opts(p)
     p.add_argument("--chunk-size", type=int, default=1000,
                    help="rows read, scored and written at a time (memory stays bounded by a few chunks)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes")
+    p.add_argument("--jobs", type=int, default=1, help="processes that score (this one and JOBS-1 workers)")
     p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
     p.add_argument("--prefix", default="", help="prefix for the added columns")
     p.add_argument("--prior", help="TPM share among TPM and PM postings that the probabilities are for (default: the "

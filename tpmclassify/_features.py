@@ -60,7 +60,7 @@ def tokens_of(text: str) -> list[str]:
 
 def kept(stems: Sequence[str]) -> list[int]:
     """Positions of the stems that n-grams are made of."""
-    return [i for i, s in enumerate(stems) if s]
+    return list(compress(range(len(stems)), stems))
 
 
 def _grams(words: list[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -257,17 +257,16 @@ class FeatureSpace:
                     first_cues[cols[j]] = (a, b)
         out = {j: " ".join(tokens[a:b]) for j, (a, b) in first_cues.items() if j in columns}
         n_cues = len(self.cues)
-        # the wanted n-grams, looked up as transform() does (a stem, or a tuple of stems), by their first position
-        wanted = {tuple(self.vocabulary[j - n_cues].split(" ")): j for j in columns if j >= n_cues}
+        # the wanted n-grams as transform() reads them (tuples of the kept stems), each found at its first position
+        wanted = [(tuple(self.vocabulary[j - n_cues].split(" ")), j) for j in columns if j >= n_cues]
         if wanted:
             stems = stems_of_tokens(tokens)
             keep = kept(stems)
             words = [stems[i] for i in keep]
-            for n in {len(key) for key in wanted}:
-                for k, gram in enumerate(_grams(words, n)):
-                    col = wanted.get(gram)
-                    if col is not None and col not in out:
-                        out[col] = " ".join(tokens[keep[k] : keep[k + n - 1] + 1])  # with its stop words
+            for key, col in wanted:
+                k = _first(words, key)
+                if k is not None:
+                    out[col] = " ".join(tokens[keep[k] : keep[k + len(key) - 1] + 1])  # with its stop words
         return out
 
     def evidence(self, text: str) -> dict[int, Evidence]:
@@ -284,6 +283,19 @@ class FeatureSpace:
         for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
             spans[n_cues + col].append((starts[idx[0]], ends[idx[-1]]))
         return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
+
+
+def _first(words: list[str], key: tuple[str, ...]) -> int | None:
+    """Position of the first occurrence of the n-gram ``key`` in ``words`` (None if absent)."""
+    start, n = 0, len(key)
+    try:
+        while True:
+            i = words.index(key[0], start)  # a C-level scan to each occurrence of the first word
+            if n == 1 or tuple(words[i : i + n]) == key:
+                return i
+            start = i + 1
+    except ValueError:
+        return None
 
 
 def _counts(indices: Sequence[int] | np.ndarray, indptr: list[int], n_cols: int) -> sp.csr_matrix:
