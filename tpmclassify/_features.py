@@ -1,21 +1,26 @@
 """Features: article cues and stemmed word n-grams, from one tokenisation.
 
-A posting is normalised, tokenised and stemmed once. The stems feed two blocks
-of one sparse matrix: one column per cue of the cue table (``log1p`` of its
-match count) and one TF-IDF column per stemmed word uni/bi-gram of the fitted
-vocabulary. :func:`evidence` re-runs the same matching with character spans, so
-an explanation can point at the exact text behind every non-zero feature.
+A posting is normalised and tokenised once. Its words are numbered (each distinct
+word is stemmed once), and the postings of a batch are matched together: cue
+phrases and vocabulary n-grams are phrases of word or stem ids in a trie walked
+from every position at once. Two blocks of one sparse matrix come out: one column
+per cue of the cue table (``log1p`` of its match count) and one TF-IDF column per
+stemmed word uni/bi-gram of the fitted vocabulary. :meth:`FeatureSpace.evidence`
+runs the same matching on one posting with character spans, so an explanation can
+point at the exact text behind every non-zero feature.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cached_property
-from itertools import compress, product
+from itertools import chain, compress, islice, product
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize as l2_normalize
@@ -76,57 +81,193 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
     return grams
 
 
+#: Distinct words a feature space numbers before it starts its numbering afresh (memory stays bounded).
+_MAX_WORDS = 1_000_000
+
+
+class _Words:
+    """Integer ids of words (normalised tokens), and what the n-grams need of each word.
+
+    The words of the cue phrases are numbered first, by :meth:`add` before :meth:`freeze`, and keep their ids;
+    other words are numbered as postings bring them. Thread-safe: numbering happens under a lock, and
+    :meth:`encode` reads what it needs of each word under it.
+
+    Parameters
+    ----------
+    stem_ids : dict of str to int
+        The vocabulary's stems, numbered: a word whose stem is one gets that id (else -1).
+    """
+
+    def __init__(self, stem_ids: dict[str, int]) -> None:
+        self.stem_ids = stem_ids
+        self.ids: dict[str, int] = {}
+        self.kept = np.zeros(64, dtype=bool)  # the word's stem is one n-grams are made of
+        self.stem = np.full(64, -1, dtype=np.int64)  # its id among the vocabulary's stems, or -1
+        self.base = 0
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:  # sent to worker processes: the cue words only, no lock
+        state = self.__dict__.copy()
+        del state["_lock"]
+        state["ids"] = dict(islice(self.ids.items(), self.base))
+        state["kept"], state["stem"] = self.kept[: self.base + 1].copy(), self.stem[: self.base + 1].copy()
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def add(self, word: str) -> int:
+        """The id of ``word``, numbering it if it is new (call under the lock once :meth:`freeze` is done)."""
+        i = self.ids.get(word)
+        if i is None:
+            i = self.ids[word] = len(self.ids)
+            if i >= len(self.kept):
+                self.kept = np.concatenate([self.kept, np.zeros(len(self.kept), dtype=bool)])
+                self.stem = np.concatenate([self.stem, np.full(len(self.stem), -1, dtype=np.int64)])
+            s = stems_of_tokens([word])[0]
+            self.kept[i] = bool(s)
+            self.stem[i] = self.stem_ids.get(s, -1) if s else -1
+        return i
+
+    def freeze(self) -> None:
+        """The words numbered so far keep their ids for good."""
+        self.base = len(self.ids)
+
+    def encode(self, token_lists: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every posting's word ids end to end, where each posting starts (length n + 1), and for each word
+        whether n-grams keep it and its stem's id."""
+        rows = []
+        with self._lock:
+            if len(self.ids) > _MAX_WORDS:
+                self.ids = dict(islice(self.ids.items(), self.base))
+            known = self.ids.__getitem__
+            for tokens in token_lists:
+                try:
+                    rows.append(list(map(known, tokens)))
+                except KeyError:  # a word not seen before
+                    rows.append(list(map(self.add, tokens)))
+            ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+            np.cumsum(list(map(len, rows)), out=ptr[1:])
+            ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(ptr[-1]))
+            return ids, ptr, self.kept[ids], self.stem[ids]
+
+
+class _Trie:
+    """Phrases of integer keys (word or stem ids), walked from every position of a sequence at once.
+
+    Parameters
+    ----------
+    phrases : iterable of (sequence of int, int)
+        Each phrase's keys and its value (a feature column); the first value given for a phrase wins.
+    """
+
+    def __init__(self, phrases: Iterable[tuple[Sequence[int], int]]) -> None:
+        first: dict[int, int] = {}  # key -> node of the phrases' first words
+        children: dict[tuple[int, int], int] = {}  # (node, key) -> node one word further
+        value: list[int] = []
+
+        def node_at(table: dict, key: object) -> int:
+            node: int = table.setdefault(key, len(value))
+            if node == len(value):
+                value.append(-1)
+            return node
+
+        self.depth = 0
+        for keys, v in phrases:
+            node = node_at(first, keys[0])
+            for key in keys[1:]:
+                node = node_at(children, (node, key))
+            if value[node] < 0:
+                value[node] = v
+            self.depth = max(self.depth, len(keys))
+        self.first = np.full(max(first, default=-1) + 1, -1, dtype=np.int64)
+        self.first[list(first)] = list(first.values())
+        self.value = np.array(value, dtype=np.int64)
+        # (node, key) packed into one integer, found through pandas' hash table
+        self.steps = pd.Index(np.array([(node << 32) | key for node, key in children], dtype=np.int64))
+        self.child = np.array(list(children.values()), dtype=np.int64)
+
+    def walk(self, keys: np.ndarray, row: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        """For n = 1, 2, ...: where a phrase of ``n`` keys starts (its keys all in one ``row``), and its value."""
+        at = np.flatnonzero((keys >= 0) & (keys < len(self.first)))
+        node = self.first[keys[at]]
+        at, node = at[node >= 0], node[node >= 0]
+        n = 1
+        while len(at):
+            value = self.value[node]
+            has = value >= 0
+            yield at[has], value[has], n
+            if n == self.depth:
+                return
+            nxt = at + n
+            ok = nxt < len(keys)
+            ok[ok] = (row[nxt[ok]] == row[at[ok]]) & (keys[nxt[ok]] >= 0)
+            at, node = at[ok], node[ok]
+            step = self.steps.get_indexer((node << 32) | keys[at + n])
+            at, node = at[step >= 0], self.child[step[step >= 0]]
+            n += 1
+
+
+def _longest_first(trie: _Trie, ids: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phrase matches read left to right, the longest phrase at each position, no two overlapping: their
+    first and end positions and values, in text order."""
+    length = np.zeros(len(ids), dtype=np.int64)
+    value = np.zeros(len(ids), dtype=np.int64)
+    for at, v, n in trie.walk(ids, row):
+        length[at], value[at] = n, v
+    starts = np.flatnonzero(length)
+    lengths = length[starts]
+    keep = lengths == 1
+    multi = starts[~keep]
+    if len(multi):
+        # a phrase of several words starts where no earlier one (of several words) still runs: in order
+        taken, free = [], 0
+        for i, k in zip(multi.tolist(), length[multi].tolist(), strict=True):
+            if i >= free:
+                taken.append(i)
+                free = i + k
+        took = np.array(taken, dtype=np.int64)
+        inner = length[took] - 1  # the positions each taken phrase covers after its first
+        covered = np.zeros(len(ids), dtype=bool)
+        covered[np.repeat(took + 1, inner) + np.arange(inner.sum()) - np.repeat(np.cumsum(inner) - inner, inner)] = True
+        is_taken = np.zeros(len(ids), dtype=bool)
+        is_taken[took] = True
+        keep = (keep & ~covered[starts]) | is_taken[starts]
+    starts = starts[keep]
+    return starts, starts + length[starts], value[starts]
+
+
 class CueMatcher:
-    """Find cue phrases in a token sequence: longest match first, no overlaps.
+    """Find cue phrases in token sequences: longest match first, no overlaps.
 
     A token matches a phrase word when their plural-stripped forms agree (see :func:`light_stem`); the
-    matcher indexes every surface form that strips to each phrase word, so matching is plain lookups.
+    matcher numbers every surface form that strips to each phrase word, so matching is array lookups.
 
     Parameters
     ----------
     cues : sequence of Cue
-        The cue table.
+        The cue table (earlier cues win a phrase two of them share).
+    columns : sequence of int
+        The feature column of each cue.
+    words : _Words
+        The word numbering the phrases' surface forms are added to.
     """
 
-    def __init__(self, cues: Sequence[Cue]) -> None:
+    def __init__(self, cues: Sequence[Cue], columns: Sequence[int], words: _Words) -> None:
         self.cues = tuple(cues)
-        # one-word phrases by surface form; longer phrases by their first two surface forms (the first cue
-        # to claim a form wins, as the table is ordered)
-        self._single: dict[str, int] = {}
-        self._pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = defaultdict(list)
-        for j, cue in enumerate(self.cues):
+        phrases: list[tuple[list[int], int]] = []
+        for cue, col in zip(self.cues, columns, strict=True):
             for phrase in cue.phrases:
                 key = [light_stem(t) for t in tokens_of(phrase)]
-                for surface in product(*map(_surface_forms, key)):
-                    if len(surface) == 1:
-                        self._single.setdefault(surface[0], j)
-                    elif surface:
-                        self._pairs[(surface[0], surface[1])].append((surface, j))
-        for options in self._pairs.values():
-            options.sort(key=lambda o: -len(o[0]))
-        self._starts = set(self._single) | {first for first, _ in self._pairs}
+                phrases.extend(
+                    ([words.add(w) for w in surface], col) for surface in product(*map(_surface_forms, key)) if surface
+                )
+        self._trie = _Trie(phrases)
 
-    def matches(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
-        """Return ``(cue index, first token, end token)`` for each match, in text order."""
-        # Left to right, no overlaps: at each token that can start a cue, the longest phrase starting there,
-        # else its one-word cue. Candidate positions are found by one C-level pass of set lookups.
-        found = []
-        pairs, single = self._pairs, self._single
-        free, n = 0, len(tokens)
-        for i in compress(range(n), map(self._starts.__contains__, tokens)):
-            if i < free:
-                continue
-            for key, j in pairs.get((tokens[i], tokens[i + 1]), ()) if i + 1 < n else ():
-                k = len(key)
-                if k == 2 or tuple(tokens[i : i + k]) == key:
-                    found.append((j, i, i + k))
-                    free = i + k
-                    break
-            else:
-                one = single.get(tokens[i])
-                if one is not None:
-                    found.append((one, i, i + 1))
-        return found
+    def match(self, ids: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First and end token positions and feature column of each match in ``ids`` (see :class:`_Words`)."""
+        return _longest_first(self._trie, ids, row)
 
 
 class Evidence(NamedTuple):
@@ -170,13 +311,21 @@ class FeatureSpace:
                 axes = ", ".join(a for a in AXES if a != "wording")
                 raise ValueError(f"cue {cue.name!r} has axis {cue.axis!r}; a cue's axis is one of: {axes}")
         self.cues = tuple(cues)
+        self.vocabulary = list(vocabulary)
+        # the n-grams as phrases of the vocabulary's stems, numbered
+        grams = [tuple(g.split(" ")) for g in self.vocabulary]
+        stem_ids: dict[str, int] = {}
+        for gram in grams:
+            for w in gram:
+                stem_ids.setdefault(w, len(stem_ids))
+        self._grams = _Trie(([stem_ids[w] for w in gram], col) for col, gram in enumerate(grams))
+        self._words = _Words(stem_ids)
         # Each head reads the cues of its own axes: the other-role cues (the scope head's) are matched apart, so
         # that a phrase naming another role ("software engineers") does not hide the words the TPM/PM cues read.
         groups = ([j for j, c in enumerate(self.cues) if c.axis != "other_role"],
                   [j for j, c in enumerate(self.cues) if c.axis == "other_role"])
-        self.matchers = [(CueMatcher([self.cues[j] for j in cols]), cols) for cols in groups if cols]
-        self.vocabulary = list(vocabulary)
-        self._lookup = _lookup_tables(self.vocabulary, ngram_max)
+        self.matchers = [CueMatcher([self.cues[j] for j in cols], cols, self._words) for cols in groups if cols]
+        self._words.freeze()
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_max = ngram_max
         self.cue_scale = cue_scale
@@ -203,44 +352,47 @@ class FeatureSpace:
         return [f"cue:{c.axis}:{c.name}" for c in self.cues] + [f"ngram:{g}" for g in self.vocabulary]
 
     def transform(
-        self, token_lists: Iterable[list[str]], first_cues: list[dict[int, tuple[int, int]]] | None = None
+        self, token_lists: Iterable[Sequence[str]], first_cues: list[dict[int, tuple[int, int]]] | None = None
     ) -> sp.csr_matrix:
         """Turn normalised token lists into the feature matrix.
 
+        All postings are matched at once: their words are numbered, and cues and n-grams are looked up for
+        every position together (array operations, a Python step per match of several words only).
         Given a list ``first_cues``, also append to it, for each posting, the token range of each cue's first
         match (column -> (start, end)): what :meth:`quotes` needs, so it need not match the cues again.
         """
-        cue_ptr, cue_idx = [0], []
-        ng_ptr: list[int] = [0]
-        ng_idx: list[int] = []
-        lookups = [(n, table.get) for n, table in enumerate(self._lookup, start=1) if table]
-        for tokens in token_lists:
-            if self.cue_scale:
-                first: dict[int, tuple[int, int]] = {}
-                for matcher, cols in self.matchers:
-                    found = matcher.matches(tokens)
-                    cue_idx.extend([cols[j] for j, _, _ in found])
-                    if first_cues is not None:
-                        for j, a, b in reversed(found):  # the first occurrence is written last
-                            first[cols[j]] = (a, b)
-                if first_cues is not None:
-                    first_cues.append(first)
-            cue_ptr.append(len(cue_idx))
-            if self.ngram_scale:
-                words = list(filter(None, stems_of_tokens(tokens)))  # stop words and numbers left out
-                for n, get in lookups:
-                    ng_idx.extend(filter(None, map(get, words if n == 1 else _grams(words, n))))
-            ng_ptr.append(len(ng_idx))
-        # one entry per occurrence; scipy sums the duplicates into counts
-        cue_block = _counts(cue_idx, cue_ptr, len(self.cues))
+        ids, ptr, kept, stem_ids = self._words.encode(token_lists)
+        n = len(ptr) - 1
+        row = np.repeat(np.arange(n), np.diff(ptr))
+        starts, ends, cols = self._cue_matches(ids, row) if self.cue_scale else (ids[:0],) * 3
+        if first_cues is not None:
+            first_cues.extend(_first_matches(row[starts], starts - ptr[row[starts]], ends - ptr[row[starts]], cols, n))
+        cue_block = _counts(row[starts], cols, n, len(self.cues))
         cue_block.data = np.log1p(cue_block.data) * self.cue_scale
-        tf = _counts(np.asarray(ng_idx, dtype=np.int64) - 1, ng_ptr, len(self.vocabulary))
+        if self.ngram_scale:
+            positions = np.flatnonzero(kept)
+            hits = [(positions[at[:, 0]], c) for at, c in self._gram_hits(stem_ids[positions], row[positions])]
+            tf = _counts(row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
+                         np.concatenate([c for _, c in hits] or [ids[:0]]), n, len(self.vocabulary))
+        else:
+            tf = _counts(ids[:0], ids[:0], n, len(self.vocabulary))
         if tf.nnz:
             tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]
             tf = l2_normalize(tf, copy=False) * self.ngram_scale
         out = sp.hstack([cue_block, tf], format="csr")
         out.sort_indices()
         return out
+
+    def _cue_matches(self, ids: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every cue match (first and end token positions, column), by matcher, each in text order."""
+        found = [m.match(ids, row) for m in self.matchers] or [(ids[:0],) * 3]
+        return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
+
+    def _gram_hits(self, stem_ids: np.ndarray, row: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Each vocabulary n-gram in a sequence of kept words' stem ids: its words' positions (one row per hit,
+        ``n`` columns) and its vocabulary column, for n = 1, 2, ..."""
+        for at, cols, n in self._grams.walk(stem_ids, row):
+            yield at[:, None] + np.arange(n), cols
 
     def quotes(
         self, tokens: Sequence[str], columns: Collection[int], first_cues: dict[int, tuple[int, int]] | None = None
@@ -251,10 +403,9 @@ class FeatureSpace:
         (and, with ``first_cues`` from :meth:`transform`, without matching the cues again).
         """
         if first_cues is None:
-            first_cues = {}
-            for matcher, cols in self.matchers:
-                for j, a, b in reversed(matcher.matches(tokens)):
-                    first_cues[cols[j]] = (a, b)
+            ids, _, _, _ = self._words.encode([tokens])
+            starts, ends, cols = self._cue_matches(ids, np.zeros(len(ids), dtype=np.int64))
+            first_cues = _first_matches(np.zeros(len(cols), dtype=np.int64), starts, ends, cols, 1)[0]
         out = {j: " ".join(tokens[a:b]) for j, (a, b) in first_cues.items() if j in columns}
         n_cues = len(self.cues)
         # the wanted n-grams as transform() reads them (tuples of the kept stems), each found at its first position
@@ -272,17 +423,45 @@ class FeatureSpace:
     def evidence(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
         found = token_matches(normalize(text))
-        tokens = [m.group() for m in found]
         starts = [m.start() for m in found]
         ends = [m.end() for m in found]
+        ids, _, kept, stem_ids = self._words.encode([[m.group() for m in found]])
+        row = np.zeros(len(ids), dtype=np.int64)
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for matcher, cols in self.matchers:
-            for j, a, b in matcher.matches(tokens):
-                spans[cols[j]].append((starts[a], ends[b - 1]))
+        for a, b, col in zip(*(x.tolist() for x in self._cue_matches(ids, row)), strict=True):
+            spans[col].append((starts[a], ends[b - 1]))
         n_cues = len(self.cues)
-        for col, idx in vocabulary_grams(stems_of_tokens(tokens), self._lookup):
-            spans[n_cues + col].append((starts[idx[0]], ends[idx[-1]]))
+        positions = np.flatnonzero(kept)
+        for at, cols in self._gram_hits(stem_ids[positions], row[positions]):
+            where = positions[at]
+            for a, b, col in zip(where[:, 0].tolist(), where[:, -1].tolist(), cols.tolist(), strict=True):
+                spans[n_cues + col].append((starts[a], ends[b]))
         return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
+
+    def surface_forms(self, token_lists: Sequence[Sequence[str]]) -> list[str]:
+        """The commonest surface form (the lower-cased words, stop words between them left out) of each
+        vocabulary n-gram in the given postings; its stems where it does not occur."""
+        seen: list[Counter[str]] = [Counter() for _ in self.vocabulary]
+        ids, ptr, kept, stem_ids = self._words.encode(token_lists)
+        words = list(chain.from_iterable(token_lists))
+        positions = np.flatnonzero(kept)
+        row = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))[positions]
+        for at, cols in self._gram_hits(stem_ids[positions], row):
+            for where, col in zip(positions[at].tolist(), cols.tolist(), strict=True):
+                seen[col][" ".join(words[i] for i in where)] += 1
+        return [c.most_common(1)[0][0] if c else g for c, g in zip(seen, self.vocabulary, strict=True)]
+
+
+def _first_matches(
+    rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray, n_rows: int
+) -> list[dict[int, tuple[int, int]]]:
+    """Per row, each matched column's first match (start, end); a column's matches are given in text order."""
+    out: list[dict[int, tuple[int, int]]] = [{} for _ in range(n_rows)]
+    if len(cols):
+        _, first = np.unique(rows * (int(cols.max()) + 1) + cols, return_index=True)  # each one's first occurrence
+        for r, col, a, b in zip(*(x[first].tolist() for x in (rows, cols, starts, ends)), strict=True):
+            out[r][col] = (a, b)
+    return out
 
 
 def _first(words: list[str], key: tuple[str, ...]) -> int | None:
@@ -298,45 +477,17 @@ def _first(words: list[str], key: tuple[str, ...]) -> int | None:
         return None
 
 
-def _counts(indices: Sequence[int] | np.ndarray, indptr: list[int], n_cols: int) -> sp.csr_matrix:
-    """CSR matrix of occurrence counts from per-row lists of column indices (with repeats)."""
-    m = sp.csr_matrix(
-        (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(indptr) - 1, n_cols),
-    )
+def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
+    """CSR matrix (sorted indices) of occurrence counts from the row and column of each occurrence."""
+    m = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_cols))
     m.sum_duplicates()
     return m
 
 
-def _lookup_tables(vocabulary: Sequence[str], ngram_max: int) -> list[dict]:
-    """Per n, the vocabulary's n-grams as the keys :meth:`FeatureSpace.transform` looks up (a stem for n = 1,
-    else a tuple of stems), mapped to their column + 1 so that a miss (None) and column 0 stay apart."""
-    tables: list[dict] = [{} for _ in range(ngram_max)]
-    for i, g in enumerate(vocabulary):
-        key = tuple(g.split(" "))
-        tables[len(key) - 1][key[0] if len(key) == 1 else key] = i + 1
-    return tables
-
-
-def vocabulary_grams(stems: Sequence[str], lookup: list[dict]) -> Iterator[tuple[int, list[int]]]:
-    """Each vocabulary n-gram of a posting (column, token positions), found as :meth:`FeatureSpace.transform`
-    finds them; ``lookup`` is from :func:`_lookup_tables`."""
-    keep = kept(stems)
-    words = [stems[i] for i in keep]
-    for n, table in enumerate(lookup, start=1):
-        for k, col in enumerate(map(table.get, words if n == 1 else _grams(words, n))):
-            if col:
-                yield col - 1, keep[k : k + n]
-
-
-def display_forms(token_lists: Iterable[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
-    """The commonest surface form (lower-cased words) of each vocabulary n-gram in the given postings."""
-    lookup = _lookup_tables(vocabulary, ngram_max)
-    seen: list[Counter[str]] = [Counter() for _ in vocabulary]
-    for tokens in token_lists:
-        for col, idx in vocabulary_grams(stems_of_tokens(tokens), lookup):
-            seen[col][" ".join(tokens[i] for i in idx)] += 1
-    return [c.most_common(1)[0][0] if c else g for c, g in zip(seen, vocabulary, strict=True)]
+def display_forms(token_lists: Sequence[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
+    """The commonest surface form of each vocabulary n-gram in the given postings (see
+    :meth:`FeatureSpace.surface_forms`)."""
+    return FeatureSpace((), vocabulary, np.ones(len(vocabulary)), ngram_max).surface_forms(token_lists)
 
 
 def fit_vocabulary(
