@@ -16,7 +16,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cached_property
-from itertools import chain, compress, islice, product
+from itertools import chain, islice, product
 from typing import NamedTuple
 
 import numpy as np
@@ -28,7 +28,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from ._cues import AXES, Cue
 from ._text import light_stem, normalize, readable, stem, token_matches, tokenize
 
-__all__ = ["CueMatcher", "Evidence", "FeatureSpace", "tokens_of"]
+__all__ = ["CueMatcher", "Evidence", "FeatureSpace", "Found", "tokens_of"]
 
 # token -> its stem, or "" when n-grams leave the token out (its stem is a stop word, a number or a single
 # character); grows as new words are seen, so each distinct word is stemmed and judged once.
@@ -61,11 +61,6 @@ def _surface_forms(word: str) -> list[str]:
 def tokens_of(text: str) -> list[str]:
     """Normalised tokens of a raw posting."""
     return tokenize(normalize(text))
-
-
-def kept(stems: Sequence[str]) -> list[int]:
-    """Positions of the stems that n-grams are made of."""
-    return list(compress(range(len(stems)), stems))
 
 
 def _grams(words: list[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -318,7 +313,8 @@ class FeatureSpace:
         for gram in grams:
             for w in gram:
                 stem_ids.setdefault(w, len(stem_ids))
-        self._grams = _Trie(([stem_ids[w] for w in gram], col) for col, gram in enumerate(grams))
+        self._gram_keys = [tuple(stem_ids[w] for w in gram) for gram in grams]
+        self._grams = _Trie((key, col) for col, key in enumerate(self._gram_keys))
         self._words = _Words(stem_ids)
         # Each head reads the cues of its own axes: the other-role cues (the scope head's) are matched apart, so
         # that a phrase naming another role ("software engineers") does not hide the words the TPM/PM cues read.
@@ -351,26 +347,27 @@ class FeatureSpace:
         """Feature names: ``cue:<axis>:<name>`` then ``ngram:<stems>``."""
         return [f"cue:{c.axis}:{c.name}" for c in self.cues] + [f"ngram:{g}" for g in self.vocabulary]
 
-    def transform(
-        self, token_lists: Iterable[Sequence[str]], first_cues: list[dict[int, tuple[int, int]]] | None = None
-    ) -> sp.csr_matrix:
-        """Turn normalised token lists into the feature matrix.
+    def transform(self, token_lists: Iterable[Sequence[str]]) -> sp.csr_matrix:
+        """Turn normalised token lists into the feature matrix (see :meth:`features`)."""
+        return self.features(token_lists)[0]
+
+    def features(self, token_lists: Iterable[Sequence[str]]) -> tuple[sp.csr_matrix, Found]:
+        """The feature matrix of normalised token lists, and what :meth:`quotes` needs to find its words.
 
         All postings are matched at once: their words are numbered, and cues and n-grams are looked up for
         every position together (array operations, a Python step per match of several words only).
-        Given a list ``first_cues``, also append to it, for each posting, the token range of each cue's first
-        match (column -> (start, end)): what :meth:`quotes` needs, so it need not match the cues again.
         """
         ids, ptr, kept, stem_ids = self._words.encode(token_lists)
         n = len(ptr) - 1
         row = np.repeat(np.arange(n), np.diff(ptr))
         starts, ends, cols = self._cue_matches(ids, row) if self.cue_scale else (ids[:0],) * 3
-        if first_cues is not None:
-            first_cues.extend(_first_matches(row[starts], starts - ptr[row[starts]], ends - ptr[row[starts]], cols, n))
-        cue_block = _counts(row[starts], cols, n, len(self.cues))
+        at_row = row[starts]
+        positions = np.flatnonzero(kept)
+        found = _found(at_row, starts - ptr[at_row], ends - ptr[at_row], cols, row[positions],
+                       positions - ptr[row[positions]], stem_ids[positions], n)
+        cue_block = _counts(at_row, cols, n, len(self.cues))
         cue_block.data = np.log1p(cue_block.data) * self.cue_scale
         if self.ngram_scale:
-            positions = np.flatnonzero(kept)
             hits = [(positions[at[:, 0]], c) for at, c in self._gram_hits(stem_ids[positions], row[positions])]
             tf = _counts(row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
                          np.concatenate([c for _, c in hits] or [ids[:0]]), n, len(self.vocabulary))
@@ -381,7 +378,7 @@ class FeatureSpace:
             tf = l2_normalize(tf, copy=False) * self.ngram_scale
         out = sp.hstack([cue_block, tf], format="csr")
         out.sort_indices()
-        return out
+        return out, found
 
     def _cue_matches(self, ids: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every cue match (first and end token positions, column), by matcher, each in text order."""
@@ -394,30 +391,29 @@ class FeatureSpace:
         for at, cols, n in self._grams.walk(stem_ids, row):
             yield at[:, None] + np.arange(n), cols
 
-    def quotes(
-        self, tokens: Sequence[str], columns: Collection[int], first_cues: dict[int, tuple[int, int]] | None = None
-    ) -> dict[int, str]:
-        """Column -> the words (normalised tokens) of its first occurrence, for the given feature ``columns``.
+    def quotes(self, tokens: Sequence[str], columns: Collection[int], found: Found, i: int) -> dict[int, str]:
+        """Column -> the words (normalised tokens) of its first occurrence, for the given feature ``columns`` of
+        posting ``i`` of a batch (its ``tokens``, and ``found`` from :meth:`features`).
 
-        What reasons quote: found from the tokens the features were computed from, without re-reading the text
-        (and, with ``first_cues`` from :meth:`transform`, without matching the cues again).
+        What reasons quote: found from the tokens the features were computed from, without matching again.
         """
-        if first_cues is None:
-            ids, _, _, _ = self._words.encode([tokens])
-            starts, ends, cols = self._cue_matches(ids, np.zeros(len(ids), dtype=np.int64))
-            first_cues = _first_matches(np.zeros(len(cols), dtype=np.int64), starts, ends, cols, 1)[0]
-        out = {j: " ".join(tokens[a:b]) for j, (a, b) in first_cues.items() if j in columns}
+        a, b = found.cue_ptr[i : i + 2].tolist()
+        out = {
+            j: " ".join(tokens[start:end])
+            for j, start, end in zip(*(x[a:b].tolist() for x in (found.cols, found.starts, found.ends)), strict=True)
+            if j in columns
+        }
         n_cues = len(self.cues)
-        # the wanted n-grams as transform() reads them (tuples of the kept stems), each found at its first position
-        wanted = [(tuple(self.vocabulary[j - n_cues].split(" ")), j) for j in columns if j >= n_cues]
+        wanted = [j for j in columns if j >= n_cues]
         if wanted:
-            stems = stems_of_tokens(tokens)
-            keep = kept(stems)
-            words = [stems[i] for i in keep]
-            for key, col in wanted:
-                k = _first(words, key)
+            # the wanted n-grams as transform() reads them: runs of the kept words' stem ids, each at its first place
+            a, b = found.kept_ptr[i : i + 2].tolist()
+            stems, where = found.kept_stems[a:b].tolist(), found.kept[a:b]
+            for j in wanted:
+                key = self._gram_keys[j - n_cues]
+                k = _first(stems, key)
                 if k is not None:
-                    out[col] = " ".join(tokens[keep[k] : keep[k + len(key) - 1] + 1])  # with its stop words
+                    out[j] = " ".join(tokens[where[k] : where[k + len(key) - 1] + 1])  # with its stop words
         return out
 
     def evidence(self, text: str) -> dict[int, Evidence]:
@@ -452,19 +448,38 @@ class FeatureSpace:
         return [c.most_common(1)[0][0] if c else g for c, g in zip(seen, self.vocabulary, strict=True)]
 
 
-def _first_matches(
-    rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray, n_rows: int
-) -> list[dict[int, tuple[int, int]]]:
-    """Per row, each matched column's first match (start, end); a column's matches are given in text order."""
-    out: list[dict[int, tuple[int, int]]] = [{} for _ in range(n_rows)]
-    if len(cols):
-        _, first = np.unique(rows * (int(cols.max()) + 1) + cols, return_index=True)  # each one's first occurrence
-        for r, col, a, b in zip(*(x[first].tolist() for x in (rows, cols, starts, ends)), strict=True):
-            out[r][col] = (a, b)
-    return out
+class Found(NamedTuple):
+    """What :meth:`FeatureSpace.features` found in a batch of postings, for quoting their words.
+
+    Posting ``i``'s cues are ``cols``, with the first and end token of each one's first match (``starts``,
+    ``ends``), at ``cue_ptr[i]:cue_ptr[i + 1]``; the token positions of the words n-grams are made of
+    (``kept``) and their stems' ids (``kept_stems``, -1 for a stem in no vocabulary n-gram) are at
+    ``kept_ptr[i]:kept_ptr[i + 1]``.
+    """
+
+    cue_ptr: np.ndarray
+    cols: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    kept_ptr: np.ndarray
+    kept: np.ndarray
+    kept_stems: np.ndarray
 
 
-def _first(words: list[str], key: tuple[str, ...]) -> int | None:
+def _found(
+    rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray,
+    kept_rows: np.ndarray, kept: np.ndarray, kept_stems: np.ndarray, n_rows: int,
+) -> Found:
+    """:class:`Found` from every cue match (a column's matches in text order) and every kept word, by row."""
+    _, first = np.unique(rows * (int(cols.max(initial=0)) + 1) + cols, return_index=True)  # first occurrences
+    bounds = np.arange(n_rows + 1)
+    return Found(
+        np.searchsorted(rows[first], bounds), cols[first], starts[first], ends[first],
+        np.searchsorted(kept_rows, bounds), kept, kept_stems,
+    )
+
+
+def _first(words: list[int], key: tuple[int, ...]) -> int | None:
     """Position of the first occurrence of the n-gram ``key`` in ``words`` (None if absent)."""
     start, n = 0, len(key)
     try:

@@ -714,8 +714,7 @@ class _Batch:
     def __init__(self, model: TPMClassifier, texts: Sequence[str]) -> None:
         self.model, self.texts = model, texts
         self.tokens = [tokens_of(t) for t in texts]  # kept: reasons quote the posting's words from them
-        self.first_cues: list[dict[int, tuple[int, int]]] = []
-        self.Xf = model.space_.transform(self.tokens, self.first_cues)
+        self.Xf, self.found = model.space_.features(self.tokens)
         role_logit, p_tpm, scope_logit, in_scope = model._heads(self.Xf)
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
         self.logits = [x.tolist() for x in (role_logit, scope_logit) if x is not None]
@@ -750,7 +749,7 @@ class _Batch:
 
     def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
         """The posting's own words (first occurrence, lower-cased) behind some of posting ``i``'s features."""
-        return self.model.space_.quotes(self.tokens[i], columns, self.first_cues[i])
+        return self.model.space_.quotes(self.tokens[i], columns, self.found, i)
 
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""
