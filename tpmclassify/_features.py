@@ -78,13 +78,16 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
 
 #: Distinct words a feature space numbers before it starts its numbering afresh (memory stays bounded).
 _MAX_WORDS = 1_000_000
+#: The stem id of the separator that ends each encoded posting (-1 is a kept word's stem in no n-gram).
+_SEPARATOR_STEM = -2
 
 
 class _Words:
     """Integer ids of words (normalised tokens), and what the n-grams need of each word.
 
-    The words of the cue phrases are numbered first, by :meth:`add` before :meth:`freeze`, and keep their ids;
-    other words are numbered as postings bring them. Thread-safe: numbering happens under a lock, and
+    Id 0 ends each posting (no phrase or n-gram runs across it). The words of the cue phrases are numbered
+    next, by :meth:`add` before :meth:`freeze`, and keep their ids; other words are numbered as postings bring
+    them. Thread-safe: numbering happens under a lock, and
     :meth:`encode` reads what it needs of each word under it.
 
     Parameters
@@ -95,9 +98,10 @@ class _Words:
 
     def __init__(self, stem_ids: dict[str, int]) -> None:
         self.stem_ids = stem_ids
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str, int] = {"": 0}  # no token is empty: the posting separator's id
         self.kept = np.zeros(64, dtype=bool)  # the word's stem is one n-grams are made of
         self.stem = np.full(64, -1, dtype=np.int64)  # its id among the vocabulary's stems, or -1
+        self.stem[0] = _SEPARATOR_STEM
         self.base = 0
         self._lock = threading.Lock()
 
@@ -130,8 +134,8 @@ class _Words:
         self.base = len(self.ids)
 
     def encode(self, token_lists: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every posting's word ids end to end, where each posting starts (length n + 1), and for each word
-        whether n-grams keep it and its stem's id."""
+        """Every posting's word ids end to end, each posting followed by the separator (id 0); where each
+        posting starts (length n + 1); and for each word whether n-grams keep it and its stem's id."""
         rows = []
         with self._lock:
             if len(self.ids) > _MAX_WORDS:
@@ -142,8 +146,10 @@ class _Words:
                     rows.append(list(map(known, tokens)))
                 except KeyError:  # a word not seen before
                     rows.append(list(map(self.add, tokens)))
-            ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-            np.cumsum(list(map(len, rows)), out=ptr[1:])
+                rows.append([0])
+            ptr = np.zeros(len(rows) // 2 + 1, dtype=np.int64)
+            np.cumsum(list(map(len, rows[::2])), out=ptr[1:])
+            ptr[1:] += np.arange(1, len(ptr))  # the separators
             ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(ptr[-1]))
             return ids, ptr, self.kept[ids], self.stem[ids]
 
@@ -183,8 +189,11 @@ class _Trie:
         self.steps = pd.Index(np.array([(node << 32) | key for node, key in children], dtype=np.int64))
         self.child = np.array(list(children.values()), dtype=np.int64)
 
-    def walk(self, keys: np.ndarray, row: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
-        """For n = 1, 2, ...: where a phrase of ``n`` keys starts (its keys all in one ``row``), and its value."""
+    def walk(self, keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        """For n = 1, 2, ...: where a phrase of ``n`` keys starts, and its value.
+
+        ``keys`` must end with a key that is in no phrase (a separator), so that a phrase never runs past the end.
+        """
         at = np.flatnonzero((keys >= 0) & (keys < len(self.first)))
         node = self.first[keys[at]]
         at, node = at[node >= 0], node[node >= 0]
@@ -195,21 +204,17 @@ class _Trie:
             yield at[has], value[has], n
             if n == self.depth:
                 return
-            nxt = at + n
-            ok = nxt < len(keys)
-            ok[ok] = (row[nxt[ok]] == row[at[ok]]) & (keys[nxt[ok]] >= 0)
-            at, node = at[ok], node[ok]
-            step = self.steps.get_indexer((node << 32) | keys[at + n])
+            step = self.steps.get_indexer((node << 32) | keys[at + n])  # a negative key finds no step
             at, node = at[step >= 0], self.child[step[step >= 0]]
             n += 1
 
 
-def _longest_first(trie: _Trie, ids: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _longest_first(trie: _Trie, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Phrase matches read left to right, the longest phrase at each position, no two overlapping: their
     first and end positions and values, in text order."""
     length = np.zeros(len(ids), dtype=np.int64)
     value = np.zeros(len(ids), dtype=np.int64)
-    for at, v, n in trie.walk(ids, row):
+    for at, v, n in trie.walk(ids):
         length[at], value[at] = n, v
     starts = np.flatnonzero(length)
     lengths = length[starts]
@@ -260,9 +265,9 @@ class CueMatcher:
                 )
         self._trie = _Trie(phrases)
 
-    def match(self, ids: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """First and end token positions and feature column of each match in ``ids`` (see :class:`_Words`)."""
-        return _longest_first(self._trie, ids, row)
+    def match(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First and end token positions and feature column of each match in ``ids`` (from :meth:`_Words.encode`)."""
+        return _longest_first(self._trie, ids)
 
 
 class Evidence(NamedTuple):
@@ -360,7 +365,7 @@ class FeatureSpace:
         ids, ptr, kept, stem_ids = self._words.encode(token_lists)
         n = len(ptr) - 1
         row = np.repeat(np.arange(n), np.diff(ptr))
-        starts, ends, cols = self._cue_matches(ids, row) if self.cue_scale else (ids[:0],) * 3
+        starts, ends, cols = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
         at_row = row[starts]
         positions = np.flatnonzero(kept)
         found = _found(at_row, starts - ptr[at_row], ends - ptr[at_row], cols, row[positions],
@@ -368,7 +373,7 @@ class FeatureSpace:
         cue_block = _counts(at_row, cols, n, len(self.cues))
         cue_block.data = np.log1p(cue_block.data) * self.cue_scale
         if self.ngram_scale:
-            hits = [(positions[at[:, 0]], c) for at, c in self._gram_hits(stem_ids[positions], row[positions])]
+            hits = [(at[:, 0], c) for at, c in self._gram_hits(kept, stem_ids)]
             tf = _counts(row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
                          np.concatenate([c for _, c in hits] or [ids[:0]]), n, len(self.vocabulary))
         else:
@@ -380,16 +385,17 @@ class FeatureSpace:
         out.sort_indices()
         return out, found
 
-    def _cue_matches(self, ids: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _cue_matches(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every cue match (first and end token positions, column), by matcher, each in text order."""
-        found = [m.match(ids, row) for m in self.matchers] or [(ids[:0],) * 3]
+        found = [m.match(ids) for m in self.matchers] or [(ids[:0],) * 3]
         return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
 
-    def _gram_hits(self, stem_ids: np.ndarray, row: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Each vocabulary n-gram in a sequence of kept words' stem ids: its words' positions (one row per hit,
-        ``n`` columns) and its vocabulary column, for n = 1, 2, ..."""
-        for at, cols, n in self._grams.walk(stem_ids, row):
-            yield at[:, None] + np.arange(n), cols
+    def _gram_hits(self, kept: np.ndarray, stem_ids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Each vocabulary n-gram of encoded postings (see :meth:`_Words.encode`): the token positions of its
+        words (one row per hit, ``n`` columns) and its vocabulary column, for n = 1, 2, ..."""
+        sequence = np.flatnonzero(kept | (stem_ids == _SEPARATOR_STEM))  # the kept words and the separators
+        for at, cols, n in self._grams.walk(stem_ids[sequence]):
+            yield sequence[at[:, None] + np.arange(n)], cols
 
     def quotes(self, tokens: Sequence[str], columns: Collection[int], found: Found, i: int) -> dict[int, str]:
         """Column -> the words (normalised tokens) of its first occurrence, for the given feature ``columns`` of
@@ -422,14 +428,11 @@ class FeatureSpace:
         starts = [m.start() for m in found]
         ends = [m.end() for m in found]
         ids, _, kept, stem_ids = self._words.encode([[m.group() for m in found]])
-        row = np.zeros(len(ids), dtype=np.int64)
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for a, b, col in zip(*(x.tolist() for x in self._cue_matches(ids, row)), strict=True):
+        for a, b, col in zip(*(x.tolist() for x in self._cue_matches(ids)), strict=True):
             spans[col].append((starts[a], ends[b - 1]))
         n_cues = len(self.cues)
-        positions = np.flatnonzero(kept)
-        for at, cols in self._gram_hits(stem_ids[positions], row[positions]):
-            where = positions[at]
+        for where, cols in self._gram_hits(kept, stem_ids):
             for a, b, col in zip(where[:, 0].tolist(), where[:, -1].tolist(), cols.tolist(), strict=True):
                 spans[n_cues + col].append((starts[a], ends[b]))
         return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
@@ -438,12 +441,10 @@ class FeatureSpace:
         """The commonest surface form (the lower-cased words, stop words between them left out) of each
         vocabulary n-gram in the given postings; its stems where it does not occur."""
         seen: list[Counter[str]] = [Counter() for _ in self.vocabulary]
-        ids, ptr, kept, stem_ids = self._words.encode(token_lists)
-        words = list(chain.from_iterable(token_lists))
-        positions = np.flatnonzero(kept)
-        row = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))[positions]
-        for at, cols in self._gram_hits(stem_ids[positions], row):
-            for where, col in zip(positions[at].tolist(), cols.tolist(), strict=True):
+        _, _, kept, stem_ids = self._words.encode(token_lists)
+        words = list(chain.from_iterable(chain.from_iterable((tokens, [""]) for tokens in token_lists)))
+        for at, cols in self._gram_hits(kept, stem_ids):
+            for where, col in zip(at.tolist(), cols.tolist(), strict=True):
                 seen[col][" ".join(words[i] for i in where)] += 1
         return [c.most_common(1)[0][0] if c else g for c, g in zip(seen, self.vocabulary, strict=True)]
 

@@ -713,7 +713,8 @@ class _Batch:
 
     def __init__(self, model: TPMClassifier, texts: Sequence[str]) -> None:
         self.model, self.texts = model, texts
-        self.tokens = [tokens_of(t) for t in texts]  # kept: reasons quote the posting's words from them
+        # kept, as tuples (the cycle collector stops scanning a tuple of strings): reasons quote the posting's words
+        self.tokens = [tuple(tokens_of(t)) for t in texts]
         self.Xf, self.found = model.space_.features(self.tokens)
         role_logit, p_tpm, scope_logit, in_scope = model._heads(self.Xf)
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
