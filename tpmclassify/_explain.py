@@ -83,6 +83,7 @@ class Explanation:
         weights: np.ndarray,
         keys: np.ndarray,
         axis_sums: tuple[list[float], list[bool]],
+        ranked_cues: tuple[np.ndarray, np.ndarray],
         space: Any,
         evidence: Callable[[], dict[int, Any]],
         quotes: Callable[[frozenset[int]], dict[int, str]],
@@ -92,6 +93,7 @@ class Explanation:
         # the posting's features: column, contribution, and ``2 * axis + (contribution > 0)`` (-1 for zero)
         self._raw = (columns, weights, keys)
         self._axis_sums = axis_sums
+        self._ranked_cues = ranked_cues  # the posting's cue columns and keys, strongest first
         self._space, self._evidence = space, evidence
         self._quotes = quotes
 
@@ -146,27 +148,31 @@ class Explanation:
                 break
             chosen.append((axis, total))
         # the three strongest distinct words of each chosen axis, on the side its total points to, quoted as the
-        # posting writes them. A row's features are its few cues (columns first, any axis but "wording") then its
-        # many n-grams ("wording"): the cues are ranked in Python, the n-grams with numpy, and only if "wording" was
-        # chosen; then the words of just those features are found in the posting.
+        # posting writes them. A row's features are its few cues (columns first, any axis but "wording"; ranked for
+        # the whole batch) then its many n-grams ("wording"; ranked with numpy, and only if "wording" was chosen).
         space = self._space
-        columns, weights, keys = self._raw
-        wanted_keys = {2 * space.axes.index(axis) + (total > 0) for axis, total in chosen}
-        n_cues = int(np.searchsorted(columns, len(space.cues)))
-        cues = zip(columns[:n_cues].tolist(), weights[:n_cues].tolist(), keys[:n_cues].tolist(), strict=True)
-        candidates = [(j, key) for _, j, key in sorted((-abs(w), j, key) for j, w, key in cues if key in wanted_keys)]
+        by_key: dict[int, list[int]] = {2 * space.axes.index(axis) + (total > 0): [] for axis, total in chosen}
+        for j, key in zip(*(x.tolist() for x in self._ranked_cues), strict=True):
+            if key in by_key:
+                by_key[key].append(j)
         wording = 2 * space.axes.index("wording")
         for key in (wording, wording + 1):
-            if key in wanted_keys:
+            if key in by_key:
+                columns, weights, _ = self._raw
+                n_cues = len(self._ranked_cues[0])
                 ngram_weights = weights[n_cues:]
                 where = np.flatnonzero(ngram_weights > 0 if key & 1 else ngram_weights < 0)
                 order = where[np.argsort(-np.abs(ngram_weights[where]), kind="stable")][:8]
-                candidates.extend((j, key) for j in columns[n_cues:][order].tolist())
-        found = self._quotes(frozenset(j for j, _ in candidates)) if candidates else {}
-        wanted: dict[int, list[str]] = {key: [] for key in wanted_keys}
-        for j, key in candidates:
-            if j in found:
-                _add(wanted[key], found[j])
+                by_key[key] = columns[n_cues:][order].tolist()
+        # the words of the first three candidates of each; of more only if some of those read the same
+        wanted: dict[int, list[str]] = {key: [] for key in by_key}
+        for first, last in ((0, 3), (3, None)):
+            ask = frozenset(j for key, cols in by_key.items() if len(wanted[key]) < 3 for j in cols[first:last])
+            found = self._quotes(ask) if ask else {}
+            for key, cols in by_key.items():
+                for j in cols[first:last]:
+                    if j in found and _add(wanted[key], found[j]):
+                        break
         out = []
         evidence = self.logit - self.intercept
         if (self.logit >= 0) != (evidence >= 0):  # the terms point one way, the intercept decides the other

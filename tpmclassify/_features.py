@@ -28,7 +28,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from ._cues import AXES, Cue
 from ._text import light_stem, normalize, readable, stem, token_matches, tokenize
 
-__all__ = ["CueMatcher", "Evidence", "FeatureSpace", "Found", "tokens_of"]
+__all__ = ["CueMatcher", "Encoded", "Evidence", "FeatureSpace", "Found", "tokens_of"]
 
 # token -> its stem, or "" when n-grams leave the token out (its stem is a stop word, a number or a single
 # character); grows as new words are seen, so each distinct word is stemmed and judged once.
@@ -76,8 +76,10 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
     return grams
 
 
-#: Distinct words a feature space numbers before it starts its numbering afresh (memory stays bounded).
-_MAX_WORDS = 1_000_000
+#: Distinct words a feature space numbers, and pieces of text (between spaces) it remembers the words of, before
+#: it starts afresh (memory stays bounded).
+_MAX_WORDS = 500_000
+_MAX_PIECES = 500_000
 #: The stem id of the separator that ends each encoded posting (-1 is a kept word's stem in no n-gram).
 _SEPARATOR_STEM = -2
 
@@ -99,17 +101,20 @@ class _Words:
     def __init__(self, stem_ids: dict[str, int]) -> None:
         self.stem_ids = stem_ids
         self.ids: dict[str, int] = {"": 0}  # no token is empty: the posting separator's id
+        self.words = [""]  # id -> word; replaced, never cut, when the numbering starts afresh
         self.kept = np.zeros(64, dtype=bool)  # the word's stem is one n-grams are made of
         self.stem = np.full(64, -1, dtype=np.int64)  # its id among the vocabulary's stems, or -1
         self.stem[0] = _SEPARATOR_STEM
-        self.base = 0
+        self.base = 1
+        self._pieces: dict[str, tuple[int, ...]] = {}  # a piece of text between spaces -> its words' ids
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:  # sent to worker processes: the cue words only, no lock
         state = self.__dict__.copy()
         del state["_lock"]
-        state["ids"] = dict(islice(self.ids.items(), self.base))
-        state["kept"], state["stem"] = self.kept[: self.base + 1].copy(), self.stem[: self.base + 1].copy()
+        state["ids"], state["words"] = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
+        state["kept"], state["stem"] = self.kept[: self.base].copy(), self.stem[: self.base].copy()
+        state["_pieces"] = {}
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -121,6 +126,7 @@ class _Words:
         i = self.ids.get(word)
         if i is None:
             i = self.ids[word] = len(self.ids)
+            self.words.append(word)
             if i >= len(self.kept):
                 self.kept = np.concatenate([self.kept, np.zeros(len(self.kept), dtype=bool)])
                 self.stem = np.concatenate([self.stem, np.full(len(self.stem), -1, dtype=np.int64)])
@@ -133,13 +139,20 @@ class _Words:
         """The words numbered so far keep their ids for good."""
         self.base = len(self.ids)
 
-    def encode(self, token_lists: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every posting's word ids end to end, each posting followed by the separator (id 0); where each
-        posting starts (length n + 1); and for each word whether n-grams keep it and its stem's id."""
+    def _bounded(self) -> None:
+        """Start the numbering afresh (but for the cue words) past ``_MAX_WORDS`` words, and the pieces past
+        ``_MAX_PIECES``, so that memory stays bounded whatever the input."""
+        if len(self.ids) > _MAX_WORDS:
+            self.ids, self.words = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
+            self._pieces = {}
+        if len(self._pieces) > _MAX_PIECES:
+            self._pieces = {}
+
+    def encode(self, token_lists: Iterable[Sequence[str]]) -> Encoded:
+        """Encode postings given as normalised tokens (see :class:`Encoded`)."""
         rows = []
         with self._lock:
-            if len(self.ids) > _MAX_WORDS:
-                self.ids = dict(islice(self.ids.items(), self.base))
+            self._bounded()
             known = self.ids.__getitem__
             for tokens in token_lists:
                 try:
@@ -147,11 +160,51 @@ class _Words:
                 except KeyError:  # a word not seen before
                     rows.append(list(map(self.add, tokens)))
                 rows.append([0])
-            ptr = np.zeros(len(rows) // 2 + 1, dtype=np.int64)
-            np.cumsum(list(map(len, rows[::2])), out=ptr[1:])
-            ptr[1:] += np.arange(1, len(ptr))  # the separators
-            ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(ptr[-1]))
-            return ids, ptr, self.kept[ids], self.stem[ids]
+            return self._encoded(rows)
+
+    def encode_texts(self, texts: Iterable[str]) -> Encoded:
+        """Encode postings given as normalised text (see :class:`Encoded`), as :meth:`encode` encodes their tokens.
+
+        A token never spans a space, so the text is split at spaces (in C) and each piece looked up among the
+        pieces seen before, with its words' ids; only a new piece is tokenised.
+        """
+        rows = []
+        with self._lock:
+            self._bounded()
+            pieces = self._pieces
+            known = pieces.__getitem__
+            for text in texts:
+                split = text.split()
+                try:
+                    rows.append(list(chain.from_iterable(map(known, split))))
+                except KeyError:  # pieces not seen before
+                    for piece in set(split).difference(pieces):
+                        pieces[piece] = tuple(map(self.add, tokenize(piece)))
+                    rows.append(list(chain.from_iterable(map(known, split))))
+                rows.append([0])
+            return self._encoded(rows)
+
+    def _encoded(self, rows: list[list[int]]) -> Encoded:
+        ptr = np.zeros(len(rows) // 2 + 1, dtype=np.int64)
+        np.cumsum(list(map(len, rows[::2])), out=ptr[1:])
+        ptr[1:] += np.arange(1, len(ptr))  # the separators
+        ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(ptr[-1]))
+        return Encoded(ids, ptr, self.kept[ids], self.stem[ids], self.words)
+
+
+class Encoded(NamedTuple):
+    """Postings as word ids, from :class:`_Words`.
+
+    ``ids`` holds every posting's word ids end to end, each posting followed by the separator (id 0); posting
+    ``i`` starts at ``ptr[i]``. For each position: whether n-grams keep the word (``kept``) and its stem's id
+    among the vocabulary's stems (``stems``: -1 for none, -2 for the separator). ``words[id]`` is the word.
+    """
+
+    ids: np.ndarray
+    ptr: np.ndarray
+    kept: np.ndarray
+    stems: np.ndarray
+    words: list[str]
 
 
 class _Trie:
@@ -357,19 +410,24 @@ class FeatureSpace:
         return self.features(token_lists)[0]
 
     def features(self, token_lists: Iterable[Sequence[str]]) -> tuple[sp.csr_matrix, Found]:
-        """The feature matrix of normalised token lists, and what :meth:`quotes` needs to find its words.
+        """The feature matrix of normalised token lists, and what :meth:`quotes` needs to find its words."""
+        return self._features(self._words.encode(token_lists))
 
-        All postings are matched at once: their words are numbered, and cues and n-grams are looked up for
-        every position together (array operations, a Python step per match of several words only).
-        """
-        ids, ptr, kept, stem_ids = self._words.encode(token_lists)
+    def features_of_texts(self, texts: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
+        """:meth:`features` of raw postings: the same as of their tokens (:func:`tokens_of`), found faster."""
+        return self._features(self._words.encode_texts(map(normalize, texts)))
+
+    def _features(self, encoded: Encoded) -> tuple[sp.csr_matrix, Found]:
+        """All postings are matched at once: their words are numbered, and cues and n-grams are looked up for
+        every position together (array operations, a Python step per match of several words only)."""
+        ids, ptr, kept, stem_ids, _ = encoded
         n = len(ptr) - 1
         row = np.repeat(np.arange(n), np.diff(ptr))
         starts, ends, cols = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
         at_row = row[starts]
         positions = np.flatnonzero(kept)
-        found = _found(at_row, starts - ptr[at_row], ends - ptr[at_row], cols, row[positions],
-                       positions - ptr[row[positions]], stem_ids[positions], n)
+        found = _found(encoded, at_row, starts - ptr[at_row], ends - ptr[at_row], cols, row[positions],
+                       positions - ptr[row[positions]], stem_ids[positions])
         cue_block = _counts(at_row, cols, n, len(self.cues))
         cue_block.data = np.log1p(cue_block.data) * self.cue_scale
         if self.ngram_scale:
@@ -397,16 +455,22 @@ class FeatureSpace:
         for at, cols, n in self._grams.walk(stem_ids[sequence]):
             yield sequence[at[:, None] + np.arange(n)], cols
 
-    def quotes(self, tokens: Sequence[str], columns: Collection[int], found: Found, i: int) -> dict[int, str]:
+    def quotes(self, found: Found, i: int, columns: Collection[int]) -> dict[int, str]:
         """Column -> the words (normalised tokens) of its first occurrence, for the given feature ``columns`` of
-        posting ``i`` of a batch (its ``tokens``, and ``found`` from :meth:`features`).
+        posting ``i`` of a batch (``found`` by :meth:`features`).
 
-        What reasons quote: found from the tokens the features were computed from, without matching again.
+        What reasons quote: found from the words the features were computed from, without matching again.
         """
+        start = found.ptr[i]
+        ids, words = found.ids, found.words
+
+        def tokens(a: int, b: int) -> str:
+            return " ".join([words[k] for k in ids[start + a : start + b].tolist()])
+
         a, b = found.cue_ptr[i : i + 2].tolist()
         out = {
-            j: " ".join(tokens[start:end])
-            for j, start, end in zip(*(x[a:b].tolist() for x in (found.cols, found.starts, found.ends)), strict=True)
+            j: tokens(first, end)
+            for j, first, end in zip(*(x[a:b].tolist() for x in (found.cols, found.starts, found.ends)), strict=True)
             if j in columns
         }
         n_cues = len(self.cues)
@@ -419,7 +483,7 @@ class FeatureSpace:
                 key = self._gram_keys[j - n_cues]
                 k = _first(stems, key)
                 if k is not None:
-                    out[j] = " ".join(tokens[where[k] : where[k + len(key) - 1] + 1])  # with its stop words
+                    out[j] = tokens(where[k], where[k + len(key) - 1] + 1)  # with its stop words
         return out
 
     def evidence(self, text: str) -> dict[int, Evidence]:
@@ -427,7 +491,7 @@ class FeatureSpace:
         found = token_matches(normalize(text))
         starts = [m.start() for m in found]
         ends = [m.end() for m in found]
-        ids, _, kept, stem_ids = self._words.encode([[m.group() for m in found]])
+        ids, _, kept, stem_ids, _ = self._words.encode([[m.group() for m in found]])
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for a, b, col in zip(*(x.tolist() for x in self._cue_matches(ids)), strict=True):
             spans[col].append((starts[a], ends[b - 1]))
@@ -441,7 +505,7 @@ class FeatureSpace:
         """The commonest surface form (the lower-cased words, stop words between them left out) of each
         vocabulary n-gram in the given postings; its stems where it does not occur."""
         seen: list[Counter[str]] = [Counter() for _ in self.vocabulary]
-        _, _, kept, stem_ids = self._words.encode(token_lists)
+        _, _, kept, stem_ids, _ = self._words.encode(token_lists)
         words = list(chain.from_iterable(chain.from_iterable((tokens, [""]) for tokens in token_lists)))
         for at, cols in self._gram_hits(kept, stem_ids):
             for where, col in zip(at.tolist(), cols.tolist(), strict=True):
@@ -452,12 +516,16 @@ class FeatureSpace:
 class Found(NamedTuple):
     """What :meth:`FeatureSpace.features` found in a batch of postings, for quoting their words.
 
+    The postings' words are ``words[k]`` for ``k`` in ``ids[ptr[i]:ptr[i + 1]]`` (see :class:`Encoded`).
     Posting ``i``'s cues are ``cols``, with the first and end token of each one's first match (``starts``,
     ``ends``), at ``cue_ptr[i]:cue_ptr[i + 1]``; the token positions of the words n-grams are made of
     (``kept``) and their stems' ids (``kept_stems``, -1 for a stem in no vocabulary n-gram) are at
     ``kept_ptr[i]:kept_ptr[i + 1]``.
     """
 
+    ids: np.ndarray
+    ptr: np.ndarray
+    words: list[str]
     cue_ptr: np.ndarray
     cols: np.ndarray
     starts: np.ndarray
@@ -468,13 +536,14 @@ class Found(NamedTuple):
 
 
 def _found(
-    rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray,
-    kept_rows: np.ndarray, kept: np.ndarray, kept_stems: np.ndarray, n_rows: int,
+    encoded: Encoded, rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray,
+    kept_rows: np.ndarray, kept: np.ndarray, kept_stems: np.ndarray,
 ) -> Found:
     """:class:`Found` from every cue match (a column's matches in text order) and every kept word, by row."""
     _, first = np.unique(rows * (int(cols.max(initial=0)) + 1) + cols, return_index=True)  # first occurrences
-    bounds = np.arange(n_rows + 1)
+    bounds = np.arange(len(encoded.ptr))
     return Found(
+        encoded.ids, encoded.ptr, encoded.words,
         np.searchsorted(rows[first], bounds), cols[first], starts[first], ends[first],
         np.searchsorted(kept_rows, bounds), kept, kept_stems,
     )

@@ -496,7 +496,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     # --------------------------------------------------------------- predicting
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self.space_.transform(tokens_of(t) for t in texts)
+        return self.space_.features_of_texts(texts)[0]
 
     def _heads(self, Xf: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         role_logit = Xf @ self.coef_ + self.intercept_
@@ -713,9 +713,7 @@ class _Batch:
 
     def __init__(self, model: TPMClassifier, texts: Sequence[str]) -> None:
         self.model, self.texts = model, texts
-        # kept, as tuples (the cycle collector stops scanning a tuple of strings): reasons quote the posting's words
-        self.tokens = [tuple(tokens_of(t)) for t in texts]
-        self.Xf, self.found = model.space_.features(self.tokens)
+        self.Xf, self.found = model.space_.features_of_texts(texts)
         role_logit, p_tpm, scope_logit, in_scope = model._heads(self.Xf)
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
         self.logits = [x.tolist() for x in (role_logit, scope_logit) if x is not None]
@@ -723,13 +721,18 @@ class _Batch:
         self._found: dict[int, dict] = {}
 
     @cached_property
-    def _contributions(self) -> list[tuple[np.ndarray, np.ndarray, list[Any], list[Any]]]:
-        """Per head: contributions (aligned with ``Xf.data``), their axis-and-side keys, per-row axis sums."""
+    def _contributions(self) -> list[tuple[np.ndarray, np.ndarray, list[Any], list[Any], np.ndarray, np.ndarray]]:
+        """Per head: contributions (aligned with ``Xf.data``), their axis-and-side keys, per-row axis sums and
+        axes present, and the positions in ``Xf.data`` of each row's cue entries, strongest first (with where
+        each row's start)."""
         model, Xf = self.model, self.Xf
         space = model.space_
         n_axes = len(space.axes)
         axis_ids = space.axis_of[Xf.indices]
-        cell = np.repeat(np.arange(Xf.shape[0]), np.diff(Xf.indptr)) * n_axes + axis_ids
+        row = np.repeat(np.arange(Xf.shape[0]), np.diff(Xf.indptr))
+        cell = row * n_axes + axis_ids
+        cue_entries = np.flatnonzero(Xf.indices < len(space.cues))
+        cue_ptr = np.searchsorted(row[cue_entries], np.arange(Xf.shape[0] + 1))
         out = []
         for coef in [model.coef_] + ([] if model.scope_coef_ is None else [model.scope_coef_]):
             weights = Xf.data * coef[Xf.indices]
@@ -738,7 +741,9 @@ class _Batch:
             size = Xf.shape[0] * n_axes
             sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes)
             present = np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0
-            out.append((weights, keys, sums.tolist(), present.tolist()))
+            # by row, then strongest first, then column
+            ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
+            out.append((weights, keys, sums.tolist(), present.tolist(), ranked, cue_ptr))
         return out
 
     def evidence(self, i: int) -> dict:
@@ -750,18 +755,19 @@ class _Batch:
 
     def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
         """The posting's own words (first occurrence, lower-cased) behind some of posting ``i``'s features."""
-        return self.model.space_.quotes(self.tokens[i], columns, self.found, i)
+        return self.model.space_.quotes(self.found, i, columns)
 
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""
         if head >= len(self.logits):
             return None
         model = self.model
-        weights, keys, sums, present = self._contributions[head]
+        weights, keys, sums, present, ranked, cue_ptr = self._contributions[head]
         intercept, positive, negative = (
             (model.intercept_, "tpm", "pm") if head == 0 else (model.scope_intercept_, "in scope", "other")
         )
         a, b = self.Xf.indptr[i], self.Xf.indptr[i + 1]
+        mine = ranked[cue_ptr[i] : cue_ptr[i + 1]]
         return Explanation(
             logit=self.logits[head][i],
             intercept=float(np.nan if intercept is None else intercept),
@@ -772,6 +778,7 @@ class _Batch:
             weights=weights[a:b],
             keys=keys[a:b],
             axis_sums=(sums[i], present[i]),
+            ranked_cues=(self.Xf.indices[mine], keys[mine]),
             space=model.space_,
             evidence=partial(self.evidence, i),
             quotes=partial(self.quotes, i),
