@@ -133,3 +133,28 @@ def test_help_texts_defaults_and_the_model_card(small_model, tmp_path, capsys):
     card = (tmp_path / "my_model.md").read_text()
     assert card.startswith("# tpmclassify model card: my_model.tpmc")
     assert "| all | 0.912 | 58 |" in card
+
+
+def test_batch_collects_less_while_it_runs_and_restores_the_collector(tmp_path, postings, monkeypatch):
+    """The batch command tunes the cycle collector for its run only: frozen and rarer during it, as before after
+    it, also when the run fails."""
+    import gc
+
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    from tpmclassify import _batch
+
+    seen = []
+    real = _batch.classify_csv
+
+    def spy(*args, **kwargs):
+        seen.append((gc.get_threshold(), gc.get_freeze_count() > 0))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_batch, "classify_csv", spy)
+    before = gc.get_threshold()
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q"]) == 0
+    assert seen == [(_batch._SCORING_THRESHOLDS, True)] and before != _batch._SCORING_THRESHOLDS
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--text-column", "body"]) == 2
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

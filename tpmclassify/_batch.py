@@ -333,11 +333,31 @@ _WORKER_MODEL: TPMClassifier | None = None
 def _init_worker(model: TPMClassifier) -> None:
     global _WORKER_MODEL
     _WORKER_MODEL = model
-    # A worker process is ours and only scores: what it has loaded (modules, the model) lives as long as it does,
-    # so the cycle collector need not scan it again, and a chunk's many objects all live until the chunk is done,
-    # so collecting every 700 new objects would only rescan them (about a tenth of the scoring time).
+    gc.freeze()  # a worker is ours and only scores: for good
+    gc.set_threshold(*_SCORING_THRESHOLDS)
+
+
+#: The cycle collector's thresholds while a process only scores: a chunk's many objects all live until the chunk
+#: is written, so collecting every 700 new objects (the default) would only rescan them, about a tenth of the
+#: scoring time.
+_SCORING_THRESHOLDS = (50_000, 20, 100)
+
+
+@contextmanager
+def collecting_less() -> Iterator[None]:
+    """While a long batch runs in this process: the cycle collector leaves alone what is already loaded (modules,
+    the model) and runs less often (see :data:`_SCORING_THRESHOLDS`); both are restored afterwards.
+
+    For a program whose main job is the run (the command line uses it): the collector is the whole process's.
+    """
+    thresholds = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*_SCORING_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _worker_score(texts: list[object], titles: list[object] | None, errors: list[object]) -> dict[str, list[Any]]:

@@ -73,7 +73,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from ._batch import BatchError, classify_csv
+    from ._batch import BatchError, classify_csv, collecting_less
 
     quiet = args.quiet
     if args.engine == "dask":
@@ -98,12 +98,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                 print(summary, file=sys.stderr)
         return 0
 
-    summary = classify_csv(
-        args.input, args.output, text_column=args.text_column, title_column=args.title_column,
-        model=_model(args.model, args.sha256), chunk_size=args.chunk_size, jobs=args.jobs,
-        overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
-        progress=not quiet and sys.stderr.isatty(), prior=args.prior,
-    )
+    model = _model(args.model, args.sha256)
+    with collecting_less():
+        summary = classify_csv(
+            args.input, args.output, text_column=args.text_column, title_column=args.title_column,
+            model=model, chunk_size=args.chunk_size, jobs=args.jobs,
+            overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
+            progress=not quiet and sys.stderr.isatty(), prior=args.prior,
+        )
     if not quiet:
         print(summary, file=sys.stderr)
     return 0
@@ -111,12 +113,15 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from ._audit import audit
+    from ._batch import collecting_less
 
-    summary = audit(
-        args.input, args.output, title_column=args.title_column, text_column=args.text_column,
-        model=_model(args.model, args.sha256), chunk_size=args.chunk_size, encoding=args.encoding,
-        prior=args.prior, top=args.top, overwrite=args.overwrite,
-    )
+    model = _model(args.model, args.sha256)
+    with collecting_less():
+        summary = audit(
+            args.input, args.output, title_column=args.title_column, text_column=args.text_column,
+            model=model, chunk_size=args.chunk_size, encoding=args.encoding,
+            prior=args.prior, top=args.top, overwrite=args.overwrite,
+        )
     if not args.quiet:
         print(summary, file=sys.stderr)
     return 0
