@@ -201,7 +201,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
 def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as f:
-        records = _CsvRecords(_nul_safe(f))
+        records = _CsvRecords(f)
         first = next(records, None)
         if first is None:
             raise BatchError(f"{path} is empty: no header row")
@@ -225,8 +225,9 @@ def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
 
 
 class _CsvRecords:
-    """Iterates over ``(fields, lines, closed)``: each CSV record, the physical lines it took, and whether it ended
-    outside quotes (only the file's last record can end inside a quoted field)."""
+    """Iterates over ``(fields, lines, closed)``: each CSV record, the physical lines it took (a NUL byte replaced
+    by a stand-in the csv module accepts), and whether it ended outside quotes (only the file's last record can end
+    inside a quoted field)."""
 
     def __init__(self, lines: Iterable[str]) -> None:
         self._lines = iter(lines)
@@ -236,6 +237,8 @@ class _CsvRecords:
 
     def _recording(self) -> Iterator[str]:
         for line in self._lines:
+            if "\0" in line:
+                line = line.replace("\0", _NUL_STAND_IN)
             self._taken.append(line)
             yield line
         self._at_end = True
@@ -272,11 +275,6 @@ def _closed(raw: str) -> bool:
         return len(list(csv.reader(io.StringIO(raw, newline=""), strict=True))) == 1
     except csv.Error:
         return False
-
-
-def _nul_safe(lines: Iterable[str]) -> Iterator[str]:
-    for line in lines:
-        yield line.replace("\0", _NUL_STAND_IN) if "\0" in line else line
 
 
 def _csv_row(
