@@ -82,7 +82,7 @@ class Explanation:
         columns: np.ndarray,
         weights: np.ndarray,
         keys: np.ndarray,
-        axis_sums: tuple[list[float], list[bool]],
+        axis_sums: tuple[list[float], list[bool], list[int]],
         ranked_cues: tuple[np.ndarray, np.ndarray],
         space: Any,
         evidence: Callable[[], dict[int, Any]],
@@ -122,9 +122,9 @@ class Explanation:
     @cached_property
     def by_axis(self) -> dict[str, float]:
         """Sum of term weights per axis, largest magnitude first."""
-        sums, present = self._axis_sums
-        pairs = [(axis, total) for axis, total, there in zip(self._space.axes, sums, present, strict=True) if there]
-        return dict(sorted(pairs, key=lambda kv: -abs(kv[1])))
+        sums, present, order = self._axis_sums  # order: the axes by the size of their sums, largest first
+        axes = self._space.axes
+        return {axes[k]: sums[k] for k in order if present[k]}
 
     @property
     def n_terms(self) -> int:

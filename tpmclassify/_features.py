@@ -13,6 +13,7 @@ point at the exact text behind every non-zero feature.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cached_property
@@ -468,12 +469,13 @@ class FeatureSpace:
             return " ".join([words[k] for k in ids[start + a : start + b].tolist()])
 
         a, b = found.cue_ptr[i : i + 2].tolist()
-        out = {
-            j: tokens(first, end)
-            for j, first, end in zip(*(x[a:b].tolist() for x in (found.cols, found.starts, found.ends)), strict=True)
-            if j in columns
-        }
+        cues = found.cols[a:b].tolist()  # sorted
         n_cues = len(self.cues)
+        out: dict[int, str] = {}
+        for j in columns:
+            k = bisect_left(cues, j) if j < n_cues else len(cues)
+            if k < len(cues) and cues[k] == j:
+                out[j] = tokens(found.starts[a + k], found.ends[a + k])
         wanted = [j for j in columns if j >= n_cues]
         if wanted:
             # the wanted n-grams as transform() reads them: runs of the kept words' stem ids, each at its first place
@@ -481,9 +483,9 @@ class FeatureSpace:
             stems, where = found.kept_stems[a:b].tolist(), found.kept[a:b]
             for j in wanted:
                 key = self._gram_keys[j - n_cues]
-                k = _first(stems, key)
-                if k is not None:
-                    out[j] = tokens(where[k], where[k + len(key) - 1] + 1)  # with its stop words
+                at = _first(stems, key)
+                if at is not None:
+                    out[j] = tokens(where[at], where[at + len(key) - 1] + 1)  # with its stop words
         return out
 
     def evidence(self, text: str) -> dict[int, Evidence]:

@@ -721,10 +721,11 @@ class _Batch:
         self._found: dict[int, dict] = {}
 
     @cached_property
-    def _contributions(self) -> list[tuple[np.ndarray, np.ndarray, list[Any], list[Any], np.ndarray, np.ndarray]]:
-        """Per head: contributions (aligned with ``Xf.data``), their axis-and-side keys, per-row axis sums and
-        axes present, and the positions in ``Xf.data`` of each row's cue entries, strongest first (with where
-        each row's start)."""
+    def _contributions(self) -> list[tuple[np.ndarray, np.ndarray, list[Any], list[Any], list[Any], np.ndarray,
+                                          np.ndarray]]:
+        """Per head: contributions (aligned with ``Xf.data``), their axis-and-side keys, per-row axis sums, axes
+        present and axes by the size of their sums, and the positions in ``Xf.data`` of each row's cue entries,
+        strongest first (with where each row's start)."""
         model, Xf = self.model, self.Xf
         space = model.space_
         n_axes = len(space.axes)
@@ -741,9 +742,10 @@ class _Batch:
             size = Xf.shape[0] * n_axes
             sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes)
             present = np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0
+            order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
             # by row, then strongest first, then column
             ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
-            out.append((weights, keys, sums.tolist(), present.tolist(), ranked, cue_ptr))
+            out.append((weights, keys, sums.tolist(), present.tolist(), order.tolist(), ranked, cue_ptr))
         return out
 
     def evidence(self, i: int) -> dict:
@@ -762,7 +764,7 @@ class _Batch:
         if head >= len(self.logits):
             return None
         model = self.model
-        weights, keys, sums, present, ranked, cue_ptr = self._contributions[head]
+        weights, keys, sums, present, order, ranked, cue_ptr = self._contributions[head]
         intercept, positive, negative = (
             (model.intercept_, "tpm", "pm") if head == 0 else (model.scope_intercept_, "in scope", "other")
         )
@@ -777,7 +779,7 @@ class _Batch:
             columns=self.Xf.indices[a:b],
             weights=weights[a:b],
             keys=keys[a:b],
-            axis_sums=(sums[i], present[i]),
+            axis_sums=(sums[i], present[i], order[i]),
             ranked_cues=(self.Xf.indices[mine], keys[mine]),
             space=model.space_,
             evidence=partial(self.evidence, i),
