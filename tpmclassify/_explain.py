@@ -83,7 +83,7 @@ class Explanation:
         weights: np.ndarray,
         keys: np.ndarray,
         axis_sums: tuple[list[float], list[bool], list[int]],
-        ranked_cues: tuple[np.ndarray, np.ndarray],
+        ranked_cues: tuple[list[int], list[int]],
         space: Any,
         evidence: Callable[[], dict[int, Any]],
         quotes: Callable[[frozenset[int]], dict[int, str]],
@@ -152,7 +152,7 @@ class Explanation:
         # the whole batch) then its many n-grams ("wording"; ranked with numpy, and only if "wording" was chosen).
         space = self._space
         by_key: dict[int, list[int]] = {2 * space.axes.index(axis) + (total > 0): [] for axis, total in chosen}
-        for j, key in zip(*(x.tolist() for x in self._ranked_cues), strict=True):
+        for j, key in zip(*self._ranked_cues, strict=True):
             if key in by_key:
                 by_key[key].append(j)
         wording = 2 * space.axes.index("wording")

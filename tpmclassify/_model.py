@@ -22,7 +22,7 @@ import numbers
 import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -721,11 +721,8 @@ class _Batch:
         self._found: dict[int, dict] = {}
 
     @cached_property
-    def _contributions(self) -> list[tuple[np.ndarray, np.ndarray, list[Any], list[Any], list[Any], np.ndarray,
-                                          np.ndarray]]:
-        """Per head: contributions (aligned with ``Xf.data``), their axis-and-side keys, per-row axis sums, axes
-        present and axes by the size of their sums, and the positions in ``Xf.data`` of each row's cue entries,
-        strongest first (with where each row's start)."""
+    def _contributions(self) -> list[_Head]:
+        """Per head: what its explanations need, for every posting of the batch at once."""
         model, Xf = self.model, self.Xf
         space = model.space_
         n_axes = len(space.axes)
@@ -733,7 +730,7 @@ class _Batch:
         row = np.repeat(np.arange(Xf.shape[0]), np.diff(Xf.indptr))
         cell = row * n_axes + axis_ids
         cue_entries = np.flatnonzero(Xf.indices < len(space.cues))
-        cue_ptr = np.searchsorted(row[cue_entries], np.arange(Xf.shape[0] + 1))
+        cue_ptr = np.searchsorted(row[cue_entries], np.arange(Xf.shape[0] + 1)).tolist()
         out = []
         for coef in [model.coef_] + ([] if model.scope_coef_ is None else [model.scope_coef_]):
             weights = Xf.data * coef[Xf.indices]
@@ -743,9 +740,10 @@ class _Batch:
             sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes)
             present = np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0
             order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
-            # by row, then strongest first, then column
+            # each row's cue entries: by row, then strongest first, then column
             ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
-            out.append((weights, keys, sums.tolist(), present.tolist(), order.tolist(), ranked, cue_ptr))
+            out.append(_Head(weights, keys, sums.tolist(), present.tolist(), order.tolist(),
+                             Xf.indices[ranked].tolist(), keys[ranked].tolist(), cue_ptr))
         return out
 
     def evidence(self, i: int) -> dict:
@@ -764,12 +762,12 @@ class _Batch:
         if head >= len(self.logits):
             return None
         model = self.model
-        weights, keys, sums, present, order, ranked, cue_ptr = self._contributions[head]
+        h = self._contributions[head]
         intercept, positive, negative = (
             (model.intercept_, "tpm", "pm") if head == 0 else (model.scope_intercept_, "in scope", "other")
         )
-        a, b = self.Xf.indptr[i], self.Xf.indptr[i + 1]
-        mine = ranked[cue_ptr[i] : cue_ptr[i + 1]]
+        a, b = self._indptr[i], self._indptr[i + 1]
+        c, d = h.cue_ptr[i], h.cue_ptr[i + 1]
         return Explanation(
             logit=self.logits[head][i],
             intercept=float(np.nan if intercept is None else intercept),
@@ -777,11 +775,30 @@ class _Batch:
             negative=negative,
             probability=self.probabilities[head][i],
             columns=self.Xf.indices[a:b],
-            weights=weights[a:b],
-            keys=keys[a:b],
-            axis_sums=(sums[i], present[i], order[i]),
-            ranked_cues=(self.Xf.indices[mine], keys[mine]),
+            weights=h.weights[a:b],
+            keys=h.keys[a:b],
+            axis_sums=(h.sums[i], h.present[i], h.order[i]),
+            ranked_cues=(h.ranked_columns[c:d], h.ranked_keys[c:d]),
             space=model.space_,
             evidence=partial(self.evidence, i),
             quotes=partial(self.quotes, i),
         )
+
+    @cached_property
+    def _indptr(self) -> list[int]:
+        return self.Xf.indptr.tolist()
+
+
+class _Head(NamedTuple):
+    """What one head's explanations of a batch need: each entry's contribution and key (aligned with
+    ``Xf.data``); each row's axis sums, axes present and axes by size; and each row's cue columns and keys,
+    strongest first (row ``i``'s at ``cue_ptr[i]:cue_ptr[i + 1]``)."""
+
+    weights: np.ndarray
+    keys: np.ndarray
+    sums: list[Any]
+    present: list[Any]
+    order: list[Any]
+    ranked_columns: list[int]
+    ranked_keys: list[int]
+    cue_ptr: list[int]
