@@ -164,10 +164,12 @@ class _Words:
             return self._encoded(rows)
 
     def encode_texts(self, texts: Iterable[str]) -> Encoded:
-        """Encode postings given as normalised text (see :class:`Encoded`), as :meth:`encode` encodes their tokens.
+        """Encode raw postings (see :class:`Encoded`) as :meth:`encode` encodes their tokens (:func:`tokens_of`).
 
-        A token never spans a space, so the text is split at spaces (in C) and each piece looked up among the
-        pieces seen before, with its words' ids; only a new piece is tokenised.
+        A token never spans a space, and normalising a posting normalises each of its pieces between spaces on its
+        own (but for HTML tags, which may hold spaces, and a capital sigma, which lowers by its context), so the
+        text is split at spaces (in C) and each piece looked up among the pieces seen before, with the ids of its
+        normalised words; only a new piece is normalised and tokenised.
         """
         rows = []
         with self._lock:
@@ -175,12 +177,16 @@ class _Words:
             pieces = self._pieces
             known = pieces.__getitem__
             for text in texts:
+                if "<" in text or "\u03a3" in text:  # normalised whole
+                    rows.append(list(map(self.add, tokens_of(text))))
+                    rows.append([0])
+                    continue
                 split = text.split()
                 try:
                     rows.append(list(chain.from_iterable(map(known, split))))
                 except KeyError:  # pieces not seen before
                     for piece in set(split).difference(pieces):
-                        pieces[piece] = tuple(map(self.add, tokenize(piece)))
+                        pieces[piece] = tuple(map(self.add, tokens_of(piece)))
                     rows.append(list(chain.from_iterable(map(known, split))))
                 rows.append([0])
             return self._encoded(rows)
@@ -416,7 +422,7 @@ class FeatureSpace:
 
     def features_of_texts(self, texts: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
         """:meth:`features` of raw postings: the same as of their tokens (:func:`tokens_of`), found faster."""
-        return self._features(self._words.encode_texts(map(normalize, texts)))
+        return self._features(self._words.encode_texts(texts))
 
     def _features(self, encoded: Encoded) -> tuple[sp.csr_matrix, Found]:
         """All postings are matched at once: their words are numbered, and cues and n-grams are looked up for
