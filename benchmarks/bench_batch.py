@@ -1,12 +1,14 @@
 """Batch throughput and peak memory on large CSVs: distinct postings (cold) and repeated ones (warm).
 
-    python benchmarks/bench_batch.py [--rows 100000] [--jobs 1 2] [--workloads distinct repeated]
+    python benchmarks/bench_batch.py [--rows 100000] [--jobs 1 2] [--workloads distinct repeated] [--repeat 3]
 
 Two input files of ROWS rows: "distinct" stitches the sentences of real postings so that no text repeats but the
 vocabulary stays real (what users run); "repeated" repeats the real postings (every cache warm). On each, runs,
 each in its own process so peak memory is its own: the plain TF-IDF + LogisticRegression pipeline (pandas
-chunks in, predict_proba, CSV out; single process), then `tpmclassify batch` with each --jobs value. Prints rows/s,
-the ratio to the plain pipeline on the same file and peak resident memory (main process; largest worker).
+chunks in, predict_proba, CSV out; single process), then `tpmclassify batch` with each --jobs value, REPEAT times
+in turn (this machine's speed drifts by a few percent from one run to the next). Prints each run, then the median
+rows/s of each, its ratio to the plain pipeline's median on the same file, and peak resident memory (main process;
+largest worker).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,6 +85,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--workloads", nargs="+", choices=["distinct", "repeated"], default=["distinct", "repeated"])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, in turn; medians are reported")
     args = parser.parse_args()
     import joblib
     from _common import plain_pipeline
@@ -97,16 +101,22 @@ def main() -> None:
             make_csv(src, args.rows, workload == "distinct")
             size = src.stat().st_size / 2**20
             print(f"{workload}: {args.rows:,} rows, {size:,.0f} MiB (made in {time.perf_counter() - t0:.0f} s)")
-            plain_rate, plain_mb, _ = run(PLAIN, str(Path(tmp) / "plain.joblib"), str(src), str(Path(tmp) / "p.csv"))
-            print(f"  plain TF-IDF + LR, 1 process : {plain_rate:8.0f} rows/s, peak {plain_mb:6.0f} MB")
+            runs: dict[str, list[tuple[float, float, float]]] = {"plain": [], **{f"jobs{j}": [] for j in args.jobs}}
+            for r in range(args.repeat):
+                runs["plain"].append(run(PLAIN, str(Path(tmp) / "plain.joblib"), str(src), str(Path(tmp) / "p.csv")))
+                for jobs in args.jobs:
+                    runs[f"jobs{jobs}"].append(run(OURS, str(src), str(Path(tmp) / "o.csv"), str(jobs), str(args.rows)))
+                print(f"  run {r + 1}: " + ", ".join(f"{k} {v[-1][0]:.0f}" for k, v in runs.items()) + " rows/s")
+            plain_rate, plain_mb, _ = (statistics.median(x) for x in zip(*runs["plain"], strict=True))
+            print(f"  plain TF-IDF + LR, 1 process : {plain_rate:8.0f} rows/s, peak {plain_mb:6.0f} MB (median)")
             results[f"{workload}_plain_rows_per_s"] = plain_rate
             for jobs in args.jobs:
-                rate, main_mb, child_mb = run(OURS, str(src), str(Path(tmp) / "o.csv"), str(jobs), str(args.rows))
+                rate, main_mb, child_mb = (statistics.median(x) for x in zip(*runs[f"jobs{jobs}"], strict=True))
                 results[f"{workload}_jobs{jobs}_rows_per_s"] = rate
                 worker = f", largest worker {child_mb:.0f} MB" if jobs > 1 else ""
                 print(
                     f"  tpmclassify batch --jobs {jobs}  : {rate:8.0f} rows/s ({rate / plain_rate:.2f}x plain), "
-                    f"peak main {main_mb:.0f} MB{worker}"
+                    f"peak main {main_mb:.0f} MB{worker} (median)"
                 )
             src.unlink()
         print(json.dumps(results))

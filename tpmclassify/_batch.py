@@ -12,6 +12,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -320,11 +321,61 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
         raise BatchError(f"cannot write the output in {dst.parent}: {err.strerror or err}") from None
 
 
-def _pool(jobs: int, model: TPMClassifier) -> Any:
-    """``jobs`` joblib (loky) worker processes, each given the model once; they exit if this process dies."""
-    from joblib.externals.loky import get_reusable_executor
+class _Workers:
+    """``n`` joblib (loky) worker processes, each given the model once; they exit if this process dies.
 
-    return get_reusable_executor(max_workers=jobs, initializer=_init_worker, initargs=(model,), reuse=False)
+    A worker takes a second or two to start (imports, the model), and loky's first submission waits for it: the
+    workers are started from a thread, and until one has started, this process scores every chunk itself, so a
+    small file is not kept waiting for workers it does not need. Workers that cannot start leave this process
+    scoring alone (with a warning).
+    """
+
+    def __init__(self, n: int, model: TPMClassifier) -> None:
+        self.n = n
+        self.executor: Any = None
+        self._started = threading.Event()
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._start, args=(model,), name="tpmclassify-workers", daemon=True)
+        self._thread.start()
+
+    def _start(self, model: TPMClassifier) -> None:
+        from joblib.externals.loky import get_reusable_executor
+
+        try:
+            executor = get_reusable_executor(max_workers=self.n, initializer=_init_worker, initargs=(model,),
+                                             reuse=False)
+            with self._lock:
+                self.executor = executor
+                if self._stopping:
+                    return
+            if executor.submit(_started).result():  # returns once a worker has started
+                self._started.set()
+        except Exception as err:  # noqa: BLE001 - whatever stopped them, this process goes on alone
+            if not self._stopping:
+                logger.warning("worker processes could not start (%s); scoring in this process only", err)
+
+    @property
+    def ready(self) -> bool:
+        """Whether a worker has started."""
+        return self._started.is_set()
+
+    def submit(self, *args: Any) -> Any:
+        return self.executor.submit(_worker_score, *args)
+
+    def stop(self) -> None:
+        """Stop the workers at once, started or not: every result this run needs has been taken (or the run was
+        interrupted)."""
+        with self._lock:
+            self._stopping = True
+            executor = self.executor
+        if executor is not None:
+            executor.shutdown(wait=True, kill_workers=True)
+        self._thread.join()
+
+
+def _started() -> bool:
+    return True
 
 
 _WORKER_MODEL: TPMClassifier | None = None
@@ -432,16 +483,14 @@ def classify_csv(
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
         writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))
-        pool = _pool(jobs - 1, mdl) if jobs > 1 else None  # this process scores too
+        pool = _Workers(jobs - 1, mdl) if jobs > 1 else None  # this process scores too
         bar = _progress(progress)
-        finished = False
         try:
             _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
-            finished = True
         finally:
             writer.close()
-            if pool is not None:  # an interrupted run stops its workers at once
-                pool.shutdown(wait=finished, kill_workers=not finished)
+            if pool is not None:
+                pool.stop()
             if bar is not None:
                 bar.close()
     summary.seconds = time.perf_counter() - start
@@ -449,14 +498,14 @@ def classify_csv(
 
 
 def _run(  # type: ignore[no-untyped-def]
-    chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar
+    chunks, writer, summary, mdl, pool: _Workers | None, jobs, text_column, title_column, prefix, bar
 ) -> None:
     """Score chunks and write them in order.
 
-    With workers, a chunk goes to them while they have fewer than two chunks each, else this process scores
-    it itself: every process scores, and this one does not wait idle while its workers start up. Chunks are
-    written as soon as they and all chunks before them are scored; at most ``_HELD_PER_JOB * jobs`` are held,
-    so memory stays bounded whatever the file size.
+    With workers, a chunk goes to them once they have started and while they have fewer than two chunks each,
+    else this process scores it itself: every process scores, and this one does not wait idle for its workers.
+    Chunks are written as soon as they and all chunks before them are scored; at most ``_HELD_PER_JOB * jobs``
+    are held, so memory stays bounded whatever the file size.
     """
     first = True
     pending: deque[tuple[Chunk, Any]] = deque()
@@ -475,8 +524,8 @@ def _run(  # type: ignore[no-untyped-def]
             chunk.errors,
         )
         queued = 0 if pool is None else sum(1 for _, r in pending if not isinstance(r, dict) and not r.done())
-        if pool is not None and queued < 2 * (jobs - 1):
-            pending.append((chunk, pool.submit(_worker_score, *args)))
+        if pool is not None and pool.ready and queued < 2 * pool.n:
+            pending.append((chunk, pool.submit(*args)))
         else:
             pending.append((chunk, score_texts(mdl, *args)))
         while pending and (isinstance(pending[0][1], dict) or pending[0][1].done() or
