@@ -70,8 +70,7 @@ def compare(metrics: dict) -> str:
     lines = ["Leave-one-source-out, each source weighing the same (nested: no figure chose a parameter). "
              "Bold: best.", ""]
     for variant in ("masked", "raw"):
-        lines += [f"**{variant}** ({'role names removed' if variant == 'masked' else 'text as written'})", "",
-                  "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        rows = []
         for key, higher in KEY_METRICS.items():
             vals = [metrics[n][variant].get(key, float("nan")) for n in names]
             if all(v != v for v in vals):
@@ -79,8 +78,9 @@ def compare(metrics: dict) -> str:
             real = [v for v in vals if v == v]
             best = max(real) if higher else min(real)
             cells = ["-" if v != v else f"**{v:.3f}**" if v == best else f"{v:.3f}" for v in vals]
-            lines.append(f"| {key} ({'higher' if higher else 'lower'} is better) | " + " | ".join(cells) + " |")
-        lines.append("")
+            rows.append([f"{key} ({'higher' if higher else 'lower'} is better)", *cells])
+        lines += [f"**{variant}** ({'role names removed' if variant == 'masked' else 'text as written'})", "",
+                  tpmclassify.markdown_table(["metric", *names], rows), ""]
     return "\n".join(lines)
 
 
@@ -107,12 +107,11 @@ def mistitled(df: pd.DataFrame, masked: pd.DataFrame, confidence: float) -> str:
         n = int((titled == role).sum())
         k = int((flagged & (titled == role)).sum())
         lines.append(f"- {role.upper()}-titled: {k} of {n} ({k / max(n, 1):.1%})")
-    lines += ["", "The ten most confident:", "",
-              "| title | source | content says | probability |", "|---|---|---|---|"]
     top = df[flagged].assign(p=other[flagged.to_numpy()]).sort_values("p", ascending=False).head(10)
-    for _, row in top.iterrows():
-        says = "PM" if tpmclassify.label_from_title(row["title"]) == "tpm" else "TPM"
-        lines.append(f"| {row['title'][:70]} | {row['group']} | {says} | {row['p']:.2f} |")
+    rows = [[row["title"][:70], row["group"], "PM" if tpmclassify.label_from_title(row["title"]) == "tpm" else "TPM",
+             f"{row['p']:.2f}"] for _, row in top.iterrows()]
+    lines += ["", "The ten most confident:", "",
+              tpmclassify.markdown_table(["title", "source", "content says", "probability"], rows)]
     return "\n".join(lines)
 
 

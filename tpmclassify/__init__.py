@@ -15,7 +15,7 @@ from ._api import classify, classify_many, source_groups, train
 from ._audit import AuditSummary, audit
 from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
 from ._bundled import default_model
-from ._card import model_card
+from ._card import markdown_table, model_card
 from ._cues import AXES, CUES, Cue
 from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
 from ._explain import Explanation, Prediction, Term
@@ -56,6 +56,7 @@ __all__ = [
     "evaluate",
     "label_from_title",
     "load",
+    "markdown_table",
     "model_card",
     "mask_role_names",
     "normalize",

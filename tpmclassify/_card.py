@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,22 @@ import numpy as np
 
 from ._atomic import atomic_path
 
-__all__ = ["metrics_table", "model_card", "write_card"]
+__all__ = ["markdown_table", "metrics_table", "model_card", "write_card"]
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A Markdown table: the library's one writer of them (model cards, evaluation reports, the training script).
+
+    Examples
+    --------
+    >>> print(markdown_table(["metric", "ours"], [["brier", "0.036"]]))
+    | metric | ours |
+    |---|---|
+    | brier | 0.036 |
+    """
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|---" * len(header) + "|"]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
@@ -23,16 +39,10 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
     |---|---|---|
     | raw | 3 | 0.041 |
     """
-    return "\n".join(_table(metrics))
-
-
-def _table(metrics: dict[str, dict[str, Any]]) -> list[str]:
-    keys = [k for k in next(iter(metrics.values())) if not isinstance(next(iter(metrics.values()))[k], list)]
-    lines = ["| variant | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    for variant, m in metrics.items():
-        cells = [_cell(k, m[k]) for k in keys]
-        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
-    return lines
+    first = next(iter(metrics.values()))
+    keys = [k for k in first if not isinstance(first[k], list)]
+    rows = ([variant, *(_cell(k, m[k]) for k in keys)] for variant, m in metrics.items())
+    return markdown_table(["variant", *keys], rows)
 
 
 def _cell(key: str, value: Any) -> str:
@@ -93,7 +103,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     for title, metrics in (meta.get("metrics") or {}).items():
         lines += ["", f"## {title}", ""]
         if isinstance(metrics, dict) and metrics and all(isinstance(v, dict) for v in metrics.values()):
-            lines += _table(metrics)
+            lines.append(metrics_table(metrics))
         else:
             lines.append(str(metrics))
     if meta.get("notes"):

@@ -199,7 +199,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- CSV
 def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    _allow_long_fields()
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as f:
         records = _CsvRecords(f)
         first = next(records, None)
@@ -222,6 +222,17 @@ def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
                 rows, errors, raws, yielded = [], [], [], True
         if rows or not yielded:  # a header-only file still gives its (empty) table
             yield _csv_chunk(rows, columns, errors, raws)
+
+
+#: csv's limit on one field's length, which is process-wide (128 KiB by default): postings run to MAX_CHARS and
+#: more, and are read whole (then judged by check_text), not turned into CSV errors.
+_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)  # the largest a C long takes on every platform (Windows included)
+
+
+def _allow_long_fields() -> None:
+    """Raise csv's field limit to :data:`_FIELD_LIMIT` once: never lowered, and not set again on every read."""
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
 
 
 class _CsvRecords:
