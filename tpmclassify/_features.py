@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.preprocessing import normalize as l2_normalize
 
 from ._cues import AXES, Cue
 from ._text import light_stem, normalize, readable, stem, token_matches, tokenize
@@ -245,9 +244,11 @@ class _Trie:
         self.first = np.full(max(first, default=-1) + 1, -1, dtype=np.int64)
         self.first[list(first)] = list(first.values())
         self.value = np.array(value, dtype=np.int64)
-        # (node, key) packed into one integer, found through pandas' hash table
-        self.steps = pd.Index(np.array([(node << 32) | key for node, key in children], dtype=np.int64))
-        self.child = np.array(list(children.values()), dtype=np.int64)
+        # (node, key) packed into one integer, sorted, with the node one word further
+        steps = sorted(((node << 32) | key, child) for (node, key), child in children.items())
+        self.steps = np.array([k for k, _ in steps], dtype=np.int64)
+        self.child = np.array([c for _, c in steps], dtype=np.int64)
+        self._hashed: pd.Index | None = None
 
     def walk(self, keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         """For n = 1, 2, ...: where a phrase of ``n`` keys starts, and its value.
@@ -264,9 +265,22 @@ class _Trie:
             yield at[has], value[has], n
             if n == self.depth:
                 return
-            step = self.steps.get_indexer((node << 32) | keys[at + n])  # a negative key finds no step
+            step = self._step((node << 32) | keys[at + n])  # a negative key finds no step
             at, node = at[step >= 0], self.child[step[step >= 0]]
             n += 1
+
+
+    def _step(self, query: np.ndarray) -> np.ndarray:
+        """The position of each packed (node, key) in :attr:`steps`, -1 where there is none: by binary search for a
+        few (one posting), by pandas' hash table for many (a batch; it costs more to set up, less a lookup)."""
+        if len(query) < 4096 or not len(self.steps):
+            if not len(self.steps):
+                return np.full(len(query), -1, dtype=np.int64)
+            where = np.minimum(np.searchsorted(self.steps, query), len(self.steps) - 1)
+            return np.where(self.steps[where] == query, where, -1)
+        if self._hashed is None:
+            self._hashed = pd.Index(self.steps)
+        return self._hashed.get_indexer(pd.Index(query, copy=False))
 
 
 def _longest_first(trie: _Trie, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -445,7 +459,8 @@ class FeatureSpace:
             tf = _counts(ids[:0], ids[:0], n, len(self.vocabulary))
         if tf.nnz:
             tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]
-            tf = l2_normalize(tf, copy=False) * self.ngram_scale
+            _normalize_rows(tf)
+            tf.data *= self.ngram_scale
         out = sp.hstack([cue_block, tf], format="csr")
         out.sort_indices()
         return out, found
@@ -575,6 +590,17 @@ def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.
     m = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_cols))
     m.sum_duplicates()
     return m
+
+
+def _normalize_rows(m: sp.csr_matrix) -> None:
+    """Scale each row of ``m`` (sorted indices) to unit Euclidean length, in place; an empty row stays empty.
+
+    What scikit-learn's ``normalize`` does (the same sums, in the same order), without its checks on every call.
+    """
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=m.data * m.data, minlength=m.shape[0]))
+    norms[norms == 0.0] = 1.0
+    m.data /= norms[rows]
 
 
 def display_forms(token_lists: Sequence[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
