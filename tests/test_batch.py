@@ -288,3 +288,91 @@ def test_parquet_written_from_a_filtered_frame_keeps_its_index_column(tmp_path, 
     assert main(["batch", str(src), "-o", str(tmp_path / "o.parquet"), "-q"]) == 0
     out = pd.read_parquet(tmp_path / "o.parquet")
     assert len(out) == 6 and "__index_level_0__" in out.columns and (out["error"] == "").all()
+
+
+def _bigger(postings, copies=6):
+    """The fixture postings several times over (distinct ids): enough chunks of 3 for workers to take some."""
+    frames = [postings.drop(columns=["label"]).assign(copy=k) for k in range(copies)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_chunks_sent_to_a_worker_come_back_in_order(tmp_path, postings, monkeypatch):
+    """With --jobs 2 and a worker that has started, chunks go to it and to this process in turn; the output is the
+    single-process output, byte for byte."""
+    from tpmclassify import _batch
+
+    src = tmp_path / "in.csv"
+    _bigger(postings).to_csv(src, index=False)
+    classify_csv(src, tmp_path / "one.csv", chunk_size=3, title_column="title")
+    sent = []
+    real_submit = _batch._Workers.submit
+
+    def submit(self, *args):
+        sent.append(len(args[0]))
+        return real_submit(self, *args)
+
+    # once started (at the second chunk), wait for the worker instead of scoring here meanwhile
+    monkeypatch.setattr(_batch._Workers, "ready", property(lambda self: self._thread is not None and
+                                                           self._started.wait(60)))
+    monkeypatch.setattr(_batch._Workers, "submit", submit)
+    classify_csv(src, tmp_path / "two.csv", chunk_size=3, jobs=2, title_column="title")
+    assert len(sent) >= 2  # the worker took chunks (this process scored the first, and others)
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+
+
+def test_a_chunk_whose_worker_died_is_scored_here(tmp_path, postings, monkeypatch, caplog):
+    """A worker that dies loses nothing: its chunks are scored in this process, in order, with a warning."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from tpmclassify import _batch
+
+    class DyingWorkers:
+        """Ready at once; every other chunk it takes is lost with its (dead) worker."""
+
+        def __init__(self, n, model):
+            self.n, self.model, self.calls, self.broken = n, model, 0, []
+
+        def start(self):
+            pass
+
+        ready = property(lambda self: not self.broken)
+
+        def submit(self, *args):
+            self.calls += 1
+            future = Future()
+            if self.calls % 2:
+                future.set_result(_batch.score_texts(self.model, *args))
+            else:
+                future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+        def broke(self, err):
+            self.broken.append(err)
+            _batch.logger.warning("a worker process died (%s)", err)
+
+        def stop(self):
+            pass
+
+    src = tmp_path / "in.csv"
+    _bigger(postings).to_csv(src, index=False)
+    classify_csv(src, tmp_path / "one.csv", chunk_size=3)
+    monkeypatch.setattr(_batch, "_Workers", DyingWorkers)
+    with caplog.at_level("WARNING", logger="tpmclassify"):
+        summary = classify_csv(src, tmp_path / "two.csv", chunk_size=3, jobs=2)
+    assert summary.rows == len(_bigger(postings))
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    assert "worker process died" in caplog.text
+
+
+def test_a_file_of_one_chunk_starts_no_worker(tmp_path, postings, monkeypatch):
+    from tpmclassify import _batch
+
+    started = []
+    monkeypatch.setattr(_batch._Workers, "start", lambda self: started.append(self))
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    classify_csv(src, tmp_path / "out.csv", jobs=2)  # 10 rows, one chunk
+    assert started == []
+    classify_csv(src, tmp_path / "out2.csv", jobs=2, chunk_size=4)  # three chunks
+    assert len(started) == 1

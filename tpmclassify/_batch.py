@@ -16,6 +16,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,32 +325,37 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
 class _Workers:
     """``n`` joblib (loky) worker processes, each given the model once; they exit if this process dies.
 
-    A worker takes a second or two to start (imports, the model), and loky's first submission waits for it: the
-    workers are started from a thread, and until one has started, this process scores every chunk itself, so a
-    small file is not kept waiting for workers it does not need. Workers that cannot start leave this process
-    scoring alone (with a warning).
+    They are started (:meth:`start`) only once a file has a second chunk, from a thread: a worker takes a second
+    or two to start (imports, the model) and loky's first submission waits for it. Until one has started this
+    process scores every chunk itself, so a small file never waits for workers. Workers that cannot start, or die,
+    leave this process scoring alone (with a warning); a chunk a dead worker held is scored here again.
     """
 
     def __init__(self, n: int, model: TPMClassifier) -> None:
-        self.n = n
+        self.n, self._model = n, model
         self.executor: Any = None
         self._started = threading.Event()
         self._lock = threading.Lock()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._start, args=(model,), name="tpmclassify-workers", daemon=True)
-        self._thread.start()
+        self._stopping = self._broken = False
+        self._thread: threading.Thread | None = None
 
-    def _start(self, model: TPMClassifier) -> None:
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._start, name="tpmclassify-workers", daemon=True)
+            self._thread.start()
+
+    def _start(self) -> None:
         from joblib.externals.loky import get_reusable_executor
 
         try:
-            executor = get_reusable_executor(max_workers=self.n, initializer=_init_worker, initargs=(model,),
-                                             reuse=False)
+            executor = get_reusable_executor(
+                max_workers=self.n, initializer=_init_worker, initargs=(self._model,), reuse=False
+            )
             with self._lock:
-                self.executor = executor
-                if self._stopping:
-                    return
-            if executor.submit(_started).result():  # returns once a worker has started
+                self.executor, stopping = executor, self._stopping
+            if stopping:  # the run ended while the executor was being made
+                executor.shutdown(wait=False, kill_workers=True)
+            elif executor.submit(_started).result():  # returns once a worker has started
                 self._started.set()
         except Exception as err:  # noqa: BLE001 - whatever stopped them, this process goes on alone
             if not self._stopping:
@@ -357,21 +363,28 @@ class _Workers:
 
     @property
     def ready(self) -> bool:
-        """Whether a worker has started."""
-        return self._started.is_set()
+        """Whether a worker has started (and none has died)."""
+        return self._started.is_set() and not self._broken
 
     def submit(self, *args: Any) -> Any:
         return self.executor.submit(_worker_score, *args)
 
+    def broke(self, err: BaseException) -> None:
+        """A worker died: no more chunks go to workers."""
+        if not self._broken:
+            self._broken = True
+            logger.warning("a worker process died (%s); scoring in this process from now on", err)
+
     def stop(self) -> None:
-        """Stop the workers at once, started or not: every result this run needs has been taken (or the run was
-        interrupted)."""
+        """Stop the workers at once, started or not (every result this run needs has been taken, or the run was
+        interrupted); a worker still starting is not waited for."""
         with self._lock:
             self._stopping = True
             executor = self.executor
         if executor is not None:
-            executor.shutdown(wait=True, kill_workers=True)
-        self._thread.join()
+            executor.shutdown(wait=self._started.is_set(), kill_workers=True)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
 
 def _started() -> bool:
@@ -401,14 +414,16 @@ def collecting_less() -> Iterator[None]:
 
     For a program whose main job is the run (the command line uses it): the collector is the whole process's.
     """
-    thresholds = gc.get_threshold()
-    gc.freeze()
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count() > 0
+    if not frozen:  # a program that froze objects itself keeps them as it froze them
+        gc.freeze()
     gc.set_threshold(*_SCORING_THRESHOLDS)
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if not frozen:
+            gc.unfreeze()
 
 
 def _worker_score(texts: list[object], titles: list[object] | None, errors: list[object]) -> dict[str, list[Any]]:
@@ -488,11 +503,13 @@ def classify_csv(
         try:
             _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
         finally:
-            writer.close()
-            if pool is not None:
-                pool.stop()
-            if bar is not None:
-                bar.close()
+            try:
+                writer.close()
+            finally:
+                if pool is not None:
+                    pool.stop()
+                if bar is not None:
+                    bar.close()
     summary.seconds = time.perf_counter() - start
     return summary
 
@@ -508,8 +525,8 @@ def _run(  # type: ignore[no-untyped-def]
     are held, so memory stays bounded whatever the file size.
     """
     first = True
-    pending: deque[tuple[Chunk, Any]] = deque()
-    for chunk in chunks:
+    pending: deque[tuple[Chunk, tuple[Any, ...], Any]] = deque()
+    for n_chunks, chunk in enumerate(chunks, start=1):
         df = chunk.frame
         if first:
             summary.text_column, _ = prepare(list(df.columns), text_column, title_column, prefix, mdl)
@@ -523,16 +540,18 @@ def _run(  # type: ignore[no-untyped-def]
             (df[title_column].tolist() if title_column in df.columns else absent) if title_column else None,
             chunk.errors,
         )
-        queued = 0 if pool is None else sum(1 for _, r in pending if not isinstance(r, dict) and not r.done())
+        if pool is not None and n_chunks == 2:  # a file of one chunk needs no workers
+            pool.start()
+        queued = 0 if pool is None else sum(1 for *_, r in pending if not isinstance(r, dict) and not r.done())
         if pool is not None and pool.ready and queued < 2 * pool.n:
-            pending.append((chunk, pool.submit(*args)))
+            pending.append((chunk, args, pool.submit(*args)))
         else:
-            pending.append((chunk, score_texts(mdl, *args)))
-        while pending and (isinstance(pending[0][1], dict) or pending[0][1].done() or
+            pending.append((chunk, args, score_texts(mdl, *args)))
+        while pending and (isinstance(pending[0][2], dict) or pending[0][2].done() or
                            len(pending) >= _HELD_PER_JOB * jobs):
-            _emit(pending.popleft(), writer, summary, bar)
+            _emit(pending.popleft(), writer, summary, bar, mdl, pool)
     while pending:
-        _emit(pending.popleft(), writer, summary, bar)
+        _emit(pending.popleft(), writer, summary, bar, mdl, pool)
 
 
 #: Chunks held (scored or in a worker) per process, at most: room for this process to go on scoring while
@@ -540,9 +559,21 @@ def _run(  # type: ignore[no-untyped-def]
 _HELD_PER_JOB = 4
 
 
-def _emit(item: tuple[Chunk, Any], writer: TableWriter, summary: BatchSummary, bar: Any) -> None:
-    chunk, result = item
-    cols = result if isinstance(result, dict) else result.result()
+def _emit(
+    item: tuple[Chunk, tuple[Any, ...], Any], writer: TableWriter, summary: BatchSummary, bar: Any,
+    mdl: TPMClassifier, pool: _Workers | None,
+) -> None:
+    """Write a scored chunk (waiting for its worker if it has one; scoring it here if that worker died)."""
+    chunk, args, result = item
+    if isinstance(result, dict):
+        cols = result
+    else:
+        try:
+            cols = result.result()
+        except BrokenExecutor as err:
+            assert pool is not None
+            pool.broke(err)
+            cols = score_texts(mdl, *args)
     writer.write(chunk, [cols[name] for name in OUTPUT_COLUMNS])
     summary.rows += len(chunk.frame)
     summary.errors += sum(1 for e in cols["error"] if e)

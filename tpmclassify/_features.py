@@ -79,7 +79,9 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
 #: Distinct words a feature space numbers, and pieces of text (between spaces) it remembers the words of, before
 #: it starts afresh (memory stays bounded).
 _MAX_WORDS = 500_000
+_MAX_CHARS = 20_000_000
 _MAX_PIECES = 500_000
+_LONGEST_PIECE = 64  # a longer piece (a URL, a blob without spaces) is tokenised every time it is met
 #: The stem id of the separator that ends each encoded posting (-1 is a kept word's stem in no n-gram).
 _SEPARATOR_STEM = -2
 
@@ -106,12 +108,16 @@ class _Words:
         self.stem = np.full(64, -1, dtype=np.int64)  # its id among the vocabulary's stems, or -1
         self.stem[0] = _SEPARATOR_STEM
         self.base = 1
-        self._pieces: dict[str, tuple[int, ...]] = {}  # a piece of text between spaces -> its words' ids
+        self.chars = 0  # the characters of the words numbered after the cue words
+        self._pieces: dict[str, tuple[int, ...]] = {}  # a short piece of text between spaces -> its words' ids
         self._lock = threading.Lock()
 
-    def __getstate__(self) -> dict[str, object]:  # sent to worker processes: the cue words only, no lock
+    def __getstate__(self) -> dict[str, object]:
+        """Sent to worker processes: the cue words only, no lock. (Read without the lock: the first ``base``
+        entries never change.)"""
         state = self.__dict__.copy()
         del state["_lock"]
+        state["chars"] = 0
         state["ids"], state["words"] = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
         state["kept"], state["stem"] = self.kept[: self.base].copy(), self.stem[: self.base].copy()
         state["_pieces"] = {}
@@ -127,6 +133,7 @@ class _Words:
         if i is None:
             i = self.ids[word] = len(self.ids)
             self.words.append(word)
+            self.chars += len(word)
             if i >= len(self.kept):
                 self.kept = np.concatenate([self.kept, np.zeros(len(self.kept), dtype=bool)])
                 self.stem = np.concatenate([self.stem, np.full(len(self.stem), -1, dtype=np.int64)])
@@ -140,10 +147,12 @@ class _Words:
         self.base = len(self.ids)
 
     def _bounded(self) -> None:
-        """Start the numbering afresh (but for the cue words) past ``_MAX_WORDS`` words, and the pieces past
-        ``_MAX_PIECES``, so that memory stays bounded whatever the input."""
-        if len(self.ids) > _MAX_WORDS:
+        """Start the numbering afresh (but for the cue words) past ``_MAX_WORDS`` words or ``_MAX_CHARS`` of them,
+        and the pieces past ``_MAX_PIECES`` (each at most ``_LONGEST_PIECE`` long), so that what a process keeps
+        between batches stays bounded whatever the input (a batch's own words last until the next one)."""
+        if len(self.ids) > _MAX_WORDS or self.chars > _MAX_CHARS:
             self.ids, self.words = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
+            self.chars = 0
             self._pieces = {}
         if len(self._pieces) > _MAX_PIECES:
             self._pieces = {}
@@ -166,9 +175,10 @@ class _Words:
         """Encode raw postings (see :class:`Encoded`) as :meth:`encode` encodes their tokens (:func:`tokens_of`).
 
         A token never spans a space, and normalising a posting normalises each of its pieces between spaces on its
-        own (but for HTML tags, which may hold spaces, and a capital sigma, which lowers by its context), so the
-        text is split at spaces (in C) and each piece looked up among the pieces seen before, with the ids of its
-        normalised words; only a new piece is normalised and tokenised.
+        own (but for HTML tags, which may hold spaces: a posting with one is normalised whole; lowering and
+        entities are local to a piece, see ``_text._lower``), so the text is split at spaces (in C) and each piece
+        looked up among the pieces seen before, with the ids of its normalised words; only a new piece is
+        normalised and tokenised (and remembered, if short).
         """
         rows = []
         with self._lock:
@@ -176,7 +186,7 @@ class _Words:
             pieces = self._pieces
             known = pieces.__getitem__
             for text in texts:
-                if "<" in text or "\u03a3" in text:  # normalised whole
+                if "<" in text:  # a tag may hold spaces: normalised whole
                     rows.append(list(map(self.add, tokens_of(text))))
                     rows.append([0])
                     continue
@@ -184,9 +194,9 @@ class _Words:
                 try:
                     rows.append(list(chain.from_iterable(map(known, split))))
                 except KeyError:  # pieces not seen before
-                    for piece in set(split).difference(pieces):
-                        pieces[piece] = tuple(map(self.add, tokens_of(piece)))
-                    rows.append(list(chain.from_iterable(map(known, split))))
+                    new = {piece: tuple(map(self.add, tokens_of(piece))) for piece in set(split).difference(pieces)}
+                    pieces.update((piece, ids) for piece, ids in new.items() if len(piece) <= _LONGEST_PIECE)
+                    rows.append(list(chain.from_iterable(pieces[p] if p in pieces else new[p] for p in split)))
                 rows.append([0])
             return self._encoded(rows)
 
@@ -329,9 +339,8 @@ class CueMatcher:
     """
 
     def __init__(self, cues: Sequence[Cue], columns: Sequence[int], words: _Words) -> None:
-        self.cues = tuple(cues)
         phrases: list[tuple[list[int], int]] = []
-        for cue, col in zip(self.cues, columns, strict=True):
+        for cue, col in zip(cues, columns, strict=True):
             for phrase in cue.phrases:
                 key = [light_stem(t) for t in tokens_of(phrase)]
                 phrases.extend(

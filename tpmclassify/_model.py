@@ -718,7 +718,7 @@ class _Batch:
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
         self.logits = [x.tolist() for x in (role_logit, scope_logit) if x is not None]
         self.probabilities = [x.tolist() for x in (p_tpm, in_scope) if x is not None]
-        self._found: dict[int, dict] = {}
+        self._evidence: dict[int, dict] = {}
 
     @cached_property
     def _contributions(self) -> list[_Head]:
@@ -748,9 +748,9 @@ class _Batch:
 
     def evidence(self, i: int) -> dict:
         """The words and spans behind posting ``i``'s features (found once, shared by both explanations)."""
-        found = self._found.get(i)
+        found = self._evidence.get(i)
         if found is None:
-            found = self._found[i] = self.model.space_.evidence(self.texts[i])
+            found = self._evidence[i] = self.model.space_.evidence(self.texts[i])
         return found
 
     def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:

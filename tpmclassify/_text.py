@@ -125,11 +125,16 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def _lower(text: str) -> str:
-    low = text.lower()
+    """Lower-case, one character for one character.
+
+    'İ' (U+0130) is the one character that lowers to two ('i' and a combining dot): it becomes 'i' first, so that
+    the rest lowers as ``str.lower`` does, a final capital sigma included. Each piece of a text between spaces then
+    lowers as it does within the whole text (what reading postings piece by piece rests on).
+    """
+    low = text.replace("\u0130", "i").lower() if "\u0130" in text else text.lower()
     if len(low) == len(text):
         return low
-    # A few characters (e.g. 'İ') lower to two; keep one character per character.
-    return "".join(c.lower()[0] for c in text)
+    return "".join(c.lower()[0] for c in text)  # a character a future Unicode lowers to two: one for one
 
 
 def normalize(text: str) -> str:
