@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -73,7 +73,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from ._batch import BatchError, classify_csv, collecting_less
+    from ._batch import BatchError, classify_csv
 
     quiet = args.quiet
     if args.engine == "dask":
@@ -99,30 +99,33 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         return 0
 
     model = _model(args.model, args.sha256)
-    with collecting_less():
-        summary = classify_csv(
-            args.input, args.output, text_column=args.text_column, title_column=args.title_column,
-            model=model, chunk_size=args.chunk_size, jobs=args.jobs,
-            overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
-            progress=not quiet and sys.stderr.isatty(), prior=args.prior,
-        )
-    if not quiet:
-        print(summary, file=sys.stderr)
-    return 0
+    return _long_run(quiet, lambda: classify_csv(
+        args.input, args.output, text_column=args.text_column, title_column=args.title_column,
+        model=model, chunk_size=args.chunk_size, jobs=args.jobs,
+        overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
+        progress=not quiet and sys.stderr.isatty(), prior=args.prior,
+    ))
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from ._audit import audit
-    from ._batch import collecting_less
 
     model = _model(args.model, args.sha256)
+    return _long_run(args.quiet, lambda: audit(
+        args.input, args.output, title_column=args.title_column, text_column=args.text_column,
+        model=model, chunk_size=args.chunk_size, encoding=args.encoding,
+        prior=args.prior, top=args.top, overwrite=args.overwrite,
+    ))
+
+
+def _long_run(quiet: bool, job: Callable[[], object]) -> int:
+    """Run a command's job over a whole file (the cycle collector tuned for it, see ``collecting_less``), and say
+    what it did unless ``quiet``."""
+    from ._batch import collecting_less
+
     with collecting_less():
-        summary = audit(
-            args.input, args.output, title_column=args.title_column, text_column=args.text_column,
-            model=model, chunk_size=args.chunk_size, encoding=args.encoding,
-            prior=args.prior, top=args.top, overwrite=args.overwrite,
-        )
-    if not args.quiet:
+        summary = job()
+    if not quiet:
         print(summary, file=sys.stderr)
     return 0
 
