@@ -40,7 +40,9 @@ def _new_word(token: str) -> str:
     if len(_WORDS) >= _MAX_CACHE:
         _WORDS.clear()
     s = stem(token)
-    s = _WORDS[token] = "" if s in ENGLISH_STOP_WORDS or s.isdigit() or len(s) <= 1 else s
+    s = "" if s in ENGLISH_STOP_WORDS or s.isdigit() or len(s) <= 1 else s
+    if len(token) <= 64:  # a longer one (stemming leaves it as it is) is not worth the memory
+        _WORDS[token] = s
     return s
 
 
@@ -91,8 +93,8 @@ class _Words:
 
     Id 0 ends each posting (no phrase or n-gram runs across it). The words of the cue phrases are numbered
     next, by :meth:`add` before :meth:`freeze`, and keep their ids; other words are numbered as postings bring
-    them. Thread-safe: numbering happens under a lock, and
-    :meth:`encode` reads what it needs of each word under it.
+    them. Thread-safe: numbering happens under a lock, and :meth:`encode` reads what it needs of each word under
+    it.
 
     Parameters
     ----------
