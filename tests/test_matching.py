@@ -103,7 +103,7 @@ def test_forgetting_words_and_pieces_changes_no_answer(bundled, postings, monkey
     monkeypatch.setattr(_features, "_MAX_WORDS", 1)
     monkeypatch.setattr(_features, "_MAX_CHARS", 1)
     monkeypatch.setattr(_features, "_MAX_PIECES", 1)
-    monkeypatch.setattr(_features, "_LONGEST_PIECE", 3)
+    monkeypatch.setattr(_features, "_LONGEST_REMEMBERED", 3)
     forgetful = copy.deepcopy(bundled)
     first = forgetful.classify_many(texts[:7])  # its words are forgotten by the next batch, its quotes are not
     got = [*first, *(forgetful.classify_many([t])[0] for t in texts[7:])]

@@ -554,8 +554,8 @@ def _run(  # type: ignore[no-untyped-def]
         _emit(pending.popleft(), writer, summary, bar, mdl, pool)
 
 
-#: Chunks held (scored or in a worker) per process, at most: room for this process to go on scoring while
-#: its workers start up (about two seconds: a few chunks) or finish a slower chunk.
+#: Chunks held (scored or in a worker) per process, at most: room for this process to go on scoring while a
+#: worker finishes a slower chunk.
 _HELD_PER_JOB = 4
 
 

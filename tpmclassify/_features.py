@@ -34,6 +34,9 @@ __all__ = ["CueMatcher", "Encoded", "Evidence", "FeatureSpace", "Found", "tokens
 # character); grows as new words are seen, so each distinct word is stemmed and judged once.
 _WORDS: dict[str, str] = {}
 _MAX_CACHE = 500_000
+#: The longest word the stem cache keeps, and the longest piece of text (between spaces) a feature space
+#: remembers: a longer one (a URL, a blob without spaces) is read again each time it is met.
+_LONGEST_REMEMBERED = 64
 
 
 def _new_word(token: str) -> str:
@@ -41,7 +44,7 @@ def _new_word(token: str) -> str:
         _WORDS.clear()
     s = stem(token)
     s = "" if s in ENGLISH_STOP_WORDS or s.isdigit() or len(s) <= 1 else s
-    if len(token) <= 64:  # a longer one (stemming leaves it as it is) is not worth the memory
+    if len(token) <= _LONGEST_REMEMBERED:  # a longer one (stemming leaves it as it is) is not worth the memory
         _WORDS[token] = s
     return s
 
@@ -83,7 +86,6 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
 _MAX_WORDS = 500_000
 _MAX_CHARS = 20_000_000
 _MAX_PIECES = 500_000
-_LONGEST_PIECE = 64  # a longer piece (a URL, a blob without spaces) is tokenised every time it is met
 #: The stem id of the separator that ends each encoded posting (-1 is a kept word's stem in no n-gram).
 _SEPARATOR_STEM = -2
 
@@ -150,7 +152,7 @@ class _Words:
 
     def _bounded(self) -> None:
         """Start the numbering afresh (but for the cue words) past ``_MAX_WORDS`` words or ``_MAX_CHARS`` of them,
-        and the pieces past ``_MAX_PIECES`` (each at most ``_LONGEST_PIECE`` long), so that what a process keeps
+        and the pieces past ``_MAX_PIECES`` (each at most ``_LONGEST_REMEMBERED`` long), so that what a process keeps
         between batches stays bounded whatever the input (a batch's own words last until the next one)."""
         if len(self.ids) > _MAX_WORDS or self.chars > _MAX_CHARS:
             self.ids, self.words = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
@@ -197,7 +199,7 @@ class _Words:
                     rows.append(list(chain.from_iterable(map(known, split))))
                 except KeyError:  # pieces not seen before
                     new = {piece: tuple(map(self.add, tokens_of(piece))) for piece in set(split).difference(pieces)}
-                    pieces.update((piece, ids) for piece, ids in new.items() if len(piece) <= _LONGEST_PIECE)
+                    pieces.update((piece, ids) for piece, ids in new.items() if len(piece) <= _LONGEST_REMEMBERED)
                     rows.append(list(chain.from_iterable(pieces[p] if p in pieces else new[p] for p in split)))
                 rows.append([0])
             return self._encoded(rows)
@@ -281,13 +283,12 @@ class _Trie:
             at, node = at[step >= 0], self.child[step[step >= 0]]
             n += 1
 
-
     def _step(self, query: np.ndarray) -> np.ndarray:
         """The position of each packed (node, key) in :attr:`steps`, -1 where there is none: by binary search for a
         few (one posting), by pandas' hash table for many (a batch; it costs more to set up, less a lookup)."""
-        if len(query) < 4096 or not len(self.steps):
-            if not len(self.steps):
-                return np.full(len(query), -1, dtype=np.int64)
+        if not len(self.steps):
+            return np.full(len(query), -1, dtype=np.int64)
+        if len(query) < 4096:
             where = np.minimum(np.searchsorted(self.steps, query), len(self.steps) - 1)
             return np.where(self.steps[where] == query, where, -1)
         if self._hashed is None:
