@@ -58,8 +58,14 @@ def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings
     args = ["train", str(src), "-o", str(model), "--title-column", "title", "--evaluate"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "saved" in out and "again with the evaluation" in out
+    assert "saved" in out and "again, with the evaluation in its model card" in out
     assert any(k.startswith("Evaluation") for k in tpmclassify.read_metadata(model)["metrics"])
+    # one digest, said once with what it is for, and it is the saved file's
+    assert out.count("sha256") == 2 and "model file's fingerprint" in out  # the digest, and the command using it
+    digest = out.split("sha256 ")[1].split()[0]
+    assert out.count(digest) == 2 and tpmclassify.load(model, sha256=digest) is not None
+    table = out.split("Evaluation (")[1].split("\n", 1)[1].split("TPM/PM figures")[0].splitlines()
+    assert len(table) >= 10 and max(map(len, table)) <= 60  # narrow: a row per figure, a column per reading
 
     model.unlink()
     from tpmclassify import _evaluate
@@ -115,7 +121,7 @@ def test_classify_refuses_a_file_name_that_does_not_exist(tmp_path, capsys):
     """A typo in a file name used to be classified as the posting "postng.txt"."""
     for arg in ("postng.txt", str(tmp_path / "missing"), str(tmp_path)):
         assert main(["classify", arg]) == 2
-        assert f"no such file: {arg}" in capsys.readouterr().err
+        assert f"error: input file not found: {arg} (to classify text" in capsys.readouterr().err
     (tmp_path / "posting.txt").write_text("Own the project budget, schedule and client status reports.")
     assert main(["classify", str(tmp_path / "posting.txt")]) == 0
     assert main(["classify", "Own the project budget, schedule and client status reports."]) == 0
