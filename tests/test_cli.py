@@ -164,3 +164,133 @@ def test_batch_collects_less_while_it_runs_and_restores_the_collector(tmp_path, 
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
     assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--text-column", "body"]) == 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def _help_examples(command: str, capsys) -> list[str]:
+    """The example command lines of ``tpmclassify COMMAND --help``, as printed."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    epilog = capsys.readouterr().out.split("\nexample", 1)[1]
+    return [line.strip() for line in epilog.splitlines() if line.startswith("  ") and "tpmclassify " in line]
+
+
+def test_every_help_example_runs_as_written_on_the_data_folder(tmp_path, capsys, monkeypatch):
+    """From a fresh clone (here: a copy of data/), each command's --help examples run in order without an error,
+    and write only new files (the README's first command writes classified.csv: no example may need it absent)."""
+    import io
+    import shlex
+    import shutil
+    import warnings
+    from pathlib import Path
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data", tmp_path / "data")
+    (tmp_path / "classified.csv").write_text("written by the README's first command\n")
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    for command in ("classify", "batch", "audit", "train", "evaluate"):
+        examples = _help_examples(command, capsys)
+        assert examples, command
+        for line in examples:
+            stdin = ""
+            if "|" in line:  # cat FILE | tpmclassify ...
+                left, line = line.split("|")
+                assert shlex.split(left)[0] == "cat"
+                stdin = Path(shlex.split(left)[1]).read_text(encoding="utf-8")
+            argv = shlex.split(line, comments=True)
+            assert argv[0] == "tpmclassify" and argv[1] == command, line
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
+                code = main(argv[1:])
+            out = capsys.readouterr()
+            assert code == 0, f"{line}\n{out.err}"
+            assert all("training on 14 labeled rows" in str(w.message) for w in seen), [str(w.message) for w in seen]
+            ran.append(line)
+    assert len(ran) >= 10
+    assert pd.read_csv("audit.flags.csv")["company"].notna().all() and Path("my_model.tpmc").is_file()
+
+
+def test_importing_the_command_line_imports_neither_pandas_nor_scikit_learn():
+    """`tpmclassify --help` answers at once: the command line imports the library only to run a command
+    (benchmarks/bench_help.py measures the time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tpmclassify._cli as c\n"
+            "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pandas', 'sklearn', 'nltk', 'numpy', 'scipy') if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in done.stdout and "usage: tpmclassify" in done.stdout
+
+
+def test_command_line_messages_name_flags_and_python_ones_keywords(tmp_path, postings, capsys):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    out.write_text("x")
+    assert main(["batch", str(src), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"output {out} already exists; pass --overwrite to replace it" in err and "=True" not in err
+    with pytest.raises(tpmclassify.BatchError, match="already exists; pass overwrite=True to replace it"):
+        tpmclassify.classify_csv(src, out)
+    # one wording for a missing input, whichever command reads it
+    for command in (["batch", "x.csv", "-o", str(tmp_path / "y.csv")], ["train", "x.csv", "-o", str(tmp_path / "m")],
+                    ["evaluate", "x.csv"], ["audit", "x.csv", "-o", str(tmp_path / "a.html")]):
+        assert main(command) == 2
+        assert f"tpmclassify {command[0]}: error: input file not found: x.csv\n" == capsys.readouterr().err
+    with pytest.raises(tpmclassify._errors.InputNotFoundError, match="input file not found: x.csv"):
+        tpmclassify.train("x.csv")
+    assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--text-column", "body"]) == 2
+    assert "no column 'body'; the columns are: title, company, description (name the right one with " \
+           "--text-column)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "tpm, pm, hybrid or other" in capsys.readouterr().out
+
+
+def test_train_counts_and_names_the_rows_the_title_rule_leaves_out(tmp_path, postings, capsys):
+    frame = pd.concat([postings.drop(columns=["label"])] * 4, ignore_index=True)
+    frame.loc[4, "title"], frame.loc[20, "title"] = "Program/Project Manager", "Chef"
+    src = tmp_path / "titles.csv"
+    frame.to_csv(src, index=False)
+    assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--title-column", "title"]) == 0
+    out = capsys.readouterr().out
+    assert f"38 of 40 rows of {src}, labels from the job titles in 'title'" in out
+    assert "2 rows left out: the title rule gives their titles no label" in out
+    assert "row 6: 'Program/Project Manager'; row 22: 'Chef'" in out  # as a spreadsheet numbers them
+    card = (tmp_path / "m.md").read_text()
+    assert "2 rows left out" in card and "- rows: 38" in card
+
+
+def test_a_worst_source_of_one_row_is_not_a_figure():
+    from tpmclassify._card import metrics_table, metrics_text
+
+    one_each = {"n_tpm": 2.0, "n_pm": 1.0, "n_sources": 3.0, "brier": 0.2, "worst_source": "Acme Corp",
+                "worst_source_accuracy": 0.0, "worst_source_brier": 0.8}
+    text = metrics_text({"raw": one_each})
+    assert "0.000" not in text and "worst source: accuracy" in text and "Acme Corp" not in text
+    assert "| n/a | n/a |" in metrics_table({"raw": one_each})
+    several = dict(one_each, n_tpm=4.0, n_pm=4.0, worst_source_accuracy=0.5)
+    text = metrics_text({"raw": several, "masked": several})
+    assert "0.500" in text and text.endswith("worst source (highest Brier): Acme Corp")
+    assert "Acme Corp" not in text.splitlines()[1:-1]  # the name is said below the table, not in it
+
+
+def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, postings):
+    """Copied anywhere with an export beside it, the notebook needs nothing of the repository, saves the model
+    where MODEL says, and applies no prior unless PRIOR is set."""
+    import shutil
+    from pathlib import Path
+
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = tmp_path / "retrain.ipynb"
+    shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / "retrain.ipynb", notebook)
+    pd.concat([postings] * 4, ignore_index=True).to_csv(tmp_path / "my_postings.csv", index=False)
+    nb = nbformat.read(notebook, as_version=4)
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+                            ).execute()
+    model = tpmclassify.load(tmp_path / "my_model.tpmc")
+    assert (tmp_path / "my_model.md").is_file() and model.prior_ == model.training_prior_
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "40 postings from 1 sources" in printed and "trying the notebook on" not in printed
