@@ -174,40 +174,63 @@ def _help_examples(command: str, capsys) -> list[str]:
     return [line.strip() for line in epilog.splitlines() if line.startswith("  ") and "tpmclassify " in line]
 
 
-def test_every_help_example_runs_as_written_on_the_data_folder(tmp_path, capsys, monkeypatch):
-    """From a fresh clone (here: a copy of data/), each command's --help examples run in order without an error,
-    and write only new files (the README's first command writes classified.csv: no example may need it absent)."""
+def _run_examples(lines: list[str], folder, capsys, monkeypatch) -> None:
+    """Run command lines as a shell would in ``folder``, a copy of the repository's data/ beside the
+    ``classified.csv`` of the README's first command; each must succeed (warnings: only too few rows to train on)."""
     import io
     import shlex
     import shutil
     import warnings
     from pathlib import Path
 
-    shutil.copytree(Path(__file__).resolve().parents[1] / "data", tmp_path / "data")
-    (tmp_path / "classified.csv").write_text("written by the README's first command\n")
-    monkeypatch.chdir(tmp_path)
-    ran = []
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data", folder / "data")
+    (folder / "classified.csv").write_text("written by the README's first command\n")
+    monkeypatch.chdir(folder)
+    for line in lines:
+        stdin = ""
+        if "|" in line:  # cat FILE | tpmclassify ...
+            left, line = line.split("|")
+            assert shlex.split(left)[0] == "cat"
+            stdin = Path(shlex.split(left)[1]).read_text(encoding="utf-8")
+        argv = shlex.split(line, comments=True)
+        assert argv[0] == "tpmclassify", line
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            code = main(argv[1:])
+        out = capsys.readouterr()
+        assert code == 0, f"{line}\n{out.err}"
+        assert all("training on 14 labeled rows" in str(w.message) for w in seen), [str(w.message) for w in seen]
+
+
+def test_every_help_example_runs_as_written_on_the_data_folder(tmp_path, capsys, monkeypatch):
+    """From a fresh clone (here: a copy of data/), each command's --help examples run in order without an error,
+    and write only new files (the README's first command writes classified.csv: no example may need it absent)."""
+    from pathlib import Path
+
+    lines = []
     for command in ("classify", "batch", "audit", "train", "evaluate"):
         examples = _help_examples(command, capsys)
-        assert examples, command
-        for line in examples:
-            stdin = ""
-            if "|" in line:  # cat FILE | tpmclassify ...
-                left, line = line.split("|")
-                assert shlex.split(left)[0] == "cat"
-                stdin = Path(shlex.split(left)[1]).read_text(encoding="utf-8")
-            argv = shlex.split(line, comments=True)
-            assert argv[0] == "tpmclassify" and argv[1] == command, line
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-            with warnings.catch_warnings(record=True) as seen:
-                warnings.simplefilter("always")
-                code = main(argv[1:])
-            out = capsys.readouterr()
-            assert code == 0, f"{line}\n{out.err}"
-            assert all("training on 14 labeled rows" in str(w.message) for w in seen), [str(w.message) for w in seen]
-            ran.append(line)
-    assert len(ran) >= 10
+        assert examples and all(_runs_command(line, command) for line in examples), command
+        lines += examples
+    assert len(lines) >= 10
+    _run_examples(lines, tmp_path, capsys, monkeypatch)
     assert pd.read_csv("audit.flags.csv")["company"].notna().all() and Path("my_model.tpmc").is_file()
+
+
+def _runs_command(line: str, command: str) -> bool:
+    """Whether an example line runs ``tpmclassify COMMAND`` (after a ``cat FILE |``, if any)."""
+    return line.split("|")[-1].split()[:2] == ["tpmclassify", command]
+
+
+def test_the_readme_tour_runs_as_written_on_the_data_folder(tmp_path, capsys, monkeypatch):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## A tour", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in tour.splitlines() if line.strip()]
+    assert [line.split()[1] for line in lines] == ["classify", "batch", "audit", "train", "evaluate"]
+    _run_examples(lines, tmp_path, capsys, monkeypatch)
 
 
 def test_importing_the_command_line_imports_neither_pandas_nor_scikit_learn():
