@@ -1,4 +1,4 @@
-"""The ``tpmclassify`` command: classify, batch, train, evaluate."""
+"""The ``tpmclassify`` command: classify, batch, audit, train, evaluate."""
 
 from __future__ import annotations
 
@@ -285,8 +285,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="with --engine dask: address of a running scheduler (default: local)")
     p.set_defaults(func=_cmd_batch)
 
-    p = add("audit", "Find mis-titled postings: what the title claims against what the text describes, as one "
-            "self-contained HTML page.")
+    p = add("audit", "Find mis-titled postings: what the title claims against what the text describes, as a "
+            "self-contained HTML page to act on, and a CSV of the flagged rows beside it.")
     p.add_argument("input", help="postings: any file batch reads (CSV, .csv.gz, .jsonl, .parquet)")
     p.add_argument("-o", "--output", required=True, help="the HTML page to write")
     p.add_argument("--title-column", default="title", help="job title column")
@@ -343,7 +343,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
     """Examples kept as written; each option's default shown, unless it has none (None or False)."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default in (None, False, argparse.SUPPRESS):
+        if action.default in (None, False, argparse.SUPPRESS) or action.default == []:
             return action.help
         return super()._get_help_string(action)
 
