@@ -317,3 +317,13 @@ def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, 
     assert (tmp_path / "my_model.md").is_file() and model.prior_ == model.training_prior_
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "40 postings from 1 sources" in printed and "trying the notebook on" not in printed
+
+
+def test_every_public_name_resolves_though_the_package_imports_lazily():
+    """Importing tpmclassify imports its modules on first use (so the CLI starts fast): each name of __all__ has
+    a module that defines it, and none is left out."""
+    assert set(tpmclassify._WHERE) | {"__version__"} == set(tpmclassify.__all__)
+    for name in tpmclassify.__all__:
+        assert getattr(tpmclassify, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
+        tpmclassify.nosuch  # noqa: B018
