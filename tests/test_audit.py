@@ -1,14 +1,21 @@
 """The mis-titling audit page: every row accounted for, mismatches shown, nothing fetched from the network."""
 
-import shutil
-import subprocess
+import dataclasses
+import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_titles import PLAIN_PM, TECHNICAL
 
+import tpmclassify
 from tpmclassify._cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import chromium  # noqa: E402  (scripts/chromium.py: headless Chromium, shared with scripts/make_audit_demo.py)
 
 
 class _Page(HTMLParser):
@@ -53,43 +60,137 @@ def test_the_audit_page_accounts_for_every_row_and_shows_the_mismatches(tmp_path
     page = _Page()
     page.feed(text)
     assert int(page.ids["total-rows"]) == int(page.ids["rows"]) == rows
-    assert int(page.ids["mismatches"]) == page.cards == 2  # rows 1 and 7
-    assert "Row 1: Project Manager, Payments Platform" in text and "Row 7: Program Manager" in text
+    assert int(page.ids["mismatches"]) == page.cards == 2  # ids 1 and 7: spreadsheet rows 2 and 8
+    assert "Row 2: Project Manager, Payments Platform" in text and "Row 8: Program Manager" in text
     # self-contained: no script, no external resource of any kind
     assert not [t for t, a in page.tags if t in ("script", "link", "img", "iframe")]
     assert "http://" not in text and "https://" not in text and "src=" not in text
     assert text.count("<figure>") == 4  # one chart per axis of the article
+    flags = pd.read_csv(tmp_path / "report.flags.csv")  # beside the page by default
+    assert flags["row"].tolist() == [2, 8] and flags["title_says"].tolist() == ["PM", "Program Manager"]
     assert main(["audit", str(tmp_path / "req.csv"), "-o", str(out), "-q"]) == 2  # exists: refused
     assert main(["audit", str(tmp_path / "req.csv"), "-o", str(tmp_path / "r.txt"), "-q"]) == 2
 
 
-def _chromium() -> str | None:
-    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+def _sample_audit(tmp_path: Path) -> tuple[tpmclassify.AuditSummary, str]:
+    summary = tpmclassify.audit(ROOT / "data" / "sample_postings.csv", tmp_path / "audit.html", id_column="id",
+                                show_columns=["company"])
+    return summary, (tmp_path / "audit.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(_chromium() is None, reason="needs a headless Chromium (apt-get install chromium)")
-def test_the_audit_page_renders_in_a_browser(tmp_path):
-    _messy_csv(tmp_path / "req.csv")
-    out = tmp_path / "report.html"
-    assert main(["audit", str(tmp_path / "req.csv"), "-o", str(out), "-q"]) == 0
-    shot = tmp_path / "shot.png"
-    subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
-                    "--window-size=1200,1600", out.as_uri()], check=True, capture_output=True, timeout=120)
-    assert shot.stat().st_size > 10_000
+def test_the_sample_audit_is_a_list_to_act_on(tmp_path):
+    """The bundled sample's mis-titled rows are flagged, each with its id and company, on the page and in a CSV
+    that opens in pandas; rows are numbered as a spreadsheet numbers them, and the page says so."""
+    summary, text = _sample_audit(tmp_path)
+    flags = pd.read_csv(summary.flags)
+    assert summary.flags == str(tmp_path / "audit.flags.csv") and len(flags) == summary.mismatches >= 2
+    assert flags.columns.tolist() == ["row", "id", "company", "title", "title_says", "content_reads", "confidence",
+                                      "as_written", "to_check", "reasons"]
+    sample = pd.read_csv(ROOT / "data" / "sample_postings.csv")
+    for flag in flags.itertuples():
+        posting = sample.iloc[flag.row - 2]  # the header is row 1
+        assert (posting["id"], posting["company"], posting["title"]) == (flag.id, flag.company, flag.title)
+        assert {flag.title_says, flag.content_reads} == {"TPM", "PM"} and 0.8 <= flag.confidence <= 1
+        assert flag.reasons.startswith(f"Titled {flag.title!r}, but reads as a {flag.content_reads}")
+        assert flag.to_check.startswith("Is this a")
+        # on the page: its card (with id and company) and its line in the list of flagged rows
+        card = text[text.index(f'<section class="card" id="row-{flag.row}">'):]
+        card = card[:card.index("</section>")]
+        assert f"<b>id</b> {flag.id}</span>" in card and f"<b>company</b> {flag.company}</span>" in card
+        assert card.count('<p class="check"><b>To check:</b>') == 1
+        assert f'<a href="#row-{flag.row}">{flag.row}</a>' in text
+    assert "How to read this page" in text and "the header is row 1, so the first posting is row 2" in text
+    assert "audit.flags.csv" in text
+    # the whole posting, open, in no box that scrolls or clips; a print stylesheet
+    assert text.count("<details open>") == summary.mismatches and "<details>" not in text
+    assert "max-height" not in text and "overflow:auto" not in text and "overflow:hidden" not in text
+    assert "@media print" in text
+
+
+def _cards(text: str) -> list[str]:
+    return [c.split("</section>")[0] for c in text.split('<section class="card"')[1:]]
+
+
+def test_every_number_on_a_card_comes_from_one_named_reading(tmp_path):
+    """The reasons' sums are the bars' values (both the content, role names masked); the answer as written is
+    named as such; the verdict's split is the content's."""
+    summary, text = _sample_audit(tmp_path)
+    model = tpmclassify.default_model()
+    sample = pd.read_csv(ROOT / "data" / "sample_postings.csv")
+    for card in _cards(text):
+        row = int(re.search(r'id="row-(\d+)"', card)[1])
+        posting = sample.iloc[row - 2]
+        c = model.classify(posting["description"], posting["title"]).content
+        reasons = card[card.index("<ul>"):card.index("</ul>")]
+        bars = card[card.index("<svg"):card.index("</svg>")]
+        for value in re.findall(r"points to T?PM \(([+-]\d+\.\d\d)\)", reasons):  # each axis's sum is its bar
+            assert f">{value}</text>" in bars
+        for total in c.explanation.by_axis.values():
+            assert f">{total:+.2f}</text>" in bars
+        tpm = c.probabilities["tpm"]
+        assert f"TPM {tpm:.0%}" in card and "(content, role names masked)" in card
+        assert card.count("<b>As written</b>") == 1 and "title and role names included" in card
+    assert len(_cards(text)) == summary.mismatches
+
+
+def test_an_out_of_scope_answer_as_written_gives_no_tpm_pm_split(bundled):
+    from tpmclassify._audit import _Flag
+
+    p = bundled.classify(TECHNICAL, title="Project Manager, Payments Platform")
+    flag = _Flag(2, "row", dataclasses.replace(p, label="other", in_scope=0.04, needs_review=False), {})
+    said = flag.as_written()
+    assert said.startswith("not a TPM or PM posting at all (in scope 4%") and "TPM 9" not in said
+    assert "%, PM" not in said
+    close = _Flag(2, "row", dataclasses.replace(p, probabilities={"tpm": 0.64, "pm": 0.36}, needs_review=True), {})
+    assert close.as_written() == "too close to call (TPM 64%, PM 36%)"
+
+
+@pytest.mark.skipif(chromium.find() is None,
+                    reason="needs a headless Chromium on PATH (Debian: apt-get install -y chromium; .ci/run does)")
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_audit_page_in_a_browser_has_no_horizontal_scroll_and_clips_nothing(tmp_path, width):
+    _sample_audit(tmp_path)
+    page = tmp_path / "audit.html"
+    layout = chromium.measure(page, width)
+    assert layout["scroll_width"] <= width == layout["width"]
+    assert layout["outside"] == [] and layout["clipped"] == [] and layout["svg_text_outside"] == []
+    assert layout["closed_details"] == 0
+    shot = chromium.screenshot(page, tmp_path / f"audit-{width}.png", width, 2000)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
 
 
 def test_audit_checks_its_arguments_and_applies_the_prior_with_a_text_column(tmp_path):
     src = tmp_path / "req.csv"
     rows = _messy_csv(src)
     out = tmp_path / "r.html"
-    for args in (["--top", "-1"], ["--chunk-size", "0"], ["--text-column", "nosuch"], ["--title-column", "nosuch"]):
+    for args in (["--top", "-1"], ["--chunk-size", "0"], ["--text-column", "nosuch"], ["--title-column", "nosuch"],
+                 ["--id-column", "nosuch"], ["--show-column", "nosuch"], ["--flags-csv", str(tmp_path / "f.txt")]):
         assert main(["audit", str(src), "-o", str(out), "-q", *args]) == 2
-    assert not out.exists()
+    assert not out.exists() and not (tmp_path / "r.flags.csv").exists()
     assert main(["audit", str(src), "-o", str(out), "-q", "--top", "0", "--text-column", "description",
                  "--prior", "0.6"]) == 0
     page = _Page()
     page.feed(out.read_text(encoding="utf-8"))
     assert int(page.ids["total-rows"]) == rows and page.cards == 0 and int(page.ids["mismatches"]) == 2
+    assert len(pd.read_csv(tmp_path / "r.flags.csv")) == 2  # all flagged rows are in the CSV, whatever --top
     assert "TPM share of 60%" in out.read_text(encoding="utf-8")
     # a row that cannot be classified keeps what its title claims in the totals
     assert ">pm</th><td>" in out.read_text(encoding="utf-8").replace(" ", "")
+
+
+def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys):
+    src = tmp_path / "req.csv"
+    _messy_csv(src)
+    for flag, name in (("--title-column", "Job Title"), ("--id-column", "Req"), ("--show-column", "Company")):
+        assert main(["audit", str(src), "-o", str(tmp_path / "r.html"), flag, name]) == 2
+        err = capsys.readouterr().err
+        assert f"no column {name!r}; the columns are: id, title, description (name the right one with {flag})" in err
+    assert main(["audit", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "r.html")]) == 2
+    assert "error: input file not found: " in capsys.readouterr().err
+    with pytest.raises(tpmclassify.BatchError, match=r"name the right one with show_columns=\[\.\.\.\]"):
+        tpmclassify.audit(src, tmp_path / "r.html", show_columns=["Company"])
+    out = tmp_path / "own.html"
+    summary = tpmclassify.audit(src, out, id_column="id", flags_csv=tmp_path / "todo.csv")
+    assert summary.flags == str(tmp_path / "todo.csv") and pd.read_csv(summary.flags)["id"].tolist() == [1, 7]
+    assert main(["audit", str(src), "-o", str(out), "-q"]) == 2
+    assert "already exists; pass --overwrite to replace it" in capsys.readouterr().err

@@ -58,8 +58,14 @@ def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings
     args = ["train", str(src), "-o", str(model), "--title-column", "title", "--evaluate"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "saved" in out and "again with the evaluation" in out
+    assert "saved" in out and "again, with the evaluation in its model card" in out
     assert any(k.startswith("Evaluation") for k in tpmclassify.read_metadata(model)["metrics"])
+    # one digest, said once with what it is for, and it is the saved file's
+    assert out.count("sha256") == 2 and "model file's fingerprint" in out  # the digest, and the command using it
+    digest = out.split("sha256 ")[1].split()[0]
+    assert out.count(digest) == 2 and tpmclassify.load(model, sha256=digest) is not None
+    table = out.split("Evaluation (")[1].split("\n", 1)[1].split("TPM/PM figures")[0].splitlines()
+    assert len(table) >= 10 and max(map(len, table)) <= 60  # narrow: a row per figure, a column per reading
 
     model.unlink()
     from tpmclassify import _evaluate
@@ -115,7 +121,7 @@ def test_classify_refuses_a_file_name_that_does_not_exist(tmp_path, capsys):
     """A typo in a file name used to be classified as the posting "postng.txt"."""
     for arg in ("postng.txt", str(tmp_path / "missing"), str(tmp_path)):
         assert main(["classify", arg]) == 2
-        assert f"no such file: {arg}" in capsys.readouterr().err
+        assert f"error: input file not found: {arg} (to classify text" in capsys.readouterr().err
     (tmp_path / "posting.txt").write_text("Own the project budget, schedule and client status reports.")
     assert main(["classify", str(tmp_path / "posting.txt")]) == 0
     assert main(["classify", "Own the project budget, schedule and client status reports."]) == 0
@@ -158,3 +164,166 @@ def test_batch_collects_less_while_it_runs_and_restores_the_collector(tmp_path, 
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
     assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--text-column", "body"]) == 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def _help_examples(command: str, capsys) -> list[str]:
+    """The example command lines of ``tpmclassify COMMAND --help``, as printed."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    epilog = capsys.readouterr().out.split("\nexample", 1)[1]
+    return [line.strip() for line in epilog.splitlines() if line.startswith("  ") and "tpmclassify " in line]
+
+
+def _run_examples(lines: list[str], folder, capsys, monkeypatch) -> None:
+    """Run command lines as a shell would in ``folder``, a copy of the repository's data/ beside the
+    ``classified.csv`` of the README's first command; each must succeed (warnings: only too few rows to train on)."""
+    import io
+    import shlex
+    import shutil
+    import warnings
+    from pathlib import Path
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data", folder / "data")
+    (folder / "classified.csv").write_text("written by the README's first command\n")
+    monkeypatch.chdir(folder)
+    for line in lines:
+        stdin = ""
+        if "|" in line:  # cat FILE | tpmclassify ...
+            left, line = line.split("|")
+            assert shlex.split(left)[0] == "cat"
+            stdin = Path(shlex.split(left)[1]).read_text(encoding="utf-8")
+        argv = shlex.split(line, comments=True)
+        assert argv[0] == "tpmclassify", line
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            code = main(argv[1:])
+        out = capsys.readouterr()
+        assert code == 0, f"{line}\n{out.err}"
+        assert all("training on 14 labeled rows" in str(w.message) for w in seen), [str(w.message) for w in seen]
+
+
+def test_every_help_example_runs_as_written_on_the_data_folder(tmp_path, capsys, monkeypatch):
+    """From a fresh clone (here: a copy of data/), each command's --help examples run in order without an error,
+    and write only new files (the README's first command writes classified.csv: no example may need it absent)."""
+    from pathlib import Path
+
+    lines = []
+    for command in ("classify", "batch", "audit", "train", "evaluate"):
+        examples = _help_examples(command, capsys)
+        assert examples and all(_runs_command(line, command) for line in examples), command
+        lines += examples
+    assert len(lines) >= 10
+    _run_examples(lines, tmp_path, capsys, monkeypatch)
+    assert pd.read_csv("audit.flags.csv")["company"].notna().all() and Path("my_model.tpmc").is_file()
+
+
+def _runs_command(line: str, command: str) -> bool:
+    """Whether an example line runs ``tpmclassify COMMAND`` (after a ``cat FILE |``, if any)."""
+    return line.split("|")[-1].split()[:2] == ["tpmclassify", command]
+
+
+def test_the_readme_tour_runs_as_written_on_the_data_folder(tmp_path, capsys, monkeypatch):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## A tour", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in tour.splitlines() if line.strip()]
+    assert [line.split()[1] for line in lines] == ["classify", "batch", "audit", "train", "evaluate"]
+    _run_examples(lines, tmp_path, capsys, monkeypatch)
+
+
+def test_importing_the_command_line_imports_neither_pandas_nor_scikit_learn():
+    """`tpmclassify --help` answers at once: the command line imports the library only to run a command
+    (benchmarks/bench_help.py measures the time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tpmclassify._cli as c\n"
+            "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pandas', 'sklearn', 'nltk', 'numpy', 'scipy') if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in done.stdout and "usage: tpmclassify" in done.stdout
+
+
+def test_command_line_messages_name_flags_and_python_ones_keywords(tmp_path, postings, capsys):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    out.write_text("x")
+    assert main(["batch", str(src), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"output {out} already exists; pass --overwrite to replace it" in err and "=True" not in err
+    with pytest.raises(tpmclassify.BatchError, match="already exists; pass overwrite=True to replace it"):
+        tpmclassify.classify_csv(src, out)
+    # one wording for a missing input, whichever command reads it
+    for command in (["batch", "x.csv", "-o", str(tmp_path / "y.csv")], ["train", "x.csv", "-o", str(tmp_path / "m")],
+                    ["evaluate", "x.csv"], ["audit", "x.csv", "-o", str(tmp_path / "a.html")]):
+        assert main(command) == 2
+        assert f"tpmclassify {command[0]}: error: input file not found: x.csv\n" == capsys.readouterr().err
+    with pytest.raises(tpmclassify._errors.InputNotFoundError, match="input file not found: x.csv"):
+        tpmclassify.train("x.csv")
+    assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--text-column", "body"]) == 2
+    assert "no column 'body'; the columns are: title, company, description (name the right one with " \
+           "--text-column)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "tpm, pm, hybrid or other" in capsys.readouterr().out
+
+
+def test_train_counts_and_names_the_rows_the_title_rule_leaves_out(tmp_path, postings, capsys):
+    frame = pd.concat([postings.drop(columns=["label"])] * 4, ignore_index=True)
+    frame.loc[4, "title"], frame.loc[20, "title"] = "Program/Project Manager", "Chef"
+    src = tmp_path / "titles.csv"
+    frame.to_csv(src, index=False)
+    assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--title-column", "title"]) == 0
+    out = capsys.readouterr().out
+    assert f"38 of 40 rows of {src}, labels from the job titles in 'title'" in out
+    assert "2 rows left out: the title rule gives their titles no label" in out
+    assert "row 6: 'Program/Project Manager'; row 22: 'Chef'" in out  # as a spreadsheet numbers them
+    card = (tmp_path / "m.md").read_text()
+    assert "2 rows left out" in card and "- rows: 38" in card
+
+
+def test_a_worst_source_of_one_row_is_not_a_figure():
+    from tpmclassify._card import metrics_table, metrics_text
+
+    one_each = {"n_tpm": 2.0, "n_pm": 1.0, "n_sources": 3.0, "brier": 0.2, "worst_source": "Acme Corp",
+                "worst_source_accuracy": 0.0, "worst_source_brier": 0.8}
+    text = metrics_text({"raw": one_each})
+    assert "0.000" not in text and "worst source: accuracy" in text and "Acme Corp" not in text
+    assert "| n/a | n/a |" in metrics_table({"raw": one_each})
+    several = dict(one_each, n_tpm=4.0, n_pm=4.0, worst_source_accuracy=0.5)
+    text = metrics_text({"raw": several, "masked": several})
+    assert "0.500" in text and text.endswith("worst source (highest Brier): Acme Corp")
+    assert "Acme Corp" not in text.splitlines()[1:-1]  # the name is said below the table, not in it
+
+
+def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, postings):
+    """Copied anywhere with an export beside it, the notebook needs nothing of the repository, saves the model
+    where MODEL says, and applies no prior unless PRIOR is set."""
+    import shutil
+    from pathlib import Path
+
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = tmp_path / "retrain.ipynb"
+    shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / "retrain.ipynb", notebook)
+    pd.concat([postings] * 4, ignore_index=True).to_csv(tmp_path / "my_postings.csv", index=False)
+    nb = nbformat.read(notebook, as_version=4)
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+                            ).execute()
+    model = tpmclassify.load(tmp_path / "my_model.tpmc")
+    assert (tmp_path / "my_model.md").is_file() and model.prior_ == model.training_prior_
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "40 postings from 1 sources" in printed and "trying the notebook on" not in printed
+
+
+def test_every_public_name_resolves_though_the_package_imports_lazily():
+    """Importing tpmclassify imports its modules on first use (so the CLI starts fast): each name of __all__ has
+    a module that defines it, and none is left out."""
+    assert set(tpmclassify._WHERE) | {"__version__"} == set(tpmclassify.__all__)
+    for name in tpmclassify.__all__:
+        assert getattr(tpmclassify, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
+        tpmclassify.nosuch  # noqa: B018

@@ -11,21 +11,82 @@
 ('tpm', True)
 """
 
-from ._api import classify, classify_many, source_groups, train
-from ._audit import AuditSummary, audit
-from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
-from ._bundled import default_model
-from ._card import markdown_table, model_card
-from ._cues import AXES, CUES, Cue
-from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
-from ._explain import Explanation, Prediction, Term
-from ._io import read_table
-from ._labels import label_from_title
-from ._model import TPMClassifier, estimate_prior
-from ._persist import ModelFileError, load, read_metadata, save
-from ._roles import LABELS, ROLE_NAMES
-from ._text import mask_role_names, normalize
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time each name is imported on first use
+    from ._api import classify, classify_many, source_groups, train
+    from ._audit import AuditSummary, audit
+    from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
+    from ._bundled import default_model
+    from ._card import markdown_table, model_card
+    from ._cues import AXES, CUES, Cue
+    from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
+    from ._explain import Explanation, Prediction, Term
+    from ._io import read_table
+    from ._labels import label_from_title
+    from ._model import TPMClassifier, estimate_prior
+    from ._persist import ModelFileError, load, read_metadata, save
+    from ._roles import LABELS, ROLE_NAMES
+    from ._text import mask_role_names, normalize
+
+#: Public name -> the private module that defines it. Importing tpmclassify imports none of them (nor pandas,
+#: scikit-learn or nltk), so that ``tpmclassify --help`` answers at once; the first use of a name imports its module.
+_WHERE = {
+    "classify": "_api",
+    "classify_many": "_api",
+    "source_groups": "_api",
+    "train": "_api",
+    "AuditSummary": "_audit",
+    "audit": "_audit",
+    "OUTPUT_COLUMNS": "_batch",
+    "BatchError": "_batch",
+    "BatchSummary": "_batch",
+    "classify_csv": "_batch",
+    "classify_frame": "_batch",
+    "default_model": "_bundled",
+    "markdown_table": "_card",
+    "model_card": "_card",
+    "AXES": "_cues",
+    "CUES": "_cues",
+    "Cue": "_cues",
+    "EvaluationReport": "_evaluate",
+    "KeywordBaseline": "_evaluate",
+    "PlainTfidfBaseline": "_evaluate",
+    "evaluate": "_evaluate",
+    "Explanation": "_explain",
+    "Prediction": "_explain",
+    "Term": "_explain",
+    "read_table": "_io",
+    "label_from_title": "_labels",
+    "TPMClassifier": "_model",
+    "estimate_prior": "_model",
+    "ModelFileError": "_persist",
+    "load": "_persist",
+    "read_metadata": "_persist",
+    "save": "_persist",
+    "LABELS": "_roles",
+    "ROLE_NAMES": "_roles",
+    "mask_role_names": "_text",
+    "normalize": "_text",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value  # imported once
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AXES",

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ._bundled import model_or_default
-from ._errors import ColumnError
+from ._errors import ColumnError, input_not_found, missing_column
 from ._explain import Prediction
 from ._model import TPMClassifier
 from ._roles import check_labels
@@ -177,17 +177,26 @@ def labeled_rows(
     from ._io import read_table
     from ._labels import label_from_title
 
-    frame = read_table(data) if isinstance(data, str | os.PathLike) else data
-    for col in (text_column, title_column if label_column not in frame.columns else None):
+    if isinstance(data, str | os.PathLike):
+        if not os.path.isfile(data):
+            raise input_not_found(data)
+        frame = read_table(data)
+    else:
+        frame = data
+    for col, option in ((text_column, "text_column="),
+                        (title_column if label_column not in frame.columns else None, "title_column=")):
         if col is not None and col not in frame.columns:
-            raise ColumnError(f"no column {col!r}; the columns are: {', '.join(map(str, frame.columns))}")
+            raise missing_column(col, frame.columns, option)
     if label_column in frame.columns:
         labels = pd.Series(check_labels(frame[label_column].fillna("")), index=frame.index)
     elif title_column is not None:
         labels = frame[title_column].map(label_from_title)
         frame, labels = frame[labels.notna()], labels[labels.notna()]
     else:
-        raise ColumnError(f"no column {label_column!r} and no title column to derive labels from")
+        raise ColumnError(
+            f"no column {label_column!r}; the columns are: {', '.join(map(str, frame.columns))} (name the label "
+            "column with {opt:label_column=}, or derive the labels from job titles with {opt:title_column=})"
+        )
     return frame, labels
 
 
@@ -203,7 +212,7 @@ def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.
         return None
     column = "source" if group_column == "auto" else group_column
     if column not in frame.columns:
-        raise ColumnError(f"no column {column!r}; the columns are: {', '.join(map(str, frame.columns))}")
+        raise missing_column(column, frame.columns, "group_column=")
     return frame[column].fillna("").astype(str).str.split(":").str[0]
 
 

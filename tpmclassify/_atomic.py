@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ._errors import TPMClassifyError
+
 __all__ = ["OutputExistsError", "atomic_path", "check_target"]
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(TPMClassifyError, FileExistsError):
     """The target exists and may not be replaced (no ``overwrite``, or it is not a regular file)."""
 
 
@@ -33,7 +35,7 @@ def check_target(target: str | os.PathLike[str], overwrite: bool) -> None:
         kind = "a folder" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
         raise OutputExistsError(f"output {target} is {kind}; refusing to replace it")
     if not overwrite:
-        raise OutputExistsError(f"output {target} already exists; pass --overwrite (overwrite=True) to replace it")
+        raise OutputExistsError(f"output {target} already exists; pass {{opt:overwrite=True}} to replace it")
 
 
 @contextmanager
@@ -90,7 +92,7 @@ def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
     except FileExistsError:
         raise OutputExistsError(
             f"output {target} already exists (written by another run meanwhile); "
-            "pass --overwrite (overwrite=True) to replace it"
+            "pass {opt:overwrite=True} to replace it"
         ) from None
     except OSError:  # a file system without hard links: claim the name exclusively, then move onto it
         try:

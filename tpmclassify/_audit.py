@@ -1,32 +1,43 @@
-"""The mis-titling audit: what postings are called against what they describe, as one self-contained HTML page.
+"""The mis-titling audit: what postings are called against what they describe, as one self-contained HTML page and
+a CSV of the flagged rows beside it.
 
 Reads any file ``batch`` reads, through the same reader and with the same guarantees (any size, streamed in chunks;
 every row accounted for, a row that cannot be classified counted as an error), and writes one HTML page with no
-network access and no scripts: totals by what the title claims x what the content says, the mismatches ranked by
-confidence with their evidence highlighted, and per-axis charts of how TPM- and PM-titled postings differ.
+network access and no scripts: how to read it, the flagged rows as a list to work through, totals by what the title
+claims x what the content says, per-axis charts of how TPM- and PM-titled postings differ, and a card per flagged
+posting (what to check, why, and the whole posting with its evidence highlighted). Every number on a card comes from
+one reading of the posting, named: the content with role names masked (what the flag rests on), or as written.
 """
 
 from __future__ import annotations
 
+import csv
 import heapq
 import html
 import os
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ._batch import BatchError, pick_text_column, predict_rows, published_output, with_file_prior
 from ._bundled import model_or_default
 from ._cues import AXES
+from ._errors import input_not_found, missing_column
 from ._explain import Prediction
 from ._io import file_format, read_chunks
 from ._labels import label_from_title
 from ._model import TPMClassifier
 
-__all__ = ["AuditSummary", "audit"]
+__all__ = ["AuditSummary", "audit", "row_numbering"]
 
 _TPM, _PM = "31,119,180", "255,127,14"  # blue: TPM, orange: PM (as in notebooks)
+#: The flags CSV's own columns (after the row number, the id and the shown columns, and the title).
+_FLAG_COLUMNS = ("title_says", "content_reads", "confidence", "as_written", "to_check", "reasons")
+#: Characters of a posting shown on its card (postings run to a few thousand; a megabyte one is cut, and says so).
+_SHOWN_CHARS = 30_000
 
 
 @dataclass
@@ -37,26 +48,50 @@ class AuditSummary:
     ----------
     output : str
         The HTML page written.
+    flags : str
+        The CSV of the flagged rows written beside it.
     rows : int
         Every row of the input (``sum(totals.values()) == rows``).
     totals : Counter
         ``(title_label, outcome) -> rows``: what the title claims (``"none"`` without a usable title) against what
         the content says (``tpm``, ``pm``, ``other``) or ``"error"`` for a row that could not be classified.
     mismatches : int
-        Rows whose title claims one role while the content confidently says the other.
+        Rows whose title claims one role while the content confidently says the other (the rows of ``flags``).
     seconds : float
         Wall time.
     """
 
     output: str
+    flags: str = ""
     rows: int = 0
     totals: Counter[tuple[str, str]] = field(default_factory=Counter)
     mismatches: int = 0
     seconds: float = 0.0
 
     def __str__(self) -> str:
-        return (f"{self.rows} rows audited -> {self.output}: {self.mismatches} mis-titled "
-                f"in {self.seconds:.1f} s")
+        return (f"{self.rows} rows audited -> {self.output}: {self.mismatches} mis-titled, listed in {self.flags} "
+                f"({self.seconds:.1f} s)")
+
+
+def row_numbering(path: str | os.PathLike[str]) -> tuple[int, str, str]:
+    """How a person finds a row of ``path``: the number of its first data row, the word for a row, and a sentence
+    that says how rows are counted.
+
+    A CSV's rows are numbered as a spreadsheet shows them (the header is row 1, so the first posting is row 2; a
+    posting with line breaks is still one row), a JSON-lines file's by line, a Parquet file's from 1.
+
+    Examples
+    --------
+    >>> row_numbering("export.csv")[:2], row_numbering("export.jsonl")[:2]
+    ((2, 'row'), (1, 'line'))
+    """
+    fmt = file_format(Path(path))
+    if fmt == "csv":
+        return 2, "row", ("Row numbers are those a spreadsheet shows when it opens the file: the header is row 1, so "
+                          "the first posting is row 2 (a posting with line breaks in it is still one row).")
+    if fmt == "jsonl":
+        return 1, "line", "Line numbers are the file's lines: the first posting is line 1."
+    return 1, "row", "Row numbers count the file's records from 1."
 
 
 def audit(
@@ -65,14 +100,18 @@ def audit(
     *,
     title_column: str = "title",
     text_column: str | None = None,
+    id_column: str | None = None,
+    show_columns: Sequence[str] = (),
+    flags_csv: str | os.PathLike[str] | None = None,
     model: TPMClassifier | None = None,
     chunk_size: int = 1000,
     encoding: str | None = None,
     prior: float | str | None = None,
     top: int = 200,
     overwrite: bool = False,
+    progress: bool = False,
 ) -> AuditSummary:
-    """Audit a file of postings for mis-titled ones and write a self-contained HTML report.
+    """Audit a file of postings for mis-titled ones: an HTML page to act on, and a CSV of the flagged rows.
 
     Parameters
     ----------
@@ -84,6 +123,15 @@ def audit(
         The job-title column.
     text_column : str, optional
         The posting column (default: description, job_description or text).
+    id_column : str, optional
+        A column that identifies each posting (a requisition id): shown on every card, in the page's list of
+        flagged rows and in the CSV.
+    show_columns : sequence of str
+        More columns to show the same way (e.g. the company or the hiring manager).
+    flags_csv : path, optional
+        The CSV of flagged rows (default: beside the page, ``<page>.flags.csv``): in the file's order, the row
+        number, the id and shown columns, the title, what the title says, what the content reads as, the
+        confidence, what to check and the first reasons.
     model : TPMClassifier, optional
         Defaults to the bundled model.
     chunk_size : int, default 1000
@@ -93,9 +141,12 @@ def audit(
     prior : float, "auto" or None
         The TPM share the probabilities are for (see :func:`tpmclassify.classify_csv`).
     top : int, default 200
-        How many mismatches the page shows in full (all are counted).
+        How many flagged postings the page shows in full, most confident first (all are counted, and all are in
+        the CSV).
     overwrite : bool, default False
-        Replace an existing output.
+        Replace an existing page or CSV.
+    progress : bool, default False
+        Show a progress bar (tqdm, on standard error) with the rows read and the rate.
 
     Returns
     -------
@@ -105,27 +156,33 @@ def audit(
     file_format(src)  # refuses a format it cannot read
     if dst.suffix.lower() not in (".html", ".htm"):
         raise BatchError(f"the audit writes an HTML page: name the output .html, got {dst.name}")
+    flags = dst.with_suffix(".flags.csv") if flags_csv is None else Path(flags_csv)
+    if not flags.name.lower().endswith(".csv") or flags.resolve() == dst.resolve():
+        raise BatchError(f"the flagged rows are written as CSV beside the page: name them .csv, got {flags.name}")
     if not src.is_file():
-        raise BatchError(f"input file not found: {src}")
+        raise input_not_found(src)
     if chunk_size < 1 or top < 0:
         raise BatchError(f"chunk_size must be at least 1 and top at least 0, got {chunk_size} and {top}")
+    shown = _shown_columns(title_column, id_column, show_columns)
+    first_row, row_word, _ = row_numbering(src)
     start = time.perf_counter()
-    summary = AuditSummary(output=str(dst))
-    kept: list[tuple[float, int, str]] = []  # (confidence, row, rendered card): the most confident mismatches
+    summary = AuditSummary(output=str(dst), flags=str(flags))
+    kept: list[tuple[float, int, str, str]] = []  # (confidence, -row, card, list entry): the most confident flags
     # per title (TPM, PM) and axis: the sum of the contents' evidence (memory stays bounded, whatever the file)
     axes: dict[str, defaultdict[str, float]] = {"tpm": defaultdict(float), "pm": defaultdict(float)}
     counts = Counter[str]()
-    with published_output(dst, overwrite) as tmp:
+    with published_output(dst, overwrite) as tmp, published_output(flags, overwrite) as flags_tmp, \
+            open(flags_tmp, "w", encoding="utf-8-sig", newline="") as flags_file:
+        writer = csv.writer(flags_file)
+        writer.writerow(["row", *shown, title_column, *_FLAG_COLUMNS])
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column)
+        bar = _progress(progress)
         column = ""
         row = 0
         for chunk in read_chunks(src, chunk_size, encoding)[1]:
             frame = chunk.frame
             if row == 0:  # the columns are checked on the first chunk, as batch does
-                column = pick_text_column(list(frame.columns), text_column)
-                if title_column not in frame.columns:
-                    raise BatchError(f"no column {title_column!r}; the columns are: "
-                                     f"{', '.join(map(str, frame.columns))}")
+                column = _check_columns(list(frame.columns), text_column, title_column, id_column, show_columns)
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else [None] * len(frame)
             _, scored = predict_rows(mdl, values, titles, chunk.errors)
@@ -140,33 +197,155 @@ def audit(
                     counts[p.title_label] += 1
                     for axis, total in p.content.explanation.by_axis.items():
                         axes[p.title_label][axis] += total
-                if p is not None and p.title_mismatch:
-                    summary.mismatches += 1
-                    confidence = max(p.content.probabilities.values()) if p.content else 0.0
-                    rank = (confidence, -(row + i))  # most confident first, then earlier rows
-                    if len(kept) < top or (top and rank > kept[0][:2]):
-                        item = (*rank, _card(row + i + 1, p.title or "", p, confidence))
-                        (heapq.heappush if len(kept) < top else heapq.heapreplace)(kept, item)
+                if p is None or not p.title_mismatch or p.content is None:
+                    continue
+                summary.mismatches += 1
+                flag = _Flag(first_row + row + i, row_word, p, {c: _cell(frame, c, i) for c in shown})
+                writer.writerow([flag.number, *flag.fields.values(), flag.p.title or "", *flag.csv_cells()])
+                rank = (flag.confidence, -flag.number)  # most confident first, then earlier rows
+                if len(kept) < top or (top and rank > kept[0][:2]):
+                    item = (*rank, flag.card(), flag.list_entry())
+                    (heapq.heappush if len(kept) < top else heapq.heapreplace)(kept, item)
             row += len(frame)
+            if bar is not None:
+                bar.update(len(frame))
+        if bar is not None:
+            bar.close()
         summary.rows = row
         summary.seconds = time.perf_counter() - start
-        cards = [card for _, _, card in sorted(kept, reverse=True)]
-        Path(tmp).write_text(_page(src.name, summary, cards, axes, counts, mdl), encoding="utf-8")
+        best = sorted(kept, reverse=True)
+        page = _page(src, flags, summary, best, shown, axes, counts, mdl)
+        Path(tmp).write_text(page, encoding="utf-8")
     return summary
 
 
-def _card(number: int, title: str, p: Prediction, confidence: float) -> str:
-    """One mismatch: title, verdict, reasons, per-axis bars and the posting with its evidence highlighted."""
-    c = p.content
-    assert c is not None
-    reasons = "".join(f"<li>{html.escape(r)}</li>" for r in p.reasons[:4])
-    return (
-        f'<section class="card"><h3>Row {number}: {html.escape(title)}</h3>'
-        f"<p class=verdict>titled <b>{p.title_label.upper()}</b>, reads as <b>{c.label.upper()}</b> "
-        f"({confidence:.0%} with role names masked)</p><ul>{reasons}</ul>"
-        f"{_axis_bars(c.explanation.by_axis)}"
-        f'<div class="posting">{c.highlighted_html(limit=6000)}</div></section>'
-    )
+def _progress(show: bool) -> Any:
+    if not show:
+        return None
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(unit=" rows", unit_scale=True, file=sys.stderr, desc="audit")
+
+
+def _shown_columns(title_column: str, id_column: str | None, show_columns: Sequence[str]) -> list[str]:
+    """The id column, then the shown columns, each once and none of them the title column (shown anyway)."""
+    if isinstance(show_columns, str):
+        show_columns = [show_columns]
+    out: list[str] = []
+    for c in ([] if id_column is None else [id_column]) + list(show_columns):
+        if c != title_column and c not in out:
+            out.append(c)
+    clash = [c for c in out if c in ("row", *_FLAG_COLUMNS)]
+    if clash:
+        raise BatchError(f"column {clash[0]!r} cannot be shown: the flags CSV has a column of that name")
+    return out
+
+
+def _check_columns(columns: list[str], text_column: str | None, title_column: str, id_column: str | None,
+                   show_columns: Sequence[str]) -> str:
+    """Check that every named column exists, saying which option names another; return the text column."""
+    named = [(text_column, "text_column="), (title_column, "title_column="), (id_column, "id_column=")]
+    named += [(c, "show_columns=[...]|--show-column") for c in ([show_columns] if isinstance(show_columns, str)
+                                                                 else show_columns)]
+    for name, option in named:
+        if name is not None and name not in columns:
+            raise missing_column(name, columns, option, BatchError)
+    return pick_text_column(columns, text_column)
+
+
+def _cell(frame: Any, column: str, i: int) -> str:
+    value = frame[column].iloc[i]
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def _role(label: str) -> str:
+    return {"tpm": "TPM", "pm": "PM", "program": "Program Manager"}.get(label, label)
+
+
+class _Flag:
+    """One flagged posting, read twice: its content with role names masked (the flag and every unnamed number on
+    its card) and as written (title and role names included, the answer ``batch`` gives)."""
+
+    def __init__(self, number: int, row_word: str, p: Prediction, fields: dict[str, str]) -> None:
+        assert p.content is not None
+        self.number, self.row_word, self.p, self.c, self.fields = number, row_word, p, p.content, fields
+        # what the title claims: a TPM, a PM, or a plain Program Manager whose content reads as a TPM's
+        self.claim = p.title_label if p.title_label in ("tpm", "pm") else "program"
+        self.reads = self.c.label
+        self.confidence = self.c.probabilities[self.reads]
+
+    def check(self) -> str:
+        """One line: what a person should check."""
+        if self.claim == "pm":
+            return ("Is this a Technical Program Manager role advertised as a Project Manager? If the duties are "
+                    "right, retitle it; if the title is right, the posting overstates the technical scope.")
+        if self.claim == "tpm":
+            return ("Is this a Project Manager role advertised as a Technical Program Manager? If the duties are "
+                    "right, retitle it; if the title is right, the posting understates the program and its "
+                    "technical depth.")
+        return ("Is this a Technical Program Manager role in all but name? If the duties are right, give it the "
+                "Technical Program Manager title.")
+
+    def content_split(self) -> str:
+        tpm = self.c.probabilities["tpm"]
+        first, second = ("TPM", "PM") if self.reads == "tpm" else ("PM", "TPM")
+        return f"{first} {max(tpm, 1 - tpm):.0%}, {second} {min(tpm, 1 - tpm):.0%}"
+
+    def as_written(self) -> str:
+        """The answer as written, in words: out of scope never comes with a TPM/PM split."""
+        p = self.p
+        if p.unreadable:
+            return "no recognised wording (the answer rests on the model's intercepts)"
+        if p.label == "other":
+            threshold = "" if p.scope_threshold is None else f", under the model's threshold of {p.scope_threshold:.0%}"
+            return f"not a TPM or PM posting at all (in scope {p.in_scope:.0%}{threshold})"
+        tpm = p.probabilities["tpm"]
+        split = f"TPM {tpm:.0%}, PM {1 - tpm:.0%}"
+        if p.needs_review:
+            return f"too close to call ({split})"
+        return f"{_role(p.label)} ({split})"
+
+    def csv_cells(self) -> list[object]:
+        reasons = [self.p.reasons[0], *self.c.explanation.reasons[:2]]
+        return [_role(self.claim), _role(self.reads), round(self.confidence, 3), self.as_written(), self.check(),
+                " | ".join(reasons)]
+
+    def _fields_html(self) -> str:
+        return "".join(f"<span><b>{html.escape(k)}</b> {html.escape(v) or '&ndash;'}</span>"
+                       for k, v in self.fields.items())
+
+    def list_entry(self) -> str:
+        """A row of the page's list of flagged postings."""
+        cells = "".join(f"<td>{html.escape(v)}</td>" for v in self.fields.values())
+        return (f'<tr><td class="n"><a href="#row-{self.number}">{self.number}</a></td>{cells}'
+                f"<td>{html.escape(self.p.title or '')}</td><td class=n>{_role(self.claim)}</td>"
+                f"<td class=n>{_role(self.reads)}</td><td class=n>{self.confidence:.0%}</td></tr>")
+
+    def card(self) -> str:
+        """The card: where the row is, what to check, the content's verdict, reasons and bars, the answer as
+        written, and the whole posting with the content's evidence highlighted."""
+        c, text = self.c, self.p.text
+        shown = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS]
+        cut = "" if shown is text else f", the first {_SHOWN_CHARS:,} shown"
+        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in c.explanation.reasons)
+        return (
+            f'<section class="card" id="row-{self.number}">'
+            f'<h3>{self.row_word.capitalize()} {self.number}: {html.escape(self.p.title or "")}</h3>'
+            f'<p class="fields">{self._fields_html()}</p>'
+            f'<p class="check"><b>To check:</b> {html.escape(self.check())}</p>'
+            f'<p class="verdict">Titled <b>{_role(self.claim)}</b>; the duties read as <b>{_role(self.reads)}</b>: '
+            f'{self.content_split()} <span class="reading">(content, role names masked)</span></p>'
+            f'<p class="sub">Why, and evidence per axis <span class="reading">(content, role names masked; log-odds, '
+            f"+ towards TPM, &minus; towards PM)</span></p><ul>{reasons}</ul>"
+            f"{_axis_bars(c.explanation.by_axis)}"
+            f'<p class="aswritten"><b>As written</b> <span class="reading">(title and role names included, the '
+            f"answer of <code>batch</code>)</span>: {html.escape(self.as_written())}</p>"
+            f"<details open><summary>The posting ({len(text):,} characters{cut}); highlighted: the words the content "
+            f'reading weighed</summary><div class="posting">'
+            f"{c.highlighted_html(limit=_SHOWN_CHARS)}</div></details></section>"
+        )
 
 
 def _bars(items: list[tuple[str, float]], zero: int, half: int, label: str) -> str:
@@ -181,14 +360,16 @@ def _bars(items: list[tuple[str, float]], zero: int, half: int, label: str) -> s
                     f'height="12" fill="rgb({_TPM if v > 0 else _PM})"/>'
                     f'<text x="{zero + half + 10}" y="{14 + 18 * k}" font-size="12">{v:+.2f}</text>')
     height = 18 * len(items) + 6
-    return (f'<svg width="{zero + half + 60}" height="{height}" role="img" aria-label="{html.escape(label)}">'
+    box = zero + half + 60
+    return (f'<svg width="{box}" height="{height}" viewBox="0 0 {box} {height}" role="img" '
+            f'aria-label="{html.escape(label)}">'
             f'<line x1="{zero}" y1="0" x2="{zero}" y2="{height}" stroke="#888"/>{"".join(rows)}</svg>')
 
 
 def _axis_bars(by_axis: dict[str, float]) -> str:
-    """One posting's evidence per axis."""
-    items = [(AXES.get(a, a), v) for a, v in by_axis.items() if a != "wording"]
-    return _bars(items, 300, 110, "per-axis evidence") if items else ""
+    """One posting's evidence per axis (plain wording too: each reason's sum has its bar)."""
+    items = [(AXES.get(a, a), v) for a, v in by_axis.items()]
+    return _bars(items, 300, 110, "evidence per axis, content with role names masked") if items else ""
 
 
 def _axis_chart(axes: dict[str, defaultdict[str, float]], counts: Counter[str]) -> str:
@@ -218,33 +399,73 @@ def _totals_table(totals: Counter[tuple[str, str]]) -> str:
             f'<tr><th>all</th>{foot}<td id="total-rows"><b>{sum(totals.values())}</b></td></tr></table>')
 
 
-_STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
-th:first-child{text-align:left}.card{border:1px solid #ddd;border-radius:6px;padding:0 1em 1em;margin:1em 0}
-.posting{white-space:pre-wrap;font-size:13px;max-height:18em;overflow:auto;background:#fafafa;padding:.5em}
+def _flag_list(best: list[tuple[float, int, str, str]], shown: list[str], row_word: str, flagged: int) -> str:
+    if not flagged:
+        return "<p>None: no title here claims one role over a posting that clearly describes the other.</p>"
+    if not best:
+        return f"<p>{flagged} flagged, none shown here (top 0): they are all in the CSV of flagged rows.</p>"
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in shown)
+    return (f'<table class="flags"><tr><th>{row_word}</th>{head}<th>title</th><th>title says</th>'
+            f"<th>duties read as</th><th>confidence</th></tr>{''.join(entry for *_, entry in best)}</table>")
+
+
+_STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;
+line-height:1.4;overflow-wrap:break-word}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
+th:first-child,td:first-child{text-align:left}table.flags td,table.flags th{text-align:left}
+.howto{background:#f4f7fb;border:1px solid #d8e2ee;border-radius:6px;padding:.2em 1.2em;font-size:14px}
+.card{border:1px solid #ddd;border-radius:6px;padding:0 1em 1em;margin:1.5em 0}
+.fields span{display:inline-block;margin-right:1.5em}.check{background:#fff8e1;padding:.4em .6em;border-radius:4px}
+.reading{color:#555;font-size:13px;font-weight:normal}.verdict{font-size:15px}.sub{margin-bottom:0;font-weight:600}
+.posting{white-space:pre-wrap;overflow-wrap:anywhere;font-size:13px;background:#fafafa;padding:.5em;
+border-radius:4px}td.n{white-space:nowrap}
+summary{cursor:pointer;color:#333;font-size:14px;margin:.3em 0}svg{max-width:100%;height:auto}
 figure{display:inline-block;margin:0 1.5em 1em 0}figcaption{font-size:13px;font-weight:600}
-mark{color:inherit}.verdict{font-size:15px}.note{color:#555;font-size:13px}"""
+.note{color:#555;font-size:13px}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}a{color:inherit;text-decoration:none}
+.card{break-before:page;border:none;padding:0;margin:0}.card h3,.check,.verdict{break-after:avoid}
+summary{list-style:none}.posting{background:none;padding:0}.howto{background:none}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}"""
 
 
-def _page(name: str, s: AuditSummary, cards: list[str], axes: dict[str, defaultdict[str, float]],
-          counts: Counter[str], model: TPMClassifier) -> str:
-    shown = f"the {len(cards)} most confident" if len(cards) < s.mismatches else "all"
+def _page(src: Path, flags: Path, s: AuditSummary, best: list[tuple[float, int, str, str]], shown: list[str],
+          axes: dict[str, defaultdict[str, float]], counts: Counter[str], model: TPMClassifier) -> str:
+    name, flags_name = html.escape(src.name), html.escape(flags.name)
+    _, row_word, numbering = row_numbering(src)
+    which = f"the {len(best)} most confident of the {s.mismatches}" if len(best) < s.mismatches else "all of them"
+    howto = (
+        f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
+        f"Program Manager) while the duties, read with every role name masked so that the title cannot vote, "
+        f"describe the other with probability at least {model.mismatch_confidence:.0%}. A flag is the model's "
+        f"reading, not a verdict: someone who knows the role decides.</li>"
+        f'<li>Work from the <a href="#flagged">list of flagged rows</a> ({which}, most confident first; each links '
+        f"to its card). Every flagged row is also in <b>{flags_name}</b>, beside this page, in the file's order, "
+        f"to sort, filter and assign.</li>"
+        f"<li>Each card says what to check, why the model thinks so (the posting's own words, per axis of the "
+        f"TPM/PM distinction) and shows the whole posting, the words it weighed highlighted: blue towards TPM, "
+        f"orange towards PM, stronger for more weight.</li>"
+        f"<li>Two readings of a posting, each named where it appears: the <b>content</b> (role names masked: the "
+        f"flag, the reasons and the bars) and the posting <b>as written</b> (title and role names included: what "
+        f"<code>tpmclassify batch</code> answers). They can differ: the title and role names are evidence too.</li>"
+        f"<li>{html.escape(numbering)}</li>"
+    )
+    cards = "".join(card for _, _, card, _ in best)
     return (
-        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Mis-titling audit: {html.escape(name)}"
-        f"</title><style>{_STYLE}</style></head><body>"
-        f"<h1>Mis-titling audit of {html.escape(name)}</h1>"
-        f'<p><span id="rows">{s.rows}</span> postings; <b id="mismatches">{s.mismatches}</b> whose title claims one '
-        f"role while the content, read with every role name masked, says the other with probability at least "
-        f"{model.mismatch_confidence:.0%}. Probabilities assume a TPM share of {model.prior_:.0%} among TPM and PM "
-        f"postings.</p>"
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Mis-titling audit: {name}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>Mis-titling audit of {name}</h1>"
+        f'<p><span id="rows">{s.rows}</span> postings; <b id="mismatches">{s.mismatches}</b> flagged as mis-titled. '
+        f"Probabilities assume a TPM share of {model.prior_:.0%} among TPM and PM postings.</p>"
+        f'<section class="howto"><h2>How to read this page</h2><ul>{howto}</ul></section>'
+        f'<h2 id="flagged">Flagged rows</h2>{_flag_list(best, shown, row_word, s.mismatches)}'
         f"<h2>What the title says against what the content says</h2>{_totals_table(s.totals)}"
-        f'<p class=note>"none": no title, or a title the rule does not label; "error": a row that could not be '
-        f"classified (missing or unreadable text). Every row of the file is in this table.</p>"
+        f'<p class=note>Every row of the file is in this table. "content says": the content with role names masked '
+        f'(as written, for a row without a title). "none": no title, or a title the rule does not label; "error": '
+        f"a row that could not be classified (missing or unreadable text).</p>"
         f"<h2>How TPM- and PM-titled postings differ here</h2>"
         f"<p class=note>Mean evidence per axis of the content (role names masked); right and blue: TPM, left and "
         f"orange: PM.</p>{_axis_chart(axes, counts)}"
-        f"<h2>Mismatches ({shown}, most confident first)</h2>"
-        f"<p class=note>Highlighted: the words the model weighed, blue towards TPM, orange towards PM, stronger "
-        f"colour for more weight.</p>{''.join(cards) or '<p>None found.</p>'}"
+        f"<h2>The flagged postings, most confident first</h2>{cards or '<p>None.</p>'}"
         f"</body></html>\n"
     )

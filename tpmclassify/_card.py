@@ -11,7 +11,7 @@ import numpy as np
 
 from ._atomic import atomic_path
 
-__all__ = ["markdown_table", "metrics_table", "model_card", "write_card"]
+__all__ = ["markdown_table", "metrics_table", "metrics_text", "model_card", "write_card"]
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -41,12 +41,74 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
     """
     first = next(iter(metrics.values()))
     keys = [k for k in first if not isinstance(first[k], list)]
-    rows = ([variant, *(_cell(k, m[k]) for k in keys)] for variant, m in metrics.items())
+    rows = ([variant, *(_cell(k, m[k], m) for k in keys)] for variant, m in metrics.items())
     return markdown_table(["variant", *keys], rows)
 
 
-def _cell(key: str, value: Any) -> str:
-    """A metric as a table cell: counts (``n_*``) as integers, other numbers to three decimals."""
+#: The figures :func:`metrics_text` shows, in the order a person reads them: (key, what it is).
+_HEADLINE = (
+    ("n_tpm", "TPM postings"), ("n_pm", "PM postings"), ("n_sources", "sources"),
+    ("macro_f1", "macro-F1"), ("roc_auc", "ROC AUC"), ("brier", "Brier (lower is better)"),
+    ("ece", "calibration error (ECE)"), ("worst_source_accuracy", "worst source: accuracy"),
+    ("worst_source_brier", "worst source: Brier"), ("n_other", "other postings"),
+    ("scope_roc_auc", "in scope or not: ROC AUC"), ("scope_precision", "in scope: precision"),
+    ("scope_recall", "in scope: recall"),
+)
+#: A reading's name, for the variants of an evaluation.
+_READINGS = {"raw": "as written", "masked": "role names masked"}
+
+
+def metrics_text(metrics: dict[str, dict[str, Any]]) -> str:
+    """The headline metrics as a narrow text table: a row per figure, a column per reading (as written, role
+    names masked); which source is the worst is said below it, not in the table of numbers.
+
+    Examples
+    --------
+    >>> m = {"n_tpm": 2.0, "n_pm": 2.0, "n_sources": 4.0, "brier": 0.1, "worst_source": "acme",
+    ...      "worst_source_accuracy": 0.0}
+    >>> print(metrics_text({"raw": m, "masked": m}))
+                             as written  role names masked
+    TPM postings                      2                  2
+    PM postings                       2                  2
+    sources                           4                  4
+    Brier (lower is better)       0.100              0.100
+    worst source: accuracy          n/a                n/a
+    TPM/PM figures weigh each source the same; worst source (highest Brier): n/a, one TPM or PM posting per source
+    """
+    names = [_READINGS.get(v, v) for v in metrics]
+    rows = [(label, [_cell(key, m[key], m) if key in m else "" for m in metrics.values()])
+            for key, label in _HEADLINE if any(key in m for m in metrics.values())]
+    width = max([len(label) for label, _ in rows] + [10]) + 2
+    widths = [max(len(n), 8) for n in names]
+    lines = [" " * width + "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))]
+    lines += [label.ljust(width) + "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+              for label, cells in rows]
+    worst = {_worst(m) for m in metrics.values() if "worst_source" in m}
+    if worst:
+        said = "; ".join(sorted(worst)) if len(worst) == 1 else "; ".join(
+            f"{_READINGS.get(v, v)}: {_worst(m)}" for v, m in metrics.items() if "worst_source" in m)
+        lines.append(f"TPM/PM figures weigh each source the same; worst source (highest Brier): {said}")
+    return "\n".join(lines)
+
+
+def _one_per_source(m: dict[str, Any]) -> bool:
+    """Whether every source has a single TPM or PM posting (or there is one source): a "worst source" is then
+    one posting, or all of them, and its accuracy says nothing."""
+    n = m.get("n_sources")
+    return n is not None and (n <= 1 or m.get("n_tpm", 0) + m.get("n_pm", 0) <= n)
+
+
+def _worst(m: dict[str, Any]) -> str:
+    if _one_per_source(m):
+        return "n/a, one source" if m.get("n_sources", 0) <= 1 else "n/a, one TPM or PM posting per source"
+    return str(m["worst_source"])
+
+
+def _cell(key: str, value: Any, metrics: dict[str, Any] | None = None) -> str:
+    """A metric as a table cell: counts (``n_*``) as integers, other numbers to three decimals; a worst source's
+    figures are "n/a" when every source has one TPM or PM posting (see :func:`_one_per_source`)."""
+    if key.startswith("worst_source") and metrics is not None and _one_per_source(metrics):
+        return "n/a"
     if isinstance(value, float):
         return str(int(value)) if key.startswith("n_") and value.is_integer() else f"{value:.3f}"
     return str(value)

@@ -1,4 +1,4 @@
-"""The ``tpmclassify`` command: classify, batch, train, evaluate."""
+"""The ``tpmclassify`` command: classify, batch, audit, train, evaluate."""
 
 from __future__ import annotations
 
@@ -12,24 +12,42 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ._model import TPMClassifier
 
 __all__ = ["main"]
 
+#: Each command's examples, shown by its --help: every one runs as written in a clone of the repository, on the
+#: files of its data/ folder (a test runs them all, in this order, in a copy of that folder).
 _EXAMPLES = {
-    "classify": "example:\n  tpmclassify classify posting.txt\n  cat posting.txt | tpmclassify classify -",
-    "batch": "examples:\n  tpmclassify batch data/sample_postings.csv -o classified.csv --jobs 2\n"
-    "  tpmclassify batch 'postings/*.parquet' -o out/ --engine dask --jobs 2",
-    "audit": "example:\n  tpmclassify audit requisitions.csv --title-column title -o report.html",
-    "train": "example:\n  tpmclassify train labeled.csv -o my_model.tpmc --group-column source",
-    "evaluate": "examples:\n  tpmclassify evaluate labeled.csv --model my_model.tpmc      # this model, as it is\n"
-    "  tpmclassify evaluate labeled.csv --cross-validate --folds 5  # the method, refitted in source-grouped folds "
-    "(about a minute on 2,000 postings)",
+    "classify": """examples (from the repository's folder):
+  tpmclassify classify data/posting.txt
+  tpmclassify classify data/posting.txt --title "IT Project Manager & Analyst"   # does the content agree?
+  cat data/posting.txt | tpmclassify classify -
+  tpmclassify classify "Own the project budget, schedule and weekly status reports for our clients."
+""",
+    "batch": """examples (from the repository's folder):
+  tpmclassify batch data/sample_postings.csv -o sample_classified.csv --title-column title
+  tpmclassify batch data/sample_postings.csv -o sample_prior.csv --prior 0.2 --jobs 2   # for a 20% TPM share
+""",
+    "audit": """example (from the repository's folder; writes audit.html and audit.flags.csv, the flagged rows):
+  tpmclassify audit data/sample_postings.csv -o audit.html --id-column id --show-column company
+""",
+    "train": """example (from the repository's folder; labels from the job titles, as there is no label column):
+  tpmclassify train data/sample_postings.csv --title-column title -o my_model.tpmc
+(a real training set has hundreds of labeled rows: fourteen make a model for trying the commands, not for use)
+""",
+    "evaluate": """examples (from the repository's folder):
+  tpmclassify evaluate data/sample_postings.csv --title-column title                       # the bundled model
+  tpmclassify evaluate data/sample_postings.csv --title-column title --model my_model.tpmc  # after train's example
+  tpmclassify evaluate data/sample_postings.csv --title-column title --cross-validate --folds 2  # the method
+""",
 }
 
 
@@ -50,7 +68,7 @@ def _read_text(arg: str) -> str:
         return sys.stdin.read()
     from pathlib import Path
 
-    from ._errors import InputNotFoundError
+    from ._errors import input_not_found
 
     try:
         is_file = Path(arg).is_file()
@@ -59,10 +77,8 @@ def _read_text(arg: str) -> str:
     if is_file:
         return Path(arg).read_text(encoding="utf-8", errors="replace")
     if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
-        raise InputNotFoundError(
-            f"no such file: {arg} (to classify text that looks like a file name, pipe it in: "
-            f"echo '{arg}' | tpmclassify classify -)"
-        )
+        raise input_not_found(arg, f"to classify text that looks like a file name, pipe it in: "
+                              f"echo '{arg}' | tpmclassify classify -")
     return arg
 
 
@@ -113,8 +129,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     model = _model(args.model, args.sha256)
     return _long_run(args.quiet, lambda: audit(
         args.input, args.output, title_column=args.title_column, text_column=args.text_column,
+        id_column=args.id_column, show_columns=args.show_column, flags_csv=args.flags_csv,
         model=model, chunk_size=args.chunk_size, encoding=args.encoding,
-        prior=args.prior, top=args.top, overwrite=args.overwrite,
+        prior=args.prior, top=args.top, overwrite=args.overwrite, progress=not args.quiet and sys.stderr.isatty(),
     ))
 
 
@@ -130,48 +147,81 @@ def _long_run(quiet: bool, job: Callable[[], object]) -> int:
     return 0
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
-    from ._api import labeled_rows, source_groups, train
-    from ._errors import InvalidValueError
+def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, str]:
+    """Read the labeled postings of ``train`` and ``evaluate``; say on ``out`` what will be used, and which rows
+    the title rule leaves out (counted and named). Returns the file, its labeled rows, their labels and a note on
+    the rows left out (empty if none)."""
+    from ._api import labeled_rows
+    from ._audit import row_numbering
+    from ._errors import input_not_found
     from ._io import read_table
+
+    if not os.path.isfile(args.data):
+        raise input_not_found(args.data)
+    frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
+    rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column)
+    counts = ", ".join(f"{k} {v}" for k, v in labels.value_counts().items())
+    source = (f"labels from the job titles in {args.title_column!r} (no {args.label_column!r} column)"
+              if args.label_column not in frame.columns else f"labels from {args.label_column!r}")
+    print(f"{len(rows)} of {len(frame)} rows of {args.data}, {source}: {counts}", file=out)
+    left = frame.index.difference(rows.index)
+    if not len(left):
+        return frame, rows, labels, ""
+    first, word, _ = row_numbering(args.data)
+    titles = frame.loc[left, args.title_column]
+    named = [f"{word} {first + i}: {t!r}" for i, t in titles.head(10).items()]
+    more = f" and {len(left) - len(named)} more" if len(left) > len(named) else ""
+    note = (f"{len(left)} rows left out: the title rule gives their titles no label (name a label column with "
+            f"--label-column to use them): {'; '.join(named)}{more}")
+    print(note, file=out)
+    return frame, rows, labels, note
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from ._api import source_groups, train
+    from ._atomic import check_target
     from ._persist import save
 
-    if os.path.lexists(args.output) and not args.overwrite:  # checked before training, so no work is wasted
-        raise InvalidValueError(f"{args.output} exists; pass --overwrite to replace it")
-    frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
-    model = train(
-        frame, text_column=args.text_column, label_column=args.label_column,
-        title_column=args.title_column, group_column=args.group_column,
-    )
+    check_target(args.output, args.overwrite)  # checked before training, so no work is wasted
+    frame, rows, labels, note = _labeled(args, sys.stdout)
+    model = train(frame, text_column=args.text_column, label_column=args.label_column,
+                  title_column=args.title_column, group_column=args.group_column)
+    if note:
+        model.metadata_["training_data"]["notes"] = note  # in the model card too
     digest = save(model, args.output)  # saved before anything else can fail: a trained model is never lost
-    print(f"saved {args.output} (sha256 {digest}) and its model card")
+    card = os.path.splitext(args.output)[0] + ".md"
     if args.evaluate:
+        from ._card import metrics_text
         from ._evaluate import evaluate
 
-        rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column)
+        print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in folds)")
         report = evaluate(model, rows.assign(**{args.label_column: labels}), text_column=args.text_column,
-                          label_column=args.label_column, groups=source_groups(rows, args.group_column))
-        print(report)
+                          label_column=args.label_column, groups=source_groups(rows, args.group_column),
+                          progress=sys.stderr.isatty())
+        print(f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
         digest = save(model, args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
-        print(f"saved {args.output} again with the evaluation in its card (sha256 {digest})")
+        print(f"saved {args.output} again, with the evaluation in its model card {card}")
+    else:
+        print(f"saved {args.output} and its model card {card}")
+    print(f"sha256 {digest}\n  the model file's fingerprint: publish it with the file, so that whoever uses it can "
+          f"check it is this one:\n  tpmclassify classify data/posting.txt --model {args.output} --sha256 {digest}")
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from sklearn.base import clone
 
-    from ._api import labeled_rows, source_groups
+    from ._api import source_groups
+    from ._card import metrics_text
     from ._errors import InvalidValueError
     from ._evaluate import evaluate
-    from ._io import read_table
     from ._model import TPMClassifier
 
-    frame = read_table(args.data)
-    rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column)
-    rows = rows.assign(**{args.label_column: labels})
-    groups = source_groups(rows, args.group_column)
     if args.folds is not None and not args.cross_validate:
         raise InvalidValueError("--folds goes with --cross-validate (without it, the model is scored as it is)")
+    _, rows, labels, _ = _labeled(args, sys.stderr)
+    rows = rows.assign(**{args.label_column: labels})
+    groups = source_groups(rows, args.group_column)
     if args.cross_validate:  # the method, refitted in source-grouped folds
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
         units = len(rows) if groups is None else groups.nunique()
@@ -187,7 +237,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     report = evaluate(model, rows, text_column=args.text_column, label_column=args.label_column,
                       groups=None if groups is None else groups.tolist(), folds=folds,
                       refit=args.cross_validate, progress=not args.quiet and sys.stderr.isatty())
-    print(report.to_markdown() if args.markdown else report)
+    print(report.to_markdown() if args.markdown else f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
     return 0
 
 
@@ -230,23 +280,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.add_argument("--engine", choices=["local", "dask"], default="local",
-                   help="dask: INPUT is a glob, OUTPUT a folder, one output file per input file (needs [dask])")
+                   help="dask: INPUT is a glob, OUTPUT a folder, one output file per input file (needs pip install "
+                   "'tpmclassify[dask]'; e.g. tpmclassify batch 'postings/*.parquet' -o out/ --engine dask)")
     p.add_argument("--scheduler", help="with --engine dask: address of a running scheduler (default: local)")
     p.set_defaults(func=_cmd_batch)
 
-    p = add("audit", "Find mis-titled postings: what the title claims against what the text describes, as one "
-            "self-contained HTML page.")
+    p = add("audit", "Find mis-titled postings: what the title claims against what the text describes, as a "
+            "self-contained HTML page to act on, and a CSV of the flagged rows beside it.")
     p.add_argument("input", help="postings: any file batch reads (CSV, .csv.gz, .jsonl, .parquet)")
     p.add_argument("-o", "--output", required=True, help="the HTML page to write")
     p.add_argument("--title-column", default="title", help="job title column")
     p.add_argument("--text-column", help="posting column (default: description, job_description or text)")
+    p.add_argument("--id-column", metavar="COLUMN",
+                   help="a column that identifies each posting (e.g. a requisition id): shown on every card, in the "
+                   "list of flagged rows and in the flags CSV")
+    p.add_argument("--show-column", metavar="COLUMN", action="append", default=[],
+                   help="another column to show the same way (e.g. the company); repeat it for more")
+    p.add_argument("--flags-csv", metavar="PATH",
+                   help="the CSV of flagged rows to write (default: beside the page, OUTPUT with .flags.csv)")
     model_opts(p)
     p.add_argument("--chunk-size", type=int, default=1000, help="rows read and scored at a time")
     p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
     p.add_argument("--prior", help="TPM share the probabilities are for, or 'auto' (as for batch)")
-    p.add_argument("--top", type=int, default=200, help="mismatches shown in full (all are counted)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary")
+    p.add_argument("--top", type=int, default=200,
+                   help="flagged postings shown on the page, most confident first (all are counted and in the CSV)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing page or flags CSV")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=_cmd_audit)
 
     for name, help in (("train", "Train a model on labeled postings and save it."),
@@ -254,7 +313,9 @@ def _parser() -> argparse.ArgumentParser:
         p = add(name, help)
         p.add_argument("data", help="labeled postings (CSV, .csv.gz, .jsonl, .parquet)")
         p.add_argument("--text-column", default="description", help="column with the posting text")
-        p.add_argument("--label-column", default="label", help="column with the labels: tpm, pm or other")
+        p.add_argument("--label-column", default="label",
+                       help="column with the labels: tpm, pm, hybrid or other (hybrid: a title used for either role, "
+                       "in scope but neither TPM nor PM)")
         p.add_argument("--group-column", default="auto",
                        help="source of each row (company or data set): each source weighs the same, folds leave "
                        "whole sources out; 'auto' uses a 'source' column when there is one")
@@ -282,7 +343,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
     """Examples kept as written; each option's default shown, unless it has none (None or False)."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default in (None, False, argparse.SUPPRESS):
+        if action.default in (None, False, argparse.SUPPRESS) or action.default == []:
             return action.help
         return super()._get_help_string(action)
 
@@ -290,19 +351,25 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
 @contextmanager
 def _messages(quiet: bool) -> Iterator[None]:
     """The library's informational log messages (which column, which encoding) on standard error, while a command
-    runs; none with ``--quiet``. The library itself only logs (logger "tpmclassify"); it never prints."""
+    runs; none with ``--quiet``. The library itself only logs (logger "tpmclassify"); it never prints. Warnings
+    are shown as one line each."""
+    import warnings
+
     logger = logging.getLogger("tpmclassify")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    level = logger.level
+    level, formatwarning = logger.level, warnings.formatwarning
     if not quiet:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+    # a warning reads as one line of the command's, not as a line of the library's source
+    warnings.formatwarning = lambda message, *_args, **_kwargs: f"warning: {message}\n"
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        warnings.formatwarning = formatwarning
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -315,14 +382,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...
     SystemExit: 0
     """
-    from ._errors import TPMClassifyError
+    from ._errors import TPMClassifyError, command_line_wording
 
     args = _parser().parse_args(argv)
-    try:
-        with _sigterm_interrupts(), _messages(quiet=getattr(args, "quiet", False)):
+    try:  # messages name options as flags (--overwrite), not as Python keywords
+        with _sigterm_interrupts(), _messages(quiet=getattr(args, "quiet", False)), command_line_wording():
             return int(args.func(args))
     except TPMClassifyError as err:  # raised on purpose: the message says what to fix
-        print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)
+        with command_line_wording():
+            print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)
         return 2
     except _Terminated:
         print(f"tpmclassify {args.command}: terminated; no output was written", file=sys.stderr)

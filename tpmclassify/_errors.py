@@ -1,15 +1,73 @@
 """The errors tpmclassify raises on purpose: each says what is wrong and how to fix it.
 
 The command line prints these as one line; any other exception is a bug and is shown with its traceback.
+
+A message names the option that fixes the problem as ``{opt:name=value}``: it reads as the keyword argument from
+Python (``overwrite=True``, ``title_column=...``) and as the flag on the command line (``--overwrite``,
+``--title-column``), so that each error has one wording and never mixes the two.
 """
 
 from __future__ import annotations
 
-__all__ = ["ColumnError", "InputNotFoundError", "PostingError", "PostingTypeError", "TPMClassifyError"]
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+__all__ = [
+    "ColumnError", "InputNotFoundError", "PostingError", "PostingTypeError", "TPMClassifyError",
+    "command_line_wording", "input_not_found", "missing_column",
+]
+
+_COMMAND_LINE: ContextVar[bool] = ContextVar("tpmclassify_command_line", default=False)
+
+
+@contextmanager
+def command_line_wording() -> Iterator[None]:
+    """While this runs, messages name options as command-line flags (the ``tpmclassify`` command sets it)."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
+def option_text(option: str, flag: str | None = None) -> str:
+    """How to write ``option`` (a keyword as ``name=value``, value optional) to whoever is calling: as the keyword
+    from Python, as the flag (by default ``--name`` with dashes) on the command line.
+
+    Examples
+    --------
+    >>> option_text("overwrite=True"), option_text("title_column="), option_text("show_columns=[...]", "--show-column")
+    ('overwrite=True', 'title_column=...', 'show_columns=[...]')
+    >>> with command_line_wording():
+    ...     option_text("overwrite=True"), option_text("title_column="), option_text("show_columns=", "--show-column")
+    ('--overwrite', '--title-column', '--show-column')
+    """
+    name, _, value = option.partition("=")
+    if _COMMAND_LINE.get():
+        return flag or "--" + name.replace("_", "-")
+    return f"{name}={value or '...'}"
+
+
+#: An option in a message: ``{opt:name=value}``, or ``{opt:name=value|--flag}`` when the flag is not ``--name``.
+_OPTION = re.compile(r"\{opt:(\w+=[^{}|]*)(?:\|(--[\w-]+))?\}")
 
 
 class TPMClassifyError(Exception):
-    """Base of the errors raised on purpose (bad input, file, column or model file), never of a bug."""
+    """Base of the errors raised on purpose (bad input, file, column or model file), never of a bug.
+
+    Its message says what is wrong and how to fix it; ``{opt:name=value}`` (or ``{opt:name=value|--flag}``) in it
+    is an option, written as the caller writes it (see :func:`option_text`).
+
+    Examples
+    --------
+    >>> print(TPMClassifyError("out.csv exists; pass {opt:overwrite=True} to replace it"))
+    out.csv exists; pass overwrite=True to replace it
+    """
+
+    def __str__(self) -> str:
+        return _OPTION.sub(lambda m: option_text(m[1], m[2]), Exception.__str__(self))
 
 
 class PostingError(TPMClassifyError, ValueError):
@@ -26,10 +84,26 @@ class PostingTypeError(TPMClassifyError, TypeError):
 
 
 class ColumnError(TPMClassifyError, KeyError):
-    """A table lacks a column it needs (a ``KeyError``, for code that catches that)."""
-
-    __str__ = Exception.__str__  # the message as written, not quoted as KeyError quotes it
+    """A table lacks a column it needs (a ``KeyError``, for code that catches that; its message is not quoted)."""
 
 
 class InputNotFoundError(TPMClassifyError, FileNotFoundError):
-    """A file named on the command line does not exist."""
+    """A file named as input does not exist."""
+
+
+def missing_column(column: object, columns: Iterable[object], option: str | None = None,
+                   error: type[TPMClassifyError] = ColumnError) -> TPMClassifyError:
+    """The one wording of "this table has no such column", with the option that names another.
+
+    Examples
+    --------
+    >>> print(missing_column("title", ["Job Title", "Company"], "title_column="))
+    no column 'title'; the columns are: Job Title, Company (name the right one with title_column=...)
+    """
+    fix = "" if option is None else f" (name the right one with {{opt:{option}}})"
+    return error(f"no column {column!r}; the columns are: {', '.join(map(str, columns))}{fix}")
+
+
+def input_not_found(path: object, hint: str = "") -> InputNotFoundError:
+    """The one wording of "the input file does not exist" (``hint``: what else the caller may have meant)."""
+    return InputNotFoundError(f"input file not found: {path}" + (f" ({hint})" if hint else ""))
