@@ -86,7 +86,7 @@ def test_spans_point_at_the_evidence():
     features = {t.feature for t in p.explanation.terms}
     assert "cue:technical:system design" in features
     for t in p.explanation.terms:
-        assert t.spans
+        assert t.spans or t.feature.startswith("baseline:")  # a typical posting's part of an axis has no words
         for a, b in t.spans:
             found = re.sub(r"\s+", " ", tpmclassify.normalize(text[a:b])).strip()
             assert found == t.text.lower(), (t, text[a:b])
@@ -156,7 +156,7 @@ def test_needs_review_band(postings):
     preds = classify_many(postings["description"])
     for p in preds:
         inside = 0.35 <= p.probabilities["tpm"] <= 0.65
-        assert p.needs_review == (inside and p.label != "other")
+        assert p.needs_review == (p.unreadable or (inside and p.label != "other"))
     assert model.review_band == (0.35, 0.65)
 
 
@@ -181,10 +181,8 @@ def test_bundled_model_gives_the_answers_recorded_when_it_was_trained():
     assert expected
     for path, answers in expected.items():
         texts = pd.read_csv(root / path, dtype=str, keep_default_na=False)["description"].tolist()
-        # rows appended to a file since the model was trained (data/sample_postings.csv, rows 11-14) are recorded
-        # by the next training; the rows recorded must still be the file's first rows, answered as recorded
-        assert len(texts) >= len(answers)
-        got = classify_many(texts[: len(answers)])
+        assert len(texts) == len(answers)  # every row of the file is recorded
+        got = classify_many(texts)
         for p, want in zip(got, answers, strict=True):
             assert p.label == want["label"] and p.reasons == want["reasons"]
             assert p.probabilities["tpm"] == pytest.approx(want["tpm"], abs=1e-9)

@@ -32,6 +32,8 @@ def test_every_term_points_at_the_words_behind_it(bundled, text):
     for explanation in (p.explanation, p.scope_explanation):
         assert explanation.terms, text
         for term in explanation.terms:
+            if term.feature.startswith("baseline:"):  # the typical posting's part of an axis: no words
+                continue
             assert term.spans, (text, term)
             assert all(0 <= a < b <= len(text) for a, b in term.spans)
 

@@ -121,7 +121,7 @@ def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
         load(path)
 
     path.write_bytes(good)
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 2', b'"format_version": 99'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 3', b'"format_version": 99'))
     with pytest.raises(ModelFileError, match="format 99.*upgrade tpmclassify"):
         load(path)
 

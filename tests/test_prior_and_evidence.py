@@ -32,17 +32,21 @@ def test_every_cue_weight_is_on_its_table_side(bundled):
         elif cue.role == "pm":
             assert w <= 0, cue
         else:
-            assert w == 0, cue  # other-role and hybrid cues are for the scope head only
-    assert not np.any(bundled.coef_[len(bundled.cues_):])  # the role head reads the cues only
+            assert w == 0, cue  # other-role and hybrid cues are the scope head's; context cues vote for nothing
+    context = [j for j, c in enumerate(bundled.cues_) if c.axis == "context"]
+    assert context and not bundled.coef_[context].any() and not bundled.scope_coef_[context].any()
+    grams = bundled.coef_[len(bundled.cues_):]
+    assert (grams > 0).any() and (grams < 0).any()  # n-grams lean either way beside the cues
 
 
 def test_reasons_quote_the_postings_own_words(bundled, postings, shared_postings):
     texts = postings["description"].tolist() + shared_postings["description"].sample(60, random_state=1).tolist()
     for text, p in zip(texts, bundled.classify_many(texts), strict=True):
-        low = " " + " ".join(tpmclassify._text.tokenize(tpmclassify.normalize(text))) + " "
+        written = " ".join(text.split())
         for reason in p.reasons[1:] if p.label == "other" else p.reasons:
             for quoted in re.findall(r"'([^']+)'", reason):
-                assert f" {quoted} " in low, (quoted, reason)  # the posting's words, not a cue's name
+                if "evidence than a typical posting" not in quoted:
+                    assert quoted in written, (quoted, reason)  # the posting's own characters, not a cue's name
 
 
 def test_prior_is_recorded_and_settable(bundled, postings, tmp_path):
@@ -128,20 +132,8 @@ def test_title_rule_reproduces_the_shared_labels(shared_postings):
 )
 def test_text_the_model_cannot_read_needs_review(bundled, text):
     p = bundled.classify(text)
-    assert p.needs_review and p.reasons[0].startswith("Needs review: no recognised English wording")
-    readable = bundled.classify("Lead the program with engineering teams: architecture, APIs and roadmap.")
-    assert not readable.reasons[0].startswith("Needs review: no recognised")
-
-
-def test_when_the_intercept_decides_the_reasons_say_so(bundled):
-    p = bundled.classify("Scrum master for two delivery teams: sprint planning, retrospectives, Jira and software.")
-    e = p.explanation
-    assert e.logit < 0 < e.logit - e.intercept  # its few words point to TPM; the intercept makes it PM
-    assert e.reasons[0] == (f"The words of the posting add {e.logit - e.intercept:+.2f} in all (little, or evidence "
-                            f"both ways), too little to outweigh the intercept ({e.intercept:+.2f}): PM")
-    strong = bundled.classify(
-        "Lead a multi-year program across multiple engineering teams: run architecture and system design reviews, "
-        "track dependencies between services and APIs, manage technical risk and align the roadmap with product "
-        "managers and senior leadership. Work cross-functionally with software engineers on the scalability and "
-        "reliability of our distributed systems; a technical background in computer science is required.")
-    assert strong.label == "tpm" and not strong.explanation.reasons[0].startswith("The words of the posting add")
+    assert p.needs_review and p.reasons[0].startswith("Needs review: too little evidence in the posting to decide")
+    readable = bundled.classify(
+        "Lead the program with engineering teams: architecture reviews, APIs, dependencies and the roadmap, "
+        "with product managers and senior leadership across multiple teams.")
+    assert not readable.reasons[0].startswith("Needs review")

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._model import TPMClassifier, estimate_prior
     from ._persist import ModelFileError, load, read_metadata, save
     from ._roles import LABELS, ROLE_NAMES
+    from ._sections import Section, job_text, sections
     from ._text import mask_role_names, normalize
 
 #: Public name -> the private module that defines it. Importing tpmclassify imports none of them (nor pandas,
@@ -71,6 +72,9 @@ _WHERE = {
     "save": "_persist",
     "LABELS": "_roles",
     "ROLE_NAMES": "_roles",
+    "Section": "_sections",
+    "job_text": "_sections",
+    "sections": "_sections",
     "mask_role_names": "_text",
     "normalize": "_text",
 }
@@ -104,6 +108,7 @@ __all__ = [
     "PlainTfidfBaseline",
     "ROLE_NAMES",
     "Prediction",
+    "Section",
     "TPMClassifier",
     "Term",
     "__version__",
@@ -115,6 +120,7 @@ __all__ = [
     "default_model",
     "estimate_prior",
     "evaluate",
+    "job_text",
     "label_from_title",
     "load",
     "markdown_table",
@@ -124,6 +130,7 @@ __all__ = [
     "read_metadata",
     "read_table",
     "save",
+    "sections",
     "source_groups",
     "train",
 ]

@@ -377,7 +377,7 @@ def _axis_chart(axes: dict[str, defaultdict[str, float]], counts: Counter[str]) 
     if not counts:
         return "<p>No TPM- or PM-titled postings with classifiable text in this file.</p>"
     out = []
-    for axis in (a for a in AXES if a not in ("wording", "role_name", "other_role")):
+    for axis in (a for a in AXES if a not in ("wording", "role_name", "other_role", "context")):
         items = [(f"{side.upper()}-titled ({counts[side]})",
                   axes[side][axis] / counts[side] if counts[side] else 0.0) for side in ("tpm", "pm")]
         out.append(f"<figure><figcaption>{html.escape(AXES[axis])}</figcaption>"

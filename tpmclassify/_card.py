@@ -132,6 +132,9 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     ('58', '0.912')
     """
     meta = getattr(model, "metadata_", {})
+    n_cues = len(model.cues_)
+    cue_weights = int(np.count_nonzero(model.coef_[:n_cues]))
+    gram_weights = int(np.count_nonzero(model.coef_[n_cues:]))
     lines = [f"# tpmclassify model card: {meta.get('name') or name or 'model'}", ""]
     if meta.get("description"):
         lines += [meta["description"], ""]
@@ -145,11 +148,17 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"- in-scope threshold: {model.scope_threshold_} (the highest that keeps {model.scope_recall:.0%} of TPM "
         "and of PM postings in scope out-of-fold, as written and role-masked; below it the label is 'other')",
         f"- TPM/PM probabilities assume a TPM share of {model.prior_:.3f} among TPM and PM postings "
-        f"(training data: {model.training_prior_:.3f}, each source weighing the same); change it with "
+        f"(training data: {model.training_prior_:.3f}, each posting counted once); change it with "
         "`model.with_prior(share)`, `tpmclassify batch --prior SHARE`, or `--prior auto` to estimate a file's share",
-        f"- role head: {int(np.count_nonzero(model.coef_))} of "
-        f"{sum(c.role in ('tpm', 'pm') for c in model.cues_)} TPM/PM cues carry weight, each on its table side "
-        f"(C = {model.C_:g}); probability = sigmoid(intercept + sum of terms), no map after it",
+        f"- role head: {cue_weights} of {sum(c.role in ('tpm', 'pm') for c in model.cues_)} TPM/PM cues carry weight, "
+        f"each on its table side, beside {gram_weights} n-grams (C = {model.C_:g}); probability = sigmoid(intercept "
+        "+ sum of terms), no map after it; explanations measure each axis from a typical training posting",
+        f"- too little to decide: a posting whose terms' magnitudes add up to less than {model.min_evidence_:.2f} "
+        "(what 99% of the training postings carry) needs review and is never flagged",
+        f"- title mismatch: the content (role names masked) says the other role with probability >= "
+        f"{model.mismatch_confidence:g}, with at least two of the article's axes agreeing"
+        + ("" if model.titled_scope_threshold is None else
+           f"; or a TPM-, PM- or hybrid-titled posting's content is in scope under {model.titled_scope_threshold:g}"),
     ]
     if digest:
         lines.append(f"- file SHA-256: `{digest}` (pass it to `tpmclassify.load(path, sha256=...)`)")

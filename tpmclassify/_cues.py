@@ -26,6 +26,7 @@ AXES: dict[str, str] = {
     "collaboration": "Cross-functional collaboration",
     "role_name": "Role name",
     "other_role": "Other role family",
+    "context": "Read in context (no vote)",
     "wording": "Other wording",
 }
 
@@ -43,7 +44,9 @@ class Cue:
     role : str
         Role the article associates with it: ``"tpm"`` or ``"pm"`` (the role
         head's weight is bounded to that side), ``"hybrid"`` (a role name used
-        for either) or ``"other"`` (another role family; scope head only).
+        for either), ``"other"`` (another role family; scope head only) or
+        ``"none"`` (a phrase read in context: it takes its words, so that no
+        other cue counts them, and votes for nothing; see the "context" axis).
     phrases : tuple of str
         Surface phrases that count as a match.
     """
@@ -103,8 +106,8 @@ project lifecycle: project lifecycle | project life cycle | project phases | pro
 project plan: project plan | project plans | project schedule | project schedules
 deliverables: deliverables | deliverable
 milestones: milestones | milestone
-site: site | sites | on-site | site visits | job site
-construction: construction | contractor | contractors | subcontractors | fit-out | civil | renovation | building
+site: site | sites | site visits | job site
+construction: construction | contractor | contractors | subcontractors | fit-out | civil | renovation | building works | building construction | building services | commercial building | building projects
 handover: handover | hand over | go-live | go live
 contracts: contract | contracts | contractual
 """)
@@ -167,6 +170,21 @@ vendors: vendor | vendors | suppliers | third parties | third-party | subcontrac
 coordinate: coordinate | coordinating | coordination | liaise | liaising | liaison
 """)
     + [Cue(name, "role_name", role, ROLE_NAMES[key] + _led(ROLE_NAMES[key])) for name, role, key in _ROLE_NAME_CUES]
+    # Words read in context: each phrase takes its words (cues match longest first, without overlap), so the cues
+    # above do not count them, and it votes for nothing. A posting at a software company says "technical" and
+    # "developer" whatever the job; these are the senses in which such words say nothing about the role: negated
+    # or contrasted ("technical and non-technical stakeholders"), another sense ("code of conduct", "reports to the
+    # Director of ..."), an audience ("a conference for developers"), or the terms of employment and its benefits
+    # ("a flexible schedule", "vision insurance", "on-site"). Each row is pinned by a real snippet in the tests.
+    + _table("context", "none", """
+negated or contrasted technical: non technical | non-technical | nontechnical | technical and non technical | technical or non technical | technical and nontechnical | technical as well as non technical | both technical and non technical | technical and business | technical or business
+code of conduct: code of conduct | code of ethics | code of business conduct | culture code | dress code | zip code | building code | building codes | low code | no code | personal code
+developers as an audience: developer relations | developer community | developer communities | developer events | developer event | developer conference | developer conferences | developer marketing | developer advocacy | developer ecosystem | developer program
+reports to a director: report to the director | reports to the director | reporting to the director | report directly to the director | report into the director | reports into the director | report to the vp | reports to the vp | reporting to the vp | report to the head | reports to the head | reporting to the head | report to the senior director | reports to the senior director
+executive titles: account executive | executive assistant | executive search | sales executive
+terms of employment: contract role | contract position | contract basis | contract to hire | fixed term contract | contract type | contract length | contract duration | flexible schedule | work schedule | schedule type | full time schedule | on site | on-site | onsite
+benefits: vision insurance | dental and vision | dental vision | vision care | vision coverage | vision plan | social security | human resources | benefits program | referral program | wellness program | assistance program | internship program | graduate program | rotation program | rotational program | loyalty program | stock purchase program | learning budget | education budget | equipment budget | home office budget | development budget | training budget
+""")
     # Other role families by what their postings ask the person to *do*: the names of those roles ("product
     # managers", "software engineers") are as often the people a TPM works with, and measured source-grouped they
     # pushed TPM postings out of scope.

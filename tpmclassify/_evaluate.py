@@ -21,6 +21,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFol
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from ._card import metrics_table
+from ._model import axes_toward
 from ._roles import check_labels
 from ._text import mask_role_names
 
@@ -161,7 +162,9 @@ class EvaluationReport:
     protocol : str
         How the predictions were obtained.
     predictions : dict of str to DataFrame
-        Per-variant out-of-fold predictions (``truth``, ``source``, ``p_tpm``, ``in_scope``).
+        Per-variant out-of-fold predictions (``truth``, ``source``, ``p_tpm``, ``in_scope``; for a
+        :class:`~tpmclassify.TPMClassifier`, the masked ones also ``axes_tpm``, ``axes_pm``: how many of the
+        article's axes point each way, and ``unreadable``: too little evidence), what a title mismatch rests on.
     per_source : dict of str to DataFrame
         Per-variant role metrics of each source (``n_tpm``, ``n_pm``, ``accuracy``, ``brier``, ``ece``).
     """
@@ -171,6 +174,16 @@ class EvaluationReport:
     predictions: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
     model: Any = field(repr=False, default=None)
     per_source: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+
+    def rescored(self, labels: Sequence[object] | pd.Series) -> dict[str, dict[str, Any]]:
+        """The role metrics of the same out-of-fold predictions against other labels (e.g. the titles' when the
+        model was evaluated against what postings describe), per variant; rows whose label is not tpm or pm are
+        left out."""
+        truth = np.asarray(check_labels(pd.Series(list(labels)).fillna("")), dtype=object)
+        out = {}
+        for variant, pred in self.predictions.items():
+            out[variant] = _role_metrics(truth, pred["p_tpm"].to_numpy(), pred["source"].to_numpy())[0]
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """Numeric metrics as a DataFrame (rows: variant)."""
@@ -285,6 +298,7 @@ def evaluate(
     masked_texts = np.array([mask_role_names(t) for t in texts], dtype=object)
 
     outputs = {v: np.zeros((len(texts), 3)) for v in ("raw", "masked")}
+    axes: dict[int, tuple[int, int, bool]] = {}  # masked: axes pointing to TPM, to PM, too little evidence
     has_scope = True
     if not refit:
         splits = [(np.arange(0), np.arange(len(texts)))]
@@ -314,6 +328,10 @@ def evaluate(
                 est.fit((xs if separately else texts)[train], labels[train], **kwargs)
             fitted[variant] = est
             p_tpm, in_scope = _split(est.predict_proba(list(xs[test])), est.classes_)
+            if variant == "masked" and hasattr(est, "classify_many"):  # what a title mismatch also rests on
+                for i, p in zip(test.tolist(), est.classify_many(list(xs[test])), strict=True):
+                    axes[i] = (axes_toward(p.explanation.by_axis, "tpm"), axes_toward(p.explanation.by_axis, "pm"),
+                               p.unreadable)
             has_scope = has_scope and in_scope is not None
             outputs[variant][test, 0] = p_tpm
             outputs[variant][test, 1] = np.nan if in_scope is None else in_scope
@@ -325,6 +343,8 @@ def evaluate(
     for variant, out in outputs.items():
         p_tpm, in_scope, thr = out[:, 0], out[:, 1], out[:, 2]
         pred = pd.DataFrame({"truth": labels, "source": sources, "p_tpm": p_tpm, "in_scope": in_scope})
+        if variant == "masked" and axes:
+            pred[["axes_tpm", "axes_pm", "unreadable"]] = pd.DataFrame.from_dict(axes, orient="index").sort_index()
         predictions[variant] = pred
         m, per_source[variant] = _role_metrics(labels, p_tpm, sources)
         in_scope_truth = labels != "other"

@@ -1,7 +1,9 @@
 """What a prediction says and why: :class:`Prediction`, :class:`Explanation`, :class:`Term`.
 
 An :class:`Explanation` is computed from the linear model itself: each term is
-``coefficient x feature value`` of one non-zero feature, so
+``coefficient x feature value`` of one non-zero feature, measured from a typical
+posting (per axis, a term takes away what a typical training posting's features
+contribute, and the intercept is the typical posting's log-odds), so
 ``intercept + sum(t.weight for t in terms) == logit`` and the probability is
 ``sigmoid(logit)``, up to floating-point rounding (~1e-14; the terms are summed in
 another order than the model's dot product): calibration and the stated prior are folded
@@ -64,7 +66,8 @@ class Explanation:
     logit : float
         The model's log-odds for ``positive``.
     intercept : float
-        The model's intercept; ``intercept + sum of term weights == logit``.
+        The log-odds of a typical training posting (the head's intercept plus its baseline's sum);
+        ``intercept + sum of term weights == logit``.
     positive, negative : str
         The two outcomes the log-odds compare (``"tpm"`` vs ``"pm"``, or ``"in scope"`` vs ``"other"``).
     probability : float
@@ -76,6 +79,7 @@ class Explanation:
         *,
         logit: float,
         intercept: float,
+        baseline: np.ndarray,
         positive: str,
         negative: str,
         probability: float,
@@ -89,6 +93,7 @@ class Explanation:
         quotes: Callable[[frozenset[int]], dict[int, str]],
     ) -> None:
         self.logit, self.intercept, self.probability = logit, intercept, probability
+        self._baseline = baseline  # per axis: the head's contributions in a typical posting
         self.positive, self.negative = positive, negative
         # the posting's features: column, contribution, and ``2 * axis + (contribution > 0)`` (-1 for zero)
         self._raw = (columns, weights, keys)
@@ -107,7 +112,12 @@ class Explanation:
 
     @cached_property
     def terms(self) -> tuple[Term, ...]:
-        """Every non-zero feature's contribution, largest magnitude first."""
+        """Every non-zero feature's contribution, and per axis the typical posting's (taken away), largest first.
+
+        A term of a feature is ``coefficient x value``; an axis's ``baseline:<axis>`` term is minus what a typical
+        training posting's features of that axis contribute, so each axis is measured from the ordinary and the
+        intercept is the log-odds of a typical posting.
+        """
         evidence = self._evidence()
         space = self._space
         names, display, axes = space.names, space.display, space.axis_names
@@ -117,7 +127,11 @@ class Explanation:
             side = self.positive if w > 0 else self.negative
             text, spans = ev if ev else (display[j], ())
             out.append(Term(text, names[j], axes[j], w, side, spans))
-        return tuple(out)
+        for axis, b in zip(space.axes, self._baseline.tolist(), strict=True):
+            if b != 0.0:
+                side = self.positive if b < 0 else self.negative
+                out.append(Term(_TYPICAL, f"baseline:{axis}", axis, -b, side))
+        return tuple(sorted(out, key=lambda t: -abs(t.weight)))
 
     @cached_property
     def by_axis(self) -> dict[str, float]:
@@ -128,8 +142,8 @@ class Explanation:
 
     @property
     def n_terms(self) -> int:
-        """Number of terms (features of the posting with a non-zero weight)."""
-        return int(np.count_nonzero(self._raw[1]))
+        """Number of terms: the features of the posting with a non-zero weight, and the typical posting's."""
+        return int(np.count_nonzero(self._raw[1]) + np.count_nonzero(self._baseline))
 
     def top(self, n: int = 10, axis: str | None = None) -> list[Term]:
         """The ``n`` strongest terms, optionally of one axis."""
@@ -137,10 +151,7 @@ class Explanation:
 
     @cached_property
     def reasons(self) -> list[str]:
-        """Two to four short sentences: the axes that weighed most and their strongest words.
-
-        When the terms together point one way and the log-odds the other, the intercept decided, and a first
-        sentence says so.
+        """Two to four short sentences: the axes that differ most from a typical posting, and their strongest words.
         """
         chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
@@ -174,14 +185,12 @@ class Explanation:
                     if j in found and _add(wanted[key], found[j]):
                         break
         out = []
-        evidence = self.logit - self.intercept
-        if (self.logit >= 0) != (evidence >= 0):  # the terms point one way, the intercept decides the other
-            side = _display(self.positive if self.logit >= 0 else self.negative)
-            out.append(f"The words of the posting add {evidence:+.2f} in all (little, or evidence both ways), too "
-                       f"little to outweigh the intercept ({self.intercept:+.2f}): {side}")
         for axis, total in chosen:
             side = self.positive if total > 0 else self.negative
             quoted = ", ".join(f"'{w}'" for w in wanted[2 * space.axes.index(axis) + (total > 0)])
+            if not quoted:  # the axis is on this side only because it has less than a typical posting
+                other = self.negative if total > 0 else self.positive
+                quoted = f"less {_display(other)} evidence than a typical posting"
             out.append(f"{AXES.get(axis, axis)} points to {_display(side)} ({total:+.2f}): {quoted}")
         return out
 
@@ -194,6 +203,10 @@ class Explanation:
 
     def __repr__(self) -> str:
         return f"<Explanation logit={self.logit:+.3f} {self.positive} vs {self.negative}, {self.n_terms} terms>"
+
+
+#: The text of an axis's baseline term.
+_TYPICAL = "(a typical posting)"
 
 
 def _add(words: list[str], word: str) -> bool:
@@ -232,8 +245,14 @@ class Prediction:
     scope_threshold : float or None
         The model's in-scope threshold (under it, the label is "other").
     unreadable : bool
-        Nothing in the text is a feature the model knows (e.g. it is not in
-        English): the answer rests on the intercepts, and ``needs_review`` is set.
+        The text's words carry too little evidence to decide: none at all (e.g. it is not in English), or, for a
+        TPM or PM answer, less than 99% of the training postings carry ("We are hiring. Apply now.").
+        ``needs_review`` is set, and a title is never flagged as mismatched on it.
+    evidence : float
+        How much the text's words say about TPM vs PM on the article's four axes: the sum of the magnitudes of the
+        role explanation's cue terms of those axes (what ``unreadable`` is judged on; role names and n-grams are
+        left out, as a title or "apply now" says nothing about the job); 0 for a text fewer than one in ten of
+        whose words the model knows (random characters, another language).
     title : str or None
         The job title, when one was given.
     title_label : str
@@ -257,6 +276,7 @@ class Prediction:
     _explain: Callable[[int], Explanation | None] = field(repr=False, compare=False)
     scope_threshold: float | None = field(default=None, repr=False)
     unreadable: bool = field(default=False, repr=False)
+    evidence: float = field(default=0.0, repr=False)
     title: str | None = field(default=None, repr=False)
     title_label: str = ""
     title_mismatch: bool = False
@@ -277,9 +297,14 @@ class Prediction:
         c, claim = self.content, self.title_label
         if c is None or self.title is None:
             return None
+        if self.title_mismatch and c.label == "other" and c.scope_explanation is not None:
+            words = [t.text for t in c.scope_explanation.terms if t.points_to == "other" and t.spans][:3]
+            quoted = ", ".join(f"'{w}'" for w in words)
+            return (f"Titled {self.title!r}, but reads as another role (in scope {c.in_scope:.0%} with role names "
+                    f"masked, under {c.scope_threshold:.0%}): {quoted}")
         if self.title_mismatch:
             side = c.label
-            words = [t.text for t in c.explanation.terms if t.points_to == side][:3]
+            words = [t.text for t in c.explanation.terms if t.points_to == side and t.spans][:3]
             quoted = ", ".join(f"'{w}'" for w in words)
             return (f"Titled {self.title!r}, but reads as a {_display(side)} "
                     f"({c.probabilities[side]:.0%} with role names masked): {quoted}")
@@ -300,8 +325,8 @@ class Prediction:
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
         if self.unreadable:
-            return ["Needs review: no recognised English wording (no cue and no known word pair), so the answer "
-                    "rests on the model's intercepts alone"]
+            return ["Needs review: too little evidence in the posting to decide (its cues on the four axes add up to "
+                    "less than 99% of the training postings carry)"]
         title = self._title_reason()
         first = [] if title is None else [title]
         if self.label == "other" and self.scope_explanation is not None:

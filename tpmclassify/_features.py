@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ._cues import AXES, Cue
+from ._sections import job_text
 from ._text import light_stem, normalize, readable, stem, token_matches, tokenize
 
 __all__ = ["CueMatcher", "Encoded", "Evidence", "FeatureSpace", "Found", "tokens_of"]
@@ -64,8 +65,8 @@ def _surface_forms(word: str) -> list[str]:
 
 
 def tokens_of(text: str) -> list[str]:
-    """Normalised tokens of a raw posting."""
-    return tokenize(normalize(text))
+    """Normalised tokens of a raw posting's job (its boilerplate sections blanked, see :func:`job_text`)."""
+    return tokenize(normalize(job_text(text)))
 
 
 def _grams(words: list[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -198,7 +199,8 @@ class _Words:
                 try:
                     rows.append(list(chain.from_iterable(map(known, split))))
                 except KeyError:  # pieces not seen before
-                    new = {piece: tuple(map(self.add, tokens_of(piece))) for piece in set(split).difference(pieces)}
+                    new = {piece: tuple(map(self.add, tokenize(normalize(piece))))  # a piece is never sectioned
+                           for piece in set(split).difference(pieces)}
                     pieces.update((piece, ids) for piece, ids in new.items() if len(piece) <= _LONGEST_REMEMBERED)
                     rows.append(list(chain.from_iterable(pieces[p] if p in pieces else new[p] for p in split)))
                 rows.append([0])
@@ -419,6 +421,7 @@ class FeatureSpace:
         self.ngram_scale = ngram_scale
         self.display = [c.name for c in self.cues] + list(self.vocabulary if display is None else display)
         self.axes = list(AXES)
+        self._context = np.array([c.axis == "context" for c in self.cues], dtype=bool)
         self.axis_of = np.array(
             [self.axes.index(c.axis) for c in self.cues] + [self.axes.index("wording")] * len(self.vocabulary),
             dtype=np.int64,
@@ -448,7 +451,7 @@ class FeatureSpace:
 
     def features_of_texts(self, texts: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
         """:meth:`features` of raw postings: the same as of their tokens (:func:`tokens_of`), found faster."""
-        return self._features(self._words.encode_texts(texts))
+        return self._features(self._words.encode_texts(map(job_text, texts)))
 
     def _features(self, encoded: Encoded) -> tuple[sp.csr_matrix, Found]:
         """All postings are matched at once: their words are numbered, and cues and n-grams are looked up for
@@ -457,6 +460,7 @@ class FeatureSpace:
         n = len(ptr) - 1
         row = np.repeat(np.arange(n), np.diff(ptr))
         starts, ends, cols = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
+        kept = self._outside_context(kept, starts, ends, cols)
         at_row = row[starts]
         positions = np.flatnonzero(kept)
         found = _found(encoded, at_row, starts - ptr[at_row], ends - ptr[at_row], cols, row[positions],
@@ -476,6 +480,19 @@ class FeatureSpace:
         out = sp.hstack([cue_block, tf], format="csr")
         out.sort_indices()
         return out, found
+
+    def _outside_context(self, kept: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``kept`` without the words of the context cues' matches: a phrase read in context votes for nothing,
+        through its cue or through the n-grams (which skip its words as they skip stop words)."""
+        context = self._context[cols]
+        if not context.any():
+            return kept
+        a, b = starts[context], ends[context]
+        lengths = b - a
+        covered = np.repeat(a, lengths) + np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        kept = kept.copy()
+        kept[covered] = False
+        return kept
 
     def _cue_matches(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every cue match (first and end token positions, column), by matcher, each in text order."""
@@ -523,12 +540,14 @@ class FeatureSpace:
 
     def evidence(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
-        found = token_matches(normalize(text))
+        found = token_matches(normalize(job_text(text)))
         starts = [m.start() for m in found]
         ends = [m.end() for m in found]
         ids, _, kept, stem_ids, _ = self._words.encode([[m.group() for m in found]])
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for a, b, col in zip(*(x.tolist() for x in self._cue_matches(ids)), strict=True):
+        matches = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
+        kept = self._outside_context(kept, *matches)
+        for a, b, col in zip(*(x.tolist() for x in matches), strict=True):
             spans[col].append((starts[a], ends[b - 1]))
         n_cues = len(self.cues)
         for where, cols in self._gram_hits(kept, stem_ids):

@@ -17,32 +17,53 @@ probability comes from.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import numbers
 import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
+from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedGroupKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._cues import CUES, Cue
+from ._cues import AXES, CUES, Cue
 from ._errors import InvalidValueError
 from ._explain import Explanation, Prediction
 from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
+from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, source_weights
+from ._heads import sigmoid as _sigmoid
 from ._labels import label_from_title
 from ._roles import check_labels, role_name_pattern
-from ._text import check_text, mask_role_names
+from ._text import check_text, mask_role_names, verbatim
 
-__all__ = ["TPMClassifier", "estimate_prior"]
+__all__ = ["TPMClassifier", "axes_toward", "estimate_prior"]
 
 _PROGRAM_TITLE = re.compile(role_name_pattern("program"), re.IGNORECASE)
+#: The article's four axes: a title mismatch needs evidence on at least two of them, each at least this much
+#: (measured from a typical posting) on the side the content reads as.
+_ARTICLE_AXES = ("scope", "technical", "strategy", "collaboration")
+_AXIS_EVIDENCE = 0.1
+
+
+def axes_toward(by_axis: dict[str, float], side: str) -> int:
+    """How many of the article's four axes point to ``side`` ("tpm" or "pm") by at least ``_AXIS_EVIDENCE``
+    (an explanation's ``by_axis``, measured from a typical posting).
+
+    Examples
+    --------
+    >>> axes_toward({"technical": 1.2, "scope": 0.3, "strategy": -0.5, "wording": 2.0}, "tpm")
+    2
+    """
+    sign = 1.0 if side == "tpm" else -1.0
+    return sum(sign * by_axis.get(a, 0.0) >= _AXIS_EVIDENCE for a in _ARTICLE_AXES)
 
 
 def _as_texts(X: object) -> list[str]:
@@ -69,13 +90,23 @@ def _missing(value: object) -> bool:
         return True
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
+
+#: Most grouped folds the role head's ``C`` is chosen on (sources left out whole; a file with a source per company
+#: would otherwise fit hundreds of folds).
+_INNER_FOLDS = 10
+#: The role head reads the n-grams of at least this many of its training postings (each counted as written and
+#: masked): rarer ones cannot be weighed across sources, and the fit's cost grows with their number.
+_ROLE_MIN_DF = 20
+#: A posting carrying less evidence (the sum of its cue terms' magnitudes) than this share of the training postings is
+#: too little to decide from: it needs review, and is never flagged as mis-titled.
+_EVIDENCE_QUANTILE = 0.01
+
+#: A text fewer than this share of whose words (those n-grams are made of) the model knows carries no evidence: the
+#: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
+_MIN_KNOWN = 0.1
 
 #: Shares closer to 0 or 1 than this are refused: their log-odds would swamp every posting's evidence.
 _PRIOR_MARGIN = 1e-6
@@ -91,39 +122,6 @@ def _check_prior(prior: object) -> float:
         f"prior must be a TPM share between {_PRIOR_MARGIN:g} and {1 - _PRIOR_MARGIN} (or 'auto' where a file's "
         f"share can be estimated), got {prior!r}"
     )
-
-
-def bounded_logistic(
-    X: sp.csr_matrix | np.ndarray, y: np.ndarray, w: np.ndarray, C: float, sign: np.ndarray
-) -> tuple[np.ndarray, float]:
-    """Weighted L2 logistic regression whose weights keep the given signs.
-
-    Minimises ``C * sum(w * logloss) + ||coef||^2 / 2`` (scikit-learn's objective) with scipy's L-BFGS-B;
-    ``sign[j]`` is +1 (weight >= 0), -1 (weight <= 0) or 0 (free). The intercept is free.
-
-    Examples
-    --------
-    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
-    >>> coef, b = bounded_logistic(X, np.array([1, 0, 1, 0]), np.ones(4), 10.0, np.array([1, 1]))
-    >>> bool(coef[0] > 1.0), float(coef[1])
-    (True, 0.0)
-    """
-    X = sp.csr_matrix(X)
-    s = 2.0 * np.asarray(y, dtype=float) - 1.0
-    n_coef = X.shape[1]
-
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        m = -s * (X @ theta[:n_coef] + theta[n_coef])
-        dz = C * w * (-s * _sigmoid(m))
-        grad = np.concatenate([X.T @ dz + theta[:n_coef], [dz.sum()]])
-        return float(C * np.sum(w * np.logaddexp(0.0, m)) + 0.5 * theta[:n_coef] @ theta[:n_coef]), grad
-
-    bounds = [(0.0, None) if v > 0 else (None, 0.0) if v < 0 else (None, None) for v in sign] + [(None, None)]
-    res = minimize(objective, np.zeros(n_coef + 1), jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": 5000})
-    coef = np.clip(res.x[:n_coef], [b[0] if b[0] is not None else -np.inf for b in bounds[:-1]],
-                   [b[1] if b[1] is not None else np.inf for b in bounds[:-1]])
-    return coef, float(res.x[n_coef])
 
 
 def estimate_prior(
@@ -167,15 +165,6 @@ def estimate_prior(
     return share
 
 
-def _source_weights(groups: np.ndarray | None, n: int) -> np.ndarray:
-    """Each source weighs the same (rows of one source share its weight); mean weight 1."""
-    if groups is None:
-        return np.ones(n)
-    _, inverse, counts = np.unique(groups.astype(str), return_inverse=True, return_counts=True)
-    w = 1.0 / counts[inverse]
-    return w * n / w.sum()
-
-
 class TPMClassifier(ClassifierMixin, BaseEstimator):
     """Classify job postings as TPM, PM or (optionally) another role.
 
@@ -186,12 +175,12 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         chooses it from ``C_grid`` during :meth:`fit` by leave-one-source-out
         over the training sources (Brier score, each source weighing the same),
         or by ``cv`` folds without sources.
-    C_grid : tuple of float, default (1.0, 3.0, 10.0)
-        Candidates for ``C``.
+    C_grid : tuple of float, default (0.3, 1.0, 3.0)
+        Candidates for ``C`` (chosen on at most 10 folds, sources left out whole).
     scope_C : float, default 4.0
         Inverse regularisation strength of the scope (in scope vs other) head.
     ngram_max : int, default 2
-        Longest stemmed word n-gram (scope head).
+        Longest stemmed word n-gram.
     min_df : int, default 3
         Minimum number of postings an n-gram must occur in.
     min_groups : int, default 3
@@ -201,6 +190,11 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         Largest n-gram vocabulary.
     ngram_scale : float, default 1.0
         Multiplier of the n-gram block.
+    role_ngram_scale : float, default 2.0
+        How strongly the role head may lean on n-grams besides the article's cues: their block is multiplied by
+        this in the role head's fit (a larger value, a weaker penalty on their weights); 0 leaves them out.
+        Measured source-grouped, n-grams beside the cues helped on the newest sources (software-company project
+        managers) and cost little elsewhere.
     mask_rate : float, default 0.5
         Weight of the role-name-masked copy of each training posting (the
         copy as written weighs ``1 - mask_rate``), so the model learns what
@@ -209,8 +203,9 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         Cue axes the scope head may use besides the n-grams.
     prior : float or None, default None
         The TPM share among TPM and PM postings the probabilities are for;
-        None: the share in the training data (each source weighing the same
-        when sources are given). See also :meth:`with_prior`.
+        None: the share in the training data, each posting counted once (the
+        fit itself weighs sources the same; its log-odds are shifted from the
+        share that weighting gives to this one). See also :meth:`with_prior`.
     review_band : tuple of float, default (0.35, 0.65)
         An in-scope posting whose TPM probability falls in this band needs review.
     scope_threshold : float or None, default None
@@ -226,8 +221,14 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         A title is flagged as mismatched when its content, read with every role
         name masked, says the other role with at least this probability (TPM
         for a Project Manager or a plain Program Manager title, PM for a TPM
-        title). 0.8 keeps the flag for postings the content is clear about:
-        between 0.5 and 0.8 the content leans, it does not contradict.
+        title) and with evidence on at least two of the article's four axes.
+        The bundled model's value is chosen out of source for a measured
+        precision (see its model card).
+    titled_scope_threshold : float or None, default None
+        A posting whose title names a TPM, PM or hybrid role, but whose content
+        (role names masked) is in scope with a probability under this, reads as
+        another role: ``content_label`` "other", flagged as a mismatch. None:
+        a title that names the role settles that the posting is in scope.
     cv : int, default 5
         Folds for out-of-fold log-odds when no sources are given.
     random_state : int, default 0
@@ -240,8 +241,14 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of str
         ``["pm", "tpm"]`` or ``["other", "pm", "tpm"]``.
     coef_, intercept_ : ndarray, float
-        Role head weights over ``feature_names_`` (zero outside the TPM/PM cues) and intercept, in the calibrated
-        log-odds for ``prior_``.
+        Role head weights over ``feature_names_`` (zero for the cues of other roles and of context) and intercept,
+        in the calibrated log-odds for ``prior_``.
+    baseline_, scope_baseline_ : ndarray
+        Each head's contributions in a typical training posting, by axis (``space_.axes``): explanations measure a
+        posting from it.
+    min_evidence_ : float
+        The least evidence (sum of the magnitudes of the role head's cue terms) a posting needs to be decided: what
+        99% of the training postings carry.
     C_ : float
         The role head's ``C``.
     prior_, training_prior_ : float
@@ -263,6 +270,31 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     array(['tpm'], dtype=object)
     """
 
+    #: What each parameter may be (scikit-learn's declarative constraints), checked by :meth:`fit` and, for a model
+    #: file, by :func:`tpmclassify.load`; the tuples' contents are checked by :meth:`check_params`.
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither"), None],
+        "C_grid": [tuple],
+        "scope_C": [Interval(Real, 0, None, closed="neither")],
+        "ngram_max": [Interval(Integral, 1, 5, closed="both")],
+        "min_df": [Interval(Integral, 1, None, closed="left")],
+        "min_groups": [Interval(Integral, 1, None, closed="left")],
+        "max_features": [Interval(Integral, 1, None, closed="left"), None],
+        "ngram_scale": [Interval(Real, 0, None, closed="neither")],
+        "role_ngram_scale": [Interval(Real, 0, None, closed="left")],
+        "mask_rate": [Interval(Real, 0, 1, closed="both")],
+        "scope_axes": [tuple],
+        "prior": [Interval(Real, _PRIOR_MARGIN, 1 - _PRIOR_MARGIN, closed="both"), None],
+        "review_band": [tuple],
+        "scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
+        "scope_recall": [Interval(Real, 0, 1, closed="right")],
+        "mismatch_confidence": [Interval(Real, 0.5, 1, closed="both")],
+        "titled_scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "cues": [None, "array-like"],
+    }
+
     # fitted attributes (set by fit() or from_state()); the scope head's are None without "other" postings
     coef_: np.ndarray
     intercept_: float
@@ -272,17 +304,21 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     scope_coef_: np.ndarray | None
     scope_intercept_: float | None
     scope_threshold_: float | None
+    baseline_: np.ndarray
+    scope_baseline_: np.ndarray | None
+    min_evidence_: float
 
     def __init__(
         self,
         C: float | None = None,
-        C_grid: tuple[float, ...] = (1.0, 3.0, 10.0),
+        C_grid: tuple[float, ...] = (0.3, 1.0, 3.0),
         scope_C: float = 4.0,
         ngram_max: int = 2,
         min_df: int = 3,
         min_groups: int = 3,
         max_features: int | None = 20000,
         ngram_scale: float = 1.0,
+        role_ngram_scale: float = 2.0,
         mask_rate: float = 0.5,
         scope_axes: tuple[str, ...] = ("other_role", "role_name"),
         prior: float | None = None,
@@ -290,6 +326,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         scope_threshold: float | None = None,
         scope_recall: float = 0.9,
         mismatch_confidence: float = 0.8,
+        titled_scope_threshold: float | None = None,
         cv: int = 5,
         random_state: int = 0,
         cues: Sequence[Cue] | None = None,
@@ -302,6 +339,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.min_groups = min_groups
         self.max_features = max_features
         self.ngram_scale = ngram_scale
+        self.role_ngram_scale = role_ngram_scale
         self.mask_rate = mask_rate
         self.scope_axes = scope_axes
         self.prior = prior
@@ -309,6 +347,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.scope_threshold = scope_threshold
         self.scope_recall = scope_recall
         self.mismatch_confidence = mismatch_confidence
+        self.titled_scope_threshold = titled_scope_threshold
         self.cv = cv
         self.random_state = random_state
         self.cues = cues
@@ -333,6 +372,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         TPMClassifier
             ``self``.
         """
+        self.check_params()
         texts = _as_texts(X)
         labels = np.asarray(check_labels(y), dtype=object)
         if len(labels) != len(texts):
@@ -340,8 +380,6 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         for need in ("tpm", "pm"):
             if (labels == need).sum() < 2:
                 raise ValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
-        if not 0.0 <= self.mask_rate <= 1.0:
-            raise ValueError(f"mask_rate must be between 0 and 1, got {self.mask_rate!r}")
         grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
         if grp is not None and len(grp) != len(texts):
             raise ValueError(f"groups has {len(grp)} entries but X has {len(texts)}")
@@ -363,56 +401,81 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         # each posting twice: as written, then masked
         Xf = sp.vstack([self.space_.transform(raw_tokens), self.space_.transform(masked_tokens)], format="csr")
         self.feature_names_ = self.space_.names
-        self.n_features_in_ = 1
 
         self._fit_role(Xf, labels, grp)
         self.classes_ = np.array(["pm", "tpm"], dtype=object)
-        self.scope_coef_ = self.scope_intercept_ = self.scope_threshold_ = None
+        self.scope_coef_ = self.scope_intercept_ = self.scope_threshold_ = self.scope_baseline_ = None
         if (labels == "other").sum() >= 2:
             self.classes_ = np.array(["other", "pm", "tpm"], dtype=object)
             self._fit_scope(Xf, labels, grp)
         return self
+
+    def check_params(self) -> None:
+        """Raise :class:`~tpmclassify.InvalidValueError` naming the first parameter that is not one it may be.
+
+        Examples
+        --------
+        >>> TPMClassifier(review_band=(0.9, 0.1)).check_params()
+        Traceback (most recent call last):
+        ...
+        tpmclassify._errors.InvalidValueError: review_band must be two probabilities, low then high; got (0.9, 0.1)
+        """
+        try:
+            self._validate_params()
+        except ValueError as err:  # scikit-learn's InvalidParameterError
+            raise InvalidValueError(str(err)) from None
+        grid, band = self.C_grid, self.review_band
+        if not grid or not all(isinstance(c, Real) and not isinstance(c, bool) and c > 0 for c in grid):
+            raise InvalidValueError(f"C_grid must be a non-empty tuple of positive numbers; got {grid!r}")
+        if len(band) != 2 or not all(isinstance(b, Real) and 0 <= b <= 1 for b in band) or band[0] > band[1]:
+            raise InvalidValueError(f"review_band must be two probabilities, low then high; got {band!r}")
+        unknown = sorted(set(self.scope_axes) - set(AXES))
+        if unknown:
+            raise InvalidValueError(f"scope_axes has unknown axes {unknown}; the axes are: {', '.join(AXES)}")
 
     def _copies(self, n: int) -> np.ndarray:
         """Weights of the two copies of each of ``n`` postings (as written, masked)."""
         return np.concatenate([np.full(n, 1.0 - self.mask_rate), np.full(n, self.mask_rate)])
 
     def _fit_role(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None) -> None:
-        """The role head: TPM vs PM on the TPM/PM cues, each weight on its table side."""
+        """The role head: TPM vs PM on the TPM/PM cues, each weight on its table side, and the n-grams (free signs,
+        their block scaled by ``role_ngram_scale`` in the fit: a larger scale, a weaker penalty on them)."""
         n = len(labels)
         rows = np.flatnonzero(np.isin(labels, ("tpm", "pm")))
-        cols = np.array([j for j, c in enumerate(self.cues_) if c.role in ("tpm", "pm")], dtype=np.int64)
-        sign = np.array([1.0 if self.cues_[j].role == "tpm" else -1.0 for j in cols])
-        X = Xf[np.concatenate([rows, rows + n])][:, cols]
+        cues = [j for j, c in enumerate(self.cues_) if c.role in ("tpm", "pm")]
+        X_all = Xf[np.concatenate([rows, rows + n])]
+        grams: list[int] = []
+        if self.role_ngram_scale > 0:  # the n-grams of at least _ROLE_MIN_DF TPM or PM postings (as written or masked)
+            df = np.bincount(X_all.indices, minlength=Xf.shape[1])
+            grams = [j for j in np.flatnonzero(df >= _ROLE_MIN_DF).tolist() if j >= len(self.cues_)]
+        cols = np.array(cues + grams, dtype=np.int64)
+        sign = np.array([1.0 if self.cues_[j].role == "tpm" else -1.0 for j in cues] + [0.0] * len(grams))
+        scale = np.array([1.0] * len(cues) + [float(self.role_ngram_scale)] * len(grams))
+        X = X_all[:, cols] @ sp.diags(scale)
         y = np.tile((labels[rows] == "tpm").astype(float), 2)
-        g = None if grp is None else np.tile(grp[rows], 2)
-        w = np.tile(_source_weights(None if grp is None else grp[rows], len(rows)), 2) * self._copies(len(rows))
-        self.C_ = float(self.C) if self.C is not None else self._choose_C(X, y, w, g, sign)
+        if grp is None:  # no sources: the two copies of a posting stay in one fold
+            g = np.tile(np.arange(len(rows)) % max(2, self.cv), 2)
+        else:
+            g = np.tile(grp[rows], 2)
+        w = np.tile(source_weights(None if grp is None else grp[rows], len(rows)), 2) * self._copies(len(rows))
+        if self.C is not None:
+            self.C_ = float(self.C)
+        else:
+            self.C_ = choose_C(X, y, w, g, sign, tuple(self.C_grid), _INNER_FOLDS)
         coef, intercept = bounded_logistic(X, y, w, self.C_, sign)
-        self.training_prior_ = float(np.sum(w * y) / np.sum(w))
+        # the fit's log-odds are for the share its weights give TPM (sources weighing the same); the probabilities
+        # are for the stated prior, by default the share of TPM postings in the training data, each counted once
+        fitted_share = float(np.sum(w * y) / np.sum(w))
+        self.training_prior_ = float(np.mean(labels[rows] == "tpm"))
         self.prior_ = self.training_prior_ if self.prior is None else _check_prior(self.prior)
         self.coef_ = np.zeros(Xf.shape[1])
-        self.coef_[cols] = coef
-        self.intercept_ = intercept + _logit(self.prior_) - _logit(self.training_prior_)
-
-    def _choose_C(
-        self, X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, g: np.ndarray | None, sign: np.ndarray
-    ) -> float:
-        """The ``C`` of ``C_grid`` with the best out-of-fold Brier score (sources left out whole)."""
-        n = len(y) // 2
-        if g is None:  # no sources: the two copies of a posting stay in one fold
-            g = np.tile(np.arange(n) % max(2, self.cv), 2)
-        folds = list(GroupKFold(n_splits=min(len(set(g)), 50)).split(X, y, g))
-        best, best_score = float(self.C_grid[0]), np.inf
-        for C in self.C_grid:
-            z = np.zeros(len(y))
-            for train, test in folds:
-                coef, b = bounded_logistic(X[train], y[train], w[train], C, sign)
-                z[test] = X[test] @ coef + b
-            score = float(np.sum(w * (_sigmoid(z) - y) ** 2))
-            if score < best_score - 1e-12:
-                best, best_score = float(C), score
-        return best
+        self.coef_[cols] = coef * scale
+        self.intercept_ = intercept + _logit(self.prior_) - _logit(fitted_share)
+        space = self.space_
+        self.baseline_ = axis_baseline(X_all, w, self.coef_, space.axis_of, len(space.axes))
+        # the least evidence on the article's cues a training posting carries (as written or masked): a posting with
+        # less says too little (n-grams are left out: every text has some, "apply now" included)
+        self.min_evidence_ = float(np.quantile(evidence(X_all, self._cue_coef()), _EVIDENCE_QUANTILE))
 
     def _fit_scope(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None) -> None:
         """The scope head: TPM, PM or hybrid postings against every other role.
@@ -445,6 +508,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.scope_coef_ = np.zeros(Xf.shape[1])
         self.scope_coef_[cols] = a * lr.coef_[0]
         self.scope_intercept_ = a * float(lr.intercept_[0]) + b
+        space = self.space_
+        self.scope_baseline_ = axis_baseline(Xf, weight, self.scope_coef_, space.axis_of, len(space.axes))
         if self.scope_threshold is not None:
             self.scope_threshold_ = float(self.scope_threshold)
         else:  # judged on both copies: a posting that does not name its role must stay in scope too
@@ -495,6 +560,19 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         return p_tpm[in_scope >= self.scope_threshold_]
 
     # --------------------------------------------------------------- predicting
+    def _cue_coef(self) -> np.ndarray:
+        """The role head's weights on the cues of the article's four axes (zero on role names and n-grams): what
+        evidence is measured on. A title's role name, or "apply now", says nothing about the job."""
+        article = [c.axis in _ARTICLE_AXES for c in self.cues_] + [False] * (len(self.coef_) - len(self.cues_))
+        return np.where(article, self.coef_, 0.0)
+
+    def _head_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each head's weights and baseline (role, then scope if there is one)."""
+        heads = [(self.coef_, self.baseline_)]
+        if self.scope_coef_ is not None and self.scope_baseline_ is not None:
+            heads.append((self.scope_coef_, self.scope_baseline_))
+        return heads
+
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self.space_.features_of_texts(texts)[0]
 
@@ -575,22 +653,21 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         batch = _Batch(self, texts)
         p_tpm, *scope = batch.probabilities
         scopes = scope[0] if scope else [None] * len(texts)
-        # a posting with no feature at all (no cue, no known n-gram: CJK, right-to-left, one enormous token...)
-        # is answered from the intercepts alone: it needs review, whatever its label
-        unread = (np.diff(batch.Xf.indptr) == 0).tolist()
         out = []
         for i, (text, p, s) in enumerate(zip(texts, p_tpm, scopes, strict=True)):
             label = self._label(p, s)
+            read = batch.role_evidence[i]
             out.append(
                 Prediction(
                     text=text,
                     label=label,
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
-                    needs_review=self._needs_review(label, p, unread[i]),
+                    needs_review=self._needs_review(label, p, self._unreadable(label, read)),
                     _explain=partial(batch.explanation, i),
                     scope_threshold=self.scope_threshold_,
-                    unreadable=unread[i],
+                    unreadable=self._unreadable(label, read),
+                    evidence=read,
                 )
             )
         return out
@@ -613,18 +690,42 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             if rule == "other" and _PROGRAM_TITLE.search(title):
                 claim = "program"  # a plain Program Manager title: "other", but maybe a TPM in all but name
             if claim in ("tpm", "pm", "hybrid", "program"):
-                # the title says the posting is a TPM or PM role (or a program manager's): what the content adds
-                # is which of the two it describes, so the content is judged by the TPM-vs-PM head alone
-                c.label = "tpm" if c.probabilities["tpm"] >= 0.5 else "pm"
+                # the title says the posting is a TPM or PM role (or a program manager's): what the content adds is
+                # which of the two it describes, unless it reads as no such job at all (see titled_scope_threshold)
+                c.scope_threshold = self.titled_scope_threshold  # the threshold a titled posting's content meets
+                c.label = "other" if self._reads_as_other(c) else "tpm" if c.probabilities["tpm"] >= 0.5 else "pm"
+                c.unreadable = self._unreadable(c.label, c.evidence)
                 c.needs_review = self._needs_review(c.label, c.probabilities["tpm"], c.unreadable)
             # a hybrid title, used for either role, is decided by its content: the answer is the content's own
-            p = c if claim == "hybrid" else out[i]
+            p = dataclasses.replace(c, content=c) if claim == "hybrid" else out[i]
             p.title, p.title_label, p.content, out[i] = title, rule or "", c, p
-            confident = max(c.probabilities.values()) >= self.mismatch_confidence
-            p.title_mismatch = c.label != "other" and confident and (
-                (claim in ("tpm", "pm") and c.label != claim) or (claim == "program" and c.label == "tpm")
-            )
+            p.title_mismatch = self._mismatch(claim, c)
         return out
+
+    def _reads_as_other(self, c: Prediction) -> bool:
+        """A titled posting's content, role names masked, is so unlike a TPM or PM posting that it reads as
+        another role (``titled_scope_threshold``; never on too little evidence)."""
+        t = self.titled_scope_threshold
+        return t is not None and c.in_scope is not None and not c.unreadable and c.in_scope < t
+
+    def _mismatch(self, claim: str | None, c: Prediction) -> bool:
+        """Whether the content (``c``, role names masked) contradicts what the title claims: it reads as another
+        role altogether, or as the other of TPM and PM with at least ``mismatch_confidence`` and with evidence on
+        at least two of the article's axes. Never on too little evidence."""
+        if c.unreadable:
+            return False
+        if c.label == "other":
+            return claim in ("tpm", "pm", "hybrid")
+        contradicts = (claim in ("tpm", "pm") and c.label != claim) or (claim == "program" and c.label == "tpm")
+        if not contradicts or c.probabilities[c.label] < self.mismatch_confidence:
+            return False
+        return axes_toward(c.explanation.by_axis, c.label) >= 2
+
+    def _unreadable(self, label: str, evidence: float) -> bool:
+        """Too little to decide from: no evidence at all, or a TPM or PM answer resting on less evidence than 99% of
+        the training postings carry (an out-of-scope answer is the scope head's: the role head may well have little
+        to say about an engineer's posting)."""
+        return evidence == 0.0 or (label != "other" and evidence < self.min_evidence_)
 
     def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
         """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""
@@ -675,9 +776,11 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             "scope_threshold": self.scope_threshold_,
             "classes": [str(c) for c in self.classes_],
         }
-        arrays = {"idf": self.space_.idf, "coef": self.coef_}
-        if self.scope_coef_ is not None:
+        state["min_evidence"] = self.min_evidence_
+        arrays = {"idf": self.space_.idf, "coef": self.coef_, "baseline": self.baseline_}
+        if self.scope_coef_ is not None and self.scope_baseline_ is not None:
             arrays["scope_coef"] = self.scope_coef_
+            arrays["scope_baseline"] = self.scope_baseline_
         return state, arrays
 
     @classmethod
@@ -694,11 +797,12 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             display=state["display"],
         )
         model.feature_names_ = model.space_.names
-        model.n_features_in_ = 1
         model.classes_ = np.array(state["classes"], dtype=object)
         model.coef_, model.intercept_ = arrays["coef"], float(state["intercept"])
         model.C_, model.prior_, model.training_prior_ = state["C"], state["prior"], state["training_prior"]
         model.scope_coef_ = arrays.get("scope_coef")
+        model.baseline_, model.scope_baseline_ = arrays["baseline"], arrays.get("scope_baseline")
+        model.min_evidence_ = float(state["min_evidence"])
         model.scope_intercept_ = state["scope_intercept"]
         model.scope_threshold_ = state["scope_threshold"]
         return model
@@ -718,6 +822,16 @@ class _Batch:
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
         self.logits = [x.tolist() for x in (role_logit, scope_logit) if x is not None]
         self.probabilities = [x.tolist() for x in (p_tpm, in_scope) if x is not None]
+        # what each posting's words say to the role head
+        # (none, when fewer than one in ten of its words is a word the model knows: random characters, another
+        # language; a cue found there is chance)
+        known = np.zeros(len(texts))
+        kept_ptr, kept_stems = self.found.kept_ptr, self.found.kept_stems
+        counts = np.diff(kept_ptr)
+        rows = np.repeat(np.arange(len(texts)), counts)
+        np.divide(np.bincount(rows, weights=kept_stems >= 0, minlength=len(texts)), counts, out=known,
+                  where=counts > 0)
+        self.role_evidence = np.where(known >= _MIN_KNOWN, evidence(self.Xf, model._cue_coef()), 0.0).tolist()
         self._evidence: dict[int, dict] = {}
 
     @cached_property
@@ -732,13 +846,14 @@ class _Batch:
         cue_entries = np.flatnonzero(Xf.indices < len(space.cues))
         cue_ptr = np.searchsorted(row[cue_entries], np.arange(Xf.shape[0] + 1)).tolist()
         out = []
-        for coef in [model.coef_] + ([] if model.scope_coef_ is None else [model.scope_coef_]):
+        for coef, baseline in model._head_weights():
             weights = Xf.data * coef[Xf.indices]
             nonzero = weights != 0.0
             keys = np.where(nonzero, axis_ids * 2 + (weights > 0), -1)
             size = Xf.shape[0] * n_axes
-            sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes)
-            present = np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0
+            # each axis measured from a typical posting: its terms, less the baseline's
+            sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - baseline
+            present = (np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0) | (baseline != 0)
             order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
             # each row's cue entries: by row, then strongest first, then column
             ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
@@ -754,8 +869,11 @@ class _Batch:
         return found
 
     def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
-        """The posting's own words (first occurrence, lower-cased) behind some of posting ``i``'s features."""
-        return self.model.space_.quotes(self.found, i, columns)
+        """The posting's own words behind some of posting ``i``'s features, as it writes them (first occurrence)."""
+        words = self.model.space_.quotes(self.found, i, columns)
+        text = self.texts[i]
+        lowered = text.lower()
+        return {j: verbatim(text, w, lowered) or w for j, w in words.items()}
 
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""
@@ -768,9 +886,11 @@ class _Batch:
         )
         a, b = self._indptr[i], self._indptr[i + 1]
         c, d = h.cue_ptr[i], h.cue_ptr[i + 1]
+        baseline = model._head_weights()[head][1]
         return Explanation(
             logit=self.logits[head][i],
-            intercept=float(np.nan if intercept is None else intercept),
+            intercept=float(np.nan if intercept is None else intercept) + float(baseline.sum()),
+            baseline=baseline,
             positive=positive,
             negative=negative,
             probability=self.probabilities[head][i],

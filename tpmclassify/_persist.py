@@ -33,17 +33,20 @@ from ._version import __version__
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 #: Version of the file layout written by :func:`save`.
-FORMAT_VERSION = 2  # 2: priors, calibration folded into the weights
+FORMAT_VERSION = 3  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues
 
 # What a model file may hold, checked on load before anything is built from it. Adding a fitted field is one line.
 #: Largest uncompressed size of each zip member, checked before it is decompressed.
 _MAX_MEMBER_BYTES = {"metadata.json": 1 << 20, "model.json": 64 << 20, "arrays.npz": 256 << 20}
 #: Arrays: what their length must equal ("vocabulary": one per n-gram; "features": cues + n-grams); None if optional.
-_ARRAY_LENGTHS = {"idf": "vocabulary", "coef": "features", "scope_coef": "features"}
-_OPTIONAL_ARRAYS = {"scope_coef"}
+_ARRAY_LENGTHS = {"idf": "vocabulary", "coef": "features", "scope_coef": "features", "baseline": "axes",
+                  "scope_baseline": "axes"}
+_OPTIONAL_ARRAYS = {"scope_coef", "scope_baseline"}
+_ONE_PER = {"vocabulary": "n-gram", "features": "feature", "axes": "axis"}
 #: Scalars of model.json: check name -> (must be present, may be null).
 _SCALARS = {"intercept": ("finite", False), "scope_intercept": ("finite", True), "scope_threshold": ("unit", True),
-            "C": ("positive", False), "prior": ("open_unit", False), "training_prior": ("open_unit", False)}
+            "C": ("positive", False), "prior": ("open_unit", False), "training_prior": ("open_unit", False),
+            "min_evidence": ("nonnegative", False)}
 #: Bounds on what makes loading or explaining slow: n-gram length, and the cue table's size.
 _MAX_NGRAM, _MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5, 5000, 8, 200
 #: Words whose Snowball stems are the n-gram keys' ground truth: a file records their stems, load compares.
@@ -228,7 +231,7 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     fields = {"name", "axis", "role", "phrases"}
     if not isinstance(cues, list) or not all(
         isinstance(c, dict) and set(c) == fields and isinstance(c["phrases"], list) and isinstance(c["name"], str)
-        and c["axis"] in AXES and c["role"] in ("tpm", "pm", "hybrid", "other") for c in cues
+        and c["axis"] in AXES and c["role"] in ("tpm", "pm", "hybrid", "other", "none") for c in cues
     ):
         raise bad("the cue table is malformed")
     phrases = [p for c in cues for p in c["phrases"]]
@@ -244,7 +247,7 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     display = state["display"]
     if not isinstance(display, list) or len(display) != len(vocabulary) or not all(isinstance(d, str) for d in display):
         raise bad("the display forms are not one string per n-gram")
-    lengths = {"vocabulary": len(vocabulary), "features": len(cues) + len(vocabulary)}
+    lengths = {"vocabulary": len(vocabulary), "features": len(cues) + len(vocabulary), "axes": len(AXES)}
     unknown = sorted(set(arrays) - set(_ARRAY_LENGTHS))
     if unknown:
         raise bad(f"unknown arrays {unknown}")
@@ -256,7 +259,7 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
             continue
         if values.ndim != 1 or values.dtype != np.float64 or len(values) != lengths[length]:
             raise bad(f"array {name!r} has shape {values.shape} ({values.dtype}); expected ({lengths[length]},) "
-                      f"floats, one per {'n-gram' if length == 'vocabulary' else 'feature'}")
+                      f"floats, one per {_ONE_PER[length]}")
         if not np.all(np.isfinite(values)):
             raise bad(f"array {name!r} has non-finite values")
     if np.any(arrays["idf"] <= 0):
@@ -264,7 +267,8 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     wrong = _first_wrong(state, _SCALARS)
     if wrong:
         raise bad(wrong)
-    scope = [arrays.get("scope_coef") is not None, state["scope_intercept"] is not None,
+    scope = [arrays.get("scope_coef") is not None, arrays.get("scope_baseline") is not None,
+             state["scope_intercept"] is not None,
              state["scope_threshold"] is not None, state["classes"] == ["other", "pm", "tpm"]]
     if any(scope) and not all(scope):
         raise bad("the scope head is incomplete (its weights, intercept, threshold and the 'other' class go together)")
@@ -293,13 +297,16 @@ _KINDS: dict[str, tuple[Any, str]] = {
     "unit": (_unit, "a probability"),
     "open_unit": (lambda x: _finite(x) and 0.0 < x < 1.0, "a share strictly between 0 and 1"),
     "positive": (lambda x: _finite(x) and x > 0, "a positive number"),
+    "nonnegative": (lambda x: _finite(x) and x >= 0, "a number >= 0"),
     "count": (lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0, "a whole number >= 0"),
 }
 #: The estimator's parameters (besides ngram_max, review_band and C_grid, checked on their own): kind, may be null.
 _PARAMS = {
     "C": ("positive", True), "scope_C": ("positive", False), "ngram_scale": ("positive", False),
+    "role_ngram_scale": ("nonnegative", False),
     "mask_rate": ("unit", False), "prior": ("open_unit", True), "scope_threshold": ("unit", True),
     "scope_recall": ("unit", False), "mismatch_confidence": ("unit", False), "min_df": ("count", False),
+    "titled_scope_threshold": ("unit", True),
     "min_groups": ("count", False), "max_features": ("count", True), "cv": ("count", False),
     "random_state": ("count", False),
 }

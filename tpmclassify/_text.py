@@ -16,7 +16,9 @@ from typing import Any
 from ._errors import PostingError, PostingTypeError
 from ._roles import role_name_pattern
 
-__all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
+__all__ = [
+    "MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize", "verbatim",
+]
 
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).
 MAX_CHARS = 5_000_000
@@ -240,6 +242,48 @@ def readable(raw: str) -> str:
     if "&" in raw:
         raw = html.unescape(raw)
     return " ".join(raw.split())
+
+
+def _in_token(c: str) -> bool:
+    """Whether a character can be part of a token (see :func:`tokenize`)."""
+    return c.isalnum() or c in "_+#"
+
+
+def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
+    """The posting's own characters for a run of its normalised tokens: the first place ``words`` (tokens
+    separated by single spaces) occur in ``text`` as whole tokens, with whatever separates them there.
+
+    ``lowered`` is ``text.lower()`` when the caller has it. None when the words are not found as written (an entity
+    or a tag between them, or a character that lowers to two): quote the tokens instead.
+
+    Examples
+    --------
+    >>> verbatim("Partner Cross-Functionally with engineers", "cross functionally")
+    'Cross-Functionally'
+    >>> verbatim("Own the roadmap", "road map") is None
+    True
+    """
+    low = text.lower() if lowered is None else lowered
+    if len(low) != len(text):
+        return None
+    tokens = words.split(" ")
+    first, n, start = tokens[0], len(low), 0
+    while (a := low.find(first, start)) >= 0:
+        start = a + 1
+        if a > 0 and _in_token(low[a - 1]):
+            continue
+        pos = a + len(first)
+        for token in tokens[1:]:
+            skip = pos
+            while skip < n and not _in_token(low[skip]) and skip - pos < 10:
+                skip += 1
+            if skip == pos or not low.startswith(token, skip):
+                break
+            pos = skip + len(token)
+        else:
+            if pos == n or not _in_token(low[pos]):
+                return " ".join(text[a:pos].split())
+    return None
 
 
 def _blank(match: re.Match[str]) -> str:

@@ -1,0 +1,165 @@
+"""Issue 17: evidence read in context (sections, negation, word senses), measured from a typical posting, quoted
+verbatim, and flags a recruiter can trust. Each reading rule is pinned by a snippet of a real posting."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+
+import tpmclassify
+from tpmclassify._model import axes_toward
+
+
+def _covered(prediction: tpmclassify.Prediction, text: str, word: str) -> list[str]:
+    """The features of the role and scope explanations whose spans cover an occurrence of ``word`` in ``text``."""
+    low, w, out = text.lower(), word.lower(), []
+    for e in (prediction.explanation, prediction.scope_explanation):
+        for t in e.terms if e is not None else ():
+            for a, b in t.spans:
+                if t.feature.startswith("ngram:"):  # an n-gram reads its first and last words (stop words between)
+                    read = low.startswith(w, a) or low.endswith(w, a, b)
+                else:
+                    at = low.find(w, max(0, a - len(w)), b)
+                    read = 0 <= at < b and at + len(w) > a
+                if read:
+                    out.append(t.feature)
+    return out
+
+
+# Each: a snippet from a real posting, and the words that say nothing about the role there.
+CONTEXT = [
+    ("Communicate status clearly to technical and non-technical stakeholders across the business.", "technical"),
+    ("We expect a strong personal code of ethics and respect for our Culture Code.", "code"),
+    ("You will report to the Director of Order Management and work with the finance team.", "director"),
+    ("Plan our developer events: the developer conference for Apple's developer community each June.", "developer"),
+    ("Medical, dental and vision insurance; a learning budget; a flexible schedule.", "vision"),
+    ("Medical, dental and vision insurance; a learning budget; a flexible schedule.", "budget"),
+    ("Medical, dental and vision insurance; a learning budget; a flexible schedule.", "schedule"),
+    ("This is a contract role, on-site in Austin, reporting to the VP of Operations.", "contract"),
+    ("This is a contract role, on-site in Austin, reporting to the VP of Operations.", "site"),
+]
+
+
+@pytest.mark.parametrize(("text", "word"), CONTEXT)
+def test_words_read_in_context_vote_for_nothing(bundled, text, word):
+    assert _covered(bundled.classify(text), text, word) == []
+
+
+def test_building_is_construction_only_where_it_says_so(bundled):
+    text = "Building great products for our customers is what we love."
+    assert [f for f in _covered(bundled.classify(text), text, "building") if f.startswith("cue:")] == []
+    text = "Deliver building construction projects on time."
+    assert "cue:scope:construction" in _covered(bundled.classify(text), text, "building")
+
+
+def test_the_same_words_do_vote_where_they_mean_it(bundled):
+    text = ("Deep technical background in distributed systems; own the budget and the schedule for the building "
+            "construction site.")
+    covered = {w: _covered(bundled.classify(text), text, w) for w in ("technical", "budget", "schedule", "site")}
+    assert all(covered.values()), covered
+
+
+BENEFITS = (
+    "Responsibilities:\nDrive the project plan, schedule and budget with our clients.\n"
+    "Benefits:\n- Vision insurance and a home office budget\n- Our engineering culture: hack weeks, AWS credits\n"
+    "Equal Opportunity\nWe do not discriminate on the basis of race, religion, veteran status or disability.\n"
+    "Requirements:\nFive years of construction project delivery.\n"
+)
+
+
+def test_boilerplate_sections_are_not_read_and_offsets_are_kept(bundled):
+    kinds = [s.kind for s in tpmclassify.sections(BENEFITS)]
+    assert kinds == ["job", "benefits and pay", "equal opportunity", "job"]
+    blanked = tpmclassify.job_text(BENEFITS)
+    assert len(blanked) == len(BENEFITS) and "AWS" not in blanked and "construction" in blanked
+    start, end = BENEFITS.index("Benefits:"), BENEFITS.index("Requirements:")
+    p = bundled.classify(BENEFITS)
+    for e in (p.explanation, p.scope_explanation):
+        for t in e.terms:  # nothing read in the boilerplate (an n-gram may join the words either side of it)
+            assert not any(start <= a < end or start < b <= end for a, b in t.spans), t
+            for a, b in t.spans:
+                assert tpmclassify.normalize(BENEFITS[a:b]).strip()  # spans index the posting as given
+
+
+def test_a_heading_less_boilerplate_part_does_not_swallow_the_job():
+    text = "Our hiring process:\n" + "We review every application by hand.\n" * 60 + "Own the program roadmap.\n"
+    assert "Own the program roadmap." in tpmclassify.job_text(text)
+    assert "We review" not in tpmclassify.job_text(text)[:100]
+
+
+def test_each_axis_is_measured_from_a_typical_posting(bundled, postings):
+    for p in bundled.classify_many(postings["description"].tolist()):
+        e = p.explanation
+        by_axis: dict[str, float] = {}
+        for t in e.terms:
+            by_axis[t.axis] = by_axis.get(t.axis, 0.0) + t.weight
+        assert set(by_axis) == set(e.by_axis)
+        for axis, total in e.by_axis.items():
+            assert total == pytest.approx(by_axis[axis], abs=1e-9)
+        typical = [t for t in e.terms if t.feature.startswith("baseline:")]
+        assert typical and all(t.spans == () for t in typical)
+        assert e.intercept + sum(t.weight for t in e.terms) == pytest.approx(e.logit, abs=1e-9)
+
+
+def test_no_reason_blames_the_intercept_for_an_ordinary_posting(bundled, postings):
+    for p in bundled.classify_many(postings["description"].tolist()):
+        assert not any("intercept" in r for r in p.reasons), p.reasons
+
+
+NO_EVIDENCE = ["We are hiring. Apply now.", "Join us!", "Great opportunity, apply today"]
+
+
+@pytest.mark.parametrize("text", NO_EVIDENCE)
+def test_no_answer_and_no_flag_from_no_evidence(bundled, text):
+    p = bundled.classify(text, title="Technical Program Manager")
+    assert p.needs_review and p.content.needs_review and not p.title_mismatch
+    assert p.content.reasons[0].startswith("Needs review: too little evidence in the posting to decide")
+
+
+def test_random_characters_need_review(bundled):
+    rng = random.Random(0)
+    text = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz      ") for _ in range(200_000))
+    p = bundled.classify(text)
+    assert p.needs_review and p.unreadable
+
+
+def test_a_mismatch_rests_on_two_axes_confidence_and_evidence(bundled, postings):
+    texts = postings["description"].tolist()
+    for title in ("Project Manager", "Technical Program Manager", "Program Manager"):
+        for p in bundled.classify_many(texts, [title] * len(texts)):
+            c = p.content
+            if p.title_mismatch and c.label in ("tpm", "pm"):
+                assert not c.unreadable
+                assert c.probabilities[c.label] >= bundled.mismatch_confidence
+                assert axes_toward(c.explanation.by_axis, c.label) >= 2
+                assert p.reasons[0].startswith(f"Titled '{title}', but reads as a {c.label.upper()}")
+
+
+def test_a_hybrid_titled_answer_is_not_its_own_content(bundled, postings):
+    text = postings["description"][0]
+    p = bundled.classify(text, title="Technical Project Manager")
+    q = bundled.classify(text, title="Technical Project Manager")
+    assert p.content is not p and p.content.content is None
+    assert p == q and p.label == p.content.label
+    assert dataclasses.asdict(p)["content"]["label"] == p.content_label
+
+
+def test_reasons_quote_the_posting_as_written(bundled):
+    text = ("You will partner Cross-Functionally with Engineering Teams on the program roadmap, drive "
+            "Design Reviews and make engineering trade-offs across multiple teams.")
+    quoted = " ".join(bundled.classify(text).reasons)
+    assert "'Cross-Functionally'" in quoted or "'Engineering Teams'" in quoted or "'Design Reviews'" in quoted
+    assert "'cross functionally'" not in quoted and "'engineering teams'" not in quoted
+
+
+def test_a_titled_answer_follows_the_threshold_it_states(bundled, postings):
+    texts = postings["description"].tolist() + ["Technical Project Manager needed for our software team."]
+    for title in ("Technical Project Manager", "Project Manager", "Technical Program Manager"):
+        for p in bundled.classify_many(texts, [title] * len(texts)):
+            for q in (p, p.content):
+                if q.label in ("tpm", "pm", "other") and q.in_scope is not None and q.scope_threshold is not None:
+                    assert (q.label == "other") == (q.in_scope < q.scope_threshold), (title, q.label, q.in_scope)
+                elif q is p.content:  # no threshold stated: a title naming the role settles "in scope"
+                    assert q.label in ("tpm", "pm")
