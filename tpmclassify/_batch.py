@@ -12,11 +12,9 @@ import gc
 import logging
 import os
 import sys
-import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ from ._bundled import model_or_default
 from ._explain import Prediction
 from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
 from ._model import TPMClassifier, estimate_prior
+from ._pool import Pool, TaskFailed
 from ._text import check_text
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]
@@ -322,75 +321,6 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
         raise BatchError(f"cannot write the output in {dst.parent}: {err.strerror or err}") from None
 
 
-class _Workers:
-    """``n`` joblib (loky) worker processes, each given the model once; they exit if this process dies.
-
-    They are started (:meth:`start`) only once a file has a second chunk, from a thread: a worker takes a second
-    or two to start (imports, the model) and loky's first submission waits for it. Until one has started this
-    process scores every chunk itself, so a small file never waits for workers. Workers that cannot start, or die,
-    leave this process scoring alone (with a warning); a chunk a dead worker held is scored here again.
-    """
-
-    def __init__(self, n: int, model: TPMClassifier) -> None:
-        self.n, self._model = n, model
-        self.executor: Any = None
-        self._started = threading.Event()
-        self._lock = threading.Lock()
-        self._stopping = self._broken = False
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._start, name="tpmclassify-workers", daemon=True)
-            self._thread.start()
-
-    def _start(self) -> None:
-        from joblib.externals.loky import get_reusable_executor
-
-        try:
-            executor = get_reusable_executor(
-                max_workers=self.n, initializer=_init_worker, initargs=(self._model,), reuse=False
-            )
-            with self._lock:
-                self.executor, stopping = executor, self._stopping
-            if stopping:  # the run ended while the executor was being made
-                executor.shutdown(wait=False, kill_workers=True)
-            elif executor.submit(_started).result():  # returns once a worker has started
-                self._started.set()
-        except Exception as err:  # noqa: BLE001 - whatever stopped them, this process goes on alone
-            if not self._stopping:
-                logger.warning("worker processes could not start (%s); scoring in this process only", err)
-
-    @property
-    def ready(self) -> bool:
-        """Whether a worker has started (and none has died)."""
-        return self._started.is_set() and not self._broken
-
-    def submit(self, *args: Any) -> Any:
-        return self.executor.submit(_worker_score, *args)
-
-    def broke(self, err: BaseException) -> None:
-        """A worker died: no more chunks go to workers."""
-        if not self._broken:
-            self._broken = True
-            logger.warning("a worker process died (%s); scoring in this process from now on", err)
-
-    def stop(self) -> None:
-        """Stop the workers at once, started or not (every result this run needs has been taken, or the run was
-        interrupted); a worker still starting is not waited for."""
-        with self._lock:
-            self._stopping = True
-            executor = self.executor
-        if executor is not None:
-            executor.shutdown(wait=self._started.is_set(), kill_workers=True)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-
-def _started() -> bool:
-    return True
-
-
 _WORKER_MODEL: TPMClassifier | None = None
 
 
@@ -457,8 +387,9 @@ def classify_csv(
     chunk_size : int, default 1000
         Rows per chunk; memory stays bounded by a few chunks whatever the file size.
     jobs : int, default 1
-        Processes that score: this one and ``jobs - 1`` workers (joblib's loky workers: the model is sent to
-        each worker once, and they exit with this process).
+        Processes that score: this one and ``jobs - 1`` workers, each sent the model once. A worker that dies,
+        hangs or is stopped is given up on at its chunk's deadline (set from the chunk's size) and its chunks are
+        scored here; workers exit with this process, even if it is killed (see ``tpmclassify._pool``).
     overwrite : bool, default False
         Replace an existing output file.
     encoding : str, optional
@@ -498,7 +429,7 @@ def classify_csv(
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
         writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))
-        pool = _Workers(jobs - 1, mdl) if jobs > 1 else None  # this process scores too
+        pool = Pool(jobs - 1, _init_worker, (mdl,)) if jobs > 1 else None  # this process scores too
         bar = _progress(progress)
         try:
             _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
@@ -515,7 +446,7 @@ def classify_csv(
 
 
 def _run(  # type: ignore[no-untyped-def]
-    chunks, writer, summary, mdl, pool: _Workers | None, jobs, text_column, title_column, prefix, bar
+    chunks, writer, summary, mdl, pool: Pool | None, jobs, text_column, title_column, prefix, bar
 ) -> None:
     """Score chunks and write them in order.
 
@@ -542,11 +473,8 @@ def _run(  # type: ignore[no-untyped-def]
         )
         if pool is not None and n_chunks == 2:  # a file of one chunk needs no workers
             pool.start()
-        queued = 0 if pool is None else sum(1 for *_, r in pending if not isinstance(r, dict) and not r.done())
-        if pool is not None and pool.ready and queued < 2 * pool.n:
-            pending.append((chunk, args, pool.submit(*args)))
-        else:
-            pending.append((chunk, args, score_texts(mdl, *args)))
+        task = pool.submit(_worker_score, args, _chunk_seconds(args)) if pool is not None else None
+        pending.append((chunk, args, score_texts(mdl, *args) if task is None else task))
         while pending and (isinstance(pending[0][2], dict) or pending[0][2].done() or
                            len(pending) >= _HELD_PER_JOB * jobs):
             _emit(pending.popleft(), writer, summary, bar, mdl, pool)
@@ -558,21 +486,33 @@ def _run(  # type: ignore[no-untyped-def]
 #: worker finishes a slower chunk.
 _HELD_PER_JOB = 4
 
+#: A worker's deadline for a chunk, from its size: these seconds, plus so many a row, plus one per so many characters
+#: of its texts and titles. A chunk of 1,000 postings of 3 KB takes about 0.3 s here (0.7 s for 1,000 short ones
+#: with titles, read twice), so a deadline of 10 + 5 + 12 s leaves room for a busy machine: a worker past it is dead,
+#: hung or stopped, and is killed and its chunk scored here (the output is the same either way).
+_CHUNK_SECONDS, _ROW_SECONDS, _CHARS_PER_SECOND = 10.0, 0.005, 250_000
+
+
+def _chunk_seconds(args: tuple[Any, ...]) -> float:
+    """The deadline of a worker's chunk, from its size (see :data:`_CHUNK_SECONDS`)."""
+    texts, titles = args[0], args[1] or ()
+    chars = sum(len(v) for v in texts if isinstance(v, str)) + sum(len(v) for v in titles if isinstance(v, str))
+    return _CHUNK_SECONDS + len(texts) * _ROW_SECONDS + chars / _CHARS_PER_SECOND
+
 
 def _emit(
     item: tuple[Chunk, tuple[Any, ...], Any], writer: TableWriter, summary: BatchSummary, bar: Any,
-    mdl: TPMClassifier, pool: _Workers | None,
+    mdl: TPMClassifier, pool: Pool | None,
 ) -> None:
     """Write a scored chunk (waiting for its worker if it has one; scoring it here if that worker died)."""
     chunk, args, result = item
     if isinstance(result, dict):
         cols = result
     else:
+        assert pool is not None
         try:
-            cols = result.result()
-        except BrokenExecutor as err:
-            assert pool is not None
-            pool.broke(err)
+            cols = pool.result(result)
+        except TaskFailed:  # its worker died, raised or stopped answering (said once, by the pool)
             cols = score_texts(mdl, *args)
     writer.write(chunk, [cols[name] for name in OUTPUT_COLUMNS])
     summary.rows += len(chunk.frame)
