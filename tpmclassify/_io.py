@@ -17,7 +17,7 @@ import json
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
@@ -26,8 +26,8 @@ import pandas as pd
 
 from ._errors import TPMClassifyError
 
-__all__ = ["FORMATS", "BatchError", "Chunk", "TableWriter", "detect_encoding", "file_format", "read_chunks",
-           "read_table"]
+__all__ = ["FORMATS", "MAX_RECORD_CHARS", "BatchError", "Chunk", "TableWriter", "detect_encoding", "file_format",
+           "read_chunks", "read_table"]
 
 #: File name endings the package reads and writes, and the format of each.
 FORMATS = {
@@ -201,10 +201,12 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
 def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
     _allow_long_fields()
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as f:
-        records = _CsvRecords(f)
+        records = _csv_records(_bounded_lines(f, MAX_RECORD_CHARS), MAX_RECORD_CHARS)
         first = next(records, None)
         if first is None:
             raise BatchError(f"{path} is empty: no header row")
+        if first[2]:
+            raise BatchError(f"{path}: the header row cannot be read: {first[2]}")
         if _NUL_STAND_IN in "".join(first[0]):
             raise BatchError(f"{path}: the header contains NUL bytes; is it a text file? (UTF-16 needs a BOM)")
         columns = _dedupe(first[0])
@@ -212,8 +214,8 @@ def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
         errors: list[str] = []
         raws: list[str | None] = []
         yielded = False
-        for fields, lines, closed in _csv_records_with_recovery(records):
-            cells, error, raw = _csv_row(fields, lines, closed, columns)
+        for fields, lines, unreadable in records:
+            cells, error, raw = _csv_row(fields, lines, unreadable, columns)
             rows.append(cells)
             errors.append(error)
             raws.append(raw)
@@ -227,6 +229,15 @@ def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
 #: csv's limit on one field's length, which is process-wide (128 KiB by default): postings run to MAX_CHARS and
 #: more, and are read whole (then judged by check_text), not turned into CSV errors.
 _FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)  # the largest a C long takes on every platform (Windows included)
+#: The longest CSV record read, in characters (twice the longest posting classified, ``MAX_CHARS``; each line
+#: counts :data:`_LINE_COST` more): a longer one (a quote never closed, or one enormous line) is an error row, and
+#: reading goes on after it, so memory stays bounded by a few times this whatever the file holds.
+MAX_RECORD_CHARS = 10_000_000
+#: The characters of an over-long line kept for its error row's cells.
+_LONG_LINE_KEPT = 1000
+#: What each line of a record counts for besides its characters (about what holding one more line costs, in
+#: bytes), so that a record of many short lines is bounded in memory too.
+_LINE_COST = 100
 
 
 def _allow_long_fields() -> None:
@@ -235,68 +246,108 @@ def _allow_long_fields() -> None:
         csv.field_size_limit(_FIELD_LIMIT)
 
 
-class _CsvRecords:
-    """Iterates over ``(fields, lines, closed)``: each CSV record, the physical lines it took (a NUL byte replaced
-    by a stand-in the csv module accepts), and whether it ended outside quotes (only the file's last record can end
-    inside a quoted field)."""
-
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._lines = iter(lines)
-        self._taken: list[str] = []
-        self._at_end = False  # the reader has asked for a line past the last one
-        self._reader = csv.reader(self._recording(), strict=False)
-
-    def _recording(self) -> Iterator[str]:
-        for line in self._lines:
-            if "\0" in line:
-                line = line.replace("\0", _NUL_STAND_IN)
-            self._taken.append(line)
-            yield line
-        self._at_end = True
-
-    def __iter__(self) -> _CsvRecords:
-        return self
-
-    def __next__(self) -> tuple[list[str], list[str], bool]:
-        self._taken = []
-        fields = next(self._reader)
-        lines = self._taken
-        return fields, lines, not self._at_end or _closed("".join(lines))
-
-
-def _csv_records_with_recovery(records: _CsvRecords) -> Iterator[tuple[list[str], list[str], bool]]:
-    """Every record of ``records``; a quote left open at the end of the file does not swallow the lines after it:
-    its first line becomes one (bad) record, and the lines after it are read again as records of their own."""
+def _bounded_lines(f: IO[str], limit: int) -> Iterator[tuple[str, bool]]:
+    """Each physical line of ``f`` (with its line ending, a NUL replaced by a stand-in the csv module accepts) and
+    whether it was longer than ``limit`` characters: such a line is cut to its first :data:`_LONG_LINE_KEPT`
+    characters, and the rest of it is read in blocks and dropped (never held whole)."""
+    carry = ""  # a character read past a line's end while looking for the "\n" of a "\r\n"
     while True:
-        for fields, lines, closed in records:
-            if closed:
-                yield fields, lines, True
-                continue
-            first = lines[0]
-            yield next(csv.reader([first], strict=False), []), [first], False
-            records = _CsvRecords(lines[1:])
-            break
-        else:
+        line = carry + f.readline(limit + 1 - len(carry))
+        carry = ""
+        if not line:
+            return
+        long = len(line) > limit
+        if long:
+            kept, tail = line[:_LONG_LINE_KEPT], line
+            while tail and not tail.endswith(("\n", "\r")):
+                tail = f.readline(min(limit, 1 << 20))
+            if tail.endswith("\r"):
+                carry = f.read(1)
+                if carry == "\n":
+                    carry = ""
+            line = kept
+        if "\0" in line:
+            line = line.replace("\0", _NUL_STAND_IN)
+        yield line, long
+
+
+class _Overflow(Exception):
+    """A record grew past the limit without ending."""
+
+
+def _csv_records(lines: Iterator[tuple[str, bool]], limit: int) -> Iterator[tuple[list[str], list[str], str]]:
+    """Each CSV record of ``lines``: its fields, the physical lines it took, and why it cannot be read (``""``).
+
+    A record that runs to the end of the file, or past ``limit`` characters (each line counting :data:`_LINE_COST`
+    more), inside a quote never closed is an error row of its first line; the lines it took after that one are
+    then read each on its own (a record if it is complete, else an error row), and reading goes on after them.
+    Each line goes to the csv module at most four times: linear time, and memory bounded by ``limit``.
+    """
+    taken: list[tuple[str, bool]] = []  # the lines of the record being read
+    size = 0  # what they count for
+    at_end = False
+
+    def feed() -> Iterator[str]:
+        nonlocal at_end, size
+        for line, long in lines:
+            taken.append((line, long))
+            size += len(line) + _LINE_COST
+            if long or size > limit:
+                raise _Overflow
+            yield line
+        at_end = True
+        yield "\n"  # a blank line: a record of its own after a record that ended, taken in by one left open
+
+    too_long = f"line longer than {limit:,} characters (its cells are cut)"
+    while True:
+        try:
+            for fields in csv.reader(feed(), strict=False):
+                if not at_end:
+                    yield fields, [line for line, _ in taken], ""
+                    taken.clear()
+                    size = 0
+                    continue
+                if not taken:  # the blank line after the last record: the file ended outside quotes
+                    return
+                failed, why = list(taken), _UNCLOSED  # the last record took the blank line in: a quote left open
+                taken.clear()
+                break
+            else:
+                return
+        except _Overflow:
+            failed = list(taken)
+            taken.clear()
+            size = 0
+            why = too_long if failed[0][1] else (
+                f"record longer than {limit:,} characters: a quote opened on this line is not closed within them")
+        for k, (line, long) in enumerate(failed):  # the first line is the error; the others are read alone
+            fields, closed = _alone(line)
+            yield fields, [line], why if k == 0 else too_long if long else "" if closed else _UNCLOSED
+        if at_end:
             return
 
 
-def _closed(raw: str) -> bool:
-    """Whether ``raw`` is one complete CSV record."""
-    try:
-        return len(list(csv.reader(io.StringIO(raw, newline=""), strict=True))) == 1
-    except csv.Error:
-        return False
+_UNCLOSED = "unterminated quoted field: a quote opened on this line is never closed"
+
+
+def _alone(line: str) -> tuple[list[str], bool]:
+    """A line read as a record on its own: its fields, and whether it ends outside quotes (then a blank line after
+    it is a record of its own, not taken into its last field)."""
+    records = list(csv.reader([line, "\n"], strict=False))
+    if len(records) > 1:
+        return records[0], True
+    return next(csv.reader([line], strict=False), []), False
 
 
 def _csv_row(
-    fields: list[str], lines: list[str], closed: bool, columns: list[str]
+    fields: list[str], lines: list[str], unreadable: str, columns: list[str]
 ) -> tuple[list[str | None], str, str | None]:
     """A record's cells (padded or cut to the header), its error and its raw text (``None`` if malformed)."""
     raw = "".join(lines).replace(_NUL_STAND_IN, "\0")
     fields = [f.replace(_NUL_STAND_IN, "\0") for f in fields] if _NUL_STAND_IN in raw or "\0" in raw else fields
     error = ""
-    if not closed:
-        error = "unterminated quoted field: a quote opened on this line is never closed"
+    if unreadable:
+        error = unreadable
     elif "\0" in raw:
         error = "row contains a NUL byte"
     elif fields and len(fields) != len(columns):
@@ -305,7 +356,7 @@ def _csv_row(
             error += f"; the fields past the header: {json.dumps(fields[len(columns):], ensure_ascii=False)}"
     cells: list[str | None] = list(fields[: len(columns)])
     cells += [None] * (len(columns) - len(cells))
-    well_formed = closed and len(fields) == len(columns) and bool(columns)
+    well_formed = not unreadable and len(fields) == len(columns) and bool(columns)
     return cells, error, raw.rstrip("\r\n") if well_formed else None
 
 
