@@ -27,6 +27,12 @@ from ._model import TPMClassifier
 __all__ = ["AuditSummary", "audit"]
 
 _TPM, _PM = "31,119,180", "255,127,14"  # blue: TPM, orange: PM (as in notebooks)
+#: The most mismatches a page shows in full (each card holds up to 6,000 characters of its posting, highlighted:
+#: about 30 KB, so some 30 MB of page at most); all are counted whatever their number.
+MAX_TOP = 1000
+#: Characters that reorder the text around them when displayed (embeddings, overrides, isolates and marks), shown
+#: as their code point so that no title or posting displays other than it is (U+202E could make "MP" of "PM").
+_BIDI = {c: f"[U+{c:04X}]" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
 @dataclass
@@ -93,7 +99,7 @@ def audit(
     prior : float, "auto" or None
         The TPM share the probabilities are for (see :func:`tpmclassify.classify_csv`).
     top : int, default 200
-        How many mismatches the page shows in full (all are counted).
+        How many mismatches the page shows in full, at most :data:`MAX_TOP` (all are counted).
     overwrite : bool, default False
         Replace an existing output.
 
@@ -107,8 +113,9 @@ def audit(
         raise BatchError(f"the audit writes an HTML page: name the output .html, got {dst.name}")
     if not src.is_file():
         raise BatchError(f"input file not found: {src}")
-    if chunk_size < 1 or top < 0:
-        raise BatchError(f"chunk_size must be at least 1 and top at least 0, got {chunk_size} and {top}")
+    if chunk_size < 1 or not 0 <= top <= MAX_TOP:
+        raise BatchError(f"chunk_size must be at least 1 and top from 0 to {MAX_TOP} (the mismatches shown in full; "
+                         f"all are counted), got {chunk_size} and {top}")
     start = time.perf_counter()
     summary = AuditSummary(output=str(dst))
     kept: list[tuple[float, int, str]] = []  # (confidence, row, rendered card): the most confident mismatches
@@ -151,7 +158,8 @@ def audit(
         summary.rows = row
         summary.seconds = time.perf_counter() - start
         cards = [card for _, _, card in sorted(kept, reverse=True)]
-        Path(tmp).write_text(_page(src.name, summary, cards, axes, counts, mdl), encoding="utf-8")
+        page = _page(src.name, summary, cards, axes, counts, mdl).translate(_BIDI)  # no markup of ours has them
+        Path(tmp).write_text(page, encoding="utf-8")
     return summary
 
 

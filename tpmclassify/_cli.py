@@ -244,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=int, default=1000, help="rows read and scored at a time")
     p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
     p.add_argument("--prior", help="TPM share the probabilities are for, or 'auto' (as for batch)")
-    p.add_argument("--top", type=int, default=200, help="mismatches shown in full (all are counted)")
+    p.add_argument("--top", type=int, default=200, help="mismatches shown in full, at most 1000 (all are counted)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary")
     p.set_defaults(func=_cmd_audit)
