@@ -27,7 +27,7 @@ from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
 from ._explain import Prediction
 from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
-from ._model import TPMClassifier, estimate_prior
+from ._model import MIN_PRIOR_POSTINGS, TPMClassifier, estimate_prior
 from ._pool import Pool, TaskFailed
 from ._text import check_text
 
@@ -66,28 +66,30 @@ def predict_rows(
     errors = [""] * len(texts)
     ok_idx, ok_texts, ok_titles = [], [], []
     for i, value in enumerate(texts):
-        problem = read_errors[i] if read_errors is not None and read_errors[i] else None
-        if problem is None:
-            missing = not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))
-            if value is None or missing:
-                problem = "missing text"  # None, NaN, pd.NA, NaT
-            else:
-                title = titles[i] if titles is not None else None
-                try:
-                    value = check_text(value)  # the text itself must be classifiable: a title alone is not a posting
-                except (TypeError, ValueError) as err:
-                    problem = str(err)
-                else:
-                    ok_texts.append(value)
-                    ok_titles.append(title if isinstance(title, str) else None)
-                    ok_idx.append(i)
-        if problem:
-            errors[i] = str(problem)
+        text, errors[i] = _checked(value, read_errors[i] if read_errors is not None else None)
+        if text is not None:  # the text itself must be classifiable: a title alone is not a posting
+            title = titles[i] if titles is not None else None
+            ok_texts.append(text)
+            ok_titles.append(title if isinstance(title, str) else None)
+            ok_idx.append(i)
     if not ok_texts:
         return errors, []
     check_is_fitted(model, "coef_")
     predictions = model._classify(ok_texts, ok_titles if titles is not None else None)
     return errors, list(zip(ok_idx, predictions, strict=True))
+
+
+def _checked(value: object, read_error: object = None) -> tuple[str | None, str]:
+    """A cell's text if it can be classified (``None`` if not), and why not: its row could not be read, or the
+    value is missing, empty, not text or has no words."""
+    if read_error:
+        return None, str(read_error)
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))):
+        return None, "missing text"  # None, NaN, pd.NA, NaT
+    try:
+        return check_text(value), ""
+    except (TypeError, ValueError) as err:
+        return None, str(err)
 
 
 def score_texts(
@@ -118,11 +120,18 @@ def score_texts(
 
 
 def with_prior(
-    model: TPMClassifier, prior: float | str | None, texts: Callable[[], Iterable[Sequence[object]]]
+    model: TPMClassifier, prior: float | str | None,
+    texts: Callable[[], Iterable[tuple[Sequence[object], Sequence[object] | None]]],
 ) -> tuple[TPMClassifier, int | None]:
-    """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()`` (lists of cell values).
+    """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()``: pairs of a list of cell
+    values and their rows' read errors (or None). Only rows that would be classified without error count.
 
     Returns the model and, for "auto", how many in-scope postings the estimate rests on.
+
+    Raises
+    ------
+    BatchError
+        For "auto", fewer than :data:`MIN_PRIOR_POSTINGS` in-scope postings to estimate from.
     """
     if prior is None:
         return model, None
@@ -133,12 +142,16 @@ def with_prior(
             share = prior  # type: ignore[assignment]  # with_prior says what a prior must be
         return model.with_prior(share), None
     p_tpm: list[float] = []
-    for values in texts():
-        ok = [v for v in values if isinstance(v, str) and _classifiable(v)]
+    for values, read_errors in texts():
+        checked = (_checked(v, read_errors[i] if read_errors is not None else None)[0] for i, v in enumerate(values))
+        ok = [text for text in checked if text is not None]
         if ok:
             p_tpm.extend(model._in_scope_p_tpm(ok).tolist())
-    if not p_tpm:
-        raise BatchError("prior 'auto' needs TPM or PM postings to estimate from; none was found in scope")
+    if len(p_tpm) < MIN_PRIOR_POSTINGS:
+        raise BatchError(
+            f"prior 'auto' needs at least {MIN_PRIOR_POSTINGS} TPM or PM postings in scope, read without error, to "
+            f"estimate the TPM share from; found {len(p_tpm)}. State the share instead (e.g. --prior 0.3)"
+        )
     return model.with_prior(estimate_prior(p_tpm, model.prior_)), len(p_tpm)
 
 
@@ -148,21 +161,14 @@ def with_file_prior(
 ) -> tuple[TPMClassifier, int | None]:
     """:func:`with_prior` for a file's postings: for "auto", a first reading of the file estimates its share."""
 
-    def texts() -> Iterator[list[object]]:
+    def texts() -> Iterator[tuple[list[object], list[str]]]:
         column = text_column
         for chunk in read_chunks(src, chunk_size, encoding)[1]:
             column = column or pick_text_column(list(chunk.frame.columns), None)
-            yield chunk.frame[column].tolist() if column in chunk.frame.columns else []
+            values = chunk.frame[column].tolist() if column in chunk.frame.columns else [None] * len(chunk.frame)
+            yield values, chunk.errors
 
     return with_prior(model, prior, texts)
-
-
-def _classifiable(value: str) -> bool:
-    try:
-        check_text(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
@@ -268,7 +274,7 @@ def classify_frame(
     [['pm', ''], ['', 'missing text']]
     """
     col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
-    mdl, _ = with_prior(mdl, prior, lambda: [df[col].tolist()])
+    mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None)])
     titles = df[title_column].tolist() if title_column else None
     cols = score_texts(mdl, df[col].tolist(), titles)
     out = df.copy()
