@@ -158,3 +158,76 @@ def test_batch_collects_less_while_it_runs_and_restores_the_collector(tmp_path, 
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
     assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--text-column", "body"]) == 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def _one_line_error(capsys, *words):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in err, err
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, postings, capsys, monkeypatch):
+    """ENOSPC while writing the output (batch) or the page (audit) used to be a traceback asking for a bug report."""
+    import errno
+    import pathlib
+
+    from tpmclassify import _io
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    monkeypatch.setattr(_io.TableWriter, "write", full)
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q"]) == 2
+    _one_line_error(capsys, "No space left on device", "no output was written")
+    monkeypatch.setattr(pathlib.Path, "write_text", full)
+    assert main(["audit", str(src), "-o", str(tmp_path / "out.html"), "-q"]) == 2
+    _one_line_error(capsys, "No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no output, no temporary file
+
+
+def test_train_refuses_before_training_what_it_cannot_do(tmp_path, postings, capsys, monkeypatch):
+    """1-3 labeled rows, a read-only output folder, a folder as the output (even with --overwrite): one line and
+    exit code 2 each, and the last two before any training (a read-only folder used to cost the whole training)."""
+    import errno
+    import os
+
+    from tpmclassify import _api
+
+    for rows in (1, 3):
+        src = tmp_path / f"few{rows}.csv"
+        postings.iloc[:rows].to_csv(src, index=False)
+        assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc")]) == 2
+        _one_line_error(capsys, "training needs at least 2 'tpm' and 2 'pm' labeled postings")
+    src = tmp_path / "labeled.csv"
+    postings.to_csv(src, index=False)
+    monkeypatch.setattr(_api, "train", lambda *a, **k: pytest.fail("trained although the output is unwritable"))
+    locked, real_open = tmp_path / "locked", os.open
+
+    def read_only(path, *args, **kwargs):  # a read-only folder, even for root
+        if str(path).startswith(str(locked)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, *args, **kwargs)
+
+    locked.mkdir()
+    monkeypatch.setattr(os, "open", read_only)
+    assert main(["train", str(src), "-o", str(locked / "m.tpmc")]) == 2
+    monkeypatch.setattr(os, "open", real_open)
+    _one_line_error(capsys, "cannot write the model to", "Read-only file system")
+    assert main(["train", str(src), "-o", str(locked), "--overwrite"]) == 2
+    _one_line_error(capsys, "is a folder; refusing to replace it")
+    assert list(locked.iterdir()) == []
+
+
+def test_classify_frame_refuses_a_series_and_a_repeated_column(postings):
+    text = postings["description"][0]
+    with pytest.raises(tpmclassify.BatchError, match="takes a DataFrame, got a Series"):
+        tpmclassify.classify_frame(postings["description"])
+    twice = pd.DataFrame([[text, text]], columns=["description", "description"])
+    with pytest.raises(tpmclassify.BatchError, match="column 'description' appears 2 times"):
+        tpmclassify.classify_frame(twice)
+    titled = pd.DataFrame([[text, "TPM", "PM"]], columns=["description", "title", "title"])
+    with pytest.raises(tpmclassify.BatchError, match="column 'title' appears 2 times"):
+        tpmclassify.classify_frame(titled, title_column="title")

@@ -204,6 +204,9 @@ def prepare(
     col = pick_text_column(columns, text_column)
     if title_column is not None and title_column not in columns:
         raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, columns))}")
+    for name in (col, title_column):
+        if name is not None and list(columns).count(name) > 1:
+            raise BatchError(f"column {name!r} appears {list(columns).count(name)} times; rename all but one")
     _check_clash(columns, prefix)
     return col, model_or_default(model)
 
@@ -273,6 +276,9 @@ def classify_frame(
     >>> out[["label", "error"]].values.tolist()
     [['pm', ''], ['', 'missing text']]
     """
+    if not isinstance(df, pd.DataFrame):
+        raise BatchError(f"classify_frame takes a DataFrame, got a {type(df).__name__} (for a Series of texts: "
+                         "series.to_frame('description'), or classify_many(series))")
     col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
     mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None)])
     titles = df[title_column].tolist() if title_column else None
@@ -321,9 +327,11 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
             yield tmp
     except OutputExistsError as err:
         raise BatchError(str(err)) from None
-    except OSError as err:
+    except OSError as err:  # the file system's answer (a full disk, an unreadable input): not a bug
         if entered:
-            raise
+            where = f" ({err.filename})" if err.filename else ""
+            raise BatchError(f"stopped by a system error, and no output was written: {err.strerror or err}{where}"
+                             ) from None
         raise BatchError(f"cannot write the output in {dst.parent}: {err.strerror or err}") from None
 
 

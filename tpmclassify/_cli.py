@@ -132,12 +132,17 @@ def _long_run(quiet: bool, job: Callable[[], object]) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from ._api import labeled_rows, source_groups, train
+    from ._atomic import OutputExistsError, check_writable
     from ._errors import InvalidValueError
     from ._io import read_table
     from ._persist import save
 
-    if os.path.lexists(args.output) and not args.overwrite:  # checked before training, so no work is wasted
-        raise InvalidValueError(f"{args.output} exists; pass --overwrite to replace it")
+    try:  # the output is checked writable before training, so no work is wasted
+        check_writable(args.output, args.overwrite)
+    except OutputExistsError as err:  # a file, or a folder, in the way
+        raise InvalidValueError(str(err)) from None
+    except OSError as err:  # a read-only folder, a full disk
+        raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
     frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
     model = train(
         frame, text_column=args.text_column, label_column=args.label_column,
@@ -333,6 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head -1`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 128 + signal.SIGPIPE
+    except OSError as err:  # the system's answer (a full disk, a file that cannot be read or written): not a bug
+        print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)
+        return 2
     except Exception:  # anything else is a bug: show where it happened
         traceback.print_exc()
         print(f"tpmclassify {args.command}: internal error (a bug in tpmclassify {__version__}); please report "
