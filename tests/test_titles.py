@@ -148,3 +148,33 @@ def test_prior_auto_counts_only_rows_read_without_error_and_needs_twenty(tmp_pat
         tpmclassify.estimate_prior([], prior=0.5)
     with pytest.raises(tpmclassify.BatchError, match="found 3"):
         tpmclassify.classify_frame(pd.DataFrame({"description": [TECHNICAL] * 3}), prior="auto")
+
+
+@pytest.mark.parametrize(("title", "claims"), [
+    ("Technical\u200bProgram Manager", "tpm"),  # a zero-width space: a space one cannot see
+    ("Tech\u00adnical Pro\u200dgram Man\u2060ager", "tpm"),  # a soft hyphen, a zero-width joiner, a word joiner
+    ("Senior \u202eTPM", "tpm"),
+    ("PM", "pm"), ("Senior PM", "pm"), ("Sr. PM, Payments", "pm"), ("Pro\u00adject Manager", "pm"),
+    ("Project Management Lead", "pm"),
+    ("Product Manager (PM)", "other"),  # another role named: the abbreviation does not decide
+    ("PM, Programs", None),  # a program named: the rule declines, as for "Program/Project Manager"
+    ("PMP Trainer", None),
+])
+def test_one_title_rule_reads_role_names_as_the_masking_does(bundled, title, claims):
+    """The title rule is built from ROLE_NAMES and reads a title as the masking reads text: 'PM' is a role name the
+    masking removes, so it is a PM title; a format character inside a name hides nothing. Whatever a title claims,
+    its masked form claims no role."""
+    assert tpmclassify.label_from_title(title) == claims
+    masked = tpmclassify.mask_role_names(title)
+    assert len(masked) == len(title) and tpmclassify.label_from_title(masked) in (None, "other")
+    if claims == "tpm":
+        p = bundled.classify(TECHNICAL, title=title)  # was titled other, then flagged as a mismatch
+        assert p.title_label == "tpm" and not p.title_mismatch
+
+
+def test_masking_sees_through_format_characters_and_keeps_offsets():
+    text = "Our Technical\u200bProgram Manager (T\u00adPM) and a Pro\u200cject Man\u00adager."
+    masked = tpmclassify.mask_role_names(text)
+    assert len(masked) == len(text)
+    assert masked == "Our " + " " * 25 + " (" + " " * 4 + ") and a " + " " * 17 + "."
+    assert tpmclassify.mask_role_names(text, mask="[role]") == "Our [role] ([role]) and a [role]."

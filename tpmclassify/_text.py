@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from ._errors import PostingError, PostingTypeError
-from ._roles import role_name_pattern
+from ._roles import find_role_names, role_name_pattern
 
 __all__ = ["MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize"]
 
@@ -242,10 +242,6 @@ def readable(raw: str) -> str:
     return " ".join(raw.split())
 
 
-def _blank(match: re.Match[str]) -> str:
-    return " " * len(match.group())
-
-
 def mask_role_names(text: str, mask: str | None = None) -> str:
     """Remove role names so that a model must rely on what the posting describes.
 
@@ -275,6 +271,5 @@ def mask_role_names(text: str, mask: str | None = None) -> str:
     >>> mask_role_names("5 years of program management or project management experience", mask="")
     '5 years of  or  experience'
     """
-    if mask is None:
-        return _ROLE_NAMES.sub(_blank, text)
-    return _ROLE_NAMES.sub(mask, text)
+    spans = find_role_names(_ROLE_NAMES, text)  # read as titles are: format characters ignored (see _roles)
+    return _replace(text, spans, blank=mask is None, with_="" if mask is None else mask)
