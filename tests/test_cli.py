@@ -231,3 +231,45 @@ def test_classify_frame_refuses_a_series_and_a_repeated_column(postings):
     titled = pd.DataFrame([[text, "TPM", "PM"]], columns=["description", "title", "title"])
     with pytest.raises(tpmclassify.BatchError, match="column 'title' appears 2 times"):
         tpmclassify.classify_frame(titled, title_column="title")
+
+
+def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_path, postings, monkeypatch):
+    """Two command lines run in threads: the second starts while the first runs, and the first ends first. The
+    second used to restore the state the first had set, leaving the collector at (50000, 20, 100) and frozen."""
+    import gc
+    import threading
+
+    from tpmclassify import _batch
+
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    first_in, second_in, first_out, seen = threading.Event(), threading.Event(), threading.Event(), []
+    real = _batch.classify_csv
+
+    def overlapping(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        if threading.current_thread().name == "first":
+            first_in.set()
+            assert second_in.wait(60)  # the second starts while this one runs
+        else:
+            second_in.set()
+            assert first_out.wait(60)  # the first ends while this one still runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_batch, "classify_csv", overlapping)
+    before, codes = gc.get_threshold(), {}
+
+    def run(name):
+        codes[name] = main(["batch", str(src), "-o", str(tmp_path / f"{name}.csv"), "-q"])
+        if name == "first":
+            first_out.set()
+
+    first, second = (threading.Thread(target=run, args=(n,), name=n) for n in ("first", "second"))
+    first.start()
+    assert first_in.wait(60)
+    second.start()
+    for t in (first, second):
+        t.join(120)
+    assert codes == {"first": 0, "second": 0}
+    assert seen == [_batch._SCORING_THRESHOLDS] * 2
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

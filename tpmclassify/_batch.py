@@ -12,6 +12,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -357,17 +358,32 @@ def collecting_less() -> Iterator[None]:
     the model) and runs less often (see :data:`_SCORING_THRESHOLDS`); both are restored afterwards.
 
     For a program whose main job is the run (the command line uses it): the collector is the whole process's.
+    Runs that overlap (command lines run in threads) share one setting: the first to start saves the collector's
+    state and the last to end restores it, so they leave it as they found it, whatever their order.
     """
-    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count() > 0
-    if not frozen:  # a program that froze objects itself keeps them as it froze them
-        gc.freeze()
-    gc.set_threshold(*_SCORING_THRESHOLDS)
+    with _COLLECTING_LOCK:  # held only while the collector is set, never while a run goes on
+        if _COLLECTING["runs"] == 0:
+            frozen = gc.get_freeze_count() > 0
+            _COLLECTING["saved"] = (gc.get_threshold(), frozen)
+            if not frozen:  # a program that froze objects itself keeps them as it froze them
+                gc.freeze()
+            gc.set_threshold(*_SCORING_THRESHOLDS)
+        _COLLECTING["runs"] += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        if not frozen:
-            gc.unfreeze()
+        with _COLLECTING_LOCK:
+            _COLLECTING["runs"] -= 1
+            if _COLLECTING["runs"] == 0:
+                thresholds, frozen = _COLLECTING["saved"]
+                gc.set_threshold(*thresholds)
+                if not frozen:
+                    gc.unfreeze()
+
+
+#: The runs inside :func:`collecting_less` now, and the collector's state before the first of them.
+_COLLECTING: dict[str, Any] = {"runs": 0, "saved": None}
+_COLLECTING_LOCK = threading.Lock()
 
 
 def _worker_score(texts: list[object], titles: list[object] | None, errors: list[object]) -> dict[str, list[Any]]:
