@@ -10,7 +10,9 @@ its own, so that its peak resident memory (VmHWM) is its own:
   another (the tester's 2k/4k/8k/16k lines took 2.5/5.4/17/66 s: quadratic);
 * ``one quote``: one ``"`` on line 2 of SHORT_ROWS short rows (the tester's 5M rows, 49 MB: 1.24 GB at the peak,
   against 231 MB without the quote);
-* ``one field``: one field of FIELD_MB MB (the tester's 200 MB: 1.6 GB).
+* ``one field``: one field of FIELD_MB MB on one line (the tester's 200 MB: 1.6 GB);
+* ``many lines``: one quoted field of FIELD_MB MB over many lines (a posting far past the record limit: it used
+  to come back as a row a line).
 
 Prints rows, error rows, seconds and peak memory of each, and the seconds per 1,000 lines of the ``reopen`` files.
 """
@@ -53,9 +55,9 @@ def write(path: Path, shape: str, n: int) -> None:
         elif shape == "plain":
             for i in range(n):
                 f.write(f"{i},row\n")
-        else:  # one field of n MB, then a good row
+        else:  # one field of n MB (on one line, or many), then a good row
             f.write('0,"')
-            block = "word " * (1 << 18)  # 1.25 MiB
+            block = "word " * (1 << 18) if shape == "one field" else f"{TEXT}\n" * 14_000  # 1.25 MiB
             for _ in range(round(n / 1.25)):
                 f.write(block)
             f.write(f'"\n1,{TEXT}\n')
@@ -74,16 +76,17 @@ def main() -> None:
     parser.add_argument("--field-mb", type=int, default=200)
     args = parser.parse_args()
     cases = [("reopen", n) for n in args.lines]
-    cases += [("plain", args.short_rows), ("one quote", args.short_rows), ("one field", args.field_mb)]
+    cases += [("plain", args.short_rows), ("one quote", args.short_rows), ("one field", args.field_mb),
+              ("many lines", args.field_mb)]
     with tempfile.TemporaryDirectory() as tmp:
         for shape, n in cases:
             path = Path(tmp) / "in.csv"
             write(path, shape, n)
             size = path.stat().st_size / 2**20
             rows, errors, seconds, peak = measure(path)
-            what = f"{n:,} lines" if shape != "one field" else f"{n} MB field"
+            what = f"{n} MB field" if shape in ("one field", "many lines") else f"{n:,} lines"
             per = f", {1000 * seconds / n:.3f} s per 1,000 lines" if shape == "reopen" else ""
-            print(f"{shape:9} {what:>16} ({size:6.1f} MiB): {rows:>9,} rows, {errors:>6,} errors, "
+            print(f"{shape:10} {what:>16} ({size:6.1f} MiB): {rows:>9,} rows, {errors:>6,} errors, "
                   f"{seconds:6.2f} s{per}, peak {peak:5.0f} MB", flush=True)
             path.unlink()
 

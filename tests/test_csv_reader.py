@@ -55,17 +55,33 @@ def test_quotes_that_close_and_reopen_on_every_line_are_read_in_linear_time(tmp_
 def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchronises(tmp_path, monkeypatch,
                                                                                      lines_read):
     """One quote on line 2 of many short rows: the rest of the file used to become one record (1.24 GB for a 49 MB
-    file). Past the record limit (here 10,000 characters, 10 MB really) that line is an error row, the lines the
-    record took are read on their own, and reading goes on: every other row is a good row, in order."""
+    file). Past the record limit (here 10,000 characters, 10 MB really) the reader reads on to see whether the quote
+    ever closes, holding nothing; it does not, so that line is an error row and every line after it is read on its
+    own (those past the limit read again): every other row is a good row, in order."""
     monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     src = tmp_path / "in.csv"
     n = 5000
     src.write_text("id,description\n0,\"opened and never closed\n" + "".join(f"{i},{TEXT}\n" for i in range(1, n)))
     rows = _rows(src)
     assert [r["id"] for r, _ in rows] == [str(i) for i in range(n)]
-    assert "record longer than 10,000 characters" in rows[0][1]
+    assert "not closed within 10,000 characters, nor ever" in rows[0][1]
     assert all(error == "" for _, error in rows[1:]) and rows[1][0]["description"] == TEXT
-    assert lines_read[0] <= 3 * n + 10
+    assert lines_read[0] <= 4 * n + 10
+
+
+def test_a_quoted_field_of_many_lines_past_the_limit_is_one_error_row(tmp_path, monkeypatch, lines_read):
+    """A posting of 2,000 lines in one quoted field, past the limit: it used to come back as thousands of rows, one a
+    line of the posting, most of them classified. It is one error row (the cells of its first line), and the rows
+    after it are read as they are."""
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
+    big = "\n".join(f"Line {i}, of a posting that never ends" for i in range(2000))
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": [1, 2, 3], "description": [TEXT, big, TEXT]}).to_csv(src, index=False)
+    rows = _rows(src)
+    assert [r["id"] for r, _ in rows] == ["1", "2", "3"]
+    assert rows[1][1].startswith("record longer than 10,000 characters (a quoted field of many lines)")
+    assert rows[1][0]["description"] == "Line 0, of a posting that never ends\n" and rows[0][1] == rows[2][1] == ""
+    assert lines_read[0] <= 2 * 2000 + 20
 
 
 def test_an_enormous_line_is_an_error_row_read_in_bounded_memory(tmp_path, monkeypatch):
@@ -145,5 +161,38 @@ def test_the_reader_is_the_plain_specification_on_random_small_files():
         text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 30)))
         lines = list(io.StringIO(text, newline=""))
         got = [(fields, record, not error) for fields, record, error in
-               _io._csv_records(_io._bounded_lines(io.StringIO(text, newline=""), 10**6), 10**6)]
+               _io._CsvRecords(_io._bounded_lines(io.StringIO(text, newline=""), 10**6), 10**6, pytest.fail)]
         assert got == _spec(lines), repr(text)
+
+
+def test_a_posting_past_the_limits_is_refused_without_being_held(tmp_path, monkeypatch, capsys):
+    """A 50 MB posting took 589 MB: `classify FILE` read it whole, and check_text copied it (strip) before refusing
+    it; a JSON line was held as a line, a stripped copy, its parsed value and the record written back. Now the
+    command reads at most MAX_CHARS + 1 characters, and a JSON line past the record limit is an error row read in
+    blocks. (Scaled down: 12 MB against MAX_CHARS = 5,000,000; a 4 MB line against a 10,000-character limit.)"""
+    from tpmclassify._cli import _read_text, main
+
+    big = tmp_path / "big.txt"
+    big.write_text((TEXT + "\n") * 140_000)  # 12 MB
+    assert main(["classify", str(big)]) == 2
+    assert "posting text has more than 5,000,000 characters" in capsys.readouterr().err
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="more than 5,000,000 characters"):
+            _read_text(str(big))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, f"{peak:,} bytes at the peak for a 12 MB file"
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "description": "' + "word " * 800_000 + '"}\n{"id": 2, "description": "' + TEXT + '"}\n')
+    tracemalloc.start()
+    try:
+        chunks = list(_io.read_chunks(src, 1000, "utf-8")[1])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert chunks[0].errors == ["line longer than 10,000 characters (its cells are cut)", ""]
+    assert chunks[0].frame["description"].tolist() == [None, TEXT] and chunks[0].raws[0] is None
+    assert peak < 1_000_000, f"{peak:,} bytes at the peak"

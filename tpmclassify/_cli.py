@@ -12,7 +12,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from ._version import __version__
 
@@ -45,19 +45,31 @@ _LOOKS_LIKE_PATH = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
 
 
 def _read_text(arg: str) -> str:
-    """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name)."""
-    if arg == "-":
-        return sys.stdin.read()
-    from pathlib import Path
+    """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name).
 
-    from ._errors import InputNotFoundError
+    A file or standard input is read up to one character past the longest posting classified (``MAX_CHARS``): a
+    longer one is refused without being held whole.
+    """
+    from ._errors import InputNotFoundError, PostingError
+    from ._text import MAX_CHARS
+
+    def bounded(f: IO[str]) -> str:
+        text = f.read(MAX_CHARS + 1)
+        if len(text) > MAX_CHARS:
+            raise PostingError(f"posting text has more than {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}")
+        return text
+
+    if arg == "-":
+        return bounded(sys.stdin)
+    from pathlib import Path
 
     try:
         is_file = Path(arg).is_file()
     except (OSError, ValueError):  # a posting text, too long or odd to be a path
         is_file = False
     if is_file:
-        return Path(arg).read_text(encoding="utf-8", errors="replace")
+        with open(arg, encoding="utf-8", errors="replace") as f:
+            return bounded(f)
     if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
         raise InputNotFoundError(
             f"no such file: {arg} (to classify text that looks like a file name, pipe it in: "

@@ -17,8 +17,9 @@ import json
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -201,7 +202,11 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
 def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
     _allow_long_fields()
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as f:
-        records = _csv_records(_bounded_lines(f, MAX_RECORD_CHARS), MAX_RECORD_CHARS)
+        def reread(skip: int) -> Iterator[tuple[str, bool]]:  # the file's lines after its first ``skip``, again
+            with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as again:
+                yield from islice(_bounded_lines(again, MAX_RECORD_CHARS), skip, None)
+
+        records = iter(_CsvRecords(_bounded_lines(f, MAX_RECORD_CHARS), MAX_RECORD_CHARS, reread))
         first = next(records, None)
         if first is None:
             raise BatchError(f"{path} is empty: no header row")
@@ -246,10 +251,10 @@ def _allow_long_fields() -> None:
         csv.field_size_limit(_FIELD_LIMIT)
 
 
-def _bounded_lines(f: IO[str], limit: int) -> Iterator[tuple[str, bool]]:
-    """Each physical line of ``f`` (with its line ending, a NUL replaced by a stand-in the csv module accepts) and
-    whether it was longer than ``limit`` characters: such a line is cut to its first :data:`_LONG_LINE_KEPT`
-    characters, and the rest of it is read in blocks and dropped (never held whole)."""
+def _bounded_lines(f: IO[str], limit: int, *, nul: bool = True) -> Iterator[tuple[str, bool]]:
+    """Each physical line of ``f`` (with its line ending; with ``nul``, a NUL replaced by a stand-in the csv module
+    accepts) and whether it was longer than ``limit`` characters: such a line is cut to its first
+    :data:`_LONG_LINE_KEPT` characters, and the rest of it is read in blocks and dropped (never held whole)."""
     carry = ""  # a character read past a line's end while looking for the "\n" of a "\r\n"
     while True:
         line = carry + f.readline(limit + 1 - len(carry))
@@ -266,7 +271,7 @@ def _bounded_lines(f: IO[str], limit: int) -> Iterator[tuple[str, bool]]:
                 if carry == "\n":
                     carry = ""
             line = kept
-        if "\0" in line:
+        if nul and "\0" in line:
             line = line.replace("\0", _NUL_STAND_IN)
         yield line, long
 
@@ -275,59 +280,111 @@ class _Overflow(Exception):
     """A record grew past the limit without ending."""
 
 
-def _csv_records(lines: Iterator[tuple[str, bool]], limit: int) -> Iterator[tuple[list[str], list[str], str]]:
+class _CsvRecords:
     """Each CSV record of ``lines``: its fields, the physical lines it took, and why it cannot be read (``""``).
 
-    A record that runs to the end of the file, or past ``limit`` characters (each line counting :data:`_LINE_COST`
-    more), inside a quote never closed is an error row of its first line; the lines it took after that one are
-    then read each on its own (a record if it is complete, else an error row), and reading goes on after them.
-    Each line goes to the csv module at most four times: linear time, and memory bounded by ``limit``.
+    A record is at most ``limit`` characters (each line counting :data:`_LINE_COST` more). One that runs to the end
+    of the file inside a quote never closed is an error row of its first line, and the lines after that one are
+    read each on its own (a record if it is complete, else an error row). One that runs past the limit is read on,
+    inside its quote, without holding its lines (a csv reader started again every ``limit`` characters, a quote
+    before its first line): if the quote closes, the whole record is one error row (the cells of its first line)
+    and reading goes on after it; if it never closes, the lines after its first are read each on its own, those
+    past the held ones read again (``reread(n)``: the lines after the first ``n``). A line longer than the limit
+    is an error row of its own (its cells cut). Each line goes to the csv module a few times at most: linear time,
+    and memory bounded by ``limit`` whatever the file.
     """
-    taken: list[tuple[str, bool]] = []  # the lines of the record being read
-    size = 0  # what they count for
-    at_end = False
 
-    def feed() -> Iterator[str]:
-        nonlocal at_end, size
-        for line, long in lines:
-            taken.append((line, long))
-            size += len(line) + _LINE_COST
-            if long or size > limit:
+    def __init__(self, lines: Iterator[tuple[str, bool]], limit: int,
+                 reread: Callable[[int], Iterator[tuple[str, bool]]]) -> None:
+        self._lines, self._limit, self._reread = lines, limit, reread
+        self._read = 0  # lines taken from ``lines``
+        self._taken: list[tuple[str, bool]] = []  # the lines of the record being read
+        self._size = 0  # what they count for
+        self._at_end = False
+
+    def _feed(self) -> Iterator[str]:
+        for line, long in self._lines:
+            self._read += 1
+            self._taken.append((line, long))
+            self._size += len(line) + _LINE_COST
+            if long or self._size > self._limit:
                 raise _Overflow
             yield line
-        at_end = True
+        self._at_end = True
         yield "\n"  # a blank line: a record of its own after a record that ended, taken in by one left open
 
-    too_long = f"line longer than {limit:,} characters (its cells are cut)"
-    while True:
-        try:
-            for fields in csv.reader(feed(), strict=False):
-                if not at_end:
-                    yield fields, [line for line, _ in taken], ""
-                    taken.clear()
-                    size = 0
-                    continue
-                if not taken:  # the blank line after the last record: the file ended outside quotes
+    def __iter__(self) -> Iterator[tuple[list[str], list[str], str]]:
+        limit = self._limit
+        while True:
+            rest: Iterator[tuple[str, bool]] = iter(())  # lines to read alone after the failed ones
+            try:
+                for fields in csv.reader(self._feed(), strict=False):
+                    if not self._at_end:
+                        yield fields, [line for line, _ in self._taken], ""
+                        self._taken.clear()
+                        self._size = 0
+                        continue
+                    if not self._taken:  # the blank line after the last record: the file ended outside quotes
+                        return
+                    failed, why = list(self._taken), _UNCLOSED  # the last record took the blank line in
+                    break
+                else:
                     return
-                failed, why = list(taken), _UNCLOSED  # the last record took the blank line in: a quote left open
-                taken.clear()
-                break
-            else:
+            except _Overflow:
+                failed, held = list(self._taken), self._read
+                self._size = 0
+                why = _too_long(limit) if failed[0][1] else (
+                    f"record longer than {limit:,} characters: a quote opened on this line is not closed within them")
+                if not failed[-1][1]:  # past the limit inside a quote: does it ever close?
+                    if self._skip_quoted():
+                        self._taken.clear()
+                        yield _alone(failed[0][0])[0], [failed[0][0]], (
+                            f"record longer than {limit:,} characters (a quoted field of many lines); the cells are "
+                            "those of its first line")
+                        continue
+                    why = (f"unterminated quoted field: a quote opened on this line is not closed within "
+                           f"{limit:,} characters, nor ever")
+                    rest = self._reread(held)
+            self._taken.clear()
+            for k, (line, long) in enumerate(chain(failed, rest)):  # the first line is the error; the others alone
+                fields, closed = _alone(line)
+                yield fields, [line], why if k == 0 else _too_long(limit) if long else "" if closed else _UNCLOSED
+            if self._at_end:
                 return
-        except _Overflow:
-            failed = list(taken)
-            taken.clear()
-            size = 0
-            why = too_long if failed[0][1] else (
-                f"record longer than {limit:,} characters: a quote opened on this line is not closed within them")
-        for k, (line, long) in enumerate(failed):  # the first line is the error; the others are read alone
-            fields, closed = _alone(line)
-            yield fields, [line], why if k == 0 else too_long if long else "" if closed else _UNCLOSED
-        if at_end:
-            return
+
+    def _skip_quoted(self) -> bool:
+        """Read on inside a quoted field left open at a line's end until a record ends (True) or the lines do
+        (False), holding no line: the csv reader starts again every ``limit`` characters, a quote before its first
+        line putting it inside the field again."""
+        while True:
+            size, ended = 0, False
+
+            def feed() -> Iterator[str]:
+                nonlocal size, ended
+                quote = '"'
+                for line, _ in self._lines:
+                    self._read += 1
+                    size += len(line) + _LINE_COST
+                    yield quote + line
+                    quote = ""
+                    if size > self._limit:
+                        raise _Overflow
+                ended = self._at_end = True
+                yield "\n"
+
+            try:
+                for _ in csv.reader(feed(), strict=False):
+                    return not ended  # a record ended: before the end of the lines, or it took the blank line in
+                return False
+            except _Overflow:
+                continue
 
 
 _UNCLOSED = "unterminated quoted field: a quote opened on this line is never closed"
+
+
+def _too_long(limit: int) -> str:
+    return f"line longer than {limit:,} characters (its cells are cut)"
 
 
 def _alone(line: str) -> tuple[list[str], bool]:
@@ -381,9 +438,9 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
         errors: list[str] = []
         raws: list[str | None] = []
         empty = True
-        for line in f:
+        for line, long in _bounded_lines(f, MAX_RECORD_CHARS, nul=False):
             empty = False
-            record, error, raw = _json_record(line)
+            record, error, raw = ({}, _too_long(MAX_RECORD_CHARS), None) if long else _json_record(line)
             records.append(record)
             errors.append(error)
             raws.append(raw)
@@ -397,7 +454,7 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
 def _json_record(line: str) -> tuple[dict[str, Any], str, str | None]:
     """One JSON-lines line: its object, why it cannot be read (``""`` if it can) and its text (``None`` if bad)."""
     text = line.strip(" \t\r\n")
-    if not text.strip():
+    if not text or text.isspace():
         return {}, "blank line", None
     try:
         record = json.loads(text)

@@ -69,7 +69,7 @@ def check_text(text: object) -> str:
         raise PostingTypeError("posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')")
     if not isinstance(text, str):
         raise PostingTypeError(f"posting text must be str, got {type(text).__name__}")
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): a copy of what may be megabytes)
         raise PostingError("posting text is empty or whitespace-only")
     if len(text) > MAX_CHARS:
         raise PostingError(f"posting text has {len(text):,} characters; the limit is {MAX_CHARS:,}")
