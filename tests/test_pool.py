@@ -143,6 +143,29 @@ def test_a_hung_task_is_given_up_at_its_deadline_and_the_other_worker_goes_on():
         _stopped_in_time(pool)
 
 
+def test_a_deadline_runs_from_the_answer_before_it_not_from_the_deadlines_before_it():
+    """A worker kept busy (two tasks at a time, as batch keeps it) and then stopped: it is given up on one budget
+    after its last answer. Deadlines used to be chained on the deadlines of the tasks before, so after 40 tasks of
+    0.05 s with a budget of 0.5 s the next was due some 18 s ahead, and a SIGSTOPped worker stalled a 200k-row run
+    for minutes."""
+    pool = Pool(1, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready)
+        waiting = [pool.submit(time.sleep, (0.05,), 0.5)]
+        for _ in range(40):  # each submitted while the one before runs
+            waiting.append(pool.submit(time.sleep, (0.05,), 0.5))
+            pool.result(waiting.pop(0))
+        last = pool.submit(os.kill, (pool.pids[0], signal.SIGSTOP), 0.5)
+        pool.result(waiting.pop(0))
+        t0 = time.monotonic()
+        with pytest.raises(TaskFailed, match="no answer within"):
+            pool.result(last)
+        assert time.monotonic() - t0 < 5, "the deadline ran from the chained deadlines, not from the last answer"
+    finally:
+        _stopped_in_time(pool)
+
+
 _ORPHAN = """
 import importlib.util as u, sys, time
 s = u.spec_from_file_location("p", {path!r}); m = u.module_from_spec(s); sys.modules["p"] = m; s.loader.exec_module(m)

@@ -62,20 +62,28 @@ class _Worker:
     outbox: queue.SimpleQueue[bytes | None] = field(default_factory=queue.SimpleQueue)
     ready: threading.Event = field(default_factory=threading.Event)
     pending: dict[int, concurrent.futures.Future[Any]] = field(default_factory=dict)
-    last_deadline: float = 0.0
+    answered: float = 0.0  # when its last answer came (``time.monotonic()``)
     lost: str | None = None
     threads: list[threading.Thread] = field(default_factory=list)
 
 
 @dataclass(eq=False)
 class Task:
-    """A task given to a worker: its answer (:meth:`Pool.result`) is due by ``deadline`` (``time.monotonic()``)."""
+    """A task given to a worker: its answer (:meth:`Pool.result`) is due ``budget`` seconds after the worker could
+    start on it (:meth:`deadline`)."""
 
     seq: int
     worker: _Worker
     budget: float
-    deadline: float
+    submitted: float
     future: concurrent.futures.Future[Any]
+
+    def deadline(self) -> float:
+        """When the answer is due (``time.monotonic()``): ``budget`` seconds after it was submitted or after the
+        worker's last answer, whichever is later. Asked while the tasks before it are answered (a worker answers in
+        order), the last answer is the one before it: the task's own time starts there, not at its submission
+        (a deadline chained on the deadlines of the tasks before it would run ever further ahead of the work)."""
+        return max(self.submitted, self.worker.answered) + self.budget
 
     def done(self) -> bool:
         """Whether the answer (or the failure) is in: :meth:`Pool.result` will not wait."""
@@ -145,8 +153,8 @@ class Pool:
         return [w.proc.pid for w in self._workers]
 
     def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> Task | None:
-        """Give ``fn(*args)`` to the ready worker with the fewest tasks, due ``seconds`` after the tasks before it;
-        ``None`` if no worker is ready and has room (then do it yourself)."""
+        """Give ``fn(*args)`` to the ready worker with the fewest tasks, due ``seconds`` after that worker could start
+        on it (:meth:`Task.deadline`); ``None`` if no worker is ready and has room (then do it yourself)."""
         now = time.monotonic()
         best: _Worker | None = None
         for w in self._workers:
@@ -163,11 +171,9 @@ class Pool:
                 return None
             self._seq += 1
             seq = self._seq
-            deadline = max(now, best.last_deadline if best.pending else now) + seconds
             best.pending[seq] = future
-            best.last_deadline = deadline
         best.outbox.put(pickle.dumps((seq, fn, args), protocol=pickle.HIGHEST_PROTOCOL))
-        return Task(seq, best, seconds, deadline, future)
+        return Task(seq, best, seconds, now, future)
 
     def result(self, task: Task) -> Any:
         """The task's answer, waiting at most until its deadline.
@@ -179,7 +185,7 @@ class Pool:
         """
         while True:
             try:
-                return task.future.result(timeout=max(0.0, task.deadline - time.monotonic()))
+                return task.future.result(timeout=max(0.0, task.deadline() - time.monotonic()))
             except concurrent.futures.TimeoutError:
                 self._lose(task.worker, f"no answer within {task.budget:.0f} s (hung or stopped)")
 
@@ -237,6 +243,7 @@ class Pool:
                     w.ready.set()
                     continue
                 seq, ok, value = answer
+                w.answered = time.monotonic()  # (before the answer is given: its waiter then times the next one)
                 with self._lock:
                     future = w.pending.pop(seq, None)
                 if future is not None:
