@@ -37,3 +37,52 @@ def shared_postings() -> pd.DataFrame:
     if not SHARED.is_file():
         pytest.skip(f"needs the shared postings at {SHARED} (not part of a user's clone)")
     return pd.read_csv(SHARED, dtype=str, keep_default_na=False)
+
+
+#: Run in a worker before it serves: at PHASE it does ACTION to itself (die: SIGKILL; stop: SIGSTOP).
+_FAULT = """
+import os, signal, struct, time
+def fault():
+    os.kill(os.getpid(), signal.SIGKILL if ACTION == "die" else signal.SIGSTOP)
+    time.sleep(3600)
+if PHASE == "starting":
+    fault()
+if PHASE == "receiving the model":  # half of the initializer's arguments read, then the fault
+    def _read(pipe):
+        n = struct.unpack("!Q", m._read_exactly(pipe, 8))[0]
+        m._read_exactly(pipe, n // 2)
+        fault()
+    m._read = _read
+if PHASE == "sending":  # half of the first answer written (the first message says ready), then the fault
+    _write, calls = m._write, []
+    def write(pipe, message):
+        calls.append(1)
+        if len(calls) == 2:
+            frame = m._HEADER.pack(len(message)) + message
+            pipe.write(frame[: len(frame) // 2])
+            fault()
+        _write(pipe, message)
+    m._write = write
+"""
+
+
+@pytest.fixture
+def worker_fault(monkeypatch):
+    """``worker_fault(phase, *actions)``: the workers started from now on fail at ``phase`` ("starting",
+    "receiving the model", "sending"), the k-th by ``actions[k]`` ("die" or "stop"; the last one repeats)."""
+    from tpmclassify import _pool
+
+    def inject(phase: str, *actions: str) -> None:
+        real, started = _pool._worker_command, []
+
+        def command() -> list[str]:
+            action = actions[min(len(started), len(actions) - 1)]
+            started.append(action)
+            cmd = real()
+            fault = f"PHASE, ACTION = {phase!r}, {action!r}\n" + _FAULT
+            cmd[2] = cmd[2].replace("m.serve()", f"exec({fault!r}); m.serve()")
+            return cmd
+
+        monkeypatch.setattr(_pool, "_worker_command", command)
+
+    return inject

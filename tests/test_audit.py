@@ -194,3 +194,26 @@ def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys):
     assert summary.flags == str(tmp_path / "todo.csv") and pd.read_csv(summary.flags)["id"].tolist() == [1, 7]
     assert main(["audit", str(src), "-o", str(out), "-q"]) == 2
     assert "already exists; pass --overwrite to replace it" in capsys.readouterr().err
+
+
+def test_bidi_controls_are_shown_as_code_points_and_top_is_capped(tmp_path):
+    """U+202E in a title (and in a posting, and the file name) used to reach the page as is, so a PM title could
+    display as a TPM one; each bidi control now shows as its code point. --top past 1000 (a 131 MB page for the
+    tester) is refused with one line."""
+    from tpmclassify import audit
+    from tpmclassify._audit import _BIDI, MAX_TOP
+
+    q = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
+    src = tmp_path / "req\u202e.csv"
+    title, text = "Project Manager \u202eMPT\u202c, Payments", TECHNICAL + " \u2067isolate\u2069 "
+    src.write_text(f"id,title,description\n1,{q(title)},{q(text)}\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    summary = audit(src, out)
+    text = out.read_text(encoding="utf-8")
+    assert summary.mismatches == 1
+    assert not any(chr(c) in text for c in _BIDI)
+    assert "Project Manager [U+202E]MPT[U+202C], Payments" in text and "[U+2067]isolate[U+2069]" in text
+    assert "req[U+202E].csv" in text
+    assert main(["audit", str(src), "-o", str(tmp_path / "big.html"), "--top", str(MAX_TOP + 1)]) == 2
+    assert not (tmp_path / "big.html").exists()
+    audit(src, tmp_path / "max.html", top=MAX_TOP)

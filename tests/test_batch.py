@@ -5,6 +5,8 @@ import gzip
 import json
 import shutil
 import subprocess
+import threading
+import time
 
 import pandas as pd
 import pytest
@@ -296,80 +298,83 @@ def _bigger(postings, copies=6):
     return pd.concat(frames, ignore_index=True)
 
 
+def _started_and_ready(monkeypatch):
+    """Workers, once started (at the second chunk), are waited for until ready instead of scoring here meanwhile;
+    returns the list of chunks given to workers (their sizes)."""
+    from tpmclassify import _pool
+
+    real_start, real_submit, sent = _pool.Pool.start, _pool.Pool.submit, []
+
+    def start(self):
+        real_start(self)
+        end = time.monotonic() + 60
+        while not all(w.ready.is_set() or w.lost for w in self._workers) and time.monotonic() < end:
+            time.sleep(0.05)
+
+    def submit(self, fn, args, seconds):
+        task = real_submit(self, fn, args, seconds)
+        if task is not None:
+            sent.append(len(args[0]))
+        return task
+
+    monkeypatch.setattr(_pool.Pool, "start", start)
+    monkeypatch.setattr(_pool.Pool, "submit", submit)
+    return sent
+
+
+def _within(seconds, job):
+    """``job()``'s result, failing (not hanging) if it takes longer than ``seconds``."""
+    out = []
+    thread = threading.Thread(target=lambda: out.append(job()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s: hung"
+    assert out, "it raised (see the thread's traceback above)"
+    return out[0]
+
+
 def test_chunks_sent_to_a_worker_come_back_in_order(tmp_path, postings, monkeypatch):
     """With --jobs 2 and a worker that has started, chunks go to it and to this process in turn; the output is the
     single-process output, byte for byte."""
-    from tpmclassify import _batch
-
     src = tmp_path / "in.csv"
     _bigger(postings).to_csv(src, index=False)
     classify_csv(src, tmp_path / "one.csv", chunk_size=3, title_column="title")
-    sent = []
-    real_submit = _batch._Workers.submit
-
-    def submit(self, *args):
-        sent.append(len(args[0]))
-        return real_submit(self, *args)
-
-    # once started (at the second chunk), wait for the worker instead of scoring here meanwhile
-    monkeypatch.setattr(_batch._Workers, "ready", property(lambda self: self._thread is not None and
-                                                           self._started.wait(60)))
-    monkeypatch.setattr(_batch._Workers, "submit", submit)
+    sent = _started_and_ready(monkeypatch)
     classify_csv(src, tmp_path / "two.csv", chunk_size=3, jobs=2, title_column="title")
     assert len(sent) >= 2  # the worker took chunks (this process scored the first, and others)
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
 
-def test_a_chunk_whose_worker_died_is_scored_here(tmp_path, postings, monkeypatch, caplog):
-    """A worker that dies loses nothing: its chunks are scored in this process, in order, with a warning."""
-    from concurrent.futures import Future
-    from concurrent.futures.process import BrokenProcessPool
-
-    from tpmclassify import _batch
-
-    class DyingWorkers:
-        """Ready at once; every other chunk it takes is lost with its (dead) worker."""
-
-        def __init__(self, n, model):
-            self.n, self.model, self.calls, self.broken = n, model, 0, []
-
-        def start(self):
-            pass
-
-        ready = property(lambda self: not self.broken)
-
-        def submit(self, *args):
-            self.calls += 1
-            future = Future()
-            if self.calls % 2:
-                future.set_result(_batch.score_texts(self.model, *args))
-            else:
-                future.set_exception(BrokenProcessPool("a worker died"))
-            return future
-
-        def broke(self, err):
-            self.broken.append(err)
-            _batch.logger.warning("a worker process died (%s)", err)
-
-        def stop(self):
-            pass
+def test_a_chunk_whose_worker_stops_while_sending_is_scored_here_at_its_deadline(
+    tmp_path, postings, monkeypatch, worker_fault, caplog
+):
+    """The tester's hang: a worker stopped (SIGSTOP) or killed halfway through sending a result back. Here it is
+    stopped while sending its first chunk: the run ends at that chunk's deadline, with the single-process output
+    byte for byte, a warning, and no worker left. (Killed workers, and every other phase: tests/test_pool.py.)"""
+    from tpmclassify import _batch, _pool
 
     src = tmp_path / "in.csv"
     _bigger(postings).to_csv(src, index=False)
-    classify_csv(src, tmp_path / "one.csv", chunk_size=3)
-    monkeypatch.setattr(_batch, "_Workers", DyingWorkers)
+    classify_csv(src, tmp_path / "one.csv", chunk_size=3, title_column="title")
+    sent = _started_and_ready(monkeypatch)
+    worker_fault("sending", "stop")
+    monkeypatch.setattr(_batch, "_CHUNK_SECONDS", 0.5)
+    pools = []
+    monkeypatch.setattr(_batch, "Pool", lambda *a, **k: pools.append(_pool.Pool(*a, **k)) or pools[-1])
     with caplog.at_level("WARNING", logger="tpmclassify"):
-        summary = classify_csv(src, tmp_path / "two.csv", chunk_size=3, jobs=2)
-    assert summary.rows == len(_bigger(postings))
+        summary = _within(60, lambda: classify_csv(src, tmp_path / "two.csv", chunk_size=3, jobs=2,
+                                                   title_column="title"))
+    assert summary.rows == len(_bigger(postings)) and len(sent) >= 1
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
-    assert "worker process died" in caplog.text
+    assert "no answer within 1 s (hung or stopped)" in caplog.text
+    assert all(w.proc.returncode is not None for w in pools[0]._workers)
 
 
 def test_a_file_of_one_chunk_starts_no_worker(tmp_path, postings, monkeypatch):
-    from tpmclassify import _batch
+    from tpmclassify import _pool
 
     started = []
-    monkeypatch.setattr(_batch._Workers, "start", lambda self: started.append(self))
+    monkeypatch.setattr(_pool.Pool, "start", lambda self: started.append(self))
     src = tmp_path / "in.csv"
     postings.drop(columns=["label"]).to_csv(src, index=False)
     classify_csv(src, tmp_path / "out.csv", jobs=2)  # 10 rows, one chunk

@@ -327,3 +327,118 @@ def test_every_public_name_resolves_though_the_package_imports_lazily():
         assert getattr(tpmclassify, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
         tpmclassify.nosuch  # noqa: B018
+
+
+def _one_line_error(capsys, *words):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in err, err
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, postings, capsys, monkeypatch):
+    """ENOSPC while writing the output (batch) or the page (audit) used to be a traceback asking for a bug report."""
+    import errno
+    import pathlib
+
+    from tpmclassify import _io
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    monkeypatch.setattr(_io.TableWriter, "write", full)
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q"]) == 2
+    _one_line_error(capsys, "No space left on device", "no output was written")
+    monkeypatch.setattr(pathlib.Path, "write_text", full)
+    assert main(["audit", str(src), "-o", str(tmp_path / "out.html"), "-q"]) == 2
+    _one_line_error(capsys, "No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no output, no temporary file
+
+
+def test_train_refuses_before_training_what_it_cannot_do(tmp_path, postings, capsys, monkeypatch):
+    """1-3 labeled rows, a read-only output folder, a folder as the output (even with --overwrite): one line and
+    exit code 2 each, and the last two before any training (a read-only folder used to cost the whole training)."""
+    import errno
+    import os
+
+    from tpmclassify import _api
+
+    for rows in (1, 3):
+        src = tmp_path / f"few{rows}.csv"
+        postings.iloc[:rows].to_csv(src, index=False)
+        assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc")]) == 2
+        _one_line_error(capsys, "training needs at least 2 'tpm' and 2 'pm' labeled postings")
+    src = tmp_path / "labeled.csv"
+    postings.to_csv(src, index=False)
+    monkeypatch.setattr(_api, "train", lambda *a, **k: pytest.fail("trained although the output is unwritable"))
+    locked, real_open = tmp_path / "locked", os.open
+
+    def read_only(path, *args, **kwargs):  # a read-only folder, even for root
+        if str(path).startswith(str(locked)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, *args, **kwargs)
+
+    locked.mkdir()
+    monkeypatch.setattr(os, "open", read_only)
+    assert main(["train", str(src), "-o", str(locked / "m.tpmc")]) == 2
+    monkeypatch.setattr(os, "open", real_open)
+    _one_line_error(capsys, "cannot write the model to", "Read-only file system")
+    assert main(["train", str(src), "-o", str(locked), "--overwrite"]) == 2
+    _one_line_error(capsys, "is a folder; refusing to replace it")
+    assert list(locked.iterdir()) == []
+
+
+def test_classify_frame_refuses_a_series_and_a_repeated_column(postings):
+    text = postings["description"][0]
+    with pytest.raises(tpmclassify.BatchError, match="takes a DataFrame, got a Series"):
+        tpmclassify.classify_frame(postings["description"])
+    twice = pd.DataFrame([[text, text]], columns=["description", "description"])
+    with pytest.raises(tpmclassify.BatchError, match="column 'description' appears 2 times"):
+        tpmclassify.classify_frame(twice)
+    titled = pd.DataFrame([[text, "TPM", "PM"]], columns=["description", "title", "title"])
+    with pytest.raises(tpmclassify.BatchError, match="column 'title' appears 2 times"):
+        tpmclassify.classify_frame(titled, title_column="title")
+
+
+def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_path, postings, monkeypatch):
+    """Two command lines run in threads: the second starts while the first runs, and the first ends first. The
+    second used to restore the state the first had set, leaving the collector at (50000, 20, 100) and frozen."""
+    import gc
+    import threading
+
+    from tpmclassify import _batch
+
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    first_in, second_in, first_out, seen = threading.Event(), threading.Event(), threading.Event(), []
+    real = _batch.classify_csv
+
+    def overlapping(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        if threading.current_thread().name == "first":
+            first_in.set()
+            assert second_in.wait(60)  # the second starts while this one runs
+        else:
+            second_in.set()
+            assert first_out.wait(60)  # the first ends while this one still runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_batch, "classify_csv", overlapping)
+    before, codes = gc.get_threshold(), {}
+
+    def run(name):
+        codes[name] = main(["batch", str(src), "-o", str(tmp_path / f"{name}.csv"), "-q"])
+        if name == "first":
+            first_out.set()
+
+    first, second = (threading.Thread(target=run, args=(n,), name=n) for n in ("first", "second"))
+    first.start()
+    assert first_in.wait(60)
+    second.start()
+    for t in (first, second):
+        t.join(120)
+    assert codes == {"first": 0, "second": 0}
+    assert seen == [_batch._SCORING_THRESHOLDS] * 2
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -145,3 +145,94 @@ def test_a_model_path_that_the_card_would_overwrite_is_refused(small_model, tmp_
     with pytest.raises(ModelFileError, match="name the model file .tpmc"):
         tpmclassify.save(small_model, tmp_path / "model.md")
     assert not (tmp_path / "model.md").exists()
+
+
+def _npz(members):
+    """An .npz whose members are written as given: name -> (header shape, bytes of values or a count of zeros)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, (shape, values) in members.items():
+            with z.open(name, "w", force_zip64=True) as f:
+                np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": shape})
+                if isinstance(values, int):
+                    for _ in range(values >> 20):  # zeros, deflated about a thousand to one
+                        f.write(bytes(1 << 20))
+                else:
+                    f.write(values)
+    return buf.getvalue()
+
+
+def _forge_npz(tmp_path, saved, npz, extra_member=None):
+    meta, state, _ = copy.deepcopy(saved)
+    members = {"model.json": json.dumps(state).encode(), "arrays.npz": npz}
+    meta["members_sha256"] = {n: _sha256(d) for n, d in members.items()}  # recomputed, as a deliberate editor would
+    path = tmp_path / "bomb.tpmc"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", json.dumps(meta))
+        for name, data in {**members, **(extra_member or {})}.items():
+            z.writestr(name, data)
+    return path
+
+
+def _peak_while(job):
+    """The peak of memory Python and numpy allocate while ``job()`` runs (it must raise a ModelFileError)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError) as err:
+            job()
+        return tracemalloc.get_traced_memory()[1], str(err.value)
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("where", ["idf.npy", "junk.npy"])
+def test_an_inner_array_that_inflates_hugely_is_refused_before_it_is_read(saved, tmp_path, where):
+    """The tester's bomb, scaled down: arrays.npz holds a member that is a few KB deflated but 32 MiB inflated
+    (the tester's was 4 GiB: the same member, bigger). It is refused from its declared size, before a byte is
+    inflated, so loading allocates a tiny fraction of it."""
+    _, _, arrays = saved
+    members = {f"{k}.npy": (v.shape, v.astype("<f8").tobytes()) for k, v in arrays.items()}
+    members[where] = ((32 << 17,), 32 << 20)  # 4 Mi floats: 32 MiB of zeros
+    path = _forge_npz(tmp_path, saved, _npz(members))
+    assert path.stat().st_size < 200_000
+    peak, message = _peak_while(lambda: load(path))
+    assert peak < 4 << 20, f"{peak:,} bytes allocated while refusing it"
+    expected = "array 'idf' is 33,554,560 bytes uncompressed" if where == "idf.npy" else "unknown or repeated member"
+    assert expected in message
+
+
+def test_an_inner_array_whose_header_lies_is_refused_from_its_header(saved, tmp_path):
+    """A member of the right size whose header claims another shape or type; a member that holds less than its
+    header says; a repeated member; another member beside the three of a model file: each refused by name."""
+    _, _, arrays = saved
+    good = {f"{k}.npy": (v.shape, v.astype("<f8").tobytes()) for k, v in arrays.items()}
+    n = len(arrays["idf"])
+    cases = [
+        ({**good, "idf.npy": ((1 << 40,), b"")}, None, "array 'idf' has shape \\(1099511627776,\\)"),
+        ({**good, "idf.npy": ((n,), b"\0" * 8)}, None, "does not hold exactly its"),
+        (good, {"extra.bin": b"x"}, "a model file holds"),
+    ]
+    for members, extra, message in cases:
+        with pytest.raises(ModelFileError, match=message):
+            load(_forge_npz(tmp_path, saved, _npz(members), extra))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        for name, (shape, values) in [*good.items(), ("idf.npy", good["idf.npy"])]:
+            header = io.BytesIO()
+            np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": shape})
+            z.writestr(name, header.getvalue() + values)
+    with pytest.raises(ModelFileError, match="unknown or repeated member 'idf.npy'"):
+        load(_forge_npz(tmp_path, saved, buf.getvalue()))
+
+
+def test_a_vocabulary_past_the_bound_is_refused_at_save_and_at_load(saved, small_model, tmp_path, monkeypatch):
+    from tpmclassify import _persist
+
+    meta, state, arrays = copy.deepcopy(saved)
+    monkeypatch.setattr(_persist, "_MAX_VOCABULARY", len(state["vocabulary"]) - 1)
+    with pytest.raises(ModelFileError, match="the vocabulary has .* n-grams; the limit is"):
+        load(_forge(tmp_path, meta, state, arrays))
+    with pytest.raises(ModelFileError, match="refusing to save a model of"):
+        tpmclassify.save(small_model, tmp_path / "big.tpmc")

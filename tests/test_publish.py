@@ -114,7 +114,7 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
     with open(tmp_path / "stderr.txt", "w") as stderr:
         run = subprocess.Popen(cmd, stderr=stderr)
     try:
-        _wait(lambda: len(_children(run.pid)) >= 2 and list(work.glob("*.part")), "workers and a .part file")
+        _wait(lambda: len(_children(run.pid)) >= 1 and list(work.glob("*.part")), "a worker and a .part file")
         workers = _children(run.pid)
         run.send_signal(sig)
         code = run.wait(timeout=120)

@@ -73,7 +73,7 @@ def test_batch_adds_the_title_columns(tmp_path):
 
 def test_batch_prior_moves_every_probability_and_auto_reports_its_estimate(tmp_path, capsys):
     src = tmp_path / "in.csv"
-    pd.DataFrame({"description": [TECHNICAL, PLAIN_PM] * 3}).to_csv(src, index=False)
+    pd.DataFrame({"description": [TECHNICAL, PLAIN_PM] * 12}).to_csv(src, index=False)
     runs, said = {}, {}
     for prior in (None, "0.1", "auto"):
         out = tmp_path / f"out-{prior}.csv"
@@ -81,7 +81,7 @@ def test_batch_prior_moves_every_probability_and_auto_reports_its_estimate(tmp_p
         runs[prior], said[prior] = pd.read_csv(out)["tpm_probability"], capsys.readouterr().err
     assert (runs["0.1"] < runs[None]).all()
     assert "TPM share assumed 0.100" in said["0.1"] and "estimated" not in said["0.1"]
-    assert "estimated from 6 in-scope rows" in said["auto"]
+    assert "estimated from 24 in-scope rows" in said["auto"]
     assert main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--prior", "1.5"]) == 2
     assert "prior must be a TPM share between" in capsys.readouterr().err
     assert main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--prior", "abc"]) == 2
@@ -120,3 +120,63 @@ def test_missing_titles_are_missing_and_a_single_str_is_refused(bundled):
     assert [p.title_label for p in ps] == ["", "", "pm"]
     with pytest.raises(TypeError, match="got a single str"):
         bundled.classify_many([PLAIN_PM], titles="Project Manager")
+
+
+def test_prior_auto_counts_only_rows_read_without_error_and_needs_twenty(tmp_path, capsys, bundled):
+    """The tester's file: 30 rows with an extra field (read errors) and 10 good rows gave 0.849, against 0.395 for
+    the good rows alone. Error rows no longer count: with 10 good rows it refuses (one line, exit 2); with 24 good
+    rows its estimate is that of the good rows alone. One posting, or three, is refused too (it ran to 0.999999,
+    and set every probability of classify_frame to 1.0), and so is none."""
+    q = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
+    bad = [f"{i},{q(TECHNICAL)},extra" for i in range(30)]
+    for good_rows, expected in ((10, None), (24, "estimated from 24 in-scope rows")):
+        good = [f"{100 + i},{q([TECHNICAL, PLAIN_PM][i % 2])}" for i in range(good_rows)]
+        mixed, alone = tmp_path / f"mixed{good_rows}.csv", tmp_path / f"alone{good_rows}.csv"
+        mixed.write_text("id,description\n" + "\n".join(bad + good) + "\n")
+        alone.write_text("id,description\n" + "\n".join(good) + "\n")
+        code = main(["batch", str(mixed), "-o", str(tmp_path / "o.csv"), "--prior", "auto", "--overwrite"])
+        err = capsys.readouterr().err
+        if expected is None:
+            assert code == 2 and len(err.strip().splitlines()) == 1
+            assert "needs at least 20 TPM or PM postings in scope, read without error" in err and "found 10" in err
+            continue
+        assert code == 0 and expected in err
+        with_errors = tpmclassify.classify_csv(mixed, tmp_path / "m.csv", prior="auto", overwrite=True).prior
+        assert with_errors == tpmclassify.classify_csv(alone, tmp_path / "a.csv", prior="auto", overwrite=True).prior
+    for texts in ([], [TECHNICAL], [TECHNICAL] * 3):
+        with pytest.raises(ValueError, match="needs at least 20 in-scope TPM or PM postings"):
+            bundled.estimate_prior(texts)
+    with pytest.raises(ValueError, match="needs at least 20 in-scope TPM or PM postings, got 0"):
+        tpmclassify.estimate_prior([], prior=0.5)
+    with pytest.raises(tpmclassify.BatchError, match="found 3"):
+        tpmclassify.classify_frame(pd.DataFrame({"description": [TECHNICAL] * 3}), prior="auto")
+
+
+@pytest.mark.parametrize(("title", "claims"), [
+    ("Technical\u200bProgram Manager", "tpm"),  # a zero-width space: a space one cannot see
+    ("Tech\u00adnical Pro\u200dgram Man\u2060ager", "tpm"),  # a soft hyphen, a zero-width joiner, a word joiner
+    ("Senior \u202eTPM", "tpm"),
+    ("PM", "pm"), ("Senior PM", "pm"), ("Sr. PM, Payments", "pm"), ("Pro\u00adject Manager", "pm"),
+    ("Project Management Lead", "pm"),
+    ("Product Manager (PM)", "other"),  # another role named: the abbreviation does not decide
+    ("PM, Programs", None),  # a program named: the rule declines, as for "Program/Project Manager"
+    ("PMP Trainer", None),
+])
+def test_one_title_rule_reads_role_names_as_the_masking_does(bundled, title, claims):
+    """The title rule is built from ROLE_NAMES and reads a title as the masking reads text: 'PM' is a role name the
+    masking removes, so it is a PM title; a format character inside a name hides nothing. Whatever a title claims,
+    its masked form claims no role."""
+    assert tpmclassify.label_from_title(title) == claims
+    masked = tpmclassify.mask_role_names(title)
+    assert len(masked) == len(title) and tpmclassify.label_from_title(masked) in (None, "other")
+    if claims == "tpm":
+        p = bundled.classify(TECHNICAL, title=title)  # was titled other, then flagged as a mismatch
+        assert p.title_label == "tpm" and not p.title_mismatch
+
+
+def test_masking_sees_through_format_characters_and_keeps_offsets():
+    text = "Our Technical\u200bProgram Manager (T\u00adPM) and a Pro\u200cject Man\u00adager."
+    masked = tpmclassify.mask_role_names(text)
+    assert len(masked) == len(text)
+    assert masked == "Our " + " " * 25 + " (" + " " * 4 + ") and a " + " " * 17 + "."
+    assert tpmclassify.mask_role_names(text, mask="[role]") == "Our [role] ([role]) and a [role]."

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ._bundled import model_or_default
-from ._errors import ColumnError, input_not_found, missing_column
+from ._errors import ColumnError, InvalidValueError, input_not_found, missing_column
 from ._explain import Prediction
 from ._model import TPMClassifier
 from ._roles import check_labels
@@ -121,6 +121,10 @@ def train(
         The fitted model (``model.metadata_`` describes its training data).
     """
     frame, labels = labeled_rows(data, text_column, label_column, title_column)
+    short = {need: int((labels == need).sum()) for need in ("tpm", "pm") if (labels == need).sum() < 2}
+    if short:
+        raise InvalidValueError(f"training needs at least 2 'tpm' and 2 'pm' labeled postings; got "
+                                f"{', '.join(f'{v} {k!r}' for k, v in short.items())} (of {len(labels)} labeled rows)")
     _warn_if_few(labels)
     sources = source_groups(frame, group_column)
     groups: Sequence[object] | None = None if sources is None else sources.tolist()

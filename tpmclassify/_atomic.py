@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ._errors import TPMClassifyError
 
-__all__ = ["OutputExistsError", "atomic_path", "check_target"]
+__all__ = ["OutputExistsError", "atomic_path", "check_target", "check_writable"]
 
 
 class OutputExistsError(TPMClassifyError, FileExistsError):
@@ -36,6 +36,26 @@ def check_target(target: str | os.PathLike[str], overwrite: bool) -> None:
         raise OutputExistsError(f"output {target} is {kind}; refusing to replace it")
     if not overwrite:
         raise OutputExistsError(f"output {target} already exists; pass {{opt:overwrite=True}} to replace it")
+
+
+def check_writable(target: str | os.PathLike[str], overwrite: bool) -> None:
+    """Refuse early, before any work, a target that cannot be written: :func:`check_target`, then a file created and
+    removed beside it (the only sure test: permissions, read-only file systems and quotas all answer it). A missing
+    folder is created, as saving would.
+
+    Raises
+    ------
+    OutputExistsError
+        See :func:`check_target`.
+    OSError
+        If no file can be created in the target's folder.
+    """
+    check_target(target, overwrite)
+    folder = Path(target).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".{Path(target).name}.{secrets.token_hex(6)}.probe"
+    os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    probe.unlink()
 
 
 @contextmanager

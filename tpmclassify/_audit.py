@@ -38,6 +38,12 @@ _TPM, _PM = "31,119,180", "255,127,14"  # blue: TPM, orange: PM (as in notebooks
 _FLAG_COLUMNS = ("title_says", "content_reads", "confidence", "as_written", "to_check", "reasons")
 #: Characters of a posting shown on its card (postings run to a few thousand; a megabyte one is cut, and says so).
 _SHOWN_CHARS = 30_000
+#: The most mismatches a page shows in full (each card holds up to 6,000 characters of its posting, highlighted:
+#: about 30 KB, so some 30 MB of page at most); all are counted whatever their number.
+MAX_TOP = 1000
+#: Characters that reorder the text around them when displayed (embeddings, overrides, isolates and marks), shown
+#: as their code point so that no title or posting displays other than it is (U+202E could make "MP" of "PM").
+_BIDI = {c: f"[U+{c:04X}]" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
 @dataclass
@@ -141,8 +147,8 @@ def audit(
     prior : float, "auto" or None
         The TPM share the probabilities are for (see :func:`tpmclassify.classify_csv`).
     top : int, default 200
-        How many flagged postings the page shows in full, most confident first (all are counted, and all are in
-        the CSV).
+        How many flagged postings the page shows in full, most confident first, at most :data:`MAX_TOP` (all are
+        counted, and all are in the CSV).
     overwrite : bool, default False
         Replace an existing page or CSV.
     progress : bool, default False
@@ -161,8 +167,9 @@ def audit(
         raise BatchError(f"the flagged rows are written as CSV beside the page: name them .csv, got {flags.name}")
     if not src.is_file():
         raise input_not_found(src)
-    if chunk_size < 1 or top < 0:
-        raise BatchError(f"chunk_size must be at least 1 and top at least 0, got {chunk_size} and {top}")
+    if chunk_size < 1 or not 0 <= top <= MAX_TOP:
+        raise BatchError(f"chunk_size must be at least 1 and top from 0 to {MAX_TOP} (the flagged postings shown in "
+                         f"full; all are counted and in the CSV), got {chunk_size} and {top}")
     shown = _shown_columns(title_column, id_column, show_columns)
     first_row, row_word, _ = row_numbering(src)
     start = time.perf_counter()
@@ -214,7 +221,7 @@ def audit(
         summary.rows = row
         summary.seconds = time.perf_counter() - start
         best = sorted(kept, reverse=True)
-        page = _page(src, flags, summary, best, shown, axes, counts, mdl)
+        page = _page(src, flags, summary, best, shown, axes, counts, mdl).translate(_BIDI)  # no markup of ours has them
         Path(tmp).write_text(page, encoding="utf-8")
     return summary
 

@@ -16,7 +16,6 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,8 @@ from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
 from ._explain import Prediction
 from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
-from ._model import TPMClassifier, estimate_prior
+from ._model import MIN_PRIOR_POSTINGS, TPMClassifier, estimate_prior
+from ._pool import Pool, TaskFailed
 from ._text import check_text
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]
@@ -67,28 +67,30 @@ def predict_rows(
     errors = [""] * len(texts)
     ok_idx, ok_texts, ok_titles = [], [], []
     for i, value in enumerate(texts):
-        problem = read_errors[i] if read_errors is not None and read_errors[i] else None
-        if problem is None:
-            missing = not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))
-            if value is None or missing:
-                problem = "missing text"  # None, NaN, pd.NA, NaT
-            else:
-                title = titles[i] if titles is not None else None
-                try:
-                    value = check_text(value)  # the text itself must be classifiable: a title alone is not a posting
-                except (TypeError, ValueError) as err:
-                    problem = str(err)
-                else:
-                    ok_texts.append(value)
-                    ok_titles.append(title if isinstance(title, str) else None)
-                    ok_idx.append(i)
-        if problem:
-            errors[i] = str(problem)
+        text, errors[i] = _checked(value, read_errors[i] if read_errors is not None else None)
+        if text is not None:  # the text itself must be classifiable: a title alone is not a posting
+            title = titles[i] if titles is not None else None
+            ok_texts.append(text)
+            ok_titles.append(title if isinstance(title, str) else None)
+            ok_idx.append(i)
     if not ok_texts:
         return errors, []
     check_is_fitted(model, "coef_")
     predictions = model._classify(ok_texts, ok_titles if titles is not None else None)
     return errors, list(zip(ok_idx, predictions, strict=True))
+
+
+def _checked(value: object, read_error: object = None) -> tuple[str | None, str]:
+    """A cell's text if it can be classified (``None`` if not), and why not: its row could not be read, or the
+    value is missing, empty, not text or has no words."""
+    if read_error:
+        return None, str(read_error)
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))):
+        return None, "missing text"  # None, NaN, pd.NA, NaT
+    try:
+        return check_text(value), ""
+    except (TypeError, ValueError) as err:
+        return None, str(err)
 
 
 def score_texts(
@@ -119,11 +121,18 @@ def score_texts(
 
 
 def with_prior(
-    model: TPMClassifier, prior: float | str | None, texts: Callable[[], Iterable[Sequence[object]]]
+    model: TPMClassifier, prior: float | str | None,
+    texts: Callable[[], Iterable[tuple[Sequence[object], Sequence[object] | None]]],
 ) -> tuple[TPMClassifier, int | None]:
-    """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()`` (lists of cell values).
+    """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()``: pairs of a list of cell
+    values and their rows' read errors (or None). Only rows that would be classified without error count.
 
     Returns the model and, for "auto", how many in-scope postings the estimate rests on.
+
+    Raises
+    ------
+    BatchError
+        For "auto", fewer than :data:`MIN_PRIOR_POSTINGS` in-scope postings to estimate from.
     """
     if prior is None:
         return model, None
@@ -134,12 +143,16 @@ def with_prior(
             share = prior  # type: ignore[assignment]  # with_prior says what a prior must be
         return model.with_prior(share), None
     p_tpm: list[float] = []
-    for values in texts():
-        ok = [v for v in values if isinstance(v, str) and _classifiable(v)]
+    for values, read_errors in texts():
+        checked = (_checked(v, read_errors[i] if read_errors is not None else None)[0] for i, v in enumerate(values))
+        ok = [text for text in checked if text is not None]
         if ok:
             p_tpm.extend(model._in_scope_p_tpm(ok).tolist())
-    if not p_tpm:
-        raise BatchError("prior 'auto' needs TPM or PM postings to estimate from; none was found in scope")
+    if len(p_tpm) < MIN_PRIOR_POSTINGS:
+        raise BatchError(
+            f"prior 'auto' needs at least {MIN_PRIOR_POSTINGS} TPM or PM postings in scope, read without error, to "
+            f"estimate the TPM share from; found {len(p_tpm)}. State the share instead (e.g. --prior 0.3)"
+        )
     return model.with_prior(estimate_prior(p_tpm, model.prior_)), len(p_tpm)
 
 
@@ -149,21 +162,14 @@ def with_file_prior(
 ) -> tuple[TPMClassifier, int | None]:
     """:func:`with_prior` for a file's postings: for "auto", a first reading of the file estimates its share."""
 
-    def texts() -> Iterator[list[object]]:
+    def texts() -> Iterator[tuple[list[object], list[str]]]:
         column = text_column
         for chunk in read_chunks(src, chunk_size, encoding)[1]:
             column = column or pick_text_column(list(chunk.frame.columns), None)
-            yield chunk.frame[column].tolist() if column in chunk.frame.columns else []
+            values = chunk.frame[column].tolist() if column in chunk.frame.columns else [None] * len(chunk.frame)
+            yield values, chunk.errors
 
     return with_prior(model, prior, texts)
-
-
-def _classifiable(value: str) -> bool:
-    try:
-        check_text(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
@@ -199,6 +205,9 @@ def prepare(
     col = pick_text_column(columns, text_column)
     if title_column is not None and title_column not in columns:
         raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, columns))}")
+    for name in (col, title_column):
+        if name is not None and list(columns).count(name) > 1:
+            raise BatchError(f"column {name!r} appears {list(columns).count(name)} times; rename all but one")
     _check_clash(columns, prefix)
     return col, model_or_default(model)
 
@@ -268,8 +277,11 @@ def classify_frame(
     >>> out[["label", "error"]].values.tolist()
     [['pm', ''], ['', 'missing text']]
     """
+    if not isinstance(df, pd.DataFrame):
+        raise BatchError(f"classify_frame takes a DataFrame, got a {type(df).__name__} (for a Series of texts: "
+                         "series.to_frame('description'), or classify_many(series))")
     col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
-    mdl, _ = with_prior(mdl, prior, lambda: [df[col].tolist()])
+    mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None)])
     titles = df[title_column].tolist() if title_column else None
     cols = score_texts(mdl, df[col].tolist(), titles)
     out = df.copy()
@@ -316,79 +328,12 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
             yield tmp
     except OutputExistsError as err:
         raise BatchError(str(err)) from None
-    except OSError as err:
+    except OSError as err:  # the file system's answer (a full disk, an unreadable input): not a bug
         if entered:
-            raise
+            where = f" ({err.filename})" if err.filename else ""
+            raise BatchError(f"stopped by a system error, and no output was written: {err.strerror or err}{where}"
+                             ) from None
         raise BatchError(f"cannot write the output in {dst.parent}: {err.strerror or err}") from None
-
-
-class _Workers:
-    """``n`` joblib (loky) worker processes, each given the model once; they exit if this process dies.
-
-    They are started (:meth:`start`) only once a file has a second chunk, from a thread: a worker takes a second
-    or two to start (imports, the model) and loky's first submission waits for it. Until one has started this
-    process scores every chunk itself, so a small file never waits for workers. Workers that cannot start, or die,
-    leave this process scoring alone (with a warning); a chunk a dead worker held is scored here again.
-    """
-
-    def __init__(self, n: int, model: TPMClassifier) -> None:
-        self.n, self._model = n, model
-        self.executor: Any = None
-        self._started = threading.Event()
-        self._lock = threading.Lock()
-        self._stopping = self._broken = False
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._start, name="tpmclassify-workers", daemon=True)
-            self._thread.start()
-
-    def _start(self) -> None:
-        from joblib.externals.loky import get_reusable_executor
-
-        try:
-            executor = get_reusable_executor(
-                max_workers=self.n, initializer=_init_worker, initargs=(self._model,), reuse=False
-            )
-            with self._lock:
-                self.executor, stopping = executor, self._stopping
-            if stopping:  # the run ended while the executor was being made
-                executor.shutdown(wait=False, kill_workers=True)
-            elif executor.submit(_started).result():  # returns once a worker has started
-                self._started.set()
-        except Exception as err:  # noqa: BLE001 - whatever stopped them, this process goes on alone
-            if not self._stopping:
-                logger.warning("worker processes could not start (%s); scoring in this process only", err)
-
-    @property
-    def ready(self) -> bool:
-        """Whether a worker has started (and none has died)."""
-        return self._started.is_set() and not self._broken
-
-    def submit(self, *args: Any) -> Any:
-        return self.executor.submit(_worker_score, *args)
-
-    def broke(self, err: BaseException) -> None:
-        """A worker died: no more chunks go to workers."""
-        if not self._broken:
-            self._broken = True
-            logger.warning("a worker process died (%s); scoring in this process from now on", err)
-
-    def stop(self) -> None:
-        """Stop the workers at once, started or not (every result this run needs has been taken, or the run was
-        interrupted); a worker still starting is not waited for."""
-        with self._lock:
-            self._stopping = True
-            executor = self.executor
-        if executor is not None:
-            executor.shutdown(wait=self._started.is_set(), kill_workers=True)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-
-def _started() -> bool:
-    return True
 
 
 _WORKER_MODEL: TPMClassifier | None = None
@@ -413,17 +358,32 @@ def collecting_less() -> Iterator[None]:
     the model) and runs less often (see :data:`_SCORING_THRESHOLDS`); both are restored afterwards.
 
     For a program whose main job is the run (the command line uses it): the collector is the whole process's.
+    Runs that overlap (command lines run in threads) share one setting: the first to start saves the collector's
+    state and the last to end restores it, so they leave it as they found it, whatever their order.
     """
-    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count() > 0
-    if not frozen:  # a program that froze objects itself keeps them as it froze them
-        gc.freeze()
-    gc.set_threshold(*_SCORING_THRESHOLDS)
+    with _COLLECTING_LOCK:  # held only while the collector is set, never while a run goes on
+        if _COLLECTING["runs"] == 0:
+            frozen = gc.get_freeze_count() > 0
+            _COLLECTING["saved"] = (gc.get_threshold(), frozen)
+            if not frozen:  # a program that froze objects itself keeps them as it froze them
+                gc.freeze()
+            gc.set_threshold(*_SCORING_THRESHOLDS)
+        _COLLECTING["runs"] += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        if not frozen:
-            gc.unfreeze()
+        with _COLLECTING_LOCK:
+            _COLLECTING["runs"] -= 1
+            if _COLLECTING["runs"] == 0:
+                thresholds, frozen = _COLLECTING["saved"]
+                gc.set_threshold(*thresholds)
+                if not frozen:
+                    gc.unfreeze()
+
+
+#: The runs inside :func:`collecting_less` now, and the collector's state before the first of them.
+_COLLECTING: dict[str, Any] = {"runs": 0, "saved": None}
+_COLLECTING_LOCK = threading.Lock()
 
 
 def _worker_score(texts: list[object], titles: list[object] | None, errors: list[object]) -> dict[str, list[Any]]:
@@ -457,8 +417,9 @@ def classify_csv(
     chunk_size : int, default 1000
         Rows per chunk; memory stays bounded by a few chunks whatever the file size.
     jobs : int, default 1
-        Processes that score: this one and ``jobs - 1`` workers (joblib's loky workers: the model is sent to
-        each worker once, and they exit with this process).
+        Processes that score: this one and ``jobs - 1`` workers, each sent the model once. A worker that dies,
+        hangs or is stopped is given up on at its chunk's deadline (set from the chunk's size) and its chunks are
+        scored here; workers exit with this process, even if it is killed (see ``tpmclassify._pool``).
     overwrite : bool, default False
         Replace an existing output file.
     encoding : str, optional
@@ -498,7 +459,7 @@ def classify_csv(
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
         writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))
-        pool = _Workers(jobs - 1, mdl) if jobs > 1 else None  # this process scores too
+        pool = Pool(jobs - 1, _init_worker, (mdl,)) if jobs > 1 else None  # this process scores too
         bar = _progress(progress)
         try:
             _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
@@ -515,7 +476,7 @@ def classify_csv(
 
 
 def _run(  # type: ignore[no-untyped-def]
-    chunks, writer, summary, mdl, pool: _Workers | None, jobs, text_column, title_column, prefix, bar
+    chunks, writer, summary, mdl, pool: Pool | None, jobs, text_column, title_column, prefix, bar
 ) -> None:
     """Score chunks and write them in order.
 
@@ -542,11 +503,8 @@ def _run(  # type: ignore[no-untyped-def]
         )
         if pool is not None and n_chunks == 2:  # a file of one chunk needs no workers
             pool.start()
-        queued = 0 if pool is None else sum(1 for *_, r in pending if not isinstance(r, dict) and not r.done())
-        if pool is not None and pool.ready and queued < 2 * pool.n:
-            pending.append((chunk, args, pool.submit(*args)))
-        else:
-            pending.append((chunk, args, score_texts(mdl, *args)))
+        task = pool.submit(_worker_score, args, _chunk_seconds(args)) if pool is not None else None
+        pending.append((chunk, args, score_texts(mdl, *args) if task is None else task))
         while pending and (isinstance(pending[0][2], dict) or pending[0][2].done() or
                            len(pending) >= _HELD_PER_JOB * jobs):
             _emit(pending.popleft(), writer, summary, bar, mdl, pool)
@@ -558,21 +516,33 @@ def _run(  # type: ignore[no-untyped-def]
 #: worker finishes a slower chunk.
 _HELD_PER_JOB = 4
 
+#: A worker's deadline for a chunk, from its size: these seconds, plus so many a row, plus one per so many characters
+#: of its texts and titles. A chunk of 1,000 postings of 3 KB takes about 0.3 s here (0.7 s for 1,000 short ones
+#: with titles, read twice), so a deadline of 10 + 5 + 12 s leaves room for a busy machine: a worker past it is dead,
+#: hung or stopped, and is killed and its chunk scored here (the output is the same either way).
+_CHUNK_SECONDS, _ROW_SECONDS, _CHARS_PER_SECOND = 10.0, 0.005, 250_000
+
+
+def _chunk_seconds(args: tuple[Any, ...]) -> float:
+    """The deadline of a worker's chunk, from its size (see :data:`_CHUNK_SECONDS`)."""
+    texts, titles = args[0], args[1] or ()
+    chars = sum(len(v) for v in texts if isinstance(v, str)) + sum(len(v) for v in titles if isinstance(v, str))
+    return _CHUNK_SECONDS + len(texts) * _ROW_SECONDS + chars / _CHARS_PER_SECOND
+
 
 def _emit(
     item: tuple[Chunk, tuple[Any, ...], Any], writer: TableWriter, summary: BatchSummary, bar: Any,
-    mdl: TPMClassifier, pool: _Workers | None,
+    mdl: TPMClassifier, pool: Pool | None,
 ) -> None:
     """Write a scored chunk (waiting for its worker if it has one; scoring it here if that worker died)."""
     chunk, args, result = item
     if isinstance(result, dict):
         cols = result
     else:
+        assert pool is not None
         try:
-            cols = result.result()
-        except BrokenExecutor as err:
-            assert pool is not None
-            pool.broke(err)
+            cols = pool.result(result)
+        except TaskFailed:  # its worker died, raised or stopped answering (said once, by the pool)
             cols = score_texts(mdl, *args)
     writer.write(chunk, [cols[name] for name in OUTPUT_COLUMNS])
     summary.rows += len(chunk.frame)

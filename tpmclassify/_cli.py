@@ -12,7 +12,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 from ._version import __version__
 
@@ -63,19 +63,31 @@ _LOOKS_LIKE_PATH = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
 
 
 def _read_text(arg: str) -> str:
-    """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name)."""
-    if arg == "-":
-        return sys.stdin.read()
-    from pathlib import Path
+    """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name).
 
-    from ._errors import input_not_found
+    A file or standard input is read up to one character past the longest posting classified (``MAX_CHARS``): a
+    longer one is refused without being held whole.
+    """
+    from ._errors import PostingError, input_not_found
+    from ._text import MAX_CHARS
+
+    def bounded(f: IO[str]) -> str:
+        text = f.read(MAX_CHARS + 1)
+        if len(text) > MAX_CHARS:
+            raise PostingError(f"posting text has more than {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}")
+        return text
+
+    if arg == "-":
+        return bounded(sys.stdin)
+    from pathlib import Path
 
     try:
         is_file = Path(arg).is_file()
     except (OSError, ValueError):  # a posting text, too long or odd to be a path
         is_file = False
     if is_file:
-        return Path(arg).read_text(encoding="utf-8", errors="replace")
+        with open(arg, encoding="utf-8", errors="replace") as f:
+            return bounded(f)
     if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
         raise input_not_found(arg, f"to classify text that looks like a file name, pipe it in: "
                               f"echo '{arg}' | tpmclassify classify -")
@@ -179,10 +191,16 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from ._api import source_groups, train
-    from ._atomic import check_target
+    from ._atomic import OutputExistsError, check_writable
+    from ._errors import InvalidValueError
     from ._persist import save
 
-    check_target(args.output, args.overwrite)  # checked before training, so no work is wasted
+    try:  # the output is checked writable before training, so no work is wasted
+        check_writable(args.output, args.overwrite)
+    except OutputExistsError as err:  # a file, or a folder, in the way
+        raise InvalidValueError(str(err)) from None
+    except OSError as err:  # a read-only folder, a full disk
+        raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
     frame, rows, labels, note = _labeled(args, sys.stdout)
     model = train(frame, text_column=args.text_column, label_column=args.label_column,
                   title_column=args.title_column, group_column=args.group_column)
@@ -303,7 +321,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
     p.add_argument("--prior", help="TPM share the probabilities are for, or 'auto' (as for batch)")
     p.add_argument("--top", type=int, default=200,
-                   help="flagged postings shown on the page, most confident first (all are counted and in the CSV)")
+                   help="flagged postings shown on the page, most confident first, at most 1000 (all are counted "
+                   "and in the CSV)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing page or flags CSV")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=_cmd_audit)
@@ -401,6 +420,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head -1`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 128 + signal.SIGPIPE
+    except OSError as err:  # the system's answer (a full disk, a file that cannot be read or written): not a bug
+        print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)
+        return 2
     except Exception:  # anything else is a bug: show where it happened
         traceback.print_exc()
         print(f"tpmclassify {args.command}: internal error (a bug in tpmclassify {__version__}); please report "

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import re
 
-from ._roles import role_name_pattern
+from ._roles import ROLE_NAMES, names_pattern, role_name_pattern, without_format
 
 __all__ = ["label_from_title"]
 
-_TPM = re.compile(role_name_pattern("tpm", plural=False) + r"|^\s*tpm\b", re.IGNORECASE)
-_HYBRID = re.compile(role_name_pattern("hybrid", plural=False), re.IGNORECASE)
-_PROJECT = re.compile(r"\bproject\s+(?:manager|mgr)", re.IGNORECASE)
+# Every pattern comes from the one role-name vocabulary (ROLE_NAMES), read as the masking reads text (format
+# characters removed, a zero-width space a space), so a title claims a role exactly when its name would be masked.
+_TPM = re.compile(role_name_pattern("tpm"), re.IGNORECASE)
+_HYBRID = re.compile(role_name_pattern("hybrid"), re.IGNORECASE)
+_PM = re.compile(names_pattern([n for n in ROLE_NAMES["pm"] if " " in n], word_end=False), re.IGNORECASE)
+_PM_SHORT = re.compile(names_pattern([n for n in ROLE_NAMES["pm"] if " " not in n]), re.IGNORECASE)  # "PM"
 _PROGRAM = re.compile(r"\bprogram", re.IGNORECASE)
+#: Other roles a title can name: another program manager, and roles that are neither TPM nor PM.
 _OTHER = re.compile(
-    r"\b(?:program(?:me)?\s+manag(?:er|ement)|product\s+manager|engineering\s+manager|scrum\s+master"
+    role_name_pattern("program") + r"|\b(?:product\s+manager|engineering\s+manager|scrum\s+master"
     r"|data\s+scientist)\b|\bsoftware\s+(?:engineer|developer)",
     re.IGNORECASE,
 )
@@ -28,10 +32,15 @@ def label_from_title(title: object) -> str | None:
       "Sr./Senior/Staff/Principal/Lead TPM";
     * ``"hybrid"``: "technical project manager" or "engineering project
       manager", titles companies use for either role;
-    * ``"pm"``: "project manager" and no "program" in the title;
+    * ``"pm"``: "project manager/mgr/management" and no "program" in the title;
     * ``"other"``: another program manager, product manager, engineering
       manager, scrum master, software engineer/developer or data scientist;
+    * ``"pm"``: "PM" or "Senior PM" (and no "program"), if no other role is named;
     * ``None``: anything else (do not guess).
+
+    The names are those of :data:`tpmclassify.ROLE_NAMES`, the vocabulary the masking removes, read as the
+    masking reads them: format characters (soft hyphens, zero-width joiners, bidi controls) ignored, and a
+    zero-width space taken for a space.
 
     Known traps: "Program/Project Manager" gets ``None`` (it names a project
     manager and a program, so the rule declines), and a plain "Program
@@ -47,17 +56,23 @@ def label_from_title(title: object) -> str | None:
     'hybrid'
     >>> label_from_title("Program/Project Manager") is None
     True
+    >>> label_from_title("Technical\u200bProgram Manager"), label_from_title("Senior PM")
+    ('tpm', 'pm')
     >>> label_from_title("Chef") is None
     True
     """
     if not isinstance(title, str) or not title.strip():
         return None
+    title = without_format(title)
     if _TPM.search(title):
         return "tpm"
     if _HYBRID.search(title):
         return "hybrid"
-    if _PROJECT.search(title) and not _PROGRAM.search(title):
+    program = _PROGRAM.search(title) is not None
+    if _PM.search(title) and not program:
         return "pm"
     if _OTHER.search(title):
         return "other"
+    if _PM_SHORT.search(title) and not program:  # after the other roles: "Product Manager (PM)" is not a PM
+        return "pm"
     return None

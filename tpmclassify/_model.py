@@ -110,6 +110,9 @@ _MIN_KNOWN = 0.1
 
 #: Shares closer to 0 or 1 than this are refused: their log-odds would swamp every posting's evidence.
 _PRIOR_MARGIN = 1e-6
+#: The fewest in-scope postings a TPM share is estimated from: from fewer (one posting, a few copies of one) the
+#: estimate only runs to the limits.
+MIN_PRIOR_POSTINGS = 20
 
 
 def _check_prior(prior: object) -> float:
@@ -144,15 +147,23 @@ def estimate_prior(
     float
         The estimated share, in (0, 1).
 
+    Raises
+    ------
+    InvalidValueError
+        Fewer than :data:`MIN_PRIOR_POSTINGS` probabilities.
+
     Examples
     --------
-    >>> round(estimate_prior([0.9, 0.8, 0.2, 0.1, 0.1], prior=0.5), 2)
+    >>> round(estimate_prior([0.9, 0.8, 0.2, 0.1, 0.1] * 4, prior=0.5), 2)
     0.35
     """
     prior = _check_prior(prior)
     p = np.clip(np.asarray(p_tpm, dtype=float), 1e-12, 1 - 1e-12)
-    if p.size == 0:
-        return prior
+    if p.size < MIN_PRIOR_POSTINGS:
+        raise InvalidValueError(
+            f"estimating the TPM share needs at least {MIN_PRIOR_POSTINGS} in-scope TPM or PM postings, got "
+            f"{p.size}; state the share instead (e.g. with_prior(0.3), --prior 0.3)"
+        )
     odds = p / (1 - p) / (prior / (1 - prior))  # likelihood ratio of each posting
     share = prior
     for _ in range(max_iter):

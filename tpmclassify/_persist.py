@@ -19,7 +19,7 @@ import warnings
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -36,8 +36,14 @@ __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 FORMAT_VERSION = 3  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues
 
 # What a model file may hold, checked on load before anything is built from it. Adding a fitted field is one line.
-#: Largest uncompressed size of each zip member, checked before it is decompressed.
-_MAX_MEMBER_BYTES = {"metadata.json": 1 << 20, "model.json": 64 << 20, "arrays.npz": 256 << 20}
+#: The most n-grams a model may have (ten times the default ``max_features``): loading costs about 1 KB of memory
+#: per n-gram at its peak (0.7 KB kept), so at most some 200 MB and a few seconds; saving a bigger model is refused.
+_MAX_VOCABULARY = 200_000
+#: Largest uncompressed size of each zip member, checked before it is decompressed (model.json: about 35 bytes an
+#: n-gram, so 7 MB at the vocabulary's bound; arrays.npz: three arrays of 8 bytes a feature, 5 MB at the bound).
+_MAX_MEMBER_BYTES = {"metadata.json": 1 << 20, "model.json": 16 << 20, "arrays.npz": 8 << 20}
+#: Room for an array's ``.npy`` header (numpy writes 128 bytes), beside its 8 bytes a value.
+_MAX_NPY_HEADER = 4096
 #: Arrays: what their length must equal ("vocabulary": one per n-gram; "features": cues + n-grams); None if optional.
 _ARRAY_LENGTHS = {"idf": "vocabulary", "coef": "features", "scope_coef": "features", "baseline": "axes",
                   "scope_baseline": "axes"}
@@ -105,6 +111,9 @@ def save(
     for name, values in weights.items():
         if values is not None and not np.all(np.isfinite(values)):
             raise ModelFileError(f"refusing to save a model whose {name} has non-finite values (NaN or infinity)")
+    if len(model.space_.vocabulary) > _MAX_VOCABULARY:
+        raise ModelFileError(f"refusing to save a model of {len(model.space_.vocabulary):,} n-grams: a model file "
+                             f"holds at most {_MAX_VOCABULARY:,} (train with max_features at most that)")
     state, arrays = model.to_state()
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]  # (the stub reads a key as allow_pickle)
@@ -198,11 +207,16 @@ def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
                       "between them, its n-gram features may not match (retrain to be sure)", UserWarning, stacklevel=3)
 
 
-def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
-    """Refuse content that would crash or mislead at classify time (checked by name, from the tables above)."""
+def _bad(path: Path, msg: str) -> ModelFileError:
+    return ModelFileError(f"{path}: {msg}; the file was edited or is damaged (retrain or re-download it)")
+
+
+def _check_state(path: Path, state: Any) -> dict[str, int]:
+    """Refuse model.json content that would crash or mislead at classify time (checked by name, from the tables
+    above); return the length each array must have."""
 
     def bad(msg: str) -> ModelFileError:
-        return ModelFileError(f"{path}: {msg}; the file was edited or is damaged (retrain or re-download it)")
+        return _bad(path, msg)
 
     if not isinstance(state, dict):
         raise bad("model.json is not an object")
@@ -242,36 +256,77 @@ def _check_state(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> None:
     vocabulary = state["vocabulary"]
     if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary):
         raise bad("the vocabulary is not a list of strings")
+    if len(vocabulary) > _MAX_VOCABULARY:
+        raise bad(f"the vocabulary has {len(vocabulary):,} n-grams; the limit is {_MAX_VOCABULARY:,}")
     if len(set(vocabulary)) != len(vocabulary):
         raise bad("the vocabulary repeats an n-gram")
     display = state["display"]
     if not isinstance(display, list) or len(display) != len(vocabulary) or not all(isinstance(d, str) for d in display):
         raise bad("the display forms are not one string per n-gram")
-    lengths = {"vocabulary": len(vocabulary), "features": len(cues) + len(vocabulary), "axes": len(AXES)}
-    unknown = sorted(set(arrays) - set(_ARRAY_LENGTHS))
-    if unknown:
-        raise bad(f"unknown arrays {unknown}")
-    for name, length in _ARRAY_LENGTHS.items():
-        values = arrays.get(name)
-        if values is None:
-            if name not in _OPTIONAL_ARRAYS:
-                raise bad(f"array {name!r} is missing")
-            continue
-        if values.ndim != 1 or values.dtype != np.float64 or len(values) != lengths[length]:
-            raise bad(f"array {name!r} has shape {values.shape} ({values.dtype}); expected ({lengths[length]},) "
-                      f"floats, one per {_ONE_PER[length]}")
-        if not np.all(np.isfinite(values)):
-            raise bad(f"array {name!r} has non-finite values")
-    if np.any(arrays["idf"] <= 0):
-        raise bad("array 'idf' has values that are not positive")
     wrong = _first_wrong(state, _SCALARS)
     if wrong:
         raise bad(wrong)
+    lengths = {"vocabulary": len(vocabulary), "features": len(cues) + len(vocabulary), "axes": len(AXES)}
+    return {name: lengths[kind] for name, kind in _ARRAY_LENGTHS.items()}
+
+
+def _read_arrays(path: Path, data: bytes, lengths: dict[str, int]) -> dict[str, np.ndarray]:
+    """The arrays of ``arrays.npz``, each member checked before a byte of its values is inflated: a known name,
+    met once; a declared size within what its expected length takes; a ``.npy`` header saying float64 of that
+    length. So loading allocates at most 8 bytes per expected value, whatever the member would inflate to."""
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for info in z.infolist():
+                name = info.filename.removesuffix(".npy")
+                if not info.filename.endswith(".npy") or name not in lengths or name in arrays:
+                    raise _bad(path, f"arrays.npz holds an unknown or repeated member {info.filename!r}")
+                limit = _MAX_NPY_HEADER + 8 * lengths[name]
+                if info.file_size > limit:
+                    raise _bad(path, f"array {name!r} is {info.file_size:,} bytes uncompressed; {lengths[name]:,} "
+                               f"values take at most {limit:,}")
+                with z.open(info) as f:
+                    arrays[name] = _read_npy(path, name, f, lengths[name])
+    except ModelFileError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
+        raise ModelFileError(f"{path}: arrays.npz is not readable as plain arrays: {err}") from None
+    return arrays
+
+
+def _read_npy(path: Path, name: str, f: IO[bytes], length: int) -> np.ndarray:
+    """One ``.npy`` member: its header read and checked (float64, ``(length,)``) before its values are read."""
+    version = np.lib.format.read_magic(f)
+    if version not in ((1, 0), (2, 0)):
+        raise _bad(path, f"array {name!r} has .npy format {version}")
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, dtype = read_header(f, max_header_size=_MAX_NPY_HEADER)
+    if dtype != np.float64 or shape != (length,):
+        raise _bad(path, f"array {name!r} has shape {shape} ({dtype}); expected ({length},) floats, one per "
+                   f"{_ONE_PER[_ARRAY_LENGTHS[name]]}")
+    raw = f.read(8 * length)
+    if len(raw) != 8 * length or f.read(1):
+        raise _bad(path, f"array {name!r} does not hold exactly its {length:,} values")
+    return np.frombuffer(raw, dtype=dtype).astype(np.float64)  # a writable copy, in this machine's byte order
+
+
+def _check_arrays(path: Path, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Refuse arrays (already of the right shapes) that are missing, not finite, or inconsistent with model.json."""
+    for name in _ARRAY_LENGTHS:
+        values = arrays.get(name)
+        if values is None:
+            if name not in _OPTIONAL_ARRAYS:
+                raise _bad(path, f"array {name!r} is missing")
+        elif not np.all(np.isfinite(values)):
+            raise _bad(path, f"array {name!r} has non-finite values")
+    if np.any(arrays["idf"] <= 0):
+        raise _bad(path, "array 'idf' has values that are not positive")
     scope = [arrays.get("scope_coef") is not None, arrays.get("scope_baseline") is not None,
              state["scope_intercept"] is not None,
              state["scope_threshold"] is not None, state["classes"] == ["other", "pm", "tpm"]]
     if any(scope) and not all(scope):
-        raise bad("the scope head is incomplete (its weights, intercept, threshold and the 'other' class go together)")
+        raise _bad(path, "the scope head is incomplete (its weights, intercept, threshold and the 'other' class go "
+                   "together)")
 
 
 def _first_wrong(values: dict[str, Any], table: dict[str, tuple[str, bool]]) -> str | None:
@@ -357,6 +412,10 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
         )
     try:
         with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            if sorted(names) != sorted(_MAX_MEMBER_BYTES):
+                raise _bad(path, f"it holds the members {names}; a model file holds {sorted(_MAX_MEMBER_BYTES)}, "
+                           "once each")
             members = {name: _read_member(path, z, name) for name in ("model.json", "arrays.npz")}
     except (zipfile.BadZipFile, KeyError, EOFError, OSError) as err:
         raise ModelFileError(f"{path} is corrupted or truncated: {err}") from None
@@ -365,12 +424,8 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
         if not isinstance(recorded, dict) or _sha256(data) != recorded.get(name):
             raise ModelFileError(f"{path}: {name} does not match its recorded checksum (the file was modified)")
     state = _json(path, "model.json", members["model.json"])
-    try:
-        with np.load(io.BytesIO(members["arrays.npz"]), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
-        raise ModelFileError(f"{path}: arrays.npz is not readable as plain arrays: {err}") from None
-    _check_state(path, state, arrays)
+    arrays = _read_arrays(path, members["arrays.npz"], _check_state(path, state))
+    _check_arrays(path, state, arrays)
     _check_nltk(path, meta)
     try:
         model = TPMClassifier.from_state(state, arrays)

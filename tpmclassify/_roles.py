@@ -7,11 +7,13 @@ of the job. The same table therefore labels titles (:func:`tpmclassify.label_fro
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from ._errors import InvalidValueError
 
-__all__ = ["LABELS", "ROLE_LABELS", "ROLE_NAMES", "check_labels", "normalize_label", "role_name_pattern"]
+__all__ = ["FORMAT_CHARACTERS", "LABELS", "ROLE_LABELS", "ROLE_NAMES", "check_labels", "find_role_names",
+           "names_pattern", "normalize_label", "role_name_pattern", "without_format"]
 
 #: Every label the library knows, and what it means.
 LABELS: dict[str, str] = {
@@ -45,10 +47,75 @@ def role_name_pattern(*roles: str, plural: bool = True) -> str:
     >>> bool(re.fullmatch(role_name_pattern("tpm"), "technical  programme manager"))
     True
     """
-    names = [n for role in (roles or tuple(ROLE_NAMES)) for n in ROLE_NAMES[role]]
-    names.sort(key=len, reverse=True)
-    body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
-    return rf"\b{_SENIORITY}(?:{body}){'s?' if plural else ''}\b"
+    return names_pattern([n for role in (roles or tuple(ROLE_NAMES)) for n in ROLE_NAMES[role]], plural=plural)
+
+
+def names_pattern(names: list[str], *, plural: bool = True, word_end: bool = True) -> str:
+    """A regular expression matching ``names`` (plain phrases), longest first, as :func:`role_name_pattern` does
+    (``word_end=False``: a name may run on into a word, as in "Project ManagerDevops")."""
+    body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+    return rf"\b{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
+
+
+#: Unicode's format characters (category Cf, Unicode 14) but the zero-width space: zero-width joiners, soft hyphens,
+#: bidi controls, byte-order marks, invisible operators and tags. Invisible, they can sit inside a role name
+#: ("Pro\u00adgram Manager") without changing what a reader sees, so role names are found without them; the
+#: zero-width space is a space one cannot see, and separates words ("Technical\u200bProgram Manager").
+FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200c-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+#: A quick test that a text may hold one (or a zero-width space): the same in the Basic Multilingual Plane, and any
+#: character past it (a few astral ranges make a character class several times slower to scan).
+_MAYBE_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U00010000-\U0010ffff]"
+)
+
+
+def without_format(text: str) -> str:
+    """``text`` as role names are read in it: without its format characters, a zero-width space made a space (see
+    :data:`FORMAT_CHARACTERS`).
+
+    Examples
+    --------
+    >>> without_format("Technical\u200bPro\u00adgram Manager\u200d")
+    'Technical Program Manager'
+    """
+    return FORMAT_CHARACTERS.sub("", text.replace("\u200b", " "))
+
+
+def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The spans in ``text`` of the matches of ``pattern`` (a role-name pattern) in :func:`without_format`'s
+    reading of it: a span covers the format characters inside its match.
+
+    Examples
+    --------
+    >>> text = "Our Technical\u200bPro\u00adgram Manager"
+    >>> [text[a:b] for a, b in find_role_names(re.compile(role_name_pattern("tpm"), re.I), text)]
+    ['Technical\u200bPro\xadgram Manager']
+    """
+    if text.isascii() or not _MAYBE_FORMAT.search(text):  # the usual case, quickly
+        return [m.span() for m in pattern.finditer(text)]
+    text = text.replace("\u200b", " ")  # one character for one: the same offsets
+    cuts = [m.span() for m in FORMAT_CHARACTERS.finditer(text)]
+    if not cuts:
+        return [m.span() for m in pattern.finditer(text)]
+    # the text without them is made of pieces: the k-th starts at clean[k] there and at origin[k] in ``text``
+    clean, origin, pieces, pos = [0], [0], [], 0
+    for start, end in cuts:
+        pieces.append(text[pos:start])
+        clean.append(clean[-1] + start - pos)
+        origin.append(end)
+        pos = end
+    pieces.append(text[pos:])
+
+    def at(i: int) -> int:  # the position in ``text`` of the character at ``i`` without format characters
+        k = bisect.bisect_right(clean, i) - 1
+        return origin[k] + i - clean[k]
+
+    return [(at(m.start()), at(m.end() - 1) + 1) for m in pattern.finditer("".join(pieces)) if m.end() > m.start()]
 
 
 def normalize_label(value: object) -> str:

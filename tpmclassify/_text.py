@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from ._errors import PostingError, PostingTypeError
-from ._roles import role_name_pattern
+from ._roles import find_role_names, role_name_pattern
 
 __all__ = [
     "MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize", "verbatim",
@@ -71,7 +71,7 @@ def check_text(text: object) -> str:
         raise PostingTypeError("posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')")
     if not isinstance(text, str):
         raise PostingTypeError(f"posting text must be str, got {type(text).__name__}")
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): a copy of what may be megabytes)
         raise PostingError("posting text is empty or whitespace-only")
     if len(text) > MAX_CHARS:
         raise PostingError(f"posting text has {len(text):,} characters; the limit is {MAX_CHARS:,}")
@@ -319,6 +319,5 @@ def mask_role_names(text: str, mask: str | None = None) -> str:
     >>> mask_role_names("5 years of program management or project management experience", mask="")
     '5 years of  or  experience'
     """
-    if mask is None:
-        return _ROLE_NAMES.sub(_blank, text)
-    return _ROLE_NAMES.sub(mask, text)
+    spans = find_role_names(_ROLE_NAMES, text)  # read as titles are: format characters ignored (see _roles)
+    return _replace(text, spans, blank=mask is None, with_="" if mask is None else mask)

@@ -1,0 +1,198 @@
+"""The CSV reader on hostile files: quotes never closed, records past the size limit, enormous lines. Linear time
+(counted in lines given to the csv module, not timed: benchmarks/bench_csv_reader.py times it) and bounded memory."""
+
+from __future__ import annotations
+
+import csv
+import tracemalloc
+
+import pandas as pd
+import pytest
+
+from tpmclassify import _io, classify_csv, read_table
+
+TEXT = "Own the project schedule and budget and the client deliverables for the office fit-out."
+
+
+@pytest.fixture
+def lines_read(monkeypatch):
+    """Counts every line the csv module is given by the reader (a quadratic recovery reads lines again and again)."""
+    count = [0]
+    real = csv.reader
+
+    def counting(lines, *args, **kwargs):
+        def counted():
+            for line in lines:
+                count[0] += 1
+                yield line
+
+        return real(counted(), *args, **kwargs)
+
+    monkeypatch.setattr(_io.csv, "reader", counting)
+    return count
+
+
+def _rows(path, encoding=None):
+    chunks = _io.read_chunks(path, 1000, encoding)[1]
+    return [r for chunk in chunks for r in zip(chunk.frame.to_dict("records"), chunk.errors, strict=True)]
+
+
+@pytest.mark.parametrize("n", [1000, 4000])
+def test_quotes_that_close_and_reopen_on_every_line_are_read_in_linear_time(tmp_path, lines_read, n):
+    """The tester's shape: each line `i","Own the project …` closes the quote the line before opened and opens
+    another, so the whole file is one record that never ends. Every line becomes an error row of its own, and
+    line goes to the csv module a few times at most (the recovery used to read the rest of the file again after
+    each line, n * n / 2 lines: 2k/4k/8k/16k lines took 2.5/5.4/17/66 s)."""
+    src = tmp_path / "in.csv"
+    src.write_text("id,description\n" + "".join(f'{i}","{TEXT}\n' for i in range(n)))
+    rows = _rows(src)
+    assert len(rows) == n
+    assert all("unterminated quoted field" in error for _, error in rows)
+    assert [r["id"] for r, _ in rows] == [f'{i}"' for i in range(n)]
+    assert lines_read[0] <= 4 * n + 10
+
+
+def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchronises(tmp_path, monkeypatch,
+                                                                                     lines_read):
+    """One quote on line 2 of many short rows: the rest of the file used to become one record (1.24 GB for a 49 MB
+    file). Past the record limit (here 10,000 characters, 10 MB really) the reader reads on to see whether the quote
+    ever closes, holding nothing; it does not, so that line is an error row and every line after it is read on its
+    own (those past the limit read again): every other row is a good row, in order."""
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
+    src = tmp_path / "in.csv"
+    n = 5000
+    src.write_text("id,description\n0,\"opened and never closed\n" + "".join(f"{i},{TEXT}\n" for i in range(1, n)))
+    rows = _rows(src)
+    assert [r["id"] for r, _ in rows] == [str(i) for i in range(n)]
+    assert "not closed within 10,000 characters, nor ever" in rows[0][1]
+    assert all(error == "" for _, error in rows[1:]) and rows[1][0]["description"] == TEXT
+    assert lines_read[0] <= 4 * n + 10
+
+
+def test_a_quoted_field_of_many_lines_past_the_limit_is_one_error_row(tmp_path, monkeypatch, lines_read):
+    """A posting of 2,000 lines in one quoted field, past the limit: it used to come back as thousands of rows, one a
+    line of the posting, most of them classified. It is one error row (the cells of its first line), and the rows
+    after it are read as they are."""
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
+    big = "\n".join(f"Line {i}, of a posting that never ends" for i in range(2000))
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": [1, 2, 3], "description": [TEXT, big, TEXT]}).to_csv(src, index=False)
+    rows = _rows(src)
+    assert [r["id"] for r, _ in rows] == ["1", "2", "3"]
+    assert rows[1][1].startswith("record longer than 10,000 characters (a quoted field of many lines)")
+    assert rows[1][0]["description"] == "Line 0, of a posting that never ends\n" and rows[0][1] == rows[2][1] == ""
+    assert lines_read[0] <= 2 * 2000 + 20
+
+
+def test_an_enormous_line_is_an_error_row_read_in_bounded_memory(tmp_path, monkeypatch):
+    """One 4 MB field (the tester's was 200 MB, 1.6 GB of memory) with the limit at 10,000 characters: an error row
+    whose cells are cut, read without ever holding the line; the rows around it are read as they are."""
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
+    src = tmp_path / "in.csv"
+    with open(src, "w", newline="") as f:
+        f.write(f"id,description\r\n1,{TEXT}\r\n2,\"{'word ' * 800_000}\"\r\n3,{TEXT}\r\n")
+    tracemalloc.start()
+    try:
+        rows = _rows(src, "utf-8")  # (detecting the encoding reads 1 MB blocks: not the reader's memory)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r["id"] for r, _ in rows] == ["1", "2", "3"]
+    assert rows[1][1] == "line longer than 10,000 characters (its cells are cut)"
+    assert len(rows[1][0]["description"]) < 1000
+    assert rows[0][1] == rows[2][1] == "" and rows[2][0]["description"] == TEXT
+    assert peak < 1_000_000, f"{peak:,} bytes at the peak"
+
+
+def test_the_limits_leave_big_good_records_alone_and_the_output_keeps_every_row(tmp_path, postings):
+    """A record under the limit is read whole however many lines it spans; the batch output has one row per line
+    of a bad file, in order, and a file whose header cannot be read is refused."""
+    text = "\n".join([TEXT] * 20_000)  # 1.6 MB over 20,000 lines, one quoted field
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": [1, 2], "description": [text, TEXT]}).to_csv(src, index=False)
+    assert read_table(src)["description"].tolist() == [text, TEXT]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,description\n" + "".join(f'{i}","{TEXT}\n' for i in range(50)) + f"50,{TEXT}\n")
+    out = tmp_path / "out.csv"
+    summary = classify_csv(bad, out)
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert summary.rows == len(df) == 51 and summary.errors == 50 and df["label"].iloc[-1] == "pm"
+    header = tmp_path / "header.csv"
+    header.write_text('id,"description\n1,x\n')
+    with pytest.raises(_io.BatchError, match="the header row cannot be read"):
+        read_table(header)
+
+
+def _spec(lines: list[str]) -> list[tuple[list[str], list[str], bool]]:
+    """The plain specification (quadratic, for small files): the csv module's records; when the file ends inside a
+    quote, that record's first line is an error row and reading starts again at the line after it."""
+    out: list[tuple[list[str], list[str], bool]] = []
+    start = 0
+    while start < len(lines):
+        taken: list[str] = []
+
+        def feed(first=start, taken=taken):
+            for line in lines[first:]:
+                taken.append(line)
+                yield line
+
+        for fields in csv.reader(feed(), strict=False):
+            record = list(taken)
+            taken.clear()
+            ends_open = len(list(csv.reader([*record, "\n"], strict=False))) == 1
+            if start + len(record) == len(lines) and ends_open:
+                out.append((next(csv.reader([record[0]], strict=False), []), [record[0]], False))
+                start += 1
+                break
+            out.append((fields, record, True))
+            start += len(record)
+    return out
+
+
+def test_the_reader_is_the_plain_specification_on_random_small_files():
+    """Differential: 600 random files of quotes, commas, the three line endings and doubled quotes, read by the
+    linear reader (no limit reached) and by the plain specification, give the same records and the same errors."""
+    import io
+    import random
+
+    rng = random.Random(20)
+    tokens = ["a", "b", '"', ",", "\n", "\r\n", "\r", '""', " "]
+    for _ in range(600):
+        text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 30)))
+        lines = list(io.StringIO(text, newline=""))
+        got = [(fields, record, not error) for fields, record, error in
+               _io._CsvRecords(_io._bounded_lines(io.StringIO(text, newline=""), 10**6), 10**6, pytest.fail)]
+        assert got == _spec(lines), repr(text)
+
+
+def test_a_posting_past_the_limits_is_refused_without_being_held(tmp_path, monkeypatch, capsys):
+    """A 50 MB posting took 589 MB: `classify FILE` read it whole, and check_text copied it (strip) before refusing
+    it; a JSON line was held as a line, a stripped copy, its parsed value and the record written back. Now the
+    command reads at most MAX_CHARS + 1 characters, and a JSON line past the record limit is an error row read in
+    blocks. (Scaled down: 12 MB against MAX_CHARS = 5,000,000; a 4 MB line against a 10,000-character limit.)"""
+    from tpmclassify._cli import _read_text, main
+
+    big = tmp_path / "big.txt"
+    big.write_text((TEXT + "\n") * 140_000)  # 12 MB
+    assert main(["classify", str(big)]) == 2
+    assert "posting text has more than 5,000,000 characters" in capsys.readouterr().err
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="more than 5,000,000 characters"):
+            _read_text(str(big))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, f"{peak:,} bytes at the peak for a 12 MB file"
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "description": "' + "word " * 800_000 + '"}\n{"id": 2, "description": "' + TEXT + '"}\n')
+    tracemalloc.start()
+    try:
+        chunks = list(_io.read_chunks(src, 1000, "utf-8")[1])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert chunks[0].errors == ["line longer than 10,000 characters (its cells are cut)", ""]
+    assert chunks[0].frame["description"].tolist() == [None, TEXT] and chunks[0].raws[0] is None
+    assert peak < 1_000_000, f"{peak:,} bytes at the peak"

@@ -1,0 +1,196 @@
+"""The worker pool under failure: workers killed (SIGKILL), stopped (SIGSTOP) or hung at each phase of their life,
+and a parent killed with SIGKILL. Real processes with light tasks (no model), so each case takes a fraction of a
+second; the tester's full scenario (200k rows, kill -9 at a random moment, 20 times) is benchmarks/kill_workers.py."""
+
+from __future__ import annotations
+
+import operator
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tpmclassify import _pool
+from tpmclassify._pool import Pool, TaskFailed
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="POSIX signals")
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie nobody reaped is not running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return state not in ("Z", "X")
+
+
+def _wait(condition, seconds: float = 30.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+#: The "model": enough bytes that sending them takes many writes (a pipe holds 64 KiB).
+_INIT = (len, (b"m" * 2_000_000,))
+
+
+def _stopped_in_time(pool: Pool, seconds: float = 5.0) -> None:
+    """``pool.stop()`` returns within ``seconds`` and leaves no worker running."""
+    pids = pool.pids
+    t0 = time.monotonic()
+    stopper = threading.Thread(target=pool.stop, daemon=True)
+    stopper.start()
+    stopper.join(seconds)
+    assert not stopper.is_alive(), f"stop() still waiting after {seconds} s"
+    assert pids and not any(_alive(p) for p in pids), "a worker process was left"
+    assert time.monotonic() - t0 < seconds
+
+
+def test_a_healthy_pool_answers_in_order_and_a_raising_task_fails_alone():
+    pool = Pool(2, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: all(w.ready.is_set() for w in pool._workers))
+        tasks = []
+        for i in range(4):  # two a worker: both have room
+            task = pool.submit(operator.mul, (i, 7), 5.0)
+            assert task is not None
+            tasks.append(task)
+        assert pool.submit(operator.mul, (9, 9), 5.0) is None  # no room: the caller does it
+        assert [pool.result(t) for t in tasks] == [0, 7, 14, 21]
+        failing = pool.submit(operator.truediv, (1, 0), 5.0)
+        with pytest.raises(TaskFailed, match="ZeroDivisionError"):
+            pool.result(failing)
+        assert pool.result(pool.submit(operator.add, (1, 2), 5.0)) == 3  # the worker is still there
+    finally:
+        _stopped_in_time(pool)
+
+
+@pytest.mark.parametrize("action", ["die", "stop"])
+@pytest.mark.parametrize("phase", ["starting", "receiving the model"])
+def test_a_worker_lost_before_it_is_ready_is_never_waited_for(worker_fault, phase, action):
+    worker_fault(phase, action)
+    pool = Pool(1, *_INIT, start_seconds=1.0)
+    pool.start()
+    try:
+        if action == "die":
+            assert _wait(lambda: pool._workers[0].lost is not None, 10)
+        time.sleep(0.3)
+        assert not pool.ready and pool.submit(operator.mul, (2, 3), 1.0) is None
+        if action == "stop":  # not ready within start_seconds: given up on (killed) at the next submission
+            assert _wait(lambda: pool.submit(operator.mul, (2, 3), 1.0) is None and pool._workers[0].lost, 5)
+            assert _wait(lambda: not _alive(pool.pids[0]), 5)
+    finally:
+        _stopped_in_time(pool)
+
+
+@pytest.mark.parametrize("action", ["die", "stop"])
+@pytest.mark.parametrize("phase", ["scoring", "sending"])
+def test_a_worker_lost_with_a_task_fails_that_task_by_its_deadline(worker_fault, phase, action):
+    if phase == "sending":
+        worker_fault(phase, action)
+    pool = Pool(1, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready)
+        pid = pool.pids[0]
+        if phase == "scoring":  # the task itself kills or stops its worker
+            task = pool.submit(os.kill, (pid, signal.SIGKILL if action == "die" else signal.SIGSTOP), 0.5)
+        else:  # a big answer, cut halfway
+            task = pool.submit(bytes, (1_000_000,), 0.5)
+        assert task is not None
+        t0 = time.monotonic()
+        with pytest.raises(TaskFailed):
+            pool.result(task)
+        assert time.monotonic() - t0 < 5
+        assert _wait(lambda: not _alive(pid), 5)  # killed at the deadline if it was only stopped
+        assert not pool.ready and pool.submit(operator.mul, (2, 3), 1.0) is None
+    finally:
+        _stopped_in_time(pool)
+
+
+def test_a_hung_task_is_given_up_at_its_deadline_and_the_other_worker_goes_on():
+    pool = Pool(2, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: all(w.ready.is_set() for w in pool._workers))
+        hung = pool.submit(time.sleep, (3600,), 0.5)
+        assert hung is not None
+        other = pool.submit(operator.mul, (6, 7), 5.0)  # the other worker, which has fewer tasks
+        assert other is not None and other.worker is not hung.worker
+        t0 = time.monotonic()
+        with pytest.raises(TaskFailed, match="no answer within"):
+            pool.result(hung)
+        assert 0.3 < time.monotonic() - t0 < 5
+        assert pool.result(other) == 42 and pool.ready
+        assert pool.result(pool.submit(operator.mul, (2, 3), 5.0)) == 6
+    finally:
+        _stopped_in_time(pool)
+
+
+def test_a_deadline_runs_from_the_answer_before_it_not_from_the_deadlines_before_it():
+    """A worker kept busy (two tasks at a time, as batch keeps it) and then stopped: it is given up on one budget
+    after its last answer. Deadlines used to be chained on the deadlines of the tasks before, so after 40 tasks of
+    0.05 s with a budget of 0.5 s the next was due some 18 s ahead, and a SIGSTOPped worker stalled a 200k-row run
+    for minutes."""
+    pool = Pool(1, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready)
+        waiting = [pool.submit(time.sleep, (0.05,), 0.5)]
+        for _ in range(40):  # each submitted while the one before runs
+            waiting.append(pool.submit(time.sleep, (0.05,), 0.5))
+            pool.result(waiting.pop(0))
+        last = pool.submit(os.kill, (pool.pids[0], signal.SIGSTOP), 0.5)
+        pool.result(waiting.pop(0))
+        t0 = time.monotonic()
+        with pytest.raises(TaskFailed, match="no answer within"):
+            pool.result(last)
+        assert time.monotonic() - t0 < 5, "the deadline ran from the chained deadlines, not from the last answer"
+    finally:
+        _stopped_in_time(pool)
+
+
+_ORPHAN = """
+import importlib.util as u, sys, time
+s = u.spec_from_file_location("p", {path!r}); m = u.module_from_spec(s); sys.modules["p"] = m; s.loader.exec_module(m)
+pool = m.Pool(1, len, (b"x",))
+pool.start()
+while not pool.ready:
+    time.sleep(0.02)
+pool.submit(time.sleep, ({busy},), 3600.0)
+print(pool.pids[0], flush=True)
+time.sleep(3600)
+"""
+
+
+@pytest.mark.parametrize("busy", [0, 3600], ids=["idle", "busy"])
+def test_workers_exit_when_their_parent_is_killed(busy):
+    """SIGKILL on the parent (no clean-up runs there) ends its workers, idle or busy with a task."""
+    code = textwrap.dedent(_ORPHAN.format(path=_pool.__file__, busy=busy))
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        assert _alive(worker)
+    finally:
+        parent.kill()
+        parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+    assert _wait(lambda: not _alive(worker), 5), "the worker outlived its parent"
