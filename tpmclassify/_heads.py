@@ -122,6 +122,6 @@ def evidence(X: sp.csr_matrix, coef: np.ndarray) -> np.ndarray:
     >>> evidence(sp.csr_matrix(np.array([[1.0, 2.0], [0.0, 0.0]])), np.array([0.5, -1.0])).tolist()
     [2.5, 0.0]
     """
-    X = sp.csr_matrix(X)
+    X = X if sp.issparse(X) and X.format == "csr" else sp.csr_matrix(X)
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     return np.bincount(rows, weights=np.abs(X.data * coef[X.indices]), minlength=X.shape[0])

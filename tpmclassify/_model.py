@@ -573,9 +573,16 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     # --------------------------------------------------------------- predicting
     def _cue_coef(self) -> np.ndarray:
         """The role head's weights on the cues of the article's four axes (zero on role names and n-grams): what
-        evidence is measured on. A title's role name, or "apply now", says nothing about the job."""
-        article = [c.axis in _ARTICLE_AXES for c in self.cues_] + [False] * (len(self.coef_) - len(self.cues_))
-        return np.where(article, self.coef_, 0.0)
+        evidence is measured on. A title's role name, or "apply now", says nothing about the job. (Computed once per
+        ``coef_``.)"""
+        cached = self.__dict__.get("_evidence_coef")
+        if cached is not None and cached[0] is self.coef_:
+            return cached[1]
+        article = np.zeros(len(self.coef_), dtype=bool)
+        article[: len(self.cues_)] = [c.axis in _ARTICLE_AXES for c in self.cues_]
+        weights = np.where(article, self.coef_, 0.0)
+        self.__dict__["_evidence_coef"] = (self.coef_, weights)
+        return weights
 
     def _head_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each head's weights and baseline (role, then scope if there is one)."""
@@ -844,6 +851,7 @@ class _Batch:
                   where=counts > 0)
         self.role_evidence = np.where(known >= _MIN_KNOWN, evidence(self.Xf, model._cue_coef()), 0.0).tolist()
         self._evidence: dict[int, dict] = {}
+        self._lowered: dict[int, str] = {}  # each quoted posting, lower-cased once
 
     @cached_property
     def _contributions(self) -> list[_Head]:
@@ -883,7 +891,9 @@ class _Batch:
         """The posting's own words behind some of posting ``i``'s features, as it writes them (first occurrence)."""
         words = self.model.space_.quotes(self.found, i, columns)
         text = self.texts[i]
-        lowered = text.lower()
+        lowered = self._lowered.get(i)
+        if lowered is None:
+            lowered = self._lowered[i] = text.lower()
         return {j: verbatim(text, w, lowered) or w for j, w in words.items()}
 
     def explanation(self, i: int, head: int) -> Explanation | None:

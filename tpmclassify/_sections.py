@@ -74,6 +74,8 @@ class Section(NamedTuple):
 def _heading(line: str) -> str | None:
     """The heading a line is (lower case, without marks and colon), or None: a short line (never a bullet) that is
     in :data:`HEADINGS` or ends with a colon."""
+    if len(line) > 80:  # most lines: too long to be a heading, decided without copying them
+        return None
     s = line.strip()
     if not s or len(s) > 60 or s[0] in _BULLETS:
         return None
