@@ -465,20 +465,23 @@ class FeatureSpace:
         positions = np.flatnonzero(kept)
         found = _found(encoded, at_row, starts - ptr[at_row], ends - ptr[at_row], cols, row[positions],
                        positions - ptr[row[positions]], stem_ids[positions])
-        cue_block = _counts(at_row, cols, n, len(self.cues))
-        cue_block.data = np.log1p(cue_block.data) * self.cue_scale
-        if self.ngram_scale:
-            hits = [(at[:, 0], c) for at, c in self._gram_hits(kept, stem_ids)]
-            tf = _counts(row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
-                         np.concatenate([c for _, c in hits] or [ids[:0]]), n, len(self.vocabulary))
-        else:
-            tf = _counts(ids[:0], ids[:0], n, len(self.vocabulary))
-        if tf.nnz:
-            tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]
-            _normalize_rows(tf)
-            tf.data *= self.ngram_scale
-        out = sp.hstack([cue_block, tf], format="csr")
-        out.sort_indices()
+        n_cues = len(self.cues)
+        cue_rows, cue_cols, cue_counts = _counts(at_row, cols, n_cues)
+        cue_values = np.log1p(cue_counts) * self.cue_scale
+        hits = [(at[:, 0], c) for at, c in self._gram_hits(kept, stem_ids)] if self.ngram_scale else []
+        tf_rows, tf_cols, tf = _counts(row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
+                                       np.concatenate([c for _, c in hits] or [ids[:0]]), len(self.vocabulary))
+        if len(tf):
+            tf = (1.0 + np.log(tf)) * self.idf[tf_cols]
+            tf = _unit_rows(tf_rows, tf, n) * self.ngram_scale
+        # cues come before n-grams in a row, so a stable sort by row keeps each row's columns sorted
+        rows = np.concatenate([cue_rows, tf_rows])
+        order = np.argsort(rows, kind="stable")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        out = sp.csr_matrix((np.concatenate([cue_values, tf])[order],
+                             np.concatenate([cue_cols, tf_cols + n_cues])[order], indptr),
+                            shape=(n, n_cues + len(self.vocabulary)))
         return out, found
 
     def _outside_context(self, kept: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -616,22 +619,21 @@ def _first(words: list[int], key: tuple[int, ...]) -> int | None:
         return None
 
 
-def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
-    """CSR matrix (sorted indices) of occurrence counts from the row and column of each occurrence."""
-    m = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_cols))
-    m.sum_duplicates()
-    return m
+def _counts(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Occurrence counts from the row and column of each occurrence: the distinct (row, column) pairs, sorted
+    by row then column, and how often each occurs."""
+    keys, counts = np.unique(rows.astype(np.int64) * n_cols + cols, return_counts=True)
+    return keys // n_cols, keys % n_cols, counts.astype(np.float64)
 
 
-def _normalize_rows(m: sp.csr_matrix) -> None:
-    """Scale each row of ``m`` (sorted indices) to unit Euclidean length, in place; an empty row stays empty.
+def _unit_rows(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
+    """``values`` (grouped by row, in column order) scaled so that each row has unit Euclidean length.
 
     What scikit-learn's ``normalize`` does (the same sums, in the same order), without its checks on every call.
     """
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    norms = np.sqrt(np.bincount(rows, weights=m.data * m.data, minlength=m.shape[0]))
+    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
     norms[norms == 0.0] = 1.0
-    m.data /= norms[rows]
+    return values / norms[rows]
 
 
 def display_forms(token_lists: Sequence[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
