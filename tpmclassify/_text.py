@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ._errors import PostingError, PostingTypeError
@@ -244,11 +244,6 @@ def readable(raw: str) -> str:
     return " ".join(raw.split())
 
 
-def _in_token(c: str) -> bool:
-    """Whether a character can be part of a token (see :func:`tokenize`)."""
-    return c.isalnum() or c in "_+#"
-
-
 def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
     """The posting's own characters for a run of its normalised tokens: the first place ``words`` (tokens
     separated by single spaces) occur in ``text`` as whole tokens, with whatever separates them there.
@@ -266,24 +261,25 @@ def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
     low = text.lower() if lowered is None else lowered
     if len(low) != len(text):
         return None
-    tokens = words.split(" ")
-    first, n, start = tokens[0], len(low), 0
-    while (a := low.find(first, start)) >= 0:
+    pattern, start = _verbatim_pattern(words), 0
+    while (found := pattern.search(low, start)) is not None:
+        a = found.start()
+        if a == 0 or not _TOKEN_CHAR.match(low, a - 1):
+            return " ".join(text[a : found.end()].split())
         start = a + 1
-        if a > 0 and _in_token(low[a - 1]):
-            continue
-        pos = a + len(first)
-        for token in tokens[1:]:
-            skip = pos
-            while skip < n and not _in_token(low[skip]) and skip - pos < 10:
-                skip += 1
-            if skip == pos or not low.startswith(token, skip):
-                break
-            pos = skip + len(token)
-        else:
-            if pos == n or not _in_token(low[pos]):
-                return " ".join(text[a:pos].split())
     return None
+
+
+#: A character that can be part of a token (see :func:`tokenize`): ``str.isalnum()``, ``_``, ``+`` or ``#``.
+_TOKEN_CHAR = re.compile(r"[\w+#]")
+
+
+@lru_cache(maxsize=4096)
+def _verbatim_pattern(words: str) -> re.Pattern[str]:
+    """The tokens of ``words``, each separated from the next by 1 to 10 characters that cannot be part of a
+    token, the last not followed by one (a pattern that starts with its literal first word: searched fast)."""
+    gap = r"[^\w+#]{1,10}"
+    return re.compile(gap.join(map(re.escape, words.split(" "))) + r"(?![\w+#])")
 
 
 def _blank(match: re.Match[str]) -> str:
