@@ -3,6 +3,7 @@
 import copy
 import gzip
 import json
+import random
 
 import pandas as pd
 import pytest
@@ -442,3 +443,13 @@ def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_pa
     assert codes == {"first": 0, "second": 0}
     assert seen == [_batch._SCORING_THRESHOLDS] * 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_random_bytes_given_to_classify_need_review_and_print_no_split(tmp_path, capsys):
+    # the tester's case: bytes from /dev/urandom (here seeded), read as UTF-8 with replacement characters
+    path = tmp_path / "noise.bin"
+    path.write_bytes(random.Random(3).randbytes(3_000_000))
+    assert main(["classify", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("needs review  (too little evidence to decide)")
+    assert "PM " not in out and "TPM " not in out and "in scope" not in out

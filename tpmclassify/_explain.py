@@ -324,6 +324,9 @@ class Prediction:
     @property
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
+        if self.unreadable and self.evidence == 0.0:
+            return ["Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
+                    "words the model knows: another language, or not text)"]
         if self.unreadable:
             return ["Needs review: too little evidence in the posting to decide (its cues on the four axes add up to "
                     "less than 99% of the training postings carry)"]
@@ -339,6 +342,8 @@ class Prediction:
 
     def __str__(self) -> str:
         tpm = self.probabilities["tpm"]
+        if self.unreadable:  # no split is printed as if the words had decided it
+            return "\n".join(["needs review  (too little evidence to decide)", *("  - " + r for r in self.reasons)])
         head = f"{_display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
         head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
         if self.needs_review:
