@@ -196,3 +196,23 @@ def test_a_posting_past_the_limits_is_refused_without_being_held(tmp_path, monke
     assert chunks[0].errors == ["line longer than 10,000 characters (its cells are cut)", ""]
     assert chunks[0].frame["description"].tolist() == [None, TEXT] and chunks[0].raws[0] is None
     assert peak < 1_000_000, f"{peak:,} bytes at the peak"
+
+
+def test_the_line_reader_is_readline_with_long_lines_cut():
+    """Differential, against Python's own line reading: each line with its ending, a NUL shown as the stand-in, a
+    line past the limit cut. A cut line ending in "\\r" once took the next line's "\\r" as the "\\n" of a "\\r\\n" it
+    was not, and glued it to the line after."""
+    import io
+    import random
+
+    rng = random.Random(5)
+    tokens = ["a", "bb", '"', ",", "\n", "\r\n", "\r", "\0", " ", "x" * 50]
+    for _ in range(600):
+        text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 400)))
+        limit = rng.choice([5, 20, 100, 10**6])
+        for newline in ("", None):
+            want = []
+            for line in io.StringIO(text, newline=newline):
+                line = line.replace("\0", _io._NUL_STAND_IN)
+                want.append((line[: min(_io._LONG_LINE_KEPT, limit + 1)], True) if len(line) > limit else (line, False))
+            assert list(_io._bounded_lines(io.StringIO(text, newline=newline), limit)) == want, repr(text)

@@ -255,10 +255,13 @@ def _bounded_lines(f: IO[str], limit: int, *, nul: bool = True) -> Iterator[tupl
     """Each physical line of ``f`` (with its line ending; with ``nul``, a NUL replaced by a stand-in the csv module
     accepts) and whether it was longer than ``limit`` characters: such a line is cut to its first
     :data:`_LONG_LINE_KEPT` characters, and the rest of it is read in blocks and dropped (never held whole)."""
-    carry = ""  # a character read past a line's end while looking for the "\n" of a "\r\n"
+    after_cr = False  # the last line was cut and ended in "\r": a "\n" next is the rest of its "\r\n"
     while True:
-        line = carry + f.readline(limit + 1 - len(carry))
-        carry = ""
+        line = f.readline(limit + 1)
+        if after_cr:
+            after_cr = False
+            if line == "\n":
+                continue
         if not line:
             return
         long = len(line) > limit
@@ -266,10 +269,7 @@ def _bounded_lines(f: IO[str], limit: int, *, nul: bool = True) -> Iterator[tupl
             kept, tail = line[:_LONG_LINE_KEPT], line
             while tail and not tail.endswith(("\n", "\r")):
                 tail = f.readline(min(limit, 1 << 20))
-            if tail.endswith("\r"):
-                carry = f.read(1)
-                if carry == "\n":
-                    carry = ""
+            after_cr = tail.endswith("\r")
             line = kept
         if nul and "\0" in line:
             line = line.replace("\0", _NUL_STAND_IN)
