@@ -190,3 +190,12 @@ def test_bundled_model_gives_the_answers_recorded_when_it_was_trained():
             assert list(p.explanation.by_axis) == list(want["by_axis"])
             assert list(p.explanation.by_axis.values()) == pytest.approx(list(want["by_axis"].values()), abs=1e-9)
             assert p.scope_explanation.by_axis == pytest.approx(want["scope_by_axis"], abs=1e-9)
+
+
+def test_the_readme_example_prints_what_the_bundled_model_says(postings):
+    """The README's `print(p)` lines are the bundled model's answer for the first test posting, as printed."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(readme) if line.startswith("# TPM  (TPM "))
+    shown = [readme[start].split("   ")[0][2:]]
+    shown += [line[2:] for line in readme[start + 1 : start + 8] if line.startswith("#   - ")]
+    assert str(tpmclassify.classify(postings["description"][0])).splitlines() == shown
