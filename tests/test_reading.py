@@ -39,6 +39,8 @@ CONTEXT = [
     ("Medical, dental and vision insurance; a learning budget; a flexible schedule.", "schedule"),
     ("This is a contract role, on-site in Austin, reporting to the VP of Operations.", "contract"),
     ("This is a contract role, on-site in Austin, reporting to the VP of Operations.", "site"),
+    ("We look for individuals who excel in a high paced environment with multiple customer engagements.", "excel"),
+    ("A culture where everyone can excel. We take great care to ensure fair hiring practices.", "excel"),
 ]
 
 
@@ -56,8 +58,9 @@ def test_building_is_construction_only_where_it_says_so(bundled):
 
 def test_the_same_words_do_vote_where_they_mean_it(bundled):
     text = ("Deep technical background in distributed systems; own the budget and the schedule for the building "
-            "construction site.")
-    covered = {w: _covered(bundled.classify(text), text, w) for w in ("technical", "budget", "schedule", "site")}
+            "construction site; proficiency in Microsoft Excel, Word and PowerPoint.")
+    covered = {w: _covered(bundled.classify(text), text, w)
+               for w in ("technical", "budget", "schedule", "site", "excel")}
     assert all(covered.values()), covered
 
 

@@ -174,7 +174,7 @@ coordinate: coordinate | coordinating | coordination | liaise | liaising | liais
     # above do not count them, and it votes for nothing. A posting at a software company says "technical" and
     # "developer" whatever the job; these are the senses in which such words say nothing about the role: negated
     # or contrasted ("technical and non-technical stakeholders"), another sense ("code of conduct", "reports to the
-    # Director of ..."), an audience ("a conference for developers"), or the terms of employment and its benefits
+    # Director of ...", "people who excel in"), an audience ("a conference for developers"), or the terms of employment and its benefits
     # ("a flexible schedule", "vision insurance", "on-site"). Each row is pinned by a real snippet in the tests.
     + _table("context", "none", """
 negated or contrasted technical: non technical | non-technical | nontechnical | technical and non technical | technical or non technical | technical and nontechnical | technical as well as non technical | both technical and non technical | technical and business | technical or business
@@ -182,6 +182,7 @@ code of conduct: code of conduct | code of ethics | code of business conduct | c
 developers as an audience: developer relations | developer community | developer communities | developer events | developer event | developer conference | developer conferences | developer marketing | developer advocacy | developer ecosystem | developer program
 reports to a director: report to the director | reports to the director | reporting to the director | report directly to the director | report into the director | reports into the director | report to the vp | reports to the vp | reporting to the vp | report to the head | reports to the head | reporting to the head | report to the senior director | reports to the senior director
 executive titles: account executive | executive assistant | executive search | sales executive
+excel as a verb: who excel | you excel | we excel | to excel | can excel | people excel | must excel | will excel | they excel | excel in
 terms of employment: contract role | contract position | contract basis | contract to hire | fixed term contract | contract type | contract length | contract duration | flexible schedule | work schedule | schedule type | full time schedule | on site | on-site | onsite
 benefits: vision insurance | dental and vision | dental vision | vision care | vision coverage | vision plan | social security | human resources | benefits program | referral program | wellness program | assistance program | internship program | graduate program | rotation program | rotational program | loyalty program | stock purchase program | learning budget | education budget | equipment budget | home office budget | development budget | training budget
 """)
