@@ -79,6 +79,19 @@ def test_train_from_frame_and_titles(postings):
     assert model.metadata_["training_data"]["rows"] == 10
 
 
+def test_training_shows_its_progress_only_when_asked(postings, capsys):
+    """Training took seconds with no sign of life; now a bar counts the fits, with a time estimate."""
+    frame = postings.assign(source=[f"s{i % 4}" for i in range(len(postings))])
+    with pytest.warns(UserWarning, match="training on 10 labeled rows"):
+        tpmclassify.train(frame, cv=2, min_df=1, min_groups=1)
+    assert capsys.readouterr().err == ""
+    with pytest.warns(UserWarning, match="training on 10 labeled rows"):
+        tpmclassify.train(frame, cv=2, min_df=1, min_groups=1, progress=True)
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    # reading, 3 C values x 4 sources' inner folds, and the scope head's 2 folds: all done
+    assert last.startswith("training: 100%") and "15/15" in last, last
+
+
 def test_save_load_round_trip_in_a_fresh_process(small_model, postings, tmp_path):
     path = tmp_path / "m.tpmc"
     digest = tpmclassify.save(small_model, path)

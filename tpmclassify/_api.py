@@ -92,6 +92,7 @@ def train(
     label_column: str = "label",
     title_column: str | None = None,
     group_column: str | None = "auto",
+    progress: bool = False,
     **params: Any,
 ) -> TPMClassifier:
     """Train a model on labeled postings.
@@ -112,6 +113,8 @@ def train(
         ``"auto"`` uses a ``source`` column when there is one (a value
         ``name:detail`` counts as source ``name``, as in ``owner/repo:path``);
         None trains without sources.
+    progress : bool, default False
+        Show a progress bar with a time estimate on standard error (see :meth:`TPMClassifier.fit`).
     **params
         Parameters of :class:`TPMClassifier`.
 
@@ -128,7 +131,8 @@ def train(
     _warn_if_few(labels)
     sources = source_groups(frame, group_column)
     groups: Sequence[object] | None = None if sources is None else sources.tolist()
-    model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups)
+    model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups,
+                                        progress=progress)
     model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}
     return model
 

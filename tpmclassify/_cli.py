@@ -203,7 +203,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
     frame, rows, labels, note = _labeled(args, sys.stdout)
     model = train(frame, text_column=args.text_column, label_column=args.label_column,
-                  title_column=args.title_column, group_column=args.group_column)
+                  title_column=args.title_column, group_column=args.group_column, progress=sys.stderr.isatty())
     if note:
         model.metadata_["training_data"]["notes"] = note  # in the model card too
     digest = save(model, args.output)  # saved before anything else can fail: a trained model is never lost

@@ -8,6 +8,8 @@ relative to the ordinary, and one that says too little can be told apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, minimize
@@ -71,10 +73,11 @@ def bounded_logistic(
 
 def choose_C(
     X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, groups: np.ndarray, sign: np.ndarray, grid: tuple[float, ...],
-    max_folds: int,
+    max_folds: int, step: Callable[[], object] | None = None,
 ) -> float:
     """The ``C`` of ``grid`` with the best out-of-fold Brier score, groups left out whole (at most ``max_folds``
-    grouped folds; ties go to the first, the strongest regularisation when the grid ascends).
+    grouped folds; ties go to the first, the strongest regularisation when the grid ascends). ``step`` is called
+    after each fold's fit (a progress bar's update).
 
     Examples
     --------
@@ -90,6 +93,8 @@ def choose_C(
         for train, test in folds:
             coef, b = bounded_logistic(X[train], y[train], w[train], C, sign)
             z[test] = X[test] @ coef + b
+            if step is not None:
+                step()
         score = float(np.sum(w * (sigmoid(z) - y) ** 2))
         if score < best_score - 1e-12:
             best, best_score = float(C), score

@@ -21,6 +21,7 @@ import dataclasses
 import math
 import numbers
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
 from numbers import Integral, Real
@@ -364,7 +365,9 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.cues = cues
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: Iterable[str], y: Iterable[str], groups: Iterable[object] | None = None) -> TPMClassifier:
+    def fit(
+        self, X: Iterable[str], y: Iterable[str], groups: Iterable[object] | None = None, *, progress: bool = False,
+    ) -> TPMClassifier:
         """Fit on posting texts and labels ``"tpm"``, ``"pm"`` (and optionally ``"hybrid"``, ``"other"``).
 
         Parameters
@@ -377,6 +380,9 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         groups : sequence, optional
             Source of each posting (company or data set). Each source then weighs the same, single-source
             wording is kept out of the vocabulary, and out-of-fold scores leave whole sources out.
+        progress : bool, default False
+            Show a progress bar on standard error, with a time estimate: reading the postings, then each fit of
+            the inner folds that choose ``C``, then the scope head's folds.
 
         Returns
         -------
@@ -397,6 +403,12 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         if grp is not None and len(set(grp)) < 3:
             grp = None  # too few sources to leave any out or to judge wording by
 
+        from tqdm import tqdm
+
+        with tqdm(total=1, desc="training", unit=" fits", disable=not progress, file=sys.stderr) as bar:
+            return self._fit(texts, labels, grp, bar)
+
+    def _fit(self, texts: list[str], labels: np.ndarray, grp: np.ndarray | None, bar: Any) -> TPMClassifier:
         raw_tokens = [tokens_of(t) for t in texts]
         masked_tokens = [tokens_of(mask_role_names(t)) for t in texts]
         vocab, idf = fit_vocabulary(
@@ -412,13 +424,14 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         # each posting twice: as written, then masked
         Xf = sp.vstack([self.space_.transform(raw_tokens), self.space_.transform(masked_tokens)], format="csr")
         self.feature_names_ = self.space_.names
+        bar.update()
 
-        self._fit_role(Xf, labels, grp)
+        self._fit_role(Xf, labels, grp, bar)
         self.classes_ = np.array(["pm", "tpm"], dtype=object)
         self.scope_coef_ = self.scope_intercept_ = self.scope_threshold_ = self.scope_baseline_ = None
         if (labels == "other").sum() >= 2:
             self.classes_ = np.array(["other", "pm", "tpm"], dtype=object)
-            self._fit_scope(Xf, labels, grp)
+            self._fit_scope(Xf, labels, grp, bar)
         return self
 
     def check_params(self) -> None:
@@ -448,7 +461,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """Weights of the two copies of each of ``n`` postings (as written, masked)."""
         return np.concatenate([np.full(n, 1.0 - self.mask_rate), np.full(n, self.mask_rate)])
 
-    def _fit_role(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None) -> None:
+    def _fit_role(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None, bar: Any) -> None:
         """The role head: TPM vs PM on the TPM/PM cues, each weight on its table side, and the n-grams (free signs,
         their block scaled by ``role_ngram_scale`` in the fit: a larger scale, a weaker penalty on them)."""
         n = len(labels)
@@ -472,7 +485,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         if self.C is not None:
             self.C_ = float(self.C)
         else:
-            self.C_ = choose_C(X, y, w, g, sign, tuple(self.C_grid), _INNER_FOLDS)
+            bar.total += len(self.C_grid) * min(len(set(g.tolist())), _INNER_FOLDS)
+            self.C_ = choose_C(X, y, w, g, sign, tuple(self.C_grid), _INNER_FOLDS, bar.update)
         coef, intercept = bounded_logistic(X, y, w, self.C_, sign)
         # the fit's log-odds are for the share its weights give TPM (sources weighing the same); the probabilities
         # are for the stated prior, by default the share of TPM postings in the training data, each counted once
@@ -488,7 +502,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         # less says too little (n-grams are left out: every text has some, "apply now" included)
         self.min_evidence_ = float(np.quantile(evidence(X_all, self._cue_coef()), _EVIDENCE_QUANTILE))
 
-    def _fit_scope(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None) -> None:
+    def _fit_scope(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None, bar: Any) -> None:
         """The scope head: TPM, PM or hybrid postings against every other role.
 
         TPM postings are scarce and read like engineering or product postings: unweighted, "in scope" would
@@ -508,11 +522,13 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         weight = np.tile(weight1, 2) * self._copies(n)
         groups = np.tile(np.arange(n) if grp is None else grp, 2)
         n_splits = max(2, min(self.cv, len(set(groups)), int(np.bincount(y1).min())))
+        bar.total += n_splits
         lr = LogisticRegression(C=self.scope_C, class_weight="balanced", max_iter=5000)
         oof = cross_val_predict(
             lr, X, y, groups=groups, method="decision_function", params={"sample_weight": weight},
             cv=StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state),
         )
+        bar.update(n_splits)
         platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y, sample_weight=weight)
         a, b = max(float(platt.coef_[0, 0]), 1e-3), float(platt.intercept_[0])  # monotone
         lr.fit(X, y, sample_weight=weight)
