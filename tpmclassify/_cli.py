@@ -212,10 +212,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
         from ._card import metrics_text
         from ._evaluate import evaluate
 
-        print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in folds)")
+        groups = source_groups(rows, args.group_column)
+        units = len(rows) if groups is None else groups.nunique()
+        folds = 5 if units > 5 else None  # as `evaluate --cross-validate`: 5 folds, not one per company
+        print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in "
+              f"{'5 folds' if folds else 'one fold per source'}{' grouped by source' if groups is not None else ''})")
         report = evaluate(model, rows.assign(**{args.label_column: labels}), text_column=args.text_column,
-                          label_column=args.label_column, groups=source_groups(rows, args.group_column),
-                          progress=sys.stderr.isatty())
+                          label_column=args.label_column, groups=groups, folds=folds, progress=sys.stderr.isatty())
         print(f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
         digest = save(model, args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
         print(f"saved {args.output} again, with the evaluation in its model card {card}")
@@ -342,7 +345,8 @@ def _parser() -> argparse.ArgumentParser:
         if name == "train":
             p.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.tpmc)")
             p.add_argument("--overwrite", action="store_true", help="replace an existing model file")
-            p.add_argument("--evaluate", action="store_true", help="also cross-validate and put it in the card")
+            p.add_argument("--evaluate", action="store_true",
+                           help="also cross-validate (5 source-grouped folds); the figures go in the card")
             p.set_defaults(func=_cmd_train)
         else:
             model_opts(p)
