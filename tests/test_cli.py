@@ -74,7 +74,7 @@ def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings
         src, index=False)
     assert main([*args, "--group-column", "Company", "--overwrite"]) == 0
     out = capsys.readouterr().out
-    assert "refitted in 5 folds grouped by source" in out
+    assert "refitted in 5 source-grouped folds" in out
     assert "Evaluation (5-fold source-grouped over 30 sources)" in out
 
     model.unlink()

@@ -62,6 +62,8 @@ def test_the_same_words_do_vote_where_they_mean_it(bundled):
     covered = {w: _covered(bundled.classify(text), text, w)
                for w in ("technical", "budget", "schedule", "site", "excel")}
     assert all(covered.values()), covered
+    for text in ("Export the weekly status reports to Excel.", "Strong skills with Excel in a finance setting."):
+        assert _covered(bundled.classify(text), text, "excel"), text  # the product, not the verb
 
 
 BENEFITS = (
@@ -119,6 +121,16 @@ def test_no_answer_and_no_flag_from_no_evidence(bundled, text):
     p = bundled.classify(text, title="Technical Program Manager")
     assert p.needs_review and p.content.needs_review and not p.title_mismatch
     assert p.content.reasons[0].startswith("Needs review: too little evidence in the posting to decide")
+
+
+def test_a_readable_posting_of_another_role_is_out_of_scope_not_unreadable(bundled):
+    """A nurse's posting has no cue of the TPM/PM axes, yet the scope head reads it plainly: "other", said as such
+    (it once printed "needs review ... another language, or not text")."""
+    text = ("Registered nurse needed for our night shift in the cardiology ward. You will care for patients, "
+            "administer medication and work with doctors. BLS certification required.")
+    p = bundled.classify(text)
+    assert p.label == "other" and not p.unreadable and not p.needs_review
+    assert str(p).startswith("other  (") and p.reasons[0].startswith("Out of scope")
 
 
 def test_random_characters_need_review(bundled):

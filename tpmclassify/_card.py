@@ -153,9 +153,9 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"- role head: {cue_weights} of {sum(c.role in ('tpm', 'pm') for c in model.cues_)} TPM/PM cues carry weight, "
         f"each on its table side, beside {gram_weights} n-grams (C = {model.C_:g}); probability = sigmoid(intercept "
         "+ sum of terms), no map after it; explanations measure each axis from a typical training posting",
-        f"- too little to decide: a posting whose cue terms on the article's four axes add up (in magnitude) to less "
-        f"than {model.min_evidence_:.2f}, what 99% of the training postings carry, or fewer than one in ten of whose "
-        "words the model knows, needs review and is never flagged",
+        f"- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
+        f"to less than {model.min_evidence_:.2f}, what 99% of the training postings carry, or any posting fewer than "
+        "one in ten of whose words the model knows, needs review and is never flagged",
         f"- title mismatch: the content (role names masked) says the other role with probability >= "
         f"{model.mismatch_confidence:g}, with at least two of the article's axes agreeing"
         + ("" if model.titled_scope_threshold is None else

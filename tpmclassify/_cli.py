@@ -213,12 +213,18 @@ def _cmd_train(args: argparse.Namespace) -> int:
         from ._evaluate import evaluate
 
         groups = source_groups(rows, args.group_column)
-        units = len(rows) if groups is None else groups.nunique()
-        folds = 5 if units > 5 else None  # as `evaluate --cross-validate`: 5 folds, not one per company
-        print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in "
-              f"{'5 folds' if folds else 'one fold per source'}{' grouped by source' if groups is not None else ''})")
-        report = evaluate(model, rows.assign(**{args.label_column: labels}), text_column=args.text_column,
-                          label_column=args.label_column, groups=groups, folds=folds, progress=sys.stderr.isatty())
+        # as `evaluate --cross-validate`: 5 folds (source-grouped, not one per company), one per source if fewer
+        folds = 5 if groups is None or groups.nunique() > 5 else None
+        how = ("5 stratified folds: no sources, optimistic when sources repeat boilerplate" if groups is None
+               else "5 source-grouped folds" if folds else "one fold per source")
+        print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in {how})")
+        try:
+            report = evaluate(model, rows.assign(**{args.label_column: labels}), text_column=args.text_column,
+                              label_column=args.label_column, groups=groups, folds=folds,
+                              progress=sys.stderr.isatty())
+        except ValueError as err:  # too few postings of a label for the folds
+            raise InvalidValueError(f"cannot cross-validate these rows ({err}); {args.output} is saved, without "
+                                    "figures") from None
         print(f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
         digest = save(model, args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
         print(f"saved {args.output} again, with the evaluation in its model card {card}")

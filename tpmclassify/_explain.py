@@ -245,8 +245,9 @@ class Prediction:
     scope_threshold : float or None
         The model's in-scope threshold (under it, the label is "other").
     unreadable : bool
-        The text's words carry too little evidence to decide: none at all (e.g. it is not in English), or, for a
-        TPM or PM answer, less than 99% of the training postings carry ("We are hiring. Apply now.").
+        Too little to decide from: text the model cannot read (fewer than one in ten of its words known: another
+        language, random characters), or a TPM or PM answer whose words carry less evidence than 99% of the training
+        postings do ("We are hiring. Apply now."). An out-of-scope answer is the scope head's and needs no role cue.
         ``needs_review`` is set, and a title is never flagged as mismatched on it.
     evidence : float
         How much the text's words say about TPM vs PM on the article's four axes: the sum of the magnitudes of the

@@ -691,16 +691,17 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         for i, (text, p, s) in enumerate(zip(texts, p_tpm, scopes, strict=True)):
             label = self._label(p, s)
             read = batch.role_evidence[i]
+            unreadable = self._unreadable(label, read, batch.readable[i])
             out.append(
                 Prediction(
                     text=text,
                     label=label,
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
-                    needs_review=self._needs_review(label, p, self._unreadable(label, read)),
+                    needs_review=self._needs_review(label, p, unreadable),
                     _explain=partial(batch.explanation, i),
                     scope_threshold=self.scope_threshold_,
-                    unreadable=self._unreadable(label, read),
+                    unreadable=unreadable,
                     evidence=read,
                 )
             )
@@ -728,7 +729,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
                 # which of the two it describes, unless it reads as no such job at all (see titled_scope_threshold)
                 c.scope_threshold = self.titled_scope_threshold  # the threshold a titled posting's content meets
                 c.label = "other" if self._reads_as_other(c) else "tpm" if c.probabilities["tpm"] >= 0.5 else "pm"
-                c.unreadable = self._unreadable(c.label, c.evidence)
+                # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence)
+                c.unreadable = c.unreadable or (c.label != "other" and c.evidence < self.min_evidence_)
                 c.needs_review = self._needs_review(c.label, c.probabilities["tpm"], c.unreadable)
             # a hybrid title, used for either role, is decided by its content: the answer is the content's own
             p = dataclasses.replace(c, content=c) if claim == "hybrid" else out[i]
@@ -755,11 +757,11 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             return False
         return axes_toward(c.explanation.by_axis, c.label) >= 2
 
-    def _unreadable(self, label: str, evidence: float) -> bool:
-        """Too little to decide from: no evidence at all, or a TPM or PM answer resting on less evidence than 99% of
-        the training postings carry (an out-of-scope answer is the scope head's: the role head may well have little
-        to say about an engineer's posting)."""
-        return evidence == 0.0 or (label != "other" and evidence < self.min_evidence_)
+    def _unreadable(self, label: str, evidence: float, readable: bool) -> bool:
+        """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a
+        TPM or PM answer resting on less evidence than 99% of the training postings carry (an out-of-scope answer
+        is the scope head's: the role head may well have nothing to say about a nurse's posting)."""
+        return not readable or (label != "other" and evidence < self.min_evidence_)
 
     def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
         """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""
@@ -865,7 +867,8 @@ class _Batch:
         rows = np.repeat(np.arange(len(texts)), counts)
         np.divide(np.bincount(rows, weights=kept_stems >= 0, minlength=len(texts)), counts, out=known,
                   where=counts > 0)
-        self.role_evidence = np.where(known >= _MIN_KNOWN, evidence(self.Xf, model._cue_coef()), 0.0).tolist()
+        self.readable = (known >= _MIN_KNOWN).tolist()
+        self.role_evidence = np.where(self.readable, evidence(self.Xf, model._cue_coef()), 0.0).tolist()
         self._evidence: dict[int, dict] = {}
         self._lowered: dict[int, str] = {}  # each quoted posting, lower-cased once
 
