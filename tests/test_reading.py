@@ -74,6 +74,11 @@ BENEFITS = (
 )
 
 
+def test_a_heading_padded_with_spaces_is_still_a_heading():
+    text = "Lead the launch.\n" + " " * 40 + "Benefits:" + " " * 40 + "\n- Dental and vision\n"
+    assert [s.kind for s in tpmclassify.sections(text)] == ["job", "benefits and pay"]
+
+
 def test_boilerplate_sections_are_not_read_and_offsets_are_kept(bundled):
     kinds = [s.kind for s in tpmclassify.sections(BENEFITS)]
     assert kinds == ["job", "benefits and pay", "equal opportunity", "job"]

@@ -74,9 +74,7 @@ class Section(NamedTuple):
 def _heading(line: str) -> str | None:
     """The heading a line is (lower case, without marks and colon), or None: a short line (never a bullet) that is
     in :data:`HEADINGS` or ends with a colon."""
-    if len(line) > 80:  # most lines: too long to be a heading, decided without copying them
-        return None
-    s = line.strip()
+    s = line.strip()  # (a heading may be padded with spaces, as in HTML exports)
     if not s or len(s) > 60 or s[0] in _BULLETS:
         return None
     key = s.strip(_STRIP).lower().replace("\u2019", "'")
