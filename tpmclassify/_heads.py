@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, minimize
 from sklearn.model_selection import GroupKFold
 
-__all__ = ["axis_baseline", "bounded_logistic", "choose_C", "evidence", "sigmoid", "source_weights"]
+__all__ = ["axis_baseline", "bounded_logistic", "choose_C", "evidence", "inner_folds", "sigmoid", "source_weights"]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -71,6 +71,11 @@ def bounded_logistic(
     return np.clip(res.x[:n_coef], lower, upper), float(res.x[n_coef])
 
 
+def inner_folds(groups: np.ndarray, max_folds: int) -> int:
+    """How many grouped folds :func:`choose_C` fits each ``C`` on: one per group, at most ``max_folds``."""
+    return min(len(set(groups.tolist())), max_folds)
+
+
 def choose_C(
     X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, groups: np.ndarray, sign: np.ndarray, grid: tuple[float, ...],
     max_folds: int, step: Callable[[], object] | None = None,
@@ -86,7 +91,7 @@ def choose_C(
     >>> choose_C(X, y, np.ones(40), np.arange(40) % 4, np.zeros(3), (0.001, 10.0), 4)
     10.0
     """
-    folds = list(GroupKFold(n_splits=min(len(set(groups.tolist())), max_folds)).split(X, y, groups))
+    folds = list(GroupKFold(n_splits=inner_folds(groups, max_folds)).split(X, y, groups))
     best, best_score = float(grid[0]), np.inf
     for C in grid:
         z = np.zeros(len(y))

@@ -39,7 +39,7 @@ from ._cues import AXES, CUES, Cue
 from ._errors import InvalidValueError
 from ._explain import Explanation, Prediction
 from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
-from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, source_weights
+from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, inner_folds, source_weights
 from ._heads import sigmoid as _sigmoid
 from ._labels import label_from_title
 from ._roles import check_labels, role_name_pattern
@@ -485,7 +485,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         if self.C is not None:
             self.C_ = float(self.C)
         else:
-            bar.total += len(self.C_grid) * min(len(set(g.tolist())), _INNER_FOLDS)
+            bar.total += len(self.C_grid) * inner_folds(g, _INNER_FOLDS)
             self.C_ = choose_C(X, y, w, g, sign, tuple(self.C_grid), _INNER_FOLDS, bar.update)
         coef, intercept = bounded_logistic(X, y, w, self.C_, sign)
         # the fit's log-odds are for the share its weights give TPM (sources weighing the same); the probabilities

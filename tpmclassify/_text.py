@@ -30,7 +30,10 @@ _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 _TAG_OPEN = re.compile(r"<!--|</?[a-zA-Z][^<>]{0,2000}>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_WORD = re.compile(r"[^\W_][\w+#]*")
+#: What a token is made of (letters, digits, "_", "+", "#"; it starts with a letter or digit): one class, used by
+#: the tokenizer and by :func:`verbatim` to find token boundaries.
+_TOKEN_CHARS = r"\w+#"
+_WORD = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*")
 _LETTER = re.compile(r"[^\W\d_]")
 
 # Every role name of the one vocabulary (``_roles.ROLE_NAMES``), longest first, with seniority and plurals.
@@ -271,15 +274,15 @@ def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
 
 
 #: A character that can be part of a token (see :func:`tokenize`): ``str.isalnum()``, ``_``, ``+`` or ``#``.
-_TOKEN_CHAR = re.compile(r"[\w+#]")
+_TOKEN_CHAR = re.compile(rf"[{_TOKEN_CHARS}]")
 
 
 @lru_cache(maxsize=4096)
 def _verbatim_pattern(words: str) -> re.Pattern[str]:
     """The tokens of ``words``, each separated from the next by 1 to 10 characters that cannot be part of a
     token, the last not followed by one (a pattern that starts with its literal first word: searched fast)."""
-    gap = r"[^\w+#]{1,10}"
-    return re.compile(gap.join(map(re.escape, words.split(" "))) + r"(?![\w+#])")
+    gap = rf"[^{_TOKEN_CHARS}]{{1,10}}"
+    return re.compile(gap.join(map(re.escape, words.split(" "))) + rf"(?![{_TOKEN_CHARS}])")
 
 
 def _blank(match: re.Match[str]) -> str:
