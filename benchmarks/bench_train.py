@@ -15,11 +15,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from train_default import PARAMS  # noqa: E402
 
 import tpmclassify  # noqa: E402
+import tpmclassify.evaluation  # noqa: E402
 
 
 def main() -> None:
     df, source = postings()
-    groups = tpmclassify.source_groups(df)
+    groups = tpmclassify.evaluation.source_groups(df)
     t0 = time.perf_counter()
     model = tpmclassify.TPMClassifier(**PARAMS).fit(
         df["description"].tolist(), df["label"].tolist(), groups=None if groups is None else groups.tolist()

@@ -27,7 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tpmclassify  # noqa: E402
-from tpmclassify import KeywordBaseline, PlainTfidfBaseline, TPMClassifier, evaluate, source_groups  # noqa: E402
+from tpmclassify import TPMClassifier, evaluate  # noqa: E402
+from tpmclassify.evaluation import (  # noqa: E402
+    KeywordBaseline,
+    PlainTfidfBaseline,
+    markdown_table,
+    model_card,
+    source_groups,
+)
 
 #: The shipped configuration. The role head's C is not here: fit() chooses it on grouped folds of its own training
 #: sources, so every figure below is nested (no hyper-parameter is chosen on the folds it reports). The in-scope
@@ -87,7 +94,7 @@ def compare(metrics: dict) -> str:
             cells = ["-" if v != v else f"**{v:.3f}**" if v == best else f"{v:.3f}" for v in vals]
             rows.append([f"{key} ({'higher' if higher else 'lower'} is better)", *cells])
         lines += [f"**{variant}** ({'role names removed' if variant == 'masked' else 'text as written'})", "",
-                  tpmclassify.markdown_table(["metric", *names], rows), ""]
+                  markdown_table(["metric", *names], rows), ""]
     return "\n".join(lines)
 
 
@@ -169,7 +176,7 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
         f"(as on postings from unseen companies); it also flags {int(elsewhere.sum())} of the "
         f"{int((titled & ~judged).sum())} titled postings whose content is another job, unsure, or hybrid-titled "
         "(each of those a title worth checking, though not for the reason given).\n\n"
-        + tpmclassify.markdown_table(["flag", "threshold", "flags", "precision", "recall", "postings it should flag"],
+        + markdown_table(["flag", "threshold", "flags", "precision", "recall", "postings it should flag"],
                                      rows)
         + ("" if other_t is not None else
            f"\n\n\"Reads as another role\" is left off: among the {int(titled.sum())} titled postings read, the "
@@ -194,7 +201,7 @@ def newest_table(per_source: dict, names: list[str]) -> str:
         else:
             rows.append([cells[0], counts, *cells[1:]])
     head = ["source (fourth collection)", "TPM / PM"] + [f"{n}: {m}" for n in names for m in ("accuracy", "Brier")]
-    return tpmclassify.markdown_table(head, rows)
+    return markdown_table(head, rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
     }
     digest = tpmclassify.save(model, args.out, card=False)
-    (ROOT / "models" / "default.md").write_text(tpmclassify.model_card(model, digest), encoding="utf-8")
+    (ROOT / "models" / "default.md").write_text(model_card(model, digest), encoding="utf-8")
     write_expected(model)
     print(f"saved {args.out} (sha256 {digest}), models/default.md and {EXPECTED.relative_to(ROOT)}")
     return 0

@@ -187,7 +187,7 @@ def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys):
         assert f"no column {name!r}; the columns are: id, title, description (name the right one with {flag})" in err
     assert main(["audit", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "r.html")]) == 2
     assert "error: input file not found: " in capsys.readouterr().err
-    with pytest.raises(tpmclassify.BatchError, match=r"name the right one with show_columns=\[\.\.\.\]"):
+    with pytest.raises(tpmclassify.ColumnError, match=r"name the right one with show_columns=\[\.\.\.\]"):
         tpmclassify.audit(src, tmp_path / "r.html", show_columns=["Company"])
     out = tmp_path / "own.html"
     summary = tpmclassify.audit(src, out, id_column="id", flags_csv=tmp_path / "todo.csv")

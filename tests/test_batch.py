@@ -201,7 +201,7 @@ def test_refusals(tmp_path, postings):
     with pytest.raises(tpmclassify.BatchError, match="already exists"):
         classify_csv(src, out)
     assert out.read_text() == "keep me"
-    with pytest.raises(tpmclassify.BatchError, match="no column 'body'; the columns are: title, company"):
+    with pytest.raises(tpmclassify.ColumnError, match="no column 'body'; the columns are: title, company"):
         classify_csv(src, tmp_path / "o2.csv", text_column="body")
     with pytest.raises(tpmclassify.BatchError, match="input file not found"):
         classify_csv(tmp_path / "nope.csv", tmp_path / "o3.csv")

@@ -5,7 +5,8 @@ import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
 import tpmclassify
-from tpmclassify import PlainTfidfBaseline, TPMClassifier, evaluate, label_from_title
+from tpmclassify import TPMClassifier, evaluate, label_from_title
+from tpmclassify.evaluation import PlainTfidfBaseline
 
 matplotlib.use("Agg")
 

@@ -19,13 +19,21 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each name is imported on first use
-    from ._api import classify, classify_many, source_groups, train
+    from ._api import classify, classify_many, train
+    from ._atomic import OutputExistsError
     from ._audit import AuditSummary, audit
     from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
     from ._bundled import default_model
-    from ._card import markdown_table, model_card
     from ._cues import AXES, CUES, Cue
-    from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
+    from ._errors import (
+        ColumnError,
+        InputNotFoundError,
+        InvalidValueError,
+        PostingError,
+        PostingTypeError,
+        TPMClassifyError,
+    )
+    from ._evaluate import EvaluationReport, evaluate
     from ._explain import Explanation, Prediction, Term
     from ._io import read_table
     from ._labels import label_from_title
@@ -40,7 +48,6 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
 _WHERE = {
     "classify": "_api",
     "classify_many": "_api",
-    "source_groups": "_api",
     "train": "_api",
     "AuditSummary": "_audit",
     "audit": "_audit",
@@ -50,14 +57,17 @@ _WHERE = {
     "classify_csv": "_batch",
     "classify_frame": "_batch",
     "default_model": "_bundled",
-    "markdown_table": "_card",
-    "model_card": "_card",
+    "OutputExistsError": "_atomic",
+    "ColumnError": "_errors",
+    "InputNotFoundError": "_errors",
+    "InvalidValueError": "_errors",
+    "PostingError": "_errors",
+    "PostingTypeError": "_errors",
+    "TPMClassifyError": "_errors",
     "AXES": "_cues",
     "CUES": "_cues",
     "Cue": "_cues",
     "EvaluationReport": "_evaluate",
-    "KeywordBaseline": "_evaluate",
-    "PlainTfidfBaseline": "_evaluate",
     "evaluate": "_evaluate",
     "Explanation": "_explain",
     "Prediction": "_explain",
@@ -80,7 +90,17 @@ _WHERE = {
 }
 
 
+#: Names that moved to :mod:`tpmclassify.evaluation` (for those who measure models, not for those who classify):
+#: still found here, with a DeprecationWarning, until the next minor version.
+_MOVED = ("KeywordBaseline", "PlainTfidfBaseline", "markdown_table", "model_card", "source_groups")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import warnings
+
+        warnings.warn(f"tpmclassify.{name} moved to tpmclassify.evaluation.{name}", DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(".evaluation", __name__), name)
     if name in _WHERE:
         value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
         globals()[name] = value  # imported once
@@ -94,6 +114,13 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AXES",
+    "ColumnError",
+    "InputNotFoundError",
+    "InvalidValueError",
+    "OutputExistsError",
+    "PostingError",
+    "PostingTypeError",
+    "TPMClassifyError",
     "AuditSummary",
     "CUES",
     "OUTPUT_COLUMNS",
@@ -101,11 +128,9 @@ __all__ = [
     "BatchSummary",
     "Cue",
     "EvaluationReport",
-    "KeywordBaseline",
     "LABELS",
     "Explanation",
     "ModelFileError",
-    "PlainTfidfBaseline",
     "ROLE_NAMES",
     "Prediction",
     "Section",
@@ -123,14 +148,11 @@ __all__ = [
     "job_text",
     "label_from_title",
     "load",
-    "markdown_table",
-    "model_card",
     "mask_role_names",
     "normalize",
     "read_metadata",
     "read_table",
     "save",
     "sections",
-    "source_groups",
     "train",
 ]

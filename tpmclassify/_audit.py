@@ -258,7 +258,7 @@ def _check_columns(columns: list[str], text_column: str | None, title_column: st
                                                                  else show_columns)]
     for name, option in named:
         if name is not None and name not in columns:
-            raise missing_column(name, columns, option, BatchError)
+            raise missing_column(name, columns, option)
     return pick_text_column(columns, text_column)
 
 

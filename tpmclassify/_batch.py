@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
+from ._errors import ColumnError, missing_column
 from ._explain import Prediction
 from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
 from ._model import MIN_PRIOR_POSTINGS, TPMClassifier, estimate_prior
@@ -176,15 +177,15 @@ def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
     """The text column: the one asked for, or the first of description/job_description/text."""
     if text_column is not None:
         if text_column not in columns:
-            raise BatchError(f"no column {text_column!r}; the columns are: {', '.join(map(str, columns))}")
+            raise missing_column(text_column, columns, "text_column=")
         return text_column
     lower = {str(c).lower(): c for c in columns}
     for cand in TEXT_COLUMN_CANDIDATES:
         if cand in lower:
             return lower[cand]
-    raise BatchError(
+    raise ColumnError(
         f"no text column found (looked for {', '.join(TEXT_COLUMN_CANDIDATES)}); the columns are: "
-        f"{', '.join(map(str, columns))}. Name one with --text-column."
+        f"{', '.join(map(str, columns))}. Name one with {{opt:text_column=}}."
     )
 
 
@@ -204,7 +205,7 @@ def prepare(
     """Check a table's columns before classifying it; return its text column and the model to use."""
     col = pick_text_column(columns, text_column)
     if title_column is not None and title_column not in columns:
-        raise BatchError(f"no column {title_column!r}; the columns are: {', '.join(map(str, columns))}")
+        raise missing_column(title_column, columns, "title_column=")
     for name in (col, title_column):
         if name is not None and list(columns).count(name) > 1:
             raise BatchError(f"column {name!r} appears {list(columns).count(name)} times; rename all but one")

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ._cues import AXES, Cue
+from ._errors import InvalidValueError
 from ._sections import job_text
 from ._text import light_stem, normalize, readable, stem, token_matches, tokenize
 
@@ -397,7 +398,7 @@ class FeatureSpace:
         for cue in cues:
             if cue.axis not in AXES or cue.axis == "wording":
                 axes = ", ".join(a for a in AXES if a != "wording")
-                raise ValueError(f"cue {cue.name!r} has axis {cue.axis!r}; a cue's axis is one of: {axes}")
+                raise InvalidValueError(f"cue {cue.name!r} has axis {cue.axis!r}; a cue's axis is one of: {axes}")
         self.cues = tuple(cues)
         self.vocabulary = list(vocabulary)
         # the n-grams as phrases of the vocabulary's stems, numbered

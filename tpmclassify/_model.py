@@ -22,6 +22,7 @@ import math
 import numbers
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property, partial
 from numbers import Integral, Real
@@ -36,7 +37,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._cues import AXES, CUES, Cue
-from ._errors import InvalidValueError
+from ._errors import InvalidValueError, PostingTypeError
 from ._explain import Explanation, Prediction
 from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
 from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, inner_folds, source_weights
@@ -69,7 +70,7 @@ def axes_toward(by_axis: dict[str, float], side: str) -> int:
 
 def _as_texts(X: object) -> list[str]:
     if isinstance(X, str):
-        raise TypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
+        raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
     if hasattr(X, "ndim") and getattr(X, "ndim", 1) > 1:
         X = np.asarray(X).ravel()
     texts = list(X)  # type: ignore[call-overload]
@@ -393,13 +394,13 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         texts = _as_texts(X)
         labels = np.asarray(check_labels(y), dtype=object)
         if len(labels) != len(texts):
-            raise ValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
+            raise InvalidValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
         for need in ("tpm", "pm"):
             if (labels == need).sum() < 2:
-                raise ValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
+                raise InvalidValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
         grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
         if grp is not None and len(grp) != len(texts):
-            raise ValueError(f"groups has {len(grp)} entries but X has {len(texts)}")
+            raise InvalidValueError(f"groups has {len(grp)} entries but X has {len(texts)}")
         if grp is not None and len(set(grp)) < 3:
             grp = None  # too few sources to leave any out or to judge wording by
 
@@ -520,6 +521,14 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         weight1 = np.where(labels == "tpm", n_pm / n_tpm, 1.0)
         X, y = Xf[:, cols], np.tile(y1, 2)
         weight = np.tile(weight1, 2) * self._copies(n)
+        if grp is not None and min(len(set(grp[y1 == k])) for k in (0, 1)) < 2:
+            warnings.warn(
+                "the postings of one side of the scope head (other roles, or TPM/PM) all come from one source, so "
+                "its out-of-fold scores cannot leave sources out: postings are left out instead, and its "
+                "calibration may be optimistic",
+                UserWarning, stacklevel=4,
+            )
+            grp = None
         groups = np.tile(np.arange(n) if grp is None else grp, 2)
         n_splits = max(2, min(self.cv, len(set(groups)), int(np.bincount(y1).min())))
         bar.total += n_splits
@@ -670,13 +679,15 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         texts = _as_texts(texts)
         if titles is not None:
             if isinstance(titles, str):
-                raise TypeError("expected a sequence of titles, got a single str: wrap it in a list")
+                raise PostingTypeError("expected a sequence of titles, got a single str: wrap it in a list")
             titles = [None if _missing(t) else t for t in titles]
             if len(titles) != len(texts):
-                raise ValueError(f"{len(texts)} postings but {len(titles)} titles")
+                raise InvalidValueError(f"{len(texts)} postings but {len(titles)} titles")
             for i, t in enumerate(titles):
                 if t is not None and not isinstance(t, str):
-                    raise TypeError(f"title {i} must be str or None (or missing: NaN, pd.NA), got {type(t).__name__}")
+                    raise PostingTypeError(
+                        f"title {i} must be str or None (or missing: NaN, pd.NA), got {type(t).__name__}"
+                    )
         return self._classify(texts, titles)
 
     def _classify(self, texts: list[str], titles: Sequence[object] | None = None) -> list[Prediction]:

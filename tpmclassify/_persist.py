@@ -26,7 +26,7 @@ import numpy as np
 from ._atomic import atomic_path
 from ._card import write_card
 from ._cues import AXES
-from ._errors import TPMClassifyError
+from ._errors import InvalidValueError, TPMClassifyError
 from ._model import TPMClassifier
 from ._version import __version__
 
@@ -103,7 +103,7 @@ def save(
     import sklearn
 
     if not hasattr(model, "coef_"):
-        raise ValueError("cannot save an unfitted model: call fit() first")
+        raise InvalidValueError("cannot save an unfitted model: call fit() first")
     if card and Path(path).suffix.lower() == ".md":
         raise ModelFileError(f"{path}: the model card is written beside the model as a .md file, so the model "
                              "cannot be one; name the model file .tpmc")

@@ -12,7 +12,7 @@ import re
 
 from ._errors import InvalidValueError
 
-__all__ = ["FORMAT_CHARACTERS", "LABELS", "ROLE_LABELS", "ROLE_NAMES", "check_labels", "find_role_names",
+__all__ = ["FORMAT_CHARACTERS", "LABELS", "ROLE_NAMES", "check_labels", "find_role_names",
            "names_pattern", "normalize_label", "role_name_pattern", "without_format"]
 
 #: Every label the library knows, and what it means.
@@ -22,8 +22,6 @@ LABELS: dict[str, str] = {
     "hybrid": "a title used for either role (Technical/Engineering Project Manager): in scope, TPM vs PM unknown",
     "other": "another role (product manager, non-technical program manager, engineer, ...)",
 }
-#: Labels a TPM-vs-PM question is asked of (in scope).
-ROLE_LABELS = ("tpm", "pm", "hybrid")
 
 #: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by any white
 #: space; seniority prefixes and a plural "s" are matched too).
