@@ -53,8 +53,8 @@ _ONE_PER = {"vocabulary": "n-gram", "features": "feature", "axes": "axis"}
 _SCALARS = {"intercept": ("finite", False), "scope_intercept": ("finite", True), "scope_threshold": ("unit", True),
             "C": ("positive", False), "prior": ("open_unit", False), "training_prior": ("open_unit", False),
             "min_evidence": ("nonnegative", False)}
-#: Bounds on what makes loading or explaining slow: n-gram length, and the cue table's size.
-_MAX_NGRAM, _MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5, 5000, 8, 200
+#: Bounds on what makes loading or explaining slow: the cue table's size (n-gram length is a parameter constraint).
+_MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5000, 8, 200
 #: Words whose Snowball stems are the n-gram keys' ground truth: a file records their stems, load compares.
 _STEM_PROBE = ("architectures", "programming", "dependencies", "stakeholders", "scalability", "experiences",
                "budgeting", "organizational", "communicating", "engineering", "reliability", "generously")
@@ -227,18 +227,13 @@ def _check_state(path: Path, state: Any) -> dict[str, int]:
     known = set(TPMClassifier().get_params()) - {"cues"}
     if not isinstance(params, dict) or set(params) - known:
         raise bad(f"unknown parameters {sorted(set(params) - known) if isinstance(params, dict) else params!r}")
-    ngram_max = params.get("ngram_max")
-    if not isinstance(ngram_max, int) or not 1 <= ngram_max <= _MAX_NGRAM:
-        raise bad(f"ngram_max is {ngram_max!r}; it must be an integer from 1 to {_MAX_NGRAM}")
-    band = params.get("review_band")
-    if not (isinstance(band, list) and len(band) == 2 and all(_unit(x) for x in band) and band[0] <= band[1]):
-        raise bad(f"review_band is {band!r}; it must be two probabilities, low then high")
-    wrong = _first_wrong(params, _PARAMS)
-    if wrong:
-        raise bad(f"parameter {wrong}")
-    grid = params.get("C_grid")
-    if not (isinstance(grid, list) and grid and all(_KINDS["positive"][0](c) for c in grid)):
-        raise bad(f"parameter C_grid is {grid!r}; it must be a list of positive numbers")
+    # the estimator's own constraints (the ones fit() checks), on the parameters as JSON stores them
+    as_given: dict[str, Any] = {k: tuple(v) if k in TPMClassifier._TUPLE_PARAMS and isinstance(v, list) else v
+                                for k, v in params.items()}
+    try:
+        TPMClassifier(**as_given).check_params()
+    except TPMClassifyError as err:
+        raise bad(str(err).rstrip(".")) from None
     if state["classes"] not in (["pm", "tpm"], ["other", "pm", "tpm"]):
         raise bad(f"classes are {state['classes']!r}; they must be ['pm', 'tpm'] or ['other', 'pm', 'tpm']")
     cues = state["cues"]
@@ -353,17 +348,6 @@ _KINDS: dict[str, tuple[Any, str]] = {
     "open_unit": (lambda x: _finite(x) and 0.0 < x < 1.0, "a share strictly between 0 and 1"),
     "positive": (lambda x: _finite(x) and x > 0, "a positive number"),
     "nonnegative": (lambda x: _finite(x) and x >= 0, "a number >= 0"),
-    "count": (lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0, "a whole number >= 0"),
-}
-#: The estimator's parameters (besides ngram_max, review_band and C_grid, checked on their own): kind, may be null.
-_PARAMS = {
-    "C": ("positive", True), "scope_C": ("positive", False), "ngram_scale": ("positive", False),
-    "role_ngram_scale": ("nonnegative", False),
-    "mask_rate": ("unit", False), "prior": ("open_unit", True), "scope_threshold": ("unit", True),
-    "scope_recall": ("unit", False), "mismatch_confidence": ("unit", False), "min_df": ("count", False),
-    "titled_scope_threshold": ("unit", True),
-    "min_groups": ("count", False), "max_features": ("count", True), "cv": ("count", False),
-    "random_state": ("count", False),
 }
 
 
