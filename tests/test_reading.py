@@ -9,7 +9,7 @@ import random
 import pytest
 
 import tpmclassify
-from tpmclassify._model import axes_toward
+from tpmclassify._titles import axes_toward
 
 
 def _covered(prediction: tpmclassify.Prediction, text: str, word: str) -> list[str]:

@@ -37,8 +37,9 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._explain import Explanation, Prediction, Term
     from ._io import read_table
     from ._labels import label_from_title
-    from ._model import TPMClassifier, estimate_prior
+    from ._model import TPMClassifier
     from ._persist import ModelFileError, load, read_metadata, save
+    from ._prior import estimate_prior
     from ._roles import LABELS, ROLE_NAMES
     from ._sections import Section, job_text, sections
     from ._text import mask_role_names, normalize
@@ -75,7 +76,7 @@ _WHERE = {
     "read_table": "_io",
     "label_from_title": "_labels",
     "TPMClassifier": "_model",
-    "estimate_prior": "_model",
+    "estimate_prior": "_prior",
     "ModelFileError": "_persist",
     "load": "_persist",
     "read_metadata": "_persist",

@@ -29,8 +29,9 @@ from ._bundled import model_or_default
 from ._errors import ColumnError, missing_column
 from ._explain import Prediction
 from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
-from ._model import MIN_PRIOR_POSTINGS, TPMClassifier, estimate_prior
+from ._model import TPMClassifier
 from ._pool import Pool, TaskFailed
+from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
 from ._text import check_text
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ._roles import ROLE_NAMES
 
-__all__ = ["AXES", "CUES", "Cue"]
+__all__ = ["ARTICLE_AXES", "AXES", "CUES", "Cue"]
 
 #: Axis key -> human-readable name. "wording" is for plain n-grams tied to no axis.
 AXES: dict[str, str] = {
@@ -29,6 +29,8 @@ AXES: dict[str, str] = {
     "context": "Read in context (no vote)",
     "wording": "Other wording",
 }
+#: The article's four axes: what a posting's evidence is measured on (role names and wording say nothing of the job).
+ARTICLE_AXES = ("scope", "technical", "strategy", "collaboration")
 
 
 @dataclass(frozen=True)

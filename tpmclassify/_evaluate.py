@@ -21,9 +21,9 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFol
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from ._card import metrics_table
-from ._model import axes_toward
 from ._roles import check_labels
 from ._text import mask_role_names
+from ._titles import axes_toward
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -18,21 +18,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
-import numbers
-import re
 import sys
-import warnings
 from collections.abc import Iterable, Sequence
-from functools import cached_property, partial
+from functools import partial
 from numbers import Integral, Real
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -40,33 +34,15 @@ from ._cues import AXES, CUES, Cue
 from ._errors import InvalidValueError, PostingTypeError
 from ._explain import Explanation, Prediction
 from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
-from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, inner_folds, source_weights
+from ._fitting import Training, article_weights, fit_role, fit_scope
 from ._heads import sigmoid as _sigmoid
-from ._labels import label_from_title
-from ._roles import check_labels, role_name_pattern
-from ._text import check_text, mask_role_names, verbatim
+from ._prior import PRIOR_MARGIN, check_prior, estimate_prior, logit
+from ._roles import check_labels
+from ._scoring import Batch, HeadWeights
+from ._text import check_text, mask_role_names
+from ._titles import TITLED_CLAIMS, contradicts, title_claim
 
-__all__ = ["TPMClassifier", "axes_toward", "estimate_prior"]
-
-_PROGRAM_TITLE = re.compile(role_name_pattern("program"), re.IGNORECASE)
-#: The article's four axes: a title mismatch needs evidence on at least two of them, each at least this much
-#: (measured from a typical posting) on the side the content reads as.
-_ARTICLE_AXES = ("scope", "technical", "strategy", "collaboration")
-_AXIS_EVIDENCE = 0.1
-
-
-def axes_toward(by_axis: dict[str, float], side: str) -> int:
-    """How many of the article's four axes point to ``side`` ("tpm" or "pm") by at least ``_AXIS_EVIDENCE``
-    (an explanation's ``by_axis``, measured from a typical posting).
-
-    Examples
-    --------
-    >>> axes_toward({"technical": 1.2, "scope": 0.3, "strategy": -0.5, "wording": 2.0}, "tpm")
-    2
-    """
-    sign = 1.0 if side == "tpm" else -1.0
-    return sum(sign * by_axis.get(a, 0.0) >= _AXIS_EVIDENCE for a in _ARTICLE_AXES)
-
+__all__ = ["TPMClassifier"]
 
 def _as_texts(X: object) -> list[str]:
     if isinstance(X, str):
@@ -90,92 +66,6 @@ def _missing(value: object) -> bool:
         return bool(value != value) or type(value).__name__ in ("NAType", "NaTType")
     except (TypeError, ValueError):  # pd.NA's comparisons are ambiguous
         return True
-
-
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
-
-
-#: Most grouped folds the role head's ``C`` is chosen on (sources left out whole; a file with a source per company
-#: would otherwise fit hundreds of folds).
-_INNER_FOLDS = 10
-#: The role head reads the n-grams of at least this many of its training postings (each counted as written and
-#: masked): rarer ones cannot be weighed across sources, and the fit's cost grows with their number.
-_ROLE_MIN_DF = 20
-#: A posting carrying less evidence (the sum of its cue terms' magnitudes) than this share of the training postings is
-#: too little to decide from: it needs review, and is never flagged as mis-titled.
-_EVIDENCE_QUANTILE = 0.01
-
-#: A text fewer than this share of whose words (those n-grams are made of) the model knows carries no evidence: the
-#: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
-_MIN_KNOWN = 0.1
-
-#: Shares closer to 0 or 1 than this are refused: their log-odds would swamp every posting's evidence.
-_PRIOR_MARGIN = 1e-6
-#: The fewest in-scope postings a TPM share is estimated from: from fewer (one posting, a few copies of one) the
-#: estimate only runs to the limits.
-MIN_PRIOR_POSTINGS = 20
-
-
-def _check_prior(prior: object) -> float:
-    """``prior`` as a float share, or an error saying what a prior must be."""
-    if not isinstance(prior, bool) and isinstance(prior, numbers.Real):
-        value = float(prior)
-        if _PRIOR_MARGIN <= value <= 1.0 - _PRIOR_MARGIN:
-            return value
-    raise InvalidValueError(
-        f"prior must be a TPM share between {_PRIOR_MARGIN:g} and {1 - _PRIOR_MARGIN} (or 'auto' where a file's "
-        f"share can be estimated), got {prior!r}"
-    )
-
-
-def estimate_prior(
-    p_tpm: Sequence[float] | np.ndarray, prior: float, *, tol: float = 1e-6, max_iter: int = 1000
-) -> float:
-    """Estimate the TPM share of a set of postings from their TPM probabilities (EM).
-
-    Saerens, Latinne & Decaestecker (2002), "Adjusting the outputs of a classifier to new a priori probabilities":
-    re-weight each posterior by the ratio of the new and the assumed prior, average, repeat until it settles.
-
-    Parameters
-    ----------
-    p_tpm : sequence of float
-        TPM probabilities, computed under ``prior``.
-    prior : float
-        The TPM share the probabilities assume.
-
-    Returns
-    -------
-    float
-        The estimated share, in (0, 1).
-
-    Raises
-    ------
-    InvalidValueError
-        Fewer than :data:`MIN_PRIOR_POSTINGS` probabilities.
-
-    Examples
-    --------
-    >>> round(estimate_prior([0.9, 0.8, 0.2, 0.1, 0.1] * 4, prior=0.5), 2)
-    0.35
-    """
-    prior = _check_prior(prior)
-    p = np.clip(np.asarray(p_tpm, dtype=float), 1e-12, 1 - 1e-12)
-    if p.size < MIN_PRIOR_POSTINGS:
-        raise InvalidValueError(
-            f"estimating the TPM share needs at least {MIN_PRIOR_POSTINGS} in-scope TPM or PM postings, got "
-            f"{p.size}; state the share instead (e.g. with_prior(0.3), --prior 0.3)"
-        )
-    odds = p / (1 - p) / (prior / (1 - prior))  # likelihood ratio of each posting
-    share = prior
-    for _ in range(max_iter):
-        r = share / (1 - share)
-        new = float(np.mean(odds * r / (1 + odds * r)))
-        new = min(max(new, _PRIOR_MARGIN), 1 - _PRIOR_MARGIN)
-        if abs(new - share) < tol:
-            return new
-        share = new
-    return share
 
 
 class TPMClassifier(ClassifierMixin, BaseEstimator):
@@ -297,7 +187,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         "role_ngram_scale": [Interval(Real, 0, None, closed="left")],
         "mask_rate": [Interval(Real, 0, 1, closed="both")],
         "scope_axes": [tuple],
-        "prior": [Interval(Real, _PRIOR_MARGIN, 1 - _PRIOR_MARGIN, closed="both"), None],
+        "prior": [Interval(Real, PRIOR_MARGIN, 1 - PRIOR_MARGIN, closed="both"), None],
         "review_band": [tuple],
         "scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
         "scope_recall": [Interval(Real, 0, 1, closed="right")],
@@ -427,12 +317,21 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.feature_names_ = self.space_.names
         bar.update()
 
-        self._fit_role(Xf, labels, grp, bar)
+        training = Training(Xf, labels, grp, float(self.mask_rate), self.cues_, self.space_, bar)
+        role = fit_role(training, C=self.C, C_grid=self.C_grid, cv=self.cv, role_ngram_scale=self.role_ngram_scale,
+                        prior=self.prior)
+        self.coef_, self.intercept_, self.C_ = role.coef, role.intercept, role.C
+        self.prior_, self.training_prior_, self.baseline_ = role.prior, role.training_prior, role.baseline
+        self.min_evidence_ = role.min_evidence
         self.classes_ = np.array(["pm", "tpm"], dtype=object)
         self.scope_coef_ = self.scope_intercept_ = self.scope_threshold_ = self.scope_baseline_ = None
         if (labels == "other").sum() >= 2:
             self.classes_ = np.array(["other", "pm", "tpm"], dtype=object)
-            self._fit_scope(Xf, labels, grp, bar)
+            scope = fit_scope(training, scope_axes=self.scope_axes, scope_C=self.scope_C, cv=self.cv,
+                              random_state=self.random_state, scope_threshold=self.scope_threshold,
+                              scope_recall=self.scope_recall)
+            self.scope_coef_, self.scope_intercept_ = scope.coef, scope.intercept
+            self.scope_baseline_, self.scope_threshold_ = scope.baseline, scope.threshold
         return self
 
     def check_params(self) -> None:
@@ -458,111 +357,6 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         if unknown:
             raise InvalidValueError(f"scope_axes has unknown axes {unknown}; the axes are: {', '.join(AXES)}")
 
-    def _copies(self, n: int) -> np.ndarray:
-        """Weights of the two copies of each of ``n`` postings (as written, masked)."""
-        return np.concatenate([np.full(n, 1.0 - self.mask_rate), np.full(n, self.mask_rate)])
-
-    def _fit_role(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None, bar: Any) -> None:
-        """The role head: TPM vs PM on the TPM/PM cues, each weight on its table side, and the n-grams (free signs,
-        their block scaled by ``role_ngram_scale`` in the fit: a larger scale, a weaker penalty on them)."""
-        n = len(labels)
-        rows = np.flatnonzero(np.isin(labels, ("tpm", "pm")))
-        cues = [j for j, c in enumerate(self.cues_) if c.role in ("tpm", "pm")]
-        X_all = Xf[np.concatenate([rows, rows + n])]
-        grams: list[int] = []
-        if self.role_ngram_scale > 0:  # the n-grams of at least _ROLE_MIN_DF TPM or PM postings (as written or masked)
-            df = np.bincount(X_all.indices, minlength=Xf.shape[1])
-            grams = [j for j in np.flatnonzero(df >= _ROLE_MIN_DF).tolist() if j >= len(self.cues_)]
-        cols = np.array(cues + grams, dtype=np.int64)
-        sign = np.array([1.0 if self.cues_[j].role == "tpm" else -1.0 for j in cues] + [0.0] * len(grams))
-        scale = np.array([1.0] * len(cues) + [float(self.role_ngram_scale)] * len(grams))
-        X = X_all[:, cols] @ sp.diags(scale)
-        y = np.tile((labels[rows] == "tpm").astype(float), 2)
-        if grp is None:  # no sources: the two copies of a posting stay in one fold
-            g = np.tile(np.arange(len(rows)) % max(2, self.cv), 2)
-        else:
-            g = np.tile(grp[rows], 2)
-        w = np.tile(source_weights(None if grp is None else grp[rows], len(rows)), 2) * self._copies(len(rows))
-        if self.C is not None:
-            self.C_ = float(self.C)
-        else:
-            bar.total += len(self.C_grid) * inner_folds(g, _INNER_FOLDS)
-            self.C_ = choose_C(X, y, w, g, sign, tuple(self.C_grid), _INNER_FOLDS, bar.update)
-        coef, intercept = bounded_logistic(X, y, w, self.C_, sign)
-        # the fit's log-odds are for the share its weights give TPM (sources weighing the same); the probabilities
-        # are for the stated prior, by default the share of TPM postings in the training data, each counted once
-        fitted_share = float(np.sum(w * y) / np.sum(w))
-        self.training_prior_ = float(np.mean(labels[rows] == "tpm"))
-        self.prior_ = self.training_prior_ if self.prior is None else _check_prior(self.prior)
-        self.coef_ = np.zeros(Xf.shape[1])
-        self.coef_[cols] = coef * scale
-        self.intercept_ = intercept + _logit(self.prior_) - _logit(fitted_share)
-        space = self.space_
-        self.baseline_ = axis_baseline(X_all, w, self.coef_, space.axis_of, len(space.axes))
-        # the least evidence on the article's cues a training posting carries (as written or masked): a posting with
-        # less says too little (n-grams are left out: every text has some, "apply now" included)
-        self.min_evidence_ = float(np.quantile(evidence(X_all, self._cue_coef()), _EVIDENCE_QUANTILE))
-
-    def _fit_scope(self, Xf: sp.csr_matrix, labels: np.ndarray, grp: np.ndarray | None, bar: Any) -> None:
-        """The scope head: TPM, PM or hybrid postings against every other role.
-
-        TPM postings are scarce and read like engineering or product postings: unweighted, "in scope" would
-        learn to mean "PM-like". They are weighted up to the PM postings in the fit, and the threshold keeps
-        ``scope_recall`` of each role. A Platt map fitted on out-of-fold log-odds is folded into the weights.
-        """
-        n = len(labels)
-        n_cues = len(self.cues_)
-        cols = np.array(
-            [j for j, c in enumerate(self.cues_) if c.axis in self.scope_axes] + list(range(n_cues, Xf.shape[1])),
-            dtype=np.int64,
-        )
-        y1 = (labels != "other").astype(int)
-        n_tpm, n_pm = (labels == "tpm").sum(), (labels == "pm").sum()
-        weight1 = np.where(labels == "tpm", n_pm / n_tpm, 1.0)
-        X, y = Xf[:, cols], np.tile(y1, 2)
-        weight = np.tile(weight1, 2) * self._copies(n)
-        if grp is not None and min(len(set(grp[y1 == k])) for k in (0, 1)) < 2:
-            warnings.warn(
-                "the postings of one side of the scope head (other roles, or TPM/PM) all come from one source, so "
-                "its out-of-fold scores cannot leave sources out: postings are left out instead, and its "
-                "calibration may be optimistic",
-                UserWarning, stacklevel=4,
-            )
-            grp = None
-        groups = np.tile(np.arange(n) if grp is None else grp, 2)
-        n_splits = max(2, min(self.cv, len(set(groups)), int(np.bincount(y1).min())))
-        bar.total += n_splits
-        lr = LogisticRegression(C=self.scope_C, class_weight="balanced", max_iter=5000)
-        oof = cross_val_predict(
-            lr, X, y, groups=groups, method="decision_function", params={"sample_weight": weight},
-            cv=StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state),
-        )
-        bar.update(n_splits)
-        platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y, sample_weight=weight)
-        a, b = max(float(platt.coef_[0, 0]), 1e-3), float(platt.intercept_[0])  # monotone
-        lr.fit(X, y, sample_weight=weight)
-        self.scope_coef_ = np.zeros(Xf.shape[1])
-        self.scope_coef_[cols] = a * lr.coef_[0]
-        self.scope_intercept_ = a * float(lr.intercept_[0]) + b
-        space = self.space_
-        self.scope_baseline_ = axis_baseline(Xf, weight, self.scope_coef_, space.axis_of, len(space.axes))
-        if self.scope_threshold is not None:
-            self.scope_threshold_ = float(self.scope_threshold)
-        else:  # judged on both copies: a posting that does not name its role must stay in scope too
-            self.scope_threshold_ = self._recall_threshold(_sigmoid(a * oof + b), np.tile(labels, 2))
-
-    def _recall_threshold(self, p: np.ndarray, labels: np.ndarray) -> float:
-        """The highest threshold that keeps ``scope_recall`` of the TPM and of the PM postings in scope.
-
-        ``p`` are out-of-fold in-scope probabilities of the postings as written and role-masked.
-        """
-        best = 0.05
-        for t in np.linspace(0.05, 0.95, 91):
-            if min(np.mean(p[labels == role] >= t) for role in ("tpm", "pm")) < self.scope_recall:
-                break
-            best = float(t)
-        return round(best, 2)
-
     def with_prior(self, prior: float) -> TPMClassifier:
         """A copy of this model whose TPM/PM probabilities are for a TPM share of ``prior``.
 
@@ -578,8 +372,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "coef_")
         new = copy.copy(self)
-        new.prior_ = _check_prior(prior)
-        new.intercept_ = self.intercept_ + _logit(new.prior_) - _logit(self.prior_)
+        new.prior_ = check_prior(prior)
+        new.intercept_ = self.intercept_ + logit(new.prior_) - logit(self.prior_)
         new.prior = new.prior_
         return new
 
@@ -603,18 +397,21 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         cached = self.__dict__.get("_evidence_coef")
         if cached is not None and cached[0] is self.coef_:
             return cached[1]
-        article = np.zeros(len(self.coef_), dtype=bool)
-        article[: len(self.cues_)] = [c.axis in _ARTICLE_AXES for c in self.cues_]
-        weights = np.where(article, self.coef_, 0.0)
+        weights = article_weights(self.cues_, self.coef_)
         self.__dict__["_evidence_coef"] = (self.coef_, weights)
         return weights
 
-    def _head_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Each head's weights and baseline (role, then scope if there is one)."""
-        heads = [(self.coef_, self.baseline_)]
-        if self.scope_coef_ is not None and self.scope_baseline_ is not None:
-            heads.append((self.scope_coef_, self.scope_baseline_))
+    def _head_weights(self) -> list[HeadWeights]:
+        """Each head's weights (role, then scope if there is one)."""
+        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, "tpm", "pm")]
+        if self.scope_coef_ is not None and self.scope_baseline_ is not None and self.scope_intercept_ is not None:
+            heads.append(HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_,
+                                     "in scope", "other"))
         return heads
+
+    def _batch(self, texts: Sequence[str]) -> Batch:
+        """The features and head answers of postings (already checked), shared by their explanations."""
+        return Batch(self.space_, self._head_weights(), self._cue_coef(), texts)
 
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self.space_.features_of_texts(texts)[0]
@@ -695,23 +492,40 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         claims = None if titles is None else [t.strip() if isinstance(t, str) and t.strip() else None for t in titles]
         if claims is not None and any(claims):
             return self._classify_titled(texts, claims)
-        batch = _Batch(self, texts)
+        return self._predictions(texts)
+
+    def _predictions(
+        self, texts: Sequence[str], shown: Sequence[str] | None = None, titled: Sequence[bool] | None = None
+    ) -> list[Prediction]:
+        """The answers for ``texts``, each giving ``shown[i]`` as its text (the posting its spans index).
+
+        A ``titled`` posting's title says it is a TPM or PM job: its content, read here, only says which, unless it
+        reads as no such job at all (in scope under ``titled_scope_threshold``, and never on too little evidence).
+        """
+        batch = self._batch(texts)
         p_tpm, *scope = batch.probabilities
         scopes = scope[0] if scope else [None] * len(texts)
         out = []
-        for i, (text, p, s) in enumerate(zip(texts, p_tpm, scopes, strict=True)):
+        for i, (p, s) in enumerate(zip(p_tpm, scopes, strict=True)):
             label = self._label(p, s)
             read = batch.role_evidence[i]
             unreadable = self._unreadable(label, read, batch.readable[i])
+            threshold = self.scope_threshold_
+            if titled is not None and titled[i]:
+                threshold = self.titled_scope_threshold
+                other = threshold is not None and s is not None and not unreadable and s < threshold
+                label = "other" if other else "tpm" if p >= 0.5 else "pm"
+                # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence)
+                unreadable = unreadable or (label != "other" and read < self.min_evidence_)
             out.append(
                 Prediction(
-                    text=text,
+                    text=texts[i] if shown is None else shown[i],
                     label=label,
                     probabilities={"tpm": p, "pm": 1.0 - p},
                     in_scope=s,
                     needs_review=self._needs_review(label, p, unreadable),
                     _explain=partial(batch.explanation, i),
-                    scope_threshold=self.scope_threshold_,
+                    scope_threshold=threshold,
                     unreadable=unreadable,
                     evidence=read,
                 )
@@ -722,51 +536,20 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """The answers of postings with titles: the combined answer (text and title), and the content's own.
 
         The title is appended after the text, and role names are masked by blanks of their own length, so every
-        span of either answer indexes the posting as given (a span past its end is in the title).
+        span of either answer indexes the posting as given (a span past its end is in the title). A hybrid title,
+        used for either role, is decided by its content: the answer is the content's own.
         """
         pairs = zip(texts, titles, strict=True)
-        out = self._classify([text if t is None else f"{text}\n{t}" for text, t in pairs])
-        content = self._classify([mask_role_names(text) for text in texts])
-        for i, (text, c, title) in enumerate(zip(texts, content, titles, strict=True)):
-            if title is None:
-                continue
-            c.text = text  # the content was read masked; its spans index the posting as given
-            rule = label_from_title(title)
-            claim = rule
-            if rule == "other" and _PROGRAM_TITLE.search(title):
-                claim = "program"  # a plain Program Manager title: "other", but maybe a TPM in all but name
-            if claim in ("tpm", "pm", "hybrid", "program"):
-                # the title says the posting is a TPM or PM role (or a program manager's): what the content adds is
-                # which of the two it describes, unless it reads as no such job at all (see titled_scope_threshold)
-                c.scope_threshold = self.titled_scope_threshold  # the threshold a titled posting's content meets
-                c.label = "other" if self._reads_as_other(c) else "tpm" if c.probabilities["tpm"] >= 0.5 else "pm"
-                # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence)
-                c.unreadable = c.unreadable or (c.label != "other" and c.evidence < self.min_evidence_)
-                c.needs_review = self._needs_review(c.label, c.probabilities["tpm"], c.unreadable)
-            # a hybrid title, used for either role, is decided by its content: the answer is the content's own
-            p = dataclasses.replace(c, content=c) if claim == "hybrid" else out[i]
-            p.title, p.title_label, p.content, out[i] = title, rule or "", c, p
-            p.title_mismatch = self._mismatch(claim, c)
+        out = self._predictions([text if t is None else f"{text}\n{t}" for text, t in pairs])
+        claims = [(None, None) if t is None else title_claim(t) for t in titles]
+        content = self._predictions([mask_role_names(text) for text in texts], shown=texts,
+                                    titled=[claim in TITLED_CLAIMS for _, claim in claims])
+        for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):
+            if title is not None:
+                answer = c if claim == "hybrid" else out[i]
+                out[i] = dataclasses.replace(answer, title=title, title_label=rule or "", content=c,
+                                             title_mismatch=contradicts(claim, c, self.mismatch_confidence))
         return out
-
-    def _reads_as_other(self, c: Prediction) -> bool:
-        """A titled posting's content, role names masked, is so unlike a TPM or PM posting that it reads as
-        another role (``titled_scope_threshold``; never on too little evidence)."""
-        t = self.titled_scope_threshold
-        return t is not None and c.in_scope is not None and not c.unreadable and c.in_scope < t
-
-    def _mismatch(self, claim: str | None, c: Prediction) -> bool:
-        """Whether the content (``c``, role names masked) contradicts what the title claims: it reads as another
-        role altogether, or as the other of TPM and PM with at least ``mismatch_confidence`` and with evidence on
-        at least two of the article's axes. Never on too little evidence."""
-        if c.unreadable:
-            return False
-        if c.label == "other":
-            return claim in ("tpm", "pm", "hybrid")
-        contradicts = (claim in ("tpm", "pm") and c.label != claim) or (claim == "program" and c.label == "tpm")
-        if not contradicts or c.probabilities[c.label] < self.mismatch_confidence:
-            return False
-        return axes_toward(c.explanation.by_axis, c.label) >= 2
 
     def _unreadable(self, label: str, evidence: float, readable: bool) -> bool:
         """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a
@@ -788,7 +571,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """Role and scope explanations of one posting."""
         check_is_fitted(self, "coef_")
         check_text(text)
-        batch = _Batch(self, [text])
+        batch = self._batch([text])
         return batch.explanation(0, 0), batch.explanation(0, 1)  # type: ignore[return-value]
 
     #: Parameters that are tuples (JSON stores them as lists).
@@ -853,123 +636,3 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         model.scope_intercept_ = state["scope_intercept"]
         model.scope_threshold_ = state["scope_threshold"]
         return model
-
-
-class _Batch:
-    """The features of one :meth:`TPMClassifier.classify_many` call, shared by its predictions' explanations.
-
-    What every explanation needs (each feature's contribution, its axis and side, per-axis sums) is computed
-    for the whole batch in a few vectorised steps, the first time any explanation of the batch is asked for.
-    """
-
-    def __init__(self, model: TPMClassifier, texts: Sequence[str]) -> None:
-        self.model, self.texts = model, texts
-        self.Xf, self.found = model.space_.features_of_texts(texts)
-        role_logit, p_tpm, scope_logit, in_scope = model._heads(self.Xf)
-        # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
-        self.logits = [x.tolist() for x in (role_logit, scope_logit) if x is not None]
-        self.probabilities = [x.tolist() for x in (p_tpm, in_scope) if x is not None]
-        # what each posting's words say to the role head
-        # (none, when fewer than one in ten of its words is a word the model knows: random characters, another
-        # language; a cue found there is chance)
-        known = np.zeros(len(texts))
-        kept_ptr, kept_stems = self.found.kept_ptr, self.found.kept_stems
-        counts = np.diff(kept_ptr)
-        rows = np.repeat(np.arange(len(texts)), counts)
-        np.divide(np.bincount(rows, weights=kept_stems >= 0, minlength=len(texts)), counts, out=known,
-                  where=counts > 0)
-        self.readable = (known >= _MIN_KNOWN).tolist()
-        self.role_evidence = np.where(self.readable, evidence(self.Xf, model._cue_coef()), 0.0).tolist()
-        self._evidence: dict[int, dict] = {}
-        self._lowered: dict[int, str] = {}  # each quoted posting, lower-cased once
-
-    @cached_property
-    def _contributions(self) -> list[_Head]:
-        """Per head: what its explanations need, for every posting of the batch at once."""
-        model, Xf = self.model, self.Xf
-        space = model.space_
-        n_axes = len(space.axes)
-        axis_ids = space.axis_of[Xf.indices]
-        row = np.repeat(np.arange(Xf.shape[0]), np.diff(Xf.indptr))
-        cell = row * n_axes + axis_ids
-        cue_entries = np.flatnonzero(Xf.indices < len(space.cues))
-        cue_ptr = np.searchsorted(row[cue_entries], np.arange(Xf.shape[0] + 1)).tolist()
-        out = []
-        for coef, baseline in model._head_weights():
-            weights = Xf.data * coef[Xf.indices]
-            nonzero = weights != 0.0
-            keys = np.where(nonzero, axis_ids * 2 + (weights > 0), -1)
-            size = Xf.shape[0] * n_axes
-            # each axis measured from a typical posting: its terms, less the baseline's
-            sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - baseline
-            present = (np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0) | (baseline != 0)
-            order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
-            # each row's cue entries: by row, then strongest first, then column
-            ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
-            out.append(_Head(weights, keys, sums.tolist(), present.tolist(), order.tolist(),
-                             Xf.indices[ranked].tolist(), keys[ranked].tolist(), cue_ptr))
-        return out
-
-    def evidence(self, i: int) -> dict:
-        """The words and spans behind posting ``i``'s features (found once, shared by both explanations)."""
-        found = self._evidence.get(i)
-        if found is None:
-            found = self._evidence[i] = self.model.space_.evidence(self.texts[i])
-        return found
-
-    def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
-        """The posting's own words behind some of posting ``i``'s features, as it writes them (first occurrence)."""
-        words = self.model.space_.quotes(self.found, i, columns)
-        text = self.texts[i]
-        lowered = self._lowered.get(i)
-        if lowered is None:
-            lowered = self._lowered[i] = text.lower()
-        return {j: verbatim(text, w, lowered) or w for j, w in words.items()}
-
-    def explanation(self, i: int, head: int) -> Explanation | None:
-        """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""
-        if head >= len(self.logits):
-            return None
-        model = self.model
-        h = self._contributions[head]
-        intercept, positive, negative = (
-            (model.intercept_, "tpm", "pm") if head == 0 else (model.scope_intercept_, "in scope", "other")
-        )
-        a, b = self._indptr[i], self._indptr[i + 1]
-        c, d = h.cue_ptr[i], h.cue_ptr[i + 1]
-        baseline = model._head_weights()[head][1]
-        return Explanation(
-            logit=self.logits[head][i],
-            intercept=float(np.nan if intercept is None else intercept) + float(baseline.sum()),
-            baseline=baseline,
-            positive=positive,
-            negative=negative,
-            probability=self.probabilities[head][i],
-            columns=self.Xf.indices[a:b],
-            weights=h.weights[a:b],
-            keys=h.keys[a:b],
-            axis_sums=(h.sums[i], h.present[i], h.order[i]),
-            ranked_cues=(h.ranked_columns[c:d], h.ranked_keys[c:d]),
-            space=model.space_,
-            evidence=partial(self.evidence, i),
-            quotes=partial(self.quotes, i),
-        )
-
-    @cached_property
-    def _indptr(self) -> list[int]:
-        return self.Xf.indptr.tolist()
-
-
-class _Head(NamedTuple):
-    """What one head's explanations of a batch need: each entry's contribution and key (aligned with
-    ``Xf.data``); each row's axis sums, axes present and axes by size; and each row's cue columns and keys,
-    strongest first (row ``i``'s at ``cue_ptr[i]:cue_ptr[i + 1]``)."""
-
-    weights: np.ndarray
-    keys: np.ndarray
-    sums: list[Any]
-    present: list[Any]
-    order: list[Any]
-    ranked_columns: list[int]
-    ranked_keys: list[int]
-    cue_ptr: list[int]

@@ -1,0 +1,214 @@
+"""Fitting the estimator's two heads on the features of the training postings.
+
+* the **role head** scores TPM against PM from the article's cues (trained on the tpm and pm rows), each cue's
+  weight bounded to the side its table row gives, plus the n-grams that many training postings share;
+* the **scope head** scores "TPM or PM at all" against every other role, from n-grams and some cues, with a Platt
+  map fitted on out-of-fold log-odds folded into its weights, and a threshold that keeps a share of each role.
+
+Both read each posting twice, as written and with its role names masked (:class:`Training`); with sources, each
+source weighs the same and out-of-fold scores leave whole sources out.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+
+from ._cues import ARTICLE_AXES, Cue
+from ._features import FeatureSpace
+from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, inner_folds, sigmoid, source_weights
+from ._prior import check_prior, logit
+
+__all__ = ["RoleFit", "ScopeFit", "Training", "article_weights", "fit_role", "fit_scope"]
+
+#: Most grouped folds the role head's ``C`` is chosen on (sources left out whole; a file with a source per company
+#: would otherwise fit hundreds of folds).
+_INNER_FOLDS = 10
+#: The role head reads the n-grams of at least this many of its training postings (each counted as written and
+#: masked): rarer ones cannot be weighed across sources, and the fit's cost grows with their number.
+_ROLE_MIN_DF = 20
+#: A posting carrying less evidence (the sum of its cue terms' magnitudes) than this share of the training postings is
+#: too little to decide from: it needs review, and is never flagged as mis-titled.
+_EVIDENCE_QUANTILE = 0.01
+
+
+class Training(NamedTuple):
+    """What both heads are fitted on: the features of every posting twice (``Xf``: as written, then masked), their
+    labels and sources (None: no sources), the weight of the masked copy, the cue table and the feature space, and
+    a progress bar (tqdm) that each fit advances."""
+
+    Xf: sp.csr_matrix
+    labels: np.ndarray
+    groups: np.ndarray | None
+    mask_rate: float
+    cues: Sequence[Cue]
+    space: FeatureSpace
+    bar: Any
+
+    def copies(self, n: int) -> np.ndarray:
+        """Weights of the two copies of each of ``n`` postings (as written, masked)."""
+        return np.concatenate([np.full(n, 1.0 - self.mask_rate), np.full(n, self.mask_rate)])
+
+
+class RoleFit(NamedTuple):
+    """The role head: weights over all features, intercept (log-odds for ``prior``), its ``C``, the TPM share the
+    probabilities are for and the training data's, its baseline by axis, and the least evidence to decide from."""
+
+    coef: np.ndarray
+    intercept: float
+    C: float
+    prior: float
+    training_prior: float
+    baseline: np.ndarray
+    min_evidence: float
+
+
+class ScopeFit(NamedTuple):
+    """The scope head, calibration folded in: weights, intercept, baseline by axis, and its threshold."""
+
+    coef: np.ndarray
+    intercept: float
+    baseline: np.ndarray
+    threshold: float
+
+
+def article_weights(cues: Sequence[Cue], coef: np.ndarray) -> np.ndarray:
+    """The weights on the cues of the article's four axes (zero on role names, context and n-grams): what a
+    posting's evidence is measured on. A title's role name, or "apply now", says nothing about the job.
+
+    Examples
+    --------
+    >>> cues = [Cue("program", "scope", "tpm", ("program",)), Cue("tpm", "role_name", "tpm", ("tpm",))]
+    >>> article_weights(cues, np.array([0.5, 2.0, 1.0])).tolist()
+    [0.5, 0.0, 0.0]
+    """
+    article = np.zeros(len(coef), dtype=bool)
+    article[: len(cues)] = [c.axis in ARTICLE_AXES for c in cues]
+    return np.where(article, coef, 0.0)
+
+
+def fit_role(
+    t: Training, *, C: float | None, C_grid: Sequence[float], cv: int, role_ngram_scale: float, prior: float | None,
+) -> RoleFit:
+    """The role head: TPM vs PM on the TPM/PM cues, each weight on its table side, and the n-grams (free signs,
+    their block scaled by ``role_ngram_scale`` in the fit: a larger scale, a weaker penalty on them). ``C`` None:
+    chosen from ``C_grid`` on grouped inner folds."""
+    Xf, labels, grp, cue_table = t.Xf, t.labels, t.groups, t.cues
+    n = len(labels)
+    rows = np.flatnonzero(np.isin(labels, ("tpm", "pm")))
+    cues = [j for j, c in enumerate(cue_table) if c.role in ("tpm", "pm")]
+    X_all = Xf[np.concatenate([rows, rows + n])]
+    grams: list[int] = []
+    if role_ngram_scale > 0:  # the n-grams of at least _ROLE_MIN_DF TPM or PM postings (as written or masked)
+        df = np.bincount(X_all.indices, minlength=Xf.shape[1])
+        grams = [j for j in np.flatnonzero(df >= _ROLE_MIN_DF).tolist() if j >= len(cue_table)]
+    cols = np.array(cues + grams, dtype=np.int64)
+    sign = np.array([1.0 if cue_table[j].role == "tpm" else -1.0 for j in cues] + [0.0] * len(grams))
+    scale = np.array([1.0] * len(cues) + [float(role_ngram_scale)] * len(grams))
+    X = X_all[:, cols] @ sp.diags(scale)
+    y = np.tile((labels[rows] == "tpm").astype(float), 2)
+    if grp is None:  # no sources: the two copies of a posting stay in one fold
+        g = np.tile(np.arange(len(rows)) % max(2, cv), 2)
+    else:
+        g = np.tile(grp[rows], 2)
+    w = np.tile(source_weights(None if grp is None else grp[rows], len(rows)), 2) * t.copies(len(rows))
+    if C is not None:
+        chosen = float(C)
+    else:
+        t.bar.total += len(C_grid) * inner_folds(g, _INNER_FOLDS)
+        chosen = choose_C(X, y, w, g, sign, tuple(C_grid), _INNER_FOLDS, t.bar.update)
+    weights, intercept = bounded_logistic(X, y, w, chosen, sign)
+    # the fit's log-odds are for the share its weights give TPM (sources weighing the same); the probabilities
+    # are for the stated prior, by default the share of TPM postings in the training data, each counted once
+    fitted_share = float(np.sum(w * y) / np.sum(w))
+    training_prior = float(np.mean(labels[rows] == "tpm"))
+    share = training_prior if prior is None else check_prior(prior)
+    coef = np.zeros(Xf.shape[1])
+    coef[cols] = weights * scale
+    space = t.space
+    # the least evidence on the article's cues a training posting carries (as written or masked): a posting with
+    # less says too little (n-grams are left out: every text has some, "apply now" included)
+    least = float(np.quantile(evidence(X_all, article_weights(cue_table, coef)), _EVIDENCE_QUANTILE))
+    return RoleFit(
+        coef=coef, intercept=intercept + logit(share) - logit(fitted_share), C=chosen, prior=share,
+        training_prior=training_prior, baseline=axis_baseline(X_all, w, coef, space.axis_of, len(space.axes)),
+        min_evidence=least,
+    )
+
+
+def fit_scope(
+    t: Training, *, scope_axes: Sequence[str], scope_C: float, cv: int, random_state: int,
+    scope_threshold: float | None, scope_recall: float,
+) -> ScopeFit:
+    """The scope head: TPM, PM or hybrid postings against every other role.
+
+    TPM postings are scarce and read like engineering or product postings: unweighted, "in scope" would
+    learn to mean "PM-like". They are weighted up to the PM postings in the fit, and the threshold keeps
+    ``scope_recall`` of each role (unless ``scope_threshold`` is given). A Platt map fitted on out-of-fold
+    log-odds is folded into the weights.
+    """
+    Xf, labels, grp, cue_table = t.Xf, t.labels, t.groups, t.cues
+    n = len(labels)
+    n_cues = len(cue_table)
+    cols = np.array(
+        [j for j, c in enumerate(cue_table) if c.axis in scope_axes] + list(range(n_cues, Xf.shape[1])),
+        dtype=np.int64,
+    )
+    y1 = (labels != "other").astype(int)
+    n_tpm, n_pm = (labels == "tpm").sum(), (labels == "pm").sum()
+    weight1 = np.where(labels == "tpm", n_pm / n_tpm, 1.0)
+    X, y = Xf[:, cols], np.tile(y1, 2)
+    weight = np.tile(weight1, 2) * t.copies(n)
+    if grp is not None and min(len(set(grp[y1 == k])) for k in (0, 1)) < 2:
+        warnings.warn(
+            "the postings of one side of the scope head (other roles, or TPM/PM) all come from one source, so "
+            "its out-of-fold scores cannot leave sources out: postings are left out instead, and its "
+            "calibration may be optimistic",
+            UserWarning, stacklevel=4,
+        )
+        grp = None
+    groups = np.tile(np.arange(n) if grp is None else grp, 2)
+    n_splits = max(2, min(cv, len(set(groups)), int(np.bincount(y1).min())))
+    t.bar.total += n_splits
+    lr = LogisticRegression(C=scope_C, class_weight="balanced", max_iter=5000)
+    oof = cross_val_predict(
+        lr, X, y, groups=groups, method="decision_function", params={"sample_weight": weight},
+        cv=StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state),
+    )
+    t.bar.update(n_splits)
+    platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y, sample_weight=weight)
+    a, b = max(float(platt.coef_[0, 0]), 1e-3), float(platt.intercept_[0])  # monotone
+    lr.fit(X, y, sample_weight=weight)
+    coef = np.zeros(Xf.shape[1])
+    coef[cols] = a * lr.coef_[0]
+    space = t.space
+    if scope_threshold is not None:
+        threshold = float(scope_threshold)
+    else:  # judged on both copies: a posting that does not name its role must stay in scope too
+        threshold = _recall_threshold(sigmoid(a * oof + b), np.tile(labels, 2), scope_recall)
+    return ScopeFit(coef=coef, intercept=a * float(lr.intercept_[0]) + b,
+                    baseline=axis_baseline(Xf, weight, coef, space.axis_of, len(space.axes)), threshold=threshold)
+
+
+def _recall_threshold(p: np.ndarray, labels: np.ndarray, recall: float) -> float:
+    """The highest threshold that keeps ``recall`` of the TPM and of the PM postings in scope.
+
+    ``p`` are out-of-fold in-scope probabilities of the postings as written and role-masked.
+
+    Examples
+    --------
+    >>> _recall_threshold(np.array([0.9, 0.8, 0.3, 0.7, 0.6]), np.array(["tpm", "tpm", "tpm", "pm", "pm"]), 0.6)
+    0.6
+    """
+    best = 0.05
+    for t in np.linspace(0.05, 0.95, 91):
+        if min(np.mean(p[labels == role] >= t) for role in ("tpm", "pm")) < recall:
+            break
+        best = float(t)
+    return round(best, 2)

@@ -1,0 +1,90 @@
+"""The TPM share that probabilities are for: checking a stated share, and estimating a file's share by EM.
+
+A model's probabilities assume a TPM share among TPM and PM postings (its ``prior_``); a share moves only the role
+head's intercept, by the change in log prior odds (:func:`logit`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._errors import InvalidValueError
+
+__all__ = ["MIN_PRIOR_POSTINGS", "PRIOR_MARGIN", "check_prior", "estimate_prior", "logit"]
+
+
+def logit(p: float) -> float:
+    """The log-odds of a probability."""
+    return math.log(p / (1.0 - p))
+
+
+#: Shares closer to 0 or 1 than this are refused: their log-odds would swamp every posting's evidence.
+PRIOR_MARGIN = 1e-6
+#: The fewest in-scope postings a TPM share is estimated from: from fewer (one posting, a few copies of one) the
+#: estimate only runs to the limits.
+MIN_PRIOR_POSTINGS = 20
+
+
+def check_prior(prior: object) -> float:
+    """``prior`` as a float share, or an error saying what a prior must be."""
+    if not isinstance(prior, bool) and isinstance(prior, numbers.Real):
+        value = float(prior)
+        if PRIOR_MARGIN <= value <= 1.0 - PRIOR_MARGIN:
+            return value
+    raise InvalidValueError(
+        f"prior must be a TPM share between {PRIOR_MARGIN:g} and {1 - PRIOR_MARGIN} (or 'auto' where a file's "
+        f"share can be estimated), got {prior!r}"
+    )
+
+
+def estimate_prior(
+    p_tpm: Sequence[float] | np.ndarray, prior: float, *, tol: float = 1e-6, max_iter: int = 1000
+) -> float:
+    """Estimate the TPM share of a set of postings from their TPM probabilities (EM).
+
+    Saerens, Latinne & Decaestecker (2002), "Adjusting the outputs of a classifier to new a priori probabilities":
+    re-weight each posterior by the ratio of the new and the assumed prior, average, repeat until it settles.
+
+    Parameters
+    ----------
+    p_tpm : sequence of float
+        TPM probabilities, computed under ``prior``.
+    prior : float
+        The TPM share the probabilities assume.
+
+    Returns
+    -------
+    float
+        The estimated share, in (0, 1).
+
+    Raises
+    ------
+    InvalidValueError
+        Fewer than :data:`MIN_PRIOR_POSTINGS` probabilities.
+
+    Examples
+    --------
+    >>> round(estimate_prior([0.9, 0.8, 0.2, 0.1, 0.1] * 4, prior=0.5), 2)
+    0.35
+    """
+    prior = check_prior(prior)
+    p = np.clip(np.asarray(p_tpm, dtype=float), 1e-12, 1 - 1e-12)
+    if p.size < MIN_PRIOR_POSTINGS:
+        raise InvalidValueError(
+            f"estimating the TPM share needs at least {MIN_PRIOR_POSTINGS} in-scope TPM or PM postings, got "
+            f"{p.size}; state the share instead (e.g. with_prior(0.3), --prior 0.3)"
+        )
+    odds = p / (1 - p) / (prior / (1 - prior))  # likelihood ratio of each posting
+    share = prior
+    for _ in range(max_iter):
+        r = share / (1 - share)
+        new = float(np.mean(odds * r / (1 + odds * r)))
+        new = min(max(new, PRIOR_MARGIN), 1 - PRIOR_MARGIN)
+        if abs(new - share) < tol:
+            return new
+        share = new
+    return share
