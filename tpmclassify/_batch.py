@@ -78,7 +78,7 @@ def predict_rows(
     if not ok_texts:
         return errors, []
     check_is_fitted(model, "coef_")
-    predictions = model._classify(ok_texts, ok_titles if titles is not None else None)
+    predictions = model.classify_many(ok_texts, ok_titles if titles is not None else None)
     return errors, list(zip(ok_idx, predictions, strict=True))
 
 
@@ -149,7 +149,7 @@ def with_prior(
         checked = (_checked(v, read_errors[i] if read_errors is not None else None)[0] for i, v in enumerate(values))
         ok = [text for text in checked if text is not None]
         if ok:
-            p_tpm.extend(model._in_scope_p_tpm(ok).tolist())
+            p_tpm.extend(model.in_scope_tpm_probabilities(ok).tolist())
     if len(p_tpm) < MIN_PRIOR_POSTINGS:
         raise BatchError(
             f"prior 'auto' needs at least {MIN_PRIOR_POSTINGS} TPM or PM postings in scope, read without error, to "

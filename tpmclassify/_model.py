@@ -379,12 +379,23 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     def estimate_prior(self, texts: Iterable[str]) -> float:
         """The TPM share among the in-scope postings of ``texts``, estimated by EM (see :func:`estimate_prior`)."""
-        check_is_fitted(self, "coef_")
-        return estimate_prior(self._in_scope_p_tpm(_as_texts(texts)), self.prior_)
+        return estimate_prior(self.in_scope_tpm_probabilities(texts), self.prior_)
 
-    def _in_scope_p_tpm(self, texts: Sequence[str]) -> np.ndarray:
-        """The TPM probabilities of the postings (already checked) that are in scope: what EM estimates from."""
-        _, p_tpm, _, in_scope = self._heads(self._features(texts))
+    def in_scope_tpm_probabilities(self, texts: Iterable[str]) -> np.ndarray:
+        """The TPM probabilities of those of ``texts`` that are in scope: what a TPM share is estimated from (a
+        batch run with ``prior="auto"`` gathers them chunk by chunk).
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> tpmclassify.default_model().in_scope_tpm_probabilities([
+        ...     "Registered nurse for our intensive care unit: night shifts, patient care and medication.",
+        ...     "Lead a multi-year program across six engineering teams: architecture reviews and technical risks.",
+        ... ]).size  # the nurse's posting is not in scope
+        1
+        """
+        check_is_fitted(self, "coef_")
+        _, p_tpm, _, in_scope = self._heads(self._features(_as_texts(texts)))
         if in_scope is None or self.scope_threshold_ is None:
             return p_tpm
         return p_tpm[in_scope >= self.scope_threshold_]
