@@ -42,8 +42,9 @@ def main() -> None:
     print(f"batch, no title           {plain:6.1f} s  {len(big) / plain:7.0f} rows/s")
     print(f"batch --title-column      {titled:6.1f} s  {len(big) / titled:7.0f} rows/s")
     print(f"audit --title-column      {audit:6.1f} s  {len(big) / audit:7.0f} rows/s")
-    print(f"audit / titled batch = {audit / titled:.2f}x   audit / untitled batch = {audit / plain:.2f}x "
-          "(target <= 1.5x)")
+    print(
+        f"audit / titled batch = {audit / titled:.2f}x   audit / untitled batch = {audit / plain:.2f}x (target <= 1.5x)"
+    )
 
 
 if __name__ == "__main__":

@@ -87,8 +87,10 @@ def main() -> None:
         _ = p.explanation.terms, p.reasons
         lat.append((t1 - t0) * 1000)
         lat_expl.append((time.perf_counter() - t0) * 1000)
-    print(f"classify() single call, distinct postings: {statistics.median(lat):.2f} ms median, "
-          f"{sorted(lat)[int(0.95 * len(lat))]:.2f} ms p95; with its explanation {statistics.median(lat_expl):.2f} ms")
+    print(
+        f"classify() single call, distinct postings: {statistics.median(lat):.2f} ms median, "
+        f"{sorted(lat)[int(0.95 * len(lat))]:.2f} ms p95; with its explanation {statistics.median(lat_expl):.2f} ms"
+    )
 
 
 if __name__ == "__main__":

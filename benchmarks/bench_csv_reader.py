@@ -76,8 +76,12 @@ def main() -> None:
     parser.add_argument("--field-mb", type=int, default=200)
     args = parser.parse_args()
     cases = [("reopen", n) for n in args.lines]
-    cases += [("plain", args.short_rows), ("one quote", args.short_rows), ("one field", args.field_mb),
-              ("many lines", args.field_mb)]
+    cases += [
+        ("plain", args.short_rows),
+        ("one quote", args.short_rows),
+        ("one field", args.field_mb),
+        ("many lines", args.field_mb),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         for shape, n in cases:
             path = Path(tmp) / "in.csv"
@@ -86,8 +90,11 @@ def main() -> None:
             rows, errors, seconds, peak = measure(path)
             what = f"{n} MB field" if shape in ("one field", "many lines") else f"{n:,} lines"
             per = f", {1000 * seconds / n:.3f} s per 1,000 lines" if shape == "reopen" else ""
-            print(f"{shape:10} {what:>16} ({size:6.1f} MiB): {rows:>9,} rows, {errors:>6,} errors, "
-                  f"{seconds:6.2f} s{per}, peak {peak:5.0f} MB", flush=True)
+            print(
+                f"{shape:10} {what:>16} ({size:6.1f} MiB): {rows:>9,} rows, {errors:>6,} errors, "
+                f"{seconds:6.2f} s{per}, peak {peak:5.0f} MB",
+                flush=True,
+            )
             path.unlink()
 
 

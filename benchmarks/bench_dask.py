@@ -33,8 +33,9 @@ def run(src: Path, out: Path, workers: int, rows: int) -> tuple[float, list[floa
         with Client(cluster) as client:
             client.run(lambda: None)  # workers up before the clock starts
             t0 = time.perf_counter()
-            classify_files(str(src / "*.csv"), str(out), scheduler=cluster.scheduler_address, model=model,
-                           overwrite=True)
+            classify_files(
+                str(src / "*.csv"), str(out), scheduler=cluster.scheduler_address, model=model, overwrite=True
+            )
             rate = rows / (time.perf_counter() - t0)
             peaks = sorted(client.run(_peak_mb).values())
     return rate, peaks
@@ -59,8 +60,10 @@ def main() -> None:
         for workers in (1, 2):
             rate, peaks = run(src, Path(tmp) / f"out{workers}", workers, rows)
             rates[workers] = rate
-            print(f"dask, {workers} worker(s): {rate:8.0f} rows/s; peak memory per worker: "
-                  + ", ".join(f"{p:.0f} MB" for p in peaks))
+            print(
+                f"dask, {workers} worker(s): {rate:8.0f} rows/s; peak memory per worker: "
+                + ", ".join(f"{p:.0f} MB" for p in peaks)
+            )
         print(f"2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
 
 

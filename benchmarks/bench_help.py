@@ -36,10 +36,16 @@ def main() -> None:
         sys.exit("tpmclassify is not installed in this environment (pip install -e .)")
     for argv in ([script, "--help"], [script, "audit", "--help"]):
         times = _seconds(argv, args.runs)
-        print(f"{' '.join(['tpmclassify', *argv[1:]]):28} median {statistics.median(times):.3f} s, "
-              f"fastest {min(times):.3f} s ({args.runs} runs)")
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import tpmclassify._cli"],
-                          capture_output=True, text=True, check=True)
+        print(
+            f"{' '.join(['tpmclassify', *argv[1:]]):28} median {statistics.median(times):.3f} s, "
+            f"fastest {min(times):.3f} s ({args.runs} runs)"
+        )
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import tpmclassify._cli"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = []  # (cumulative microseconds, module)
     for line in done.stderr.splitlines()[1:]:  # "import time: self | cumulative | module", after a header
         _self, cumulative, name = line.split(":", 1)[1].split("|")

@@ -1,6 +1,6 @@
 """Time to train the default configuration on the postings (target: under 60 s on 2 cores).
 
-    python benchmarks/bench_train.py
+python benchmarks/bench_train.py
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ def main() -> None:
     )
     seconds = time.perf_counter() - t0
     print(f"trained on {len(df)} postings from {source} in {seconds:.1f} s")
-    print(f"({len(model.space_.vocabulary)} n-grams + {len(model.cues_)} cues; role head C={model.C_:g} chosen by "
-          "leave-one-source-out inside fit; scope head with out-of-fold calibration)")
+    print(
+        f"({len(model.space_.vocabulary)} n-grams + {len(model.cues_)} cues; role head C={model.C_:g} chosen by "
+        "leave-one-source-out inside fit; scope head with out-of-fold calibration)"
+    )
 
 
 if __name__ == "__main__":

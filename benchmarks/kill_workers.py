@@ -54,8 +54,21 @@ def make_csv(path: Path, rows: int, seed: int = 0) -> None:
 
 
 def batch(src: Path, out: Path, jobs: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "tpmclassify._cli", "batch", str(src), "-o", str(out), "--title-column", "title",
-           "--jobs", str(jobs), "--overwrite", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tpmclassify._cli",
+        "batch",
+        str(src),
+        "-o",
+        str(out),
+        "--title-column",
+        "title",
+        "--jobs",
+        str(jobs),
+        "--overwrite",
+        "-q",
+    ]
     return subprocess.Popen(cmd, stderr=subprocess.PIPE)
 
 
@@ -89,8 +102,11 @@ def trial(src: Path, out: Path, reference: bytes, delay: float, sig: int, target
             victim = proc.pid if target == "parent" else random.choice(kids)
             os.kill(victim, sig if target == "worker" else signal.SIGKILL)
             what = "batch process" if target == "parent" else f"worker {victim}"
-            print(f"    {signal.Signals(sig if target == 'worker' else signal.SIGKILL).name} to the {what} at "
-                  f"{time.monotonic() - t0:.1f} s", flush=True)
+            print(
+                f"    {signal.Signals(sig if target == 'worker' else signal.SIGKILL).name} to the {what} at "
+                f"{time.monotonic() - t0:.1f} s",
+                flush=True,
+            )
         time.sleep(0.05)
     hung = proc.poll() is None
     if hung:
@@ -118,8 +134,10 @@ def trial(src: Path, out: Path, reference: bytes, delay: float, sig: int, target
     if target == "parent":
         for part in out.parent.glob(f".{out.name}.*.part"):
             part.unlink()
-    print(f"    {'PASS' if not problems else 'FAIL: ' + '; '.join(problems)} ({seconds:.1f} s, "
-          f"{len(seen)} worker(s))", flush=True)
+    print(
+        f"    {'PASS' if not problems else 'FAIL: ' + '; '.join(problems)} ({seconds:.1f} s, {len(seen)} worker(s))",
+        flush=True,
+    )
     return "; ".join(problems)
 
 
@@ -149,10 +167,13 @@ def main() -> None:
             # within a --jobs 2 run: 0.45 to 0.7 of --jobs 1's time (a quiet run once ended before a kill at 0.48)
             delay = random.uniform(0, 0.35 * single)
             print(f"trial {k + 1}/{args.trials}: kill at about {delay:.1f} s", flush=True)
-            failures += bool(trial(src, out, reference, delay, getattr(signal, f"SIG{args.signal}"), args.target,
-                                   limit))
-        print(f"{args.trials - failures}/{args.trials} trials passed "
-              f"({args.signal if args.target == 'worker' else 'KILL'} to the {args.target})")
+            failures += bool(
+                trial(src, out, reference, delay, getattr(signal, f"SIG{args.signal}"), args.target, limit)
+            )
+        print(
+            f"{args.trials - failures}/{args.trials} trials passed "
+            f"({args.signal if args.target == 'worker' else 'KILL'} to the {args.target})"
+        )
         sys.exit(1 if failures else 0)
 
 

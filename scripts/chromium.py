@@ -15,9 +15,17 @@ import tempfile
 from pathlib import Path
 
 #: A quiet, private, offline headless run.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 # Measures the page as laid out: its width against the window's, every element whose overflow is hidden or
 # scrolled and whose content does not fit (clipped), every element reaching past the window's right edge, every
@@ -54,8 +62,7 @@ _MEASURE = """<script>
 
 def find() -> str | None:
     """The Chromium executable on PATH, if any."""
-    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
-                None)
+    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 
 
 def _run(page: Path, width: int, height: int, *extra: str) -> str:
@@ -65,7 +72,10 @@ def _run(page: Path, width: int, height: int, *extra: str) -> str:
     with tempfile.TemporaryDirectory() as profile:
         done = subprocess.run(
             [exe, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", *extra, page.as_uri()],
-            check=True, capture_output=True, text=True, timeout=180,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
     return done.stdout
 

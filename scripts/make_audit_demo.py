@@ -38,15 +38,19 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory() as folder:
         page = args.page or Path(folder) / "audit.html"
-        summary = tpmclassify.audit(SAMPLE, page, title_column="title", id_column="id", show_columns=["company"],
-                                    overwrite=True)
+        summary = tpmclassify.audit(
+            SAMPLE, page, title_column="title", id_column="id", show_columns=["company"], overwrite=True
+        )
         print(summary)
         flags = pd.read_csv(summary.flags)
-        print(flags[["row", "id", "company", "title", "title_says", "content_reads", "confidence"]].to_string(
-            index=False))
+        print(
+            flags[["row", "id", "company", "title", "title_says", "content_reads", "confidence"]].to_string(index=False)
+        )
         if len(flags) < 2:
-            print(f"warning: the model flags {len(flags)} row(s) of the sample; the demo wants at least two",
-                  file=sys.stderr)
+            print(
+                f"warning: the model flags {len(flags)} row(s) of the sample; the demo wants at least two",
+                file=sys.stderr,
+            )
         bad = False
         for png, (width, height) in SHOTS.items():
             layout = chromium.measure(page, width)
@@ -55,8 +59,12 @@ def main() -> int:
                 print(f"at {width} px: scroll width {layout['scroll_width']}, {problems}", file=sys.stderr)
                 bad = True
             chromium.screenshot(page, png, width, height)
-            print(f"{png.relative_to(ROOT)}: {width} x {height} px; page {layout['scroll_width']} px wide in a "
-                  f"{width} px window, nothing clipped" if not bad else f"{png.relative_to(ROOT)} (see above)")
+            print(
+                f"{png.relative_to(ROOT)}: {width} x {height} px; page {layout['scroll_width']} px wide in a "
+                f"{width} px window, nothing clipped"
+                if not bad
+                else f"{png.relative_to(ROOT)} (see above)"
+            )
     return 1 if bad else 0
 
 

@@ -37,7 +37,7 @@ def main() -> None:
     side = np.where(p_tpm >= 0.5, "tpm", "pm")
     confidence = np.where(side == "tpm", p_tpm, 1 - p_tpm)
     axes = np.where(side == "tpm", oof["axes_tpm"], oof["axes_pm"]).astype(int)
-    flag = (claim.isin(["tpm", "pm"]) & (side != claim) & (confidence >= model.mismatch_confidence) & (axes >= 2))
+    flag = claim.isin(["tpm", "pm"]) & (side != claim) & (confidence >= model.mismatch_confidence) & (axes >= 2)
     newest = df["group"].isin(train_default.NEWEST)
     rng = np.random.default_rng(7)
     picked = list(df.index[flag].to_numpy()[np.argsort(-confidence[flag.to_numpy()])][:3])
@@ -47,10 +47,12 @@ def main() -> None:
         row = df.loc[i]
         p = model.classify(row["description"], title=row["title"])
         c = p.content
-        print(f"- **{row['title']}** ({row['company'] or 'no company'}, {row['group']}); read as "
-              f"`{row['content_label']}`; out of source: TPM {p_tpm[i]:.0%}{' (flagged)' if flag[i] else ''}; "
-              f"bundled model, content masked: {c.label.upper()} (TPM {c.probabilities['tpm']:.0%})"
-              f"{', flagged' if p.title_mismatch else ''}")
+        print(
+            f"- **{row['title']}** ({row['company'] or 'no company'}, {row['group']}); read as "
+            f"`{row['content_label']}`; out of source: TPM {p_tpm[i]:.0%}{' (flagged)' if flag[i] else ''}; "
+            f"bundled model, content masked: {c.label.upper()} (TPM {c.probabilities['tpm']:.0%})"
+            f"{', flagged' if p.title_mismatch else ''}"
+        )
         for reason in p.reasons[:3]:
             print(f"  - {reason}")
 

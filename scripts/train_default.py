@@ -72,17 +72,27 @@ here."""
 
 #: metric -> True when higher is better
 KEY_METRICS = {
-    "macro_f1": True, "roc_auc": True, "brier": False, "ece": False,
-    "pooled_macro_f1": True, "worst_source_accuracy": True, "worst_source_brier": False,
-    "scope_roc_auc": True, "scope_precision": True, "scope_recall": True, "scope_recall_tpm": True,
+    "macro_f1": True,
+    "roc_auc": True,
+    "brier": False,
+    "ece": False,
+    "pooled_macro_f1": True,
+    "worst_source_accuracy": True,
+    "worst_source_brier": False,
+    "scope_roc_auc": True,
+    "scope_precision": True,
+    "scope_recall": True,
+    "scope_recall_tpm": True,
 }
 
 
 def compare(metrics: dict) -> str:
     """Markdown table: the shipped model against both baselines, masked and raw, source-averaged."""
     names = list(metrics)
-    lines = ["Leave-one-source-out, each source weighing the same (nested: no figure chose a parameter). "
-             "Bold: best.", ""]
+    lines = [
+        "Leave-one-source-out, each source weighing the same (nested: no figure chose a parameter). Bold: best.",
+        "",
+    ]
     for variant in ("masked", "raw"):
         rows = []
         for key, higher in KEY_METRICS.items():
@@ -93,8 +103,12 @@ def compare(metrics: dict) -> str:
             best = max(real) if higher else min(real)
             cells = ["-" if v != v else f"**{v:.3f}**" if v == best else f"{v:.3f}" for v in vals]
             rows.append([f"{key} ({'higher' if higher else 'lower'} is better)", *cells])
-        lines += [f"**{variant}** ({'role names removed' if variant == 'masked' else 'text as written'})", "",
-                  markdown_table(["metric", *names], rows), ""]
+        lines += [
+            f"**{variant}** ({'role names removed' if variant == 'masked' else 'text as written'})",
+            "",
+            markdown_table(["metric", *names], rows),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -110,9 +124,16 @@ def load_postings(path: Path) -> pd.DataFrame:
 
 #: The sources of the fourth collection (software-company and remote-first postings, 2021-2026): the newest, and
 #: the closest to the postings the product is judged on.
-NEWEST = ("0JCRG0/Crawler-remote-jobs", "0JCRG0/JobsCrawler", "Pracheta070605/nextgen-resume-screening-ai",
-          "AlexChesser/netflix-jobs-scraper", "Aramente/eu-tech-jobs", "kasnycdev/MyJobSpyAI", "nouramel/job-market",
-          "cyborgEneki/job-board-ml-project")
+NEWEST = (
+    "0JCRG0/Crawler-remote-jobs",
+    "0JCRG0/JobsCrawler",
+    "Pracheta070605/nextgen-resume-screening-ai",
+    "AlexChesser/netflix-jobs-scraper",
+    "Aramente/eu-tech-jobs",
+    "kasnycdev/MyJobSpyAI",
+    "nouramel/job-market",
+    "cyborgEneki/job-board-ml-project",
+)
 #: What a flag must reach, measured out of source against what the postings describe.
 FLAG_PRECISION = 0.8
 
@@ -157,31 +178,42 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
     role_t = next((float(t) for t in grid if rates(role_flag(t), mistitled)[1] >= FLAG_PRECISION), 0.99)
     scope_grid = np.round(np.arange(0.5, 0.0, -0.01), 2)
     best_other = max((rates(other_flag(t), other)[1], float(t)) for t in scope_grid if other_flag(t).sum() >= 3)
-    other_t = next((float(t) for t in scope_grid if other_flag(t).sum() >= 3
-                    and rates(other_flag(t), other)[1] >= FLAG_PRECISION), None)
+    other_t = next(
+        (float(t) for t in scope_grid if other_flag(t).sum() >= 3 and rates(other_flag(t), other)[1] >= FLAG_PRECISION),
+        None,
+    )
     n1, p1, r1 = rates(role_flag(role_t), mistitled)
     elsewhere = role_flag(role_t, titled & ~judged)
     rows: list[list[object]] = [
-        ["reads as the other role (>= 2 axes agree)", f"{role_t:.2f}", n1, f"{p1:.2f}", f"{r1:.2f}",
-         int(mistitled.sum())],
+        [
+            "reads as the other role (>= 2 axes agree)",
+            f"{role_t:.2f}",
+            n1,
+            f"{p1:.2f}",
+            f"{r1:.2f}",
+            int(mistitled.sum()),
+        ],
     ]
     if other_t is not None:
         n2, p2, r2 = rates(other_flag(other_t), other)
-        rows.append(["reads as another role (in scope under)", f"{other_t:.2f}", n2, f"{p2:.2f}", f"{r2:.2f}",
-                     int(other.sum())])
+        rows.append(
+            ["reads as another role (in scope under)", f"{other_t:.2f}", n2, f"{p2:.2f}", f"{r2:.2f}", int(other.sum())]
+        )
     account = (
         f"Chosen out of source (leave-one-source-out, role names masked) against the content reading, each the "
-        f"loosest threshold whose flags are right at least {FLAG_PRECISION:.0%} of the time. \"Reads as the other "
-        f"role\" is judged over the {int(judged.sum())} TPM- and PM-titled postings whose content reads as TPM or PM "
+        f'loosest threshold whose flags are right at least {FLAG_PRECISION:.0%} of the time. "Reads as the other '
+        f'role" is judged over the {int(judged.sum())} TPM- and PM-titled postings whose content reads as TPM or PM '
         f"(as on postings from unseen companies); it also flags {int(elsewhere.sum())} of the "
         f"{int((titled & ~judged).sum())} titled postings whose content is another job, unsure, or hybrid-titled "
         "(each of those a title worth checking, though not for the reason given).\n\n"
-        + markdown_table(["flag", "threshold", "flags", "precision", "recall", "postings it should flag"],
-                                     rows)
-        + ("" if other_t is not None else
-           f"\n\n\"Reads as another role\" is left off: among the {int(titled.sum())} titled postings read, the "
-           f"{int(other.sum())} whose content is another job are not told apart at that precision by the content's "
-           f"in-scope probability (at best {best_other[0]:.2f}, with the threshold {best_other[1]:.2f}).")
+        + markdown_table(["flag", "threshold", "flags", "precision", "recall", "postings it should flag"], rows)
+        + (
+            ""
+            if other_t is not None
+            else f'\n\n"Reads as another role" is left off: among the {int(titled.sum())} titled postings read, the '
+            f"{int(other.sum())} whose content is another job are not told apart at that precision by the content's "
+            f"in-scope probability (at best {best_other[0]:.2f}, with the threshold {best_other[1]:.2f})."
+        )
     )
     return {"mismatch_confidence": role_t, "titled_scope_threshold": other_t}, account
 
@@ -213,8 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     df = load_postings(Path(args.data))
-    print(f"{len(df)} postings from {df['group'].nunique()} sources; titles say {df['label'].value_counts().to_dict()}"
-          f", contents read {df['target'].value_counts().to_dict()}")
+    print(
+        f"{len(df)} postings from {df['group'].nunique()} sources; titles say {df['label'].value_counts().to_dict()}"
+        f", contents read {df['target'].value_counts().to_dict()}"
+    )
     metrics: dict[str, object] = {}
     audit, flags, newest = "", {}, ""
     eval_path = ROOT / "models" / "evaluation.json"
@@ -240,8 +274,13 @@ def main(argv: list[str] | None = None) -> int:
                     oof.assign(id=df["id"], title=df["title"]).to_csv(args.predictions, index=False)
         newest = newest_table(per_source, ["tpmclassify (shipped)", "keyword LR"])
         print("\n" + newest + "\n\n" + audit)
-        eval_path.write_text(json.dumps({"metrics": metrics, "per_source": per_source, "flags": flags,
-                                         "flag_account": audit, "newest": newest}, indent=1) + "\n")
+        eval_path.write_text(
+            json.dumps(
+                {"metrics": metrics, "per_source": per_source, "flags": flags, "flag_account": audit, "newest": newest},
+                indent=1,
+            )
+            + "\n"
+        )
     elif eval_path.exists():
         saved = json.loads(eval_path.read_text())
         metrics, audit = saved["metrics"], saved.get("flag_account", "")
@@ -259,9 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         "trained on the project's shared real postings against what each posting describes (the content reading, "
         "`content_label`, where a reader judged it; the title's label elsewhere) and measured against both.",
         "training_data": data,
-        "metrics": {f"Leave-one-source-out: {k}": {v: {m: x for m, x in r.items() if m != "confusion"}
-                                                   for v, r in m_.items()} for k, m_ in metrics.items()},
-        "notes": PROTOCOL + ("\n\n## The newest sources\n\n" + newest if newest else "")
+        "metrics": {
+            f"Leave-one-source-out: {k}": {v: {m: x for m, x in r.items() if m != "confusion"} for v, r in m_.items()}
+            for k, m_ in metrics.items()
+        },
+        "notes": PROTOCOL
+        + ("\n\n## The newest sources\n\n" + newest if newest else "")
         + ("\n\n## Mis-titling flags\n\n" + audit if audit else ""),
         "summary": summary,
     }

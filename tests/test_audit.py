@@ -73,8 +73,9 @@ def test_the_audit_page_accounts_for_every_row_and_shows_the_mismatches(tmp_path
 
 
 def _sample_audit(tmp_path: Path) -> tuple[tpmclassify.AuditSummary, str]:
-    summary = tpmclassify.audit(ROOT / "data" / "sample_postings.csv", tmp_path / "audit.html", id_column="id",
-                                show_columns=["company"])
+    summary = tpmclassify.audit(
+        ROOT / "data" / "sample_postings.csv", tmp_path / "audit.html", id_column="id", show_columns=["company"]
+    )
     return summary, (tmp_path / "audit.html").read_text(encoding="utf-8")
 
 
@@ -84,8 +85,18 @@ def test_the_sample_audit_is_a_list_to_act_on(tmp_path):
     summary, text = _sample_audit(tmp_path)
     flags = pd.read_csv(summary.flags)
     assert summary.flags == str(tmp_path / "audit.flags.csv") and len(flags) == summary.mismatches >= 2
-    assert flags.columns.tolist() == ["row", "id", "company", "title", "title_says", "content_reads", "confidence",
-                                      "as_written", "to_check", "reasons"]
+    assert flags.columns.tolist() == [
+        "row",
+        "id",
+        "company",
+        "title",
+        "title_says",
+        "content_reads",
+        "confidence",
+        "as_written",
+        "to_check",
+        "reasons",
+    ]
     sample = pd.read_csv(ROOT / "data" / "sample_postings.csv")
     for flag in flags.itertuples():
         posting = sample.iloc[flag.row - 2]  # the header is row 1
@@ -94,8 +105,8 @@ def test_the_sample_audit_is_a_list_to_act_on(tmp_path):
         assert flag.reasons.startswith(f"Titled {flag.title!r}, but reads as a {flag.content_reads}")
         assert flag.to_check.startswith("Is this a")
         # on the page: its card (with id and company) and its line in the list of flagged rows
-        card = text[text.index(f'<section class="card" id="row-{flag.row}">'):]
-        card = card[:card.index("</section>")]
+        card = text[text.index(f'<section class="card" id="row-{flag.row}">') :]
+        card = card[: card.index("</section>")]
         assert f"<b>id</b> {flag.id}</span>" in card and f"<b>company</b> {flag.company}</span>" in card
         assert card.count('<p class="check"><b>To check:</b>') == 1
         assert f'<a href="#row-{flag.row}">{flag.row}</a>' in text
@@ -121,8 +132,8 @@ def test_every_number_on_a_card_comes_from_one_named_reading(tmp_path):
         row = int(re.search(r'id="row-(\d+)"', card)[1])
         posting = sample.iloc[row - 2]
         c = model.classify(posting["description"], posting["title"]).content
-        reasons = card[card.index("<ul>"):card.index("</ul>")]
-        bars = card[card.index("<svg"):card.index("</svg>")]
+        reasons = card[card.index("<ul>") : card.index("</ul>")]
+        bars = card[card.index("<svg") : card.index("</svg>")]
         for value in re.findall(r"points to T?PM \(([+-]\d+\.\d\d)\)", reasons):  # each axis's sum is its bar
             assert f">{value}</text>" in bars
         for total in c.explanation.by_axis.values():
@@ -145,8 +156,10 @@ def test_an_out_of_scope_answer_as_written_gives_no_tpm_pm_split(bundled):
     assert close.as_written() == "too close to call (TPM 64%, PM 36%)"
 
 
-@pytest.mark.skipif(chromium.find() is None,
-                    reason="needs a headless Chromium on PATH (Debian: apt-get install -y chromium; .ci/run does)")
+@pytest.mark.skipif(
+    chromium.find() is None,
+    reason="needs a headless Chromium on PATH (Debian: apt-get install -y chromium; .ci/run does)",
+)
 @pytest.mark.parametrize("width", [1400, 800])
 def test_the_audit_page_in_a_browser_has_no_horizontal_scroll_and_clips_nothing(tmp_path, width):
     _sample_audit(tmp_path)
@@ -163,12 +176,21 @@ def test_audit_checks_its_arguments_and_applies_the_prior_with_a_text_column(tmp
     src = tmp_path / "req.csv"
     rows = _messy_csv(src)
     out = tmp_path / "r.html"
-    for args in (["--top", "-1"], ["--chunk-size", "0"], ["--text-column", "nosuch"], ["--title-column", "nosuch"],
-                 ["--id-column", "nosuch"], ["--show-column", "nosuch"], ["--flags-csv", str(tmp_path / "f.txt")]):
+    for args in (
+        ["--top", "-1"],
+        ["--chunk-size", "0"],
+        ["--text-column", "nosuch"],
+        ["--title-column", "nosuch"],
+        ["--id-column", "nosuch"],
+        ["--show-column", "nosuch"],
+        ["--flags-csv", str(tmp_path / "f.txt")],
+    ):
         assert main(["audit", str(src), "-o", str(out), "-q", *args]) == 2
     assert not out.exists() and not (tmp_path / "r.flags.csv").exists()
-    assert main(["audit", str(src), "-o", str(out), "-q", "--top", "0", "--text-column", "description",
-                 "--prior", "0.6"]) == 0
+    assert (
+        main(["audit", str(src), "-o", str(out), "-q", "--top", "0", "--text-column", "description", "--prior", "0.6"])
+        == 0
+    )
     page = _Page()
     page.feed(out.read_text(encoding="utf-8"))
     assert int(page.ids["total-rows"]) == rows and page.cards == 0 and int(page.ids["mismatches"]) == 2

@@ -64,11 +64,11 @@ def test_csv_rows_are_written_back_as_read(tmp_path, postings):
     """Well-formed records keep their exact text (quoting, line ends); the added fields follow them."""
     text = postings["description"][0]
     records = [
-        'id,note,description',
+        "id,note,description",
         f'1,5" screen,"{text}"',  # a quote inside an unquoted field, and a quoted text
         '2,"needless quotes","multi\r\nline ""quoted"" project budget and schedule"',
-        '3,short row',
-        '4,,',
+        "3,short row",
+        "4,,",
     ]
     src = tmp_path / "in.csv"
     src.write_bytes(("\n".join(records) + "\n").encode("utf-8"))
@@ -76,7 +76,7 @@ def test_csv_rows_are_written_back_as_read(tmp_path, postings):
     classify_csv(src, out)
     written = out.read_bytes().decode("utf-8")
     assert written.startswith("id,note,description," + ",".join(OUTPUT_COLUMNS) + "\r\n")
-    assert f'\r\n{records[1]},' in written and f"\r\n{records[2]}," in written
+    assert f"\r\n{records[1]}," in written and f"\r\n{records[2]}," in written
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
@@ -106,7 +106,7 @@ def test_csv_fields_past_the_header_are_kept_and_nul_is_one_rule(tmp_path):
     text = "Own the project schedule and budget and the client deliverables"
     filler = "".join(f"{i},{text}\n" for i in range(3, 5000))  # pushes the last row far past the first 64 KB
     src = tmp_path / "in.csv"
-    src.write_text(f"id,description\n1,{text},extra,\"more, fields\"\n2,a\0b {text}\n{filler}5000,c\0d {text}\n")
+    src.write_text(f'id,description\n1,{text},extra,"more, fields"\n2,a\0b {text}\n{filler}5000,c\0d {text}\n')
     out = tmp_path / "out.csv"
     classify_csv(src, out)
     df = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -362,8 +362,9 @@ def test_a_chunk_whose_worker_stops_while_sending_is_scored_here_at_its_deadline
     pools = []
     monkeypatch.setattr(_batch, "Pool", lambda *a, **k: pools.append(_pool.Pool(*a, **k)) or pools[-1])
     with caplog.at_level("WARNING", logger="tpmclassify"):
-        summary = _within(60, lambda: classify_csv(src, tmp_path / "two.csv", chunk_size=3, jobs=2,
-                                                   title_column="title"))
+        summary = _within(
+            60, lambda: classify_csv(src, tmp_path / "two.csv", chunk_size=3, jobs=2, title_column="title")
+        )
     assert summary.rows == len(_bigger(postings)) and len(sent) >= 1
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
     assert "no answer within 1 s (hung or stopped)" in caplog.text

@@ -71,7 +71,8 @@ def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings
     # one company per row (a common export): 5 source-grouped folds, as `evaluate --cross-validate`, not one per
     # company (a 364-row export took 9 minutes)
     pd.concat([postings.drop(columns=["label"])] * 3).assign(Company=[f"c{i}" for i in range(30)]).to_csv(
-        src, index=False)
+        src, index=False
+    )
     assert main([*args, "--group-column", "Company", "--overwrite"]) == 0
     out = capsys.readouterr().out
     assert "refitted in 5 source-grouped folds" in out
@@ -249,10 +250,12 @@ def test_importing_the_command_line_imports_neither_pandas_nor_scikit_learn():
     import subprocess
     import sys
 
-    code = ("import sys, tpmclassify._cli as c\n"
-            "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('pandas', 'sklearn', 'nltk', 'numpy', 'scipy') if m in sys.modules]\n"
-            "print('HEAVY', heavy)")
+    code = (
+        "import sys, tpmclassify._cli as c\n"
+        "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'sklearn', 'nltk', 'numpy', 'scipy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in done.stdout and "usage: tpmclassify" in done.stdout
 
@@ -267,15 +270,21 @@ def test_command_line_messages_name_flags_and_python_ones_keywords(tmp_path, pos
     with pytest.raises(tpmclassify.BatchError, match="already exists; pass overwrite=True to replace it"):
         tpmclassify.classify_csv(src, out)
     # one wording for a missing input, whichever command reads it
-    for command in (["batch", "x.csv", "-o", str(tmp_path / "y.csv")], ["train", "x.csv", "-o", str(tmp_path / "m")],
-                    ["evaluate", "x.csv"], ["audit", "x.csv", "-o", str(tmp_path / "a.html")]):
+    for command in (
+        ["batch", "x.csv", "-o", str(tmp_path / "y.csv")],
+        ["train", "x.csv", "-o", str(tmp_path / "m")],
+        ["evaluate", "x.csv"],
+        ["audit", "x.csv", "-o", str(tmp_path / "a.html")],
+    ):
         assert main(command) == 2
         assert f"tpmclassify {command[0]}: error: input file not found: x.csv\n" == capsys.readouterr().err
     with pytest.raises(tpmclassify._errors.InputNotFoundError, match="input file not found: x.csv"):
         tpmclassify.train("x.csv")
     assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--text-column", "body"]) == 2
-    assert "no column 'body'; the columns are: title, company, description (name the right one with " \
-           "--text-column)" in capsys.readouterr().err
+    assert (
+        "no column 'body'; the columns are: title, company, description (name the right one with "
+        "--text-column)" in capsys.readouterr().err
+    )
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     assert "tpm, pm, hybrid or other" in capsys.readouterr().out
@@ -298,8 +307,15 @@ def test_train_counts_and_names_the_rows_the_title_rule_leaves_out(tmp_path, pos
 def test_a_worst_source_of_one_row_is_not_a_figure():
     from tpmclassify._card import metrics_table, metrics_text
 
-    one_each = {"n_tpm": 2.0, "n_pm": 1.0, "n_sources": 3.0, "brier": 0.2, "worst_source": "Acme Corp",
-                "worst_source_accuracy": 0.0, "worst_source_brier": 0.8}
+    one_each = {
+        "n_tpm": 2.0,
+        "n_pm": 1.0,
+        "n_sources": 3.0,
+        "brier": 0.2,
+        "worst_source": "Acme Corp",
+        "worst_source_accuracy": 0.0,
+        "worst_source_brier": 0.8,
+    }
     text = metrics_text({"raw": one_each})
     assert "0.000" not in text and "worst source: accuracy" in text and "Acme Corp" not in text
     assert "| n/a | n/a |" in metrics_table({"raw": one_each})
@@ -321,8 +337,9 @@ def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, 
     shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / "retrain.ipynb", notebook)
     pd.concat([postings] * 4, ignore_index=True).to_csv(tmp_path / "my_postings.csv", index=False)
     nb = nbformat.read(notebook, as_version=4)
-    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-                            ).execute()
+    nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     model = tpmclassify.load(tmp_path / "my_model.tpmc")
     assert (tmp_path / "my_model.md").is_file() and model.prior_ == model.training_prior_
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))

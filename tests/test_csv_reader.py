@@ -52,8 +52,7 @@ def test_quotes_that_close_and_reopen_on_every_line_are_read_in_linear_time(tmp_
     assert lines_read[0] <= 4 * n + 10
 
 
-def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchronises(tmp_path, monkeypatch,
-                                                                                     lines_read):
+def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchronises(tmp_path, monkeypatch, lines_read):
     """One quote on line 2 of many short rows: the rest of the file used to become one record (1.24 GB for a 49 MB
     file). Past the record limit (here 10,000 characters, 10 MB really) the reader reads on to see whether the quote
     ever closes, holding nothing; it does not, so that line is an error row and every line after it is read on its
@@ -61,7 +60,7 @@ def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchroni
     monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     src = tmp_path / "in.csv"
     n = 5000
-    src.write_text("id,description\n0,\"opened and never closed\n" + "".join(f"{i},{TEXT}\n" for i in range(1, n)))
+    src.write_text('id,description\n0,"opened and never closed\n' + "".join(f"{i},{TEXT}\n" for i in range(1, n)))
     rows = _rows(src)
     assert [r["id"] for r, _ in rows] == [str(i) for i in range(n)]
     assert "not closed within 10,000 characters, nor ever" in rows[0][1]
@@ -90,7 +89,7 @@ def test_an_enormous_line_is_an_error_row_read_in_bounded_memory(tmp_path, monke
     monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     src = tmp_path / "in.csv"
     with open(src, "w", newline="") as f:
-        f.write(f"id,description\r\n1,{TEXT}\r\n2,\"{'word ' * 800_000}\"\r\n3,{TEXT}\r\n")
+        f.write(f'id,description\r\n1,{TEXT}\r\n2,"{"word " * 800_000}"\r\n3,{TEXT}\r\n')
     tracemalloc.start()
     try:
         rows = _rows(src, "utf-8")  # (detecting the encoding reads 1 MB blocks: not the reader's memory)
@@ -160,8 +159,12 @@ def test_the_reader_is_the_plain_specification_on_random_small_files():
     for _ in range(600):
         text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 30)))
         lines = list(io.StringIO(text, newline=""))
-        got = [(fields, record, not error) for fields, record, error in
-               _io._CsvRecords(_io._bounded_lines(io.StringIO(text, newline=""), 10**6), 10**6, pytest.fail)]
+        got = [
+            (fields, record, not error)
+            for fields, record, error in _io._CsvRecords(
+                _io._bounded_lines(io.StringIO(text, newline=""), 10**6), 10**6, pytest.fail
+            )
+        ]
         assert got == _spec(lines), repr(text)
 
 

@@ -24,8 +24,11 @@ def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
         assert got[col].tolist() == want[col].astype(str).tolist(), col
     for col in ("tpm_probability", "pm_probability", "in_scope"):
         pd.testing.assert_series_equal(
-            got[col].reset_index(drop=True), pd.to_numeric(want[col]).astype(float).reset_index(drop=True),
-            check_names=False, rtol=0, atol=0,
+            got[col].reset_index(drop=True),
+            pd.to_numeric(want[col]).astype(float).reset_index(drop=True),
+            check_names=False,
+            rtol=0,
+            atol=0,
         )
 
 
@@ -51,8 +54,22 @@ def test_dask_local_cluster_matches_classify_frame(frame, tmp_path):
             from tpmclassify._cli import main
 
             sched = c.scheduler_address
-            assert main(["batch", str(tmp_path / "part*.csv"), "-o", str(tmp_path / "out"), "--engine", "dask",
-                         "--scheduler", sched, "-q"]) == 0
+            assert (
+                main(
+                    [
+                        "batch",
+                        str(tmp_path / "part*.csv"),
+                        "-o",
+                        str(tmp_path / "out"),
+                        "--engine",
+                        "dask",
+                        "--scheduler",
+                        sched,
+                        "-q",
+                    ]
+                )
+                == 0
+            )
     parts = [pd.read_csv(tmp_path / "out" / f"part{i}.csv", dtype=str, keep_default_na=False) for i in range(3)]
     merged = pd.concat(parts, ignore_index=True)
     assert merged["row"].astype(int).tolist() == frame["row"].tolist()
@@ -75,9 +92,12 @@ def test_spark_local_matches_classify_frame(frame, monkeypatch):
     monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # workers run this interpreter, not the PATH's
 
     spark = (
-        SparkSession.builder.master("local[2]").appName("tpmclassify-test")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate()
+        SparkSession.builder.master("local[2]")
+        .appName("tpmclassify-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
     )
     try:
         sdf = spark.createDataFrame(frame.astype(object).where(frame.notna(), None)).repartition(3, "row")

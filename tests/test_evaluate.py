@@ -69,9 +69,14 @@ class _Fixed:
 def test_metrics_weigh_each_source_the_same():
     """Uneven sources and some mistakes: the source-averaged and pooled figures differ, both checked by hand."""
     rows = [  # text, label, source, p_tpm, in_scope
-        ("a1", "tpm", "A", 0.9, 0.8), ("a2", "tpm", "A", 0.4, 0.45), ("a3", "pm", "A", 0.2, 0.8),
-        ("a4", "pm", "A", 0.3, 0.8), ("b1", "tpm", "B", 0.7, 0.8), ("b2", "pm", "B", 0.45, 0.8),
-        ("b3", "other", "B", 0.5, 0.3), ("b4", "other", "B", 0.5, 0.6),
+        ("a1", "tpm", "A", 0.9, 0.8),
+        ("a2", "tpm", "A", 0.4, 0.45),
+        ("a3", "pm", "A", 0.2, 0.8),
+        ("a4", "pm", "A", 0.3, 0.8),
+        ("b1", "tpm", "B", 0.7, 0.8),
+        ("b2", "pm", "B", 0.45, 0.8),
+        ("b3", "other", "B", 0.5, 0.3),
+        ("b4", "other", "B", 0.5, 0.6),
     ]
     data = pd.DataFrame(rows, columns=["description", "label", "source", "p", "s"])
     model = _Fixed({t: (p, s) for t, _, _, p, s in rows})
@@ -158,9 +163,12 @@ def test_evaluate_cli_has_two_explicit_modes(tmp_path, postings, capsys):
 
 
 def test_evaluation_metrics_are_the_sources_average(postings):
-    report = evaluate(tpmclassify.default_model(), postings.assign(src=["a", "a", "b", "b", "b", "c", "d", "d",
-                                                                        "d", "d"]),
-                      groups="src", refit=False)
+    report = evaluate(
+        tpmclassify.default_model(),
+        postings.assign(src=["a", "a", "b", "b", "b", "c", "d", "d", "d", "d"]),
+        groups="src",
+        refit=False,
+    )
     pred = report.predictions["raw"]
     role = pred[pred["truth"].isin(["tpm", "pm"])]
     w = 1.0 / role.groupby("source")["truth"].transform("size")
@@ -168,17 +176,20 @@ def test_evaluation_metrics_are_the_sources_average(postings):
 
     expected = brier_score_loss(role["truth"] == "tpm", role["p_tpm"], sample_weight=w)
     assert report.metrics["raw"]["brier"] == pytest.approx(expected)
-    assert report.metrics["raw"]["pooled_brier"] == pytest.approx(brier_score_loss(role["truth"] == "tpm",
-                                                                                   role["p_tpm"]))
+    assert report.metrics["raw"]["pooled_brier"] == pytest.approx(
+        brier_score_loss(role["truth"] == "tpm", role["p_tpm"])
+    )
     assert set(report.per_source["raw"].index) == set(role["source"])
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--folds", "3"], "--folds goes with --cross-validate"),
-     (["--cross-validate", "--folds", "1"], "--folds must be 0 (one fold per source) or from 2 to"),
-     (["--cross-validate", "--folds", "500"], "--folds must be 0"),
-     (["--label-column", "title"], "unknown labels")],
+    [
+        (["--folds", "3"], "--folds goes with --cross-validate"),
+        (["--cross-validate", "--folds", "1"], "--folds must be 0 (one fold per source) or from 2 to"),
+        (["--cross-validate", "--folds", "500"], "--folds must be 0"),
+        (["--label-column", "title"], "unknown labels"),
+    ],
 )
 def test_evaluate_cli_refuses_what_it_cannot_do_in_one_line(tmp_path, postings, capsys, args, message):
     from tpmclassify._cli import main

@@ -68,8 +68,10 @@ def _set(key, value):
         (_set("params.evil", 1), "unknown parameters"),
         (_set("params.ngram_max", 10**6), "'ngram_max' parameter .* an int in the range \\[1, 5\\]. Got 1000000"),
         (_set("intercept", KeyError), "lacks intercept"),
-        (_set("cues", [{"name": "x", "axis": "scope", "role": "tpm", "phrases": ["very " * 20 + "long"]}]),
-         "cue table exceeds its bounds"),
+        (
+            _set("cues", [{"name": "x", "axis": "scope", "role": "tpm", "phrases": ["very " * 20 + "long"]}]),
+            "cue table exceeds its bounds",
+        ),
         (_set("display", ["x"]), "display forms"),
         (_set("scope_intercept", None), "the scope head is incomplete"),
         (_set("params.mismatch_confidence", "abc"), "'mismatch_confidence' parameter .* Got 'abc'"),

@@ -21,6 +21,7 @@ from tpmclassify._pool import Pool, TaskFailed
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="POSIX signals")
 
+
 def _alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie nobody reaped is not running)."""
     try:

@@ -35,7 +35,7 @@ def test_every_cue_weight_is_on_its_table_side(bundled):
             assert w == 0, cue  # other-role and hybrid cues are the scope head's; context cues vote for nothing
     context = [j for j, c in enumerate(bundled.cues_) if c.axis == "context"]
     assert context and not bundled.coef_[context].any() and not bundled.scope_coef_[context].any()
-    grams = bundled.coef_[len(bundled.cues_):]
+    grams = bundled.coef_[len(bundled.cues_) :]
     assert (grams > 0).any() and (grams < 0).any()  # n-grams lean either way beside the cues
 
 
@@ -114,8 +114,10 @@ def test_unknown_labels_are_refused_everywhere(postings):
 
 
 def test_masking_removes_every_role_name():
-    text = ("Senior Technical Program Manager (TPM): 5 years of program management, project management "
-            "professional (PMP) preferred; works with Engineering Project Managers and PMs.")
+    text = (
+        "Senior Technical Program Manager (TPM): 5 years of program management, project management "
+        "professional (PMP) preferred; works with Engineering Project Managers and PMs."
+    )
     masked = tpmclassify.mask_role_names(text).lower()
     for name in ("program manag", "project manag", "tpm", " pms", "management professional"):
         assert name not in masked
@@ -135,5 +137,6 @@ def test_text_the_model_cannot_read_needs_review(bundled, text):
     assert p.needs_review and p.reasons[0].startswith("Needs review: too little evidence in the posting to decide")
     readable = bundled.classify(
         "Lead the program with engineering teams: architecture reviews, APIs, dependencies and the roadmap, "
-        "with product managers and senior leadership across multiple teams.")
+        "with product managers and senior leadership across multiple teams."
+    )
     assert not readable.reasons[0].startswith("Needs review")

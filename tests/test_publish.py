@@ -109,8 +109,20 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
     big = work / "in.csv"
     frame = postings.drop(columns=["label"])
     frame.iloc[[i % len(frame) for i in range(100_000)]].to_csv(big, index=False)  # minutes of work
-    cmd = [sys.executable, "-m", "tpmclassify._cli", "batch", str(big), "-o", str(work / "out.csv"),
-           "--jobs", "2", "--chunk-size", "200", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tpmclassify._cli",
+        "batch",
+        str(big),
+        "-o",
+        str(work / "out.csv"),
+        "--jobs",
+        "2",
+        "--chunk-size",
+        "200",
+        "-q",
+    ]
     with open(tmp_path / "stderr.txt", "w") as stderr:
         run = subprocess.Popen(cmd, stderr=stderr)
     try:

@@ -57,10 +57,13 @@ def test_building_is_construction_only_where_it_says_so(bundled):
 
 
 def test_the_same_words_do_vote_where_they_mean_it(bundled):
-    text = ("Deep technical background in distributed systems; own the budget and the schedule for the building "
-            "construction site; proficiency in Microsoft Excel, Word and PowerPoint.")
-    covered = {w: _covered(bundled.classify(text), text, w)
-               for w in ("technical", "budget", "schedule", "site", "excel")}
+    text = (
+        "Deep technical background in distributed systems; own the budget and the schedule for the building "
+        "construction site; proficiency in Microsoft Excel, Word and PowerPoint."
+    )
+    covered = {
+        w: _covered(bundled.classify(text), text, w) for w in ("technical", "budget", "schedule", "site", "excel")
+    }
     assert all(covered.values()), covered
     for text in ("Export the weekly status reports to Excel.", "Strong skills with Excel in a finance setting."):
         assert _covered(bundled.classify(text), text, "excel"), text  # the product, not the verb
@@ -131,8 +134,10 @@ def test_no_answer_and_no_flag_from_no_evidence(bundled, text):
 def test_a_readable_posting_of_another_role_is_out_of_scope_not_unreadable(bundled):
     """A nurse's posting has no cue of the TPM/PM axes, yet the scope head reads it plainly: "other", said as such
     (it once printed "needs review ... another language, or not text")."""
-    text = ("Registered nurse needed for our night shift in the cardiology ward. You will care for patients, "
-            "administer medication and work with doctors. BLS certification required.")
+    text = (
+        "Registered nurse needed for our night shift in the cardiology ward. You will care for patients, "
+        "administer medication and work with doctors. BLS certification required."
+    )
     p = bundled.classify(text)
     assert p.label == "other" and not p.unreadable and not p.needs_review
     assert str(p).startswith("other  (") and p.reasons[0].startswith("Out of scope")
@@ -167,8 +172,10 @@ def test_a_hybrid_titled_answer_is_not_its_own_content(bundled, postings):
 
 
 def test_reasons_quote_the_posting_as_written(bundled):
-    text = ("You will partner Cross-Functionally with Engineering Teams on the program roadmap, drive "
-            "Design Reviews and make engineering trade-offs across multiple teams.")
+    text = (
+        "You will partner Cross-Functionally with Engineering Teams on the program roadmap, drive "
+        "Design Reviews and make engineering trade-offs across multiple teams."
+    )
     quoted = " ".join(bundled.classify(text).reasons)
     assert "'Cross-Functionally'" in quoted or "'Engineering Teams'" in quoted or "'Design Reviews'" in quoted
     assert "'cross functionally'" not in quoted and "'engineering teams'" not in quoted

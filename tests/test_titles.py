@@ -49,8 +49,11 @@ def test_a_hybrid_title_is_decided_by_its_content(bundled, text, reads):
 
 
 def test_no_title_gives_empty_title_fields(bundled):
-    for p in (bundled.classify(TECHNICAL), bundled.classify_many([TECHNICAL], titles=[None])[0],
-              bundled.classify_many([TECHNICAL], titles=["   "])[0]):
+    for p in (
+        bundled.classify(TECHNICAL),
+        bundled.classify_many([TECHNICAL], titles=[None])[0],
+        bundled.classify_many([TECHNICAL], titles=["   "])[0],
+    ):
         assert p.title_label == "" and p.content_label == "" and p.content_tpm_probability is None
         assert not p.title_mismatch
     with pytest.raises(ValueError, match="1 postings but 2 titles"):
@@ -61,8 +64,12 @@ def test_no_title_gives_empty_title_fields(bundled):
 
 def test_batch_adds_the_title_columns(tmp_path):
     src = tmp_path / "in.csv"
-    pd.DataFrame({"title": ["Project Manager", "Project Manager", None, "Engineering Project Manager"],
-                  "description": [TECHNICAL, PLAIN_PM, TECHNICAL, PLAIN_PM]}).to_csv(src, index=False)
+    pd.DataFrame(
+        {
+            "title": ["Project Manager", "Project Manager", None, "Engineering Project Manager"],
+            "description": [TECHNICAL, PLAIN_PM, TECHNICAL, PLAIN_PM],
+        }
+    ).to_csv(src, index=False)
     assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--title-column", "title", "-q"]) == 0
     out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
     assert out["title_label"].tolist() == ["pm", "pm", "", "hybrid"]
@@ -152,16 +159,22 @@ def test_prior_auto_counts_only_rows_read_without_error_and_needs_twenty(tmp_pat
         tpmclassify.classify_frame(pd.DataFrame({"description": [TECHNICAL] * 3}), prior="auto")
 
 
-@pytest.mark.parametrize(("title", "claims"), [
-    ("Technical\u200bProgram Manager", "tpm"),  # a zero-width space: a space one cannot see
-    ("Tech\u00adnical Pro\u200dgram Man\u2060ager", "tpm"),  # a soft hyphen, a zero-width joiner, a word joiner
-    ("Senior \u202eTPM", "tpm"),
-    ("PM", "pm"), ("Senior PM", "pm"), ("Sr. PM, Payments", "pm"), ("Pro\u00adject Manager", "pm"),
-    ("Project Management Lead", "pm"),
-    ("Product Manager (PM)", "other"),  # another role named: the abbreviation does not decide
-    ("PM, Programs", None),  # a program named: the rule declines, as for "Program/Project Manager"
-    ("PMP Trainer", None),
-])
+@pytest.mark.parametrize(
+    ("title", "claims"),
+    [
+        ("Technical\u200bProgram Manager", "tpm"),  # a zero-width space: a space one cannot see
+        ("Tech\u00adnical Pro\u200dgram Man\u2060ager", "tpm"),  # a soft hyphen, a zero-width joiner, a word joiner
+        ("Senior \u202eTPM", "tpm"),
+        ("PM", "pm"),
+        ("Senior PM", "pm"),
+        ("Sr. PM, Payments", "pm"),
+        ("Pro\u00adject Manager", "pm"),
+        ("Project Management Lead", "pm"),
+        ("Product Manager (PM)", "other"),  # another role named: the abbreviation does not decide
+        ("PM, Programs", None),  # a program named: the rule declines, as for "Program/Project Manager"
+        ("PMP Trainer", None),
+    ],
+)
 def test_one_title_rule_reads_role_names_as_the_masking_does(bundled, title, claims):
     """The title rule is built from ROLE_NAMES and reads a title as the masking reads text: 'PM' is a role name the
     masking removes, so it is a PM title; a format character inside a name hides nothing. Whatever a title claims,

@@ -43,12 +43,19 @@ def _summary(model: TPMClassifier) -> dict:
 
     assert model.scope_coef_ is not None
     return {
-        "C_": model.C_, "prior_": model.prior_, "training_prior_": model.training_prior_,
-        "intercept_": model.intercept_, "scope_intercept_": model.scope_intercept_,
-        "scope_threshold_": model.scope_threshold_, "min_evidence_": model.min_evidence_,
-        "n_features": len(names), "coef_norm": float(np.linalg.norm(model.coef_)),
+        "C_": model.C_,
+        "prior_": model.prior_,
+        "training_prior_": model.training_prior_,
+        "intercept_": model.intercept_,
+        "scope_intercept_": model.scope_intercept_,
+        "scope_threshold_": model.scope_threshold_,
+        "min_evidence_": model.min_evidence_,
+        "n_features": len(names),
+        "coef_norm": float(np.linalg.norm(model.coef_)),
         "scope_coef_norm": float(np.linalg.norm(model.scope_coef_)),
-        "baseline_": model.baseline_.tolist(), "coef": largest(model.coef_), "scope_coef": largest(model.scope_coef_),
+        "baseline_": model.baseline_.tolist(),
+        "coef": largest(model.coef_),
+        "scope_coef": largest(model.scope_coef_),
     }
 
 
@@ -71,8 +78,7 @@ def test_a_small_fit_is_pinned():
         assert got[key] == want[key], key
     for key in ("coef", "scope_coef"):
         assert got[key].keys() == want[key].keys(), key
-        np.testing.assert_allclose(list(got[key].values()), list(want[key].values()), rtol=1e-4, atol=1e-6,
-                                   err_msg=key)
+        np.testing.assert_allclose(list(got[key].values()), list(want[key].values()), rtol=1e-4, atol=1e-6, err_msg=key)
     for key in set(got) - {"C_", "scope_threshold_", "n_features", "coef", "scope_coef"}:
         np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-6, err_msg=key)
 
@@ -156,8 +162,9 @@ def test_calibration_scales_the_scope_head_by_its_out_of_fold_scores(fixture):
     plain fit's. Other folds (another ``random_state``) give other out-of-fold scores, so the same weights by
     another slope: parallel, of another length."""
     X, y = fixture
-    fits = [TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1, random_state=seed).fit(X, y, SOURCES)
-            for seed in range(4)]
+    fits = [
+        TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1, random_state=seed).fit(X, y, SOURCES) for seed in range(4)
+    ]
     weights = [m.scope_coef_ for m in fits]
     assert all(w is not None for w in weights)
     unit = [w / np.linalg.norm(w) for w in weights]
@@ -198,13 +205,15 @@ def test_mistakes_at_fit_are_the_librarys_own_errors(fixture, call, error):
     assert isinstance(caught.value, tpmclassify.TPMClassifyError)
 
 
-
-@pytest.mark.parametrize("call", [
-    lambda path, out: tpmclassify.train(path, text_column="body"),
-    lambda path, out: tpmclassify.classify_frame(pd.read_csv(path), text_column="body"),
-    lambda path, out: tpmclassify.classify_csv(path, out, text_column="body"),
-    lambda path, out: tpmclassify.audit(path, out.with_suffix(".html"), text_column="body"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda path, out: tpmclassify.train(path, text_column="body"),
+        lambda path, out: tpmclassify.classify_frame(pd.read_csv(path), text_column="body"),
+        lambda path, out: tpmclassify.classify_csv(path, out, text_column="body"),
+        lambda path, out: tpmclassify.audit(path, out.with_suffix(".html"), text_column="body"),
+    ],
+)
 def test_a_missing_column_is_one_error_whoever_reads_the_table(tmp_path, call):
     """Training, classifying and auditing a table without the named column raise the same ColumnError."""
     path = tmp_path / "postings.csv"
@@ -212,6 +221,7 @@ def test_a_missing_column_is_one_error_whoever_reads_the_table(tmp_path, call):
     with pytest.raises(tpmclassify.ColumnError, match="no column 'body'; the columns are: title, company, label"):
         call(path, tmp_path / "out.csv")
     assert not list(tmp_path.glob("out.*"))
+
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:

@@ -17,6 +17,7 @@ from ._roles import check_labels
 
 __all__ = ["classify", "classify_many", "labeled_rows", "source_groups", "train"]
 
+
 def classify(text: str, title: str | None = None, *, model: TPMClassifier | None = None) -> Prediction:
     """Classify one posting as TPM, PM or other, with an explanation.
 
@@ -126,13 +127,14 @@ def train(
     frame, labels = labeled_rows(data, text_column, label_column, title_column)
     short = {need: int((labels == need).sum()) for need in ("tpm", "pm") if (labels == need).sum() < 2}
     if short:
-        raise InvalidValueError(f"training needs at least 2 'tpm' and 2 'pm' labeled postings; got "
-                                f"{', '.join(f'{v} {k!r}' for k, v in short.items())} (of {len(labels)} labeled rows)")
+        raise InvalidValueError(
+            f"training needs at least 2 'tpm' and 2 'pm' labeled postings; got "
+            f"{', '.join(f'{v} {k!r}' for k, v in short.items())} (of {len(labels)} labeled rows)"
+        )
     _warn_if_few(labels)
     sources = source_groups(frame, group_column)
     groups: Sequence[object] | None = None if sources is None else sources.tolist()
-    model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups,
-                                        progress=progress)
+    model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups, progress=progress)
     model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}
     return model
 
@@ -149,7 +151,8 @@ def _warn_if_few(labels: pd.Series) -> None:
         warnings.warn(
             f"training on {len(labels)} labeled rows{detail}: the model will be unreliable "
             f"(aim for at least {_FEW_ROWS} rows and {_FEW_PER_LABEL} of each label)",
-            UserWarning, stacklevel=3,
+            UserWarning,
+            stacklevel=3,
         )
 
 
@@ -191,8 +194,10 @@ def labeled_rows(
         frame = read_table(data)
     else:
         frame = data
-    for col, option in ((text_column, "text_column="),
-                        (title_column if label_column not in frame.columns else None, "title_column=")):
+    for col, option in (
+        (text_column, "text_column="),
+        (title_column if label_column not in frame.columns else None, "title_column="),
+    ):
         if col is not None and col not in frame.columns:
             raise missing_column(col, frame.columns, option)
     if label_column in frame.columns:

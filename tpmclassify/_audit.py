@@ -75,8 +75,10 @@ class AuditSummary:
     seconds: float = 0.0
 
     def __str__(self) -> str:
-        return (f"{self.rows} rows audited -> {self.output}: {self.mismatches} mis-titled, listed in {self.flags} "
-                f"({self.seconds:.1f} s)")
+        return (
+            f"{self.rows} rows audited -> {self.output}: {self.mismatches} mis-titled, listed in {self.flags} "
+            f"({self.seconds:.1f} s)"
+        )
 
 
 def row_numbering(path: str | os.PathLike[str]) -> tuple[int, str, str]:
@@ -93,8 +95,14 @@ def row_numbering(path: str | os.PathLike[str]) -> tuple[int, str, str]:
     """
     fmt = file_format(Path(path))
     if fmt == "csv":
-        return 2, "row", ("Row numbers are those a spreadsheet shows when it opens the file: the header is row 1, so "
-                          "the first posting is row 2 (a posting with line breaks in it is still one row).")
+        return (
+            2,
+            "row",
+            (
+                "Row numbers are those a spreadsheet shows when it opens the file: the header is row 1, so "
+                "the first posting is row 2 (a posting with line breaks in it is still one row)."
+            ),
+        )
     if fmt == "jsonl":
         return 1, "line", "Line numbers are the file's lines: the first posting is line 1."
     return 1, "row", "Row numbers count the file's records from 1."
@@ -168,8 +176,10 @@ def audit(
     if not src.is_file():
         raise input_not_found(src)
     if chunk_size < 1 or not 0 <= top <= MAX_TOP:
-        raise BatchError(f"chunk_size must be at least 1 and top from 0 to {MAX_TOP} (the flagged postings shown in "
-                         f"full; all are counted and in the CSV), got {chunk_size} and {top}")
+        raise BatchError(
+            f"chunk_size must be at least 1 and top from 0 to {MAX_TOP} (the flagged postings shown in "
+            f"full; all are counted and in the CSV), got {chunk_size} and {top}"
+        )
     shown = _shown_columns(title_column, id_column, show_columns)
     first_row, row_word, _ = row_numbering(src)
     start = time.perf_counter()
@@ -178,8 +188,11 @@ def audit(
     # per title (TPM, PM) and axis: the sum of the contents' evidence (memory stays bounded, whatever the file)
     axes: dict[str, defaultdict[str, float]] = {"tpm": defaultdict(float), "pm": defaultdict(float)}
     counts = Counter[str]()
-    with published_output(dst, overwrite) as tmp, published_output(flags, overwrite) as flags_tmp, \
-            open(flags_tmp, "w", encoding="utf-8-sig", newline="") as flags_file:
+    with (
+        published_output(dst, overwrite) as tmp,
+        published_output(flags, overwrite) as flags_tmp,
+        open(flags_tmp, "w", encoding="utf-8-sig", newline="") as flags_file,
+    ):
         writer = csv.writer(flags_file)
         writer.writerow(["row", *shown, title_column, *_FLAG_COLUMNS])
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column)
@@ -250,12 +263,15 @@ def _shown_columns(title_column: str, id_column: str | None, show_columns: Seque
     return out
 
 
-def _check_columns(columns: list[str], text_column: str | None, title_column: str, id_column: str | None,
-                   show_columns: Sequence[str]) -> str:
+def _check_columns(
+    columns: list[str], text_column: str | None, title_column: str, id_column: str | None, show_columns: Sequence[str]
+) -> str:
     """Check that every named column exists, saying which option names another; return the text column."""
     named = [(text_column, "text_column="), (title_column, "title_column="), (id_column, "id_column=")]
-    named += [(c, "show_columns=[...]|--show-column") for c in ([show_columns] if isinstance(show_columns, str)
-                                                                 else show_columns)]
+    named += [
+        (c, "show_columns=[...]|--show-column")
+        for c in ([show_columns] if isinstance(show_columns, str) else show_columns)
+    ]
     for name, option in named:
         if name is not None and name not in columns:
             raise missing_column(name, columns, option)
@@ -286,14 +302,20 @@ class _Flag:
     def check(self) -> str:
         """One line: what a person should check."""
         if self.claim == "pm":
-            return ("Is this a Technical Program Manager role advertised as a Project Manager? If the duties are "
-                    "right, retitle it; if the title is right, the posting overstates the technical scope.")
+            return (
+                "Is this a Technical Program Manager role advertised as a Project Manager? If the duties are "
+                "right, retitle it; if the title is right, the posting overstates the technical scope."
+            )
         if self.claim == "tpm":
-            return ("Is this a Project Manager role advertised as a Technical Program Manager? If the duties are "
-                    "right, retitle it; if the title is right, the posting understates the program and its "
-                    "technical depth.")
-        return ("Is this a Technical Program Manager role in all but name? If the duties are right, give it the "
-                "Technical Program Manager title.")
+            return (
+                "Is this a Project Manager role advertised as a Technical Program Manager? If the duties are "
+                "right, retitle it; if the title is right, the posting understates the program and its "
+                "technical depth."
+            )
+        return (
+            "Is this a Technical Program Manager role in all but name? If the duties are right, give it the "
+            "Technical Program Manager title."
+        )
 
     def content_split(self) -> str:
         tpm = self.c.probabilities["tpm"]
@@ -316,19 +338,28 @@ class _Flag:
 
     def csv_cells(self) -> list[object]:
         reasons = [self.p.reasons[0], *self.c.explanation.reasons[:2]]
-        return [_role(self.claim), _role(self.reads), round(self.confidence, 3), self.as_written(), self.check(),
-                " | ".join(reasons)]
+        return [
+            _role(self.claim),
+            _role(self.reads),
+            round(self.confidence, 3),
+            self.as_written(),
+            self.check(),
+            " | ".join(reasons),
+        ]
 
     def _fields_html(self) -> str:
-        return "".join(f"<span><b>{html.escape(k)}</b> {html.escape(v) or '&ndash;'}</span>"
-                       for k, v in self.fields.items())
+        return "".join(
+            f"<span><b>{html.escape(k)}</b> {html.escape(v) or '&ndash;'}</span>" for k, v in self.fields.items()
+        )
 
     def list_entry(self) -> str:
         """A row of the page's list of flagged postings."""
         cells = "".join(f"<td>{html.escape(v)}</td>" for v in self.fields.values())
-        return (f'<tr><td class="n"><a href="#row-{self.number}">{self.number}</a></td>{cells}'
-                f"<td>{html.escape(self.p.title or '')}</td><td class=n>{_role(self.claim)}</td>"
-                f"<td class=n>{_role(self.reads)}</td><td class=n>{self.confidence:.0%}</td></tr>")
+        return (
+            f'<tr><td class="n"><a href="#row-{self.number}">{self.number}</a></td>{cells}'
+            f"<td>{html.escape(self.p.title or '')}</td><td class=n>{_role(self.claim)}</td>"
+            f"<td class=n>{_role(self.reads)}</td><td class=n>{self.confidence:.0%}</td></tr>"
+        )
 
     def card(self) -> str:
         """The card: where the row is, what to check, the content's verdict, reasons and bars, the answer as
@@ -339,7 +370,7 @@ class _Flag:
         reasons = "".join(f"<li>{html.escape(r)}</li>" for r in c.explanation.reasons)
         return (
             f'<section class="card" id="row-{self.number}">'
-            f'<h3>{self.row_word.capitalize()} {self.number}: {html.escape(self.p.title or "")}</h3>'
+            f"<h3>{self.row_word.capitalize()} {self.number}: {html.escape(self.p.title or '')}</h3>"
             f'<p class="fields">{self._fields_html()}</p>'
             f'<p class="check"><b>To check:</b> {html.escape(self.check())}</p>'
             f'<p class="verdict">Titled <b>{_role(self.claim)}</b>; the duties read as <b>{_role(self.reads)}</b>: '
@@ -362,15 +393,19 @@ def _bars(items: list[tuple[str, float]], zero: int, half: int, label: str) -> s
     rows = []
     for k, (name, v) in enumerate(items):
         width = half * abs(v) / scale
-        rows.append(f'<text x="0" y="{14 + 18 * k}" font-size="12">{html.escape(name)}</text>'
-                    f'<rect x="{zero if v > 0 else zero - width:.1f}" y="{4 + 18 * k}" width="{width:.1f}" '
-                    f'height="12" fill="rgb({_TPM if v > 0 else _PM})"/>'
-                    f'<text x="{zero + half + 10}" y="{14 + 18 * k}" font-size="12">{v:+.2f}</text>')
+        rows.append(
+            f'<text x="0" y="{14 + 18 * k}" font-size="12">{html.escape(name)}</text>'
+            f'<rect x="{zero if v > 0 else zero - width:.1f}" y="{4 + 18 * k}" width="{width:.1f}" '
+            f'height="12" fill="rgb({_TPM if v > 0 else _PM})"/>'
+            f'<text x="{zero + half + 10}" y="{14 + 18 * k}" font-size="12">{v:+.2f}</text>'
+        )
     height = 18 * len(items) + 6
     box = zero + half + 60
-    return (f'<svg width="{box}" height="{height}" viewBox="0 0 {box} {height}" role="img" '
-            f'aria-label="{html.escape(label)}">'
-            f'<line x1="{zero}" y1="0" x2="{zero}" y2="{height}" stroke="#888"/>{"".join(rows)}</svg>')
+    return (
+        f'<svg width="{box}" height="{height}" viewBox="0 0 {box} {height}" role="img" '
+        f'aria-label="{html.escape(label)}">'
+        f'<line x1="{zero}" y1="0" x2="{zero}" y2="{height}" stroke="#888"/>{"".join(rows)}</svg>'
+    )
 
 
 def _axis_bars(by_axis: dict[str, float]) -> str:
@@ -385,10 +420,13 @@ def _axis_chart(axes: dict[str, defaultdict[str, float]], counts: Counter[str]) 
         return "<p>No TPM- or PM-titled postings with classifiable text in this file.</p>"
     out = []
     for axis in (a for a in AXES if a not in ("wording", "role_name", "other_role", "context")):
-        items = [(f"{side.upper()}-titled ({counts[side]})",
-                  axes[side][axis] / counts[side] if counts[side] else 0.0) for side in ("tpm", "pm")]
-        out.append(f"<figure><figcaption>{html.escape(AXES[axis])}</figcaption>"
-                   f"{_bars(items, 190, 80, AXES[axis])}</figure>")
+        items = [
+            (f"{side.upper()}-titled ({counts[side]})", axes[side][axis] / counts[side] if counts[side] else 0.0)
+            for side in ("tpm", "pm")
+        ]
+        out.append(
+            f"<figure><figcaption>{html.escape(AXES[axis])}</figcaption>{_bars(items, 190, 80, AXES[axis])}</figure>"
+        )
     return "".join(out)
 
 
@@ -397,13 +435,16 @@ def _totals_table(totals: Counter[tuple[str, str]]) -> str:
     outcomes = [o for o in ("tpm", "pm", "other", "error") if any(k[1] == o for k in totals)]
     head = "".join(f"<th>{o}</th>" for o in outcomes)
     body = "".join(
-        f"<tr><th>{c}</th>" + "".join(f"<td>{totals.get((c, o), 0)}</td>" for o in outcomes)
+        f"<tr><th>{c}</th>"
+        + "".join(f"<td>{totals.get((c, o), 0)}</td>" for o in outcomes)
         + f"<td><b>{sum(v for k, v in totals.items() if k[0] == c)}</b></td></tr>"
         for c in claims
     )
     foot = "".join(f"<td><b>{sum(v for k, v in totals.items() if k[1] == o)}</b></td>" for o in outcomes)
-    return (f'<table id="totals"><tr><th>title says \\ content says</th>{head}<th>all</th></tr>{body}'
-            f'<tr><th>all</th>{foot}<td id="total-rows"><b>{sum(totals.values())}</b></td></tr></table>')
+    return (
+        f'<table id="totals"><tr><th>title says \\ content says</th>{head}<th>all</th></tr>{body}'
+        f'<tr><th>all</th>{foot}<td id="total-rows"><b>{sum(totals.values())}</b></td></tr></table>'
+    )
 
 
 def _flag_list(best: list[tuple[float, int, str, str]], shown: list[str], row_word: str, flagged: int) -> str:
@@ -412,8 +453,10 @@ def _flag_list(best: list[tuple[float, int, str, str]], shown: list[str], row_wo
     if not best:
         return f"<p>{flagged} flagged, none shown here (top 0): they are all in the CSV of flagged rows.</p>"
     head = "".join(f"<th>{html.escape(c)}</th>" for c in shown)
-    return (f'<table class="flags"><tr><th>{row_word}</th>{head}<th>title</th><th>title says</th>'
-            f"<th>duties read as</th><th>confidence</th></tr>{''.join(entry for *_, entry in best)}</table>")
+    return (
+        f'<table class="flags"><tr><th>{row_word}</th>{head}<th>title</th><th>title says</th>'
+        f"<th>duties read as</th><th>confidence</th></tr>{''.join(entry for *_, entry in best)}</table>"
+    )
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;
@@ -435,8 +478,16 @@ summary{list-style:none}.posting{background:none;padding:0}.howto{background:non
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}"""
 
 
-def _page(src: Path, flags: Path, s: AuditSummary, best: list[tuple[float, int, str, str]], shown: list[str],
-          axes: dict[str, defaultdict[str, float]], counts: Counter[str], model: TPMClassifier) -> str:
+def _page(
+    src: Path,
+    flags: Path,
+    s: AuditSummary,
+    best: list[tuple[float, int, str, str]],
+    shown: list[str],
+    axes: dict[str, defaultdict[str, float]],
+    counts: Counter[str],
+    model: TPMClassifier,
+) -> str:
     name, flags_name = html.escape(src.name), html.escape(flags.name)
     _, row_word, numbering = row_numbering(src)
     which = f"the {len(best)} most confident of the {s.mismatches}" if len(best) < s.mismatches else "all of them"

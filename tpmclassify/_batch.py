@@ -55,6 +55,7 @@ OUTPUT_KINDS = {
 OUTPUT_COLUMNS = tuple(OUTPUT_KINDS)
 TEXT_COLUMN_CANDIDATES = ("description", "job_description", "text")
 
+
 # ---------------------------------------------------------------------------- scoring
 def predict_rows(
     model: TPMClassifier,
@@ -123,7 +124,8 @@ def score_texts(
 
 
 def with_prior(
-    model: TPMClassifier, prior: float | str | None,
+    model: TPMClassifier,
+    prior: float | str | None,
     texts: Callable[[], Iterable[tuple[Sequence[object], Sequence[object] | None]]],
 ) -> tuple[TPMClassifier, int | None]:
     """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()``: pairs of a list of cell
@@ -159,7 +161,11 @@ def with_prior(
 
 
 def with_file_prior(
-    model: TPMClassifier, prior: float | str | None, src: Path, chunk_size: int, encoding: str | None,
+    model: TPMClassifier,
+    prior: float | str | None,
+    src: Path,
+    chunk_size: int,
+    encoding: str | None,
     text_column: str | None,
 ) -> tuple[TPMClassifier, int | None]:
     """:func:`with_prior` for a file's postings: for "auto", a first reading of the file estimates its share."""
@@ -200,7 +206,10 @@ def _check_clash(columns: Sequence[str], prefix: str) -> None:
 
 
 def prepare(
-    columns: Sequence[str], text_column: str | None, title_column: str | None, prefix: str,
+    columns: Sequence[str],
+    text_column: str | None,
+    title_column: str | None,
+    prefix: str,
     model: TPMClassifier | None,
 ) -> tuple[str, TPMClassifier]:
     """Check a table's columns before classifying it; return its text column and the model to use."""
@@ -280,8 +289,10 @@ def classify_frame(
     [['pm', ''], ['', 'missing text']]
     """
     if not isinstance(df, pd.DataFrame):
-        raise BatchError(f"classify_frame takes a DataFrame, got a {type(df).__name__} (for a Series of texts: "
-                         "series.to_frame('description'), or classify_many(series))")
+        raise BatchError(
+            f"classify_frame takes a DataFrame, got a {type(df).__name__} (for a Series of texts: "
+            "series.to_frame('description'), or classify_many(series))"
+        )
     col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
     mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None)])
     titles = df[title_column].tolist() if title_column else None
@@ -333,8 +344,9 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
     except OSError as err:  # the file system's answer (a full disk, an unreadable input): not a bug
         if entered:
             where = f" ({err.filename})" if err.filename else ""
-            raise BatchError(f"stopped by a system error, and no output was written: {err.strerror or err}{where}"
-                             ) from None
+            raise BatchError(
+                f"stopped by a system error, and no output was written: {err.strerror or err}{where}"
+            ) from None
         raise BatchError(f"cannot write the output in {dst.parent}: {err.strerror or err}") from None
 
 
@@ -507,8 +519,9 @@ def _run(  # type: ignore[no-untyped-def]
             pool.start()
         task = pool.submit(_worker_score, args, _chunk_seconds(args)) if pool is not None else None
         pending.append((chunk, args, score_texts(mdl, *args) if task is None else task))
-        while pending and (isinstance(pending[0][2], dict) or pending[0][2].done() or
-                           len(pending) >= _HELD_PER_JOB * jobs):
+        while pending and (
+            isinstance(pending[0][2], dict) or pending[0][2].done() or len(pending) >= _HELD_PER_JOB * jobs
+        ):
             _emit(pending.popleft(), writer, summary, bar, mdl, pool)
     while pending:
         _emit(pending.popleft(), writer, summary, bar, mdl, pool)
@@ -533,8 +546,12 @@ def _chunk_seconds(args: tuple[Any, ...]) -> float:
 
 
 def _emit(
-    item: tuple[Chunk, tuple[Any, ...], Any], writer: TableWriter, summary: BatchSummary, bar: Any,
-    mdl: TPMClassifier, pool: Pool | None,
+    item: tuple[Chunk, tuple[Any, ...], Any],
+    writer: TableWriter,
+    summary: BatchSummary,
+    bar: Any,
+    mdl: TPMClassifier,
+    pool: Pool | None,
 ) -> None:
     """Write a scored chunk (waiting for its worker if it has one; scoring it here if that worker died)."""
     chunk, args, result = item
@@ -560,4 +577,3 @@ def _progress(show: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(unit=" rows", unit_scale=True, file=sys.stderr)
-

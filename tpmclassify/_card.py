@@ -47,11 +47,18 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
 
 #: The figures :func:`metrics_text` shows, in the order a person reads them: (key, what it is).
 _HEADLINE = (
-    ("n_tpm", "TPM postings"), ("n_pm", "PM postings"), ("n_sources", "sources"),
-    ("macro_f1", "macro-F1"), ("roc_auc", "ROC AUC"), ("brier", "Brier (lower is better)"),
-    ("ece", "calibration error (ECE)"), ("worst_source_accuracy", "worst source: accuracy"),
-    ("worst_source_brier", "worst source: Brier"), ("n_other", "other postings"),
-    ("scope_roc_auc", "in scope or not: ROC AUC"), ("scope_precision", "in scope: precision"),
+    ("n_tpm", "TPM postings"),
+    ("n_pm", "PM postings"),
+    ("n_sources", "sources"),
+    ("macro_f1", "macro-F1"),
+    ("roc_auc", "ROC AUC"),
+    ("brier", "Brier (lower is better)"),
+    ("ece", "calibration error (ECE)"),
+    ("worst_source_accuracy", "worst source: accuracy"),
+    ("worst_source_brier", "worst source: Brier"),
+    ("n_other", "other postings"),
+    ("scope_roc_auc", "in scope or not: ROC AUC"),
+    ("scope_precision", "in scope: precision"),
     ("scope_recall", "in scope: recall"),
 )
 #: A reading's name, for the variants of an evaluation.
@@ -76,17 +83,24 @@ def metrics_text(metrics: dict[str, dict[str, Any]]) -> str:
     TPM/PM figures weigh each source the same; worst source (highest Brier): n/a, one TPM or PM posting per source
     """
     names = [_READINGS.get(v, v) for v in metrics]
-    rows = [(label, [_cell(key, m[key], m) if key in m else "" for m in metrics.values()])
-            for key, label in _HEADLINE if any(key in m for m in metrics.values())]
+    rows = [
+        (label, [_cell(key, m[key], m) if key in m else "" for m in metrics.values()])
+        for key, label in _HEADLINE
+        if any(key in m for m in metrics.values())
+    ]
     width = max([len(label) for label, _ in rows] + [10]) + 2
     widths = [max(len(n), 8) for n in names]
     lines = [" " * width + "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))]
-    lines += [label.ljust(width) + "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
-              for label, cells in rows]
+    lines += [
+        label.ljust(width) + "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)) for label, cells in rows
+    ]
     worst = {_worst(m) for m in metrics.values() if "worst_source" in m}
     if worst:
-        said = "; ".join(sorted(worst)) if len(worst) == 1 else "; ".join(
-            f"{_READINGS.get(v, v)}: {_worst(m)}" for v, m in metrics.items() if "worst_source" in m)
+        said = (
+            "; ".join(sorted(worst))
+            if len(worst) == 1
+            else "; ".join(f"{_READINGS.get(v, v)}: {_worst(m)}" for v, m in metrics.items() if "worst_source" in m)
+        )
         lines.append(f"TPM/PM figures weigh each source the same; worst source (highest Brier): {said}")
     return "\n".join(lines)
 
@@ -158,15 +172,24 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         "one in ten of whose words the model knows, needs review and is never flagged",
         f"- title mismatch: the content (role names masked) says the other role with probability >= "
         f"{model.mismatch_confidence:g}, with at least two of the article's axes agreeing"
-        + ("" if model.titled_scope_threshold is None else
-           f"; or a TPM-, PM- or hybrid-titled posting's content is in scope under {model.titled_scope_threshold:g}"),
+        + (
+            ""
+            if model.titled_scope_threshold is None
+            else f"; or a TPM-, PM- or hybrid-titled posting's content is in scope under "
+            f"{model.titled_scope_threshold:g}"
+        ),
     ]
     if digest:
         lines.append(f"- file SHA-256: `{digest}` (pass it to `tpmclassify.load(path, sha256=...)`)")
     data = meta.get("training_data")
     if data:
-        lines += ["", "## Training data", "", f"- rows: {data.get('rows')}, labels: {data.get('labels')}",
-                  f"- sources: {data.get('sources', '?')}, fingerprint: `{data.get('sha256', '?')}`"]
+        lines += [
+            "",
+            "## Training data",
+            "",
+            f"- rows: {data.get('rows')}, labels: {data.get('labels')}",
+            f"- sources: {data.get('sources', '?')}, fingerprint: `{data.get('sha256', '?')}`",
+        ]
         if data.get("notes"):
             lines += ["", data["notes"]]
     params = model.get_params()

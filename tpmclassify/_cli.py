@@ -89,8 +89,9 @@ def _read_text(arg: str) -> str:
         with open(arg, encoding="utf-8", errors="replace") as f:
             return bounded(f)
     if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
-        raise input_not_found(arg, f"to classify text that looks like a file name, pipe it in: "
-                              f"echo '{arg}' | tpmclassify classify -")
+        raise input_not_found(
+            arg, f"to classify text that looks like a file name, pipe it in: echo '{arg}' | tpmclassify classify -"
+        )
     return arg
 
 
@@ -116,10 +117,17 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         if args.prior == "auto":
             raise BatchError("--prior auto is not available with --engine dask: give a share, e.g. --prior 0.3")
         summaries = classify_files(
-            args.input, args.output, scheduler=args.scheduler, workers=args.jobs,
+            args.input,
+            args.output,
+            scheduler=args.scheduler,
+            workers=args.jobs,
             model=with_prior(_model(args.model, args.sha256), args.prior, list)[0],
-            text_column=args.text_column, title_column=args.title_column,
-            chunk_size=args.chunk_size, overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
+            text_column=args.text_column,
+            title_column=args.title_column,
+            chunk_size=args.chunk_size,
+            overwrite=args.overwrite,
+            encoding=args.encoding,
+            prefix=args.prefix,
         )
         if not quiet:
             for summary in summaries:
@@ -127,24 +135,48 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         return 0
 
     model = _model(args.model, args.sha256)
-    return _long_run(quiet, lambda: classify_csv(
-        args.input, args.output, text_column=args.text_column, title_column=args.title_column,
-        model=model, chunk_size=args.chunk_size, jobs=args.jobs,
-        overwrite=args.overwrite, encoding=args.encoding, prefix=args.prefix,
-        progress=not quiet and sys.stderr.isatty(), prior=args.prior,
-    ))
+    return _long_run(
+        quiet,
+        lambda: classify_csv(
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            title_column=args.title_column,
+            model=model,
+            chunk_size=args.chunk_size,
+            jobs=args.jobs,
+            overwrite=args.overwrite,
+            encoding=args.encoding,
+            prefix=args.prefix,
+            progress=not quiet and sys.stderr.isatty(),
+            prior=args.prior,
+        ),
+    )
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from ._audit import audit
 
     model = _model(args.model, args.sha256)
-    return _long_run(args.quiet, lambda: audit(
-        args.input, args.output, title_column=args.title_column, text_column=args.text_column,
-        id_column=args.id_column, show_columns=args.show_column, flags_csv=args.flags_csv,
-        model=model, chunk_size=args.chunk_size, encoding=args.encoding,
-        prior=args.prior, top=args.top, overwrite=args.overwrite, progress=not args.quiet and sys.stderr.isatty(),
-    ))
+    return _long_run(
+        args.quiet,
+        lambda: audit(
+            args.input,
+            args.output,
+            title_column=args.title_column,
+            text_column=args.text_column,
+            id_column=args.id_column,
+            show_columns=args.show_column,
+            flags_csv=args.flags_csv,
+            model=model,
+            chunk_size=args.chunk_size,
+            encoding=args.encoding,
+            prior=args.prior,
+            top=args.top,
+            overwrite=args.overwrite,
+            progress=not args.quiet and sys.stderr.isatty(),
+        ),
+    )
 
 
 def _long_run(quiet: bool, job: Callable[[], object]) -> int:
@@ -173,8 +205,11 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
     rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column)
     counts = ", ".join(f"{k} {v}" for k, v in labels.value_counts().items())
-    source = (f"labels from the job titles in {args.title_column!r} (no {args.label_column!r} column)"
-              if args.label_column not in frame.columns else f"labels from {args.label_column!r}")
+    source = (
+        f"labels from the job titles in {args.title_column!r} (no {args.label_column!r} column)"
+        if args.label_column not in frame.columns
+        else f"labels from {args.label_column!r}"
+    )
     print(f"{len(rows)} of {len(frame)} rows of {args.data}, {source}: {counts}", file=out)
     left = frame.index.difference(rows.index)
     if not len(left):
@@ -183,8 +218,10 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     titles = frame.loc[left, args.title_column]
     named = [f"{word} {first + i}: {t!r}" for i, t in titles.head(10).items()]
     more = f" and {len(left) - len(named)} more" if len(left) > len(named) else ""
-    note = (f"{len(left)} rows left out: the title rule gives their titles no label (name a label column with "
-            f"--label-column to use them): {'; '.join(named)}{more}")
+    note = (
+        f"{len(left)} rows left out: the title rule gives their titles no label (name a label column with "
+        f"--label-column to use them): {'; '.join(named)}{more}"
+    )
     print(note, file=out)
     return frame, rows, labels, note
 
@@ -202,8 +239,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except OSError as err:  # a read-only folder, a full disk
         raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
     frame, rows, labels, note = _labeled(args, sys.stdout)
-    model = train(frame, text_column=args.text_column, label_column=args.label_column,
-                  title_column=args.title_column, group_column=args.group_column, progress=sys.stderr.isatty())
+    model = train(
+        frame,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        title_column=args.title_column,
+        group_column=args.group_column,
+        progress=sys.stderr.isatty(),
+    )
     if note:
         model.metadata_["training_data"]["notes"] = note  # in the model card too
     digest = save(model, args.output)  # saved before anything else can fail: a trained model is never lost
@@ -215,23 +258,37 @@ def _cmd_train(args: argparse.Namespace) -> int:
         groups = source_groups(rows, args.group_column)
         # as `evaluate --cross-validate`: 5 folds (source-grouped, not one per company), one per source if fewer
         folds = 5 if groups is None or groups.nunique() > 5 else None
-        how = ("5 stratified folds: no sources, optimistic when sources repeat boilerplate" if groups is None
-               else "5 source-grouped folds" if folds else "one fold per source")
+        how = (
+            "5 stratified folds: no sources, optimistic when sources repeat boilerplate"
+            if groups is None
+            else "5 source-grouped folds"
+            if folds
+            else "one fold per source"
+        )
         print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in {how})")
         try:
-            report = evaluate(model, rows.assign(**{args.label_column: labels}), text_column=args.text_column,
-                              label_column=args.label_column, groups=groups, folds=folds,
-                              progress=sys.stderr.isatty())
+            report = evaluate(
+                model,
+                rows.assign(**{args.label_column: labels}),
+                text_column=args.text_column,
+                label_column=args.label_column,
+                groups=groups,
+                folds=folds,
+                progress=sys.stderr.isatty(),
+            )
         except ValueError as err:  # too few postings of a label for the folds
-            raise InvalidValueError(f"cannot cross-validate these rows ({err}); {args.output} is saved, without "
-                                    "figures") from None
+            raise InvalidValueError(
+                f"cannot cross-validate these rows ({err}); {args.output} is saved, without figures"
+            ) from None
         print(f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
         digest = save(model, args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
         print(f"saved {args.output} again, with the evaluation in its model card {card}")
     else:
         print(f"saved {args.output} and its model card {card}")
-    print(f"sha256 {digest}\n  the model file's fingerprint: publish it with the file, so that whoever uses it can "
-          f"check it is this one:\n  tpmclassify classify data/posting.txt --model {args.output} --sha256 {digest}")
+    print(
+        f"sha256 {digest}\n  the model file's fingerprint: publish it with the file, so that whoever uses it can "
+        f"check it is this one:\n  tpmclassify classify data/posting.txt --model {args.output} --sha256 {digest}"
+    )
     return 0
 
 
@@ -257,20 +314,31 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             raise InvalidValueError(f"--folds must be 0 (one fold per source) or from 2 to {units}, got {folds}")
         folds = None if folds == 0 else folds
         if groups is None:
-            print(f"note: no sources (no --group-column, no 'source' column): {folds or 5} stratified folds, not "
-                  "grouped by source; figures are optimistic when sources repeat boilerplate", file=sys.stderr)
+            print(
+                f"note: no sources (no --group-column, no 'source' column): {folds or 5} stratified folds, not "
+                "grouped by source; figures are optimistic when sources repeat boilerplate",
+                file=sys.stderr,
+            )
     else:  # this saved model, as it is
         model, folds = _model(args.model, args.sha256), None
-    report = evaluate(model, rows, text_column=args.text_column, label_column=args.label_column,
-                      groups=None if groups is None else groups.tolist(), folds=folds,
-                      refit=args.cross_validate, progress=not args.quiet and sys.stderr.isatty())
+    report = evaluate(
+        model,
+        rows,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        groups=None if groups is None else groups.tolist(),
+        folds=folds,
+        refit=args.cross_validate,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
     print(report.to_markdown() if args.markdown else f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="tpmclassify", description="Tell Technical Program Manager postings from Project Manager ones.",
+        prog="tpmclassify",
+        description="Tell Technical Program Manager postings from Project Manager ones.",
         epilog="run 'tpmclassify COMMAND --help' for each command's options and an example",
     )
     parser.add_argument("--version", action="version", version=f"tpmclassify {__version__}")
@@ -284,84 +352,134 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--sha256", help="refuse the model file unless it has this SHA-256")
 
     p = add("classify", "Classify one posting and explain why.")
-    p.add_argument("text", help="posting text, a file holding it, or - for standard input "
-                   "(a file name that does not exist is an error, not a posting)")
+    p.add_argument(
+        "text",
+        help="posting text, a file holding it, or - for standard input "
+        "(a file name that does not exist is an error, not a posting)",
+    )
     p.add_argument("--title", help="the posting's job title: also say whether the content agrees with it")
     model_opts(p)
     p.set_defaults(func=_cmd_classify)
 
     p = add("batch", "Classify every row of a CSV / .csv.gz / .jsonl / .parquet file.")
-    p.add_argument("input", help="file of postings: .csv, .csv.gz, .jsonl, .jsonl.gz, .ndjson, .ndjson.gz or "
-                   ".parquet (with --engine dask: a glob of them)")
+    p.add_argument(
+        "input",
+        help="file of postings: .csv, .csv.gz, .jsonl, .jsonl.gz, .ndjson, .ndjson.gz or "
+        ".parquet (with --engine dask: a glob of them)",
+    )
     p.add_argument("-o", "--output", required=True, help="output file, same format as the input")
     p.add_argument("--text-column", help="default: description, job_description or text")
     p.add_argument("--title-column", help="optional job title column, used as evidence")
     model_opts(p)
-    p.add_argument("--chunk-size", type=int, default=1000,
-                   help="rows read, scored and written at a time (memory stays bounded by a few chunks)")
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=1000,
+        help="rows read, scored and written at a time (memory stays bounded by a few chunks)",
+    )
     p.add_argument("--jobs", type=int, default=1, help="processes that score (this one and JOBS-1 workers)")
     p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
     p.add_argument("--prefix", default="", help="prefix for the added columns")
-    p.add_argument("--prior", help="TPM share among TPM and PM postings that the probabilities are for (default: the "
-                   "model's, see its card); 'auto' estimates this file's share first (reads it twice)")
+    p.add_argument(
+        "--prior",
+        help="TPM share among TPM and PM postings that the probabilities are for (default: the "
+        "model's, see its card); 'auto' estimates this file's share first (reads it twice)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
-    p.add_argument("--engine", choices=["local", "dask"], default="local",
-                   help="dask: INPUT is a glob, OUTPUT a folder, one output file per input file (needs pip install "
-                   "'tpmclassify[dask]'; e.g. tpmclassify batch 'postings/*.parquet' -o out/ --engine dask)")
+    p.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="dask: INPUT is a glob, OUTPUT a folder, one output file per input file (needs pip install "
+        "'tpmclassify[dask]'; e.g. tpmclassify batch 'postings/*.parquet' -o out/ --engine dask)",
+    )
     p.add_argument("--scheduler", help="with --engine dask: address of a running scheduler (default: local)")
     p.set_defaults(func=_cmd_batch)
 
-    p = add("audit", "Find mis-titled postings: what the title claims against what the text describes, as a "
-            "self-contained HTML page to act on, and a CSV of the flagged rows beside it.")
+    p = add(
+        "audit",
+        "Find mis-titled postings: what the title claims against what the text describes, as a "
+        "self-contained HTML page to act on, and a CSV of the flagged rows beside it.",
+    )
     p.add_argument("input", help="postings: any file batch reads (CSV, .csv.gz, .jsonl, .parquet)")
     p.add_argument("-o", "--output", required=True, help="the HTML page to write")
     p.add_argument("--title-column", default="title", help="job title column")
     p.add_argument("--text-column", help="posting column (default: description, job_description or text)")
-    p.add_argument("--id-column", metavar="COLUMN",
-                   help="a column that identifies each posting (e.g. a requisition id): shown on every card, in the "
-                   "list of flagged rows and in the flags CSV")
-    p.add_argument("--show-column", metavar="COLUMN", action="append", default=[],
-                   help="another column to show the same way (e.g. the company); repeat it for more")
-    p.add_argument("--flags-csv", metavar="PATH",
-                   help="the CSV of flagged rows to write (default: beside the page, OUTPUT with .flags.csv)")
+    p.add_argument(
+        "--id-column",
+        metavar="COLUMN",
+        help="a column that identifies each posting (e.g. a requisition id): shown on every card, in the "
+        "list of flagged rows and in the flags CSV",
+    )
+    p.add_argument(
+        "--show-column",
+        metavar="COLUMN",
+        action="append",
+        default=[],
+        help="another column to show the same way (e.g. the company); repeat it for more",
+    )
+    p.add_argument(
+        "--flags-csv",
+        metavar="PATH",
+        help="the CSV of flagged rows to write (default: beside the page, OUTPUT with .flags.csv)",
+    )
     model_opts(p)
     p.add_argument("--chunk-size", type=int, default=1000, help="rows read and scored at a time")
     p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
     p.add_argument("--prior", help="TPM share the probabilities are for, or 'auto' (as for batch)")
-    p.add_argument("--top", type=int, default=200,
-                   help="flagged postings shown on the page, most confident first, at most 1000 (all are counted "
-                   "and in the CSV)")
+    p.add_argument(
+        "--top",
+        type=int,
+        default=200,
+        help="flagged postings shown on the page, most confident first, at most 1000 (all are counted and in the CSV)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing page or flags CSV")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=_cmd_audit)
 
-    for name, help in (("train", "Train a model on labeled postings and save it."),
-                       ("evaluate", "Evaluate a model on labeled postings.")):
+    for name, help in (
+        ("train", "Train a model on labeled postings and save it."),
+        ("evaluate", "Evaluate a model on labeled postings."),
+    ):
         p = add(name, help)
         p.add_argument("data", help="labeled postings (CSV, .csv.gz, .jsonl, .parquet)")
         p.add_argument("--text-column", default="description", help="column with the posting text")
-        p.add_argument("--label-column", default="label",
-                       help="column with the labels: tpm, pm, hybrid or other (hybrid: a title used for either role, "
-                       "in scope but neither TPM nor PM)")
-        p.add_argument("--group-column", default="auto",
-                       help="source of each row (company or data set): each source weighs the same, folds leave "
-                       "whole sources out; 'auto' uses a 'source' column when there is one")
+        p.add_argument(
+            "--label-column",
+            default="label",
+            help="column with the labels: tpm, pm, hybrid or other (hybrid: a title used for either role, "
+            "in scope but neither TPM nor PM)",
+        )
+        p.add_argument(
+            "--group-column",
+            default="auto",
+            help="source of each row (company or data set): each source weighs the same, folds leave "
+            "whole sources out; 'auto' uses a 'source' column when there is one",
+        )
         p.add_argument("--title-column", help="derive labels from titles when there is no label column")
         if name == "train":
             p.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.tpmc)")
             p.add_argument("--overwrite", action="store_true", help="replace an existing model file")
-            p.add_argument("--evaluate", action="store_true",
-                           help="also cross-validate (5 source-grouped folds); the figures go in the card")
+            p.add_argument(
+                "--evaluate",
+                action="store_true",
+                help="also cross-validate (5 source-grouped folds); the figures go in the card",
+            )
             p.set_defaults(func=_cmd_train)
         else:
             model_opts(p)
-            p.add_argument("--cross-validate", action="store_true",
-                           help="evaluate the method, not a fitted model: refit the default settings (or those of "
-                           "--model) in source-grouped folds, with a progress bar")
-            p.add_argument("--folds", type=int,
-                           help="with --cross-validate: number of source-grouped folds, 5 by default "
-                           "(0: leave one source out)")
+            p.add_argument(
+                "--cross-validate",
+                action="store_true",
+                help="evaluate the method, not a fitted model: refit the default settings (or those of "
+                "--model) in source-grouped folds, with a progress bar",
+            )
+            p.add_argument(
+                "--folds",
+                type=int,
+                help="with --cross-validate: number of source-grouped folds, 5 by default (0: leave one source out)",
+            )
             p.add_argument("--markdown", action="store_true", help="print a Markdown table")
             p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
             p.set_defaults(func=_cmd_evaluate)
@@ -435,8 +553,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception:  # anything else is a bug: show where it happened
         traceback.print_exc()
-        print(f"tpmclassify {args.command}: internal error (a bug in tpmclassify {__version__}); please report "
-              "it with the command you ran and the traceback above", file=sys.stderr)
+        print(
+            f"tpmclassify {args.command}: internal error (a bug in tpmclassify {__version__}); please report "
+            "it with the command you ran and the traceback above",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -78,7 +78,6 @@ _ROLE_NAME_CUES = (
 )
 
 
-
 def _led(names: tuple[str, ...]) -> tuple[str, ...]:
     """Role names led by the words of the "a project" cue, so that "the project manager" is matched as a role name
     (cues match left to right, longest first: without these, "the project" would be taken first)."""
@@ -87,7 +86,10 @@ def _led(names: tuple[str, ...]) -> tuple[str, ...]:
 
 # name: phrase | phrase | ...   (no phrases means the name is the phrase)
 CUES: tuple[Cue, ...] = tuple(
-    _table("scope", "tpm", """
+    _table(
+        "scope",
+        "tpm",
+        """
 program: program | programs | programme | programmes
 multiple projects: multiple projects | several projects | many projects | portfolio of projects | set of projects | across projects
 multiple teams: multiple teams | many teams | several teams | across teams | multiple engineering teams | cross-team | cross team | distributed teams | across multiple teams
@@ -100,8 +102,12 @@ dependencies: dependencies | dependency | interdependencies
 launch: launch | launches | launching | launched
 initiatives: initiatives | initiative
 org-wide: org-wide | organization-wide | company-wide | across the organization | across the company
-""")
-    + _table("scope", "pm", """
+""",
+    )
+    + _table(
+        "scope",
+        "pm",
+        """
 a project: the project | this project | a project | each project | single project
 project scope: scope | project scope | scope of work | statement of work | scope of the project
 project lifecycle: project lifecycle | project life cycle | project phases | project initiation | project closure | closeout
@@ -112,8 +118,12 @@ site: site | sites | site visits | job site
 construction: construction | contractor | contractors | subcontractors | fit-out | civil | renovation | building works | building construction | building services | commercial building | building projects
 handover: handover | hand over | go-live | go live
 contracts: contract | contracts | contractual
-""")
-    + _table("technical", "tpm", """
+""",
+    )
+    + _table(
+        "technical",
+        "tpm",
+        """
 technical: technical | technically
 technology: technology | technologies
 engineering: engineering | engineer | engineers | engineering teams | engineering team | software engineers | developers
@@ -132,12 +142,20 @@ code: code | coding | programming
 machine learning: machine learning | ml | ai | artificial intelligence | data science
 hardware: hardware | firmware | silicon | chips | devices
 security: security | privacy
-""")
-    + _table("technical", "pm", """
+""",
+    )
+    + _table(
+        "technical",
+        "pm",
+        """
 office tools: ms project | microsoft project | excel | powerpoint | ms office | microsoft office | smartsheet | primavera
 certification: pmp | prince2 | pmbok | capm
-""")
-    + _table("strategy", "tpm", """
+""",
+    )
+    + _table(
+        "strategy",
+        "tpm",
+        """
 strategy: strategy | strategic | strategies | strategically
 vision: vision | long-term vision
 business goals: business goals | business objectives | business strategy | business outcomes | business impact
@@ -147,8 +165,12 @@ ambiguity: ambiguity | ambiguous
 metrics: metrics | kpis | okrs
 executive communication: executive | executives | senior leadership | leadership team | vp | directors
 influence: influence | influencing | drive alignment | alignment
-""")
-    + _table("strategy", "pm", """
+""",
+    )
+    + _table(
+        "strategy",
+        "pm",
+        """
 budget: budget | budgets | budgeting | cost | costs | financials | invoicing | invoices | forecasting
 schedule: schedule | schedules | scheduling | timeline | timelines | gantt | deadlines | on time | on budget
 tasks: tasks | task | day-to-day
@@ -158,19 +180,28 @@ documentation: documentation | documents | meeting minutes | minutes
 methodology: waterfall | methodologies | methodology
 procurement: procurement | purchase orders | tender | tenders | quotations
 quality and safety: quality control | qa qc | inspections | inspection | safety | hse
-""")
-    + _table("collaboration", "tpm", """
+""",
+    )
+    + _table(
+        "collaboration",
+        "tpm",
+        """
 cross-functional: cross-functional | cross functional | cross-functionally | cross-org | cross organizational
 product managers: product managers | product management | product teams | product team
 partner teams: partner teams | stakeholders across | multiple stakeholders | partners
 engineering leadership: engineering leaders | engineering managers | engineering leadership | tech leads
-""")
-    + _table("collaboration", "pm", """
+""",
+    )
+    + _table(
+        "collaboration",
+        "pm",
+        """
 team members: team members | project team | project teams | team member
 clients: client | clients | end users
 vendors: vendor | vendors | suppliers | third parties | third-party | subcontractor
 coordinate: coordinate | coordinating | coordination | liaise | liaising | liaison
-""")
+""",
+    )
     + [Cue(name, "role_name", role, ROLE_NAMES[key] + _led(ROLE_NAMES[key])) for name, role, key in _ROLE_NAME_CUES]
     # Words read in context: each phrase takes its words (cues match longest first, without overlap), so the cues
     # above do not count them, and it votes for nothing. A posting at a software company says "technical" and
@@ -178,7 +209,10 @@ coordinate: coordinate | coordinating | coordination | liaise | liaising | liais
     # or contrasted ("technical and non-technical stakeholders"), another sense ("code of conduct", "reports to the
     # Director of ...", "people who excel in"), an audience ("a conference for developers"), or the terms of employment and its benefits
     # ("a flexible schedule", "vision insurance", "on-site"). Each row is pinned by a real snippet in the tests.
-    + _table("context", "none", """
+    + _table(
+        "context",
+        "none",
+        """
 negated or contrasted technical: non technical | non-technical | nontechnical | technical and non technical | technical or non technical | technical and nontechnical | technical as well as non technical | both technical and non technical | technical and business | technical or business
 code of conduct: code of conduct | code of ethics | code of business conduct | culture code | dress code | zip code | building code | building codes | low code | no code | personal code
 developers as an audience: developer relations | developer community | developer communities | developer events | developer event | developer conference | developer conferences | developer marketing | developer advocacy | developer ecosystem | developer program
@@ -187,15 +221,20 @@ executive titles: account executive | executive assistant | executive search | s
 excel as a verb: who excel | you excel | we excel | can excel | people excel | must excel | will excel | they excel | opportunity to excel | strive to excel
 terms of employment: contract role | contract position | contract basis | contract to hire | fixed term contract | contract type | contract length | contract duration | flexible schedule | work schedule | schedule type | full time schedule | on site | on-site | onsite
 benefits: vision insurance | dental and vision | dental vision | vision care | vision coverage | vision plan | social security | human resources | benefits program | referral program | wellness program | assistance program | internship program | graduate program | rotation program | rotational program | loyalty program | stock purchase program | learning budget | education budget | equipment budget | home office budget | development budget | training budget
-""")
+""",
+    )
     # Other role families by what their postings ask the person to *do*: the names of those roles ("product
     # managers", "software engineers") are as often the people a TPM works with, and measured source-grouped they
     # pushed TPM postings out of scope.
-    + _table("other_role", "other", """
+    + _table(
+        "other_role",
+        "other",
+        """
 writes code: write code | writing code | hands-on coding | code reviews | unit tests | debugging | debug
 product work: product vision | product roadmap | user research | customer discovery
 scrum ceremonies: scrum | sprint | sprints | ceremonies
 people management: direct reports | people management | hire and grow | performance reviews
 data science: statistical | statistics | experimentation | a/b testing | a/b tests
-""")
+""",
+    )
 )

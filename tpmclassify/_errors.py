@@ -15,8 +15,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 __all__ = [
-    "ColumnError", "InputNotFoundError", "PostingError", "PostingTypeError", "TPMClassifyError",
-    "command_line_wording", "input_not_found", "missing_column",
+    "ColumnError",
+    "InputNotFoundError",
+    "PostingError",
+    "PostingTypeError",
+    "TPMClassifyError",
+    "command_line_wording",
+    "input_not_found",
+    "missing_column",
 ]
 
 _COMMAND_LINE: ContextVar[bool] = ContextVar("tpmclassify_command_line", default=False)
@@ -91,8 +97,9 @@ class InputNotFoundError(TPMClassifyError, FileNotFoundError):
     """A file named as input does not exist."""
 
 
-def missing_column(column: object, columns: Iterable[object], option: str | None = None,
-                   error: type[TPMClassifyError] = ColumnError) -> TPMClassifyError:
+def missing_column(
+    column: object, columns: Iterable[object], option: str | None = None, error: type[TPMClassifyError] = ColumnError
+) -> TPMClassifyError:
     """The one wording of "this table has no such column", with the option that names another.
 
     Examples

@@ -70,13 +70,51 @@ class KeywordBaseline(ClassifierMixin, BaseEstimator):
     array(['tpm'], dtype=object)
     """
 
-    TPM_WORDS = ("technical", "engineering", "engineer", "architecture", "system", "software", "infrastructure",
-                 "program", "programs", "cross-functional", "cross functional", "strategy", "strategic", "roadmap",
-                 "multiple teams", "across teams", "launch", "platform", "api", "technical background",
-                 "computer science")
-    PM_WORDS = ("budget", "schedule", "resources", "resource allocation", "scope", "timeline", "tasks", "pmp",
-                "client", "construction", "deliverables", "status report", "gantt", "ms project", "cost", "vendor",
-                "site", "contract", "procurement", "project plan")
+    TPM_WORDS = (
+        "technical",
+        "engineering",
+        "engineer",
+        "architecture",
+        "system",
+        "software",
+        "infrastructure",
+        "program",
+        "programs",
+        "cross-functional",
+        "cross functional",
+        "strategy",
+        "strategic",
+        "roadmap",
+        "multiple teams",
+        "across teams",
+        "launch",
+        "platform",
+        "api",
+        "technical background",
+        "computer science",
+    )
+    PM_WORDS = (
+        "budget",
+        "schedule",
+        "resources",
+        "resource allocation",
+        "scope",
+        "timeline",
+        "tasks",
+        "pmp",
+        "client",
+        "construction",
+        "deliverables",
+        "status report",
+        "gantt",
+        "ms project",
+        "cost",
+        "vendor",
+        "site",
+        "contract",
+        "procurement",
+        "project plan",
+    )
     fit_masked_separately = True
 
     def _x(self, X: Sequence[str]) -> np.ndarray:
@@ -86,8 +124,9 @@ class KeywordBaseline(ClassifierMixin, BaseEstimator):
     def fit(self, X: Sequence[str], y: Sequence[str]) -> KeywordBaseline:
         labels = np.asarray(list(y), dtype=object)
         role = np.isin(labels, ("tpm", "pm"))
-        self.lr_ = LogisticRegression(max_iter=2000).fit(self._x(list(np.asarray(list(X), dtype=object)[role])),
-                                                         labels[role] == "tpm")
+        self.lr_ = LogisticRegression(max_iter=2000).fit(
+            self._x(list(np.asarray(list(X), dtype=object)[role])), labels[role] == "tpm"
+        )
         self.classes_ = np.array(["pm", "tpm"], dtype=object)
         return self
 
@@ -188,8 +227,10 @@ class EvaluationReport:
     def to_frame(self) -> pd.DataFrame:
         """Numeric metrics as a DataFrame (rows: variant)."""
         return pd.DataFrame(
-            {v: {k: x for k, x in m.items() if np.isscalar(x) and not isinstance(x, str)}
-             for v, m in self.metrics.items()}
+            {
+                v: {k: x for k, x in m.items() if np.isscalar(x) and not isinstance(x, str)}
+                for v, m in self.metrics.items()
+            }
         ).T
 
     def to_markdown(self) -> str:
@@ -219,8 +260,15 @@ class EvaluationReport:
         axes[0].imshow(cm, cmap="Blues")
         for (i, j), v in np.ndenumerate(cm):
             axes[0].text(j, i, str(v), ha="center", va="center")
-        axes[0].set(xticks=[0, 1], yticks=[0, 1], xticklabels=["pm", "tpm"], yticklabels=["pm", "tpm"],
-                    xlabel="predicted", ylabel="true", title=f"TPM vs PM ({variant})")
+        axes[0].set(
+            xticks=[0, 1],
+            yticks=[0, 1],
+            xticklabels=["pm", "tpm"],
+            yticklabels=["pm", "tpm"],
+            xlabel="predicted",
+            ylabel="true",
+            title=f"TPM vs PM ({variant})",
+        )
         frac, mean = calibration_curve(role["truth"] == "tpm", role["p_tpm"], n_bins=8, strategy="quantile")
         axes[1].plot([0, 1], [0, 1], "k:", label="perfect")
         axes[1].plot(mean, frac, "o-", label="model")
@@ -330,8 +378,11 @@ def evaluate(
             p_tpm, in_scope = _split(est.predict_proba(list(xs[test])), est.classes_)
             if variant == "masked" and hasattr(est, "classify_many"):  # what a title mismatch also rests on
                 for i, p in zip(test.tolist(), est.classify_many(list(xs[test])), strict=True):
-                    axes[i] = (axes_toward(p.explanation.by_axis, "tpm"), axes_toward(p.explanation.by_axis, "pm"),
-                               p.unreadable)
+                    axes[i] = (
+                        axes_toward(p.explanation.by_axis, "tpm"),
+                        axes_toward(p.explanation.by_axis, "pm"),
+                        p.unreadable,
+                    )
             has_scope = has_scope and in_scope is not None
             outputs[variant][test, 0] = p_tpm
             outputs[variant][test, 1] = np.nan if in_scope is None else in_scope
@@ -392,14 +443,23 @@ def _role_metrics(labels: np.ndarray, p_tpm: np.ndarray, sources: np.ndarray) ->
     rows = []
     for name in sorted(set(src.astype(str))):
         sel = src.astype(str) == name
-        rows.append({"source": name, "n_tpm": int(y[sel].sum()), "n_pm": int((1 - y[sel]).sum()),
-                     "accuracy": float(np.mean((p[sel] >= 0.5) == y[sel])),
-                     "brier": float(np.mean((p[sel] - y[sel]) ** 2)),
-                     "ece": expected_calibration_error(y[sel], p[sel])})
+        rows.append(
+            {
+                "source": name,
+                "n_tpm": int(y[sel].sum()),
+                "n_pm": int((1 - y[sel]).sum()),
+                "accuracy": float(np.mean((p[sel] >= 0.5) == y[sel])),
+                "brier": float(np.mean((p[sel] - y[sel]) ** 2)),
+                "ece": expected_calibration_error(y[sel], p[sel]),
+            }
+        )
     table = pd.DataFrame(rows).set_index("source")
     worst = table["brier"].idxmax()
-    m.update(worst_source=str(worst), worst_source_accuracy=float(table.loc[worst, "accuracy"]),
-             worst_source_brier=float(table.loc[worst, "brier"]))
+    m.update(
+        worst_source=str(worst),
+        worst_source_accuracy=float(table.loc[worst, "accuracy"]),
+        worst_source_brier=float(table.loc[worst, "brier"]),
+    )
     return m, table
 
 

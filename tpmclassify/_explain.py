@@ -151,8 +151,7 @@ class Explanation:
 
     @cached_property
     def reasons(self) -> list[str]:
-        """Two to four short sentences: the axes that differ most from a typical posting, and their strongest words.
-        """
+        """Two to four short sentences: the axes that differ most from a typical posting, and their strongest words."""
         chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
             if len(chosen) >= 4 or (len(chosen) >= 2 and abs(total) < 0.25):
@@ -301,17 +300,23 @@ class Prediction:
         if self.title_mismatch and c.label == "other" and c.scope_explanation is not None:
             words = [t.text for t in c.scope_explanation.terms if t.points_to == "other" and t.spans][:3]
             quoted = ", ".join(f"'{w}'" for w in words)
-            return (f"Titled {self.title!r}, but reads as another role (in scope {c.in_scope:.0%} with role names "
-                    f"masked, under {c.scope_threshold:.0%}): {quoted}")
+            return (
+                f"Titled {self.title!r}, but reads as another role (in scope {c.in_scope:.0%} with role names "
+                f"masked, under {c.scope_threshold:.0%}): {quoted}"
+            )
         if self.title_mismatch:
             side = c.label
             words = [t.text for t in c.explanation.terms if t.points_to == side and t.spans][:3]
             quoted = ", ".join(f"'{w}'" for w in words)
-            return (f"Titled {self.title!r}, but reads as a {_display(side)} "
-                    f"({c.probabilities[side]:.0%} with role names masked): {quoted}")
+            return (
+                f"Titled {self.title!r}, but reads as a {_display(side)} "
+                f"({c.probabilities[side]:.0%} with role names masked): {quoted}"
+            )
         if claim == "hybrid":  # the answer is the content's own, judged TPM vs PM
-            return (f"Titled {self.title!r} (a title used for either role): decided by its content, which reads as "
-                    f"{_display(c.label)} ({c.probabilities[c.label]:.0%} with role names masked)")
+            return (
+                f"Titled {self.title!r} (a title used for either role): decided by its content, which reads as "
+                f"{_display(c.label)} ({c.probabilities[c.label]:.0%} with role names masked)"
+            )
         return None
 
     @cached_property
@@ -326,11 +331,15 @@ class Prediction:
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
         if self.unreadable and self.evidence == 0.0:
-            return ["Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
-                    "words the model knows: another language, or not text)"]
+            return [
+                "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
+                "words the model knows: another language, or not text)"
+            ]
         if self.unreadable:
-            return ["Needs review: too little evidence in the posting to decide (its cues on the four axes add up to "
-                    "less than 99% of the training postings carry)"]
+            return [
+                "Needs review: too little evidence in the posting to decide (its cues on the four axes add up to "
+                "less than 99% of the training postings carry)"
+            ]
         title = self._title_reason()
         first = [] if title is None else [title]
         if self.label == "other" and self.scope_explanation is not None:
@@ -365,8 +374,9 @@ class Prediction:
             colour = "31,119,180" if w > 0 else "255,127,14"
             alpha = 0.15 + 0.85 * min(1.0, abs(w) / biggest)
             parts.append(html.escape(text[pos:a]))
-            parts.append(f'<span style="background:rgba({colour},{alpha:.2f})" title="{w:+.3f}">'
-                         f"{html.escape(text[a:b])}</span>")
+            parts.append(
+                f'<span style="background:rgba({colour},{alpha:.2f})" title="{w:+.3f}">{html.escape(text[a:b])}</span>'
+            )
             pos = b
         parts.append(html.escape(text[pos:]) + ("…" if len(text) < len(self.text) else ""))
         return "".join(parts)

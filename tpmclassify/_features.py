@@ -200,8 +200,10 @@ class _Words:
                 try:
                     rows.append(list(chain.from_iterable(map(known, split))))
                 except KeyError:  # pieces not seen before
-                    new = {piece: tuple(map(self.add, tokenize(normalize(piece))))  # a piece is never sectioned
-                           for piece in set(split).difference(pieces)}
+                    new = {
+                        piece: tuple(map(self.add, tokenize(normalize(piece))))  # a piece is never sectioned
+                        for piece in set(split).difference(pieces)
+                    }
                     pieces.update((piece, ids) for piece, ids in new.items() if len(piece) <= _LONGEST_REMEMBERED)
                     rows.append(list(chain.from_iterable(pieces[p] if p in pieces else new[p] for p in split)))
                 rows.append([0])
@@ -412,8 +414,10 @@ class FeatureSpace:
         self._words = _Words(stem_ids)
         # Each head reads the cues of its own axes: the other-role cues (the scope head's) are matched apart, so
         # that a phrase naming another role ("software engineers") does not hide the words the TPM/PM cues read.
-        groups = ([j for j, c in enumerate(self.cues) if c.axis != "other_role"],
-                  [j for j, c in enumerate(self.cues) if c.axis == "other_role"])
+        groups = (
+            [j for j, c in enumerate(self.cues) if c.axis != "other_role"],
+            [j for j, c in enumerate(self.cues) if c.axis == "other_role"],
+        )
         self.matchers = [CueMatcher([self.cues[j] for j in cols], cols, self._words) for cols in groups if cols]
         self._words.freeze()
         self.idf = np.asarray(idf, dtype=float)
@@ -464,14 +468,25 @@ class FeatureSpace:
         kept = self._outside_context(kept, starts, ends, cols)
         at_row = row[starts]
         positions = np.flatnonzero(kept)
-        found = _found(encoded, at_row, starts - ptr[at_row], ends - ptr[at_row], cols, row[positions],
-                       positions - ptr[row[positions]], stem_ids[positions])
+        found = _found(
+            encoded,
+            at_row,
+            starts - ptr[at_row],
+            ends - ptr[at_row],
+            cols,
+            row[positions],
+            positions - ptr[row[positions]],
+            stem_ids[positions],
+        )
         n_cues = len(self.cues)
         cue_rows, cue_cols, cue_counts = _counts(at_row, cols, n_cues)
         cue_values = np.log1p(cue_counts) * self.cue_scale
         hits = [(at[:, 0], c) for at, c in self._gram_hits(kept, stem_ids)] if self.ngram_scale else []
-        tf_rows, tf_cols, tf = _counts(row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
-                                       np.concatenate([c for _, c in hits] or [ids[:0]]), len(self.vocabulary))
+        tf_rows, tf_cols, tf = _counts(
+            row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
+            np.concatenate([c for _, c in hits] or [ids[:0]]),
+            len(self.vocabulary),
+        )
         if len(tf):
             tf = (1.0 + np.log(tf)) * self.idf[tf_cols]
             tf = _unit_rows(tf_rows, tf, n) * self.ngram_scale
@@ -480,9 +495,10 @@ class FeatureSpace:
         order = np.argsort(rows, kind="stable")
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        out = sp.csr_matrix((np.concatenate([cue_values, tf])[order],
-                             np.concatenate([cue_cols, tf_cols + n_cues])[order], indptr),
-                            shape=(n, n_cues + len(self.vocabulary)))
+        out = sp.csr_matrix(
+            (np.concatenate([cue_values, tf])[order], np.concatenate([cue_cols, tf_cols + n_cues])[order], indptr),
+            shape=(n, n_cues + len(self.vocabulary)),
+        )
         return out, found
 
     def _outside_context(self, kept: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -594,16 +610,29 @@ class Found(NamedTuple):
 
 
 def _found(
-    encoded: Encoded, rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray,
-    kept_rows: np.ndarray, kept: np.ndarray, kept_stems: np.ndarray,
+    encoded: Encoded,
+    rows: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    cols: np.ndarray,
+    kept_rows: np.ndarray,
+    kept: np.ndarray,
+    kept_stems: np.ndarray,
 ) -> Found:
     """:class:`Found` from every cue match (a column's matches in text order) and every kept word, by row."""
     _, first = np.unique(rows * (int(cols.max(initial=0)) + 1) + cols, return_index=True)  # first occurrences
     bounds = np.arange(len(encoded.ptr))
     return Found(
-        encoded.ids, encoded.ptr, encoded.words,
-        np.searchsorted(rows[first], bounds), cols[first], starts[first], ends[first],
-        np.searchsorted(kept_rows, bounds), kept, kept_stems,
+        encoded.ids,
+        encoded.ptr,
+        encoded.words,
+        np.searchsorted(rows[first], bounds),
+        cols[first],
+        starts[first],
+        ends[first],
+        np.searchsorted(kept_rows, bounds),
+        kept,
+        kept_stems,
     )
 
 

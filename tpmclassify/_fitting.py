@@ -94,7 +94,13 @@ def article_weights(cues: Sequence[Cue], coef: np.ndarray) -> np.ndarray:
 
 
 def fit_role(
-    t: Training, *, C: float | None, C_grid: Sequence[float], cv: int, role_ngram_scale: float, prior: float | None,
+    t: Training,
+    *,
+    C: float | None,
+    C_grid: Sequence[float],
+    cv: int,
+    role_ngram_scale: float,
+    prior: float | None,
 ) -> RoleFit:
     """The role head: TPM vs PM on the TPM/PM cues, each weight on its table side, and the n-grams (free signs,
     their block scaled by ``role_ngram_scale`` in the fit: a larger scale, a weaker penalty on them). ``C`` None:
@@ -136,15 +142,25 @@ def fit_role(
     # less says too little (n-grams are left out: every text has some, "apply now" included)
     least = float(np.quantile(evidence(X_all, article_weights(cue_table, coef)), _EVIDENCE_QUANTILE))
     return RoleFit(
-        coef=coef, intercept=intercept + logit(share) - logit(fitted_share), C=chosen, prior=share,
-        training_prior=training_prior, baseline=axis_baseline(X_all, w, coef, space.axis_of, len(space.axes)),
+        coef=coef,
+        intercept=intercept + logit(share) - logit(fitted_share),
+        C=chosen,
+        prior=share,
+        training_prior=training_prior,
+        baseline=axis_baseline(X_all, w, coef, space.axis_of, len(space.axes)),
         min_evidence=least,
     )
 
 
 def fit_scope(
-    t: Training, *, scope_axes: Sequence[str], scope_C: float, cv: int, random_state: int,
-    scope_threshold: float | None, scope_recall: float,
+    t: Training,
+    *,
+    scope_axes: Sequence[str],
+    scope_C: float,
+    cv: int,
+    random_state: int,
+    scope_threshold: float | None,
+    scope_recall: float,
 ) -> ScopeFit:
     """The scope head: TPM, PM or hybrid postings against every other role.
 
@@ -170,7 +186,8 @@ def fit_scope(
             "the postings of one side of the scope head (other roles, or TPM/PM) all come from one source, so "
             "its out-of-fold scores cannot leave sources out: postings are left out instead, and its "
             "calibration may be optimistic",
-            UserWarning, stacklevel=4,
+            UserWarning,
+            stacklevel=4,
         )
         grp = None
     groups = np.tile(np.arange(n) if grp is None else grp, 2)
@@ -178,7 +195,12 @@ def fit_scope(
     t.bar.total += n_splits
     lr = LogisticRegression(C=scope_C, class_weight="balanced", max_iter=5000)
     oof = cross_val_predict(
-        lr, X, y, groups=groups, method="decision_function", params={"sample_weight": weight},
+        lr,
+        X,
+        y,
+        groups=groups,
+        method="decision_function",
+        params={"sample_weight": weight},
         cv=StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state),
     )
     t.bar.update(n_splits)
@@ -192,8 +214,12 @@ def fit_scope(
         threshold = float(scope_threshold)
     else:  # judged on both copies: a posting that does not name its role must stay in scope too
         threshold = _recall_threshold(sigmoid(a * oof + b), np.tile(labels, 2), scope_recall)
-    return ScopeFit(coef=coef, intercept=a * float(lr.intercept_[0]) + b,
-                    baseline=axis_baseline(Xf, weight, coef, space.axis_of, len(space.axes)), threshold=threshold)
+    return ScopeFit(
+        coef=coef,
+        intercept=a * float(lr.intercept_[0]) + b,
+        baseline=axis_baseline(Xf, weight, coef, space.axis_of, len(space.axes)),
+        threshold=threshold,
+    )
 
 
 def _recall_threshold(p: np.ndarray, labels: np.ndarray, recall: float) -> float:

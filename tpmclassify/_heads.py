@@ -66,8 +66,9 @@ def bounded_logistic(
     lower = np.where(sign > 0, 0.0, -np.inf)
     upper = np.where(sign < 0, 0.0, np.inf)
     bounds = Bounds(np.append(lower, -np.inf), np.append(upper, np.inf))  # arrays: far faster than a list of pairs
-    res = minimize(objective, np.zeros(n_coef + 1), jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": 5000})
+    res = minimize(
+        objective, np.zeros(n_coef + 1), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 5000}
+    )
     return np.clip(res.x[:n_coef], lower, upper), float(res.x[n_coef])
 
 
@@ -77,8 +78,14 @@ def inner_folds(groups: np.ndarray, max_folds: int) -> int:
 
 
 def choose_C(
-    X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, groups: np.ndarray, sign: np.ndarray, grid: tuple[float, ...],
-    max_folds: int, step: Callable[[], object] | None = None,
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    w: np.ndarray,
+    groups: np.ndarray,
+    sign: np.ndarray,
+    grid: tuple[float, ...],
+    max_folds: int,
+    step: Callable[[], object] | None = None,
 ) -> float:
     """The ``C`` of ``grid`` with the best out-of-fold Brier score, groups left out whole (at most ``max_folds``
     grouped folds; ties go to the first, the strongest regularisation when the grid ascends). ``step`` is called

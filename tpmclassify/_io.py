@@ -27,13 +27,26 @@ import pandas as pd
 
 from ._errors import TPMClassifyError
 
-__all__ = ["FORMATS", "MAX_RECORD_CHARS", "BatchError", "Chunk", "TableWriter", "detect_encoding", "file_format",
-           "read_chunks", "read_table"]
+__all__ = [
+    "FORMATS",
+    "MAX_RECORD_CHARS",
+    "BatchError",
+    "Chunk",
+    "TableWriter",
+    "detect_encoding",
+    "file_format",
+    "read_chunks",
+    "read_table",
+]
 
 #: File name endings the package reads and writes, and the format of each.
 FORMATS = {
-    ".csv": "csv", ".csv.gz": "csv",
-    ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl", ".ndjson.gz": "jsonl",
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".jsonl": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".ndjson": "jsonl",
+    ".ndjson.gz": "jsonl",
     ".parquet": "parquet",
 }
 _NUL_STAND_IN = "\ufdd0"  # a noncharacter the CSV module reads in place of NUL (Python 3.10's reader refuses NUL)
@@ -87,9 +100,7 @@ def file_format(path: str | Path) -> str:
         if name.endswith(ending):
             return FORMATS[ending]
     endings = list(FORMATS)
-    raise BatchError(
-        f"{Path(path).name}: unsupported file type; use {', '.join(endings[:-1])} or {endings[-1]}"
-    )
+    raise BatchError(f"{Path(path).name}: unsupported file type; use {', '.join(endings[:-1])} or {endings[-1]}")
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -202,6 +213,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
 def _csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
     _allow_long_fields()
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as f:
+
         def reread(skip: int) -> Iterator[tuple[str, bool]]:  # the file's lines after its first ``skip``, again
             with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as again:
                 yield from islice(_bounded_lines(again, MAX_RECORD_CHARS), skip, None)
@@ -294,8 +306,9 @@ class _CsvRecords:
     and memory bounded by ``limit`` whatever the file.
     """
 
-    def __init__(self, lines: Iterator[tuple[str, bool]], limit: int,
-                 reread: Callable[[int], Iterator[tuple[str, bool]]]) -> None:
+    def __init__(
+        self, lines: Iterator[tuple[str, bool]], limit: int, reread: Callable[[int], Iterator[tuple[str, bool]]]
+    ) -> None:
         self._lines, self._limit, self._reread = lines, limit, reread
         self._read = 0  # lines taken from ``lines``
         self._taken: list[tuple[str, bool]] = []  # the lines of the record being read
@@ -333,17 +346,30 @@ class _CsvRecords:
             except _Overflow:
                 failed, held = list(self._taken), self._read
                 self._size = 0
-                why = _too_long(limit) if failed[0][1] else (
-                    f"record longer than {limit:,} characters: a quote opened on this line is not closed within them")
+                why = (
+                    _too_long(limit)
+                    if failed[0][1]
+                    else (
+                        f"record longer than {limit:,} characters: a quote opened on this line is not closed "
+                        "within them"
+                    )
+                )
                 if not failed[-1][1]:  # past the limit inside a quote: does it ever close?
                     if self._skip_quoted():
                         self._taken.clear()
-                        yield _alone(failed[0][0])[0], [failed[0][0]], (
-                            f"record longer than {limit:,} characters (a quoted field of many lines); the cells are "
-                            "those of its first line")
+                        yield (
+                            _alone(failed[0][0])[0],
+                            [failed[0][0]],
+                            (
+                                f"record longer than {limit:,} characters (a quoted field of many lines); the "
+                                "cells are those of its first line"
+                            ),
+                        )
                         continue
-                    why = (f"unterminated quoted field: a quote opened on this line is not closed within "
-                           f"{limit:,} characters, nor ever")
+                    why = (
+                        f"unterminated quoted field: a quote opened on this line is not closed within "
+                        f"{limit:,} characters, nor ever"
+                    )
                     rest = self._reread(held)
             self._taken.clear()
             for k, (line, long) in enumerate(chain(failed, rest)):  # the first line is the error; the others alone
@@ -410,7 +436,7 @@ def _csv_row(
     elif fields and len(fields) != len(columns):
         error = f"row has {len(fields)} fields, the header has {len(columns)}"
         if len(fields) > len(columns):
-            error += f"; the fields past the header: {json.dumps(fields[len(columns):], ensure_ascii=False)}"
+            error += f"; the fields past the header: {json.dumps(fields[len(columns) :], ensure_ascii=False)}"
     cells: list[str | None] = list(fields[: len(columns)])
     cells += [None] * (len(columns) - len(cells))
     well_formed = not unreadable and len(fields) == len(columns) and bool(columns)

@@ -44,6 +44,7 @@ from ._titles import TITLED_CLAIMS, contradicts, title_claim
 
 __all__ = ["TPMClassifier"]
 
+
 def _as_texts(X: object) -> list[str]:
     if isinstance(X, str):
         raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
@@ -257,7 +258,12 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def fit(
-        self, X: Iterable[str], y: Iterable[str], groups: Iterable[object] | None = None, *, progress: bool = False,
+        self,
+        X: Iterable[str],
+        y: Iterable[str],
+        groups: Iterable[object] | None = None,
+        *,
+        progress: bool = False,
     ) -> TPMClassifier:
         """Fit on posting texts and labels ``"tpm"``, ``"pm"`` (and optionally ``"hybrid"``, ``"other"``).
 
@@ -303,13 +309,20 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         raw_tokens = [tokens_of(t) for t in texts]
         masked_tokens = [tokens_of(mask_role_names(t)) for t in texts]
         vocab, idf = fit_vocabulary(
-            [stems_of_tokens(t) for t in masked_tokens], self.ngram_max, self.min_df,
-            None if grp is None else grp.tolist(), self.min_groups,
+            [stems_of_tokens(t) for t in masked_tokens],
+            self.ngram_max,
+            self.min_df,
+            None if grp is None else grp.tolist(),
+            self.min_groups,
             self.max_features,
         )
         self.cues_ = tuple(CUES if self.cues is None else self.cues)
         self.space_ = FeatureSpace(
-            self.cues_, vocab, idf, self.ngram_max, ngram_scale=self.ngram_scale,
+            self.cues_,
+            vocab,
+            idf,
+            self.ngram_max,
+            ngram_scale=self.ngram_scale,
             display=display_forms(masked_tokens, vocab, self.ngram_max),
         )
         # each posting twice: as written, then masked
@@ -318,8 +331,9 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         bar.update()
 
         training = Training(Xf, labels, grp, float(self.mask_rate), self.cues_, self.space_, bar)
-        role = fit_role(training, C=self.C, C_grid=self.C_grid, cv=self.cv, role_ngram_scale=self.role_ngram_scale,
-                        prior=self.prior)
+        role = fit_role(
+            training, C=self.C, C_grid=self.C_grid, cv=self.cv, role_ngram_scale=self.role_ngram_scale, prior=self.prior
+        )
         self.coef_, self.intercept_, self.C_ = role.coef, role.intercept, role.C
         self.prior_, self.training_prior_, self.baseline_ = role.prior, role.training_prior, role.baseline
         self.min_evidence_ = role.min_evidence
@@ -327,9 +341,15 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.scope_coef_ = self.scope_intercept_ = self.scope_threshold_ = self.scope_baseline_ = None
         if (labels == "other").sum() >= 2:
             self.classes_ = np.array(["other", "pm", "tpm"], dtype=object)
-            scope = fit_scope(training, scope_axes=self.scope_axes, scope_C=self.scope_C, cv=self.cv,
-                              random_state=self.random_state, scope_threshold=self.scope_threshold,
-                              scope_recall=self.scope_recall)
+            scope = fit_scope(
+                training,
+                scope_axes=self.scope_axes,
+                scope_C=self.scope_C,
+                cv=self.cv,
+                random_state=self.random_state,
+                scope_threshold=self.scope_threshold,
+                scope_recall=self.scope_recall,
+            )
             self.scope_coef_, self.scope_intercept_ = scope.coef, scope.intercept
             self.scope_baseline_, self.scope_threshold_ = scope.baseline, scope.threshold
         return self
@@ -416,8 +436,9 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """Each head's weights (role, then scope if there is one)."""
         heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, "tpm", "pm")]
         if self.scope_coef_ is not None and self.scope_baseline_ is not None and self.scope_intercept_ is not None:
-            heads.append(HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_,
-                                     "in scope", "other"))
+            heads.append(
+                HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_, "in scope", "other")
+            )
         return heads
 
     def _batch(self, texts: Sequence[str]) -> Batch:
@@ -553,13 +574,21 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         pairs = zip(texts, titles, strict=True)
         out = self._predictions([text if t is None else f"{text}\n{t}" for text, t in pairs])
         claims = [(None, None) if t is None else title_claim(t) for t in titles]
-        content = self._predictions([mask_role_names(text) for text in texts], shown=texts,
-                                    titled=[claim in TITLED_CLAIMS for _, claim in claims])
+        content = self._predictions(
+            [mask_role_names(text) for text in texts],
+            shown=texts,
+            titled=[claim in TITLED_CLAIMS for _, claim in claims],
+        )
         for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):
             if title is not None:
                 answer = c if claim == "hybrid" else out[i]
-                out[i] = dataclasses.replace(answer, title=title, title_label=rule or "", content=c,
-                                             title_mismatch=contradicts(claim, c, self.mismatch_confidence))
+                out[i] = dataclasses.replace(
+                    answer,
+                    title=title,
+                    title_label=rule or "",
+                    content=c,
+                    title_mismatch=contradicts(claim, c, self.mismatch_confidence),
+                )
         return out
 
     def _unreadable(self, label: str, evidence: float, readable: bool) -> bool:
@@ -634,7 +663,11 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         model = cls(**params, cues=cues)
         model.cues_ = cues
         model.space_ = FeatureSpace(
-            cues, state["vocabulary"], arrays["idf"], model.ngram_max, ngram_scale=model.ngram_scale,
+            cues,
+            state["vocabulary"],
+            arrays["idf"],
+            model.ngram_max,
+            ngram_scale=model.ngram_scale,
             display=state["display"],
         )
         model.feature_names_ = model.space_.names

@@ -45,19 +45,42 @@ _MAX_MEMBER_BYTES = {"metadata.json": 1 << 20, "model.json": 16 << 20, "arrays.n
 #: Room for an array's ``.npy`` header (numpy writes 128 bytes), beside its 8 bytes a value.
 _MAX_NPY_HEADER = 4096
 #: Arrays: what their length must equal ("vocabulary": one per n-gram; "features": cues + n-grams); None if optional.
-_ARRAY_LENGTHS = {"idf": "vocabulary", "coef": "features", "scope_coef": "features", "baseline": "axes",
-                  "scope_baseline": "axes"}
+_ARRAY_LENGTHS = {
+    "idf": "vocabulary",
+    "coef": "features",
+    "scope_coef": "features",
+    "baseline": "axes",
+    "scope_baseline": "axes",
+}
 _OPTIONAL_ARRAYS = {"scope_coef", "scope_baseline"}
 _ONE_PER = {"vocabulary": "n-gram", "features": "feature", "axes": "axis"}
 #: Scalars of model.json: check name -> (must be present, may be null).
-_SCALARS = {"intercept": ("finite", False), "scope_intercept": ("finite", True), "scope_threshold": ("unit", True),
-            "C": ("positive", False), "prior": ("open_unit", False), "training_prior": ("open_unit", False),
-            "min_evidence": ("nonnegative", False)}
+_SCALARS = {
+    "intercept": ("finite", False),
+    "scope_intercept": ("finite", True),
+    "scope_threshold": ("unit", True),
+    "C": ("positive", False),
+    "prior": ("open_unit", False),
+    "training_prior": ("open_unit", False),
+    "min_evidence": ("nonnegative", False),
+}
 #: Bounds on what makes loading or explaining slow: the cue table's size (n-gram length is a parameter constraint).
 _MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5000, 8, 200
 #: Words whose Snowball stems are the n-gram keys' ground truth: a file records their stems, load compares.
-_STEM_PROBE = ("architectures", "programming", "dependencies", "stakeholders", "scalability", "experiences",
-               "budgeting", "organizational", "communicating", "engineering", "reliability", "generously")
+_STEM_PROBE = (
+    "architectures",
+    "programming",
+    "dependencies",
+    "stakeholders",
+    "scalability",
+    "experiences",
+    "budgeting",
+    "organizational",
+    "communicating",
+    "engineering",
+    "reliability",
+    "generously",
+)
 
 
 class ModelFileError(TPMClassifyError, ValueError):
@@ -105,15 +128,19 @@ def save(
     if not hasattr(model, "coef_"):
         raise InvalidValueError("cannot save an unfitted model: call fit() first")
     if card and Path(path).suffix.lower() == ".md":
-        raise ModelFileError(f"{path}: the model card is written beside the model as a .md file, so the model "
-                             "cannot be one; name the model file .tpmc")
+        raise ModelFileError(
+            f"{path}: the model card is written beside the model as a .md file, so the model "
+            "cannot be one; name the model file .tpmc"
+        )
     weights = {"idf": model.space_.idf, "coef": model.coef_, "scope_coef": model.scope_coef_}
     for name, values in weights.items():
         if values is not None and not np.all(np.isfinite(values)):
             raise ModelFileError(f"refusing to save a model whose {name} has non-finite values (NaN or infinity)")
     if len(model.space_.vocabulary) > _MAX_VOCABULARY:
-        raise ModelFileError(f"refusing to save a model of {len(model.space_.vocabulary):,} n-grams: a model file "
-                             f"holds at most {_MAX_VOCABULARY:,} (train with max_features at most that)")
+        raise ModelFileError(
+            f"refusing to save a model of {len(model.space_.vocabulary):,} n-grams: a model file "
+            f"holds at most {_MAX_VOCABULARY:,} (train with max_features at most that)"
+        )
     state, arrays = model.to_state()
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]  # (the stub reads a key as allow_pickle)
@@ -203,8 +230,12 @@ def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
         )
     recorded = meta.get("nltk_version")
     if probe is None and recorded is not None and recorded != nltk.__version__:
-        warnings.warn(f"{path} was saved with nltk {recorded}, this is nltk {nltk.__version__}; if stems changed "
-                      "between them, its n-gram features may not match (retrain to be sure)", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"{path} was saved with nltk {recorded}, this is nltk {nltk.__version__}; if stems changed "
+            "between them, its n-gram features may not match (retrain to be sure)",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _bad(path: Path, msg: str) -> ModelFileError:
@@ -228,8 +259,9 @@ def _check_state(path: Path, state: Any) -> dict[str, int]:
     if not isinstance(params, dict) or set(params) - known:
         raise bad(f"unknown parameters {sorted(set(params) - known) if isinstance(params, dict) else params!r}")
     # the estimator's own constraints (the ones fit() checks), on the parameters as JSON stores them
-    as_given: dict[str, Any] = {k: tuple(v) if k in TPMClassifier._TUPLE_PARAMS and isinstance(v, list) else v
-                                for k, v in params.items()}
+    as_given: dict[str, Any] = {
+        k: tuple(v) if k in TPMClassifier._TUPLE_PARAMS and isinstance(v, list) else v for k, v in params.items()
+    }
     try:
         TPMClassifier(**as_given).check_params()
     except TPMClassifyError as err:
@@ -239,8 +271,13 @@ def _check_state(path: Path, state: Any) -> dict[str, int]:
     cues = state["cues"]
     fields = {"name", "axis", "role", "phrases"}
     if not isinstance(cues, list) or not all(
-        isinstance(c, dict) and set(c) == fields and isinstance(c["phrases"], list) and isinstance(c["name"], str)
-        and c["axis"] in AXES and c["role"] in ("tpm", "pm", "hybrid", "other", "none") for c in cues
+        isinstance(c, dict)
+        and set(c) == fields
+        and isinstance(c["phrases"], list)
+        and isinstance(c["name"], str)
+        and c["axis"] in AXES
+        and c["role"] in ("tpm", "pm", "hybrid", "other", "none")
+        for c in cues
     ):
         raise bad("the cue table is malformed")
     phrases = [p for c in cues for p in c["phrases"]]
@@ -278,8 +315,11 @@ def _read_arrays(path: Path, data: bytes, lengths: dict[str, int]) -> dict[str, 
                     raise _bad(path, f"arrays.npz holds an unknown or repeated member {info.filename!r}")
                 limit = _MAX_NPY_HEADER + 8 * lengths[name]
                 if info.file_size > limit:
-                    raise _bad(path, f"array {name!r} is {info.file_size:,} bytes uncompressed; {lengths[name]:,} "
-                               f"values take at most {limit:,}")
+                    raise _bad(
+                        path,
+                        f"array {name!r} is {info.file_size:,} bytes uncompressed; {lengths[name]:,} "
+                        f"values take at most {limit:,}",
+                    )
                 with z.open(info) as f:
                     arrays[name] = _read_npy(path, name, f, lengths[name])
     except ModelFileError:
@@ -297,8 +337,11 @@ def _read_npy(path: Path, name: str, f: IO[bytes], length: int) -> np.ndarray:
     read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     shape, _, dtype = read_header(f, max_header_size=_MAX_NPY_HEADER)
     if dtype != np.float64 or shape != (length,):
-        raise _bad(path, f"array {name!r} has shape {shape} ({dtype}); expected ({length},) floats, one per "
-                   f"{_ONE_PER[_ARRAY_LENGTHS[name]]}")
+        raise _bad(
+            path,
+            f"array {name!r} has shape {shape} ({dtype}); expected ({length},) floats, one per "
+            f"{_ONE_PER[_ARRAY_LENGTHS[name]]}",
+        )
     raw = f.read(8 * length)
     if len(raw) != 8 * length or f.read(1):
         raise _bad(path, f"array {name!r} does not hold exactly its {length:,} values")
@@ -316,12 +359,17 @@ def _check_arrays(path: Path, state: dict[str, Any], arrays: dict[str, np.ndarra
             raise _bad(path, f"array {name!r} has non-finite values")
     if np.any(arrays["idf"] <= 0):
         raise _bad(path, "array 'idf' has values that are not positive")
-    scope = [arrays.get("scope_coef") is not None, arrays.get("scope_baseline") is not None,
-             state["scope_intercept"] is not None,
-             state["scope_threshold"] is not None, state["classes"] == ["other", "pm", "tpm"]]
+    scope = [
+        arrays.get("scope_coef") is not None,
+        arrays.get("scope_baseline") is not None,
+        state["scope_intercept"] is not None,
+        state["scope_threshold"] is not None,
+        state["classes"] == ["other", "pm", "tpm"],
+    ]
     if any(scope) and not all(scope):
-        raise _bad(path, "the scope head is incomplete (its weights, intercept, threshold and the 'other' class go "
-                   "together)")
+        raise _bad(
+            path, "the scope head is incomplete (its weights, intercept, threshold and the 'other' class go together)"
+        )
 
 
 def _first_wrong(values: dict[str, Any], table: dict[str, tuple[str, bool]]) -> str | None:
@@ -398,8 +446,9 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
             if sorted(names) != sorted(_MAX_MEMBER_BYTES):
-                raise _bad(path, f"it holds the members {names}; a model file holds {sorted(_MAX_MEMBER_BYTES)}, "
-                           "once each")
+                raise _bad(
+                    path, f"it holds the members {names}; a model file holds {sorted(_MAX_MEMBER_BYTES)}, once each"
+                )
             members = {name: _read_member(path, z, name) for name in ("model.json", "arrays.npz")}
     except (zipfile.BadZipFile, KeyError, EOFError, OSError) as err:
         raise ModelFileError(f"{path} is corrupted or truncated: {err}") from None

@@ -105,8 +105,14 @@ class Pool:
         A worker not ready this long after it was started is stopped (it was never given a task).
     """
 
-    def __init__(self, n: int, initializer: Callable[..., object], initargs: tuple[Any, ...] = (),
-                 *, start_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        n: int,
+        initializer: Callable[..., object],
+        initargs: tuple[Any, ...] = (),
+        *,
+        start_seconds: float = 300.0,
+    ) -> None:
         self.n, self.start_seconds = n, start_seconds
         self._init = (initializer, initargs)
         self._workers: list[_Worker] = []
@@ -135,8 +141,9 @@ class Pool:
             worker = _Worker(proc, time.monotonic())
             worker.outbox.put(init)
             for role, target in (("writer", self._send), ("reader", self._receive)):
-                thread = threading.Thread(target=target, args=(worker,), name=f"tpmclassify-worker{k}-{role}",
-                                          daemon=True)
+                thread = threading.Thread(
+                    target=target, args=(worker,), name=f"tpmclassify-worker{k}-{role}", daemon=True
+                )
                 worker.threads.append(thread)
             self._workers.append(worker)
             for thread in worker.threads:
@@ -220,8 +227,9 @@ class Pool:
         _kill(w.proc)
         _fail(failed, f"worker process {w.proc.pid}: {reason}")
         if first and not self._stopped:
-            logger.warning("a worker process (%d) is lost: %s; its chunks are scored in this process",
-                           w.proc.pid, reason)
+            logger.warning(
+                "a worker process (%d) is lost: %s; its chunks are scored in this process", w.proc.pid, reason
+            )
 
     def _send(self, w: _Worker) -> None:
         """Writer thread: the outbox's messages to the worker, blocking on the pipe (no lock held)."""
@@ -298,7 +306,7 @@ def _write(pipe: IO[bytes], message: bytes) -> None:
         view = memoryview(part)
         while view:
             written = pipe.write(view)
-            view = view[written or 0:]
+            view = view[written or 0 :]
 
 
 def _read(pipe: IO[bytes]) -> bytearray | None:

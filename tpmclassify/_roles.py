@@ -12,8 +12,17 @@ import re
 
 from ._errors import InvalidValueError
 
-__all__ = ["FORMAT_CHARACTERS", "LABELS", "ROLE_NAMES", "check_labels", "find_role_names",
-           "names_pattern", "normalize_label", "role_name_pattern", "without_format"]
+__all__ = [
+    "FORMAT_CHARACTERS",
+    "LABELS",
+    "ROLE_NAMES",
+    "check_labels",
+    "find_role_names",
+    "names_pattern",
+    "normalize_label",
+    "role_name_pattern",
+    "without_format",
+]
 
 #: Every label the library knows, and what it means.
 LABELS: dict[str, str] = {
@@ -26,9 +35,8 @@ LABELS: dict[str, str] = {
 #: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by any white
 #: space; seniority prefixes and a plural "s" are matched too).
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
-    "tpm": tuple(
-        f"technical {p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr")
-    ) + ("tpm",),
+    "tpm": tuple(f"technical {p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr"))
+    + ("tpm",),
     "hybrid": tuple(f"{k} project {m}" for k in ("technical", "engineering") for m in ("manager", "management", "mgr")),
     "program": tuple(f"{p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr")),
     "pm": ("project management professional", "project manager", "project management", "project mgr", "pm"),

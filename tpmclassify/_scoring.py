@@ -39,8 +39,9 @@ class HeadWeights(NamedTuple):
 class Batch:
     """The features of one batch of postings and each head's answers, shared by the predictions' explanations."""
 
-    def __init__(self, space: FeatureSpace, heads: Sequence[HeadWeights], evidence_coef: np.ndarray,
-                 texts: Sequence[str]) -> None:
+    def __init__(
+        self, space: FeatureSpace, heads: Sequence[HeadWeights], evidence_coef: np.ndarray, texts: Sequence[str]
+    ) -> None:
         self.space, self.heads, self.texts = space, heads, texts
         self.Xf, self.found = space.features_of_texts(texts)
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
@@ -54,8 +55,7 @@ class Batch:
         kept_ptr, kept_stems = self.found.kept_ptr, self.found.kept_stems
         counts = np.diff(kept_ptr)
         rows = np.repeat(np.arange(len(texts)), counts)
-        np.divide(np.bincount(rows, weights=kept_stems >= 0, minlength=len(texts)), counts, out=known,
-                  where=counts > 0)
+        np.divide(np.bincount(rows, weights=kept_stems >= 0, minlength=len(texts)), counts, out=known, where=counts > 0)
         self.readable = (known >= MIN_KNOWN).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self._evidence: dict[int, dict] = {}
@@ -83,8 +83,18 @@ class Batch:
             order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
             # each row's cue entries: by row, then strongest first, then column
             ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
-            out.append(_Head(weights, keys, sums.tolist(), present.tolist(), order.tolist(),
-                             Xf.indices[ranked].tolist(), keys[ranked].tolist(), cue_ptr))
+            out.append(
+                _Head(
+                    weights,
+                    keys,
+                    sums.tolist(),
+                    present.tolist(),
+                    order.tolist(),
+                    Xf.indices[ranked].tolist(),
+                    keys[ranked].tolist(),
+                    cue_ptr,
+                )
+            )
         return out
 
     def evidence(self, i: int) -> dict:

@@ -17,7 +17,15 @@ from ._errors import PostingError, PostingTypeError
 from ._roles import find_role_names, role_name_pattern
 
 __all__ = [
-    "MAX_CHARS", "check_text", "light_stem", "mask_role_names", "normalize", "readable", "stem", "tokenize", "verbatim",
+    "MAX_CHARS",
+    "check_text",
+    "light_stem",
+    "mask_role_names",
+    "normalize",
+    "readable",
+    "stem",
+    "tokenize",
+    "verbatim",
 ]
 
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).

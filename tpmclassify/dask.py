@@ -53,9 +53,7 @@ def classify_dataframe(
     col, mdl = prepare(list(ddf.columns), text_column, title_column, prefix, model)
     meta = classify_partition(ddf._meta, col, title_column, mdl, prefix)
     shipped = dask.delayed(mdl, pure=True, traverse=False)
-    return ddf.map_partitions(
-        classify_partition, col, title_column, shipped, prefix, meta=meta, align_dataframes=False
-    )
+    return ddf.map_partitions(classify_partition, col, title_column, shipped, prefix, meta=meta, align_dataframes=False)
 
 
 def classify_files(

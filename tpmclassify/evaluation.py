@@ -21,6 +21,11 @@ from ._card import markdown_table, model_card
 from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
 
 __all__ = [
-    "EvaluationReport", "KeywordBaseline", "PlainTfidfBaseline", "evaluate", "markdown_table", "model_card",
+    "EvaluationReport",
+    "KeywordBaseline",
+    "PlainTfidfBaseline",
+    "evaluate",
+    "markdown_table",
+    "model_card",
     "source_groups",
 ]
