@@ -85,7 +85,6 @@ class Explanation:
         probability: float,
         columns: np.ndarray,
         weights: np.ndarray,
-        keys: np.ndarray,
         axis_sums: tuple[list[float], list[bool], list[int]],
         ranked_cues: tuple[list[int], list[int]],
         space: Any,
@@ -95,8 +94,8 @@ class Explanation:
         self.logit, self.intercept, self.probability = logit, intercept, probability
         self._baseline = baseline  # per axis: the head's contributions in a typical posting
         self.positive, self.negative = positive, negative
-        # the posting's features: column, contribution, and ``2 * axis + (contribution > 0)`` (-1 for zero)
-        self._raw = (columns, weights, keys)
+        # the posting's features: column and contribution
+        self._raw = (columns, weights)
         self._axis_sums = axis_sums
         self._ranked_cues = ranked_cues  # the posting's cue columns and keys, strongest first
         self._space, self._evidence = space, evidence
@@ -104,7 +103,7 @@ class Explanation:
 
     @cached_property
     def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
-        columns, weights, _ = self._raw
+        columns, weights = self._raw
         keep = weights != 0.0
         columns, weights = columns[keep], weights[keep]
         order = np.argsort(-np.abs(weights), kind="stable")
@@ -168,7 +167,7 @@ class Explanation:
         wording = 2 * space.axes.index("wording")
         for key in (wording, wording + 1):
             if key in by_key:
-                columns, weights, _ = self._raw
+                columns, weights = self._raw
                 n_cues = len(self._ranked_cues[0])
                 ngram_weights = weights[n_cues:]
                 where = np.flatnonzero(ngram_weights > 0 if key & 1 else ngram_weights < 0)

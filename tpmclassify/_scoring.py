@@ -86,7 +86,6 @@ class Batch:
             out.append(
                 _Head(
                     weights,
-                    keys,
                     sums.tolist(),
                     present.tolist(),
                     order.tolist(),
@@ -130,7 +129,6 @@ class Batch:
             probability=self.probabilities[head][i],
             columns=self.Xf.indices[a:b],
             weights=h.weights[a:b],
-            keys=h.keys[a:b],
             axis_sums=(h.sums[i], h.present[i], h.order[i]),
             ranked_cues=(h.ranked_columns[c:d], h.ranked_keys[c:d]),
             space=self.space,
@@ -144,12 +142,11 @@ class Batch:
 
 
 class _Head(NamedTuple):
-    """What one head's explanations of a batch need: each entry's contribution and key (aligned with
-    ``Xf.data``); each row's axis sums, axes present and axes by size; and each row's cue columns and keys,
-    strongest first (row ``i``'s at ``cue_ptr[i]:cue_ptr[i + 1]``)."""
+    """What one head's explanations of a batch need: each entry's contribution (aligned with ``Xf.data``); each
+    row's axis sums, axes present and axes by size; and each row's cue columns and their keys (``2 * axis +
+    (contribution > 0)``, -1 for zero), strongest first (row ``i``'s at ``cue_ptr[i]:cue_ptr[i + 1]``)."""
 
     weights: np.ndarray
-    keys: np.ndarray
     sums: list[Any]
     present: list[Any]
     order: list[Any]
