@@ -146,6 +146,18 @@ def test_other_nltk_stems_are_refused_and_another_version_warns(saved, tmp_path)
         load(_forge(tmp_path, {**old, "nltk_version": "0.1"}, state, arrays))
 
 
+def test_a_model_that_splits_words_otherwise_is_refused(saved, tmp_path):
+    """A file records how its tokenizer read a probe text (HTML, entities, C++, accents, a benefits section); a
+    tokenizer that reads it otherwise would match other cues and n-grams, so the file is refused. A file written
+    before the probe was recorded still loads."""
+    meta, state, arrays = copy.deepcopy(saved)
+    assert "c++" in meta["token_probe"] and "dental" not in meta["token_probe"]
+    with pytest.raises(ModelFileError, match="splits text into words differently"):
+        load(_forge(tmp_path, {**meta, "token_probe": ["c", "plus", "plus"]}, state, arrays))
+    old = {k: v for k, v in meta.items() if k != "token_probe"}
+    assert load(_forge(tmp_path, old, state, arrays)).classes_.tolist() == ["other", "pm", "tpm"]
+
+
 def test_a_model_path_that_the_card_would_overwrite_is_refused(small_model, tmp_path):
     with pytest.raises(ModelFileError, match="name the model file .tpmc"):
         tpmclassify.save(small_model, tmp_path / "model.md")

@@ -66,6 +66,12 @@ _SCALARS = {
 }
 #: Bounds on what makes loading or explaining slow: the cue table's size (n-gram length is a parameter constraint).
 _MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5000, 8, 200
+#: A text whose tokens are the cues' and n-grams' ground truth (HTML, entities, accents, punctuation inside words,
+#: a boilerplate heading): a file records how this tokenizer read it, load compares.
+_TOKEN_PROBE = (
+    "<p>Own the C++/C# APIs &amp; the cross-functional e-mail roadmap; 2nd-gen über-Café (Ｆｕｌｌ width)…</p>\n"
+    "Benefits\nDental and vision insurance."
+)
 #: Words whose Snowball stems are the n-gram keys' ground truth: a file records their stems, load compares.
 _STEM_PROBE = (
     "architectures",
@@ -153,6 +159,7 @@ def save(
         "sklearn_version": sklearn.__version__,
         "nltk_version": nltk.__version__,
         "stem_probe": _stem_probe(),
+        "token_probe": _token_probe(),
         "classes": state["classes"],
         "members_sha256": {name: _sha256(data) for name, data in members.items()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -217,9 +224,24 @@ def _stem_probe() -> list[str]:
     return [stem(w) for w in _STEM_PROBE]
 
 
+def _token_probe() -> list[str]:
+    from ._features import tokens_of
+
+    return tokens_of(_TOKEN_PROBE)
+
+
 def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
-    """Refuse a model whose recorded stems differ from this nltk's; warn on another nltk version."""
+    """Refuse a model whose recorded tokens or stems differ from this tokenizer's and nltk's; warn on another nltk
+    version (a file without the probes: one written before they were recorded)."""
     import nltk
+
+    tokens = meta.get("token_probe")
+    if tokens is not None and tokens != _token_probe():
+        raise ModelFileError(
+            f"{path} was trained with tpmclassify {meta.get('tpmclassify_version')}, which splits text into words "
+            f"differently from this tpmclassify {__version__}: its cues and n-grams would not match. Install "
+            f"tpmclassify {meta.get('tpmclassify_version')} or retrain the model."
+        )
 
     probe = meta.get("stem_probe")
     if probe is not None and probe != _stem_probe():
