@@ -60,7 +60,8 @@ def test_axes_count_toward_either_side_from_a_tenth_of_a_logit():
     by_axis = {"scope": -0.1, "technical": -2.0, "strategy": 0.1, "collaboration": 0.0999, "wording": -5.0}
     assert axes_toward(by_axis, "pm") == 2  # scope (exactly a tenth) and technical; wording is not an axis
     assert axes_toward(by_axis, "tpm") == 1  # strategy only; collaboration falls short
-    assert axes_toward({"technical": -1.0}, "pm") == 1 and axes_toward({}, "pm") == 0
+    assert axes_toward({"technical": -1.0}, "pm") == 1 and axes_toward({}, "pm") == axes_toward({}, "tpm") == 0
+    assert axes_toward({"scope": -0.06, "technical": 0.06}, "pm") == 0  # a side's sign is +-1, not larger
 
 
 def test_a_titled_posting_that_reads_as_another_role_is_flagged(postings):
@@ -71,7 +72,12 @@ def test_a_titled_posting_that_reads_as_another_role_is_flagged(postings):
     others = [x for x, label in zip(X, y, strict=True) if label == "other" and model.classify(x).label == "other"]
     assert others, "the fixture's other roles all read as TPM or PM"
     engineer = others[0]
-    for title, flagged in (("Technical Program Manager", True), ("Project Manager", True), ("Program Manager", False)):
+    for title, flagged in (
+        ("Technical Program Manager", True),
+        ("Project Manager", True),
+        ("Technical Project Manager", True),  # a hybrid title also claims a TPM or PM job
+        ("Program Manager", False),
+    ):
         p = model.classify(engineer, title=title)
         assert p.content is not None and p.content.label == "other", title
         assert p.title_mismatch is flagged, title
@@ -133,3 +139,29 @@ def test_the_chosen_C_is_the_best_by_an_independent_computation():
     assert best not in (grid[0], grid[-1])
     assert choose_C(X, y, w, groups, np.zeros(6), grid, 10) == best
     assert choose_C(X, y, w, groups, np.zeros(6), (0.5,), 10) == 0.5
+
+
+#: A short, technical text that the bundled model reads as a PM's (each axis is measured from a typical, longer
+#: posting) with evidence on exactly two of the four axes.
+TWO_AXES = (
+    "Own the system architecture and the technical design reviews for our distributed systems and APIs, and the "
+    "multi-year program across many teams. Manage the budget and schedule."
+)
+
+
+def test_a_mismatch_needs_two_axes_and_the_stated_confidence(bundled):
+    """Two axes agreeing are enough; the confidence is a floor that the content's probability may equal."""
+    import copy
+
+    from tpmclassify._titles import axes_toward
+
+    p = bundled.classify(TWO_AXES, title="Technical Program Manager")
+    content = p.content
+    assert content is not None and content.label == "pm" and not content.unreadable
+    assert axes_toward(content.explanation.by_axis, "pm") == 2
+    assert p.title_mismatch
+    exact = copy.copy(bundled).set_params(mismatch_confidence=content.probabilities["pm"])
+    assert exact.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
+    above = copy.copy(bundled).set_params(mismatch_confidence=min(1.0, content.probabilities["pm"] + 1e-9))
+    assert not above.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
+
