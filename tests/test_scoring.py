@@ -164,4 +164,3 @@ def test_a_mismatch_needs_two_axes_and_the_stated_confidence(bundled):
     assert exact.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
     above = copy.copy(bundled).set_params(mismatch_confidence=min(1.0, content.probabilities["pm"] + 1e-9))
     assert not above.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
-
