@@ -60,8 +60,10 @@ def _summary(model: TPMClassifier) -> dict:
 
 
 def _pinned_fit() -> TPMClassifier:
+    """Two TPM postings against three PM ones (the scope head weighs TPM postings up to the PM ones)."""
     X, y = _fixture()
-    return TPMClassifier(**PINNED_PARAMS).fit(X, y, SOURCES)
+    keep = [i for i in range(len(X)) if i != 2]
+    return TPMClassifier(**PINNED_PARAMS).fit([X[i] for i in keep], [y[i] for i in keep], [SOURCES[i] for i in keep])
 
 
 @pytest.fixture(scope="module")
@@ -176,13 +178,32 @@ def test_calibration_scales_the_scope_head_by_its_out_of_fold_scores(fixture):
 
 def test_other_roles_from_one_source_still_train(fixture):
     """A first export often has its 'other' rows from one place: the scope head then cannot leave sources out,
-    says so, and leaves postings out instead (it used to crash with scikit-learn's "needs samples of at least 2
-    classes")."""
+    says so (pointing at the line that called fit), and leaves postings out instead (it used to crash with
+    scikit-learn's "needs samples of at least 2 classes"). From two sources it leaves sources out, silently."""
+    import warnings
+
     X, y = fixture
     sources = ["other-board" if label == "other" else s for label, s in zip(y, SOURCES, strict=True)]
-    with pytest.warns(UserWarning, match="cannot leave sources out: postings are left out instead"):
+    with pytest.warns(UserWarning, match="^the postings of one side of the scope head .* may be optimistic$") as seen:
         model = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1).fit(X, y, sources)
     assert list(model.classes_) == ["other", "pm", "tpm"]
+    assert [w.filename for w in seen] == [__file__]
+    others = iter(["board-a", "board-b"] * 2)
+    two = [next(others) if label == "other" else s for label, s in zip(y, SOURCES, strict=True)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1).fit(X, y, two)
+
+
+@pytest.mark.parametrize("keep", [slice(None), [0, 1, 2, 3, 4, 5, 6, 7]])
+def test_the_scope_heads_folds_fit_the_sources_and_the_rarest_side(fixture, keep):
+    """cv=5 asks for more folds than three sources, or two 'other' postings, can give: the scope head uses as many
+    as they allow (scikit-learn would refuse more folds than groups, or fold a side away)."""
+    X, y = fixture
+    X, y = list(np.array(X)[keep]), list(np.array(y)[keep])
+    sources = ["s0", "s1", "s2"] * 4
+    model = TPMClassifier(C=1.0, cv=5, min_df=1, min_groups=1).fit(X, y, sources[: len(X)])
+    assert list(model.classes_) == ["other", "pm", "tpm"] and 0.0 < model.scope_threshold_ < 1.0
 
 
 @pytest.mark.parametrize(
