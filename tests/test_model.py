@@ -27,6 +27,35 @@ def test_estimator_conventions(small_model, postings):
         fresh.predict_proba(X)
 
 
+#: scikit-learn's estimator checks that apply to an estimator of texts (the others feed it numeric matrices).
+_TEXT_CHECKS = (
+    "check_no_attributes_set_in_init",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_parameters_default_constructible",
+    "check_estimator_repr",
+    "check_estimator_cloneable",
+    "check_estimator_tags_renamed",
+    "check_valid_tag_types",
+    "check_mixin_order",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_estimators_unfitted",
+)
+
+
+@pytest.mark.parametrize("check", _TEXT_CHECKS)
+def test_scikit_learns_checks_for_text_input_pass(check):
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)("TPMClassifier", TPMClassifier())
+
+
+def test_tags_say_the_input_is_text():
+    tags = TPMClassifier().__sklearn_tags__()
+    assert tags.input_tags.string and not tags.input_tags.two_d_array
+    assert not hasattr(TPMClassifier(), "n_features_in_")  # texts have no fixed number of features
+
+
 def test_fit_is_deterministic(postings):
     X, y = postings["description"].tolist(), postings["label"].tolist()
     a = TPMClassifier(cv=2, min_df=1, min_groups=1).fit(X, y).predict_proba(X)

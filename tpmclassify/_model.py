@@ -256,6 +256,13 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.cues = cues
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags: the input is a sequence of posting texts, not a numeric matrix."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
     # ------------------------------------------------------------------ fitting
     def fit(
         self,
