@@ -10,6 +10,7 @@ deliberate change to training moves the pinned fit, regenerate it in its own com
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -187,7 +188,8 @@ def test_other_roles_from_one_source_still_train(fixture):
     with pytest.warns(UserWarning, match="^the postings of one side of the scope head .* may be optimistic$") as seen:
         model = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1).fit(X, y, sources)
     assert list(model.classes_) == ["other", "pm", "tpm"]
-    assert [w.filename for w in seen] == [__file__]
+    if "MUTANT_UNDER_TEST" not in os.environ:  # mutmut's trampolines add frames between the caller and fit
+        assert [w.filename for w in seen] == [__file__]
     others = iter(["board-a", "board-b"] * 2)
     two = [next(others) if label == "other" else s for label, s in zip(y, SOURCES, strict=True)]
     with warnings.catch_warnings():
