@@ -246,6 +246,34 @@ def test_a_missing_column_is_one_error_whoever_reads_the_table(tmp_path, call):
     assert not list(tmp_path.glob("out.*"))
 
 
+def test_the_role_head_weighs_ngrams_that_many_postings_share(fixture):
+    """The role head reads the n-grams of at least 20 of its training postings (each counted as written and masked),
+    their block scaled by ``role_ngram_scale``; at 0 it reads the cues alone. The fixture's six TPM/PM postings
+    twice over are twelve, so n-grams most of them share are weighed."""
+    X, y = fixture
+    weighed = {}
+    for scale in (0.0, 0.5):
+        model = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1, role_ngram_scale=scale).fit(X * 2, y * 2)
+        grams = [j for j, name in enumerate(model.feature_names_) if name.startswith("ngram:")]
+        weighed[scale] = int(np.count_nonzero(model.coef_[grams]))
+    assert weighed[0.0] == 0 and weighed[0.5] > 0
+
+
+@pytest.mark.parametrize(
+    ("p", "labels", "recall", "threshold"),
+    [
+        ([0.9, 0.8, 0.3, 0.7, 0.6], ["tpm", "tpm", "tpm", "pm", "pm"], 0.6, 0.6),  # keeps 2 of 3 TPM, both PM
+        ([0.9, 0.5, 0.7, 0.6], ["tpm", "tpm", "pm", "pm"], 1.0, 0.5),  # a probability equal to it is kept
+        ([0.01, 0.02, 0.9, 0.9], ["tpm", "tpm", "pm", "pm"], 1.0, 0.05),  # nothing keeps every TPM: the lowest
+        ([0.9, 0.9, 0.2, 0.9, 0.9], ["tpm", "tpm", "other", "pm", "pm"], 1.0, 0.9),  # other roles do not count
+    ],
+)
+def test_the_scope_threshold_is_the_highest_that_keeps_the_recall(p, labels, recall, threshold):
+    from tpmclassify._fitting import _recall_threshold
+
+    assert _recall_threshold(np.array(p), np.array(labels), recall) == threshold
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         sys.exit("usage: python tests/test_training.py --write  (regenerates tests/data/pinned_fit.json)")
