@@ -274,6 +274,23 @@ def test_the_scope_threshold_is_the_highest_that_keeps_the_recall(p, labels, rec
     assert _recall_threshold(np.array(p), np.array(labels), recall) == threshold
 
 
+def test_every_cue_weight_stays_on_its_table_side_even_when_the_data_pulls_it_over(fixture):
+    """TPM postings that talk about budgets, schedules and vendors (PM cues) would give those cues TPM weight; the
+    bounded fit keeps each cue on the side its table row gives (at most zero), and TPM cues at least zero."""
+    X, y = fixture
+    X = [
+        x + " Own the budget, the schedule and the vendors." if label == "tpm" else x
+        for x, label in zip(X, y, strict=True)
+    ]
+    model = TPMClassifier(C=100.0, cv=2, min_df=1, min_groups=1).fit(X, y, SOURCES)
+    for j, cue in enumerate(model.cues_):
+        if cue.role == "pm":
+            assert model.coef_[j] <= 0.0, cue.name
+        elif cue.role == "tpm":
+            assert model.coef_[j] >= 0.0, cue.name
+    assert any(model.coef_[j] == 0.0 for j, cue in enumerate(model.cues_) if cue.name in ("budget", "schedule"))
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         sys.exit("usage: python tests/test_training.py --write  (regenerates tests/data/pinned_fit.json)")
