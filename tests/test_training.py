@@ -257,6 +257,18 @@ def test_the_role_head_weighs_ngrams_that_many_postings_share(fixture):
         grams = [j for j, name in enumerate(model.feature_names_) if name.startswith("ngram:")]
         weighed[scale] = int(np.count_nonzero(model.coef_[grams]))
     assert weighed[0.0] == 0 and weighed[0.5] > 0
+    # an n-gram's weight may point either way (only the cues are bounded to their table's side)
+    assert (model.coef_[grams] < 0).any() and (model.coef_[grams] > 0).any()
+
+
+def test_a_prior_stated_at_fit_moves_only_the_intercept(fixture):
+    """``prior`` at fit: the probabilities are for that TPM share; the weights are those of the fit without it."""
+    X, y = fixture
+    plain = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1).fit(X, y, SOURCES)
+    stated = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1, prior=0.2).fit(X, y, SOURCES)
+    assert stated.prior_ == 0.2 and stated.training_prior_ == plain.training_prior_ == plain.prior_ == 0.5
+    np.testing.assert_array_equal(stated.coef_, plain.coef_)
+    assert stated.intercept_ == pytest.approx(plain.intercept_ + np.log(0.2 / 0.8))
 
 
 @pytest.mark.parametrize(
