@@ -235,21 +235,25 @@ def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
     version (a file without the probes: one written before they were recorded)."""
     import nltk
 
-    tokens = meta.get("token_probe")
-    if tokens is not None and tokens != _token_probe():
-        raise ModelFileError(
-            f"{path} was trained with tpmclassify {meta.get('tpmclassify_version')}, which splits text into words "
-            f"differently from this tpmclassify {__version__}: its cues and n-grams would not match. Install "
-            f"tpmclassify {meta.get('tpmclassify_version')} or retrain the model."
-        )
-
+    written = meta.get("tpmclassify_version")
+    probes = (
+        (
+            "token_probe",
+            _token_probe,
+            f"tpmclassify {written}, which splits text into words differently from this "
+            f"tpmclassify {__version__}: its cues and n-grams would not match. Install tpmclassify {written}",
+        ),
+        (
+            "stem_probe",
+            _stem_probe,
+            f"nltk {meta.get('nltk_version')}, whose Snowball stems differ from those of the "
+            f"installed nltk {nltk.__version__}: its n-grams would not match. Install nltk {meta.get('nltk_version')}",
+        ),
+    )
+    for key, current, why in probes:
+        if meta.get(key) is not None and meta[key] != current():
+            raise ModelFileError(f"{path} was trained with {why} or retrain the model.")
     probe = meta.get("stem_probe")
-    if probe is not None and probe != _stem_probe():
-        raise ModelFileError(
-            f"{path} was trained with nltk {meta.get('nltk_version')}, whose Snowball stems differ from those of the "
-            f"installed nltk {nltk.__version__}: its n-grams would not match. Install nltk "
-            f"{meta.get('nltk_version')} or retrain the model."
-        )
     recorded = meta.get("nltk_version")
     if probe is None and recorded is not None and recorded != nltk.__version__:
         warnings.warn(
