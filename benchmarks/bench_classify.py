@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from _common import distinct_postings, plain_pipeline, postings
 
 import tpmclassify
-from tpmclassify import _features
+from tpmclassify import _words
 
 
 def best_rate(fn: Callable[[list[str]], object], sets: Sequence[list[str]], cold: bool) -> float:
@@ -31,7 +31,7 @@ def best_rate(fn: Callable[[list[str]], object], sets: Sequence[list[str]], cold
     times = []
     for texts in sets:
         if cold:
-            _features._WORDS.clear()
+            _words._WORDS.clear()
         t0 = time.perf_counter()
         fn(texts)
         times.append(time.perf_counter() - t0)

@@ -82,12 +82,12 @@ ADVERSARIAL = [
 def test_the_fast_path_reads_the_same_words_as_the_tokeniser(bundled, postings):
     """The features of raw postings (read by pieces between spaces, remembered) are those of their tokens read by
     the tokenising regex on each whole posting: the same words, the same matrix."""
-    from tpmclassify._features import tokens_of
+    from tpmclassify._words import tokens_of
 
     texts = [*ADVERSARIAL, *TRICKY, *postings["description"].tolist()]
     fast_model, plain_model = copy.deepcopy(bundled), copy.deepcopy(bundled)
-    X, found = fast_model.space_.features_of_texts(texts)
-    Y, plain = plain_model.space_.features([tokens_of(t) for t in texts])
+    X, found = fast_model.space_.read(texts)
+    Y, plain = plain_model.space_.read_tokens([tokens_of(t) for t in texts])
     for i, text in enumerate(texts):
         a, b = found.ptr[i], found.ptr[i + 1] - 1
         assert [found.words[k] for k in found.ids[a:b].tolist()] == tokens_of(text), text
@@ -97,15 +97,15 @@ def test_the_fast_path_reads_the_same_words_as_the_tokeniser(bundled, postings):
 def test_forgetting_words_and_pieces_changes_no_answer(bundled, postings, monkeypatch):
     """With room for almost nothing (the word numbering starts afresh every batch, no piece is remembered), the
     answers are those of a model that remembers everything."""
-    from tpmclassify import _features
+    from tpmclassify import _words
 
     readable = [t for t in ADVERSARIAL if any(c.isalpha() for c in t)]
     texts = [*TRICKY, *readable, *postings["description"].tolist()]
     expected = copy.deepcopy(bundled).classify_many(texts)
-    monkeypatch.setattr(_features, "_MAX_WORDS", 1)
-    monkeypatch.setattr(_features, "_MAX_CHARS", 1)
-    monkeypatch.setattr(_features, "_MAX_PIECES", 1)
-    monkeypatch.setattr(_features, "_LONGEST_REMEMBERED", 3)
+    monkeypatch.setattr(_words, "_MAX_WORDS", 1)
+    monkeypatch.setattr(_words, "_MAX_CHARS", 1)
+    monkeypatch.setattr(_words, "_MAX_PIECES", 1)
+    monkeypatch.setattr(_words, "_LONGEST_REMEMBERED", 3)
     forgetful = copy.deepcopy(bundled)
     first = forgetful.classify_many(texts[:7])  # its words are forgotten by the next batch, its quotes are not
     got = [*first, *(forgetful.classify_many([t])[0] for t in texts[7:])]

@@ -17,13 +17,14 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from ._cues import AXES
+from ._features import Evidence, FeatureSpace
 
-__all__ = ["Explanation", "Prediction", "Term"]
+__all__ = ["Explanation", "Prediction", "Scored", "Term"]
 
 
 class Term(NamedTuple):
@@ -53,6 +54,46 @@ class Term(NamedTuple):
     spans: tuple[tuple[int, int], ...] = ()
 
 
+class Scored(NamedTuple):
+    """One posting's answer by one head, and what its explanation is computed from (a batch makes them).
+
+    Attributes
+    ----------
+    logit, intercept, probability : float
+        The head's log-odds, a typical training posting's log-odds, and ``sigmoid(logit)``.
+    positive, negative : str
+        The two outcomes the log-odds compare.
+    baseline : array of float
+        Per axis (``space.axes``): the head's contributions in a typical training posting.
+    columns, weights : array
+        The posting's non-zero features and their contributions ``coefficient x value``.
+    axis_sums : (list of float, list of bool, list of int)
+        Per axis: contributions less the baseline, whether the axis has any, and the axes by size (largest first).
+    ranked_cues : (list of int, list of int)
+        The posting's cue columns, strongest first, and their keys ``2 * axis + (contribution > 0)``.
+    space : FeatureSpace
+        Names, display forms and axes of the features.
+    evidence : callable
+        ``() ->`` column -> the text and spans behind it (``FeatureSpace.matches`` of the posting).
+    quotes : callable
+        ``(columns) ->`` column -> the posting's own words behind it, first occurrence.
+    """
+
+    logit: float
+    intercept: float
+    probability: float
+    positive: str
+    negative: str
+    baseline: np.ndarray
+    columns: np.ndarray
+    weights: np.ndarray
+    axis_sums: tuple[list[float], list[bool], list[int]]
+    ranked_cues: tuple[list[int], list[int]]
+    space: FeatureSpace
+    evidence: Callable[[], dict[int, Evidence]]
+    quotes: Callable[[frozenset[int]], dict[int, str]]
+
+
 class Explanation:
     """Why the model scored a posting the way it did.
 
@@ -74,32 +115,14 @@ class Explanation:
         Calibrated probability of ``positive``: ``sigmoid(logit)``.
     """
 
-    def __init__(
-        self,
-        *,
-        logit: float,
-        intercept: float,
-        baseline: np.ndarray,
-        positive: str,
-        negative: str,
-        probability: float,
-        columns: np.ndarray,
-        weights: np.ndarray,
-        axis_sums: tuple[list[float], list[bool], list[int]],
-        ranked_cues: tuple[list[int], list[int]],
-        space: Any,
-        evidence: Callable[[], dict[int, Any]],
-        quotes: Callable[[frozenset[int]], dict[int, str]],
-    ) -> None:
-        self.logit, self.intercept, self.probability = logit, intercept, probability
-        self._baseline = baseline  # per axis: the head's contributions in a typical posting
-        self.positive, self.negative = positive, negative
-        # the posting's features: column and contribution
-        self._raw = (columns, weights)
-        self._axis_sums = axis_sums
-        self._ranked_cues = ranked_cues  # the posting's cue columns and keys, strongest first
-        self._space, self._evidence = space, evidence
-        self._quotes = quotes
+    def __init__(self, scored: Scored) -> None:
+        self.logit, self.intercept, self.probability = scored.logit, scored.intercept, scored.probability
+        self.positive, self.negative = scored.positive, scored.negative
+        self._baseline = scored.baseline  # per axis: the head's contributions in a typical posting
+        self._raw = (scored.columns, scored.weights)  # the posting's features: column and contribution
+        self._axis_sums = scored.axis_sums
+        self._ranked_cues = scored.ranked_cues  # the posting's cue columns and keys, strongest first
+        self._space, self._evidence, self._quotes = scored.space, scored.evidence, scored.quotes
 
     @cached_property
     def _sorted(self) -> tuple[np.ndarray, np.ndarray]:

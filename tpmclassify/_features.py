@@ -1,73 +1,37 @@
 """Features: article cues and stemmed word n-grams, from one tokenisation.
 
-A posting is normalised and tokenised once. Its words are numbered (each distinct
-word is stemmed once), and the postings of a batch are matched together: cue
-phrases and vocabulary n-grams are phrases of word or stem ids in a trie walked
-from every position at once. Two blocks of one sparse matrix come out: one column
-per cue of the cue table (``log1p`` of its match count) and one TF-IDF column per
-stemmed word uni/bi-gram of the fitted vocabulary. :meth:`FeatureSpace.evidence`
-runs the same matching on one posting with character spans, so an explanation can
-point at the exact text behind every non-zero feature.
+A posting is normalised and tokenised once. Its words are numbered (:mod:`._words`), and the postings of a batch are
+matched together: cue phrases and vocabulary n-grams are phrases of word or stem ids, found at every position at once
+(:mod:`._phrases`). Two blocks of one sparse matrix come out: one column per cue of the cue table (``log1p`` of its
+match count) and one TF-IDF column per stemmed word uni/bi-gram of the fitted vocabulary.
+
+:class:`FeatureSpace` is the one reader of postings: a :class:`Vectorizer` (:meth:`~FeatureSpace.transform`, the
+features; :meth:`~FeatureSpace.matches`, the character spans behind each of them), plus what a batch's explanations
+need to quote its words without reading it again (:meth:`~FeatureSpace.read`, :meth:`~FeatureSpace.quotes`). How it
+reads fast (pieces of text remembered, tries, caches) stays inside it; ``tests/plain_reading.py`` is its
+specification, the same reading in the shortest plain code, held to it on every shared posting and on fuzz.
 """
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cached_property
-from itertools import chain, islice, product
-from typing import NamedTuple
+from itertools import chain
+from typing import NamedTuple, Protocol
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ._cues import AXES, Cue
 from ._errors import InvalidValueError
+from ._phrases import CueMatcher, Trie
 from ._sections import job_text
-from ._text import light_stem, normalize, readable, stem, token_matches, tokenize
+from ._text import normalize, readable, token_matches
+from ._words import SEPARATOR_STEM, Encoded, Words, tokens_of
 
-__all__ = ["CueMatcher", "Encoded", "Evidence", "FeatureSpace", "Found", "tokens_of"]
-
-# token -> its stem, or "" when n-grams leave the token out (its stem is a stop word, a number or a single
-# character); grows as new words are seen, so each distinct word is stemmed and judged once.
-_WORDS: dict[str, str] = {}
-_MAX_CACHE = 500_000
-#: The longest word the stem cache keeps, and the longest piece of text (between spaces) a feature space
-#: remembers: a longer one (a URL, a blob without spaces) is read again each time it is met.
-_LONGEST_REMEMBERED = 64
-
-
-def _new_word(token: str) -> str:
-    if len(_WORDS) >= _MAX_CACHE:
-        _WORDS.clear()
-    s = stem(token)
-    s = "" if s in ENGLISH_STOP_WORDS or s.isdigit() or len(s) <= 1 else s
-    if len(token) <= _LONGEST_REMEMBERED:  # a longer one (stemming leaves it as it is) is not worth the memory
-        _WORDS[token] = s
-    return s
-
-
-def stems_of_tokens(tokens: Sequence[str]) -> list[str]:
-    """The stem of each normalised token, ``""`` for the tokens n-grams leave out."""
-    try:
-        return list(map(_WORDS.__getitem__, tokens))
-    except KeyError:  # words not seen before: stem them once
-        return [_WORDS[t] if t in _WORDS else _new_word(t) for t in tokens]
-
-
-def _surface_forms(word: str) -> list[str]:
-    """Every token whose plural-stripped form is ``word``."""
-    forms = {word, word + "s", word[:-1] + "ies" if word.endswith("y") else word}
-    return sorted(f for f in forms if light_stem(f) == word)
-
-
-def tokens_of(text: str) -> list[str]:
-    """Normalised tokens of a raw posting's job (its boilerplate sections blanked, see :func:`job_text`)."""
-    return tokenize(normalize(job_text(text)))
+__all__ = ["Evidence", "FeatureSpace", "Found", "Vectorizer", "tokens_of"]
 
 
 def _grams(words: list[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -83,289 +47,23 @@ def ngrams(stems: Sequence[str], n_max: int) -> list[str]:
     return grams
 
 
-#: Distinct words a feature space numbers, and pieces of text (between spaces) it remembers the words of, before
-#: it starts afresh (memory stays bounded).
-_MAX_WORDS = 500_000
-_MAX_CHARS = 20_000_000
-_MAX_PIECES = 500_000
-#: The stem id of the separator that ends each encoded posting (-1 is a kept word's stem in no n-gram).
-_SEPARATOR_STEM = -2
-
-
-class _Words:
-    """Integer ids of words (normalised tokens), and what the n-grams need of each word.
-
-    Id 0 ends each posting (no phrase or n-gram runs across it). The words of the cue phrases are numbered
-    next, by :meth:`add` before :meth:`freeze`, and keep their ids; other words are numbered as postings bring
-    them. Thread-safe: numbering happens under a lock, and :meth:`encode` reads what it needs of each word under
-    it.
-
-    Parameters
-    ----------
-    stem_ids : dict of str to int
-        The vocabulary's stems, numbered: a word whose stem is one gets that id (else -1).
-    """
-
-    def __init__(self, stem_ids: dict[str, int]) -> None:
-        self.stem_ids = stem_ids
-        self.ids: dict[str, int] = {"": 0}  # no token is empty: the posting separator's id
-        self.words = [""]  # id -> word; replaced, never cut, when the numbering starts afresh
-        self.kept = np.zeros(64, dtype=bool)  # the word's stem is one n-grams are made of
-        self.stem = np.full(64, -1, dtype=np.int64)  # its id among the vocabulary's stems, or -1
-        self.stem[0] = _SEPARATOR_STEM
-        self.base = 1
-        self.chars = 0  # the characters of the words numbered after the cue words
-        self._pieces: dict[str, tuple[int, ...]] = {}  # a short piece of text between spaces -> its words' ids
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict[str, object]:
-        """Sent to worker processes: the cue words only, no lock. (Read without the lock: the first ``base``
-        entries never change.)"""
-        state = self.__dict__.copy()
-        del state["_lock"]
-        state["chars"] = 0
-        state["ids"], state["words"] = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
-        state["kept"], state["stem"] = self.kept[: self.base].copy(), self.stem[: self.base].copy()
-        state["_pieces"] = {}
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
-
-    def add(self, word: str) -> int:
-        """The id of ``word``, numbering it if it is new (call under the lock once :meth:`freeze` is done)."""
-        i = self.ids.get(word)
-        if i is None:
-            i = self.ids[word] = len(self.ids)
-            self.words.append(word)
-            self.chars += len(word)
-            if i >= len(self.kept):
-                self.kept = np.concatenate([self.kept, np.zeros(len(self.kept), dtype=bool)])
-                self.stem = np.concatenate([self.stem, np.full(len(self.stem), -1, dtype=np.int64)])
-            s = stems_of_tokens([word])[0]
-            self.kept[i] = bool(s)
-            self.stem[i] = self.stem_ids.get(s, -1) if s else -1
-        return i
-
-    def freeze(self) -> None:
-        """The words numbered so far keep their ids for good."""
-        self.base = len(self.ids)
-
-    def _bounded(self) -> None:
-        """Start the numbering afresh (but for the cue words) past ``_MAX_WORDS`` words or ``_MAX_CHARS`` of them,
-        and the pieces past ``_MAX_PIECES`` (each at most ``_LONGEST_REMEMBERED`` long), so that what a process keeps
-        between batches stays bounded whatever the input (a batch's own words last until the next one)."""
-        if len(self.ids) > _MAX_WORDS or self.chars > _MAX_CHARS:
-            self.ids, self.words = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
-            self.chars = 0
-            self._pieces = {}
-        if len(self._pieces) > _MAX_PIECES:
-            self._pieces = {}
-
-    def encode(self, token_lists: Iterable[Sequence[str]]) -> Encoded:
-        """Encode postings given as normalised tokens (see :class:`Encoded`)."""
-        rows = []
-        with self._lock:
-            self._bounded()
-            known = self.ids.__getitem__
-            for tokens in token_lists:
-                try:
-                    rows.append(list(map(known, tokens)))
-                except KeyError:  # a word not seen before
-                    rows.append(list(map(self.add, tokens)))
-                rows.append([0])
-            return self._encoded(rows)
-
-    def encode_texts(self, texts: Iterable[str]) -> Encoded:
-        """Encode raw postings (see :class:`Encoded`) as :meth:`encode` encodes their tokens (:func:`tokens_of`).
-
-        A token never spans a space, and normalising a posting normalises each of its pieces between spaces on its
-        own (but for HTML tags, which may hold spaces: a posting with one is normalised whole; lowering and
-        entities are local to a piece, see ``_text._lower``), so the text is split at spaces (in C) and each piece
-        looked up among the pieces seen before, with the ids of its normalised words; only a new piece is
-        normalised and tokenised (and remembered, if short).
-        """
-        rows = []
-        with self._lock:
-            self._bounded()
-            pieces = self._pieces
-            known = pieces.__getitem__
-            for text in texts:
-                if "<" in text:  # a tag may hold spaces: normalised whole
-                    rows.append(list(map(self.add, tokens_of(text))))
-                    rows.append([0])
-                    continue
-                split = text.split()
-                try:
-                    rows.append(list(chain.from_iterable(map(known, split))))
-                except KeyError:  # pieces not seen before
-                    new = {
-                        piece: tuple(map(self.add, tokenize(normalize(piece))))  # a piece is never sectioned
-                        for piece in set(split).difference(pieces)
-                    }
-                    pieces.update((piece, ids) for piece, ids in new.items() if len(piece) <= _LONGEST_REMEMBERED)
-                    rows.append(list(chain.from_iterable(pieces[p] if p in pieces else new[p] for p in split)))
-                rows.append([0])
-            return self._encoded(rows)
-
-    def _encoded(self, rows: list[list[int]]) -> Encoded:
-        ptr = np.zeros(len(rows) // 2 + 1, dtype=np.int64)
-        np.cumsum(list(map(len, rows[::2])), out=ptr[1:])
-        ptr[1:] += np.arange(1, len(ptr))  # the separators
-        ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(ptr[-1]))
-        return Encoded(ids, ptr, self.kept[ids], self.stem[ids], self.words)
-
-
-class Encoded(NamedTuple):
-    """Postings as word ids, from :class:`_Words`.
-
-    ``ids`` holds every posting's word ids end to end, each posting followed by the separator (id 0); posting
-    ``i`` starts at ``ptr[i]``. For each position: whether n-grams keep the word (``kept``) and its stem's id
-    among the vocabulary's stems (``stems``: -1 for none, -2 for the separator). ``words[id]`` is the word.
-    """
-
-    ids: np.ndarray
-    ptr: np.ndarray
-    kept: np.ndarray
-    stems: np.ndarray
-    words: list[str]
-
-
-class _Trie:
-    """Phrases of integer keys (word or stem ids), walked from every position of a sequence at once.
-
-    Parameters
-    ----------
-    phrases : iterable of (sequence of int, int)
-        Each phrase's keys and its value (a feature column); the first value given for a phrase wins.
-    """
-
-    def __init__(self, phrases: Iterable[tuple[Sequence[int], int]]) -> None:
-        first: dict[int, int] = {}  # key -> node of the phrases' first words
-        children: dict[tuple[int, int], int] = {}  # (node, key) -> node one word further
-        value: list[int] = []
-
-        def node_at(table: dict, key: object) -> int:
-            node: int = table.setdefault(key, len(value))
-            if node == len(value):
-                value.append(-1)
-            return node
-
-        self.depth = 0
-        for keys, v in phrases:
-            node = node_at(first, keys[0])
-            for key in keys[1:]:
-                node = node_at(children, (node, key))
-            if value[node] < 0:
-                value[node] = v
-            self.depth = max(self.depth, len(keys))
-        self.first = np.full(max(first, default=-1) + 1, -1, dtype=np.int64)
-        self.first[list(first)] = list(first.values())
-        self.value = np.array(value, dtype=np.int64)
-        # (node, key) packed into one integer, sorted, with the node one word further
-        steps = sorted(((node << 32) | key, child) for (node, key), child in children.items())
-        self.steps = np.array([k for k, _ in steps], dtype=np.int64)
-        self.child = np.array([c for _, c in steps], dtype=np.int64)
-        self._hashed: pd.Index | None = None
-
-    def walk(self, keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
-        """For n = 1, 2, ...: where a phrase of ``n`` keys starts, and its value.
-
-        ``keys`` must end with a key that is in no phrase (a separator), so that a phrase never runs past the end.
-        """
-        at = np.flatnonzero((keys >= 0) & (keys < len(self.first)))
-        node = self.first[keys[at]]
-        at, node = at[node >= 0], node[node >= 0]
-        n = 1
-        while len(at):
-            value = self.value[node]
-            has = value >= 0
-            yield at[has], value[has], n
-            if n == self.depth:
-                return
-            step = self._step((node << 32) | keys[at + n])  # a negative key finds no step
-            at, node = at[step >= 0], self.child[step[step >= 0]]
-            n += 1
-
-    def _step(self, query: np.ndarray) -> np.ndarray:
-        """The position of each packed (node, key) in :attr:`steps`, -1 where there is none: by binary search for a
-        few (one posting), by pandas' hash table for many (a batch; it costs more to set up, less a lookup)."""
-        if not len(self.steps):
-            return np.full(len(query), -1, dtype=np.int64)
-        if len(query) < 4096:
-            where = np.minimum(np.searchsorted(self.steps, query), len(self.steps) - 1)
-            return np.where(self.steps[where] == query, where, -1)
-        if self._hashed is None:
-            self._hashed = pd.Index(self.steps)
-        return self._hashed.get_indexer(pd.Index(query, copy=False))
-
-
-def _longest_first(trie: _Trie, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Phrase matches read left to right, the longest phrase at each position, no two overlapping: their
-    first and end positions and values, in text order."""
-    length = np.zeros(len(ids), dtype=np.int64)
-    value = np.zeros(len(ids), dtype=np.int64)
-    for at, v, n in trie.walk(ids):
-        length[at], value[at] = n, v
-    starts = np.flatnonzero(length)
-    lengths = length[starts]
-    keep = lengths == 1
-    multi = starts[~keep]
-    if len(multi):
-        # a phrase of several words starts where no earlier one (of several words) still runs: in order
-        taken, free = [], 0
-        for i, k in zip(multi.tolist(), length[multi].tolist(), strict=True):
-            if i >= free:
-                taken.append(i)
-                free = i + k
-        took = np.array(taken, dtype=np.int64)
-        inner = length[took] - 1  # the positions each taken phrase covers after its first
-        covered = np.zeros(len(ids), dtype=bool)
-        covered[np.repeat(took + 1, inner) + np.arange(inner.sum()) - np.repeat(np.cumsum(inner) - inner, inner)] = True
-        is_taken = np.zeros(len(ids), dtype=bool)
-        is_taken[took] = True
-        keep = (keep & ~covered[starts]) | is_taken[starts]
-    starts = starts[keep]
-    return starts, starts + length[starts], value[starts]
-
-
-class CueMatcher:
-    """Find cue phrases in token sequences: longest match first, no overlaps.
-
-    A token matches a phrase word when their plural-stripped forms agree (see :func:`light_stem`); the
-    matcher numbers every surface form that strips to each phrase word, so matching is array lookups.
-
-    Parameters
-    ----------
-    cues : sequence of Cue
-        The cue table (earlier cues win a phrase two of them share).
-    columns : sequence of int
-        The feature column of each cue.
-    words : _Words
-        The word numbering the phrases' surface forms are added to.
-    """
-
-    def __init__(self, cues: Sequence[Cue], columns: Sequence[int], words: _Words) -> None:
-        phrases: list[tuple[list[int], int]] = []
-        for cue, col in zip(cues, columns, strict=True):
-            for phrase in cue.phrases:
-                key = [light_stem(t) for t in tokens_of(phrase)]
-                phrases.extend(
-                    ([words.add(w) for w in surface], col) for surface in product(*map(_surface_forms, key)) if surface
-                )
-        self._trie = _Trie(phrases)
-
-    def match(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """First and end token positions and feature column of each match in ``ids`` (from :meth:`_Words.encode`)."""
-        return _longest_first(self._trie, ids)
-
-
 class Evidence(NamedTuple):
     """Where one feature came from in one posting: its matched text and spans."""
 
     text: str
     spans: tuple[tuple[int, int], ...]
+
+
+class Vectorizer(Protocol):
+    """How postings are read into features: what a model needs of a reader, and what its specification answers."""
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """The feature matrix of raw postings (one row each)."""
+        ...
+
+    def matches(self, text: str) -> dict[int, Evidence]:
+        """Feature column -> the posting's text and character spans behind it."""
+        ...
 
 
 class FeatureSpace:
@@ -410,8 +108,8 @@ class FeatureSpace:
             for w in gram:
                 stem_ids.setdefault(w, len(stem_ids))
         self._gram_keys = [tuple(stem_ids[w] for w in gram) for gram in grams]
-        self._grams = _Trie((key, col) for col, key in enumerate(self._gram_keys))
-        self._words = _Words(stem_ids)
+        self._grams = Trie((key, col) for col, key in enumerate(self._gram_keys))
+        self._words = Words(stem_ids)
         # Each head reads the cues of its own axes: the other-role cues (the scope head's) are matched apart, so
         # that a phrase naming another role ("software engineers") does not hide the words the TPM/PM cues read.
         groups = (
@@ -446,17 +144,17 @@ class FeatureSpace:
         """Feature names: ``cue:<axis>:<name>`` then ``ngram:<stems>``."""
         return [f"cue:{c.axis}:{c.name}" for c in self.cues] + [f"ngram:{g}" for g in self.vocabulary]
 
-    def transform(self, token_lists: Iterable[Sequence[str]]) -> sp.csr_matrix:
-        """Turn normalised token lists into the feature matrix (see :meth:`features`)."""
-        return self.features(token_lists)[0]
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """The feature matrix of raw postings: a row per posting, the columns of :attr:`names`."""
+        return self.read(texts)[0]
 
-    def features(self, token_lists: Iterable[Sequence[str]]) -> tuple[sp.csr_matrix, Found]:
-        """The feature matrix of normalised token lists, and what :meth:`quotes` needs to find its words."""
-        return self._features(self._words.encode(token_lists))
-
-    def features_of_texts(self, texts: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
-        """:meth:`features` of raw postings: the same as of their tokens (:func:`tokens_of`), found faster."""
+    def read(self, texts: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
+        """:meth:`transform`, and what :meth:`quotes` and :meth:`known_share` need to find the postings' words."""
         return self._features(self._words.encode_texts(map(job_text, texts)))
+
+    def read_tokens(self, token_lists: Iterable[Sequence[str]]) -> tuple[sp.csr_matrix, Found]:
+        """:meth:`read` of postings given as their normalised tokens (:func:`tokens_of`): the same features."""
+        return self._features(self._words.encode(token_lists))
 
     def _features(self, encoded: Encoded) -> tuple[sp.csr_matrix, Found]:
         """All postings are matched at once: their words are numbered, and cues and n-grams are looked up for
@@ -501,6 +199,16 @@ class FeatureSpace:
         )
         return out, found
 
+    def known_share(self, found: Found) -> np.ndarray:
+        """Per posting read by :meth:`read`: the share of its words (those n-grams are made of) that are in a
+        vocabulary n-gram, 0 for a posting without such words."""
+        counts = np.diff(found.kept_ptr)
+        n = len(counts)
+        rows = np.repeat(np.arange(n), counts)
+        known = np.zeros(n)
+        np.divide(np.bincount(rows, weights=found.kept_stems >= 0, minlength=n), counts, out=known, where=counts > 0)
+        return known
+
     def _outside_context(self, kept: np.ndarray, starts: np.ndarray, ends: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``kept`` without the words of the context cues' matches: a phrase read in context votes for nothing,
         through its cue or through the n-grams (which skip its words as they skip stop words)."""
@@ -520,9 +228,9 @@ class FeatureSpace:
         return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
 
     def _gram_hits(self, kept: np.ndarray, stem_ids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Each vocabulary n-gram of encoded postings (see :meth:`_Words.encode`): the token positions of its
+        """Each vocabulary n-gram of encoded postings (see :meth:`Words.encode`): the token positions of its
         words (one row per hit, ``n`` columns) and its vocabulary column, for n = 1, 2, ..."""
-        sequence = np.flatnonzero(kept | (stem_ids == _SEPARATOR_STEM))  # the kept words and the separators
+        sequence = np.flatnonzero(kept | (stem_ids == SEPARATOR_STEM))  # the kept words and the separators
         for at, cols, n in self._grams.walk(stem_ids[sequence]):
             yield sequence[at[:, None] + np.arange(n)], cols
 
@@ -558,7 +266,7 @@ class FeatureSpace:
                     out[j] = tokens(where[at], where[at + len(key) - 1] + 1)  # with its stop words
         return out
 
-    def evidence(self, text: str) -> dict[int, Evidence]:
+    def matches(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
         found = token_matches(normalize(job_text(text)))
         starts = [m.start() for m in found]

@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._cues import AXES, CUES, Cue
 from ._errors import InvalidValueError, PostingTypeError
 from ._explain import Explanation, Prediction
-from ._features import FeatureSpace, display_forms, fit_vocabulary, stems_of_tokens, tokens_of
+from ._features import FeatureSpace, display_forms, fit_vocabulary
 from ._fitting import Training, article_weights, fit_role, fit_scope
 from ._heads import sigmoid as _sigmoid
 from ._prior import PRIOR_MARGIN, check_prior, estimate_prior, logit
@@ -41,6 +41,7 @@ from ._roles import check_labels
 from ._scoring import Batch, HeadWeights
 from ._text import check_text, mask_role_names
 from ._titles import TITLED_CLAIMS, contradicts, title_claim
+from ._words import stems_of_tokens, tokens_of
 
 __all__ = ["TPMClassifier"]
 
@@ -333,7 +334,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             display=display_forms(masked_tokens, vocab, self.ngram_max),
         )
         # each posting twice: as written, then masked
-        Xf = sp.vstack([self.space_.transform(raw_tokens), self.space_.transform(masked_tokens)], format="csr")
+        read = self.space_.read_tokens
+        Xf = sp.vstack([read(raw_tokens)[0], read(masked_tokens)[0]], format="csr")
         self.feature_names_ = self.space_.names
         bar.update()
 
@@ -453,7 +455,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         return Batch(self.space_, self._head_weights(), self._cue_coef(), texts)
 
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self.space_.features_of_texts(texts)[0]
+        return self.space_.transform(texts)
 
     def _heads(self, Xf: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         role_logit = Xf @ self.coef_ + self.intercept_

@@ -225,7 +225,7 @@ def _stem_probe() -> list[str]:
 
 
 def _token_probe() -> list[str]:
-    from ._features import tokens_of
+    from ._words import tokens_of
 
     return tokens_of(_TOKEN_PROBE)
 

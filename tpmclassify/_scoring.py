@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._explain import Explanation
+from ._explain import Explanation, Scored
 from ._features import FeatureSpace
 from ._heads import evidence, sigmoid
 from ._text import verbatim
@@ -43,7 +43,7 @@ class Batch:
         self, space: FeatureSpace, heads: Sequence[HeadWeights], evidence_coef: np.ndarray, texts: Sequence[str]
     ) -> None:
         self.space, self.heads, self.texts = space, heads, texts
-        self.Xf, self.found = space.features_of_texts(texts)
+        self.Xf, self.found = space.read(texts)
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
         logits = [self.Xf @ h.coef + h.intercept for h in heads]
         self.logits = [x.tolist() for x in logits]
@@ -51,12 +51,7 @@ class Batch:
         # what each posting's words say to the role head
         # (none, when fewer than one in ten of its words is a word the model knows: random characters, another
         # language; a cue found there is chance)
-        known = np.zeros(len(texts))
-        kept_ptr, kept_stems = self.found.kept_ptr, self.found.kept_stems
-        counts = np.diff(kept_ptr)
-        rows = np.repeat(np.arange(len(texts)), counts)
-        np.divide(np.bincount(rows, weights=kept_stems >= 0, minlength=len(texts)), counts, out=known, where=counts > 0)
-        self.readable = (known >= MIN_KNOWN).tolist()
+        self.readable = (space.known_share(self.found) >= MIN_KNOWN).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self._evidence: dict[int, dict] = {}
         self._lowered: dict[int, str] = {}  # each quoted posting, lower-cased once
@@ -100,7 +95,7 @@ class Batch:
         """The words and spans behind posting ``i``'s features (found once, shared by both explanations)."""
         found = self._evidence.get(i)
         if found is None:
-            found = self._evidence[i] = self.space.evidence(self.texts[i])
+            found = self._evidence[i] = self.space.matches(self.texts[i])
         return found
 
     def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
@@ -121,19 +116,21 @@ class Batch:
         a, b = self._indptr[i], self._indptr[i + 1]
         c, d = h.cue_ptr[i], h.cue_ptr[i + 1]
         return Explanation(
-            logit=self.logits[head][i],
-            intercept=weights.intercept + float(weights.baseline.sum()),
-            baseline=weights.baseline,
-            positive=weights.positive,
-            negative=weights.negative,
-            probability=self.probabilities[head][i],
-            columns=self.Xf.indices[a:b],
-            weights=h.weights[a:b],
-            axis_sums=(h.sums[i], h.present[i], h.order[i]),
-            ranked_cues=(h.ranked_columns[c:d], h.ranked_keys[c:d]),
-            space=self.space,
-            evidence=partial(self.evidence, i),
-            quotes=partial(self.quotes, i),
+            Scored(
+                logit=self.logits[head][i],
+                intercept=weights.intercept + float(weights.baseline.sum()),
+                probability=self.probabilities[head][i],
+                positive=weights.positive,
+                negative=weights.negative,
+                baseline=weights.baseline,
+                columns=self.Xf.indices[a:b],
+                weights=h.weights[a:b],
+                axis_sums=(h.sums[i], h.present[i], h.order[i]),
+                ranked_cues=(h.ranked_columns[c:d], h.ranked_keys[c:d]),
+                space=self.space,
+                evidence=partial(self.evidence, i),
+                quotes=partial(self.quotes, i),
+            )
         )
 
     @cached_property

@@ -1,0 +1,127 @@
+"""The plain reading: what a :class:`~tpmclassify._features.FeatureSpace` computes, in the shortest plain code.
+
+This is the specification the fast reader is held to (``tests/test_plain_reading.py``): one posting at a time,
+tokens from the tokenising regex on the whole normalised posting, cue phrases matched left to right (the longest
+phrase at each position; no two matches of one matcher overlap), words read in context taken out of the n-grams,
+n-grams of the remaining words' stems, scikit-learn's TF-IDF sums. No ids, tries, pieces or caches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from functools import cache, lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from tpmclassify._features import Evidence, FeatureSpace
+from tpmclassify._sections import job_text
+from tpmclassify._text import light_stem, normalize, readable, stem, token_matches
+
+__all__ = ["PlainReading", "nonzero"]
+
+
+@cache
+def _ngram_stem(token: str) -> str:
+    """A token's stem, or "" when n-grams leave it out (a stop word, a number, a single character)."""
+    s = stem(token)
+    return "" if s in ENGLISH_STOP_WORDS or s.isdigit() or len(s) <= 1 else s
+
+
+class PlainReading:
+    """The features, spans and quotes of postings, from a feature space's public parts only.
+
+    Parameters
+    ----------
+    space : FeatureSpace
+        The fitted space whose cue table, vocabulary, idf and block scales are read.
+    """
+
+    def __init__(self, space: FeatureSpace) -> None:
+        self.n_cues = len(space.cues)
+        self.vocabulary = {gram: j for j, gram in enumerate(space.vocabulary)}
+        self.idf, self.ngram_max = space.idf, space.ngram_max
+        self.cue_scale, self.ngram_scale = space.cue_scale, space.ngram_scale
+        self.context = {j for j, cue in enumerate(space.cues) if cue.axis == "context"}
+        # two matchers: the other-role cues apart from the rest; a phrase's first cue wins it
+        self.matchers: list[dict[tuple[str, ...], int]] = []
+        for other in (False, True):
+            table: dict[tuple[str, ...], int] = {}
+            for j, cue in enumerate(space.cues):
+                if (cue.axis == "other_role") == other:
+                    for phrase in cue.phrases:
+                        key = tuple(light_stem(m.group()) for m in token_matches(normalize(job_text(phrase))))
+                        if key:
+                            table.setdefault(key, j)
+            if table:
+                self.matchers.append(table)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 (one reader per test module)
+    def read(self, text: str) -> tuple[list[str], list[tuple[int, int]], dict[int, list[tuple[int, int]]]]:
+        """A posting's tokens, their character spans, and each feature column's matches (first and end token)."""
+        found = token_matches(normalize(job_text(text)))
+        tokens = [m.group() for m in found]
+        spans = [(m.start(), m.end()) for m in found]
+        matches: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        forms = [light_stem(t) for t in tokens]
+        for table in self.matchers if self.cue_scale else []:
+            longest, first = max(map(len, table)), {key[0] for key in table}
+            i = 0
+            while i < len(forms):
+                for n in range(min(longest, len(forms) - i) if forms[i] in first else 0, 0, -1):
+                    j = table.get(tuple(forms[i : i + n]))
+                    if j is not None:
+                        matches[j].append((i, i + n))
+                        i += n
+                        break
+                else:
+                    i += 1
+        in_context = {k for j in self.context for a, b in matches.get(j, []) for k in range(a, b)}
+        kept = [(i, s) for i, t in enumerate(tokens) if i not in in_context and (s := _ngram_stem(t))]
+        for n in range(1, self.ngram_max + 1) if self.ngram_scale else []:
+            for k in range(len(kept) - n + 1):
+                j = self.vocabulary.get(" ".join(s for _, s in kept[k : k + n]))
+                if j is not None:
+                    matches[self.n_cues + j].append((kept[k][0], kept[k + n - 1][0] + 1))
+        return tokens, spans, {j: sorted(m) for j, m in matches.items()}
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        """The feature matrix: ``log1p`` of each cue's count, then each n-gram's TF-IDF, the row's n-grams of
+        unit length."""
+        rows, cols, values = [], [], []
+        for i, text in enumerate(texts):
+            _, _, matches = self.read(text)
+            row = {j: math.log1p(len(m)) * self.cue_scale for j, m in matches.items() if j < self.n_cues}
+            grams = {
+                j: (1.0 + math.log(len(m))) * self.idf[j - self.n_cues] for j, m in matches.items() if j >= self.n_cues
+            }
+            norm = math.sqrt(sum(v * v for _, v in sorted(grams.items()))) or 1.0
+            row.update((j, v / norm * self.ngram_scale) for j, v in grams.items())
+            rows.extend([i] * len(row))
+            cols.extend(row)
+            values.extend(row.values())
+        return sp.csr_matrix((values, (rows, cols)), shape=(len(texts), self.n_cues + len(self.vocabulary)))
+
+    def matches(self, text: str) -> dict[int, Evidence]:
+        """Feature column -> the posting's text at its first match, and the character spans of every match."""
+        _, spans, matches = self.read(text)
+        out = {}
+        for j, m in matches.items():
+            where = tuple((spans[a][0], spans[b - 1][1]) for a, b in m)
+            out[j] = Evidence(readable(text[where[0][0] : where[0][1]]), where)
+        return out
+
+    def quotes(self, text: str) -> dict[int, str]:
+        """Feature column -> the normalised tokens of its first match (stop words inside an n-gram included)."""
+        tokens, _, matches = self.read(text)
+        return {j: " ".join(tokens[m[0][0] : m[0][1]]) for j, m in matches.items()}
+
+
+def nonzero(X: sp.csr_matrix) -> np.ndarray:
+    """The stored entries of a matrix as (row, column, value) rows, sorted: two matrices are the same features."""
+    X = sp.coo_matrix(X)
+    keep = X.data != 0
+    table = np.column_stack([X.row[keep], X.col[keep], X.data[keep]])
+    return table[np.lexsort((table[:, 1], table[:, 0]))]

@@ -1,0 +1,150 @@
+"""Phrases: cue phrases and n-grams as phrases of integer ids, found at every position of a batch at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import product
+
+import numpy as np
+import pandas as pd
+
+from ._cues import Cue
+from ._text import light_stem
+from ._words import Words, tokens_of
+
+__all__ = ["CueMatcher", "Trie", "longest_first"]
+
+
+def _surface_forms(word: str) -> list[str]:
+    """Every token whose plural-stripped form is ``word``."""
+    forms = {word, word + "s", word[:-1] + "ies" if word.endswith("y") else word}
+    return sorted(f for f in forms if light_stem(f) == word)
+
+
+class Trie:
+    """Phrases of integer keys (word or stem ids), walked from every position of a sequence at once.
+
+    Parameters
+    ----------
+    phrases : iterable of (sequence of int, int)
+        Each phrase's keys and its value (a feature column); the first value given for a phrase wins.
+    """
+
+    def __init__(self, phrases: Iterable[tuple[Sequence[int], int]]) -> None:
+        first: dict[int, int] = {}  # key -> node of the phrases' first words
+        children: dict[tuple[int, int], int] = {}  # (node, key) -> node one word further
+        value: list[int] = []
+
+        def node_at(table: dict, key: object) -> int:
+            node: int = table.setdefault(key, len(value))
+            if node == len(value):
+                value.append(-1)
+            return node
+
+        self.depth = 0
+        for keys, v in phrases:
+            node = node_at(first, keys[0])
+            for key in keys[1:]:
+                node = node_at(children, (node, key))
+            if value[node] < 0:
+                value[node] = v
+            self.depth = max(self.depth, len(keys))
+        self.first = np.full(max(first, default=-1) + 1, -1, dtype=np.int64)
+        self.first[list(first)] = list(first.values())
+        self.value = np.array(value, dtype=np.int64)
+        # (node, key) packed into one integer, sorted, with the node one word further
+        steps = sorted(((node << 32) | key, child) for (node, key), child in children.items())
+        self.steps = np.array([k for k, _ in steps], dtype=np.int64)
+        self.child = np.array([c for _, c in steps], dtype=np.int64)
+        self._hashed: pd.Index | None = None
+
+    def walk(self, keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        """For n = 1, 2, ...: where a phrase of ``n`` keys starts, and its value.
+
+        ``keys`` must end with a key that is in no phrase (a separator), so that a phrase never runs past the end.
+        """
+        at = np.flatnonzero((keys >= 0) & (keys < len(self.first)))
+        node = self.first[keys[at]]
+        at, node = at[node >= 0], node[node >= 0]
+        n = 1
+        while len(at):
+            value = self.value[node]
+            has = value >= 0
+            yield at[has], value[has], n
+            if n == self.depth:
+                return
+            step = self._step((node << 32) | keys[at + n])  # a negative key finds no step
+            at, node = at[step >= 0], self.child[step[step >= 0]]
+            n += 1
+
+    def _step(self, query: np.ndarray) -> np.ndarray:
+        """The position of each packed (node, key) in :attr:`steps`, -1 where there is none: by binary search for a
+        few (one posting), by pandas' hash table for many (a batch; it costs more to set up, less a lookup)."""
+        if not len(self.steps):
+            return np.full(len(query), -1, dtype=np.int64)
+        if len(query) < 4096:
+            where = np.minimum(np.searchsorted(self.steps, query), len(self.steps) - 1)
+            return np.where(self.steps[where] == query, where, -1)
+        if self._hashed is None:
+            self._hashed = pd.Index(self.steps)
+        return self._hashed.get_indexer(pd.Index(query, copy=False))
+
+
+def longest_first(trie: Trie, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phrase matches read left to right, the longest phrase at each position, no two overlapping: their
+    first and end positions and values, in text order."""
+    length = np.zeros(len(ids), dtype=np.int64)
+    value = np.zeros(len(ids), dtype=np.int64)
+    for at, v, n in trie.walk(ids):
+        length[at], value[at] = n, v
+    starts = np.flatnonzero(length)
+    lengths = length[starts]
+    keep = lengths == 1
+    multi = starts[~keep]
+    if len(multi):
+        # a phrase of several words starts where no earlier one (of several words) still runs: in order
+        taken, free = [], 0
+        for i, k in zip(multi.tolist(), length[multi].tolist(), strict=True):
+            if i >= free:
+                taken.append(i)
+                free = i + k
+        took = np.array(taken, dtype=np.int64)
+        inner = length[took] - 1  # the positions each taken phrase covers after its first
+        covered = np.zeros(len(ids), dtype=bool)
+        covered[np.repeat(took + 1, inner) + np.arange(inner.sum()) - np.repeat(np.cumsum(inner) - inner, inner)] = True
+        is_taken = np.zeros(len(ids), dtype=bool)
+        is_taken[took] = True
+        keep = (keep & ~covered[starts]) | is_taken[starts]
+    starts = starts[keep]
+    return starts, starts + length[starts], value[starts]
+
+
+class CueMatcher:
+    """Find cue phrases in token sequences: longest match first, no overlaps.
+
+    A token matches a phrase word when their plural-stripped forms agree (see :func:`light_stem`); the
+    matcher numbers every surface form that strips to each phrase word, so matching is array lookups.
+
+    Parameters
+    ----------
+    cues : sequence of Cue
+        The cue table (earlier cues win a phrase two of them share).
+    columns : sequence of int
+        The feature column of each cue.
+    words : _Words
+        The word numbering the phrases' surface forms are added to.
+    """
+
+    def __init__(self, cues: Sequence[Cue], columns: Sequence[int], words: Words) -> None:
+        phrases: list[tuple[list[int], int]] = []
+        for cue, col in zip(cues, columns, strict=True):
+            for phrase in cue.phrases:
+                key = [light_stem(t) for t in tokens_of(phrase)]
+                phrases.extend(
+                    ([words.add(w) for w in surface], col) for surface in product(*map(_surface_forms, key)) if surface
+                )
+        self._trie = Trie(phrases)
+
+    def match(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First and end token positions and feature column of each match in ``ids`` (from :meth:`Words.encode`)."""
+        return longest_first(self._trie, ids)

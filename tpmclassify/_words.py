@@ -1,0 +1,201 @@
+"""Words: a posting's normalised tokens, their stems, and integer ids for a batch of postings.
+
+A posting is normalised and tokenised once (:func:`tokens_of`); each distinct word is stemmed once (a process-wide
+cache) and numbered by a feature space's :class:`Words`, so that matching cue phrases and n-grams is array lookups.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from itertools import chain, islice
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from ._sections import job_text
+from ._text import normalize, stem, tokenize
+
+__all__ = ["SEPARATOR_STEM", "Encoded", "Words", "stems_of_tokens", "tokens_of"]
+
+
+# token -> its stem, or "" when n-grams leave the token out (its stem is a stop word, a number or a single
+# character); grows as new words are seen, so each distinct word is stemmed and judged once.
+_WORDS: dict[str, str] = {}
+_MAX_CACHE = 500_000
+#: The longest word the stem cache keeps, and the longest piece of text (between spaces) a feature space
+#: remembers: a longer one (a URL, a blob without spaces) is read again each time it is met.
+_LONGEST_REMEMBERED = 64
+
+
+def _new_word(token: str) -> str:
+    if len(_WORDS) >= _MAX_CACHE:
+        _WORDS.clear()
+    s = stem(token)
+    s = "" if s in ENGLISH_STOP_WORDS or s.isdigit() or len(s) <= 1 else s
+    if len(token) <= _LONGEST_REMEMBERED:  # a longer one (stemming leaves it as it is) is not worth the memory
+        _WORDS[token] = s
+    return s
+
+
+def stems_of_tokens(tokens: Sequence[str]) -> list[str]:
+    """The stem of each normalised token, ``""`` for the tokens n-grams leave out."""
+    try:
+        return list(map(_WORDS.__getitem__, tokens))
+    except KeyError:  # words not seen before: stem them once
+        return [_WORDS[t] if t in _WORDS else _new_word(t) for t in tokens]
+
+
+def tokens_of(text: str) -> list[str]:
+    """Normalised tokens of a raw posting's job (its boilerplate sections blanked, see :func:`job_text`)."""
+    return tokenize(normalize(job_text(text)))
+
+
+#: Distinct words a feature space numbers, and pieces of text (between spaces) it remembers the words of, before
+#: it starts afresh (memory stays bounded).
+_MAX_WORDS = 500_000
+_MAX_CHARS = 20_000_000
+_MAX_PIECES = 500_000
+#: The stem id of the separator that ends each encoded posting (-1 is a kept word's stem in no n-gram).
+SEPARATOR_STEM = -2
+
+
+class Words:
+    """Integer ids of words (normalised tokens), and what the n-grams need of each word.
+
+    Id 0 ends each posting (no phrase or n-gram runs across it). The words of the cue phrases are numbered
+    next, by :meth:`add` before :meth:`freeze`, and keep their ids; other words are numbered as postings bring
+    them. Thread-safe: numbering happens under a lock, and :meth:`encode` reads what it needs of each word under
+    it.
+
+    Parameters
+    ----------
+    stem_ids : dict of str to int
+        The vocabulary's stems, numbered: a word whose stem is one gets that id (else -1).
+    """
+
+    def __init__(self, stem_ids: dict[str, int]) -> None:
+        self.stem_ids = stem_ids
+        self.ids: dict[str, int] = {"": 0}  # no token is empty: the posting separator's id
+        self.words = [""]  # id -> word; replaced, never cut, when the numbering starts afresh
+        self.kept = np.zeros(64, dtype=bool)  # the word's stem is one n-grams are made of
+        self.stem = np.full(64, -1, dtype=np.int64)  # its id among the vocabulary's stems, or -1
+        self.stem[0] = SEPARATOR_STEM
+        self.base = 1
+        self.chars = 0  # the characters of the words numbered after the cue words
+        self._pieces: dict[str, tuple[int, ...]] = {}  # a short piece of text between spaces -> its words' ids
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        """Sent to worker processes: the cue words only, no lock. (Read without the lock: the first ``base``
+        entries never change.)"""
+        state = self.__dict__.copy()
+        del state["_lock"]
+        state["chars"] = 0
+        state["ids"], state["words"] = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
+        state["kept"], state["stem"] = self.kept[: self.base].copy(), self.stem[: self.base].copy()
+        state["_pieces"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def add(self, word: str) -> int:
+        """The id of ``word``, numbering it if it is new (call under the lock once :meth:`freeze` is done)."""
+        i = self.ids.get(word)
+        if i is None:
+            i = self.ids[word] = len(self.ids)
+            self.words.append(word)
+            self.chars += len(word)
+            if i >= len(self.kept):
+                self.kept = np.concatenate([self.kept, np.zeros(len(self.kept), dtype=bool)])
+                self.stem = np.concatenate([self.stem, np.full(len(self.stem), -1, dtype=np.int64)])
+            s = stems_of_tokens([word])[0]
+            self.kept[i] = bool(s)
+            self.stem[i] = self.stem_ids.get(s, -1) if s else -1
+        return i
+
+    def freeze(self) -> None:
+        """The words numbered so far keep their ids for good."""
+        self.base = len(self.ids)
+
+    def _bounded(self) -> None:
+        """Start the numbering afresh (but for the cue words) past ``_MAX_WORDS`` words or ``_MAX_CHARS`` of them,
+        and the pieces past ``_MAX_PIECES`` (each at most ``_LONGEST_REMEMBERED`` long), so that what a process keeps
+        between batches stays bounded whatever the input (a batch's own words last until the next one)."""
+        if len(self.ids) > _MAX_WORDS or self.chars > _MAX_CHARS:
+            self.ids, self.words = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
+            self.chars = 0
+            self._pieces = {}
+        if len(self._pieces) > _MAX_PIECES:
+            self._pieces = {}
+
+    def encode(self, token_lists: Iterable[Sequence[str]]) -> Encoded:
+        """Encode postings given as normalised tokens (see :class:`Encoded`)."""
+        rows = []
+        with self._lock:
+            self._bounded()
+            known = self.ids.__getitem__
+            for tokens in token_lists:
+                try:
+                    rows.append(list(map(known, tokens)))
+                except KeyError:  # a word not seen before
+                    rows.append(list(map(self.add, tokens)))
+                rows.append([0])
+            return self._encoded(rows)
+
+    def encode_texts(self, texts: Iterable[str]) -> Encoded:
+        """Encode raw postings (see :class:`Encoded`) as :meth:`encode` encodes their tokens (:func:`tokens_of`).
+
+        A token never spans a space, and normalising a posting normalises each of its pieces between spaces on its
+        own (but for HTML tags, which may hold spaces: a posting with one is normalised whole; lowering and
+        entities are local to a piece, see ``_text._lower``), so the text is split at spaces (in C) and each piece
+        looked up among the pieces seen before, with the ids of its normalised words; only a new piece is
+        normalised and tokenised (and remembered, if short).
+        """
+        rows = []
+        with self._lock:
+            self._bounded()
+            pieces = self._pieces
+            known = pieces.__getitem__
+            for text in texts:
+                if "<" in text:  # a tag may hold spaces: normalised whole
+                    rows.append(list(map(self.add, tokens_of(text))))
+                    rows.append([0])
+                    continue
+                split = text.split()
+                try:
+                    rows.append(list(chain.from_iterable(map(known, split))))
+                except KeyError:  # pieces not seen before
+                    new = {
+                        piece: tuple(map(self.add, tokenize(normalize(piece))))  # a piece is never sectioned
+                        for piece in set(split).difference(pieces)
+                    }
+                    pieces.update((piece, ids) for piece, ids in new.items() if len(piece) <= _LONGEST_REMEMBERED)
+                    rows.append(list(chain.from_iterable(pieces[p] if p in pieces else new[p] for p in split)))
+                rows.append([0])
+            return self._encoded(rows)
+
+    def _encoded(self, rows: list[list[int]]) -> Encoded:
+        ptr = np.zeros(len(rows) // 2 + 1, dtype=np.int64)
+        np.cumsum(list(map(len, rows[::2])), out=ptr[1:])
+        ptr[1:] += np.arange(1, len(ptr))  # the separators
+        ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(ptr[-1]))
+        return Encoded(ids, ptr, self.kept[ids], self.stem[ids], self.words)
+
+
+class Encoded(NamedTuple):
+    """Postings as word ids, from :class:`Words`.
+
+    ``ids`` holds every posting's word ids end to end, each posting followed by the separator (id 0); posting
+    ``i`` starts at ``ptr[i]``. For each position: whether n-grams keep the word (``kept``) and its stem's id
+    among the vocabulary's stems (``stems``: -1 for none, -2 for the separator). ``words[id]`` is the word.
+    """
+
+    ids: np.ndarray
+    ptr: np.ndarray
+    kept: np.ndarray
+    stems: np.ndarray
+    words: list[str]
