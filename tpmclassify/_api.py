@@ -13,7 +13,7 @@ from ._bundled import model_or_default
 from ._errors import ColumnError, InvalidValueError, input_not_found, missing_column
 from ._explain import Prediction
 from ._model import TPMClassifier
-from ._roles import check_labels
+from ._roles import ROLES, check_labels
 
 __all__ = ["classify", "classify_many", "labeled_rows", "source_groups", "train"]
 
@@ -125,7 +125,7 @@ def train(
         The fitted model (``model.metadata_`` describes its training data).
     """
     frame, labels = labeled_rows(data, text_column, label_column, title_column)
-    short = {need: int((labels == need).sum()) for need in ("tpm", "pm") if (labels == need).sum() < 2}
+    short = {need: int((labels == need).sum()) for need in ROLES if (labels == need).sum() < 2}
     if short:
         raise InvalidValueError(
             f"training needs at least 2 'tpm' and 2 'pm' labeled postings; got "

@@ -30,11 +30,14 @@ from ._explain import Prediction
 from ._io import file_format, read_chunks
 from ._labels import label_from_title
 from ._model import TPMClassifier
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
 
 __all__ = ["AuditSummary", "audit", "row_numbering"]
 
 _TPM, _PM = "31,119,180", "255,127,14"  # blue: TPM, orange: PM (as in notebooks)
 #: The flags CSV's own columns (after the row number, the id and the shown columns, and the title).
+#: What a row's title claims when it has no title, or one the title rule does not label.
+NO_CLAIM = "none"
 _FLAG_COLUMNS = ("title_says", "content_reads", "confidence", "as_written", "to_check", "reasons")
 #: Characters of a posting shown on its card (postings run to a few thousand; a megabyte one is cut, and says so).
 _SHOWN_CHARS = 30_000
@@ -186,7 +189,7 @@ def audit(
     summary = AuditSummary(output=str(dst), flags=str(flags))
     kept: list[tuple[float, int, str, str]] = []  # (confidence, -row, card, list entry): the most confident flags
     # per title (TPM, PM) and axis: the sum of the contents' evidence (memory stays bounded, whatever the file)
-    axes: dict[str, defaultdict[str, float]] = {"tpm": defaultdict(float), "pm": defaultdict(float)}
+    axes: dict[str, defaultdict[str, float]] = {role: defaultdict(float) for role in ROLES}
     counts = Counter[str]()
     with (
         published_output(dst, overwrite) as tmp,
@@ -210,10 +213,10 @@ def audit(
             for i in range(len(frame)):
                 p = by_row.get(i)
                 title = titles[i] if isinstance(titles[i], str) else None
-                claim = (p.title_label if p is not None else label_from_title(title)) or "none"
+                claim = (p.title_label if p is not None else label_from_title(title)) or NO_CLAIM
                 outcome = "error" if p is None else (p.content_label or p.label)
                 summary.totals[(claim, outcome)] += 1
-                if p is not None and p.content is not None and p.title_label in ("tpm", "pm"):
+                if p is not None and p.content is not None and p.title_label in ROLES:
                     counts[p.title_label] += 1
                     for axis, total in p.content.explanation.by_axis.items():
                         axes[p.title_label][axis] += total
@@ -284,7 +287,7 @@ def _cell(frame: Any, column: str, i: int) -> str:
 
 
 def _role(label: str) -> str:
-    return {"tpm": "TPM", "pm": "PM", "program": "Program Manager"}.get(label, label)
+    return {**SHORT_NAMES, PROGRAM: "Program Manager"}.get(label, label)
 
 
 class _Flag:
@@ -295,18 +298,18 @@ class _Flag:
         assert p.content is not None
         self.number, self.row_word, self.p, self.c, self.fields = number, row_word, p, p.content, fields
         # what the title claims: a TPM, a PM, or a plain Program Manager whose content reads as a TPM's
-        self.claim = p.title_label if p.title_label in ("tpm", "pm") else "program"
+        self.claim = p.title_label if p.title_label in ROLES else PROGRAM
         self.reads = self.c.label
         self.confidence = self.c.probabilities[self.reads]
 
     def check(self) -> str:
         """One line: what a person should check."""
-        if self.claim == "pm":
+        if self.claim == PM:
             return (
                 "Is this a Technical Program Manager role advertised as a Project Manager? If the duties are "
                 "right, retitle it; if the title is right, the posting overstates the technical scope."
             )
-        if self.claim == "tpm":
+        if self.claim == TPM:
             return (
                 "Is this a Project Manager role advertised as a Technical Program Manager? If the duties are "
                 "right, retitle it; if the title is right, the posting understates the program and its "
@@ -318,8 +321,8 @@ class _Flag:
         )
 
     def content_split(self) -> str:
-        tpm = self.c.probabilities["tpm"]
-        first, second = ("TPM", "PM") if self.reads == "tpm" else ("PM", "TPM")
+        tpm = self.c.probabilities[TPM]
+        first, second = (SHORT_NAMES[r] for r in (ROLES if self.reads == TPM else ROLES[::-1]))
         return f"{first} {max(tpm, 1 - tpm):.0%}, {second} {min(tpm, 1 - tpm):.0%}"
 
     def as_written(self) -> str:
@@ -327,10 +330,10 @@ class _Flag:
         p = self.p
         if p.unreadable:
             return "no recognised wording (the answer rests on the model's intercepts)"
-        if p.label == "other":
+        if p.label == OTHER:
             threshold = "" if p.scope_threshold is None else f", under the model's threshold of {p.scope_threshold:.0%}"
             return f"not a TPM or PM posting at all (in scope {p.in_scope:.0%}{threshold})"
-        tpm = p.probabilities["tpm"]
+        tpm = p.probabilities[TPM]
         split = f"TPM {tpm:.0%}, PM {1 - tpm:.0%}"
         if p.needs_review:
             return f"too close to call ({split})"
@@ -422,7 +425,7 @@ def _axis_chart(axes: dict[str, defaultdict[str, float]], counts: Counter[str]) 
     for axis in (a for a in AXES if a not in ("wording", "role_name", "other_role", "context")):
         items = [
             (f"{side.upper()}-titled ({counts[side]})", axes[side][axis] / counts[side] if counts[side] else 0.0)
-            for side in ("tpm", "pm")
+            for side in ROLES
         ]
         out.append(
             f"<figure><figcaption>{html.escape(AXES[axis])}</figcaption>{_bars(items, 190, 80, AXES[axis])}</figure>"
@@ -431,8 +434,8 @@ def _axis_chart(axes: dict[str, defaultdict[str, float]], counts: Counter[str]) 
 
 
 def _totals_table(totals: Counter[tuple[str, str]]) -> str:
-    claims = [c for c in ("tpm", "pm", "hybrid", "other", "none") if any(k[0] == c for k in totals)]
-    outcomes = [o for o in ("tpm", "pm", "other", "error") if any(k[1] == o for k in totals)]
+    claims = [c for c in (*ROLES, HYBRID, OTHER, NO_CLAIM) if any(k[0] == c for k in totals)]
+    outcomes = [o for o in (*ROLES, OTHER, "error") if any(k[1] == o for k in totals)]
     head = "".join(f"<th>{o}</th>" for o in outcomes)
     body = "".join(
         f"<tr><th>{c}</th>"

@@ -32,6 +32,7 @@ from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
 from ._model import TPMClassifier
 from ._pool import Pool, TaskFailed
 from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
+from ._roles import ROLES, TPM
 from ._text import check_text
 
 __all__ = ["OUTPUT_COLUMNS", "BatchError", "BatchSummary", "classify_csv", "classify_frame"]
@@ -40,15 +41,14 @@ logger = logging.getLogger("tpmclassify")
 
 #: Columns a batch run adds to every row, and the kind of value each holds.
 OUTPUT_KINDS = {
-    "tpm_probability": "float",
-    "pm_probability": "float",
+    **{f"{role}_probability": "float" for role in ROLES},
     "in_scope": "float",
     "label": "str",
     "needs_review": "bool",
     "reasons": "str",
     "title_label": "str",
     "content_label": "str",
-    "content_tpm_probability": "float",
+    f"content_{TPM}_probability": "float",
     "title_mismatch": "bool",
     "error": "str",
 }
@@ -110,15 +110,15 @@ def score_texts(
     cols["error"], scored = predict_rows(model, texts, titles, read_errors)
     if scored:
         for i, p in scored:
-            cols["tpm_probability"][i] = round(p.probabilities["tpm"], 6)
-            cols["pm_probability"][i] = round(p.probabilities["pm"], 6)
+            for role in ROLES:
+                cols[f"{role}_probability"][i] = round(p.probabilities[role], 6)
             cols["in_scope"][i] = None if p.in_scope is None else round(p.in_scope, 6)
             cols["label"][i] = p.label
             cols["needs_review"][i] = p.needs_review
             cols["reasons"][i] = " | ".join(p.reasons[:3])
             if p.content is not None:
                 cols["title_label"][i], cols["content_label"][i] = p.title_label, p.content_label
-                cols["content_tpm_probability"][i] = round(p.content.probabilities["tpm"], 6)
+                cols[f"content_{TPM}_probability"][i] = round(p.content.probabilities[TPM], 6)
                 cols["title_mismatch"][i] = p.title_mismatch
     return cols
 

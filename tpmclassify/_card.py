@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_path
+from ._roles import ROLES
 
 __all__ = ["markdown_table", "metrics_table", "metrics_text", "model_card", "write_card"]
 
@@ -164,7 +165,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"- TPM/PM probabilities assume a TPM share of {model.prior_:.3f} among TPM and PM postings "
         f"(training data: {model.training_prior_:.3f}, each posting counted once); change it with "
         "`model.with_prior(share)`, `tpmclassify batch --prior SHARE`, or `--prior auto` to estimate a file's share",
-        f"- role head: {cue_weights} of {sum(c.role in ('tpm', 'pm') for c in model.cues_)} TPM/PM cues carry weight, "
+        f"- role head: {cue_weights} of {sum(c.role in ROLES for c in model.cues_)} TPM/PM cues carry weight, "
         f"each on its table side, beside {gram_weights} n-grams (C = {model.C_:g}); probability = sigmoid(intercept "
         "+ sum of terms), no map after it; explanations measure each axis from a typical training posting",
         f"- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "

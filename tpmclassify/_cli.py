@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, TextIO
 
+from ._roles import HYBRID, LABELS
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -448,8 +449,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--label-column",
             default="label",
-            help="column with the labels: tpm, pm, hybrid or other (hybrid: a title used for either role, "
-            "in scope but neither TPM nor PM)",
+            help=f"column with the labels: {', '.join(list(LABELS)[:-1])} or {list(LABELS)[-1]} "
+            f"({HYBRID}: a title used for either role, in scope but neither TPM nor PM)",
         )
         p.add_argument(
             "--group-column",

@@ -14,9 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._roles import ROLE_NAMES
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, ROLES, TPM
 
-__all__ = ["ARTICLE_AXES", "AXES", "CUES", "Cue"]
+__all__ = ["ARTICLE_AXES", "AXES", "CUES", "CUE_ROLES", "NONE", "Cue"]
+
+#: A phrase read in context votes for neither role.
+NONE = "none"
+#: The roles a cue can point to (see :class:`Cue`).
+CUE_ROLES: tuple[str, ...] = (*ROLES, HYBRID, OTHER, NONE)
 
 #: Axis key -> human-readable name. "wording" is for plain n-grams tied to no axis.
 AXES: dict[str, str] = {
@@ -71,10 +76,10 @@ def _table(axis: str, role: str, rows: str) -> list[Cue]:
 #: The role-name cues: (cue name, role it points to, key of ``_roles.ROLE_NAMES``). "program manager" points to TPM
 #: (program scope); the hybrid titles point to neither (only the scope head uses them).
 _ROLE_NAME_CUES = (
-    ("technical program manager", "tpm", "tpm"),
-    ("program manager", "tpm", "program"),
-    ("project manager", "pm", "pm"),
-    ("technical project manager", "hybrid", "hybrid"),
+    ("technical program manager", TPM, TPM),
+    ("program manager", TPM, PROGRAM),
+    ("project manager", PM, PM),
+    ("technical project manager", HYBRID, HYBRID),
 )
 
 
@@ -88,7 +93,7 @@ def _led(names: tuple[str, ...]) -> tuple[str, ...]:
 CUES: tuple[Cue, ...] = tuple(
     _table(
         "scope",
-        "tpm",
+        TPM,
         """
 program: program | programs | programme | programmes
 multiple projects: multiple projects | several projects | many projects | portfolio of projects | set of projects | across projects
@@ -106,7 +111,7 @@ org-wide: org-wide | organization-wide | company-wide | across the organization 
     )
     + _table(
         "scope",
-        "pm",
+        PM,
         """
 a project: the project | this project | a project | each project | single project
 project scope: scope | project scope | scope of work | statement of work | scope of the project
@@ -122,7 +127,7 @@ contracts: contract | contracts | contractual
     )
     + _table(
         "technical",
-        "tpm",
+        TPM,
         """
 technical: technical | technically
 technology: technology | technologies
@@ -146,7 +151,7 @@ security: security | privacy
     )
     + _table(
         "technical",
-        "pm",
+        PM,
         """
 office tools: ms project | microsoft project | excel | powerpoint | ms office | microsoft office | smartsheet | primavera
 certification: pmp | prince2 | pmbok | capm
@@ -154,7 +159,7 @@ certification: pmp | prince2 | pmbok | capm
     )
     + _table(
         "strategy",
-        "tpm",
+        TPM,
         """
 strategy: strategy | strategic | strategies | strategically
 vision: vision | long-term vision
@@ -169,7 +174,7 @@ influence: influence | influencing | drive alignment | alignment
     )
     + _table(
         "strategy",
-        "pm",
+        PM,
         """
 budget: budget | budgets | budgeting | cost | costs | financials | invoicing | invoices | forecasting
 schedule: schedule | schedules | scheduling | timeline | timelines | gantt | deadlines | on time | on budget
@@ -184,7 +189,7 @@ quality and safety: quality control | qa qc | inspections | inspection | safety 
     )
     + _table(
         "collaboration",
-        "tpm",
+        TPM,
         """
 cross-functional: cross-functional | cross functional | cross-functionally | cross-org | cross organizational
 product managers: product managers | product management | product teams | product team
@@ -194,7 +199,7 @@ engineering leadership: engineering leaders | engineering managers | engineering
     )
     + _table(
         "collaboration",
-        "pm",
+        PM,
         """
 team members: team members | project team | project teams | team member
 clients: client | clients | end users
@@ -211,7 +216,7 @@ coordinate: coordinate | coordinating | coordination | liaise | liaising | liais
     # ("a flexible schedule", "vision insurance", "on-site"). Each row is pinned by a real snippet in the tests.
     + _table(
         "context",
-        "none",
+        NONE,
         """
 negated or contrasted technical: non technical | non-technical | nontechnical | technical and non technical | technical or non technical | technical and nontechnical | technical as well as non technical | both technical and non technical | technical and business | technical or business
 code of conduct: code of conduct | code of ethics | code of business conduct | culture code | dress code | zip code | building code | building codes | low code | no code | personal code
@@ -228,7 +233,7 @@ benefits: vision insurance | dental and vision | dental vision | vision care | v
     # pushed TPM postings out of scope.
     + _table(
         "other_role",
-        "other",
+        OTHER,
         """
 writes code: write code | writing code | hands-on coding | code reviews | unit tests | debugging | debug
 product work: product vision | product roadmap | user research | customer discovery

@@ -21,7 +21,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFol
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from ._card import metrics_table
-from ._roles import check_labels
+from ._roles import CLASSES, OTHER, PM, ROLES, SCOPED_CLASSES, TPM, check_labels
 from ._text import mask_role_names
 from ._titles import axes_toward
 
@@ -123,11 +123,11 @@ class KeywordBaseline(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Sequence[str], y: Sequence[str]) -> KeywordBaseline:
         labels = np.asarray(list(y), dtype=object)
-        role = np.isin(labels, ("tpm", "pm"))
+        role = np.isin(labels, ROLES)
         self.lr_ = LogisticRegression(max_iter=2000).fit(
-            self._x(list(np.asarray(list(X), dtype=object)[role])), labels[role] == "tpm"
+            self._x(list(np.asarray(list(X), dtype=object)[role])), labels[role] == TPM
         )
-        self.classes_ = np.array(["pm", "tpm"], dtype=object)
+        self.classes_ = np.array(CLASSES, dtype=object)
         return self
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
@@ -161,11 +161,11 @@ class PlainTfidfBaseline(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Sequence[str], y: Sequence[str], groups: object = None) -> PlainTfidfBaseline:
         texts, labels = np.asarray(list(X), dtype=object), np.asarray(list(y), dtype=object)
-        role = labels != "other"
-        both = np.isin(labels, ("tpm", "pm"))
-        self.role_ = self._pipe().fit(texts[both], labels[both] == "tpm")
+        role = labels != OTHER
+        both = np.isin(labels, ROLES)
+        self.role_ = self._pipe().fit(texts[both], labels[both] == TPM)
         self.scope_ = self._pipe().fit(texts, role) if (~role).any() else None
-        self.classes_ = np.array(["other", "pm", "tpm"] if self.scope_ else ["pm", "tpm"], dtype=object)
+        self.classes_ = np.array(SCOPED_CLASSES if self.scope_ else CLASSES, dtype=object)
         return self
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
@@ -179,9 +179,9 @@ class PlainTfidfBaseline(ClassifierMixin, BaseEstimator):
 
 def _split(proba: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     cls = list(classes)
-    tpm, pm = proba[:, cls.index("tpm")], proba[:, cls.index("pm")]
+    tpm, pm = proba[:, cls.index(TPM)], proba[:, cls.index(PM)]
     p_tpm = tpm / np.maximum(tpm + pm, 1e-300)
-    return p_tpm, (1 - proba[:, cls.index("other")] if "other" in cls else None)
+    return p_tpm, (1 - proba[:, cls.index(OTHER)] if OTHER in cls else None)
 
 
 @dataclass
@@ -253,7 +253,7 @@ class EvaluationReport:
         except ImportError as err:  # pragma: no cover - depends on the extra
             raise ImportError("plotting needs matplotlib: pip install 'tpmclassify[plot]'") from err
         pred = self.predictions[variant]
-        role = pred[pred["truth"] != "other"]
+        role = pred[pred["truth"] != OTHER]
         has_axes = hasattr(self.model, "space_") and hasattr(self.model, "coef_")
         fig, axes = plt.subplots(1, 3 if has_axes else 2, figsize=(15 if has_axes else 9, 4.5))
         cm = np.asarray(self.metrics[variant]["confusion"])
@@ -263,13 +263,13 @@ class EvaluationReport:
         axes[0].set(
             xticks=[0, 1],
             yticks=[0, 1],
-            xticklabels=["pm", "tpm"],
-            yticklabels=["pm", "tpm"],
+            xticklabels=list(CLASSES),
+            yticklabels=list(CLASSES),
             xlabel="predicted",
             ylabel="true",
             title=f"TPM vs PM ({variant})",
         )
-        frac, mean = calibration_curve(role["truth"] == "tpm", role["p_tpm"], n_bins=8, strategy="quantile")
+        frac, mean = calibration_curve(role["truth"] == TPM, role["p_tpm"], n_bins=8, strategy="quantile")
         axes[1].plot([0, 1], [0, 1], "k:", label="perfect")
         axes[1].plot(mean, frac, "o-", label="model")
         axes[1].set(xlabel="predicted P(TPM)", ylabel="observed share TPM", title="calibration")
@@ -379,8 +379,7 @@ def evaluate(
             if variant == "masked" and hasattr(est, "classify_many"):  # what a title mismatch also rests on
                 for i, p in zip(test.tolist(), est.classify_many(list(xs[test])), strict=True):
                     axes[i] = (
-                        axes_toward(p.explanation.by_axis, "tpm"),
-                        axes_toward(p.explanation.by_axis, "pm"),
+                        *(axes_toward(p.explanation.by_axis, r) for r in ROLES),
                         p.unreadable,
                     )
             has_scope = has_scope and in_scope is not None
@@ -398,7 +397,7 @@ def evaluate(
             pred[["axes_tpm", "axes_pm", "unreadable"]] = pd.DataFrame.from_dict(axes, orient="index").sort_index()
         predictions[variant] = pred
         m, per_source[variant] = _role_metrics(labels, p_tpm, sources)
-        in_scope_truth = labels != "other"
+        in_scope_truth = labels != OTHER
         if has_scope and (~in_scope_truth).any():
             ys = in_scope_truth.astype(int)
             picked = in_scope >= thr
@@ -408,8 +407,8 @@ def evaluate(
                 scope_roc_auc=float(roc_auc_score(ys, in_scope)),
                 scope_precision=tp / max(1.0, float(picked.sum())),
                 scope_recall=tp / float(in_scope_truth.sum()),
-                scope_recall_tpm=float(picked[labels == "tpm"].mean()),
-                scope_recall_pm=float(picked[labels == "pm"].mean()),
+                scope_recall_tpm=float(picked[labels == TPM].mean()),
+                scope_recall_pm=float(picked[labels == PM].mean()),
                 scope_brier=float(brier_score_loss(ys, in_scope)),
                 scope_threshold=float(np.median(thr)),
             )
@@ -419,8 +418,8 @@ def evaluate(
 
 def _role_metrics(labels: np.ndarray, p_tpm: np.ndarray, sources: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
     """TPM-vs-PM metrics over the tpm and pm rows: each source weighing the same, pooled, and per source."""
-    role = np.isin(labels, ("tpm", "pm"))
-    y, p, src = (labels[role] == "tpm").astype(int), p_tpm[role], sources[role]
+    role = np.isin(labels, ROLES)
+    y, p, src = (labels[role] == TPM).astype(int), p_tpm[role], sources[role]
     if len(y) == 0:
         return {"n_tpm": 0, "n_pm": 0}, pd.DataFrame()
     _, inverse, counts = np.unique(src.astype(str), return_inverse=True, return_counts=True)

@@ -23,6 +23,7 @@ import numpy as np
 
 from ._cues import AXES
 from ._features import Evidence, FeatureSpace
+from ._roles import HYBRID, OTHER, SHORT_NAMES, TPM
 
 __all__ = ["Explanation", "Prediction", "Scored", "Term"]
 
@@ -238,7 +239,7 @@ def _add(words: list[str], word: str) -> bool:
 
 
 def _display(label: str) -> str:
-    return label.upper() if label in ("tpm", "pm") else label
+    return SHORT_NAMES.get(label, label)
 
 
 @dataclass
@@ -312,15 +313,15 @@ class Prediction:
     @property
     def content_tpm_probability(self) -> float | None:
         """The TPM probability of the text with every role name masked (None without a title)."""
-        return None if self.content is None else self.content.probabilities["tpm"]
+        return None if self.content is None else self.content.probabilities[TPM]
 
     def _title_reason(self) -> str | None:
         """What the title claims against what the content says, in the posting's own words (or None)."""
         c, claim = self.content, self.title_label
         if c is None or self.title is None:
             return None
-        if self.title_mismatch and c.label == "other" and c.scope_explanation is not None:
-            words = [t.text for t in c.scope_explanation.terms if t.points_to == "other" and t.spans][:3]
+        if self.title_mismatch and c.label == OTHER and c.scope_explanation is not None:
+            words = [t.text for t in c.scope_explanation.terms if t.points_to == OTHER and t.spans][:3]
             quoted = ", ".join(f"'{w}'" for w in words)
             return (
                 f"Titled {self.title!r}, but reads as another role (in scope {c.in_scope:.0%} with role names "
@@ -334,7 +335,7 @@ class Prediction:
                 f"Titled {self.title!r}, but reads as a {_display(side)} "
                 f"({c.probabilities[side]:.0%} with role names masked): {quoted}"
             )
-        if claim == "hybrid":  # the answer is the content's own, judged TPM vs PM
+        if claim == HYBRID:  # the answer is the content's own, judged TPM vs PM
             return (
                 f"Titled {self.title!r} (a title used for either role): decided by its content, which reads as "
                 f"{_display(c.label)} ({c.probabilities[c.label]:.0%} with role names masked)"
@@ -364,16 +365,16 @@ class Prediction:
             ]
         title = self._title_reason()
         first = [] if title is None else [title]
-        if self.label == "other" and self.scope_explanation is not None:
+        if self.label == OTHER and self.scope_explanation is not None:
             head = f"Out of scope: in scope {self.in_scope:.0%} is under the threshold {self.scope_threshold:.0%}"
             return [*first, head, *self.scope_explanation.reasons]
         out = self.explanation.reasons
         if self.needs_review:
-            out = [f"Needs review: TPM {self.probabilities['tpm']:.0%} is too close to call", *out]
+            out = [f"Needs review: TPM {self.probabilities[TPM]:.0%} is too close to call", *out]
         return [*first, *out]
 
     def __str__(self) -> str:
-        tpm = self.probabilities["tpm"]
+        tpm = self.probabilities[TPM]
         if self.unreadable:  # no split is printed as if the words had decided it
             return "\n".join(["needs review  (too little evidence to decide)", *("  - " + r for r in self.reasons)])
         head = f"{_display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"

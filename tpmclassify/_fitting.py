@@ -24,6 +24,7 @@ from ._cues import ARTICLE_AXES, Cue
 from ._features import FeatureSpace
 from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, inner_folds, sigmoid, source_weights
 from ._prior import check_prior, logit
+from ._roles import OTHER, PM, ROLES, TPM
 
 __all__ = ["RoleFit", "ScopeFit", "Training", "article_weights", "fit_role", "fit_scope"]
 
@@ -107,18 +108,18 @@ def fit_role(
     chosen from ``C_grid`` on grouped inner folds."""
     Xf, labels, grp, cue_table = t.Xf, t.labels, t.groups, t.cues
     n = len(labels)
-    rows = np.flatnonzero(np.isin(labels, ("tpm", "pm")))
-    cues = [j for j, c in enumerate(cue_table) if c.role in ("tpm", "pm")]
+    rows = np.flatnonzero(np.isin(labels, ROLES))
+    cues = [j for j, c in enumerate(cue_table) if c.role in ROLES]
     X_all = Xf[np.concatenate([rows, rows + n])]
     grams: list[int] = []
     if role_ngram_scale > 0:  # the n-grams of at least _ROLE_MIN_DF TPM or PM postings (as written or masked)
         df = np.bincount(X_all.indices, minlength=Xf.shape[1])
         grams = [j for j in np.flatnonzero(df >= _ROLE_MIN_DF).tolist() if j >= len(cue_table)]
     cols = np.array(cues + grams, dtype=np.int64)
-    sign = np.array([1.0 if cue_table[j].role == "tpm" else -1.0 for j in cues] + [0.0] * len(grams))
+    sign = np.array([1.0 if cue_table[j].role == TPM else -1.0 for j in cues] + [0.0] * len(grams))
     scale = np.array([1.0] * len(cues) + [float(role_ngram_scale)] * len(grams))
     X = X_all[:, cols] @ sp.diags(scale)
-    y = np.tile((labels[rows] == "tpm").astype(float), 2)
+    y = np.tile((labels[rows] == TPM).astype(float), 2)
     if grp is None:  # no sources: the two copies of a posting stay in one fold
         g = np.tile(np.arange(len(rows)) % max(2, cv), 2)
     else:
@@ -133,7 +134,7 @@ def fit_role(
     # the fit's log-odds are for the share its weights give TPM (sources weighing the same); the probabilities
     # are for the stated prior, by default the share of TPM postings in the training data, each counted once
     fitted_share = float(np.sum(w * y) / np.sum(w))
-    training_prior = float(np.mean(labels[rows] == "tpm"))
+    training_prior = float(np.mean(labels[rows] == TPM))
     share = training_prior if prior is None else check_prior(prior)
     coef = np.zeros(Xf.shape[1])
     coef[cols] = weights * scale
@@ -176,9 +177,9 @@ def fit_scope(
         [j for j, c in enumerate(cue_table) if c.axis in scope_axes] + list(range(n_cues, Xf.shape[1])),
         dtype=np.int64,
     )
-    y1 = (labels != "other").astype(int)
-    n_tpm, n_pm = (labels == "tpm").sum(), (labels == "pm").sum()
-    weight1 = np.where(labels == "tpm", n_pm / n_tpm, 1.0)
+    y1 = (labels != OTHER).astype(int)
+    n_tpm, n_pm = (labels == TPM).sum(), (labels == PM).sum()
+    weight1 = np.where(labels == TPM, n_pm / n_tpm, 1.0)
     X, y = Xf[:, cols], np.tile(y1, 2)
     weight = np.tile(weight1, 2) * t.copies(n)
     if grp is not None and min(len(set(grp[y1 == k])) for k in (0, 1)) < 2:
@@ -234,7 +235,7 @@ def _recall_threshold(p: np.ndarray, labels: np.ndarray, recall: float) -> float
     """
     best = 0.05
     for t in np.linspace(0.05, 0.95, 91):
-        if min(np.mean(p[labels == role] >= t) for role in ("tpm", "pm")) < recall:
+        if min(np.mean(p[labels == role] >= t) for role in ROLES) < recall:
             break
         best = float(t)
     return round(best, 2)

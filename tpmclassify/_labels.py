@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 
-from ._roles import ROLE_NAMES, names_pattern, role_name_pattern, without_format
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, TPM, names_pattern, role_name_pattern, without_format
 
 __all__ = ["label_from_title"]
 
 # Every pattern comes from the one role-name vocabulary (ROLE_NAMES), read as the masking reads text (format
 # characters removed, a zero-width space a space), so a title claims a role exactly when its name would be masked.
-_TPM = re.compile(role_name_pattern("tpm"), re.IGNORECASE)
-_HYBRID = re.compile(role_name_pattern("hybrid"), re.IGNORECASE)
-_PM = re.compile(names_pattern([n for n in ROLE_NAMES["pm"] if " " in n], word_end=False), re.IGNORECASE)
-_PM_SHORT = re.compile(names_pattern([n for n in ROLE_NAMES["pm"] if " " not in n]), re.IGNORECASE)  # "PM"
+_TPM = re.compile(role_name_pattern(TPM), re.IGNORECASE)
+_HYBRID = re.compile(role_name_pattern(HYBRID), re.IGNORECASE)
+_PM = re.compile(names_pattern([n for n in ROLE_NAMES[PM] if " " in n], word_end=False), re.IGNORECASE)
+_PM_SHORT = re.compile(names_pattern([n for n in ROLE_NAMES[PM] if " " not in n]), re.IGNORECASE)  # "PM"
 _PROGRAM = re.compile(r"\bprogram", re.IGNORECASE)
 #: Other roles a title can name: another program manager, and roles that are neither TPM nor PM.
 _OTHER = re.compile(
-    role_name_pattern("program") + r"|\b(?:product\s+manager|engineering\s+manager|scrum\s+master"
+    role_name_pattern(PROGRAM) + r"|\b(?:product\s+manager|engineering\s+manager|scrum\s+master"
     r"|data\s+scientist)\b|\bsoftware\s+(?:engineer|developer)",
     re.IGNORECASE,
 )
@@ -65,14 +65,14 @@ def label_from_title(title: object) -> str | None:
         return None
     title = without_format(title)
     if _TPM.search(title):
-        return "tpm"
+        return TPM
     if _HYBRID.search(title):
-        return "hybrid"
+        return HYBRID
     program = _PROGRAM.search(title) is not None
     if _PM.search(title) and not program:
-        return "pm"
+        return PM
     if _OTHER.search(title):
-        return "other"
+        return OTHER
     if _PM_SHORT.search(title) and not program:  # after the other roles: "Product Manager (PM)" is not a PM
-        return "pm"
+        return PM
     return None

@@ -37,7 +37,7 @@ from ._features import FeatureSpace, display_forms, fit_vocabulary
 from ._fitting import Training, article_weights, fit_role, fit_scope
 from ._heads import sigmoid as _sigmoid
 from ._prior import PRIOR_MARGIN, check_prior, estimate_prior, logit
-from ._roles import check_labels
+from ._roles import CLASSES, HYBRID, OTHER, PM, ROLES, SCOPED_CLASSES, TPM, check_labels
 from ._scoring import Batch, HeadWeights
 from ._text import check_text, mask_role_names
 from ._titles import TITLED_CLAIMS, contradicts, title_claim
@@ -299,7 +299,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         labels = np.asarray(check_labels(y), dtype=object)
         if len(labels) != len(texts):
             raise InvalidValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
-        for need in ("tpm", "pm"):
+        for need in ROLES:
             if (labels == need).sum() < 2:
                 raise InvalidValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
         grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
@@ -346,10 +346,10 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         self.coef_, self.intercept_, self.C_ = role.coef, role.intercept, role.C
         self.prior_, self.training_prior_, self.baseline_ = role.prior, role.training_prior, role.baseline
         self.min_evidence_ = role.min_evidence
-        self.classes_ = np.array(["pm", "tpm"], dtype=object)
+        self.classes_ = np.array(CLASSES, dtype=object)
         self.scope_coef_ = self.scope_intercept_ = self.scope_threshold_ = self.scope_baseline_ = None
-        if (labels == "other").sum() >= 2:
-            self.classes_ = np.array(["other", "pm", "tpm"], dtype=object)
+        if (labels == OTHER).sum() >= 2:
+            self.classes_ = np.array(SCOPED_CLASSES, dtype=object)
             scope = fit_scope(
                 training,
                 scope_axes=self.scope_axes,
@@ -443,10 +443,10 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     def _head_weights(self) -> list[HeadWeights]:
         """Each head's weights (role, then scope if there is one)."""
-        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, "tpm", "pm")]
+        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, *ROLES)]
         if self.scope_coef_ is not None and self.scope_baseline_ is not None and self.scope_intercept_ is not None:
             heads.append(
-                HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_, "in scope", "other")
+                HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_, "in scope", OTHER)
             )
         return heads
 
@@ -495,8 +495,8 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
 
     def _label(self, p_tpm: float, in_scope: float | None) -> str:
         if in_scope is not None and self.scope_threshold_ is not None and in_scope < self.scope_threshold_:
-            return "other"
-        return "tpm" if p_tpm >= 0.5 else "pm"
+            return OTHER
+        return TPM if p_tpm >= 0.5 else PM
 
     def classify_many(self, texts: Iterable[str], titles: Iterable[object] | None = None) -> list[Prediction]:
         """Classify many postings at once (vectorised; explanations computed on access).
@@ -555,14 +555,14 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             if titled is not None and titled[i]:
                 threshold = self.titled_scope_threshold
                 other = threshold is not None and s is not None and not unreadable and s < threshold
-                label = "other" if other else "tpm" if p >= 0.5 else "pm"
+                label = OTHER if other else TPM if p >= 0.5 else PM
                 # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence)
-                unreadable = unreadable or (label != "other" and read < self.min_evidence_)
+                unreadable = unreadable or (label != OTHER and read < self.min_evidence_)
             out.append(
                 Prediction(
                     text=texts[i] if shown is None else shown[i],
                     label=label,
-                    probabilities={"tpm": p, "pm": 1.0 - p},
+                    probabilities={TPM: p, PM: 1.0 - p},
                     in_scope=s,
                     needs_review=self._needs_review(label, p, unreadable),
                     _explain=partial(batch.explanation, i),
@@ -590,7 +590,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         )
         for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):
             if title is not None:
-                answer = c if claim == "hybrid" else out[i]
+                answer = c if claim == HYBRID else out[i]
                 out[i] = dataclasses.replace(
                     answer,
                     title=title,
@@ -604,12 +604,12 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a
         TPM or PM answer resting on less evidence than 99% of the training postings carry (an out-of-scope answer
         is the scope head's: the role head may well have nothing to say about a nurse's posting)."""
-        return not readable or (label != "other" and evidence < self.min_evidence_)
+        return not readable or (label != OTHER and evidence < self.min_evidence_)
 
     def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
         """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""
         lo, hi = self.review_band
-        return unreadable or (label != "other" and lo <= p_tpm <= hi)
+        return unreadable or (label != OTHER and lo <= p_tpm <= hi)
 
     def classify(self, text: str, title: str | None = None) -> Prediction:
         """Classify one posting (optionally with its title); see :meth:`classify_many`."""

@@ -25,9 +25,10 @@ import numpy as np
 
 from ._atomic import atomic_path
 from ._card import write_card
-from ._cues import AXES
+from ._cues import AXES, CUE_ROLES
 from ._errors import InvalidValueError, TPMClassifyError
 from ._model import TPMClassifier
+from ._roles import CLASSES, SCOPED_CLASSES
 from ._version import __version__
 
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
@@ -292,8 +293,8 @@ def _check_state(path: Path, state: Any) -> dict[str, int]:
         TPMClassifier(**as_given).check_params()
     except TPMClassifyError as err:
         raise bad(str(err).rstrip(".")) from None
-    if state["classes"] not in (["pm", "tpm"], ["other", "pm", "tpm"]):
-        raise bad(f"classes are {state['classes']!r}; they must be ['pm', 'tpm'] or ['other', 'pm', 'tpm']")
+    if state["classes"] not in (list(CLASSES), list(SCOPED_CLASSES)):
+        raise bad(f"classes are {state['classes']!r}; they must be {list(CLASSES)} or {list(SCOPED_CLASSES)}")
     cues = state["cues"]
     fields = {"name", "axis", "role", "phrases"}
     if not isinstance(cues, list) or not all(
@@ -302,7 +303,7 @@ def _check_state(path: Path, state: Any) -> dict[str, int]:
         and isinstance(c["phrases"], list)
         and isinstance(c["name"], str)
         and c["axis"] in AXES
-        and c["role"] in ("tpm", "pm", "hybrid", "other", "none")
+        and c["role"] in CUE_ROLES
         for c in cues
     ):
         raise bad("the cue table is malformed")
@@ -390,7 +391,7 @@ def _check_arrays(path: Path, state: dict[str, Any], arrays: dict[str, np.ndarra
         arrays.get("scope_baseline") is not None,
         state["scope_intercept"] is not None,
         state["scope_threshold"] is not None,
-        state["classes"] == ["other", "pm", "tpm"],
+        state["classes"] == list(SCOPED_CLASSES),
     ]
     if any(scope) and not all(scope):
         raise _bad(

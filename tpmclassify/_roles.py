@@ -13,9 +13,18 @@ import re
 from ._errors import InvalidValueError
 
 __all__ = [
+    "CLASSES",
     "FORMAT_CHARACTERS",
+    "HYBRID",
     "LABELS",
+    "OTHER",
+    "PM",
+    "PROGRAM",
+    "ROLES",
     "ROLE_NAMES",
+    "SCOPED_CLASSES",
+    "SHORT_NAMES",
+    "TPM",
     "check_labels",
     "find_role_names",
     "names_pattern",
@@ -24,22 +33,35 @@ __all__ = [
     "without_format",
 ]
 
+#: The two roles the library tells apart. The role head's log-odds are TPM's over PM's.
+TPM, PM = "tpm", "pm"
+ROLES: tuple[str, str] = (TPM, PM)
+#: A title used for either role, and any other job.
+HYBRID, OTHER = "hybrid", "other"
+#: What a plain Program Manager title claims: a program, technical or not.
+PROGRAM = "program"
+#: How reasons, cards and the audit page name each role.
+SHORT_NAMES: dict[str, str] = {TPM: "TPM", PM: "PM"}
+#: A model's ``classes_``, sorted as scikit-learn sorts them: the two roles, and ``other`` with a scope head.
+CLASSES: tuple[str, ...] = tuple(sorted(ROLES))
+SCOPED_CLASSES: tuple[str, ...] = tuple(sorted((*ROLES, OTHER)))
+
 #: Every label the library knows, and what it means.
 LABELS: dict[str, str] = {
-    "tpm": "Technical Program Manager",
-    "pm": "Project Manager",
-    "hybrid": "a title used for either role (Technical/Engineering Project Manager): in scope, TPM vs PM unknown",
-    "other": "another role (product manager, non-technical program manager, engineer, ...)",
+    TPM: "Technical Program Manager",
+    PM: "Project Manager",
+    HYBRID: "a title used for either role (Technical/Engineering Project Manager): in scope, TPM vs PM unknown",
+    OTHER: "another role (product manager, non-technical program manager, engineer, ...)",
 }
 
 #: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by any white
 #: space; seniority prefixes and a plural "s" are matched too).
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
-    "tpm": tuple(f"technical {p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr"))
+    TPM: tuple(f"technical {p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr"))
     + ("tpm",),
-    "hybrid": tuple(f"{k} project {m}" for k in ("technical", "engineering") for m in ("manager", "management", "mgr")),
-    "program": tuple(f"{p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr")),
-    "pm": ("project management professional", "project manager", "project management", "project mgr", "pm"),
+    HYBRID: tuple(f"{k} project {m}" for k in ("technical", "engineering") for m in ("manager", "management", "mgr")),
+    PROGRAM: tuple(f"{p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr")),
+    PM: ("project management professional", "project manager", "project management", "project mgr", "pm"),
 }
 
 _SENIORITY = r"(?:(?:senior|sr\.?|staff|principal|lead|junior|jr\.?)\s+)?"

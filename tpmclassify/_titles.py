@@ -13,16 +13,16 @@ import re
 from ._cues import ARTICLE_AXES
 from ._explain import Prediction
 from ._labels import label_from_title
-from ._roles import role_name_pattern
+from ._roles import HYBRID, OTHER, PROGRAM, ROLES, TPM, role_name_pattern
 
 __all__ = ["AXIS_EVIDENCE", "TITLED_CLAIMS", "axes_toward", "contradicts", "title_claim"]
 
-_PROGRAM_TITLE = re.compile(role_name_pattern("program"), re.IGNORECASE)
+_PROGRAM_TITLE = re.compile(role_name_pattern(PROGRAM), re.IGNORECASE)
 #: A title mismatch needs evidence on at least two of the article's axes, each at least this much (measured from a
 #: typical posting) on the side the content reads as.
 AXIS_EVIDENCE = 0.1
 #: Claims that say a posting is a TPM or PM job (or a program manager's): its content then only says which.
-TITLED_CLAIMS = ("tpm", "pm", "hybrid", "program")
+TITLED_CLAIMS = (*ROLES, HYBRID, PROGRAM)
 
 
 def axes_toward(by_axis: dict[str, float], side: str) -> int:
@@ -34,7 +34,7 @@ def axes_toward(by_axis: dict[str, float], side: str) -> int:
     >>> axes_toward({"technical": 1.2, "scope": 0.3, "strategy": -0.5, "wording": 2.0}, "tpm")
     2
     """
-    sign = 1.0 if side == "tpm" else -1.0
+    sign = 1.0 if side == TPM else -1.0
     return sum(sign * by_axis.get(a, 0.0) >= AXIS_EVIDENCE for a in ARTICLE_AXES)
 
 
@@ -48,8 +48,8 @@ def title_claim(title: str) -> tuple[str | None, str | None]:
     (('tpm', 'tpm'), ('other', 'program'))
     """
     rule = label_from_title(title)
-    if rule == "other" and _PROGRAM_TITLE.search(title):
-        return rule, "program"
+    if rule == OTHER and _PROGRAM_TITLE.search(title):
+        return rule, PROGRAM
     return rule, rule
 
 
@@ -59,9 +59,9 @@ def contradicts(claim: str | None, content: Prediction, confidence: float) -> bo
     article's axes. Never on too little evidence."""
     if content.unreadable:
         return False
-    if content.label == "other":
-        return claim in ("tpm", "pm", "hybrid")
-    other = (claim in ("tpm", "pm") and content.label != claim) or (claim == "program" and content.label == "tpm")
+    if content.label == OTHER:
+        return claim in (*ROLES, HYBRID)
+    other = (claim in ROLES and content.label != claim) or (claim == PROGRAM and content.label == TPM)
     if not other or content.probabilities[content.label] < confidence:
         return False
     return axes_toward(content.explanation.by_axis, content.label) >= 2
