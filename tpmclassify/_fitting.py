@@ -26,7 +26,7 @@ from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, inner_f
 from ._prior import check_prior, logit
 from ._roles import OTHER, PM, ROLES, TPM
 
-__all__ = ["RoleFit", "ScopeFit", "Training", "article_weights", "fit_role", "fit_scope"]
+__all__ = ["ROLE_PARAMS", "SCOPE_PARAMS", "RoleFit", "ScopeFit", "Training", "article_weights", "fit_role", "fit_scope"]
 
 #: Most grouped folds the role head's ``C`` is chosen on (sources left out whole; a file with a source per company
 #: would otherwise fit hundreds of folds).
@@ -92,6 +92,11 @@ def article_weights(cues: Sequence[Cue], coef: np.ndarray) -> np.ndarray:
     article = np.zeros(len(coef), dtype=bool)
     article[: len(cues)] = [c.axis in ARTICLE_AXES for c in cues]
     return np.where(article, coef, 0.0)
+
+
+#: The estimator's parameters each head's fit takes (by name: ``fit_role(t, **{k: params[k] for k in ROLE_PARAMS})``).
+ROLE_PARAMS = ("C", "C_grid", "cv", "role_ngram_scale", "prior")
+SCOPE_PARAMS = ("scope_axes", "scope_C", "cv", "random_state", "scope_threshold", "scope_recall")
 
 
 def fit_role(

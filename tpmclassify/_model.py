@@ -16,11 +16,8 @@ probability comes from.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import sys
 from collections.abc import Iterable, Sequence
-from functools import partial
 from numbers import Integral, Real
 from typing import Any
 
@@ -28,49 +25,49 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
+from ._answering import Answering
 from ._cues import AXES, CUES, Cue
-from ._errors import InvalidValueError, PostingTypeError
-from ._explain import Explanation, Prediction
+from ._errors import InvalidValueError
 from ._features import FeatureSpace, display_forms, fit_vocabulary
-from ._fitting import Training, article_weights, fit_role, fit_scope
-from ._heads import sigmoid as _sigmoid
-from ._prior import PRIOR_MARGIN, check_prior, estimate_prior, logit
-from ._roles import CLASSES, HYBRID, OTHER, PM, ROLES, SCOPED_CLASSES, TPM, check_labels
-from ._scoring import Batch, HeadWeights
-from ._text import check_text, mask_role_names
-from ._titles import TITLED_CLAIMS, contradicts, title_claim
+from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope
+from ._predicting import as_texts
+from ._prior import PRIOR_MARGIN
+from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
+from ._state import TUPLE_PARAMS, from_state, state_params, to_state
+from ._text import mask_role_names
 from ._words import stems_of_tokens, tokens_of
 
 __all__ = ["TPMClassifier"]
 
 
-def _as_texts(X: object) -> list[str]:
-    if isinstance(X, str):
-        raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
-    if hasattr(X, "ndim") and getattr(X, "ndim", 1) > 1:
-        X = np.asarray(X).ravel()
-    texts = list(X)  # type: ignore[call-overload]
-    for i, t in enumerate(texts):
-        try:
-            check_text(t)
-        except (TypeError, ValueError) as err:
-            raise type(err)(f"posting {i}: {err}") from None
-    return texts
+#: What each parameter may be (scikit-learn's declarative constraints), checked by :meth:`TPMClassifier.fit` and, for a
+#: model file, by :func:`tpmclassify.load`; the tuples' contents are checked by :func:`check_tuples`.
+PARAMETER_CONSTRAINTS: dict = {
+    "C": [Interval(Real, 0, None, closed="neither"), None],
+    "C_grid": [tuple],
+    "scope_C": [Interval(Real, 0, None, closed="neither")],
+    "ngram_max": [Interval(Integral, 1, 5, closed="both")],
+    "min_df": [Interval(Integral, 1, None, closed="left")],
+    "min_groups": [Interval(Integral, 1, None, closed="left")],
+    "max_features": [Interval(Integral, 1, None, closed="left"), None],
+    "ngram_scale": [Interval(Real, 0, None, closed="neither")],
+    "role_ngram_scale": [Interval(Real, 0, None, closed="left")],
+    "mask_rate": [Interval(Real, 0, 1, closed="both")],
+    "scope_axes": [tuple],
+    "prior": [Interval(Real, PRIOR_MARGIN, 1 - PRIOR_MARGIN, closed="both"), None],
+    "review_band": [tuple],
+    "scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
+    "scope_recall": [Interval(Real, 0, 1, closed="right")],
+    "mismatch_confidence": [Interval(Real, 0.5, 1, closed="both")],
+    "titled_scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
+    "cv": [Interval(Integral, 2, None, closed="left")],
+    "random_state": [Interval(Integral, 0, None, closed="left")],
+    "cues": [None, "array-like"],
+}
 
 
-def _missing(value: object) -> bool:
-    """None, NaN, pd.NA or NaT: a missing cell."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value) or type(value).__name__ in ("NAType", "NaTType")
-    except (TypeError, ValueError):  # pd.NA's comparisons are ambiguous
-        return True
-
-
-class TPMClassifier(ClassifierMixin, BaseEstimator):
+class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
     """Classify job postings as TPM, PM or (optionally) another role.
 
     Parameters
@@ -175,43 +172,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
     array(['tpm'], dtype=object)
     """
 
-    #: What each parameter may be (scikit-learn's declarative constraints), checked by :meth:`fit` and, for a model
-    #: file, by :func:`tpmclassify.load`; the tuples' contents are checked by :meth:`check_params`.
-    _parameter_constraints: dict = {
-        "C": [Interval(Real, 0, None, closed="neither"), None],
-        "C_grid": [tuple],
-        "scope_C": [Interval(Real, 0, None, closed="neither")],
-        "ngram_max": [Interval(Integral, 1, 5, closed="both")],
-        "min_df": [Interval(Integral, 1, None, closed="left")],
-        "min_groups": [Interval(Integral, 1, None, closed="left")],
-        "max_features": [Interval(Integral, 1, None, closed="left"), None],
-        "ngram_scale": [Interval(Real, 0, None, closed="neither")],
-        "role_ngram_scale": [Interval(Real, 0, None, closed="left")],
-        "mask_rate": [Interval(Real, 0, 1, closed="both")],
-        "scope_axes": [tuple],
-        "prior": [Interval(Real, PRIOR_MARGIN, 1 - PRIOR_MARGIN, closed="both"), None],
-        "review_band": [tuple],
-        "scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
-        "scope_recall": [Interval(Real, 0, 1, closed="right")],
-        "mismatch_confidence": [Interval(Real, 0.5, 1, closed="both")],
-        "titled_scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
-        "cv": [Interval(Integral, 2, None, closed="left")],
-        "random_state": [Interval(Integral, 0, None, closed="left")],
-        "cues": [None, "array-like"],
-    }
-
-    # fitted attributes (set by fit() or from_state()); the scope head's are None without "other" postings
-    coef_: np.ndarray
-    intercept_: float
-    C_: float
-    prior_: float
-    training_prior_: float
-    scope_coef_: np.ndarray | None
-    scope_intercept_: float | None
-    scope_threshold_: float | None
-    baseline_: np.ndarray
-    scope_baseline_: np.ndarray | None
-    min_evidence_: float
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -295,7 +256,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             ``self``.
         """
         self.check_params()
-        texts = _as_texts(X)
+        texts = as_texts(X)
         labels = np.asarray(check_labels(y), dtype=object)
         if len(labels) != len(texts):
             raise InvalidValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
@@ -311,57 +272,7 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         from tqdm import tqdm
 
         with tqdm(total=1, desc="training", unit=" fits", disable=not progress, file=sys.stderr) as bar:
-            return self._fit(texts, labels, grp, bar)
-
-    def _fit(self, texts: list[str], labels: np.ndarray, grp: np.ndarray | None, bar: Any) -> TPMClassifier:
-        raw_tokens = [tokens_of(t) for t in texts]
-        masked_tokens = [tokens_of(mask_role_names(t)) for t in texts]
-        vocab, idf = fit_vocabulary(
-            [stems_of_tokens(t) for t in masked_tokens],
-            self.ngram_max,
-            self.min_df,
-            None if grp is None else grp.tolist(),
-            self.min_groups,
-            self.max_features,
-        )
-        self.cues_ = tuple(CUES if self.cues is None else self.cues)
-        self.space_ = FeatureSpace(
-            self.cues_,
-            vocab,
-            idf,
-            self.ngram_max,
-            ngram_scale=self.ngram_scale,
-            display=display_forms(masked_tokens, vocab, self.ngram_max),
-        )
-        # each posting twice: as written, then masked
-        read = self.space_.read_tokens
-        Xf = sp.vstack([read(raw_tokens)[0], read(masked_tokens)[0]], format="csr")
-        self.feature_names_ = self.space_.names
-        bar.update()
-
-        training = Training(Xf, labels, grp, float(self.mask_rate), self.cues_, self.space_, bar)
-        role = fit_role(
-            training, C=self.C, C_grid=self.C_grid, cv=self.cv, role_ngram_scale=self.role_ngram_scale, prior=self.prior
-        )
-        self.coef_, self.intercept_, self.C_ = role.coef, role.intercept, role.C
-        self.prior_, self.training_prior_, self.baseline_ = role.prior, role.training_prior, role.baseline
-        self.min_evidence_ = role.min_evidence
-        self.classes_ = np.array(CLASSES, dtype=object)
-        self.scope_coef_ = self.scope_intercept_ = self.scope_threshold_ = self.scope_baseline_ = None
-        if (labels == OTHER).sum() >= 2:
-            self.classes_ = np.array(SCOPED_CLASSES, dtype=object)
-            scope = fit_scope(
-                training,
-                scope_axes=self.scope_axes,
-                scope_C=self.scope_C,
-                cv=self.cv,
-                random_state=self.random_state,
-                scope_threshold=self.scope_threshold,
-                scope_recall=self.scope_recall,
-            )
-            self.scope_coef_, self.scope_intercept_ = scope.coef, scope.intercept
-            self.scope_baseline_, self.scope_threshold_ = scope.baseline, scope.threshold
-        return self
+            return _fit(self, texts, labels, grp, bar)
 
     def check_params(self) -> None:
         """Raise :class:`~tpmclassify.InvalidValueError` naming the first parameter that is not one it may be.
@@ -377,254 +288,10 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
             self._validate_params()
         except ValueError as err:  # scikit-learn's InvalidParameterError
             raise InvalidValueError(str(err)) from None
-        grid, band = self.C_grid, self.review_band
-        if not grid or not all(isinstance(c, Real) and not isinstance(c, bool) and c > 0 for c in grid):
-            raise InvalidValueError(f"C_grid must be a non-empty tuple of positive numbers; got {grid!r}")
-        if len(band) != 2 or not all(isinstance(b, Real) and 0 <= b <= 1 for b in band) or band[0] > band[1]:
-            raise InvalidValueError(f"review_band must be two probabilities, low then high; got {band!r}")
-        unknown = sorted(set(self.scope_axes) - set(AXES))
-        if unknown:
-            raise InvalidValueError(f"scope_axes has unknown axes {unknown}; the axes are: {', '.join(AXES)}")
-
-    def with_prior(self, prior: float) -> TPMClassifier:
-        """A copy of this model whose TPM/PM probabilities are for a TPM share of ``prior``.
-
-        Only the role head's intercept moves (by the change in log prior odds), so the explanation identity
-        still holds and the ranking of postings is unchanged.
-
-        Examples
-        --------
-        >>> import tpmclassify
-        >>> m = tpmclassify.default_model().with_prior(0.1)
-        >>> m.prior_
-        0.1
-        """
-        check_is_fitted(self, "coef_")
-        new = copy.copy(self)
-        new.prior_ = check_prior(prior)
-        new.intercept_ = self.intercept_ + logit(new.prior_) - logit(self.prior_)
-        new.prior = new.prior_
-        return new
-
-    def estimate_prior(self, texts: Iterable[str]) -> float:
-        """The TPM share among the in-scope postings of ``texts``, estimated by EM (see :func:`estimate_prior`)."""
-        return estimate_prior(self.in_scope_tpm_probabilities(texts), self.prior_)
-
-    def in_scope_tpm_probabilities(self, texts: Iterable[str]) -> np.ndarray:
-        """The TPM probabilities of those of ``texts`` that are in scope: what a TPM share is estimated from (a
-        batch run with ``prior="auto"`` gathers them chunk by chunk).
-
-        Examples
-        --------
-        >>> import tpmclassify
-        >>> tpmclassify.default_model().in_scope_tpm_probabilities([
-        ...     "Registered nurse for our intensive care unit: night shifts, patient care and medication.",
-        ...     "Lead a multi-year program across six engineering teams: architecture reviews and technical risks.",
-        ... ]).size  # the nurse's posting is not in scope
-        1
-        """
-        check_is_fitted(self, "coef_")
-        _, p_tpm, _, in_scope = self._heads(self._features(_as_texts(texts)))
-        if in_scope is None or self.scope_threshold_ is None:
-            return p_tpm
-        return p_tpm[in_scope >= self.scope_threshold_]
-
-    # --------------------------------------------------------------- predicting
-    def _cue_coef(self) -> np.ndarray:
-        """The role head's weights on the cues of the article's four axes (zero on role names and n-grams): what
-        evidence is measured on. A title's role name, or "apply now", says nothing about the job. (Computed once per
-        ``coef_``.)"""
-        cached = self.__dict__.get("_evidence_coef")
-        if cached is not None and cached[0] is self.coef_:
-            return cached[1]
-        weights = article_weights(self.cues_, self.coef_)
-        self.__dict__["_evidence_coef"] = (self.coef_, weights)
-        return weights
-
-    def _head_weights(self) -> list[HeadWeights]:
-        """Each head's weights (role, then scope if there is one)."""
-        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, *ROLES)]
-        if self.scope_coef_ is not None and self.scope_baseline_ is not None and self.scope_intercept_ is not None:
-            heads.append(
-                HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_, "in scope", OTHER)
-            )
-        return heads
-
-    def _batch(self, texts: Sequence[str]) -> Batch:
-        """The features and head answers of postings (already checked), shared by their explanations."""
-        return Batch(self.space_, self._head_weights(), self._cue_coef(), texts)
-
-    def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self.space_.transform(texts)
-
-    def _heads(self, Xf: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-        role_logit = Xf @ self.coef_ + self.intercept_
-        if self.scope_coef_ is None:
-            return role_logit, _sigmoid(role_logit), None, None
-        scope_logit = Xf @ self.scope_coef_ + self.scope_intercept_
-        return role_logit, _sigmoid(role_logit), scope_logit, _sigmoid(scope_logit)
-
-    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
-        """Probabilities over ``classes_``: ``P(other)``, ``P(pm)``, ``P(tpm)`` (rows sum to 1).
-
-        With a scope head, ``P(tpm) = in_scope * p_tpm``; without one, the two
-        columns are ``1 - p_tpm`` and ``p_tpm``.
-        """
-        check_is_fitted(self, "coef_")
-        _, p_tpm, _, in_scope = self._heads(self._features(_as_texts(X)))
-        if in_scope is None:
-            return np.column_stack([1 - p_tpm, p_tpm])
-        return np.column_stack([1 - in_scope, in_scope * (1 - p_tpm), in_scope * p_tpm])
-
-    def predict(self, X: Iterable[str]) -> np.ndarray:
-        """Labels by the one decision rule that :meth:`classify_many` and batch runs use.
-
-        "other" when ``in_scope`` is under ``scope_threshold_``, else "tpm" when the TPM probability is at
-        least 0.5, else "pm". (With a scope head this is not always the argmax of :meth:`predict_proba`:
-        a posting with ``in_scope`` 0.4 over a threshold of 0.3 is a TPM or PM posting.)
-        """
-        check_is_fitted(self, "coef_")
-        _, p_tpm, _, in_scope = self._heads(self._features(_as_texts(X)))
-        scopes = [None] * len(p_tpm) if in_scope is None else in_scope.tolist()
-        return np.array([self._label(p, s) for p, s in zip(p_tpm.tolist(), scopes, strict=True)], dtype=object)
-
-    def decision_function(self, X: Iterable[str]) -> np.ndarray:
-        """Role-head log-odds of TPM vs PM."""
-        check_is_fitted(self, "coef_")
-        return self._heads(self._features(_as_texts(X)))[0]
-
-    def _label(self, p_tpm: float, in_scope: float | None) -> str:
-        if in_scope is not None and self.scope_threshold_ is not None and in_scope < self.scope_threshold_:
-            return OTHER
-        return TPM if p_tpm >= 0.5 else PM
-
-    def classify_many(self, texts: Iterable[str], titles: Iterable[object] | None = None) -> list[Prediction]:
-        """Classify many postings at once (vectorised; explanations computed on access).
-
-        The label follows the decision rule of :meth:`predict`.
-
-        Parameters
-        ----------
-        texts : sequence of str
-            Posting descriptions.
-        titles : sequence of str or None, optional
-            Their job titles (None or a blank title: unknown). With a title, the answer also says what the title
-            claims (``title_label``), what the text describes with every role name masked so the title cannot
-            vote (``content_label``, ``content_tpm_probability``), and whether the two disagree
-            (``title_mismatch``); see :class:`Prediction`.
-        """
-        check_is_fitted(self, "coef_")
-        texts = _as_texts(texts)
-        if titles is not None:
-            if isinstance(titles, str):
-                raise PostingTypeError("expected a sequence of titles, got a single str: wrap it in a list")
-            titles = [None if _missing(t) else t for t in titles]
-            if len(titles) != len(texts):
-                raise InvalidValueError(f"{len(texts)} postings but {len(titles)} titles")
-            for i, t in enumerate(titles):
-                if t is not None and not isinstance(t, str):
-                    raise PostingTypeError(
-                        f"title {i} must be str or None (or missing: NaN, pd.NA), got {type(t).__name__}"
-                    )
-        return self._classify(texts, titles)
-
-    def _classify(self, texts: list[str], titles: Sequence[object] | None = None) -> list[Prediction]:
-        """:meth:`classify_many` on texts already checked."""
-        claims = None if titles is None else [t.strip() if isinstance(t, str) and t.strip() else None for t in titles]
-        if claims is not None and any(claims):
-            return self._classify_titled(texts, claims)
-        return self._predictions(texts)
-
-    def _predictions(
-        self, texts: Sequence[str], shown: Sequence[str] | None = None, titled: Sequence[bool] | None = None
-    ) -> list[Prediction]:
-        """The answers for ``texts``, each giving ``shown[i]`` as its text (the posting its spans index).
-
-        A ``titled`` posting's title says it is a TPM or PM job: its content, read here, only says which, unless it
-        reads as no such job at all (in scope under ``titled_scope_threshold``, and never on too little evidence).
-        """
-        batch = self._batch(texts)
-        p_tpm, *scope = batch.probabilities
-        scopes = scope[0] if scope else [None] * len(texts)
-        out = []
-        for i, (p, s) in enumerate(zip(p_tpm, scopes, strict=True)):
-            label = self._label(p, s)
-            read = batch.role_evidence[i]
-            unreadable = self._unreadable(label, read, batch.readable[i])
-            threshold = self.scope_threshold_
-            if titled is not None and titled[i]:
-                threshold = self.titled_scope_threshold
-                other = threshold is not None and s is not None and not unreadable and s < threshold
-                label = OTHER if other else TPM if p >= 0.5 else PM
-                # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence)
-                unreadable = unreadable or (label != OTHER and read < self.min_evidence_)
-            out.append(
-                Prediction(
-                    text=texts[i] if shown is None else shown[i],
-                    label=label,
-                    probabilities={TPM: p, PM: 1.0 - p},
-                    in_scope=s,
-                    needs_review=self._needs_review(label, p, unreadable),
-                    _explain=partial(batch.explanation, i),
-                    scope_threshold=threshold,
-                    unreadable=unreadable,
-                    evidence=read,
-                )
-            )
-        return out
-
-    def _classify_titled(self, texts: list[str], titles: list[str | None]) -> list[Prediction]:
-        """The answers of postings with titles: the combined answer (text and title), and the content's own.
-
-        The title is appended after the text, and role names are masked by blanks of their own length, so every
-        span of either answer indexes the posting as given (a span past its end is in the title). A hybrid title,
-        used for either role, is decided by its content: the answer is the content's own.
-        """
-        pairs = zip(texts, titles, strict=True)
-        out = self._predictions([text if t is None else f"{text}\n{t}" for text, t in pairs])
-        claims = [(None, None) if t is None else title_claim(t) for t in titles]
-        content = self._predictions(
-            [mask_role_names(text) for text in texts],
-            shown=texts,
-            titled=[claim in TITLED_CLAIMS for _, claim in claims],
-        )
-        for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):
-            if title is not None:
-                answer = c if claim == HYBRID else out[i]
-                out[i] = dataclasses.replace(
-                    answer,
-                    title=title,
-                    title_label=rule or "",
-                    content=c,
-                    title_mismatch=contradicts(claim, c, self.mismatch_confidence),
-                )
-        return out
-
-    def _unreadable(self, label: str, evidence: float, readable: bool) -> bool:
-        """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a
-        TPM or PM answer resting on less evidence than 99% of the training postings carry (an out-of-scope answer
-        is the scope head's: the role head may well have nothing to say about a nurse's posting)."""
-        return not readable or (label != OTHER and evidence < self.min_evidence_)
-
-    def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
-        """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""
-        lo, hi = self.review_band
-        return unreadable or (label != OTHER and lo <= p_tpm <= hi)
-
-    def classify(self, text: str, title: str | None = None) -> Prediction:
-        """Classify one posting (optionally with its title); see :meth:`classify_many`."""
-        check_text(text)
-        return self.classify_many([text], None if title is None else [title])[0]
-
-    def explain(self, text: str) -> tuple[Explanation, Explanation | None]:
-        """Role and scope explanations of one posting."""
-        check_is_fitted(self, "coef_")
-        check_text(text)
-        batch = self._batch([text])
-        return batch.explanation(0, 0), batch.explanation(0, 1)  # type: ignore[return-value]
+        check_tuples(self.C_grid, self.review_band, self.scope_axes)
 
     #: Parameters that are tuples (JSON stores them as lists).
-    _TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")
+    _TUPLE_PARAMS = TUPLE_PARAMS
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted model as plain data: a JSON-able dict and named float arrays (what persistence writes).
@@ -638,54 +305,64 @@ class TPMClassifier(ClassifierMixin, BaseEstimator):
         >>> again.prior_ == m.prior_ and bool((again.coef_ == m.coef_).all())
         True
         """
-        check_is_fitted(self, "coef_")
-        params = {k: v for k, v in self.get_params().items() if k != "cues"}
-        for key in self._TUPLE_PARAMS:
-            params[key] = list(params[key])
-        state = {
-            "params": params,
-            "cues": [{"name": c.name, "axis": c.axis, "role": c.role, "phrases": list(c.phrases)} for c in self.cues_],
-            "vocabulary": list(self.space_.vocabulary),
-            "display": self.space_.display[len(self.cues_) :],
-            "intercept": float(self.intercept_),
-            "C": self.C_,
-            "prior": self.prior_,
-            "training_prior": self.training_prior_,
-            "scope_intercept": self.scope_intercept_,
-            "scope_threshold": self.scope_threshold_,
-            "classes": [str(c) for c in self.classes_],
-        }
-        state["min_evidence"] = self.min_evidence_
-        arrays = {"idf": self.space_.idf, "coef": self.coef_, "baseline": self.baseline_}
-        if self.scope_coef_ is not None and self.scope_baseline_ is not None:
-            arrays["scope_coef"] = self.scope_coef_
-            arrays["scope_baseline"] = self.scope_baseline_
-        return state, arrays
+        return to_state(self)
 
     @classmethod
     def from_state(cls, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> TPMClassifier:
         """The fitted model from :meth:`to_state`'s data (persistence checks the data first)."""
-        params = dict(state["params"])
-        for key in cls._TUPLE_PARAMS:
-            params[key] = tuple(params[key])
-        cues = tuple(Cue(c["name"], c["axis"], c["role"], tuple(c["phrases"])) for c in state["cues"])
-        model = cls(**params, cues=cues)
-        model.cues_ = cues
-        model.space_ = FeatureSpace(
-            cues,
-            state["vocabulary"],
-            arrays["idf"],
-            model.ngram_max,
-            ngram_scale=model.ngram_scale,
-            display=state["display"],
-        )
-        model.feature_names_ = model.space_.names
-        model.classes_ = np.array(state["classes"], dtype=object)
-        model.coef_, model.intercept_ = arrays["coef"], float(state["intercept"])
-        model.C_, model.prior_, model.training_prior_ = state["C"], state["prior"], state["training_prior"]
-        model.scope_coef_ = arrays.get("scope_coef")
-        model.baseline_, model.scope_baseline_ = arrays["baseline"], arrays.get("scope_baseline")
-        model.min_evidence_ = float(state["min_evidence"])
-        model.scope_intercept_ = state["scope_intercept"]
-        model.scope_threshold_ = state["scope_threshold"]
-        return model
+        return from_state(cls(**state_params(state)), state, arrays)
+
+
+def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.ndarray | None, bar: Any) -> TPMClassifier:
+    """Fit ``model``'s feature space and heads on checked data (see :meth:`TPMClassifier.fit`)."""
+    raw_tokens = [tokens_of(t) for t in texts]
+    masked_tokens = [tokens_of(mask_role_names(t)) for t in texts]
+    vocab, idf = fit_vocabulary(
+        [stems_of_tokens(t) for t in masked_tokens],
+        model.ngram_max,
+        model.min_df,
+        None if grp is None else grp.tolist(),
+        model.min_groups,
+        model.max_features,
+    )
+    model.cues_ = tuple(CUES if model.cues is None else model.cues)
+    model.space_ = FeatureSpace(
+        model.cues_,
+        vocab,
+        idf,
+        model.ngram_max,
+        ngram_scale=model.ngram_scale,
+        display=display_forms(masked_tokens, vocab, model.ngram_max),
+    )
+    # each posting twice: as written, then masked
+    read = model.space_.read_tokens
+    Xf = sp.vstack([read(raw_tokens)[0], read(masked_tokens)[0]], format="csr")
+    model.feature_names_ = model.space_.names
+    bar.update()
+
+    training = Training(Xf, labels, grp, float(model.mask_rate), model.cues_, model.space_, bar)
+    params = model.get_params()
+    role = fit_role(training, **{k: params[k] for k in ROLE_PARAMS})
+    model.coef_, model.intercept_, model.C_ = role.coef, role.intercept, role.C
+    model.prior_, model.training_prior_, model.baseline_ = role.prior, role.training_prior, role.baseline
+    model.min_evidence_ = role.min_evidence
+    model.classes_ = np.array(CLASSES, dtype=object)
+    model.scope_coef_ = model.scope_intercept_ = model.scope_threshold_ = model.scope_baseline_ = None
+    if (labels == OTHER).sum() >= 2:
+        model.classes_ = np.array(SCOPED_CLASSES, dtype=object)
+        scope = fit_scope(training, **{k: params[k] for k in SCOPE_PARAMS})
+        model.scope_coef_, model.scope_intercept_ = scope.coef, scope.intercept
+        model.scope_baseline_, model.scope_threshold_ = scope.baseline, scope.threshold
+    return model
+
+
+def check_tuples(C_grid: tuple[float, ...], review_band: tuple[float, float], scope_axes: tuple[str, ...]) -> None:
+    """What scikit-learn's constraints cannot say of the tuple parameters' contents."""
+    grid, band = C_grid, review_band
+    if not grid or not all(isinstance(c, Real) and not isinstance(c, bool) and c > 0 for c in grid):
+        raise InvalidValueError(f"C_grid must be a non-empty tuple of positive numbers; got {grid!r}")
+    if len(band) != 2 or not all(isinstance(b, Real) and 0 <= b <= 1 for b in band) or band[0] > band[1]:
+        raise InvalidValueError(f"review_band must be two probabilities, low then high; got {band!r}")
+    unknown = sorted(set(scope_axes) - set(AXES))
+    if unknown:
+        raise InvalidValueError(f"scope_axes has unknown axes {unknown}; the axes are: {', '.join(AXES)}")

@@ -1,0 +1,143 @@
+"""Predictions: the answer to each posting, with its title's claim when it has one, and when to look again."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from functools import partial
+
+from sklearn.utils.validation import check_is_fitted
+
+from ._errors import InvalidValueError, PostingTypeError
+from ._explain import Prediction
+from ._predicting import Predicting, as_texts, missing
+from ._roles import HYBRID, OTHER, PM, TPM
+from ._text import check_text, mask_role_names
+from ._titles import TITLED_CLAIMS, contradicts, title_claim
+
+__all__ = ["Answering"]
+
+
+class Answering(Predicting):
+    """:meth:`classify_many` and :meth:`classify`: :class:`~tpmclassify.Prediction` objects, titled or not."""
+
+    titled_scope_threshold: float | None
+    mismatch_confidence: float
+
+    def classify_many(self, texts: Iterable[str], titles: Iterable[object] | None = None) -> list[Prediction]:
+        """Classify many postings at once (vectorised; explanations computed on access).
+
+        The label follows the decision rule of :meth:`predict`.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Posting descriptions.
+        titles : sequence of str or None, optional
+            Their job titles (None or a blank title: unknown). With a title, the answer also says what the title
+            claims (``title_label``), what the text describes with every role name masked so the title cannot
+            vote (``content_label``, ``content_tpm_probability``), and whether the two disagree
+            (``title_mismatch``); see :class:`Prediction`.
+        """
+        check_is_fitted(self, "coef_")
+        texts = as_texts(texts)
+        if titles is not None:
+            if isinstance(titles, str):
+                raise PostingTypeError("expected a sequence of titles, got a single str: wrap it in a list")
+            titles = [None if missing(t) else t for t in titles]
+            if len(titles) != len(texts):
+                raise InvalidValueError(f"{len(texts)} postings but {len(titles)} titles")
+            for i, t in enumerate(titles):
+                if t is not None and not isinstance(t, str):
+                    raise PostingTypeError(
+                        f"title {i} must be str or None (or missing: NaN, pd.NA), got {type(t).__name__}"
+                    )
+        return self._classify(texts, titles)
+
+    def _classify(self, texts: list[str], titles: Sequence[object] | None = None) -> list[Prediction]:
+        """:meth:`classify_many` on texts already checked."""
+        claims = None if titles is None else [t.strip() if isinstance(t, str) and t.strip() else None for t in titles]
+        if claims is not None and any(claims):
+            return self._classify_titled(texts, claims)
+        return self._predictions(texts)
+
+    def _predictions(
+        self, texts: Sequence[str], shown: Sequence[str] | None = None, titled: Sequence[bool] | None = None
+    ) -> list[Prediction]:
+        """The answers for ``texts``, each giving ``shown[i]`` as its text (the posting its spans index).
+
+        A ``titled`` posting's title says it is a TPM or PM job: its content, read here, only says which, unless it
+        reads as no such job at all (in scope under ``titled_scope_threshold``, and never on too little evidence).
+        """
+        batch = self._batch(texts)
+        p_tpm, *scope = batch.probabilities
+        scopes = scope[0] if scope else [None] * len(texts)
+        out = []
+        for i, (p, s) in enumerate(zip(p_tpm, scopes, strict=True)):
+            label = self._label(p, s)
+            read = batch.role_evidence[i]
+            unreadable = self._unreadable(label, read, batch.readable[i])
+            threshold = self.scope_threshold_
+            if titled is not None and titled[i]:
+                threshold = self.titled_scope_threshold
+                other = threshold is not None and s is not None and not unreadable and s < threshold
+                label = OTHER if other else TPM if p >= 0.5 else PM
+                # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence)
+                unreadable = unreadable or (label != OTHER and read < self.min_evidence_)
+            out.append(
+                Prediction(
+                    text=texts[i] if shown is None else shown[i],
+                    label=label,
+                    probabilities={TPM: p, PM: 1.0 - p},
+                    in_scope=s,
+                    needs_review=self._needs_review(label, p, unreadable),
+                    _explain=partial(batch.explanation, i),
+                    scope_threshold=threshold,
+                    unreadable=unreadable,
+                    evidence=read,
+                )
+            )
+        return out
+
+    def _classify_titled(self, texts: list[str], titles: list[str | None]) -> list[Prediction]:
+        """The answers of postings with titles: the combined answer (text and title), and the content's own.
+
+        The title is appended after the text, and role names are masked by blanks of their own length, so every
+        span of either answer indexes the posting as given (a span past its end is in the title). A hybrid title,
+        used for either role, is decided by its content: the answer is the content's own.
+        """
+        pairs = zip(texts, titles, strict=True)
+        out = self._predictions([text if t is None else f"{text}\n{t}" for text, t in pairs])
+        claims = [(None, None) if t is None else title_claim(t) for t in titles]
+        content = self._predictions(
+            [mask_role_names(text) for text in texts],
+            shown=texts,
+            titled=[claim in TITLED_CLAIMS for _, claim in claims],
+        )
+        for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):
+            if title is not None:
+                answer = c if claim == HYBRID else out[i]
+                out[i] = dataclasses.replace(
+                    answer,
+                    title=title,
+                    title_label=rule or "",
+                    content=c,
+                    title_mismatch=contradicts(claim, c, self.mismatch_confidence),
+                )
+        return out
+
+    def _unreadable(self, label: str, evidence: float, readable: bool) -> bool:
+        """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a
+        TPM or PM answer resting on less evidence than 99% of the training postings carry (an out-of-scope answer
+        is the scope head's: the role head may well have nothing to say about a nurse's posting)."""
+        return not readable or (label != OTHER and evidence < self.min_evidence_)
+
+    def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
+        """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""
+        lo, hi = self.review_band
+        return unreadable or (label != OTHER and lo <= p_tpm <= hi)
+
+    def classify(self, text: str, title: str | None = None) -> Prediction:
+        """Classify one posting (optionally with its title); see :meth:`classify_many`."""
+        check_text(text)
+        return self.classify_many([text], None if title is None else [title])[0]

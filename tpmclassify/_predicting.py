@@ -1,0 +1,192 @@
+"""Answers from a fitted model's weights: each head's log-odds and probabilities, scikit-learn's predict
+methods, explanations, and the TPM share the probabilities are for."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
+
+from ._cues import Cue
+from ._errors import PostingTypeError
+from ._explain import Explanation
+from ._features import FeatureSpace
+from ._fitting import article_weights
+from ._heads import sigmoid as _sigmoid
+from ._prior import check_prior, estimate_prior, logit
+from ._roles import OTHER, PM, ROLES, TPM
+from ._scoring import Batch, HeadWeights
+from ._text import check_text
+
+__all__ = ["Predicting", "as_texts", "missing"]
+
+_Self = TypeVar("_Self", bound="Predicting")
+
+
+def as_texts(X: object) -> list[str]:
+    if isinstance(X, str):
+        raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
+    if hasattr(X, "ndim") and getattr(X, "ndim", 1) > 1:
+        X = np.asarray(X).ravel()
+    texts = list(X)  # type: ignore[call-overload]
+    for i, t in enumerate(texts):
+        try:
+            check_text(t)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"posting {i}: {err}") from None
+    return texts
+
+
+def missing(value: object) -> bool:
+    """None, NaN, pd.NA or NaT: a missing cell."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or type(value).__name__ in ("NAType", "NaTType")
+    except (TypeError, ValueError):  # pd.NA's comparisons are ambiguous
+        return True
+
+
+class Predicting:
+    """What a fitted :class:`~tpmclassify.TPMClassifier` answers with: its two heads over its feature space."""
+
+    space_: FeatureSpace
+    cues_: tuple[Cue, ...]
+    classes_: np.ndarray
+    review_band: tuple[float, float]
+    prior: float | None
+    # fitted attributes (set by fit() or from_state()); the scope head's are None without "other" postings
+    coef_: np.ndarray
+    intercept_: float
+    C_: float
+    prior_: float
+    training_prior_: float
+    scope_coef_: np.ndarray | None
+    scope_intercept_: float | None
+    scope_threshold_: float | None
+    baseline_: np.ndarray
+    scope_baseline_: np.ndarray | None
+    min_evidence_: float
+
+    def with_prior(self: _Self, prior: float) -> _Self:
+        """A copy of this model whose TPM/PM probabilities are for a TPM share of ``prior``.
+
+        Only the role head's intercept moves (by the change in log prior odds), so the explanation identity
+        still holds and the ranking of postings is unchanged.
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> m = tpmclassify.default_model().with_prior(0.1)
+        >>> m.prior_
+        0.1
+        """
+        check_is_fitted(self, "coef_")
+        new = copy.copy(self)
+        new.prior_ = check_prior(prior)
+        new.intercept_ = self.intercept_ + logit(new.prior_) - logit(self.prior_)
+        new.prior = new.prior_
+        return new
+
+    def estimate_prior(self, texts: Iterable[str]) -> float:
+        """The TPM share among the in-scope postings of ``texts``, estimated by EM (see :func:`estimate_prior`)."""
+        return estimate_prior(self.in_scope_tpm_probabilities(texts), self.prior_)
+
+    def in_scope_tpm_probabilities(self, texts: Iterable[str]) -> np.ndarray:
+        """The TPM probabilities of those of ``texts`` that are in scope: what a TPM share is estimated from (a
+        batch run with ``prior="auto"`` gathers them chunk by chunk).
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> tpmclassify.default_model().in_scope_tpm_probabilities([
+        ...     "Registered nurse for our intensive care unit: night shifts, patient care and medication.",
+        ...     "Lead a multi-year program across six engineering teams: architecture reviews and technical risks.",
+        ... ]).size  # the nurse's posting is not in scope
+        1
+        """
+        check_is_fitted(self, "coef_")
+        _, p_tpm, _, in_scope = self._heads(self._features(as_texts(texts)))
+        if in_scope is None or self.scope_threshold_ is None:
+            return p_tpm
+        return p_tpm[in_scope >= self.scope_threshold_]
+
+    # --------------------------------------------------------------- predicting
+    def _cue_coef(self) -> np.ndarray:
+        """The role head's weights on the cues of the article's four axes (zero on role names and n-grams): what
+        evidence is measured on. A title's role name, or "apply now", says nothing about the job. (Computed once per
+        ``coef_``.)"""
+        cached = self.__dict__.get("_evidence_coef")
+        if cached is not None and cached[0] is self.coef_:
+            return cached[1]
+        weights = article_weights(self.cues_, self.coef_)
+        self.__dict__["_evidence_coef"] = (self.coef_, weights)
+        return weights
+
+    def _head_weights(self) -> list[HeadWeights]:
+        """Each head's weights (role, then scope if there is one)."""
+        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, *ROLES)]
+        if self.scope_coef_ is not None and self.scope_baseline_ is not None and self.scope_intercept_ is not None:
+            heads.append(
+                HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_, "in scope", OTHER)
+            )
+        return heads
+
+    def _batch(self, texts: Sequence[str]) -> Batch:
+        """The features and head answers of postings (already checked), shared by their explanations."""
+        return Batch(self.space_, self._head_weights(), self._cue_coef(), texts)
+
+    def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.space_.transform(texts)
+
+    def _heads(self, Xf: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        role_logit = Xf @ self.coef_ + self.intercept_
+        if self.scope_coef_ is None:
+            return role_logit, _sigmoid(role_logit), None, None
+        scope_logit = Xf @ self.scope_coef_ + self.scope_intercept_
+        return role_logit, _sigmoid(role_logit), scope_logit, _sigmoid(scope_logit)
+
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """Probabilities over ``classes_``: ``P(other)``, ``P(pm)``, ``P(tpm)`` (rows sum to 1).
+
+        With a scope head, ``P(tpm) = in_scope * p_tpm``; without one, the two
+        columns are ``1 - p_tpm`` and ``p_tpm``.
+        """
+        check_is_fitted(self, "coef_")
+        _, p_tpm, _, in_scope = self._heads(self._features(as_texts(X)))
+        if in_scope is None:
+            return np.column_stack([1 - p_tpm, p_tpm])
+        return np.column_stack([1 - in_scope, in_scope * (1 - p_tpm), in_scope * p_tpm])
+
+    def predict(self, X: Iterable[str]) -> np.ndarray:
+        """Labels by the one decision rule that :meth:`classify_many` and batch runs use.
+
+        "other" when ``in_scope`` is under ``scope_threshold_``, else "tpm" when the TPM probability is at
+        least 0.5, else "pm". (With a scope head this is not always the argmax of :meth:`predict_proba`:
+        a posting with ``in_scope`` 0.4 over a threshold of 0.3 is a TPM or PM posting.)
+        """
+        check_is_fitted(self, "coef_")
+        _, p_tpm, _, in_scope = self._heads(self._features(as_texts(X)))
+        scopes = [None] * len(p_tpm) if in_scope is None else in_scope.tolist()
+        return np.array([self._label(p, s) for p, s in zip(p_tpm.tolist(), scopes, strict=True)], dtype=object)
+
+    def decision_function(self, X: Iterable[str]) -> np.ndarray:
+        """Role-head log-odds of TPM vs PM."""
+        check_is_fitted(self, "coef_")
+        return self._heads(self._features(as_texts(X)))[0]
+
+    def _label(self, p_tpm: float, in_scope: float | None) -> str:
+        if in_scope is not None and self.scope_threshold_ is not None and in_scope < self.scope_threshold_:
+            return OTHER
+        return TPM if p_tpm >= 0.5 else PM
+
+    def explain(self, text: str) -> tuple[Explanation, Explanation | None]:
+        """Role and scope explanations of one posting."""
+        check_is_fitted(self, "coef_")
+        check_text(text)
+        batch = self._batch([text])
+        return batch.explanation(0, 0), batch.explanation(0, 1)  # type: ignore[return-value]

@@ -1,0 +1,78 @@
+"""A fitted model as plain data (a JSON-able dict and named float arrays), and back: what a model file holds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._cues import Cue
+from ._features import FeatureSpace
+
+if TYPE_CHECKING:
+    from ._model import TPMClassifier
+
+__all__ = ["TUPLE_PARAMS", "from_state", "to_state"]
+
+#: Parameters that are tuples (JSON stores them as lists).
+TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")
+
+
+def to_state(model: TPMClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The fitted ``model`` as plain data (see :meth:`TPMClassifier.to_state`)."""
+    check_is_fitted(model, "coef_")
+    params = {k: v for k, v in model.get_params().items() if k != "cues"}
+    for key in TUPLE_PARAMS:
+        params[key] = list(params[key])
+    state = {
+        "params": params,
+        "cues": [{"name": c.name, "axis": c.axis, "role": c.role, "phrases": list(c.phrases)} for c in model.cues_],
+        "vocabulary": list(model.space_.vocabulary),
+        "display": model.space_.display[len(model.cues_) :],
+        "intercept": float(model.intercept_),
+        "C": model.C_,
+        "prior": model.prior_,
+        "training_prior": model.training_prior_,
+        "scope_intercept": model.scope_intercept_,
+        "scope_threshold": model.scope_threshold_,
+        "classes": [str(c) for c in model.classes_],
+    }
+    state["min_evidence"] = model.min_evidence_
+    arrays = {"idf": model.space_.idf, "coef": model.coef_, "baseline": model.baseline_}
+    if model.scope_coef_ is not None and model.scope_baseline_ is not None:
+        arrays["scope_coef"] = model.scope_coef_
+        arrays["scope_baseline"] = model.scope_baseline_
+    return state, arrays
+
+
+def from_state(model: TPMClassifier, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> TPMClassifier:
+    """``model`` (made with ``state``'s parameters and cues) given the fitted attributes of :func:`to_state`'s data."""
+    cues = model.cues_ = tuple(model.cues or ())
+    model.space_ = FeatureSpace(
+        cues,
+        state["vocabulary"],
+        arrays["idf"],
+        model.ngram_max,
+        ngram_scale=model.ngram_scale,
+        display=state["display"],
+    )
+    model.feature_names_ = model.space_.names
+    model.classes_ = np.array(state["classes"], dtype=object)
+    model.coef_, model.intercept_ = arrays["coef"], float(state["intercept"])
+    model.C_, model.prior_, model.training_prior_ = state["C"], state["prior"], state["training_prior"]
+    model.scope_coef_ = arrays.get("scope_coef")
+    model.baseline_, model.scope_baseline_ = arrays["baseline"], arrays.get("scope_baseline")
+    model.min_evidence_ = float(state["min_evidence"])
+    model.scope_intercept_ = state["scope_intercept"]
+    model.scope_threshold_ = state["scope_threshold"]
+    return model
+
+
+def state_params(state: dict[str, Any]) -> dict[str, Any]:
+    """The estimator's parameters from a state, its cue table included."""
+    params = dict(state["params"])
+    for key in TUPLE_PARAMS:
+        params[key] = tuple(params[key])
+    params["cues"] = tuple(Cue(c["name"], c["axis"], c["role"], tuple(c["phrases"])) for c in state["cues"])
+    return params
