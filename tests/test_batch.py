@@ -351,14 +351,14 @@ def test_a_chunk_whose_worker_stops_while_sending_is_scored_here_at_its_deadline
     """The tester's hang: a worker stopped (SIGSTOP) or killed halfway through sending a result back. Here it is
     stopped while sending its first chunk: the run ends at that chunk's deadline, with the single-process output
     byte for byte, a warning, and no worker left. (Killed workers, and every other phase: tests/test_pool.py.)"""
-    from tpmclassify import _batch, _pool
+    from tpmclassify import _batch, _pool, _workers
 
     src = tmp_path / "in.csv"
     _bigger(postings).to_csv(src, index=False)
     classify_csv(src, tmp_path / "one.csv", chunk_size=3, title_column="title")
     sent = _started_and_ready(monkeypatch)
     worker_fault("sending", "stop")
-    monkeypatch.setattr(_batch, "_CHUNK_SECONDS", 0.5)
+    monkeypatch.setattr(_workers, "_CHUNK_SECONDS", 0.5)
     pools = []
     monkeypatch.setattr(_batch, "Pool", lambda *a, **k: pools.append(_pool.Pool(*a, **k)) or pools[-1])
     with caplog.at_level("WARNING", logger="tpmclassify"):

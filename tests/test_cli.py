@@ -159,7 +159,7 @@ def test_batch_collects_less_while_it_runs_and_restores_the_collector(tmp_path, 
 
     src = tmp_path / "in.csv"
     postings.drop(columns=["label"]).to_csv(src, index=False)
-    from tpmclassify import _batch
+    from tpmclassify import _batch, _workers
 
     seen = []
     real = _batch.classify_csv
@@ -171,7 +171,7 @@ def test_batch_collects_less_while_it_runs_and_restores_the_collector(tmp_path, 
     monkeypatch.setattr(_batch, "classify_csv", spy)
     before = gc.get_threshold()
     assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q"]) == 0
-    assert seen == [(_batch._SCORING_THRESHOLDS, True)] and before != _batch._SCORING_THRESHOLDS
+    assert seen == [(_workers._SCORING_THRESHOLDS, True)] and before != _workers._SCORING_THRESHOLDS
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
     assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--text-column", "body"]) == 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
@@ -435,7 +435,7 @@ def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_pa
     import gc
     import threading
 
-    from tpmclassify import _batch
+    from tpmclassify import _batch, _workers
 
     src = tmp_path / "in.csv"
     postings.drop(columns=["label"]).to_csv(src, index=False)
@@ -467,7 +467,7 @@ def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_pa
     for t in (first, second):
         t.join(120)
     assert codes == {"first": 0, "second": 0}
-    assert seen == [_batch._SCORING_THRESHOLDS] * 2
+    assert seen == [_workers._SCORING_THRESHOLDS] * 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 

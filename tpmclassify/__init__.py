@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._api import classify, classify_many, train
     from ._atomic import OutputExistsError
     from ._audit import AuditSummary, audit
-    from ._batch import OUTPUT_COLUMNS, BatchError, BatchSummary, classify_csv, classify_frame
+    from ._batch import BatchError, BatchSummary, classify_csv
     from ._bundled import default_model
     from ._cues import AXES, CUES, Cue
     from ._errors import (
@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._persist import ModelFileError, load, read_metadata, save
     from ._prior import estimate_prior
     from ._roles import LABELS, ROLE_NAMES
+    from ._rows import OUTPUT_COLUMNS, classify_frame
     from ._sections import Section, job_text, sections
     from ._text import mask_role_names, normalize
 
@@ -52,11 +53,11 @@ _WHERE = {
     "train": "_api",
     "AuditSummary": "_audit",
     "audit": "_audit",
-    "OUTPUT_COLUMNS": "_batch",
+    "OUTPUT_COLUMNS": "_rows",
     "BatchError": "_batch",
     "BatchSummary": "_batch",
     "classify_csv": "_batch",
-    "classify_frame": "_batch",
+    "classify_frame": "_rows",
     "default_model": "_bundled",
     "OutputExistsError": "_atomic",
     "ColumnError": "_errors",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._batch import BatchError, pick_text_column, predict_rows, published_output, with_file_prior
+from ._batch import BatchError, published_output
 from ._bundled import model_or_default
 from ._cues import AXES
 from ._errors import input_not_found, missing_column
@@ -31,6 +31,7 @@ from ._io import file_format, read_chunks
 from ._labels import label_from_title
 from ._model import TPMClassifier
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
+from ._rows import pick_text_column, predict_rows, with_file_prior
 
 __all__ = ["AuditSummary", "audit", "row_numbering"]
 

@@ -112,7 +112,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             import distributed  # noqa: F401
         except ImportError as err:
             raise BatchError(f"--engine dask needs the [dask] extra: pip install 'tpmclassify[dask]' ({err})") from None
-        from ._batch import with_prior
+        from ._rows import with_prior
         from .dask import classify_files
 
         if args.prior == "auto":
@@ -183,7 +183,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _long_run(quiet: bool, job: Callable[[], object]) -> int:
     """Run a command's job over a whole file (the cycle collector tuned for it, see ``collecting_less``), and say
     what it did unless ``quiet``."""
-    from ._batch import collecting_less
+    from ._workers import collecting_less
 
     with collecting_less():
         summary = job()

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._batch import classify_partition, prepare
 from ._bundled import model_or_default
 from ._model import TPMClassifier
+from ._rows import classify_partition, prepare
 
 __all__ = ["classify_dataframe"]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._batch import OUTPUT_KINDS, classify_partition, prepare
 from ._model import TPMClassifier
+from ._rows import OUTPUT_KINDS, classify_partition, prepare
 
 __all__ = ["classify_dataframe"]
 

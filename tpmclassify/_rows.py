@@ -1,0 +1,288 @@
+"""Rows of a table scored: the columns a batch adds, from a table's text (and title) cells, one row for each.
+
+What every table path shares (a DataFrame, a file's chunks, a worker's chunk, a Dask or Spark partition): the columns
+checked, the TPM share the run assumes, and each cell scored or marked with why it could not be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from ._bundled import model_or_default
+from ._errors import ColumnError, missing_column
+from ._explain import Prediction
+from ._io import BatchError, read_chunks
+from ._model import TPMClassifier
+from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
+from ._roles import ROLES, TPM
+from ._text import check_text
+
+__all__ = ["OUTPUT_COLUMNS", "OUTPUT_KINDS", "classify_frame", "classify_partition", "prepare", "score_texts"]
+
+#: Columns a batch run adds to every row, and the kind of value each holds.
+OUTPUT_KINDS = {
+    **{f"{role}_probability": "float" for role in ROLES},
+    "in_scope": "float",
+    "label": "str",
+    "needs_review": "bool",
+    "reasons": "str",
+    "title_label": "str",
+    "content_label": "str",
+    f"content_{TPM}_probability": "float",
+    "title_mismatch": "bool",
+    "error": "str",
+}
+OUTPUT_COLUMNS = tuple(OUTPUT_KINDS)
+TEXT_COLUMN_CANDIDATES = ("description", "job_description", "text")
+
+
+# ---------------------------------------------------------------------------- scoring
+def predict_rows(
+    model: TPMClassifier,
+    texts: Sequence[object],
+    titles: Sequence[object] | None = None,
+    read_errors: Sequence[object] | None = None,
+) -> tuple[list[str], list[tuple[int, Prediction]]]:
+    """Each row's error (``""`` if none) and the predictions of the rows without one, with their positions.
+
+    A bad value (missing, empty, not text, unreadable) yields an error, never a missing row.
+    """
+    errors = [""] * len(texts)
+    ok_idx, ok_texts, ok_titles = [], [], []
+    for i, value in enumerate(texts):
+        text, errors[i] = _checked(value, read_errors[i] if read_errors is not None else None)
+        if text is not None:  # the text itself must be classifiable: a title alone is not a posting
+            title = titles[i] if titles is not None else None
+            ok_texts.append(text)
+            ok_titles.append(title if isinstance(title, str) else None)
+            ok_idx.append(i)
+    if not ok_texts:
+        return errors, []
+    check_is_fitted(model, "coef_")
+    predictions = model.classify_many(ok_texts, ok_titles if titles is not None else None)
+    return errors, list(zip(ok_idx, predictions, strict=True))
+
+
+def _checked(value: object, read_error: object = None) -> tuple[str | None, str]:
+    """A cell's text if it can be classified (``None`` if not), and why not: its row could not be read, or the
+    value is missing, empty, not text or has no words."""
+    if read_error:
+        return None, str(read_error)
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))):
+        return None, "missing text"  # None, NaN, pd.NA, NaT
+    try:
+        return check_text(value), ""
+    except (TypeError, ValueError) as err:
+        return None, str(err)
+
+
+def score_texts(
+    model: TPMClassifier,
+    texts: Sequence[object],
+    titles: Sequence[object] | None = None,
+    read_errors: Sequence[object] | None = None,
+) -> dict[str, list[Any]]:
+    """Score a list of raw cell values into the added columns; see :func:`predict_rows`."""
+    n = len(texts)
+    cols: dict[str, list[Any]] = {c: [None] * n for c in OUTPUT_COLUMNS}
+    for name in ("label", "reasons", "title_label", "content_label"):
+        cols[name] = [""] * n
+    cols["error"], scored = predict_rows(model, texts, titles, read_errors)
+    if scored:
+        for i, p in scored:
+            for role in ROLES:
+                cols[f"{role}_probability"][i] = round(p.probabilities[role], 6)
+            cols["in_scope"][i] = None if p.in_scope is None else round(p.in_scope, 6)
+            cols["label"][i] = p.label
+            cols["needs_review"][i] = p.needs_review
+            cols["reasons"][i] = " | ".join(p.reasons[:3])
+            if p.content is not None:
+                cols["title_label"][i], cols["content_label"][i] = p.title_label, p.content_label
+                cols[f"content_{TPM}_probability"][i] = round(p.content.probabilities[TPM], 6)
+                cols["title_mismatch"][i] = p.title_mismatch
+    return cols
+
+
+def with_prior(
+    model: TPMClassifier,
+    prior: float | str | None,
+    texts: Callable[[], Iterable[tuple[Sequence[object], Sequence[object] | None]]],
+) -> tuple[TPMClassifier, int | None]:
+    """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()``: pairs of a list of cell
+    values and their rows' read errors (or None). Only rows that would be classified without error count.
+
+    Returns the model and, for "auto", how many in-scope postings the estimate rests on.
+
+    Raises
+    ------
+    BatchError
+        For "auto", fewer than :data:`MIN_PRIOR_POSTINGS` in-scope postings to estimate from.
+    """
+    if prior is None:
+        return model, None
+    if prior != "auto":
+        try:
+            share = float(prior)
+        except (TypeError, ValueError):
+            share = prior  # type: ignore[assignment]  # with_prior says what a prior must be
+        return model.with_prior(share), None
+    p_tpm: list[float] = []
+    for values, read_errors in texts():
+        checked = (_checked(v, read_errors[i] if read_errors is not None else None)[0] for i, v in enumerate(values))
+        ok = [text for text in checked if text is not None]
+        if ok:
+            p_tpm.extend(model.in_scope_tpm_probabilities(ok).tolist())
+    if len(p_tpm) < MIN_PRIOR_POSTINGS:
+        raise BatchError(
+            f"prior 'auto' needs at least {MIN_PRIOR_POSTINGS} TPM or PM postings in scope, read without error, to "
+            f"estimate the TPM share from; found {len(p_tpm)}. State the share instead (e.g. --prior 0.3)"
+        )
+    return model.with_prior(estimate_prior(p_tpm, model.prior_)), len(p_tpm)
+
+
+def with_file_prior(
+    model: TPMClassifier,
+    prior: float | str | None,
+    src: Path,
+    chunk_size: int,
+    encoding: str | None,
+    text_column: str | None,
+) -> tuple[TPMClassifier, int | None]:
+    """:func:`with_prior` for a file's postings: for "auto", a first reading of the file estimates its share."""
+
+    def texts() -> Iterator[tuple[list[object], list[str]]]:
+        column = text_column
+        for chunk in read_chunks(src, chunk_size, encoding)[1]:
+            column = column or pick_text_column(list(chunk.frame.columns), None)
+            values = chunk.frame[column].tolist() if column in chunk.frame.columns else [None] * len(chunk.frame)
+            yield values, chunk.errors
+
+    return with_prior(model, prior, texts)
+
+
+def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
+    """The text column: the one asked for, or the first of description/job_description/text."""
+    if text_column is not None:
+        if text_column not in columns:
+            raise missing_column(text_column, columns, "text_column=")
+        return text_column
+    lower = {str(c).lower(): c for c in columns}
+    for cand in TEXT_COLUMN_CANDIDATES:
+        if cand in lower:
+            return lower[cand]
+    raise ColumnError(
+        f"no text column found (looked for {', '.join(TEXT_COLUMN_CANDIDATES)}); the columns are: "
+        f"{', '.join(map(str, columns))}. Name one with {{opt:text_column=}}."
+    )
+
+
+def check_clash(columns: Sequence[str], prefix: str) -> None:
+    clash = [c for c in columns if c in {prefix + o for o in OUTPUT_COLUMNS}]
+    if clash:
+        raise BatchError(
+            f"the input already has column(s) {', '.join(clash)}, which the output adds; "
+            "pass a prefix for the added columns (--prefix / prefix=), e.g. 'pred_'"
+        )
+
+
+def prepare(
+    columns: Sequence[str],
+    text_column: str | None,
+    title_column: str | None,
+    prefix: str,
+    model: TPMClassifier | None,
+) -> tuple[str, TPMClassifier]:
+    """Check a table's columns before classifying it; return its text column and the model to use."""
+    col = pick_text_column(columns, text_column)
+    if title_column is not None and title_column not in columns:
+        raise missing_column(title_column, columns, "title_column=")
+    for name in (col, title_column):
+        if name is not None and list(columns).count(name) > 1:
+            raise BatchError(f"column {name!r} appears {list(columns).count(name)} times; rename all but one")
+    check_clash(columns, prefix)
+    return col, model_or_default(model)
+
+
+def classify_partition(
+    df: pd.DataFrame, text_column: str, title_column: str | None, model: TPMClassifier, prefix: str
+) -> pd.DataFrame:
+    """:func:`classify_frame` on one partition of a distributed frame, the added columns given the fixed dtypes
+    of their kinds (:data:`OUTPUT_KINDS`: float64, nullable boolean, str) so that every partition has one schema
+    that Arrow (Parquet, Spark) can write."""
+    out = classify_frame(df, text_column, title_column=title_column, model=model, prefix=prefix)
+    for name, kind in OUTPUT_KINDS.items():
+        column = out[prefix + name]
+        if kind == "float":
+            out[prefix + name] = pd.to_numeric(column, errors="coerce").astype("float64")
+        else:
+            out[prefix + name] = column.astype("boolean" if kind == "bool" else str)
+    return out
+
+
+def classify_frame(
+    df: pd.DataFrame,
+    text_column: str | None = None,
+    *,
+    title_column: str | None = None,
+    model: TPMClassifier | None = None,
+    prefix: str = "",
+    prior: float | str | None = None,
+) -> pd.DataFrame:
+    """Classify every row of a DataFrame; returns a new DataFrame with the added columns.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Postings.
+    text_column : str, optional
+        Column with the posting text (default: description, job_description or text).
+    title_column : str, optional
+        Column with the job title. The title votes in ``label``; the added
+        ``title_label``, ``content_label``, ``content_tpm_probability`` and
+        ``title_mismatch`` compare what it claims with what the text
+        describes (empty without a title).
+    prior : float, "auto" or None
+        The TPM share among TPM and PM postings the probabilities are for
+        (None: the model's ``prior_``); "auto" estimates it from these
+        postings (EM over the model's predictions).
+    model : TPMClassifier, optional
+        Defaults to the bundled model.
+    prefix : str, default ""
+        Prefix for the added column names.
+
+    Returns
+    -------
+    DataFrame
+        ``df``'s rows and columns, in order, plus ``tpm_probability``,
+        ``pm_probability``, ``in_scope``, ``label``, ``needs_review``,
+        ``reasons``, ``title_label``, ``content_label``,
+        ``content_tpm_probability``, ``title_mismatch`` (the last four empty
+        without a title) and ``error`` (empty label and a message for rows that
+        could not be classified).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = classify_frame(pd.DataFrame({"description": [
+    ...     "Own the project schedule, budget and client deliverables for the office fit-out.", None]}))
+    >>> out[["label", "error"]].values.tolist()
+    [['pm', ''], ['', 'missing text']]
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise BatchError(
+            f"classify_frame takes a DataFrame, got a {type(df).__name__} (for a Series of texts: "
+            "series.to_frame('description'), or classify_many(series))"
+        )
+    col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
+    mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None)])
+    titles = df[title_column].tolist() if title_column else None
+    cols = score_texts(mdl, df[col].tolist(), titles)
+    out = df.copy()
+    for name in OUTPUT_COLUMNS:
+        out[prefix + name] = cols[name]
+    return out
