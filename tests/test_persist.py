@@ -245,10 +245,11 @@ def test_an_inner_array_whose_header_lies_is_refused_from_its_header(saved, tmp_
 
 
 def test_a_vocabulary_past_the_bound_is_refused_at_save_and_at_load(saved, small_model, tmp_path, monkeypatch):
-    from tpmclassify import _persist
+    from tpmclassify import _persist, _validate
 
     meta, state, arrays = copy.deepcopy(saved)
-    monkeypatch.setattr(_persist, "_MAX_VOCABULARY", len(state["vocabulary"]) - 1)
+    for module in (_persist, _validate):  # save reads the bound in _persist, load in _validate
+        monkeypatch.setattr(module, "_MAX_VOCABULARY", len(state["vocabulary"]) - 1)
     with pytest.raises(ModelFileError, match="the vocabulary has .* n-grams; the limit is"):
         load(_forge(tmp_path, meta, state, arrays))
     with pytest.raises(ModelFileError, match="refusing to save a model of"):

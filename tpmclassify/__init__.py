@@ -20,6 +20,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each name is imported on first use
     from ._api import classify, classify_many, train
+    from ._archive import ModelFileError, read_metadata
     from ._atomic import OutputExistsError
     from ._audit import AuditSummary, audit
     from ._batch import BatchError, BatchSummary, classify_csv
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._io import read_table
     from ._labels import label_from_title
     from ._model import TPMClassifier
-    from ._persist import ModelFileError, load, read_metadata, save
+    from ._persist import load, save
     from ._prior import estimate_prior
     from ._roles import LABELS, ROLE_NAMES
     from ._rows import OUTPUT_COLUMNS, classify_frame
@@ -78,9 +79,9 @@ _WHERE = {
     "label_from_title": "_labels",
     "TPMClassifier": "_model",
     "estimate_prior": "_prior",
-    "ModelFileError": "_persist",
+    "ModelFileError": "_archive",
     "load": "_persist",
-    "read_metadata": "_persist",
+    "read_metadata": "_archive",
     "save": "_persist",
     "LABELS": "_roles",
     "ROLE_NAMES": "_roles",

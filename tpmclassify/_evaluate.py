@@ -13,168 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, confusion_matrix, f1_score, roc_auc_score
+from sklearn.base import clone
+from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
-from sklearn.pipeline import Pipeline, make_pipeline
 
 from ._card import metrics_table
-from ._roles import CLASSES, OTHER, PM, ROLES, SCOPED_CLASSES, TPM, check_labels
+from ._metrics import _role_metrics
+from ._roles import CLASSES, OTHER, PM, ROLES, TPM, check_labels
 from ._text import mask_role_names
 from ._titles import axes_toward
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["EvaluationReport", "KeywordBaseline", "PlainTfidfBaseline", "evaluate", "expected_calibration_error"]
-
-
-def expected_calibration_error(
-    y: np.ndarray, p: np.ndarray, bins: int = 10, weights: np.ndarray | None = None
-) -> float:
-    """Expected calibration error over ``bins`` equal-width probability bins (optionally weighted).
-
-    Examples
-    --------
-    >>> expected_calibration_error(np.array([0, 1]), np.array([0.0, 1.0]))
-    0.0
-    >>> round(expected_calibration_error(np.array([0, 1]), np.array([0.3, 0.9])), 2)
-    0.2
-    """
-    y, p = np.asarray(y, float), np.asarray(p, float)
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
-    which = np.minimum((p * bins).astype(int), bins - 1)
-    err = 0.0
-    for b in range(bins):
-        sel = which == b
-        if w[sel].sum() > 0:
-            err += w[sel].sum() / w.sum() * abs(np.average(p[sel], weights=w[sel]) - np.average(y[sel], weights=w[sel]))
-    return float(err)
-
-
-class KeywordBaseline(ClassifierMixin, BaseEstimator):
-    """The keyword yardstick: logistic regression on ``log(1 + count)`` of 41 hand-picked words.
-
-    The plain model every other must beat (the project's ``shared/tools/yardstick.py`` defines it; this is the
-    same model): counts are substring counts in the lower-cased text, the regression is unweighted and trained on
-    the TPM and PM rows only. It has no scope head. :func:`evaluate` refits it on role-masked text for the masked
-    figures, as the yardstick does.
-
-    Examples
-    --------
-    >>> kw = KeywordBaseline().fit(["software architecture program", "budget and schedule for the client"] * 2,
-    ...                            ["tpm", "pm"] * 2)
-    >>> kw.predict(["architecture of the platform"])
-    array(['tpm'], dtype=object)
-    """
-
-    TPM_WORDS = (
-        "technical",
-        "engineering",
-        "engineer",
-        "architecture",
-        "system",
-        "software",
-        "infrastructure",
-        "program",
-        "programs",
-        "cross-functional",
-        "cross functional",
-        "strategy",
-        "strategic",
-        "roadmap",
-        "multiple teams",
-        "across teams",
-        "launch",
-        "platform",
-        "api",
-        "technical background",
-        "computer science",
-    )
-    PM_WORDS = (
-        "budget",
-        "schedule",
-        "resources",
-        "resource allocation",
-        "scope",
-        "timeline",
-        "tasks",
-        "pmp",
-        "client",
-        "construction",
-        "deliverables",
-        "status report",
-        "gantt",
-        "ms project",
-        "cost",
-        "vendor",
-        "site",
-        "contract",
-        "procurement",
-        "project plan",
-    )
-    fit_masked_separately = True
-
-    def _x(self, X: Sequence[str]) -> np.ndarray:
-        words = self.TPM_WORDS + self.PM_WORDS
-        return np.log1p(np.array([[str(t).lower().count(w) for w in words] for t in X], dtype=float))
-
-    def fit(self, X: Sequence[str], y: Sequence[str]) -> KeywordBaseline:
-        labels = np.asarray(list(y), dtype=object)
-        role = np.isin(labels, ROLES)
-        self.lr_ = LogisticRegression(max_iter=2000).fit(
-            self._x(list(np.asarray(list(X), dtype=object)[role])), labels[role] == TPM
-        )
-        self.classes_ = np.array(CLASSES, dtype=object)
-        return self
-
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        p = self.lr_.predict_proba(self._x(list(X)))[:, 1]
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: Sequence[str]) -> np.ndarray:
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
-
-
-class PlainTfidfBaseline(ClassifierMixin, BaseEstimator):
-    """The plain baseline: word TF-IDF + logistic regression, one per question.
-
-    One pipeline scores TPM vs PM (trained on those rows), another in-scope vs
-    other (trained on all rows, when there are "other" rows). Same probability
-    layout as :class:`~tpmclassify.TPMClassifier`.
-
-    Parameters
-    ----------
-    balanced : bool, default True
-        Weight classes inversely to their frequency (without it, the scarce TPM
-        class is almost never predicted).
-    """
-
-    def __init__(self, balanced: bool = True) -> None:
-        self.balanced = balanced
-
-    def _pipe(self) -> Pipeline:
-        weight = "balanced" if self.balanced else None
-        return make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression(class_weight=weight, max_iter=2000))
-
-    def fit(self, X: Sequence[str], y: Sequence[str], groups: object = None) -> PlainTfidfBaseline:
-        texts, labels = np.asarray(list(X), dtype=object), np.asarray(list(y), dtype=object)
-        role = labels != OTHER
-        both = np.isin(labels, ROLES)
-        self.role_ = self._pipe().fit(texts[both], labels[both] == TPM)
-        self.scope_ = self._pipe().fit(texts, role) if (~role).any() else None
-        self.classes_ = np.array(SCOPED_CLASSES if self.scope_ else CLASSES, dtype=object)
-        return self
-
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        X = list(X)
-        p = self.role_.predict_proba(X)[:, 1]
-        if self.scope_ is None:
-            return np.column_stack([1 - p, p])
-        s = self.scope_.predict_proba(X)[:, 1]
-        return np.column_stack([1 - s, s * (1 - p), s * p])
+__all__ = ["EvaluationReport", "evaluate"]
 
 
 def _split(proba: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -414,52 +266,6 @@ def evaluate(
             )
         metrics[variant] = m
     return EvaluationReport(metrics, protocol, predictions, est, per_source)
-
-
-def _role_metrics(labels: np.ndarray, p_tpm: np.ndarray, sources: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame]:
-    """TPM-vs-PM metrics over the tpm and pm rows: each source weighing the same, pooled, and per source."""
-    role = np.isin(labels, ROLES)
-    y, p, src = (labels[role] == TPM).astype(int), p_tpm[role], sources[role]
-    if len(y) == 0:
-        return {"n_tpm": 0, "n_pm": 0}, pd.DataFrame()
-    _, inverse, counts = np.unique(src.astype(str), return_inverse=True, return_counts=True)
-    w = 1.0 / counts[inverse]  # each source's TPM/PM rows weigh 1 together
-    both = 0 < y.sum() < len(y)
-    m: dict[str, Any] = {
-        "n_tpm": int(y.sum()),
-        "n_pm": int(len(y) - y.sum()),
-        "n_sources": int(len(counts)),
-        "macro_f1": float(f1_score(y, p >= 0.5, average="macro", sample_weight=w)),
-        "roc_auc": float(roc_auc_score(y, p, sample_weight=w)) if both else float("nan"),
-        "brier": float(brier_score_loss(y, p, sample_weight=w)),
-        "ece": expected_calibration_error(y, p, weights=w),
-        "pooled_macro_f1": float(f1_score(y, p >= 0.5, average="macro")),
-        "pooled_roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
-        "pooled_brier": float(brier_score_loss(y, p)),
-        "pooled_ece": expected_calibration_error(y, p),
-        "confusion": confusion_matrix(y, p >= 0.5, labels=[0, 1]).tolist(),
-    }
-    rows = []
-    for name in sorted(set(src.astype(str))):
-        sel = src.astype(str) == name
-        rows.append(
-            {
-                "source": name,
-                "n_tpm": int(y[sel].sum()),
-                "n_pm": int((1 - y[sel]).sum()),
-                "accuracy": float(np.mean((p[sel] >= 0.5) == y[sel])),
-                "brier": float(np.mean((p[sel] - y[sel]) ** 2)),
-                "ece": expected_calibration_error(y[sel], p[sel]),
-            }
-        )
-    table = pd.DataFrame(rows).set_index("source")
-    worst = table["brier"].idxmax()
-    m.update(
-        worst_source=str(worst),
-        worst_source_accuracy=float(table.loc[worst, "accuracy"]),
-        worst_source_brier=float(table.loc[worst, "brier"]),
-    )
-    return m, table
 
 
 def _takes_groups(est: Any) -> bool:

@@ -34,7 +34,7 @@ from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope
 from ._predicting import as_texts
 from ._prior import PRIOR_MARGIN
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
-from ._state import TUPLE_PARAMS, from_state, state_params, to_state
+from ._state import from_state, state_params, to_state
 from ._text import mask_role_names
 from ._words import stems_of_tokens, tokens_of
 
@@ -289,9 +289,6 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         except ValueError as err:  # scikit-learn's InvalidParameterError
             raise InvalidValueError(str(err)) from None
         check_tuples(self.C_grid, self.review_band, self.scope_axes)
-
-    #: Parameters that are tuples (JSON stores them as lists).
-    _TUPLE_PARAMS = TUPLE_PARAMS
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted model as plain data: a JSON-able dict and named float arrays (what persistence writes).

@@ -17,8 +17,9 @@ Examples
 from __future__ import annotations
 
 from ._api import source_groups
+from ._baselines import KeywordBaseline, PlainTfidfBaseline
 from ._card import markdown_table, model_card
-from ._evaluate import EvaluationReport, KeywordBaseline, PlainTfidfBaseline, evaluate
+from ._evaluate import EvaluationReport, evaluate
 
 __all__ = [
     "EvaluationReport",
