@@ -145,14 +145,14 @@ def test_every_number_on_a_card_comes_from_one_named_reading(tmp_path):
 
 
 def test_an_out_of_scope_answer_as_written_gives_no_tpm_pm_split(bundled):
-    from tpmclassify._audit import _Flag
+    from tpmclassify._audit_page import Flag
 
     p = bundled.classify(TECHNICAL, title="Project Manager, Payments Platform")
-    flag = _Flag(2, "row", dataclasses.replace(p, label="other", in_scope=0.04, needs_review=False), {})
+    flag = Flag(2, "row", dataclasses.replace(p, label="other", in_scope=0.04, needs_review=False), {})
     said = flag.as_written()
     assert said.startswith("not a TPM or PM posting at all (in scope 4%") and "TPM 9" not in said
     assert "%, PM" not in said
-    close = _Flag(2, "row", dataclasses.replace(p, probabilities={"tpm": 0.64, "pm": 0.36}, needs_review=True), {})
+    close = Flag(2, "row", dataclasses.replace(p, probabilities={"tpm": 0.64, "pm": 0.36}, needs_review=True), {})
     assert close.as_written() == "too close to call (TPM 64%, PM 36%)"
 
 
@@ -223,7 +223,8 @@ def test_bidi_controls_are_shown_as_code_points_and_top_is_capped(tmp_path):
     display as a TPM one; each bidi control now shows as its code point. --top past 1000 (a 131 MB page for the
     tester) is refused with one line."""
     from tpmclassify import audit
-    from tpmclassify._audit import _BIDI, MAX_TOP
+    from tpmclassify._audit import MAX_TOP
+    from tpmclassify._audit_page import _BIDI
 
     q = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
     src = tmp_path / "req\u202e.csv"

@@ -173,7 +173,8 @@ def test_a_posting_past_the_limits_is_refused_without_being_held(tmp_path, monke
     it; a JSON line was held as a line, a stripped copy, its parsed value and the record written back. Now the
     command reads at most MAX_CHARS + 1 characters, and a JSON line past the record limit is an error row read in
     blocks. (Scaled down: 12 MB against MAX_CHARS = 5,000,000; a 4 MB line against a 10,000-character limit.)"""
-    from tpmclassify._cli import _read_text, main
+    from tpmclassify._cli import main
+    from tpmclassify._cli_commands import read_text
 
     big = tmp_path / "big.txt"
     big.write_text((TEXT + "\n") * 140_000)  # 12 MB
@@ -182,7 +183,7 @@ def test_a_posting_past_the_limits_is_refused_without_being_held(tmp_path, monke
     tracemalloc.start()
     try:
         with pytest.raises(ValueError, match="more than 5,000,000 characters"):
-            _read_text(str(big))
+            read_text(str(big))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -1,0 +1,294 @@
+"""The commands of the ``tpmclassify`` command line, one function each (``classify``, ``batch``, ``audit``, ``train``,
+``evaluate``): each takes the parsed arguments and returns the exit code.
+
+The library is imported inside each command, on first use, so that ``tpmclassify --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from typing import IO, TYPE_CHECKING, TextIO
+
+from ._cli_runtime import long_run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._model import TPMClassifier
+
+__all__ = ["cmd_audit", "cmd_batch", "cmd_classify", "cmd_evaluate", "cmd_train", "read_text"]
+
+
+def _model(path: str | None, sha256: str | None = None) -> TPMClassifier:
+    from ._bundled import default_model
+    from ._persist import load
+
+    return default_model() if path is None else load(path, sha256=sha256)
+
+
+#: An argument that is one word with a path separator or a file extension is taken for a file name.
+_LOOKS_LIKE_PATH = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
+
+
+def read_text(arg: str) -> str:
+    """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name).
+
+    A file or standard input is read up to one character past the longest posting classified (``MAX_CHARS``): a
+    longer one is refused without being held whole.
+    """
+    from ._errors import PostingError, input_not_found
+    from ._text import MAX_CHARS
+
+    def bounded(f: IO[str]) -> str:
+        text = f.read(MAX_CHARS + 1)
+        if len(text) > MAX_CHARS:
+            raise PostingError(f"posting text has more than {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}")
+        return text
+
+    if arg == "-":
+        return bounded(sys.stdin)
+    from pathlib import Path
+
+    try:
+        is_file = Path(arg).is_file()
+    except (OSError, ValueError):  # a posting text, too long or odd to be a path
+        is_file = False
+    if is_file:
+        with open(arg, encoding="utf-8", errors="replace") as f:
+            return bounded(f)
+    if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
+        raise input_not_found(
+            arg, f"to classify text that looks like a file name, pipe it in: echo '{arg}' | tpmclassify classify -"
+        )
+    return arg
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    model = _model(args.model, args.sha256)
+    print(model.classify(read_text(args.text), args.title))
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from ._batch import BatchError, classify_csv
+
+    quiet = args.quiet
+    if args.engine == "dask":
+        try:
+            import dask  # noqa: F401
+            import distributed  # noqa: F401
+        except ImportError as err:
+            raise BatchError(f"--engine dask needs the [dask] extra: pip install 'tpmclassify[dask]' ({err})") from None
+        from ._rows import with_prior
+        from .dask import classify_files
+
+        if args.prior == "auto":
+            raise BatchError("--prior auto is not available with --engine dask: give a share, e.g. --prior 0.3")
+        summaries = classify_files(
+            args.input,
+            args.output,
+            scheduler=args.scheduler,
+            workers=args.jobs,
+            model=with_prior(_model(args.model, args.sha256), args.prior, list)[0],
+            text_column=args.text_column,
+            title_column=args.title_column,
+            chunk_size=args.chunk_size,
+            overwrite=args.overwrite,
+            encoding=args.encoding,
+            prefix=args.prefix,
+        )
+        if not quiet:
+            for summary in summaries:
+                print(summary, file=sys.stderr)
+        return 0
+
+    model = _model(args.model, args.sha256)
+    return long_run(
+        quiet,
+        lambda: classify_csv(
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            title_column=args.title_column,
+            model=model,
+            chunk_size=args.chunk_size,
+            jobs=args.jobs,
+            overwrite=args.overwrite,
+            encoding=args.encoding,
+            prefix=args.prefix,
+            progress=not quiet and sys.stderr.isatty(),
+            prior=args.prior,
+        ),
+    )
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from ._audit import audit
+
+    model = _model(args.model, args.sha256)
+    return long_run(
+        args.quiet,
+        lambda: audit(
+            args.input,
+            args.output,
+            title_column=args.title_column,
+            text_column=args.text_column,
+            id_column=args.id_column,
+            show_columns=args.show_column,
+            flags_csv=args.flags_csv,
+            model=model,
+            chunk_size=args.chunk_size,
+            encoding=args.encoding,
+            prior=args.prior,
+            top=args.top,
+            overwrite=args.overwrite,
+            progress=not args.quiet and sys.stderr.isatty(),
+        ),
+    )
+
+
+def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, str]:
+    """Read the labeled postings of ``train`` and ``evaluate``; say on ``out`` what will be used, and which rows
+    the title rule leaves out (counted and named). Returns the file, its labeled rows, their labels and a note on
+    the rows left out (empty if none)."""
+    from ._api import labeled_rows
+    from ._audit import row_numbering
+    from ._errors import input_not_found
+    from ._io import read_table
+
+    if not os.path.isfile(args.data):
+        raise input_not_found(args.data)
+    frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
+    rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column)
+    counts = ", ".join(f"{k} {v}" for k, v in labels.value_counts().items())
+    source = (
+        f"labels from the job titles in {args.title_column!r} (no {args.label_column!r} column)"
+        if args.label_column not in frame.columns
+        else f"labels from {args.label_column!r}"
+    )
+    print(f"{len(rows)} of {len(frame)} rows of {args.data}, {source}: {counts}", file=out)
+    left = frame.index.difference(rows.index)
+    if not len(left):
+        return frame, rows, labels, ""
+    first, word, _ = row_numbering(args.data)
+    titles = frame.loc[left, args.title_column]
+    named = [f"{word} {first + i}: {t!r}" for i, t in titles.head(10).items()]
+    more = f" and {len(left) - len(named)} more" if len(left) > len(named) else ""
+    note = (
+        f"{len(left)} rows left out: the title rule gives their titles no label (name a label column with "
+        f"--label-column to use them): {'; '.join(named)}{more}"
+    )
+    print(note, file=out)
+    return frame, rows, labels, note
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ._api import source_groups, train
+    from ._atomic import OutputExistsError, check_writable
+    from ._errors import InvalidValueError
+    from ._persist import save
+
+    try:  # the output is checked writable before training, so no work is wasted
+        check_writable(args.output, args.overwrite)
+    except OutputExistsError as err:  # a file, or a folder, in the way
+        raise InvalidValueError(str(err)) from None
+    except OSError as err:  # a read-only folder, a full disk
+        raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
+    frame, rows, labels, note = _labeled(args, sys.stdout)
+    model = train(
+        frame,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        title_column=args.title_column,
+        group_column=args.group_column,
+        progress=sys.stderr.isatty(),
+    )
+    if note:
+        model.metadata_["training_data"]["notes"] = note  # in the model card too
+    digest = save(model, args.output)  # saved before anything else can fail: a trained model is never lost
+    card = os.path.splitext(args.output)[0] + ".md"
+    if args.evaluate:
+        from ._card import metrics_text
+        from ._evaluate import evaluate
+
+        groups = source_groups(rows, args.group_column)
+        # as `evaluate --cross-validate`: 5 folds (source-grouped, not one per company), one per source if fewer
+        folds = 5 if groups is None or groups.nunique() > 5 else None
+        how = (
+            "5 stratified folds: no sources, optimistic when sources repeat boilerplate"
+            if groups is None
+            else "5 source-grouped folds"
+            if folds
+            else "one fold per source"
+        )
+        print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in {how})")
+        try:
+            report = evaluate(
+                model,
+                rows.assign(**{args.label_column: labels}),
+                text_column=args.text_column,
+                label_column=args.label_column,
+                groups=groups,
+                folds=folds,
+                progress=sys.stderr.isatty(),
+            )
+        except ValueError as err:  # too few postings of a label for the folds
+            raise InvalidValueError(
+                f"cannot cross-validate these rows ({err}); {args.output} is saved, without figures"
+            ) from None
+        print(f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
+        digest = save(model, args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
+        print(f"saved {args.output} again, with the evaluation in its model card {card}")
+    else:
+        print(f"saved {args.output} and its model card {card}")
+    print(
+        f"sha256 {digest}\n  the model file's fingerprint: publish it with the file, so that whoever uses it can "
+        f"check it is this one:\n  tpmclassify classify data/posting.txt --model {args.output} --sha256 {digest}"
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from sklearn.base import clone
+
+    from ._api import source_groups
+    from ._card import metrics_text
+    from ._errors import InvalidValueError
+    from ._evaluate import evaluate
+    from ._model import TPMClassifier
+
+    if args.folds is not None and not args.cross_validate:
+        raise InvalidValueError("--folds goes with --cross-validate (without it, the model is scored as it is)")
+    _, rows, labels, _ = _labeled(args, sys.stderr)
+    rows = rows.assign(**{args.label_column: labels})
+    groups = source_groups(rows, args.group_column)
+    if args.cross_validate:  # the method, refitted in source-grouped folds
+        model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
+        units = len(rows) if groups is None else groups.nunique()
+        folds = 5 if args.folds is None else args.folds
+        if folds != 0 and not 2 <= folds <= units:
+            raise InvalidValueError(f"--folds must be 0 (one fold per source) or from 2 to {units}, got {folds}")
+        folds = None if folds == 0 else folds
+        if groups is None:
+            print(
+                f"note: no sources (no --group-column, no 'source' column): {folds or 5} stratified folds, not "
+                "grouped by source; figures are optimistic when sources repeat boilerplate",
+                file=sys.stderr,
+            )
+    else:  # this saved model, as it is
+        model, folds = _model(args.model, args.sha256), None
+    report = evaluate(
+        model,
+        rows,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        groups=None if groups is None else groups.tolist(),
+        folds=folds,
+        refit=args.cross_validate,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    print(report.to_markdown() if args.markdown else f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
+    return 0
