@@ -35,11 +35,12 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
         TPMClassifyError,
     )
     from ._evaluate import EvaluationReport, evaluate
-    from ._explain import Explanation, Prediction, Term
+    from ._explain import Explanation, Term
     from ._io import read_table
     from ._labels import label_from_title
     from ._model import TPMClassifier
     from ._persist import load, save
+    from ._prediction import Prediction
     from ._prior import estimate_prior
     from ._roles import LABELS, ROLE_NAMES
     from ._rows import OUTPUT_COLUMNS, classify_frame
@@ -55,7 +56,7 @@ _WHERE = {
     "AuditSummary": "_audit",
     "audit": "_audit",
     "OUTPUT_COLUMNS": "_rows",
-    "BatchError": "_batch",
+    "BatchError": "_errors",
     "BatchSummary": "_batch",
     "classify_csv": "_batch",
     "classify_frame": "_rows",
@@ -73,7 +74,7 @@ _WHERE = {
     "EvaluationReport": "_evaluate",
     "evaluate": "_evaluate",
     "Explanation": "_explain",
-    "Prediction": "_explain",
+    "Prediction": "_prediction",
     "Term": "_explain",
     "read_table": "_io",
     "label_from_title": "_labels",

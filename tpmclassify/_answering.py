@@ -9,8 +9,8 @@ from functools import partial
 from sklearn.utils.validation import check_is_fitted
 
 from ._errors import InvalidValueError, PostingTypeError
-from ._explain import Prediction
 from ._predicting import Predicting, as_texts, missing
+from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._text import check_text, mask_role_names
 from ._titles import TITLED_CLAIMS, contradicts, title_claim

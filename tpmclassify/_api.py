@@ -11,8 +11,8 @@ import pandas as pd
 
 from ._bundled import model_or_default
 from ._errors import ColumnError, InvalidValueError, input_not_found, missing_column
-from ._explain import Prediction
 from ._model import TPMClassifier
+from ._prediction import Prediction
 from ._roles import ROLES, check_labels
 
 __all__ = ["classify", "classify_many", "labeled_rows", "source_groups", "train"]

@@ -11,8 +11,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ._cues import AXES
-from ._explain import Prediction
 from ._model import TPMClassifier
+from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
 
 __all__ = ["FLAG_COLUMNS", "NO_CLAIM", "Flag", "render_page"]

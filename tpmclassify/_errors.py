@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 __all__ = [
+    "BatchError",
     "ColumnError",
     "InputNotFoundError",
     "PostingError",
@@ -95,6 +96,10 @@ class ColumnError(TPMClassifyError, KeyError):
 
 class InputNotFoundError(TPMClassifyError, FileNotFoundError):
     """A file named as input does not exist."""
+
+
+class BatchError(TPMClassifyError, ValueError):
+    """A batch run cannot start or finish (bad file, column, encoding or output path)."""
 
 
 def missing_column(

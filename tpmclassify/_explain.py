@@ -13,9 +13,7 @@ the label is on.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
@@ -23,9 +21,9 @@ import numpy as np
 
 from ._cues import AXES
 from ._features import Evidence, FeatureSpace
-from ._roles import HYBRID, OTHER, SHORT_NAMES, TPM
+from ._roles import SHORT_NAMES
 
-__all__ = ["Explanation", "Prediction", "Scored", "Term"]
+__all__ = ["Explanation", "Scored", "Term", "display"]
 
 
 class Term(NamedTuple):
@@ -212,13 +210,13 @@ class Explanation:
             quoted = ", ".join(f"'{w}'" for w in wanted[2 * space.axes.index(axis) + (total > 0)])
             if not quoted:  # the axis is on this side only because it has less than a typical posting
                 other = self.negative if total > 0 else self.positive
-                quoted = f"less {_display(other)} evidence than a typical posting"
-            out.append(f"{AXES.get(axis, axis)} points to {_display(side)} ({total:+.2f}): {quoted}")
+                quoted = f"less {display(other)} evidence than a typical posting"
+            out.append(f"{AXES.get(axis, axis)} points to {display(side)} ({total:+.2f}): {quoted}")
         return out
 
     def __str__(self) -> str:
         head = (
-            f"log-odds {self.logit:+.2f} for {_display(self.positive)} vs {_display(self.negative)}"
+            f"log-odds {self.logit:+.2f} for {display(self.positive)} vs {display(self.negative)}"
             f" (intercept {self.intercept:+.2f}, {self.n_terms} terms)"
         )
         return "\n".join([head, *("  - " + r for r in self.reasons)])
@@ -238,185 +236,6 @@ def _add(words: list[str], word: str) -> bool:
     return len(words) >= 3
 
 
-def _display(label: str) -> str:
+def display(label: str) -> str:
+    """How reasons name an outcome: "TPM", "PM", or the outcome itself ("in scope", "other")."""
     return SHORT_NAMES.get(label, label)
-
-
-@dataclass
-class Prediction:
-    """The answer for one posting.
-
-    Attributes
-    ----------
-    text : str
-        The posting as given.
-    label : str
-        ``"tpm"``, ``"pm"``, or ``"other"`` when the posting is out of scope.
-    probabilities : dict of str to float
-        ``{"tpm": p, "pm": 1 - p}``: the TPM/PM split, conditional on the posting
-        being one of the two.
-    in_scope : float or None
-        Calibrated probability that the posting is a TPM or PM role at all
-        (``None`` for a model trained without "other" postings).
-    needs_review : bool
-        In scope, but the TPM/PM split is too close to call.
-    explanation : Explanation
-        Why the TPM/PM log-odds are what they are (computed on first access).
-    scope_explanation : Explanation or None
-        Why the in-scope log-odds are what they are.
-    scope_threshold : float or None
-        The model's in-scope threshold (under it, the label is "other").
-    unreadable : bool
-        Too little to decide from: text the model cannot read (fewer than one in ten of its words known: another
-        language, random characters), or a TPM or PM answer whose words carry less evidence than 99% of the training
-        postings do ("We are hiring. Apply now."). An out-of-scope answer is the scope head's and needs no role cue.
-        ``needs_review`` is set, and a title is never flagged as mismatched on it.
-    evidence : float
-        How much the text's words say about TPM vs PM on the article's four axes: the sum of the magnitudes of the
-        role explanation's cue terms of those axes (what ``unreadable`` is judged on; role names and n-grams are
-        left out, as a title or "apply now" says nothing about the job); 0 for a text fewer than one in ten of
-        whose words the model knows (random characters, another language).
-    title : str or None
-        The job title, when one was given.
-    title_label : str
-        What the title claims, by the rule of :func:`tpmclassify.label_from_title`: ``"tpm"``, ``"pm"``,
-        ``"hybrid"``, ``"other"``, or ``""`` (no title, or a title the rule does not label).
-    title_mismatch : bool
-        The title claims one role (Project Manager, TPM, or a plain Program Manager) while the content, read with
-        every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence``).
-    content : Prediction or None
-        The answer for the text alone with every role name masked (with a title only): ``content_label`` and
-        ``content_tpm_probability`` are its label and TPM probability. When the title names a TPM, PM, hybrid or
-        program manager role, the content is judged TPM vs PM only (the title answers "in scope?"). A hybrid
-        title's ``label`` is the content's.
-    """
-
-    text: str = field(repr=False)
-    label: str
-    probabilities: dict[str, float]
-    in_scope: float | None
-    needs_review: bool
-    _explain: Callable[[int], Explanation | None] = field(repr=False, compare=False)
-    scope_threshold: float | None = field(default=None, repr=False)
-    unreadable: bool = field(default=False, repr=False)
-    evidence: float = field(default=0.0, repr=False)
-    title: str | None = field(default=None, repr=False)
-    title_label: str = ""
-    title_mismatch: bool = False
-    content: Prediction | None = field(default=None, repr=False)
-
-    @property
-    def content_label(self) -> str:
-        """What the text describes with every role name masked (``""`` without a title)."""
-        return "" if self.content is None else self.content.label
-
-    @property
-    def content_tpm_probability(self) -> float | None:
-        """The TPM probability of the text with every role name masked (None without a title)."""
-        return None if self.content is None else self.content.probabilities[TPM]
-
-    def _title_reason(self) -> str | None:
-        """What the title claims against what the content says, in the posting's own words (or None)."""
-        c, claim = self.content, self.title_label
-        if c is None or self.title is None:
-            return None
-        if self.title_mismatch and c.label == OTHER and c.scope_explanation is not None:
-            words = [t.text for t in c.scope_explanation.terms if t.points_to == OTHER and t.spans][:3]
-            quoted = ", ".join(f"'{w}'" for w in words)
-            return (
-                f"Titled {self.title!r}, but reads as another role (in scope {c.in_scope:.0%} with role names "
-                f"masked, under {c.scope_threshold:.0%}): {quoted}"
-            )
-        if self.title_mismatch:
-            side = c.label
-            words = [t.text for t in c.explanation.terms if t.points_to == side and t.spans][:3]
-            quoted = ", ".join(f"'{w}'" for w in words)
-            return (
-                f"Titled {self.title!r}, but reads as a {_display(side)} "
-                f"({c.probabilities[side]:.0%} with role names masked): {quoted}"
-            )
-        if claim == HYBRID:  # the answer is the content's own, judged TPM vs PM
-            return (
-                f"Titled {self.title!r} (a title used for either role): decided by its content, which reads as "
-                f"{_display(c.label)} ({c.probabilities[c.label]:.0%} with role names masked)"
-            )
-        return None
-
-    @cached_property
-    def explanation(self) -> Explanation:
-        return self._explain(0)  # type: ignore[return-value]
-
-    @cached_property
-    def scope_explanation(self) -> Explanation | None:
-        return self._explain(1)
-
-    @property
-    def reasons(self) -> list[str]:
-        """Short reasons: why out of scope (for "other"), else why TPM or PM."""
-        if self.unreadable and self.evidence == 0.0:
-            return [
-                "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
-                "words the model knows: another language, or not text)"
-            ]
-        if self.unreadable:
-            return [
-                "Needs review: too little evidence in the posting to decide (its cues on the four axes add up to "
-                "less than 99% of the training postings carry)"
-            ]
-        title = self._title_reason()
-        first = [] if title is None else [title]
-        if self.label == OTHER and self.scope_explanation is not None:
-            head = f"Out of scope: in scope {self.in_scope:.0%} is under the threshold {self.scope_threshold:.0%}"
-            return [*first, head, *self.scope_explanation.reasons]
-        out = self.explanation.reasons
-        if self.needs_review:
-            out = [f"Needs review: TPM {self.probabilities[TPM]:.0%} is too close to call", *out]
-        return [*first, *out]
-
-    def __str__(self) -> str:
-        tpm = self.probabilities[TPM]
-        if self.unreadable:  # no split is printed as if the words had decided it
-            return "\n".join(["needs review  (too little evidence to decide)", *("  - " + r for r in self.reasons)])
-        head = f"{_display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
-        head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
-        if self.needs_review:
-            head += "  needs review"
-        return "\n".join([head, *("  - " + r for r in self.reasons)])
-
-    def highlighted_html(self, limit: int | None = None) -> str:
-        """The posting as escaped HTML with each evidence span coloured by its weight (blue: TPM, orange: PM;
-        stronger colour, more weight), at most ``limit`` characters of it."""
-        exp = self.explanation
-        text = self.text if limit is None else self.text[:limit]
-        biggest = max((abs(t.weight) for t in exp.terms), default=1.0) or 1.0
-        marks = sorted((a, b, t.weight) for t in exp.terms for a, b in t.spans if b <= len(text))
-        parts, pos = [], 0
-        for a, b, w in marks:
-            if a < pos:
-                continue
-            colour = "31,119,180" if w > 0 else "255,127,14"
-            alpha = 0.15 + 0.85 * min(1.0, abs(w) / biggest)
-            parts.append(html.escape(text[pos:a]))
-            parts.append(
-                f'<span style="background:rgba({colour},{alpha:.2f})" title="{w:+.3f}">{html.escape(text[a:b])}</span>'
-            )
-            pos = b
-        parts.append(html.escape(text[pos:]) + ("…" if len(text) < len(self.text) else ""))
-        return "".join(parts)
-
-    def _repr_html_(self) -> str:
-        """The posting with its evidence highlighted (blue: TPM, orange: PM), and bars per axis."""
-        exp = self.explanation
-        bars = []
-        for axis, total in exp.by_axis.items():
-            width = int(100 * min(1.0, abs(total) / max(1e-9, max(abs(v) for v in exp.by_axis.values()))))
-            colour = "#1f77b4" if total > 0 else "#ff7f0e"
-            bars.append(
-                f"<tr><td>{html.escape(AXES.get(axis, axis))}</td><td>{total:+.2f}</td>"
-                f'<td><div style="background:{colour};width:{width}px;height:10px"></div></td></tr>'
-            )
-        head = html.escape(str(self).splitlines()[0])
-        return (
-            f"<div><b>{head}</b><table>{''.join(bars)}</table>"
-            f'<div style="white-space:pre-wrap;font-family:sans-serif">{self.highlighted_html()}</div></div>'
-        )

@@ -29,13 +29,14 @@ from sklearn.utils._param_validation import Interval
 from ._answering import Answering
 from ._cues import AXES, CUES, Cue
 from ._errors import InvalidValueError
-from ._features import FeatureSpace, display_forms, fit_vocabulary
+from ._features import FeatureSpace, display_forms
 from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope
 from ._predicting import as_texts
 from ._prior import PRIOR_MARGIN
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
 from ._state import from_state, state_params, to_state
 from ._text import mask_role_names
+from ._vocabulary import fit_vocabulary
 from ._words import stems_of_tokens, tokens_of
 
 __all__ = ["TPMClassifier"]

@@ -15,9 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._bundled import model_or_default
 from ._errors import ColumnError, missing_column
-from ._explain import Prediction
 from ._io import BatchError, read_chunks
 from ._model import TPMClassifier
+from ._prediction import Prediction
 from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
 from ._roles import ROLES, TPM
 from ._text import check_text

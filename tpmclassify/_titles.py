@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from ._cues import ARTICLE_AXES
-from ._explain import Prediction
 from ._labels import label_from_title
+from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PROGRAM, ROLES, TPM, role_name_pattern
 
 __all__ = ["AXIS_EVIDENCE", "TITLED_CLAIMS", "axes_toward", "contradicts", "title_claim"]

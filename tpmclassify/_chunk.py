@@ -1,0 +1,42 @@
+"""What the file layer reads a table into: chunks of rows, with why each row could not be read."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, cast
+
+import pandas as pd
+
+from ._errors import BatchError
+
+__all__ = ["NUL_STAND_IN", "BatchError", "Chunk", "open_binary"]
+
+NUL_STAND_IN = "\ufdd0"  # a noncharacter the CSV module reads in place of NUL (Python 3.10's reader refuses NUL)
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows of a file.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The rows' cells (object dtype, missing cells ``None``), with the file's columns only.
+    errors : list of str
+        Why each row could not be read (``""`` if it could).
+    raws : list of str or None
+        Each row's record exactly as it was in the file (``None``: write it from its cells).
+    schema : pyarrow.Schema, optional
+        The file's schema, for Parquet: the output keeps the input columns' types.
+    """
+
+    frame: pd.DataFrame
+    errors: list[str]
+    raws: list[str | None]
+    schema: Any = None
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    return cast(IO[bytes], gzip.open(path, "rb")) if path.name.lower().endswith(".gz") else open(path, "rb")

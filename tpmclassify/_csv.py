@@ -1,0 +1,267 @@
+"""CSV records read robustly: quotes that never close, enormous lines, NUL bytes and odd encodings become error
+rows, and the reader finds its feet again at the next record; every record keeps its text as it was in the file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain, islice
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from ._chunk import NUL_STAND_IN, BatchError, Chunk, open_binary
+
+__all__ = ["MAX_RECORD_CHARS", "bounded_lines", "csv_chunks", "too_long"]
+
+
+def csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
+    _allow_long_fields()
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:
+
+        def reread(skip: int) -> Iterator[tuple[str, bool]]:  # the file's lines after its first ``skip``, again
+            with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as again:
+                yield from islice(bounded_lines(again, MAX_RECORD_CHARS), skip, None)
+
+        records = iter(_CsvRecords(bounded_lines(f, MAX_RECORD_CHARS), MAX_RECORD_CHARS, reread))
+        first = next(records, None)
+        if first is None:
+            raise BatchError(f"{path} is empty: no header row")
+        if first[2]:
+            raise BatchError(f"{path}: the header row cannot be read: {first[2]}")
+        if NUL_STAND_IN in "".join(first[0]):
+            raise BatchError(f"{path}: the header contains NUL bytes; is it a text file? (UTF-16 needs a BOM)")
+        columns = _dedupe(first[0])
+        rows: list[list[str | None]] = []
+        errors: list[str] = []
+        raws: list[str | None] = []
+        yielded = False
+        for fields, lines, unreadable in records:
+            cells, error, raw = _csv_row(fields, lines, unreadable, columns)
+            rows.append(cells)
+            errors.append(error)
+            raws.append(raw)
+            if len(rows) >= chunk_size:
+                yield _csv_chunk(rows, columns, errors, raws)
+                rows, errors, raws, yielded = [], [], [], True
+        if rows or not yielded:  # a header-only file still gives its (empty) table
+            yield _csv_chunk(rows, columns, errors, raws)
+
+
+#: csv's limit on one field's length, which is process-wide (128 KiB by default): postings run to MAX_CHARS and
+#: more, and are read whole (then judged by check_text), not turned into CSV errors.
+_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)  # the largest a C long takes on every platform (Windows included)
+#: The longest CSV record read, in characters (twice the longest posting classified, ``MAX_CHARS``; each line
+#: counts :data:`_LINE_COST` more): a longer one (a quote never closed, or one enormous line) is an error row, and
+#: reading goes on after it, so memory stays bounded by a few times this whatever the file holds.
+MAX_RECORD_CHARS = 10_000_000
+#: The characters of an over-long line kept for its error row's cells.
+_LONG_LINE_KEPT = 1000
+#: What each line of a record counts for besides its characters (about what holding one more line costs, in
+#: bytes), so that a record of many short lines is bounded in memory too.
+_LINE_COST = 100
+
+
+def _allow_long_fields() -> None:
+    """Raise csv's field limit to :data:`_FIELD_LIMIT` once: never lowered, and not set again on every read."""
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
+
+
+def bounded_lines(f: IO[str], limit: int, *, nul: bool = True) -> Iterator[tuple[str, bool]]:
+    """Each physical line of ``f`` (with its line ending; with ``nul``, a NUL replaced by a stand-in the csv module
+    accepts) and whether it was longer than ``limit`` characters: such a line is cut to its first
+    :data:`_LONG_LINE_KEPT` characters, and the rest of it is read in blocks and dropped (never held whole)."""
+    after_cr = False  # the last line was cut and ended in "\r": a "\n" next is the rest of its "\r\n"
+    while True:
+        line = f.readline(limit + 1)
+        if after_cr:
+            after_cr = False
+            if line == "\n":
+                continue
+        if not line:
+            return
+        long = len(line) > limit
+        if long:
+            kept, tail = line[:_LONG_LINE_KEPT], line
+            while tail and not tail.endswith(("\n", "\r")):
+                tail = f.readline(min(limit, 1 << 20))
+            after_cr = tail.endswith("\r")
+            line = kept
+        if nul and "\0" in line:
+            line = line.replace("\0", NUL_STAND_IN)
+        yield line, long
+
+
+class _Overflow(Exception):
+    """A record grew past the limit without ending."""
+
+
+class _CsvRecords:
+    """Each CSV record of ``lines``: its fields, the physical lines it took, and why it cannot be read (``""``).
+
+    A record is at most ``limit`` characters (each line counting :data:`_LINE_COST` more). One that runs to the end
+    of the file inside a quote never closed is an error row of its first line, and the lines after that one are
+    read each on its own (a record if it is complete, else an error row). One that runs past the limit is read on,
+    inside its quote, without holding its lines (a csv reader started again every ``limit`` characters, a quote
+    before its first line): if the quote closes, the whole record is one error row (the cells of its first line)
+    and reading goes on after it; if it never closes, the lines after its first are read each on its own, those
+    past the held ones read again (``reread(n)``: the lines after the first ``n``). A line longer than the limit
+    is an error row of its own (its cells cut). Each line goes to the csv module a few times at most: linear time,
+    and memory bounded by ``limit`` whatever the file.
+    """
+
+    def __init__(
+        self, lines: Iterator[tuple[str, bool]], limit: int, reread: Callable[[int], Iterator[tuple[str, bool]]]
+    ) -> None:
+        self._lines, self._limit, self._reread = lines, limit, reread
+        self._read = 0  # lines taken from ``lines``
+        self._taken: list[tuple[str, bool]] = []  # the lines of the record being read
+        self._size = 0  # what they count for
+        self._at_end = False
+
+    def _feed(self) -> Iterator[str]:
+        for line, long in self._lines:
+            self._read += 1
+            self._taken.append((line, long))
+            self._size += len(line) + _LINE_COST
+            if long or self._size > self._limit:
+                raise _Overflow
+            yield line
+        self._at_end = True
+        yield "\n"  # a blank line: a record of its own after a record that ended, taken in by one left open
+
+    def __iter__(self) -> Iterator[tuple[list[str], list[str], str]]:
+        limit = self._limit
+        while True:
+            rest: Iterator[tuple[str, bool]] = iter(())  # lines to read alone after the failed ones
+            try:
+                for fields in csv.reader(self._feed(), strict=False):
+                    if not self._at_end:
+                        yield fields, [line for line, _ in self._taken], ""
+                        self._taken.clear()
+                        self._size = 0
+                        continue
+                    if not self._taken:  # the blank line after the last record: the file ended outside quotes
+                        return
+                    failed, why = list(self._taken), _UNCLOSED  # the last record took the blank line in
+                    break
+                else:
+                    return
+            except _Overflow:
+                failed, held = list(self._taken), self._read
+                self._size = 0
+                why = (
+                    too_long(limit)
+                    if failed[0][1]
+                    else (
+                        f"record longer than {limit:,} characters: a quote opened on this line is not closed "
+                        "within them"
+                    )
+                )
+                if not failed[-1][1]:  # past the limit inside a quote: does it ever close?
+                    if self._skip_quoted():
+                        self._taken.clear()
+                        yield (
+                            _alone(failed[0][0])[0],
+                            [failed[0][0]],
+                            (
+                                f"record longer than {limit:,} characters (a quoted field of many lines); the "
+                                "cells are those of its first line"
+                            ),
+                        )
+                        continue
+                    why = (
+                        f"unterminated quoted field: a quote opened on this line is not closed within "
+                        f"{limit:,} characters, nor ever"
+                    )
+                    rest = self._reread(held)
+            self._taken.clear()
+            for k, (line, long) in enumerate(chain(failed, rest)):  # the first line is the error; the others alone
+                fields, closed = _alone(line)
+                yield fields, [line], why if k == 0 else too_long(limit) if long else "" if closed else _UNCLOSED
+            if self._at_end:
+                return
+
+    def _skip_quoted(self) -> bool:
+        """Read on inside a quoted field left open at a line's end until a record ends (True) or the lines do
+        (False), holding no line: the csv reader starts again every ``limit`` characters, a quote before its first
+        line putting it inside the field again."""
+        while True:
+            size, ended = 0, False
+
+            def feed() -> Iterator[str]:
+                nonlocal size, ended
+                quote = '"'
+                for line, _ in self._lines:
+                    self._read += 1
+                    size += len(line) + _LINE_COST
+                    yield quote + line
+                    quote = ""
+                    if size > self._limit:
+                        raise _Overflow
+                ended = self._at_end = True
+                yield "\n"
+
+            try:
+                for _ in csv.reader(feed(), strict=False):
+                    return not ended  # a record ended: before the end of the lines, or it took the blank line in
+                return False
+            except _Overflow:
+                continue
+
+
+_UNCLOSED = "unterminated quoted field: a quote opened on this line is never closed"
+
+
+def too_long(limit: int) -> str:
+    return f"line longer than {limit:,} characters (its cells are cut)"
+
+
+def _alone(line: str) -> tuple[list[str], bool]:
+    """A line read as a record on its own: its fields, and whether it ends outside quotes (then a blank line after
+    it is a record of its own, not taken into its last field)."""
+    records = list(csv.reader([line, "\n"], strict=False))
+    if len(records) > 1:
+        return records[0], True
+    return next(csv.reader([line], strict=False), []), False
+
+
+def _csv_row(
+    fields: list[str], lines: list[str], unreadable: str, columns: list[str]
+) -> tuple[list[str | None], str, str | None]:
+    """A record's cells (padded or cut to the header), its error and its raw text (``None`` if malformed)."""
+    raw = "".join(lines).replace(NUL_STAND_IN, "\0")
+    fields = [f.replace(NUL_STAND_IN, "\0") for f in fields] if NUL_STAND_IN in raw or "\0" in raw else fields
+    error = ""
+    if unreadable:
+        error = unreadable
+    elif "\0" in raw:
+        error = "row contains a NUL byte"
+    elif fields and len(fields) != len(columns):
+        error = f"row has {len(fields)} fields, the header has {len(columns)}"
+        if len(fields) > len(columns):
+            error += f"; the fields past the header: {json.dumps(fields[len(columns) :], ensure_ascii=False)}"
+    cells: list[str | None] = list(fields[: len(columns)])
+    cells += [None] * (len(columns) - len(cells))
+    well_formed = not unreadable and len(fields) == len(columns) and bool(columns)
+    return cells, error, raw.rstrip("\r\n") if well_formed else None
+
+
+def _dedupe(header: Sequence[str]) -> list[str]:
+    seen: Counter[str] = Counter()
+    out = []
+    for name in header:
+        name = name or "unnamed"
+        out.append(name if not seen[name] else f"{name}.{seen[name]}")
+        seen[name] += 1
+    return out
+
+
+def _csv_chunk(rows: list[list[Any]], columns: list[str], errors: list[str], raws: list[str | None]) -> Chunk:
+    return Chunk(pd.DataFrame(rows, columns=columns, dtype=object), errors, raws)

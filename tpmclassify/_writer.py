@@ -1,0 +1,101 @@
+"""Writing a table: the input's rows as they were, each followed by the columns a batch adds."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ._chunk import Chunk
+
+__all__ = ["TableWriter"]
+
+
+class TableWriter:
+    """Writes chunks of one table, with added columns, to a file in CSV, JSON lines or Parquet.
+
+    Parameters
+    ----------
+    path : str
+        File to write (the caller publishes it).
+    fmt : str
+        ``"csv"``, ``"jsonl"`` or ``"parquet"``; gzip if ``path`` ends in ``.gz``.
+    added : dict
+        Name -> kind (``"float"``, ``"str"`` or ``"bool"``) of the columns added after the input's.
+    """
+
+    def __init__(self, path: str, fmt: str, added: dict[str, str], gz: bool = False) -> None:
+        self.path, self.fmt, self.gz, self.added = path, fmt, gz, added
+        self._pq: Any = None
+        self._f: Any = None
+        self._csv: Any = None
+
+    def write(self, chunk: Chunk, values: Sequence[list[Any]]) -> None:
+        """Write ``chunk``'s rows, each followed by its values of the added columns (one list per column)."""
+        if self.fmt == "parquet":
+            self._parquet(chunk, values)
+            return
+        visible = list(chunk.frame.columns)
+        if self._f is None:
+            raw = gzip.open(self.path, "wb") if self.gz else open(self.path, "wb")
+            self._f = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+            if self.fmt == "csv":
+                self._csv = csv.writer(self._f)
+                self._csv.writerow(visible + list(self.added))
+        added = zip(*values, strict=True)
+        if self.fmt == "jsonl":
+            self._jsonl(chunk, added)
+            return
+        cells = chunk.frame.itertuples(index=False, name=None)
+        write, writerow = self._f.write, self._csv.writerow
+        for record, row, extra in zip(chunk.raws, cells, added, strict=True):
+            if record is None:
+                writerow(row + extra)
+            else:  # the record as read (no re-quoting of long texts), then the added fields
+                write(record)
+                write(",")
+                writerow(extra)
+
+    def _jsonl(self, chunk: Chunk, added: Iterator[tuple[Any, ...]]) -> None:
+        """Each record as it was read (every value kept exactly), the added fields appended to it."""
+        names = list(self.added)
+        for raw, extra in zip(chunk.raws, added, strict=True):
+            tail = json.dumps({k: v for k, v in zip(names, extra, strict=True) if not _missing(v)})
+            if raw is None:  # a line that is not a JSON object: its added fields only
+                self._f.write(tail + "\n")
+                continue
+            body = raw[:-1].rstrip()  # the object without its closing brace
+            self._f.write(body + ("" if body.endswith("{") else ",") + tail[1:] + "\n")
+
+    def _parquet(self, chunk: Chunk, values: Sequence[list[Any]]) -> None:
+        """The input columns with the input's own schema (when it is Parquet), the added ones with their kinds."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(chunk.frame, schema=chunk.schema, preserve_index=False)
+        for (name, kind), column in zip(self.added.items(), values, strict=True):
+            table = table.append_column(pa.field(name, _arrow_type(kind)), pa.array(column, type=_arrow_type(kind)))
+        if self._pq is None:
+            self._pq = pq.ParquetWriter(self.path, table.schema)
+        elif table.schema != self._pq.schema:
+            table = table.cast(self._pq.schema)
+        self._pq.write_table(table)
+
+    def close(self) -> None:
+        """Finish the file."""
+        for handle in (self._pq, self._f):
+            if handle is not None:
+                handle.close()
+
+
+def _arrow_type(kind: str) -> Any:
+    import pyarrow as pa
+
+    return {"float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}[kind]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
