@@ -10,7 +10,7 @@ import argparse
 import os
 import re
 import sys
-from typing import IO, TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from ._cli_runtime import long_run
 
@@ -111,18 +111,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
         lambda: classify_csv(
             args.input,
             args.output,
-            text_column=args.text_column,
-            title_column=args.title_column,
             model=model,
-            chunk_size=args.chunk_size,
-            jobs=args.jobs,
-            overwrite=args.overwrite,
-            encoding=args.encoding,
-            prefix=args.prefix,
             progress=not quiet and sys.stderr.isatty(),
+            **_options(args, "text_column", "title_column", "chunk_size", "jobs", "overwrite", "encoding", "prefix"),
             prior=args.prior,
         ),
     )
+
+
+def _options(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The command line's options of these names, as keyword arguments of the Python function they call."""
+    return {name: getattr(args, name) for name in names}
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -134,18 +133,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         lambda: audit(
             args.input,
             args.output,
-            title_column=args.title_column,
-            text_column=args.text_column,
-            id_column=args.id_column,
             show_columns=args.show_column,
-            flags_csv=args.flags_csv,
             model=model,
-            chunk_size=args.chunk_size,
-            encoding=args.encoding,
-            prior=args.prior,
-            top=args.top,
-            overwrite=args.overwrite,
             progress=not args.quiet and sys.stderr.isatty(),
+            **_options(args, "title_column", "text_column", "id_column", "flags_csv", "chunk_size", "encoding"),
+            **_options(args, "prior", "top", "overwrite"),
         ),
     )
 
