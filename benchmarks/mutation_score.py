@@ -5,8 +5,9 @@ Run after ``mutmut run`` (configured in pyproject.toml, [tool.mutmut]); from the
     pip install mutmut==3.8.1 && mutmut run && python benchmarks/mutation_score.py
 
 Reads ``mutmut results --all true`` and prints, for each module and for the two groups the issue names (fitting:
-the functions of ``_fitting`` and ``_heads``; scoring: those of ``_scoring``, ``_titles`` and ``_prior``), how many
-mutants the suite killed, how many survived, and the score (killed / (killed + survived)); then the survivors.
+the functions of ``_fitting`` and ``_heads``; scoring: those of ``_scoring``, ``_titles``, ``_prior``,
+``_predicting`` and ``_answering``), how many mutants the suite killed, how many survived, and the score
+(killed / (killed + survived)); then the survivors.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import subprocess
 import sys
 from collections import Counter
 
-GROUPS = {"fitting": ("_fitting", "_heads"), "scoring": ("_scoring", "_titles", "_prior")}
+GROUPS = {"fitting": ("_fitting", "_heads"), "scoring": ("_scoring", "_titles", "_prior", "_predicting", "_answering")}
 
 
 def main() -> int:

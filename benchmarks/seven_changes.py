@@ -16,9 +16,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 M = "tpmclassify/_model.py"
+A = "tpmclassify/_answering.py"
 F = "tpmclassify/_fitting.py"
 MUTANTS = {
-    "needs_review ignores its band": (M, "lo, hi = self.review_band", "lo, hi = (0.35, 0.65)"),
+    "needs_review ignores its band": (A, "lo, hi = self.review_band", "lo, hi = (0.35, 0.65)"),
     "C param ignored": (F, "if C is not None:", "if False:"),
     "C choice ignored (first of grid)": (
         F,
@@ -40,10 +41,10 @@ MUTANTS = {
         "threshold = _recall_threshold(sigmoid(a * oof + b), np.tile(labels, 2), scope_recall)",
         "threshold = 0.5",
     ),
-    "min_groups ignored": (M, "self.min_groups,", "1,"),
+    "min_groups ignored": (M, "model.min_groups,", "1,"),
     "TPM not weighted up in scope": (
         F,
-        'weight1 = np.where(labels == "tpm", n_pm / n_tpm, 1.0)',
+        "weight1 = np.where(labels == TPM, n_pm / n_tpm, 1.0)",
         "weight1 = np.ones(len(labels))",
     ),
     "mask weight ignored": (

@@ -30,7 +30,7 @@ _Self = TypeVar("_Self", bound="Predicting")
 def as_texts(X: object) -> list[str]:
     if isinstance(X, str):
         raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
-    if hasattr(X, "ndim") and getattr(X, "ndim", 1) > 1:
+    if getattr(X, "ndim", 1) > 1:  # a column of a table
         X = np.asarray(X).ravel()
     texts = list(X)  # type: ignore[call-overload]
     for i, t in enumerate(texts):
@@ -42,11 +42,9 @@ def as_texts(X: object) -> list[str]:
 
 
 def missing(value: object) -> bool:
-    """None, NaN, pd.NA or NaT: a missing cell."""
-    if value is None:
-        return True
+    """None, NaN, pd.NA or NaT: a missing cell (NaN and NaT differ from themselves)."""
     try:
-        return bool(value != value) or type(value).__name__ in ("NAType", "NaTType")
+        return value is None or bool(value != value)
     except (TypeError, ValueError):  # pd.NA's comparisons are ambiguous
         return True
 

@@ -1,0 +1,152 @@
+"""The answer to each posting, through the estimator's public methods: the decision rule at its boundaries, a model
+without a scope head, titles missing in every way a table spells it, and the TPM share.
+
+(Mutation testing of ``_predicting`` and ``_answering`` showed what the other tests left unheld:
+``benchmarks/MUTATION.md``.)
+"""
+
+import copy
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tpmclassify
+from tpmclassify import PostingTypeError
+
+FIXTURES = pd.read_csv(Path(__file__).parent / "data" / "postings.csv", dtype=str)
+TPM_TEXT = FIXTURES[FIXTURES["label"] == "tpm"]["description"].iloc[0]
+PM_TEXT = FIXTURES[FIXTURES["label"] == "pm"]["description"].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def role_only(postings):
+    """A model trained on TPM and PM postings only: no scope head."""
+    rows = postings[postings["label"].isin(["tpm", "pm"])]
+    return tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1).fit(
+        rows["description"].tolist(), rows["label"].tolist()
+    )
+
+
+def test_a_model_without_a_scope_head_answers_tpm_or_pm_and_never_other(role_only, postings):
+    texts = postings["description"].tolist()
+    proba = role_only.predict_proba(texts)
+    p_tpm = np.array([p.probabilities["tpm"] for p in role_only.classify_many(texts)])
+    assert role_only.classes_.tolist() == ["pm", "tpm"]
+    np.testing.assert_allclose(proba, np.column_stack([1 - p_tpm, p_tpm]), rtol=1e-12)
+    np.testing.assert_allclose(1 / (1 + np.exp(-role_only.decision_function(texts))), p_tpm, rtol=1e-12)
+    labels = role_only.predict(texts)
+    assert labels.dtype == object and labels.tolist() == ["tpm" if p >= 0.5 else "pm" for p in p_tpm]
+    assert all(p.in_scope is None and p.label != "other" for p in role_only.classify_many(texts))
+    assert role_only.explain(texts[0])[1] is None
+    # every posting counts towards the TPM share: there is no scope to leave any out
+    np.testing.assert_allclose(role_only.in_scope_tpm_probabilities(texts), p_tpm, rtol=1e-12)
+
+
+def test_in_scope_at_exactly_the_threshold_is_in_scope(bundled):
+    texts = [TPM_TEXT, PM_TEXT, "Registered nurse for our intensive care unit: night shifts and patient care."]
+    answers = bundled.classify_many(texts)
+    model = copy.copy(bundled)
+    model.scope_threshold_ = answers[1].in_scope  # the PM posting sits exactly on it
+    assert model.classify_many([texts[1]])[0].label == "pm"
+    assert model.predict([texts[1]]).tolist() == ["pm"]
+    kept = model.in_scope_tpm_probabilities(texts)
+    assert answers[1].probabilities["tpm"] in kept.tolist()
+    assert len(kept) == sum(p.in_scope >= model.scope_threshold_ for p in answers)
+
+
+def test_a_tpm_probability_of_exactly_one_half_is_tpm_and_inside_a_band_of_one_point(bundled):
+    model = copy.copy(bundled)
+    model.coef_ = np.zeros_like(bundled.coef_)
+    model.intercept_ = 0.0  # every posting at exactly 0.5
+    model.min_evidence_ = 0.0
+    model.scope_threshold_ = 0.0
+    model.review_band = (0.5, 0.5)
+    p = model.classify(TPM_TEXT)
+    assert p.probabilities["tpm"] == 0.5 and p.label == "tpm" and model.predict([TPM_TEXT]).tolist() == ["tpm"]
+    assert p.needs_review and not p.unreadable
+    assert model.classify(TPM_TEXT, title="Project Manager").content_label == "tpm"  # the title's path too
+
+
+def test_an_out_of_scope_posting_never_needs_review_for_its_tpm_pm_split(bundled):
+    nurse = "Registered nurse for our intensive care unit: night shifts, patient care, medication and charting. " * 3
+    model = copy.copy(bundled)
+    model.review_band = (0.0, 1.0)  # every split "too close to call"
+    p = model.classify(nurse)
+    assert p.label == "other" and not p.unreadable and not p.needs_review
+    assert model.classify(PM_TEXT).needs_review
+
+
+def test_evidence_exactly_at_the_floor_is_enough(bundled):
+    p = bundled.classify(TPM_TEXT)
+    model = copy.copy(bundled)
+    model.min_evidence_ = p.evidence
+    assert not model.classify(TPM_TEXT).unreadable
+    assert not model.classify(TPM_TEXT, title="Technical Program Manager").content.unreadable
+    model.min_evidence_ = math.nextafter(p.evidence, math.inf)
+    assert model.classify(TPM_TEXT).unreadable
+
+
+def test_a_titled_posting_at_exactly_its_scope_threshold_is_the_titled_job(bundled):
+    title = "Project Manager"
+    content = bundled.classify(PM_TEXT, title=title).content
+    model = copy.copy(bundled)
+    model.titled_scope_threshold = content.in_scope
+    assert model.classify(PM_TEXT, title=title).content_label == "pm"
+    model.titled_scope_threshold = math.nextafter(content.in_scope, math.inf)
+    assert model.classify(PM_TEXT, title=title).content_label == "other"
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT, np.nan, "", "   "])
+def test_a_missing_title_is_no_title_whatever_the_table_spells_it(bundled, missing):
+    titled, untitled = bundled.classify_many([PM_TEXT, TPM_TEXT], titles=["Technical Program Manager", missing])
+    alone = bundled.classify(TPM_TEXT)
+    assert untitled.title is None and untitled.content is None and untitled.title_label == ""
+    assert untitled.probabilities == alone.probabilities and untitled.reasons == alone.reasons
+    assert titled.title == "Technical Program Manager" and titled.title_mismatch
+
+
+def test_the_content_answer_quotes_the_posting_as_given(bundled):
+    text = "Our Technical Program Manager leads the program across engineering teams: architecture reviews."
+    p = bundled.classify(text, title="Technical Program Manager")
+    assert p.content.text == text  # masked for the model, shown as written
+    for term in p.content.explanation.terms:
+        for a, b in term.spans:
+            assert text[a:b].strip()
+
+
+def test_titles_and_postings_of_the_wrong_type_are_refused_with_their_place(bundled):
+    with pytest.raises(
+        PostingTypeError, match="^expected a sequence of posting texts, got a single str: wrap it in a list$"
+    ):
+        bundled.classify_many(PM_TEXT)
+    with pytest.raises(PostingTypeError, match="^expected a sequence of titles, got a single str: wrap it in a list$"):
+        bundled.classify_many([PM_TEXT], titles="Project Manager")
+    with pytest.raises(PostingTypeError, match="title 1 must be str or None .* got int"):
+        bundled.classify_many([PM_TEXT, TPM_TEXT], titles=["Project Manager", 3])
+    with pytest.raises(PostingTypeError, match="single str: wrap it in a list"):
+        bundled.predict(PM_TEXT)
+
+
+def test_a_column_of_postings_reads_as_a_list_of_them(bundled):
+    texts = [TPM_TEXT, PM_TEXT]
+    column = np.array(texts, dtype=object).reshape(-1, 1)  # what a DataFrame's .values of one column is
+    np.testing.assert_array_equal(bundled.predict_proba(column), bundled.predict_proba(texts))
+    assert bundled.predict(column).tolist() == bundled.predict(texts).tolist()
+
+
+def test_a_stated_share_replaces_the_one_before(bundled):
+    assert bundled.prior_ != 0.5
+    twice = bundled.with_prior(0.2).with_prior(0.6)
+    once = bundled.with_prior(0.6)
+    assert twice.get_params()["prior"] == 0.6 == twice.prior_
+    assert twice.intercept_ == pytest.approx(once.intercept_, abs=1e-12)
+    assert bundled.with_prior(bundled.prior_).intercept_ == pytest.approx(bundled.intercept_, abs=1e-12)
+
+
+def test_the_estimated_share_follows_the_postings(bundled):
+    tpm_like = [TPM_TEXT] * 30 + [PM_TEXT] * 5
+    pm_like = [TPM_TEXT] * 5 + [PM_TEXT] * 30
+    assert bundled.estimate_prior(tpm_like) > 0.6 > 0.4 > bundled.estimate_prior(pm_like)
