@@ -199,3 +199,13 @@ def test_evaluate_cli_refuses_what_it_cannot_do_in_one_line(tmp_path, postings, 
     assert main(["evaluate", str(src), "-q", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_scope_threshold_of_zero_is_the_one_scored(postings):
+    """Every posting in scope at a stated threshold of 0 (a 0 is a threshold, not a missing one)."""
+    data = pd.concat([postings] * 3, ignore_index=True)
+    report = evaluate(TPMClassifier(scope_threshold=0.0, cv=2, min_df=1, min_groups=1), data, folds=2)
+    frame = report.to_frame()
+    assert frame["scope_threshold"].tolist() == [0.0, 0.0]
+    assert frame["scope_recall"].tolist() == [1.0, 1.0]
+    assert frame["scope_precision"].tolist() == [pytest.approx(0.6)] * 2  # the 6 TPM/PM of 10, every one kept

@@ -137,6 +137,20 @@ def test_non_finite_weights_are_refused_at_save(small_model, tmp_path):
     assert not (tmp_path / "m.tpmc").exists()
 
 
+def test_metadata_of_a_folder_is_a_model_file_error(tmp_path):
+    with pytest.raises(ModelFileError, match="cannot read the model file .*: Is a directory"):
+        tpmclassify.read_metadata(tmp_path)
+
+
+def test_metadata_that_is_not_json_is_refused_before_anything_is_written(small_model, tmp_path):
+    path = tmp_path / "m.tpmc"
+    with pytest.raises(tpmclassify.InvalidValueError, match="extra metadata must be JSON data .*set"):
+        tpmclassify.save(small_model, path, extra={"sources": {"a", "b"}})
+    assert list(tmp_path.iterdir()) == []
+    tpmclassify.save(small_model, path, extra={"n": np.int64(3), "weights": np.ones(2)})  # numpy values are JSON
+    assert tpmclassify.read_metadata(path)["weights"] == [1.0, 1.0]
+
+
 def test_other_nltk_stems_are_refused_and_another_version_warns(saved, tmp_path):
     meta, state, arrays = copy.deepcopy(saved)
     with pytest.raises(ModelFileError, match="Snowball stems differ"):

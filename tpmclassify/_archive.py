@@ -64,6 +64,8 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
             meta = _json(path, "metadata.json", _read_member(path, z, "metadata.json"))
     except FileNotFoundError:
         raise ModelFileError(f"model file not found: {path}") from None
+    except OSError as err:  # a folder, no permission: the file system's answer, said in one line
+        raise ModelFileError(f"cannot read the model file {path}: {err.strerror or err}") from None
     except (zipfile.BadZipFile, KeyError, EOFError) as err:
         raise ModelFileError(
             f"{path} is not a readable tpmclassify model (corrupted or truncated?): {err}. "

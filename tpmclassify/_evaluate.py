@@ -237,7 +237,8 @@ def evaluate(
             has_scope = has_scope and in_scope is not None
             outputs[variant][test, 0] = p_tpm
             outputs[variant][test, 1] = np.nan if in_scope is None else in_scope
-            outputs[variant][test, 2] = getattr(est, "scope_threshold_", None) or 0.5
+            threshold = getattr(est, "scope_threshold_", None)
+            outputs[variant][test, 2] = 0.5 if threshold is None else threshold
         est = fitted["raw"]
 
     metrics, predictions, per_source = {}, {}, {}

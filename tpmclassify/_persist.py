@@ -88,6 +88,10 @@ def save(
             f"refusing to save a model of {len(model.space_.vocabulary):,} n-grams: a model file "
             f"holds at most {_MAX_VOCABULARY:,} (train with max_features at most that)"
         )
+    try:
+        json.dumps(extra or {}, default=_jsonable)
+    except (TypeError, ValueError) as err:  # checked before anything is written
+        raise InvalidValueError(f"extra metadata must be JSON data (numbers, strings, lists, dicts): {err}") from None
     state, arrays = model.to_state()
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]  # (the stub reads a key as allow_pickle)
