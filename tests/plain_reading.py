@@ -89,14 +89,14 @@ class PlainReading:
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """The feature matrix: ``log1p`` of each cue's count, then each n-gram's TF-IDF, the row's n-grams of
-        unit length."""
+        unit length. The logarithms are numpy's, as the reader's are: libm's (``math``) differ in the last bit on some
+        counts under numpy 2.4, and which library takes a logarithm is no part of the reading."""
         rows, cols, values = [], [], []
         for i, text in enumerate(texts):
             _, _, matches = self.read(text)
-            row = {j: math.log1p(len(m)) * self.cue_scale for j, m in matches.items() if j < self.n_cues}
-            grams = {
-                j: (1.0 + math.log(len(m))) * self.idf[j - self.n_cues] for j, m in matches.items() if j >= self.n_cues
-            }
+            row = {j: float(np.log1p(len(m))) * self.cue_scale for j, m in matches.items() if j < self.n_cues}
+            counts = {j: len(m) for j, m in matches.items() if j >= self.n_cues}
+            grams = {j: (1.0 + float(np.log(n))) * self.idf[j - self.n_cues] for j, n in counts.items()}
             norm = math.sqrt(sum(v * v for _, v in sorted(grams.items()))) or 1.0
             row.update((j, v / norm * self.ngram_scale) for j, v in grams.items())
             rows.extend([i] * len(row))
