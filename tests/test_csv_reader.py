@@ -14,12 +14,6 @@ from tpmclassify import _chunk, _csv, _io, classify_csv, read_table
 TEXT = "Own the project schedule and budget and the client deliverables for the office fit-out."
 
 
-def record_limit(monkeypatch, chars):
-    """The longest record the readers take, for CSV and for JSON lines alike."""
-    for module in (_csv, _io):
-        monkeypatch.setattr(module, "MAX_RECORD_CHARS", chars)
-
-
 @pytest.fixture
 def lines_read(monkeypatch):
     """Counts every line the csv module is given by the reader (a quadratic recovery reads lines again and again)."""
@@ -63,7 +57,7 @@ def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchroni
     file). Past the record limit (here 10,000 characters, 10 MB really) the reader reads on to see whether the quote
     ever closes, holding nothing; it does not, so that line is an error row and every line after it is read on its
     own (those past the limit read again): every other row is a good row, in order."""
-    record_limit(monkeypatch, 10_000)
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     src = tmp_path / "in.csv"
     n = 5000
     src.write_text('id,description\n0,"opened and never closed\n' + "".join(f"{i},{TEXT}\n" for i in range(1, n)))
@@ -78,7 +72,7 @@ def test_a_quoted_field_of_many_lines_past_the_limit_is_one_error_row(tmp_path, 
     """A posting of 2,000 lines in one quoted field, past the limit: it used to come back as thousands of rows, one a
     line of the posting, most of them classified. It is one error row (the cells of its first line), and the rows
     after it are read as they are."""
-    record_limit(monkeypatch, 10_000)
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     big = "\n".join(f"Line {i}, of a posting that never ends" for i in range(2000))
     src = tmp_path / "in.csv"
     pd.DataFrame({"id": [1, 2, 3], "description": [TEXT, big, TEXT]}).to_csv(src, index=False)
@@ -92,7 +86,7 @@ def test_a_quoted_field_of_many_lines_past_the_limit_is_one_error_row(tmp_path, 
 def test_an_enormous_line_is_an_error_row_read_in_bounded_memory(tmp_path, monkeypatch):
     """One 4 MB field (the tester's was 200 MB, 1.6 GB of memory) with the limit at 10,000 characters: an error row
     whose cells are cut, read without ever holding the line; the rows around it are read as they are."""
-    record_limit(monkeypatch, 10_000)
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     src = tmp_path / "in.csv"
     with open(src, "w", newline="") as f:
         f.write(f'id,description\r\n1,{TEXT}\r\n2,"{"word " * 800_000}"\r\n3,{TEXT}\r\n')
@@ -194,7 +188,7 @@ def test_a_posting_past_the_limits_is_refused_without_being_held(tmp_path, monke
     finally:
         tracemalloc.stop()
     assert peak < 20_000_000, f"{peak:,} bytes at the peak for a 12 MB file"
-    record_limit(monkeypatch, 10_000)
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": 1, "description": "' + "word " * 800_000 + '"}\n{"id": 2, "description": "' + TEXT + '"}\n')
     tracemalloc.start()

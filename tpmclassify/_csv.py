@@ -20,15 +20,16 @@ from ._chunk import NUL_STAND_IN, BatchError, Chunk, open_binary
 __all__ = ["MAX_RECORD_CHARS", "bounded_lines", "csv_chunks", "too_long"]
 
 
-def csv_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
+def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterator[Chunk]:
+    """A CSV file's rows in chunks of ``chunk_size``; a record over ``limit`` characters is an error row."""
     _allow_long_fields()
     with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:
 
         def reread(skip: int) -> Iterator[tuple[str, bool]]:  # the file's lines after its first ``skip``, again
             with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as again:
-                yield from islice(bounded_lines(again, MAX_RECORD_CHARS), skip, None)
+                yield from islice(bounded_lines(again, limit), skip, None)
 
-        records = iter(_CsvRecords(bounded_lines(f, MAX_RECORD_CHARS), MAX_RECORD_CHARS, reread))
+        records = iter(_CsvRecords(bounded_lines(f, limit), limit, reread))
         first = next(records, None)
         if first is None:
             raise BatchError(f"{path} is empty: no header row")

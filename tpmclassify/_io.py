@@ -129,7 +129,10 @@ def read_chunks(
         enc = encoding or detect_encoding(path)
     except (EOFError, OSError, zlib.error) as err:
         raise _unreadable(path, err) from None
-    chunks = csv_chunks(path, enc, chunk_size) if fmt == "csv" else _jsonl_chunks(path, enc, chunk_size)
+    if fmt == "csv":
+        chunks = csv_chunks(path, enc, chunk_size, MAX_RECORD_CHARS)
+    else:
+        chunks = _jsonl_chunks(path, enc, chunk_size)
     return enc, _guarded(path, chunks)
 
 

@@ -88,10 +88,6 @@ def save(
             f"refusing to save a model of {len(model.space_.vocabulary):,} n-grams: a model file "
             f"holds at most {_MAX_VOCABULARY:,} (train with max_features at most that)"
         )
-    try:
-        json.dumps(extra or {}, default=_jsonable)
-    except (TypeError, ValueError) as err:  # checked before anything is written
-        raise InvalidValueError(f"extra metadata must be JSON data (numbers, strings, lists, dicts): {err}") from None
     state, arrays = model.to_state()
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]  # (the stub reads a key as allow_pickle)
@@ -109,10 +105,14 @@ def save(
         "members_sha256": {name: _sha256(data) for name, data in members.items()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    try:  # before anything is written: metadata JSON cannot hold is the caller's ``extra``
+        metadata = json.dumps(meta, indent=2, sort_keys=True, default=_jsonable)
+    except (TypeError, ValueError) as err:
+        raise InvalidValueError(f"extra metadata must be JSON data (numbers, strings, lists, dicts): {err}") from None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("metadata.json", json.dumps(meta, indent=2, sort_keys=True, default=_jsonable))
+        z.writestr("metadata.json", metadata)
         for name, data in members.items():
             z.writestr(name, data)
     model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
