@@ -5,7 +5,7 @@ import sys
 import pandas as pd
 import pytest
 
-from tpmclassify import OUTPUT_COLUMNS, classify_frame
+from tpmclassify import OUTPUT_COLUMNS, ColumnError, classify_frame
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +105,32 @@ def test_spark_local_matches_classify_frame(frame, monkeypatch):
     finally:
         spark.stop()
     _same(got, classify_frame(frame))
+
+
+class _Columns:
+    """A frame of any engine as the adapters first see it: its column names, and nothing to compute."""
+
+    columns = ["title", "body"]
+
+
+@pytest.mark.parametrize("engine", ["dask", "spark"])
+def test_each_engine_checks_the_columns_as_classify_frame_does_before_touching_the_engine(engine):
+    """One signature for both engines (switching engine is switching the import), and the columns checked before
+    the engine is imported: a missing column is the same ColumnError as from classify_frame, without dask or Spark."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"tpmclassify.{engine}")
+    want = inspect.signature(classify_frame).parameters
+    got = inspect.signature(module.classify_dataframe).parameters
+    assert list(got)[1:] == [name for name in want if name not in ("df", "prior")]
+    assert all(got[name].default == want[name].default for name in list(got)[1:])
+    with pytest.raises(ColumnError, match="description") as raised:
+        module.classify_dataframe(_Columns())
+    with pytest.raises(ColumnError) as direct:
+        classify_frame(pd.DataFrame(columns=_Columns.columns))
+    assert str(raised.value) == str(direct.value)
+    with pytest.raises(ColumnError, match="'role'"):
+        module.classify_dataframe(_Columns(), "body", title_column="role")
+    assert module.classify_dataframe.__module__ == f"tpmclassify.{engine}"
+    assert f"{engine.capitalize()} DataFrame" in module.classify_dataframe.__doc__

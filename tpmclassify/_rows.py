@@ -22,7 +22,16 @@ from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
 from ._roles import ROLES, TPM
 from ._text import check_text
 
-__all__ = ["OUTPUT_COLUMNS", "OUTPUT_KINDS", "classify_frame", "classify_partition", "prepare", "score_texts"]
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "OUTPUT_KINDS",
+    "PartitionMap",
+    "classify_frame",
+    "classify_partition",
+    "dataframe_classifier",
+    "prepare",
+    "score_texts",
+]
 
 #: Columns a batch run adds to every row, and the kind of value each holds.
 OUTPUT_KINDS = {
@@ -222,6 +231,34 @@ def classify_partition(
         else:
             out[prefix + name] = column.astype("boolean" if kind == "bool" else str)
     return out
+
+
+#: How one engine classifies the partitions of its frame, lazily, once :func:`prepare` has checked the columns:
+#: ``(frame, text_column, title_column, model, prefix) -> frame``, most often :func:`classify_partition` mapped
+#: over them.
+PartitionMap = Callable[[Any, str, str | None, TPMClassifier, str], Any]
+
+
+def dataframe_classifier(map_partitions: PartitionMap, doc: str) -> Callable[..., Any]:
+    """An engine's public ``classify_dataframe``: its columns checked as :func:`classify_frame` checks them, then
+    ``map_partitions``. Every engine's function has this one signature, so a user switches engine by switching the
+    import; ``doc`` is the engine's own docstring.
+    """
+
+    def classify_dataframe(
+        frame: Any,
+        text_column: str | None = None,
+        *,
+        title_column: str | None = None,
+        model: TPMClassifier | None = None,
+        prefix: str = "",
+    ) -> Any:
+        col, mdl = prepare(list(frame.columns), text_column, title_column, prefix, model)
+        return map_partitions(frame, col, title_column, mdl, prefix)
+
+    classify_dataframe.__doc__ = doc
+    classify_dataframe.__module__ = map_partitions.__module__
+    return classify_dataframe
 
 
 def classify_frame(

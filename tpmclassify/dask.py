@@ -18,24 +18,28 @@ from typing import Any
 
 from ._bundled import model_or_default
 from ._model import TPMClassifier
-from ._rows import classify_partition, prepare
+from ._rows import classify_partition, dataframe_classifier
 
 __all__ = ["classify_dataframe"]
 
 
-def classify_dataframe(
-    ddf: Any,
-    text_column: str | None = None,
-    *,
-    title_column: str | None = None,
-    model: TPMClassifier | None = None,
-    prefix: str = "",
-) -> Any:
+def _map_partitions(ddf: Any, column: str, title_column: str | None, model: TPMClassifier, prefix: str) -> Any:
+    import dask
+
+    meta = classify_partition(ddf._meta, column, title_column, model, prefix)
+    shipped = dask.delayed(model, pure=True, traverse=False)
+    return ddf.map_partitions(
+        classify_partition, column, title_column, shipped, prefix, meta=meta, align_dataframes=False
+    )
+
+
+classify_dataframe = dataframe_classifier(
+    _map_partitions,
     """Add the batch columns to a Dask DataFrame, lazily.
 
     Parameters
     ----------
-    ddf : dask.dataframe.DataFrame
+    frame : dask.dataframe.DataFrame
         Postings, in any number of partitions.
     text_column, title_column, model, prefix
         As for :func:`tpmclassify.classify_frame`.
@@ -43,17 +47,13 @@ def classify_dataframe(
     Returns
     -------
     dask.dataframe.DataFrame
-        The same partitions and rows, in order, with ``tpm_probability``,
-        ``pm_probability``, ``in_scope``, ``label``, ``needs_review``, ``reasons``
-        and ``error`` added. Nothing is computed until you ask; the model is
-        one node of the task graph, so each worker receives it once.
-    """
-    import dask
-
-    col, mdl = prepare(list(ddf.columns), text_column, title_column, prefix, model)
-    meta = classify_partition(ddf._meta, col, title_column, mdl, prefix)
-    shipped = dask.delayed(mdl, pure=True, traverse=False)
-    return ddf.map_partitions(classify_partition, col, title_column, shipped, prefix, meta=meta, align_dataframes=False)
+        The same partitions and rows, in order, with the columns of
+        :data:`tpmclassify.OUTPUT_COLUMNS` added, each of one dtype in every
+        partition (float64, nullable boolean or str). Nothing is computed until
+        you ask; the model is one node of the task graph, so each worker
+        receives it once.
+    """,
+)
 
 
 def classify_files(

@@ -12,39 +12,15 @@ from typing import Any
 import pandas as pd
 
 from ._model import TPMClassifier
-from ._rows import OUTPUT_KINDS, classify_partition, prepare
+from ._rows import OUTPUT_KINDS, classify_partition, dataframe_classifier
 
 __all__ = ["classify_dataframe"]
 
 
-def classify_dataframe(
-    sdf: Any,
-    text_column: str | None = None,
-    *,
-    title_column: str | None = None,
-    model: TPMClassifier | None = None,
-    prefix: str = "",
-) -> Any:
-    """Add the batch columns to a Spark DataFrame, lazily.
-
-    Parameters
-    ----------
-    sdf : pyspark.sql.DataFrame
-        Postings.
-    text_column, title_column, model, prefix
-        As for :func:`tpmclassify.classify_frame`.
-
-    Returns
-    -------
-    pyspark.sql.DataFrame
-        Every input column and row plus ``tpm_probability``, ``pm_probability``,
-        ``in_scope`` (double), ``needs_review`` (boolean), ``label``, ``reasons``
-        and ``error`` (string). The model is broadcast once to the executors.
-    """
+def _map_partitions(sdf: Any, column: str, title_column: str | None, model: TPMClassifier, prefix: str) -> Any:
     from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
 
-    col, mdl = prepare(sdf.columns, text_column, title_column, prefix, model)
-    shipped = sdf.sparkSession.sparkContext.broadcast(mdl)
+    shipped = sdf.sparkSession.sparkContext.broadcast(model)
     spark_type = {"float": DoubleType, "str": StringType, "bool": BooleanType}
     added = [StructField(prefix + name, spark_type[kind]()) for name, kind in OUTPUT_KINDS.items()]
     schema = StructType(list(sdf.schema.fields) + added)
@@ -53,6 +29,28 @@ def classify_dataframe(
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         model = shipped.value
         for pdf in batches:
-            yield classify_partition(pdf, col, title_column, model, prefix)[names]
+            yield classify_partition(pdf, column, title_column, model, prefix)[names]
 
     return sdf.mapInPandas(score, schema)
+
+
+classify_dataframe = dataframe_classifier(
+    _map_partitions,
+    """Add the batch columns to a Spark DataFrame, lazily.
+
+    Parameters
+    ----------
+    frame : pyspark.sql.DataFrame
+        Postings.
+    text_column, title_column, model, prefix
+        As for :func:`tpmclassify.classify_frame`.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        Every input column and row plus the columns of
+        :data:`tpmclassify.OUTPUT_COLUMNS`: doubles for the probabilities and
+        ``in_scope``, booleans for ``needs_review`` and ``title_mismatch``,
+        strings for the rest. The model is broadcast once to the executors.
+    """,
+)
