@@ -132,5 +132,8 @@ def test_each_engine_checks_the_columns_as_classify_frame_does_before_touching_t
     assert str(raised.value) == str(direct.value)
     with pytest.raises(ColumnError, match="'role'"):
         module.classify_dataframe(_Columns(), "body", title_column="role")
-    assert module.classify_dataframe.__module__ == f"tpmclassify.{engine}"
+    assert (module.classify_dataframe.__module__, module.classify_dataframe.__qualname__) == (
+        f"tpmclassify.{engine}",
+        "classify_dataframe",
+    )
     assert f"{engine.capitalize()} DataFrame" in module.classify_dataframe.__doc__

@@ -258,6 +258,7 @@ def dataframe_classifier(map_partitions: PartitionMap, doc: str) -> Callable[...
 
     classify_dataframe.__doc__ = doc
     classify_dataframe.__module__ = map_partitions.__module__
+    classify_dataframe.__qualname__ = "classify_dataframe"  # as its engine module names it
     return classify_dataframe
 
 
