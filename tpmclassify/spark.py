@@ -27,9 +27,9 @@ def _map_partitions(sdf: Any, column: str, title_column: str | None, model: TPMC
     names = [f.name for f in schema.fields]
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        model = shipped.value
+        broadcast = shipped.value  # the executor's copy (the closure must not hold ``model`` itself)
         for pdf in batches:
-            yield classify_partition(pdf, column, title_column, model, prefix)[names]
+            yield classify_partition(pdf, column, title_column, broadcast, prefix)[names]
 
     return sdf.mapInPandas(score, schema)
 
