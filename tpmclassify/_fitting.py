@@ -1,7 +1,8 @@
 """Fitting the estimator's two heads on the features of the training postings.
 
 * the **role head** scores TPM against PM from the article's cues (trained on the tpm and pm rows), each cue's
-  weight bounded to the side its table row gives, plus the n-grams that many training postings share;
+  weight bounded to the side its table row gives, plus the n-grams that many training postings share, with a Platt
+  map fitted on out-of-fold log-odds (sources left out) folded into its weights;
 * the **scope head** scores "TPM or PM at all" against every other role, from n-grams and some cues, with a Platt
   map fitted on out-of-fold log-odds folded into its weights, and a threshold that keeps a share of each role.
 
@@ -22,7 +23,16 @@ from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 from ._cues import ARTICLE_AXES, Cue
 from ._features import FeatureSpace
-from ._heads import axis_baseline, bounded_logistic, choose_C, evidence, inner_folds, sigmoid, source_weights
+from ._heads import (
+    axis_baseline,
+    bounded_logistic,
+    choose_C,
+    evidence,
+    inner_folds,
+    platt,
+    sigmoid,
+    source_weights,
+)
 from ._prior import check_prior, logit
 from ._roles import OTHER, PM, ROLES, TPM
 
@@ -110,7 +120,9 @@ def fit_role(
 ) -> RoleFit:
     """The role head: TPM vs PM on the TPM/PM cues, each weight on its table side, and the n-grams (free signs,
     their block scaled by ``role_ngram_scale`` in the fit: a larger scale, a weaker penalty on them). ``C`` None:
-    chosen from ``C_grid`` on grouped inner folds."""
+    chosen from ``C_grid`` on grouped inner folds. The out-of-fold log-odds at that ``C`` (or the given one) fit a
+    Platt map, folded into the weights: the penalty that keeps the weights general also makes them too timid on
+    sources they never saw."""
     Xf, labels, grp, cue_table = t.Xf, t.labels, t.groups, t.cues
     n = len(labels)
     rows = np.flatnonzero(np.isin(labels, ROLES))
@@ -125,20 +137,25 @@ def fit_role(
     scale = np.array([1.0] * len(cues) + [float(role_ngram_scale)] * len(grams))
     X = X_all[:, cols] @ sp.diags(scale)
     y = np.tile((labels[rows] == TPM).astype(float), 2)
-    if grp is None:  # no sources: the two copies of a posting stay in one fold
-        g = np.tile(np.arange(len(rows)) % max(2, cv), 2)
-    else:
-        g = np.tile(grp[rows], 2)
     w = np.tile(source_weights(None if grp is None else grp[rows], len(rows)), 2) * t.copies(len(rows))
-    if C is not None:
-        chosen = float(C)
+    sources = 0 if grp is None else len(set(grp[rows].tolist()))
+    if grp is None or sources < 2:  # no sources to leave out: postings are, the two copies of each in one fold
+        g, units = np.tile(np.arange(len(rows)) % max(2, cv), 2), len(rows)
     else:
-        t.bar.total += len(C_grid) * inner_folds(g, _INNER_FOLDS)
-        chosen = choose_C(X, y, w, g, sign, tuple(C_grid), _INNER_FOLDS, t.bar.update)
+        g, units = np.tile(grp[rows], 2), sources
+    grid = tuple(C_grid) if C is None else (float(C),)
+    t.bar.total += len(grid) * inner_folds(g, _INNER_FOLDS)
+    chosen, oof = choose_C(X, y, w, g, sign, grid, _INNER_FOLDS, t.bar.update)
+    # a penalised fit is sure of less than it knows on sources it never saw: a Platt map fitted on the chosen C's
+    # out-of-fold log-odds (sources left out) is folded into the weights. The weights' direction is fitted with
+    # each source weighing the same; the map with each posting weighing the same, as the prior counts them (the
+    # slope's pull towards 1 weighs as much as one source's postings)
+    per_posting = t.copies(len(rows))
+    a, b = platt(oof, y, per_posting * units / per_posting.sum())
     weights, intercept = bounded_logistic(X, y, w, chosen, sign)
-    # the fit's log-odds are for the share its weights give TPM (sources weighing the same); the probabilities
-    # are for the stated prior, by default the share of TPM postings in the training data, each counted once
-    fitted_share = float(np.sum(w * y) / np.sum(w))
+    weights, intercept = a * weights, a * intercept + b
+    # the map's log-odds are for the share of TPM postings in the training data, each counted once; the
+    # probabilities are for the stated prior, by default that share
     training_prior = float(np.mean(labels[rows] == TPM))
     share = training_prior if prior is None else check_prior(prior)
     coef = np.zeros(Xf.shape[1])
@@ -149,7 +166,7 @@ def fit_role(
     least = float(np.quantile(evidence(X_all, article_weights(cue_table, coef)), _EVIDENCE_QUANTILE))
     return RoleFit(
         coef=coef,
-        intercept=intercept + logit(share) - logit(fitted_share),
+        intercept=intercept + logit(share) - logit(training_prior),
         C=chosen,
         prior=share,
         training_prior=training_prior,
@@ -210,8 +227,7 @@ def fit_scope(
         cv=StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state),
     )
     t.bar.update(n_splits)
-    platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y, sample_weight=weight)
-    a, b = max(float(platt.coef_[0, 0]), 1e-3), float(platt.intercept_[0])  # monotone
+    a, b = platt(oof, y, weight * len(set(groups.tolist())) / weight.sum())  # the pull: one source's weight
     lr.fit(X, y, sample_weight=weight)
     coef = np.zeros(Xf.shape[1])
     coef[cols] = a * lr.coef_[0]
