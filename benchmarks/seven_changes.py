@@ -20,16 +20,16 @@ A = "tpmclassify/_answering.py"
 F = "tpmclassify/_fitting.py"
 MUTANTS = {
     "needs_review ignores its band": (A, "lo, hi = self.review_band", "lo, hi = (0.35, 0.65)"),
-    "C param ignored": (F, "if C is not None:", "if False:"),
+    "C param ignored": (F, "grid = tuple(C_grid) if C is None else (float(C),)", "grid = tuple(C_grid)"),
     "C choice ignored (first of grid)": (
         F,
-        "chosen = choose_C(X, y, w, g, sign, tuple(C_grid), _INNER_FOLDS, t.bar.update)",
-        "chosen = float(C_grid[0])",
+        "chosen, oof = choose_C(X, y, w, g, sign, grid, _INNER_FOLDS, t.bar.update)",
+        "chosen, oof = float(grid[0]), choose_C(X, y, w, g, sign, grid, _INNER_FOLDS, t.bar.update)[1]",
     ),
     "C choice ignored (last of grid)": (
         F,
-        "chosen = choose_C(X, y, w, g, sign, tuple(C_grid), _INNER_FOLDS, t.bar.update)",
-        "chosen = float(C_grid[-1])",
+        "chosen, oof = choose_C(X, y, w, g, sign, grid, _INNER_FOLDS, t.bar.update)",
+        "chosen, oof = float(grid[-1]), choose_C(X, y, w, g, sign, grid, _INNER_FOLDS, t.bar.update)[1]",
     ),
     "sources not weighted": (
         F,
@@ -54,8 +54,13 @@ MUTANTS = {
     ),
     "Platt slope dropped": (
         F,
-        "a, b = max(float(platt.coef_[0, 0]), 1e-3), float(platt.intercept_[0])  # monotone",
-        "a, b = 1.0, float(platt.intercept_[0])",
+        "a, b = platt(oof, y, weight * len(set(groups.tolist())) / weight.sum())",
+        "a, b = 1.0, platt(oof, y, weight * len(set(groups.tolist())) / weight.sum())[1]",
+    ),
+    "role head's Platt map dropped": (
+        F,
+        "weights, intercept = a * weights, a * intercept + b",
+        "weights, intercept = weights, intercept",
     ),
 }
 tests = sys.argv[1:] or ["tests/test_training.py", "tests/test_model.py"]
