@@ -168,6 +168,9 @@ def test_platt_minimises_its_stated_objective():
         np.testing.assert_allclose(platt(z, y, w), want.x, atol=1e-4)
         if n == 400:
             assert want.x[0] > 1.5
+    # scores that point the wrong way: the map keeps the order, at its smallest slope, rather than reverse it
+    a, _ = platt(np.array([-2.0, -1.0, 1.0, 2.0] * 25), np.array([1, 1, 0, 0] * 25), np.ones(100))
+    assert a == pytest.approx(1e-3)
 
 
 #: A short, technical text that the bundled model reads as a PM's (each axis is measured from a typical, longer

@@ -195,6 +195,24 @@ def test_calibration_scales_the_role_head_by_its_out_of_fold_scores(fixture):
     assert abs(norms[0] - norms[1]) > 1e-3 * norms[0], norms
 
 
+@pytest.mark.parametrize("C", [1.0, None])
+def test_tpm_and_pm_postings_from_one_source_still_train(fixture, C):
+    """The other common shape of a first export: every TPM and PM posting from one place, the other roles from
+    others. The role head has no source to leave out, so its out-of-fold scores (for C, and for its calibration)
+    leave postings out: it trains, and its weights are those of a fit without sources but for the map's pull."""
+    X, y = fixture
+    others = iter(["board-a", "board-b"] * 5)
+    sources = ["ats" if label in ("tpm", "pm") else next(others) for label in y]
+    with pytest.warns(UserWarning, match="^the postings of one side of the scope head"):  # it says so
+        model = TPMClassifier(C=C, C_grid=(0.1, 1.0), cv=2, min_df=1, min_groups=1).fit(X, y, sources)
+    assert model.classify(X[0]).label == y[0]
+    unsourced = TPMClassifier(C=C, C_grid=(0.1, 1.0), cv=2, min_df=1, min_groups=1).fit(X, y)
+    assert model.C_ == unsourced.C_
+    np.testing.assert_allclose(
+        model.coef_ / np.linalg.norm(model.coef_), unsourced.coef_ / np.linalg.norm(unsourced.coef_), atol=1e-6
+    )
+
+
 def test_other_roles_from_one_source_still_train(fixture):
     """A first export often has its 'other' rows from one place: the scope head then cannot leave sources out,
     says so (pointing at the line that called fit), and leaves postings out instead (it used to crash with
