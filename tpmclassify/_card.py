@@ -167,8 +167,9 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         "`model.with_prior(share)`, `tpmclassify batch --prior SHARE`, or `--prior auto` to estimate a file's share",
         f"- role head: {cue_weights} of {sum(c.role in ROLES for c in model.cues_)} TPM/PM cues carry weight, "
         f"each on its table side, beside {gram_weights} n-grams (C = {model.C_:g}), calibrated by a Platt map fitted "
-        "on out-of-fold log-odds (sources left out) and folded into the weights: probability = sigmoid(intercept "
-        "+ sum of terms), no map after it; explanations measure each axis from a typical training posting",
+        "on out-of-fold log-odds (sources left out, when it has them) and folded into the weights: probability = "
+        "sigmoid(intercept + sum of terms), no map after it; explanations measure each axis from a typical training "
+        "posting",
         f"- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
         f"to less than {model.min_evidence_:.2f}, what 99% of the training postings carry, or any posting fewer than "
         "one in ten of whose words the model knows, needs review and is never flagged",

@@ -138,11 +138,21 @@ def fit_role(
     X = X_all[:, cols] @ sp.diags(scale)
     y = np.tile((labels[rows] == TPM).astype(float), 2)
     w = np.tile(source_weights(None if grp is None else grp[rows], len(rows)), 2) * t.copies(len(rows))
-    sources = 0 if grp is None else len(set(grp[rows].tolist()))
-    if grp is None or sources < 2:  # no sources to leave out: postings are, the two copies of each in one fold
+    role_rows = labels[rows]
+    # a role whose postings all come from one source would be absent from the fold that leaves that source out:
+    # its out-of-fold scores would point the wrong way, and the map would flatten every answer
+    one_source = grp is not None and min(len(set(grp[rows][role_rows == r].tolist())) for r in ROLES) < 2
+    if one_source:
+        warnings.warn(
+            "the TPM or the PM postings all come from one source, so the role head's out-of-fold scores cannot "
+            "leave sources out: postings are left out instead, and its calibration may be optimistic",
+            UserWarning,
+            stacklevel=4,
+        )
+    if grp is None or one_source:  # postings are left out, the two copies of each in one fold
         g, units = np.tile(np.arange(len(rows)) % max(2, cv), 2), len(rows)
     else:
-        g, units = np.tile(grp[rows], 2), sources
+        g, units = np.tile(grp[rows], 2), len(set(grp[rows].tolist()))
     grid = tuple(C_grid) if C is None else (float(C),)
     t.bar.total += len(grid) * inner_folds(g, _INNER_FOLDS)
     chosen, oof = choose_C(X, y, w, g, sign, grid, _INNER_FOLDS, t.bar.update)

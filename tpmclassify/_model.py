@@ -2,7 +2,7 @@
 
 * the **role head** scores TPM against PM from the article's cues (trained on the tpm and pm rows), each cue's
   weight bounded to the side its table row gives (a bounded L-BFGS-B logistic regression), so no cue can say the
-  opposite of the article;
+  opposite of the article, with a Platt map fitted on out-of-fold log-odds folded into its weights;
 * the **scope head** scores "TPM or PM at all" against every other role (trained on all rows, when the training
   data has "other" rows), from n-grams and cues, with a Platt map fitted on out-of-fold log-odds folded into its
   weights.
