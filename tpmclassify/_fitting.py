@@ -138,21 +138,15 @@ def fit_role(
     X = X_all[:, cols] @ sp.diags(scale)
     y = np.tile((labels[rows] == TPM).astype(float), 2)
     w = np.tile(source_weights(None if grp is None else grp[rows], len(rows)), 2) * t.copies(len(rows))
-    role_rows = labels[rows]
     # a role whose postings all come from one source would be absent from the fold that leaves that source out:
     # its out-of-fold scores would point the wrong way, and the map would flatten every answer
-    one_source = grp is not None and min(len(set(grp[rows][role_rows == r].tolist())) for r in ROLES) < 2
-    if one_source:
-        warnings.warn(
-            "the TPM or the PM postings all come from one source, so the role head's out-of-fold scores cannot "
-            "leave sources out: postings are left out instead, and its calibration may be optimistic",
-            UserWarning,
-            stacklevel=4,
-        )
-    if grp is None or one_source:  # postings are left out, the two copies of each in one fold
+    role_grp = _sources_to_leave_out(
+        None if grp is None else grp[rows], labels[rows], "the TPM or the PM postings", "the role head's"
+    )
+    if role_grp is None:  # postings are left out, the two copies of each in one fold
         g, units = np.tile(np.arange(len(rows)) % max(2, cv), 2), len(rows)
     else:
-        g, units = np.tile(grp[rows], 2), len(set(grp[rows].tolist()))
+        g, units = np.tile(role_grp, 2), len(set(role_grp.tolist()))
     grid = tuple(C_grid) if C is None else (float(C),)
     t.bar.total += len(grid) * inner_folds(g, _INNER_FOLDS)
     chosen, oof = choose_C(X, y, w, g, sign, grid, _INNER_FOLDS, t.bar.update)
@@ -214,15 +208,7 @@ def fit_scope(
     weight1 = np.where(labels == TPM, n_pm / n_tpm, 1.0)
     X, y = Xf[:, cols], np.tile(y1, 2)
     weight = np.tile(weight1, 2) * t.copies(n)
-    if grp is not None and min(len(set(grp[y1 == k])) for k in (0, 1)) < 2:
-        warnings.warn(
-            "the postings of one side of the scope head (other roles, or TPM/PM) all come from one source, so "
-            "its out-of-fold scores cannot leave sources out: postings are left out instead, and its "
-            "calibration may be optimistic",
-            UserWarning,
-            stacklevel=4,
-        )
-        grp = None
+    grp = _sources_to_leave_out(grp, y1, "the postings of one side of the scope head (other roles, or TPM/PM)", "its")
     groups = np.tile(np.arange(n) if grp is None else grp, 2)
     n_splits = max(2, min(cv, len(set(groups)), int(np.bincount(y1).min())))
     t.bar.total += n_splits
@@ -252,6 +238,21 @@ def fit_scope(
         baseline=axis_baseline(Xf, weight, coef, space.axis_of, len(space.axes)),
         threshold=threshold,
     )
+
+
+def _sources_to_leave_out(groups: np.ndarray | None, classes: np.ndarray, who: str, whose: str) -> np.ndarray | None:
+    """``groups``, the sources a head's out-of-fold scores leave out; None (postings are left out instead) when the
+    postings of one class all come from one source, which a fold would then leave out whole. ``who`` and ``whose``
+    name them in the warning that says so (pointing at the line that called ``fit``)."""
+    if groups is None or min(len(set(groups[classes == k].tolist())) for k in np.unique(classes)) >= 2:
+        return groups
+    warnings.warn(
+        f"{who} all come from one source, so {whose} out-of-fold scores cannot leave sources out: postings are left "
+        "out instead, and its calibration may be optimistic",
+        UserWarning,
+        stacklevel=5,
+    )
+    return None
 
 
 def _recall_threshold(p: np.ndarray, labels: np.ndarray, recall: float) -> float:
