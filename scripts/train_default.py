@@ -143,14 +143,18 @@ def _claims(df: pd.DataFrame) -> pd.Series:
 
 
 def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
-    """The mismatch confidence and the titled-scope threshold, each the loosest that keeps its flags' precision at
+    """The mismatch confidences and the titled-scope threshold, each the loosest that keeps its flags' precision at
     FLAG_PRECISION or more, out of source (leave-one-source-out predictions, role names masked), against the content
     reading; and a Markdown account of what they give.
 
-    A "reads as the other role" flag is judged as the product is judged on postings from unseen companies: over the
-    TPM- and PM-titled postings whose content reads as TPM or PM (a flag is right when the content is the other role
-    than the title's). A "reads as another role" flag is judged over all TPM-, PM- and hybrid-titled postings read (it
-    is right when the content is another job); when no threshold reaches the precision, the flag is left off (None).
+    A "reads as the other role" flag rests on a content reading outside the review band. It is judged as the product
+    is judged on postings from unseen companies: over the TPM- and PM-titled postings whose content reads as TPM or
+    PM (a flag is right when the content is the other role than the title's). Its confidence is chosen for each role
+    the content reads as, on its own: a title is a prior, and PM titles hide a TPM's work far less often than TPM
+    titles hide a PM's, so the same confidence is wrong more often one way; when no threshold reaches the precision
+    one way, no title is flagged that way (1.0). A "reads as another role" flag is judged over all TPM-, PM- and
+    hybrid-titled postings read (it is right when the content is
+    another job); when no threshold reaches the precision, the flag is left off (None).
     """
     claim = _claims(df).to_numpy()
     content = df["content_label"].to_numpy() if "content_label" in df else np.full(len(df), "")
@@ -161,6 +165,8 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
     confidence = np.where(side == "tpm", p_tpm, 1 - p_tpm)
     axes = np.where(side == "tpm", masked["axes_tpm"], masked["axes_pm"])
     readable = ~masked["unreadable"].astype(bool).to_numpy()
+    lo, hi = PARAMS.get("review_band", TPMClassifier().review_band)
+    sure = readable & ~((p_tpm >= lo) & (p_tpm <= hi))  # a reading as TPM or PM the model does not send for review
     mistitled = judged & (content != claim)
     other = titled & (content == "other")
 
@@ -168,32 +174,40 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
         n = int(flag.sum())
         return n, float((flag & truth).sum() / max(n, 1)), float((flag & truth).sum() / max(int(truth.sum()), 1))
 
-    def role_flag(t: float, among: np.ndarray = judged) -> np.ndarray:
-        return among & np.isin(claim, ("tpm", "pm")) & (side != claim) & (confidence >= t) & (axes >= 2) & readable
+    def role_flag(t: dict[str, float], among: np.ndarray = judged) -> np.ndarray:
+        needed = np.where(side == "tpm", t["tpm"], t["pm"])
+        return among & np.isin(claim, ("tpm", "pm")) & (side != claim) & (confidence >= needed) & (axes >= 2) & sure
 
     def other_flag(t: float) -> np.ndarray:
         return titled & (in_scope < t) & readable
 
-    grid = np.round(np.arange(0.5, 0.996, 0.01), 2)
-    role_t = next((float(t) for t in grid if rates(role_flag(t), mistitled)[1] >= FLAG_PRECISION), 0.99)
+    grid = np.round(np.arange(max(hi, 1 - lo), 0.996, 0.01), 2)  # (a closer reading needs review)
+    role_t = {
+        reads: next(
+            (
+                float(t)
+                for t in grid
+                if rates(role_flag({reads: float(t), against: 1.01}), mistitled & (content == reads))[1]
+                >= FLAG_PRECISION
+            ),
+            1.0,
+        )
+        for reads, against in (("tpm", "pm"), ("pm", "tpm"))
+    }
     scope_grid = np.round(np.arange(0.5, 0.0, -0.01), 2)
     best_other = max((rates(other_flag(t), other)[1], float(t)) for t in scope_grid if other_flag(t).sum() >= 3)
     other_t = next(
         (float(t) for t in scope_grid if other_flag(t).sum() >= 3 and rates(other_flag(t), other)[1] >= FLAG_PRECISION),
         None,
     )
+    rows: list[list[object]] = []
+    for name, reads in (("a PM title reads as TPM", "tpm"), ("a TPM title reads as PM", "pm")):
+        truth = mistitled & (content == reads)
+        n, p, r = rates(role_flag({reads: role_t[reads], "tpm" if reads == "pm" else "pm": 1.01}), truth)
+        rows.append([f"{name} (>= 2 axes agree)", f"{role_t[reads]:.2f}", n, f"{p:.2f}", f"{r:.2f}", int(truth.sum())])
     n1, p1, r1 = rates(role_flag(role_t), mistitled)
+    rows.append(["reads as the other role, both ways", "", n1, f"{p1:.2f}", f"{r1:.2f}", int(mistitled.sum())])
     elsewhere = role_flag(role_t, titled & ~judged)
-    rows: list[list[object]] = [
-        [
-            "reads as the other role (>= 2 axes agree)",
-            f"{role_t:.2f}",
-            n1,
-            f"{p1:.2f}",
-            f"{r1:.2f}",
-            int(mistitled.sum()),
-        ],
-    ]
     if other_t is not None:
         n2, p2, r2 = rates(other_flag(other_t), other)
         rows.append(
@@ -203,7 +217,11 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
         f"Chosen out of source (leave-one-source-out, role names masked) against the content reading, each the "
         f'loosest threshold whose flags are right at least {FLAG_PRECISION:.0%} of the time. "Reads as the other '
         f'role" is judged over the {int(judged.sum())} TPM- and PM-titled postings whose content reads as TPM or PM '
-        f"(as on postings from unseen companies); it also flags {int(elsewhere.sum())} of the "
+        f"(as on postings from unseen companies), its confidence chosen for each role the content reads as (a "
+        f"title is a prior: {int((claim == 'pm')[judged & (content == 'tpm')].sum())} of the "
+        f"{int((judged & (claim == 'pm')).sum())} PM-titled postings describe a TPM's job, "
+        f"{int((judged & (claim == 'tpm') & (content == 'pm')).sum())} of the {int((judged & (claim == 'tpm')).sum())} "
+        f"TPM-titled ones a PM's; 1.00 flags no title that way); it also flags {int(elsewhere.sum())} of the "
         f"{int((titled & ~judged).sum())} titled postings whose content is another job, unsure, or hybrid-titled "
         "(each of those a title worth checking, though not for the reason given).\n\n"
         + markdown_table(["flag", "threshold", "flags", "precision", "recall", "postings it should flag"], rows)
@@ -215,7 +233,8 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
             f"in-scope probability (at best {best_other[0]:.2f}, with the threshold {best_other[1]:.2f})."
         )
     )
-    return {"mismatch_confidence": role_t, "titled_scope_threshold": other_t}, account
+    flags = {"mismatch_confidence": role_t["pm"], "tpm_mismatch_confidence": role_t["tpm"]}
+    return {**flags, "titled_scope_threshold": other_t}, account
 
 
 def newest_table(per_source: dict, names: list[str]) -> str:

@@ -196,3 +196,43 @@ def test_a_mismatch_needs_two_axes_and_the_stated_confidence(bundled):
     assert exact.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
     above = copy.copy(bundled).set_params(mismatch_confidence=min(1.0, content.probabilities["pm"] + 1e-9))
     assert not above.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
+
+
+def test_each_way_of_a_mismatch_has_its_own_confidence(bundled, postings):
+    """``tpm_mismatch_confidence`` is the floor for a content read as TPM (against a Project Manager title), and
+    leaves the other way to ``mismatch_confidence``; None means ``mismatch_confidence`` both ways."""
+    import copy
+    import math
+
+    TECHNICAL = postings["description"][0]  # a TPM's posting
+    content = bundled.classify(TECHNICAL, title="Project Manager").content
+    assert content is not None and content.label == "tpm" and not content.needs_review
+    p = content.probabilities["tpm"]
+    both = copy.copy(bundled).set_params(mismatch_confidence=0.65, tpm_mismatch_confidence=None)
+    assert both.mismatch_confidences == {"tpm": 0.65, "pm": 0.65}
+    assert both.classify(TECHNICAL, title="Project Manager").title_mismatch
+    exact = copy.copy(both).set_params(tpm_mismatch_confidence=p)
+    assert exact.classify(TECHNICAL, title="Project Manager").title_mismatch
+    above = copy.copy(both).set_params(tpm_mismatch_confidence=math.nextafter(p, 2.0))
+    assert not above.classify(TECHNICAL, title="Project Manager").title_mismatch
+    assert not above.classify(TECHNICAL, title="Program Manager, Platform").title_mismatch  # a program title too
+    assert above.classify(TWO_AXES, title="Technical Program Manager").title_mismatch  # the other way: unchanged
+    strict_pm = copy.copy(both).set_params(mismatch_confidence=1.0, tpm_mismatch_confidence=p)
+    assert strict_pm.classify(TECHNICAL, title="Project Manager").title_mismatch
+    assert not strict_pm.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
+
+
+def test_a_reading_too_close_to_call_flags_no_title(bundled):
+    """A content reading the model sends for review (inside ``review_band``) contradicts no title, however low the
+    confidence asked for."""
+    import copy
+
+    content = bundled.classify(TWO_AXES, title="Technical Program Manager").content
+    assert content is not None
+    p_tpm = content.probabilities["tpm"]
+    low = copy.copy(bundled).set_params(mismatch_confidence=0.5, review_band=(0.0, p_tpm / 2))
+    assert low.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
+    band = copy.copy(low).set_params(review_band=(p_tpm, 0.99))
+    answer = band.classify(TWO_AXES, title="Technical Program Manager")
+    assert answer.content is not None and answer.content.needs_review
+    assert not answer.title_mismatch

@@ -23,6 +23,7 @@ class Answering(Predicting):
 
     titled_scope_threshold: float | None
     mismatch_confidence: float
+    tpm_mismatch_confidence: float | None
 
     def classify_many(self, texts: Iterable[str], titles: Iterable[object] | None = None) -> list[Prediction]:
         """Classify many postings at once (vectorised; explanations computed on access).
@@ -122,9 +123,23 @@ class Answering(Predicting):
                     title=title,
                     title_label=rule or "",
                     content=c,
-                    title_mismatch=contradicts(claim, c, self.mismatch_confidence),
+                    title_mismatch=contradicts(claim, c, self.mismatch_confidences),
                 )
         return out
+
+    @property
+    def mismatch_confidences(self) -> dict[str, float]:
+        """The confidence a content reading as each of TPM and PM needs to contradict its title (see
+        ``mismatch_confidence`` and ``tpm_mismatch_confidence``).
+
+        Examples
+        --------
+        >>> from tpmclassify import TPMClassifier
+        >>> TPMClassifier(mismatch_confidence=0.85, tpm_mismatch_confidence=0.99).mismatch_confidences
+        {'tpm': 0.99, 'pm': 0.85}
+        """
+        tpm = self.mismatch_confidence if self.tpm_mismatch_confidence is None else self.tpm_mismatch_confidence
+        return {TPM: tpm, PM: self.mismatch_confidence}
 
     def _unreadable(self, label: str, evidence: float, readable: bool) -> bool:
         """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a

@@ -245,7 +245,16 @@ def render_page(
     howto = (
         f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
         f"Program Manager) while the duties, read with every role name masked so that the title cannot vote, "
-        f"describe the other with probability at least {model.mismatch_confidence:.0%}. A flag is the model's "
+        f"describe the other. A TPM title is flagged when they read as a PM's job with probability at least "
+        f"{model.mismatch_confidences[PM]:.0%}; "
+        + (
+            "a PM or Program Manager title is not flagged for reading as a TPM's (such titles hide a TPM's job too "
+            "rarely for the model to find them reliably)"
+            if model.mismatch_confidences[TPM] >= 1
+            else f"a PM or Program Manager title when they read as a TPM's with at least "
+            f"{model.mismatch_confidences[TPM]:.0%}"
+        )
+        + ". A flag is the model's "
         f"reading, not a verdict: someone who knows the role decides.</li>"
         f'<li>Work from the <a href="#flagged">list of flagged rows</a> ({which}, most confident first; each links '
         f"to its card). Every flagged row is also in <b>{flags_name}</b>, beside this page, in the file's order, "

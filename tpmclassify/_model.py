@@ -61,6 +61,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
     "scope_recall": [Interval(Real, 0, 1, closed="right")],
     "mismatch_confidence": [Interval(Real, 0.5, 1, closed="both")],
+    "tpm_mismatch_confidence": [Interval(Real, 0.5, 1, closed="both"), None],
     "titled_scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
     "cv": [Interval(Integral, 2, None, closed="left")],
     "random_state": [Interval(Integral, 0, None, closed="left")],
@@ -127,6 +128,13 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         title) and with evidence on at least two of the article's four axes.
         The bundled model's value is chosen out of source for a measured
         precision (see its model card).
+    tpm_mismatch_confidence : float or None, default None
+        The confidence a content reading as TPM needs to flag a Project
+        Manager or Program Manager title (None: ``mismatch_confidence``, which
+        then holds both ways). A title is a prior: in the shared postings, 1%
+        of the PM-titled ones describe a TPM's work, against 5.5% of the
+        TPM-titled ones describing a PM's, so the same confidence is wrong
+        more often this way. 1.0 flags no title this way in practice.
     titled_scope_threshold : float or None, default None
         A posting whose title names a TPM, PM or hybrid role, but whose content
         (role names masked) is in scope with a probability under this, reads as
@@ -193,6 +201,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         scope_threshold: float | None = None,
         scope_recall: float = 0.9,
         mismatch_confidence: float = 0.8,
+        tpm_mismatch_confidence: float | None = None,
         titled_scope_threshold: float | None = None,
         cv: int = 5,
         random_state: int = 0,
@@ -214,6 +223,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         self.scope_threshold = scope_threshold
         self.scope_recall = scope_recall
         self.mismatch_confidence = mismatch_confidence
+        self.tpm_mismatch_confidence = tpm_mismatch_confidence
         self.titled_scope_threshold = titled_scope_threshold
         self.cv = cv
         self.random_state = random_state

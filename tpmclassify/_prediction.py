@@ -55,7 +55,8 @@ class Prediction:
         ``"hybrid"``, ``"other"``, or ``""`` (no title, or a title the rule does not label).
     title_mismatch : bool
         The title claims one role (Project Manager, TPM, or a plain Program Manager) while the content, read with
-        every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence``).
+        every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence`` and
+        ``tpm_mismatch_confidence``), and is not too close to call itself (``needs_review``).
     content : Prediction or None
         The answer for the text alone with every role name masked (with a title only): ``content_label`` and
         ``content_tpm_probability`` are its label and TPM probability. When the title names a TPM, PM, hybrid or

@@ -9,6 +9,7 @@ another role altogether.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ._cues import ARTICLE_AXES
 from ._labels import label_from_title
@@ -53,15 +54,16 @@ def title_claim(title: str) -> tuple[str | None, str | None]:
     return rule, rule
 
 
-def contradicts(claim: str | None, content: Prediction, confidence: float) -> bool:
+def contradicts(claim: str | None, content: Prediction, confidence: Mapping[str, float]) -> bool:
     """Whether the content (role names masked) contradicts what the title claims: it reads as another role
-    altogether, or as the other of TPM and PM with at least ``confidence`` and with evidence on at least two of the
-    article's axes. Never on too little evidence."""
+    altogether, or as the other of TPM and PM with at least the ``confidence`` of the role it reads as, and with
+    evidence on at least two of the article's axes. Never on too little evidence, nor on a reading as TPM or PM
+    that itself needs review (too close to call)."""
     if content.unreadable:
         return False
     if content.label == OTHER:
         return claim in (*ROLES, HYBRID)
     other = (claim in ROLES and content.label != claim) or (claim == PROGRAM and content.label == TPM)
-    if not other or content.probabilities[content.label] < confidence:
+    if not other or content.needs_review or content.probabilities[content.label] < confidence[content.label]:
         return False
     return axes_toward(content.explanation.by_axis, content.label) >= 2

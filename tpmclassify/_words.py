@@ -173,8 +173,11 @@ class Words:
                         piece: tuple(map(self.add, tokenize(normalize(piece))))  # a piece is never sectioned
                         for piece in set(split).difference(pieces)
                     }
-                    pieces.update((piece, ids) for piece, ids in new.items() if len(piece) <= _LONGEST_REMEMBERED)
-                    rows.append(list(chain.from_iterable(pieces[p] if p in pieces else new[p] for p in split)))
+                    pieces.update(new)
+                    rows.append(list(chain.from_iterable(map(known, split))))
+                    for piece in new:  # a long piece is not remembered past its posting
+                        if len(piece) > _LONGEST_REMEMBERED:
+                            del pieces[piece]
                 rows.append([0])
             return self._encoded(rows)
 
