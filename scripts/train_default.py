@@ -204,7 +204,8 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
     for name, reads in (("a PM title reads as TPM", "tpm"), ("a TPM title reads as PM", "pm")):
         truth = mistitled & (content == reads)
         n, p, r = rates(role_flag({reads: role_t[reads], "tpm" if reads == "pm" else "pm": 1.01}), truth)
-        rows.append([f"{name} (>= 2 axes agree)", f"{role_t[reads]:.2f}", n, f"{p:.2f}", f"{r:.2f}", int(truth.sum())])
+        cells = [n, f"{p:.2f}" if n else "-", f"{r:.2f}"]
+        rows.append([f"{name} (>= 2 axes agree)", f"{role_t[reads]:.2f}", *cells, int(truth.sum())])
     n1, p1, r1 = rates(role_flag(role_t), mistitled)
     rows.append(["reads as the other role, both ways", "", n1, f"{p1:.2f}", f"{r1:.2f}", int(mistitled.sum())])
     elsewhere = role_flag(role_t, titled & ~judged)

@@ -157,7 +157,7 @@ def test_a_mismatch_rests_on_two_axes_confidence_and_evidence(bundled, postings)
             c = p.content
             if p.title_mismatch and c.label in ("tpm", "pm"):
                 assert not c.unreadable
-                assert c.probabilities[c.label] >= bundled.mismatch_confidence
+                assert c.probabilities[c.label] >= bundled.mismatch_confidences[c.label]
                 assert axes_toward(c.explanation.by_axis, c.label) >= 2
                 assert p.reasons[0].startswith(f"Titled '{title}', but reads as a {c.label.upper()}")
 

@@ -236,3 +236,22 @@ def test_a_reading_too_close_to_call_flags_no_title(bundled):
     answer = band.classify(TWO_AXES, title="Technical Program Manager")
     assert answer.content is not None and answer.content.needs_review
     assert not answer.title_mismatch
+
+
+def test_the_card_states_each_way_of_a_mismatch(small_model):
+    """The model card gives the confidence each way, and says when a PM title is never flagged as a TPM's job."""
+    import copy
+
+    from tpmclassify.evaluation import model_card
+
+    def line(**params):
+        card = model_card(copy.copy(small_model).set_params(**params))
+        return next(x for x in card.splitlines() if x.startswith("- title mismatch"))
+
+    assert ">= 0.7 when it reads as PM, >= 0.9 when it reads as TPM" in line(
+        mismatch_confidence=0.7, tpm_mismatch_confidence=0.9
+    )
+    assert ">= 0.7 when it reads as PM, >= 0.7 when it reads as TPM" in line(mismatch_confidence=0.7)
+    assert ">= 0.8 when it reads as PM, never when it reads as TPM" in line(
+        mismatch_confidence=0.8, tpm_mismatch_confidence=1.0
+    )

@@ -20,10 +20,19 @@ PLAIN_PM = (
 )
 
 
-def test_a_project_manager_title_over_a_technical_program_is_flagged(bundled):
-    p = bundled.classify(TECHNICAL, title="Project Manager, Payments Platform")
+@pytest.fixture(scope="module")
+def both_ways(bundled):
+    """The bundled model, flagging a title either way at its confidence for a TPM title read as a PM's job (the
+    bundled model itself flags no PM title for reading as a TPM's: see its card)."""
+    import copy
+
+    return copy.copy(bundled).set_params(tpm_mismatch_confidence=bundled.mismatch_confidence)
+
+
+def test_a_project_manager_title_over_a_technical_program_is_flagged(both_ways):
+    p = both_ways.classify(TECHNICAL, title="Project Manager, Payments Platform")
     assert p.title_label == "pm" and p.content_label == "tpm" and p.title_mismatch
-    assert p.content_tpm_probability >= bundled.mismatch_confidence
+    assert p.content_tpm_probability >= both_ways.mismatch_confidences["tpm"]
     assert p.reasons[0].startswith("Titled 'Project Manager, Payments Platform', but reads as a TPM")
     for quoted in p.reasons[0].split(": ", 1)[1].split(", "):
         assert quoted.strip("'").lower() in TECHNICAL.lower()
@@ -35,8 +44,16 @@ def test_a_plain_pm_posting_with_a_pm_title_is_not_flagged(bundled):
     assert p.label == "pm"
 
 
-def test_a_program_manager_title_that_is_technical_is_flagged(bundled):
-    p = bundled.classify(TECHNICAL, title="Program Manager")
+def test_the_bundled_model_flags_no_pm_title_for_reading_as_a_tpm(bundled):
+    """A title is a prior (see ``tpm_mismatch_confidence``): out of source, no confidence made the bundled model's
+    flags of PM titles read as TPM right 80% of the time, so it reads them, says so, and flags none."""
+    p = bundled.classify(TECHNICAL, title="Project Manager, Payments Platform")
+    assert p.content_label == "tpm" and p.content_tpm_probability > 0.9 and not p.title_mismatch
+    assert bundled.mismatch_confidences["tpm"] == 1.0
+
+
+def test_a_program_manager_title_that_is_technical_is_flagged(both_ways):
+    p = both_ways.classify(TECHNICAL, title="Program Manager")
     assert p.title_label == "other" and p.title_mismatch and p.content_label == "tpm"
 
 
@@ -66,14 +83,14 @@ def test_batch_adds_the_title_columns(tmp_path):
     src = tmp_path / "in.csv"
     pd.DataFrame(
         {
-            "title": ["Project Manager", "Project Manager", None, "Engineering Project Manager"],
-            "description": [TECHNICAL, PLAIN_PM, TECHNICAL, PLAIN_PM],
+            "title": ["Technical Program Manager", "Project Manager", None, "Engineering Project Manager"],
+            "description": [PLAIN_PM, PLAIN_PM, TECHNICAL, PLAIN_PM],
         }
     ).to_csv(src, index=False)
     assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--title-column", "title", "-q"]) == 0
     out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
-    assert out["title_label"].tolist() == ["pm", "pm", "", "hybrid"]
-    assert out["content_label"].tolist() == ["tpm", "pm", "", "pm"]
+    assert out["title_label"].tolist() == ["tpm", "pm", "", "hybrid"]
+    assert out["content_label"].tolist() == ["pm", "pm", "", "pm"]
     assert out["title_mismatch"].astype(str).tolist() == ["True", "False", "", "False"]
     assert out["label"].tolist()[3] == "pm"
 
