@@ -8,7 +8,8 @@ The fourth collection (``NEWEST`` in ``scripts/train_default.py``: software-comp
 about 90 companies, 2021-2026) is held out whole. The shipped configuration and the yardstick's keyword logistic
 regression are fitted on every other source (the target is what each posting describes, as in
 ``train_default.py``), then score the fourth collection's postings whose content reads as TPM or PM, role names
-masked, each posting weighing the same. Prints macro-F1, ROC AUC, Brier score and ECE for each.
+masked, each posting weighing the same. Prints macro-F1, ROC AUC, Brier score and ECE for each; then the shipped
+configuration's mis-titling flags there, with the bundled model's confidence per title claim and with one for all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import brier_score_loss, f1_score, roc_auc_score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +28,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from train_default import NEWEST, PARAMS, load_postings  # noqa: E402
 
-from tpmclassify import TPMClassifier, mask_role_names  # noqa: E402
+from tpmclassify import TPMClassifier, default_model, label_from_title, mask_role_names  # noqa: E402
 from tpmclassify._metrics import expected_calibration_error  # noqa: E402
 from tpmclassify.evaluation import KeywordBaseline  # noqa: E402
 
@@ -55,7 +57,31 @@ def main(argv: list[str] | None = None) -> int:
             f"  {name:22} macro-F1 {f1_score(y, p >= 0.5, average='macro'):.3f}  AUC {roc_auc_score(y, p):.3f}  "
             f"Brier {brier_score_loss(y, p):.3f}  ECE {expected_calibration_error(y, p):.3f}"
         )
+    flags(shipped, df[newest])
     return 0
+
+
+def flags(model: TPMClassifier, newest: pd.DataFrame) -> None:
+    """The mis-titling flags of ``model`` on the fourth collection's TPM- and PM-titled postings read as TPM or PM:
+    with the bundled model's confidence per title claim, and with one confidence for every claim."""
+    claim = newest["title"].map(lambda t: label_from_title(t) or "")
+    judged = newest[claim.isin(["tpm", "pm"]) & newest["content_label"].isin(["tpm", "pm"])]
+    claims = claim[judged.index].to_numpy()
+    wrong = claims != judged["content_label"].to_numpy()
+    print(
+        f"mis-titling flags on its {len(judged)} TPM/PM-titled postings read as TPM or PM "
+        f"({int(wrong.sum())} mis-titled)"
+    )
+    bundled = default_model().mismatch_confidences
+    for name, confidence in (("per title claim (bundled)", bundled), ("one for every claim", bundled["tpm"])):
+        model.set_params(mismatch_confidence=confidence)
+        flag = np.array([p.title_mismatch for p in model.classify_many(judged["description"], judged["title"])])
+        pm = claims == "pm"
+        print(
+            f"  {name:26} {int(flag.sum())} flags, {int((flag & wrong).sum())} right, recall "
+            f"{(flag & wrong).sum() / max(int(wrong.sum()), 1):.2f}; of them PM titles read as TPM: "
+            f"{int((flag & pm).sum())} flags, {int((flag & pm & wrong).sum())} right"
+        )
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
         load(path)
 
     path.write_bytes(good)
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 3', b'"format_version": 99'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 4', b'"format_version": 99'))
     with pytest.raises(ModelFileError, match="format 99.*upgrade tpmclassify"):
         load(path)
 
@@ -171,6 +171,26 @@ def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
         load(tmp_path / "missing.tpmc")
     path.write_bytes(good)
     assert load(path, sha256=digest).scope_threshold_ == small_model.scope_threshold_
+
+
+def test_a_format_3_file_loads_and_a_per_claim_confidence_survives_a_round_trip(small_model, tmp_path):
+    """Format 4 only lets ``mismatch_confidence`` be a dict: a format 3 file (one number) loads as it is; a model
+    with one confidence per title claim is saved and loaded with them."""
+    import copy
+
+    path = tmp_path / "m.tpmc"
+    tpmclassify.save(small_model, path)
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 4', b'"format_version": 3'))
+    old = load(path)
+    assert old.metadata_["format_version"] == 3 and old.mismatch_confidence == small_model.mismatch_confidence
+    assert old.mismatch_confidences == dict.fromkeys(("tpm", "pm", "program"), small_model.mismatch_confidence)
+    per_claim = {"tpm": 0.7, "pm": 1.0, "program": 0.9}
+    path = tmp_path / "per_claim.tpmc"
+    tpmclassify.save(copy.copy(small_model).set_params(mismatch_confidence=per_claim), path)
+    assert load(path).mismatch_confidences == per_claim
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 4', b'"format_version": 2'))
+    with pytest.raises(ModelFileError, match="format 2.*retrain"):
+        load(path)
 
 
 def test_bundled_model_metadata(bundled):

@@ -198,28 +198,57 @@ def test_a_mismatch_needs_two_axes_and_the_stated_confidence(bundled):
     assert not above.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
 
 
-def test_each_way_of_a_mismatch_has_its_own_confidence(bundled, postings):
-    """``tpm_mismatch_confidence`` is the floor for a content read as TPM (against a Project Manager title), and
-    leaves the other way to ``mismatch_confidence``; None means ``mismatch_confidence`` both ways."""
+def test_each_title_claim_has_its_own_confidence(bundled, postings):
+    """``mismatch_confidence`` as a dict: the floor for a Project Manager title read as TPM is its "pm" entry, for a
+    plain Program Manager title its "program" entry, and the other way is left to "tpm"; one number holds for all."""
     import copy
     import math
 
-    TECHNICAL = postings["description"][0]  # a TPM's posting
-    content = bundled.classify(TECHNICAL, title="Project Manager").content
+    technical = postings["description"][0]  # a TPM's posting
+    content = bundled.classify(technical, title="Project Manager").content
     assert content is not None and content.label == "tpm" and not content.needs_review
     p = content.probabilities["tpm"]
-    both = copy.copy(bundled).set_params(mismatch_confidence=0.65, tpm_mismatch_confidence=None)
-    assert both.mismatch_confidences == {"tpm": 0.65, "pm": 0.65}
-    assert both.classify(TECHNICAL, title="Project Manager").title_mismatch
-    exact = copy.copy(both).set_params(tpm_mismatch_confidence=p)
-    assert exact.classify(TECHNICAL, title="Project Manager").title_mismatch
-    above = copy.copy(both).set_params(tpm_mismatch_confidence=math.nextafter(p, 2.0))
-    assert not above.classify(TECHNICAL, title="Project Manager").title_mismatch
-    assert not above.classify(TECHNICAL, title="Program Manager, Platform").title_mismatch  # a program title too
-    assert above.classify(TWO_AXES, title="Technical Program Manager").title_mismatch  # the other way: unchanged
-    strict_pm = copy.copy(both).set_params(mismatch_confidence=1.0, tpm_mismatch_confidence=p)
-    assert strict_pm.classify(TECHNICAL, title="Project Manager").title_mismatch
-    assert not strict_pm.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
+
+    def flags(tpm: float, pm: float, program: float) -> list[bool]:
+        model = copy.copy(bundled).set_params(mismatch_confidence={"tpm": tpm, "pm": pm, "program": program})
+        titles = ["Project Manager", "Program Manager, Platform", "Technical Program Manager"]
+        return [a.title_mismatch for a in model.classify_many([technical, technical, TWO_AXES], titles)]
+
+    above = math.nextafter(p, 2.0)
+    assert flags(0.65, p, p) == [True, True, True]
+    assert flags(0.65, above, p) == [False, True, True]
+    assert flags(0.65, p, above) == [True, False, True]
+    assert flags(1.0, p, p) == [True, True, False]
+    one = copy.copy(bundled).set_params(mismatch_confidence=0.65)
+    assert one.mismatch_confidences == {"tpm": 0.65, "pm": 0.65, "program": 0.65}
+
+
+def test_a_confidence_of_one_flags_no_title_even_at_probability_one(bundled, postings):
+    """1 means never: a content read as TPM with probability exactly 1.0 (a posting repeated until the sigmoid rounds
+    to 1) still flags no Project Manager title at 1, and does at anything less."""
+    import copy
+
+    text = " ".join([postings["description"][1]] * 60)
+    strict = copy.copy(bundled).set_params(mismatch_confidence={"tpm": 0.65, "pm": 1.0, "program": 1.0})
+    p = strict.classify(text, title="Project Manager")
+    assert p.content is not None and p.content.probabilities["tpm"] == 1.0
+    assert not p.title_mismatch
+    assert not strict.classify(text, title="Program Manager").title_mismatch
+    assert copy.copy(strict).set_params(mismatch_confidence=0.99).classify(text, title="Project Manager").title_mismatch
+
+
+def test_mismatch_confidence_is_checked_at_fit_and_set(small_model, postings):
+    import copy
+
+    from tpmclassify import InvalidValueError
+
+    for bad in ({"tpm": 0.7}, {"tpm": 0.7, "pm": 0.7, "program": 0.4}, {"tpm": 0.7, "pm": 0.7, "program": True}, 0.3):
+        with pytest.raises(InvalidValueError, match="mismatch_confidence"):
+            copy.copy(small_model).set_params(mismatch_confidence=bad).check_params()
+    with pytest.raises(InvalidValueError, match="mismatch_confidence"):
+        tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1, mismatch_confidence={"tpm": 0.7}).fit(
+            postings["description"].tolist(), postings["label"].tolist()
+        )
 
 
 def test_a_reading_too_close_to_call_flags_no_title(bundled):
@@ -238,20 +267,18 @@ def test_a_reading_too_close_to_call_flags_no_title(bundled):
     assert not answer.title_mismatch
 
 
-def test_the_card_states_each_way_of_a_mismatch(small_model):
-    """The model card gives the confidence each way, and says when a PM title is never flagged as a TPM's job."""
+def test_the_card_states_each_claims_confidence(small_model):
+    """The model card gives each title claim's confidence, and says which claims are never flagged."""
     import copy
 
     from tpmclassify.evaluation import model_card
 
-    def line(**params):
-        card = model_card(copy.copy(small_model).set_params(**params))
+    def line(confidence):
+        card = model_card(copy.copy(small_model).set_params(mismatch_confidence=confidence))
         return next(x for x in card.splitlines() if x.startswith("- title mismatch"))
 
-    assert ">= 0.7 when it reads as PM, >= 0.9 when it reads as TPM" in line(
-        mismatch_confidence=0.7, tpm_mismatch_confidence=0.9
-    )
-    assert ">= 0.7 when it reads as PM, >= 0.7 when it reads as TPM" in line(mismatch_confidence=0.7)
-    assert ">= 0.8 when it reads as PM, never when it reads as TPM" in line(
-        mismatch_confidence=0.8, tpm_mismatch_confidence=1.0
-    )
+    said = line({"tpm": 0.7, "pm": 1.0, "program": 0.9})
+    assert "a TPM title when read as a PM's job with probability at least 70%" in said
+    assert "a Project Manager title never" in said
+    assert "a plain Program Manager title when read as a TPM's job with probability at least 90%" in said
+    assert line(0.8).count("at least 80%") == 3

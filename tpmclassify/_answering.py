@@ -13,7 +13,7 @@ from ._predicting import Predicting, as_texts, missing
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._text import check_text, mask_role_names
-from ._titles import TITLED_CLAIMS, contradicts, title_claim
+from ._titles import TITLED_CLAIMS, claim_confidences, contradicts, title_claim
 
 __all__ = ["Answering"]
 
@@ -22,8 +22,7 @@ class Answering(Predicting):
     """:meth:`classify_many` and :meth:`classify`: :class:`~tpmclassify.Prediction` objects, titled or not."""
 
     titled_scope_threshold: float | None
-    mismatch_confidence: float
-    tpm_mismatch_confidence: float | None
+    mismatch_confidence: float | dict[str, float]
 
     def classify_many(self, texts: Iterable[str], titles: Iterable[object] | None = None) -> list[Prediction]:
         """Classify many postings at once (vectorised; explanations computed on access).
@@ -115,6 +114,7 @@ class Answering(Predicting):
             shown=texts,
             titled=[claim in TITLED_CLAIMS for _, claim in claims],
         )
+        confidences = self.mismatch_confidences
         for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):
             if title is not None:
                 answer = c if claim == HYBRID else out[i]
@@ -123,23 +123,22 @@ class Answering(Predicting):
                     title=title,
                     title_label=rule or "",
                     content=c,
-                    title_mismatch=contradicts(claim, c, self.mismatch_confidences),
+                    title_mismatch=contradicts(claim, c, confidences),
                 )
         return out
 
     @property
     def mismatch_confidences(self) -> dict[str, float]:
-        """The confidence a content reading as each of TPM and PM needs to contradict its title (see
-        ``mismatch_confidence`` and ``tpm_mismatch_confidence``).
+        """The confidence a content reading as the other role needs to contradict a title, per claim of the title
+        ("tpm", "pm", "program"; see ``mismatch_confidence``).
 
         Examples
         --------
         >>> from tpmclassify import TPMClassifier
-        >>> TPMClassifier(mismatch_confidence=0.85, tpm_mismatch_confidence=0.99).mismatch_confidences
-        {'tpm': 0.99, 'pm': 0.85}
+        >>> TPMClassifier(mismatch_confidence=0.85).mismatch_confidences
+        {'tpm': 0.85, 'pm': 0.85, 'program': 0.85}
         """
-        tpm = self.mismatch_confidence if self.tpm_mismatch_confidence is None else self.tpm_mismatch_confidence
-        return {TPM: tpm, PM: self.mismatch_confidence}
+        return claim_confidences(self.mismatch_confidence)
 
     def _unreadable(self, label: str, evidence: float, readable: bool) -> bool:
         """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a

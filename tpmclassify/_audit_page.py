@@ -14,6 +14,7 @@ from ._cues import AXES
 from ._model import TPMClassifier
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
+from ._titles import describe_confidences
 
 __all__ = ["FLAG_COLUMNS", "NO_CLAIM", "Flag", "render_page"]
 
@@ -245,16 +246,8 @@ def render_page(
     howto = (
         f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
         f"Program Manager) while the duties, read with every role name masked so that the title cannot vote, "
-        f"describe the other. A TPM title is flagged when they read as a PM's job with probability at least "
-        f"{model.mismatch_confidences[PM]:.0%}; "
-        + (
-            "a PM or Program Manager title is not flagged for reading as a TPM's (such titles hide a TPM's job too "
-            "rarely for the model to find them reliably)"
-            if model.mismatch_confidences[TPM] >= 1
-            else f"a PM or Program Manager title when they read as a TPM's with at least "
-            f"{model.mismatch_confidences[TPM]:.0%}"
-        )
-        + ". A flag is the model's "
+        f"describe the other, not too close to call, with at least two axes of the article agreeing. Flagged: "
+        f"{html.escape(describe_confidences(model.mismatch_confidences))}" + ". A flag is the model's "
         f"reading, not a verdict: someone who knows the role decides.</li>"
         f'<li>Work from the <a href="#flagged">list of flagged rows</a> ({which}, most confident first; each links '
         f"to its card). Every flagged row is also in <b>{flags_name}</b>, beside this page, in the file's order, "

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_path
-from ._roles import PM, ROLES, TPM
+from ._roles import ROLES
+from ._titles import describe_confidences
 
 __all__ = ["markdown_table", "metrics_table", "metrics_text", "model_card", "write_card"]
 
@@ -173,14 +174,8 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
         f"to less than {model.min_evidence_:.2f}, what 99% of the training postings carry, or any posting fewer than "
         "one in ten of whose words the model knows, needs review and is never flagged",
-        f"- title mismatch: the content (role names masked) says the other role, not too close to call, with "
-        f"probability >= {model.mismatch_confidences[PM]:g} when it reads as PM, "
-        + (
-            "never when it reads as TPM"
-            if model.mismatch_confidences[TPM] >= 1
-            else f">= {model.mismatch_confidences[TPM]:g} when it reads as TPM"
-        )
-        + ", with at least two of the article's axes agreeing"
+        "- title mismatch: the content (role names masked) says the other role, not too close to call, with at "
+        f"least two of the article's axes agreeing: {describe_confidences(model.mismatch_confidences)}"
         + (
             ""
             if model.titled_scope_threshold is None

@@ -36,6 +36,7 @@ from ._prior import PRIOR_MARGIN
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
 from ._state import from_state, state_params, to_state
 from ._text import mask_role_names
+from ._titles import claim_confidences
 from ._vocabulary import fit_vocabulary
 from ._words import stems_of_tokens, tokens_of
 
@@ -60,8 +61,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "review_band": [tuple],
     "scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
     "scope_recall": [Interval(Real, 0, 1, closed="right")],
-    "mismatch_confidence": [Interval(Real, 0.5, 1, closed="both")],
-    "tpm_mismatch_confidence": [Interval(Real, 0.5, 1, closed="both"), None],
+    "mismatch_confidence": [Interval(Real, 0.5, 1, closed="both"), dict],
     "titled_scope_threshold": [Interval(Real, 0, 1, closed="both"), None],
     "cv": [Interval(Integral, 2, None, closed="left")],
     "random_state": [Interval(Integral, 0, None, closed="left")],
@@ -121,20 +121,18 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         never names its role).
     scope_recall : float, default 0.9
         The share of TPM and of PM postings the chosen threshold keeps.
-    mismatch_confidence : float, default 0.8
+    mismatch_confidence : float or dict, default 0.8
         A title is flagged as mismatched when its content, read with every role
-        name masked, says the other role with at least this probability (TPM
-        for a Project Manager or a plain Program Manager title, PM for a TPM
-        title) and with evidence on at least two of the article's four axes.
-        The bundled model's value is chosen out of source for a measured
-        precision (see its model card).
-    tpm_mismatch_confidence : float or None, default None
-        The confidence a content reading as TPM needs to flag a Project
-        Manager or Program Manager title (None: ``mismatch_confidence``, which
-        then holds both ways). A title is a prior: in the shared postings, 1%
-        of the PM-titled ones describe a TPM's work, against 5.5% of the
-        TPM-titled ones describing a PM's, so the same confidence is wrong
-        more often this way. 1.0 flags no title this way in practice.
+        name masked, says the other role with at least this probability (PM
+        for a TPM title, TPM for a Project Manager or a plain Program Manager
+        title), is not too close to call itself (outside ``review_band``) and
+        has evidence on at least two of the article's four axes. One
+        probability for every title, or one per title claim: a dict with keys
+        "tpm", "pm" and "program" (1: no title of that claim is flagged). A
+        title is a prior: PM titles hide a TPM's job far less often than TPM
+        titles hide a PM's, so the same confidence is wrong more often one
+        way. The bundled model's values are chosen out of source for a
+        measured precision where the data allows (see its model card).
     titled_scope_threshold : float or None, default None
         A posting whose title names a TPM, PM or hybrid role, but whose content
         (role names masked) is in scope with a probability under this, reads as
@@ -200,8 +198,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         review_band: tuple[float, float] = (0.35, 0.65),
         scope_threshold: float | None = None,
         scope_recall: float = 0.9,
-        mismatch_confidence: float = 0.8,
-        tpm_mismatch_confidence: float | None = None,
+        mismatch_confidence: float | dict[str, float] = 0.8,
         titled_scope_threshold: float | None = None,
         cv: int = 5,
         random_state: int = 0,
@@ -223,7 +220,6 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         self.scope_threshold = scope_threshold
         self.scope_recall = scope_recall
         self.mismatch_confidence = mismatch_confidence
-        self.tpm_mismatch_confidence = tpm_mismatch_confidence
         self.titled_scope_threshold = titled_scope_threshold
         self.cv = cv
         self.random_state = random_state
@@ -300,6 +296,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         except ValueError as err:  # scikit-learn's InvalidParameterError
             raise InvalidValueError(str(err)) from None
         check_tuples(self.C_grid, self.review_band, self.scope_axes)
+        claim_confidences(self.mismatch_confidence)
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted model as plain data: a JSON-able dict and named float arrays (what persistence writes).

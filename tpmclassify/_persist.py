@@ -44,7 +44,10 @@ from ._version import __version__
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 #: Version of the file layout written by :func:`save`.
-FORMAT_VERSION = 3  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues
+FORMAT_VERSION = 4  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues;
+#: 4: a mismatch confidence per title claim (a dict where format 3 has one number)
+#: The oldest format this version reads: a format 3 file is a format 4 file whose mismatch confidence is one number.
+OLDEST_READ = 3
 
 
 def save(
@@ -164,13 +167,14 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     version = meta.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(
-            f"{path} has model format {version!r}; this tpmclassify reads format {FORMAT_VERSION}. "
+            f"{path} has model format {version!r}; this tpmclassify reads formats {OLDEST_READ} to {FORMAT_VERSION}. "
             f"It was written by tpmclassify {meta.get('tpmclassify_version')}: upgrade tpmclassify to load it."
         )
-    if version < FORMAT_VERSION:
+    if version < OLDEST_READ:
         raise ModelFileError(
             f"{path} has model format {version}, written by tpmclassify {meta.get('tpmclassify_version')}; "
-            f"this tpmclassify reads format {FORMAT_VERSION} (calibration folded into the weights, a stated prior): "
+            f"this tpmclassify reads formats {OLDEST_READ} to {FORMAT_VERSION} (baselines, evidence floor, context "
+            "cues): "
             "retrain it with tpmclassify.train or `tpmclassify train`."
         )
     try:

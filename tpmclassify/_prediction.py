@@ -55,8 +55,8 @@ class Prediction:
         ``"hybrid"``, ``"other"``, or ``""`` (no title, or a title the rule does not label).
     title_mismatch : bool
         The title claims one role (Project Manager, TPM, or a plain Program Manager) while the content, read with
-        every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence`` and
-        ``tpm_mismatch_confidence``), and is not too close to call itself (``needs_review``).
+        every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence``: one
+        confidence per title claim), and is not too close to call itself (``needs_review``).
     content : Prediction or None
         The answer for the text alone with every role name masked (with a title only): ``content_label`` and
         ``content_tpm_probability`` are its label and TPM probability. When the title names a TPM, PM, hybrid or
@@ -154,7 +154,15 @@ class Prediction:
         head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
         if self.needs_review:
             head += "  needs review"
-        return "\n".join([head, *("  - " + r for r in self.reasons)])
+        lines = [head]
+        if self.title is not None and self.content is not None:  # what the title says, against the content
+            c = self.content
+            said = display(self.title_label) if self.title_label else "no role the title rule names"
+            lines.append(
+                f"  title {self.title!r}: says {said}; the content, role names masked, reads {display(c.label)} "
+                f"(TPM {c.probabilities[TPM]:.0%})" + ("; flagged as mis-titled" if self.title_mismatch else "")
+            )
+        return "\n".join([*lines, *("  - " + r for r in self.reasons)])
 
     def highlighted_html(self, limit: int | None = None) -> str:
         """The posting as escaped HTML with each evidence span coloured by its weight (blue: TPM, orange: PM;

@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from numbers import Real
 
 from ._cues import ARTICLE_AXES
+from ._errors import InvalidValueError
 from ._labels import label_from_title
 from ._prediction import Prediction
-from ._roles import HYBRID, OTHER, PROGRAM, ROLES, TPM, role_name_pattern
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, TPM, role_name_pattern
 
-__all__ = ["AXIS_EVIDENCE", "TITLED_CLAIMS", "axes_toward", "contradicts", "title_claim"]
+__all__ = [
+    "AXIS_EVIDENCE",
+    "FLAGGED_CLAIMS",
+    "TITLED_CLAIMS",
+    "axes_toward",
+    "claim_confidences",
+    "contradicts",
+    "describe_confidences",
+    "title_claim",
+]
 
 _PROGRAM_TITLE = re.compile(role_name_pattern(PROGRAM), re.IGNORECASE)
 #: A title mismatch needs evidence on at least two of the article's axes, each at least this much (measured from a
@@ -24,6 +35,37 @@ _PROGRAM_TITLE = re.compile(role_name_pattern(PROGRAM), re.IGNORECASE)
 AXIS_EVIDENCE = 0.1
 #: Claims that say a posting is a TPM or PM job (or a program manager's): its content then only says which.
 TITLED_CLAIMS = (*ROLES, HYBRID, PROGRAM)
+#: The claims a content reading as the other of TPM and PM can contradict: a TPM title read as a PM's job, a PM title
+#: or a plain Program Manager title read as a TPM's.
+FLAGGED_CLAIMS = (*ROLES, PROGRAM)
+
+
+def claim_confidences(value: object) -> dict[str, float]:
+    """The confidence a title mismatch needs, per claim of :data:`FLAGGED_CLAIMS`, from a ``mismatch_confidence``:
+    one probability for every title, or a dict with one per claim. A probability of 1 (or more) flags no title of
+    that claim.
+
+    Examples
+    --------
+    >>> claim_confidences(0.8)
+    {'tpm': 0.8, 'pm': 0.8, 'program': 0.8}
+    >>> claim_confidences({"tpm": 0.65, "pm": 1.0, "program": 0.93})
+    {'tpm': 0.65, 'pm': 1.0, 'program': 0.93}
+    >>> claim_confidences({"tpm": 0.65})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tpmclassify._errors.InvalidValueError: mismatch_confidence must be ... per title claim ('tpm', 'pm', 'program'); ...
+    """
+    given: dict[object, object] = value if isinstance(value, dict) else dict.fromkeys(FLAGGED_CLAIMS, value)
+    if set(given) != set(FLAGGED_CLAIMS) or not all(
+        isinstance(v, Real) and not isinstance(v, bool) and 0.5 <= float(v) <= 1 for v in given.values()
+    ):
+        claims = ", ".join(map(repr, FLAGGED_CLAIMS))
+        raise InvalidValueError(
+            f"mismatch_confidence must be a probability in [0.5, 1], or a dict of one per title claim ({claims}); "
+            f"got {value!r}"
+        )
+    return {claim: float(given[claim]) for claim in FLAGGED_CLAIMS}  # type: ignore[arg-type]
 
 
 def axes_toward(by_axis: dict[str, float], side: str) -> int:
@@ -54,16 +96,40 @@ def title_claim(title: str) -> tuple[str | None, str | None]:
     return rule, rule
 
 
+def describe_confidences(confidence: Mapping[str, float]) -> str:
+    """In words, what a content reading needs to contradict each kind of title (see :func:`claim_confidences`).
+
+    Examples
+    --------
+    >>> print(describe_confidences({"tpm": 0.65, "pm": 1.0, "program": 0.93}))  # doctest: +NORMALIZE_WHITESPACE
+    a TPM title when read as a PM's job with probability at least 65%; a Project Manager title never; a plain Program
+    Manager title when read as a TPM's job with probability at least 93%
+    """
+
+    def need(claim: str, reading: str) -> str:
+        c = confidence[claim]
+        return "never" if c >= 1 else f"when read as {reading} with probability at least {c:.0%}"
+
+    as_pm, as_tpm = "a PM's job", "a TPM's job"
+    return (
+        f"a TPM title {need(TPM, as_pm)}; a Project Manager title {need(PM, as_tpm)}; a plain Program Manager "
+        f"title {need(PROGRAM, as_tpm)}"
+    )
+
+
 def contradicts(claim: str | None, content: Prediction, confidence: Mapping[str, float]) -> bool:
     """Whether the content (role names masked) contradicts what the title claims: it reads as another role
-    altogether, or as the other of TPM and PM with at least the ``confidence`` of the role it reads as, and with
-    evidence on at least two of the article's axes. Never on too little evidence, nor on a reading as TPM or PM
+    altogether, or as the other of TPM and PM with at least the ``confidence`` of the title's claim (1: never), and
+    with evidence on at least two of the article's axes. Never on too little evidence, nor on a reading as TPM or PM
     that itself needs review (too close to call)."""
     if content.unreadable:
         return False
     if content.label == OTHER:
         return claim in (*ROLES, HYBRID)
     other = (claim in ROLES and content.label != claim) or (claim == PROGRAM and content.label == TPM)
-    if not other or content.needs_review or content.probabilities[content.label] < confidence[content.label]:
+    if not other or content.needs_review:
+        return False
+    needed = confidence[str(claim)]
+    if needed >= 1 or content.probabilities[content.label] < needed:
         return False
     return axes_toward(content.explanation.by_axis, content.label) >= 2
