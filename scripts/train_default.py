@@ -39,8 +39,8 @@ from tpmclassify.evaluation import (  # noqa: E402
 #: The shipped configuration. The role head's C is not here: fit() chooses it on grouped folds of its own training
 #: sources, so every figure below is nested (no hyper-parameter is chosen on the folds it reports). The in-scope
 #: threshold keeps 92% of TPM and of PM postings out-of-fold inside fit: on sources it never saw (leave-one-source-out),
-#: 90% kept came out as 88% of the TPM postings, masked; the target is 90% there. The two flag thresholds are chosen
-#: out of source below (choose_flags).
+#: 90% kept came out as 88% of the TPM postings, masked; the target is 90% there. The mismatch confidence of each title
+#: claim and the titled-scope threshold are chosen out of source below (choose_flags).
 PARAMS: dict = {"scope_recall": 0.92}
 
 NOTES = """Trained against what each posting describes: `content_label`, a reading of every TPM-, PM- and
@@ -151,15 +151,18 @@ MIN_FLAGS = 3
 
 def role_flags(df: pd.DataFrame, masked: pd.DataFrame, confidence: dict[str, float]) -> np.ndarray:
     """Which TPM- and PM-titled postings the product would flag as reading as the other role, from out-of-source
-    predictions (role names masked): the reading is the other role, readable, outside the review band, with at least
-    two axes agreeing, and at least the confidence of the title's claim (1 or more: never), as ``contradicts`` rules."""
+    predictions (role names masked): the reading is the other role, enough to decide a TPM or PM answer on (as for a
+    titled posting), outside the review band, with at least two axes agreeing, and at least the confidence of the
+    title's claim (1 or more: never), as ``contradicts`` rules for those two claims. (A plain Program Manager title is
+    claim "other" here: its flags are not judged, with no content reading to judge them by.)"""
     claim = _claims(df).to_numpy()
     p_tpm = masked["p_tpm"].to_numpy()
     side = np.where(p_tpm >= 0.5, "tpm", "pm")
     sure = np.where(side == "tpm", p_tpm, 1 - p_tpm)  # the reading's probability
     axes = np.where(side == "tpm", masked["axes_tpm"], masked["axes_pm"])
     lo, hi = PARAMS.get("review_band", TPMClassifier().review_band)
-    decided = ~masked["unreadable"].astype(bool).to_numpy() & ~((p_tpm >= lo) & (p_tpm <= hi))  # no review needed
+    undecided = masked["undecided_as_role"] if "undecided_as_role" in masked else masked["unreadable"]
+    decided = ~undecided.astype(bool).to_numpy() & ~((p_tpm >= lo) & (p_tpm <= hi))  # no review needed
     needed = np.array([confidence.get(c, 1.0) for c in claim])
     return np.isin(claim, ("tpm", "pm")) & (side != claim) & (needed < 1) & (sure >= needed) & (axes >= 2) & decided
 

@@ -103,7 +103,7 @@ def test_the_sample_audit_is_a_list_to_act_on(tmp_path):
     for flag in flags.itertuples():
         posting = sample.iloc[flag.row - 2]  # the header is row 1
         assert (posting["id"], posting["company"], posting["title"]) == (flag.id, flag.company, flag.title)
-        assert {flag.title_says, flag.content_reads} == {"TPM", "PM"}
+        assert (flag.title_says, flag.content_reads) in (("TPM", "PM"), ("PM", "TPM"), ("Program Manager", "TPM"))
         claim = flag.title_says.lower() if flag.title_says in ("TPM", "PM") else "program"
         assert tpmclassify.default_model().mismatch_confidences[claim] <= flag.confidence <= 1
         assert flag.reasons.startswith(f"Titled {flag.title!r}, but reads as a {flag.content_reads}")

@@ -227,3 +227,15 @@ def test_a_titled_answer_prints_what_the_title_says_against_the_content(bundled)
     agrees = str(bundled.classify(PLAIN_PM, title="Project Manager")).splitlines()
     assert agrees[1] == "  title 'Project Manager': says PM; the content, role names masked, reads PM (TPM 0%)"
     assert "title" not in str(bundled.classify(PLAIN_PM)).splitlines()[1]
+
+
+def test_the_printed_title_line_names_a_program_title_and_an_undecided_content(bundled):
+    """A plain Program Manager title flagged for reading as a TPM's job is named as one (not the title rule's
+    "other"), and a content with too little to decide prints no TPM/PM split."""
+    program = str(bundled.classify(TECHNICAL, title="Program Manager")).splitlines()[1]
+    assert program.startswith("  title 'Program Manager': a plain Program Manager title; the content")
+    assert program.endswith("; flagged as mis-titled")
+    empty = str(bundled.classify("Join us. Apply now.", title="Technical Program Manager")).splitlines()[1]
+    assert empty == (
+        "  title 'Technical Program Manager': says TPM; the content, role names masked, has too little to decide"
+    )

@@ -55,7 +55,8 @@ class EvaluationReport:
     predictions : dict of str to DataFrame
         Per-variant out-of-fold predictions (``truth``, ``source``, ``p_tpm``, ``in_scope``; for a
         :class:`~tpmclassify.TPMClassifier`, the masked ones also ``axes_tpm``, ``axes_pm``: how many of the
-        article's axes point each way, and ``unreadable``: too little evidence), what a title mismatch rests on.
+        article's axes point each way; ``unreadable``: too little evidence; ``undecided_as_role``: too little for a
+        TPM or PM answer, as a title that names the role would make it), what a title mismatch rests on.
     per_source : dict of str to DataFrame
         Per-variant role metrics of each source (``n_tpm``, ``n_pm``, ``accuracy``, ``brier``, ``ece``).
     """
@@ -233,6 +234,7 @@ def evaluate(
                     axes[i] = (
                         *(axes_toward(p.explanation.by_axis, r) for r in ROLES),
                         p.unreadable,
+                        p.unreadable or p.evidence < est.min_evidence_,  # as a titled TPM or PM answer
                     )
             has_scope = has_scope and in_scope is not None
             outputs[variant][test, 0] = p_tpm
@@ -247,7 +249,8 @@ def evaluate(
         p_tpm, in_scope, thr = out[:, 0], out[:, 1], out[:, 2]
         pred = pd.DataFrame({"truth": labels, "source": sources, "p_tpm": p_tpm, "in_scope": in_scope})
         if variant == "masked" and axes:
-            pred[["axes_tpm", "axes_pm", "unreadable"]] = pd.DataFrame.from_dict(axes, orient="index").sort_index()
+            columns = ["axes_tpm", "axes_pm", "unreadable", "undecided_as_role"]
+            pred[columns] = pd.DataFrame.from_dict(axes, orient="index").sort_index()
         predictions[variant] = pred
         m, per_source[variant] = _role_metrics(labels, p_tpm, sources)
         in_scope_truth = labels != OTHER

@@ -45,7 +45,8 @@ __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 #: Version of the file layout written by :func:`save`.
 FORMAT_VERSION = 4  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues;
-#: 4: a mismatch confidence per title claim (a dict where format 3 has one number)
+# 4: a mismatch confidence per title claim (a dict where format 3 has one number)
+
 #: The oldest format this version reads: a format 3 file is a format 4 file whose mismatch confidence is one number.
 OLDEST_READ = 3
 

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from ._cues import AXES
 from ._explain import Explanation, display
-from ._roles import HYBRID, OTHER, TPM
+from ._roles import HYBRID, OTHER, PM, TPM
 
 __all__ = ["Prediction"]
 
@@ -149,18 +149,32 @@ class Prediction:
     def __str__(self) -> str:
         tpm = self.probabilities[TPM]
         if self.unreadable:  # no split is printed as if the words had decided it
-            return "\n".join(["needs review  (too little evidence to decide)", *("  - " + r for r in self.reasons)])
-        head = f"{display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
-        head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
-        if self.needs_review:
-            head += "  needs review"
+            head = "needs review  (too little evidence to decide)"
+        else:
+            head = f"{display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
+            head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
+            head += "  needs review" if self.needs_review else ""
         lines = [head]
         if self.title is not None and self.content is not None:  # what the title says, against the content
             c = self.content
-            said = display(self.title_label) if self.title_label else "no role the title rule names"
+            said = (
+                f"says {display(self.title_label)}"
+                if self.title_label in (TPM, PM)
+                else "names a role used for either"
+                if self.title_label == HYBRID
+                else "a plain Program Manager title"  # (the only other claim a content can contradict)
+                if self.title_mismatch
+                else "names no TPM or PM role"
+            )
+            reads = (
+                "has too little to decide"
+                if c.unreadable
+                else f"reads {display(c.label)} (TPM {c.probabilities[TPM]:.0%})"
+                + (", too close to call" if c.needs_review else "")
+            )
             lines.append(
-                f"  title {self.title!r}: says {said}; the content, role names masked, reads {display(c.label)} "
-                f"(TPM {c.probabilities[TPM]:.0%})" + ("; flagged as mis-titled" if self.title_mismatch else "")
+                f"  title {self.title!r}: {said}; the content, role names masked, {reads}"
+                + ("; flagged as mis-titled" if self.title_mismatch else "")
             )
         return "\n".join([*lines, *("  - " + r for r in self.reasons)])
 

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._cues import Cue
 from ._features import FeatureSpace
+from ._titles import claim_confidences
 
 if TYPE_CHECKING:
     from ._model import TPMClassifier
@@ -22,7 +23,10 @@ TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")
 def to_state(model: TPMClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The fitted ``model`` as plain data (see :meth:`TPMClassifier.to_state`)."""
     check_is_fitted(model, "coef_")
+    model.check_params()  # (set_params checks nothing: a file is never written that load() would refuse)
     params = {k: v for k, v in model.get_params().items() if k != "cues"}
+    confidence = model.mismatch_confidence  # as plain floats, one per claim in the claims' order
+    params["mismatch_confidence"] = model.mismatch_confidences if isinstance(confidence, dict) else float(confidence)
     for key in TUPLE_PARAMS:
         params[key] = list(params[key])
     state = {
@@ -75,4 +79,6 @@ def state_params(state: dict[str, Any]) -> dict[str, Any]:
     for key in TUPLE_PARAMS:
         params[key] = tuple(params[key])
     params["cues"] = tuple(Cue(c["name"], c["axis"], c["role"], tuple(c["phrases"])) for c in state["cues"])
+    if isinstance(params["mismatch_confidence"], dict):  # in the claims' order (the file's JSON sorts its keys)
+        params["mismatch_confidence"] = claim_confidences(params["mismatch_confidence"])
     return params

@@ -40,10 +40,17 @@ TITLED_CLAIMS = (*ROLES, HYBRID, PROGRAM)
 FLAGGED_CLAIMS = (*ROLES, PROGRAM)
 
 
+def _probability(v: object) -> bool:
+    """A number (not a bool) in [0.5, 1]."""
+    try:
+        return isinstance(v, Real) and not isinstance(v, bool) and 0.5 <= float(v) <= 1
+    except (OverflowError, ValueError):  # an integer too large for a float
+        return False
+
+
 def claim_confidences(value: object) -> dict[str, float]:
     """The confidence a title mismatch needs, per claim of :data:`FLAGGED_CLAIMS`, from a ``mismatch_confidence``:
-    one probability for every title, or a dict with one per claim. A probability of 1 (or more) flags no title of
-    that claim.
+    one probability for every title, or a dict with one per claim. A probability of 1 flags no title of that claim.
 
     Examples
     --------
@@ -57,9 +64,7 @@ def claim_confidences(value: object) -> dict[str, float]:
     tpmclassify._errors.InvalidValueError: mismatch_confidence must be ... per title claim ('tpm', 'pm', 'program'); ...
     """
     given: dict[object, object] = value if isinstance(value, dict) else dict.fromkeys(FLAGGED_CLAIMS, value)
-    if set(given) != set(FLAGGED_CLAIMS) or not all(
-        isinstance(v, Real) and not isinstance(v, bool) and 0.5 <= float(v) <= 1 for v in given.values()
-    ):
+    if set(given) != set(FLAGGED_CLAIMS) or not all(map(_probability, given.values())):
         claims = ", ".join(map(repr, FLAGGED_CLAIMS))
         raise InvalidValueError(
             f"mismatch_confidence must be a probability in [0.5, 1], or a dict of one per title claim ({claims}); "
@@ -102,13 +107,13 @@ def describe_confidences(confidence: Mapping[str, float]) -> str:
     Examples
     --------
     >>> print(describe_confidences({"tpm": 0.65, "pm": 1.0, "program": 0.93}))  # doctest: +NORMALIZE_WHITESPACE
-    a TPM title when read as a PM's job with probability at least 65%; a Project Manager title never; a plain Program
-    Manager title when read as a TPM's job with probability at least 93%
+    a TPM title when read as a PM's job with probability at least 0.65; a Project Manager title never; a plain
+    Program Manager title when read as a TPM's job with probability at least 0.93
     """
 
     def need(claim: str, reading: str) -> str:
         c = confidence[claim]
-        return "never" if c >= 1 else f"when read as {reading} with probability at least {c:.0%}"
+        return "never" if c >= 1 else f"when read as {reading} with probability at least {c:g}"
 
     as_pm, as_tpm = "a PM's job", "a TPM's job"
     return (
