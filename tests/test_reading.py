@@ -9,7 +9,7 @@ import random
 import pytest
 
 import tpmclassify
-from tpmclassify._titles import axes_toward
+from tpmclassify._titles import axes_toward, evidenced_axes
 
 
 def _covered(prediction: tpmclassify.Prediction, text: str, word: str) -> list[str]:
@@ -166,7 +166,7 @@ def test_a_mismatch_rests_on_two_axes_confidence_and_evidence(bundled, postings)
                 flagged += 1
                 assert not c.unreadable and not c.needs_review
                 assert c.probabilities[c.label] >= model.mismatch_confidences[claim]
-                assert axes_toward(c.explanation.by_axis, c.label) >= 2
+                assert evidenced_axes(c, c.label) == axes_toward(c.explanation.by_axis, c.label) >= 2
                 assert p.reasons[0].startswith(f"Titled '{title}', but reads as a {c.label.upper()}")
         assert flagged >= 1, title
 

@@ -173,29 +173,48 @@ def test_platt_minimises_its_stated_objective():
     assert a == pytest.approx(1e-3)
 
 
-#: A short, technical text that the bundled model reads as a PM's (each axis is measured from a typical, longer
-#: posting) with evidence on exactly two of the four axes.
+#: A short project manager's text that the bundled model reads as a PM's on exactly two of the four axes: scope, on
+#: its own words, and technical depth, on what it lacks (each axis is measured from a typical, longer posting).
 TWO_AXES = (
+    "Run the project schedule, budget and deliverables, working cross-functionally with product managers and engineers."
+)
+#: A short, technical text read as a PM's only by what it lacks: measured from a typical, longer posting, two axes
+#: point to PM, but no word of its own does on either.
+ABSENT = (
     "Own the system architecture and the technical design reviews for our distributed systems and APIs, and the "
     "multi-year program across many teams. Manage the budget and schedule."
 )
 
 
 def test_a_mismatch_needs_two_axes_and_the_stated_confidence(bundled):
-    """Two axes agreeing are enough; the confidence is a floor that the content's probability may equal."""
+    """Two axes agreeing are enough, one on the posting's own words; the confidence is a floor that the content's
+    probability may equal."""
     import copy
 
-    from tpmclassify._titles import axes_toward
+    from tpmclassify._titles import axes_toward, evidenced_axes
 
     p = bundled.classify(TWO_AXES, title="Technical Program Manager")
     content = p.content
     assert content is not None and content.label == "pm" and not content.unreadable
-    assert axes_toward(content.explanation.by_axis, "pm") == 2
+    assert axes_toward(content.explanation.by_axis, "pm") == evidenced_axes(content, "pm") == 2
+    assert "scope" in content.explanation.cued_axes("pm") and "technical" not in content.explanation.cued_axes("pm")
     assert p.title_mismatch
     exact = copy.copy(bundled).set_params(mismatch_confidence=content.probabilities["pm"])
     assert exact.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
     above = copy.copy(bundled).set_params(mismatch_confidence=min(1.0, content.probabilities["pm"] + 1e-9))
     assert not above.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
+
+
+def test_absence_of_evidence_is_no_axis_of_a_mismatch(bundled):
+    """A text read as a PM's only by what it lacks, however confidently, contradicts no TPM title: at least one of
+    the axes must point that way through the posting's own words."""
+    from tpmclassify._titles import axes_toward, evidenced_axes
+
+    p = bundled.classify(ABSENT, title="Technical Program Manager")
+    c = p.content
+    assert c is not None and c.label == "pm" and c.probabilities["pm"] > 0.9 and not c.needs_review
+    assert axes_toward(c.explanation.by_axis, "pm") >= 2 and evidenced_axes(c, "pm") == 0
+    assert not p.title_mismatch
 
 
 def test_each_title_claim_has_its_own_confidence(bundled, postings):

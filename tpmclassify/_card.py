@@ -174,8 +174,9 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
         f"to less than {model.min_evidence_:.2f}, what 99% of the training postings carry, or any posting fewer than "
         "one in ten of whose words the model knows, needs review and is never flagged",
-        "- title mismatch: the content (role names masked) says the other role, not too close to call, with at "
-        f"least two of the article's axes agreeing: {describe_confidences(model.mismatch_confidences)}"
+        "- title mismatch: the content (role names masked) says the other role, not too close to call, with at least "
+        "two of the article's axes agreeing, one of them on the posting's own words: "
+        f"{describe_confidences(model.mismatch_confidences)}"
         + (
             ""
             if model.titled_scope_threshold is None

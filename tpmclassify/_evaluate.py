@@ -21,7 +21,7 @@ from ._card import metrics_table
 from ._metrics import _role_metrics
 from ._roles import CLASSES, OTHER, PM, ROLES, TPM, check_labels
 from ._text import mask_role_names
-from ._titles import axes_toward
+from ._titles import evidenced_axes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -54,9 +54,10 @@ class EvaluationReport:
         How the predictions were obtained.
     predictions : dict of str to DataFrame
         Per-variant out-of-fold predictions (``truth``, ``source``, ``p_tpm``, ``in_scope``; for a
-        :class:`~tpmclassify.TPMClassifier`, the masked ones also ``axes_tpm``, ``axes_pm``: how many of the
-        article's axes point each way; ``unreadable``: too little evidence; ``undecided_as_role``: too little for a
-        TPM or PM answer, as a title that names the role would make it), what a title mismatch rests on.
+        :class:`~tpmclassify.TPMClassifier`, the masked ones also ``axes_tpm``, ``axes_pm``: on how many of the
+        article's axes the posting's own words point each way; ``unreadable``: too little evidence;
+        ``undecided_as_role``: too little for a TPM or PM answer, as a title that names the role would make it), what
+        a title mismatch rests on.
     per_source : dict of str to DataFrame
         Per-variant role metrics of each source (``n_tpm``, ``n_pm``, ``accuracy``, ``brier``, ``ece``).
     """
@@ -232,7 +233,7 @@ def evaluate(
             if variant == "masked" and hasattr(est, "classify_many"):  # what a title mismatch also rests on
                 for i, p in zip(test.tolist(), est.classify_many(list(xs[test])), strict=True):
                     axes[i] = (
-                        *(axes_toward(p.explanation.by_axis, r) for r in ROLES),
+                        *(evidenced_axes(p, r) for r in ROLES),
                         p.unreadable,
                         p.unreadable or p.evidence < est.min_evidence_,  # as a titled TPM or PM answer
                     )

@@ -161,6 +161,12 @@ class Explanation:
         axes = self._space.axes
         return {axes[k]: sums[k] for k in order if present[k]}
 
+    def cued_axes(self, side: str) -> frozenset[str]:
+        """The axes on which the posting has at least one cue (its own words) pointing to ``side``: what an axis
+        says beyond the absence of the other side's cues."""
+        axes, odd = self._space.axes, int(side == self.positive)
+        return frozenset(axes[key // 2] for key in self._ranked_cues[1] if key >= 0 and key % 2 == odd)
+
     @property
     def n_terms(self) -> int:
         """Number of terms: the features of the posting with a non-zero weight, and the typical posting's."""

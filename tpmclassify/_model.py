@@ -126,7 +126,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         name masked, says the other role with at least this probability (PM
         for a TPM title, TPM for a Project Manager or a plain Program Manager
         title), is not too close to call itself (outside ``review_band``) and
-        has evidence on at least two of the article's four axes. One
+        has evidence on at least two of the article's four axes (on one of
+        them at least, words of the posting's own on that side). One
         probability for every title, or one per title claim: a dict with keys
         "tpm", "pm" and "program" (1: no title of that claim is flagged). A
         title is a prior: PM titles hide a TPM's job far less often than TPM

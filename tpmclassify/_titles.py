@@ -9,7 +9,7 @@ another role altogether.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from numbers import Real
 
 from ._cues import ARTICLE_AXES
@@ -26,6 +26,7 @@ __all__ = [
     "claim_confidences",
     "contradicts",
     "describe_confidences",
+    "evidenced_axes",
     "title_claim",
 ]
 
@@ -73,17 +74,29 @@ def claim_confidences(value: object) -> dict[str, float]:
     return {claim: float(given[claim]) for claim in FLAGGED_CLAIMS}  # type: ignore[arg-type]
 
 
-def axes_toward(by_axis: dict[str, float], side: str) -> int:
+def axes_toward(by_axis: dict[str, float], side: str, cued: Collection[str] | None = None) -> int:
     """How many of the article's four axes point to ``side`` ("tpm" or "pm") by at least ``AXIS_EVIDENCE``
-    (an explanation's ``by_axis``, measured from a typical posting).
+    (an explanation's ``by_axis``, measured from a typical posting), counting only the ``cued`` axes when given: those
+    where the posting has words of its own on that side (``Explanation.cued_axes``), not merely fewer of the other
+    side's than a typical posting.
 
     Examples
     --------
     >>> axes_toward({"technical": 1.2, "scope": 0.3, "strategy": -0.5, "wording": 2.0}, "tpm")
     2
+    >>> axes_toward({"technical": 1.2, "scope": 0.3, "strategy": -0.5, "wording": 2.0}, "tpm", cued={"scope"})
+    1
     """
     sign = 1.0 if side == TPM else -1.0
-    return sum(sign * by_axis.get(a, 0.0) >= AXIS_EVIDENCE for a in ARTICLE_AXES)
+    return sum(sign * by_axis.get(a, 0.0) >= AXIS_EVIDENCE and (cued is None or a in cued) for a in ARTICLE_AXES)
+
+
+def evidenced_axes(content: Prediction, side: str) -> int:
+    """How many of the article's axes point to ``side`` (see :func:`axes_toward`), or 0 when the posting has no word
+    of its own on that side on any of them: a reading on what a posting lacks alone (fewer TPM words than a typical
+    posting, say) quotes nothing a recruiter could check."""
+    e = content.explanation
+    return axes_toward(e.by_axis, side) if axes_toward(e.by_axis, side, e.cued_axes(side)) else 0
 
 
 def title_claim(title: str) -> tuple[str | None, str | None]:
@@ -125,8 +138,9 @@ def describe_confidences(confidence: Mapping[str, float]) -> str:
 def contradicts(claim: str | None, content: Prediction, confidence: Mapping[str, float]) -> bool:
     """Whether the content (role names masked) contradicts what the title claims: it reads as another role
     altogether, or as the other of TPM and PM with at least the ``confidence`` of the title's claim (1: never), and
-    with evidence on at least two of the article's axes. Never on too little evidence, nor on a reading as TPM or PM
-    that itself needs review (too close to call)."""
+    with evidence on at least two of the article's axes, words of the posting's own on that side on one of them at
+    least (:func:`evidenced_axes`). Never on too little evidence, nor on a reading as TPM or PM that itself needs
+    review (too close to call)."""
     if content.unreadable:
         return False
     if content.label == OTHER:
@@ -137,4 +151,4 @@ def contradicts(claim: str | None, content: Prediction, confidence: Mapping[str,
     needed = confidence[str(claim)]
     if needed >= 1 or content.probabilities[content.label] < needed:
         return False
-    return axes_toward(content.explanation.by_axis, content.label) >= 2
+    return evidenced_axes(content, content.label) >= 2
