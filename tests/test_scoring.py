@@ -263,9 +263,17 @@ def test_mismatch_confidence_is_checked_at_fit_and_save(small_model, postings, t
 
     from tpmclassify import InvalidValueError
 
-    for bad in ({"tpm": 0.7}, {"tpm": 0.7, "pm": 0.7, "program": 0.4}, {"tpm": 0.7, "pm": 0.7, "program": True}, 0.3):
-        with pytest.raises(InvalidValueError, match="mismatch_confidence"):
+    for bad in (
+        {"tpm": 0.7},
+        {"tpm": 0.7, "pm": 0.7, "program": 0.4},
+        {"tpm": 0.7, "pm": 1.5, "program": 0.9},
+        {"tpm": 0.7, "pm": 0.7, "program": True},
+        {"tpm": 0.7, "pm": 0.7, "program": 10**400},  # (too large for a float)
+    ):
+        with pytest.raises(InvalidValueError, match=r"per title claim \('tpm', 'pm', 'program'\); got"):
             copy.copy(small_model).set_params(mismatch_confidence=bad).check_params()
+    with pytest.raises(InvalidValueError, match="mismatch_confidence"):
+        copy.copy(small_model).set_params(mismatch_confidence=0.3).check_params()
     with pytest.raises(InvalidValueError, match="mismatch_confidence"):
         tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1, mismatch_confidence={"tpm": 0.7}).fit(
             postings["description"].tolist(), postings["label"].tolist()
@@ -310,3 +318,4 @@ def test_the_card_states_each_claims_confidence(small_model):
     assert "a Project Manager title never" in said
     assert "a plain Program Manager title when read as a TPM's job with probability at least 0.9" in said
     assert line(0.8).count("at least 0.8") == 3 and "at least 0.996" in line(0.996)
+    assert "a Project Manager title when read as a TPM's job with probability at least 0.8;" in line(0.8)
