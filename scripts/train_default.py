@@ -362,10 +362,13 @@ EXPECTED = ROOT / "tests" / "data" / "bundled_expected.json"
 
 
 def write_expected(model: TPMClassifier) -> None:
-    """Write the bundled model's answers for tests/data/postings.csv and data/sample_postings.csv."""
+    """Write the bundled model's answers for tests/data/postings.csv and data/sample_postings.csv (with its titles
+    too: what each title claims, how the content reads, and the flag)."""
     out = {}
     for path in (ROOT / "tests" / "data" / "postings.csv", ROOT / "data" / "sample_postings.csv"):
-        texts = pd.read_csv(path, dtype=str, keep_default_na=False)["description"].tolist()
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        texts = frame["description"].tolist()
+        titled = model.classify_many(texts, frame["title"].tolist()) if "title" in frame else [None] * len(texts)
         out[str(path.relative_to(ROOT))] = [
             {
                 "label": p.label,
@@ -374,8 +377,22 @@ def write_expected(model: TPMClassifier) -> None:
                 "by_axis": p.explanation.by_axis,
                 "scope_by_axis": p.scope_explanation.by_axis if p.scope_explanation else None,
                 "reasons": p.reasons,
+                **(
+                    {}
+                    if t is None or t.content is None
+                    else {
+                        "titled": {
+                            "label": t.label,
+                            "title_label": t.title_label,
+                            "content_label": t.content_label,
+                            "content_tpm": t.content_tpm_probability,
+                            "title_mismatch": t.title_mismatch,
+                            "first_reason": t.reasons[0],
+                        }
+                    }
+                ),
             }
-            for p in model.classify_many(texts)
+            for p, t in zip(model.classify_many(texts), titled, strict=True)
         ]
     EXPECTED.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
 

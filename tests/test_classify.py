@@ -180,8 +180,19 @@ def test_bundled_model_gives_the_answers_recorded_when_it_was_trained():
     expected = json.loads((root / "tests" / "data" / "bundled_expected.json").read_text(encoding="utf-8"))
     assert expected
     for path, answers in expected.items():
-        texts = pd.read_csv(root / path, dtype=str, keep_default_na=False)["description"].tolist()
+        frame = pd.read_csv(root / path, dtype=str, keep_default_na=False)
+        texts = frame["description"].tolist()
         assert len(texts) == len(answers)  # every row of the file is recorded
+        if "title" in frame:  # and with its titles: the claim, the content's reading and the flag
+            titled = classify_many(texts, frame["title"].tolist())
+            assert sum("titled" in want for want in answers) == sum(t.content is not None for t in titled) > 0
+            for t, want in zip(titled, answers, strict=True):
+                if "titled" in want:
+                    w = want["titled"]
+                    said = (t.label, t.title_label, t.content_label)
+                    assert said == (w["label"], w["title_label"], w["content_label"])
+                    assert t.title_mismatch == w["title_mismatch"] and t.reasons[0] == w["first_reason"]
+                    assert t.content_tpm_probability == pytest.approx(w["content_tpm"], abs=1e-9)
         got = classify_many(texts)
         for p, want in zip(got, answers, strict=True):
             assert p.label == want["label"] and p.reasons == want["reasons"]
