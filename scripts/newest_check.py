@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from train_default import NEWEST, PARAMS, load_postings  # noqa: E402
+from train_default import NEWEST, PARAMS, _claims, load_postings  # noqa: E402
 
-from tpmclassify import TPMClassifier, default_model, label_from_title, mask_role_names  # noqa: E402
+from tpmclassify import TPMClassifier, default_model, mask_role_names  # noqa: E402
 from tpmclassify._metrics import expected_calibration_error  # noqa: E402
 from tpmclassify.evaluation import KeywordBaseline  # noqa: E402
 
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 def flags(model: TPMClassifier, newest: pd.DataFrame) -> None:
     """The mis-titling flags of ``model`` on the fourth collection's TPM- and PM-titled postings read as TPM or PM:
     with the bundled model's confidence per title claim, and with one confidence for every claim."""
-    claim = newest["title"].map(lambda t: label_from_title(t) or "")
+    claim = _claims(newest)
     judged = newest[claim.isin(["tpm", "pm"]) & newest["content_label"].isin(["tpm", "pm"])]
     claims = claim[judged.index].to_numpy()
     wrong = claims != judged["content_label"].to_numpy()

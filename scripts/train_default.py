@@ -147,20 +147,22 @@ def _claims(df: pd.DataFrame) -> pd.Series:
 PROGRAM_MISMATCH_CONFIDENCE = 0.93
 #: The fewest flags a threshold is judged on.
 MIN_FLAGS = 3
+#: The shipped model's review band: a reading inside it is never flagged.
+REVIEW_BAND = PARAMS.get("review_band", TPMClassifier().review_band)
 
 
-def role_flags(df: pd.DataFrame, masked: pd.DataFrame, confidence: dict[str, float]) -> np.ndarray:
-    """Which TPM- and PM-titled postings the product would flag as reading as the other role, from out-of-source
-    predictions (role names masked): the reading is the other role, enough to decide a TPM or PM answer on (as for a
-    titled posting), outside the review band, with at least two axes agreeing, and at least the confidence of the
-    title's claim (1 or more: never), as ``contradicts`` rules for those two claims. (A plain Program Manager title is
-    claim "other" here: its flags are not judged, with no content reading to judge them by.)"""
-    claim = _claims(df).to_numpy()
+def role_flags(claim: np.ndarray, masked: pd.DataFrame, confidence: dict[str, float]) -> np.ndarray:
+    """Which TPM- and PM-titled postings (their titles' ``claim``, :func:`_claims`) the product would flag as reading
+    as the other role, from out-of-source predictions (role names masked): the reading is the other role, enough to
+    decide a TPM or PM answer on (as for a titled posting), outside the review band, with at least two axes agreeing,
+    and at least the confidence of the title's claim (1 or more: never), as ``contradicts`` rules for those two
+    claims. (A plain Program Manager title is claim "other" here: its flags are not judged, with no content reading
+    to judge them by.)"""
     p_tpm = masked["p_tpm"].to_numpy()
     side = np.where(p_tpm >= 0.5, "tpm", "pm")
     sure = np.where(side == "tpm", p_tpm, 1 - p_tpm)  # the reading's probability
     axes = np.where(side == "tpm", masked["axes_tpm"], masked["axes_pm"])
-    lo, hi = PARAMS.get("review_band", TPMClassifier().review_band)
+    lo, hi = REVIEW_BAND
     undecided = masked["undecided_as_role"] if "undecided_as_role" in masked else masked["unreadable"]
     decided = ~undecided.astype(bool).to_numpy() & ~((p_tpm >= lo) & (p_tpm <= hi))  # no review needed
     needed = np.array([confidence.get(c, 1.0) for c in claim])
@@ -190,7 +192,7 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
     readable = ~masked["unreadable"].astype(bool).to_numpy()
     mistitled = judged & (content != claim)
     other = titled & (content == "other")
-    lo, hi = PARAMS.get("review_band", TPMClassifier().review_band)
+    lo, hi = REVIEW_BAND
 
     def rates(flag: np.ndarray, truth: np.ndarray) -> tuple[int, float, float]:
         n = int(flag.sum())
@@ -207,7 +209,7 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
             (
                 float(t)
                 for t in grid
-                if (flag := role_flags(df, masked, {title: float(t)}) & judged).sum() >= MIN_FLAGS
+                if (flag := role_flags(claim, masked, {title: float(t)}) & judged).sum() >= MIN_FLAGS
                 and rates(flag, truth)[1] >= FLAG_PRECISION
             ),
             1.0,
@@ -222,12 +224,13 @@ def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:
     rows: list[list[object]] = []
     for name, title in (("a TPM title read as PM", "tpm"), ("a PM title read as TPM", "pm")):
         truth = mistitled & (claim == title)
-        n, p, r = rates(role_flags(df, masked, {title: confidence[title]}) & judged, truth)
+        n, p, r = rates(role_flags(claim, masked, {title: confidence[title]}) & judged, truth)
         cells = [f"{confidence[title]:.2f}", n, f"{p:.2f}" if n else "-", f"{r:.2f}", int(truth.sum())]
         rows.append([f"{name} (>= 2 axes agree)", *cells])
-    n1, p1, r1 = rates(role_flags(df, masked, confidence) & judged, mistitled)
+    flagged = role_flags(claim, masked, confidence)
+    n1, p1, r1 = rates(flagged & judged, mistitled)
     rows.append(["reads as the other role, both ways", "", n1, f"{p1:.2f}", f"{r1:.2f}", int(mistitled.sum())])
-    elsewhere = role_flags(df, masked, confidence) & titled & ~judged
+    elsewhere = flagged & titled & ~judged
     if other_t is not None:
         n2, p2, r2 = rates(other_flag(other_t), other)
         rows.append(
