@@ -247,9 +247,8 @@ def render_page(
         f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
         f"Program Manager) while the duties, read with every role name masked so that the title cannot vote, "
         f"describe the other, not too close to call, with at least two axes of the article agreeing, one of them on "
-        f"the posting's own words. Flagged: "
-        f"{html.escape(describe_confidences(model.mismatch_confidences))}" + ". A flag is the model's "
-        f"reading, not a verdict: someone who knows the role decides.</li>"
+        f"the posting's own words. Flagged: {html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
+        f"the model's reading, not a verdict: someone who knows the role decides.</li>"
         f'<li>Work from the <a href="#flagged">list of flagged rows</a> ({which}, most confident first; each links '
         f"to its card). Every flagged row is also in <b>{flags_name}</b>, beside this page, in the file's order, "
         f"to sort, filter and assign.</li>"

@@ -154,29 +154,26 @@ class Prediction:
             head = f"{display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
             head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
             head += "  needs review" if self.needs_review else ""
-        lines = [head]
-        if self.title is not None and self.content is not None:  # what the title says, against the content
-            c = self.content
-            said = (
-                f"says {display(self.title_label)}"
-                if self.title_label in (TPM, PM)
-                else "names a role used for either"
-                if self.title_label == HYBRID
-                else "a plain Program Manager title"  # (the only other claim a content can contradict)
-                if self.title_mismatch
-                else "names no TPM or PM role"
-            )
-            reads = (
-                "has too little to decide"
-                if c.unreadable
-                else f"reads {display(c.label)} (TPM {c.probabilities[TPM]:.0%})"
-                + (", too close to call" if c.needs_review else "")
-            )
-            lines.append(
-                f"  title {self.title!r}: {said}; the content, role names masked, {reads}"
-                + ("; flagged as mis-titled" if self.title_mismatch else "")
-            )
+        lines = [head] if self.title is None or self.content is None else [head, self._title_line(self.content)]
         return "\n".join([*lines, *("  - " + r for r in self.reasons)])
+
+    def _title_line(self, c: Prediction) -> str:
+        """What the title says against how the content ``c`` (role names masked) reads, and the flag."""
+        if self.title_label in (TPM, PM):
+            said = f"says {display(self.title_label)}"
+        elif self.title_label == HYBRID:
+            said = "names a role used for either"
+        elif self.title_mismatch:  # (a plain Program Manager title: the only other claim a content can contradict)
+            said = "a plain Program Manager title"
+        else:
+            said = "names no TPM or PM role"
+        if c.unreadable:
+            reads = "has too little to decide"
+        else:
+            reads = f"reads {display(c.label)} (TPM {c.probabilities[TPM]:.0%})"
+            reads += ", too close to call" if c.needs_review else ""
+        flagged = "; flagged as mis-titled" if self.title_mismatch else ""
+        return f"  title {self.title!r}: {said}; the content, role names masked, {reads}{flagged}"
 
     def highlighted_html(self, limit: int | None = None) -> str:
         """The posting as escaped HTML with each evidence span coloured by its weight (blue: TPM, orange: PM;
