@@ -16,6 +16,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +176,11 @@ def _run(  # type: ignore[no-untyped-def]
     """
     first = True
     pending: deque[tuple[Chunk, tuple[Any, ...], Any]] = deque()
-    for n_chunks, chunk in enumerate(chunks, start=1):
+    chunks = iter(chunks)
+    head = list(islice(chunks, 2))  # the second chunk read before the first is scored: workers start at once
+    if pool is not None and len(head) == 2:  # (a file of one chunk needs none)
+        pool.start()
+    for chunk in chain(head, chunks):
         df = chunk.frame
         if first:
             summary.text_column, _ = prepare(list(df.columns), text_column, title_column, prefix, mdl)
@@ -189,8 +194,6 @@ def _run(  # type: ignore[no-untyped-def]
             (df[title_column].tolist() if title_column in df.columns else absent) if title_column else None,
             chunk.errors,
         )
-        if pool is not None and n_chunks == 2:  # a file of one chunk needs no workers
-            pool.start()
         task = pool.submit(worker_score, args, chunk_seconds(args)) if pool is not None else None
         pending.append((chunk, args, score_texts(mdl, *args) if task is None else task))
         while pending and (
