@@ -220,6 +220,12 @@ def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys):
     assert summary.flags == str(tmp_path / "todo.csv") and pd.read_csv(summary.flags)["id"].tolist() == [1, 7]
     assert main(["audit", str(src), "-o", str(out), "-q"]) == 2
     assert "already exists; pass --overwrite to replace it" in capsys.readouterr().err
+    before = src.read_bytes()
+    for flags in (src, tmp_path / "sub" / ".." / src.name):
+        args = ["audit", str(src), "-o", str(tmp_path / "o.html"), "--flags-csv", str(flags), "--overwrite", "-q"]
+        assert main(args) == 2
+        assert "the flagged rows must not be written over the input file" in capsys.readouterr().err
+    assert src.read_bytes() == before
 
 
 def test_bidi_controls_are_shown_as_code_points_and_top_is_capped(tmp_path):

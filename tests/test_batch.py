@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import tpmclassify
-from tpmclassify import OUTPUT_COLUMNS, classify_csv, classify_frame
+from tpmclassify import OUTPUT_COLUMNS, BatchError, classify_csv, classify_frame
 from tpmclassify._cli import main
 
 
@@ -382,3 +382,14 @@ def test_a_file_of_one_chunk_starts_no_worker(tmp_path, postings, monkeypatch):
     assert started == []
     classify_csv(src, tmp_path / "out2.csv", jobs=2, chunk_size=4)  # three chunks
     assert len(started) == 1
+
+
+def test_an_encoding_the_file_is_not_in_is_a_clear_error_and_writes_nothing(messy_csv, tmp_path):
+    path, _ = messy_csv  # cp1252, with bytes that are not UTF-8
+    out = tmp_path / "out.csv"
+    with pytest.raises(BatchError, match=r"cannot be read as utf-8: .*leave the encoding out to detect it"):
+        classify_csv(path, out, encoding="utf-8")
+    with pytest.raises(BatchError, match="unknown encoding 'no-such-codec'"):
+        classify_csv(path, out, encoding="no-such-codec")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]
+    assert classify_csv(path, out, encoding="cp1252").rows == classify_csv(path, out, overwrite=True).rows

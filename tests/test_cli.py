@@ -130,12 +130,26 @@ def test_file_types_that_are_not_written_are_refused(tmp_path, postings, capsys,
 
 def test_classify_refuses_a_file_name_that_does_not_exist(tmp_path, capsys):
     """A typo in a file name used to be classified as the posting "postng.txt"."""
-    for arg in ("postng.txt", str(tmp_path / "missing"), str(tmp_path)):
+    for arg in ("postng.txt", str(tmp_path / "missing")):
         assert main(["classify", arg]) == 2
         assert f"error: input file not found: {arg} (to classify text" in capsys.readouterr().err
+    assert main(["classify", str(tmp_path)]) == 2
+    assert f"error: {tmp_path} is a folder: name a file of one posting" in capsys.readouterr().err
     (tmp_path / "posting.txt").write_text("Own the project budget, schedule and client status reports.")
     assert main(["classify", str(tmp_path / "posting.txt")]) == 0
     assert main(["classify", "Own the project budget, schedule and client status reports."]) == 0
+
+
+def test_classify_decodes_a_file_as_batch_does(tmp_path, capsys):
+    """A UTF-16 (with BOM) or cp1252 file was read as UTF-8 with its bad bytes replaced: another answer."""
+    text = "Café fit-out: own the project budget, schedule, vendors and client status reports for the site."
+    (tmp_path / "utf8.txt").write_text(text, encoding="utf-8")
+    assert main(["classify", str(tmp_path / "utf8.txt")]) == 0
+    expected = capsys.readouterr().out
+    for enc in ("utf-16", "cp1252", "utf-8-sig"):
+        (tmp_path / f"{enc}.txt").write_text(text, encoding=enc)
+        assert main(["classify", str(tmp_path / f"{enc}.txt")]) == 0
+        assert capsys.readouterr().out == expected, enc
 
 
 def test_help_texts_defaults_and_the_model_card(small_model, tmp_path, capsys):

@@ -169,6 +169,8 @@ def audit(
         raise BatchError(f"the flagged rows are written as CSV beside the page: name them .csv, got {flags.name}")
     if not src.is_file():
         raise input_not_found(src)
+    if flags.resolve() == src.resolve():
+        raise BatchError(f"the flagged rows must not be written over the input file: {flags}")
     if chunk_size < 1 or not 0 <= top <= MAX_TOP:
         raise BatchError(
             f"chunk_size must be at least 1 and top from 0 to {MAX_TOP} (the flagged postings shown in "

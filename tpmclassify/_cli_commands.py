@@ -36,8 +36,9 @@ _LOOKS_LIKE_PATH = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
 def read_text(arg: str) -> str:
     """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name).
 
-    A file or standard input is read up to one character past the longest posting classified (``MAX_CHARS``): a
-    longer one is refused without being held whole.
+    A file is decoded as ``batch`` decodes one (UTF-8 with or without BOM, UTF-16 with a BOM, else cp1252, else
+    latin-1). A file or standard input is read up to one character past the longest posting classified
+    (``MAX_CHARS``): a longer one is refused without being held whole.
     """
     from ._errors import PostingError, input_not_found
     from ._text import MAX_CHARS
@@ -53,11 +54,15 @@ def read_text(arg: str) -> str:
     from pathlib import Path
 
     try:
-        is_file = Path(arg).is_file()
+        is_file, is_dir = Path(arg).is_file(), Path(arg).is_dir()
     except (OSError, ValueError):  # a posting text, too long or odd to be a path
-        is_file = False
+        is_file = is_dir = False
+    if is_dir:
+        raise PostingError(f"{arg} is a folder: name a file of one posting, or pipe the text in with -")
     if is_file:
-        with open(arg, encoding="utf-8", errors="replace") as f:
+        from ._io import detect_encoding
+
+        with open(arg, encoding=detect_encoding(Path(arg))) as f:  # as batch reads a file (UTF-16 needs a BOM)
             return bounded(f)
     if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
         raise input_not_found(

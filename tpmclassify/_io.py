@@ -118,13 +118,18 @@ def read_chunks(
     Raises
     ------
     BatchError
-        Unknown format, a missing header, or a file that is not what its name says (a broken gzip stream);
-        raised while iterating for problems found on the way.
+        Unknown format or encoding, a missing header, or a file that is not what its name says (a broken gzip
+        stream, text not in the encoding named); raised while iterating for problems found on the way.
     """
     path = Path(path)
     fmt = file_format(path)
     if fmt == "parquet":
         return None, _parquet_chunks(path, chunk_size)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise BatchError(f"unknown encoding {encoding!r}; leave it out to detect the file's") from None
     try:
         enc = encoding or detect_encoding(path)
     except (EOFError, OSError, zlib.error) as err:
@@ -133,7 +138,7 @@ def read_chunks(
         chunks = csv_chunks(path, enc, chunk_size, MAX_RECORD_CHARS)
     else:
         chunks = _jsonl_chunks(path, enc, chunk_size)
-    return enc, _guarded(path, chunks)
+    return enc, _guarded(path, enc, chunks)
 
 
 def _unreadable(path: Path, err: BaseException) -> BatchError:
@@ -142,12 +147,16 @@ def _unreadable(path: Path, err: BaseException) -> BatchError:
     return BatchError(f"cannot read {path}: {err}")
 
 
-def _guarded(path: Path, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
-    """``chunks``, with a broken or truncated gzip stream reported as a :class:`BatchError`."""
+def _guarded(path: Path, enc: str, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """``chunks``, with a broken or truncated gzip stream, or text not in ``enc``, reported as a :class:`BatchError`."""
     try:
         yield from chunks
     except (EOFError, gzip.BadGzipFile, zlib.error) as err:
         raise _unreadable(path, err) from None
+    except UnicodeError as err:  # an encoding named by the caller that the file is not in
+        raise BatchError(
+            f"{path} cannot be read as {enc}: {err}; name its encoding, or leave the encoding out to detect it"
+        ) from None
 
 
 def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
