@@ -89,6 +89,37 @@ def test_evidence_exactly_at_the_floor_is_enough(bundled):
     assert model.classify(TPM_TEXT).unreadable
 
 
+def test_a_sentence_is_too_short_to_decide_and_is_never_flagged(small_model):
+    """The model was fitted on whole postings: a sentence whose few cues all point one way is not a posting (it read
+    PM 99% on the one word "schedule", TPM or PM 84% on a sentence naming the role)."""
+    sentence = "Drive the technical roadmap across engineering teams, architecture reviews and dependencies."
+    p = small_model.classify(sentence)
+    assert p.short and p.unreadable and p.needs_review and p.label in ("tpm", "pm")
+    assert p.reasons[0].startswith("Needs review: too short to decide")
+    assert not small_model.classify(sentence, title="Project Manager").title_mismatch
+    assert not small_model.classify(TPM_TEXT).short  # a whole posting
+    model = copy.copy(small_model)
+    model.min_words_, model.min_evidence_ = 0, 0.0
+    assert not model.classify(sentence).short and not model.classify(sentence).unreadable
+    model.min_words_ = small_model.min_words_
+    assert model.classify(sentence).unreadable  # on its words alone
+    assert model.classify(sentence).probabilities == p.probabilities  # the floor moves no probability
+
+
+def test_the_word_floor_is_what_99_percent_of_the_training_postings_have(postings):
+    """Trained on postings and on those postings cut short: the shortest hundredth reads as short, the rest not."""
+    rows = postings[postings["label"].isin(["tpm", "pm"])].reset_index(drop=True)
+    texts, labels = rows["description"].tolist(), rows["label"].tolist()
+    cut = [" ".join(t.split()[: 6 + i]) for i, t in enumerate(texts[:2])]  # two postings of a few words
+    copies = 60  # so that the two cut ones are under 1% of the training postings
+    model = tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1).fit(
+        texts * copies + cut, labels * copies + labels[:2]
+    )
+    assert model.min_words_ > 0
+    assert all(not model.classify(t).short for t in texts)
+    assert all(model.classify(t).short for t in cut)
+
+
 def test_a_titled_posting_at_exactly_its_scope_threshold_is_the_titled_job(bundled):
     title = "Project Manager"
     content = bundled.classify(PM_TEXT, title=title).content

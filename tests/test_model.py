@@ -163,7 +163,7 @@ def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
         load(path)
 
     path.write_bytes(good)
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 4', b'"format_version": 99'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 5', b'"format_version": 99'))
     with pytest.raises(ModelFileError, match="format 99.*upgrade tpmclassify"):
         load(path)
 
@@ -179,8 +179,7 @@ def test_a_format_3_file_loads_and_a_per_claim_confidence_survives_a_round_trip(
     import copy
 
     path = tmp_path / "m.tpmc"
-    tpmclassify.save(small_model, path)
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 4', b'"format_version": 3'))
+    _older(small_model, path, 3)
     old = load(path)
     assert old.metadata_["format_version"] == 3 and old.mismatch_confidence == small_model.mismatch_confidence
     assert old.mismatch_confidences == dict.fromkeys(("tpm", "pm", "program"), small_model.mismatch_confidence)
@@ -188,9 +187,43 @@ def test_a_format_3_file_loads_and_a_per_claim_confidence_survives_a_round_trip(
     path = tmp_path / "per_claim.tpmc"
     tpmclassify.save(copy.copy(small_model).set_params(mismatch_confidence=per_claim), path)
     assert load(path).mismatch_confidences == per_claim
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 4', b'"format_version": 2'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 5', b'"format_version": 2'))
     with pytest.raises(ModelFileError, match="format 2.*retrain"):
         load(path)
+
+
+def _older(model, path, version):
+    """``model`` saved as a file of format ``version`` (3 or 4): as this version writes it, without the floor on
+    words (format 5), its checksums recomputed."""
+    import hashlib
+
+    tpmclassify.save(model, path, card=False)
+    with zipfile.ZipFile(path) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    state = json.loads(items["model.json"])
+    del state["min_words"]
+    items["model.json"] = json.dumps(state).encode()
+    meta = json.loads(items["metadata.json"])
+    meta["format_version"] = version
+    meta["members_sha256"]["model.json"] = hashlib.sha256(items["model.json"]).hexdigest()
+    items["metadata.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in items.items():
+            z.writestr(n, data)
+
+
+def test_a_format_4_file_loads_without_a_floor_on_words(small_model, tmp_path):
+    """Format 5 adds ``min_words_``: a format 4 file has none, and loads with 0 (no posting is too short)."""
+    sentence = "Own the delivery schedule and the budget."
+    assert small_model.min_words_ > 0 and small_model.classify(sentence).short
+    path = tmp_path / "m4.tpmc"
+    _older(small_model, path, 4)
+    old = load(path)
+    assert old.metadata_["format_version"] == 4 and old.min_words_ == 0
+    assert not old.classify(sentence).short
+    assert old.classify(sentence).probabilities == small_model.classify(sentence).probabilities
+    tpmclassify.save(small_model, path, card=False)
+    assert load(path).min_words_ == small_model.min_words_
 
 
 def test_bundled_model_metadata(bundled):

@@ -3,6 +3,7 @@ verbatim, and flags a recruiter can trust. Each reading rule is pinned by a snip
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import random
 
@@ -128,6 +129,11 @@ NO_EVIDENCE = ["We are hiring. Apply now.", "Join us!", "Great opportunity, appl
 def test_no_answer_and_no_flag_from_no_evidence(bundled, text):
     p = bundled.classify(text, title="Technical Program Manager")
     assert p.needs_review and p.content.needs_review and not p.title_mismatch
+    assert p.content.reasons[0].startswith("Needs review: too short to decide")
+    model = copy.copy(bundled)
+    model.min_words_ = 0  # no floor on words: the evidence floor alone leaves it to review
+    p = model.classify(text, title="Technical Program Manager")
+    assert p.needs_review and p.content.needs_review and not p.title_mismatch
     assert p.content.reasons[0].startswith("Needs review: too little evidence in the posting to decide")
 
 
@@ -185,7 +191,9 @@ def test_reasons_quote_the_posting_as_written(bundled):
         "You will partner Cross-Functionally with Engineering Teams on the program roadmap, drive "
         "Design Reviews and make engineering trade-offs across multiple teams."
     )
-    quoted = " ".join(bundled.classify(text).reasons)
+    model = copy.copy(bundled)
+    model.min_words_ = 0  # a sentence: no floor on words, so that it has reasons to quote
+    quoted = " ".join(model.classify(text).reasons)
     assert "'Cross-Functionally'" in quoted or "'Engineering Teams'" in quoted or "'Design Reviews'" in quoted
     assert "'cross functionally'" not in quoted and "'engineering teams'" not in quoted
 

@@ -11,12 +11,17 @@ TECHNICAL = (
     "reviews, track dependencies between services and APIs, manage technical risk and align the roadmap with "
     "product managers and senior leadership. Work cross-functionally with software engineers on scalability, "
     "reliability and latency of our distributed systems. Technical background in computer science required; "
-    "you will drive engineering trade-offs with tech leads across the organization."
+    "you will drive engineering trade-offs with tech leads across the organization. Define the program's "
+    "milestones with engineering managers, write the technical program plan, and report on risks and "
+    "dependencies to directors. Experience with cloud infrastructure, data pipelines and platform migrations."
 )
 PLAIN_PM = (
     "Manage the project plan, schedule and budget for office fit-out projects. Coordinate contractors and "
     "subcontractors on site, track milestones and deliverables, send weekly status reports to the client and "
-    "handle procurement and invoices. PMP certification and MS Project experience are an advantage."
+    "handle procurement and invoices. Keep the risk log and change orders up to date, chair the weekly site "
+    "meeting, and make sure the fit-out is delivered on time, within budget and to the agreed quality. Manage "
+    "the project team's tasks and resources, agree the scope with the client at the start of the project, and "
+    "close it out with the handover documents. PMP certification and MS Project experience are an advantage."
 )
 
 

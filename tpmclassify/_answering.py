@@ -75,15 +75,15 @@ class Answering(Predicting):
         out = []
         for i, (p, s) in enumerate(zip(p_tpm, scopes, strict=True)):
             label = self._label(p, s)
-            read = batch.role_evidence[i]
-            unreadable = self._unreadable(label, read, batch.readable[i])
+            read, short = batch.role_evidence[i], batch.words[i] < self.min_words_
+            unreadable = self._unreadable(label, read, batch.readable[i], short)
             threshold = self.scope_threshold_
             if titled is not None and titled[i]:
                 threshold = self.titled_scope_threshold
                 other = threshold is not None and s is not None and not unreadable and s < threshold
                 label = OTHER if other else TPM if p >= 0.5 else PM
                 # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence)
-                unreadable = unreadable or (label != OTHER and read < self.min_evidence_)
+                unreadable = self._unreadable(label, read, batch.readable[i], short)
             out.append(
                 Prediction(
                     text=texts[i] if shown is None else shown[i],
@@ -95,6 +95,7 @@ class Answering(Predicting):
                     scope_threshold=threshold,
                     unreadable=unreadable,
                     evidence=read,
+                    short=short,
                 )
             )
         return out
@@ -140,11 +141,13 @@ class Answering(Predicting):
         """
         return claim_confidences(self.mismatch_confidence)
 
-    def _unreadable(self, label: str, evidence: float, readable: bool) -> bool:
+    def _unreadable(self, label: str, evidence: float, readable: bool, short: bool) -> bool:
         """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a
-        TPM or PM answer resting on less evidence than 99% of the training postings carry (an out-of-scope answer
-        is the scope head's: the role head may well have nothing to say about a nurse's posting)."""
-        return not readable or (label != OTHER and evidence < self.min_evidence_)
+        TPM or PM answer resting on less evidence, or on fewer words (``short``), than 99% of the training postings
+        have: the model was fitted on whole postings, and a sentence's few cues say little of the job, nor does the
+        absence of the rest (an out-of-scope answer is the scope head's: the role head may well have nothing to say
+        about a nurse's posting)."""
+        return not readable or (label != OTHER and (short or evidence < self.min_evidence_))
 
     def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
         """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""

@@ -235,7 +235,7 @@ def evaluate(
                     axes[i] = (
                         *(evidenced_axes(p, r) for r in ROLES),
                         p.unreadable,
-                        p.unreadable or p.evidence < est.min_evidence_,  # as a titled TPM or PM answer
+                        p.unreadable or p.short or p.evidence < est.min_evidence_,  # as a titled TPM or PM answer
                     )
             has_scope = has_scope and in_scope is not None
             outputs[variant][test, 0] = p_tpm

@@ -186,6 +186,11 @@ class FeatureSpace:
         )
         return out, found
 
+    def word_counts(self, found: Found) -> np.ndarray:
+        """Per posting read by :meth:`read`: how many words n-grams are made of it has (not stop words, numbers or
+        single characters)."""
+        return np.diff(found.kept_ptr)
+
     def known_share(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: the share of its words (those n-grams are made of) that are in a
         vocabulary n-gram, 0 for a posting without such words."""

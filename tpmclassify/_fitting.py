@@ -36,7 +36,17 @@ from ._heads import (
 from ._prior import check_prior, logit
 from ._roles import OTHER, PM, ROLES, TPM
 
-__all__ = ["ROLE_PARAMS", "SCOPE_PARAMS", "RoleFit", "ScopeFit", "Training", "article_weights", "fit_role", "fit_scope"]
+__all__ = [
+    "ROLE_PARAMS",
+    "SCOPE_PARAMS",
+    "RoleFit",
+    "ScopeFit",
+    "Training",
+    "article_weights",
+    "fit_role",
+    "fit_scope",
+    "least_words",
+]
 
 #: Most grouped folds the role head's ``C`` is chosen on (sources left out whole; a file with a source per company
 #: would otherwise fit hundreds of folds).
@@ -44,9 +54,21 @@ _INNER_FOLDS = 10
 #: The role head reads the n-grams of at least this many of its training postings (each counted as written and
 #: masked): rarer ones cannot be weighed across sources, and the fit's cost grows with their number.
 _ROLE_MIN_DF = 20
-#: A posting carrying less evidence (the sum of its cue terms' magnitudes) than this share of the training postings is
-#: too little to decide from: it needs review, and is never flagged as mis-titled.
+#: A posting carrying less evidence (the sum of its cue terms' magnitudes), or fewer words, than this share of the
+#: training postings is too little to decide from: it needs review, and is never flagged as mis-titled.
 _EVIDENCE_QUANTILE = 0.01
+
+
+def least_words(counts: np.ndarray) -> int:
+    """The fewest words (those n-grams are made of) a posting needs to be decided: what 99% of the training postings,
+    as written, have (``counts``: each one's, from ``FeatureSpace.word_counts``).
+
+    Examples
+    --------
+    >>> least_words(np.arange(1, 201))  # postings of 1 to 200 words
+    2
+    """
+    return int(np.quantile(counts, _EVIDENCE_QUANTILE))
 
 
 class Training(NamedTuple):

@@ -30,7 +30,7 @@ from ._answering import Answering
 from ._cues import AXES, CUES, Cue
 from ._errors import InvalidValueError
 from ._features import FeatureSpace, display_forms
-from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope
+from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope, least_words
 from ._predicting import as_texts
 from ._prior import PRIOR_MARGIN
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
@@ -159,6 +159,9 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
     min_evidence_ : float
         The least evidence (sum of the magnitudes of the role head's cue terms) a posting needs to be decided: what
         99% of the training postings carry.
+    min_words_ : int
+        The fewest words (those n-grams are made of: not stop words, numbers or single characters) a posting needs
+        to be decided: what 99% of the training postings, as written, have (0 in a model file before format 5).
     C_ : float
         The role head's ``C``.
     prior_, training_prior_ : float
@@ -342,7 +345,9 @@ def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.nda
     )
     # each posting twice: as written, then masked
     read = model.space_.read_tokens
-    Xf = sp.vstack([read(raw_tokens)[0], read(masked_tokens)[0]], format="csr")
+    (X_raw, found), X_masked = read(raw_tokens), read(masked_tokens)[0]
+    Xf = sp.vstack([X_raw, X_masked], format="csr")
+    model.min_words_ = least_words(model.space_.word_counts(found))
     model.feature_names_ = model.space_.names
     bar.update()
 

@@ -44,10 +44,11 @@ from ._version import __version__
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 #: Version of the file layout written by :func:`save`.
-FORMAT_VERSION = 4  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues;
-# 4: a mismatch confidence per title claim (a dict where format 3 has one number)
+FORMAT_VERSION = 5  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues;
+# 4: a mismatch confidence per title claim (a dict where format 3 has one number); 5: a floor on a posting's words
 
-#: The oldest format this version reads: a format 3 file is a format 4 file whose mismatch confidence is one number.
+#: The oldest format this version reads: a format 3 file is a format 4 file whose mismatch confidence is one number,
+#: and a format 4 file is a format 5 file without a floor on words (read as 0: none).
 OLDEST_READ = 3
 
 
@@ -193,6 +194,8 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
         if not isinstance(recorded, dict) or _sha256(data) != recorded.get(name):
             raise ModelFileError(f"{path}: {name} does not match its recorded checksum (the file was modified)")
     state = _json(path, "model.json", members["model.json"])
+    if version < 5 and isinstance(state, dict):
+        state.setdefault("min_words", 0)  # no floor on a posting's words before format 5
     arrays = _read_arrays(path, members["arrays.npz"], _check_state(path, state))
     _check_arrays(path, state, arrays)
     _check_nltk(path, meta)

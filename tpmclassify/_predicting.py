@@ -69,6 +69,7 @@ class Predicting:
     baseline_: np.ndarray
     scope_baseline_: np.ndarray | None
     min_evidence_: float
+    min_words_: int
 
     def with_prior(self: _Self, prior: float) -> _Self:
         """A copy of this model whose TPM/PM probabilities are for a TPM share of ``prior``.

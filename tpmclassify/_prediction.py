@@ -41,13 +41,17 @@ class Prediction:
     unreadable : bool
         Too little to decide from: text the model cannot read (fewer than one in ten of its words known: another
         language, random characters), or a TPM or PM answer whose words carry less evidence than 99% of the training
-        postings do ("We are hiring. Apply now."). An out-of-scope answer is the scope head's and needs no role cue.
+        postings do ("We are hiring. Apply now."), or has fewer words than 99% of them (``short``). An out-of-scope
+        answer is the scope head's and needs no role cue.
         ``needs_review`` is set, and a title is never flagged as mismatched on it.
     evidence : float
         How much the text's words say about TPM vs PM on the article's four axes: the sum of the magnitudes of the
         role explanation's cue terms of those axes (what ``unreadable`` is judged on; role names and n-grams are
         left out, as a title or "apply now" says nothing about the job); 0 for a text fewer than one in ten of
         whose words the model knows (random characters, another language).
+    short : bool
+        The text has fewer words (those n-grams are made of) than 99% of the training postings (the model's
+        ``min_words_``): a sentence, not a posting.
     title : str or None
         The job title, when one was given.
     title_label : str
@@ -73,6 +77,7 @@ class Prediction:
     scope_threshold: float | None = field(default=None, repr=False)
     unreadable: bool = field(default=False, repr=False)
     evidence: float = field(default=0.0, repr=False)
+    short: bool = field(default=False, repr=False)
     title: str | None = field(default=None, repr=False)
     title_label: str = ""
     title_mismatch: bool = False
@@ -126,6 +131,11 @@ class Prediction:
     @property
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
+        if self.unreadable and self.short and self.label != OTHER:
+            return [
+                "Needs review: too short to decide (fewer words than 99% of the training postings have; the model "
+                "reads whole postings)"
+            ]
         if self.unreadable and self.evidence == 0.0:
             return [
                 "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "

@@ -53,6 +53,7 @@ class Batch:
         # language; a cue found there is chance)
         self.readable = (space.known_share(self.found) >= MIN_KNOWN).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
+        self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         self._evidence: dict[int, dict] = {}
         self._lowered: dict[int, str] = {}  # each quoted posting, lower-cased once
 

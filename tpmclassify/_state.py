@@ -43,6 +43,7 @@ def to_state(model: TPMClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray
         "classes": [str(c) for c in model.classes_],
     }
     state["min_evidence"] = model.min_evidence_
+    state["min_words"] = int(model.min_words_)
     arrays = {"idf": model.space_.idf, "coef": model.coef_, "baseline": model.baseline_}
     if model.scope_coef_ is not None and model.scope_baseline_ is not None:
         arrays["scope_coef"] = model.scope_coef_
@@ -68,6 +69,7 @@ def from_state(model: TPMClassifier, state: dict[str, Any], arrays: dict[str, np
     model.scope_coef_ = arrays.get("scope_coef")
     model.baseline_, model.scope_baseline_ = arrays["baseline"], arrays.get("scope_baseline")
     model.min_evidence_ = float(state["min_evidence"])
+    model.min_words_ = int(state["min_words"])
     model.scope_intercept_ = state["scope_intercept"]
     model.scope_threshold_ = state["scope_threshold"]
     return model

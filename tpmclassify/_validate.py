@@ -34,6 +34,7 @@ _SCALARS = {
     "prior": ("open_unit", False),
     "training_prior": ("open_unit", False),
     "min_evidence": ("nonnegative", False),
+    "min_words": ("nonnegative", False),
 }
 #: Bounds on what makes loading or explaining slow: the cue table's size (n-gram length is a parameter constraint).
 _MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5000, 8, 200
