@@ -96,6 +96,7 @@ def test_a_sentence_is_too_short_to_decide_and_is_never_flagged(small_model):
     p = small_model.classify(sentence)
     assert p.short and p.unreadable and p.needs_review and p.label in ("tpm", "pm")
     assert p.reasons[0].startswith("Needs review: too short to decide")
+    assert str(p).startswith("needs review  (too short to decide)\n")
     assert not small_model.classify(sentence, title="Project Manager").title_mismatch
     assert not small_model.classify(TPM_TEXT).short  # a whole posting
     model = copy.copy(small_model)

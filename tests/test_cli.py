@@ -486,7 +486,7 @@ def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_pa
 
 
 def test_random_bytes_given_to_classify_need_review_and_print_no_split(tmp_path, capsys):
-    # the tester's case: bytes from /dev/urandom (here seeded), read as UTF-8 with replacement characters
+    # the tester's case: bytes from /dev/urandom (here seeded), decoded as batch decodes a file (latin-1 here)
     path = tmp_path / "noise.bin"
     path.write_bytes(random.Random(3).randbytes(3_000_000))
     assert main(["classify", str(path)]) == 0

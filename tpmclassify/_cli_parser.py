@@ -18,7 +18,7 @@ _EXAMPLES = {
   tpmclassify classify data/posting.txt
   tpmclassify classify data/posting.txt --title "IT Project Manager & Analyst"   # does the content agree?
   cat data/posting.txt | tpmclassify classify -
-  tpmclassify classify "Own the project budget, schedule and weekly status reports for our clients."
+  tpmclassify classify "Own the project budget, schedule and weekly status reports."  # a sentence: too short
 """,
     "batch": """examples (from the repository's folder):
   tpmclassify batch data/sample_postings.csv -o sample_classified.csv --title-column title

@@ -129,9 +129,14 @@ class Prediction:
         return self._explain(1)
 
     @property
+    def _too_short(self) -> bool:
+        """Left to review because its text is too short (a TPM or PM answer: the floor on words is the role's)."""
+        return self.unreadable and self.short and self.label != OTHER
+
+    @property
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
-        if self.unreadable and self.short and self.label != OTHER:
+        if self._too_short:
             return [
                 "Needs review: too short to decide (fewer words than 99% of the training postings have; the model "
                 "reads whole postings)"
@@ -159,7 +164,7 @@ class Prediction:
     def __str__(self) -> str:
         tpm = self.probabilities[TPM]
         if self.unreadable:  # no split is printed as if the words had decided it
-            head = "needs review  (too little evidence to decide)"
+            head = f"needs review  (too {'short' if self._too_short else 'little evidence'} to decide)"
         else:
             head = f"{display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
             head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
