@@ -89,7 +89,7 @@ def test_evidence_exactly_at_the_floor_is_enough(bundled):
     assert model.classify(TPM_TEXT).unreadable
 
 
-def test_a_sentence_is_too_short_to_decide_and_is_never_flagged(small_model):
+def test_a_sentence_is_too_short_to_decide(small_model):
     """The model was fitted on whole postings: a sentence whose few cues all point one way is not a posting (it read
     PM 99% on the one word "schedule", TPM or PM 84% on a sentence naming the role)."""
     sentence = "Drive the technical roadmap across engineering teams, architecture reviews and dependencies."
@@ -97,7 +97,6 @@ def test_a_sentence_is_too_short_to_decide_and_is_never_flagged(small_model):
     assert p.short and p.unreadable and p.needs_review and p.label in ("tpm", "pm")
     assert p.reasons[0].startswith("Needs review: too short to decide")
     assert str(p).startswith("needs review  (too short to decide)\n")
-    assert not small_model.classify(sentence, title="Project Manager").title_mismatch
     assert not small_model.classify(TPM_TEXT).short  # a whole posting
     model = copy.copy(small_model)
     model.min_words_, model.min_evidence_ = 0, 0.0

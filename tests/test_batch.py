@@ -389,7 +389,8 @@ def test_an_encoding_the_file_is_not_in_is_a_clear_error_and_writes_nothing(mess
     out = tmp_path / "out.csv"
     with pytest.raises(BatchError, match=r"cannot be read as utf-8: .*leave the encoding out to detect it"):
         classify_csv(path, out, encoding="utf-8")
-    with pytest.raises(BatchError, match="unknown encoding 'no-such-codec'"):
-        classify_csv(path, out, encoding="no-such-codec")
+    for codec in ("no-such-codec", "base64", "rot13"):  # the last two are codecs, not text encodings
+        with pytest.raises(BatchError, match=f"unknown text encoding '{codec}'"):
+            classify_csv(path, out, encoding=codec)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]
     assert classify_csv(path, out, encoding="cp1252").rows == classify_csv(path, out, overwrite=True).rows

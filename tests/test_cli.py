@@ -150,6 +150,9 @@ def test_classify_decodes_a_file_as_batch_does(tmp_path, capsys):
         (tmp_path / f"{enc}.txt").write_text(text, encoding=enc)
         assert main(["classify", str(tmp_path / f"{enc}.txt")]) == 0
         assert capsys.readouterr().out == expected, enc
+    (tmp_path / "odd.txt").write_bytes(text.encode("utf-16") + b"\x00")  # a UTF-16 file cut mid-character
+    assert main(["classify", str(tmp_path / "odd.txt")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == expected.splitlines()[0]
 
 
 def test_help_texts_defaults_and_the_model_card(small_model, tmp_path, capsys):

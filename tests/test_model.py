@@ -192,16 +192,16 @@ def test_a_format_3_file_loads_and_a_per_claim_confidence_survives_a_round_trip(
         load(path)
 
 
-def _older(model, path, version):
+def _older(model, path, version, change=lambda state: state.pop("min_words")):
     """``model`` saved as a file of format ``version`` (3 or 4): as this version writes it, without the floor on
-    words (format 5), its checksums recomputed."""
+    words (format 5), its checksums recomputed (or with another ``change`` to its state, as written by hand)."""
     import hashlib
 
     tpmclassify.save(model, path, card=False)
     with zipfile.ZipFile(path) as z:
         items = {n: z.read(n) for n in z.namelist()}
     state = json.loads(items["model.json"])
-    del state["min_words"]
+    change(state)
     items["model.json"] = json.dumps(state).encode()
     meta = json.loads(items["metadata.json"])
     meta["format_version"] = version
@@ -224,6 +224,10 @@ def test_a_format_4_file_loads_without_a_floor_on_words(small_model, tmp_path):
     assert old.classify(sentence).probabilities == small_model.classify(sentence).probabilities
     tpmclassify.save(small_model, path, card=False)
     assert load(path).min_words_ == small_model.min_words_
+    for bad in (40.5, -1, 10**400, "40", None):  # a hand-edited floor: refused, never a traceback
+        _older(small_model, path, 5, lambda state, bad=bad: state.update(min_words=bad))
+        with pytest.raises(ModelFileError, match="min_words"):
+            load(path)
 
 
 def test_bundled_model_metadata(bundled):

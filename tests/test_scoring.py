@@ -197,6 +197,15 @@ ABSENT = (
 )
 
 
+def test_the_bundled_floor_on_words_leaves_a_sentence_unflagged(bundled, unfloored):
+    """TWO_AXES, a sentence, is flagged under a TPM title without the floor on words; with it (the bundled model as
+    shipped), its masked content is too short to decide, also on the titled path, and nothing is flagged."""
+    assert unfloored.classify(TWO_AXES, title="Technical Program Manager").title_mismatch
+    p = bundled.classify(TWO_AXES, title="Technical Program Manager")
+    assert p.content.short and p.content.unreadable and p.content.needs_review and not p.title_mismatch
+    assert "has too little to decide" in str(p)
+
+
 def test_a_mismatch_needs_two_axes_and_the_stated_confidence(unfloored):
     """Two axes agreeing are enough, one on the posting's own words; the confidence is a floor that the content's
     probability may equal."""

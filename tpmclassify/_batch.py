@@ -178,8 +178,6 @@ def _run(  # type: ignore[no-untyped-def]
     pending: deque[tuple[Chunk, tuple[Any, ...], Any]] = deque()
     chunks = iter(chunks)
     head = list(islice(chunks, 2))  # the second chunk read before the first is scored: workers start at once
-    if pool is not None and len(head) == 2:  # (a file of one chunk needs none)
-        pool.start()
     for chunk in chain(head, chunks):
         df = chunk.frame
         if first:
@@ -187,6 +185,8 @@ def _run(  # type: ignore[no-untyped-def]
             if text_column is None:
                 logger.info("text column: %s", summary.text_column)
             first = False
+            if pool is not None and len(head) == 2:  # once the columns are known good (one chunk needs none)
+                pool.start()
         check_clash(list(df.columns), prefix)  # JSON-lines chunks can each have other keys
         absent = [None] * len(df)  # a JSON-lines chunk without the key
         args = (

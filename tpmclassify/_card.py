@@ -172,9 +172,15 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         "sigmoid(intercept + sum of terms), no map after it; explanations measure each axis from a typical training "
         "posting",
         f"- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
-        f"to less than {model.min_evidence_:.2f}, or whose text has fewer than {model.min_words_} words (not counting "
-        "stop words, numbers and single characters), what 99% of the training postings have, or any posting fewer "
-        "than one in ten of whose words the model knows, needs review and is never flagged",
+        f"to less than {model.min_evidence_:.2f}"
+        + (
+            f", or whose text has fewer than {model.min_words_} words (not counting stop words, numbers and single "
+            "characters; as written or role-masked)"
+            if model.min_words_
+            else ""
+        )
+        + ", what 99% of the training postings have, or any posting fewer than one in ten of whose words the model "
+        "knows, needs review and is never flagged",
         "- title mismatch: the content (role names masked) says the other role, not too close to call, with at least "
         "two of the article's axes agreeing, one of them on the posting's own words: "
         f"{describe_confidences(model.mismatch_confidences)}"

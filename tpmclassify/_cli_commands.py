@@ -60,9 +60,11 @@ def read_text(arg: str) -> str:
     if is_dir:
         raise PostingError(f"{arg} is a folder: name a file of one posting, or pipe the text in with -")
     if is_file:
-        from ._io import detect_encoding
+        from ._io import open_text
 
-        with open(arg, encoding=detect_encoding(Path(arg))) as f:  # as batch reads a file (UTF-16 needs a BOM)
+        if os.path.getsize(arg) > 4 * MAX_CHARS:  # at most 4 bytes a character, whatever the encoding
+            raise PostingError(f"posting text has more than {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}")
+        with open_text(arg) as f:  # decoded as batch decodes a file (UTF-16 needs a BOM)
             return bounded(f)
     if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
         raise input_not_found(

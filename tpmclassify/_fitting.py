@@ -60,8 +60,8 @@ _EVIDENCE_QUANTILE = 0.01
 
 
 def least_words(counts: np.ndarray) -> int:
-    """The fewest words (those n-grams are made of) a posting needs to be decided: what 99% of the training postings,
-    as written, have (``counts``: each one's, from ``FeatureSpace.word_counts``).
+    """The fewest words (those n-grams are made of) a posting needs to be decided: what 99% of the training postings
+    have (``counts``: each one's as written and role-masked, from ``FeatureSpace.word_counts``).
 
     Examples
     --------

@@ -16,7 +16,7 @@ import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -73,25 +73,64 @@ def file_format(path: str | Path) -> str:
     raise BatchError(f"{Path(path).name}: unsupported file type; use {', '.join(endings[:-1])} or {endings[-1]}")
 
 
+#: The encodings a file without a byte-order mark is tried in, in order (latin-1 reads any bytes).
+_TRIED = ("utf-8", "cp1252")
+
+
+def _marked(head: bytes) -> str | None:
+    """The encoding a file's byte-order mark names, if it starts with one."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _detect(f: IO[bytes]) -> str:
+    """The encoding of a binary file, read from its start (see :func:`detect_encoding`)."""
+    marked = _marked(f.read(4))
+    if marked is not None:
+        return marked
+    for enc in _TRIED:
+        f.seek(0)
+        dec = codecs.getincrementaldecoder(enc)()
+        try:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                dec.decode(block)
+            dec.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) if the whole file decodes, else cp1252, else latin-1 (UTF-16 needs a BOM)."""
     with open_binary(path) as f:
-        head = f.read(4)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        for enc in ("utf-8", "cp1252"):
-            f.seek(0)
-            dec = codecs.getincrementaldecoder(enc)()
-            try:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    dec.decode(block)
-                dec.decode(b"", final=True)
-                return enc
-            except UnicodeDecodeError:
-                continue
-    return "latin-1"
+        return _detect(f)
+
+
+def open_text(path: str | Path) -> IO[str]:
+    """A text file of one posting, open for reading, decoded as :func:`detect_encoding` decodes a table file (never
+    decompressed, whatever its name; a byte the encoding cannot read is replaced).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "posting.txt"
+    >>> _ = p.write_bytes("Caf\u00e9 fit-out".encode("utf-16"))
+    >>> with open_text(p) as f:
+    ...     f.read()
+    'Café fit-out'
+    """
+    raw = open(path, "rb")  # noqa: SIM115 (closed by the wrapper returned)
+    try:
+        enc = _detect(raw)
+        raw.seek(0)
+        return io.TextIOWrapper(raw, encoding=enc, errors="replace")
+    except BaseException:
+        raw.close()
+        raise
 
 
 def read_chunks(
@@ -127,9 +166,11 @@ def read_chunks(
         return None, _parquet_chunks(path, chunk_size)
     if encoding is not None:
         try:
-            codecs.lookup(encoding)
+            text_encoding = codecs.lookup(encoding)._is_text_encoding  # not base64 or rot13
         except LookupError:
-            raise BatchError(f"unknown encoding {encoding!r}; leave it out to detect the file's") from None
+            text_encoding = False
+        if not text_encoding:
+            raise BatchError(f"unknown text encoding {encoding!r}; leave it out to detect the file's") from None
     try:
         enc = encoding or detect_encoding(path)
     except (EOFError, OSError, zlib.error) as err:
@@ -138,7 +179,7 @@ def read_chunks(
         chunks = csv_chunks(path, enc, chunk_size, MAX_RECORD_CHARS)
     else:
         chunks = _jsonl_chunks(path, enc, chunk_size)
-    return enc, _guarded(path, enc, chunks)
+    return enc, _guarded(path, enc, encoding is not None, chunks)
 
 
 def _unreadable(path: Path, err: BaseException) -> BatchError:
@@ -147,16 +188,16 @@ def _unreadable(path: Path, err: BaseException) -> BatchError:
     return BatchError(f"cannot read {path}: {err}")
 
 
-def _guarded(path: Path, enc: str, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+def _guarded(path: Path, enc: str, named: bool, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
     """``chunks``, with a broken or truncated gzip stream, or text not in ``enc``, reported as a :class:`BatchError`."""
     try:
         yield from chunks
     except (EOFError, gzip.BadGzipFile, zlib.error) as err:
         raise _unreadable(path, err) from None
-    except UnicodeError as err:  # an encoding named by the caller that the file is not in
-        raise BatchError(
-            f"{path} cannot be read as {enc}: {err}; name its encoding, or leave the encoding out to detect it"
-        ) from None
+    except UnicodeError as err:  # an encoding named by the caller (or its byte-order mark) that the file is not in
+        fix = "name its encoding, or leave the encoding out to detect it" if named else "name its encoding"
+        how = "" if named else ", detected from its start"
+        raise BatchError(f"{path} cannot be read as {enc}{how}: {err}; {fix}") from None
 
 
 def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:

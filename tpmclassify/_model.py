@@ -161,7 +161,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         99% of the training postings carry.
     min_words_ : int
         The fewest words (those n-grams are made of: not stop words, numbers or single characters) a posting needs
-        to be decided: what 99% of the training postings, as written, have (0 in a model file before format 5).
+        to be decided: what 99% of the training postings have, as written or role-masked (the title check reads
+        the content masked); 0 in a model file before format 5.
     C_ : float
         The role head's ``C``.
     prior_, training_prior_ : float
@@ -345,9 +346,10 @@ def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.nda
     )
     # each posting twice: as written, then masked
     read = model.space_.read_tokens
-    (X_raw, found), X_masked = read(raw_tokens), read(masked_tokens)[0]
+    (X_raw, found_raw), (X_masked, found_masked) = read(raw_tokens), read(masked_tokens)
     Xf = sp.vstack([X_raw, X_masked], format="csr")
-    model.min_words_ = least_words(model.space_.word_counts(found))
+    counts = model.space_.word_counts
+    model.min_words_ = least_words(np.concatenate([counts(found_raw), counts(found_masked)]))
     model.feature_names_ = model.space_.names
     bar.update()
 

@@ -34,7 +34,7 @@ _SCALARS = {
     "prior": ("open_unit", False),
     "training_prior": ("open_unit", False),
     "min_evidence": ("nonnegative", False),
-    "min_words": ("nonnegative", False),
+    "min_words": ("count", False),
 }
 #: Bounds on what makes loading or explaining slow: the cue table's size (n-gram length is a parameter constraint).
 _MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5000, 8, 200
@@ -201,7 +201,10 @@ def _first_wrong(values: dict[str, Any], table: dict[str, tuple[str, bool]]) -> 
 
 
 def _finite(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    try:
+        return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _unit(x: Any) -> bool:
@@ -215,4 +218,5 @@ _KINDS: dict[str, tuple[Any, str]] = {
     "open_unit": (lambda x: _finite(x) and 0.0 < x < 1.0, "a share strictly between 0 and 1"),
     "positive": (lambda x: _finite(x) and x > 0, "a positive number"),
     "nonnegative": (lambda x: _finite(x) and x >= 0, "a number >= 0"),
+    "count": (lambda x: isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 100_000, "a count of words"),
 }
