@@ -95,6 +95,23 @@ def test_model_estimates_the_share_of_resampled_postings(bundled, shared_posting
     assert estimates[0] == pytest.approx(0.2, abs=0.1) and estimates[1] == pytest.approx(0.6, abs=0.1)
 
 
+def test_the_share_is_estimated_from_postings_not_from_sentences(bundled, postings, tmp_path):
+    """A sentence's probability says little of a job (PM 99% on "schedule"): what is too little to decide (too short,
+    too little evidence, unreadable) is left out of the share's estimate, as out-of-scope postings are."""
+    texts = postings["description"].tolist()
+    sentences = ["schedule", "budget", "Own the roadmap.", "Manage the project plan and the budget."] * 20
+    kept = bundled.in_scope_tpm_probabilities(texts)
+    assert len(kept) > 0
+    np.testing.assert_array_equal(bundled.in_scope_tpm_probabilities(texts + sentences), kept)
+    for batch in (texts, texts + sentences):  # the same rule as the answers' (one row at a time)
+        decided = [p for p in bundled.classify_many(batch) if p.label != "other" and not p.unreadable]
+        assert [p.probabilities["tpm"] for p in decided] == bundled.in_scope_tpm_probabilities(batch).tolist()
+    src = tmp_path / "sentences.csv"
+    pd.DataFrame({"description": sentences}).to_csv(src, index=False)
+    with pytest.raises(tpmclassify.BatchError, match="prior 'auto' needs at least"):
+        tpmclassify.classify_csv(src, tmp_path / "out.csv", prior="auto")
+
+
 def test_hybrid_rows_are_in_scope_but_not_tpm_or_pm(postings):
     X, y = postings["description"].tolist(), postings["label"].tolist()
     hybrid = ["As Technical Project Manager you will run the data center migration program with engineers."] * 2

@@ -16,10 +16,11 @@ from ._errors import PostingTypeError
 from ._explain import Explanation
 from ._features import FeatureSpace
 from ._fitting import article_weights
+from ._heads import evidence
 from ._heads import sigmoid as _sigmoid
 from ._prior import check_prior, estimate_prior, logit
 from ._roles import OTHER, PM, ROLES, TPM
-from ._scoring import Batch, HeadWeights
+from ._scoring import MIN_KNOWN, Batch, HeadWeights
 from ._text import check_text
 
 __all__ = ["Predicting", "as_texts", "missing"]
@@ -92,27 +93,36 @@ class Predicting:
         return new
 
     def estimate_prior(self, texts: Iterable[str]) -> float:
-        """The TPM share among the in-scope postings of ``texts``, estimated by EM (see :func:`estimate_prior`)."""
+        """The TPM share among the in-scope postings of ``texts`` (those with enough to decide), estimated by EM (see
+        :func:`estimate_prior`)."""
         return estimate_prior(self.in_scope_tpm_probabilities(texts), self.prior_)
 
     def in_scope_tpm_probabilities(self, texts: Iterable[str]) -> np.ndarray:
-        """The TPM probabilities of those of ``texts`` that are in scope: what a TPM share is estimated from (a
+        """The TPM probabilities of those of ``texts`` that are in scope and not too little to decide (see
+        ``Prediction.unreadable``: a sentence's probability is no posting's): what a TPM share is estimated from (a
         batch run with ``prior="auto"`` gathers them chunk by chunk).
 
         Examples
         --------
         >>> import tpmclassify
+        >>> program = "Lead a multi-year program across six engineering teams: architecture reviews, technical risks. "
         >>> tpmclassify.default_model().in_scope_tpm_probabilities([
         ...     "Registered nurse for our intensive care unit: night shifts, patient care and medication.",
-        ...     "Lead a multi-year program across six engineering teams: architecture reviews and technical risks.",
+        ...     program * 4,  # (one sentence alone is too short to decide on)
         ... ]).size  # the nurse's posting is not in scope
         1
         """
         check_is_fitted(self, "coef_")
-        _, p_tpm, _, in_scope = self._heads(self._features(as_texts(texts)))
-        if in_scope is None or self.scope_threshold_ is None:
-            return p_tpm
-        return p_tpm[in_scope >= self.scope_threshold_]
+        Xf, found = self.space_.read(as_texts(texts))
+        _, p_tpm, _, in_scope = self._heads(Xf)
+        decided = (
+            (self.space_.known_share(found) >= MIN_KNOWN)
+            & (self.space_.word_counts(found) >= self.min_words_)
+            & (evidence(Xf, self._cue_coef()) >= self.min_evidence_)
+        )
+        if in_scope is not None and self.scope_threshold_ is not None:
+            decided &= in_scope >= self.scope_threshold_
+        return p_tpm[decided]
 
     # --------------------------------------------------------------- predicting
     def _cue_coef(self) -> np.ndarray:
