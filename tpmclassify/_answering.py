@@ -82,7 +82,7 @@ class Answering(Predicting):
                 threshold = self.titled_scope_threshold
                 other = threshold is not None and s is not None and not unreadable and s < threshold
                 label = OTHER if other else TPM if p >= 0.5 else PM
-                # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence)
+                # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence and words)
                 unreadable = self._unreadable(label, read, batch.readable[i], short)
             out.append(
                 Prediction(
