@@ -109,6 +109,21 @@ def test_a_sentence_is_too_short_to_decide(small_model):
     assert model.classify(sentence).probabilities == p.probabilities  # the floor moves no probability
 
 
+def test_a_posting_of_exactly_the_floor_s_words_is_long_enough_for_the_answer_and_the_share(bundled):
+    """The floor is the fewest words a posting needs: at it, the posting is decided, one word past it, short; and
+    the share's estimate (``in_scope_tpm_probabilities``) leaves out exactly what the answers call short."""
+    model = copy.copy(bundled)
+    flips = []
+    for floor in range(0, 400):
+        model.min_words_ = floor
+        short = model.classify(TPM_TEXT).short
+        assert short == (model.in_scope_tpm_probabilities([TPM_TEXT]).size == 0), floor
+        assert short == model.classify(TPM_TEXT).unreadable
+        flips.append(short)
+    words = flips.index(True) - 1  # the posting's words: the last floor at which it is not short
+    assert words > 40 and not any(flips[: words + 1]) and all(flips[words + 1 :])
+
+
 def test_the_word_floor_is_what_99_percent_of_the_training_postings_have(postings):
     """Trained on postings and on those postings cut short: the shortest hundredth reads as short, the rest not."""
     rows = postings[postings["label"].isin(["tpm", "pm"])].reset_index(drop=True)

@@ -394,3 +394,28 @@ def test_an_encoding_the_file_is_not_in_is_a_clear_error_and_writes_nothing(mess
             classify_csv(path, out, encoding=codec)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]
     assert classify_csv(path, out, encoding="cp1252").rows == classify_csv(path, out, overwrite=True).rows
+
+
+def test_a_utf8_export_with_a_few_cp1252_bytes_keeps_its_accents(tmp_path):
+    """One cp1252 row in a UTF-8 file made the whole file read as cp1252: every accent of the others turned to
+    mojibake ("cafÃ©"), silently. Such a file is read as UTF-8 with its stray bytes read as cp1252."""
+    text = "Own the café fit-out programme: naïve résumé screening, budget – schedule – the client’s site reports."
+    rows = [f'{i},"{text}"' for i in range(50)]
+    for name in ("mixed.csv", "mixed.jsonl"):
+        src = tmp_path / name
+        if name.endswith(".csv"):
+            body = ("id,description\n" + "\n".join(rows) + "\n").encode() + b'50,"Caf\xe9 \x96 the client\x92s site"\n'
+        else:
+            lines = [json.dumps({"id": i, "description": text}, ensure_ascii=False) for i in range(50)]
+            stray = b'{"id": 50, "description": "Caf\xe9 \x96 the client\x92s site"}\n'
+            body = ("\n".join(lines) + "\n").encode() + stray
+        src.write_bytes(body)
+        out = tmp_path / f"out.{name}"
+        summary = classify_csv(src, out)
+        assert summary.encoding == "utf-8+cp1252" and summary.rows == 51 and summary.errors == 0
+        read = pd.read_csv(out, dtype=str) if name.endswith(".csv") else pd.read_json(out, lines=True, dtype=str)
+        assert read["description"].tolist() == [text] * 50 + ["Café – the client’s site"]
+    cp1252 = tmp_path / "cp1252.csv"  # a file in cp1252 throughout is still read as cp1252
+    cp1252.write_bytes(("id,description\n" + "\n".join(rows) + "\n").encode("cp1252"))
+    assert classify_csv(cp1252, tmp_path / "out_cp1252.csv").encoding == "cp1252"
+    assert classify_csv(cp1252, tmp_path / "again.csv", encoding="utf-8+cp1252").rows == 50

@@ -36,7 +36,7 @@ _LOOKS_LIKE_PATH = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
 def read_text(arg: str) -> str:
     """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name).
 
-    A file is decoded as ``batch`` decodes one (UTF-8 with or without BOM, UTF-16 with a BOM, else cp1252, else
+    A file is decoded as ``batch`` decodes one (UTF-8 with or without BOM, UTF-16 with a BOM, utf-8+cp1252, cp1252,
     latin-1). A file or standard input is read up to one character past the longest posting classified
     (``MAX_CHARS``): a longer one is refused without being held whole.
     """

@@ -11,6 +11,9 @@ from ._version import __version__
 
 __all__ = ["make_parser"]
 
+#: The --encoding option's help, for every command that reads a table file.
+_ENCODING_HELP = "input encoding (default: detect UTF-8, with BOM, UTF-16 with BOM, utf-8+cp1252, cp1252, latin-1)"
+
 #: Each command's examples, shown by its --help: every one runs as written in a clone of the repository, on the
 #: files of its data/ folder (a test runs them all, in this order, in a copy of that folder).
 _EXAMPLES = {
@@ -82,7 +85,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="rows read, scored and written at a time (memory stays bounded by a few chunks)",
     )
     p.add_argument("--jobs", type=int, default=1, help="processes that score (this one and JOBS-1 workers)")
-    p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
+    p.add_argument("--encoding", help=_ENCODING_HELP)
     p.add_argument("--prefix", default="", help="prefix for the added columns")
     p.add_argument(
         "--prior",
@@ -130,7 +133,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     model_opts(p)
     p.add_argument("--chunk-size", type=int, default=1000, help="rows read and scored at a time")
-    p.add_argument("--encoding", help="input encoding (default: detect UTF-8, UTF-8 with BOM, cp1252, latin-1)")
+    p.add_argument("--encoding", help=_ENCODING_HELP)
     p.add_argument("--prior", help="TPM share the probabilities are for, or 'auto' (as for batch)")
     p.add_argument(
         "--top",

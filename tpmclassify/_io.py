@@ -16,12 +16,13 @@ import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
 from ._chunk import BatchError, Chunk, open_binary
 from ._csv import MAX_RECORD_CHARS, bounded_lines, csv_chunks, too_long
+from ._encodings import detect_encoding, open_text
 from ._writer import TableWriter
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Chunk",
     "TableWriter",
     "detect_encoding",
+    "open_text",
     "file_format",
     "read_chunks",
     "read_table",
@@ -71,66 +73,6 @@ def file_format(path: str | Path) -> str:
             return FORMATS[ending]
     endings = list(FORMATS)
     raise BatchError(f"{Path(path).name}: unsupported file type; use {', '.join(endings[:-1])} or {endings[-1]}")
-
-
-#: The encodings a file without a byte-order mark is tried in, in order (latin-1 reads any bytes).
-_TRIED = ("utf-8", "cp1252")
-
-
-def _marked(head: bytes) -> str | None:
-    """The encoding a file's byte-order mark names, if it starts with one."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    return None
-
-
-def _detect(f: IO[bytes]) -> str:
-    """The encoding of a binary file, read from its start (see :func:`detect_encoding`)."""
-    marked = _marked(f.read(4))
-    if marked is not None:
-        return marked
-    for enc in _TRIED:
-        f.seek(0)
-        dec = codecs.getincrementaldecoder(enc)()
-        try:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                dec.decode(block)
-            dec.decode(b"", final=True)
-            return enc
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes, else cp1252, else latin-1 (UTF-16 needs a BOM)."""
-    with open_binary(path) as f:
-        return _detect(f)
-
-
-def open_text(path: str | Path) -> IO[str]:
-    """A text file of one posting, open for reading, decoded as :func:`detect_encoding` decodes a table file (never
-    decompressed, whatever its name; a byte the encoding cannot read is replaced).
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "posting.txt"
-    >>> _ = p.write_bytes("Caf\u00e9 fit-out".encode("utf-16"))
-    >>> with open_text(p) as f:
-    ...     f.read()
-    'Café fit-out'
-    """
-    raw = open(path, "rb")  # noqa: SIM115 (closed by the wrapper returned)
-    try:
-        enc = _detect(raw)
-        raw.seek(0)
-        return io.TextIOWrapper(raw, encoding=enc, errors="replace")
-    except BaseException:
-        raw.close()
-        raise
 
 
 def read_chunks(

@@ -1,0 +1,144 @@
+"""How a file's bytes become text: its byte-order mark, else UTF-8, else cp1252, and files that mix the two.
+
+A file is read in one encoding, detected from the whole file (:func:`detect_encoding`). An export that is UTF-8 but
+for a few bytes of cp1252 (rows pasted from another system) is common: read as cp1252, every UTF-8 accent of it would
+turn to mojibake ("cafÃ©"). Such a file is read as :data:`MIXED`, a codec registered here: UTF-8, where each byte
+that is not UTF-8 is read as cp1252 (as latin-1 for the five bytes cp1252 leaves undefined).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from pathlib import Path
+from typing import IO
+
+from ._chunk import open_binary
+
+__all__ = ["MIXED", "detect_encoding", "open_text"]
+
+#: The codec of a file that is UTF-8 but for some bytes of cp1252.
+MIXED = "utf-8+cp1252"
+_HANDLER = "tpmclassify.cp1252"
+#: Each byte as cp1252 reads it (as latin-1 for the five it leaves undefined).
+_CP1252 = tuple(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
+
+
+def _as_cp1252(err: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the bytes UTF-8 cannot read, read as cp1252."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return "".join(_CP1252[b] for b in err.object[err.start : err.end]), err.end
+
+
+class _MixedDecoder(codecs.BufferedIncrementalDecoder):
+    def _buffer_decode(self, data: bytes, errors: str, final: bool) -> tuple[str, int]:  # type: ignore[override]
+        return codecs.utf_8_decode(data, _HANDLER, final)
+
+
+def _mixed_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+    return codecs.utf_8_decode(data, _HANDLER, True)
+
+
+def _search(name: str) -> codecs.CodecInfo | None:
+    if name != "utf_8_cp1252":  # MIXED, as codecs.lookup passes it
+        return None
+    utf8 = codecs.lookup("utf-8")
+    return codecs.CodecInfo(
+        name=MIXED,
+        encode=utf8.encode,
+        decode=_mixed_decode,  # type: ignore[arg-type]
+        incrementalencoder=utf8.incrementalencoder,
+        incrementaldecoder=_MixedDecoder,
+    )
+
+
+codecs.register_error(_HANDLER, _as_cp1252)
+codecs.register(_search)
+
+#: The encodings a file without a byte-order mark is tried in, in order (latin-1 reads any bytes).
+_TRIED = ("utf-8", "cp1252")
+#: A character of two to four bytes in UTF-8 (bytes cp1252 text seldom has in a row).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH = bytes(range(0x80, 0x100))
+
+
+def _marked(head: bytes) -> str | None:
+    """The encoding a file's byte-order mark names, if it starts with one."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _mostly_utf8(f: IO[bytes]) -> bool:
+    """Whether more of the file's non-ASCII bytes are UTF-8 characters than not (a few stray cp1252 bytes among
+    UTF-8 text, not cp1252 text with the odd pair of bytes that happens to read as UTF-8)."""
+    f.seek(0)
+    utf8 = other = 0
+    for block in iter(lambda: f.read(1 << 20), b""):  # (a character cut by a block's end is not counted)
+        in_sequences = sum(len(m) for m in _UTF8_SEQUENCE.findall(block))
+        utf8 += in_sequences
+        other += len(block) - len(block.translate(None, _HIGH)) - in_sequences
+    return utf8 > other
+
+
+def _detect(f: IO[bytes]) -> str:
+    """The encoding of a binary file, read from its start (see :func:`detect_encoding`)."""
+    marked = _marked(f.read(4))
+    if marked is not None:
+        return marked
+    for enc in _TRIED:
+        f.seek(0)
+        dec = codecs.getincrementaldecoder(enc)()
+        try:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                dec.decode(block)
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            if enc == "utf-8" and _mostly_utf8(f):
+                return MIXED
+            continue
+        return enc
+    return "latin-1"
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a table file: UTF-8 (with or without BOM) if the whole file decodes; else :data:`MIXED` if
+    most of its non-ASCII bytes are UTF-8; else cp1252, else latin-1 (UTF-16 needs a BOM).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = p.write_bytes("caf\\u00e9, na\\u00efve, r\\u00e9sum\\u00e9\\n".encode() + b"Caf\\xe9\\n")  # one cp1252 row
+    >>> detect_encoding(p), p.read_text(encoding=detect_encoding(p)).splitlines()
+    ('utf-8+cp1252', ['café, naïve, résumé', 'Café'])
+    """
+    with open_binary(path) as f:
+        return _detect(f)
+
+
+def open_text(path: str | Path) -> IO[str]:
+    """A text file of one posting, open for reading, decoded as :func:`detect_encoding` decodes a table file (never
+    decompressed, whatever its name; a byte the encoding cannot read is replaced).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "posting.txt"
+    >>> _ = p.write_bytes("Caf\\u00e9 fit-out".encode("utf-16"))
+    >>> with open_text(p) as f:
+    ...     f.read()
+    'Café fit-out'
+    """
+    raw = open(path, "rb")  # noqa: SIM115 (closed by the wrapper returned)
+    try:
+        enc = _detect(raw)
+        raw.seek(0)
+        return io.TextIOWrapper(raw, encoding=enc, errors="replace")
+    except BaseException:
+        raw.close()
+        raise
