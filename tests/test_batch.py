@@ -1,5 +1,6 @@
 """Batch classification of files: nothing lost, nothing reordered, errors marked."""
 
+import codecs
 import csv
 import gzip
 import json
@@ -415,7 +416,17 @@ def test_a_utf8_export_with_a_few_cp1252_bytes_keeps_its_accents(tmp_path):
         assert summary.encoding == "utf-8+cp1252" and summary.rows == 51 and summary.errors == 0
         read = pd.read_csv(out, dtype=str) if name.endswith(".csv") else pd.read_json(out, lines=True, dtype=str)
         assert read["description"].tolist() == [text] * 50 + ["Café – the client’s site"]
+    bom = tmp_path / "excel.csv"  # Excel's "CSV UTF-8" starts with a byte-order mark
+    bom.write_bytes(codecs.BOM_UTF8 + (tmp_path / "mixed.csv").read_bytes())
+    assert classify_csv(bom, tmp_path / "out_excel.csv").encoding == "utf-8+cp1252"
+    read = pd.read_csv(tmp_path / "out_excel.csv", dtype=str)
+    assert list(read.columns[:2]) == ["id", "description"]  # the mark is not part of the first column's name
+    assert read["description"].iloc[-1] == "Café – the client’s site"
     cp1252 = tmp_path / "cp1252.csv"  # a file in cp1252 throughout is still read as cp1252
     cp1252.write_bytes(("id,description\n" + "\n".join(rows) + "\n").encode("cp1252"))
     assert classify_csv(cp1252, tmp_path / "out_cp1252.csv").encoding == "cp1252"
+    french = tmp_path / "french.csv"  # cp1252 whose pairs "é\xa0»" and "É’" happen to read as UTF-8
+    french.write_text("id,description\n" + "".join(f"{i},Poste « Qualité » CAFÉ’S\n" for i in range(50)), "cp1252")
+    assert classify_csv(french, tmp_path / "out_french.csv").encoding == "cp1252"
+    assert pd.read_csv(tmp_path / "out_french.csv")["description"].iloc[0] == "Poste « Qualité » CAFÉ’S"
     assert classify_csv(cp1252, tmp_path / "again.csv", encoding="utf-8+cp1252").rows == 50

@@ -3,7 +3,9 @@
 A file is read in one encoding, detected from the whole file (:func:`detect_encoding`). An export that is UTF-8 but
 for a few bytes of cp1252 (rows pasted from another system) is common: read as cp1252, every UTF-8 accent of it would
 turn to mojibake ("cafÃ©"). Such a file is read as :data:`MIXED`, a codec registered here: UTF-8, where each byte
-that is not UTF-8 is read as cp1252 (as latin-1 for the five bytes cp1252 leaves undefined).
+that is not UTF-8 is read as cp1252 (as latin-1 for the five bytes cp1252 leaves undefined), and a leading UTF-8
+byte-order mark is dropped (Excel's "CSV UTF-8" writes one). A file is read so only when its stray bytes are few
+beside its UTF-8 characters: cp1252 text has the odd pair of bytes that reads as UTF-8 ("Qualité »", "CAFÉ’S").
 """
 
 from __future__ import annotations
@@ -33,12 +35,27 @@ def _as_cp1252(err: UnicodeError) -> tuple[str, int]:
 
 
 class _MixedDecoder(codecs.BufferedIncrementalDecoder):
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(errors)
+        self._first = True  # a byte-order mark may start the input
+
     def _buffer_decode(self, data: bytes, errors: str, final: bool) -> tuple[str, int]:  # type: ignore[override]
-        return codecs.utf_8_decode(data, _HANDLER, final)
+        if not self._first:
+            return codecs.utf_8_decode(data, _HANDLER, final)
+        if len(data) < len(codecs.BOM_UTF8) and codecs.BOM_UTF8.startswith(data) and not final:
+            return "", 0  # perhaps a mark: wait for more
+        self._first = False
+        skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        text, used = codecs.utf_8_decode(data[skip:], _HANDLER, final)
+        return text, used + skip
+
+    def reset(self) -> None:
+        super().reset()
+        self._first = True
 
 
 def _mixed_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
-    return codecs.utf_8_decode(data, _HANDLER, True)
+    return _MixedDecoder().decode(data, final=True), len(data)
 
 
 def _search(name: str) -> codecs.CodecInfo | None:
@@ -59,6 +76,8 @@ codecs.register(_search)
 
 #: The encodings a file without a byte-order mark is tried in, in order (latin-1 reads any bytes).
 _TRIED = ("utf-8", "cp1252")
+#: A file is read as MIXED when its bytes that are not UTF-8 are fewer than this share of its UTF-8 characters' bytes.
+_STRAY_SHARE = 0.05
 #: A character of two to four bytes in UTF-8 (bytes cp1252 text seldom has in a row).
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _HIGH = bytes(range(0x80, 0x100))
@@ -74,23 +93,23 @@ def _marked(head: bytes) -> str | None:
 
 
 def _mostly_utf8(f: IO[bytes]) -> bool:
-    """Whether more of the file's non-ASCII bytes are UTF-8 characters than not (a few stray cp1252 bytes among
-    UTF-8 text, not cp1252 text with the odd pair of bytes that happens to read as UTF-8)."""
+    """Whether the file's non-ASCII bytes are UTF-8 characters but for a few (under :data:`_STRAY_SHARE`): stray
+    cp1252 bytes among UTF-8 text, not cp1252 text with the odd pair of bytes that happens to read as UTF-8."""
     f.seek(0)
     utf8 = other = 0
     for block in iter(lambda: f.read(1 << 20), b""):  # (a character cut by a block's end is not counted)
         in_sequences = sum(len(m) for m in _UTF8_SEQUENCE.findall(block))
         utf8 += in_sequences
         other += len(block) - len(block.translate(None, _HIGH)) - in_sequences
-    return utf8 > other
+    return other < _STRAY_SHARE * utf8
 
 
 def _detect(f: IO[bytes]) -> str:
     """The encoding of a binary file, read from its start (see :func:`detect_encoding`)."""
     marked = _marked(f.read(4))
-    if marked is not None:
+    if marked == "utf-16":
         return marked
-    for enc in _TRIED:
+    for enc in _TRIED if marked is None else (marked,):  # a UTF-8 mark: UTF-8, or UTF-8 with stray bytes
         f.seek(0)
         dec = codecs.getincrementaldecoder(enc)()
         try:
@@ -98,24 +117,26 @@ def _detect(f: IO[bytes]) -> str:
                 dec.decode(block)
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
-            if enc == "utf-8" and _mostly_utf8(f):
+            if enc != "cp1252" and _mostly_utf8(f):
                 return MIXED
             continue
         return enc
-    return "latin-1"
+    return marked or "latin-1"
 
 
 def detect_encoding(path: Path) -> str:
-    """The encoding of a table file: UTF-8 (with or without BOM) if the whole file decodes; else :data:`MIXED` if
-    most of its non-ASCII bytes are UTF-8; else cp1252, else latin-1 (UTF-16 needs a BOM).
+    """The encoding of a table file: UTF-8 (with or without BOM) if the whole file decodes; else :data:`MIXED` if its
+    non-ASCII bytes are UTF-8 but for a few; else cp1252, else latin-1 (UTF-16 needs a BOM).
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
-    >>> _ = p.write_bytes("caf\\u00e9, na\\u00efve, r\\u00e9sum\\u00e9\\n".encode() + b"Caf\\xe9\\n")  # one cp1252 row
-    >>> detect_encoding(p), p.read_text(encoding=detect_encoding(p)).splitlines()
-    ('utf-8+cp1252', ['café, naïve, résumé', 'Café'])
+    >>> utf8 = "caf\\u00e9, na\\u00efve, r\\u00e9sum\\u00e9\\n".encode()
+    >>> _ = p.write_bytes(utf8 * 10 + b"Caf\\xe9\\n")  # a row in cp1252
+    >>> lines = p.read_text(encoding=detect_encoding(p)).splitlines()
+    >>> detect_encoding(p), lines[0], lines[-1]
+    ('utf-8+cp1252', 'café, naïve, résumé', 'Café')
     """
     with open_binary(path) as f:
         return _detect(f)
