@@ -12,6 +12,7 @@ from ._errors import InvalidValueError, PostingTypeError
 from ._predicting import Predicting, as_texts, missing
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, TPM
+from ._scoring import Batch
 from ._text import check_text, mask_role_names
 from ._titles import TITLED_CLAIMS, claim_confidences, contradicts, title_claim
 
@@ -75,15 +76,15 @@ class Answering(Predicting):
         out = []
         for i, (p, s) in enumerate(zip(p_tpm, scopes, strict=True)):
             label = self._label(p, s)
-            read, short = batch.role_evidence[i], batch.words[i] < self.min_words_
-            unreadable = self._unreadable(label, read, batch.readable[i], short)
+            read = batch.role_evidence[i]
+            unreadable = self._unreadable(label, batch, i)
             threshold = self.scope_threshold_
             if titled is not None and titled[i]:
                 threshold = self.titled_scope_threshold
                 other = threshold is not None and s is not None and not unreadable and s < threshold
                 label = OTHER if other else TPM if p >= 0.5 else PM
                 # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence and words)
-                unreadable = self._unreadable(label, read, batch.readable[i], short)
+                unreadable = self._unreadable(label, batch, i)
             out.append(
                 Prediction(
                     text=texts[i] if shown is None else shown[i],
@@ -95,7 +96,7 @@ class Answering(Predicting):
                     scope_threshold=threshold,
                     unreadable=unreadable,
                     evidence=read,
-                    short=short,
+                    short=self._short(batch, i),
                 )
             )
         return out
@@ -141,13 +142,13 @@ class Answering(Predicting):
         """
         return claim_confidences(self.mismatch_confidence)
 
-    def _unreadable(self, label: str, evidence: float, readable: bool, short: bool) -> bool:
+    def _unreadable(self, label: str, batch: Batch, i: int) -> bool:
         """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a
-        TPM or PM answer resting on less evidence, or on fewer words (``short``), than 99% of the training postings
-        have: the model was fitted on whole postings, and a sentence's few cues say little of the job, nor does the
-        absence of the rest (an out-of-scope answer is the scope head's: the role head may well have nothing to say
-        about a nurse's posting)."""
-        return not readable or (label != OTHER and (short or evidence < self.min_evidence_))
+        TPM or PM answer resting on less evidence, or on fewer words, than 99% of the training postings have
+        (:meth:`_decidable`): the model was fitted on whole postings, and a sentence's few cues say little of the
+        job, nor does the absence of the rest (an out-of-scope answer is the scope head's: the role head may well
+        have nothing to say about a nurse's posting)."""
+        return not batch.readable[i] or (label != OTHER and not self._decidable(batch, i))
 
     def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
         """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""

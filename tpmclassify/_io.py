@@ -112,7 +112,7 @@ def read_chunks(
         except LookupError:
             text_encoding = False
         if not text_encoding:
-            raise BatchError(f"unknown text encoding {encoding!r}; leave it out to detect the file's") from None
+            raise BatchError(f"unknown text encoding {encoding!r}; leave it out to detect the file's")
     try:
         enc = encoding or detect_encoding(path)
     except (EOFError, OSError, zlib.error) as err:

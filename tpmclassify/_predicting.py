@@ -16,11 +16,10 @@ from ._errors import PostingTypeError
 from ._explain import Explanation
 from ._features import FeatureSpace
 from ._fitting import article_weights
-from ._heads import evidence
 from ._heads import sigmoid as _sigmoid
 from ._prior import check_prior, estimate_prior, logit
 from ._roles import OTHER, PM, ROLES, TPM
-from ._scoring import MIN_KNOWN, Batch, HeadWeights
+from ._scoring import Batch, HeadWeights
 from ._text import check_text
 
 __all__ = ["Predicting", "as_texts", "missing"]
@@ -113,16 +112,26 @@ class Predicting:
         1
         """
         check_is_fitted(self, "coef_")
-        Xf, found = self.space_.read(as_texts(texts))
-        _, p_tpm, _, in_scope = self._heads(Xf)
-        decided = (
-            (self.space_.known_share(found) >= MIN_KNOWN)
-            & (self.space_.word_counts(found) >= self.min_words_)
-            & (evidence(Xf, self._cue_coef()) >= self.min_evidence_)
+        batch = self._batch(as_texts(texts))
+        p_tpm, *scope = batch.probabilities
+        threshold = None if not scope else self.scope_threshold_
+        return np.array(
+            [
+                p
+                for i, p in enumerate(p_tpm)
+                if self._decidable(batch, i) and (threshold is None or scope[0][i] >= threshold)
+            ],
+            dtype=float,
         )
-        if in_scope is not None and self.scope_threshold_ is not None:
-            decided &= in_scope >= self.scope_threshold_
-        return p_tpm[decided]
+
+    def _decidable(self, batch: Batch, i: int) -> bool:
+        """Whether posting ``i`` of ``batch`` has enough for a TPM or PM answer: text the model can read, with the
+        evidence and the words 99% of the training postings have (else it is too little to decide, ``unreadable``)."""
+        return batch.readable[i] and batch.role_evidence[i] >= self.min_evidence_ and not self._short(batch, i)
+
+    def _short(self, batch: Batch, i: int) -> bool:
+        """Whether posting ``i`` of ``batch`` has fewer words than the floor (``Prediction.short``)."""
+        return batch.words[i] < self.min_words_
 
     # --------------------------------------------------------------- predicting
     def _cue_coef(self) -> np.ndarray:

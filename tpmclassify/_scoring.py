@@ -18,7 +18,7 @@ from ._features import FeatureSpace
 from ._heads import evidence, sigmoid
 from ._text import verbatim
 
-__all__ = ["MIN_KNOWN", "Batch", "HeadWeights"]
+__all__ = ["Batch", "HeadWeights"]
 
 #: A text fewer than this share of whose words (those n-grams are made of) the model knows carries no evidence: the
 #: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
