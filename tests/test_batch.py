@@ -121,6 +121,23 @@ def test_csv_fields_past_the_header_are_kept_and_nul_is_one_rule(tmp_path):
         classify_csv(src, tmp_path / "o2.csv")
 
 
+def test_a_repeated_column_read_is_refused_and_the_header_is_written_as_given(tmp_path):
+    text = "Own the project schedule and budget and the client deliverables"
+    src = tmp_path / "in.csv"
+    src.write_text(f"id,description,notes,notes,\n1,{text},a,b,c\n")
+    out = tmp_path / "out.csv"
+    assert classify_csv(src, out).rows == 1
+    with open(out, newline="") as f:
+        header, row = list(csv.reader(f))
+    assert header[:5] == ["id", "description", "notes", "notes", ""] and row[:5] == ["1", text, "a", "b", "c"]
+    assert header[5:] == list(OUTPUT_COLUMNS) and row[-1] == ""
+    for columns, name in (("id,description,description", "description"), ("id,description,title,title", "title")):
+        src.write_text(f"{columns}\n1,{text},x,y\n")
+        with pytest.raises(BatchError, match=f"column '{name}' appears 2 times in the header"):
+            classify_csv(src, tmp_path / "o2.csv", title_column="title" if name == "title" else None)
+        assert not (tmp_path / "o2.csv").exists()
+
+
 def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
     postings = postings.drop(columns=["label"])
     src = tmp_path / "in.csv.gz"

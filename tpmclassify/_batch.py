@@ -181,7 +181,7 @@ def _run(  # type: ignore[no-untyped-def]
     for chunk in chain(head, chunks):
         df = chunk.frame
         if first:
-            summary.text_column, _ = prepare(list(df.columns), text_column, title_column, prefix, mdl)
+            summary.text_column, _ = prepare(list(df.columns), text_column, title_column, prefix, mdl, chunk.header)
             if text_column is None:
                 logger.info("text column: %s", summary.text_column)
             first = False

@@ -30,12 +30,16 @@ class Chunk:
         Each row's record exactly as it was in the file (``None``: write it from its cells).
     schema : pyarrow.Schema, optional
         The file's schema, for Parquet: the output keeps the input columns' types.
+    header : list of str, optional
+        The columns as the file names them, when the frame's names differ (a CSV header that repeats a name or
+        leaves one empty: the frame has ``name.1`` or ``unnamed``).
     """
 
     frame: pd.DataFrame
     errors: list[str]
     raws: list[str | None]
     schema: Any = None
+    header: list[str] | None = None
 
 
 def open_binary(path: Path) -> IO[bytes]:

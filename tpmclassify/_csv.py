@@ -38,6 +38,7 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
         if NUL_STAND_IN in "".join(first[0]):
             raise BatchError(f"{path}: the header contains NUL bytes; is it a text file? (UTF-16 needs a BOM)")
         columns = _dedupe(first[0])
+        header = list(first[0]) if columns != first[0] else None
         rows: list[list[str | None]] = []
         errors: list[str] = []
         raws: list[str | None] = []
@@ -48,10 +49,10 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
             errors.append(error)
             raws.append(raw)
             if len(rows) >= chunk_size:
-                yield _csv_chunk(rows, columns, errors, raws)
+                yield _csv_chunk(rows, columns, errors, raws, header)
                 rows, errors, raws, yielded = [], [], [], True
         if rows or not yielded:  # a header-only file still gives its (empty) table
-            yield _csv_chunk(rows, columns, errors, raws)
+            yield _csv_chunk(rows, columns, errors, raws, header)
 
 
 #: csv's limit on one field's length, which is process-wide (128 KiB by default): postings run to MAX_CHARS and
@@ -264,5 +265,7 @@ def _dedupe(header: Sequence[str]) -> list[str]:
     return out
 
 
-def _csv_chunk(rows: list[list[Any]], columns: list[str], errors: list[str], raws: list[str | None]) -> Chunk:
-    return Chunk(pd.DataFrame(rows, columns=columns, dtype=object), errors, raws)
+def _csv_chunk(
+    rows: list[list[Any]], columns: list[str], errors: list[str], raws: list[str | None], header: list[str] | None
+) -> Chunk:
+    return Chunk(pd.DataFrame(rows, columns=columns, dtype=object), errors, raws, header=header)

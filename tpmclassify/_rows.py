@@ -205,14 +205,17 @@ def prepare(
     title_column: str | None,
     prefix: str,
     model: TPMClassifier | None,
+    header: Sequence[str] | None = None,
 ) -> tuple[str, TPMClassifier]:
-    """Check a table's columns before classifying it; return its text column and the model to use."""
+    """Check a table's columns before classifying it; return its text column and the model to use. ``header``: the
+    columns as the file names them, where the table had to rename repeated ones (see :class:`Chunk`)."""
     col = pick_text_column(columns, text_column)
     if title_column is not None and title_column not in columns:
         raise missing_column(title_column, columns, "title_column=")
+    named = list(columns if header is None else header)
     for name in (col, title_column):
-        if name is not None and list(columns).count(name) > 1:
-            raise BatchError(f"column {name!r} appears {list(columns).count(name)} times; rename all but one")
+        if name is not None and named.count(name) > 1:
+            raise BatchError(f"column {name!r} appears {named.count(name)} times in the header; rename all but one")
     check_clash(columns, prefix)
     return col, model_or_default(model)
 

@@ -44,7 +44,7 @@ class TableWriter:
             self._f = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
             if self.fmt == "csv":
                 self._csv = csv.writer(self._f)
-                self._csv.writerow(visible + list(self.added))
+                self._csv.writerow((chunk.header or visible) + list(self.added))  # the header as the input names it
         added = zip(*values, strict=True)
         if self.fmt == "jsonl":
             self._jsonl(chunk, added)
