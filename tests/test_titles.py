@@ -1,5 +1,7 @@
 """Issue 13: what a posting is called against what it describes."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -183,6 +185,28 @@ def test_prior_auto_counts_only_rows_read_without_error_and_needs_twenty(tmp_pat
         tpmclassify.estimate_prior([], prior=0.5)
     with pytest.raises(tpmclassify.BatchError, match="found 3"):
         tpmclassify.classify_frame(pd.DataFrame({"description": [TECHNICAL] * 3}), prior="auto")
+
+
+def test_a_title_that_is_not_text_is_an_error_row_and_not_in_the_share(tmp_path):
+    """A JSON-lines or Parquet title of another type (a number: the wrong column?) was read as no title, silently.
+    Its row is an error row now, as the API refuses it, and the share's estimate leaves it out like any error row."""
+    good = [{"id": i, "description": [TECHNICAL, PLAIN_PM][i % 2], "title": "Project Manager"} for i in range(24)]
+    bad = [{"id": 100 + i, "description": TECHNICAL, "title": 7} for i in range(10)]
+    fine = [{"id": 200, "description": PLAIN_PM, "title": None}, {"id": 201, "description": PLAIN_PM}]
+    mixed, alone = tmp_path / "mixed.jsonl", tmp_path / "alone.jsonl"
+    mixed.write_text("".join(json.dumps(r) + "\n" for r in bad + good + fine))
+    alone.write_text("".join(json.dumps(r) + "\n" for r in good + fine))
+    out = tmp_path / "o.jsonl"
+    summary = tpmclassify.classify_csv(mixed, out, prior="auto", title_column="title")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [r["id"] for r in bad + good + fine] and summary.errors == 10
+    assert all(r["error"] == "title must be str, got int" and r["label"] == "" for r in rows[:10])
+    assert all(r["error"] == "" and r["label"] in ("tpm", "pm") for r in rows[10:])
+    assert summary.prior == tpmclassify.classify_csv(alone, tmp_path / "a.jsonl", prior="auto").prior
+    titles = pd.Series([7, None, "Project Manager"], dtype=object)
+    frame = pd.DataFrame({"description": [PLAIN_PM] * 3, "title": titles})
+    errors = tpmclassify.classify_frame(frame, title_column="title")["error"].tolist()
+    assert errors == ["title must be str, got int", "", ""]
 
 
 @pytest.mark.parametrize(

@@ -191,7 +191,7 @@ def audit(
     ):
         writer = csv.writer(flags_file)
         writer.writerow(["row", *shown, title_column, *FLAG_COLUMNS])
-        mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column)
+        mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column, title_column)
         bar = _progress(progress)
         column = ""
         row = 0

@@ -143,7 +143,7 @@ def classify_csv(
         if enc not in (None, "utf-8", "utf-8-sig"):
             logger.info("input is not UTF-8: read it as %s", enc)
         mdl = model_or_default(model)
-        mdl, n_estimated = with_file_prior(mdl, prior, src, chunk_size, encoding, text_column)
+        mdl, n_estimated = with_file_prior(mdl, prior, src, chunk_size, encoding, text_column, title_column)
         summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}

@@ -17,6 +17,7 @@ from ._bundled import model_or_default
 from ._errors import ColumnError, missing_column
 from ._io import BatchError, read_chunks
 from ._model import TPMClassifier
+from ._predicting import missing
 from ._prediction import Prediction
 from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
 from ._roles import ROLES, TPM
@@ -59,14 +60,15 @@ def predict_rows(
 ) -> tuple[list[str], list[tuple[int, Prediction]]]:
     """Each row's error (``""`` if none) and the predictions of the rows without one, with their positions.
 
-    A bad value (missing, empty, not text, unreadable) yields an error, never a missing row.
+    A bad value (missing, empty, not text, unreadable; a title that is neither text nor missing) yields an error,
+    never a missing row.
     """
     errors = [""] * len(texts)
     ok_idx, ok_texts, ok_titles = [], [], []
     for i, value in enumerate(texts):
-        text, errors[i] = _checked(value, read_errors[i] if read_errors is not None else None)
+        title = titles[i] if titles is not None else None
+        text, errors[i] = _checked(value, read_errors[i] if read_errors is not None else None, title)
         if text is not None:  # the text itself must be classifiable: a title alone is not a posting
-            title = titles[i] if titles is not None else None
             ok_texts.append(text)
             ok_titles.append(title if isinstance(title, str) else None)
             ok_idx.append(i)
@@ -77,11 +79,14 @@ def predict_rows(
     return errors, list(zip(ok_idx, predictions, strict=True))
 
 
-def _checked(value: object, read_error: object = None) -> tuple[str | None, str]:
-    """A cell's text if it can be classified (``None`` if not), and why not: its row could not be read, or the
-    value is missing, empty, not text or has no words."""
+def _checked(value: object, read_error: object = None, title: object = None) -> tuple[str | None, str]:
+    """A cell's text if it can be classified (``None`` if not), and why not: its row could not be read, the
+    value is missing, empty, not text or has no words, or its row's title is neither text nor missing (a number: the
+    wrong column?)."""
     if read_error:
         return None, str(read_error)
+    if title is not None and not isinstance(title, str) and not missing(title):
+        return None, f"title must be str, got {type(title).__name__}"
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))):
         return None, "missing text"  # None, NaN, pd.NA, NaT
     try:
@@ -120,10 +125,11 @@ def score_texts(
 def with_prior(
     model: TPMClassifier,
     prior: float | str | None,
-    texts: Callable[[], Iterable[tuple[Sequence[object], Sequence[object] | None]]],
+    texts: Callable[[], Iterable[tuple[Sequence[object], Sequence[object] | None, Sequence[object] | None]]],
 ) -> tuple[TPMClassifier, int | None]:
-    """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()``: pairs of a list of cell
-    values and their rows' read errors (or None). Only rows that would be classified without error count.
+    """``model`` for the stated TPM share; for "auto", the share estimated over ``texts()``: triples of a list of
+    cell values, their rows' read errors and their titles (each None if there are none). Only rows that would be
+    classified without error count.
 
     Returns the model and, for "auto", how many in-scope postings the estimate rests on.
 
@@ -141,8 +147,11 @@ def with_prior(
             share = prior  # type: ignore[assignment]  # with_prior says what a prior must be
         return model.with_prior(share), None
     p_tpm: list[float] = []
-    for values, read_errors in texts():
-        checked = (_checked(v, read_errors[i] if read_errors is not None else None)[0] for i, v in enumerate(values))
+    for values, read_errors, titles in texts():
+        checked = (
+            _checked(v, read_errors[i] if read_errors else None, titles[i] if titles else None)[0]
+            for i, v in enumerate(values)
+        )
         ok = [text for text in checked if text is not None]
         if ok:
             p_tpm.extend(model.in_scope_tpm_probabilities(ok).tolist())
@@ -161,15 +170,18 @@ def with_file_prior(
     chunk_size: int,
     encoding: str | None,
     text_column: str | None,
+    title_column: str | None = None,
 ) -> tuple[TPMClassifier, int | None]:
     """:func:`with_prior` for a file's postings: for "auto", a first reading of the file estimates its share."""
 
-    def texts() -> Iterator[tuple[list[object], list[str]]]:
+    def texts() -> Iterator[tuple[list[object], list[str], list[object] | None]]:
         column = text_column
         for chunk in read_chunks(src, chunk_size, encoding)[1]:
-            column = column or pick_text_column(list(chunk.frame.columns), None)
-            values = chunk.frame[column].tolist() if column in chunk.frame.columns else [None] * len(chunk.frame)
-            yield values, chunk.errors
+            frame = chunk.frame
+            column = column or pick_text_column(list(frame.columns), None)
+            values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
+            titles = frame[title_column].tolist() if title_column in frame.columns else None
+            yield values, chunk.errors, titles
 
     return with_prior(model, prior, texts)
 
@@ -320,8 +332,8 @@ def classify_frame(
             "series.to_frame('description'), or classify_many(series))"
         )
     col, mdl = prepare(list(df.columns), text_column, title_column, prefix, model)
-    mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None)])
     titles = df[title_column].tolist() if title_column else None
+    mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None, titles)])
     cols = score_texts(mdl, df[col].tolist(), titles)
     out = df.copy()
     for name in OUTPUT_COLUMNS:
