@@ -137,6 +137,24 @@ def test_non_finite_weights_are_refused_at_save(small_model, tmp_path):
     assert not (tmp_path / "m.tpmc").exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: setattr(m, "min_words_", -1), "min_words is -1; it must be a count of words"),
+        (lambda m: setattr(m, "prior_", 1.0), "prior is 1.0; it must be a share strictly between 0 and 1"),
+        (lambda m: setattr(m, "coef_", m.coef_[:-1]), r"array 'coef' has shape \(\d+,\); it must be"),
+    ],
+)
+def test_a_model_changed_after_fit_is_refused_at_save_as_load_would(small_model, tmp_path, change, message):
+    """save checks what load checks, so a file it writes always loads: a model whose fitted state was changed is
+    refused before anything is written, saying so (not, at the next load, that the file was edited)."""
+    model = copy.deepcopy(small_model)
+    change(model)
+    with pytest.raises(ModelFileError, match=f"refusing to save .*m.tpmc: {message}.*changed after fit"):
+        tpmclassify.save(model, tmp_path / "m.tpmc")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_metadata_of_a_folder_is_a_model_file_error(tmp_path):
     with pytest.raises(ModelFileError, match="cannot read the model file .*: Is a directory"):
         tpmclassify.read_metadata(tmp_path)

@@ -84,16 +84,14 @@ def save(
             f"{path}: the model card is written beside the model as a .md file, so the model "
             "cannot be one; name the model file .tpmc"
         )
-    weights = {"idf": model.space_.idf, "coef": model.coef_, "scope_coef": model.scope_coef_}
-    for name, values in weights.items():
-        if values is not None and not np.all(np.isfinite(values)):
-            raise ModelFileError(f"refusing to save a model whose {name} has non-finite values (NaN or infinity)")
     if len(model.space_.vocabulary) > _MAX_VOCABULARY:
         raise ModelFileError(
             f"refusing to save a model of {len(model.space_.vocabulary):,} n-grams: a model file "
             f"holds at most {_MAX_VOCABULARY:,} (train with max_features at most that)"
         )
     state, arrays = model.to_state()
+    lengths = _check_state(Path(path), state, saving=True)  # what load checks, before anything is written
+    _check_arrays(Path(path), state, arrays, lengths, saving=True)
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]  # (the stub reads a key as allow_pickle)
     members = {"model.json": json.dumps(state, sort_keys=True).encode(), "arrays.npz": buf.getvalue()}
@@ -196,8 +194,9 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     state = _json(path, "model.json", members["model.json"])
     if version < 5 and isinstance(state, dict):
         state.setdefault("min_words", 0)  # no floor on a posting's words before format 5
-    arrays = _read_arrays(path, members["arrays.npz"], _check_state(path, state))
-    _check_arrays(path, state, arrays)
+    lengths = _check_state(path, state)
+    arrays = _read_arrays(path, members["arrays.npz"], lengths)
+    _check_arrays(path, state, arrays, lengths)
     _check_nltk(path, meta)
     try:
         model = TPMClassifier.from_state(state, arrays)

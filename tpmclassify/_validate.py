@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +108,17 @@ def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
         )
 
 
-def _check_state(path: Path, state: Any) -> dict[str, int]:
-    """Refuse model.json content that would crash or mislead at classify time (checked by name, from the tables
-    above); return the length each array must have."""
+def _refusal(path: Path, saving: bool) -> Callable[[str], ModelFileError]:
+    """How a wrong state is refused: on load, the file was edited or damaged; on save, the model was changed."""
+    if saving:
+        return lambda msg: ModelFileError(f"refusing to save {path}: {msg} (was the model changed after fit?)")
+    return lambda msg: _bad(path, msg)
 
-    def bad(msg: str) -> ModelFileError:
-        return _bad(path, msg)
+
+def _check_state(path: Path, state: Any, saving: bool = False) -> dict[str, int]:
+    """Refuse model.json content that would crash or mislead at classify time (checked by name, from the tables
+    above), on load or, from the model's state, on save; return the length each array must have."""
+    bad = _refusal(path, saving)
 
     if not isinstance(state, dict):
         raise bad("model.json is not an object")
@@ -167,17 +173,23 @@ def _check_state(path: Path, state: Any) -> dict[str, int]:
     return {name: lengths[kind] for name, kind in _ARRAY_LENGTHS.items()}
 
 
-def _check_arrays(path: Path, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    """Refuse arrays (already of the right shapes) that are missing, not finite, or inconsistent with model.json."""
+def _check_arrays(
+    path: Path, state: dict[str, Any], arrays: dict[str, np.ndarray], lengths: dict[str, int], saving: bool = False
+) -> None:
+    """Refuse arrays that are missing, of other lengths than ``lengths`` (:func:`_check_state`), not finite, or
+    inconsistent with model.json."""
+    bad = _refusal(path, saving)
     for name in _ARRAY_LENGTHS:
         values = arrays.get(name)
         if values is None:
             if name not in _OPTIONAL_ARRAYS:
-                raise _bad(path, f"array {name!r} is missing")
+                raise bad(f"array {name!r} is missing")
+        elif np.shape(values) != (lengths[name],):
+            raise bad(f"array {name!r} has shape {np.shape(values)}; it must be ({lengths[name]},)")
         elif not np.all(np.isfinite(values)):
-            raise _bad(path, f"array {name!r} has non-finite values")
+            raise bad(f"array {name!r} has non-finite values")
     if np.any(arrays["idf"] <= 0):
-        raise _bad(path, "array 'idf' has values that are not positive")
+        raise bad("array 'idf' has values that are not positive")
     scope = [
         arrays.get("scope_coef") is not None,
         arrays.get("scope_baseline") is not None,
@@ -186,9 +198,7 @@ def _check_arrays(path: Path, state: dict[str, Any], arrays: dict[str, np.ndarra
         state["classes"] == list(SCOPED_CLASSES),
     ]
     if any(scope) and not all(scope):
-        raise _bad(
-            path, "the scope head is incomplete (its weights, intercept, threshold and the 'other' class go together)"
-        )
+        raise bad("the scope head is incomplete (its weights, intercept, threshold and the 'other' class go together)")
 
 
 def _first_wrong(values: dict[str, Any], table: dict[str, tuple[str, bool]]) -> str | None:
