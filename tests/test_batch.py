@@ -138,6 +138,44 @@ def test_a_repeated_column_read_is_refused_and_the_header_is_written_as_given(tm
         assert not (tmp_path / "o2.csv").exists()
 
 
+def test_a_repeated_column_is_refused_by_every_reader_and_a_renamed_copy_is_no_column(tmp_path, postings):
+    """From a hostile review: a renamed copy collided with a column of that name (a traceback), could be named
+    (``description.1``, which the file does not have), and audit, train, ``--prior auto`` and a byte-order mark read
+    with ``--encoding utf-8`` each let a repeated column through."""
+    text = postings["description"][0].replace('"', "'")
+    src = tmp_path / "in.csv"
+    src.write_text(f'notes,notes,notes.1,description\na,b,"{text}",x\n')
+    out = tmp_path / "out.csv"
+    classify_csv(src, out, text_column="notes.1")  # the file's own notes.1, not the renamed copy of notes
+    assert pd.read_csv(out, dtype=str)["label"].tolist() == [tpmclassify.classify(text).label]
+    src.write_text(f'description,title,description\n"{text}",Project Manager,x\n')
+    with pytest.raises(tpmclassify.ColumnError, match="no column 'description.1'"):
+        classify_csv(src, tmp_path / "o1.csv", text_column="description.1")
+    repeated = "column 'description' appears 2 times in the header"
+    calls = [
+        lambda: classify_csv(src, tmp_path / "o2.csv", prior="auto"),
+        lambda: tpmclassify.audit(src, tmp_path / "a.html"),
+        lambda: tpmclassify.train(src, title_column="title"),
+    ]
+    for call in calls:
+        with pytest.raises(BatchError, match=repeated):
+            call()
+    src.write_bytes(b"\xef\xbb\xbf" + src.read_bytes())
+    with pytest.raises(BatchError, match=repeated):
+        classify_csv(src, tmp_path / "o3.csv", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+def test_a_title_that_is_a_list_is_not_missing(postings):
+    text = postings["description"][0]
+    titles = pd.Series([["Project Manager", "x"], [], ("TPM",), None], dtype=object)
+    frame = pd.DataFrame({"description": [text] * 4, "title": titles})
+    errors = classify_frame(frame, title_column="title")["error"].tolist()
+    assert errors == ["title must be str, got list", "title must be str, got list", "title must be str, got tuple", ""]
+    with pytest.raises(tpmclassify.PostingTypeError, match="got list"):
+        tpmclassify.classify_many([text], [["Project Manager", "x"]])
+
+
 def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
     postings = postings.drop(columns=["label"])
     src = tmp_path / "in.csv.gz"

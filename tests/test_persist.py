@@ -155,6 +155,19 @@ def test_a_model_changed_after_fit_is_refused_at_save_as_load_would(small_model,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_what_fit_can_give_saves_and_loads(small_model, tmp_path, postings):
+    """Also from the review: float32 weights saved, then failed to load; a numpy integer parameter was a bare
+    TypeError at save; a floor on words past 100,000 (postings of millions of characters) was refused as edited."""
+    model = copy.deepcopy(small_model)
+    model.coef_ = model.coef_.astype(np.float32)
+    model.min_words_ = 200_000
+    model.set_params(cv=np.int64(3))
+    tpmclassify.save(model, tmp_path / "m.tpmc")
+    again = load(tmp_path / "m.tpmc")
+    assert again.min_words_ == 200_000 and again.get_params()["cv"] == 3
+    np.testing.assert_array_equal(again.coef_, model.coef_.astype(np.float64))
+
+
 def test_metadata_of_a_folder_is_a_model_file_error(tmp_path):
     with pytest.raises(ModelFileError, match="cannot read the model file .*: Is a directory"):
         tpmclassify.read_metadata(tmp_path)

@@ -185,8 +185,9 @@ def labeled_rows(
     ValueError
         A label column holds values that are not labels (all of them are listed).
     """
-    from ._io import read_table
+    from ._io import HEADER_ATTR, read_table
     from ._labels import label_from_title
+    from ._rows import check_columns
 
     if isinstance(data, str | os.PathLike):
         if not os.path.isfile(data):
@@ -194,12 +195,10 @@ def labeled_rows(
         frame = read_table(data)
     else:
         frame = data
-    for col, option in (
-        (text_column, "text_column="),
-        (title_column if label_column not in frame.columns else None, "title_column="),
-    ):
-        if col is not None and col not in frame.columns:
-            raise missing_column(col, frame.columns, option)
+    header = frame.attrs.get(HEADER_ATTR)
+    labeled = label_column in (frame.columns if header is None else header)
+    named = [(label_column, "label_column=") if labeled else (title_column, "title_column=")]
+    check_columns(list(frame.columns), text_column, named, header)
     if label_column in frame.columns:
         labels = pd.Series(check_labels(frame[label_column].fillna("")), index=frame.index)
     elif title_column is not None:

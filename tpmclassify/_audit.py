@@ -26,12 +26,12 @@ from typing import Any
 from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
-from ._errors import input_not_found, missing_column
+from ._errors import input_not_found
 from ._io import file_format, read_chunks
 from ._labels import label_from_title
 from ._model import TPMClassifier
 from ._roles import ROLES
-from ._rows import pick_text_column, predict_rows, with_file_prior
+from ._rows import check_columns, predict_rows, with_file_prior
 
 __all__ = ["AuditSummary", "audit", "row_numbering"]
 
@@ -198,7 +198,9 @@ def audit(
         for chunk in read_chunks(src, chunk_size, encoding)[1]:
             frame = chunk.frame
             if row == 0:  # the columns are checked on the first chunk, as batch does
-                column = _check_columns(list(frame.columns), text_column, title_column, id_column, show_columns)
+                named = [(title_column, "title_column="), (id_column, "id_column=")]
+                named += [(c, "show_columns=[...]|--show-column") for c in shown if c != id_column]
+                column = check_columns(list(frame.columns), text_column, named, chunk.header)
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else [None] * len(frame)
             _, scored = predict_rows(mdl, values, titles, chunk.errors)
@@ -270,21 +272,6 @@ def _shown_columns(title_column: str, id_column: str | None, show_columns: Seque
     if clash:
         raise BatchError(f"column {clash[0]!r} cannot be shown: the flags CSV has a column of that name")
     return out
-
-
-def _check_columns(
-    columns: list[str], text_column: str | None, title_column: str, id_column: str | None, show_columns: Sequence[str]
-) -> str:
-    """Check that every named column exists, saying which option names another; return the text column."""
-    named = [(text_column, "text_column="), (title_column, "title_column="), (id_column, "id_column=")]
-    named += [
-        (c, "show_columns=[...]|--show-column")
-        for c in ([show_columns] if isinstance(show_columns, str) else show_columns)
-    ]
-    for name, option in named:
-        if name is not None and name not in columns:
-            raise missing_column(name, columns, option)
-    return pick_text_column(columns, text_column)
 
 
 def _cell(frame: Any, column: str, i: int) -> str:

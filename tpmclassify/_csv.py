@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
@@ -37,6 +36,8 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
             raise BatchError(f"{path}: the header row cannot be read: {first[2]}")
         if NUL_STAND_IN in "".join(first[0]):
             raise BatchError(f"{path}: the header contains NUL bytes; is it a text file? (UTF-16 needs a BOM)")
+        if first[0] and first[0][0].startswith("\ufeff"):  # a byte-order mark read as text (--encoding utf-8)
+            first[0][0] = first[0][0][1:]
         columns = _dedupe(first[0])
         header = list(first[0]) if columns != first[0] else None
         rows: list[list[str | None]] = []
@@ -256,12 +257,18 @@ def _csv_row(
 
 
 def _dedupe(header: Sequence[str]) -> list[str]:
-    seen: Counter[str] = Counter()
-    out = []
+    """Column names for a table: the header's, a repeated name's later copies as ``name.1``, ``name.2``, ... and an
+    empty name as ``unnamed``, none of them a name the header has (so a name the file gives stays its column)."""
+    taken = set(header)
+    out: list[str] = []
     for name in header:
-        name = name or "unnamed"
-        out.append(name if not seen[name] else f"{name}.{seen[name]}")
-        seen[name] += 1
+        if name and name not in out:
+            out.append(name)
+            continue
+        base, k = name or "unnamed", 0 if not name else 1
+        while (candidate := base if k == 0 else f"{base}.{k}") in taken or candidate in out:
+            k += 1
+        out.append(candidate)
     return out
 
 

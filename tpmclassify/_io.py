@@ -142,6 +142,10 @@ def _guarded(path: Path, enc: str, named: bool, chunks: Iterator[Chunk]) -> Iter
         raise BatchError(f"{path} cannot be read as {enc}{how}: {err}; {fix}") from None
 
 
+#: The key of a table's ``attrs`` holding its file's own column names, where :func:`read_table` renamed some.
+HEADER_ATTR = "tpmclassify_header"
+
+
 def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     """Read a whole table of postings through :func:`read_chunks` (for training and evaluation).
 
@@ -159,15 +163,19 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     [{'description': 'Own the roadmap', 'label': 'tpm'}]
     """
     _, chunks = read_chunks(path, 10_000, encoding)
-    frames, start = [], 0
+    frames, start, header = [], 0, None
     for chunk in chunks:
+        header = header or chunk.header
         for i, error in enumerate(chunk.errors):
             if error:
                 raise BatchError(f"{path}: row {start + i + 1} cannot be read: {error}")
         frames.append(chunk.frame)
         start += len(chunk.frame)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    if header is not None:  # the file's own names, where the frame renamed repeated ones (see Chunk)
+        frame.attrs[HEADER_ATTR] = header
+    return frame
 
 
 # ---------------------------------------------------------------------------- JSON lines

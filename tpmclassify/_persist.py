@@ -90,11 +90,15 @@ def save(
             f"holds at most {_MAX_VOCABULARY:,} (train with max_features at most that)"
         )
     state, arrays = model.to_state()
+    arrays = {name: np.asarray(values, dtype=np.float64) for name, values in arrays.items()}  # as load reads them
     lengths = _check_state(Path(path), state, saving=True)  # what load checks, before anything is written
     _check_arrays(Path(path), state, arrays, lengths, saving=True)
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]  # (the stub reads a key as allow_pickle)
-    members = {"model.json": json.dumps(state, sort_keys=True).encode(), "arrays.npz": buf.getvalue()}
+    members = {
+        "model.json": json.dumps(state, sort_keys=True, default=_jsonable).encode(),
+        "arrays.npz": buf.getvalue(),
+    }
     meta = {
         **getattr(model, "metadata_", {}),
         **(extra or {}),

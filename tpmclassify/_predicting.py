@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
@@ -42,11 +43,8 @@ def as_texts(X: object) -> list[str]:
 
 
 def missing(value: object) -> bool:
-    """None, NaN, pd.NA or NaT: a missing cell (NaN and NaT differ from themselves)."""
-    try:
-        return value is None or bool(value != value)
-    except (TypeError, ValueError):  # pd.NA's comparisons are ambiguous
-        return True
+    """None, NaN, pd.NA or NaT: a missing cell. A list or an array is a value, not missing, whatever it holds."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(cast(Any, value))))
 
 
 class Predicting:

@@ -30,6 +30,7 @@ __all__ = [
     "classify_frame",
     "classify_partition",
     "dataframe_classifier",
+    "check_columns",
     "prepare",
     "score_texts",
 ]
@@ -85,7 +86,7 @@ def _checked(value: object, read_error: object = None, title: object = None) -> 
     wrong column?)."""
     if read_error:
         return None, str(read_error)
-    if title is not None and not isinstance(title, str) and not missing(title):
+    if not (isinstance(title, str) or missing(title)):
         return None, f"title must be str, got {type(title).__name__}"
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))):
         return None, "missing text"  # None, NaN, pd.NA, NaT
@@ -175,10 +176,12 @@ def with_file_prior(
     """:func:`with_prior` for a file's postings: for "auto", a first reading of the file estimates its share."""
 
     def texts() -> Iterator[tuple[list[object], list[str], list[object] | None]]:
-        column = text_column
+        column = None
         for chunk in read_chunks(src, chunk_size, encoding)[1]:
             frame = chunk.frame
-            column = column or pick_text_column(list(frame.columns), None)
+            if column is None:  # the first chunk's columns, checked before a file's share is read from them
+                named = [(title_column, "title_column=")]
+                column = check_columns(list(frame.columns), text_column, named, chunk.header)
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else None
             yield values, chunk.errors, titles
@@ -211,6 +214,28 @@ def check_clash(columns: Sequence[str], prefix: str) -> None:
         )
 
 
+def check_columns(
+    columns: Sequence[str],
+    text_column: str | None,
+    named: Iterable[tuple[str | None, str]] = (),
+    header: Sequence[str] | None = None,
+) -> str:
+    """The text column of a table, once it and every other column it is read by (``named``: name and option pairs)
+    are checked to be in the file once. ``columns``: the table's; ``header``: the file's own names, where the table
+    had to rename repeated or empty ones (see :class:`~tpmclassify._chunk.Chunk`), so that a renamed copy
+    (``description.1``) is not a column of the file."""
+    names = list(columns if header is None else header)
+    col = pick_text_column(names, text_column)
+    for name, option in [(col, "text_column="), *named]:
+        if name is None:
+            continue
+        if name not in names or name not in columns:
+            raise missing_column(name, names, option)
+        if names.count(name) > 1:
+            raise BatchError(f"column {name!r} appears {names.count(name)} times in the header; rename all but one")
+    return col
+
+
 def prepare(
     columns: Sequence[str],
     text_column: str | None,
@@ -219,15 +244,9 @@ def prepare(
     model: TPMClassifier | None,
     header: Sequence[str] | None = None,
 ) -> tuple[str, TPMClassifier]:
-    """Check a table's columns before classifying it; return its text column and the model to use. ``header``: the
-    columns as the file names them, where the table had to rename repeated ones (see :class:`Chunk`)."""
-    col = pick_text_column(columns, text_column)
-    if title_column is not None and title_column not in columns:
-        raise missing_column(title_column, columns, "title_column=")
-    named = list(columns if header is None else header)
-    for name in (col, title_column):
-        if name is not None and named.count(name) > 1:
-            raise BatchError(f"column {name!r} appears {named.count(name)} times in the header; rename all but one")
+    """Check a table's columns before classifying it (:func:`check_columns`); return its text column and the model
+    to use."""
+    col = check_columns(columns, text_column, [(title_column, "title_column=")], header)
     check_clash(columns, prefix)
     return col, model_or_default(model)
 

@@ -20,6 +20,7 @@ from ._errors import TPMClassifyError
 from ._model import TPMClassifier
 from ._roles import CLASSES, SCOPED_CLASSES
 from ._state import TUPLE_PARAMS
+from ._text import MAX_CHARS
 from ._version import __version__
 
 # What a model file may hold, checked on load before anything is built from it. Adding a fitted field is one line.
@@ -111,7 +112,10 @@ def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
 def _refusal(path: Path, saving: bool) -> Callable[[str], ModelFileError]:
     """How a wrong state is refused: on load, the file was edited or damaged; on save, the model was changed."""
     if saving:
-        return lambda msg: ModelFileError(f"refusing to save {path}: {msg} (was the model changed after fit?)")
+        return lambda msg: ModelFileError(
+            f"refusing to save {path}: {msg}, so load would refuse the file (a model changed after fit, or fitted "
+            "past what a model file holds)"
+        )
     return lambda msg: _bad(path, msg)
 
 
@@ -228,5 +232,6 @@ _KINDS: dict[str, tuple[Any, str]] = {
     "open_unit": (lambda x: _finite(x) and 0.0 < x < 1.0, "a share strictly between 0 and 1"),
     "positive": (lambda x: _finite(x) and x > 0, "a positive number"),
     "nonnegative": (lambda x: _finite(x) and x >= 0, "a number >= 0"),
-    "count": (lambda x: isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 100_000, "a count of words"),
+    # (a posting has fewer words than characters)
+    "count": (lambda x: isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_CHARS, "a count of words"),
 }
