@@ -166,12 +166,54 @@ def test_a_repeated_column_is_refused_by_every_reader_and_a_renamed_copy_is_no_c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
 
 
+def test_a_table_renames_repeated_and_empty_names_to_names_the_file_does_not_have(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("a,,a,a.1,unnamed,,a\n1,2,3,4,5,6,7\n")
+    table = tpmclassify.read_table(src)
+    assert table.columns.tolist() == ["a", "unnamed.1", "a.2", "a.1", "unnamed", "unnamed.2", "a.3"]
+    assert table.iloc[0].tolist() == ["1", "2", "3", "4", "5", "6", "7"]
+    assert table.attrs["tpmclassify_header"] == ["a", "", "a", "a.1", "unnamed", "", "a"]
+    src.write_text(",b,b\n1,2,3\n")
+    assert tpmclassify.read_table(src).columns.tolist() == ["unnamed", "b", "b.1"]
+    src.write_text("a,b\n1,2\n")
+    assert tpmclassify.read_table(src).attrs == {}
+
+
+def test_the_share_is_estimated_from_the_column_named_and_rows_without_it(tmp_path, postings):
+    """--prior auto reads the column the run reads (not the default one), and a JSON line without it as no text."""
+    texts = postings["description"].tolist() * 4
+    rows = [{"body": t, "description": "Apply now."} for t in texts] + [{"other": 1}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = classify_csv(src, tmp_path / "out.jsonl", text_column="body", prior="auto", chunk_size=7)
+    alone = tmp_path / "alone.csv"
+    pd.DataFrame({"description": texts}).to_csv(alone, index=False)
+    assert summary.prior == classify_csv(alone, tmp_path / "a.csv", prior="auto").prior
+    assert summary.prior_rows == classify_csv(alone, tmp_path / "b.csv", prior="auto").prior_rows >= 20
+
+
+def test_the_share_is_read_in_the_encoding_given_and_checks_the_title_column(tmp_path, postings):
+    texts = postings["description"].tolist() * 4
+    src = tmp_path / "in.csv"
+    src.write_bytes(pd.DataFrame({"description": texts}).to_csv(index=False).encode("utf-16-le"))  # no BOM
+    summary = classify_csv(src, tmp_path / "out.csv", encoding="utf-16-le", prior="auto")
+    assert summary.rows == len(texts) and summary.errors == 0 and summary.prior_rows >= 20
+    with pytest.raises(tpmclassify.ColumnError, match="no column 'nope'.*title_column="):
+        classify_csv(src, tmp_path / "o2.csv", encoding="utf-16-le", prior="auto", title_column="nope")
+    src.write_text("description,title,title\nx,y,z\n")
+    with pytest.raises(tpmclassify.ColumnError, match="no column 'title.1'"):
+        classify_csv(src, tmp_path / "o3.csv", title_column="title.1")
+
+
 def test_a_title_that_is_a_list_is_not_missing(postings):
     text = postings["description"][0]
     titles = pd.Series([["Project Manager", "x"], [], ("TPM",), None], dtype=object)
     frame = pd.DataFrame({"description": [text] * 4, "title": titles})
     errors = classify_frame(frame, title_column="title")["error"].tolist()
     assert errors == ["title must be str, got list", "title must be str, got list", "title must be str, got tuple", ""]
+    frame = pd.DataFrame({"description": pd.Series([[text], ["a", "b"], text], dtype=object)})
+    errors = classify_frame(frame)["error"].tolist()  # a list of texts is not a posting either
+    assert errors == ["posting text must be str, got list"] * 2 + [""]
     with pytest.raises(tpmclassify.PostingTypeError, match="got list"):
         tpmclassify.classify_many([text], [["Project Manager", "x"]])
 

@@ -41,7 +41,12 @@ def _forge(tmp_path, meta, state, arrays, *, model_json=None):
 
 def _set(key, value):
     def edit(meta, state, arrays):
-        if key in arrays or key in ("coef_short", "idf_short"):
+        if key == "idf_zero":  # of the right length, one value 0
+            arrays["idf"] = arrays["idf"].copy()
+            arrays["idf"][0] = 0.0
+        elif key == "baseline_gone":
+            del arrays["baseline"]
+        elif key in arrays or key in ("coef_short", "idf_short"):
             name = key.removesuffix("_short")
             arrays[name] = arrays[name][:-1] if key.endswith("_short") else value
         elif key.startswith("params."):
@@ -81,6 +86,8 @@ def _set(key, value):
         (_set("params.C_grid", []), "C_grid must be a non-empty tuple of positive numbers"),
         (_set("params.mask_rate", float("nan")), "'mask_rate' parameter of TPMClassifier must be a float"),
         (_set("idf", np.full(3, -1.0)), "array 'idf' has shape"),
+        (_set("idf_zero", None), "array 'idf' has values that are not positive"),
+        (_set("baseline_gone", None), "array 'baseline' is missing"),
     ],
 )
 def test_forged_content_is_refused_with_a_clear_error(saved, tmp_path, edit, message):
@@ -90,8 +97,9 @@ def test_forged_content_is_refused_with_a_clear_error(saved, tmp_path, edit, mes
         arrays["coef"][0] = np.nan
     else:
         edit(meta, state, arrays)
-    with pytest.raises(ModelFileError, match=message):
+    with pytest.raises(ModelFileError, match=message) as err:
         load(_forge(tmp_path, meta, state, arrays))
+    assert str(err.value).startswith(str(tmp_path / "forged.tpmc")) and "edited or is damaged" in str(err.value)
 
 
 def test_malformed_json_and_metadata_are_model_file_errors(saved, tmp_path):
@@ -142,7 +150,7 @@ def test_non_finite_weights_are_refused_at_save(small_model, tmp_path):
     [
         (lambda m: setattr(m, "min_words_", -1), "min_words is -1; it must be a count of words"),
         (lambda m: setattr(m, "prior_", 1.0), "prior is 1.0; it must be a share strictly between 0 and 1"),
-        (lambda m: setattr(m, "coef_", m.coef_[:-1]), r"array 'coef' has shape \(\d+,\); it must be"),
+        (lambda m: setattr(m, "coef_", m.coef_[:-1]), r"array 'coef' has shape \(\d+,\); it must be \(\d+,\)"),
     ],
 )
 def test_a_model_changed_after_fit_is_refused_at_save_as_load_would(small_model, tmp_path, change, message):
@@ -150,9 +158,9 @@ def test_a_model_changed_after_fit_is_refused_at_save_as_load_would(small_model,
     refused before anything is written, saying so (not, at the next load, that the file was edited)."""
     model = copy.deepcopy(small_model)
     change(model)
-    with pytest.raises(ModelFileError, match=f"refusing to save .*m.tpmc: {message}.*changed after fit"):
+    with pytest.raises(ModelFileError, match=f"refusing to save .*m.tpmc: {message}, so load would refuse") as err:
         tpmclassify.save(model, tmp_path / "m.tpmc")
-    assert list(tmp_path.iterdir()) == []
+    assert "edited or is damaged" not in str(err.value) and list(tmp_path.iterdir()) == []
 
 
 def test_what_fit_can_give_saves_and_loads(small_model, tmp_path, postings):

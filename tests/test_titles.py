@@ -187,6 +187,13 @@ def test_prior_auto_counts_only_rows_read_without_error_and_needs_twenty(tmp_pat
         tpmclassify.classify_frame(pd.DataFrame({"description": [TECHNICAL] * 3}), prior="auto")
 
 
+def test_the_share_needs_exactly_its_minimum_of_postings():
+    texts = [TECHNICAL, PLAIN_PM] * 10  # 20, the minimum
+    tpmclassify.classify_frame(pd.DataFrame({"description": texts}), prior="auto")
+    with pytest.raises(tpmclassify.BatchError, match="found 19"):
+        tpmclassify.classify_frame(pd.DataFrame({"description": texts[:19]}), prior="auto")
+
+
 def test_a_title_that_is_not_text_is_an_error_row_and_not_in_the_share(tmp_path):
     """A JSON-lines or Parquet title of another type (a number: the wrong column?) was read as no title, silently.
     Its row is an error row now, as the API refuses it, and the share's estimate leaves it out like any error row."""
