@@ -185,7 +185,7 @@ def test_the_share_is_estimated_from_the_column_named_and_rows_without_it(tmp_pa
     rows = [{"body": t, "description": "Apply now."} for t in texts] + [{"other": 1}]
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    summary = classify_csv(src, tmp_path / "out.jsonl", text_column="body", prior="auto", chunk_size=7)
+    summary = classify_csv(src, tmp_path / "out.jsonl", text_column="body", prior="auto", chunk_size=len(texts))
     alone = tmp_path / "alone.csv"
     pd.DataFrame({"description": texts}).to_csv(alone, index=False)
     assert summary.prior == classify_csv(alone, tmp_path / "a.csv", prior="auto").prior
