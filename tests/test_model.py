@@ -91,6 +91,16 @@ def test_custom_cues_need_a_known_axis(postings, axis):
         TPMClassifier(cues=cues, cv=2, min_df=1).fit(postings["description"], postings["label"])
 
 
+@pytest.mark.parametrize("phrase", ["one two three four five six seven eight nine", "x" * 201])
+def test_fit_refuses_a_cue_table_that_no_model_file_holds(postings, phrase):
+    """A phrase of 9 words (or 201 characters) was fitted, then refused by save, which bounds the table as load does."""
+    cues = [*tpmclassify.CUES, tpmclassify.Cue("long", "scope", "tpm", (phrase,))]
+    with pytest.raises(tpmclassify.InvalidValueError, match="cue table exceeds what a model file holds .*8 words"):
+        TPMClassifier(cues=cues, cv=2, min_df=1).fit(postings["description"], postings["label"])
+    fits = [*tpmclassify.CUES, tpmclassify.Cue("long", "scope", "tpm", ("one two three four five six seven eight",))]
+    TPMClassifier(cues=fits).check_params()
+
+
 def test_sklearn_tools_work_on_it(postings):
     X, y = postings["description"].to_numpy(), postings["label"].to_numpy()
     X, y = np.concatenate([X, X]), np.concatenate([y, y])  # enough of each class for 2 folds

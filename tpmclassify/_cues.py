@@ -12,11 +12,12 @@ an explanation reports.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, ROLES, TPM
 
-__all__ = ["ARTICLE_AXES", "AXES", "CUES", "CUE_ROLES", "NONE", "Cue"]
+__all__ = ["ARTICLE_AXES", "AXES", "CUES", "CUE_ROLES", "NONE", "Cue", "TABLE_BOUNDS", "within_bounds"]
 
 #: A phrase read in context votes for neither role.
 NONE = "none"
@@ -36,6 +37,19 @@ AXES: dict[str, str] = {
 }
 #: The article's four axes: what a posting's evidence is measured on (role names and wording say nothing of the job).
 ARTICLE_AXES = ("scope", "technical", "strategy", "collaboration")
+
+
+#: The most phrases a cue table has, words a phrase has and characters it has: what a model file holds (matching and
+#: loading time grow with them), so that ``fit`` refuses what ``save`` and ``load`` would.
+MAX_PHRASES, MAX_PHRASE_WORDS, MAX_PHRASE_CHARS = 5000, 8, 200
+TABLE_BOUNDS = f"{MAX_PHRASES} phrases of at most {MAX_PHRASE_WORDS} words and {MAX_PHRASE_CHARS} characters"
+
+
+def within_bounds(phrases: Sequence[object]) -> bool:
+    """Whether a cue table's ``phrases`` (all of them) are within :data:`TABLE_BOUNDS`."""
+    return len(phrases) <= MAX_PHRASES and all(
+        isinstance(p, str) and len(p) <= MAX_PHRASE_CHARS and len(p.split()) <= MAX_PHRASE_WORDS for p in phrases
+    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval
 
 from ._answering import Answering
-from ._cues import AXES, CUES, Cue
+from ._cues import AXES, CUES, TABLE_BOUNDS, Cue, within_bounds
 from ._errors import InvalidValueError
 from ._features import FeatureSpace, display_forms
 from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope, least_words
@@ -302,6 +302,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
             raise InvalidValueError(str(err)) from None
         check_tuples(self.C_grid, self.review_band, self.scope_axes)
         claim_confidences(self.mismatch_confidence)
+        if self.cues is not None and not within_bounds([p for c in self.cues for p in getattr(c, "phrases", ())]):
+            raise InvalidValueError(f"cues: the cue table exceeds what a model file holds ({TABLE_BOUNDS})")
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted model as plain data: a JSON-able dict and named float arrays (what persistence writes).

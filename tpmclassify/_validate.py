@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._archive import _ARRAY_LENGTHS, _OPTIONAL_ARRAYS, ModelFileError, _bad
-from ._cues import AXES, CUE_ROLES
+from ._cues import AXES, CUE_ROLES, TABLE_BOUNDS, within_bounds
 from ._errors import TPMClassifyError
 from ._model import TPMClassifier
 from ._roles import CLASSES, SCOPED_CLASSES
@@ -38,8 +38,6 @@ _SCALARS = {
     "min_evidence": ("nonnegative", False),
     "min_words": ("count", False),
 }
-#: Bounds on what makes loading or explaining slow: the cue table's size (n-gram length is a parameter constraint).
-_MAX_PHRASES, _MAX_PHRASE_WORDS, _MAX_PHRASE_CHARS = 5000, 8, 200
 #: A text whose tokens are the cues' and n-grams' ground truth (HTML, entities, accents, punctuation inside words,
 #: a boilerplate heading): a file records how this tokenizer read it, load compares.
 _TOKEN_PROBE = (
@@ -156,10 +154,8 @@ def _check_state(path: Path, state: Any, saving: bool = False) -> dict[str, int]
     ):
         raise bad("the cue table is malformed")
     phrases = [p for c in cues for p in c["phrases"]]
-    if len(phrases) > _MAX_PHRASES or not all(
-        isinstance(p, str) and len(p) <= _MAX_PHRASE_CHARS and len(p.split()) <= _MAX_PHRASE_WORDS for p in phrases
-    ):
-        raise bad(f"the cue table exceeds its bounds ({_MAX_PHRASES} phrases of at most {_MAX_PHRASE_WORDS} words)")
+    if not within_bounds(phrases):
+        raise bad(f"the cue table exceeds its bounds ({TABLE_BOUNDS})")
     vocabulary = state["vocabulary"]
     if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary):
         raise bad("the vocabulary is not a list of strings")
