@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
@@ -88,7 +88,7 @@ def _checked(value: object, read_error: object = None, title: object = None) -> 
         return None, str(read_error)
     if not (isinstance(title, str) or missing(title)):
         return None, f"title must be str, got {type(title).__name__}"
-    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast(Any, value))):
+    if missing(value):
         return None, "missing text"  # None, NaN, pd.NA, NaT
     try:
         return check_text(value), ""

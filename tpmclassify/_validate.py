@@ -108,7 +108,7 @@ def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
 
 
 def _refusal(path: Path, saving: bool) -> Callable[[str], ModelFileError]:
-    """How a wrong state is refused: on load, the file was edited or damaged; on save, the model was changed."""
+    """How a wrong state is refused: on load, the file was edited or damaged; on save, load would refuse the file."""
     if saving:
         return lambda msg: ModelFileError(
             f"refusing to save {path}: {msg}, so load would refuse the file (a model changed after fit, or fitted "
