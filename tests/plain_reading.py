@@ -44,6 +44,7 @@ class PlainReading:
         self.vocabulary = {gram: j for j, gram in enumerate(space.vocabulary)}
         self.idf, self.ngram_max = space.idf, space.ngram_max
         self.cue_scale, self.ngram_scale = space.cue_scale, space.ngram_scale
+        self.reference_words = space.reference_words
         self.context = {j for j, cue in enumerate(space.cues) if cue.axis == "context"}
         # two matchers: the other-role cues apart from the rest; a phrase's first cue wins it
         self.matchers: list[dict[tuple[str, ...], int]] = []
@@ -59,8 +60,9 @@ class PlainReading:
                 self.matchers.append(table)
 
     @lru_cache(maxsize=8192)  # noqa: B019 (one reader per test module)
-    def read(self, text: str) -> tuple[list[str], list[tuple[int, int]], dict[int, list[tuple[int, int]]]]:
-        """A posting's tokens, their character spans, and each feature column's matches (first and end token)."""
+    def read(self, text: str) -> tuple[list[str], list[tuple[int, int]], dict[int, list[tuple[int, int]]], int]:
+        """A posting's tokens, their character spans, each feature column's matches (first and end token), and how
+        many words n-grams are made of (outside the context cues' matches)."""
         found = token_matches(normalize(job_text(text)))
         tokens = [m.group() for m in found]
         spans = [(m.start(), m.end()) for m in found]
@@ -85,7 +87,7 @@ class PlainReading:
                 j = self.vocabulary.get(" ".join(s for _, s in kept[k : k + n]))
                 if j is not None:
                     matches[self.n_cues + j].append((kept[k][0], kept[k + n - 1][0] + 1))
-        return tokens, spans, {j: sorted(m) for j, m in matches.items()}
+        return tokens, spans, {j: sorted(m) for j, m in matches.items()}, len(kept)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """The feature matrix: ``log1p`` of each cue's count, then each n-gram's TF-IDF, the row's n-grams of
@@ -93,8 +95,11 @@ class PlainReading:
         counts under numpy 2.4, and which library takes a logarithm is no part of the reading."""
         rows, cols, values = [], [], []
         for i, text in enumerate(texts):
-            _, _, matches = self.read(text)
-            row = {j: float(np.log1p(len(m))) * self.cue_scale for j, m in matches.items() if j < self.n_cues}
+            _, _, matches, words = self.read(text)
+            factor = 1.0  # a cue's count read as in a posting of reference_words words, within 0.2 to 5 times
+            if self.reference_words is not None:
+                factor = min(max(float(np.sqrt(self.reference_words / max(words, 1))), 0.2), 5.0)
+            row = {j: float(np.log1p(len(m) * factor)) * self.cue_scale for j, m in matches.items() if j < self.n_cues}
             counts = {j: len(m) for j, m in matches.items() if j >= self.n_cues}
             grams = {j: (1.0 + float(np.log(n))) * self.idf[j - self.n_cues] for j, n in counts.items()}
             norm = math.sqrt(sum(v * v for _, v in sorted(grams.items()))) or 1.0
@@ -106,7 +111,7 @@ class PlainReading:
 
     def matches(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the posting's text at its first match, and the character spans of every match."""
-        _, spans, matches = self.read(text)
+        _, spans, matches, _ = self.read(text)
         out = {}
         for j, m in matches.items():
             where = tuple((spans[a][0], spans[b - 1][1]) for a, b in m)
@@ -115,7 +120,7 @@ class PlainReading:
 
     def quotes(self, text: str) -> dict[int, str]:
         """Feature column -> the normalised tokens of its first match (stop words inside an n-gram included)."""
-        tokens, _, matches = self.read(text)
+        tokens, _, matches, _ = self.read(text)
         return {j: " ".join(tokens[m[0][0] : m[0][1]]) for j, m in matches.items()}
 
 

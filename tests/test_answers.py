@@ -42,9 +42,10 @@ def test_a_model_without_a_scope_head_answers_tpm_or_pm_and_never_other(role_onl
     assert all(p.in_scope is None and p.label != "other" for p in role_only.classify_many(texts))
     assert role_only.explain(texts[0])[1] is None
     # every posting with enough to decide counts towards the TPM share: there is no scope to leave any out (the
-    # fixtures' other postings have too little TPM/PM evidence)
+    # fixtures' other postings have too little TPM/PM evidence, and so has one PM posting as written: the floor of a
+    # fit on six postings is its weakest masked copy, and the copy as written has a few more words)
     decided = [p.probabilities["tpm"] for p in role_only.classify_many(texts) if not p.unreadable]
-    assert 6 <= len(decided) < len(texts)
+    assert 5 <= len(decided) < len(texts)
     np.testing.assert_allclose(role_only.in_scope_tpm_probabilities(texts), decided, rtol=1e-12)
 
 

@@ -173,7 +173,7 @@ def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
         load(path)
 
     path.write_bytes(good)
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 5', b'"format_version": 99'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 6', b'"format_version": 99'))
     with pytest.raises(ModelFileError, match="format 99.*upgrade tpmclassify"):
         load(path)
 
@@ -197,14 +197,20 @@ def test_a_format_3_file_loads_and_a_per_claim_confidence_survives_a_round_trip(
     path = tmp_path / "per_claim.tpmc"
     tpmclassify.save(copy.copy(small_model).set_params(mismatch_confidence=per_claim), path)
     assert load(path).mismatch_confidences == per_claim
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 5', b'"format_version": 2'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 6', b'"format_version": 2'))
     with pytest.raises(ModelFileError, match="format 2.*retrain"):
         load(path)
 
 
-def _older(model, path, version, change=lambda state: state.pop("min_words")):
-    """``model`` saved as a file of format ``version`` (3 or 4): as this version writes it, without the floor on
-    words (format 5), its checksums recomputed (or with another ``change`` to its state, as written by hand)."""
+def _without_format_5_and_6(state: dict) -> None:
+    state.pop("min_words")
+    state["params"].pop("cue_reference_words")
+
+
+def _older(model, path, version, change=_without_format_5_and_6):
+    """``model`` saved as a file of format ``version`` (3 to 5): as this version writes it, without the floor on
+    words (format 5) and the reference length of cue counts (format 6), its checksums recomputed (or with another
+    ``change`` to its state, as written by hand)."""
     import hashlib
 
     tpmclassify.save(model, path, card=False)
@@ -231,12 +237,33 @@ def test_a_format_4_file_loads_without_a_floor_on_words(small_model, tmp_path):
     old = load(path)
     assert old.metadata_["format_version"] == 4 and old.min_words_ == 0
     assert not old.classify(sentence).short
-    assert old.classify(sentence).probabilities == small_model.classify(sentence).probabilities
+    _older(small_model, tmp_path / "m5.tpmc", 5, lambda state: state["params"].pop("cue_reference_words"))
+    assert old.classify(sentence).probabilities == load(tmp_path / "m5.tpmc").classify(sentence).probabilities
     tpmclassify.save(small_model, path, card=False)
     assert load(path).min_words_ == small_model.min_words_
     for bad in (40.5, -1, 10**400, "40", None):  # a hand-edited floor: refused, never a traceback
-        _older(small_model, path, 5, lambda state, bad=bad: state.update(min_words=bad))
+        _older(small_model, path, 6, lambda state, bad=bad: state.update(min_words=bad))
         with pytest.raises(ModelFileError, match="min_words"):
+            load(path)
+
+
+def test_a_format_5_file_reads_cue_counts_as_written(small_model, tmp_path):
+    """Format 6 adds ``cue_reference_words``: a format 5 file has none, and reads cue counts as written, as it was
+    fitted to; a format 6 file keeps the reference it was fitted with, and a hand-edited one is refused."""
+    assert small_model.cue_reference_words == 450.0
+    path = tmp_path / "m5.tpmc"
+    _older(small_model, path, 5, lambda state: state["params"].pop("cue_reference_words"))
+    old = load(path)
+    assert old.metadata_["format_version"] == 5 and old.cue_reference_words is None
+    budget = next(j for j, name in enumerate(old.feature_names_) if name.endswith(":budget"))
+    text = ["Own the budget and the budget review."]
+    assert old.space_.transform(text)[0, budget] == np.log1p(2)
+    assert small_model.space_.transform(text)[0, budget] == np.log1p(2 * 5.0)  # a sentence: the factor's bound
+    tpmclassify.save(small_model, path, card=False)
+    assert load(path).space_.reference_words == 450.0
+    for bad in (0, -3, "450", [450]):
+        _older(small_model, path, 6, lambda state, bad=bad: state["params"].update(cue_reference_words=bad))
+        with pytest.raises(ModelFileError, match="cue_reference_words"):
             load(path)
 
 

@@ -154,6 +154,10 @@ def test_text_the_model_cannot_read_needs_review(bundled, text):
     assert p.needs_review and p.reasons[0].startswith("Needs review: too little evidence in the posting to decide")
     readable = bundled.classify(
         "Lead the program with engineering teams: architecture reviews, APIs, dependencies and the roadmap, "
-        "with product managers and senior leadership across multiple teams."
+        "with product managers and senior leadership across multiple teams. You will own the technical risks of "
+        "the platform, plan the launches of its services with the teams that build them, and keep executives "
+        "informed of progress, trade-offs and the decisions the program needs from them. Experience running "
+        "large technical programs with distributed systems, cloud infrastructure and reliability engineering "
+        "teams is required, as is a degree in computer science or a related field."
     )
-    assert not readable.reasons[0].startswith("Needs review")
+    assert not readable.needs_review and not readable.reasons[0].startswith("Needs review")

@@ -187,14 +187,12 @@ def unfloored(bundled):
 #: A short project manager's text that the bundled model reads as a PM's on exactly two of the four axes: scope, on
 #: its own words, and technical depth, on what it lacks (each axis is measured from a typical, longer posting).
 TWO_AXES = (
-    "Run the project schedule, budget and deliverables, working cross-functionally with product managers and engineers."
+    "Run the project schedule, budget and deliverables, working cross-functionally with product managers, engineers "
+    "and executives."
 )
-#: A short, technical text read as a PM's only by what it lacks: measured from a typical, longer posting, two axes
-#: point to PM, but no word of its own does on either.
-ABSENT = (
-    "Own the system architecture and the technical design reviews for our distributed systems and APIs, and the "
-    "multi-year program across many teams. Manage the budget and schedule."
-)
+#: A short, technical text read as a PM's only by what it lacks: measured from a typical, longer posting, three
+#: axes point to PM, but no word of its own does on any of them (its 'budget' is outweighed on its axis).
+ABSENT = "Own the technical design reviews for our APIs. Manage the budget."
 
 
 def test_the_bundled_floor_on_words_leaves_a_sentence_unflagged(bundled, unfloored):
@@ -267,7 +265,7 @@ def test_a_confidence_of_one_flags_no_title_even_at_probability_one(bundled, pos
     to 1) still flags no Project Manager title at 1, and does at anything less."""
     import copy
 
-    text = " ".join([postings["description"][1]] * 60)
+    text = " ".join([postings["description"][1]] * 400)  # cue counts read at most 5x sparser than they are
     strict = copy.copy(bundled).set_params(mismatch_confidence={"tpm": 0.65, "pm": 1.0, "program": 1.0})
     p = strict.classify(text, title="Project Manager")
     assert p.content is not None and p.content.probabilities["tpm"] == 1.0

@@ -114,7 +114,8 @@ def test_batch_prior_moves_every_probability_and_auto_reports_its_estimate(tmp_p
         out = tmp_path / f"out-{prior}.csv"
         assert main(["batch", str(src), "-o", str(out)] + ([] if prior is None else ["--prior", prior])) == 0
         runs[prior], said[prior] = pd.read_csv(out)["tpm_probability"], capsys.readouterr().err
-    assert (runs["0.1"] < runs[None]).all()
+    moved = runs[None] > 0  # a PM answer of 1e-7 prints as 0 (six decimals) either way
+    assert moved.sum() >= 12 and (runs["0.1"][moved] < runs[None][moved]).all() and (runs["0.1"] <= runs[None]).all()
     assert "TPM share assumed 0.100" in said["0.1"] and "estimated" not in said["0.1"]
     assert "estimated from 24 in-scope rows" in said["auto"]
     assert main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--prior", "1.5"]) == 2

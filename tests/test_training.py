@@ -273,6 +273,7 @@ def test_the_scope_heads_folds_fit_the_sources_and_the_rarest_side(fixture, keep
         (lambda X, y: TPMClassifier(C_grid=()).fit(X, y), tpmclassify.InvalidValueError),
         (lambda X, y: TPMClassifier(review_band=(0.9, 0.1)).fit(X, y), tpmclassify.InvalidValueError),
         (lambda X, y: TPMClassifier(scope_recall=5).fit(X, y), tpmclassify.InvalidValueError),
+        (lambda X, y: TPMClassifier(cue_reference_words=0.5).fit(X, y), tpmclassify.InvalidValueError),
         (lambda X, y: TPMClassifier().fit(X[0], y), tpmclassify.PostingTypeError),
         (lambda X, y: tpmclassify.save(TPMClassifier(), "x.tpmc"), tpmclassify.InvalidValueError),
     ],
@@ -365,3 +366,21 @@ if __name__ == "__main__":
         sys.exit("usage: python tests/test_training.py --write  (regenerates tests/data/pinned_fit.json)")
     PINNED.write_text(json.dumps(_summary(_pinned_fit()), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {PINNED}")
+
+
+def _cue_weight(model: TPMClassifier, text: str, feature: str) -> float:
+    return sum(t.weight for t in model.classify(text).explanation.terms if t.feature == feature)
+
+
+@pytest.mark.parametrize("reference", [450.0, 1000.0, None])
+def test_a_cue_counts_as_in_a_posting_of_the_reference_length(fixture, reference):
+    """One 'budget' in a sentence of a dozen words weighs as five in a posting of the reference length (the factor's
+    upper bound), one in a posting of thousands of words as a fifth (its lower bound): the same cue, the same weight,
+    log1p(5) against log1p(0.2). Read as written (None), the two weigh the same."""
+    X, y = fixture
+    model = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1, cue_reference_words=reference).fit(X, y, SOURCES)
+    feature = next(name for name in model.feature_names_ if name.startswith("cue:") and name.endswith(":budget"))
+    short = "Own the budget of a small office move with care."
+    long = short + " Plain words about nothing in particular here." * 8000  # 32,000 words n-grams read
+    ratio = _cue_weight(model, short, feature) / _cue_weight(model, long, feature)
+    assert ratio == pytest.approx(1.0 if reference is None else np.log1p(5.0) / np.log1p(0.2), rel=1e-9)

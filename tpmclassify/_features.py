@@ -3,7 +3,8 @@
 A posting is normalised and tokenised once. Its words are numbered (:mod:`._words`), and the postings of a batch are
 matched together: cue phrases and vocabulary n-grams are phrases of word or stem ids, found at every position at once
 (:mod:`._phrases`). Two blocks of one sparse matrix come out: one column per cue of the cue table (``log1p`` of its
-match count) and one TF-IDF column per stemmed word uni/bi-gram of the fitted vocabulary.
+match count, read as in a posting of ``reference_words`` words: see :func:`cue_values`) and one TF-IDF column per
+stemmed word uni/bi-gram of the fitted vocabulary.
 
 :class:`FeatureSpace` is the one reader of postings: a :class:`Vectorizer` (:meth:`~FeatureSpace.transform`, the
 features; :meth:`~FeatureSpace.matches`, the character spans behind each of them), plus what a batch's explanations
@@ -31,7 +32,7 @@ from ._sections import job_text
 from ._text import normalize, readable, token_matches
 from ._words import SEPARATOR_STEM, Encoded, Words, tokens_of
 
-__all__ = ["Evidence", "FeatureSpace", "Found", "Vectorizer", "tokens_of"]
+__all__ = ["Evidence", "FeatureSpace", "Found", "Vectorizer", "cue_values_of", "tokens_of"]
 
 
 class Evidence(NamedTuple):
@@ -68,6 +69,8 @@ class FeatureSpace:
         Longest n-gram.
     cue_scale, ngram_scale : float
         Multipliers of the two blocks (0 switches a block off).
+    reference_words : float, optional
+        Cue counts are read as in a posting of this many words (see :func:`cue_values`); None reads them as they are.
     display : sequence of str, optional
         How each n-gram usually reads in postings (default: its stems).
     """
@@ -81,6 +84,7 @@ class FeatureSpace:
         cue_scale: float = 1.0,
         ngram_scale: float = 1.0,
         display: Sequence[str] | None = None,
+        reference_words: float | None = None,
     ) -> None:
         for cue in cues:
             if cue.axis not in AXES or cue.axis == "wording":
@@ -109,6 +113,7 @@ class FeatureSpace:
         self.ngram_max = ngram_max
         self.cue_scale = cue_scale
         self.ngram_scale = ngram_scale
+        self.reference_words = reference_words
         self.display = [c.name for c in self.cues] + list(self.vocabulary if display is None else display)
         self.axes = list(AXES)
         self._context = np.array([c.axis == "context" for c in self.cues], dtype=bool)
@@ -165,7 +170,8 @@ class FeatureSpace:
         )
         n_cues = len(self.cues)
         cue_rows, cue_cols, cue_counts = _counts(at_row, cols, n_cues)
-        cue_values = np.log1p(cue_counts) * self.cue_scale
+        words = np.diff(found.kept_ptr)
+        cue_values = cue_values_of(cue_counts, words[cue_rows], self.reference_words) * self.cue_scale
         hits = [(at[:, 0], c) for at, c in self._gram_hits(kept, stem_ids)] if self.ngram_scale else []
         tf_rows, tf_cols, tf = _counts(
             row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
@@ -347,6 +353,33 @@ def _first(words: list[int], key: tuple[int, ...]) -> int | None:
             start = i + 1
     except ValueError:
         return None
+
+
+#: The bounds of the factor a cue count is multiplied by: a posting of a few words, or of thousands, is not read as
+#: if its cues were many times as dense as they are.
+LENGTH_FACTOR_BOUNDS = (0.2, 5.0)
+
+
+def cue_values_of(counts: np.ndarray, words: np.ndarray, reference_words: float | None) -> np.ndarray:
+    """Cue features: ``log1p`` of each count, read as in a posting of ``reference_words`` words.
+
+    Each count is multiplied by ``sqrt(reference_words / words)`` (``words``: the posting's words n-grams are made of,
+    at least 1), bounded to :data:`LENGTH_FACTOR_BOUNDS`, before the logarithm. A short posting names fewer cues than
+    a long one for the same job; read as written, the cues it lacks read as evidence for the side whose vocabulary is
+    commoner (TPM, at a software company). None reads counts as they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cue_values_of(np.array([1, 1]), np.array([100, 400]), 400.0).round(3).tolist()
+    [1.099, 0.693]
+    >>> cue_values_of(np.array([1]), np.array([100]), None).round(3).tolist()
+    [0.693]
+    """
+    if reference_words is None:
+        return np.log1p(counts)
+    lo, hi = LENGTH_FACTOR_BOUNDS
+    return np.log1p(counts * np.clip(np.sqrt(reference_words / np.maximum(words, 1)), lo, hi))
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

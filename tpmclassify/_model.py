@@ -54,6 +54,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "min_groups": [Interval(Integral, 1, None, closed="left")],
     "max_features": [Interval(Integral, 1, None, closed="left"), None],
     "ngram_scale": [Interval(Real, 0, None, closed="neither")],
+    "cue_reference_words": [Interval(Real, 1, None, closed="left"), None],
     "role_ngram_scale": [Interval(Real, 0, None, closed="left")],
     "mask_rate": [Interval(Real, 0, 1, closed="both")],
     "scope_axes": [tuple],
@@ -94,6 +95,11 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         Largest n-gram vocabulary.
     ngram_scale : float, default 1.0
         Multiplier of the n-gram block.
+    cue_reference_words : float or None, default 450.0
+        Cue counts are read as in a posting of this many words: each is multiplied by the square root of this over
+        the posting's words (bounded to 0.2 to 5) before ``log1p``, so a short posting's few cues weigh about as a
+        long one's many, and lacking a typical posting's cues is not read as evidence. None reads counts as written.
+        Measured source- and company-grouped, it made probabilities closer to the truth (Brier) on every check.
     role_ngram_scale : float, default 2.0
         How strongly the role head may lean on n-grams besides the article's cues: their block is multiplied by
         this in the role head's fit (a larger value, a weaker penalty on their weights); 0 leaves them out.
@@ -196,6 +202,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         min_groups: int = 3,
         max_features: int | None = 20000,
         ngram_scale: float = 1.0,
+        cue_reference_words: float | None = 450.0,
         role_ngram_scale: float = 2.0,
         mask_rate: float = 0.5,
         scope_axes: tuple[str, ...] = ("other_role", "role_name"),
@@ -217,6 +224,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         self.min_groups = min_groups
         self.max_features = max_features
         self.ngram_scale = ngram_scale
+        self.cue_reference_words = cue_reference_words
         self.role_ngram_scale = role_ngram_scale
         self.mask_rate = mask_rate
         self.scope_axes = scope_axes
@@ -345,6 +353,7 @@ def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.nda
         model.ngram_max,
         ngram_scale=model.ngram_scale,
         display=display_forms(masked_tokens, vocab, model.ngram_max),
+        reference_words=model.cue_reference_words,
     )
     # each posting twice: as written, then masked
     read = model.space_.read_tokens

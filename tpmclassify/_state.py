@@ -61,6 +61,7 @@ def from_state(model: TPMClassifier, state: dict[str, Any], arrays: dict[str, np
         model.ngram_max,
         ngram_scale=model.ngram_scale,
         display=state["display"],
+        reference_words=model.cue_reference_words,
     )
     model.feature_names_ = model.space_.names
     model.classes_ = np.array(state["classes"], dtype=object)
