@@ -261,7 +261,7 @@ def test_a_format_5_file_reads_cue_counts_as_written(small_model, tmp_path):
     assert small_model.space_.transform(text)[0, budget] == np.log1p(2 * 5.0)  # a sentence: the factor's bound
     tpmclassify.save(small_model, path, card=False)
     assert load(path).space_.reference_words == 450.0
-    for bad in (0, -3, "450", [450]):
+    for bad in (0, -3, 10**400, 1e7, "450", [450]):
         _older(small_model, path, 6, lambda state, bad=bad: state["params"].update(cue_reference_words=bad))
         with pytest.raises(ModelFileError, match="cue_reference_words"):
             load(path)

@@ -43,6 +43,21 @@ def test_the_fixture_postings_read_the_same(postings):
     assert_same_reading(texts[::-1])  # a second reading, with every word and piece remembered
 
 
+@pytest.mark.parametrize("reference", [None, 60.0, 1000.0])
+def test_cue_counts_at_any_reference_length_read_the_same(postings, reference):
+    """The bundled model reads cue counts at 450 words; a space at another length (or none) reads as the plain
+    reading does too, on postings cut to lengths whose factors fall between the bounds and on them."""
+    fitted = tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1, cue_reference_words=reference).fit(
+        postings["description"].tolist(), postings["label"].tolist()
+    )
+    space, plain = fitted.space_, PlainReading(fitted.space_)
+    texts = [t[:n] for t in postings["description"] for n in (60, 300, 1200, len(t))]
+    X = space.transform(texts)
+    assert np.array_equal(nonzero(X), nonzero(plain.transform(texts)))
+    values = set(X[:, : len(space.cues)].data.round(9))  # read as written, log1p of a count; else many values
+    assert values <= {round(float(np.log1p(k)), 9) for k in range(1, 100)} if reference is None else len(values) > 10
+
+
 @pytest.mark.shared
 def test_every_shared_posting_reads_the_same(shared_postings):
     assert_same_reading(shared_postings["description"].tolist())

@@ -274,6 +274,7 @@ def test_the_scope_heads_folds_fit_the_sources_and_the_rarest_side(fixture, keep
         (lambda X, y: TPMClassifier(review_band=(0.9, 0.1)).fit(X, y), tpmclassify.InvalidValueError),
         (lambda X, y: TPMClassifier(scope_recall=5).fit(X, y), tpmclassify.InvalidValueError),
         (lambda X, y: TPMClassifier(cue_reference_words=0.5).fit(X, y), tpmclassify.InvalidValueError),
+        (lambda X, y: TPMClassifier(cue_reference_words=10**400).fit(X, y), tpmclassify.InvalidValueError),
         (lambda X, y: TPMClassifier().fit(X[0], y), tpmclassify.PostingTypeError),
         (lambda X, y: tpmclassify.save(TPMClassifier(), "x.tpmc"), tpmclassify.InvalidValueError),
     ],
@@ -361,13 +362,6 @@ def test_every_cue_weight_stays_on_its_table_side_even_when_the_data_pulls_it_ov
     assert any(model.coef_[j] == 0.0 for j, cue in enumerate(model.cues_) if cue.name in ("budget", "schedule"))
 
 
-if __name__ == "__main__":
-    if sys.argv[1:] != ["--write"]:
-        sys.exit("usage: python tests/test_training.py --write  (regenerates tests/data/pinned_fit.json)")
-    PINNED.write_text(json.dumps(_summary(_pinned_fit()), indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {PINNED}")
-
-
 def _cue_weight(model: TPMClassifier, text: str, feature: str) -> float:
     return sum(t.weight for t in model.classify(text).explanation.terms if t.feature == feature)
 
@@ -384,3 +378,38 @@ def test_a_cue_counts_as_in_a_posting_of_the_reference_length(fixture, reference
     long = short + " Plain words about nothing in particular here." * 8000  # 32,000 words n-grams read
     ratio = _cue_weight(model, short, feature) / _cue_weight(model, long, feature)
     assert ratio == pytest.approx(1.0 if reference is None else np.log1p(5.0) / np.log1p(0.2), rel=1e-9)
+
+
+def test_a_cue_between_the_bounds_is_read_at_its_models_reference_length(fixture):
+    """'budget' once among 201 words (the filler's four words n-grams read, 50 times): read at 450 words it counts
+    sqrt(450 / 201) times, at 1000 words sqrt(1000 / 201) times; each explanation's term is its model's weight
+    times that value."""
+    X, y = fixture
+    text = "Own the budget. " + "Plain words about nothing in particular here. " * 50
+    for reference in (450.0, 1000.0):
+        model = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1, cue_reference_words=reference).fit(X, y, SOURCES)
+        j = next(j for j, name in enumerate(model.feature_names_) if name.endswith(":budget"))
+        assert model.coef_[j] != 0.0
+        value = _cue_weight(model, text, model.feature_names_[j]) / model.coef_[j]
+        assert value == pytest.approx(np.log1p(np.sqrt(reference / 201)), rel=1e-12)
+
+
+def test_set_params_after_fit_does_not_change_what_a_saved_model_reads(fixture, tmp_path):
+    """The reading's parameters take effect at fit: a fitted model given another cue_reference_words, ngram_scale or
+    ngram_max reads as before, and so does its saved file once loaded."""
+    X, y = fixture
+    model = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1).fit(X, y, SOURCES)
+    before = model.classify(X[0]).probabilities
+    model.set_params(cue_reference_words=None, ngram_scale=3.0, ngram_max=1)
+    assert model.classify(X[0]).probabilities == before
+    tpmclassify.save(model, tmp_path / "m.tpmc", card=False)
+    again = tpmclassify.load(tmp_path / "m.tpmc")
+    assert (again.cue_reference_words, again.ngram_scale, again.ngram_max) == (450.0, 1.0, 2)
+    assert again.classify(X[0]).probabilities == before
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write"]:
+        sys.exit("usage: python tests/test_training.py --write  (regenerates tests/data/pinned_fit.json)")
+    PINNED.write_text(json.dumps(_summary(_pinned_fit()), indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {PINNED}")

@@ -3,7 +3,7 @@
 A posting is normalised and tokenised once. Its words are numbered (:mod:`._words`), and the postings of a batch are
 matched together: cue phrases and vocabulary n-grams are phrases of word or stem ids, found at every position at once
 (:mod:`._phrases`). Two blocks of one sparse matrix come out: one column per cue of the cue table (``log1p`` of its
-match count, read as in a posting of ``reference_words`` words: see :func:`cue_values`) and one TF-IDF column per
+match count, read as in a posting of ``reference_words`` words: see :func:`cue_values_of`) and one TF-IDF column per
 stemmed word uni/bi-gram of the fitted vocabulary.
 
 :class:`FeatureSpace` is the one reader of postings: a :class:`Vectorizer` (:meth:`~FeatureSpace.transform`, the
@@ -70,7 +70,8 @@ class FeatureSpace:
     cue_scale, ngram_scale : float
         Multipliers of the two blocks (0 switches a block off).
     reference_words : float, optional
-        Cue counts are read as in a posting of this many words (see :func:`cue_values`); None reads them as they are.
+        Cue counts are read as in a posting of this many words (see :func:`cue_values_of`); None reads them as they
+        are.
     display : sequence of str, optional
         How each n-gram usually reads in postings (default: its stems).
     """

@@ -25,6 +25,9 @@ def to_state(model: TPMClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray
     check_is_fitted(model, "coef_")
     model.check_params()  # (set_params checks nothing: a file is never written that load() would refuse)
     params = {k: v for k, v in model.get_params().items() if k != "cues"}
+    # how the model reads postings is what it was fitted with, whatever set_params said since (they take effect at fit)
+    space = model.space_
+    params.update(ngram_max=space.ngram_max, ngram_scale=space.ngram_scale, cue_reference_words=space.reference_words)
     confidence = model.mismatch_confidence  # as plain floats, one per claim in the claims' order
     params["mismatch_confidence"] = model.mismatch_confidences if isinstance(confidence, dict) else float(confidence)
     for key in TUPLE_PARAMS:
