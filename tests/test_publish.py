@@ -140,3 +140,28 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
         assert sorted(p.name for p in work.iterdir()) == ["in.csv"]
     else:
         assert code == -signal.SIGKILL  # nothing can clean up after SIGKILL; the workers still end
+        assert len(list(work.glob("*.part"))) == 1
+        small = work / "small.csv"
+        frame.head(3).to_csv(small, index=False)
+        assert main(["batch", str(small), "-o", str(work / "out.csv"), "-q"]) == 0  # the next run on it removes it
+        assert sorted(p.name for p in work.iterdir()) == ["in.csv", "out.csv", "small.csv"]
+
+
+def test_only_the_temporary_files_of_dead_runs_on_this_machine_are_removed(tmp_path, src):
+    """A run removes what runs on its output killed outright left (this machine's, their process gone), and keeps
+    a live run's file, another machine's (a shared folder), and another output's whose name begins like it."""
+    import socket
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host, dead, live = socket.gethostname(), int(gone.stdout), os.getpid()
+    names = {
+        "stale": f".out.csv.{host}.{dead}.0123456789ab.part",
+        "live": f".out.csv.{host}.{live}.0123456789ab.part",
+        "other machine": f".out.csv.not-{host}.{dead}.0123456789ab.part",
+        "other output": f".out.csv.{host}.{dead}.csv.{host}.{dead}.0123456789ab.part",
+    }
+    for name in names.values():
+        (tmp_path / name).write_text("half a file")
+    classify_csv(src, tmp_path / "out.csv")
+    assert not (tmp_path / names.pop("stale")).exists()
+    assert all((tmp_path / name).exists() for name in names.values())

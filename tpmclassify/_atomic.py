@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import socket
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +66,8 @@ def atomic_path(target: str | os.PathLike[str], *, overwrite: bool = True) -> It
 
     The temporary file is created (so an unwritable folder fails here, before any work) with the permissions a
     normal new file gets (the umask applies). An error or interruption removes it, leaving ``target`` untouched.
+    Its name holds this machine's name and this process's id: a run killed outright (SIGKILL, a power cut) cannot
+    remove it, and the next run on the same target does (:func:`remove_stale_parts`).
     Without ``overwrite`` the file is published with a hard link, which fails if ``target`` exists, so of two
     runs writing the same new target exactly one wins; with it, only a regular file is ever replaced.
 
@@ -92,7 +96,8 @@ def atomic_path(target: str | os.PathLike[str], *, overwrite: bool = True) -> It
     """
     target = Path(target)
     check_target(target, overwrite)
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+    remove_stale_parts(target)
+    tmp = target.parent / f"{_part_prefix(target)}{os.getpid()}.{secrets.token_hex(6)}.part"
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield str(tmp)
@@ -100,6 +105,59 @@ def atomic_path(target: str | os.PathLike[str], *, overwrite: bool = True) -> It
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files that runs on ``target`` killed outright left beside it; return them.
+
+    Only this machine's (a folder shared with other machines keeps theirs), and only those whose process is gone: a
+    run that is still writing keeps its file. Nothing is removed where a process cannot be asked whether it lives
+    (not POSIX).
+
+    Examples
+    --------
+    >>> import pathlib, subprocess, sys, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    >>> stale = out.parent / f"{_part_prefix(out)}{int(gone.stdout)}.0123456789ab.part"
+    >>> _ = stale.write_text("half a file")
+    >>> [p.name == stale.name for p in remove_stale_parts(out)], stale.exists()
+    ([True], False)
+    """
+    target = Path(target)
+    if os.name != "posix":
+        return []
+    prefix = _part_prefix(target)
+    removed = []
+    try:
+        entries = [e.name for e in os.scandir(target.parent)]
+    except OSError:
+        return []
+    for name in entries:
+        ours = _PART.fullmatch(name[len(prefix) :]) if name.startswith(prefix) else None
+        if ours and not _alive(int(ours[1])):
+            (target.parent / name).unlink(missing_ok=True)
+            removed.append(target.parent / name)
+    return removed
+
+
+#: What follows a temporary file's prefix: the process id, a random token, ".part".
+_PART = re.compile(r"(\d{1,10})\.[0-9a-f]{12}\.part")
+
+
+def _part_prefix(target: Path) -> str:
+    """How the temporary files of ``target`` written on this machine begin (a process id follows)."""
+    return f".{target.name}.{socket.gethostname()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # POSIX: signal 0 asks, and sends nothing
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's process, alive
+        return True
+    return True
 
 
 def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
