@@ -235,16 +235,21 @@ def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
 def test_jsonl_with_bad_lines(tmp_path, postings):
     src = tmp_path / "in.jsonl"
     lines = [json.dumps({"text": postings["description"][0], "n": 1}), "{not json", json.dumps({"text": 7}), ""]
-    lines.append(json.dumps({"other": "no text key"}))
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines += [json.dumps({"other": "no text key"}), '["a", "list"]', "x" * 10_000_001]
+    src.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     classify_csv(src, out)
     recs = [json.loads(line, parse_constant=pytest.fail) for line in out.read_text().splitlines()]  # no NaN
-    assert len(recs) == 5
+    assert len(recs) == 7
     assert recs[0]["label"] == "tpm" and recs[0]["n"] == 1
     assert "invalid JSON" in recs[1]["error"]
     assert "got int" in recs[2]["error"]
     assert recs[3]["error"] == "blank line" and recs[4]["error"] == "missing text"
+    assert recs[5]["error"] == "line is not a JSON object" and "characters" in recs[6]["error"]
+    # nothing is lost: a line that is not a JSON object comes back as text (a too long one, its first 1,000
+    # characters), beside the row's error; a blank line and the objects have no such field
+    unread = [r.get("unread_line") for r in recs]
+    assert unread == [None, "{not json", None, None, None, '["a", "list"]', "x" * 1000]
 
 
 def test_jsonl_values_come_back_as_they_went_in(tmp_path, postings):

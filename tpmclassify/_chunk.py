@@ -33,6 +33,9 @@ class Chunk:
     header : list of str, optional
         The columns as the file names them, when the frame's names differ (a CSV header that repeats a name or
         leaves one empty: the frame has ``name.1`` or ``unnamed``).
+    unread : list of str or None, optional
+        JSON lines: each line that is not a JSON object, as it is in the file (its first 1,000 characters when it
+        is longer than a record may be), kept in the output; ``None`` for the others and for blank lines.
     """
 
     frame: pd.DataFrame
@@ -40,6 +43,7 @@ class Chunk:
     raws: list[str | None]
     schema: Any = None
     header: list[str] | None = None
+    unread: list[str | None] | None = None
 
 
 def open_binary(path: Path) -> IO[bytes]:

@@ -184,6 +184,7 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
         records: list[dict[str, Any]] = []
         errors: list[str] = []
         raws: list[str | None] = []
+        unread: list[str | None] = []
         empty = True
         for line, long in bounded_lines(f, MAX_RECORD_CHARS, nul=False):
             empty = False
@@ -191,11 +192,12 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
             records.append(record)
             errors.append(error)
             raws.append(raw)
+            unread.append(line.rstrip("\r\n") if error and line.strip(" \t\r\n") else None)
             if len(records) >= chunk_size:
-                yield Chunk(_records_frame(records), errors, raws)
-                records, errors, raws = [], [], []
+                yield Chunk(_records_frame(records), errors, raws, unread=unread)
+                records, errors, raws, unread = [], [], [], []
         if records or empty:
-            yield Chunk(_records_frame(records), errors, raws)
+            yield Chunk(_records_frame(records), errors, raws, unread=unread)
 
 
 def _json_record(line: str) -> tuple[dict[str, Any], str, str | None]:

@@ -11,7 +11,10 @@ from typing import Any
 
 from ._chunk import Chunk
 
-__all__ = ["TableWriter"]
+__all__ = ["UNREAD_FIELD", "TableWriter"]
+
+#: The field of a JSON-lines output record that holds an input line that is not a JSON object (it has no fields).
+UNREAD_FIELD = "unread_line"
 
 
 class TableWriter:
@@ -62,11 +65,13 @@ class TableWriter:
     def _jsonl(self, chunk: Chunk, added: Iterator[tuple[Any, ...]]) -> None:
         """Each record as it was read (every value kept exactly), the added fields appended to it."""
         names = list(self.added)
-        for raw, extra in zip(chunk.raws, added, strict=True):
-            tail = json.dumps({k: v for k, v in zip(names, extra, strict=True) if not _missing(v)})
-            if raw is None:  # a line that is not a JSON object: its added fields only
-                self._f.write(tail + "\n")
+        unread = chunk.unread or [None] * len(chunk.raws)
+        for raw, line, extra in zip(chunk.raws, unread, added, strict=True):
+            fields = {k: v for k, v in zip(names, extra, strict=True) if not _missing(v)}
+            if raw is None:  # a line that is not a JSON object: the line as text (if any), then the added fields
+                self._f.write(json.dumps(fields if line is None else {UNREAD_FIELD: line, **fields}) + "\n")
                 continue
+            tail = json.dumps(fields)
             body = raw[:-1].rstrip()  # the object without its closing brace
             self._f.write(body + ("" if body.endswith("{") else ",") + tail[1:] + "\n")
 
