@@ -252,6 +252,25 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
     assert unread == [None, "{not json", None, None, None, '["a", "list"]', "x" * 1000]
 
 
+def test_jsonl_lines_end_at_newlines_and_blank_ones_keep_nothing(tmp_path, postings):
+    """A lone carriage return inside a line leaves it one line (one row: here not JSON, so kept as text); a line of
+    Unicode spaces is blank, and keeps no text; an input field named like the kept text needs a prefix."""
+    src = tmp_path / "in.jsonl"
+    one = json.dumps({"description": postings["description"][0]})
+    src.write_text(f"{one}\r{one}\n\u3000\x0b\n{one}\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    classify_csv(src, out)
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("unread_line") for r in recs] == [f"{one}\r{one}", None, None]
+    assert "invalid JSON" in recs[0]["error"] and recs[1]["error"] == "blank line" and recs[2]["label"] == "tpm"
+    src.write_text('{"description": "x", "unread_line": "mine"}\n{oops\n', encoding="utf-8")
+    with pytest.raises(tpmclassify.BatchError, match="unread_line"):
+        classify_csv(src, out, overwrite=True)
+    classify_csv(src, out, overwrite=True, prefix="tpmc_")
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert recs[0]["unread_line"] == "mine" and recs[1]["tpmc_unread_line"] == "{oops" and "unread_line" not in recs[1]
+
+
 def test_jsonl_values_come_back_as_they_went_in(tmp_path, postings):
     """Deep nesting is one row's error; ids, 1e400 and odd keys are written back exactly; no key injects an error."""
     text = json.dumps(postings["description"][3])

@@ -147,21 +147,37 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
         assert sorted(p.name for p in work.iterdir()) == ["in.csv", "out.csv", "small.csv"]
 
 
-def test_only_the_temporary_files_of_dead_runs_on_this_machine_are_removed(tmp_path, src):
-    """A run removes what runs on its output killed outright left (this machine's, their process gone), and keeps
-    a live run's file, another machine's (a shared folder), and another output's whose name begins like it."""
-    import socket
+def test_only_the_temporary_files_of_dead_runs_are_removed(tmp_path, src):
+    """A run removes what runs on its output killed outright left (a file nobody locks), and keeps a live run's
+    (locked by its process), another output's whose name begins like it, an older version's, a folder and a link."""
+    locker = subprocess.Popen(  # a live run: holds its file locked until told to stop
+        [sys.executable, "-c", LOCKER, str(tmp_path / ".out.csv.tpmc-00000000000a.part")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert locker.stdout is not None and locker.stdout.readline() == b"locked\n"
+    stale = tmp_path / ".out.csv.tpmc-0123456789ab.part"
+    stale.write_text("half a file")
+    kept = [".out.csv.tpmc-00000000000a.part", ".out.csv.x.csv.tpmc-0123456789ab.part", ".out.csv.0123456789ab.part"]
+    for name in kept[1:]:
+        (tmp_path / name).write_text("not a dead run's file of out.csv")
+    (tmp_path / ".out.csv.tpmc-00000000000b.part").mkdir()
+    (tmp_path / ".out.csv.tpmc-00000000000c.part").symlink_to(src)
+    kept += [".out.csv.tpmc-00000000000b.part", ".out.csv.tpmc-00000000000c.part"]
+    try:
+        classify_csv(src, tmp_path / "out.csv")
+        assert not stale.exists() and all((tmp_path / name).exists() for name in kept) and src.exists()
+    finally:
+        locker.communicate(b"stop")
+    classify_csv(src, tmp_path / "out.csv", overwrite=True)  # its run has ended: now it is a dead run's file
+    assert not (tmp_path / kept[0]).exists()
 
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    host, dead, live = socket.gethostname(), int(gone.stdout), os.getpid()
-    names = {
-        "stale": f".out.csv.{host}.{dead}.0123456789ab.part",
-        "live": f".out.csv.{host}.{live}.0123456789ab.part",
-        "other machine": f".out.csv.not-{host}.{dead}.0123456789ab.part",
-        "other output": f".out.csv.{host}.{dead}.csv.{host}.{dead}.0123456789ab.part",
-    }
-    for name in names.values():
-        (tmp_path / name).write_text("half a file")
-    classify_csv(src, tmp_path / "out.csv")
-    assert not (tmp_path / names.pop("stale")).exists()
-    assert all((tmp_path / name).exists() for name in names.values())
+
+#: A process that locks a file as a run locks its temporary output, says so, and holds it until its input ends.
+LOCKER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o666)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()
+"""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,8 +65,8 @@ def atomic_path(target: str | os.PathLike[str], *, overwrite: bool = True) -> It
 
     The temporary file is created (so an unwritable folder fails here, before any work) with the permissions a
     normal new file gets (the umask applies). An error or interruption removes it, leaving ``target`` untouched.
-    Its name holds this machine's name and this process's id: a run killed outright (SIGKILL, a power cut) cannot
-    remove it, and the next run on the same target does (:func:`remove_stale_parts`).
+    It is locked while the run lives: a run killed outright (SIGKILL, a power cut) cannot remove it, and the next
+    run on the same target does (:func:`remove_stale_parts`).
     Without ``overwrite`` the file is published with a hard link, which fails if ``target`` exists, so of two
     runs writing the same new target exactly one wins; with it, only a regular file is ever replaced.
 
@@ -97,67 +96,92 @@ def atomic_path(target: str | os.PathLike[str], *, overwrite: bool = True) -> It
     target = Path(target)
     check_target(target, overwrite)
     remove_stale_parts(target)
-    tmp = target.parent / f"{_part_prefix(target)}{os.getpid()}.{secrets.token_hex(6)}.part"
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    tmp, lock = _locked_part(target)
     try:
         yield str(tmp)
         _publish(tmp, target, overwrite)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if lock is not None:
+            os.close(lock)  # the lock ends with it
+
+
+#: The temporary files :func:`remove_stale_parts` may remove: those whose writer locks them while it lives.
+_PART = re.compile(r"tpmc-[0-9a-f]{12}\.part", re.ASCII)
+
+
+def _locked_part(target: Path) -> tuple[Path, int | None]:
+    """A new temporary file beside ``target`` and a descriptor holding an exclusive lock on it for as long as it is
+    open (None where files cannot be locked: the file is then named so that no run removes it)."""
+    token = secrets.token_hex(6)
+    new = target.parent / f".{target.name}.{token}.new"
+    fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        import fcntl  # POSIX only
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError):  # no locks here (another system, some network file systems)
+        os.close(fd)
+        part = target.parent / f".{target.name}.{token}.part"
+        os.replace(new, part)
+        return part, None
+    part = target.parent / f".{target.name}.tpmc-{token}.part"
+    os.replace(new, part)  # named a removable part only once locked: no run can take it for a dead run's
+    return part, fd
 
 
 def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
-    """Remove the temporary files that runs on ``target`` killed outright left beside it; return them.
+    """Remove the temporary files that runs on ``target`` killed outright (SIGKILL, a power cut) left beside it;
+    return them.
 
-    Only this machine's (a folder shared with other machines keeps theirs), and only those whose process is gone: a
-    run that is still writing keeps its file. Nothing is removed where a process cannot be asked whether it lives
-    (not POSIX).
+    A run holds a lock on its temporary file while it lives, and the system releases it when the run ends, however it
+    ends: a file nobody locks is a dead run's. A file that cannot be locked or removed (another user's, a folder, a
+    link) is left as it is; where files cannot be locked (not POSIX), nothing is removed.
 
     Examples
     --------
-    >>> import pathlib, subprocess, sys, tempfile
+    >>> import pathlib, tempfile
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
-    >>> gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    >>> stale = out.parent / f"{_part_prefix(out)}{int(gone.stdout)}.0123456789ab.part"
+    >>> stale = out.parent / ".x.csv.tpmc-0123456789ab.part"
     >>> _ = stale.write_text("half a file")
-    >>> [p.name == stale.name for p in remove_stale_parts(out)], stale.exists()
-    ([True], False)
+    >>> with atomic_path(out) as tmp:  # a live run's file is locked: kept
+    ...     remove_stale_parts(out) == [] and pathlib.Path(tmp).exists()
+    True
+    >>> stale.exists()
+    False
     """
     target = Path(target)
-    if os.name != "posix":
-        return []
-    prefix = _part_prefix(target)
-    removed = []
     try:
-        entries = [e.name for e in os.scandir(target.parent)]
+        import fcntl
+    except ImportError:
+        return []
+    prefix, removed = f".{target.name}.", []
+    try:
+        names = [
+            e.name for e in os.scandir(target.parent) if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)
+        ]
     except OSError:
         return []
-    for name in entries:
-        ours = _PART.fullmatch(name[len(prefix) :]) if name.startswith(prefix) else None
-        if ours and not _alive(int(ours[1])):
-            (target.parent / name).unlink(missing_ok=True)
-            removed.append(target.parent / name)
+    for name in names:
+        if not _PART.fullmatch(name[len(prefix) :]):
+            continue
+        path = target.parent / name
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken: its writer is gone (a live one holds it)
+            if os.path.samestat(os.fstat(fd), os.lstat(path)):  # still the file that was locked
+                path.unlink()
+                removed.append(path)
+        except OSError:  # locked by a live run, or not ours to remove
+            pass
+        finally:
+            os.close(fd)
     return removed
-
-
-#: What follows a temporary file's prefix: the process id, a random token, ".part".
-_PART = re.compile(r"(\d{1,10})\.[0-9a-f]{12}\.part")
-
-
-def _part_prefix(target: Path) -> str:
-    """How the temporary files of ``target`` written on this machine begin (a process id follows)."""
-    return f".{target.name}.{socket.gethostname()}."
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # POSIX: signal 0 asks, and sends nothing
-    except ProcessLookupError:
-        return False
-    except OSError:  # PermissionError: another user's process, alive
-        return True
-    return True
 
 
 def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
@@ -172,11 +196,17 @@ def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
             f"output {target} already exists (written by another run meanwhile); "
             "pass {opt:overwrite=True} to replace it"
         ) from None
-    except OSError:  # a file system without hard links: claim the name exclusively, then move onto it
+    except OSError as err:  # a file system without hard links: claim the name exclusively, then move onto it
+        if isinstance(err, FileNotFoundError):  # the temporary file is gone: nothing to publish
+            raise
         try:
             os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             raise OutputExistsError(f"output {target} already exists (written by another run meanwhile)") from None
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            target.unlink(missing_ok=True)  # the name this run claimed, empty: never published
+            raise
         return
     tmp.unlink()

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
-from ._io import BatchError, Chunk, TableWriter, file_format, read_chunks
+from ._io import UNREAD_FIELD, BatchError, Chunk, TableWriter, file_format, read_chunks
 from ._model import TPMClassifier
 from ._pool import Pool, TaskFailed
 from ._rows import OUTPUT_COLUMNS, OUTPUT_KINDS, check_clash, prepare, score_texts, with_file_prior
@@ -147,7 +147,7 @@ def classify_csv(
         summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
-        writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"))
+        writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"), unread_field=prefix + UNREAD_FIELD)
         pool = Pool(jobs - 1, init_worker, (mdl,)) if jobs > 1 else None  # this process scores too
         bar = _progress(progress)
         try:
@@ -187,7 +187,8 @@ def _run(  # type: ignore[no-untyped-def]
             first = False
             if pool is not None and len(head) == 2:  # once the columns are known good (one chunk needs none)
                 pool.start()
-        check_clash(list(df.columns), prefix)  # JSON-lines chunks can each have other keys
+        # JSON-lines chunks can each have other keys, and a line that is not an object comes back in a field
+        check_clash(list(df.columns), prefix, (UNREAD_FIELD,) if writer.fmt == "jsonl" else ())
         absent = [None] * len(df)  # a JSON-lines chunk without the key
         args = (
             df[summary.text_column].tolist() if summary.text_column in df.columns else absent,

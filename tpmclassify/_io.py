@@ -23,7 +23,7 @@ import pandas as pd
 from ._chunk import BatchError, Chunk, open_binary
 from ._csv import MAX_RECORD_CHARS, bounded_lines, csv_chunks, too_long
 from ._encodings import detect_encoding, open_text
-from ._writer import TableWriter
+from ._writer import UNREAD_FIELD, TableWriter
 
 __all__ = [
     "FORMATS",
@@ -31,6 +31,7 @@ __all__ = [
     "BatchError",
     "Chunk",
     "TableWriter",
+    "UNREAD_FIELD",
     "detect_encoding",
     "open_text",
     "file_format",
@@ -180,7 +181,8 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- JSON lines
 def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
-    with io.TextIOWrapper(open_binary(path), encoding=encoding) as f:
+    # lines end at "\n" (after "\r\n" too) and nowhere else: a lone "\r" inside a line does not make two rows of it
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="\n") as f:
         records: list[dict[str, Any]] = []
         errors: list[str] = []
         raws: list[str | None] = []
@@ -192,7 +194,7 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
             records.append(record)
             errors.append(error)
             raws.append(raw)
-            unread.append(line.rstrip("\r\n") if error and line.strip(" \t\r\n") else None)
+            unread.append(line.rstrip("\r\n") if error and line.strip() else None)  # not blank (str.isspace)
             if len(records) >= chunk_size:
                 yield Chunk(_records_frame(records), errors, raws, unread=unread)
                 records, errors, raws, unread = [], [], [], []

@@ -205,8 +205,9 @@ def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
     )
 
 
-def check_clash(columns: Sequence[str], prefix: str) -> None:
-    clash = [c for c in columns if c in {prefix + o for o in OUTPUT_COLUMNS}]
+def check_clash(columns: Sequence[str], prefix: str, also: Sequence[str] = ()) -> None:
+    """Refuse input columns the output adds (:data:`OUTPUT_COLUMNS` and ``also``, each after ``prefix``)."""
+    clash = [c for c in columns if c in {prefix + o for o in (*OUTPUT_COLUMNS, *also)}]
     if clash:
         raise BatchError(
             f"the input already has column(s) {', '.join(clash)}, which the output adds; "

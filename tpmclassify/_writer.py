@@ -28,10 +28,16 @@ class TableWriter:
         ``"csv"``, ``"jsonl"`` or ``"parquet"``; gzip if ``path`` ends in ``.gz``.
     added : dict
         Name -> kind (``"float"``, ``"str"`` or ``"bool"``) of the columns added after the input's.
+    gz : bool, default False
+        Compress the output (gzip).
+    unread_field : str, default :data:`UNREAD_FIELD`
+        JSON lines: the field holding a line that was not a JSON object (see :attr:`Chunk.unread`).
     """
 
-    def __init__(self, path: str, fmt: str, added: dict[str, str], gz: bool = False) -> None:
-        self.path, self.fmt, self.gz, self.added = path, fmt, gz, added
+    def __init__(
+        self, path: str, fmt: str, added: dict[str, str], gz: bool = False, unread_field: str = UNREAD_FIELD
+    ) -> None:
+        self.path, self.fmt, self.gz, self.added, self.unread_field = path, fmt, gz, added, unread_field
         self._pq: Any = None
         self._f: Any = None
         self._csv: Any = None
@@ -69,7 +75,7 @@ class TableWriter:
         for raw, line, extra in zip(chunk.raws, unread, added, strict=True):
             fields = {k: v for k, v in zip(names, extra, strict=True) if not _missing(v)}
             if raw is None:  # a line that is not a JSON object: the line as text (if any), then the added fields
-                self._f.write(json.dumps(fields if line is None else {UNREAD_FIELD: line, **fields}) + "\n")
+                self._f.write(json.dumps(fields if line is None else {self.unread_field: line, **fields}) + "\n")
                 continue
             tail = json.dumps(fields)
             body = raw[:-1].rstrip()  # the object without its closing brace
