@@ -271,6 +271,20 @@ def test_jsonl_lines_end_at_newlines_and_blank_ones_keep_nothing(tmp_path, posti
     assert recs[0]["unread_line"] == "mine" and recs[1]["tpmc_unread_line"] == "{oops" and "unread_line" not in recs[1]
 
 
+def test_a_jsonl_line_too_long_to_read_stays_one_row_whatever_carriage_returns_it_holds(tmp_path, postings):
+    """Past the record limit a line is read on in blocks and dropped: a lone carriage return where a block ends
+    does not end it (only a line feed does), so the next line is the next row."""
+    from tpmclassify._io import MAX_RECORD_CHARS
+
+    src = tmp_path / "in.jsonl"
+    long = "a" * MAX_RECORD_CHARS + "\r" + "b" * (1 << 20) + "\r" + "c" * 10
+    src.write_text(long + "\n" + json.dumps({"description": postings["description"][0]}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    classify_csv(src, out)
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(recs) == 2 and "characters" in recs[0]["error"] and recs[1]["label"] == "tpm"
+
+
 def test_jsonl_values_come_back_as_they_went_in(tmp_path, postings):
     """Deep nesting is one row's error; ids, 1e400 and odd keys are written back exactly; no key injects an error."""
     text = json.dumps(postings["description"][3])

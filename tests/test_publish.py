@@ -148,29 +148,34 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
 
 
 def test_only_the_temporary_files_of_dead_runs_are_removed(tmp_path, src):
-    """A run removes what runs on its output killed outright left (a file nobody locks), and keeps a live run's
-    (locked by its process), another output's whose name begins like it, an older version's, a folder and a link."""
+    """A run removes what runs on its output killed outright left on this machine (a file nobody locks), and keeps a
+    live run's (locked by its process), another machine's, another output's whose name begins like it, an older
+    version's, a folder and a link."""
+    import re
+    import socket
+
+    ours = f".out.csv.tpmc-{re.sub(r'[^A-Za-z0-9.-]', '_', socket.gethostname())}-"
+    live = tmp_path / f"{ours}00000000000a.part"
     locker = subprocess.Popen(  # a live run: holds its file locked until told to stop
-        [sys.executable, "-c", LOCKER, str(tmp_path / ".out.csv.tpmc-00000000000a.part")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
+        [sys.executable, "-c", LOCKER, str(live)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     assert locker.stdout is not None and locker.stdout.readline() == b"locked\n"
-    stale = tmp_path / ".out.csv.tpmc-0123456789ab.part"
+    stale = tmp_path / f"{ours}0123456789ab.part"
     stale.write_text("half a file")
-    kept = [".out.csv.tpmc-00000000000a.part", ".out.csv.x.csv.tpmc-0123456789ab.part", ".out.csv.0123456789ab.part"]
-    for name in kept[1:]:
-        (tmp_path / name).write_text("not a dead run's file of out.csv")
-    (tmp_path / ".out.csv.tpmc-00000000000b.part").mkdir()
-    (tmp_path / ".out.csv.tpmc-00000000000c.part").symlink_to(src)
-    kept += [".out.csv.tpmc-00000000000b.part", ".out.csv.tpmc-00000000000c.part"]
+    kept = [".out.csv.tpmc-another-host-0123456789ab.part", f".out.csv.x.csv{ours[8:]}0123456789ab.part"]
+    kept += [".out.csv.0123456789ab.part"]
+    for name in kept:
+        (tmp_path / name).write_text("not a dead run's file of out.csv on this machine")
+    (tmp_path / f"{ours}00000000000b.part").mkdir()
+    (tmp_path / f"{ours}00000000000c.part").symlink_to(src)
+    kept += [live.name, f"{ours}00000000000b.part", f"{ours}00000000000c.part"]
     try:
         classify_csv(src, tmp_path / "out.csv")
         assert not stale.exists() and all((tmp_path / name).exists() for name in kept) and src.exists()
     finally:
         locker.communicate(b"stop")
     classify_csv(src, tmp_path / "out.csv", overwrite=True)  # its run has ended: now it is a dead run's file
-    assert not (tmp_path / kept[0]).exists()
+    assert not live.exists()
 
 
 #: A process that locks a file as a run locks its temporary output, says so, and holds it until its input ends.

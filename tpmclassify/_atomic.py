@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import socket
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,8 +109,16 @@ def atomic_path(target: str | os.PathLike[str], *, overwrite: bool = True) -> It
             os.close(lock)  # the lock ends with it
 
 
-#: The temporary files :func:`remove_stale_parts` may remove: those whose writer locks them while it lives.
-_PART = re.compile(r"tpmc-[0-9a-f]{12}\.part", re.ASCII)
+#: The temporary files :func:`remove_stale_parts` may remove, after their prefix: those whose writer locks them while
+#: it lives.
+_PART = re.compile(r"[0-9a-f]{12}\.part", re.ASCII)
+
+
+def _part_prefix(target: Path) -> str:
+    """How the removable temporary files of ``target`` written on this machine begin: a folder shared by machines
+    whose locks do not reach each other (some network file systems lock locally only) keeps other machines' files."""
+    host = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())
+    return f".{target.name}.tpmc-{host}-"
 
 
 def _locked_part(target: Path) -> tuple[Path, int | None]:
@@ -119,17 +128,24 @@ def _locked_part(target: Path) -> tuple[Path, int | None]:
     new = target.parent / f".{target.name}.{token}.new"
     fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        import fcntl  # POSIX only
+        try:
+            import fcntl  # POSIX only
 
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except (ImportError, OSError):  # no locks here (another system, some network file systems)
-        os.close(fd)
-        part = target.parent / f".{target.name}.{token}.part"
-        os.replace(new, part)
-        return part, None
-    part = target.parent / f".{target.name}.tpmc-{token}.part"
-    os.replace(new, part)  # named a removable part only once locked: no run can take it for a dead run's
-    return part, fd
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (ImportError, OSError):  # no locks here (another system, some network file systems)
+            os.close(fd)
+            fd = -1
+            part = target.parent / f".{target.name}.{token}.part"
+            os.replace(new, part)
+            return part, None
+        part = target.parent / f"{_part_prefix(target)}{token}.part"
+        os.replace(new, part)  # named a removable part only once locked: no run can take it for a dead run's
+        return part, fd
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        new.unlink(missing_ok=True)
+        raise
 
 
 def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
@@ -137,14 +153,15 @@ def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
     return them.
 
     A run holds a lock on its temporary file while it lives, and the system releases it when the run ends, however it
-    ends: a file nobody locks is a dead run's. A file that cannot be locked or removed (another user's, a folder, a
-    link) is left as it is; where files cannot be locked (not POSIX), nothing is removed.
+    ends: a file nobody locks is a dead run's. Only this machine's files are tried (some network file systems lock
+    locally only), and one that cannot be opened, locked or removed (another user's, a folder, a link) is left as it
+    is; where files cannot be locked (not POSIX), nothing is removed.
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
-    >>> stale = out.parent / ".x.csv.tpmc-0123456789ab.part"
+    >>> stale = out.parent / f"{_part_prefix(out)}0123456789ab.part"
     >>> _ = stale.write_text("half a file")
     >>> with atomic_path(out) as tmp:  # a live run's file is locked: kept
     ...     remove_stale_parts(out) == [] and pathlib.Path(tmp).exists()
@@ -157,7 +174,7 @@ def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
         import fcntl
     except ImportError:
         return []
-    prefix, removed = f".{target.name}.", []
+    prefix, removed = _part_prefix(target), []
     try:
         names = [
             e.name for e in os.scandir(target.parent) if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)
@@ -169,10 +186,13 @@ def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
             continue
         path = target.parent / name
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            # no links; never wait (a file swapped for a FIFO meanwhile would block an open for reading)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             continue
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken: its writer is gone (a live one holds it)
             if os.path.samestat(os.fstat(fd), os.lstat(path)):  # still the file that was locked
                 path.unlink()

@@ -76,10 +76,13 @@ def _allow_long_fields() -> None:
         csv.field_size_limit(_FIELD_LIMIT)
 
 
-def bounded_lines(f: IO[str], limit: int, *, nul: bool = True) -> Iterator[tuple[str, bool]]:
+def bounded_lines(
+    f: IO[str], limit: int, *, nul: bool = True, ends: tuple[str, ...] = ("\n", "\r")
+) -> Iterator[tuple[str, bool]]:
     """Each physical line of ``f`` (with its line ending; with ``nul``, a NUL replaced by a stand-in the csv module
     accepts) and whether it was longer than ``limit`` characters: such a line is cut to its first
-    :data:`_LONG_LINE_KEPT` characters, and the rest of it is read in blocks and dropped (never held whole)."""
+    :data:`_LONG_LINE_KEPT` characters, and the rest of it is read in blocks and dropped (never held whole).
+    ``ends``: what ends a line as ``f`` reads it (``("\n",)`` for a file opened with ``newline="\n"``)."""
     after_cr = False  # the last line was cut and ended in "\r": a "\n" next is the rest of its "\r\n"
     while True:
         line = f.readline(limit + 1)
@@ -92,9 +95,9 @@ def bounded_lines(f: IO[str], limit: int, *, nul: bool = True) -> Iterator[tuple
         long = len(line) > limit
         if long:
             kept, tail = line[:_LONG_LINE_KEPT], line
-            while tail and not tail.endswith(("\n", "\r")):
+            while tail and not tail.endswith(ends):
                 tail = f.readline(min(limit, 1 << 20))
-            after_cr = tail.endswith("\r")
+            after_cr = "\r" in ends and tail.endswith("\r")
             line = kept
         if nul and "\0" in line:
             line = line.replace("\0", NUL_STAND_IN)

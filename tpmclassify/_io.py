@@ -188,7 +188,7 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
         raws: list[str | None] = []
         unread: list[str | None] = []
         empty = True
-        for line, long in bounded_lines(f, MAX_RECORD_CHARS, nul=False):
+        for line, long in bounded_lines(f, MAX_RECORD_CHARS, nul=False, ends=("\n",)):
             empty = False
             record, error, raw = ({}, too_long(MAX_RECORD_CHARS), None) if long else _json_record(line)
             records.append(record)
