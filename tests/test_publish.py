@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import tpmclassify
@@ -35,7 +36,7 @@ def test_of_two_runs_on_one_new_output_exactly_one_wins(tmp_path, src, monkeypat
         return score(*args, **kwargs)
 
     monkeypatch.setattr(_batch, "score_texts", other_run_publishes_meanwhile)
-    with pytest.raises(tpmclassify.BatchError, match="already exists"):
+    with pytest.raises(tpmclassify.BatchError, match=r"already exists .*; pass overwrite=True to replace it"):
         classify_csv(src, out)
     assert out.read_text() == "the other run's output"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]  # no .part left
@@ -151,10 +152,9 @@ def test_only_the_temporary_files_of_dead_runs_are_removed(tmp_path, src):
     """A run removes what runs on its output killed outright left on this machine (a file nobody locks), and keeps a
     live run's (locked by its process), another machine's, another output's whose name begins like it, an older
     version's, a folder and a link."""
-    import re
     import socket
 
-    ours = f".out.csv.tpmc-{re.sub(r'[^A-Za-z0-9.-]', '_', socket.gethostname())}-"
+    ours = _ours(socket.gethostname())
     live = tmp_path / f"{ours}00000000000a.part"
     locker = subprocess.Popen(  # a live run: holds its file locked until told to stop
         [sys.executable, "-c", LOCKER, str(live)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -176,6 +176,121 @@ def test_only_the_temporary_files_of_dead_runs_are_removed(tmp_path, src):
         locker.communicate(b"stop")
     classify_csv(src, tmp_path / "out.csv", overwrite=True)  # its run has ended: now it is a dead run's file
     assert not live.exists()
+
+
+def _ours(host: str) -> str:
+    import re
+
+    return f".out.csv.tpmc-{re.sub(r'[^A-Za-z0-9.-]', '_', host)}-"
+
+
+def test_every_dead_runs_file_goes_and_nothing_else_does(tmp_path, src, monkeypatch):
+    """Several dead runs' files among names that only look like them (a host name the file system cannot hold as
+    it is, reduced to letters, digits, dots and dashes)."""
+    import socket
+
+    monkeypatch.setattr(socket, "gethostname", lambda: "Build/Host 7")
+    ours = _ours("Build/Host 7")
+    stale = [tmp_path / f"{ours}{i:012x}.part" for i in range(1, 13)]  # many of each: any order of the folder
+    kept = [f"{ours}0123456789AB.part", "x" * len(ours) + "0123456789ab.part", f"{ours}12.part"]
+    kept += [f"{ours}{i:012x}.part.old" for i in range(12)]
+    for path in [*stale, *(tmp_path / name for name in kept)]:
+        path.write_text("half a file")
+    classify_csv(src, tmp_path / "out.csv")
+    assert not any(p.exists() for p in stale) and all((tmp_path / name).exists() for name in kept)
+
+
+def test_the_output_has_the_permissions_of_a_new_file(tmp_path, src):
+    umask = os.umask(0)
+    os.umask(umask)
+    classify_csv(src, tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_where_files_cannot_be_locked_a_run_still_publishes_and_no_run_removes_its_file(tmp_path, src, monkeypatch):
+    """The first lock fails (a file system without locks): that run's temporary file is named so that no cleanup
+    takes it; a second run on the same output meanwhile (whose lock works) leaves it, and both publish."""
+    import errno
+    import fcntl
+
+    from tpmclassify import _batch
+
+    flock, score, seen = fcntl.flock, _batch.score_texts, []
+
+    def first_lock_fails(fd, op):
+        if not seen:
+            seen.append("lock refused")
+            raise OSError(errno.ENOLCK, "No locks available")
+        return flock(fd, op)
+
+    def another_run_meanwhile(*args, **kwargs):
+        if len(seen) == 1:
+            seen.append(sorted(p.name for p in tmp_path.glob("*.part")))
+            classify_csv(src, tmp_path / "out.csv", overwrite=True)
+        return score(*args, **kwargs)
+
+    monkeypatch.setattr(fcntl, "flock", first_lock_fails)
+    monkeypatch.setattr(_batch, "score_texts", another_run_meanwhile)
+    classify_csv(src, tmp_path / "out.csv", overwrite=True)
+    assert len(seen[1]) == 1 and not seen[1][0].startswith(".out.csv.tpmc-") and seen[1][0].endswith(".part")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+    assert len(pd.read_csv(tmp_path / "out.csv")) == len(pd.read_csv(src))
+
+
+def test_a_failure_while_the_temporary_file_is_made_leaves_nothing(tmp_path, src, monkeypatch):
+    """Naming the locked file fails: no file is left, no descriptor stays open, and the error is the library's."""
+    real = os.replace
+
+    def fails_on_the_new_file(a, b, *args, **kwargs):
+        if str(a).endswith(".new"):
+            raise PermissionError(13, "Permission denied", str(b))
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", fails_on_the_new_file)
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    with pytest.raises(tpmclassify.BatchError):
+        classify_csv(src, tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+    assert (len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0) == before
+
+
+@pytest.mark.parametrize("case", ["publishes", "another run's output appears", "the move fails"])
+def test_without_hard_links_a_new_output_is_claimed_then_moved_onto(tmp_path, src, monkeypatch, case):
+    """A file system without hard links: the name is claimed exclusively, then the file moved onto it; a run that
+    published meanwhile keeps its output; a move that fails leaves no empty output behind."""
+    import errno
+
+    from tpmclassify import _batch
+
+    out, score, replace = tmp_path / "out.csv", _batch.score_texts, os.replace
+
+    def no_links(a, b):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    def other_run_publishes_meanwhile(*args, **kwargs):
+        out.write_text("the other run's output")
+        return score(*args, **kwargs)
+
+    def move_fails(a, b, *args, **kwargs):
+        if Path(b) == out:
+            raise OSError(errno.EIO, "Input/output error")
+        return replace(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", no_links)
+    if case == "publishes":
+        classify_csv(src, out)
+        assert len(pd.read_csv(out)) == len(pd.read_csv(src))
+    elif case == "another run's output appears":
+        monkeypatch.setattr(_batch, "score_texts", other_run_publishes_meanwhile)
+        with pytest.raises(tpmclassify.BatchError, match=r"already exists \(written by another run meanwhile\)"):
+            classify_csv(src, out)
+        assert out.read_text() == "the other run's output"
+    else:
+        monkeypatch.setattr(os, "replace", move_fails)
+        with pytest.raises(tpmclassify.BatchError):
+            classify_csv(src, out)
+        assert not out.exists()
+    assert not list(tmp_path.glob(".*"))  # no temporary file left
 
 
 #: A process that locks a file as a run locks its temporary output, says so, and holds it until its input ends.
