@@ -207,10 +207,16 @@ def test_the_share_is_read_in_the_encoding_given_and_checks_the_title_column(tmp
 
 def test_a_title_that_is_a_list_is_not_missing(postings):
     text = postings["description"][0]
-    titles = pd.Series([["Project Manager", "x"], [], ("TPM",), None], dtype=object)
-    frame = pd.DataFrame({"description": [text] * 4, "title": titles})
+    titles = pd.Series([["Project Manager", "x"], [], ("TPM",), None, ["a very long title"] * 9], dtype=object)
+    frame = pd.DataFrame({"description": [text] * 5, "title": titles})
     errors = classify_frame(frame, title_column="title")["error"].tolist()
-    assert errors == ["title must be str, got list", "title must be str, got list", "title must be str, got tuple", ""]
+    assert errors[:4] == [
+        "title must be str, got list ['Project Manager', 'x']",
+        "title must be str, got list []",
+        "title must be str, got tuple ('TPM',)",
+        "",
+    ]
+    assert errors[4] == "title must be str, got list ['a very long title', 'a very long ti..."
     frame = pd.DataFrame({"description": pd.Series([[text], ["a", "b"], text], dtype=object)})
     errors = classify_frame(frame)["error"].tolist()  # a list of texts is not a posting either
     assert errors == ["posting text must be str, got list"] * 2 + [""]

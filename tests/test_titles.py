@@ -208,13 +208,16 @@ def test_a_title_that_is_not_text_is_an_error_row_and_not_in_the_share(tmp_path)
     summary = tpmclassify.classify_csv(mixed, out, prior="auto", title_column="title")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == [r["id"] for r in bad + good + fine] and summary.errors == 10
-    assert all(r["error"] == "title must be str, got int" and r["label"] == "" for r in rows[:10])
+    assert all(r["error"] == "title must be str, got int 7" and r["label"] == "" for r in rows[:10])
     assert all(r["error"] == "" and r["label"] in ("tpm", "pm") for r in rows[10:])
     assert summary.prior == tpmclassify.classify_csv(alone, tmp_path / "a.jsonl", prior="auto").prior
     titles = pd.Series([7, None, "Project Manager"], dtype=object)
     frame = pd.DataFrame({"description": [PLAIN_PM] * 3, "title": titles})
     errors = tpmclassify.classify_frame(frame, title_column="title")["error"].tolist()
-    assert errors == ["title must be str, got int", "", ""]
+    assert errors == ["title must be str, got int 7", "", ""]
+    numbers = pd.DataFrame({"description": [PLAIN_PM] * 2, "title": pd.Series([3, None], dtype="Int64").astype(float)})
+    errors = tpmclassify.classify_frame(numbers, title_column="title")["error"].tolist()
+    assert errors == ["title must be str, got float 3.0", ""]  # ids with gaps read as floats: the value says so
 
 
 @pytest.mark.parametrize(

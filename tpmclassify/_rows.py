@@ -86,8 +86,12 @@ def _checked(value: object, read_error: object = None, title: object = None) -> 
     wrong column?)."""
     if read_error:
         return None, str(read_error)
-    if not (isinstance(title, str) or missing(title)):
-        return None, f"title must be str, got {type(title).__name__}"
+    if not (isinstance(title, str) or missing(title)):  # the value too: a number column with gaps reads as floats
+        shown = repr(title)
+        return (
+            None,
+            f"title must be str, got {type(title).__name__} {shown if len(shown) <= 40 else shown[:37] + '...'}",
+        )
     if missing(value):
         return None, "missing text"  # None, NaN, pd.NA, NaT
     try:
