@@ -154,7 +154,9 @@ class Prediction:
         title = self._title_reason()
         first = [] if title is None else [title]
         if self.label == OTHER and self.scope_explanation is not None:
-            head = f"Out of scope: in scope {self.in_scope:.0%} is under the threshold {self.scope_threshold:.0%}"
+            # a scope explanation comes with the probability and threshold it explains
+            shown, threshold = _apart(float(self.in_scope or 0.0), float(self.scope_threshold or 0.0))
+            head = f"Out of scope: in scope {shown} is under the threshold {threshold}"
             return [*first, head, *self.scope_explanation.reasons]
         out = self.explanation.reasons
         if self.needs_review:
@@ -227,3 +229,18 @@ class Prediction:
             f"<div><b>{head}</b><table>{''.join(bars)}</table>"
             f'<div style="white-space:pre-wrap;font-family:sans-serif">{self.highlighted_html()}</div></div>'
         )
+
+
+def _apart(p: float, threshold: float) -> tuple[str, str]:
+    """``p`` and ``threshold`` as percentages with as few decimals as show them apart (at most two).
+
+    Examples
+    --------
+    >>> _apart(0.1576, 0.1603), _apart(0.02, 0.16)
+    (('15.8%', '16.0%'), ('2%', '16%'))
+    """
+    for digits in range(3):
+        shown = f"{p:.{digits}%}", f"{threshold:.{digits}%}"
+        if shown[0] != shown[1]:
+            break
+    return shown
