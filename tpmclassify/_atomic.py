@@ -135,12 +135,11 @@ def _locked_part(target: Path) -> tuple[Path, int | None]:
         except (ImportError, OSError):  # no locks here (another system, some network file systems)
             os.close(fd)
             fd = -1
-            part = target.parent / f".{target.name}.{token}.part"
-            os.replace(new, part)
-            return part, None
-        part = target.parent / f"{_part_prefix(target)}{token}.part"
-        os.replace(new, part)  # named a removable part only once locked: no run can take it for a dead run's
-        return part, fd
+        # named a removable part only once locked: no run can take it for a dead run's
+        prefix = _part_prefix(target) if fd >= 0 else f".{target.name}."
+        part = target.parent / f"{prefix}{token}.part"
+        os.replace(new, part)
+        return part, (fd if fd >= 0 else None)
     except BaseException:
         if fd >= 0:
             os.close(fd)

@@ -194,7 +194,7 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
             records.append(record)
             errors.append(error)
             raws.append(raw)
-            unread.append(line.rstrip("\r\n") if error and line.strip() else None)  # not blank (str.isspace)
+            unread.append(line.rstrip("\r\n") if error and not _blank(line) else None)
             if len(records) >= chunk_size:
                 yield Chunk(_records_frame(records), errors, raws, unread=unread)
                 records, errors, raws, unread = [], [], [], []
@@ -202,11 +202,16 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
             yield Chunk(_records_frame(records), errors, raws, unread=unread)
 
 
+def _blank(line: str) -> bool:
+    """Nothing but whitespace (any that ``str.isspace`` knows), or nothing at all."""
+    return not line.strip()
+
+
 def _json_record(line: str) -> tuple[dict[str, Any], str, str | None]:
     """One JSON-lines line: its object, why it cannot be read (``""`` if it can) and its text (``None`` if bad)."""
-    text = line.strip(" \t\r\n")
-    if not text or text.isspace():
+    if _blank(line):
         return {}, "blank line", None
+    text = line.strip(" \t\r\n")
     try:
         record = json.loads(text)
     except json.JSONDecodeError as err:
