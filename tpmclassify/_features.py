@@ -3,7 +3,7 @@
 A posting is normalised and tokenised once. Its words are numbered (:mod:`._words`), and the postings of a batch are
 matched together: cue phrases and vocabulary n-grams are phrases of word or stem ids, found at every position at once
 (:mod:`._phrases`). Two blocks of one sparse matrix come out: one column per cue of the cue table (``log1p`` of its
-match count, read as in a posting of ``reference_words`` words: see :func:`cue_values_of`) and one TF-IDF column per
+match count, read as in a posting of ``reference_words`` words: see ``_values.cue_values_of``) and one TF-IDF column per
 stemmed word uni/bi-gram of the fitted vocabulary.
 
 :class:`FeatureSpace` is the one reader of postings: a :class:`Vectorizer` (:meth:`~FeatureSpace.transform`, the
@@ -30,9 +30,10 @@ from ._errors import InvalidValueError
 from ._phrases import CueMatcher, Trie
 from ._sections import job_text
 from ._text import normalize, readable, token_matches
+from ._values import counts_of, cue_values_of, unit_rows
 from ._words import SEPARATOR_STEM, Encoded, Words, tokens_of
 
-__all__ = ["Evidence", "FeatureSpace", "Found", "Vectorizer", "cue_values_of", "tokens_of"]
+__all__ = ["Evidence", "FeatureSpace", "Found", "Vectorizer", "tokens_of"]
 
 
 class Evidence(NamedTuple):
@@ -70,7 +71,7 @@ class FeatureSpace:
     cue_scale, ngram_scale : float
         Multipliers of the two blocks (0 switches a block off).
     reference_words : float, optional
-        Cue counts are read as in a posting of this many words (see :func:`cue_values_of`); None reads them as they
+        Cue counts are read as in a posting of this many words (see ``_values.cue_values_of``); None reads them as they
         are.
     display : sequence of str, optional
         How each n-gram usually reads in postings (default: its stems).
@@ -170,18 +171,18 @@ class FeatureSpace:
             stem_ids[positions],
         )
         n_cues = len(self.cues)
-        cue_rows, cue_cols, cue_counts = _counts(at_row, cols, n_cues)
+        cue_rows, cue_cols, cue_counts = counts_of(at_row, cols, n_cues)
         words = np.diff(found.kept_ptr)
         cue_values = cue_values_of(cue_counts, words[cue_rows], self.reference_words) * self.cue_scale
         hits = [(at[:, 0], c) for at, c in self._gram_hits(kept, stem_ids)] if self.ngram_scale else []
-        tf_rows, tf_cols, tf = _counts(
+        tf_rows, tf_cols, tf = counts_of(
             row[np.concatenate([h for h, _ in hits] or [ids[:0]])],
             np.concatenate([c for _, c in hits] or [ids[:0]]),
             len(self.vocabulary),
         )
         if len(tf):
             tf = (1.0 + np.log(tf)) * self.idf[tf_cols]
-            tf = _unit_rows(tf_rows, tf, n) * self.ngram_scale
+            tf = unit_rows(tf_rows, tf, n) * self.ngram_scale
         # cues come before n-grams in a row, so a stable sort by row keeps each row's columns sorted
         rows = np.concatenate([cue_rows, tf_rows])
         order = np.argsort(rows, kind="stable")
@@ -354,50 +355,6 @@ def _first(words: list[int], key: tuple[int, ...]) -> int | None:
             start = i + 1
     except ValueError:
         return None
-
-
-#: The bounds of the factor a cue count is multiplied by: a posting of a few words, or of thousands, is not read as
-#: if its cues were many times as dense as they are.
-LENGTH_FACTOR_BOUNDS = (0.2, 5.0)
-
-
-def cue_values_of(counts: np.ndarray, words: np.ndarray, reference_words: float | None) -> np.ndarray:
-    """Cue features: ``log1p`` of each count, read as in a posting of ``reference_words`` words.
-
-    Each count is multiplied by ``sqrt(reference_words / words)`` (``words``: the posting's words n-grams are made of,
-    at least 1), bounded to :data:`LENGTH_FACTOR_BOUNDS`, before the logarithm. A short posting names fewer cues than
-    a long one for the same job; read as written, the cues it lacks read as evidence for the side whose vocabulary is
-    commoner (TPM, at a software company). None reads counts as they are.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> cue_values_of(np.array([1, 1]), np.array([100, 400]), 400.0).round(3).tolist()
-    [1.099, 0.693]
-    >>> cue_values_of(np.array([1]), np.array([100]), None).round(3).tolist()
-    [0.693]
-    """
-    if reference_words is None:
-        return np.log1p(counts)
-    lo, hi = LENGTH_FACTOR_BOUNDS
-    return np.log1p(counts * np.clip(np.sqrt(reference_words / np.maximum(words, 1)), lo, hi))
-
-
-def _counts(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Occurrence counts from the row and column of each occurrence: the distinct (row, column) pairs, sorted
-    by row then column, and how often each occurs."""
-    keys, counts = np.unique(rows.astype(np.int64) * n_cols + cols, return_counts=True)
-    return keys // n_cols, keys % n_cols, counts.astype(np.float64)
-
-
-def _unit_rows(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
-    """``values`` (grouped by row, in column order) scaled so that each row has unit Euclidean length.
-
-    What scikit-learn's ``normalize`` does (the same sums, in the same order), without its checks on every call.
-    """
-    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
-    norms[norms == 0.0] = 1.0
-    return values / norms[rows]
 
 
 def display_forms(token_lists: Sequence[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:

@@ -98,15 +98,11 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
     cue_reference_words : float or None, default 450.0
         Cue counts are read as in a posting of this many words (1 to 1e6): each is multiplied by the square root of
         this over the posting's words (bounded to 0.2 to 5) before ``log1p``, so a short posting's few cues weigh
-        more and lacking a typical posting's cues weighs less (a sentence can still read as the side its words do
-        not name: hence ``min_words_``). None reads counts as written. Measured source- and company-grouped and on
-        the newest sources, it made probabilities closer to the truth (Brier) on each check. Like every parameter
+        more and lacking a typical posting's cues weighs less. None reads counts as written. Like every parameter
         of the reading, it takes effect at :meth:`fit`.
     role_ngram_scale : float, default 2.0
         How strongly the role head may lean on n-grams besides the article's cues: their block is multiplied by
         this in the role head's fit (a larger value, a weaker penalty on their weights); 0 leaves them out.
-        Measured source-grouped, n-grams beside the cues helped on the newest sources (software-company project
-        managers) and cost little elsewhere.
     mask_rate : float, default 0.5
         Weight of the role-name-masked copy of each training posting (the
         copy as written weighs ``1 - mask_rate``), so the model learns what
@@ -133,15 +129,11 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         A title is flagged as mismatched when its content, read with every role
         name masked, says the other role with at least this probability (PM
         for a TPM title, TPM for a Project Manager or a plain Program Manager
-        title), is not too close to call itself (outside ``review_band``) and
-        has evidence on at least two of the article's four axes (on one of
-        them at least, words of the posting's own on that side). One
-        probability for every title, or one per title claim: a dict with keys
-        "tpm", "pm" and "program" (1: no title of that claim is flagged). A
-        title is a prior: PM titles hide a TPM's job far less often than TPM
-        titles hide a PM's, so the same confidence is wrong more often one
-        way. The bundled model's values are chosen out of source for a
-        measured precision where the data allows (see its model card).
+        title), is not too close to call (outside ``review_band``) and has
+        evidence on at least two of the article's four axes (on one of them at
+        least, words of the posting's own on that side). One probability for
+        every title, or a dict of one per title claim, "tpm", "pm" and
+        "program" (1: no title of that claim is flagged).
     titled_scope_threshold : float or None, default None
         A posting whose title names a TPM, PM or hybrid role, but whose content
         (role names masked) is in scope with a probability under this, reads as
@@ -278,19 +270,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
             ``self``.
         """
         self.check_params()
-        texts = as_texts(X)
-        labels = np.asarray(check_labels(y), dtype=object)
-        if len(labels) != len(texts):
-            raise InvalidValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
-        for need in ROLES:
-            if (labels == need).sum() < 2:
-                raise InvalidValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
-        grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
-        if grp is not None and len(grp) != len(texts):
-            raise InvalidValueError(f"groups has {len(grp)} entries but X has {len(texts)}")
-        if grp is not None and len(set(grp)) < 3:
-            grp = None  # too few sources to leave any out or to judge wording by
-
+        texts, labels, grp = _training_data(X, y, groups)
         from tqdm import tqdm
 
         with tqdm(total=1, desc="training", unit=" fits", disable=not progress, file=sys.stderr) as bar:
@@ -333,6 +313,25 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
     def from_state(cls, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> TPMClassifier:
         """The fitted model from :meth:`to_state`'s data (persistence checks the data first)."""
         return from_state(cls(**state_params(state)), state, arrays)
+
+
+def _training_data(
+    X: Iterable[str], y: Iterable[str], groups: Iterable[object] | None
+) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """:meth:`TPMClassifier.fit`'s input, checked: the texts, the labels and the sources (None: fewer than 3)."""
+    texts = as_texts(X)
+    labels = np.asarray(check_labels(y), dtype=object)
+    if len(labels) != len(texts):
+        raise InvalidValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
+    for need in ROLES:
+        if (labels == need).sum() < 2:
+            raise InvalidValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
+    grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
+    if grp is not None and len(grp) != len(texts):
+        raise InvalidValueError(f"groups has {len(grp)} entries but X has {len(texts)}")
+    if grp is not None and len(set(grp)) < 3:
+        grp = None  # too few sources to leave any out or to judge wording by
+    return texts, labels, grp
 
 
 def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.ndarray | None, bar: Any) -> TPMClassifier:

@@ -1,0 +1,54 @@
+"""Feature values from occurrence counts: cue counts read at one posting length, TF-IDF rows of unit length.
+
+What :class:`~tpmclassify._features.FeatureSpace` makes of the matches it finds, as plain array arithmetic (no text).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["LENGTH_FACTOR_BOUNDS", "counts_of", "cue_values_of", "unit_rows"]
+
+
+#: The bounds of the factor a cue count is multiplied by: a posting of a few words, or of thousands, is not read as
+#: if its cues were many times as dense as they are.
+LENGTH_FACTOR_BOUNDS = (0.2, 5.0)
+
+
+def cue_values_of(counts: np.ndarray, words: np.ndarray, reference_words: float | None) -> np.ndarray:
+    """Cue features: ``log1p`` of each count, read as in a posting of ``reference_words`` words.
+
+    Each count is multiplied by ``sqrt(reference_words / words)`` (``words``: the posting's words n-grams are made of,
+    at least 1), bounded to :data:`LENGTH_FACTOR_BOUNDS`, before the logarithm. A short posting names fewer cues than
+    a long one for the same job; read as written, the cues it lacks read as evidence for the side whose vocabulary is
+    commoner (TPM, at a software company). None reads counts as they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cue_values_of(np.array([1, 1]), np.array([100, 400]), 400.0).round(3).tolist()
+    [1.099, 0.693]
+    >>> cue_values_of(np.array([1]), np.array([100]), None).round(3).tolist()
+    [0.693]
+    """
+    if reference_words is None:
+        return np.log1p(counts)
+    lo, hi = LENGTH_FACTOR_BOUNDS
+    return np.log1p(counts * np.clip(np.sqrt(reference_words / np.maximum(words, 1)), lo, hi))
+
+
+def counts_of(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Occurrence counts from the row and column of each occurrence: the distinct (row, column) pairs, sorted
+    by row then column, and how often each occurs."""
+    keys, counts = np.unique(rows.astype(np.int64) * n_cols + cols, return_counts=True)
+    return keys // n_cols, keys % n_cols, counts.astype(np.float64)
+
+
+def unit_rows(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
+    """``values`` (grouped by row, in column order) scaled so that each row has unit Euclidean length.
+
+    What scikit-learn's ``normalize`` does (the same sums, in the same order), without its checks on every call.
+    """
+    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
+    norms[norms == 0.0] = 1.0
+    return values / norms[rows]
