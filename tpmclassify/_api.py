@@ -123,6 +123,28 @@ def train(
     -------
     TPMClassifier
         The fitted model (``model.metadata_`` describes its training data).
+
+    Examples
+    --------
+    A few postings only show the call (:func:`train` warns that so few make an unreliable model); train on
+    hundreds, from several sources:
+
+    >>> import warnings
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({
+    ...     "description": [
+    ...         "Lead a program across engineering teams; system design and architecture reviews.",
+    ...         "Own the program roadmap with engineers; distributed systems and APIs.",
+    ...         "Manage the project budget, schedule and client deliverables on site.",
+    ...         "Track project tasks, costs and milestones; weekly status reports to the client."],
+    ...     "label": ["tpm", "tpm", "pm", "pm"]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     model = train(frame, C=10, cv=2, min_df=1, min_groups=1)
+    >>> str(caught[0].message).split(":")[0]
+    'training on 4 labeled rows; few rows of'
+    >>> model.predict(["Architecture reviews with engineering teams"]).tolist()
+    ['tpm']
     """
     frame, labels = labeled_rows(data, text_column, label_column, title_column)
     short = {need: int((labels == need).sum()) for need in ROLES if (labels == need).sum() < 2}

@@ -58,7 +58,15 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a model file's metadata without loading the model."""
+    """Read a model file's metadata without loading the model.
+
+    Examples
+    --------
+    >>> from importlib.resources import as_file, files
+    >>> with as_file(files("tpmclassify").joinpath("_data", "default.tpmc")) as path:
+    ...     print(read_metadata(path)["classes"])
+    ['other', 'pm', 'tpm']
+    """
     try:
         with zipfile.ZipFile(path) as z:
             meta = _json(path, "metadata.json", _read_member(path, z, "metadata.json"))

@@ -159,6 +159,34 @@ def audit(
     Returns
     -------
     AuditSummary
+
+    Examples
+    --------
+    A requisition titled Technical Program Manager whose duties are a project manager's:
+
+    >>> import os, shutil, tempfile
+    >>> import pandas as pd
+    >>> folder = tempfile.mkdtemp()
+    >>> export = os.path.join(folder, "requisitions.csv")
+    >>> duties = (
+    ...     "Manage the rollout of the new point-of-sale system across our forty retail stores in the region. You "
+    ...     "will own the project plan, the schedule and the budget, coordinate vendors, installers and store "
+    ...     "managers, track tasks and milestones, run weekly status meetings, and report progress, risks, issues "
+    ...     "and costs to the client and to our operations director. You will order equipment, book installation "
+    ...     "crews, arrange staff training sessions and keep the project documentation and change requests up to "
+    ...     "date. Requirements: five years of experience running retail or construction projects, PMP "
+    ...     "certification, a driving licence, strong organisation, negotiation and communication skills, and "
+    ...     "fluency with Excel and MS Project.")
+    >>> rows = {"req_id": ["R-102"], "title": ["Technical Program Manager"], "description": [duties]}
+    >>> pd.DataFrame(rows).to_csv(export, index=False)
+    >>> summary = audit(export, os.path.join(folder, "audit.html"), id_column="req_id")
+    >>> summary.rows, summary.mismatches
+    (1, 1)
+    >>> flagged = pd.read_csv(summary.flags)
+    >>> print(flagged[["req_id", "title_says", "content_reads", "confidence"]].to_string(index=False))
+    req_id title_says content_reads  confidence
+     R-102        TPM            PM         1.0
+    >>> shutil.rmtree(folder)
     """
     src, dst = Path(input), Path(output)
     file_format(src)  # refuses a format it cannot read

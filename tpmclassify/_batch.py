@@ -125,6 +125,31 @@ def classify_csv(
     Returns
     -------
     BatchSummary
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile
+    >>> import pandas as pd
+    >>> folder = tempfile.mkdtemp()
+    >>> postings = os.path.join(folder, "postings.csv")
+    >>> pd.DataFrame({
+    ...     "title": ["Technical Program Manager", "Project Manager"],
+    ...     "description": [
+    ...         "Drive a multi-year program across five engineering teams: review system designs, weigh "
+    ...         "architecture trade-offs with engineers and align the roadmap with the product strategy.",
+    ...         "Run the office fit-out project day to day: the schedule, the budget, the contractors and "
+    ...         "weekly status reports to the client."]}).to_csv(postings, index=False)
+    >>> summary = classify_csv(postings, os.path.join(folder, "labeled.csv"), title_column="title")
+    >>> summary.rows, summary.errors
+    (2, 0)
+    >>> labeled = pd.read_csv(os.path.join(folder, "labeled.csv"))
+    >>> labeled[["title", "label", "needs_review"]]
+                           title label  needs_review
+    0  Technical Program Manager   tpm          True
+    1            Project Manager    pm          True
+    >>> labeled["reasons"][0].split(":")[0]  # two sentences are too short to decide on
+    'Needs review'
+    >>> shutil.rmtree(folder)
     """
     src, dst = Path(input), Path(output)
     fmt = file_format(src)

@@ -188,6 +188,26 @@ def evaluate(
     Returns
     -------
     EvaluationReport
+
+    Examples
+    --------
+    The bundled model on two postings it has not seen (``refit=False``: scored as it is, no folds); judge your own
+    model on hundreds, with ``groups``, so that each fold leaves a source out:
+
+    >>> import pandas as pd
+    >>> import tpmclassify
+    >>> frame = pd.DataFrame({
+    ...     "description": [
+    ...         "Drive a multi-year program across five engineering teams: review system designs, weigh "
+    ...         "architecture trade-offs with engineers and align the roadmap with the product strategy.",
+    ...         "Run the office fit-out project day to day: the schedule, the budget, the contractors and "
+    ...         "weekly status reports to the client."],
+    ...     "label": ["tpm", "pm"]})
+    >>> report = evaluate(tpmclassify.default_model(), frame, refit=False)
+    >>> report.protocol
+    'fitted model on the given data'
+    >>> report.metrics["masked"]["macro_f1"], report.metrics["masked"]["confusion"]
+    (1.0, [[1, 0], [0, 1]])
     """
     from ._io import read_table  # local: evaluation of files only
 

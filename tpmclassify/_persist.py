@@ -75,6 +75,19 @@ def save(
     -------
     str
         SHA-256 of the written file.
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile
+    >>> import tpmclassify
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "model.tpmc")
+    >>> digest = save(tpmclassify.default_model(), path)
+    >>> len(digest), sorted(os.listdir(folder))
+    (64, ['model.md', 'model.tpmc'])
+    >>> load(path, sha256=digest).classes_.tolist()
+    ['other', 'pm', 'tpm']
+    >>> shutil.rmtree(folder)
     """
     import nltk
     import sklearn
@@ -161,6 +174,19 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     ------
     ModelFileError
         Missing, corrupted, tampered or newer-format file, or a digest mismatch.
+
+    Examples
+    --------
+    >>> import importlib.resources
+    >>> bundled = importlib.resources.files("tpmclassify") / "_data" / "default.tpmc"
+    >>> with importlib.resources.as_file(bundled) as path:
+    ...     model = load(path)
+    ...     load(path, sha256="0" * 64)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tpmclassify._archive.ModelFileError: ...default.tpmc: SHA-256 is ..., expected 000...; refusing to load it
+    >>> model.predict(["Own the project schedule, the budget and weekly status reports to the client."]).tolist()
+    ['pm']
     """
     path = Path(path)
     if not path.is_file():
