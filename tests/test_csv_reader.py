@@ -122,9 +122,40 @@ def test_the_limits_leave_big_good_records_alone_and_the_output_keeps_every_row(
         read_table(header)
 
 
+def test_a_stray_quote_that_closes_lines_later_swallows_no_row(tmp_path, lines_read):
+    """A quote opened on row 1 and "closed" two lines later by a quote followed by text: before, the csv module's
+    lenient reading made rows 1 to 3 one record (rows 2 and 3 gone, no error). Now row 1 is an error row and the
+    lines after it are rows again, in order; the same stray quote on a single line is read as before. At scale,
+    one stray quote costs one row, and each line goes to the csv module a few times at most."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(
+        'id,description\n1,"Program manager; engineering\n2,PM role\n3,"TPM role" at Acme\n4,"Web" team lead\n'
+    )
+    summary = classify_csv(src, out)
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert summary.rows == 4 and df["id"].tolist() == ["1", "2", "3", "4"]
+    assert df["error"].tolist()[1:] == ["", "", ""] and "stray quote 2 line(s) later" in df["error"][0]
+    assert df["description"].tolist()[1:] == ["PM role", "TPM role at Acme", "Web team lead"]
+    body = "".join(f"{i},{TEXT}\n" if i != 2 else f'{i},"{TEXT}\n' for i in range(1, 3000))
+    src.write_text("id,description\n" + body + '3000,"stray" quote\n')
+    lines_read[0] = 0
+    rows = _rows(src)
+    assert [r["id"] for r, _ in rows] == [str(i) for i in range(1, 3001)]
+    assert [i for i, (_, error) in enumerate(rows, 1) if error] == [2]
+    assert lines_read[0] < 3 * 3001
+
+
+def _alone(line: str) -> tuple[list[str], list[str], bool]:
+    """A line read as a record on its own: its fields, and whether it ends outside quotes."""
+    records = list(csv.reader([line, "\n"], strict=False))
+    return (records[0] if len(records) > 1 else next(csv.reader([line], strict=False), [])), [line], len(records) > 1
+
+
 def _spec(lines: list[str]) -> list[tuple[list[str], list[str], bool]]:
-    """The plain specification (quadratic, for small files): the csv module's records; when the file ends inside a
-    quote, that record's first line is an error row and reading starts again at the line after it."""
+    """The plain specification (quadratic, for small files): the csv module's records, read strictly. A record that
+    cannot be read so (the file ends inside its quote, or a quote opened on its first line is "closed" on a later
+    line by a quote that text follows) is an error row of its first line, and each of its other lines is read on
+    its own; a single line with such a stray quote is read on its own, as the csv module reads it leniently."""
     out: list[tuple[list[str], list[str], bool]] = []
     start = 0
     while start < len(lines):
@@ -135,15 +166,21 @@ def _spec(lines: list[str]) -> list[tuple[list[str], list[str], bool]]:
                 taken.append(line)
                 yield line
 
-        for fields in csv.reader(feed(), strict=False):
+        try:
+            for fields in csv.reader(feed(), strict=True):
+                record = list(taken)
+                taken.clear()
+                out.append((fields, record, True))
+                start += len(record)
+        except csv.Error:
             record = list(taken)
-            taken.clear()
             ends_open = len(list(csv.reader([*record, "\n"], strict=False))) == 1
-            if start + len(record) == len(lines) and ends_open:
-                out.append((next(csv.reader([record[0]], strict=False), []), [record[0]], False))
-                start += 1
-                break
-            out.append((fields, record, True))
+            at_end = start + len(record) == len(lines) and ends_open  # the lines ended inside its quote
+            if len(record) == 1 and not at_end:
+                out.append(_alone(record[0]))
+            else:
+                out.append((_alone(record[0])[0], [record[0]], False))
+                out.extend(_alone(line) for line in record[1:])
             start += len(record)
     return out
 

@@ -113,7 +113,9 @@ class _CsvRecords:
 
     A record is at most ``limit`` characters (each line counting :data:`_LINE_COST` more). One that runs to the end
     of the file inside a quote never closed is an error row of its first line, and the lines after that one are
-    read each on its own (a record if it is complete, else an error row). One that runs past the limit is read on,
+    read each on its own (a record if it is complete, else an error row); so is one whose quote is "closed" on a
+    later line by a stray quote that text follows (records are read strictly; a single line with a stray quote is
+    read on its own, leniently, its quotes dropped). One that runs past the limit is read on,
     inside its quote, without holding its lines (a csv reader started again every ``limit`` characters, a quote
     before its first line): if the quote closes, the whole record is one error row (the cells of its first line)
     and reading goes on after it; if it never closes, the lines after its first are read each on its own, those
@@ -147,7 +149,7 @@ class _CsvRecords:
         while True:
             rest: Iterator[tuple[str, bool]] = iter(())  # lines to read alone after the failed ones
             try:
-                for fields in csv.reader(self._feed(), strict=False):
+                for fields in csv.reader(self._feed(), strict=True):
                     if not self._at_end:
                         yield fields, [line for line, _ in self._taken], ""
                         self._taken.clear()
@@ -159,6 +161,11 @@ class _CsvRecords:
                     break
                 else:
                     return
+            except csv.Error:  # a quote closed by a stray one (followed by text), or the file ended inside a quote
+                failed, self._size = list(self._taken), 0
+                if not failed:
+                    return
+                why = _UNCLOSED if self._at_end else "" if len(failed) == 1 else _STRAY.format(len(failed) - 1)
             except _Overflow:
                 failed, held = list(self._taken), self._read
                 self._size = 0
@@ -189,8 +196,9 @@ class _CsvRecords:
                     rest = self._reread(held)
             self._taken.clear()
             for k, (line, long) in enumerate(chain(failed, rest)):  # the first line is the error; the others alone
-                fields, closed = _alone(line)
-                yield fields, [line], why if k == 0 else too_long(limit) if long else "" if closed else _UNCLOSED
+                fields, closed = _alone(line)  # (a single line with a stray quote has no ``why``: read as it is)
+                error = why if k == 0 and why else too_long(limit) if long else "" if closed else _UNCLOSED
+                yield fields, [line], error
             if self._at_end:
                 return
 
@@ -223,6 +231,13 @@ class _CsvRecords:
 
 
 _UNCLOSED = "unterminated quoted field: a quote opened on this line is never closed"
+#: A quote opened on a record's first line and "closed" lines later by a quote that text follows, not a comma or the
+#: line's end: the lines between are rows of their own more often than one field (a stray quote), so they are read
+#: as such. (On a single line the same stray quote is read as the csv module reads it, the quotes dropped.)
+_STRAY = (
+    "unterminated quoted field: a quote opened on this line is closed only by a stray quote {} line(s) later, "
+    "followed by text (not a comma); the lines after this one are read as rows of their own"
+)
 
 
 def too_long(limit: int) -> str:
