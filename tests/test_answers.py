@@ -187,6 +187,22 @@ def test_a_column_of_postings_reads_as_a_list_of_them(bundled):
     assert bundled.predict(column).tolist() == bundled.predict(texts).tolist()
 
 
+def test_a_table_a_mapping_or_no_sequence_at_all_is_refused_not_read_cell_by_cell(bundled):
+    """A table of several columns was read cell by cell (titles and descriptions each a posting: 6 answers for 3
+    rows), a dict by its keys; a one-column table is still its column."""
+    frame = pd.DataFrame({"title": ["TPM", "PM", "TPM"], "description": [TPM_TEXT, PM_TEXT, TPM_TEXT]})
+    with pytest.raises(PostingTypeError, match=r"one column .* table of 2 columns \('title', 'description'\)"):
+        bundled.classify_many(frame)
+    with pytest.raises(PostingTypeError, match="table of 2 columns: pass its text column alone"):
+        bundled.predict_proba(frame.to_numpy())
+    with pytest.raises(PostingTypeError, match="got a mapping"):
+        bundled.classify_many({"a": TPM_TEXT})
+    for nothing, name in ((None, "NoneType"), (5, "int")):
+        with pytest.raises(PostingTypeError, match=f"^expected a sequence of posting texts, got {name}$"):
+            bundled.classify_many(nothing)
+    assert [p.label for p in bundled.classify_many(frame[["description"]])] == ["tpm", "pm", "tpm"]
+
+
 def test_a_stated_share_replaces_the_one_before(bundled):
     assert bundled.prior_ != 0.5
     twice = bundled.with_prior(0.2).with_prior(0.6)

@@ -4,11 +4,13 @@ import codecs
 import csv
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import threading
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -351,6 +353,34 @@ def test_refusals(tmp_path, postings):
         classify_csv(src, tmp_path / "o4.csv")
     classify_csv(src, tmp_path / "o4.csv", prefix="pred_")
     assert not list(tmp_path.glob(".*part"))
+
+
+def test_arguments_of_the_wrong_type_are_refused_by_name_before_anything_is_written(tmp_path, postings):
+    """Each of these raised a bare TypeError from deep inside (or, for jobs=2.5, ran); now a BatchError names the
+    argument, and no output or temporary file is left."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    for kwargs, message in (
+        ({"input": 123}, "input must be a path (str or os.PathLike), got int"),
+        ({"output": None}, "output must be a path (str or os.PathLike), got NoneType"),
+        ({"input": ""}, "input must be a path (str or os.PathLike), got an empty str"),
+        ({"chunk_size": "10"}, "chunk_size must be a whole number of at least 1, got '10'"),
+        ({"chunk_size": True}, "chunk_size must be a whole number of at least 1, got True"),
+        ({"jobs": 2.5}, "jobs must be a whole number of at least 1, got 2.5"),
+        ({"jobs": 0}, "jobs must be a whole number of at least 1, got 0"),
+        ({"prefix": None}, "prefix must be str, got NoneType"),
+    ):
+        with pytest.raises(tpmclassify.BatchError, match=f"^{re.escape(message)}$"):
+            classify_csv(**{"input": src, "output": out, **kwargs})
+    for kwargs, message in (
+        ({"top": "5"}, "top must be a whole number from 0 to 1000, got '5'"),
+        ({"chunk_size": 0}, "chunk_size must be a whole number of at least 1, got 0"),
+        ({"flags_csv": 3}, "flags_csv must be a path (str or os.PathLike), got int"),
+    ):
+        with pytest.raises(tpmclassify.BatchError, match=f"^{re.escape(message)}$"):
+            tpmclassify.audit(src, tmp_path / "audit.html", **kwargs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+    assert classify_csv(src, out, chunk_size=np.int64(4), jobs=np.int64(1)).rows == len(postings)
 
 
 def test_interrupted_run_leaves_nothing(tmp_path, postings, monkeypatch):

@@ -4,6 +4,7 @@ import copy
 import gzip
 import json
 import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -138,6 +139,22 @@ def test_classify_refuses_a_file_name_that_does_not_exist(tmp_path, capsys):
     (tmp_path / "posting.txt").write_text("Own the project budget, schedule and client status reports.")
     assert main(["classify", str(tmp_path / "posting.txt")]) == 0
     assert main(["classify", "Own the project budget, schedule and client status reports."]) == 0
+
+
+def test_the_bundled_model_is_checked_against_sha256_and_an_empty_argument_is_empty_text(tmp_path, capsys):
+    """--sha256 without --model was ignored (exit 0 whatever the digest); now it checks the bundled file. An empty
+    argument to classify was taken for this folder ("error:  is a folder")."""
+    import hashlib
+
+    bundled = Path(tpmclassify.__file__).parent / "_data" / "default.tpmc"
+    digest = hashlib.sha256(bundled.read_bytes()).hexdigest()
+    text = "Own the project schedule, the budget and weekly status reports to the client for the office move."
+    assert main(["classify", text, "--sha256", "0" * 64]) == 2
+    assert "default.tpmc: SHA-256 is " in capsys.readouterr().err
+    assert main(["classify", text, "--sha256", digest]) == 0
+    assert capsys.readouterr().out.startswith("needs review")  # (answered by the bundled model: a short posting)
+    assert main(["classify", ""]) == 2
+    assert capsys.readouterr().err.endswith("error: posting text is empty or whitespace-only\n")
 
 
 def test_classify_decodes_a_file_as_batch_does(tmp_path, capsys):

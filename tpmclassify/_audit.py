@@ -27,7 +27,7 @@ from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
 from ._errors import input_not_found
-from ._io import file_format, read_chunks
+from ._io import as_path, check_count, file_format, read_chunks
 from ._labels import label_from_title
 from ._model import TPMClassifier
 from ._roles import ROLES
@@ -188,22 +188,19 @@ def audit(
      R-102        TPM            PM         1.0
     >>> shutil.rmtree(folder)
     """
-    src, dst = Path(input), Path(output)
+    src, dst = as_path("input", input), as_path("output", output)
+    check_count("chunk_size", chunk_size)
+    check_count("top", top, 0, MAX_TOP)  # (the flagged postings shown in full; all are counted and in the CSV)
     file_format(src)  # refuses a format it cannot read
     if dst.suffix.lower() not in (".html", ".htm"):
         raise BatchError(f"the audit writes an HTML page: name the output .html, got {dst.name}")
-    flags = dst.with_suffix(".flags.csv") if flags_csv is None else Path(flags_csv)
+    flags = dst.with_suffix(".flags.csv") if flags_csv is None else as_path("flags_csv", flags_csv)
     if not flags.name.lower().endswith(".csv") or flags.resolve() == dst.resolve():
         raise BatchError(f"the flagged rows are written as CSV beside the page: name them .csv, got {flags.name}")
     if not src.is_file():
         raise input_not_found(src)
     if flags.resolve() == src.resolve():
         raise BatchError(f"the flagged rows must not be written over the input file: {flags}")
-    if chunk_size < 1 or not 0 <= top <= MAX_TOP:
-        raise BatchError(
-            f"chunk_size must be at least 1 and top from 0 to {MAX_TOP} (the flagged postings shown in "
-            f"full; all are counted and in the CSV), got {chunk_size} and {top}"
-        )
     shown = _shown_columns(title_column, id_column, show_columns)
     first_row, row_word, numbering = row_numbering(src)
     start = time.perf_counter()

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
-from ._io import UNREAD_FIELD, BatchError, Chunk, TableWriter, file_format, read_chunks
+from ._io import UNREAD_FIELD, BatchError, Chunk, TableWriter, as_path, check_count, file_format, read_chunks
 from ._model import TPMClassifier
 from ._pool import Pool, TaskFailed
 from ._rows import OUTPUT_COLUMNS, OUTPUT_KINDS, check_clash, prepare, score_texts, with_file_prior
@@ -151,7 +151,11 @@ def classify_csv(
     'Needs review'
     >>> shutil.rmtree(folder)
     """
-    src, dst = Path(input), Path(output)
+    src, dst = as_path("input", input), as_path("output", output)
+    check_count("chunk_size", chunk_size)
+    check_count("jobs", jobs)
+    if not isinstance(prefix, str):
+        raise BatchError(f"prefix must be str, got {type(prefix).__name__}")
     fmt = file_format(src)
     if file_format(dst) != fmt:
         raise BatchError(f"output format must match the input ({fmt}): got {dst.name}")
@@ -161,8 +165,6 @@ def classify_csv(
         raise BatchError("output must not be the input file")
     if not dst.parent.is_dir():
         raise BatchError(f"output folder does not exist: {dst.parent}")
-    if chunk_size < 1 or jobs < 1:
-        raise BatchError("chunk_size and jobs must be at least 1")
     with published_output(dst, overwrite) as tmp:  # checked and created before any work
         enc, chunks = read_chunks(src, chunk_size, encoding)
         if enc not in (None, "utf-8", "utf-8-sig"):

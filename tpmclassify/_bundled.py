@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import importlib.resources
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 from ._model import TPMClassifier
 from ._persist import ModelFileError, load
 
-__all__ = ["default_model", "model_or_default"]
+__all__ = ["bundled_model", "default_model", "model_or_default"]
 
 _BUNDLED = "default.tpmc"
+
+
+@contextmanager
+def _bundled_file() -> Iterator[Path]:
+    ref = importlib.resources.files("tpmclassify") / "_data" / _BUNDLED
+    with importlib.resources.as_file(ref) as path:
+        if not path.is_file():
+            raise ModelFileError(
+                f"the bundled model {path} is missing: reinstall tpmclassify, or rebuild it with "
+                "`python scripts/train_default.py` in a source checkout"
+            )
+        yield path
 
 
 @lru_cache(maxsize=1)
@@ -22,14 +37,27 @@ def default_model() -> TPMClassifier:
     ModelFileError
         If the bundled file is missing from the installation.
     """
-    ref = importlib.resources.files("tpmclassify") / "_data" / _BUNDLED
-    with importlib.resources.as_file(ref) as path:
-        if not path.is_file():
-            raise ModelFileError(
-                f"the bundled model {path} is missing: reinstall tpmclassify, or rebuild it with "
-                "`python scripts/train_default.py` in a source checkout"
-            )
+    with _bundled_file() as path:
         return load(path)
+
+
+def bundled_model(sha256: str | None = None) -> TPMClassifier:
+    """The bundled model; with ``sha256``, read again and refused unless its file has that SHA-256 (what
+    ``--sha256`` checks when no ``--model`` is named), as :func:`tpmclassify.load` refuses any file.
+
+    Examples
+    --------
+    >>> bundled_model() is default_model()
+    True
+    >>> bundled_model(sha256="0" * 64)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tpmclassify._archive.ModelFileError: ...default.tpmc: SHA-256 is ..., expected 000...; refusing to load it
+    """
+    if sha256 is None:
+        return default_model()
+    with _bundled_file() as path:
+        return load(path, sha256=sha256)
 
 
 def model_or_default(model: TPMClassifier | None) -> TPMClassifier:

@@ -23,10 +23,10 @@ __all__ = ["cmd_audit", "cmd_batch", "cmd_classify", "cmd_evaluate", "cmd_train"
 
 
 def _model(path: str | None, sha256: str | None = None) -> TPMClassifier:
-    from ._bundled import default_model
+    from ._bundled import bundled_model
     from ._persist import load
 
-    return default_model() if path is None else load(path, sha256=sha256)
+    return bundled_model(sha256) if path is None else load(path, sha256=sha256)
 
 
 #: An argument that is one word with a path separator or a file extension is taken for a file name.
@@ -53,8 +53,8 @@ def read_text(arg: str) -> str:
         return bounded(sys.stdin)
     from pathlib import Path
 
-    try:
-        is_file, is_dir = Path(arg).is_file(), Path(arg).is_dir()
+    try:  # (an empty or blank argument is a posting's text, refused as such: Path("") is this folder)
+        is_file, is_dir = (Path(arg).is_file(), Path(arg).is_dir()) if arg.strip() else (False, False)
     except (OSError, ValueError):  # a posting text, too long or odd to be a path
         is_file = is_dir = False
     if is_dir:

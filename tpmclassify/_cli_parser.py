@@ -56,7 +56,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     def model_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", help="model file (default: the bundled model)")
-        p.add_argument("--sha256", help="refuse the model file unless it has this SHA-256")
+        p.add_argument(
+            "--sha256", help="refuse the model file (the bundled one without --model) unless it has this SHA-256"
+        )
 
     p = add("classify", "Classify one posting and explain why.")
     p.add_argument(

@@ -13,6 +13,8 @@ import codecs
 import gzip
 import io
 import json
+import numbers
+import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +34,8 @@ __all__ = [
     "Chunk",
     "TableWriter",
     "UNREAD_FIELD",
+    "as_path",
+    "check_count",
     "detect_encoding",
     "open_text",
     "file_format",
@@ -74,6 +78,42 @@ def file_format(path: str | Path) -> str:
             return FORMATS[ending]
     endings = list(FORMATS)
     raise BatchError(f"{Path(path).name}: unsupported file type; use {', '.join(endings[:-1])} or {endings[-1]}")
+
+
+def as_path(name: str, value: object) -> Path:
+    """A path argument of a file run (``str`` or ``os.PathLike``), or a :class:`BatchError` naming it.
+
+    Examples
+    --------
+    >>> as_path("input", "postings.csv")
+    PosixPath('postings.csv')
+    >>> as_path("output", None)
+    Traceback (most recent call last):
+    ...
+    tpmclassify._errors.BatchError: output must be a path (str or os.PathLike), got NoneType
+    """
+    if isinstance(value, (str, os.PathLike)) and str(value) != "":
+        return Path(value)
+    got = "an empty str" if value == "" else type(value).__name__
+    raise BatchError(f"{name} must be a path (str or os.PathLike), got {got}")
+
+
+def check_count(name: str, value: object, low: int = 1, high: int | None = None) -> None:
+    """Refuse, with a :class:`BatchError` naming it, a count argument (rows per chunk, processes) that is not a whole
+    number from ``low`` (to ``high``).
+
+    Examples
+    --------
+    >>> check_count("chunk_size", 1000)
+    >>> check_count("jobs", 2.5)
+    Traceback (most recent call last):
+    ...
+    tpmclassify._errors.BatchError: jobs must be a whole number of at least 1, got 2.5
+    """
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not whole or value < low or (high is not None and value > high):  # type: ignore[operator]
+        bounds = f"of at least {low}" if high is None else f"from {low} to {high}"
+        raise BatchError(f"{name} must be a whole number {bounds}, got {value!r}")
 
 
 def read_chunks(

@@ -4,7 +4,7 @@ methods, explanations, and the TPM share the probabilities are for."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -29,11 +29,31 @@ _Self = TypeVar("_Self", bound="Predicting")
 
 
 def as_texts(X: object) -> list[str]:
+    """The posting texts of ``X``: a sequence of str, or one column of a table (checked: see ``check_text``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> as_texts(pd.DataFrame({"description": ["Own the roadmap"]}))
+    ['Own the roadmap']
+    >>> as_texts(pd.DataFrame({"title": ["TPM"], "description": ["Own the roadmap"]}))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tpmclassify._errors.PostingTypeError: expected one column of posting texts, got a table of 2 columns ...
+    """
     if isinstance(X, str):
         raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
-    if getattr(X, "ndim", 1) > 1:  # a column of a table
+    if isinstance(X, Mapping) or not isinstance(X, Iterable):
+        what = "a mapping (its keys would be read as the postings)" if isinstance(X, Mapping) else type(X).__name__
+        raise PostingTypeError(f"expected a sequence of posting texts, got {what}")
+    shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
+    if len(shape) > 1:  # a column of a table, or a table
+        if len(shape) > 2 or shape[1] != 1:
+            names = f" {tuple(X.columns)}" if isinstance(X, pd.DataFrame) and len(X.columns) <= 6 else ""
+            table = f"a table of {shape[1]} columns{names}" if len(shape) == 2 else f"an array of shape {shape}"
+            raise PostingTypeError(f"expected one column of posting texts, got {table}: pass its text column alone")
         X = np.asarray(X).ravel()
-    texts = list(X)  # type: ignore[call-overload]
+    texts = list(X)
     for i, t in enumerate(texts):
         try:
             check_text(t)
