@@ -383,6 +383,24 @@ def test_arguments_of_the_wrong_type_are_refused_by_name_before_anything_is_writ
     assert classify_csv(src, out, chunk_size=np.int64(4), jobs=np.int64(1)).rows == len(postings)
 
 
+def test_a_missing_input_is_one_error_everywhere_and_a_file_without_columns_says_so(tmp_path, postings):
+    """classify_csv said a missing input with a BatchError, audit and train with an InputNotFoundError (a
+    FileNotFoundError): now one class, both. A file of no rows, or of blank lines, said "the columns are: ."."""
+    for run in (
+        lambda: classify_csv(tmp_path / "nope.csv", tmp_path / "o.csv"),
+        lambda: tpmclassify.audit(tmp_path / "nope.csv", tmp_path / "o.html"),
+        lambda: tpmclassify.train(str(tmp_path / "nope.csv")),
+    ):
+        with pytest.raises(tpmclassify.InputNotFoundError, match="^input file not found: .*nope.csv$") as caught:
+            run()
+        assert isinstance(caught.value, BatchError) and isinstance(caught.value, FileNotFoundError)
+    for name, body in (("empty.jsonl", ""), ("blank.jsonl", "\n\n"), ("blank.csv", "\n\n"), ("late.csv", "\nid,x\n")):
+        (tmp_path / name).write_text(body)
+        with pytest.raises(tpmclassify.ColumnError, match="the table has no columns"):
+            classify_csv(tmp_path / name, tmp_path / f"out_{name}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blank.csv", "blank.jsonl", "empty.jsonl", "late.csv"]
+
+
 def test_interrupted_run_leaves_nothing(tmp_path, postings, monkeypatch):
     src = tmp_path / "in.csv"
     postings.drop(columns=["label"]).to_csv(src, index=False)

@@ -22,6 +22,7 @@ from typing import Any
 
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
+from ._errors import input_not_found
 from ._io import UNREAD_FIELD, BatchError, Chunk, TableWriter, as_path, check_count, file_format, read_chunks
 from ._model import TPMClassifier
 from ._pool import Pool, TaskFailed
@@ -160,7 +161,7 @@ def classify_csv(
     if file_format(dst) != fmt:
         raise BatchError(f"output format must match the input ({fmt}): got {dst.name}")
     if not src.is_file():
-        raise BatchError(f"input file not found: {src}")
+        raise input_not_found(src)
     if src.resolve() == dst.resolve():
         raise BatchError("output must not be the input file")
     if not dst.parent.is_dir():

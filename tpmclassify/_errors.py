@@ -94,12 +94,12 @@ class ColumnError(TPMClassifyError, KeyError):
     """A table lacks a column it needs (a ``KeyError``, for code that catches that; its message is not quoted)."""
 
 
-class InputNotFoundError(TPMClassifyError, FileNotFoundError):
-    """A file named as input does not exist."""
-
-
 class BatchError(TPMClassifyError, ValueError):
     """A batch run cannot start or finish (bad file, column, encoding or output path)."""
+
+
+class InputNotFoundError(BatchError, FileNotFoundError):
+    """A file named as input does not exist (whatever reads it: batch, audit, train; a ``FileNotFoundError`` too)."""
 
 
 def missing_column(

@@ -199,6 +199,10 @@ def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
         if text_column not in columns:
             raise missing_column(text_column, columns, "text_column=")
         return text_column
+    if not len(columns):
+        raise ColumnError(
+            "no text column found: the table has no columns (a file with no rows, or whose first line is blank)"
+        )
     lower = {str(c).lower(): c for c in columns}
     for cand in TEXT_COLUMN_CANDIDATES:
         if cand in lower:
