@@ -201,6 +201,17 @@ def test_a_table_a_mapping_or_no_sequence_at_all_is_refused_not_read_cell_by_cel
         with pytest.raises(PostingTypeError, match=f"^expected a sequence of posting texts, got {name}$"):
             bundled.classify_many(nothing)
     assert [p.label for p in bundled.classify_many(frame[["description"]])] == ["tpm", "pm", "tpm"]
+    with pytest.raises(PostingTypeError, match="^expected a sequence of posting texts, got ndarray$"):
+        bundled.classify_many(np.array(TPM_TEXT))  # 0-d
+
+    class OldStyle:  # a sequence by __getitem__ and __len__ alone, as Python iterates it
+        def __getitem__(self, i):
+            return [TPM_TEXT, PM_TEXT][i]
+
+        def __len__(self):
+            return 2
+
+    assert [p.label for p in bundled.classify_many(OldStyle())] == ["tpm", "pm"]
 
 
 def test_a_stated_share_replaces_the_one_before(bundled):

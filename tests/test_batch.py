@@ -16,6 +16,7 @@ import pytest
 
 import tpmclassify
 from tpmclassify import OUTPUT_COLUMNS, BatchError, classify_csv, classify_frame
+from tpmclassify._batch import MAX_JOBS
 from tpmclassify._cli import main
 
 
@@ -100,7 +101,8 @@ def test_a_quote_left_open_at_the_end_is_an_error_and_loses_no_line(tmp_path, ch
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"] and summary.rows == 4 and all(None not in r for r in rows)
-    assert "unterminated quoted field" in rows[1]["error"] and rows[1]["label"] == ""
+    assert rows[1]["error"] == "unterminated quoted field: a quote opened on this line is never closed"
+    assert rows[1]["label"] == ""
     assert rows[1]["description"] == "Unterminated project budget\n"
     assert [r["description"] for r in rows[2:]] == ["schedule", "more"] and rows[2]["error"] == ""
 
@@ -364,10 +366,12 @@ def test_arguments_of_the_wrong_type_are_refused_by_name_before_anything_is_writ
         ({"input": 123}, "input must be a path (str or os.PathLike), got int"),
         ({"output": None}, "output must be a path (str or os.PathLike), got NoneType"),
         ({"input": ""}, "input must be a path (str or os.PathLike), got an empty str"),
+        ({"input": np.array(["a.csv", "b.csv"])}, "input must be a path (str or os.PathLike), got ndarray"),
         ({"chunk_size": "10"}, "chunk_size must be a whole number of at least 1, got '10'"),
         ({"chunk_size": True}, "chunk_size must be a whole number of at least 1, got True"),
-        ({"jobs": 2.5}, "jobs must be a whole number of at least 1, got 2.5"),
-        ({"jobs": 0}, "jobs must be a whole number of at least 1, got 0"),
+        ({"jobs": 2.5}, f"jobs must be a whole number from 1 to {MAX_JOBS}, got 2.5"),
+        ({"jobs": 0}, f"jobs must be a whole number from 1 to {MAX_JOBS}, got 0"),
+        ({"jobs": 100_000}, f"jobs must be a whole number from 1 to {MAX_JOBS}, got 100000"),
         ({"prefix": None}, "prefix must be str, got NoneType"),
     ):
         with pytest.raises(tpmclassify.BatchError, match=f"^{re.escape(message)}$"):

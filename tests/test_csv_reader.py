@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import csv
+import re
 import tracemalloc
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -151,37 +153,108 @@ def _alone(line: str) -> tuple[list[str], list[str], bool]:
     return (records[0] if len(records) > 1 else next(csv.reader([line], strict=False), [])), [line], len(records) > 1
 
 
+def test_a_stray_quote_on_a_records_first_line_or_a_loose_close_keeps_the_record_whole(tmp_path):
+    """Found by review of the strict reading: a stray quote on the first line of a record of several lines made that
+    line an error row and the posting's next line a row of its own (classified); so did blanks between a closing
+    quote and its comma. Both are one record again, read as the csv module reads them leniently."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(
+        'title,description\n"Senior "TPM" Manager","Own the roadmap.\nDrive the program across five teams, review '
+        'system designs and trade-offs"\nProject Manager,"Run the schedule\nand budget" \nPM,Own the budget\n'
+    )
+    summary = classify_csv(src, out, title_column="title")
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert (
+        summary.rows == 3
+        and summary.errors == 0
+        and df["title"].tolist() == ['Senior TPM" Manager"', "Project Manager", "PM"]
+    )
+    assert df["description"][0].startswith("Own the roadmap.\nDrive the program") and df["description"][1] == (
+        "Run the schedule\nand budget "
+    )
+
+
+def test_past_the_size_limit_a_stray_quote_swallows_no_row_either(tmp_path, monkeypatch, lines_read):
+    """Past the record limit the reader read on leniently, so a stray quote (or the next quoted field) ended one
+    giant error record: 60,000 rows swallowed. Now, as under the limit, the line that opened the quote is an error
+    row and every line up to the stray quote is read again on its own, and reading goes on after it."""
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
+    n = 3000
+    body = "".join(f"{i},{TEXT}\n" for i in range(1, n))
+    src = tmp_path / "in.csv"
+    src.write_text(f'id,description\n0,"opened by mistake\n{body}{n},"Senior TPM, Payments" team\n{n + 1},{TEXT}\n')
+    rows = _rows(src)
+    assert [r["id"] for r, _ in rows] == [str(i) for i in range(n + 2)]
+    assert "closed only by a stray quote" in rows[0][1] and all(error == "" for _, error in rows[1:])
+    assert rows[n][0]["description"] == "Senior TPM, Payments team" and rows[n + 1][0]["description"] == TEXT
+    assert lines_read[0] <= 4 * n + 10
+
+
+#: A line read inside a quoted field that closes it, blanks at most before the comma or the line's end.
+_LOOSE = re.compile(r'(?:[^"]|"")*"[ \t]*(?:,|\r\n|\n|\r|$)')
+
+
+def _records(lines: list[str], first: int, strict: bool) -> tuple[list[tuple[list[str], list[str]]], list[str]]:
+    """The csv module's records from line ``first`` (their fields and lines; leniently, the first one only), and the
+    lines of the record it could not read strictly (or of the lenient record, if the lines ended inside it)."""
+    taken: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for line in lines[first:]:
+            taken.append(line)
+            yield line
+
+    out: list[tuple[list[str], list[str]]] = []
+    try:
+        for fields in csv.reader(feed(), strict=strict):
+            out.append((fields, list(taken)))
+            taken.clear()
+            if not strict:
+                break
+    except csv.Error:
+        return out, taken
+    if out and not strict and _ends_open(lines, first, out[0][1]):
+        return [], out[0][1]
+    return out, []
+
+
+def _ends_open(lines: list[str], first: int, record: list[str]) -> bool:
+    """Whether a record runs to the end of the lines inside a quote."""
+    return first + len(record) == len(lines) and len(list(csv.reader([*record, "\n"], strict=False))) == 1
+
+
 def _spec(lines: list[str]) -> list[tuple[list[str], list[str], bool]]:
     """The plain specification (quadratic, for small files): the csv module's records, read strictly. A record that
-    cannot be read so (the file ends inside its quote, or a quote opened on its first line is "closed" on a later
-    line by a quote that text follows) is an error row of its first line, and each of its other lines is read on
-    its own; a single line with such a stray quote is read on its own, as the csv module reads it leniently."""
+    cannot be read so is read as the csv module reads it leniently when its stray quote (text after a closing quote)
+    is on its first line, or when the quote open at its last line's start closes there, blanks at most before the
+    comma. Otherwise (the lines end inside its quote, or a quote opened lines before is "closed" by a stray one) it
+    is an error row of its first line, and each of its other lines is read on its own."""
     out: list[tuple[list[str], list[str], bool]] = []
     start = 0
+
+    def split(record: list[str]) -> None:
+        out.append((_alone(record[0])[0], [record[0]], False))
+        out.extend(_alone(line) for line in record[1:])
+
     while start < len(lines):
-        taken: list[str] = []
-
-        def feed(first=start, taken=taken):
-            for line in lines[first:]:
-                taken.append(line)
-                yield line
-
-        try:
-            for fields in csv.reader(feed(), strict=True):
-                record = list(taken)
-                taken.clear()
-                out.append((fields, record, True))
-                start += len(record)
-        except csv.Error:
-            record = list(taken)
-            ends_open = len(list(csv.reader([*record, "\n"], strict=False))) == 1
-            at_end = start + len(record) == len(lines) and ends_open  # the lines ended inside its quote
-            if len(record) == 1 and not at_end:
-                out.append(_alone(record[0]))
-            else:
-                out.append((_alone(record[0])[0], [record[0]], False))
-                out.extend(_alone(line) for line in record[1:])
+        records, failed = _records(lines, start, strict=True)
+        for fields, record in records:
+            out.append((fields, record, True))
             start += len(record)
+        if not failed:
+            break
+        if not _ends_open(lines, start, failed) and len(failed) == 1:  # the stray quote is on its first line
+            lenient, failed = _records(lines, start, strict=False)
+            if lenient:
+                out.append((*lenient[0], True))
+                start += len(lenient[0][1])
+                continue
+        elif _LOOSE.match(failed[-1]) and len(list(csv.reader([*failed, "\n"], strict=False))) > 1:
+            out.append((next(csv.reader(failed, strict=False)), failed, True))
+            start += len(failed)
+            continue
+        split(failed)
+        start += len(failed)
     return out
 
 

@@ -141,8 +141,8 @@ def train(
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     model = train(frame, C=10, cv=2, min_df=1, min_groups=1)
-    >>> str(caught[0].message).split(":")[0]
-    'training on 4 labeled rows; few rows of'
+    >>> any(str(w.message).startswith("training on 4 labeled rows") for w in caught)
+    True
     >>> model.predict(["Architecture reviews with engineering teams"]).tolist()
     ['tpm']
     """

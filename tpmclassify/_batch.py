@@ -62,6 +62,10 @@ class BatchSummary:
         )
 
 
+#: The most processes a run may score in: four per core of this machine (each holds the model; more only wait).
+MAX_JOBS = 4 * (os.cpu_count() or 1)
+
+
 @contextmanager
 def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
     """:func:`atomic_path` with its refusals as :class:`BatchError`; an unwritable folder fails on entry."""
@@ -109,7 +113,8 @@ def classify_csv(
     jobs : int, default 1
         Processes that score: this one and ``jobs - 1`` workers, each sent the model once. A worker that dies,
         hangs or is stopped is given up on at its chunk's deadline (set from the chunk's size) and its chunks are
-        scored here; workers exit with this process, even if it is killed (see ``tpmclassify._pool``).
+        scored here; workers exit with this process, even if it is killed (see ``tpmclassify._pool``). At most
+        four per core of this machine (:data:`MAX_JOBS`).
     overwrite : bool, default False
         Replace an existing output file.
     encoding : str, optional
@@ -154,7 +159,7 @@ def classify_csv(
     """
     src, dst = as_path("input", input), as_path("output", output)
     check_count("chunk_size", chunk_size)
-    check_count("jobs", jobs)
+    check_count("jobs", jobs, 1, MAX_JOBS)
     if not isinstance(prefix, str):
         raise BatchError(f"prefix must be str, got {type(prefix).__name__}")
     fmt = file_format(src)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, islice
@@ -146,26 +147,42 @@ class _CsvRecords:
 
     def __iter__(self) -> Iterator[tuple[list[str], list[str], str]]:
         limit = self._limit
+        retry: str | None = None  # a record's first line, read again leniently: its stray quote is on it
         while True:
             rest: Iterator[tuple[str, bool]] = iter(())  # lines to read alone after the failed ones
+            first, retry = retry, None
             try:
-                for fields in csv.reader(self._feed(), strict=True):
-                    if not self._at_end:
-                        yield fields, [line for line, _ in self._taken], ""
-                        self._taken.clear()
-                        self._size = 0
-                        continue
-                    if not self._taken:  # the blank line after the last record: the file ended outside quotes
+                lines = self._feed() if first is None else chain([first], self._feed())
+                for fields in csv.reader(lines, strict=first is None):
+                    if self._at_end and not self._taken:  # the blank line after the last record
                         return
-                    failed, why = list(self._taken), _UNCLOSED  # the last record took the blank line in
-                    break
+                    if self._at_end:  # read leniently, the record took the blank line in: the file ended inside it
+                        failed, why = list(self._taken), _UNCLOSED
+                        break
+                    yield fields, [line for line, _ in self._taken], ""
+                    self._taken.clear()
+                    self._size = 0
+                    if first is not None:
+                        break  # strictly again from the next record
                 else:
                     return
-            except csv.Error:  # a quote closed by a stray one (followed by text), or the file ended inside a quote
-                failed, self._size = list(self._taken), 0
-                if not failed:
-                    return
-                why = _UNCLOSED if self._at_end else "" if len(failed) == 1 else _STRAY.format(len(failed) - 1)
+                if first is not None and not self._taken:
+                    continue
+            except csv.Error:  # a stray quote (text after it, not a comma), or the file ended inside a quote
+                failed = list(self._taken)
+                if first is None and not self._at_end and len(failed) == 1:
+                    retry = failed[0][0]  # on the record's first line: the record is read as the csv module does
+                    continue
+                record = [line for line, _ in failed]
+                loose = first is None and not self._at_end and _closes_loosely(record[-1])
+                fields, closed = _alone(*record) if loose else ([], False)
+                if closed:  # a loose close, and the record ends on that line: read as the csv module reads it loosely
+                    yield fields, record, ""
+                    self._taken.clear()
+                    self._size = 0
+                    continue
+                self._size = 0
+                why = _UNCLOSED if self._at_end or first is not None else _STRAY.format(len(failed) - 1)
             except _Overflow:
                 failed, held = list(self._taken), self._read
                 self._size = 0
@@ -178,7 +195,8 @@ class _CsvRecords:
                     )
                 )
                 if not failed[-1][1]:  # past the limit inside a quote: does it ever close?
-                    if self._skip_quoted():
+                    ending = self._skip_quoted()
+                    if ending == "closed":
                         self._taken.clear()
                         yield (
                             _alone(failed[0][0])[0],
@@ -189,23 +207,27 @@ class _CsvRecords:
                             ),
                         )
                         continue
-                    why = (
-                        f"unterminated quoted field: a quote opened on this line is not closed within "
-                        f"{limit:,} characters, nor ever"
-                    )
-                    rest = self._reread(held)
+                    if ending == "stray":  # the lines up to the stray quote are read again, each alone
+                        why = _STRAY.format(self._read - held + len(failed) - 1)
+                        rest = islice(self._reread(held), self._read - held)
+                    else:
+                        why = (
+                            f"unterminated quoted field: a quote opened on this line is not closed within "
+                            f"{limit:,} characters, nor ever"
+                        )
+                        rest = self._reread(held)
             self._taken.clear()
             for k, (line, long) in enumerate(chain(failed, rest)):  # the first line is the error; the others alone
-                fields, closed = _alone(line)  # (a single line with a stray quote has no ``why``: read as it is)
-                error = why if k == 0 and why else too_long(limit) if long else "" if closed else _UNCLOSED
+                fields, closed = _alone(line)
+                error = why if k == 0 else too_long(limit) if long else "" if closed else _UNCLOSED
                 yield fields, [line], error
             if self._at_end:
                 return
 
-    def _skip_quoted(self) -> bool:
-        """Read on inside a quoted field left open at a line's end until a record ends (True) or the lines do
-        (False), holding no line: the csv reader starts again every ``limit`` characters, a quote before its first
-        line putting it inside the field again."""
+    def _skip_quoted(self) -> str:
+        """Read on inside a quoted field left open at a line's end until a record ends (``"closed"``), a stray quote
+        (text after it) ends the field (``"stray"``) or the lines do (``"never"``), holding no line: the csv reader
+        starts again every ``limit`` characters, a quote before its first line putting it inside the field again."""
         while True:
             size, ended = 0, False
 
@@ -223,11 +245,13 @@ class _CsvRecords:
                 yield "\n"
 
             try:
-                for _ in csv.reader(feed(), strict=False):
-                    return not ended  # a record ended: before the end of the lines, or it took the blank line in
-                return False
+                for _ in csv.reader(feed(), strict=True):
+                    return "never" if ended else "closed"  # (it took the blank line in: the lines ended)
+                return "never"
             except _Overflow:
                 continue
+            except csv.Error:
+                return "never" if ended else "stray"
 
 
 _UNCLOSED = "unterminated quoted field: a quote opened on this line is never closed"
@@ -240,17 +264,26 @@ _STRAY = (
 )
 
 
+def _closes_loosely(line: str) -> bool:
+    """Whether a line read inside a quoted field closes it with blanks before the comma or the line's end (``line2"
+    ,x``): a record written loosely, read as the csv module reads it, not a stray quote (text after it)."""
+    at = 0
+    while (at := line.find('"', at)) >= 0 and line.startswith('""', at):
+        at += 2
+    return at >= 0 and re.match(r'"[ \t]*(?:,|\r?\n|\r|$)', line[at:]) is not None
+
+
 def too_long(limit: int) -> str:
     return f"line longer than {limit:,} characters (its cells are cut)"
 
 
-def _alone(line: str) -> tuple[list[str], bool]:
-    """A line read as a record on its own: its fields, and whether it ends outside quotes (then a blank line after
+def _alone(*lines: str) -> tuple[list[str], bool]:
+    """Lines read as a record on their own: its fields, and whether it ends outside quotes (then a blank line after
     it is a record of its own, not taken into its last field)."""
-    records = list(csv.reader([line, "\n"], strict=False))
+    records = list(csv.reader([*lines, "\n"], strict=False))
     if len(records) > 1:
         return records[0], True
-    return next(csv.reader([line], strict=False), []), False
+    return next(csv.reader(lines, strict=False), []), False
 
 
 def _csv_row(

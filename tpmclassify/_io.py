@@ -92,9 +92,10 @@ def as_path(name: str, value: object) -> Path:
     ...
     tpmclassify._errors.BatchError: output must be a path (str or os.PathLike), got NoneType
     """
-    if isinstance(value, (str, os.PathLike)) and str(value) != "":
-        return Path(value)
-    got = "an empty str" if value == "" else type(value).__name__
+    path = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if isinstance(path, str) and path != "":
+        return Path(path)
+    got = "an empty str" if isinstance(path, str) else type(path).__name__
     raise BatchError(f"{name} must be a path (str or os.PathLike), got {got}")
 
 

@@ -43,9 +43,12 @@ def as_texts(X: object) -> list[str]:
     """
     if isinstance(X, str):
         raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
-    if isinstance(X, Mapping) or not isinstance(X, Iterable):
-        what = "a mapping (its keys would be read as the postings)" if isinstance(X, Mapping) else type(X).__name__
-        raise PostingTypeError(f"expected a sequence of posting texts, got {what}")
+    if isinstance(X, Mapping):
+        raise PostingTypeError("expected a sequence of posting texts, got a mapping (its keys would be read as them)")
+    try:
+        iter(X)  # type: ignore[call-overload]
+    except TypeError:
+        raise PostingTypeError(f"expected a sequence of posting texts, got {type(X).__name__}") from None
     shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
     if len(shape) > 1:  # a column of a table, or a table
         if len(shape) > 2 or shape[1] != 1:
@@ -53,7 +56,7 @@ def as_texts(X: object) -> list[str]:
             table = f"a table of {shape[1]} columns{names}" if len(shape) == 2 else f"an array of shape {shape}"
             raise PostingTypeError(f"expected one column of posting texts, got {table}: pass its text column alone")
         X = np.asarray(X).ravel()
-    texts = list(X)
+    texts = list(X)  # type: ignore[call-overload]
     for i, t in enumerate(texts):
         try:
             check_text(t)

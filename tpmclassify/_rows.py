@@ -195,14 +195,15 @@ def with_file_prior(
 
 def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
     """The text column: the one asked for, or the first of description/job_description/text."""
+    if not len(columns):
+        raise ColumnError(
+            "no text column found: the table has no columns (a file with no rows, only blank lines or empty records, "
+            "or whose first line is blank)"
+        )
     if text_column is not None:
         if text_column not in columns:
             raise missing_column(text_column, columns, "text_column=")
         return text_column
-    if not len(columns):
-        raise ColumnError(
-            "no text column found: the table has no columns (a file with no rows, or whose first line is blank)"
-        )
     lower = {str(c).lower(): c for c in columns}
     for cand in TEXT_COLUMN_CANDIDATES:
         if cand in lower:
