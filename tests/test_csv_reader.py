@@ -180,12 +180,14 @@ def test_past_the_size_limit_a_stray_quote_swallows_no_row_either(tmp_path, monk
     row and every line up to the stray quote is read again on its own, and reading goes on after it."""
     monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     n = 3000
-    body = "".join(f"{i},{TEXT}\n" for i in range(1, n))
+    body = "".join(f"{i},{TEXT if i != 1500 else 'x' * 20_000}\n" for i in range(1, n))  # one line past the limit
     src = tmp_path / "in.csv"
     src.write_text(f'id,description\n0,"opened by mistake\n{body}{n},"Senior TPM, Payments" team\n{n + 1},{TEXT}\n')
     rows = _rows(src)
     assert [r["id"] for r, _ in rows] == [str(i) for i in range(n + 2)]
-    assert "closed only by a stray quote" in rows[0][1] and all(error == "" for _, error in rows[1:])
+    assert "closed only by a stray quote 3000 line(s) later" in rows[0][1]
+    assert rows[1500][1] == "line longer than 10,000 characters (its cells are cut)"
+    assert all(error == "" for _, error in rows[1:1500] + rows[1501:])
     assert rows[n][0]["description"] == "Senior TPM, Payments team" and rows[n + 1][0]["description"] == TEXT
     assert lines_read[0] <= 4 * n + 10
 
