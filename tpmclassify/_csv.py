@@ -115,12 +115,14 @@ class _CsvRecords:
     A record is at most ``limit`` characters (each line counting :data:`_LINE_COST` more). One that runs to the end
     of the file inside a quote never closed is an error row of its first line, and the lines after that one are
     read each on its own (a record if it is complete, else an error row); so is one whose quote is "closed" on a
-    later line by a stray quote that text follows (records are read strictly; a single line with a stray quote is
-    read on its own, leniently, its quotes dropped). One that runs past the limit is read on,
+    later line by a stray quote that text follows (records are read strictly). A record whose stray quote is on its
+    first line, or whose quote closes with blanks before the comma, is read as the csv module reads it leniently (the
+    stray quotes dropped, the blanks kept). One that runs past the limit is read on,
     inside its quote, without holding its lines (a csv reader started again every ``limit`` characters, a quote
     before its first line): if the quote closes, the whole record is one error row (the cells of its first line)
-    and reading goes on after it; if it never closes, the lines after its first are read each on its own, those
-    past the held ones read again (``reread(n)``: the lines after the first ``n``). A line longer than the limit
+    and reading goes on after it; if it never closes, or a stray quote "closes" it, the lines after its first (up to
+    that stray quote) are read each on its own, those past the held ones read again (``reread(n)``: the lines after
+    the first ``n``). A line longer than the limit
     is an error row of its own (its cells cut). Each line goes to the csv module a few times at most: linear time,
     and memory bounded by ``limit`` whatever the file.
     """
