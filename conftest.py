@@ -6,10 +6,9 @@ from __future__ import annotations
 import tempfile
 
 import pytest
-from _pytest.doctest import DoctestItem
 
 
 @pytest.fixture(autouse=True)
 def _doctest_temp_folders(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    if isinstance(request.node, DoctestItem):
+    if type(request.node).__name__ == "DoctestItem":  # (pytest's class, not public: named, not imported)
         monkeypatch.setattr(tempfile, "tempdir", str(request.getfixturevalue("tmp_path")))
