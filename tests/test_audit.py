@@ -1,6 +1,7 @@
 """The mis-titling audit page: every row accounted for, mismatches shown, nothing fetched from the network."""
 
 import dataclasses
+import json
 import re
 import sys
 from html.parser import HTMLParser
@@ -176,6 +177,17 @@ def test_the_audit_page_in_a_browser_has_no_horizontal_scroll_and_clips_nothing(
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
 
 
+@pytest.mark.skipif(chromium.find() is None, reason="needs a headless Chromium on PATH")
+def test_a_long_title_or_id_does_not_widen_the_page(tmp_path):
+    """A 10,000-character title made the page 114,511 px wide, a 180-character id 2,233 px (hostile review)."""
+    src = tmp_path / "x.jsonl"
+    row = {"id": "https://example.com/" + "a" * 160, "title": "Technical Program Manager " + "A" * 10_000}
+    src.write_text(json.dumps({**row, "description": PLAIN_PM}) + "\n")
+    assert tpmclassify.audit(src, tmp_path / "x.html", id_column="id").mismatches == 1
+    layout = chromium.measure(tmp_path / "x.html", 1400)
+    assert layout["scroll_width"] <= 1400 and layout["outside"] == [] and layout["clipped"] == []
+
+
 def test_audit_checks_its_arguments_and_applies_the_prior_with_a_text_column(tmp_path):
     src = tmp_path / "req.csv"
     rows = _messy_csv(src)
@@ -226,6 +238,31 @@ def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys):
         assert main(args) == 2
         assert "the flagged rows must not be written over the input file" in capsys.readouterr().err
     assert src.read_bytes() == before
+
+
+def test_the_flags_csv_runs_no_formula_and_odd_characters_do_not_crash_the_audit(tmp_path):
+    """From a hostile review: ids and titles went into the flags CSV as written, so '=HYPERLINK(...)' or '=1+1'
+    ran when a recruiter opened it in a spreadsheet; each such cell now starts with an apostrophe, and bidi controls
+    are shown as on the page. A lone surrogate in a JSON-lines posting (or title) crashed the audit with 'internal
+    error': it is written as its code."""
+    src = tmp_path / "req.jsonl"
+    rows = [
+        {"id": "=1+1", "title": '=HYPERLINK("http://x.example/","Technical Program Manager")', "description": PLAIN_PM},
+        {"id": "@SUM(1)", "title": "+Technical Program Manager \u202eMP", "description": PLAIN_PM + " \udfff"},
+        {"id": "-1", "title": "Technical Program Manager \ud800", "description": PLAIN_PM},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    summary = tpmclassify.audit(src, tmp_path / "r.html", id_column="id")
+    assert summary.rows == 3 and summary.mismatches == 3
+    flags = pd.read_csv(summary.flags, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert flags["id"].tolist() == ["'=1+1", "'@SUM(1)", "'-1"]
+    assert flags["title"].tolist() == [
+        '\'=HYPERLINK("http://x.example/","Technical Program Manager")',
+        "'+Technical Program Manager [U+202E]MP",
+        "Technical Program Manager \\ud800",
+    ]
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "\\udfff" in page and "\u202e" not in page
 
 
 def test_bidi_controls_are_shown_as_code_points_and_top_is_capped(tmp_path):

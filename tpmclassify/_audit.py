@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page
+from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page, show_bidi
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
 from ._errors import input_not_found
@@ -35,9 +35,13 @@ from ._rows import check_columns, predict_rows, with_file_prior
 
 __all__ = ["AuditSummary", "audit", "row_numbering"]
 
-#: The most mismatches a page shows in full (each card holds up to 6,000 characters of its posting, highlighted:
-#: about 30 KB, so some 30 MB of page at most); all are counted whatever their number.
+#: The most mismatches a page shows in full (each card holds up to 30,000 characters of its posting, highlighted:
+#: some 200 KB, so a page of 1,000 long postings is some 200 MB; most postings are a tenth of that); all are counted
+#: whatever their number.
 MAX_TOP = 1000
+#: What a spreadsheet reads as the start of a formula (OWASP's list): a cell of the flags CSV that starts with one is
+#: written after an apostrophe, so that opening the CSV never runs what a posting's title or id holds.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -212,10 +216,10 @@ def audit(
     with (
         published_output(dst, overwrite) as tmp,
         published_output(flags, overwrite) as flags_tmp,
-        open(flags_tmp, "w", encoding="utf-8-sig", newline="") as flags_file,
+        open(flags_tmp, "w", encoding="utf-8-sig", newline="", errors="backslashreplace") as flags_file,
     ):
         writer = csv.writer(flags_file)
-        writer.writerow(["row", *shown, title_column, *FLAG_COLUMNS])
+        writer.writerow(_spreadsheet_row(["row", *shown, title_column, *FLAG_COLUMNS]))
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column, title_column)
         bar = _progress(progress)
         column = ""
@@ -244,7 +248,9 @@ def audit(
                     continue
                 summary.mismatches += 1
                 flag = Flag(first_row + row + i, row_word, p, {c: _cell(frame, c, i) for c in shown})
-                writer.writerow([flag.number, *flag.fields.values(), flag.p.title or "", *flag.csv_cells()])
+                writer.writerow(
+                    _spreadsheet_row([flag.number, *flag.fields.values(), flag.p.title or "", *flag.csv_cells()])
+                )
                 rank = (flag.confidence, -flag.number)  # most confident first, then earlier rows
                 if len(kept) < top or (top and rank > kept[0][:2]):
                     item = (*rank, flag.card(), flag.list_entry())
@@ -271,8 +277,26 @@ def audit(
             row_word=row_word,
             numbering=numbering,
         )
-        Path(tmp).write_text(page, encoding="utf-8")
+        Path(tmp).write_text(page, encoding="utf-8", errors="backslashreplace")  # (a lone surrogate: its code)
     return summary
+
+
+def _spreadsheet_row(cells: list[object]) -> list[object]:
+    """A row of the flags CSV as a spreadsheet should show it: every bidi control as its code point (as on the page),
+    and a text cell that a spreadsheet would read as a formula after an apostrophe.
+
+    Examples
+    --------
+    >>> _spreadsheet_row([12, '=HYPERLINK("http://x")', "-1", "Technical Program Manager", "\u202eMP"])
+    [12, '\\'=HYPERLINK("http://x")', "'-1", 'Technical Program Manager', '[U+202E]MP']
+    """
+    out: list[object] = []
+    for cell in cells:
+        if isinstance(cell, str):
+            cell = show_bidi(cell)
+            cell = "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+        out.append(cell)
+    return out
 
 
 def _progress(show: bool) -> Any:

@@ -16,7 +16,7 @@ from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
 from ._titles import describe_confidences
 
-__all__ = ["FLAG_COLUMNS", "NO_CLAIM", "Flag", "render_page"]
+__all__ = ["FLAG_COLUMNS", "NO_CLAIM", "Flag", "render_page", "show_bidi"]
 
 _TPM, _PM = "31,119,180", "255,127,14"  # blue: TPM, orange: PM (as in notebooks)
 #: What a row's title claims when it has no title, or one the title rule does not label.
@@ -207,12 +207,13 @@ def _flag_list(best: list[tuple[float, int, str, str]], shown: list[str], row_wo
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;
-line-height:1.4;overflow-wrap:break-word}
+line-height:1.4;overflow-wrap:break-word}table.flags td{overflow-wrap:anywhere}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
 th:first-child,td:first-child{text-align:left}table.flags td,table.flags th{text-align:left}
 .howto{background:#f4f7fb;border:1px solid #d8e2ee;border-radius:6px;padding:.2em 1.2em;font-size:14px}
 .card{border:1px solid #ddd;border-radius:6px;padding:0 1em 1em;margin:1.5em 0}
-.fields span{display:inline-block;margin-right:1.5em}.check{background:#fff8e1;padding:.4em .6em;border-radius:4px}
+.fields span{display:inline-block;margin-right:1.5em;max-width:100%}
+.check{background:#fff8e1;padding:.4em .6em;border-radius:4px}
 .reading{color:#555;font-size:13px;font-weight:normal}.verdict{font-size:15px}.sub{margin-bottom:0;font-weight:600}
 .posting{white-space:pre-wrap;overflow-wrap:anywhere;font-size:13px;background:#fafafa;padding:.5em;
 border-radius:4px}td.n{white-space:nowrap}
@@ -280,4 +281,15 @@ def render_page(
         f"<h2>The flagged postings, most confident first</h2>{cards or '<p>None.</p>'}"
         f"</body></html>\n"
     )
-    return text.translate(_BIDI)  # no markup of ours has them
+    return show_bidi(text)  # no markup of ours has them
+
+
+def show_bidi(text: str) -> str:
+    """``text`` with every bidi control shown as its code point, so that a title reads as it is.
+
+    Examples
+    --------
+    >>> show_bidi("Project \u202eManager")
+    'Project [U+202E]Manager'
+    """
+    return text.translate(_BIDI)
