@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import heapq
+import json
 import os
 import time
 from collections import Counter, defaultdict
@@ -324,5 +325,19 @@ def _shown_columns(title_column: str, id_column: str | None, show_columns: Seque
 
 
 def _cell(frame: Any, column: str, i: int) -> str:
+    """A shown cell as text: missing is empty, a str as it is, any other value as JSON writes it (JSON lines: an id
+    ``true`` or ``{"a": 1}`` reads as in the file, not as Python's ``True`` or ``{'a': 1}``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"id": ["R-1", None, True, {"a": 1}, 7, float("nan")]})
+    >>> [_cell(frame, "id", i) for i in range(6)]
+    ['R-1', '', 'true', '{"a": 1}', '7', '']
+    """
     value = frame[column].iloc[i]
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (bool, list, dict)):  # (JSON lines' own values; a date, a number or a numpy scalar: str)
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
