@@ -80,6 +80,7 @@ def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings
     assert "Evaluation (5-fold source-grouped over 30 sources)" in out
 
     model.unlink()
+    model.with_suffix(".md").unlink()  # (its card too: a card in the way is refused without --overwrite)
     from tpmclassify import _evaluate
 
     def broken_evaluate(*args, **kwargs):
@@ -449,6 +450,36 @@ def test_train_refuses_before_training_what_it_cannot_do(tmp_path, postings, cap
     assert main(["train", str(src), "-o", str(locked), "--overwrite"]) == 2
     _one_line_error(capsys, "is a folder; refusing to replace it")
     assert list(locked.iterdir()) == []
+    # from a hostile review: -o the training data itself (--overwrite replaced the CSV with the model), and a card
+    # beside the model that replaced an unrelated .md without --overwrite
+    before = src.read_bytes()
+    assert main(["train", str(src), "-o", str(src), "--overwrite"]) == 2
+    _one_line_error(capsys, "must not be written over the training data")
+    notes = tmp_path / "labeled.md"
+    notes.write_text("my notes")
+    assert main(["train", str(src), "-o", str(tmp_path / "labeled.tpmc")]) == 2
+    _one_line_error(capsys, "labeled.md already exists", "(the model card, written beside the model)")
+    assert src.read_bytes() == before and notes.read_text() == "my notes"
+    assert not (tmp_path / "labeled.tpmc").exists()
+
+
+def test_one_source_is_cross_validated_in_stratified_folds_and_a_url_is_one_source(tmp_path, postings, capsys):
+    """Every row from one source crashed `evaluate --cross-validate --folds 0` ("internal error") and `train
+    --evaluate` (scikit-learn's "LeaveOneGroupOut expects at least 2"); a URL source was cut at its scheme's colon,
+    so every URL was the source "https". Now one source gives stratified folds, said, and a URL is its own source."""
+    src = tmp_path / "one.csv"
+    pd.concat([postings] * 3).assign(source="https://careers.example.com/jobs").to_csv(src, index=False)
+    assert main(["evaluate", str(src), "--cross-validate", "--folds", "0"]) == 0
+    out, err = capsys.readouterr()
+    assert "note: every row is from one source: 5 stratified folds" in err and "Evaluation (5-fold stratified" in out
+    assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--evaluate"]) == 0
+    assert "Evaluation (5-fold stratified" in capsys.readouterr().out
+    report = tpmclassify.evaluate(tpmclassify.TPMClassifier(), str(src), groups="source", folds=2)
+    assert report.protocol.startswith("2-fold stratified")
+    from tpmclassify.evaluation import source_groups
+
+    urls = ["https://a.example/jobs", "https://b.example/jobs"]
+    assert source_groups(pd.DataFrame({"source": [*urls, "acme/jobs:x.csv"]})).tolist() == [*urls, "acme/jobs"]
 
 
 def test_classify_frame_refuses_a_series_and_a_repeated_column(postings):

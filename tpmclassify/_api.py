@@ -241,13 +241,16 @@ def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.
     --------
     >>> source_groups(pd.DataFrame({"source": ["acme/jobs:a.csv", "acme/jobs:b.csv", "x/y:z"]})).tolist()
     ['acme/jobs', 'acme/jobs', 'x/y']
+    >>> source_groups(pd.DataFrame({"source": ["https://a.example/jobs", "https://b.example/x:y", None]})).tolist()
+    ['https://a.example/jobs', 'https://b.example/x', '']
     """
     if group_column is None or (group_column == "auto" and "source" not in frame.columns):
         return None
     column = "source" if group_column == "auto" else group_column
     if column not in frame.columns:
         raise missing_column(column, frame.columns, "group_column=")
-    return frame[column].fillna("").astype(str).str.split(":").str[0]
+    values = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    return values.str.extract(r"^((?:[A-Za-z][\w+.-]*://)?[^:]*)", expand=False)  # (a URL's scheme is not a name)
 
 
 def fingerprint(texts: Iterable[str], labels: Iterable[str], groups: Sequence[object] | None = None) -> dict:

@@ -190,10 +190,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ._errors import InvalidValueError
     from ._persist import save
 
-    try:  # the output is checked writable before training, so no work is wasted
+    card = os.path.splitext(args.output)[0] + ".md"
+    for path in (args.output, card):  # neither may be the data it is trained on, whatever --overwrite says
+        if os.path.exists(path) and os.path.exists(args.data) and os.path.samefile(path, args.data):
+            raise InvalidValueError(f"the model and its card must not be written over the training data: {path}")
+    try:  # the output and its card are checked writable before training, so no work is wasted
         check_writable(args.output, args.overwrite)
+        check_writable(card, args.overwrite)
     except OutputExistsError as err:  # a file, or a folder, in the way
-        raise InvalidValueError(str(err)) from None
+        raise InvalidValueError(
+            f"{err} (the model card, written beside the model)" if card in str(err) else str(err)
+        ) from None
     except OSError as err:  # a read-only folder, a full disk
         raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
     frame, rows, labels, note = _labeled(args, sys.stdout)
@@ -208,12 +215,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     if note:
         model.metadata_["training_data"]["notes"] = note  # in the model card too
     digest = save(model, args.output)  # saved before anything else can fail: a trained model is never lost
-    card = os.path.splitext(args.output)[0] + ".md"
     if args.evaluate:
         from ._card import metrics_text
         from ._evaluate import evaluate
 
         groups = source_groups(rows, args.group_column)
+        groups = None if groups is not None and groups.nunique() < 2 else groups  # one source: nothing to leave out
         # as `evaluate --cross-validate`: 5 folds (source-grouped, not one per company), one per source if fewer
         folds = 5 if groups is None or groups.nunique() > 5 else None
         how = (
@@ -264,6 +271,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     _, rows, labels, _ = _labeled(args, sys.stderr)
     rows = rows.assign(**{args.label_column: labels})
     groups = source_groups(rows, args.group_column)
+    one_source = groups is not None and groups.nunique() < 2  # nothing to leave out: folds are stratified
+    groups = None if one_source else groups
     if args.cross_validate:  # the method, refitted in source-grouped folds
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
         units = len(rows) if groups is None else groups.nunique()
@@ -272,9 +281,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise InvalidValueError(f"--folds must be 0 (one fold per source) or from 2 to {units}, got {folds}")
         folds = None if folds == 0 else folds
         if groups is None:
+            why = "every row is from one source" if one_source else "no sources (no --group-column, no 'source' column)"
             print(
-                f"note: no sources (no --group-column, no 'source' column): {folds or 5} stratified folds, not "
-                "grouped by source; figures are optimistic when sources repeat boilerplate",
+                f"note: {why}: {folds or 5} stratified folds, not grouped by source; figures are optimistic when "
+                "sources repeat boilerplate",
                 file=sys.stderr,
             )
     else:  # this saved model, as it is

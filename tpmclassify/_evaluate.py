@@ -217,6 +217,8 @@ def evaluate(
     grp = frame[groups].to_numpy(dtype=object) if isinstance(groups, str) else groups
     if grp is not None:
         grp = np.asarray([str(g) for g in grp], dtype=object)
+        if refit and len(set(grp)) < 2:  # one source: nothing to leave out, so folds are stratified (said below)
+            grp = None
     masked_texts = np.array([mask_role_names(t) for t in texts], dtype=object)
 
     outputs = {v: np.zeros((len(texts), 3)) for v in ("raw", "masked")}
