@@ -463,6 +463,29 @@ def test_train_refuses_before_training_what_it_cannot_do(tmp_path, postings, cap
     assert not (tmp_path / "labeled.tpmc").exists()
 
 
+def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postings, capsys):
+    """From a hostile review of retraining: train() on a Series or a list raised AttributeError, an unknown parameter
+    a bare TypeError, a folder 'input file not found'; blank labels said only "unknown labels ['']"; evaluating rows
+    without PM postings printed numpy warnings and 'nan' without a word."""
+    with pytest.raises(tpmclassify.PostingTypeError, match="got Series: pass the whole table"):
+        tpmclassify.train(postings["description"])
+    with pytest.raises(tpmclassify.PostingTypeError, match="got list: pass the whole table"):
+        tpmclassify.train(postings["description"].tolist())
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"^unknown parameter\(s\) foo: train takes"):
+        tpmclassify.train(postings, foo=1)
+    with pytest.raises(tpmclassify.InvalidValueError, match="is a folder: name a file of labeled postings"):
+        tpmclassify.train(str(tmp_path))
+    blank = postings.assign(label=[*postings["label"][:-2], "", " "])
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"\(2 rows have no label: .* title_column=\.\.\.\)"):
+        tpmclassify.train(blank)
+    src = tmp_path / "no_pm.csv"
+    postings[postings["label"] != "pm"].to_csv(src, index=False)
+    assert main(["evaluate", str(src)]) == 0
+    out, err = capsys.readouterr()
+    assert "warning" not in err and "nan" not in out and "ROC AUC" in out
+    assert "n/a: a figure that compares TPM with PM needs postings of both; these rows have 3 TPM and 0 PM" in out
+
+
 def test_one_source_is_cross_validated_in_stratified_folds_and_a_url_is_one_source(tmp_path, postings, capsys):
     """Every row from one source crashed `evaluate --cross-validate --folds 0` ("internal error") and `train
     --evaluate` (scikit-learn's "LeaveOneGroupOut expects at least 2"); a URL source was cut at its scheme's colon,

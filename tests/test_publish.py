@@ -137,7 +137,7 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
         run.wait()
     if sig == signal.SIGTERM:
         assert code == 128 + signal.SIGTERM
-        assert "terminated; no output was written" in (tmp_path / "stderr.txt").read_text()
+        assert "terminated; no unfinished output was written" in (tmp_path / "stderr.txt").read_text()
         assert sorted(p.name for p in work.iterdir()) == ["in.csv"]
     else:
         assert code == -signal.SIGKILL  # nothing can clean up after SIGKILL; the workers still end

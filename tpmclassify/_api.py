@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ._bundled import model_or_default
-from ._errors import ColumnError, InvalidValueError, input_not_found, missing_column
+from ._errors import ColumnError, InvalidValueError, PostingTypeError, input_not_found, missing_column
 from ._model import TPMClassifier
 from ._prediction import Prediction
 from ._roles import ROLES, check_labels
@@ -146,6 +146,12 @@ def train(
     >>> model.predict(["Architecture reviews with engineering teams"]).tolist()
     ['tpm']
     """
+    unknown = sorted(set(params) - set(TPMClassifier().get_params()))
+    if unknown:  # (before reading: a typo costs no training)
+        raise InvalidValueError(
+            f"unknown parameter(s) {', '.join(unknown)}: train takes the parameters of TPMClassifier "
+            f"({', '.join(sorted(TPMClassifier().get_params()))})"
+        )
     frame, labels = labeled_rows(data, text_column, label_column, title_column)
     short = {need: int((labels == need).sum()) for need in ROLES if (labels == need).sum() < 2}
     if short:
@@ -212,11 +218,18 @@ def labeled_rows(
     from ._rows import check_columns
 
     if isinstance(data, str | os.PathLike):
+        if os.path.isdir(data):
+            raise InvalidValueError(f"{os.fspath(data)} is a folder: name a file of labeled postings")
         if not os.path.isfile(data):
             raise input_not_found(data)
         frame = read_table(data)
-    else:
+    elif isinstance(data, pd.DataFrame):
         frame = data
+    else:
+        raise PostingTypeError(
+            f"expected a table of labeled postings (a DataFrame, or the path of a file), got {type(data).__name__}"
+            + (": pass the whole table, with its text and label columns" if isinstance(data, pd.Series | list) else "")
+        )
     header = frame.attrs.get(HEADER_ATTR)
     labeled = label_column in (frame.columns if header is None else header)
     named = [(label_column, "label_column=") if labeled else (title_column, "title_column=")]

@@ -104,6 +104,13 @@ def metrics_text(metrics: dict[str, dict[str, Any]]) -> str:
             else "; ".join(f"{_READINGS.get(v, v)}: {_worst(m)}" for v, m in metrics.items() if "worst_source" in m)
         )
         lines.append(f"TPM/PM figures weigh each source the same; worst source (highest Brier): {said}")
+    counts = [(int(m.get("n_tpm", 0)), int(m.get("n_pm", 0))) for m in metrics.values() if "n_tpm" in m]
+    if counts and not all(t and p for t, p in counts):
+        t, p = counts[0]
+        lines.append(
+            f"n/a: a figure that compares TPM with PM needs postings of both; these rows have {t} TPM and {p} PM"
+            + ("" if t or p else ": nothing to score as TPM or PM")
+        )
     return "\n".join(lines)
 
 
@@ -124,6 +131,8 @@ def _cell(key: str, value: Any, metrics: dict[str, Any] | None = None) -> str:
     """A metric as a table cell: counts (``n_*``) as integers, other numbers to three decimals; a worst source's
     figures are "n/a" when every source has one TPM or PM posting (see :func:`_one_per_source`)."""
     if key.startswith("worst_source") and metrics is not None and _one_per_source(metrics):
+        return "n/a"
+    if isinstance(value, float) and value != value:  # (NaN: a figure these rows cannot give, said under the table)
         return "n/a"
     if isinstance(value, float):
         return str(int(value)) if key.startswith("n_") and value.is_integer() else f"{value:.3f}"

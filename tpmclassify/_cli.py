@@ -19,6 +19,11 @@ from ._version import __version__
 __all__ = ["main"]
 
 
+#: What an interrupted command leaves: nothing half-written (an output is published only when complete), but what it
+#: said it saved before (``train --evaluate`` saves the model before evaluating it) is there, complete.
+_UNFINISHED = "no unfinished output was written (any it said it saved is complete)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -40,10 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)
         return 2
     except Terminated:
-        print(f"tpmclassify {args.command}: terminated; no output was written", file=sys.stderr)
+        print(f"tpmclassify {args.command}: terminated; {_UNFINISHED}", file=sys.stderr)
         return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print(f"tpmclassify {args.command}: interrupted; no output was written", file=sys.stderr)
+        print(f"tpmclassify {args.command}: interrupted; {_UNFINISHED}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head -1`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes

@@ -286,13 +286,18 @@ def evaluate(
                 scope_roc_auc=float(roc_auc_score(ys, in_scope)),
                 scope_precision=tp / max(1.0, float(picked.sum())),
                 scope_recall=tp / float(in_scope_truth.sum()),
-                scope_recall_tpm=float(picked[labels == TPM].mean()),
-                scope_recall_pm=float(picked[labels == PM].mean()),
+                scope_recall_tpm=_share(picked[labels == TPM]),
+                scope_recall_pm=_share(picked[labels == PM]),
                 scope_brier=float(brier_score_loss(ys, in_scope)),
                 scope_threshold=float(np.median(thr)),
             )
         metrics[variant] = m
     return EvaluationReport(metrics, protocol, predictions, est, per_source)
+
+
+def _share(kept: np.ndarray) -> float:
+    """The share of True in ``kept``; NaN (n/a) when it is empty (no posting of that role), without numpy's warning."""
+    return float(kept.mean()) if len(kept) else float("nan")
 
 
 def _takes_groups(est: Any) -> bool:

@@ -161,10 +161,15 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> li
     >>> check_labels(["tpm", "manager", ""])
     Traceback (most recent call last):
     ...
-    tpmclassify._errors.InvalidValueError: unknown labels ['', 'manager']; labels are: 'tpm', 'pm', 'hybrid', 'other'
+    tpmclassify._errors.InvalidValueError: unknown labels ['', 'manager']; labels are: 'tpm', 'pm', 'hybrid', 'other' \
+(1 row has no label: label it, drop it, or derive labels from job titles with title_column=...)
     """
     out = [normalize_label(v) for v in values]  # type: ignore[attr-defined]
     unknown = sorted({v for v in out if v not in allowed})
     if unknown:
-        raise InvalidValueError(f"unknown labels {unknown}; labels are: {', '.join(map(repr, allowed))}")
+        blank = out.count("")
+        rows = f"{blank} row has" if blank == 1 else f"{blank} rows have"
+        hint = f" ({rows} no label: label it, drop it, or derive labels from job titles with {{opt:title_column=}})"
+        hint = hint if blank else ""
+        raise InvalidValueError(f"unknown labels {unknown}; labels are: {', '.join(map(repr, allowed))}{hint}")
     return out
