@@ -478,6 +478,15 @@ def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postin
     blank = postings.assign(label=[*postings["label"][:-2], "", " "])
     with pytest.raises(tpmclassify.InvalidValueError, match=r"\(2 rows have no label: .* title_column=\.\.\.\)"):
         tpmclassify.train(blank)
+    few = tmp_path / "few_pm.csv"
+    postings.drop(index=postings.index[postings["label"] == "pm"][:1]).to_csv(few, index=False)
+    assert main(["evaluate", str(few), "--cross-validate", "--folds", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "error: cross-validation (2-fold stratified" in err and "a fold's training part cannot be fitted" in err
+    assert err.rstrip().endswith("fewer folds (or more labeled postings) leave each fold enough of every label")
+    thrice = pd.concat([postings] * 3, ignore_index=True)
+    with pytest.warns(UserWarning, match="2 of 30 training rows have no source: they are read as one source"):
+        tpmclassify.train(thrice.assign(source=[*"abcd" * 7, None, ""]), C=1.0)
     src = tmp_path / "no_pm.csv"
     postings[postings["label"] != "pm"].to_csv(src, index=False)
     assert main(["evaluate", str(src)]) == 0

@@ -161,6 +161,13 @@ def train(
         )
     _warn_if_few(labels)
     sources = source_groups(frame, group_column)
+    unsourced = 0 if sources is None else int((sources == "").sum())
+    if unsourced and unsourced < len(frame):
+        warnings.warn(
+            f"{unsourced} of {len(frame)} training rows have no source: they are read as one source of their own",
+            UserWarning,
+            stacklevel=2,
+        )
     groups: Sequence[object] | None = None if sources is None else sources.tolist()
     model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups, progress=progress)
     model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}

@@ -18,6 +18,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
 
 from ._card import metrics_table
+from ._errors import InvalidValueError
 from ._metrics import _role_metrics
 from ._roles import CLASSES, OTHER, PM, ROLES, TPM, check_labels
 from ._text import mask_role_names
@@ -249,7 +250,13 @@ def evaluate(
             if refit and (variant == "raw" or separately):
                 est = clone(model)
                 kwargs = {"groups": grp[train]} if grp is not None and _takes_groups(est) else {}
-                est.fit((xs if separately else texts)[train], labels[train], **kwargs)
+                try:
+                    est.fit((xs if separately else texts)[train], labels[train], **kwargs)
+                except InvalidValueError as err:  # (too few postings of a label left to train on in this fold)
+                    raise InvalidValueError(
+                        f"cross-validation ({protocol}): a fold's training part cannot be fitted: {err}; fewer folds "
+                        "(or more labeled postings) leave each fold enough of every label"
+                    ) from None
             fitted[variant] = est
             p_tpm, in_scope = _split(est.predict_proba(list(xs[test])), est.classes_)
             if variant == "masked" and hasattr(est, "classify_many"):  # what a title mismatch also rests on
