@@ -214,6 +214,29 @@ def test_a_table_a_mapping_or_no_sequence_at_all_is_refused_not_read_cell_by_cel
     assert [p.label for p in bundled.classify_many(OldStyle())] == ["tpm", "pm"]
 
 
+def test_a_title_votes_after_a_posting_that_ends_in_boilerplate(bundled):
+    """From a hostile review of the API: the title, read after the posting, was blanked with a benefits section that
+    ended the posting, so it did not vote (0.045 with a TPM title as without one). It is read after the posting's
+    job text now; the answer's text and spans are still the posting and its title as given."""
+    x = (
+        "Lead delivery of our new customer portal. Coordinate engineering teams and vendors, track the schedule and "
+        "budget, manage dependencies and risks, run status meetings and report to stakeholders. 5+ years of "
+        "experience delivering software projects."
+    )
+    benefits = "\n\nBenefits:\nHealth insurance, 401(k) match and flexible hours."
+    for title in ("Technical Program Manager", "Project Manager"):
+        alone, ending = bundled.classify(x, title=title), bundled.classify(x + benefits, title=title)
+        assert ending.probabilities == alone.probabilities and ending.text == f"{x}{benefits}\n{title}"
+        spans = [span for t in ending.explanation.terms if t.axis == "role_name" for span in t.spans]
+        assert spans and all(ending.text[a:b] == title for a, b in spans)
+    untitled = bundled.classify(x + benefits).probabilities["tpm"]
+    assert bundled.classify(x + benefits, title="Technical Program Manager").probabilities["tpm"] > untitled
+    with pytest.raises(PostingTypeError, match="titles in the postings' order, got dict"):
+        bundled.classify_many([x], titles={"Project Manager": 1})
+    with pytest.raises(PostingTypeError, match="got a set \\(it has no order\\)"):
+        bundled.classify_many({x})
+
+
 def test_a_stated_share_replaces_the_one_before(bundled):
     assert bundled.prior_ != 0.5
     twice = bundled.with_prior(0.2).with_prior(0.6)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from functools import partial
 
 from sklearn.utils.validation import check_is_fitted
@@ -13,6 +14,7 @@ from ._predicting import Predicting, as_texts, missing
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._scoring import Batch
+from ._sections import job_text
 from ._text import check_text, mask_role_names
 from ._titles import TITLED_CLAIMS, claim_confidences, contradicts, title_claim
 
@@ -45,6 +47,10 @@ class Answering(Predicting):
         if titles is not None:
             if isinstance(titles, str):
                 raise PostingTypeError("expected a sequence of titles, got a single str: wrap it in a list")
+            if isinstance(titles, Mapping | AbstractSet):  # (a mapping's keys, or a set in no order of the postings')
+                raise PostingTypeError(
+                    f"expected a sequence of titles in the postings' order, got {type(titles).__name__}"
+                )
             titles = [None if missing(t) else t for t in titles]
             if len(titles) != len(texts):
                 raise InvalidValueError(f"{len(texts)} postings but {len(titles)} titles")
@@ -108,8 +114,11 @@ class Answering(Predicting):
         span of either answer indexes the posting as given (a span past its end is in the title). A hybrid title,
         used for either role, is decided by its content: the answer is the content's own.
         """
-        pairs = zip(texts, titles, strict=True)
-        out = self._predictions([text if t is None else f"{text}\n{t}" for text, t in pairs])
+        given = [text if t is None else f"{text}\n{t}" for text, t in zip(texts, titles, strict=True)]
+        # the title read after the posting's job text (its boilerplate already blanked, the same length), so that a
+        # posting ending in a benefits or equal-opportunity section does not blank the title with it
+        read = [text if t is None else f"{job_text(text)}\n{t}" for text, t in zip(texts, titles, strict=True)]
+        out = self._predictions(read, shown=given)
         claims = [(None, None) if t is None else title_claim(t) for t in titles]
         content = self._predictions(
             [mask_role_names(text) for text in texts],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -45,6 +46,8 @@ def as_texts(X: object) -> list[str]:
         raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
     if isinstance(X, Mapping):
         raise PostingTypeError("expected a sequence of posting texts, got a mapping (its keys would be read as them)")
+    if isinstance(X, AbstractSet):
+        raise PostingTypeError(f"expected a sequence of posting texts, got a {type(X).__name__} (it has no order)")
     try:
         iter(X)  # type: ignore[call-overload]
     except TypeError:
