@@ -235,6 +235,9 @@ def test_a_title_votes_after_a_posting_that_ends_in_boilerplate(bundled):
         bundled.classify_many([x], titles={"Project Manager": 1})
     with pytest.raises(PostingTypeError, match="got a set \\(it has no order\\)"):
         bundled.classify_many({x})
+    for text, mask, got in ((None, None, "text must be str, got NoneType"), ("TPM", 3, "mask must be str, got int")):
+        with pytest.raises(PostingTypeError, match=got):
+            tpmclassify.mask_role_names(text, mask=mask)
 
 
 def test_a_stated_share_replaces_the_one_before(bundled):

@@ -21,7 +21,8 @@ class Prediction:
     Attributes
     ----------
     text : str
-        The posting as given.
+        The posting as given; with a title, the posting, a newline and the
+        title (the title's terms have their spans there, past the posting).
     label : str
         ``"tpm"``, ``"pm"``, or ``"other"`` when the posting is out of scope.
     probabilities : dict of str to float

@@ -345,7 +345,8 @@ def classify_frame(
         ``reasons``, ``title_label``, ``content_label``,
         ``content_tpm_probability``, ``title_mismatch`` (the last four empty
         without a title) and ``error`` (empty label and a message for rows that
-        could not be classified).
+        could not be classified). Probabilities are rounded to 6 decimals, as in
+        ``batch``'s files (``classify`` gives them unrounded).
 
     Examples
     --------

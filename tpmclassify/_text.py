@@ -326,5 +326,8 @@ def mask_role_names(text: str, mask: str | None = None) -> str:
     >>> mask_role_names("5 years of program management or project management experience", mask="")
     '5 years of  or  experience'
     """
+    for name, value in (("text", text), ("mask", "" if mask is None else mask)):
+        if not isinstance(value, str):
+            raise PostingTypeError(f"mask_role_names: {name} must be str, got {type(value).__name__}")
     spans = find_role_names(_ROLE_NAMES, text)  # read as titles are: format characters ignored (see _roles)
     return _replace(text, spans, blank=mask is None, with_="" if mask is None else mask)
