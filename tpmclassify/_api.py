@@ -146,11 +146,12 @@ def train(
     >>> model.predict(["Architecture reviews with engineering teams"]).tolist()
     ['tpm']
     """
-    unknown = sorted(set(params) - set(TPMClassifier().get_params()))
+    known = TPMClassifier().get_params()
+    unknown = sorted(set(params) - set(known))
     if unknown:  # (before reading: a typo costs no training)
         raise InvalidValueError(
             f"unknown parameter(s) {', '.join(unknown)}: train takes the parameters of TPMClassifier "
-            f"({', '.join(sorted(TPMClassifier().get_params()))})"
+            f"({', '.join(sorted(known))})"
         )
     frame, labels = labeled_rows(data, text_column, label_column, title_column)
     short = {need: int((labels == need).sum()) for need in ROLES if (labels == need).sum() < 2}

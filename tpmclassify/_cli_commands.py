@@ -194,15 +194,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     for path in (args.output, card):  # neither may be the data it is trained on, whatever --overwrite says
         if os.path.exists(path) and os.path.exists(args.data) and os.path.samefile(path, args.data):
             raise InvalidValueError(f"the model and its card must not be written over the training data: {path}")
-    try:  # the output and its card are checked writable before training, so no work is wasted
-        check_writable(args.output, args.overwrite)
-        check_writable(card, args.overwrite)
-    except OutputExistsError as err:  # a file, or a folder, in the way
-        raise InvalidValueError(
-            f"{err} (the model card, written beside the model)" if card in str(err) else str(err)
-        ) from None
-    except OSError as err:  # a read-only folder, a full disk
-        raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
+    for path, what in ((args.output, ""), (card, " (the model card, written beside the model)")):
+        try:  # the output and its card are checked writable before training, so no work is wasted
+            check_writable(path, args.overwrite)
+        except OutputExistsError as err:  # a file, or a folder, in the way
+            raise InvalidValueError(f"{err}{what}") from None
+        except OSError as err:  # a read-only folder, a full disk
+            raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
     frame, rows, labels, note = _labeled(args, sys.stdout)
     model = train(
         frame,

@@ -169,7 +169,7 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> li
     if unknown:
         blank = out.count("")
         rows = f"{blank} row has" if blank == 1 else f"{blank} rows have"
-        hint = f" ({rows} no label: label it, drop it, or derive labels from job titles with {{opt:title_column=}})"
-        hint = hint if blank else ""
+        fix = "label it, drop it, or derive labels from job titles with {opt:title_column=}"
+        hint = f" ({rows} no label: {fix})" if blank else ""
         raise InvalidValueError(f"unknown labels {unknown}; labels are: {', '.join(map(repr, allowed))}{hint}")
     return out
