@@ -127,6 +127,26 @@ def test_classify_many_names_the_bad_posting():
         classify_many("one string")
 
 
+def test_a_model_or_prefix_of_the_wrong_kind_is_refused_by_name():
+    """A model that is not a TPMClassifier (a string, a class, a baseline) raised a bare TypeError from
+    scikit-learn's check ("x is not an estimator instance"), and prefix=3 one from adding an int to a str."""
+    from tpmclassify.evaluation import KeywordBaseline
+
+    text = "Plan the office move and track its budget and schedule."
+    frame = pd.DataFrame({"description": [text]})
+    for model, got in (
+        ("x", "str"),
+        (tpmclassify.TPMClassifier, "the class TPMClassifier"),
+        (KeywordBaseline(), "KeywordBaseline"),
+    ):
+        message = f"^model must be a TPMClassifier \\(None: the bundled model\\), got {got}$"
+        for call, arg in ((classify, text), (classify_many, [text]), (tpmclassify.classify_frame, frame)):
+            with pytest.raises(tpmclassify.InvalidValueError, match=message):
+                call(arg, model=model)
+    with pytest.raises(tpmclassify.InvalidValueError, match="^prefix must be str, got int$"):
+        tpmclassify.classify_frame(frame, prefix=3)
+
+
 def test_huge_and_foreign_text_still_classify(postings):
     huge = (postings["description"][3] + "\n") * (1_000_000 // len(postings["description"][3]) + 1)
     assert len(huge) > 1_000_000

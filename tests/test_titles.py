@@ -279,3 +279,22 @@ def test_the_printed_title_line_names_a_program_title_and_an_undecided_content(b
     assert empty == (
         "  title 'Technical Program Manager': says TPM; the content, role names masked, has too little to decide"
     )
+
+
+def test_a_title_that_takes_the_posting_past_the_limit_is_refused_and_its_row_marked():
+    """A posting is read with its title after it, so the two together are held to the limit on a posting's length:
+    a title is not a way around it (a 7.8 M-character title was read whole)."""
+    from tpmclassify._text import MAX_CHARS
+
+    text = "Plan the office move and track its budget. "
+    long_title = "Technical Program Manager " * (MAX_CHARS // 26 + 1)
+    with pytest.raises(tpmclassify.PostingError, match="with its title has .* the limit is 5,000,000"):
+        tpmclassify.classify(text, title=long_title)
+    with pytest.raises(ValueError, match="with its title"):
+        tpmclassify.classify_many([text, text], titles=["Project Manager", long_title])
+    just = "x" * (MAX_CHARS - len(text) - 1)  # at the limit exactly: read
+    assert len(tpmclassify.classify(text, title=just).text) == MAX_CHARS
+    frame = pd.DataFrame({"description": [text, text], "title": ["Project Manager", long_title]})
+    out = tpmclassify.classify_frame(frame, title_column="title")
+    assert out["error"].tolist()[0] == "" and "with its title" in out["error"].tolist()[1]
+    assert out["label"].tolist()[0] == "pm" and out["label"].tolist()[1] == ""

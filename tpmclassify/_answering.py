@@ -15,7 +15,7 @@ from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._scoring import Batch
 from ._sections import job_text
-from ._text import check_text, mask_role_names
+from ._text import check_text, check_titled, mask_role_names
 from ._titles import TITLED_CLAIMS, claim_confidences, contradicts, title_claim
 
 __all__ = ["Answering"]
@@ -59,6 +59,8 @@ class Answering(Predicting):
                     raise PostingTypeError(
                         f"title {i} must be str or None (or missing: NaN, pd.NA), got {type(t).__name__}"
                     )
+                if t is not None:
+                    check_titled(texts[i], t)
         return self._classify(texts, titles)
 
     def _classify(self, texts: list[str], titles: Sequence[object] | None = None) -> list[Prediction]:

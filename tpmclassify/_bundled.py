@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from ._errors import InvalidValueError
 from ._model import TPMClassifier
 from ._persist import ModelFileError, load
 
@@ -61,5 +62,10 @@ def bundled_model(sha256: str | None = None) -> TPMClassifier:
 
 
 def model_or_default(model: TPMClassifier | None) -> TPMClassifier:
-    """``model``, or the bundled one when it is None."""
-    return default_model() if model is None else model
+    """``model``, or the bundled one when it is None; anything but a :class:`TPMClassifier` is refused by name."""
+    if model is None:
+        return default_model()
+    if not isinstance(model, TPMClassifier):
+        got = f"the class {model.__name__}" if isinstance(model, type) else type(model).__name__
+        raise InvalidValueError(f"model must be a TPMClassifier (None: the bundled model), got {got}")
+    return model

@@ -14,14 +14,14 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._bundled import model_or_default
-from ._errors import ColumnError, missing_column
+from ._errors import ColumnError, InvalidValueError, missing_column
 from ._io import BatchError, read_chunks
 from ._model import TPMClassifier
 from ._predicting import missing
 from ._prediction import Prediction
 from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
 from ._roles import ROLES, TPM
-from ._text import check_text
+from ._text import check_text, check_titled
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -95,7 +95,10 @@ def _checked(value: object, read_error: object = None, title: object = None) -> 
     if missing(value):
         return None, "missing text"  # None, NaN, pd.NA, NaT
     try:
-        return check_text(value), ""
+        text = check_text(value)
+        if isinstance(title, str):
+            check_titled(text, title)
+        return text, ""
     except (TypeError, ValueError) as err:
         return None, str(err)
 
@@ -256,6 +259,8 @@ def prepare(
 ) -> tuple[str, TPMClassifier]:
     """Check a table's columns before classifying it (:func:`check_columns`); return its text column and the model
     to use."""
+    if not isinstance(prefix, str):
+        raise InvalidValueError(f"prefix must be str, got {type(prefix).__name__}")
     col = check_columns(columns, text_column, [(title_column, "title_column=")], header)
     check_clash(columns, prefix)
     return col, model_or_default(model)

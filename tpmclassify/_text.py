@@ -19,6 +19,7 @@ from ._roles import find_role_names, role_name_pattern
 __all__ = [
     "MAX_CHARS",
     "check_text",
+    "check_titled",
     "light_stem",
     "mask_role_names",
     "normalize",
@@ -92,6 +93,27 @@ def check_text(text: object) -> str:
     if letter is None:
         raise PostingError("posting text has no words (only markup, numbers, punctuation or symbols)")
     return text
+
+
+def check_titled(text: str, title: str) -> None:
+    """Refuse a posting whose title makes it longer than :data:`MAX_CHARS`: it is read with its title after it.
+
+    Raises
+    ------
+    PostingError
+        If the text, a line break and the title have more than :data:`MAX_CHARS` characters together.
+
+    Examples
+    --------
+    >>> check_titled("Lead the migration program", "Technical Program Manager")
+    >>> check_titled("Lead the migration program", "x" * MAX_CHARS)
+    Traceback (most recent call last):
+    ...
+    tpmclassify._errors.PostingError: posting text with its title has 5,000,027 characters; the limit is 5,000,000
+    """
+    if len(text) + 1 + len(title) > MAX_CHARS:
+        n = len(text) + 1 + len(title)
+        raise PostingError(f"posting text with its title has {n:,} characters; the limit is {MAX_CHARS:,}")
 
 
 def _script_spans(text: str) -> list[tuple[int, int]]:
