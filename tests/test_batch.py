@@ -319,13 +319,15 @@ def test_jsonl_values_come_back_as_they_went_in(tmp_path, postings):
     assert recs[4]["error"] == "missing text"
 
 
-def test_every_jsonl_chunk_is_checked_for_clashing_columns(tmp_path, postings):
+def test_every_jsonl_chunk_is_checked_for_clashing_columns(tmp_path, postings, capsys):
     text = json.dumps(postings["description"][0])
     src = tmp_path / "in.jsonl"
     src.write_text(f'{{"description": {text}}}\n{{"description": {text}, "label": "mine"}}\n', encoding="utf-8")
-    with pytest.raises(tpmclassify.BatchError, match="already has column.*label"):
+    with pytest.raises(tpmclassify.BatchError, match="already has column.*label.*, e.g. prefix='pred_'$"):
         classify_csv(src, tmp_path / "out.jsonl", chunk_size=1)
     assert not (tmp_path / "out.jsonl").exists()
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--chunk-size", "1"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("e.g. --prefix pred_")  # the command's flag
 
 
 def test_parquet_round_trip(tmp_path, postings):

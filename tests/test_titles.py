@@ -175,6 +175,9 @@ def test_prior_auto_counts_only_rows_read_without_error_and_needs_twenty(tmp_pat
         if expected is None:
             assert code == 2 and len(err.strip().splitlines()) == 1
             assert "needs at least 20 TPM or PM postings in scope, read without error" in err and "found 10" in err
+            assert err.rstrip().endswith("(e.g. --prior 0.3)")  # the command's flag; from Python, prior=0.3
+            with pytest.raises(tpmclassify.BatchError, match=r"\(e\.g\. prior=0\.3\)$"):
+                tpmclassify.classify_csv(mixed, tmp_path / "m.csv", prior="auto", overwrite=True)
             continue
         assert code == 0 and expected in err
         with_errors = tpmclassify.classify_csv(mixed, tmp_path / "m.csv", prior="auto", overwrite=True).prior

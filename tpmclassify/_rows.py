@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._bundled import model_or_default
-from ._errors import ColumnError, InvalidValueError, missing_column
+from ._errors import ColumnError, InvalidValueError, missing_column, option_text
 from ._io import BatchError, read_chunks
 from ._model import TPMClassifier
 from ._predicting import missing
@@ -166,7 +166,8 @@ def with_prior(
     if len(p_tpm) < MIN_PRIOR_POSTINGS:
         raise BatchError(
             f"prior 'auto' needs at least {MIN_PRIOR_POSTINGS} TPM or PM postings in scope, read without error, to "
-            f"estimate the TPM share from; found {len(p_tpm)}. State the share instead (e.g. --prior 0.3)"
+            f"estimate the TPM share from; found {len(p_tpm)}. State the share instead "
+            f"(e.g. {option_text('prior=0.3', '--prior 0.3')})"
         )
     return model.with_prior(estimate_prior(p_tpm, model.prior_)), len(p_tpm)
 
@@ -223,7 +224,7 @@ def check_clash(columns: Sequence[str], prefix: str, also: Sequence[str] = ()) -
     if clash:
         raise BatchError(
             f"the input already has column(s) {', '.join(clash)}, which the output adds; "
-            "pass a prefix for the added columns (--prefix / prefix=), e.g. 'pred_'"
+            "pass a prefix for the added columns, e.g. " + option_text("prefix='pred_'", "--prefix pred_")
         )
 
 
