@@ -149,6 +149,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
     )
 
 
+def _sources(rows: pd.DataFrame, column: str | None) -> tuple[pd.Series | None, bool]:
+    """The rows' sources to leave out in cross-validation (None: there are none, or one), and whether there was one:
+    with nothing to leave out, folds are stratified (as :func:`evaluate` does)."""
+    from ._api import source_groups
+
+    groups = source_groups(rows, column)
+    one_source = groups is not None and groups.nunique() < 2
+    return (None if one_source else groups), one_source
+
+
 def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, str]:
     """Read the labeled postings of ``train`` and ``evaluate``; say on ``out`` what will be used, and which rows
     the title rule leaves out (counted and named). Returns the file, its labeled rows, their labels and a note on
@@ -185,7 +195,7 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ._api import source_groups, train
+    from ._api import train
     from ._atomic import OutputExistsError, check_writable
     from ._errors import InvalidValueError
     from ._persist import save
@@ -217,8 +227,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from ._card import metrics_text
         from ._evaluate import evaluate
 
-        groups = source_groups(rows, args.group_column)
-        groups = None if groups is not None and groups.nunique() < 2 else groups  # one source: nothing to leave out
+        groups, _ = _sources(rows, args.group_column)
         # as `evaluate --cross-validate`: 5 folds (source-grouped, not one per company), one per source if fewer
         folds = 5 if groups is None or groups.nunique() > 5 else None
         how = (
@@ -258,7 +267,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from sklearn.base import clone
 
-    from ._api import source_groups
     from ._card import metrics_text
     from ._errors import InvalidValueError
     from ._evaluate import evaluate
@@ -268,9 +276,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InvalidValueError("--folds goes with --cross-validate (without it, the model is scored as it is)")
     _, rows, labels, _ = _labeled(args, sys.stderr)
     rows = rows.assign(**{args.label_column: labels})
-    groups = source_groups(rows, args.group_column)
-    one_source = groups is not None and groups.nunique() < 2  # nothing to leave out: folds are stratified
-    groups = None if one_source else groups
+    groups, one_source = _sources(rows, args.group_column)
     if args.cross_validate:  # the method, refitted in source-grouped folds
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
         units = len(rows) if groups is None else groups.nunique()
