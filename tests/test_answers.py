@@ -193,7 +193,7 @@ def test_a_table_a_mapping_or_no_sequence_at_all_is_refused_not_read_cell_by_cel
     frame = pd.DataFrame({"title": ["TPM", "PM", "TPM"], "description": [TPM_TEXT, PM_TEXT, TPM_TEXT]})
     with pytest.raises(PostingTypeError, match=r"one column .* table of 2 columns \('title', 'description'\)"):
         bundled.classify_many(frame)
-    with pytest.raises(PostingTypeError, match="table of 2 columns: pass its text column alone"):
+    with pytest.raises(PostingTypeError, match="table of 2 columns: pass that column alone"):
         bundled.predict_proba(frame.to_numpy())
     with pytest.raises(PostingTypeError, match="got a mapping"):
         bundled.classify_many({"a": TPM_TEXT})
@@ -231,8 +231,18 @@ def test_a_title_votes_after_a_posting_that_ends_in_boilerplate(bundled):
         assert spans and all(ending.text[a:b] == title for a, b in spans)
     untitled = bundled.classify(x + benefits).probabilities["tpm"]
     assert bundled.classify(x + benefits, title="Technical Program Manager").probabilities["tpm"] > untitled
-    with pytest.raises(PostingTypeError, match="titles in the postings' order, got dict"):
+    with pytest.raises(PostingTypeError, match="^expected a sequence of titles, got a mapping"):
         bundled.classify_many([x], titles={"Project Manager": 1})
+    with pytest.raises(PostingTypeError, match="^expected a sequence of titles, got a set"):
+        bundled.classify_many([x], titles={"Project Manager"})
+    with pytest.raises(PostingTypeError, match="^expected a sequence of titles, got int$"):
+        bundled.classify_many([x], titles=5)
+    # a one-column table of titles is its column (it was read as its column names: the title "title")
+    frame = pd.DataFrame({"title": ["Project Manager"], "other": ["x"]})
+    pm_titled = bundled.classify(x, title="Project Manager")
+    assert bundled.classify_many([x], titles=frame[["title"]])[0].probabilities == pm_titled.probabilities
+    with pytest.raises(PostingTypeError, match=r"^expected one column of titles, got a table of 2 columns"):
+        bundled.classify_many([x], titles=frame)
     with pytest.raises(PostingTypeError, match="got a set \\(it has no order\\)"):
         bundled.classify_many({x})
     for text, mask, got in ((None, None, "text must be str, got NoneType"), ("TPM", 3, "mask must be str, got int")):

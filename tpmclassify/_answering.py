@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable, Sequence
 from functools import partial
 
 from sklearn.utils.validation import check_is_fitted
 
 from ._errors import InvalidValueError, PostingTypeError
-from ._predicting import Predicting, as_texts, missing
+from ._predicting import Predicting, as_sequence, as_texts, missing
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._scoring import Batch
@@ -45,13 +44,7 @@ class Answering(Predicting):
         check_is_fitted(self, "coef_")
         texts = as_texts(texts)
         if titles is not None:
-            if isinstance(titles, str):
-                raise PostingTypeError("expected a sequence of titles, got a single str: wrap it in a list")
-            if isinstance(titles, Mapping | AbstractSet):  # (a mapping's keys, or a set in no order of the postings')
-                raise PostingTypeError(
-                    f"expected a sequence of titles in the postings' order, got {type(titles).__name__}"
-                )
-            titles = [None if missing(t) else t for t in titles]
+            titles = [None if missing(t) else t for t in as_sequence(titles, "titles")]
             if len(titles) != len(texts):
                 raise InvalidValueError(f"{len(texts)} postings but {len(titles)} titles")
             for i, t in enumerate(titles):

@@ -24,7 +24,7 @@ from ._roles import OTHER, PM, ROLES, TPM
 from ._scoring import Batch, HeadWeights
 from ._text import check_text
 
-__all__ = ["Predicting", "as_texts", "missing"]
+__all__ = ["Predicting", "as_sequence", "as_texts", "missing"]
 
 _Self = TypeVar("_Self", bound="Predicting")
 
@@ -42,30 +42,36 @@ def as_texts(X: object) -> list[str]:
     ...
     tpmclassify._errors.PostingTypeError: expected one column of posting texts, got a table of 2 columns ...
     """
-    if isinstance(X, str):
-        raise PostingTypeError("expected a sequence of posting texts, got a single str: wrap it in a list")
-    if isinstance(X, Mapping):
-        raise PostingTypeError("expected a sequence of posting texts, got a mapping (its keys would be read as them)")
-    if isinstance(X, AbstractSet):
-        raise PostingTypeError(f"expected a sequence of posting texts, got a {type(X).__name__} (it has no order)")
-    try:
-        iter(X)  # type: ignore[call-overload]
-    except TypeError:
-        raise PostingTypeError(f"expected a sequence of posting texts, got {type(X).__name__}") from None
-    shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
-    if len(shape) > 1:  # a column of a table, or a table
-        if len(shape) > 2 or shape[1] != 1:
-            names = f" {tuple(X.columns)}" if isinstance(X, pd.DataFrame) and len(X.columns) <= 6 else ""
-            table = f"a table of {shape[1]} columns{names}" if len(shape) == 2 else f"an array of shape {shape}"
-            raise PostingTypeError(f"expected one column of posting texts, got {table}: pass its text column alone")
-        X = np.asarray(X).ravel()
-    texts = list(X)  # type: ignore[call-overload]
+    texts = as_sequence(X, "posting texts")
     for i, t in enumerate(texts):
         try:
             check_text(t)
         except (TypeError, ValueError) as err:
             raise type(err)(f"posting {i}: {err}") from None
     return texts
+
+
+def as_sequence(X: object, what: str) -> list[Any]:
+    """The values of ``X`` in order, ``what`` they are named in a refusal: a sequence, or one column of a table; not
+    a single str, a mapping (its keys), a set (no order), a table of several columns (cell by cell) or a scalar."""
+    if isinstance(X, str):
+        raise PostingTypeError(f"expected a sequence of {what}, got a single str: wrap it in a list")
+    if isinstance(X, Mapping):
+        raise PostingTypeError(f"expected a sequence of {what}, got a mapping (its keys would be read as them)")
+    if isinstance(X, AbstractSet):
+        raise PostingTypeError(f"expected a sequence of {what}, got a {type(X).__name__} (it has no order)")
+    try:
+        iter(X)  # type: ignore[call-overload]
+    except TypeError:
+        raise PostingTypeError(f"expected a sequence of {what}, got {type(X).__name__}") from None
+    shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
+    if len(shape) > 1:  # a column of a table, or a table
+        if len(shape) > 2 or shape[1] != 1:
+            names = f" {tuple(X.columns)}" if isinstance(X, pd.DataFrame) and len(X.columns) <= 6 else ""
+            table = f"a table of {shape[1]} columns{names}" if len(shape) == 2 else f"an array of shape {shape}"
+            raise PostingTypeError(f"expected one column of {what}, got {table}: pass that column alone")
+        X = np.asarray(X).ravel()
+    return list(X)  # type: ignore[call-overload]
 
 
 def missing(value: object) -> bool:
