@@ -29,7 +29,7 @@ def run(src: Path, out: Path, workers: int, rows: int) -> tuple[float, list[floa
     from distributed import Client, LocalCluster
 
     model = tpmclassify.default_model()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         with Client(cluster) as client:
             client.run(lambda: None)  # workers up before the clock starts
             t0 = time.perf_counter()

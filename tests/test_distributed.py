@@ -4,8 +4,10 @@ import sys
 
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
-from tpmclassify import OUTPUT_COLUMNS, ColumnError, classify_frame
+import tpmclassify
+from tpmclassify import OUTPUT_COLUMNS, BatchError, ColumnError, classify_frame
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def test_dask_local_cluster_matches_classify_frame(frame, tmp_path):
     import tpmclassify.dask
 
     want = classify_frame(frame)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
         with distributed.Client(c):
             ddf = dd.from_pandas(frame, npartitions=4)
             out = tpmclassify.dask.classify_dataframe(ddf)
@@ -102,9 +104,67 @@ def test_spark_local_matches_classify_frame(frame, monkeypatch):
     try:
         sdf = spark.createDataFrame(frame.astype(object).where(frame.notna(), None)).repartition(3, "row")
         got = tpmclassify.spark.classify_dataframe(sdf).toPandas().sort_values("row", ignore_index=True)
+        # From a hostile review: the other columns went through pandas, so NaN came back null and a column named
+        # with a dot made the call fail; "Label" passed the clash check, though Spark reads it as "label"
+        from pyspark.sql import functions as F
+
+        extra = sdf.withColumn("meta.score", F.when(F.col("row") % 2 == 0, F.lit(float("nan"))).otherwise(F.lit(1.5)))
+        kept = tpmclassify.spark.classify_dataframe(extra, title_column="title").toPandas()
+        assert kept.sort_values("row")["meta.score"].head(2).tolist()[1] == 1.5
+        assert kept["meta.score"].isna().sum() == (kept["row"] % 2 == 0).sum()  # NaN, each of them
+        assert extra.filter(F.isnan(F.col("`meta.score`"))).count() == (kept["row"] % 2 == 0).sum()
+        want_titled = classify_frame(frame, title_column="title").set_index("row")
+        assert kept.set_index("row")["title_label"].sort_index().tolist() == want_titled["title_label"].tolist()
+        with pytest.raises(BatchError, match="already has column.*Label"):
+            tpmclassify.spark.classify_dataframe(sdf.withColumnRenamed("title", "Label"))
+        assert (
+            "p_label"
+            in tpmclassify.spark.classify_dataframe(sdf.withColumnRenamed("title", "Label"), prefix="p_").columns
+        )
     finally:
         spark.stop()
     _same(got, classify_frame(frame))
+
+
+def test_dask_files_of_one_name_or_no_workers_are_refused_before_any_is_written(tmp_path, postings):
+    """Each file is written into the output folder under its name: two inputs named jobs.csv wrote one output (the
+    second over the first with overwrite=True, 7 of 14 rows out and exit 0)."""
+    pytest.importorskip("distributed", reason="the [dask] extra is not installed")
+    import tpmclassify.dask
+
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        postings.to_csv(tmp_path / folder / "jobs.csv", index=False)
+    with pytest.raises(BatchError, match="jobs.csv and .*jobs.csv have the same name"):
+        tpmclassify.dask.classify_files(str(tmp_path / "*" / "jobs.csv"), str(tmp_path / "out"), overwrite=True)
+    # and a local cluster of no workers, which waited for ever
+    with pytest.raises(BatchError, match="^workers must be a whole number from 1 to"):
+        tpmclassify.dask.classify_files(str(tmp_path / "a" / "*.csv"), str(tmp_path / "out"), workers=0)
+    from tpmclassify._cli import main
+
+    assert (
+        main(["batch", str(tmp_path / "a" / "*.csv"), "-o", str(tmp_path / "out"), "--engine", "dask", "--jobs", "0"])
+        == 2
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("engine", ["dask", "spark"])
+def test_an_engine_refuses_a_pandas_frame_and_an_unfitted_model_at_the_call(engine, postings):
+    """A pandas frame raised AttributeError ('_meta'), and an unfitted model was accepted, failing only when the
+    cluster ran the first task."""
+    pytest.importorskip("dask.dataframe" if engine == "dask" else "pyspark")
+    import importlib
+
+    module = importlib.import_module(f"tpmclassify.{engine}")
+    postings = postings.drop(columns=["label"])
+    with pytest.raises(tpmclassify.InvalidValueError, match="pandas DataFrame: classify it with .*classify_frame"):
+        module.classify_dataframe(postings)
+    if engine == "dask":
+        import dask.dataframe as dd
+
+        with pytest.raises(NotFittedError):
+            module.classify_dataframe(dd.from_pandas(postings, npartitions=1), model=tpmclassify.TPMClassifier())
 
 
 class _Columns:

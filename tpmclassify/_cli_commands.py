@@ -80,7 +80,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from ._batch import BatchError, classify_csv
+    from ._batch import MAX_JOBS, BatchError, classify_csv
+    from ._io import check_count
 
     quiet = args.quiet
     if args.engine == "dask":
@@ -94,6 +95,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         if args.prior == "auto":
             raise BatchError("--prior auto is not available with --engine dask: give a share, e.g. --prior 0.3")
+        if args.scheduler is None:
+            check_count("jobs", args.jobs, 1, MAX_JOBS)  # the local cluster's workers
         summaries = classify_files(
             args.input,
             args.output,

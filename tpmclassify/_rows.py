@@ -218,9 +218,15 @@ def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
     )
 
 
-def check_clash(columns: Sequence[str], prefix: str, also: Sequence[str] = ()) -> None:
-    """Refuse input columns the output adds (:data:`OUTPUT_COLUMNS` and ``also``, each after ``prefix``)."""
-    clash = [c for c in columns if c in {prefix + o for o in (*OUTPUT_COLUMNS, *also)}]
+def check_clash(columns: Sequence[str], prefix: str, also: Sequence[str] = (), fold_case: bool = False) -> None:
+    """Refuse input columns the output adds (:data:`OUTPUT_COLUMNS` and ``also``, each after ``prefix``); with
+    ``fold_case``, whatever their case (an engine that resolves column names so, as Spark does by default)."""
+    added = {prefix + o for o in (*OUTPUT_COLUMNS, *also)}
+    if fold_case:
+        added = {name.casefold() for name in added}
+        clash = [c for c in columns if str(c).casefold() in added]
+    else:
+        clash = [c for c in columns if c in added]
     if clash:
         raise BatchError(
             f"the input already has column(s) {', '.join(clash)}, which the output adds; "
@@ -304,6 +310,9 @@ def dataframe_classifier(map_partitions: PartitionMap, doc: str) -> Callable[...
         prefix: str = "",
     ) -> Any:
         col, mdl = prepare(list(frame.columns), text_column, title_column, prefix, model)
+        if isinstance(frame, pd.DataFrame):
+            raise InvalidValueError("got a pandas DataFrame: classify it with tpmclassify.classify_frame")
+        check_is_fitted(mdl, "coef_")  # here, not in the first task of a cluster job
         return map_partitions(frame, col, title_column, mdl, prefix)
 
     classify_dataframe.__doc__ = doc

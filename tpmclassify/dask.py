@@ -97,11 +97,22 @@ def classify_files(
     import dask
     from distributed import Client, LocalCluster
 
-    from ._batch import BatchError, classify_csv
+    from ._batch import MAX_JOBS, BatchError, classify_csv
+    from ._io import check_count
 
+    if scheduler is None:
+        check_count("workers", workers, 1, MAX_JOBS)  # (0 started a cluster of no workers, which waited for ever)
     files = sorted(glob.glob(pattern))
     if not files:
         raise BatchError(f"no input files match {pattern!r}")
+    names: dict[str, str] = {}
+    for f in files:  # each is written under its own name: two of one name would write one output
+        if Path(f).name in names:
+            raise BatchError(
+                f"{names[Path(f).name]} and {f} have the same name, and each file is written into {output_dir} under "
+                "its name: classify files of one name into separate folders"
+            )
+        names[Path(f).name] = f
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     shipped = dask.delayed(model_or_default(model), pure=True, traverse=False)
@@ -109,7 +120,7 @@ def classify_files(
     cluster = (
         nullcontext(scheduler)
         if scheduler
-        else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     )
     with cluster as address, Client(address) as client:
         return list(client.compute(tasks, sync=True))
