@@ -568,11 +568,38 @@ def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_pa
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
-def test_random_bytes_given_to_classify_need_review_and_print_no_split(tmp_path, capsys):
-    # the tester's case: bytes from /dev/urandom (here seeded), decoded as batch decodes a file (latin-1 here)
+def test_random_bytes_are_refused_by_classify_and_their_text_needs_review(tmp_path, capsys):
+    # the tester's case: bytes from /dev/urandom (here seeded). A file of them is not text (it holds NUL bytes): the
+    # command refuses it; their text, decoded as batch decodes a file (latin-1 here), needs review
     path = tmp_path / "noise.bin"
-    path.write_bytes(random.Random(3).randbytes(3_000_000))
+    data = random.Random(3).randbytes(3_000_000)
+    path.write_bytes(data)
+    assert main(["classify", str(path)]) == 2
+    assert "noise.bin holds NUL characters: it is not a text file" in capsys.readouterr().err
+    path.write_bytes(data.replace(b"\x00", b" "))
     assert main(["classify", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("needs review  (too little evidence to decide)")
     assert "PM " not in out and "TPM " not in out and "in scope" not in out
+
+
+def test_classify_reads_standard_input_as_it_reads_a_file_and_refuses_a_table(tmp_path, capsys, monkeypatch):
+    """From a review of the command line: standard input was decoded in the locale's encoding, so a cp1252 posting
+    piped in crashed (UnicodeDecodeError, under a UTF-8 locale) and a UTF-16 one read as noise; and a table file
+    (a CSV of many postings, even a Parquet file) was read as one posting and answered with confidence."""
+    import io
+
+    text = "Café fit-out: own the project budget, schedule, vendors and client status reports for the site’s owner."
+    (tmp_path / "p.txt").write_text(text, encoding="utf-8")
+    assert main(["classify", str(tmp_path / "p.txt")]) == 0
+    expected = capsys.readouterr().out
+    for enc in ("utf-8", "cp1252", "utf-16"):
+        stdin = io.TextIOWrapper(io.BytesIO(text.encode(enc)), encoding="utf-8")  # the locale's, as Python opens it
+        monkeypatch.setattr("sys.stdin", stdin)
+        assert main(["classify", "-"]) == 0, enc
+        assert capsys.readouterr().out == expected, enc
+    for name in ("postings.csv", "postings.parquet", "postings.jsonl", "postings.CSV.GZ"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert main(["classify", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert f"{name} is a table of postings: classify its rows with tpmclassify batch" in err, name

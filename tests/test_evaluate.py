@@ -186,7 +186,7 @@ def test_evaluation_metrics_are_the_sources_average(postings):
     ("args", "message"),
     [
         (["--folds", "3"], "--folds goes with --cross-validate"),
-        (["--cross-validate", "--folds", "1"], "--folds must be 0 (one fold per source) or from 2 to"),
+        (["--cross-validate", "--folds", "1"], "--folds must be 0 (5 folds: there are no sources) or from 2 to"),
         (["--cross-validate", "--folds", "500"], "--folds must be 0"),
         (["--label-column", "title"], "unknown labels"),
     ],
@@ -199,6 +199,24 @@ def test_evaluate_cli_refuses_what_it_cannot_do_in_one_line(tmp_path, postings, 
     assert main(["evaluate", str(src), "-q", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_folds_without_sources_and_a_label_column_of_postings_are_refused_in_one_short_line(tmp_path, postings, capsys):
+    """From a review of the command line: without sources, folds are stratified, so --folds past the commonest
+    label's rows (within the 'from 2 to <rows>' the message gave) crashed with scikit-learn's traceback; and a label
+    column of postings printed every posting (6.9 MB) as an unknown label."""
+    from tpmclassify._cli import main
+
+    src = tmp_path / "d.csv"
+    postings.to_csv(src, index=False)  # (no source column)
+    most = int(postings["label"].value_counts().max())
+    assert main(["evaluate", str(src), "-q", "--cross-validate", "--folds", str(most + 1)]) == 2
+    err = capsys.readouterr().err
+    assert f"--folds must be 0 (5 folds: there are no sources) or from 2 to {most}, got {most + 1}" in err
+    assert "Traceback" not in err
+    assert main(["evaluate", str(src), "-q", "--label-column", "description"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and len(err) < 600 and "more (the wrong column?)" in err
 
 
 def test_a_scope_threshold_of_zero_is_the_one_scored(postings):

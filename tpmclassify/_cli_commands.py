@@ -36,23 +36,38 @@ _LOOKS_LIKE_PATH = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
 def read_text(arg: str) -> str:
     """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name).
 
-    A file is decoded as ``batch`` decodes one (UTF-8 with or without BOM, UTF-16 with a BOM, utf-8+cp1252, cp1252,
-    latin-1). A file or standard input is read up to one character past the longest posting classified
-    (``MAX_CHARS``): a longer one is refused without being held whole.
+    A file or standard input is decoded as ``batch`` decodes a file (UTF-8 with or without BOM, UTF-16 with a BOM,
+    utf-8+cp1252, cp1252, latin-1), and read up to one character past the longest posting classified
+    (``MAX_CHARS``): a longer one is refused without being held whole. A table of postings (a name ``batch`` reads)
+    or a file that is not text is refused: it is not one posting.
     """
+    import io
+    from pathlib import Path
+
     from ._errors import PostingError, input_not_found
+    from ._io import FORMATS, open_text
     from ._text import MAX_CHARS
 
-    def bounded(f: IO[str]) -> str:
+    too_long = f"posting text has more than {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}"
+
+    def bounded(f: IO[str], name: str) -> str:
         text = f.read(MAX_CHARS + 1)
         if len(text) > MAX_CHARS:
-            raise PostingError(f"posting text has more than {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}")
+            raise PostingError(too_long)
+        if "\x00" in text:
+            raise PostingError(
+                f"{name} holds NUL characters: it is not a text file (UTF-16 text needs a byte-order mark)"
+            )
         return text
 
     if arg == "-":
-        return bounded(sys.stdin)
-    from pathlib import Path
-
+        if not hasattr(sys.stdin, "buffer"):  # a text stream put in its place (already decoded)
+            return bounded(sys.stdin, "standard input")
+        data = sys.stdin.buffer.read(4 * MAX_CHARS + 1)  # at most 4 bytes a character, whatever the encoding
+        if len(data) > 4 * MAX_CHARS:
+            raise PostingError(too_long)
+        with open_text(io.BytesIO(data)) as f:
+            return bounded(f, "standard input")
     try:  # (an empty or blank argument is a posting's text, refused as such: Path("") is this folder)
         is_file, is_dir = (Path(arg).is_file(), Path(arg).is_dir()) if arg.strip() else (False, False)
     except (OSError, ValueError):  # a posting text, too long or odd to be a path
@@ -60,12 +75,14 @@ def read_text(arg: str) -> str:
     if is_dir:
         raise PostingError(f"{arg} is a folder: name a file of one posting, or pipe the text in with -")
     if is_file:
-        from ._io import open_text
-
-        if os.path.getsize(arg) > 4 * MAX_CHARS:  # at most 4 bytes a character, whatever the encoding
-            raise PostingError(f"posting text has more than {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}")
-        with open_text(arg) as f:  # decoded as batch decodes a file (UTF-16 needs a BOM)
-            return bounded(f)
+        if arg.lower().endswith(tuple(FORMATS)):
+            raise PostingError(
+                f"{arg} is a table of postings: classify its rows with tpmclassify batch {arg} -o OUTPUT"
+            )
+        if os.path.getsize(arg) > 4 * MAX_CHARS:
+            raise PostingError(too_long)
+        with open_text(arg) as f:
+            return bounded(f, arg)
     if _LOOKS_LIKE_PATH.fullmatch(arg.strip()):
         raise input_not_found(
             arg, f"to classify text that looks like a file name, pipe it in: echo '{arg}' | tpmclassify classify -"
@@ -271,7 +288,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from sklearn.base import clone
 
     from ._card import metrics_text
-    from ._errors import InvalidValueError
+    from ._errors import InvalidValueError, TPMClassifyError
     from ._evaluate import evaluate
     from ._model import TPMClassifier
 
@@ -282,10 +299,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     groups, one_source = _sources(rows, args.group_column)
     if args.cross_validate:  # the method, refitted in source-grouped folds
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
-        units = len(rows) if groups is None else groups.nunique()
+        # stratified folds need at least as many rows of some label as there are folds
+        units = int(rows[args.label_column].value_counts().max()) if groups is None else groups.nunique()
         folds = 5 if args.folds is None else args.folds
         if folds != 0 and not 2 <= folds <= units:
-            raise InvalidValueError(f"--folds must be 0 (one fold per source) or from 2 to {units}, got {folds}")
+            what = "one fold per source" if groups is not None else "5 folds: there are no sources"
+            raise InvalidValueError(f"--folds must be 0 ({what}) or from 2 to {units}, got {folds}")
         folds = None if folds == 0 else folds
         if groups is None:
             why = "every row is from one source" if one_source else "no sources (no --group-column, no 'source' column)"
@@ -296,15 +315,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             )
     else:  # this saved model, as it is
         model, folds = _model(args.model, args.sha256), None
-    report = evaluate(
-        model,
-        rows,
-        text_column=args.text_column,
-        label_column=args.label_column,
-        groups=None if groups is None else groups.tolist(),
-        folds=folds,
-        refit=args.cross_validate,
-        progress=not args.quiet and sys.stderr.isatty(),
-    )
+    try:
+        report = evaluate(
+            model,
+            rows,
+            text_column=args.text_column,
+            label_column=args.label_column,
+            groups=None if groups is None else groups.tolist(),
+            folds=folds,
+            refit=args.cross_validate,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
+    except ValueError as err:  # too few postings of a label for the folds (as train --evaluate says it)
+        if isinstance(err, TPMClassifyError) or not args.cross_validate:
+            raise
+        raise InvalidValueError(f"cannot cross-validate these rows ({err})") from None
     print(report.to_markdown() if args.markdown else f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
     return 0

@@ -142,9 +142,10 @@ def detect_encoding(path: Path) -> str:
         return _detect(f)
 
 
-def open_text(path: str | Path) -> IO[str]:
-    """A text file of one posting, open for reading, decoded as :func:`detect_encoding` decodes a table file (never
-    decompressed, whatever its name; a byte the encoding cannot read is replaced).
+def open_text(path: str | Path | IO[bytes]) -> IO[str]:
+    """A text file of one posting (a path, or a binary file open at its start, such as standard input's bytes), open
+    for reading, decoded as :func:`detect_encoding` decodes a table file (never decompressed, whatever its name; a
+    byte the encoding cannot read is replaced).
 
     Examples
     --------
@@ -155,7 +156,7 @@ def open_text(path: str | Path) -> IO[str]:
     ...     f.read()
     'Café fit-out'
     """
-    raw = open(path, "rb")  # noqa: SIM115 (closed by the wrapper returned)
+    raw: IO[bytes] = open(path, "rb") if isinstance(path, str | Path) else path  # noqa: SIM115 (the wrapper closes it)
     try:
         enc = _detect(raw)
         raw.seek(0)

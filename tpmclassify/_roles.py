@@ -171,5 +171,7 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> li
         rows = f"{blank} row has" if blank == 1 else f"{blank} rows have"
         fix = "label it, drop it, or derive labels from job titles with {opt:title_column=}"
         hint = f" ({rows} no label: {fix})" if blank else ""
-        raise InvalidValueError(f"unknown labels {unknown}; labels are: {', '.join(map(repr, allowed))}{hint}")
+        shown = [v if len(v) <= 40 else v[:37] + "..." for v in unknown[:5]]
+        more = f" and {len(unknown) - 5} more (the wrong column?)" if len(unknown) > 5 else ""
+        raise InvalidValueError(f"unknown labels {shown}{more}; labels are: {', '.join(map(repr, allowed))}{hint}")
     return out
