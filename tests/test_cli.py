@@ -603,3 +603,21 @@ def test_classify_reads_standard_input_as_it_reads_a_file_and_refuses_a_table(tm
         assert main(["classify", str(tmp_path / name)]) == 2
         err = capsys.readouterr().err
         assert f"{name} is a table of postings: classify its rows with tpmclassify batch" in err, name
+
+
+def test_the_command_names_its_flags_in_range_errors_and_refuses_a_scheduler_without_dask(tmp_path, capsys):
+    """From a review of the command line: range errors named the Python keywords (chunk_size, jobs, top, prior),
+    and --scheduler without --engine dask was ignored, exit 0."""
+    src = Path(__file__).parent.parent / "data" / "sample_postings.csv"
+    out = str(tmp_path / "o.csv")
+    for args, message in (
+        (["batch", str(src), "-o", out, "--chunk-size", "0"], "--chunk-size must be a whole number of at least 1"),
+        (["batch", str(src), "-o", out, "--jobs", "0"], "--jobs must be a whole number from 1 to"),
+        (["batch", str(src), "-o", out, "--prior", "50%"], "--prior must be a TPM share between"),
+        (["audit", str(src), "-o", str(tmp_path / "a.html"), "--top", "-1"], "--top must be a whole number from 0"),
+        (["batch", str(src), "-o", out, "--scheduler", "tcp://nowhere:8786"], "--scheduler goes with --engine dask"),
+    ):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

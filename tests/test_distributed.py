@@ -137,6 +137,19 @@ def test_dask_files_of_one_name_or_no_workers_are_refused_before_any_is_written(
         postings.to_csv(tmp_path / folder / "jobs.csv", index=False)
     with pytest.raises(BatchError, match="jobs.csv and .*jobs.csv have the same name"):
         tpmclassify.dask.classify_files(str(tmp_path / "*" / "jobs.csv"), str(tmp_path / "out"), overwrite=True)
+    # refused here, before a cluster starts, as a task would refuse it (each said so in a worker's traceback)
+    postings.to_csv(tmp_path / "b" / "other.csv", index=False)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "other.csv").write_text("mine")
+    with pytest.raises(BatchError, match="out/other.csv already exists; pass overwrite=True"):
+        tpmclassify.dask.classify_files(str(tmp_path / "b" / "*.csv"), str(tmp_path / "out"))
+    with pytest.raises(BatchError, match="^chunk_size must be a whole number"):
+        tpmclassify.dask.classify_files(str(tmp_path / "b" / "o*.csv"), str(tmp_path / "o2"), chunk_size=0)
+    with pytest.raises(BatchError, match="is a file: the outputs are written into a folder"):
+        tpmclassify.dask.classify_files(str(tmp_path / "b" / "o*.csv"), str(tmp_path / "out" / "other.csv"))
+    assert (tmp_path / "out" / "other.csv").read_text() == "mine" and not (tmp_path / "o2").exists()
+    (tmp_path / "out" / "other.csv").unlink()
+    (tmp_path / "out").rmdir()
     # and a local cluster of no workers, which waited for ever
     with pytest.raises(BatchError, match="^workers must be a whole number from 1 to"):
         tpmclassify.dask.classify_files(str(tmp_path / "a" / "*.csv"), str(tmp_path / "out"), workers=0)

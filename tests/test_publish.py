@@ -64,7 +64,11 @@ def test_an_unwritable_output_folder_is_refused_before_classifying(src, monkeypa
         pytest.skip("needs Linux /proc")
     assert main(["batch", str(src), "-o", str(folder / "out.csv"), "-q"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot write the output in /proc/self" in err
+    assert err.count("\n") == 1 and "cannot write /proc/self/out.csv (in /proc/self)" in err
+    # the audit's second file says which it is (it said "the output", as for the page)
+    assert main(["audit", str(src), "-o", str(src.parent / "a.html"), "--flags-csv", str(folder / "f.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write /proc/self/f.csv (in /proc/self)" in err
 
 
 @pytest.mark.parametrize("content", [b"id,description\n1,x\n", "truncated"])
@@ -205,6 +209,11 @@ def test_the_output_has_the_permissions_of_a_new_file(tmp_path, src):
     os.umask(umask)
     classify_csv(src, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o666 & ~umask
+    # a file replaced keeps its permissions: a private file of postings stayed private only until overwritten
+    for mode in (0o600, 0o640):
+        (tmp_path / "out.csv").chmod(mode)
+        classify_csv(src, tmp_path / "out.csv", overwrite=True)
+        assert (tmp_path / "out.csv").stat().st_mode & 0o777 == mode
 
 
 def test_where_files_cannot_be_locked_a_run_still_publishes_and_no_run_removes_its_file(tmp_path, src, monkeypatch):

@@ -206,6 +206,10 @@ def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
 def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
     if overwrite:
         check_target(target, overwrite)
+        try:  # a replaced file keeps its permissions (a private file of postings stays private)
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        except FileNotFoundError:
+            pass
         os.replace(tmp, target)
         return
     try:

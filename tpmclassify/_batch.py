@@ -82,7 +82,7 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
             raise BatchError(
                 f"stopped by a system error, and no output was written: {err.strerror or err}{where}"
             ) from None
-        raise BatchError(f"cannot write the output in {dst.parent}: {err.strerror or err}") from None
+        raise BatchError(f"cannot write {dst} (in {dst.parent}): {err.strerror or err}") from None
 
 
 def classify_csv(

@@ -101,6 +101,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from ._io import check_count
 
     quiet = args.quiet
+    if args.scheduler is not None and args.engine != "dask":
+        raise BatchError("--scheduler goes with --engine dask (without it, this machine's processes score)")
     if args.engine == "dask":
         try:
             import dask  # noqa: F401

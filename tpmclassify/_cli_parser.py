@@ -86,7 +86,9 @@ def make_parser() -> argparse.ArgumentParser:
         default=1000,
         help="rows read, scored and written at a time (memory stays bounded by a few chunks)",
     )
-    p.add_argument("--jobs", type=int, default=1, help="processes that score (this one and JOBS-1 workers)")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="processes that score (this one and JOBS-1 workers; at most 4 per core)"
+    )
     p.add_argument("--encoding", help=_ENCODING_HELP)
     p.add_argument("--prefix", default="", help="prefix for the added columns")
     p.add_argument(

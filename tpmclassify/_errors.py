@@ -59,13 +59,22 @@ def option_text(option: str, flag: str | None = None) -> str:
 
 #: An option in a message: ``{opt:name=value}``, or ``{opt:name=value|--flag}`` when the flag is not ``--name``.
 _OPTION = re.compile(r"\{opt:(\w+=[^{}|]*)(?:\|(--[\w-]+))?\}")
+#: An argument named in a message, without a value: ``{arg:name}``, the keyword's name or the flag ``--name``.
+_ARGUMENT = re.compile(r"\{arg:(\w+)\}")
+
+
+def _named(text: str) -> str:
+    """``text`` with its options and arguments written as the caller writes them."""
+    text = _OPTION.sub(lambda m: option_text(m[1], m[2]), text)
+    return _ARGUMENT.sub(lambda m: "--" + m[1].replace("_", "-") if _COMMAND_LINE.get() else m[1], text)
 
 
 class TPMClassifyError(Exception):
     """Base of the errors raised on purpose (bad input, file, column or model file), never of a bug.
 
     Its message says what is wrong and how to fix it; ``{opt:name=value}`` (or ``{opt:name=value|--flag}``) in it
-    is an option, written as the caller writes it (see :func:`option_text`).
+    is an option, written as the caller writes it (see :func:`option_text`), and ``{arg:name}`` an argument's name
+    (``name`` from Python, ``--name`` on the command line).
 
     Examples
     --------
@@ -74,7 +83,7 @@ class TPMClassifyError(Exception):
     """
 
     def __str__(self) -> str:
-        return _OPTION.sub(lambda m: option_text(m[1], m[2]), Exception.__str__(self))
+        return _named(Exception.__str__(self))
 
 
 class PostingError(TPMClassifyError, ValueError):

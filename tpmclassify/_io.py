@@ -114,7 +114,7 @@ def check_count(name: str, value: object, low: int = 1, high: int | None = None)
     whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
     if not whole or value < low or (high is not None and value > high):  # type: ignore[operator]
         bounds = f"of at least {low}" if high is None else f"from {low} to {high}"
-        raise BatchError(f"{name} must be a whole number {bounds}, got {value!r}")
+        raise BatchError(f"{{arg:{name}}} must be a whole number {bounds}, got {value!r}")
 
 
 def read_chunks(

@@ -36,7 +36,7 @@ def check_prior(prior: object) -> float:
         if PRIOR_MARGIN <= value <= 1.0 - PRIOR_MARGIN:
             return value
     raise InvalidValueError(
-        f"prior must be a TPM share between {PRIOR_MARGIN:g} and {1 - PRIOR_MARGIN} (or 'auto' where a file's "
+        f"{{arg:prior}} must be a TPM share between {PRIOR_MARGIN:g} and {1 - PRIOR_MARGIN} (or 'auto' where a file's "
         f"share can be estimated), got {prior!r}"
     )
 

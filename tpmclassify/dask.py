@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ._bundled import model_or_default
@@ -97,6 +98,7 @@ def classify_files(
     import dask
     from distributed import Client, LocalCluster
 
+    from ._atomic import OutputExistsError, check_target
     from ._batch import MAX_JOBS, BatchError, classify_csv
     from ._io import check_count
 
@@ -114,13 +116,27 @@ def classify_files(
             )
         names[Path(f).name] = f
     out = Path(output_dir)
+    if out.exists() and not out.is_dir():
+        raise BatchError(f"{output_dir} is a file: the outputs are written into a folder, one file per input file")
+    check_count("chunk_size", options.get("chunk_size", 1000))
+    for f in files:  # refused here, before a cluster starts, as each task would refuse it
+        try:
+            check_target(out / Path(f).name, bool(options.get("overwrite", False)))
+        except OutputExistsError as err:
+            raise BatchError(str(err)) from None
     out.mkdir(parents=True, exist_ok=True)
     shipped = dask.delayed(model_or_default(model), pure=True, traverse=False)
     tasks = [dask.delayed(classify_csv)(f, str(out / Path(f).name), model=shipped, **options) for f in files]
     cluster = (
         nullcontext(scheduler)
         if scheduler
-        else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        else LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,  # a task's error is raised here, in one line; not logged by its worker
+        )
     )
     with cluster as address, Client(address) as client:
         return list(client.compute(tasks, sync=True))
