@@ -143,7 +143,7 @@ def test_a_model_or_prefix_of_the_wrong_kind_is_refused_by_name():
         for call, arg in ((classify, text), (classify_many, [text]), (tpmclassify.classify_frame, frame)):
             with pytest.raises(tpmclassify.InvalidValueError, match=message):
                 call(arg, model=model)
-    with pytest.raises(tpmclassify.InvalidValueError, match="^prefix must be str, got int$"):
+    with pytest.raises(tpmclassify.BatchError, match="^prefix must be str, got int$"):  # as classify_csv says it
         tpmclassify.classify_frame(frame, prefix=3)
 
 

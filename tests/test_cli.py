@@ -593,7 +593,10 @@ def test_classify_reads_standard_input_as_it_reads_a_file_and_refuses_a_table(tm
     (tmp_path / "p.txt").write_text(text, encoding="utf-8")
     assert main(["classify", str(tmp_path / "p.txt")]) == 0
     expected = capsys.readouterr().out
-    for enc in ("utf-8", "cp1252", "utf-16"):
+    (tmp_path / "p32.txt").write_bytes(text.encode("utf-32"))  # with its byte-order mark
+    assert main(["classify", str(tmp_path / "p32.txt")]) == 0
+    assert capsys.readouterr().out == expected
+    for enc in ("utf-8", "cp1252", "utf-16", "utf-32"):
         stdin = io.TextIOWrapper(io.BytesIO(text.encode(enc)), encoding="utf-8")  # the locale's, as Python opens it
         monkeypatch.setattr("sys.stdin", stdin)
         assert main(["classify", "-"]) == 0, enc
@@ -603,6 +606,18 @@ def test_classify_reads_standard_input_as_it_reads_a_file_and_refuses_a_table(tm
         assert main(["classify", str(tmp_path / name)]) == 2
         err = capsys.readouterr().err
         assert f"{name} is a table of postings: classify its rows with tpmclassify batch" in err, name
+    # the same table piped in (a CSV header and its rows, or JSON lines) is refused; a posting that starts with
+    # "Description, ..." is not a table
+    sample = Path(__file__).parent.parent / "data" / "sample_postings.csv"
+    for table in (sample.read_bytes(), b'{"id": 1, "description": "Lead the program."}\n'):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(table), encoding="utf-8"))
+        assert main(["classify", "-"]) == 2
+        assert "standard input is a table of postings (its first line names a 'description' column)" in (
+            capsys.readouterr().err
+        )
+    posting = f"Description, responsibilities and more: {text}".encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(posting), encoding="utf-8"))
+    assert main(["classify", "-"]) == 0
 
 
 def test_the_command_names_its_flags_in_range_errors_and_refuses_a_scheduler_without_dask(tmp_path, capsys):

@@ -109,10 +109,12 @@ def test_spark_local_matches_classify_frame(frame, monkeypatch):
         from pyspark.sql import functions as F
 
         extra = sdf.withColumn("meta.score", F.when(F.col("row") % 2 == 0, F.lit(float("nan"))).otherwise(F.lit(1.5)))
-        kept = tpmclassify.spark.classify_dataframe(extra, title_column="title").toPandas()
+        scored = tpmclassify.spark.classify_dataframe(extra, title_column="title")
+        even = sum(1 for r in frame["row"] if r % 2 == 0)
+        assert scored.filter(F.isnan(F.col("`meta.score`"))).count() == even  # NaN, not null (toPandas reads both NaN)
+        assert scored.filter(F.col("`meta.score`").isNull()).count() == 0
+        kept = scored.toPandas()
         assert kept.sort_values("row")["meta.score"].head(2).tolist()[1] == 1.5
-        assert kept["meta.score"].isna().sum() == (kept["row"] % 2 == 0).sum()  # NaN, each of them
-        assert extra.filter(F.isnan(F.col("`meta.score`"))).count() == (kept["row"] % 2 == 0).sum()
         want_titled = classify_frame(frame, title_column="title").set_index("row")
         assert kept.set_index("row")["title_label"].sort_index().tolist() == want_titled["title_label"].tolist()
         with pytest.raises(BatchError, match="already has column.*Label"):
@@ -159,6 +161,11 @@ def test_dask_files_of_one_name_or_no_workers_are_refused_before_any_is_written(
         main(["batch", str(tmp_path / "a" / "*.csv"), "-o", str(tmp_path / "out"), "--engine", "dask", "--jobs", "0"])
         == 2
     )
+    with pytest.raises(BatchError, match="^workers must be"):  # an empty address is none: a local cluster
+        tpmclassify.dask.classify_files(str(tmp_path / "a" / "*.csv"), str(tmp_path / "out"), scheduler="", workers=0)
+    (tmp_path / "afile").write_text("mine")
+    with pytest.raises(BatchError, match="afile is a file: the outputs are written into a folder"):
+        tpmclassify.dask.classify_files(str(tmp_path / "a" / "*.csv"), str(tmp_path / "afile" / "sub"))
     assert not (tmp_path / "out").exists()
 
 

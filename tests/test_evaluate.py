@@ -186,8 +186,8 @@ def test_evaluation_metrics_are_the_sources_average(postings):
     ("args", "message"),
     [
         (["--folds", "3"], "--folds goes with --cross-validate"),
-        (["--cross-validate", "--folds", "1"], "--folds must be 0 (5 folds: there are no sources) or from 2 to"),
-        (["--cross-validate", "--folds", "500"], "--folds must be 0"),
+        (["--cross-validate", "--folds", "1"], "no sources (no --group-column, no 'source' column), so folds are"),
+        (["--cross-validate", "--folds", "500"], "--folds must be from 2 to 4"),
         (["--label-column", "title"], "unknown labels"),
     ],
 )
@@ -201,6 +201,7 @@ def test_evaluate_cli_refuses_what_it_cannot_do_in_one_line(tmp_path, postings, 
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.filterwarnings("ignore:The least populated class in y:UserWarning")  # 3 of a label in 4 folds
 def test_folds_without_sources_and_a_label_column_of_postings_are_refused_in_one_short_line(tmp_path, postings, capsys):
     """From a review of the command line: without sources, folds are stratified, so --folds past the commonest
     label's rows (within the 'from 2 to <rows>' the message gave) crashed with scikit-learn's traceback; and a label
@@ -212,8 +213,20 @@ def test_folds_without_sources_and_a_label_column_of_postings_are_refused_in_one
     most = int(postings["label"].value_counts().max())
     assert main(["evaluate", str(src), "-q", "--cross-validate", "--folds", str(most + 1)]) == 2
     err = capsys.readouterr().err
-    assert f"--folds must be 0 (5 folds: there are no sources) or from 2 to {most}, got {most + 1}" in err
+    assert (
+        f"so folds are stratified: --folds must be from 2 to {most} (the commonest label's rows), got {most + 1}" in err
+    )
     assert "Traceback" not in err
+    # by default, and with 0, as many folds as that allows, up to 5 (5 was refused when given by default)
+    assert main(["evaluate", str(src), "-q", "--cross-validate"]) == 0
+    assert (
+        f"note: no sources (no --group-column, no 'source' column): {min(5, most)} stratified folds"
+        in capsys.readouterr().err
+    )
+    one = tmp_path / "one.csv"
+    postings.assign(source="acme").to_csv(one, index=False)
+    assert main(["evaluate", str(one), "-q", "--cross-validate", "--folds", "1"]) == 2
+    assert "every row is from one source, so folds are stratified: --folds must be from 2" in capsys.readouterr().err
     assert main(["evaluate", str(src), "-q", "--label-column", "description"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and len(err) < 600 and "more (the wrong column?)" in err

@@ -297,6 +297,13 @@ def test_a_title_that_takes_the_posting_past_the_limit_is_refused_and_its_row_ma
         tpmclassify.classify_many([text, text], titles=["Project Manager", long_title])
     just = "x" * (MAX_CHARS - len(text) - 1)  # at the limit exactly: read
     assert len(tpmclassify.classify(text, title=just).text) == MAX_CHARS
+    full = (text * (MAX_CHARS // len(text) + 1))[:MAX_CHARS]  # a posting at the limit, with a blank title: no title
+    for blank in ("", "   "):
+        assert not tpmclassify.classify(full, title=blank).title_label
+        assert (
+            tpmclassify.classify_frame(pd.DataFrame({"d": [full], "t": [blank]}), "d", title_column="t")["error"][0]
+            == ""
+        )
     frame = pd.DataFrame({"description": [text, text], "title": ["Project Manager", long_title]})
     out = tpmclassify.classify_frame(frame, title_column="title")
     assert out["error"].tolist()[0] == "" and "with its title" in out["error"].tolist()[1]

@@ -36,8 +36,8 @@ _LOOKS_LIKE_PATH = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
 def read_text(arg: str) -> str:
     """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name).
 
-    A file or standard input is decoded as ``batch`` decodes a file (UTF-8 with or without BOM, UTF-16 with a BOM,
-    utf-8+cp1252, cp1252, latin-1), and read up to one character past the longest posting classified
+    A file or standard input is decoded as ``batch`` decodes a file (UTF-8 with or without BOM, UTF-16 or UTF-32 with
+    a BOM, utf-8+cp1252, cp1252, latin-1), and read up to one character past the longest posting classified
     (``MAX_CHARS``): a longer one is refused without being held whole. A table of postings (a name ``batch`` reads)
     or a file that is not text is refused: it is not one posting.
     """
@@ -56,7 +56,7 @@ def read_text(arg: str) -> str:
             raise PostingError(too_long)
         if "\x00" in text:
             raise PostingError(
-                f"{name} holds NUL characters: it is not a text file (UTF-16 text needs a byte-order mark)"
+                f"{name} holds NUL characters: it is not a text file (UTF-16 and UTF-32 text need a byte-order mark)"
             )
         return text
 
@@ -67,7 +67,14 @@ def read_text(arg: str) -> str:
         if len(data) > 4 * MAX_CHARS:
             raise PostingError(too_long)
         with open_text(io.BytesIO(data)) as f:
-            return bounded(f, "standard input")
+            text = bounded(f, "standard input")
+        column = _table_column(text)
+        if column is not None:
+            raise PostingError(
+                f"standard input is a table of postings (its first line names a {column!r} column): classify its rows "
+                "with tpmclassify batch FILE -o OUTPUT"
+            )
+        return text
     try:  # (an empty or blank argument is a posting's text, refused as such: Path("") is this folder)
         is_file, is_dir = (Path(arg).is_file(), Path(arg).is_dir()) if arg.strip() else (False, False)
     except (OSError, ValueError):  # a posting text, too long or odd to be a path
@@ -90,6 +97,32 @@ def read_text(arg: str) -> str:
     return arg
 
 
+def _table_column(text: str) -> str | None:
+    """The text column a table's first line names, if ``text`` reads as a table of postings rather than one posting:
+    a JSON-lines object, or a CSV header of short names whose next record has as many fields."""
+    import csv
+    import io
+    import json
+
+    from ._rows import TEXT_COLUMN_CANDIDATES
+
+    text = text.lstrip("\ufeff")
+    if text.startswith("{"):
+        try:
+            names = list(json.loads(text.split("\n", 1)[0]))
+        except (ValueError, TypeError):
+            return None
+    else:
+        try:
+            records = csv.reader(io.StringIO(text[:1_000_000]))
+            names, row = next(records, []), next(records, [])
+        except csv.Error:
+            return None
+        if len(names) < 2 or len(row) != len(names) or any(len(n) > 40 or len(n.split()) > 4 for n in names):
+            return None
+    return next((n for n in names if isinstance(n, str) and n.strip().lower() in TEXT_COLUMN_CANDIDATES), None)
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     model = _model(args.model, args.sha256)
     print(model.classify(read_text(args.text), args.title))
@@ -101,7 +134,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from ._io import check_count
 
     quiet = args.quiet
-    if args.scheduler is not None and args.engine != "dask":
+    if args.scheduler and args.engine != "dask":
         raise BatchError("--scheduler goes with --engine dask (without it, this machine's processes score)")
     if args.engine == "dask":
         try:
@@ -114,7 +147,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         if args.prior == "auto":
             raise BatchError("--prior auto is not available with --engine dask: give a share, e.g. --prior 0.3")
-        if args.scheduler is None:
+        if not args.scheduler:
             check_count("jobs", args.jobs, 1, MAX_JOBS)  # the local cluster's workers
         summaries = classify_files(
             args.input,
@@ -301,20 +334,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     groups, one_source = _sources(rows, args.group_column)
     if args.cross_validate:  # the method, refitted in source-grouped folds
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
-        # stratified folds need at least as many rows of some label as there are folds
-        units = int(rows[args.label_column].value_counts().max()) if groups is None else groups.nunique()
-        folds = 5 if args.folds is None else args.folds
-        if folds != 0 and not 2 <= folds <= units:
-            what = "one fold per source" if groups is not None else "5 folds: there are no sources"
-            raise InvalidValueError(f"--folds must be 0 ({what}) or from 2 to {units}, got {folds}")
-        folds = None if folds == 0 else folds
-        if groups is None:
+        if groups is None:  # stratified folds: at least as many rows of some label as there are folds
             why = "every row is from one source" if one_source else "no sources (no --group-column, no 'source' column)"
+            most = int(rows[args.label_column].value_counts().max())
+            folds = min(5, most) if args.folds in (None, 0) else args.folds
+            if not 2 <= folds <= most:
+                raise InvalidValueError(
+                    f"{why}, so folds are stratified: --folds must be from 2 to {most} (the commonest label's "
+                    f"rows), got {args.folds if args.folds is not None else 'none (5 by default)'}"
+                )
             print(
-                f"note: {why}: {folds or 5} stratified folds, not grouped by source; figures are optimistic when "
+                f"note: {why}: {folds} stratified folds, not grouped by source; figures are optimistic when "
                 "sources repeat boilerplate",
                 file=sys.stderr,
             )
+        else:
+            units = groups.nunique()
+            folds = (5 if units > 5 else 0) if args.folds is None else args.folds  # 0: one fold per source
+            if folds != 0 and not 2 <= folds <= units:
+                raise InvalidValueError(f"--folds must be 0 (one fold per source) or from 2 to {units}, got {folds}")
+            folds = None if folds == 0 else folds
     else:  # this saved model, as it is
         model, folds = _model(args.model, args.sha256), None
     try:

@@ -12,7 +12,9 @@ from ._version import __version__
 __all__ = ["make_parser"]
 
 #: The --encoding option's help, for every command that reads a table file.
-_ENCODING_HELP = "input encoding (default: detect UTF-8, with BOM, UTF-16 with BOM, utf-8+cp1252, cp1252, latin-1)"
+_ENCODING_HELP = (
+    "input encoding (default: detect UTF-8, with BOM, UTF-16 or UTF-32 with BOM, utf-8+cp1252, cp1252, latin-1)"
+)
 
 #: Each command's examples, shown by its --help: every one runs as written in a clone of the repository, on the
 #: files of its data/ folder (a test runs them all, in this order, in a copy of that folder).
@@ -189,7 +191,8 @@ def make_parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--folds",
                 type=int,
-                help="with --cross-validate: number of source-grouped folds, 5 by default (0: leave one source out)",
+                help="with --cross-validate: number of source-grouped folds, 5 by default or one per source if "
+                "fewer (0: leave one source out); without sources: stratified, at most the commonest label's rows",
             )
             p.add_argument("--markdown", action="store_true", help="print a Markdown table")
             p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -87,6 +87,8 @@ def _marked(head: bytes) -> str | None:
     """The encoding a file's byte-order mark names, if it starts with one."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # (before UTF-16: FF FE starts both)
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     return None
@@ -107,7 +109,7 @@ def _mostly_utf8(f: IO[bytes]) -> bool:
 def _detect(f: IO[bytes]) -> str:
     """The encoding of a binary file, read from its start (see :func:`detect_encoding`)."""
     marked = _marked(f.read(4))
-    if marked == "utf-16":
+    if marked in ("utf-16", "utf-32"):
         return marked
     for enc in _TRIED if marked is None else (marked,):  # a UTF-8 mark: UTF-8, or UTF-8 with stray bytes
         f.seek(0)
@@ -126,7 +128,7 @@ def _detect(f: IO[bytes]) -> str:
 
 def detect_encoding(path: Path) -> str:
     """The encoding of a table file: UTF-8 (with or without BOM) if the whole file decodes; else :data:`MIXED` if its
-    non-ASCII bytes are UTF-8 but for a few; else cp1252, else latin-1 (UTF-16 needs a BOM).
+    non-ASCII bytes are UTF-8 but for a few; else cp1252, else latin-1 (UTF-16 and UTF-32 need a BOM).
 
     Examples
     --------

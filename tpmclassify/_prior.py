@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._errors import InvalidValueError, option_text
+from ._errors import InvalidValueError
 
 __all__ = ["MIN_PRIOR_POSTINGS", "PRIOR_MARGIN", "check_prior", "estimate_prior", "logit"]
 
@@ -76,7 +76,7 @@ def estimate_prior(
     if p.size < MIN_PRIOR_POSTINGS:
         raise InvalidValueError(
             f"estimating the TPM share needs at least {MIN_PRIOR_POSTINGS} in-scope TPM or PM postings, got "
-            f"{p.size}; state the share instead (e.g. {option_text('prior=0.3', '--prior 0.3')})"
+            f"{p.size}; state the share instead (e.g. with_prior(0.3))"
         )
     odds = p / (1 - p) / (prior / (1 - prior))  # likelihood ratio of each posting
     share = prior

@@ -267,7 +267,7 @@ def prepare(
     """Check a table's columns before classifying it (:func:`check_columns`); return its text column and the model
     to use."""
     if not isinstance(prefix, str):
-        raise InvalidValueError(f"prefix must be str, got {type(prefix).__name__}")
+        raise BatchError(f"prefix must be str, got {type(prefix).__name__}")
     col = check_columns(columns, text_column, [(title_column, "title_column=")], header)
     check_clash(columns, prefix)
     return col, model_or_default(model)

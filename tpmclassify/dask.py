@@ -102,7 +102,7 @@ def classify_files(
     from ._batch import MAX_JOBS, BatchError, classify_csv
     from ._io import check_count
 
-    if scheduler is None:
+    if not scheduler:  # (an empty address is none: a local cluster)
         check_count("workers", workers, 1, MAX_JOBS)  # (0 started a cluster of no workers, which waited for ever)
     files = sorted(glob.glob(pattern))
     if not files:
@@ -116,8 +116,13 @@ def classify_files(
             )
         names[Path(f).name] = f
     out = Path(output_dir)
-    if out.exists() and not out.is_dir():
-        raise BatchError(f"{output_dir} is a file: the outputs are written into a folder, one file per input file")
+    for folder in (out, *out.parents):  # the first that exists must be a folder
+        if folder.exists():
+            if not folder.is_dir():
+                raise BatchError(
+                    f"{folder} is a file: the outputs are written into a folder ({output_dir}), one file per input file"
+                )
+            break
     check_count("chunk_size", options.get("chunk_size", 1000))
     for f in files:  # refused here, before a cluster starts, as each task would refuse it
         try:
