@@ -625,3 +625,16 @@ def test_a_utf8_export_with_a_few_cp1252_bytes_keeps_its_accents(tmp_path):
     assert classify_csv(french, tmp_path / "out_french.csv").encoding == "cp1252"
     assert pd.read_csv(tmp_path / "out_french.csv")["description"].iloc[0] == "Poste « Qualité » CAFÉ’S"
     assert classify_csv(cp1252, tmp_path / "again.csv", encoding="utf-8+cp1252").rows == 50
+
+
+def test_a_utf32_file_with_its_byte_order_mark_is_read_as_utf32(tmp_path, postings):
+    """It was read as UTF-16 (its mark starts with UTF-16's): every other character a NUL, the header refused."""
+    frame = postings.drop(columns=["label"])
+    for order in ("utf-32", "utf-32-be"):
+        src = tmp_path / f"{order}.csv"
+        data = frame.to_csv(index=False).encode(order)
+        src.write_bytes(data if order == "utf-32" else codecs.BOM_UTF32_BE + data)
+        summary = classify_csv(src, tmp_path / f"{order}.out.csv")
+        assert summary.encoding == "utf-32" and summary.rows == len(frame) and summary.errors == 0
+        out = pd.read_csv(tmp_path / f"{order}.out.csv")
+        assert out["label"].tolist() == classify_frame(frame)["label"].tolist()

@@ -618,6 +618,28 @@ def test_classify_reads_standard_input_as_it_reads_a_file_and_refuses_a_table(tm
     posting = f"Description, responsibilities and more: {text}".encode()
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(posting), encoding="utf-8"))
     assert main(["classify", "-"]) == 0
+    # nor one under a heading of such names whose next line happens to have as many commas (4.5% of the shared
+    # postings, under "Job Summary, Description", were refused when only the next line was compared)
+    headed = f"Job Summary, Description\nLead the office move, end to end.\n{text}\nReport weekly.\n".encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(headed), encoding="utf-8"))
+    assert main(["classify", "-"]) == 0
+    capsys.readouterr()
+
+
+def test_classify_reads_a_utf32_posting_at_the_limit_and_utf16_that_starts_with_nul_is_utf16(tmp_path, monkeypatch):
+    """A UTF-32 posting of MAX_CHARS characters was refused (its byte-order mark took it past 4 bytes a character);
+    UTF-16 text starting with a NUL (FF FE 00 00, a UTF-32 mark too) is read as UTF-16."""
+    import codecs
+
+    from tpmclassify import _text
+    from tpmclassify._cli_commands import read_text
+    from tpmclassify._encodings import detect_encoding
+
+    monkeypatch.setattr(_text, "MAX_CHARS", 100)
+    (tmp_path / "p32.txt").write_bytes(("x" * 100).encode("utf-32"))
+    assert read_text(str(tmp_path / "p32.txt")) == "x" * 100
+    (tmp_path / "p16.txt").write_bytes(codecs.BOM_UTF16_LE + "\x00id,description\n".encode("utf-16-le"))
+    assert detect_encoding(tmp_path / "p16.txt") == "utf-16"
 
 
 def test_the_command_names_its_flags_in_range_errors_and_refuses_a_scheduler_without_dask(tmp_path, capsys):

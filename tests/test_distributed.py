@@ -161,8 +161,13 @@ def test_dask_files_of_one_name_or_no_workers_are_refused_before_any_is_written(
         main(["batch", str(tmp_path / "a" / "*.csv"), "-o", str(tmp_path / "out"), "--engine", "dask", "--jobs", "0"])
         == 2
     )
-    with pytest.raises(BatchError, match="^workers must be"):  # an empty address is none: a local cluster
-        tpmclassify.dask.classify_files(str(tmp_path / "a" / "*.csv"), str(tmp_path / "out"), scheduler="", workers=0)
+    for blank in ("", "  "):  # a blank address is none: a local cluster
+        with pytest.raises(BatchError, match="^workers must be"):
+            tpmclassify.dask.classify_files(
+                str(tmp_path / "a" / "*.csv"), str(tmp_path / "out"), scheduler=blank, workers=0
+            )
+    with pytest.raises(BatchError, match="cannot reach the Dask scheduler at 'localhost': missing port"):
+        tpmclassify.dask.classify_files(str(tmp_path / "a" / "*.csv"), str(tmp_path / "out"), scheduler="localhost")
     (tmp_path / "afile").write_text("mine")
     with pytest.raises(BatchError, match="afile is a file: the outputs are written into a folder"):
         tpmclassify.dask.classify_files(str(tmp_path / "a" / "*.csv"), str(tmp_path / "afile" / "sub"))

@@ -63,8 +63,8 @@ def read_text(arg: str) -> str:
     if arg == "-":
         if not hasattr(sys.stdin, "buffer"):  # a text stream put in its place (already decoded)
             return bounded(sys.stdin, "standard input")
-        data = sys.stdin.buffer.read(4 * MAX_CHARS + 1)  # at most 4 bytes a character, whatever the encoding
-        if len(data) > 4 * MAX_CHARS:
+        data = sys.stdin.buffer.read(4 * MAX_CHARS + 5)  # at most 4 bytes a character, whatever the encoding
+        if len(data) > 4 * MAX_CHARS + 4:  # (a UTF-32 byte-order mark: 4 bytes more)
             raise PostingError(too_long)
         with open_text(io.BytesIO(data)) as f:
             text = bounded(f, "standard input")
@@ -86,7 +86,7 @@ def read_text(arg: str) -> str:
             raise PostingError(
                 f"{arg} is a table of postings: classify its rows with tpmclassify batch {arg} -o OUTPUT"
             )
-        if os.path.getsize(arg) > 4 * MAX_CHARS:
+        if os.path.getsize(arg) > 4 * MAX_CHARS + 4:
             raise PostingError(too_long)
         with open_text(arg) as f:
             return bounded(f, arg)
@@ -103,6 +103,7 @@ def _table_column(text: str) -> str | None:
     import csv
     import io
     import json
+    from itertools import islice
 
     from ._rows import TEXT_COLUMN_CANDIDATES
 
@@ -115,12 +116,14 @@ def _table_column(text: str) -> str | None:
     else:
         try:
             records = csv.reader(io.StringIO(text[:1_000_000]))
-            names, row = next(records, []), next(records, [])
+            names, rows = next(records, []), [r for r in islice(records, 20) if r]
         except csv.Error:
             return None
-        if len(names) < 2 or len(row) != len(names) or any(len(n) > 40 or len(n.split()) > 4 for n in names):
+        if len(names) < 2 or not rows or any(len(r) != len(names) for r in rows):  # a table's rows, not prose
             return None
-    return next((n for n in names if isinstance(n, str) and n.strip().lower() in TEXT_COLUMN_CANDIDATES), None)
+        if any(len(n) > 40 or len(n.split()) > 4 for n in names):
+            return None
+    return next((n.strip() for n in names if isinstance(n, str) and n.strip().lower() in TEXT_COLUMN_CANDIDATES), None)
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -147,7 +150,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         if args.prior == "auto":
             raise BatchError("--prior auto is not available with --engine dask: give a share, e.g. --prior 0.3")
-        if not args.scheduler:
+        if not (args.scheduler or "").strip():
             check_count("jobs", args.jobs, 1, MAX_JOBS)  # the local cluster's workers
         summaries = classify_files(
             args.input,

@@ -109,7 +109,15 @@ def _mostly_utf8(f: IO[bytes]) -> bool:
 def _detect(f: IO[bytes]) -> str:
     """The encoding of a binary file, read from its start (see :func:`detect_encoding`)."""
     marked = _marked(f.read(4))
-    if marked in ("utf-16", "utf-32"):
+    if marked == "utf-32":  # FF FE 00 00 is also UTF-16 starting with a NUL: UTF-32 only if it reads as such
+        f.seek(0)
+        head = f.read(1 << 12)
+        try:
+            codecs.decode(head[: len(head) - len(head) % 4], "utf-32")
+        except UnicodeDecodeError:
+            return "utf-16"
+        return marked
+    if marked == "utf-16":
         return marked
     for enc in _TRIED if marked is None else (marked,):  # a UTF-8 mark: UTF-8, or UTF-8 with stray bytes
         f.seek(0)

@@ -102,7 +102,8 @@ def classify_files(
     from ._batch import MAX_JOBS, BatchError, classify_csv
     from ._io import check_count
 
-    if not scheduler:  # (an empty address is none: a local cluster)
+    scheduler = (scheduler or "").strip() or None  # (a blank address is none: a local cluster)
+    if scheduler is None:
         check_count("workers", workers, 1, MAX_JOBS)  # (0 started a cluster of no workers, which waited for ever)
     files = sorted(glob.glob(pattern))
     if not files:
@@ -129,7 +130,6 @@ def classify_files(
             check_target(out / Path(f).name, bool(options.get("overwrite", False)))
         except OutputExistsError as err:
             raise BatchError(str(err)) from None
-    out.mkdir(parents=True, exist_ok=True)
     shipped = dask.delayed(model_or_default(model), pure=True, traverse=False)
     tasks = [dask.delayed(classify_csv)(f, str(out / Path(f).name), model=shipped, **options) for f in files]
     cluster = (
@@ -143,5 +143,11 @@ def classify_files(
             silence_logs=logging.CRITICAL,  # a task's error is raised here, in one line; not logged by its worker
         )
     )
-    with cluster as address, Client(address) as client:
-        return list(client.compute(tasks, sync=True))
+    with cluster as address:
+        try:
+            client = Client(address)
+        except (ValueError, OSError) as err:  # a malformed address, or no scheduler there
+            raise BatchError(f"cannot reach the Dask scheduler at {address!r}: {err}") from None
+        with client:
+            out.mkdir(parents=True, exist_ok=True)  # (only once there is a cluster to write into it)
+            return list(client.compute(tasks, sync=True))
