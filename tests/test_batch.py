@@ -638,3 +638,15 @@ def test_a_utf32_file_with_its_byte_order_mark_is_read_as_utf32(tmp_path, postin
         assert summary.encoding == "utf-32" and summary.rows == len(frame) and summary.errors == 0
         out = pd.read_csv(tmp_path / f"{order}.out.csv")
         assert out["label"].tolist() == classify_frame(frame)["label"].tolist()
+
+
+def test_an_output_under_a_file_says_so(tmp_path, postings):
+    """It said "output folder does not exist" of a folder that is a file."""
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    (tmp_path / "afile").write_text("mine")
+    with pytest.raises(BatchError, match="^the output's folder .*afile is a file$"):
+        classify_csv(src, tmp_path / "afile" / "out.csv")
+    with pytest.raises(BatchError, match="^output folder does not exist: .*nodir$"):
+        classify_csv(src, tmp_path / "nodir" / "out.csv")
+    assert (tmp_path / "afile").read_text() == "mine"

@@ -170,6 +170,8 @@ def classify_csv(
     if src.resolve() == dst.resolve():
         raise BatchError("output must not be the input file")
     if not dst.parent.is_dir():
+        if dst.parent.exists():
+            raise BatchError(f"the output's folder {dst.parent} is a file")
         raise BatchError(f"output folder does not exist: {dst.parent}")
     with published_output(dst, overwrite) as tmp:  # checked and created before any work
         enc, chunks = read_chunks(src, chunk_size, encoding)
