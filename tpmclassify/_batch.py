@@ -26,7 +26,7 @@ from ._errors import input_not_found
 from ._io import UNREAD_FIELD, BatchError, Chunk, TableWriter, as_path, check_count, file_format, read_chunks
 from ._model import TPMClassifier
 from ._pool import Pool, TaskFailed
-from ._rows import OUTPUT_COLUMNS, OUTPUT_KINDS, check_clash, prepare, score_texts, with_file_prior
+from ._rows import OUTPUT_COLUMNS, OUTPUT_KINDS, check_clash, check_prefix, prepare, score_texts, with_file_prior
 from ._workers import chunk_seconds, init_worker, worker_score
 
 __all__ = ["BatchError", "BatchSummary", "classify_csv", "published_output"]
@@ -160,8 +160,7 @@ def classify_csv(
     src, dst = as_path("input", input), as_path("output", output)
     check_count("chunk_size", chunk_size)
     check_count("jobs", jobs, 1, MAX_JOBS)
-    if not isinstance(prefix, str):
-        raise BatchError(f"prefix must be str, got {type(prefix).__name__}")
+    check_prefix(prefix)
     fmt = file_format(src)
     if file_format(dst) != fmt:
         raise BatchError(f"output format must match the input ({fmt}): got {dst.name}")

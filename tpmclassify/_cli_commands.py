@@ -49,6 +49,7 @@ def read_text(arg: str) -> str:
     from ._text import MAX_CHARS
 
     too_long = f"posting text has more than {MAX_CHARS:,} characters; the limit is {MAX_CHARS:,}"
+    most_bytes = 4 * MAX_CHARS + 4  # 4 bytes a character at most, whatever the encoding, and a byte-order mark
 
     def bounded(f: IO[str], name: str) -> str:
         text = f.read(MAX_CHARS + 1)
@@ -63,8 +64,8 @@ def read_text(arg: str) -> str:
     if arg == "-":
         if not hasattr(sys.stdin, "buffer"):  # a text stream put in its place (already decoded)
             return bounded(sys.stdin, "standard input")
-        data = sys.stdin.buffer.read(4 * MAX_CHARS + 5)  # at most 4 bytes a character, whatever the encoding
-        if len(data) > 4 * MAX_CHARS + 4:  # (a UTF-32 byte-order mark: 4 bytes more)
+        data = sys.stdin.buffer.read(most_bytes + 1)
+        if len(data) > most_bytes:
             raise PostingError(too_long)
         with open_text(io.BytesIO(data)) as f:
             text = bounded(f, "standard input")
@@ -86,7 +87,7 @@ def read_text(arg: str) -> str:
             raise PostingError(
                 f"{arg} is a table of postings: classify its rows with tpmclassify batch {arg} -o OUTPUT"
             )
-        if os.path.getsize(arg) > 4 * MAX_CHARS + 4:
+        if os.path.getsize(arg) > most_bytes:
             raise PostingError(too_long)
         with open_text(arg) as f:
             return bounded(f, arg)

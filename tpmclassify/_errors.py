@@ -53,8 +53,13 @@ def option_text(option: str, flag: str | None = None) -> str:
     """
     name, _, value = option.partition("=")
     if _COMMAND_LINE.get():
-        return flag or "--" + name.replace("_", "-")
+        return flag or _flag(name)
     return f"{name}={value or '...'}"
+
+
+def _flag(name: str) -> str:
+    """The command line's flag for the keyword ``name``: ``--name``, with dashes."""
+    return "--" + name.replace("_", "-")
 
 
 #: An option in a message: ``{opt:name=value}``, or ``{opt:name=value|--flag}`` when the flag is not ``--name``.
@@ -66,7 +71,7 @@ _ARGUMENT = re.compile(r"\{arg:(\w+)\}")
 def _named(text: str) -> str:
     """``text`` with its options and arguments written as the caller writes them."""
     text = _OPTION.sub(lambda m: option_text(m[1], m[2]), text)
-    return _ARGUMENT.sub(lambda m: "--" + m[1].replace("_", "-") if _COMMAND_LINE.get() else m[1], text)
+    return _ARGUMENT.sub(lambda m: _flag(m[1]) if _COMMAND_LINE.get() else m[1], text)
 
 
 class TPMClassifyError(Exception):

@@ -218,6 +218,12 @@ def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
     )
 
 
+def check_prefix(prefix: object) -> None:
+    """Refuse a prefix for the added columns that is not a str."""
+    if not isinstance(prefix, str):
+        raise BatchError(f"prefix must be str, got {type(prefix).__name__}")
+
+
 def check_clash(columns: Sequence[str], prefix: str, also: Sequence[str] = (), fold_case: bool = False) -> None:
     """Refuse input columns the output adds (:data:`OUTPUT_COLUMNS` and ``also``, each after ``prefix``); with
     ``fold_case``, whatever their case (an engine that resolves column names so, as Spark does by default)."""
@@ -266,8 +272,7 @@ def prepare(
 ) -> tuple[str, TPMClassifier]:
     """Check a table's columns before classifying it (:func:`check_columns`); return its text column and the model
     to use."""
-    if not isinstance(prefix, str):
-        raise BatchError(f"prefix must be str, got {type(prefix).__name__}")
+    check_prefix(prefix)
     col = check_columns(columns, text_column, [(title_column, "title_column=")], header)
     check_clash(columns, prefix)
     return col, model_or_default(model)

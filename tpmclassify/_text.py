@@ -112,8 +112,8 @@ def check_titled(text: str, title: str) -> None:
     tpmclassify._errors.PostingError: posting text with its title has 5,000,027 characters; the limit is 5,000,000
     """
     title = title.strip()  # as it is read: a blank title is none
-    if title and len(text) + 1 + len(title) > MAX_CHARS:
-        n = len(text) + 1 + len(title)
+    n = len(text) + 1 + len(title)
+    if title and n > MAX_CHARS:
         raise PostingError(f"posting text with its title has {n:,} characters; the limit is {MAX_CHARS:,}")
 
 
