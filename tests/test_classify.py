@@ -102,6 +102,25 @@ def test_reasons_and_str_read_well(postings):
     assert text.startswith("TPM") and "in scope" in text
 
 
+def test_the_first_reasons_are_the_reasons_cut_short(postings):
+    """A batch's reasons column asks for the first three reasons only, and only their words are looked for: they
+    are the reasons' first ones, whatever the answer (TPM, PM, other; titled; too close to call; too short)."""
+    texts = [*postings["description"], "Lead the program roadmap with engineers."]
+    titles = [*postings["title"], "Project Manager"]
+    kinds = set()
+    for title_of in (lambda t: None, lambda t: t):
+        asked = classify_many(texts, [title_of(t) for t in titles])
+        whole = classify_many(texts, [title_of(t) for t in titles])  # the same answers, their reasons not yet asked
+        for p, q in zip(asked, whole, strict=True):
+            kinds.add((p.label, p.needs_review, p.title is not None, len(q.reasons)))
+            for n in (3, 0, 1, 2, 4, 5, 6):
+                assert p.first_reasons(n) == q.reasons[:n], (n, q.reasons)
+            assert p.first_reasons() == q.reasons == p.reasons
+            assert p.explanation.first_reasons(2) == q.explanation.reasons[:2]
+    labels = {k[0] for k in kinds}
+    assert labels == {"tpm", "pm", "other"} and any(k[1] for k in kinds) and any(k[3] >= 4 for k in kinds)
+
+
 def test_role_names_are_evidence_but_not_required(postings):
     desc = postings["description"][1]
     masked = tpmclassify.mask_role_names(desc)

@@ -179,9 +179,22 @@ class Explanation:
     @cached_property
     def reasons(self) -> list[str]:
         """Two to four short sentences: the axes that differ most from a typical posting, and their strongest words."""
+        return self.first_reasons(4)
+
+    def first_reasons(self, n: int) -> list[str]:
+        """The first ``n`` of :attr:`reasons`, finding the words of those only (a batch's column holds three).
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> e = tpmclassify.classify("Run the budget, the schedule and weekly status reports for the "
+        ...                          "office move; coordinate vendors and contractors day to day.").explanation
+        >>> e.first_reasons(1) == e.reasons[:1]
+        True
+        """
         chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
-            if len(chosen) >= 4 or (len(chosen) >= 2 and abs(total) < 0.25):
+            if len(chosen) >= min(n, 4) or (len(chosen) >= 2 and abs(total) < 0.25):
                 break
             chosen.append((axis, total))
         # the three strongest distinct words of each chosen axis, on the side its total points to, quoted as the

@@ -137,32 +137,48 @@ class Prediction:
     @property
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
+        return self.first_reasons()
+
+    def first_reasons(self, n: int | None = None) -> list[str]:
+        """The first ``n`` of :attr:`reasons` (all of them with None), finding the words of those only.
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> p = tpmclassify.classify("Run the budget, the schedule and weekly status reports for the office "
+        ...                          "move; coordinate vendors and contractors day to day.")
+        >>> p.first_reasons(2) == p.reasons[:2]
+        True
+        """
         if self._too_short:
             return [
                 "Needs review: too short to decide (fewer words than 99% of the training postings have; the model "
                 "reads whole postings)"
-            ]
+            ][:n]
         if self.unreadable and self.evidence == 0.0:
             return [
                 "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
                 "words the model knows: another language, or not text)"
-            ]
+            ][:n]
         if self.unreadable:
             return [
                 "Needs review: too little evidence in the posting to decide (its cues on the four axes add up to "
                 "less than 99% of the training postings carry)"
-            ]
+            ][:n]
         title = self._title_reason()
-        first = [] if title is None else [title]
+        lines = [] if title is None else [title]
         if self.label == OTHER and self.scope_explanation is not None:
             # a scope explanation comes with the probability and threshold it explains
             shown, threshold = _apart(float(self.in_scope or 0.0), float(self.scope_threshold or 0.0))
-            head = f"Out of scope: in scope {shown} is under the threshold {threshold}"
-            return [*first, head, *self.scope_explanation.reasons]
-        out = self.explanation.reasons
-        if self.needs_review:
-            out = [f"Needs review: TPM {self.probabilities[TPM]:.0%} is too close to call", *out]
-        return [*first, *out]
+            lines.append(f"Out of scope: in scope {shown} is under the threshold {threshold}")
+            explanation = self.scope_explanation
+        else:
+            if self.needs_review:
+                lines.append(f"Needs review: TPM {self.probabilities[TPM]:.0%} is too close to call")
+            explanation = self.explanation
+        if n is None:
+            return [*lines, *explanation.reasons]
+        return [*lines, *explanation.first_reasons(n - len(lines))][:n] if n > len(lines) else lines[:n]
 
     def __str__(self) -> str:
         tpm = self.probabilities[TPM]

@@ -122,7 +122,7 @@ def score_texts(
             cols["in_scope"][i] = None if p.in_scope is None else round(p.in_scope, 6)
             cols["label"][i] = p.label
             cols["needs_review"][i] = p.needs_review
-            cols["reasons"][i] = " | ".join(p.reasons[:3])
+            cols["reasons"][i] = " | ".join(p.first_reasons(3))
             if p.content is not None:
                 cols["title_label"][i], cols["content_label"][i] = p.title_label, p.content_label
                 cols[f"content_{TPM}_probability"][i] = round(p.content.probabilities[TPM], 6)

@@ -56,41 +56,48 @@ class Batch:
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         self._evidence: dict[int, dict] = {}
         self._lowered: dict[int, str] = {}  # each quoted posting, lower-cased once
+        self._heads: dict[int, _Head] = {}  # each head's contributions, once asked for
 
     @cached_property
-    def _contributions(self) -> list[_Head]:
-        """Per head: what its explanations need, for every posting of the batch at once."""
+    def _layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """Where each entry of ``Xf`` sits (its axis, row, and row-and-axis cell) and which entries are cues, with each
+        row's first cue entry: what every head's contributions are laid out by."""
         Xf, space = self.Xf, self.space
-        n_axes = len(space.axes)
         axis_ids = space.axis_of[Xf.indices]
         row = np.repeat(np.arange(Xf.shape[0]), np.diff(Xf.indptr))
-        cell = row * n_axes + axis_ids
         cue_entries = np.flatnonzero(Xf.indices < len(space.cues))
         cue_ptr = np.searchsorted(row[cue_entries], np.arange(Xf.shape[0] + 1)).tolist()
-        out = []
-        for coef, baseline in ((h.coef, h.baseline) for h in self.heads):
-            weights = Xf.data * coef[Xf.indices]
-            nonzero = weights != 0.0
-            keys = np.where(nonzero, axis_ids * 2 + (weights > 0), -1)
-            size = Xf.shape[0] * n_axes
-            # each axis measured from a typical posting: its terms, less the baseline's
-            sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - baseline
-            present = (np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0) | (baseline != 0)
-            order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
-            # each row's cue entries: by row, then strongest first, then column
-            ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
-            out.append(
-                _Head(
-                    weights,
-                    sums.tolist(),
-                    present.tolist(),
-                    order.tolist(),
-                    Xf.indices[ranked].tolist(),
-                    keys[ranked].tolist(),
-                    cue_ptr,
-                )
-            )
-        return out
+        return axis_ids, row, row * len(space.axes) + axis_ids, cue_entries, cue_ptr
+
+    def _contributions(self, head: int) -> _Head:
+        """What head ``head``'s explanations need, for every posting of the batch at once (computed the first time
+        one of them is asked for: a batch's reasons mostly need only the role head's)."""
+        found = self._heads.get(head)
+        if found is not None:
+            return found
+        Xf, n_axes = self.Xf, len(self.space.axes)
+        axis_ids, row, cell, cue_entries, cue_ptr = self._layout
+        coef, baseline = self.heads[head].coef, self.heads[head].baseline
+        weights = Xf.data * coef[Xf.indices]
+        nonzero = weights != 0.0
+        keys = np.where(nonzero, axis_ids * 2 + (weights > 0), -1)
+        size = Xf.shape[0] * n_axes
+        # each axis measured from a typical posting: its terms, less the baseline's
+        sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - baseline
+        present = (np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0) | (baseline != 0)
+        order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
+        # each row's cue entries: by row, then strongest first, then column
+        ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
+        found = self._heads[head] = _Head(
+            weights,
+            sums.tolist(),
+            present.tolist(),
+            order.tolist(),
+            Xf.indices[ranked].tolist(),
+            keys[ranked].tolist(),
+            cue_ptr,
+        )
+        return found
 
     def evidence(self, i: int) -> dict:
         """The words and spans behind posting ``i``'s features (found once, shared by both explanations)."""
@@ -113,7 +120,7 @@ class Batch:
         if head >= len(self.heads):
             return None
         weights = self.heads[head]
-        h = self._contributions[head]
+        h = self._contributions(head)
         a, b = self._indptr[i], self._indptr[i + 1]
         c, d = h.cue_ptr[i], h.cue_ptr[i + 1]
         return Explanation(

@@ -39,9 +39,26 @@ def cue_values_of(counts: np.ndarray, words: np.ndarray, reference_words: float 
 
 def counts_of(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Occurrence counts from the row and column of each occurrence: the distinct (row, column) pairs, sorted
-    by row then column, and how often each occurs."""
-    keys, counts = np.unique(rows.astype(np.int64) * n_cols + cols, return_counts=True)
-    return keys // n_cols, keys % n_cols, counts.astype(np.float64)
+    by row then column, and how often each occurs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [x.tolist() for x in counts_of(np.array([1, 0, 1, 1]), np.array([2, 5, 2, 0]), 6)]
+    [[0, 1, 1], [5, 0, 2], [1.0, 1.0, 2.0]]
+    """
+    if not len(rows):
+        return rows.astype(np.int64), cols.astype(np.int64), np.zeros(0)
+    # one key per pair, in 32 bits when they fit (sorted twice as fast as 64), counted where a run of equal keys starts
+    dtype = np.int32 if (int(rows.max()) + 1) * n_cols <= np.iinfo(np.int32).max else np.int64
+    keys = rows.astype(dtype) * dtype(n_cols) + cols.astype(dtype)
+    keys.sort()
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    at = np.flatnonzero(first)
+    keys = keys[at].astype(np.int64)
+    return keys // n_cols, keys % n_cols, np.diff(at, append=len(first)).astype(np.float64)
 
 
 def unit_rows(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:

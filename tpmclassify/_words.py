@@ -7,7 +7,7 @@ cache) and numbered by a feature space's :class:`Words`, so that matching cue ph
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, islice
 from typing import NamedTuple
 
@@ -84,7 +84,7 @@ class Words:
         self.stem[0] = SEPARATOR_STEM
         self.base = 1
         self.chars = 0  # the characters of the words numbered after the cue words
-        self._pieces: dict[str, tuple[int, ...]] = {}  # a short piece of text between spaces -> its words' ids
+        self._pieces = _Pieces(self.add)  # a short piece of text between spaces -> its words' ids
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:
@@ -95,12 +95,13 @@ class Words:
         state["chars"] = 0
         state["ids"], state["words"] = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
         state["kept"], state["stem"] = self.kept[: self.base].copy(), self.stem[: self.base].copy()
-        state["_pieces"] = {}
+        del state["_pieces"]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        self._pieces = _Pieces(self.add)
 
     def add(self, word: str) -> int:
         """The id of ``word``, numbering it if it is new (call under the lock once :meth:`freeze` is done)."""
@@ -128,23 +129,25 @@ class Words:
         if len(self.ids) > _MAX_WORDS or self.chars > _MAX_CHARS:
             self.ids, self.words = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
             self.chars = 0
-            self._pieces = {}
+            self._pieces = _Pieces(self.add)
         if len(self._pieces) > _MAX_PIECES:
-            self._pieces = {}
+            self._pieces = _Pieces(self.add)
 
     def encode(self, token_lists: Iterable[Sequence[str]]) -> Encoded:
         """Encode postings given as normalised tokens (see :class:`Encoded`)."""
-        rows = []
+        ids: list[int] = []
+        ends = []
         with self._lock:
             self._bounded()
             known = self.ids.__getitem__
             for tokens in token_lists:
                 try:
-                    rows.append(list(map(known, tokens)))
+                    ids.extend(list(map(known, tokens)))
                 except KeyError:  # a word not seen before
-                    rows.append(list(map(self.add, tokens)))
-                rows.append([0])
-            return self._encoded(rows)
+                    ids.extend(map(self.add, tokens))
+                ids.append(0)
+                ends.append(len(ids))
+            return self._encoded(ids, ends)
 
     def encode_texts(self, texts: Iterable[str]) -> Encoded:
         """Encode raw postings (see :class:`Encoded`) as :meth:`encode` encodes their tokens (:func:`tokens_of`).
@@ -155,38 +158,41 @@ class Words:
         looked up among the pieces seen before, with the ids of its normalised words; only a new piece is
         normalised and tokenised (and remembered, if short).
         """
-        rows = []
+        ids: list[int] = []  # every posting's word ids end to end, each followed by the separator
+        ends = []  # where each posting's ids end
         with self._lock:
             self._bounded()
-            pieces = self._pieces
-            known = pieces.__getitem__
+            known = self._pieces.__getitem__  # a piece not seen before is read then (_Pieces.__missing__)
             for text in texts:
                 if "<" in text:  # a tag may hold spaces: normalised whole
-                    rows.append(list(map(self.add, tokens_of(text))))
-                    rows.append([0])
-                    continue
-                split = text.split()
-                try:
-                    rows.append(list(chain.from_iterable(map(known, split))))
-                except KeyError:  # pieces not seen before
-                    new = {
-                        piece: tuple(map(self.add, tokenize(normalize(piece))))  # a piece is never sectioned
-                        for piece in set(split).difference(pieces)
-                    }
-                    pieces.update(new)
-                    rows.append(list(chain.from_iterable(map(known, split))))
-                    for piece in new:  # a long piece is not remembered past its posting
-                        if len(piece) > _LONGEST_REMEMBERED:
-                            del pieces[piece]
-                rows.append([0])
-            return self._encoded(rows)
+                    ids.extend(map(self.add, tokens_of(text)))
+                else:
+                    ids.extend(chain.from_iterable(map(known, text.split())))
+                ids.append(0)
+                ends.append(len(ids))
+            return self._encoded(ids, ends)
 
-    def _encoded(self, rows: list[list[int]]) -> Encoded:
-        ptr = np.zeros(len(rows) // 2 + 1, dtype=np.int64)
-        np.cumsum(list(map(len, rows[::2])), out=ptr[1:])
-        ptr[1:] += np.arange(1, len(ptr))  # the separators
-        ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(ptr[-1]))
-        return Encoded(ids, ptr, self.kept[ids], self.stem[ids], self.words)
+    def _encoded(self, ids: list[int], ends: list[int]) -> Encoded:
+        ptr = np.zeros(len(ends) + 1, dtype=np.int64)
+        ptr[1:] = ends
+        found = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        return Encoded(found, ptr, self.kept[found], self.stem[found], self.words)
+
+
+class _Pieces(dict[str, tuple[int, ...]]):
+    """Pieces of text between spaces -> the ids of their normalised words. A piece not seen before is normalised
+    and tokenised when it is looked up (a piece is never sectioned), and remembered if it is at most
+    :data:`_LONGEST_REMEMBERED` characters long."""
+
+    def __init__(self, add: Callable[[str], int]) -> None:
+        super().__init__()
+        self._add = add
+
+    def __missing__(self, piece: str) -> tuple[int, ...]:
+        ids = tuple(map(self._add, tokenize(normalize(piece))))
+        if len(piece) <= _LONGEST_REMEMBERED:
+            self[piece] = ids
+        return ids
 
 
 class Encoded(NamedTuple):
