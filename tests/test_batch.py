@@ -650,3 +650,34 @@ def test_an_output_under_a_file_says_so(tmp_path, postings):
     with pytest.raises(BatchError, match="^output folder does not exist: .*nodir$"):
         classify_csv(src, tmp_path / "nodir" / "out.csv")
     assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_the_command_line_starts_its_workers_before_it_loads_the_model(tmp_path, postings, monkeypatch):
+    """A worker imports scikit-learn for about a second: ``batch --jobs 2`` on a file of more than one chunk starts it
+    before this process loads anything, and the run takes it (no second process); a small file starts none early.
+    The output is the single-process output, byte for byte."""
+    from tpmclassify import _batch, _cli_commands, _pool
+    from tpmclassify._pool import Pool
+
+    events = []
+    real_spawn, real_model, real_read, real_start = _pool._spawn, _cli_commands._model, _batch.read_chunks, Pool.start
+    monkeypatch.setattr(_pool, "_spawn", lambda module: events.append(("spawn", module)) or real_spawn(module))
+    monkeypatch.setattr(_cli_commands, "_model", lambda *a: events.append(("model", None)) or real_model(*a))
+    monkeypatch.setattr(_batch, "read_chunks", lambda *a: events.append(("read", None)) or real_read(*a))
+    monkeypatch.setattr(Pool, "start", lambda self: events.append(("start", None)) or real_start(self))
+    src = tmp_path / "in.csv"
+    _bigger(postings).to_csv(src, index=False)
+    args = [str(src), "--chunk-size", "3", "--title-column", "title", "-q"]
+    assert main(["batch", *args, "-o", str(tmp_path / "one.csv")]) == 0
+    monkeypatch.setattr(_cli_commands, "_EARLY_BYTES", src.stat().st_size)
+    events.clear()
+    assert main(["batch", *args, "-o", str(tmp_path / "two.csv"), "--jobs", "2"]) == 0
+    # the worker is sent the model before the file is read (its encoding found: a whole pass over it)
+    spawn = ("spawn", "tpmclassify._workers")
+    assert events == [spawn, ("model", None), ("start", None), ("read", None), ("start", None)]
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    monkeypatch.setattr(_cli_commands, "_EARLY_BYTES", src.stat().st_size + 1)
+    events.clear()
+    assert main(["batch", *args, "-o", str(tmp_path / "three.csv"), "--jobs", "2"]) == 0
+    assert events == [("model", None), ("read", None), ("start", None), spawn]
+    assert (tmp_path / "three.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()

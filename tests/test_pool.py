@@ -195,3 +195,31 @@ def test_workers_exit_when_their_parent_is_killed(busy):
         if parent.stdout is not None:
             parent.stdout.close()
     assert _wait(lambda: not _alive(worker), 5), "the worker outlived its parent"
+
+
+def test_workers_started_early_are_taken_by_the_pool_and_the_others_killed(monkeypatch):
+    """The command line starts a run's workers before it loads anything (``early_workers``): the pool started from
+    that thread meanwhile takes them instead of starting its own, and those it does not take are killed on the way
+    out; another thread's pool, or one whose initializer is elsewhere, starts its own."""
+    spawned = []
+    real = _pool._spawn
+    monkeypatch.setattr(_pool, "_spawn", lambda module: spawned.append(real(module)) or spawned[-1])
+    with _pool.early_workers(3, "builtins"):  # where the initializer (len) is
+        early = [p.pid for p in spawned]
+        assert len(early) == 3
+        elsewhere = []
+        thread = threading.Thread(target=lambda: elsewhere.append(Pool(1, *_INIT).early))
+        thread.start()
+        thread.join()
+        assert elsewhere == [False] and not Pool(1, operator.add, ()).early
+        pool = Pool(2, *_INIT)
+        assert pool.early
+        pool.start()
+        assert pool.pids == early[:2] and len(spawned) == 3  # taken, none started
+        assert _wait(lambda: pool.ready)
+        task = pool.submit(operator.mul, (6, 7), 30.0)
+        assert task is not None and pool.result(task) == 42
+        assert _alive(early[2])
+        _stopped_in_time(pool)
+    assert not _alive(early[2])  # the one not taken
+    assert not Pool(1, *_INIT).early

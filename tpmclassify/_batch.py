@@ -25,7 +25,7 @@ from ._bundled import model_or_default
 from ._errors import input_not_found
 from ._io import UNREAD_FIELD, BatchError, Chunk, TableWriter, as_path, check_count, file_format, read_chunks
 from ._model import TPMClassifier
-from ._pool import Pool, TaskFailed
+from ._pool import MAX_JOBS, Pool, TaskFailed
 from ._rows import OUTPUT_COLUMNS, OUTPUT_KINDS, check_clash, check_prefix, prepare, score_texts, with_file_prior
 from ._workers import chunk_seconds, init_worker, worker_score
 
@@ -60,10 +60,6 @@ class BatchSummary:
             + ("" if self.prior is None else f"; TPM share assumed {self.prior:.3f}")
             + ("" if self.prior_rows is None else f" (estimated from {self.prior_rows} in-scope rows)")
         )
-
-
-#: The most processes a run may score in: four per core of this machine (each holds the model; more only wait).
-MAX_JOBS = 4 * (os.cpu_count() or 1)
 
 
 @contextmanager
@@ -173,27 +169,33 @@ def classify_csv(
             raise BatchError(f"the output's folder {dst.parent} is a file")
         raise BatchError(f"output folder does not exist: {dst.parent}")
     with published_output(dst, overwrite) as tmp:  # checked and created before any work
-        enc, chunks = read_chunks(src, chunk_size, encoding)
-        if enc not in (None, "utf-8", "utf-8-sig"):
-            logger.info("input is not UTF-8: read it as %s", enc)
         mdl = model_or_default(model)
         mdl, n_estimated = with_file_prior(mdl, prior, src, chunk_size, encoding, text_column, title_column)
-        summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
-        start = time.perf_counter()
-        added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
-        writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"), unread_field=prefix + UNREAD_FIELD)
         pool = Pool(jobs - 1, init_worker, (mdl,)) if jobs > 1 else None  # this process scores too
-        bar = _progress(progress)
         try:
-            _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
-        finally:
+            if pool is not None and pool.early:  # workers started ahead (by the command line) take the model now
+                pool.start()
+            enc, chunks = read_chunks(src, chunk_size, encoding)
+            if enc not in (None, "utf-8", "utf-8-sig"):
+                logger.info("input is not UTF-8: read it as %s", enc)
+            summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
+            start = time.perf_counter()
+            added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
+            writer = TableWriter(
+                tmp, fmt, added, gz=dst.name.lower().endswith(".gz"), unread_field=prefix + UNREAD_FIELD
+            )
+            bar = _progress(progress)
             try:
-                writer.close()
+                _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
             finally:
-                if pool is not None:
-                    pool.stop()
-                if bar is not None:
-                    bar.close()
+                try:
+                    writer.close()
+                finally:
+                    if bar is not None:
+                        bar.close()
+        finally:
+            if pool is not None:
+                pool.stop()
     summary.seconds = time.perf_counter() - start
     return summary
 

@@ -10,6 +10,7 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from ._cli_runtime import long_run
@@ -134,55 +135,71 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from ._batch import MAX_JOBS, BatchError, classify_csv
+    from ._pool import MAX_JOBS, early_workers  # (the standard library only: nothing heavy is loaded yet)
+
+    if args.engine == "dask":
+        return _batch_on_dask(args)
+    if args.scheduler:
+        from ._batch import BatchError
+
+        raise BatchError("--scheduler goes with --engine dask (without it, this machine's processes score)")
+    # a worker's start-up (importing scikit-learn) is spent beside this process's own
+    with early_workers(_early(args.input, args.jobs, MAX_JOBS), "tpmclassify._workers"):
+        from ._batch import classify_csv
+
+        options = _options(args, "text_column", "title_column", "chunk_size", "jobs", "overwrite", "encoding", "prefix")
+        return _whole_file(args, classify_csv, prior=args.prior, **options)
+
+
+#: A file this size or more is likely to be of more than one chunk: its workers are started before anything loads.
+_EARLY_BYTES = 1 << 20
+
+
+def _early(path: str, jobs: int, most: int) -> int:
+    """How many workers a batch run starts early: its ``jobs - 1`` for a file of :data:`_EARLY_BYTES` or more (none
+    for a smaller file, or a --jobs out of range: the run itself says so)."""
+    try:
+        big = os.path.getsize(path) >= _EARLY_BYTES
+    except (OSError, ValueError):  # no such file (the run itself says so)
+        return 0
+    return jobs - 1 if big and 1 < jobs <= most else 0
+
+
+def _batch_on_dask(args: argparse.Namespace) -> int:
+    """``batch --engine dask``: each input file classified by a Dask cluster's workers."""
+    from ._batch import MAX_JOBS, BatchError
     from ._io import check_count
 
     quiet = args.quiet
-    if args.scheduler and args.engine != "dask":
-        raise BatchError("--scheduler goes with --engine dask (without it, this machine's processes score)")
-    if args.engine == "dask":
-        try:
-            import dask  # noqa: F401
-            import distributed  # noqa: F401
-        except ImportError as err:
-            raise BatchError(f"--engine dask needs the [dask] extra: pip install 'tpmclassify[dask]' ({err})") from None
-        from ._rows import with_prior
-        from .dask import classify_files
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as err:
+        raise BatchError(f"--engine dask needs the [dask] extra: pip install 'tpmclassify[dask]' ({err})") from None
+    from ._rows import with_prior
+    from .dask import classify_files
 
-        if args.prior == "auto":
-            raise BatchError("--prior auto is not available with --engine dask: give a share, e.g. --prior 0.3")
-        if not (args.scheduler or "").strip():
-            check_count("jobs", args.jobs, 1, MAX_JOBS)  # the local cluster's workers
-        summaries = classify_files(
-            args.input,
-            args.output,
-            scheduler=args.scheduler,
-            workers=args.jobs,
-            model=with_prior(_model(args.model, args.sha256), args.prior, list)[0],
-            text_column=args.text_column,
-            title_column=args.title_column,
-            chunk_size=args.chunk_size,
-            overwrite=args.overwrite,
-            encoding=args.encoding,
-            prefix=args.prefix,
-        )
-        if not quiet:
-            for summary in summaries:
-                print(summary, file=sys.stderr)
-        return 0
-
-    model = _model(args.model, args.sha256)
-    return long_run(
-        quiet,
-        lambda: classify_csv(
-            args.input,
-            args.output,
-            model=model,
-            progress=not quiet and sys.stderr.isatty(),
-            **_options(args, "text_column", "title_column", "chunk_size", "jobs", "overwrite", "encoding", "prefix"),
-            prior=args.prior,
-        ),
+    if args.prior == "auto":
+        raise BatchError("--prior auto is not available with --engine dask: give a share, e.g. --prior 0.3")
+    if not (args.scheduler or "").strip():
+        check_count("jobs", args.jobs, 1, MAX_JOBS)  # the local cluster's workers
+    summaries = classify_files(
+        args.input,
+        args.output,
+        scheduler=args.scheduler,
+        workers=args.jobs,
+        model=with_prior(_model(args.model, args.sha256), args.prior, list)[0],
+        text_column=args.text_column,
+        title_column=args.title_column,
+        chunk_size=args.chunk_size,
+        overwrite=args.overwrite,
+        encoding=args.encoding,
+        prefix=args.prefix,
     )
+    if not quiet:
+        for summary in summaries:
+            print(summary, file=sys.stderr)
+    return 0
 
 
 def _options(args: argparse.Namespace, *names: str) -> dict[str, Any]:
@@ -193,19 +210,21 @@ def _options(args: argparse.Namespace, *names: str) -> dict[str, Any]:
 def cmd_audit(args: argparse.Namespace) -> int:
     from ._audit import audit
 
-    model = _model(args.model, args.sha256)
-    return long_run(
-        args.quiet,
-        lambda: audit(
-            args.input,
-            args.output,
-            show_columns=args.show_column,
-            model=model,
-            progress=not args.quiet and sys.stderr.isatty(),
-            **_options(args, "title_column", "text_column", "id_column", "flags_csv", "chunk_size", "encoding"),
-            **_options(args, "prior", "top", "overwrite"),
-        ),
+    return _whole_file(
+        args,
+        audit,
+        show_columns=args.show_column,
+        **_options(args, "title_column", "text_column", "id_column", "flags_csv", "chunk_size", "encoding"),
+        **_options(args, "prior", "top", "overwrite"),
     )
+
+
+def _whole_file(args: argparse.Namespace, job: Callable[..., object], **options: Any) -> int:
+    """``job(input, output, model=..., progress=..., **options)``: a command's run over a whole file (see
+    :func:`long_run`), with the command line's model, and a progress bar on a terminal unless ``--quiet``."""
+    model = _model(args.model, args.sha256)
+    progress = not args.quiet and sys.stderr.isatty()
+    return long_run(args.quiet, lambda: job(args.input, args.output, model=model, progress=progress, **options))
 
 
 def _sources(rows: pd.DataFrame, column: str | None) -> tuple[pd.Series | None, bool]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import ctypes
+import importlib
 import logging
 import os
 import pickle
@@ -37,13 +38,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-__all__ = ["Pool", "TaskFailed"]
+__all__ = ["MAX_JOBS", "Pool", "TaskFailed", "early_workers"]
 
 logger = logging.getLogger("tpmclassify")
+
+#: The most processes a run may score in: four per core of this machine (each holds the model; more only wait).
+MAX_JOBS = 4 * (os.cpu_count() or 1)
 
 _HEADER = struct.Struct("!Q")  # each message: its length, then its pickle
 _READY = "ready"
@@ -115,6 +120,7 @@ class Pool:
     ) -> None:
         self.n, self.start_seconds = n, start_seconds
         self._init = (initializer, initargs)
+        self._module = initializer.__module__  # what a worker imports as it starts, before it is sent the initializer
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()  # guards workers' pending/lost; never held while waiting for anything
         self._seq = 0
@@ -130,11 +136,10 @@ class Pool:
         if self._workers or self._stopped:
             return
         init = pickle.dumps(self._init, protocol=pickle.HIGHEST_PROTOCOL)
+        early = _EARLY.get((threading.get_ident(), self._module), [])
         for k in range(self.n):
             try:
-                proc = subprocess.Popen(
-                    _worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True
-                )
+                proc = early.pop(0) if early else _spawn(self._module)
             except OSError as err:
                 logger.warning("worker processes could not start (%s); scoring in this process only", err)
                 break
@@ -148,6 +153,12 @@ class Pool:
             self._workers.append(worker)
             for thread in worker.threads:
                 thread.start()
+
+    @property
+    def early(self) -> bool:
+        """Whether workers started ahead for this pool are waiting (:func:`early_workers`): then :meth:`start` costs
+        no new process."""
+        return bool(_EARLY.get((threading.get_ident(), self._module)))
 
     @property
     def ready(self) -> bool:
@@ -289,6 +300,45 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def _spawn(module: str) -> subprocess.Popen[bytes]:
+    """A worker process, which imports ``module`` as it starts (``""``: none)."""
+    return subprocess.Popen(
+        [*_worker_command(), module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True
+    )
+
+
+#: Workers started ahead of their pool (:func:`early_workers`), by the thread that started them and what they import.
+_EARLY: dict[tuple[int, str], list[subprocess.Popen[bytes]]] = {}
+
+
+@contextmanager
+def early_workers(n: int, module: str) -> Iterator[None]:
+    """Start ``n`` worker processes now, so that they import ``module`` (where their initializer is) while this thread
+    gets ready: a :class:`Pool` started from this thread meanwhile, with an initializer from ``module``, takes them
+    instead of starting its own. Those it does not take (a file of one chunk, an error) are killed on the way out.
+
+    What the command line does before it loads anything, as a worker's start-up (importing scikit-learn, about a
+    second) is then spent beside this process's own.
+    """
+    key = (threading.get_ident(), module)
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(n):
+            started.append(_spawn(module))
+    except OSError:  # the pool starts what it can later, and says so
+        pass
+    _EARLY[key] = list(started)
+    try:
+        yield
+    finally:
+        for proc in _EARLY.pop(key, []):
+            _kill(proc)
+            proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+
+
 def _worker_command() -> list[str]:
     """This interpreter running :func:`serve` from this file, with this process's import path and id."""
     code = (
@@ -341,6 +391,8 @@ def serve() -> None:
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
+    if len(sys.argv) > 2 and sys.argv[2]:
+        importlib.import_module(sys.argv[2])  # what the initializer needs, imported while the parent gets ready
     message = _read(inp)
     if message is None:
         return
