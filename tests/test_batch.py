@@ -588,6 +588,8 @@ def test_an_encoding_the_file_is_not_in_is_a_clear_error_and_writes_nothing(mess
     for codec in ("no-such-codec", "base64", "rot13"):  # the last two are codecs, not text encodings
         with pytest.raises(BatchError, match=f"unknown text encoding '{codec}'"):
             classify_csv(path, out, encoding=codec)
+    with pytest.raises(BatchError, match="unknown text encoding"):  # an argument: said before the model is loaded
+        classify_csv(path, out, encoding="nope", prior=7.0, model="not a model")  # type: ignore[arg-type]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]
     assert classify_csv(path, out, encoding="cp1252").rows == classify_csv(path, out, overwrite=True).rows
 
@@ -661,7 +663,14 @@ def test_the_command_line_starts_its_workers_before_it_loads_the_model(tmp_path,
 
     events = []
     real_spawn, real_model, real_read, real_start = _pool._spawn, _cli_commands._model, _batch.read_chunks, Pool.start
-    monkeypatch.setattr(_pool, "_spawn", lambda module: events.append(("spawn", module)) or real_spawn(module))
+    procs = []
+
+    def spawn(module):
+        events.append(("spawn", module))
+        procs.append(real_spawn(module))
+        return procs[-1]
+
+    monkeypatch.setattr(_pool, "_spawn", spawn)
     monkeypatch.setattr(_cli_commands, "_model", lambda *a: events.append(("model", None)) or real_model(*a))
     monkeypatch.setattr(_batch, "read_chunks", lambda *a: events.append(("read", None)) or real_read(*a))
     monkeypatch.setattr(Pool, "start", lambda self: events.append(("start", None)) or real_start(self))
@@ -669,15 +678,17 @@ def test_the_command_line_starts_its_workers_before_it_loads_the_model(tmp_path,
     _bigger(postings).to_csv(src, index=False)
     args = [str(src), "--chunk-size", "3", "--title-column", "title", "-q"]
     assert main(["batch", *args, "-o", str(tmp_path / "one.csv")]) == 0
-    monkeypatch.setattr(_cli_commands, "_EARLY_BYTES", src.stat().st_size)
+    monkeypatch.setattr(_cli_commands, "_ROW_BYTES", src.stat().st_size // 6)  # two chunks of 3 rows: the file's size
     events.clear()
     assert main(["batch", *args, "-o", str(tmp_path / "two.csv"), "--jobs", "2"]) == 0
     # the worker is sent the model before the file is read (its encoding found: a whole pass over it)
     spawn = ("spawn", "tpmclassify._workers")
     assert events == [spawn, ("model", None), ("start", None), ("read", None), ("start", None)]
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
-    monkeypatch.setattr(_cli_commands, "_EARLY_BYTES", src.stat().st_size + 1)
+    assert all(p.poll() is not None for p in procs)  # no worker left
+    monkeypatch.setattr(_cli_commands, "_ROW_BYTES", src.stat().st_size // 6 + 1)
     events.clear()
     assert main(["batch", *args, "-o", str(tmp_path / "three.csv"), "--jobs", "2"]) == 0
     assert events == [("model", None), ("read", None), ("start", None), spawn]
+    assert all(p.poll() is not None for p in procs)
     assert (tmp_path / "three.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()

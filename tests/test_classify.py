@@ -119,6 +119,13 @@ def test_the_first_reasons_are_the_reasons_cut_short(postings):
             assert p.explanation.first_reasons(2) == q.explanation.reasons[:2]
     labels = {k[0] for k in kinds}
     assert labels == {"tpm", "pm", "other"} and any(k[1] for k in kinds) and any(k[3] >= 4 for k in kinds)
+    table = tpmclassify.classify_frame(pd.DataFrame({"description": texts, "title": titles}), title_column="title")
+    assert table["reasons"].tolist() == [" | ".join(p.reasons[:3]) for p in classify_many(texts, titles)]
+    for bad in (-1, -3):
+        with pytest.raises(ValueError, match="n must be a count of reasons"):
+            asked[0].first_reasons(bad)
+        with pytest.raises(ValueError, match="n must be a count of reasons"):
+            asked[0].explanation.first_reasons(bad)
 
 
 def test_role_names_are_evidence_but_not_required(postings):

@@ -94,6 +94,19 @@ def test_the_fast_path_reads_the_same_words_as_the_tokeniser(bundled, postings):
     assert (X != Y).nnz == 0 and (X.indices == Y.indices).all()
 
 
+def test_the_pieces_remembered_are_forgotten_with_the_words_they_name(bundled, postings, monkeypatch):
+    """When the word numbering starts afresh (too many words), the pieces of text remembered with their words' ids
+    go with it, however few pieces there are: an id kept past its word would read as another word."""
+    from tpmclassify import _words
+
+    texts = postings["description"].tolist()
+    expected = copy.deepcopy(bundled).classify_many(texts)
+    monkeypatch.setattr(_words, "_MAX_WORDS", 1)  # every batch starts the numbering afresh; pieces are not bounded
+    forgetful = copy.deepcopy(bundled)
+    got = [forgetful.classify_many([t])[0] for t in [*texts[1:], texts[0]]]
+    assert [p.probabilities for p in [got[-1], *got[:-1]]] == [p.probabilities for p in expected]
+
+
 def test_forgetting_words_and_pieces_changes_no_answer(bundled, postings, monkeypatch):
     """With room for almost nothing (the word numbering starts afresh every batch, no piece is remembered), the
     answers are those of a model that remembers everything."""

@@ -223,3 +223,33 @@ def test_workers_started_early_are_taken_by_the_pool_and_the_others_killed(monke
         _stopped_in_time(pool)
     assert not _alive(early[2])  # the one not taken
     assert not Pool(1, *_INIT).early
+
+
+def test_early_workers_are_killed_however_their_context_ends(monkeypatch):
+    """Workers started early and not taken are killed when the spawning is interrupted (Ctrl-C between two), and when
+    a context inside another ends (the outer one's stay for its pool)."""
+    spawned = []
+    real = _pool._spawn
+
+    def spawn(module):
+        if len(spawned) == 1:
+            raise KeyboardInterrupt
+        spawned.append(real(module))
+        return spawned[-1]
+
+    monkeypatch.setattr(_pool, "_spawn", spawn)
+    with pytest.raises(KeyboardInterrupt), _pool.early_workers(3, "builtins"):
+        pass
+    assert len(spawned) == 1 and spawned[0].poll() is not None and not _pool._EARLY
+    monkeypatch.setattr(_pool, "_spawn", lambda module: spawned.append(real(module)) or spawned[-1])
+    with _pool.early_workers(1, "builtins"):
+        outer = spawned[-1]
+        with _pool.early_workers(1, "builtins"):
+            inner = spawned[-1]
+        assert inner.poll() is not None and outer.poll() is None
+        pool = Pool(1, *_INIT)
+        pool.start()
+        assert pool.pids == [outer.pid]
+        _stopped_in_time(pool)
+    assert not _pool._EARLY
+    assert Pool(1, [].append, ()).early is False  # a built-in method's initializer has no module to import

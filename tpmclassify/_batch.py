@@ -23,7 +23,17 @@ from typing import Any
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
 from ._errors import input_not_found
-from ._io import UNREAD_FIELD, BatchError, Chunk, TableWriter, as_path, check_count, file_format, read_chunks
+from ._io import (
+    UNREAD_FIELD,
+    BatchError,
+    Chunk,
+    TableWriter,
+    as_path,
+    check_count,
+    check_encoding,
+    file_format,
+    read_chunks,
+)
 from ._model import TPMClassifier
 from ._pool import MAX_JOBS, Pool, TaskFailed
 from ._rows import OUTPUT_COLUMNS, OUTPUT_KINDS, check_clash, check_prefix, prepare, score_texts, with_file_prior
@@ -157,6 +167,7 @@ def classify_csv(
     check_count("chunk_size", chunk_size)
     check_count("jobs", jobs, 1, MAX_JOBS)
     check_prefix(prefix)
+    check_encoding(encoding)  # (an argument: said before the model loads, as the others are)
     fmt = file_format(src)
     if file_format(dst) != fmt:
         raise BatchError(f"output format must match the input ({fmt}): got {dst.name}")

@@ -144,25 +144,28 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         raise BatchError("--scheduler goes with --engine dask (without it, this machine's processes score)")
     # a worker's start-up (importing scikit-learn) is spent beside this process's own
-    with early_workers(_early(args.input, args.jobs, MAX_JOBS), "tpmclassify._workers"):
+    with early_workers(_early(args.input, args.jobs, args.chunk_size, MAX_JOBS), f"{__package__}._workers"):
         from ._batch import classify_csv
 
         options = _options(args, "text_column", "title_column", "chunk_size", "jobs", "overwrite", "encoding", "prefix")
         return _whole_file(args, classify_csv, prior=args.prior, **options)
 
 
-#: A file this size or more is likely to be of more than one chunk: its workers are started before anything loads.
-_EARLY_BYTES = 1 << 20
+#: The fewest bytes a row of postings takes, about (3.4 KB on average in the shared postings): a file of
+#: ``2 * chunk_size`` times this is likely to be of more than one chunk, and worth starting workers for early.
+_ROW_BYTES = 2000
 
 
-def _early(path: str, jobs: int, most: int) -> int:
-    """How many workers a batch run starts early: its ``jobs - 1`` for a file of :data:`_EARLY_BYTES` or more (none
-    for a smaller file, or a --jobs out of range: the run itself says so)."""
+def _early(path: str, jobs: int, chunk_size: int, most: int) -> int:
+    """How many workers a batch run starts before it loads anything: for a file likely to be of more than one chunk
+    (see :data:`_ROW_BYTES`), its ``jobs - 1``, but no more than the other cores (more would slow this process's own
+    start; the run starts the rest). None for a smaller file, or an out-of-range --jobs or --chunk-size (the run
+    itself says so)."""
     try:
-        big = os.path.getsize(path) >= _EARLY_BYTES
-    except (OSError, ValueError):  # no such file (the run itself says so)
+        big = os.path.getsize(path) >= 2 * chunk_size * _ROW_BYTES
+    except (OSError, ValueError, TypeError):  # no such file, or not a size (the run itself says so)
         return 0
-    return jobs - 1 if big and 1 < jobs <= most else 0
+    return min(jobs - 1, max(1, (os.cpu_count() or 1) - 1)) if big and 1 < jobs <= most and chunk_size >= 1 else 0
 
 
 def _batch_on_dask(args: argparse.Namespace) -> int:

@@ -192,6 +192,8 @@ class Explanation:
         >>> e.first_reasons(1) == e.reasons[:1]
         True
         """
+        if n < 0:
+            raise ValueError(f"n must be a count of reasons (0 or more), got {n}")
         chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
             if len(chosen) >= min(n, 4) or (len(chosen) >= 2 and abs(total) < 0.25):

@@ -28,6 +28,7 @@ from ._encodings import detect_encoding, open_text
 from ._writer import UNREAD_FIELD, TableWriter
 
 __all__ = [
+    "check_encoding",
     "FORMATS",
     "MAX_RECORD_CHARS",
     "BatchError",
@@ -117,6 +118,24 @@ def check_count(name: str, value: object, low: int = 1, high: int | None = None)
         raise BatchError(f"{{arg:{name}}} must be a whole number {bounds}, got {value!r}")
 
 
+def check_encoding(encoding: str | None) -> None:
+    """Refuse an ``encoding`` that names no text encoding (None: detect the file's).
+
+    Raises
+    ------
+    BatchError
+        An unknown name, or a codec that is not a text encoding (base64, rot13).
+    """
+    if encoding is None:
+        return
+    try:
+        text_encoding = codecs.lookup(encoding)._is_text_encoding  # not base64 or rot13
+    except LookupError:
+        text_encoding = False
+    if not text_encoding:
+        raise BatchError(f"unknown text encoding {encoding!r}; leave it out to detect the file's")
+
+
 def read_chunks(
     path: str | Path, chunk_size: int = 1000, encoding: str | None = None
 ) -> tuple[str | None, Iterator[Chunk]]:
@@ -148,13 +167,7 @@ def read_chunks(
     fmt = file_format(path)
     if fmt == "parquet":
         return None, _parquet_chunks(path, chunk_size)
-    if encoding is not None:
-        try:
-            text_encoding = codecs.lookup(encoding)._is_text_encoding  # not base64 or rot13
-        except LookupError:
-            text_encoding = False
-        if not text_encoding:
-            raise BatchError(f"unknown text encoding {encoding!r}; leave it out to detect the file's")
+    check_encoding(encoding)
     try:
         enc = encoding or detect_encoding(path)
     except (EOFError, OSError, zlib.error) as err:

@@ -120,7 +120,8 @@ class Pool:
     ) -> None:
         self.n, self.start_seconds = n, start_seconds
         self._init = (initializer, initargs)
-        self._module = initializer.__module__  # what a worker imports as it starts, before it is sent the initializer
+        # what a worker imports as it starts, before it is sent the initializer ("": nothing, a built-in method's)
+        self._module: str = getattr(initializer, "__module__", None) or ""
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()  # guards workers' pending/lost; never held while waiting for anything
         self._seq = 0
@@ -321,22 +322,28 @@ def early_workers(n: int, module: str) -> Iterator[None]:
     second) is then spent beside this process's own.
     """
     key = (threading.get_ident(), module)
-    started: list[subprocess.Popen[bytes]] = []
+    outer = _EARLY.get(key)  # (a context inside another, in this thread: its workers come first, then the outer's)
+    waiting: list[subprocess.Popen[bytes]] = []
+    _EARLY[key] = waiting if outer is None else [*waiting, *outer]
     try:
         for _ in range(n):
-            started.append(_spawn(module))
-    except OSError:  # the pool starts what it can later, and says so
-        pass
-    _EARLY[key] = list(started)
-    try:
+            try:
+                waiting.append(_spawn(module))
+            except OSError:  # the pool starts what it can later, and says so
+                break
+            _EARLY[key] = waiting if outer is None else [*waiting, *outer]
         yield
     finally:
-        for proc in _EARLY.pop(key, []):
-            _kill(proc)
-            proc.wait()
-            for pipe in (proc.stdin, proc.stdout):
-                if pipe is not None:
-                    pipe.close()
+        left = _EARLY.pop(key, [])
+        if outer is not None:  # the outer context's workers, less those taken meanwhile
+            _EARLY[key] = [proc for proc in left if proc not in waiting]
+        for proc in waiting:
+            if proc in left:  # not taken by a pool
+                _kill(proc)
+                proc.wait()
+                for pipe in (proc.stdin, proc.stdout):
+                    if pipe is not None:
+                        pipe.close()
 
 
 def _worker_command() -> list[str]:

@@ -150,6 +150,8 @@ class Prediction:
         >>> p.first_reasons(2) == p.reasons[:2]
         True
         """
+        if n is not None and n < 0:
+            raise ValueError(f"n must be a count of reasons (0 or more), got {n}")
         if self._too_short:
             return [
                 "Needs review: too short to decide (fewer words than 99% of the training postings have; the model "

@@ -46,6 +46,8 @@ def counts_of(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarr
     >>> import numpy as np
     >>> [x.tolist() for x in counts_of(np.array([1, 0, 1, 1]), np.array([2, 5, 2, 0]), 6)]
     [[0, 1, 1], [5, 0, 2], [1.0, 1.0, 2.0]]
+    >>> [x.tolist() for x in counts_of(np.array([3, 3]), np.array([2**30 - 1] * 2), 2**30)]  # past 32 bits
+    [[3], [1073741823], [2.0]]
     """
     if not len(rows):
         return rows.astype(np.int64), cols.astype(np.int64), np.zeros(0)

@@ -7,6 +7,7 @@ cache) and numbered by a feature space's :class:`Words`, so that matching cue ph
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, islice
 from typing import NamedTuple
@@ -95,7 +96,7 @@ class Words:
         state["chars"] = 0
         state["ids"], state["words"] = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
         state["kept"], state["stem"] = self.kept[: self.base].copy(), self.stem[: self.base].copy()
-        del state["_pieces"]
+        state["_pieces"] = {}  # (what a model pickled before _Pieces holds: a version without it can load this one)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -186,10 +187,12 @@ class _Pieces(dict[str, tuple[int, ...]]):
 
     def __init__(self, add: Callable[[str], int]) -> None:
         super().__init__()
-        self._add = add
+        self._add = weakref.WeakMethod(add)  # (the Words that owns this: no cycle, freed as soon as it is dropped)
 
     def __missing__(self, piece: str) -> tuple[int, ...]:
-        ids = tuple(map(self._add, tokenize(normalize(piece))))
+        add = self._add()
+        assert add is not None  # its Words holds this
+        ids = tuple(map(add, tokenize(normalize(piece))))
         if len(piece) <= _LONGEST_REMEMBERED:
             self[piece] = ids
         return ids
