@@ -80,21 +80,22 @@ class Batch:
         coef, baseline = self.heads[head].coef, self.heads[head].baseline
         weights = Xf.data * coef[Xf.indices]
         nonzero = weights != 0.0
-        keys = np.where(nonzero, axis_ids * 2 + (weights > 0), -1)
         size = Xf.shape[0] * n_axes
         # each axis measured from a typical posting: its terms, less the baseline's
         sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - baseline
         present = (np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0) | (baseline != 0)
         order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
-        # each row's cue entries: by row, then strongest first, then column
-        ranked = cue_entries[np.lexsort((Xf.indices[cue_entries], -np.abs(weights[cue_entries]), row[cue_entries]))]
+        # each row's cue entries: by row, then strongest first, then column (as they are within a row: a stable sort)
+        ranked = cue_entries[np.lexsort((-np.abs(weights[cue_entries]), row[cue_entries]))]
+        strength = weights[ranked]
+        keys = np.where(strength != 0.0, axis_ids[ranked] * 2 + (strength > 0), -1)
         found = self._heads[head] = _Head(
             weights,
             sums.tolist(),
             present.tolist(),
             order.tolist(),
             Xf.indices[ranked].tolist(),
-            keys[ranked].tolist(),
+            keys.tolist(),
             cue_ptr,
         )
         return found
