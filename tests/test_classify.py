@@ -128,6 +128,25 @@ def test_the_first_reasons_are_the_reasons_cut_short(postings):
             asked[0].explanation.first_reasons(bad)
 
 
+def test_explanations_are_the_same_whichever_is_asked_for_first(postings):
+    """A batch computes each head's contributions for the rows expected to need them (the role head's for TPM and
+    PM answers, the scope head's for the others) and for the rest only when one of those is asked for: every
+    explanation is the same whatever the order it is asked in."""
+
+    def read(e):
+        return None if e is None else ([(t.feature, t.weight, t.spans) for t in e.terms], e.by_axis, e.reasons)
+
+    texts = [*postings["description"], *postings["description"][:3]]
+    natural, odd = classify_many(texts), classify_many(texts)
+    for p in reversed(odd):  # from the last row, the head its answer does not need first
+        read(p.scope_explanation if p.label != "other" else p.explanation)
+    assert {p.label for p in natural} == {"tpm", "pm", "other"}
+    assert [p.reasons for p in natural] == [p.reasons for p in odd]
+    assert [(read(p.explanation), read(p.scope_explanation)) for p in natural] == [
+        (read(p.explanation), read(p.scope_explanation)) for p in odd
+    ]
+
+
 def test_role_names_are_evidence_but_not_required(postings):
     desc = postings["description"][1]
     masked = tpmclassify.mask_role_names(desc)

@@ -100,6 +100,9 @@ class Answering(Predicting):
                     short=self._short(batch, i),
                 )
             )
+        # whose explanation their reasons need: why in scope and which role, or why not in scope
+        batch.expect(0, [i for i, p in enumerate(out) if p.label != OTHER])
+        batch.expect(1, [i for i, p in enumerate(out) if p.label == OTHER])
         return out
 
     def _classify_titled(self, texts: list[str], titles: list[str | None]) -> list[Prediction]:

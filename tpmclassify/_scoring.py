@@ -7,8 +7,8 @@ first time any explanation of the batch is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import cached_property, partial
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -56,48 +56,31 @@ class Batch:
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         self._evidence: dict[int, dict] = {}
         self._lowered: dict[int, str] = {}  # each quoted posting, lower-cased once
-        self._heads: dict[int, _Head] = {}  # each head's contributions, once asked for
+        self._expected: dict[int, list[int]] = {}  # per head, the rows whose explanations are expected (expect())
+        self._where: dict[int, dict[int, tuple[_Head, int]]] = {}  # per head: row -> its contributions, its place
 
-    @cached_property
-    def _layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[int]]:
-        """Where each entry of ``Xf`` sits (its axis, row, and row-and-axis cell) and which entries are cues, with each
-        row's first cue entry: what every head's contributions are laid out by."""
-        Xf, space = self.Xf, self.space
-        axis_ids = space.axis_of[Xf.indices]
-        row = np.repeat(np.arange(Xf.shape[0]), np.diff(Xf.indptr))
-        cue_entries = np.flatnonzero(Xf.indices < len(space.cues))
-        cue_ptr = np.searchsorted(row[cue_entries], np.arange(Xf.shape[0] + 1)).tolist()
-        return axis_ids, row, row * len(space.axes) + axis_ids, cue_entries, cue_ptr
+    def expect(self, head: int, rows: Sequence[int]) -> None:
+        """Say which rows' explanations by ``head`` will be asked for: the first one asked for has the contributions
+        of these rows computed together (of the others, if it is not one of them). A batch's reasons need the role
+        head's explanation for its TPM and PM answers and the scope head's for the others, not both for every row."""
+        self._expected[head] = list(rows)
 
-    def _contributions(self, head: int) -> _Head:
-        """What head ``head``'s explanations need, for every posting of the batch at once (computed the first time
-        one of them is asked for: a batch's reasons mostly need only the role head's)."""
-        found = self._heads.get(head)
-        if found is not None:
-            return found
-        Xf, n_axes = self.Xf, len(self.space.axes)
-        axis_ids, row, cell, cue_entries, cue_ptr = self._layout
-        coef, baseline = self.heads[head].coef, self.heads[head].baseline
-        weights = Xf.data * coef[Xf.indices]
-        nonzero = weights != 0.0
-        size = Xf.shape[0] * n_axes
-        # each axis measured from a typical posting: its terms, less the baseline's
-        sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - baseline
-        present = (np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0) | (baseline != 0)
-        order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
-        # each row's cue entries: by row, then strongest first, then column (as they are within a row: a stable sort)
-        ranked = cue_entries[np.lexsort((-np.abs(weights[cue_entries]), row[cue_entries]))]
-        strength = weights[ranked]
-        keys = np.where(strength != 0.0, axis_ids[ranked] * 2 + (strength > 0), -1)
-        found = self._heads[head] = _Head(
-            weights,
-            sums.tolist(),
-            present.tolist(),
-            order.tolist(),
-            Xf.indices[ranked].tolist(),
-            keys.tolist(),
-            cue_ptr,
-        )
+    def _contributions(self, head: int, i: int) -> tuple[_Head, int]:
+        """What head ``head``'s explanation of posting ``i`` needs, and where ``i`` is in it: computed for a group of
+        postings at once (those expected with ``i``, see :meth:`expect`, else all not yet computed) the first time
+        one of them is asked for."""
+        where = self._where.setdefault(head, {})
+        found = where.get(i)
+        if found is None:
+            expected = self._expected.pop(head, [])
+            if i not in expected:
+                done = set(where)
+                expected = [r for r in range(self.Xf.shape[0]) if r not in done]
+            part = _contributions_of(self.Xf if len(expected) == self.Xf.shape[0] else self.Xf[expected], self)
+            h = part(self.heads[head])
+            for j, r in enumerate(expected):
+                where[r] = (h, j)
+            found = where[i]
         return found
 
     def evidence(self, i: int) -> dict:
@@ -121,9 +104,9 @@ class Batch:
         if head >= len(self.heads):
             return None
         weights = self.heads[head]
-        h = self._contributions(head)
-        a, b = self._indptr[i], self._indptr[i + 1]
-        c, d = h.cue_ptr[i], h.cue_ptr[i + 1]
+        h, k = self._contributions(head, i)
+        a, b = h.indptr[k], h.indptr[k + 1]
+        c, d = h.cue_ptr[k], h.cue_ptr[k + 1]
         return Explanation(
             Scored(
                 logit=self.logits[head][i],
@@ -132,9 +115,9 @@ class Batch:
                 positive=weights.positive,
                 negative=weights.negative,
                 baseline=weights.baseline,
-                columns=self.Xf.indices[a:b],
+                columns=h.columns[a:b],
                 weights=h.weights[a:b],
-                axis_sums=(h.sums[i], h.present[i], h.order[i]),
+                axis_sums=(h.sums[k], h.present[k], h.order[k]),
                 ranked_cues=(h.ranked_columns[c:d], h.ranked_keys[c:d]),
                 space=self.space,
                 evidence=partial(self.evidence, i),
@@ -142,16 +125,15 @@ class Batch:
             )
         )
 
-    @cached_property
-    def _indptr(self) -> list[int]:
-        return self.Xf.indptr.tolist()
-
 
 class _Head(NamedTuple):
-    """What one head's explanations of a batch need: each entry's contribution (aligned with ``Xf.data``); each
-    row's axis sums, axes present and axes by size; and each row's cue columns and their keys (``2 * axis +
-    (contribution > 0)``, -1 for zero), strongest first (row ``i``'s at ``cue_ptr[i]:cue_ptr[i + 1]``)."""
+    """What one head's explanations of some postings of a batch need: each posting's entries (columns, and their
+    contributions) at ``indptr[k]:indptr[k + 1]``; each posting's axis sums, axes present and axes by size; and each
+    posting's cue columns and their keys (``2 * axis + (contribution > 0)``, -1 for zero), strongest first (at
+    ``cue_ptr[k]:cue_ptr[k + 1]``)."""
 
+    indptr: list[int]
+    columns: np.ndarray
     weights: np.ndarray
     sums: list[Any]
     present: list[Any]
@@ -159,3 +141,42 @@ class _Head(NamedTuple):
     ranked_columns: list[int]
     ranked_keys: list[int]
     cue_ptr: list[int]
+
+
+def _contributions_of(X: Any, batch: Batch) -> Callable[[HeadWeights], _Head]:
+    """What a head's explanations of the postings whose features are the rows of ``X`` need (see :class:`_Head`),
+    for every one of them at once: the layout of ``X``'s entries (their axes, rows and cues) found once."""
+    space = batch.space
+    n_rows, n_axes = X.shape[0], len(space.axes)
+    axis_ids = space.axis_of[X.indices]
+    row = np.repeat(np.arange(n_rows), np.diff(X.indptr))
+    cell = row * n_axes + axis_ids
+    cue_entries = np.flatnonzero(X.indices < len(space.cues))
+    cue_ptr = np.searchsorted(row[cue_entries], np.arange(n_rows + 1)).tolist()
+    indptr = X.indptr.tolist()
+
+    def head(h: HeadWeights) -> _Head:
+        weights = X.data * h.coef[X.indices]
+        nonzero = weights != 0.0
+        size = n_rows * n_axes
+        # each axis measured from a typical posting: its terms, less the baseline's
+        sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - h.baseline
+        present = (np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0) | (h.baseline != 0)
+        order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
+        # each row's cue entries: by row, then strongest first, then column (as they are within a row: a stable sort)
+        ranked = cue_entries[np.lexsort((-np.abs(weights[cue_entries]), row[cue_entries]))]
+        strength = weights[ranked]
+        keys = np.where(strength != 0.0, axis_ids[ranked] * 2 + (strength > 0), -1)
+        return _Head(
+            indptr,
+            X.indices,
+            weights,
+            sums.tolist(),
+            present.tolist(),
+            order.tolist(),
+            X.indices[ranked].tolist(),
+            keys.tolist(),
+            cue_ptr,
+        )
+
+    return head
