@@ -142,6 +142,11 @@ def test_explanations_are_the_same_whichever_is_asked_for_first(postings):
         read(p.scope_explanation if p.label != "other" else p.explanation)
     assert {p.label for p in natural} == {"tpm", "pm", "other"}
     assert [p.reasons for p in natural] == [p.reasons for p in odd]
+    model = tpmclassify.default_model()
+    for rows in ([*reversed(range(len(texts)))], [2, *range(len(texts)), 0]):  # every row, in another order, or twice
+        told = model._batch(texts)
+        told.expect(0, rows)
+        assert [read(told.explanation(i, 0)) for i in range(len(texts))] == [read(p.explanation) for p in natural]
     assert [(read(p.explanation), read(p.scope_explanation)) for p in natural] == [
         (read(p.explanation), read(p.scope_explanation)) for p in odd
     ]

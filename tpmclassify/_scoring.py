@@ -63,7 +63,10 @@ class Batch:
         """Say which rows' explanations by ``head`` will be asked for: the first one asked for has the contributions
         of these rows computed together (of the others, if it is not one of them). A batch's reasons need the role
         head's explanation for its TPM and PM answers and the scope head's for the others, not both for every row."""
-        self._expected[head] = list(rows)
+        expected = sorted(set(rows))  # (in the order of Xf's rows, each once: a group's places follow it)
+        if expected and not (0 <= expected[0] and expected[-1] < self.Xf.shape[0]):
+            raise IndexError(f"rows must be rows of the batch (0 to {self.Xf.shape[0] - 1}), got {expected}")
+        self._expected[head] = expected
 
     def _contributions(self, head: int, i: int) -> tuple[_Head, int]:
         """What head ``head``'s explanation of posting ``i`` needs, and where ``i`` is in it: computed for a group of
