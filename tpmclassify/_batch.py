@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -179,34 +179,27 @@ def classify_csv(
         if dst.parent.exists():
             raise BatchError(f"the output's folder {dst.parent} is a file")
         raise BatchError(f"output folder does not exist: {dst.parent}")
-    with published_output(dst, overwrite) as tmp:  # checked and created before any work
+    # (what was started is stopped or closed on the way out, the last first, before the output is published)
+    with published_output(dst, overwrite) as tmp, ExitStack() as started:  # the output checked and created first
         mdl = model_or_default(model)
         mdl, n_estimated = with_file_prior(mdl, prior, src, chunk_size, encoding, text_column, title_column)
         pool = Pool(jobs - 1, init_worker, (mdl,)) if jobs > 1 else None  # this process scores too
-        try:
-            if pool is not None and pool.early:  # workers started ahead (by the command line) take the model now
+        if pool is not None:
+            started.callback(pool.stop)
+            if pool.early:  # workers started ahead (by the command line) take the model now
                 pool.start()
-            enc, chunks = read_chunks(src, chunk_size, encoding)
-            if enc not in (None, "utf-8", "utf-8-sig"):
-                logger.info("input is not UTF-8: read it as %s", enc)
-            summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
-            start = time.perf_counter()
-            added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
-            writer = TableWriter(
-                tmp, fmt, added, gz=dst.name.lower().endswith(".gz"), unread_field=prefix + UNREAD_FIELD
-            )
-            bar = _progress(progress)
-            try:
-                _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
-            finally:
-                try:
-                    writer.close()
-                finally:
-                    if bar is not None:
-                        bar.close()
-        finally:
-            if pool is not None:
-                pool.stop()
+        enc, chunks = read_chunks(src, chunk_size, encoding)
+        if enc not in (None, "utf-8", "utf-8-sig"):
+            logger.info("input is not UTF-8: read it as %s", enc)
+        summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
+        start = time.perf_counter()
+        added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
+        writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"), unread_field=prefix + UNREAD_FIELD)
+        started.callback(writer.close)
+        bar = _progress(progress)
+        if bar is not None:
+            started.callback(bar.close)
+        _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
     summary.seconds = time.perf_counter() - start
     return summary
 

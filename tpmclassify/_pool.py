@@ -322,22 +322,23 @@ def early_workers(n: int, module: str) -> Iterator[None]:
     second) is then spent beside this process's own.
     """
     key = (threading.get_ident(), module)
-    outer = _EARLY.get(key)  # (a context inside another, in this thread: its workers come first, then the outer's)
-    waiting: list[subprocess.Popen[bytes]] = []
-    _EARLY[key] = waiting if outer is None else [*waiting, *outer]
+    outer = _EARLY.get(key)  # (a context inside another, in this thread: a pool may take the outer one's workers too)
+    ours: list[subprocess.Popen[bytes]] = []
+    waiting = _EARLY[key] = list(outer or ())  # what a pool takes from
     try:
         for _ in range(n):
             try:
-                waiting.append(_spawn(module))
+                proc = _spawn(module)
             except OSError:  # the pool starts what it can later, and says so
                 break
-            _EARLY[key] = waiting if outer is None else [*waiting, *outer]
+            ours.append(proc)
+            waiting.append(proc)
         yield
     finally:
         left = _EARLY.pop(key, [])
         if outer is not None:  # the outer context's workers, less those taken meanwhile
-            _EARLY[key] = [proc for proc in left if proc not in waiting]
-        for proc in waiting:
+            _EARLY[key] = [proc for proc in left if proc not in ours]
+        for proc in ours:
             if proc in left:  # not taken by a pool
                 _kill(proc)
                 proc.wait()

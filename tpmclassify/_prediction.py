@@ -134,6 +134,25 @@ class Prediction:
         """Left to review because its text is too short (a TPM or PM answer: the floor on words is the role's)."""
         return self.unreadable and self.short and self.label != OTHER
 
+    def _unread_reason(self) -> str | None:
+        """The one reason of an answer left to review because the posting could not be read (None if it was)."""
+        if self._too_short:
+            return (
+                "Needs review: too short to decide (fewer words than 99% of the training postings have; the model "
+                "reads whole postings)"
+            )
+        if self.unreadable and self.evidence == 0.0:
+            return (
+                "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
+                "words the model knows: another language, or not text)"
+            )
+        if self.unreadable:
+            return (
+                "Needs review: too little evidence in the posting to decide (its cues on the four axes add up to "
+                "less than 99% of the training postings carry)"
+            )
+        return None
+
     @property
     def reasons(self) -> list[str]:
         """Short reasons: why out of scope (for "other"), else why TPM or PM."""
@@ -152,21 +171,9 @@ class Prediction:
         """
         if n is not None and n < 0:
             raise ValueError(f"n must be a count of reasons (0 or more), got {n}")
-        if self._too_short:
-            return [
-                "Needs review: too short to decide (fewer words than 99% of the training postings have; the model "
-                "reads whole postings)"
-            ][:n]
-        if self.unreadable and self.evidence == 0.0:
-            return [
-                "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
-                "words the model knows: another language, or not text)"
-            ][:n]
-        if self.unreadable:
-            return [
-                "Needs review: too little evidence in the posting to decide (its cues on the four axes add up to "
-                "less than 99% of the training postings carry)"
-            ][:n]
+        unread = self._unread_reason()
+        if unread is not None:
+            return [unread][:n]
         title = self._title_reason()
         lines = [] if title is None else [title]
         if self.label == OTHER and self.scope_explanation is not None:

@@ -1,13 +1,13 @@
 """Scoring a batch of postings: each head's log-odds and probability, and what their explanations need.
 
-The features of a batch are computed once; what every explanation needs (each feature's contribution, its axis and
-side, per-axis sums measured from a typical posting) is computed for the whole batch in a few vectorised steps, the
-first time any explanation of the batch is asked for.
+The features of a batch are computed once; what a head's explanations need (each feature's contribution, its axis and
+side, per-axis sums measured from a typical posting) is computed in a few vectorised steps for a group of postings at
+once, the first time one of them is asked for: those whose answers need that head's explanation, then the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -79,8 +79,8 @@ class Batch:
             if i not in expected:
                 done = set(where)
                 expected = [r for r in range(self.Xf.shape[0]) if r not in done]
-            part = _contributions_of(self.Xf if len(expected) == self.Xf.shape[0] else self.Xf[expected], self)
-            h = part(self.heads[head])
+            X = self.Xf if len(expected) == self.Xf.shape[0] else self.Xf[expected]
+            h = _contributions_of(X, self.space, self.heads[head])
             for j, r in enumerate(expected):
                 where[r] = (h, j)
             found = where[i]
@@ -146,40 +146,31 @@ class _Head(NamedTuple):
     cue_ptr: list[int]
 
 
-def _contributions_of(X: Any, batch: Batch) -> Callable[[HeadWeights], _Head]:
-    """What a head's explanations of the postings whose features are the rows of ``X`` need (see :class:`_Head`),
-    for every one of them at once: the layout of ``X``'s entries (their axes, rows and cues) found once."""
-    space = batch.space
+def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights) -> _Head:
+    """What head ``h``'s explanations of the postings whose features are the rows of ``X`` need (see :class:`_Head`),
+    for every one of them at once."""
     n_rows, n_axes = X.shape[0], len(space.axes)
     axis_ids = space.axis_of[X.indices]
     row = np.repeat(np.arange(n_rows), np.diff(X.indptr))
-    cell = row * n_axes + axis_ids
     cue_entries = np.flatnonzero(X.indices < len(space.cues))
-    cue_ptr = np.searchsorted(row[cue_entries], np.arange(n_rows + 1)).tolist()
-    indptr = X.indptr.tolist()
-
-    def head(h: HeadWeights) -> _Head:
-        weights = X.data * h.coef[X.indices]
-        nonzero = weights != 0.0
-        size = n_rows * n_axes
-        # each axis measured from a typical posting: its terms, less the baseline's
-        sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - h.baseline
-        present = (np.bincount(cell, weights=nonzero, minlength=size).reshape(-1, n_axes) > 0) | (h.baseline != 0)
-        order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
-        # each row's cue entries: by row, then strongest first, then column (as they are within a row: a stable sort)
-        ranked = cue_entries[np.lexsort((-np.abs(weights[cue_entries]), row[cue_entries]))]
-        strength = weights[ranked]
-        keys = np.where(strength != 0.0, axis_ids[ranked] * 2 + (strength > 0), -1)
-        return _Head(
-            indptr,
-            X.indices,
-            weights,
-            sums.tolist(),
-            present.tolist(),
-            order.tolist(),
-            X.indices[ranked].tolist(),
-            keys.tolist(),
-            cue_ptr,
-        )
-
-    return head
+    weights = X.data * h.coef[X.indices]
+    # each axis measured from a typical posting: its terms, less the baseline's
+    cell, size = row * n_axes + axis_ids, n_rows * n_axes
+    sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - h.baseline
+    present = (np.bincount(cell, weights=weights != 0.0, minlength=size).reshape(-1, n_axes) > 0) | (h.baseline != 0)
+    order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
+    # each row's cue entries: by row, then strongest first, then column (as they are within a row: a stable sort)
+    ranked = cue_entries[np.lexsort((-np.abs(weights[cue_entries]), row[cue_entries]))]
+    strength = weights[ranked]
+    keys = np.where(strength != 0.0, axis_ids[ranked] * 2 + (strength > 0), -1)
+    return _Head(
+        X.indptr.tolist(),
+        X.indices,
+        weights,
+        sums.tolist(),
+        present.tolist(),
+        order.tolist(),
+        X.indices[ranked].tolist(),
+        keys.tolist(),
+        np.searchsorted(row[cue_entries], np.arange(n_rows + 1)).tolist(),
+    )

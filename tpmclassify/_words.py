@@ -143,7 +143,7 @@ class Words:
             known = self.ids.__getitem__
             for tokens in token_lists:
                 try:
-                    ids.extend(list(map(known, tokens)))
+                    ids.extend(list(map(known, tokens)))  # (whole or not at all: the list first)
                 except KeyError:  # a word not seen before
                     ids.extend(map(self.add, tokens))
                 ids.append(0)
