@@ -101,6 +101,55 @@ def test_a_heading_less_boilerplate_part_does_not_swallow_the_job():
     text = "Our hiring process:\n" + "We review every application by hand.\n" * 60 + "Own the program roadmap.\n"
     assert "Own the program roadmap." in tpmclassify.job_text(text)
     assert "We review" not in tpmclassify.job_text(text)[:100]
+    resumed = tpmclassify.sections(text)[-1]
+    assert (resumed.kind, resumed.heading) == ("job", "")  # the job again, under no heading
+    assert resumed.start == text.index("We review", 1500) and resumed.end == len(text)
+
+
+def test_a_boilerplate_part_late_in_a_posting_runs_to_its_own_length():
+    """The bound on a part without headings counts from where the part starts, not from the posting's start."""
+    job = "Own the program roadmap and its dependencies across teams.\n" * 30  # past 1,500 characters
+    text = job + "Benefits\n" + "- Dental and vision insurance\n" * 5
+    assert tpmclassify.job_text(text) == job + " " * (len(text) - len(job))
+
+
+def test_parts_cover_the_posting_at_its_exact_offsets():
+    """Each part starts at its heading line and ends where the next starts (the first, before any heading, has
+    none); a heading with a typographic apostrophe reads as with a plain one."""
+    text = (
+        "Own the roadmap.\nWhy you\u2019ll love working here\n- A learning budget\n"
+        "How to apply\n- Send a CV\nRequirements:\nSQL.\n"
+    )
+    why, apply, requirements = (text.index(h) for h in ("Why", "How to apply", "Requirements:"))
+    assert tpmclassify.sections(text) == [
+        tpmclassify.Section(0, why, "job", ""),
+        tpmclassify.Section(why, apply, "benefits and pay", "why you'll love working here"),
+        tpmclassify.Section(apply, requirements, "how to apply", "how to apply"),
+        tpmclassify.Section(requirements, len(text), "job", "requirements"),
+    ]
+
+
+def test_a_posting_that_starts_with_boilerplate_is_one_part_blanked_whole():
+    text = "Benefits\n- Dental and vision insurance\n- A home office budget\n"
+    assert tpmclassify.sections(text) == [tpmclassify.Section(0, len(text), "benefits and pay", "benefits")]
+    assert tpmclassify.job_text(text) == " " * len(text)
+
+
+def test_a_bullet_is_never_a_heading():
+    text = "Responsibilities:\n- Legal:\nreview vendor contracts with counsel\n- Benefits\nrealisation tracking\n"
+    assert [s.kind for s in tpmclassify.sections(text)] == ["job"]
+    assert tpmclassify.job_text(text) == text
+
+
+def test_a_heading_is_a_short_line():
+    """A line of up to 60 characters ending in a colon is a heading (here it ends a benefits part); a longer one is a
+    sentence of the part it is in."""
+    for length, read in ((60, True), (61, False)):
+        line = "Own the roadmap with the engineering and the product teams".ljust(length - 1, ".") + ":"
+        text = f"Benefits\n- Dental and vision\n{line}\nDrive the launch.\n"
+        assert len(line) == length and ("Drive the launch." in tpmclassify.job_text(text)) is read, length
+    text = "Benefits\nA MacBook Pro and an iPhone X\nDrive the launch.\n"  # a short line, but no colon: not a heading
+    assert "iPhone" not in tpmclassify.job_text(text)
 
 
 def test_each_axis_is_measured_from_a_typical_posting(bundled, postings):
