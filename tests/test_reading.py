@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import random
+import re
+from pathlib import Path
 
 import pytest
 
@@ -256,3 +258,31 @@ def test_a_titled_answer_follows_the_threshold_it_states(bundled, postings):
                     assert (q.label == "other") == (q.in_scope < q.scope_threshold), (title, q.label, q.in_scope)
                 elif q is p.content:  # no threshold stated: a title naming the role settles "in scope"
                     assert q.label in ("tpm", "pm")
+
+
+def _strongest_words(e: tpmclassify.Explanation, axis: str, total: float) -> list[str]:
+    """The specification of a reason's words: the first three distinct texts of the axis's terms on the side its
+    total points to, strongest first (of the wording's terms, among its eight strongest only), in lower case."""
+    terms = [t for t in e.terms if t.axis == axis and not t.feature.startswith("baseline:")]
+    terms = [t for t in terms if (t.weight > 0 if total > 0 else t.weight < 0)][: 8 if axis == "wording" else None]
+    words: list[str] = []
+    for t in terms:
+        if len(words) < 3 and t.text.lower() not in words:
+            words.append(t.text.lower())
+    return words
+
+
+def test_each_reason_quotes_its_axis_s_strongest_terms(bundled, postings):
+    """A reason's words are read from the explanation's own terms: the strongest of its axis on the side it points
+    to, as the terms quote them (the same words; a reason may quote another occurrence, in another case)."""
+    sample = tpmclassify.read_table(Path(__file__).resolve().parents[1] / "data" / "sample_postings.csv")
+    texts = [*postings["description"], *sample["description"]]
+    seen = set()
+    for p in bundled.classify_many(texts):
+        for e in (p.explanation, p.scope_explanation):
+            assert e.first_reasons(0) == [] and e.first_reasons(2) == e.reasons[:2]
+            for reason, (axis, total) in zip(e.reasons, e.by_axis.items(), strict=False):
+                quoted = [w.lower() for w in re.findall(r"'([^']*)'", reason.split(": ", 1)[1])]
+                assert quoted == _strongest_words(e, axis, total), reason
+                seen.add((axis, total > 0))
+    assert {"technical", "scope", "wording"} <= {axis for axis, _ in seen} and {True, False} <= {s for _, s in seen}
