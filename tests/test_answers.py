@@ -263,3 +263,44 @@ def test_the_estimated_share_follows_the_postings(bundled):
     tpm_like = [TPM_TEXT] * 30 + [PM_TEXT] * 5
     pm_like = [TPM_TEXT] * 5 + [PM_TEXT] * 30
     assert bundled.estimate_prior(tpm_like) > 0.6 > 0.4 > bundled.estimate_prior(pm_like)
+
+
+def test_a_titled_posting_that_reads_as_another_role_says_so_in_its_own_words(bundled, postings):
+    """With a titled scope threshold, a Project Manager title on an engineer's posting is flagged, and its first
+    reason quotes the content's own words that point out of scope (the scope head's strongest, as its terms say)."""
+    engineer = postings.loc[postings["title"] == "Senior Software Engineer, Backend", "description"].item()
+    assert not bundled.classify_many([engineer], ["Project Manager"])[0].title_mismatch  # (no threshold: no flag)
+    p = copy.copy(bundled).set_params(titled_scope_threshold=0.5).classify_many([engineer], ["Project Manager"])[0]
+    c = p.content
+    assert p.title_mismatch and p.content_label == "other" and c.in_scope < 0.5
+    words = [t.text for t in c.scope_explanation.terms if t.points_to == "other" and t.spans][:3]
+    assert len(words) == 3 and all(w in engineer for w in words)
+    assert p.reasons[0] == (
+        f"Titled 'Project Manager', but reads as another role (in scope {c.in_scope:.0%} with role names masked, "
+        f"under 50%): " + ", ".join(f"'{w}'" for w in words)
+    )
+    assert str(p).splitlines()[1] == (
+        f"  title 'Project Manager': says PM; the content, role names masked, reads other "
+        f"(TPM {c.probabilities['tpm']:.0%}); flagged as mis-titled"
+    )
+
+
+def test_what_a_title_names_and_an_unreadable_posting_are_said_in_words(bundled, postings):
+    text = postings.loc[postings["title"] == "Project Manager, Office Fit-Out", "description"].item()
+    for title, said in (
+        ("Technical Project Manager", "names a role used for either"),
+        ("Office Manager", "names no TPM or PM role"),
+        ("Project Manager", "says PM"),
+    ):
+        p = bundled.classify_many([text], [title])[0]
+        assert str(p).splitlines()[1].startswith(f"  title {title!r}: {said}; the content, role names masked, reads PM")
+    nonsense = bundled.classify(" ".join(["blorf zint quaxle vremp"] * 20))
+    assert (
+        nonsense.unreadable
+        and nonsense.evidence == 0.0
+        and nonsense.reasons[0]
+        == (
+            "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few words the "
+            "model knows: another language, or not text)"
+        )
+    )
