@@ -269,15 +269,15 @@ def test_a_titled_posting_that_reads_as_another_role_says_so_in_its_own_words(bu
     """With a titled scope threshold, a Project Manager title on an engineer's posting is flagged, and its first
     reason quotes the content's own words that point out of scope (the scope head's strongest, as its terms say)."""
     engineer = postings.loc[postings["title"] == "Senior Software Engineer, Backend", "description"].item()
-    assert not bundled.classify_many([engineer], ["Project Manager"])[0].title_mismatch  # (no threshold: no flag)
-    p = copy.copy(bundled).set_params(titled_scope_threshold=0.5).classify_many([engineer], ["Project Manager"])[0]
+    model = copy.copy(bundled).set_params(titled_scope_threshold=None)
+    assert not model.classify_many([engineer], ["Project Manager"])[0].title_mismatch  # no threshold: no such flag
+    p = model.set_params(titled_scope_threshold=0.5).classify_many([engineer], ["Project Manager"])[0]
     c = p.content
     assert p.title_mismatch and p.content_label == "other" and c.in_scope < 0.5
-    words = [t.text for t in c.scope_explanation.terms if t.points_to == "other" and t.spans][:3]
-    assert len(words) == 3 and all(w in engineer for w in words)
+    # the bundled model's three strongest words of this posting that point out of scope (a retrain may change them)
     assert p.reasons[0] == (
         f"Titled 'Project Manager', but reads as another role (in scope {c.in_scope:.0%} with role names masked, "
-        f"under 50%): " + ", ".join(f"'{w}'" for w in words)
+        "under 50%): 'unit tests', 'code', 'Software Engineer'"
     )
     assert str(p).splitlines()[1] == (
         f"  title 'Project Manager': says PM; the content, role names masked, reads other "
