@@ -7,6 +7,7 @@ without a scope head, titles missing in every way a table spells it, and the TPM
 
 import copy
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -277,8 +278,13 @@ def test_a_titled_posting_that_reads_as_another_role_says_so_in_its_own_words(bu
     # the bundled model's three strongest words of this posting that point out of scope (a retrain may change them)
     assert p.reasons[0] == (
         f"Titled 'Project Manager', but reads as another role (in scope {c.in_scope:.0%} with role names masked, "
-        "under 50%): 'unit tests', 'code', 'Software Engineer'"
+        "under the threshold for titled postings 50%): 'unit tests', 'code', 'Software Engineer'"
     )
+    # a threshold a hair above the posting's in-scope probability: the two are shown apart, not as one number
+    hair = model.set_params(titled_scope_threshold=float(np.nextafter(c.in_scope, 1.0) + 1e-12))
+    said = hair.classify_many([engineer], ["Project Manager"])[0].reasons[0]
+    shown, under = re.search(r"in scope ([\d.]+)% with role names masked, under .* ([\d.]+)%\)", said).groups()
+    assert float(shown) < float(under)
     assert str(p).splitlines()[1] == (
         f"  title 'Project Manager': says PM; the content, role names masked, reads other "
         f"(TPM {c.probabilities['tpm']:.0%}); flagged as mis-titled"

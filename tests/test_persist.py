@@ -176,6 +176,26 @@ def test_what_fit_can_give_saves_and_loads(small_model, tmp_path, postings):
     np.testing.assert_array_equal(again.coef_, model.coef_.astype(np.float64))
 
 
+def test_saving_leaves_the_model_as_it_was(bundled, tmp_path):
+    """Saving with extra metadata rewrote the model's own: saving the bundled model (the one every call without a
+    model shares) changed what it said of its training data for the rest of the process."""
+    before = copy.deepcopy(bundled.metadata_)
+    tpmclassify.save(bundled, tmp_path / "b.tpmc", extra={"training_data": "my other data"})
+    assert bundled.metadata_ == before and tpmclassify.default_model().metadata_ == before
+    assert load(tmp_path / "b.tpmc").metadata_["training_data"] == "my other data"
+    assert "my other data" in (tmp_path / "b.md").read_text()
+
+
+def test_any_json_metadata_gets_a_card(small_model, tmp_path):
+    """``extra`` is any JSON data: a training-data note, metrics or notes that are not the tables train() records
+    failed the card after the model file was written (a model without its card)."""
+    extra = {"training_data": ["crm export", 2026], "metrics": [0.91, 0.95], "notes": 7, "summary": {"f1": 0.9}}
+    tpmclassify.save(small_model, tmp_path / "m.tpmc", extra=extra)
+    card = (tmp_path / "m.md").read_text()
+    for said in ("['crm export', 2026]", "[0.91, 0.95]", "## Notes\n\n7", "{'f1': 0.9}"):
+        assert said in card
+
+
 def test_metadata_of_a_folder_is_a_model_file_error(tmp_path):
     with pytest.raises(ModelFileError, match="cannot read the model file .*: Is a directory"):
         tpmclassify.read_metadata(tmp_path)

@@ -74,6 +74,20 @@ def test_prior_is_recorded_and_settable(bundled, postings, tmp_path):
         estimate_prior([0.9, 0.1], prior=0)
 
 
+@pytest.mark.parametrize(
+    ("p_tpm", "said"),
+    [
+        ([float("nan")] + [0.8] * 25, "missing or outside 0 to 1"),  # was a share of NaN
+        ([5.0, -3.0] * 10, "missing or outside 0 to 1"),  # was clipped and gave 0.5
+        ([[0.9] * 20, [0.1] * 20], r"an array of shape \(2, 20\)"),  # a table was read as one row
+        (["high"] * 30, "numbers from 0 to 1"),
+    ],
+)
+def test_a_share_is_estimated_from_probabilities_only(p_tpm, said):
+    with pytest.raises(ValueError, match=said):
+        estimate_prior(p_tpm, prior=0.5)
+
+
 @pytest.mark.parametrize("share", [0.1, 0.3, 0.5, 0.8])
 def test_em_recovers_a_known_share(share):
     # two classes whose scores are N(+1, 1) and N(-1, 1): the exact posterior under a 50% prior is sigmoid(2z)

@@ -308,3 +308,54 @@ def test_a_title_that_takes_the_posting_past_the_limit_is_refused_and_its_row_ma
     out = tpmclassify.classify_frame(frame, title_column="title")
     assert out["error"].tolist()[0] == "" and "with its title" in out["error"].tolist()[1]
     assert out["label"].tolist()[0] == "pm" and out["label"].tolist()[1] == ""
+
+
+@pytest.mark.parametrize("title", ["Pro\u00adgram Manager", "Program\u200bManager", "Pro\u200dgram Man\u2060ager"])
+def test_a_program_manager_title_is_read_through_format_characters(bundled, title):
+    """A plain Program Manager title with a character one cannot see in it claims what the plain title claims (the
+    title rule saw through it, the program claim did not: the content check never ran)."""
+    plain = bundled.classify(TECHNICAL, title="Program Manager")
+    p = bundled.classify(TECHNICAL, title=title)
+    assert plain.title_mismatch  # the bundled model flags this one (0.93 for a Program Manager title)
+    assert p.title_mismatch and str(p).splitlines()[1].startswith(f"  title {title!r}: a plain Program Manager title")
+
+
+# From a posting of the shared data (Google, "Program Manager, Third Party Risk Management"): a cue and an n-gram
+# both quote 'timelines', and 'deliverables' twice, among its strongest words on the PM side.
+RISK_PROGRAM = (
+    "Responsibilities:\nLead a team in support of the development and scaling of a strategic risk management "
+    "program.\nEngage and drive partnerships with multiple organizations and stakeholders across Google.\nDrive "
+    "deliverables to completion, by setting timelines, priorities and workload in a cross-functional team.\nManage "
+    "the development, iteration and implementation of standards, policies and procedures.\n\nMinimum "
+    "qualifications:\nBachelor's degree or equivalent practical experience.\n7 years of risk management "
+    "experience.\n7 years of program management experience.\nAbility to travel domestically and internationally."
+    "\n\nPreferred qualifications:\n3 years of experience using data driven risk management, data analysis, "
+    "presentations and reports.\nAbility to think strategically and develop appropriate action plans\nAbility to "
+    "analyze real world problems and convert them into a data driven metrics for performance tracking\nAbility to "
+    "remain flexible and effective when faced with unexpectedly changing goals, priorities, and mission "
+    "parameters\nAbility to make mission critical decisions with minimal guidance\nStrong communication and "
+    "interpersonal skills"
+)
+
+
+def test_a_mismatch_reason_quotes_three_distinct_words(bundled):
+    """The first reason of a flagged title quotes the first three distinct texts of the content's terms on the side
+    it reads as, as the explanation's own reasons do: a word quoted by a cue and by an n-gram is quoted once."""
+    p = bundled.classify(RISK_PROGRAM, title="Technical Program Manager")
+    assert p.title_mismatch and p.content_label == "pm"
+    texts = [t.text for t in p.content.explanation.terms if t.points_to == "pm" and t.spans]
+    assert len(set(texts[:3])) < 3  # what made this posting the case: a repeat among the first three
+    distinct = list(dict.fromkeys(texts))[:3]
+    assert p.reasons[0].endswith(": " + ", ".join(f"'{w}'" for w in distinct))
+
+
+def test_a_titled_posting_too_short_to_read_is_never_flagged(bundled):
+    """With a titled scope threshold, a posting too short for a TPM or PM answer was called another role and
+    flagged, while its answer said only that it was too short to decide: now it is neither."""
+    import copy
+
+    model = copy.copy(bundled).set_params(titled_scope_threshold=0.5)
+    nurse = "Registered nurse for our intensive care unit: night shifts, patient care and medication."
+    p = model.classify(nurse, title="Technical Program Manager")
+    assert p.unreadable and p.content.unreadable and not p.title_mismatch
+    assert p.content_label != "other" and p.reasons[0].startswith("Needs review: too short to decide")

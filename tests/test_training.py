@@ -335,7 +335,8 @@ def test_a_prior_stated_at_fit_moves_only_the_intercept(fixture):
     [
         ([0.9, 0.8, 0.3, 0.7, 0.6], ["tpm", "tpm", "tpm", "pm", "pm"], 0.6, 0.6),  # keeps 2 of 3 TPM, both PM
         ([0.9, 0.5, 0.7, 0.6], ["tpm", "tpm", "pm", "pm"], 1.0, 0.5),  # a probability equal to it is kept
-        ([0.01, 0.02, 0.9, 0.9], ["tpm", "tpm", "pm", "pm"], 1.0, 0.05),  # nothing keeps every TPM: the lowest
+        ([0.01, 0.02, 0.9, 0.9], ["tpm", "tpm", "pm", "pm"], 1.0, 0.01),  # below the old floor of 0.05
+        ([0.001, 0.02, 0.9, 0.9], ["tpm", "tpm", "pm", "pm"], 1.0, 0.0),  # nothing above 0 keeps every TPM
         ([0.9, 0.9, 0.2, 0.9, 0.9], ["tpm", "tpm", "other", "pm", "pm"], 1.0, 0.9),  # other roles do not count
     ],
 )

@@ -82,9 +82,12 @@ class Answering(Predicting):
             threshold = self.scope_threshold_
             if titled is not None and titled[i]:
                 threshold = self.titled_scope_threshold
-                other = threshold is not None and s is not None and not unreadable and s < threshold
-                label = OTHER if other else TPM if p >= 0.5 else PM
-                # (text the model cannot read stays unreadable; a TPM or PM answer also needs enough evidence and words)
+                role = TPM if p >= 0.5 else PM
+                # another job than its title says only on text read whole: readable, and not shorter than a TPM or
+                # PM answer needs (its TPM or PM evidence is not asked: another job has little)
+                whole = batch.readable[i] and not self._short(batch, i)
+                other = threshold is not None and s is not None and whole and s < threshold
+                label = OTHER if other else role
                 unreadable = self._unreadable(label, batch, i)
             out.append(
                 Prediction(
@@ -132,7 +135,7 @@ class Answering(Predicting):
                     title=title,
                     title_label=rule or "",
                     content=c,
-                    title_mismatch=contradicts(claim, c, confidences),
+                    title_mismatch=not answer.unreadable and contradicts(claim, c, confidences),
                 )
         return out
 

@@ -162,9 +162,9 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     gram_weights = int(np.count_nonzero(model.coef_[n_cues:]))
     lines = [f"# tpmclassify model card: {meta.get('name') or name or 'model'}", ""]
     if meta.get("description"):
-        lines += [meta["description"], ""]
+        lines += [str(meta["description"]), ""]
     if meta.get("summary"):
-        lines += ["## Summary", "", meta["summary"], ""]
+        lines += ["## Summary", "", str(meta["summary"]), ""]
     lines += [
         f"- created: {meta.get('created', '?')} with tpmclassify {meta.get('tpmclassify_version', '?')}, "
         f"scikit-learn {meta.get('sklearn_version', '?')}, nltk {meta.get('nltk_version', '?')}",
@@ -203,7 +203,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     if digest:
         lines.append(f"- file SHA-256: `{digest}` (pass it to `tpmclassify.load(path, sha256=...)`)")
     data = meta.get("training_data")
-    if data:
+    if isinstance(data, dict) and data:  # as train() records it
         lines += [
             "",
             "## Training data",
@@ -212,18 +212,21 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
             f"- sources: {data.get('sources', '?')}, fingerprint: `{data.get('sha256', '?')}`",
         ]
         if data.get("notes"):
-            lines += ["", data["notes"]]
+            lines += ["", str(data["notes"])]
+    elif data:  # a caller's own account (save's ``extra``): any JSON data
+        lines += ["", "## Training data", "", str(data)]
     params = model.get_params()
     params.pop("cues", None)
     lines += ["", "## Parameters", "", "```", *(f"{k} = {v!r}" for k, v in sorted(params.items())), "```"]
-    for title, metrics in (meta.get("metrics") or {}).items():
+    recorded = meta.get("metrics") or {}
+    for title, metrics in (recorded if isinstance(recorded, dict) else {"Metrics": recorded}).items():
         lines += ["", f"## {title}", ""]
         if isinstance(metrics, dict) and metrics and all(isinstance(v, dict) for v in metrics.values()):
             lines.append(metrics_table(metrics))
         else:
             lines.append(str(metrics))
     if meta.get("notes"):
-        lines += ["", "## Notes", "", meta["notes"]]
+        lines += ["", "## Notes", "", str(meta["notes"])]
     return "\n".join(lines) + "\n"
 
 

@@ -278,7 +278,8 @@ def _sources_to_leave_out(groups: np.ndarray | None, classes: np.ndarray, who: s
 
 
 def _recall_threshold(p: np.ndarray, labels: np.ndarray, recall: float) -> float:
-    """The highest threshold that keeps ``recall`` of the TPM and of the PM postings in scope.
+    """The highest threshold (in steps of 0.01, at most 0.95) that keeps ``recall`` of the TPM and of the PM
+    postings in scope; 0.0 (everything in scope) when even 0.01 does not.
 
     ``p`` are out-of-fold in-scope probabilities of the postings as written and role-masked.
 
@@ -286,9 +287,11 @@ def _recall_threshold(p: np.ndarray, labels: np.ndarray, recall: float) -> float
     --------
     >>> _recall_threshold(np.array([0.9, 0.8, 0.3, 0.7, 0.6]), np.array(["tpm", "tpm", "tpm", "pm", "pm"]), 0.6)
     0.6
+    >>> _recall_threshold(np.array([0.001, 0.002, 0.9, 0.003, 0.004, 0.95]), np.array(["tpm"] * 3 + ["pm"] * 3), 0.9)
+    0.0
     """
-    best = 0.05
-    for t in np.linspace(0.05, 0.95, 91):
+    best = 0.0
+    for t in np.linspace(0.01, 0.95, 95):
         if min(np.mean(p[labels == role] >= t) for role in ROLES) < recall:
             break
         best = float(t)

@@ -13,6 +13,7 @@ safely is :mod:`tpmclassify._archive`'s, checking what they hold is :mod:`tpmcla
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -137,10 +138,11 @@ def save(
         z.writestr("metadata.json", metadata)
         for name, data in members.items():
             z.writestr(name, data)
-    model.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
     digest = file_sha256(path)
-    if card:
-        write_card(model, path, digest)
+    if card:  # the card describes the file as loaded; the model given is left as it was (it may be shared)
+        saved = copy.copy(model)
+        saved.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
+        write_card(saved, path, digest)
     return digest
 
 

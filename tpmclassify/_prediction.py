@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,7 +22,9 @@ class Prediction:
     ----------
     text : str
         The posting as given; with a title, the posting, a newline and the
-        title (the title's terms have their spans there, past the posting).
+        title (the title's terms have their spans there, past the posting),
+        except for a title used for either role (hybrid), whose answer is the
+        content's own: the posting alone.
     label : str
         ``"tpm"``, ``"pm"``, or ``"other"`` when the posting is out of scope.
     probabilities : dict of str to float
@@ -100,16 +102,15 @@ class Prediction:
         if c is None or self.title is None:
             return None
         if self.title_mismatch and c.label == OTHER and c.scope_explanation is not None:
-            words = [t.text for t in c.scope_explanation.terms if t.points_to == OTHER and t.spans][:3]
-            quoted = ", ".join(f"'{w}'" for w in words)
+            quoted = _quoted(t.text for t in c.scope_explanation.terms if t.points_to == OTHER and t.spans)
+            shown, threshold = _apart(float(c.in_scope or 0.0), float(c.scope_threshold or 0.0))
             return (
-                f"Titled {self.title!r}, but reads as another role (in scope {c.in_scope:.0%} with role names "
-                f"masked, under {c.scope_threshold:.0%}): {quoted}"
+                f"Titled {self.title!r}, but reads as another role (in scope {shown} with role names masked, under "
+                f"the threshold for titled postings {threshold}): {quoted}"
             )
         if self.title_mismatch:
             side = c.label
-            words = [t.text for t in c.explanation.terms if t.points_to == side and t.spans][:3]
-            quoted = ", ".join(f"'{w}'" for w in words)
+            quoted = _quoted(t.text for t in c.explanation.terms if t.points_to == side and t.spans)
             return (
                 f"Titled {self.title!r}, but reads as a {display(side)} "
                 f"({c.probabilities[side]:.0%} with role names masked): {quoted}"
@@ -257,15 +258,32 @@ class Prediction:
         )
 
 
-def _apart(p: float, threshold: float) -> tuple[str, str]:
-    """``p`` and ``threshold`` as percentages with as few decimals as show them apart (at most two).
+def _quoted(texts: Iterable[str]) -> str:
+    """The first three distinct ``texts`` (a cue and an n-gram often quote the same words), each in quotes.
 
     Examples
     --------
-    >>> _apart(0.1576, 0.1603), _apart(0.02, 0.16)
-    (('15.8%', '16.0%'), ('2%', '16%'))
+    >>> _quoted(["client", "client", "engagement", "budget", "scope"])
+    "'client', 'engagement', 'budget'"
     """
-    for digits in range(3):
+    words: list[str] = []
+    for text in texts:
+        if text not in words:
+            words.append(text)
+            if len(words) == 3:
+                break
+    return ", ".join(f"'{w}'" for w in words)
+
+
+def _apart(p: float, threshold: float) -> tuple[str, str]:
+    """``p`` and ``threshold`` as percentages with as few decimals as show them apart (as many as that takes).
+
+    Examples
+    --------
+    >>> _apart(0.1576, 0.1603), _apart(0.02, 0.16), _apart(0.15999, 0.16)
+    (('15.8%', '16.0%'), ('2%', '16%'), ('15.999%', '16.000%'))
+    """
+    for digits in range(18):  # two different floats differ within 17 significant digits
         shown = f"{p:.{digits}%}", f"{threshold:.{digits}%}"
         if shown[0] != shown[1]:
             break

@@ -64,7 +64,8 @@ def estimate_prior(
     Raises
     ------
     InvalidValueError
-        Fewer than :data:`MIN_PRIOR_POSTINGS` probabilities.
+        Fewer than :data:`MIN_PRIOR_POSTINGS` probabilities, or values that are not one row of probabilities
+        (missing, outside 0 to 1, or not in one row).
 
     Examples
     --------
@@ -72,7 +73,14 @@ def estimate_prior(
     0.35
     """
     prior = check_prior(prior)
-    p = np.clip(np.asarray(p_tpm, dtype=float), 1e-12, 1 - 1e-12)
+    try:
+        p = np.asarray(p_tpm, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InvalidValueError(f"p_tpm must be TPM probabilities (numbers from 0 to 1): {err}") from None
+    if p.ndim != 1 or not np.all((p >= 0) & (p <= 1)):  # (NaN fails the test too)
+        bad = f"an array of shape {p.shape}" if p.ndim != 1 else "values that are missing or outside 0 to 1"
+        raise InvalidValueError(f"p_tpm must be one row of TPM probabilities (from 0 to 1), got {bad}")
+    p = np.clip(p, 1e-12, 1 - 1e-12)
     if p.size < MIN_PRIOR_POSTINGS:
         raise InvalidValueError(
             f"estimating the TPM share needs at least {MIN_PRIOR_POSTINGS} in-scope TPM or PM postings, got "

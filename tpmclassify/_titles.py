@@ -16,7 +16,7 @@ from ._cues import ARTICLE_AXES
 from ._errors import InvalidValueError
 from ._labels import label_from_title
 from ._prediction import Prediction
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, TPM, role_name_pattern
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, TPM, role_name_pattern, without_format
 
 __all__ = [
     "AXIS_EVIDENCE",
@@ -101,15 +101,17 @@ def evidenced_axes(content: Prediction, side: str) -> int:
 
 def title_claim(title: str) -> tuple[str | None, str | None]:
     """The title's label by the title rule, and what it claims: the label, or "program" for a plain Program
-    Manager title (the rule's "other").
+    Manager title (the rule's "other"). Both read the title as the rule does, format characters ignored.
 
     Examples
     --------
     >>> title_claim("Senior Technical Program Manager"), title_claim("Program Manager, Partnerships")
     (('tpm', 'tpm'), ('other', 'program'))
+    >>> title_claim("Pro\u00adgram\u200bManager")
+    ('other', 'program')
     """
     rule = label_from_title(title)
-    if rule == OTHER and _PROGRAM_TITLE.search(title):
+    if rule == OTHER and _PROGRAM_TITLE.search(without_format(title)):
         return rule, PROGRAM
     return rule, rule
 
