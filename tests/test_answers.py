@@ -306,7 +306,60 @@ def test_what_a_title_names_and_an_unreadable_posting_are_said_in_words(bundled,
         and nonsense.evidence == 0.0
         and nonsense.reasons[0]
         == (
-            "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few words the "
-            "model knows: another language, or not text)"
+            "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few English "
+            "words the model knows: another language, or not text)"
         )
     )
+
+
+# A German posting written for this test (a TPM's duties), and the start of a Spanish one of the shared data
+# ("Project Manager Técnico JR", Randstad Digital): the model reads English, and read both as out of scope or PM,
+# confidently, with no word of warning.
+GERMAN_TPM = (
+    "Als Technischer Programmmanager leiten Sie ein mehrjähriges Programm über mehrere Entwicklungsteams hinweg. "
+    "Sie verantworten die verteilte Architektur, führen Design-Reviews mit den Entwicklern durch, steuern "
+    "Abhängigkeiten zwischen Services und APIs und stimmen die Roadmap mit dem Produktmanagement und der "
+    "Geschäftsleitung ab. Sie arbeiten eng mit Software-Ingenieuren an Skalierbarkeit, Zuverlässigkeit und Latenz "
+    "unserer verteilten Systeme. Ein technischer Hintergrund in Informatik ist erforderlich; Erfahrung mit "
+    "Cloud-Infrastruktur und Datenpipelines."
+)
+SPANISH_PM = (
+    "About the job ¿Eres un apasionad@ del área de Project Manager IT y te interesa seguir desarrollando tu carrera "
+    "en proyectos estables? nuestro cliente Randstad Digital es la empresa de consultoría tecnológica del grupo "
+    "Randstad especializada en servicios tecnológicos estables. Estamos presentes en más de 20 mercados y contamos con "
+    "más de 25.000 especialistas a nivel global. tus funciones Gestión de proyectos tanto en el área funcional como "
+    "IT, implantación y soporte funcional."
+)
+
+
+@pytest.mark.parametrize("text", [GERMAN_TPM, SPANISH_PM])
+def test_a_posting_in_another_language_needs_review(bundled, text):
+    """Loanwords (API, Roadmap, Design, IT, Project Manager) made more than one in ten of these words known, so the
+    model answered as if it had read them; now it says it cannot (its English words are too few), in batch too."""
+    p = bundled.classify(text)
+    assert p.unreadable and p.needs_review and p.evidence == 0.0
+    assert p.reasons[0].startswith("Needs review: too little evidence in the posting to decide")
+    assert str(p).startswith("needs review  (too little evidence to decide)")
+    frame = tpmclassify.classify_frame(pd.DataFrame({"description": [text, TPM_TEXT]}))
+    assert frame["needs_review"].tolist() == [True, False]
+
+
+def test_an_english_posting_of_few_function_words_is_still_read(bundled):
+    """A careers site's terse lists (Microsoft, "Principal TPM Data & Telemetry", shared data: 10% of its tokens
+    are the English words, the fewest of the TPM postings read) are English all the same: read as before."""
+    terse = (
+        "Own/operate core reliability data pipelines and reporting workflows (availability, correctness, latency, "
+        "completeness). Establish operational rigor: runbooks, on-call/backup coverage, incident response, and clear "
+        "escalation paths. Drive data quality improvements: schema management, identity resolution, deduplication, "
+        "and metric definitions. Collaborate with Windows engineering (e.g., kernel/driver/servicing stakeholders), "
+        "quality teams, and partner-facing teams to align on measurement and priorities. Bachelor's Degree AND 6+ "
+        "years' experience in engineering, product/technical program management, data analysis, or product "
+        "development OR equivalent experience. 3+ years of experience managing cross-functional and/or cross-team "
+        "projects. Experience with large-scale cloud data platforms (Azure data ecosystem, distributed pipelines, "
+        "identity resolution). Ability to automate analysis/reporting (Python, C#, Spark, data pipelines, workflow "
+        "orchestration)."
+    )
+    p = bundled.classify(terse)
+    assert not p.unreadable and p.evidence > 0 and p.label == "tpm"
+    for text in FIXTURES["description"]:  # postings written in English: none taken for another language
+        assert bundled.classify(text).evidence > 0

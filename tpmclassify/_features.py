@@ -29,7 +29,7 @@ from ._cues import AXES, Cue
 from ._errors import InvalidValueError
 from ._phrases import CueMatcher, Trie
 from ._sections import job_text
-from ._text import normalize, readable, token_matches
+from ._text import ENGLISH_WORDS, normalize, readable, token_matches
 from ._values import counts_of, cue_values_of, unit_rows
 from ._words import SEPARATOR_STEM, Encoded, Words, tokens_of
 
@@ -110,6 +110,7 @@ class FeatureSpace:
             [j for j, c in enumerate(self.cues) if c.axis == "other_role"],
         )
         self.matchers = [CueMatcher([self.cues[j] for j in cols], cols, self._words) for cols in groups if cols]
+        self._english = np.array([self._words.add(w) for w in ENGLISH_WORDS], dtype=np.int64)
         self._words.freeze()
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_max = ngram_max
@@ -198,6 +199,16 @@ class FeatureSpace:
         """Per posting read by :meth:`read`: how many words n-grams are made of it has (not stop words, numbers or
         single characters)."""
         return np.diff(found.kept_ptr)
+
+    def english_share(self, found: Found) -> np.ndarray:
+        """Per posting read by :meth:`read`: how many of its tokens are among the English words every English
+        posting uses (``_text.ENGLISH_WORDS``), and that share of its tokens (0 for a posting without tokens)."""
+        tokens = np.diff(found.ptr) - 1  # (each posting's ids end with the separator)
+        rows = np.repeat(np.arange(len(tokens)), tokens + 1)
+        hits = np.bincount(rows, weights=np.isin(found.ids, self._english), minlength=len(tokens))
+        share = np.zeros(len(tokens))
+        np.divide(hits, tokens, out=share, where=tokens > 0)
+        return share
 
     def known_share(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: the share of its words (those n-grams are made of) that are in a

@@ -51,7 +51,8 @@ class Prediction:
         How much the text's words say about TPM vs PM on the article's four axes: the sum of the magnitudes of the
         role explanation's cue terms of those axes (what ``unreadable`` is judged on; role names and n-grams are
         left out, as a title or "apply now" says nothing about the job); 0 for a text fewer than one in ten of
-        whose words the model knows (random characters, another language).
+        whose words the model knows (random characters, another language), or whose English words ("the", "and",
+        "you", ...) are too few for English (another language, if it has 30 tokens or more).
     short : bool
         The text has fewer words (those n-grams are made of) than 99% of the training postings (the model's
         ``min_words_``): a sentence, not a posting.
@@ -145,7 +146,7 @@ class Prediction:
         if self.unreadable and self.evidence == 0.0:
             return (
                 "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
-                "words the model knows: another language, or not text)"
+                "English words the model knows: another language, or not text)"
             )
         if self.unreadable:
             return (

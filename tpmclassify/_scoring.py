@@ -23,6 +23,13 @@ __all__ = ["Batch", "HeadWeights"]
 #: A text fewer than this share of whose words (those n-grams are made of) the model knows carries no evidence: the
 #: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
 MIN_KNOWN = 0.1
+#: A text of at least ``ENGLISH_TOKENS`` tokens fewer than this share of which are English words every English
+#: posting uses (``_text.ENGLISH_WORDS``) is in another language, and carries no evidence either: the model reads
+#: English, and what it says of another language is chance (it read every French and Spanish posting of the shared
+#: data as PM or other, a German TPM's too). Shared postings: English at least 0.057, French and Spanish at most 0.016.
+MIN_ENGLISH = 0.03
+#: Below this many tokens a text is too short to tell its language by (and too short for a TPM or PM answer).
+ENGLISH_TOKENS = 30
 
 
 class HeadWeights(NamedTuple):
@@ -49,9 +56,11 @@ class Batch:
         self.logits = [x.tolist() for x in logits]
         self.probabilities = [sigmoid(x).tolist() for x in logits]
         # what each posting's words say to the role head
-        # (none, when fewer than one in ten of its words is a word the model knows: random characters, another
-        # language; a cue found there is chance)
-        self.readable = (space.known_share(self.found) >= MIN_KNOWN).tolist()
+        # (none, when fewer than one in ten of its words is a word the model knows, random characters or another
+        # language, or when it is in another language by its English words: a cue found there is chance)
+        english = space.english_share(self.found) >= MIN_ENGLISH
+        english |= np.diff(self.found.ptr) - 1 < ENGLISH_TOKENS
+        self.readable = ((space.known_share(self.found) >= MIN_KNOWN) & english).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         self._evidence: dict[int, dict] = {}
