@@ -62,6 +62,19 @@ def test_messy_csv_keeps_every_row_in_order(messy_csv, tmp_path):
     assert df.loc[df["kind"] == "TPM", "label"].item() == "tpm"
     assert df.loc[df["kind"] == "cp1252", "description"].item().startswith("Café project – budget")
     assert summary.errors == (df["error"] != "").sum()
+    assert summary.needs_review == (df["needs_review"] == "True").sum() > 0
+
+
+def test_the_summary_counts_the_answers_that_need_review(tmp_path, postings, capsys):
+    """Run on the title column by mistake, the TPM and PM rows are too short to decide on: the summary said "pm 6,
+    ...; 0 errors", as if those labels could be acted on."""
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--text-column", "title"]) == 0
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    review = int((out["needs_review"] == "True").sum())
+    assert review == (out["label"].isin(["tpm", "pm"])).sum() > 0  # the title alone is a sentence
+    assert f", {review} of them needing review; 0 errors)" in capsys.readouterr().err
 
 
 def test_csv_rows_are_written_back_as_read(tmp_path, postings):
@@ -246,11 +259,14 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
     src = tmp_path / "in.jsonl"
     lines = [json.dumps({"text": postings["description"][0], "n": 1}), "{not json", json.dumps({"text": 7}), ""]
     lines += [json.dumps({"other": "no text key"}), '["a", "list"]', "x" * 10_000_001]
+    lines += ['{"text": "Own the roadmap", "n": {"a": 1}, "text": "Run the budget"}']  # which is the posting?
     src.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     classify_csv(src, out)
     recs = [json.loads(line, parse_constant=pytest.fail) for line in out.read_text().splitlines()]  # no NaN
-    assert len(recs) == 7
+    assert len(recs) == 8
+    assert recs[7]["error"] == "key 'text' appears more than once in the line; keep one"
+    assert recs[7]["unread_line"] == lines[7]
     assert recs[0]["label"] == "tpm" and recs[0]["n"] == 1
     assert "invalid JSON" in recs[1]["error"]
     assert "got int" in recs[2]["error"]
@@ -259,7 +275,7 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
     # nothing is lost: a line that is not a JSON object comes back as text (a too long one, its first 1,000
     # characters), beside the row's error; a blank line and the objects have no such field
     unread = [r.get("unread_line") for r in recs]
-    assert unread == [None, "{not json", None, None, None, '["a", "list"]', "x" * 1000]
+    assert unread == [None, "{not json", None, None, None, '["a", "list"]', "x" * 1000, lines[7]]
 
 
 def test_jsonl_lines_end_at_newlines_and_blank_ones_keep_nothing(tmp_path, postings):
@@ -692,3 +708,27 @@ def test_the_command_line_starts_its_workers_before_it_loads_the_model(tmp_path,
     assert events == [("model", None), ("read", None), ("start", None), spawn]
     assert all(p.poll() is not None for p in procs)
     assert (tmp_path / "three.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+
+
+def test_the_text_column_is_not_also_the_title_column(tmp_path, postings, capsys):
+    """Given the same column for both, the whole posting was read as its own title (a newcomer's slip)."""
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    args = ["--text-column", "description", "--title-column", "description"]
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), *args]) == 2
+    assert "--title-column names the text column 'description'; name another column" in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
+    with pytest.raises(tpmclassify.ColumnError, match="title_column=... names the text column 'description'"):
+        classify_frame(postings, title_column="description")
+
+
+def test_only_a_detected_encoding_is_announced(tmp_path, postings, caplog):
+    """ "input is not UTF-8: read it as utf-16" was said of an encoding the user had named."""
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False, encoding="utf-16")
+    with caplog.at_level("INFO", logger="tpmclassify"):
+        classify_csv(src, tmp_path / "a.csv")
+        assert "input is not UTF-8: read it as utf-16" in caplog.text
+        caplog.clear()
+        classify_csv(src, tmp_path / "b.csv", encoding="utf-16")
+        assert "not UTF-8" not in caplog.text

@@ -339,6 +339,26 @@ def test_train_counts_and_names_the_rows_the_title_rule_leaves_out(tmp_path, pos
     assert "2 rows left out" in card and "- rows: 38" in card
 
 
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_train_and_evaluate_name_a_bad_row_as_the_file_numbers_it(tmp_path, postings, capsys, command):
+    """Audit numbered rows as a spreadsheet does; train and evaluate said "row 1" for the spreadsheet's row 2 (a
+    row that cannot be read) and "posting 0" for an empty text, counted from zero. Now all three say the same."""
+    out = ["-o", str(tmp_path / "m.tpmc")] if command == "train" else []
+    frame = postings[["label", "description"]].copy()
+    frame.loc[3, "description"] = "  "
+    frame.to_csv(tmp_path / "empty.csv", index=False)
+    assert main([command, str(tmp_path / "empty.csv"), *out]) == 2
+    assert f"{tmp_path / 'empty.csv'}: row 5: posting text is empty" in capsys.readouterr().err
+    frame.loc[3, "description"] = "a\x00b"
+    frame.to_csv(tmp_path / "nul.csv", index=False)
+    assert main([command, str(tmp_path / "nul.csv"), *out]) == 2
+    assert f"{tmp_path / 'nul.csv'}: row 5 cannot be read: row contains a NUL byte" in capsys.readouterr().err
+    frame.loc[3, "description"] = ""
+    frame.to_json(tmp_path / "empty.jsonl", orient="records", lines=True)
+    assert main([command, str(tmp_path / "empty.jsonl"), *out]) == 2
+    assert f"{tmp_path / 'empty.jsonl'}: line 4: posting text is empty" in capsys.readouterr().err
+
+
 def test_a_worst_source_of_one_row_is_not_a_figure():
     from tpmclassify._card import metrics_table, metrics_text
 

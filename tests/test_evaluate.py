@@ -227,9 +227,13 @@ def test_folds_without_sources_and_a_label_column_of_postings_are_refused_in_one
     postings.assign(source="acme").to_csv(one, index=False)
     assert main(["evaluate", str(one), "-q", "--cross-validate", "--folds", "1"]) == 2
     assert "every row is from one source, so folds are stratified: --folds must be from 2" in capsys.readouterr().err
-    assert main(["evaluate", str(src), "-q", "--label-column", "description"]) == 2
+    assert main(["evaluate", str(src), "-q", "--label-column", "title"]) == 2  # a column of other text
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and len(err) < 600 and "more (the wrong column?)" in err
+    assert main(["evaluate", str(src), "-q", "--label-column", "description"]) == 2  # the postings themselves
+    assert capsys.readouterr().err == (
+        "tpmclassify evaluate: error: --label-column names the text column 'description'; name another column\n"
+    )
 
 
 def test_a_scope_threshold_of_zero_is_the_one_scored(postings):

@@ -88,6 +88,9 @@ def test_no_title_gives_empty_title_fields(bundled):
         bundled.classify_many([TECHNICAL], titles=["a", "b"])
     with pytest.raises(TypeError, match="title 0 must be str or None"):
         bundled.classify_many([TECHNICAL], titles=[3])
+    with pytest.raises(TypeError, match="^title must be str or None, got int$"):  # one posting: no place to name
+        tpmclassify.classify(TECHNICAL, title=3)
+    assert tpmclassify.classify(TECHNICAL, title=float("nan")).title is None  # missing, as in a list
 
 
 def test_batch_adds_the_title_columns(tmp_path):

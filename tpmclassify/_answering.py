@@ -168,4 +168,6 @@ class Answering(Predicting):
     def classify(self, text: str, title: str | None = None) -> Prediction:
         """Classify one posting (optionally with its title); see :meth:`classify_many`."""
         check_text(text)
+        if title is not None and not isinstance(title, str) and not missing(title):  # (no place in a list to name)
+            raise PostingTypeError(f"title must be str or None, got {type(title).__name__}")
         return self.classify_many([text], None if title is None else [title])[0]

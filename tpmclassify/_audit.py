@@ -28,13 +28,13 @@ from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page, show_bidi
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
 from ._errors import input_not_found
-from ._io import as_path, check_count, file_format, read_chunks
+from ._io import as_path, check_count, file_format, read_chunks, row_numbering
 from ._labels import label_from_title
 from ._model import TPMClassifier
 from ._roles import ROLES
 from ._rows import check_columns, predict_rows, with_file_prior
 
-__all__ = ["AuditSummary", "audit", "row_numbering"]
+__all__ = ["AuditSummary", "audit"]
 
 #: The most mismatches a page shows in full (each card holds up to 30,000 characters of its posting, highlighted:
 #: some 200 KB, so a page of 1,000 long postings is some 200 MB; most postings are a tenth of that); all are counted
@@ -78,33 +78,6 @@ class AuditSummary:
             f"{self.rows} rows audited -> {self.output}: {self.mismatches} mis-titled, listed in {self.flags} "
             f"({self.seconds:.1f} s)"
         )
-
-
-def row_numbering(path: str | os.PathLike[str]) -> tuple[int, str, str]:
-    """How a person finds a row of ``path``: the number of its first data row, the word for a row, and a sentence
-    that says how rows are counted.
-
-    A CSV's rows are numbered as a spreadsheet shows them (the header is row 1, so the first posting is row 2; a
-    posting with line breaks is still one row), a JSON-lines file's by line, a Parquet file's from 1.
-
-    Examples
-    --------
-    >>> row_numbering("export.csv")[:2], row_numbering("export.jsonl")[:2]
-    ((2, 'row'), (1, 'line'))
-    """
-    fmt = file_format(Path(path))
-    if fmt == "csv":
-        return (
-            2,
-            "row",
-            (
-                "Row numbers are those a spreadsheet shows when it opens the file: the header is row 1, so "
-                "the first posting is row 2 (a posting with line breaks in it is still one row)."
-            ),
-        )
-    if fmt == "jsonl":
-        return 1, "line", "Line numbers are the file's lines: the first posting is line 1."
-    return 1, "row", "Row numbers count the file's records from 1."
 
 
 def audit(

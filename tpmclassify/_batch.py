@@ -52,6 +52,7 @@ class BatchSummary:
     rows: int = 0
     errors: int = 0
     labels: Counter[str] = field(default_factory=Counter)
+    needs_review: int = 0  # of the rows labeled: too close to call, or too little to decide on
     seconds: float = 0.0
     encoding: str | None = None
     text_column: str = ""
@@ -65,7 +66,8 @@ class BatchSummary:
     def __str__(self) -> str:
         labels = ", ".join(f"{k} {v}" for k, v in sorted(self.labels.items()))
         return (
-            f"{self.rows} rows -> {self.output} ({labels or 'no labels'}; {self.errors} errors) "
+            f"{self.rows} rows -> {self.output} ({labels or 'no labels'}, {self.needs_review} of them needing review; "
+            f"{self.errors} errors) "
             f"in {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s"
             + ("" if self.prior is None else f"; TPM share assumed {self.prior:.3f}")
             + ("" if self.prior_rows is None else f" (estimated from {self.prior_rows} in-scope rows)")
@@ -152,8 +154,8 @@ def classify_csv(
     ...         "Run the office fit-out project day to day: the schedule, the budget, the contractors and "
     ...         "weekly status reports to the client."]}).to_csv(postings, index=False)
     >>> summary = classify_csv(postings, os.path.join(folder, "labeled.csv"), title_column="title")
-    >>> summary.rows, summary.errors
-    (2, 0)
+    >>> summary.rows, summary.errors, summary.needs_review
+    (2, 0, 2)
     >>> labeled = pd.read_csv(os.path.join(folder, "labeled.csv"))
     >>> labeled[["title", "label", "needs_review"]]
                            title label  needs_review
@@ -189,7 +191,7 @@ def classify_csv(
             if pool.early:  # workers started ahead (by the command line) take the model now
                 pool.start()
         enc, chunks = read_chunks(src, chunk_size, encoding)
-        if enc not in (None, "utf-8", "utf-8-sig"):
+        if encoding is None and enc not in (None, "utf-8", "utf-8-sig"):  # (one given is the user's own choice)
             logger.info("input is not UTF-8: read it as %s", enc)
         summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
         start = time.perf_counter()
@@ -272,6 +274,7 @@ def _emit(
     summary.rows += len(chunk.frame)
     summary.errors += sum(1 for e in cols["error"] if e)
     summary.labels.update(x for x in cols["label"] if x)
+    summary.needs_review += sum(1 for x, r in zip(cols["label"], cols["needs_review"], strict=True) if x and r is True)
     if bar is not None:
         bar.update(len(chunk.frame))
 

@@ -245,9 +245,9 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     the title rule leaves out (counted and named). Returns the file, its labeled rows, their labels and a note on
     the rows left out (empty if none)."""
     from ._api import labeled_rows
-    from ._audit import row_numbering
-    from ._errors import input_not_found
-    from ._io import read_table
+    from ._errors import InvalidValueError, input_not_found
+    from ._io import read_table, row_numbering
+    from ._text import check_text
 
     if not os.path.isfile(args.data):
         raise input_not_found(args.data)
@@ -260,10 +260,15 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
         else f"labels from {args.label_column!r}"
     )
     print(f"{len(rows)} of {len(frame)} rows of {args.data}, {source}: {counts}", file=out)
+    first, word, _ = row_numbering(args.data)
+    for i, text in rows[args.text_column].items():  # named as the file numbers them, not by their place here
+        try:
+            check_text(text)
+        except (TypeError, ValueError) as err:
+            raise InvalidValueError(f"{args.data}: {word} {first + int(i)}: {err}") from None
     left = frame.index.difference(rows.index)
     if not len(left):
         return frame, rows, labels, ""
-    first, word, _ = row_numbering(args.data)
     titles = frame.loc[left, args.title_column]
     named = [f"{word} {first + i}: {t!r}" for i, t in titles.head(10).items()]
     more = f" and {len(left) - len(named)} more" if len(left) > len(named) else ""

@@ -42,6 +42,7 @@ __all__ = [
     "file_format",
     "read_chunks",
     "read_table",
+    "row_numbering",
 ]
 
 #: File name endings the package reads and writes, and the format of each.
@@ -79,6 +80,33 @@ def file_format(path: str | Path) -> str:
             return FORMATS[ending]
     endings = list(FORMATS)
     raise BatchError(f"{Path(path).name}: unsupported file type; use {', '.join(endings[:-1])} or {endings[-1]}")
+
+
+def row_numbering(path: str | os.PathLike[str]) -> tuple[int, str, str]:
+    """How a person finds a row of ``path``: the number of its first data row, the word for a row, and a sentence
+    that says how rows are counted.
+
+    A CSV's rows are numbered as a spreadsheet shows them (the header is row 1, so the first posting is row 2; a
+    posting with line breaks is still one row), a JSON-lines file's by line, a Parquet file's from 1.
+
+    Examples
+    --------
+    >>> row_numbering("export.csv")[:2], row_numbering("export.jsonl")[:2]
+    ((2, 'row'), (1, 'line'))
+    """
+    fmt = file_format(Path(path))
+    if fmt == "csv":
+        return (
+            2,
+            "row",
+            (
+                "Row numbers are those a spreadsheet shows when it opens the file: the header is row 1, so "
+                "the first posting is row 2 (a posting with line breaks in it is still one row)."
+            ),
+        )
+    if fmt == "jsonl":
+        return 1, "line", "Line numbers are the file's lines: the first posting is line 1."
+    return 1, "row", "Row numbers count the file's records from 1."
 
 
 def as_path(name: str, value: object) -> Path:
@@ -218,12 +246,13 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     [{'description': 'Own the roadmap', 'label': 'tpm'}]
     """
     _, chunks = read_chunks(path, 10_000, encoding)
+    first, word, _ = row_numbering(path)
     frames, start, header = [], 0, None
     for chunk in chunks:
         header = header or chunk.header
         for i, error in enumerate(chunk.errors):
             if error:
-                raise BatchError(f"{path}: row {start + i + 1} cannot be read: {error}")
+                raise BatchError(f"{path}: {word} {first + start + i} cannot be read: {error}")
         frames.append(chunk.frame)
         start += len(chunk.frame)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -261,17 +290,34 @@ def _blank(line: str) -> bool:
     return not line.strip()
 
 
+class _RepeatedKey(Exception):
+    """A JSON object names one key twice (``json`` keeps the last silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return record
+
+
 def _json_record(line: str) -> tuple[dict[str, Any], str, str | None]:
     """One JSON-lines line: its object, why it cannot be read (``""`` if it can) and its text (``None`` if bad)."""
     if _blank(line):
         return {}, "blank line", None
     text = line.strip(" \t\r\n")
     try:
-        record = json.loads(text)
+        record = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as err:
         return {}, f"invalid JSON: {err}", None
     except RecursionError:
         return {}, "invalid JSON: nested too deeply to read", None
+    except _RepeatedKey as err:  # which of the two is the posting? (a CSV header's repeated column is refused too)
+        return {}, f"key {err.args[0]!r} appears more than once in the line; keep one", None
     if not isinstance(record, dict):
         return {}, "line is not a JSON object", None
     return record, "", text
