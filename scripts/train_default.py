@@ -352,8 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
     }
     digest = tpmclassify.save(model, args.out, card=False)
-    card = model_card(tpmclassify.load(args.out, sha256=digest), digest)  # the file's, as a user loads it
-    (ROOT / "models" / "default.md").write_text(card, encoding="utf-8")
+    # the card of the file: what saving added (its format, versions, date), beside the metadata in its own order
+    saved = tpmclassify.load(args.out, sha256=digest).metadata_
+    model.metadata_ = {**model.metadata_, **{k: v for k, v in saved.items() if k not in model.metadata_}}
+    (ROOT / "models" / "default.md").write_text(model_card(model, digest), encoding="utf-8")
     write_expected(model)
     print(f"saved {args.out} (sha256 {digest}), models/default.md and {EXPECTED.relative_to(ROOT)}")
     return 0
