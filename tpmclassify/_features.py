@@ -110,8 +110,12 @@ class FeatureSpace:
             [j for j, c in enumerate(self.cues) if c.axis == "other_role"],
         )
         self.matchers = [CueMatcher([self.cues[j] for j in cols], cols, self._words) for cols in groups if cols]
-        self._english = np.array([self._words.add(w) for w in ENGLISH_WORDS], dtype=np.int64)
+        english = [self._words.add(w) for w in ENGLISH_WORDS]
         self._words.freeze()
+        # whether each word id is one of them: those ids are fixed, below every id a posting brings (read as one past)
+        self._fixed = len(self._words.ids)
+        self._english = np.zeros(self._fixed + 1, dtype=bool)
+        self._english[english] = True
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_max = ngram_max
         self.cue_scale = cue_scale
@@ -205,7 +209,7 @@ class FeatureSpace:
         posting uses (``_text.ENGLISH_WORDS``), and that share of its tokens (0 for a posting without tokens)."""
         tokens = np.diff(found.ptr) - 1  # (each posting's ids end with the separator)
         rows = np.repeat(np.arange(len(tokens)), tokens + 1)
-        hits = np.bincount(rows, weights=np.isin(found.ids, self._english), minlength=len(tokens))
+        hits = np.bincount(rows, weights=self._english[np.minimum(found.ids, self._fixed)], minlength=len(tokens))
         share = np.zeros(len(tokens))
         np.divide(hits, tokens, out=share, where=tokens > 0)
         return share
