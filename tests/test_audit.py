@@ -271,7 +271,7 @@ def test_bidi_controls_are_shown_as_code_points_and_top_is_capped(tmp_path):
     tester) is refused with one line."""
     from tpmclassify import audit
     from tpmclassify._audit import MAX_TOP
-    from tpmclassify._audit_page import _BIDI
+    from tpmclassify._text import _BIDI
 
     q = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
     src = tmp_path / "req\u202e.csv"

@@ -233,6 +233,10 @@ def test_needs_review_band(postings):
 def test_html_rendering(postings):
     html = classify(postings["description"][0])._repr_html_()
     assert "<span" in html and "Technical depth" in html
+    # a bidi override in a posting is shown as its code point, as on the audit page: in a notebook it reversed the
+    # rest of the line ("MP" displayed for "PM")
+    overridden = classify(postings["description"][0] + " \u202eMP and \u2067isolated\u2069.")._repr_html_()
+    assert "\u202e" not in overridden and "\u2067" not in overridden and "[U+202E]MP" in overridden
 
 
 def test_predict_proba_rows_sum_to_one(bundled, postings):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page, show_bidi
+from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
 from ._errors import input_not_found
@@ -33,6 +33,7 @@ from ._labels import label_from_title
 from ._model import TPMClassifier
 from ._roles import ROLES
 from ._rows import check_columns, predict_rows, with_file_prior
+from ._text import show_bidi
 
 __all__ = ["AuditSummary", "audit"]
 

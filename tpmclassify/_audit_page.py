@@ -14,9 +14,10 @@ from ._cues import AXES
 from ._model import TPMClassifier
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
+from ._text import show_bidi
 from ._titles import describe_confidences
 
-__all__ = ["FLAG_COLUMNS", "NO_CLAIM", "Flag", "render_page", "show_bidi"]
+__all__ = ["FLAG_COLUMNS", "NO_CLAIM", "Flag", "render_page"]
 
 _TPM, _PM = "31,119,180", "255,127,14"  # blue: TPM, orange: PM (as in notebooks)
 #: What a row's title claims when it has no title, or one the title rule does not label.
@@ -25,9 +26,6 @@ NO_CLAIM = "none"
 FLAG_COLUMNS = ("title_says", "content_reads", "confidence", "as_written", "to_check", "reasons")
 #: Characters of a posting shown on its card (postings run to a few thousand; a megabyte one is cut, and says so).
 _SHOWN_CHARS = 30_000
-#: Characters that reorder the text around them when displayed (embeddings, overrides, isolates and marks), shown
-#: as their code point so that no title or posting displays other than it is (U+202E could make "MP" of "PM").
-_BIDI = {c: f"[U+{c:04X}]" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
 def _role(label: str) -> str:
@@ -282,14 +280,3 @@ def render_page(
         f"</body></html>\n"
     )
     return show_bidi(text)  # no markup of ours has them
-
-
-def show_bidi(text: str) -> str:
-    """``text`` with every bidi control shown as its code point, so that a title reads as it is.
-
-    Examples
-    --------
-    >>> show_bidi("Project \u202eManager")
-    'Project [U+202E]Manager'
-    """
-    return text.translate(_BIDI)

@@ -10,6 +10,7 @@ from functools import cached_property
 from ._cues import AXES
 from ._explain import Explanation, display
 from ._roles import HYBRID, OTHER, PM, TPM
+from ._text import show_bidi
 
 __all__ = ["Prediction"]
 
@@ -195,6 +196,8 @@ class Prediction:
         tpm = self.probabilities[TPM]
         if self.unreadable:  # no split is printed as if the words had decided it
             head = f"needs review  (too {'short' if self._too_short else 'little evidence'} to decide)"
+        elif self.label == OTHER and self.in_scope is not None:  # a split of a job that is neither would mislead
+            head = f"other  (in scope {self.in_scope:.0%})"
         else:
             head = f"{display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
             head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
@@ -253,7 +256,7 @@ class Prediction:
                 f'<td><div style="background:{colour};width:{width}px;height:10px"></div></td></tr>'
             )
         head = html.escape(str(self).splitlines()[0])
-        return (
+        return show_bidi(  # (as the audit page: no title or posting displays other than it is)
             f"<div><b>{head}</b><table>{''.join(bars)}</table>"
             f'<div style="white-space:pre-wrap;font-family:sans-serif">{self.highlighted_html()}</div></div>'
         )

@@ -25,6 +25,7 @@ __all__ = [
     "mask_role_names",
     "normalize",
     "readable",
+    "show_bidi",
     "stem",
     "tokenize",
     "verbatim",
@@ -364,3 +365,19 @@ def mask_role_names(text: str, mask: str | None = None) -> str:
             raise PostingTypeError(f"mask_role_names: {name} must be str, got {type(value).__name__}")
     spans = find_role_names(_ROLE_NAMES, text)  # read as titles are: format characters ignored (see _roles)
     return _replace(text, spans, blank=mask is None, with_="" if mask is None else mask)
+
+
+#: Characters that reorder the text around them when displayed (embeddings, overrides, isolates and marks), shown
+#: as their code point so that no title or posting displays other than it is (U+202E could make "MP" of "PM").
+_BIDI = {c: f"[U+{c:04X}]" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
+
+
+def show_bidi(text: str) -> str:
+    """``text`` with every bidi control shown as its code point, so that a title reads as it is.
+
+    Examples
+    --------
+    >>> show_bidi("Project \u202eManager")
+    'Project [U+202E]Manager'
+    """
+    return text.translate(_BIDI)
