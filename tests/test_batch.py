@@ -710,6 +710,15 @@ def test_the_command_line_starts_its_workers_before_it_loads_the_model(tmp_path,
     assert (tmp_path / "three.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
 
+def test_an_output_that_is_a_folder_is_named_as_one(tmp_path, postings, capsys):
+    """`-o results` (a folder) was refused as "results: unsupported file type"."""
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    (tmp_path / "results").mkdir()
+    assert main(["batch", str(src), "-o", str(tmp_path / "results")]) == 2
+    assert f"the output {tmp_path / 'results'} is a folder: name a file in it" in capsys.readouterr().err
+
+
 def test_the_text_column_is_not_also_the_title_column(tmp_path, postings, capsys):
     """Given the same column for both, the whole posting was read as its own title (a newcomer's slip)."""
     src = tmp_path / "in.csv"

@@ -170,6 +170,8 @@ def classify_csv(
     check_count("jobs", jobs, 1, MAX_JOBS)
     check_prefix(prefix)
     check_encoding(encoding)  # (an argument: said before the model loads, as the others are)
+    if dst.is_dir():  # (its name is no file type either: say what it is)
+        raise BatchError(f"the output {dst} is a folder: name a file in it")
     fmt = file_format(src)
     if file_format(dst) != fmt:
         raise BatchError(f"output format must match the input ({fmt}): got {dst.name}")
