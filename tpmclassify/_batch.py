@@ -170,10 +170,14 @@ def classify_csv(
     check_count("jobs", jobs, 1, MAX_JOBS)
     check_prefix(prefix)
     check_encoding(encoding)  # (an argument: said before the model loads, as the others are)
-    if dst.is_dir():  # (its name is no file type either: say what it is)
-        raise BatchError(f"the output {dst} is a folder: name a file in it")
     fmt = file_format(src)
-    if file_format(dst) != fmt:
+    try:
+        out_fmt = file_format(dst)
+    except BatchError:
+        if dst.is_dir():  # ("results: unsupported file type" would not say what is wrong)
+            raise BatchError(f"the output {dst} is a folder: name a file in it") from None
+        raise
+    if out_fmt != fmt:
         raise BatchError(f"output format must match the input ({fmt}): got {dst.name}")
     if not src.is_file():
         raise input_not_found(src)
