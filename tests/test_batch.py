@@ -260,13 +260,16 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
     lines = [json.dumps({"text": postings["description"][0], "n": 1}), "{not json", json.dumps({"text": 7}), ""]
     lines += [json.dumps({"other": "no text key"}), '["a", "list"]', "x" * 10_000_001]
     lines += ['{"text": "Own the roadmap", "n": {"a": 1}, "text": "Run the budget"}']  # which is the posting?
+    nested = json.dumps({"text": postings["description"][0], "m": "x"})
+    lines += [nested.replace('"m": "x"', '"m": {"a": 1, "a": 2}')]
     src.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     classify_csv(src, out)
     recs = [json.loads(line, parse_constant=pytest.fail) for line in out.read_text().splitlines()]  # no NaN
-    assert len(recs) == 8
+    assert len(recs) == 9
     assert recs[7]["error"] == "key 'text' appears more than once in the line; keep one"
     assert recs[7]["unread_line"] == lines[7]
+    assert recs[8]["error"] == "" and recs[8]["label"] == "tpm"  # a key repeated inside a value is none of ours
     assert recs[0]["label"] == "tpm" and recs[0]["n"] == 1
     assert "invalid JSON" in recs[1]["error"]
     assert "got int" in recs[2]["error"]
@@ -275,7 +278,7 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
     # nothing is lost: a line that is not a JSON object comes back as text (a too long one, its first 1,000
     # characters), beside the row's error; a blank line and the objects have no such field
     unread = [r.get("unread_line") for r in recs]
-    assert unread == [None, "{not json", None, None, None, '["a", "list"]', "x" * 1000, lines[7]]
+    assert unread == [None, "{not json", None, None, None, '["a", "list"]', "x" * 1000, lines[7], None]
 
 
 def test_jsonl_lines_end_at_newlines_and_blank_ones_keep_nothing(tmp_path, postings):

@@ -29,7 +29,7 @@ from ._cues import AXES, Cue
 from ._errors import InvalidValueError
 from ._phrases import CueMatcher, Trie
 from ._sections import job_text
-from ._text import ENGLISH_WORDS, normalize, readable, token_matches
+from ._text import LANGUAGE_WORDS, normalize, readable, token_matches
 from ._values import counts_of, cue_values_of, unit_rows
 from ._words import SEPARATOR_STEM, Encoded, Words, tokens_of
 
@@ -110,12 +110,14 @@ class FeatureSpace:
             [j for j, c in enumerate(self.cues) if c.axis == "other_role"],
         )
         self.matchers = [CueMatcher([self.cues[j] for j in cols], cols, self._words) for cols in groups if cols]
-        english = [self._words.add(w) for w in ENGLISH_WORDS]
+        languages = {name: [self._words.add(w) for w in words] for name, words in LANGUAGE_WORDS.items()}
         self._words.freeze()
-        # whether each word id is one of them: those ids are fixed, below every id a posting brings (read as one past)
+        # each word id's language (index into LANGUAGE_WORDS, from 1; 0: none): those ids are fixed, below every id a
+        # posting brings (which is read as the one past them)
         self._fixed = len(self._words.ids)
-        self._english = np.zeros(self._fixed + 1, dtype=bool)
-        self._english[english] = True
+        self._language = np.zeros(self._fixed + 1, dtype=np.int8)
+        for k, ids in enumerate(languages.values(), start=1):
+            self._language[ids] = k
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_max = ngram_max
         self.cue_scale = cue_scale
@@ -204,15 +206,18 @@ class FeatureSpace:
         single characters)."""
         return np.diff(found.kept_ptr)
 
-    def english_share(self, found: Found) -> np.ndarray:
-        """Per posting read by :meth:`read`: how many of its tokens are among the English words every English
-        posting uses (``_text.ENGLISH_WORDS``), and that share of its tokens (0 for a posting without tokens)."""
+    def language_shares(self, found: Found) -> dict[str, np.ndarray]:
+        """Per posting read by :meth:`read`, for each language of ``_text.LANGUAGE_WORDS``: the share of its tokens
+        that are that language's words every posting in it uses (0 for a posting without tokens)."""
         tokens = np.diff(found.ptr) - 1  # (each posting's ids end with the separator)
         rows = np.repeat(np.arange(len(tokens)), tokens + 1)
-        hits = np.bincount(rows, weights=self._english[np.minimum(found.ids, self._fixed)], minlength=len(tokens))
-        share = np.zeros(len(tokens))
-        np.divide(hits, tokens, out=share, where=tokens > 0)
-        return share
+        language = self._language[np.minimum(found.ids, self._fixed)]
+        shares = {}
+        for k, name in enumerate(LANGUAGE_WORDS, start=1):
+            hits = np.bincount(rows, weights=language == k, minlength=len(tokens))
+            shares[name] = np.zeros(len(tokens))
+            np.divide(hits, tokens, out=shares[name], where=tokens > 0)
+        return shares
 
     def known_share(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: the share of its words (those n-grams are made of) that are in a

@@ -290,17 +290,20 @@ def _blank(line: str) -> bool:
     return not line.strip()
 
 
-class _RepeatedKey(Exception):
-    """A JSON object names one key twice (``json`` keeps the last silently)."""
+class _Object(dict[str, Any]):
+    """A JSON object, and the first key it names twice (``json`` keeps the last copy silently), if any."""
+
+    repeated: str | None = None
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    record = dict(pairs)
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    record = _Object(pairs)
     if len(record) < len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _RepeatedKey(key)
+                record.repeated = key
+                break
             seen.add(key)
     return record
 
@@ -311,15 +314,15 @@ def _json_record(line: str) -> tuple[dict[str, Any], str, str | None]:
         return {}, "blank line", None
     text = line.strip(" \t\r\n")
     try:
-        record = json.loads(text, object_pairs_hook=_unique_keys)
+        record = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as err:
         return {}, f"invalid JSON: {err}", None
     except RecursionError:
         return {}, "invalid JSON: nested too deeply to read", None
-    except _RepeatedKey as err:  # which of the two is the posting? (a CSV header's repeated column is refused too)
-        return {}, f"key {err.args[0]!r} appears more than once in the line; keep one", None
-    if not isinstance(record, dict):
+    if not isinstance(record, _Object):  # (every object it reads is one)
         return {}, "line is not a JSON object", None
+    if record.repeated is not None:  # which of the two is the posting? (a CSV header's repeated column is refused too)
+        return {}, f"key {record.repeated!r} appears more than once in the line; keep one", None
     return record, "", text
 
 

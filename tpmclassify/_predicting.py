@@ -134,8 +134,7 @@ class Predicting:
         Examples
         --------
         >>> import tpmclassify
-        >>> program = ("Lead a multi-year program across six engineering teams: architecture reviews, technical "
-        ...            "risks and the roadmap. ")
+        >>> program = "Lead a multi-year program across six engineering teams: architecture reviews, technical risks. "
         >>> tpmclassify.default_model().in_scope_tpm_probabilities([
         ...     "Registered nurse for our intensive care unit: night shifts, patient care and medication.",
         ...     program * 4,  # (one sentence alone is too short to decide on)

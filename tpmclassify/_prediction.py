@@ -43,17 +43,16 @@ class Prediction:
     scope_threshold : float or None
         The model's in-scope threshold (under it, the label is "other").
     unreadable : bool
-        Too little to decide from: text the model cannot read (fewer than one in ten of its words known: another
-        language, random characters), or a TPM or PM answer whose words carry less evidence than 99% of the training
-        postings do ("We are hiring. Apply now."), or has fewer words than 99% of them (``short``). An out-of-scope
-        answer is the scope head's and needs no role cue.
+        Too little to decide from: text the model cannot read (fewer than one in ten of its words known: random
+        characters, another script; or another language by its common words, ``_text.LANGUAGE_WORDS``: the model
+        reads English), whatever its label; or a TPM or PM answer whose words carry less evidence than 99% of the
+        training postings do ("We are hiring. Apply now."), or has fewer words than 99% of them (``short``). An
+        out-of-scope answer of text it reads is the scope head's and needs no role cue.
         ``needs_review`` is set, and a title is never flagged as mismatched on it.
     evidence : float
         How much the text's words say about TPM vs PM on the article's four axes: the sum of the magnitudes of the
         role explanation's cue terms of those axes (what ``unreadable`` is judged on; role names and n-grams are
-        left out, as a title or "apply now" says nothing about the job); 0 for a text fewer than one in ten of
-        whose words the model knows (random characters, another language), or whose English words ("the", "and",
-        "you", ...) are too few for English (another language, if it has 30 tokens or more).
+        left out, as a title or "apply now" says nothing about the job); 0 for a text the model cannot read.
     short : bool
         The text has fewer words (those n-grams are made of) than 99% of the training postings (the model's
         ``min_words_``): a sentence, not a posting.
@@ -146,8 +145,8 @@ class Prediction:
             )
         if self.unreadable and self.evidence == 0.0:
             return (
-                "Needs review: too little evidence in the posting to decide (no cue of the four axes, or too few "
-                "English words the model knows: another language, or not text)"
+                "Needs review: too little evidence in the posting to decide (no cue of the four axes, too few words "
+                "the model knows, or another language: the model reads English)"
             )
         if self.unreadable:
             return (
@@ -217,6 +216,8 @@ class Prediction:
             said = "names no TPM or PM role"
         if c.unreadable:
             reads = "has too little to decide"
+        elif c.label == OTHER and c.in_scope is not None:  # (no TPM/PM split of a job that is neither, as above)
+            reads = f"reads other (in scope {c.in_scope:.0%})"
         else:
             reads = f"reads {display(c.label)} (TPM {c.probabilities[TPM]:.0%})"
             reads += ", too close to call" if c.needs_review else ""

@@ -23,13 +23,16 @@ __all__ = ["Batch", "HeadWeights"]
 #: A text fewer than this share of whose words (those n-grams are made of) the model knows carries no evidence: the
 #: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
 MIN_KNOWN = 0.1
-#: A text of at least ``ENGLISH_TOKENS`` tokens fewer than this share of which are English words every English
-#: posting uses (``_text.ENGLISH_WORDS``) is in another language, and carries no evidence either: the model reads
-#: English, and what it says of another language is chance (it read every French and Spanish posting of the shared
-#: data as PM or other, a German TPM's too). Shared postings: English at least 0.057, French and Spanish at most 0.016.
-MIN_ENGLISH = 0.03
+#: A text of at least ``LANGUAGE_TOKENS`` tokens at least this share of which are other languages' common words
+#: (``_text.LANGUAGE_WORDS``), and more than twice its share of English ones, is in another language and carries no
+#: evidence either: the model reads English, and what it says of another language is chance (it read every French
+#: and Spanish posting of the shared data as PM or other, a German TPM's too). Shared postings: English ones at most
+#: 2.8% (bilingual French and English ones 17% to 21%, beside 10% to 12% English: read), French and Spanish ones at
+#: least 6.9% (a Spanish one of bare bullet lists; the others 16.6% or more), with at most a tenth as many English
+#: words.
+MIN_OTHER_LANGUAGE = 0.05
 #: Below this many tokens a text is too short to tell its language by (and too short for a TPM or PM answer).
-ENGLISH_TOKENS = 30
+LANGUAGE_TOKENS = 30
 
 
 class HeadWeights(NamedTuple):
@@ -57,10 +60,11 @@ class Batch:
         self.probabilities = [sigmoid(x).tolist() for x in logits]
         # what each posting's words say to the role head
         # (none, when fewer than one in ten of its words is a word the model knows, random characters or another
-        # language, or when it is in another language by its English words: a cue found there is chance)
-        english = space.english_share(self.found) >= MIN_ENGLISH
-        english |= np.diff(self.found.ptr) - 1 < ENGLISH_TOKENS
-        self.readable = ((space.known_share(self.found) >= MIN_KNOWN) & english).tolist()
+        # language, or when it is in another language by its common words: a cue found there is chance)
+        shares = space.language_shares(self.found)
+        other = (shares["foreign"] >= MIN_OTHER_LANGUAGE) & (shares["foreign"] > 2 * shares["english"])
+        other &= np.diff(self.found.ptr) - 1 >= LANGUAGE_TOKENS
+        self.readable = ((space.known_share(self.found) >= MIN_KNOWN) & ~other).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         self._evidence: dict[int, dict] = {}
