@@ -209,15 +209,14 @@ class FeatureSpace:
     def language_shares(self, found: Found) -> dict[str, np.ndarray]:
         """Per posting read by :meth:`read`, for each language of ``_text.LANGUAGE_WORDS``: the share of its tokens
         that are that language's words every posting in it uses (0 for a posting without tokens)."""
+        n, k = len(found.ptr) - 1, len(LANGUAGE_WORDS) + 1
         tokens = np.diff(found.ptr) - 1  # (each posting's ids end with the separator)
-        rows = np.repeat(np.arange(len(tokens)), tokens + 1)
+        rows = np.repeat(np.arange(n), tokens + 1)
         language = self._language[np.minimum(found.ids, self._fixed)]
-        shares = {}
-        for k, name in enumerate(LANGUAGE_WORDS, start=1):
-            hits = np.bincount(rows, weights=language == k, minlength=len(tokens))
-            shares[name] = np.zeros(len(tokens))
-            np.divide(hits, tokens, out=shares[name], where=tokens > 0)
-        return shares
+        counts = np.bincount(rows * k + language, minlength=n * k).reshape(n, k)  # per posting, per language
+        shares = np.zeros((n, k))
+        np.divide(counts, tokens[:, None], out=shares, where=tokens[:, None] > 0)
+        return {name: shares[:, j] for j, name in enumerate(LANGUAGE_WORDS, start=1)}
 
     def known_share(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: the share of its words (those n-grams are made of) that are in a
