@@ -208,7 +208,18 @@ class FeatureSpace:
 
     def language_shares(self, found: Found) -> dict[str, np.ndarray]:
         """Per posting read by :meth:`read`, for each language of ``_text.LANGUAGE_WORDS``: the share of its tokens
-        that are that language's words every posting in it uses (0 for a posting without tokens)."""
+        that are that language's common words (0 for a posting without tokens); and under ``"distinct <language>"``,
+        how many different ones of them it has (one word repeated, "Los Angeles" or "9am EST", is not a language).
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> space = tpmclassify.default_model().space_
+        >>> shares = space.language_shares(space.read(["Nous cherchons un chef de projet pour la mise en place "
+        ...                                            "des outils et du suivi avec les équipes"])[1])
+        >>> round(float(shares["foreign"][0]), 2), int(shares["distinct foreign"][0])
+        (0.53, 10)
+        """
         n, k = len(found.ptr) - 1, len(LANGUAGE_WORDS) + 1
         tokens = np.diff(found.ptr) - 1  # (each posting's ids end with the separator)
         rows = np.repeat(np.arange(n), tokens + 1)
@@ -216,7 +227,13 @@ class FeatureSpace:
         counts = np.bincount(rows * k + language, minlength=n * k).reshape(n, k)  # per posting, per language
         shares = np.zeros((n, k))
         np.divide(counts, tokens[:, None], out=shares, where=tokens[:, None] > 0)
-        return {name: shares[:, j] for j, name in enumerate(LANGUAGE_WORDS, start=1)}
+        out: dict[str, np.ndarray] = {}
+        for j, name in enumerate(LANGUAGE_WORDS, start=1):
+            out[name] = shares[:, j]
+            at = np.flatnonzero(language == j)
+            pairs = np.unique(rows[at] * self._fixed + found.ids[at])  # (each such id is under _fixed)
+            out[f"distinct {name}"] = np.bincount(pairs // self._fixed, minlength=n).astype(float)
+        return out
 
     def known_share(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: the share of its words (those n-grams are made of) that are in a

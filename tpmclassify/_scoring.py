@@ -24,13 +24,17 @@ __all__ = ["Batch", "HeadWeights"]
 #: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
 MIN_KNOWN = 0.1
 #: A text of at least ``LANGUAGE_TOKENS`` tokens at least this share of which are other languages' common words
-#: (``_text.LANGUAGE_WORDS``), and more than twice its share of English ones, is in another language and carries no
-#: evidence either: the model reads English, and what it says of another language is chance (it read every French
-#: and Spanish posting of the shared data as PM or other, a German TPM's too). Shared postings: English ones at most
-#: 2.8% (bilingual French and English ones 17% to 21%, beside 10% to 12% English: read), French and Spanish ones at
-#: least 6.9% (a Spanish one of bare bullet lists; the others 16.6% or more), with at most a tenth as many English
-#: words.
+#: (``_text.LANGUAGE_WORDS``), more than twice its share of English ones, and at least ``MIN_OTHER_LANGUAGE_WORDS``
+#: different ones, is in another language and carries no evidence either: the model reads English, and what it says
+#: of another language is chance (it read every French and Spanish posting of the shared data as PM or other, a
+#: German TPM's too). In the shared postings (their job text): English ones at most 2.2% (bilingual French and English
+#: ones 17% to 23%, beside 10% to 12% English: read), French and Spanish ones at least 17.4%, with at most 0.074 times
+#: as many English words.
 MIN_OTHER_LANGUAGE = 0.05
+#: The fewest different words of other languages a text in one has: in the shared postings, an English one has at most
+#: 3 (a place name, a time zone, a name, "de-risk"), a French or Spanish one at least 7; one word repeated ("9am EST",
+#: "Los Alamos", "AV systems") is no language.
+MIN_OTHER_LANGUAGE_WORDS = 4
 #: Below this many tokens a text is too short to tell its language by (and too short for a TPM or PM answer).
 LANGUAGE_TOKENS = 30
 
@@ -63,7 +67,9 @@ class Batch:
         # language, or when it is in another language by its common words: a cue found there is chance)
         shares = space.language_shares(self.found)
         other = (shares["foreign"] >= MIN_OTHER_LANGUAGE) & (shares["foreign"] > 2 * shares["english"])
-        other &= np.diff(self.found.ptr) - 1 >= LANGUAGE_TOKENS
+        other &= (shares["distinct foreign"] >= MIN_OTHER_LANGUAGE_WORDS) & (
+            np.diff(self.found.ptr) - 1 >= LANGUAGE_TOKENS
+        )
         self.readable = ((space.known_share(self.found) >= MIN_KNOWN) & ~other).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
