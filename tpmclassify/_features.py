@@ -206,10 +206,12 @@ class FeatureSpace:
         single characters)."""
         return np.diff(found.kept_ptr)
 
-    def language_shares(self, found: Found) -> dict[str, np.ndarray]:
+    def language_shares(self, found: Found, counted_from: float = 0.0) -> dict[str, np.ndarray]:
         """Per posting read by :meth:`read`, for each language of ``_text.LANGUAGE_WORDS``: the share of its tokens
-        that are that language's common words (0 for a posting without tokens); and under ``"distinct <language>"``,
-        how many different ones of them it has (one word repeated, "Los Angeles" or "9am EST", is not a language).
+        that are that language's common words (0 for a posting without tokens); and under ``"distinct foreign"``,
+        how many different ones of the foreign words it has (one word repeated, "Los Angeles" or "9am EST", is not
+        a language), counted only where their share is at least ``counted_from`` (0 elsewhere: most postings need
+        no count).
 
         Examples
         --------
@@ -227,12 +229,14 @@ class FeatureSpace:
         counts = np.bincount(rows * k + language, minlength=n * k).reshape(n, k)  # per posting, per language
         shares = np.zeros((n, k))
         np.divide(counts, tokens[:, None], out=shares, where=tokens[:, None] > 0)
-        out: dict[str, np.ndarray] = {}
-        for j, name in enumerate(LANGUAGE_WORDS, start=1):
-            out[name] = shares[:, j]
-            at = np.flatnonzero(language == j)
+        out = {name: shares[:, j] for j, name in enumerate(LANGUAGE_WORDS, start=1)}
+        distinct = np.zeros(n)
+        counted = out["foreign"] >= counted_from
+        if counted.any():
+            at = np.flatnonzero((language == list(LANGUAGE_WORDS).index("foreign") + 1) & counted[rows])
             pairs = np.unique(rows[at] * self._fixed + found.ids[at])  # (each such id is under _fixed)
-            out[f"distinct {name}"] = np.bincount(pairs // self._fixed, minlength=n).astype(float)
+            distinct[:] = np.bincount(pairs // self._fixed, minlength=n)
+        out["distinct foreign"] = distinct
         return out
 
     def known_share(self, found: Found) -> np.ndarray:

@@ -65,7 +65,7 @@ class Batch:
         # what each posting's words say to the role head
         # (none, when fewer than one in ten of its words is a word the model knows, random characters or another
         # language, or when it is in another language by its common words: a cue found there is chance)
-        shares = space.language_shares(self.found)
+        shares = space.language_shares(self.found, counted_from=MIN_OTHER_LANGUAGE)
         other = (shares["foreign"] >= MIN_OTHER_LANGUAGE) & (shares["foreign"] > 2 * shares["english"])
         other &= (shares["distinct foreign"] >= MIN_OTHER_LANGUAGE_WORDS) & (
             np.diff(self.found.ptr) - 1 >= LANGUAGE_TOKENS
