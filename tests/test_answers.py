@@ -391,7 +391,29 @@ ITALIAN_TPM = (
 )
 
 
-@pytest.mark.parametrize("text", [GERMAN_TPM, DUTCH_TPM, DANISH_TPM, SPANISH_PM, PORTUGUESE_PM, ITALIAN_TPM])
+# Lines of place names, each a small word of another language capitalised ("Los", "Las", "El", "La", "Des", "du"),
+# and bullets in Polish, whose few small words are told by its letters: written for these tests.
+SOUTHWEST_PM = (
+    "Field Project Manager\nTerritory: Los Angeles, Las Vegas, El Paso, San Diego, La Jolla, Phoenix\n- Manage "
+    "installation schedules, crews, permits\n- Budgets, vendor coordination, client walkthroughs\n- Punch lists, "
+    "closeout documents\n- Weekly status reports, change orders\n- Safety audits on site\nRequirements: PMP, 5+ years "
+    "construction project management"
+)
+MIDWEST_PM = (
+    "Facilities Project Manager\nSites: Des Plaines, IL; La Grange, IL; Elk Grove Village, IL; Fond du Lac, WI; Des "
+    "Moines, IA\n- Capital projects: schedules, budgets, contractors\n- Site inspections, permits, change orders\n- "
+    "Weekly status reporting\nRequirements: 5+ years facilities project management, PMP preferred"
+)
+POLISH_PM = (
+    "Kierownik projektu IT\n- Zarządzanie harmonogramem, budżetem i zakresem projektu\n- Koordynacja zespołów "
+    "wdrożeniowych, dostawców, podwykonawców\n- Raportowanie statusu, ryzyk, zmian zakresu\n- Współpraca z "
+    "interesariuszami biznesowymi\nWymagania:\n- 5+ lat doświadczenia w zarządzaniu projektami IT\n- Certyfikat PMP "
+    "lub Prince2\n- Znajomość Jira, MS Project\n- Bardzo dobra znajomość języka angielskiego\n- Umiejętności "
+    "komunikacyjne, organizacyjne"
+)
+
+
+@pytest.mark.parametrize("text", [GERMAN_TPM, DUTCH_TPM, DANISH_TPM, SPANISH_PM, PORTUGUESE_PM, ITALIAN_TPM, POLISH_PM])
 def test_a_posting_in_another_language_needs_review(bundled, text):
     """Loanwords (API, Roadmap, Design, IT, Project Manager) made more than one in ten of these words known, so the
     model answered as if it had read them; now it says it cannot (other languages' common words, more than twice
@@ -429,4 +451,7 @@ def test_an_english_posting_of_few_function_words_is_still_read(bundled):
     # one word of another language repeated is not that language ("9:00am-5:00pm EST", "Los Alamos", "AV systems"):
     # with no "the" or "and", these were 6% to 17% French or Spanish words
     for text in (STAFFING_TPM, LOS_ALAMOS_PM, AV_PM):
+        assert bundled.classify(text).evidence > 0, text[:40]
+    # nor are place names, though four different ones: a language's small words are counted as written, lower-case
+    for text in (SOUTHWEST_PM, MIDWEST_PM):
         assert bundled.classify(text).evidence > 0, text[:40]

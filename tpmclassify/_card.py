@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_path
+from ._language import MIN_FOREIGN, MIN_FOREIGN_WORDS, MIN_TOKENS
 from ._roles import ROLES
-from ._scoring import LANGUAGE_TOKENS, MIN_OTHER_LANGUAGE, MIN_OTHER_LANGUAGE_WORDS
 from ._titles import describe_confidences
 
 __all__ = ["markdown_table", "metrics_table", "metrics_text", "model_card", "write_card"]
@@ -190,10 +190,10 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
             else ""
         )
         + ", what 99% of the training postings have, or any posting fewer than one in ten of whose words the model "
-        f"knows, or in another language (of {LANGUAGE_TOKENS} tokens or more, at least {MIN_OTHER_LANGUAGE:.0%} of "
-        f'them common words of other languages, such as "la", "und", "het", at least {MIN_OTHER_LANGUAGE_WORDS} '
-        'different ones, and more than twice its share of English ones, such as "the", "and"), needs review and is '
-        "never flagged",
+        f"knows, or in another language (of {MIN_TOKENS} tokens or more, at least {MIN_FOREIGN:.0%} of them small "
+        f'words of other languages as written, such as "la", "und", "het", at least {MIN_FOREIGN_WORDS} different '
+        'ones, more than twice its share of English ones, such as "the", "and"; or few English ones and many letters '
+        "outside ASCII), needs review and is never flagged",
         "- title mismatch: the content (role names masked) says the other role, not too close to call, with at least "
         "two of the article's axes agreeing, one of them on the posting's own words: "
         f"{describe_confidences(model.mismatch_confidences)}"

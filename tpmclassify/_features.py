@@ -27,9 +27,10 @@ import scipy.sparse as sp
 
 from ._cues import AXES, Cue
 from ._errors import InvalidValueError
+from ._language import LANGUAGE_WORDS
 from ._phrases import CueMatcher, Trie
 from ._sections import job_text
-from ._text import LANGUAGE_WORDS, normalize, readable, token_matches
+from ._text import normalize, readable, token_matches
 from ._values import counts_of, cue_values_of, unit_rows
 from ._words import SEPARATOR_STEM, Encoded, Words, tokens_of
 
@@ -206,12 +207,11 @@ class FeatureSpace:
         single characters)."""
         return np.diff(found.kept_ptr)
 
-    def language_shares(self, found: Found, counted_from: float = 0.0) -> dict[str, np.ndarray]:
-        """Per posting read by :meth:`read`, for each language of ``_text.LANGUAGE_WORDS``: the share of its tokens
-        that are that language's common words (0 for a posting without tokens); and under ``"distinct foreign"``,
-        how many different ones of the foreign words it has (one word repeated, "Los Angeles" or "9am EST", is not
-        a language), counted only where their share is at least ``counted_from`` (0 elsewhere: most postings need
-        no count).
+    def language_shares(self, found: Found) -> dict[str, np.ndarray]:
+        """Per posting read by :meth:`read`, for each language of ``_language.LANGUAGE_WORDS``: the share of its
+        tokens that are that language's small words, whatever their case (0 for a posting without tokens); and
+        under ``"tokens"``, how many tokens it has. What tells the few postings worth reading for their language
+        (``_language.another_language``) from the rest, at once.
 
         Examples
         --------
@@ -219,8 +219,8 @@ class FeatureSpace:
         >>> space = tpmclassify.default_model().space_
         >>> shares = space.language_shares(space.read(["Nous cherchons un chef de projet pour la mise en place "
         ...                                            "des outils et du suivi avec les équipes"])[1])
-        >>> round(float(shares["foreign"][0]), 2), int(shares["distinct foreign"][0])
-        (0.53, 10)
+        >>> round(float(shares["foreign"][0]), 2), round(float(shares["english"][0]), 2), int(shares["tokens"][0])
+        (0.53, 0.0, 19)
         """
         n, k = len(found.ptr) - 1, len(LANGUAGE_WORDS) + 1
         tokens = np.diff(found.ptr) - 1  # (each posting's ids end with the separator)
@@ -229,15 +229,7 @@ class FeatureSpace:
         counts = np.bincount(rows * k + language, minlength=n * k).reshape(n, k)  # per posting, per language
         shares = np.zeros((n, k))
         np.divide(counts, tokens[:, None], out=shares, where=tokens[:, None] > 0)
-        out = {name: shares[:, j] for j, name in enumerate(LANGUAGE_WORDS, start=1)}
-        distinct = np.zeros(n)
-        counted = out["foreign"] >= counted_from
-        if counted.any():
-            at = np.flatnonzero((language == list(LANGUAGE_WORDS).index("foreign") + 1) & counted[rows])
-            pairs = np.unique(rows[at] * self._fixed + found.ids[at])  # (each such id is under _fixed)
-            distinct[:] = np.bincount(pairs // self._fixed, minlength=n)
-        out["distinct foreign"] = distinct
-        return out
+        return {"tokens": tokens, **{name: shares[:, j] for j, name in enumerate(LANGUAGE_WORDS, start=1)}}
 
     def known_share(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: the share of its words (those n-grams are made of) that are in a

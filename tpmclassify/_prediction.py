@@ -44,7 +44,7 @@ class Prediction:
         The model's in-scope threshold (under it, the label is "other").
     unreadable : bool
         Too little to decide from: text the model cannot read (fewer than one in ten of its words known: random
-        characters, another script; or another language by its common words, ``_text.LANGUAGE_WORDS``: the model
+        characters, another script; or another language, ``_language.another_language``: the model
         reads English), whatever its label; or a TPM or PM answer whose words carry less evidence than 99% of the
         training postings do ("We are hiring. Apply now."), or has fewer words than 99% of them (``short``). An
         out-of-scope answer of text it reads is the scope head's and needs no role cue.

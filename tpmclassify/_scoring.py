@@ -16,6 +16,8 @@ import numpy as np
 from ._explain import Explanation, Scored
 from ._features import FeatureSpace
 from ._heads import evidence, sigmoid
+from ._language import MAX_ENGLISH, MIN_FOREIGN, MIN_TOKENS, another_language
+from ._sections import job_text
 from ._text import verbatim
 
 __all__ = ["Batch", "HeadWeights"]
@@ -23,20 +25,6 @@ __all__ = ["Batch", "HeadWeights"]
 #: A text fewer than this share of whose words (those n-grams are made of) the model knows carries no evidence: the
 #: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
 MIN_KNOWN = 0.1
-#: A text of at least ``LANGUAGE_TOKENS`` tokens at least this share of which are other languages' common words
-#: (``_text.LANGUAGE_WORDS``), more than twice its share of English ones, and at least ``MIN_OTHER_LANGUAGE_WORDS``
-#: different ones, is in another language and carries no evidence either: the model reads English, and what it says
-#: of another language is chance (it read every French and Spanish posting of the shared data as PM or other, a
-#: German TPM's too). In the shared postings (their job text): English ones at most 2.2% (bilingual French and English
-#: ones 17% to 23%, beside 10% to 12% English: read), French and Spanish ones at least 17.4%, with at most 0.074 times
-#: as many English words.
-MIN_OTHER_LANGUAGE = 0.05
-#: The fewest different words of other languages a text in one has: in the shared postings, an English one has at most
-#: 3 (a place name, a time zone, a name, "de-risk"), a French or Spanish one at least 7; one word repeated ("9am EST",
-#: "Los Alamos", "AV systems") is no language.
-MIN_OTHER_LANGUAGE_WORDS = 4
-#: Below this many tokens a text is too short to tell its language by (and too short for a TPM or PM answer).
-LANGUAGE_TOKENS = 30
 
 
 class HeadWeights(NamedTuple):
@@ -65,11 +53,12 @@ class Batch:
         # what each posting's words say to the role head
         # (none, when fewer than one in ten of its words is a word the model knows, random characters or another
         # language, or when it is in another language by its common words: a cue found there is chance)
-        shares = space.language_shares(self.found, counted_from=MIN_OTHER_LANGUAGE)
-        other = (shares["foreign"] >= MIN_OTHER_LANGUAGE) & (shares["foreign"] > 2 * shares["english"])
-        other &= (shares["distinct foreign"] >= MIN_OTHER_LANGUAGE_WORDS) & (
-            np.diff(self.found.ptr) - 1 >= LANGUAGE_TOKENS
-        )
+        # (another language: read again, as written, only the few postings that may be one)
+        shares = space.language_shares(self.found)
+        maybe = (shares["foreign"] >= MIN_FOREIGN) | (shares["english"] < MAX_ENGLISH)
+        other = np.zeros(len(texts), dtype=bool)
+        for i in np.flatnonzero(maybe & (shares["tokens"] >= MIN_TOKENS)).tolist():
+            other[i] = another_language(job_text(texts[i]))
         self.readable = ((space.known_share(self.found) >= MIN_KNOWN) & ~other).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of

@@ -17,7 +17,6 @@ from ._errors import PostingError, PostingTypeError
 from ._roles import find_role_names, role_name_pattern
 
 __all__ = [
-    "LANGUAGE_WORDS",
     "MAX_CHARS",
     "check_text",
     "check_titled",
@@ -34,31 +33,6 @@ __all__ = [
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).
 MAX_CHARS = 5_000_000
 
-#: Words every posting in its language uses, as tokens (lower-cased), to tell whether a text is English (the model
-#: reads English): English ones, and other languages' (French, Spanish, Portuguese, Italian, Catalan, German, Dutch,
-#: the Scandinavian ones, Romanian, Polish, Czech, Turkish, Indonesian, Vietnamese, Hungarian, Finnish). The foreign
-#: ones are no English word or common abbreviation: "a", "in", "on", "an", "as", "per", "com", "met", "av", "est",
-#: "im", "er", "dem", "mit" and "ve" (of "we've") are left out, as are "is", "we" and "for" (English, though Dutch or
-#: Danish too); "de" and "en" are in, though "de-risk" and "en route" are English: one word repeated is no language
-#: (see ``_scoring.MIN_OTHER_LANGUAGE`` for how they are counted, and what they give on the shared postings).
-LANGUAGE_WORDS = {
-    "english": (
-        "the", "and", "to", "of", "for", "with", "you", "our", "we", "will", "is", "are", "your", "this", "that",
-        "from", "have", "who",
-    ),
-    "foreign": (
-        "la", "le", "les", "des", "et", "du", "une", "pour", "dans", "sur", "avec", "vous", "nous", "aux", "el",
-        "los", "las", "y", "del", "para", "por", "una", "es", "que", "se", "su", "como", "con", "der", "das", "und",
-        "für", "ist", "sie", "wir", "ein", "eine", "zu", "von", "auf", "bei", "werden", "sich", "sind", "oder",
-        "nicht", "ich", "het", "een", "van", "voor", "zijn", "wij", "naar", "bij", "ook", "aan", "wordt", "worden",
-        "onze", "jouw", "deze", "als", "je", "te", "de", "en", "dos", "em", "um", "uma",
-        "não", "ao", "aos", "pela", "pelo", "você", "são", "também", "às", "di", "il", "che", "della", "nel", "gli",
-        "delle", "alla", "sono", "nella", "og", "til", "af", "det", "som", "på", "för", "och", "att", "är", "și",
-        "în", "pentru", "să", "sau", "się", "oraz", "przez", "jako", "że", "lub", "nebo", "jsou", "které", "při",
-        "bir", "için", "ile", "olarak", "untuk", "dengan", "dalam", "kami", "anda", "atau", "sebagai", "và", "của",
-        "các", "có", "được", "trong", "với", "là", "és", "hogy", "egy", "vagy", "sekä", "kanssa", "että",
-    ),
-}  # fmt: skip
 
 # Markup is found by scanning forward once: an opening ``<script``/``<style``/``<!--`` is closed by the first
 # closing tag after it (found with a forward search, never a lazy ``.*?`` that rescans the rest of the text from
