@@ -55,7 +55,8 @@ class Batch:
         # language, or when it is in another language by its common words: a cue found there is chance)
         # (another language: read again, as written, only the few postings that may be one)
         shares = space.language_shares(self.found)
-        maybe = (shares["foreign"] >= MIN_FOREIGN) | (shares["english"] < MAX_ENGLISH)
+        foreign, english = shares["foreign"], shares["english"]  # (any case: at least as many as lower-case)
+        maybe = ((foreign >= MIN_FOREIGN) & (foreign > 2 * english)) | (english < MAX_ENGLISH)
         other = np.zeros(len(texts), dtype=bool)
         for i in np.flatnonzero(maybe & (shares["tokens"] >= MIN_TOKENS)).tolist():
             other[i] = another_language(job_text(texts[i]))
