@@ -455,3 +455,15 @@ def test_an_english_posting_of_few_function_words_is_still_read(bundled):
     # nor are place names, though four different ones: a language's small words are counted as written, lower-case
     for text in (SOUTHWEST_PM, MIDWEST_PM):
         assert bundled.classify(text).evidence > 0, text[:40]
+    # nor the words of markup ("em", "en", "del", a class name, a script), which the model does not read either
+    items = "".join(f"<li><em>{line.strip('- ')}</em></li>" for line in BULLETS_PM.splitlines())
+    page = f'<html lang="en"><ul class="la le y">{items}</ul><script>var la, le, de, en, y, el;</script></html>'
+    assert bundled.classify(page).evidence > 0
+
+
+def test_a_posting_with_decomposed_accents_is_read_for_its_letters(bundled):
+    """Polish with its accents decomposed (a letter, then a combining mark) split its words into ASCII pieces, and
+    got a confident answer; its letters are read composed."""
+    import unicodedata
+
+    assert bundled.classify(unicodedata.normalize("NFD", POLISH_PM)).unreadable

@@ -8,9 +8,9 @@ uses, as written: lower-case, so that a place name ("Los Angeles", "La Jolla", "
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
-from ._text import normalize, tokenize
+from ._text import normalize, token_matches
 
 __all__ = ["LANGUAGE_WORDS", "MAX_ENGLISH", "MIN_FOREIGN", "MIN_FOREIGN_WORDS", "MIN_TOKENS", "another_language"]
 
@@ -52,15 +52,12 @@ MAX_ENGLISH = 0.05
 MIN_NON_ASCII = 0.15
 
 _ENGLISH = frozenset(LANGUAGE_WORDS["english"])
-_FOREIGN = re.compile(  # whole tokens (see _text.tokenize), as written: lower-case
-    r"(?<![\w+#])(?:"
-    + "|".join(sorted(map(re.escape, LANGUAGE_WORDS["foreign"]), key=len, reverse=True))
-    + r")(?![\w+#])"
-)
+_FOREIGN = frozenset(LANGUAGE_WORDS["foreign"])
 
 
 def another_language(text: str) -> bool:
-    """Whether ``text`` (a posting's job text) is in another language than English.
+    """Whether ``text`` (a posting's job text) is in another language than English, its tokens read as the model
+    reads them (no tags, entities or scripts), accents composed.
 
     It is, with :data:`MIN_TOKENS` tokens or more, when its other languages' small words, as written (lower-case),
     are at least :data:`MIN_FOREIGN` of its tokens, more than twice as many as its English ones, and at least
@@ -81,12 +78,15 @@ def another_language(text: str) -> bool:
     ...                  "documents, weekly status reports, change orders, safety audits.")
     False
     """
-    tokens = tokenize(normalize(text))
-    n = len(tokens)
+    text = unicodedata.normalize("NFC", text)  # (accents composed: a letter, not a letter and a mark)
+    matches = token_matches(normalize(text))  # what a reader sees: no tags, entities or scripts; offsets kept
+    n = len(matches)
     if n < MIN_TOKENS:
         return False
+    tokens = [m.group() for m in matches]
     english = sum(t in _ENGLISH for t in tokens) / n
-    foreign = _FOREIGN.findall(text)
+    # another language's small words as written, lower-case: "Los Angeles" or "SAP SE" is none
+    foreign = [t for m, t in zip(matches, tokens, strict=True) if t in _FOREIGN and text[m.start() : m.end()] == t]
     if len(foreign) / n >= MIN_FOREIGN and len(foreign) / n > 2 * english and len(set(foreign)) >= MIN_FOREIGN_WORDS:
         return True
     return english < MAX_ENGLISH and sum(not t.isascii() for t in tokens) / n >= MIN_NON_ASCII
