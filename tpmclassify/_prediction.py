@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ._cues import AXES
-from ._explain import Explanation, display
+from ._explain import Explanation, _add, display
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._text import show_bidi
 
@@ -273,10 +273,8 @@ def _quoted(texts: Iterable[str]) -> str:
     """
     words: list[str] = []
     for text in texts:
-        if text not in words:
-            words.append(text)
-            if len(words) == 3:
-                break
+        if _add(words, text):  # (the explanation's own rule for a reason's words)
+            break
     return ", ".join(f"'{w}'" for w in words)
 
 

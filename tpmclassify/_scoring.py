@@ -50,10 +50,9 @@ class Batch:
         logits = [self.Xf @ h.coef + h.intercept for h in heads]
         self.logits = [x.tolist() for x in logits]
         self.probabilities = [sigmoid(x).tolist() for x in logits]
-        # what each posting's words say to the role head
-        # (none, when fewer than one in ten of its words is a word the model knows, random characters or another
-        # language, or when it is in another language by its common words: a cue found there is chance)
-        # (another language: read again, as written, only the few postings that may be one)
+        # what each posting's words say to the role head: none, when fewer than one in ten of its words is a word
+        # the model knows (random characters, another script) or it is in another language (a cue found there is
+        # chance); for the language, only the few postings the array shares cannot clear are read again, as written
         shares = space.language_shares(self.found)
         foreign, english = shares["foreign"], shares["english"]  # (any case: at least as many as lower-case)
         maybe = ((foreign >= MIN_FOREIGN) & (foreign > 2 * english)) | (english < MAX_ENGLISH)

@@ -33,7 +33,6 @@ __all__ = [
 #: Texts longer than this many characters are refused (50 MB of text is not a posting).
 MAX_CHARS = 5_000_000
 
-
 # Markup is found by scanning forward once: an opening ``<script``/``<style``/``<!--`` is closed by the first
 # closing tag after it (found with a forward search, never a lazy ``.*?`` that rescans the rest of the text from
 # every opening), and one left unclosed runs to the end of the text. Linear in the length of the text.
