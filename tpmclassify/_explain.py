@@ -227,11 +227,16 @@ class Explanation:
                         break
         out = []
         for axis, total in chosen:
-            side = self.positive if total > 0 else self.negative
-            quoted = ", ".join(f"'{w}'" for w in wanted[2 * space.axes.index(axis) + (total > 0)])
-            if not quoted:  # the axis is on this side only because it has less than a typical posting
-                other = self.negative if total > 0 else self.positive
-                quoted = f"less {display(other)} evidence than a typical posting"
+            side, other = (self.positive, self.negative) if total > 0 else (self.negative, self.positive)
+            k = space.axes.index(axis)
+            quoted = ", ".join(f"'{w}'" for w in wanted[2 * k + (total > 0)])
+            # the typical posting's part (minus its contributions) when it is more than half the total: the
+            # posting has less of the other side's evidence than is typical, more than it has words of this side
+            typical = f"less {display(other)} evidence than a typical posting"
+            if not quoted:
+                quoted = typical
+            elif -float(self._baseline[k]) * total > 0.5 * total * total:
+                quoted += f", and {typical}"
             out.append(f"{AXES.get(axis, axis)} points to {display(side)} ({total:+.2f}): {quoted}")
         return out
 
