@@ -86,7 +86,7 @@ def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings
     def broken_evaluate(*args, **kwargs):
         raise KeyError("label")
 
-    monkeypatch.setattr(_evaluate, "evaluate", broken_evaluate)
+    monkeypatch.setattr(_evaluate, "evaluate_rows", broken_evaluate)
     assert main(args) == 1
     assert tpmclassify.load(model).metadata_["training_data"]["rows"] > 0  # saved before evaluate failed
 
@@ -398,7 +398,7 @@ def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, 
     model = tpmclassify.load(tmp_path / "my_model.tpmc")
     assert (tmp_path / "my_model.md").is_file() and model.prior_ == model.training_prior_
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert "40 postings from 1 sources" in printed and "trying the notebook on" not in printed
+    assert "40 postings from 1 source(s)" in printed and "trying the notebook on" not in printed
 
 
 def test_every_public_name_resolves_though_the_package_imports_lazily():
@@ -678,3 +678,31 @@ def test_the_command_names_its_flags_in_range_errors_and_refuses_a_scheduler_wit
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_semicolon_separated_file_is_named_as_one_not_as_a_missing_column(tmp_path, postings, capsys):
+    """From an analyst's review: a file saved by a European-locale spreadsheet (";" between fields) was refused with
+    "no column 'description'; ... (name the right one with --text-column)", which no column name could fix, or with
+    a dump of the posting's fields past a one-column header."""
+    from tpmclassify._cli import main
+
+    semi = tmp_path / "semi.csv"
+    postings[["title", "description", "label"]].to_csv(semi, index=False, sep=";")
+    hint = "(the header is one column holding ';': the file looks ';'-separated; save it as comma-separated CSV)"
+    for command in (
+        ["train", str(semi), "-o", str(tmp_path / "m.tpmc")],
+        ["batch", str(semi), "-o", str(tmp_path / "o.csv")],
+    ):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert hint in err and "Traceback" not in err and "--text-column" not in err
+
+
+def test_cross_validating_a_file_without_one_role_says_so_not_to_change_the_folds(tmp_path, postings, capsys):
+    from tpmclassify._cli import main
+
+    src = tmp_path / "tpm.csv"
+    postings[postings["label"] != "pm"].to_csv(src, index=False)
+    assert main(["evaluate", str(src), "-q", "--cross-validate"]) == 2
+    err = capsys.readouterr().err
+    assert "the data has 0 'pm' rows: cross-validation trains on at least 2 of each" in err and "folds" not in err

@@ -244,3 +244,99 @@ def test_a_scope_threshold_of_zero_is_the_one_scored(postings):
     assert frame["scope_threshold"].tolist() == [0.0, 0.0]
     assert frame["scope_recall"].tolist() == [1.0, 1.0]
     assert frame["scope_precision"].tolist() == [pytest.approx(0.6)] * 2  # the 6 TPM/PM of 10, every one kept
+
+
+def _table(tmp_path, frame, name="export.csv"):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m, d: evaluate(m, d.drop(columns="label"), refit=False), tpmclassify.ColumnError, "no column 'label'"),
+        (lambda m, d: evaluate(m, d, text_column="body", refit=False), tpmclassify.ColumnError, "with text_column="),
+        (lambda m, d: evaluate(m, d, groups="Company", refit=False), tpmclassify.ColumnError, "with groups="),
+        (lambda m, d: evaluate(m, d, groups=["a", "b"], refit=False), tpmclassify.InvalidValueError, "2 values for 10"),
+        (
+            lambda m, d: evaluate(TPMClassifier(), d, folds=1),
+            tpmclassify.InvalidValueError,
+            "folds must be from 2 to 4",
+        ),
+        (lambda m, d: evaluate(TPMClassifier(), d, folds=99), tpmclassify.InvalidValueError, "got 99"),
+        (lambda m, d: evaluate(m, d, folds=3, refit=False), tpmclassify.InvalidValueError, "folds= goes with refit"),
+        (lambda m, d: evaluate("m.tpmc", d, refit=False), tpmclassify.PostingTypeError, "tpmclassify.load"),
+        (lambda m, d: evaluate(TPMClassifier(), d, refit=False), tpmclassify.InvalidValueError, "not fitted"),
+        (lambda m, d: evaluate(m, d.iloc[:0], refit=False), tpmclassify.InvalidValueError, "no 'tpm' or 'pm' rows"),
+        (lambda m, d: evaluate(TPMClassifier(), d[d["label"] != "pm"]), tpmclassify.InvalidValueError, "0 'pm' rows"),
+    ],
+)
+def test_evaluate_refuses_what_the_command_line_refuses_with_the_librarys_errors(
+    bundled, postings, call, error, message
+):
+    """From an analyst's review: each of these raised pandas', scikit-learn's or Python's own error (KeyError 'label',
+    "All arrays must be of the same length", "k-fold cross-validation requires at least one train/test split", an
+    AttributeError on a path), or returned figures for no rows at all."""
+    with pytest.raises(error, match=message) as caught:
+        call(bundled, postings)
+    assert isinstance(caught.value, tpmclassify.TPMClassifyError)
+
+
+def test_evaluate_names_every_bad_row_as_the_file_numbers_it(bundled, postings, tmp_path):
+    """Rows without text or with a label that is none are named as a spreadsheet shows them (the header is row 1),
+    all of them, whether the file or the table read from it is given; a table of the caller's own by its index."""
+    bad = postings.copy()
+    bad.loc[[2, 5, 7], "description"] = ""
+    path = _table(tmp_path, bad)
+    for data in (path, tpmclassify.read_table(path)):
+        with pytest.raises(tpmclassify.InvalidValueError) as caught:
+            evaluate(bundled, data, refit=False)
+        assert (
+            str(caught.value)
+            == f"{path}: row 4: posting text is empty or whitespace-only; also rows 7 and 9 (fix or drop those rows)"
+        )
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 2: no text \(an empty cell\); also index 5 "):
+        evaluate(bundled, bad.assign(description=bad["description"].replace("", None)), refit=False)
+    unlabeled = postings.copy()
+    unlabeled.loc[[1, 8], "label"] = " "
+    with pytest.raises(
+        tpmclassify.InvalidValueError, match=r"\(2 rows have no label: .*\); in .*export.csv: rows 3 and 10$"
+    ):
+        evaluate(bundled, _table(tmp_path, unlabeled), refit=False)
+
+
+def test_blank_labels_take_their_titles_labels_when_titles_are_named(bundled, postings, tmp_path):
+    """With ``title_column``, a row without a label is labeled by its title (as the error for blank labels suggests),
+    in evaluate and train alike; groups given as a sequence follow the rows the title rule keeps."""
+    unlabeled = postings.copy()
+    unlabeled.loc[[0, 3], "label"] = ""
+    unlabeled.loc[3, "title"] = "Barista"  # a title the rule gives no label: the row is left out
+    expected = postings.drop(index=3)
+    report = evaluate(bundled, unlabeled, title_column="title", refit=False, groups=list("abcdefghij"))
+    assert report.predictions["raw"]["truth"].tolist() == expected["label"].tolist()
+    assert report.predictions["raw"]["source"].tolist() == [g for i, g in enumerate("abcdefghij") if i != 3]
+    with pytest.warns(UserWarning, match="training on 9 labeled rows"):
+        model = tpmclassify.train(unlabeled, title_column="title", cv=2, min_df=1, min_groups=1)
+    assert model.metadata_["training_data"]["rows"] == 9
+
+
+def test_a_figure_that_needs_both_roles_is_nan_when_one_has_no_row(bundled, postings):
+    """Scored on TPM postings only, macro-F1 is n/a like ROC AUC (it was 0.47 or 1.0, depending on the answers)."""
+    report = evaluate(bundled, postings[postings["label"] != "pm"], refit=False)
+    assert np.isnan(report.metrics["masked"]["macro_f1"]) and np.isnan(report.metrics["masked"]["roc_auc"])
+    assert report.metrics["masked"]["brier"] < 0.25  # what a single role can be scored on still is
+
+
+@pytest.mark.filterwarnings("ignore:training on 6 labeled rows:UserWarning")
+def test_training_without_other_roles_says_what_the_model_cannot_do(postings, tmp_path):
+    """From an analyst's review: trained on TPM and PM postings only, a model read 21 of 30 other jobs (a software
+    engineer at 0.985) as TPM without a word, and its card gave an in-scope threshold of None with its rule."""
+    roles = postings[postings["label"] != "other"]
+    with pytest.warns(UserWarning, match="0 'other' rows: the model cannot tell a posting that is neither TPM nor PM"):
+        model = tpmclassify.train(roles, cv=2, min_df=1, min_groups=1)
+    assert model.classify(postings["description"][0]).in_scope is None
+    tpmclassify.save(model, tmp_path / "m.tpmc")
+    card = (tmp_path / "m.md").read_text(encoding="utf-8")
+    assert "- in scope: no scope head (trained on fewer than 2 'other' postings)" in card
+    assert "in-scope threshold" not in card

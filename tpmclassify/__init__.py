@@ -34,9 +34,10 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
         PostingTypeError,
         TPMClassifyError,
     )
-    from ._evaluate import EvaluationReport, evaluate
+    from ._evaluate import EvaluationReport
     from ._explain import Explanation, Term
     from ._io import read_table
+    from ._labeled import evaluate
     from ._labels import label_from_title
     from ._model import TPMClassifier
     from ._persist import load, save
@@ -72,7 +73,7 @@ _WHERE = {
     "CUES": "_cues",
     "Cue": "_cues",
     "EvaluationReport": "_evaluate",
-    "evaluate": "_evaluate",
+    "evaluate": "_labeled",
     "Explanation": "_explain",
     "Prediction": "_prediction",
     "Term": "_explain",

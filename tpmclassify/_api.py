@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -10,12 +9,13 @@ from typing import Any
 import pandas as pd
 
 from ._bundled import model_or_default
-from ._errors import ColumnError, InvalidValueError, PostingTypeError, input_not_found, missing_column
+from ._errors import InvalidValueError
+from ._labeled import labeled_rows, source_groups
 from ._model import TPMClassifier
 from ._prediction import Prediction
-from ._roles import ROLES, check_labels
+from ._roles import OTHER, ROLES
 
-__all__ = ["classify", "classify_many", "labeled_rows", "source_groups", "train"]
+__all__ = ["classify", "classify_many", "train"]
 
 
 def classify(text: str, title: str | None = None, *, model: TPMClassifier | None = None) -> Prediction:
@@ -108,7 +108,8 @@ def train(
         the unknown values listed.
     title_column : str, optional
         With no ``label_column`` in the data, labels are derived from this
-        column with :func:`label_from_title`; rows it cannot label are left out.
+        column with :func:`label_from_title`, and so are blank labels where
+        there is one; rows it cannot label are left out.
     group_column : str or None, default "auto"
         Source of each posting (company or data set); see :meth:`TPMClassifier.fit`.
         ``"auto"`` uses a ``source`` column when there is one (a value
@@ -161,6 +162,14 @@ def train(
             f"{', '.join(f'{v} {k!r}' for k, v in short.items())} (of {len(labels)} labeled rows)"
         )
     _warn_if_few(labels)
+    if (labels == OTHER).sum() < 2:
+        warnings.warn(
+            f"{int((labels == OTHER).sum())} {OTHER!r} rows: the model cannot tell a posting that is neither TPM nor "
+            f"PM (it answers TPM or PM for every posting, an engineer's too, and in_scope is None); add postings of "
+            f"other jobs, labeled {OTHER!r}",
+            UserWarning,
+            stacklevel=2,
+        )
     sources = source_groups(frame, group_column)
     unsourced = 0 if sources is None else int((sources == "").sum())
     if unsourced and unsourced < len(frame):
@@ -190,88 +199,6 @@ def _warn_if_few(labels: pd.Series) -> None:
             UserWarning,
             stacklevel=3,
         )
-
-
-def labeled_rows(
-    data: pd.DataFrame | str,
-    text_column: str = "description",
-    label_column: str = "label",
-    title_column: str | None = None,
-) -> tuple[pd.DataFrame, pd.Series]:
-    """The rows :func:`train` learns from and their labels (``tpm``, ``pm``, ``hybrid``, ``other``).
-
-    Parameters
-    ----------
-    data : DataFrame or path
-        Postings; a path is read with :func:`tpmclassify._io.read_table` (every format ``batch`` reads).
-    text_column, label_column, title_column
-        As for :func:`train`.
-
-    Returns
-    -------
-    frame : DataFrame
-        The rows with a usable label.
-    labels : Series
-        Their labels, aligned with ``frame``.
-
-    Raises
-    ------
-    ColumnError
-        A named column is missing, or there is neither a label column nor a title column.
-    ValueError
-        A label column holds values that are not labels (all of them are listed).
-    """
-    from ._io import HEADER_ATTR, read_table
-    from ._labels import label_from_title
-    from ._rows import check_columns
-
-    if isinstance(data, str | os.PathLike):
-        if os.path.isdir(data):
-            raise InvalidValueError(f"{os.fspath(data)} is a folder: name a file of labeled postings")
-        if not os.path.isfile(data):
-            raise input_not_found(data)
-        frame = read_table(data)
-    elif isinstance(data, pd.DataFrame):
-        frame = data
-    else:
-        raise PostingTypeError(
-            f"expected a table of labeled postings (a DataFrame, or the path of a file), got {type(data).__name__}"
-            + (": pass the whole table, with its text and label columns" if isinstance(data, pd.Series | list) else "")
-        )
-    header = frame.attrs.get(HEADER_ATTR)
-    labeled = label_column in (frame.columns if header is None else header)
-    named = [(label_column, "label_column=") if labeled else (title_column, "title_column=")]
-    check_columns(list(frame.columns), text_column, named, header)
-    if label_column in frame.columns:
-        labels = pd.Series(check_labels(frame[label_column].fillna("")), index=frame.index)
-    elif title_column is not None:
-        labels = frame[title_column].map(label_from_title)
-        frame, labels = frame[labels.notna()], labels[labels.notna()]
-    else:
-        raise ColumnError(
-            f"no column {label_column!r}; the columns are: {', '.join(map(str, frame.columns))} (name the label "
-            "column with {opt:label_column=}, or derive the labels from job titles with {opt:title_column=})"
-        )
-    return frame, labels
-
-
-def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.Series | None:
-    """The source of each row (see :func:`train`), or None.
-
-    Examples
-    --------
-    >>> source_groups(pd.DataFrame({"source": ["acme/jobs:a.csv", "acme/jobs:b.csv", "x/y:z"]})).tolist()
-    ['acme/jobs', 'acme/jobs', 'x/y']
-    >>> source_groups(pd.DataFrame({"source": ["https://a.example/jobs", "https://b.example/x:y", None]})).tolist()
-    ['https://a.example/jobs', 'https://b.example/x', '']
-    """
-    if group_column is None or (group_column == "auto" and "source" not in frame.columns):
-        return None
-    column = "source" if group_column == "auto" else group_column
-    if column not in frame.columns:
-        raise missing_column(column, frame.columns, "group_column=")
-    values = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
-    return values.str.extract(r"^((?:[A-Za-z][\w+.-]*://)?[^:]*)", expand=False)  # (a URL's scheme is not a name)
 
 
 def fingerprint(texts: Iterable[str], labels: Iterable[str], groups: Sequence[object] | None = None) -> dict:

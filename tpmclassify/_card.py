@@ -11,7 +11,7 @@ import numpy as np
 
 from ._atomic import atomic_path
 from ._language import MIN_FOREIGN, MIN_FOREIGN_WORDS, MIN_TOKENS
-from ._roles import ROLES
+from ._roles import OTHER, ROLES
 from ._titles import describe_confidences
 
 __all__ = ["markdown_table", "metrics_table", "metrics_text", "model_card", "write_card"]
@@ -172,7 +172,10 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"- classes: {', '.join(map(str, model.classes_))}",
         f"- features: {len(model.cues_)} article cues + {len(model.space_.vocabulary)} stemmed word n-grams",
         f"- in-scope threshold: {model.scope_threshold_} (the highest that keeps {model.scope_recall:.0%} of TPM "
-        "and of PM postings in scope out-of-fold, as written and role-masked; below it the label is 'other')",
+        f"and of PM postings in scope out-of-fold, as written and role-masked; below it the label is {OTHER!r})"
+        if model.scope_coef_ is not None
+        else f"- in scope: no scope head (trained on fewer than 2 {OTHER!r} postings): every posting is answered TPM "
+        "or PM, and `in_scope` is None",
         f"- TPM/PM probabilities assume a TPM share of {model.prior_:.3f} among TPM and PM postings "
         f"(training data: {model.training_prior_:.3f}, each posting counted once); change it with "
         "`model.with_prior(share)`, `tpmclassify batch --prior SHARE`, or `--prior auto` to estimate a file's share",

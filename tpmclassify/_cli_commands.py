@@ -233,7 +233,7 @@ def _whole_file(args: argparse.Namespace, job: Callable[..., object], **options:
 def _sources(rows: pd.DataFrame, column: str | None) -> tuple[pd.Series | None, bool]:
     """The rows' sources to leave out in cross-validation (None: there are none, or one), and whether there was one:
     with nothing to leave out, folds are stratified (as :func:`evaluate` does)."""
-    from ._api import source_groups
+    from ._labeled import source_groups
 
     groups = source_groups(rows, column)
     one_source = groups is not None and groups.nunique() < 2
@@ -244,10 +244,9 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     """Read the labeled postings of ``train`` and ``evaluate``; say on ``out`` what will be used, and which rows
     the title rule leaves out (counted and named). Returns the file, its labeled rows, their labels and a note on
     the rows left out (empty if none)."""
-    from ._api import labeled_rows
-    from ._errors import InvalidValueError, input_not_found
+    from ._errors import input_not_found
     from ._io import read_table, row_numbering
-    from ._text import check_text
+    from ._labeled import labeled_rows
 
     if not os.path.isfile(args.data):
         raise input_not_found(args.data)
@@ -258,14 +257,10 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
         f"labels from the job titles in {args.title_column!r} (no {args.label_column!r} column)"
         if args.label_column not in frame.columns
         else f"labels from {args.label_column!r}"
+        + (f" (where it is blank, from the job titles in {args.title_column!r})" if args.title_column else "")
     )
     print(f"{len(rows)} of {len(frame)} rows of {args.data}, {source}: {counts}", file=out)
     first, word, _ = row_numbering(args.data)
-    for i, text in rows[args.text_column].items():  # named as the file numbers them, not by their place here
-        try:
-            check_text(text)
-        except (TypeError, ValueError) as err:
-            raise InvalidValueError(f"{args.data}: {word} {first + int(i)}: {err}") from None
     left = frame.index.difference(rows.index)
     if not len(left):
         return frame, rows, labels, ""
@@ -273,8 +268,8 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     named = [f"{word} {first + i}: {t!r}" for i, t in titles.head(10).items()]
     more = f" and {len(left) - len(named)} more" if len(left) > len(named) else ""
     note = (
-        f"{len(left)} rows left out: the title rule gives their titles no label (name a label column with "
-        f"--label-column to use them): {'; '.join(named)}{more}"
+        f"{len(left)} rows left out: the title rule gives their titles no label (label them in a label column "
+        f"to use them): {'; '.join(named)}{more}"
     )
     print(note, file=out)
     return frame, rows, labels, note
@@ -311,7 +306,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     digest = save(model, args.output)  # saved before anything else can fail: a trained model is never lost
     if args.evaluate:
         from ._card import metrics_text
-        from ._evaluate import evaluate
+        from ._evaluate import evaluate_rows
 
         groups, _ = _sources(rows, args.group_column)
         # as `evaluate --cross-validate`: 5 folds (source-grouped, not one per company), one per source if fewer
@@ -325,7 +320,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in {how})")
         try:
-            report = evaluate(
+            report = evaluate_rows(
                 model,
                 rows.assign(**{args.label_column: labels}),
                 text_column=args.text_column,
@@ -355,8 +350,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from ._card import metrics_text
     from ._errors import InvalidValueError, TPMClassifyError
-    from ._evaluate import evaluate
+    from ._evaluate import evaluate_rows
     from ._model import TPMClassifier
+    from ._roles import ROLES
 
     if args.folds is not None and not args.cross_validate:
         raise InvalidValueError("--folds goes with --cross-validate (without it, the model is scored as it is)")
@@ -364,6 +360,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     rows = rows.assign(**{args.label_column: labels})
     groups, one_source = _sources(rows, args.group_column)
     if args.cross_validate:  # the method, refitted in source-grouped folds
+        short = {role: int((labels == role).sum()) for role in ROLES if (labels == role).sum() < 2}
+        if short:  # (no number of folds helps)
+            raise InvalidValueError(
+                f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation trains on "
+                "at least 2 of each (without --cross-validate, a saved model is scored as it is)"
+            )
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
         if groups is None:  # stratified folds: at least as many rows of some label as there are folds
             why = "every row is from one source" if one_source else "no sources (no --group-column, no 'source' column)"
@@ -388,7 +390,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:  # this saved model, as it is
         model, folds = _model(args.model, args.sha256), None
     try:
-        report = evaluate(
+        report = evaluate_rows(
             model,
             rows,
             text_column=args.text_column,

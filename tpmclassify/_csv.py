@@ -16,6 +16,7 @@ from typing import IO, Any
 import pandas as pd
 
 from ._chunk import NUL_STAND_IN, BatchError, Chunk, open_binary
+from ._errors import separator_hint
 
 __all__ = ["MAX_RECORD_CHARS", "bounded_lines", "csv_chunks", "too_long"]
 
@@ -301,7 +302,10 @@ def _csv_row(
         error = "row contains a NUL byte"
     elif fields and len(fields) != len(columns):
         error = f"row has {len(fields)} fields, the header has {len(columns)}"
-        if len(fields) > len(columns):
+        hint = separator_hint(columns)
+        if hint:
+            error += hint
+        elif len(fields) > len(columns):
             error += f"; the fields past the header: {json.dumps(fields[len(columns) :], ensure_ascii=False)}"
     cells: list[str | None] = list(fields[: len(columns)])
     cells += [None] * (len(columns) - len(cells))

@@ -10,7 +10,7 @@ Python (``overwrite=True``, ``title_column=...``) and as the flag on the command
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -24,6 +24,7 @@ __all__ = [
     "command_line_wording",
     "input_not_found",
     "missing_column",
+    "separator_hint",
 ]
 
 _COMMAND_LINE: ContextVar[bool] = ContextVar("tpmclassify_command_line", default=False)
@@ -126,8 +127,29 @@ def missing_column(
     >>> print(missing_column("title", ["Job Title", "Company"], "title_column="))
     no column 'title'; the columns are: Job Title, Company (name the right one with title_column=...)
     """
-    fix = "" if option is None else f" (name the right one with {{opt:{option}}})"
+    columns = list(columns)
+    fix = separator_hint(columns) or ("" if option is None else f" (name the right one with {{opt:{option}}})")
     return error(f"no column {column!r}; the columns are: {', '.join(map(str, columns))}{fix}")
+
+
+def separator_hint(columns: Sequence[object]) -> str:
+    """What to say of a header read as one column that holds another separator (a European spreadsheet's ``;``, a
+    tab), else ``""``: files are read as comma-separated.
+
+    Examples
+    --------
+    >>> separator_hint(["title;description;label"])
+    " (the header is one column holding ';': the file looks ';'-separated; save it as comma-separated CSV)"
+    """
+    if len(columns) != 1:
+        return ""
+    for sep in (";", "\t", "|"):
+        if sep in str(columns[0]):
+            return (
+                f" (the header is one column holding {sep!r}: the file looks {sep!r}-separated; save it as "
+                "comma-separated CSV)"
+            )
+    return ""
 
 
 def input_not_found(path: object, hint: str = "") -> InputNotFoundError:

@@ -27,7 +27,7 @@ from ._titles import evidenced_axes
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["EvaluationReport", "evaluate"]
+__all__ = ["EvaluationReport", "evaluate_rows"]
 
 
 def _split(proba: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -150,7 +150,7 @@ def _plot_evidence(ax: Any, model: Any, per_axis: int = 3) -> None:
     ax.set(xlabel="weight (log-odds per unit)", title="top evidence per axis (TPM > 0 > PM)")
 
 
-def evaluate(
+def evaluate_rows(
     model: Any,
     data: pd.DataFrame | str,
     *,
@@ -161,54 +161,9 @@ def evaluate(
     refit: bool = True,
     progress: bool = False,
 ) -> EvaluationReport:
-    """Evaluate a model, raw and with role names masked.
-
-    Parameters
-    ----------
-    model : estimator
-        A :class:`~tpmclassify.TPMClassifier` (or any estimator with the same
-        ``classes_``/``predict_proba`` layout).
-    data : DataFrame or path
-        Labeled postings.
-    text_column, label_column : str
-        Columns holding the text and the label (``tpm``, ``pm``, ``hybrid``,
-        ``other``; anything else is refused, listed). Hybrid rows count as in
-        scope and are left out of the TPM-vs-PM figures.
-    groups : sequence, column name or None
-        Source of each row. Given, the model is refitted leaving one source out
-        at a time (the honest protocol); otherwise 5-fold stratified CV.
-    folds : int, optional
-        With ``groups``, use this many source-grouped folds instead of one
-        fold per source (faster, same guarantee: no source on both sides);
-        without, this many stratified folds (default 5).
-    refit : bool, default True
-        False evaluates the fitted ``model`` as it is on ``data`` (a held-out set).
-    progress : bool, default False
-        Show a progress bar over the folds (tqdm), with a time estimate.
-
-    Returns
-    -------
-    EvaluationReport
-
-    Examples
-    --------
-    The bundled model on two postings it has not seen (``refit=False``: scored as it is, no folds); judge your own
-    model on hundreds, with ``groups``, so that each fold leaves a source out:
-
-    >>> import pandas as pd
-    >>> import tpmclassify
-    >>> frame = pd.DataFrame({
-    ...     "description": [
-    ...         "Drive a multi-year program across five engineering teams: review system designs, weigh "
-    ...         "architecture trade-offs with engineers and align the roadmap with the product strategy.",
-    ...         "Run the office fit-out project day to day: the schedule, the budget, the contractors and "
-    ...         "weekly status reports to the client."],
-    ...     "label": ["tpm", "pm"]})
-    >>> report = evaluate(tpmclassify.default_model(), frame, refit=False)
-    >>> report.protocol
-    'fitted model on the given data'
-    >>> report.metrics["masked"]["macro_f1"], report.metrics["masked"]["confusion"]
-    (1.0, [[1, 0], [0, 1]])
+    """The engine of :func:`tpmclassify.evaluate`, on rows it has checked (the command line checks its own):
+    the model's answers in each fold, raw and role-masked, and their figures. Its parameters are
+    :func:`tpmclassify.evaluate`'s; ``groups`` is a sequence or None here, ``folds`` fits the rows.
     """
     from ._io import read_table  # local: evaluation of files only
 

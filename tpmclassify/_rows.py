@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._bundled import model_or_default
-from ._errors import ColumnError, InvalidValueError, missing_column, option_text
+from ._errors import ColumnError, InvalidValueError, missing_column, option_text, separator_hint
 from ._io import BatchError, read_chunks
 from ._model import TPMClassifier
 from ._predicting import missing
@@ -212,9 +212,10 @@ def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
     for cand in TEXT_COLUMN_CANDIDATES:
         if cand in lower:
             return lower[cand]
+    hint = separator_hint(list(columns))
     raise ColumnError(
         f"no text column found (looked for {', '.join(TEXT_COLUMN_CANDIDATES)}); the columns are: "
-        f"{', '.join(map(str, columns))}. Name one with {{opt:text_column=}}."
+        f"{', '.join(map(str, columns))}" + (hint or ". Name one with {opt:text_column=}.")
     )
 
 

@@ -16,10 +16,10 @@ Examples
 
 from __future__ import annotations
 
-from ._api import source_groups
 from ._baselines import KeywordBaseline, PlainTfidfBaseline
 from ._card import markdown_table, model_card
-from ._evaluate import EvaluationReport, evaluate
+from ._evaluate import EvaluationReport
+from ._labeled import evaluate, source_groups
 
 __all__ = [
     "EvaluationReport",

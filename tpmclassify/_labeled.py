@@ -1,0 +1,293 @@
+"""Labeled postings: a table read and checked as training and evaluation read it (every bad row named as the
+file numbers it), the sources of its rows, and the evaluation of a model on it (:func:`evaluate`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._errors import ColumnError, InvalidValueError, PostingTypeError, input_not_found, missing_column
+from ._roles import LABELS, ROLES, check_labels, normalize_label
+
+if TYPE_CHECKING:
+    from ._evaluate import EvaluationReport
+
+__all__ = ["evaluate", "labeled_rows", "source_groups", "table"]
+
+
+def labeled_rows(
+    data: object,
+    text_column: str = "description",
+    label_column: str = "label",
+    title_column: str | None = None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows :func:`train` learns from and their labels (``tpm``, ``pm``, ``hybrid``, ``other``).
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        Postings; a path is read with :func:`tpmclassify._io.read_table` (every format ``batch`` reads).
+    text_column, label_column, title_column
+        As for :func:`train`.
+
+    Returns
+    -------
+    frame : DataFrame
+        The rows with a usable label.
+    labels : Series
+        Their labels, aligned with ``frame``.
+
+    Raises
+    ------
+    ColumnError
+        A named column is missing, or there is neither a label column nor a title column.
+    ValueError
+        A label column holds values that are not labels (all of them are listed).
+    """
+    from ._io import HEADER_ATTR, rows_named
+    from ._labels import label_from_title
+    from ._rows import check_columns
+    from ._text import check_text
+
+    frame = table(data)
+    header = frame.attrs.get(HEADER_ATTR)
+    labeled = label_column in (frame.columns if header is None else header)
+    named = [(label_column, "label_column=") if labeled else (title_column, "title_column=")]
+    check_columns(list(frame.columns), text_column, named, header)
+    if title_column is not None and title_column not in frame.columns:
+        raise missing_column(title_column, frame.columns, "title_column=")
+    if label_column in frame.columns:
+        given = frame[label_column].map(lambda v: "" if _missing(v) else normalize_label(v))
+        if title_column is not None:  # a row without a label takes its title's, if the title rule gives one
+            given = given.where(given != "", frame[title_column].map(label_from_title).fillna(""))
+            frame, given = frame[given != ""], given[given != ""]
+        wrong = given.index[~given.isin(list(LABELS))]
+        if len(wrong):
+            try:
+                check_labels(given)
+            except InvalidValueError as err:
+                raise InvalidValueError(f"{err}; in {rows_named(frame, wrong)}") from None
+        labels = given
+    elif title_column is not None:
+        labels = frame[title_column].map(label_from_title)
+        frame, labels = frame[labels.notna()], labels[labels.notna()]
+    else:
+        raise ColumnError(
+            f"no column {label_column!r}; the columns are: {', '.join(map(str, frame.columns))} (name the label "
+            "column with {opt:label_column=}, or derive the labels from job titles with {opt:title_column=})"
+        )
+    bad = []  # every row whose text cannot be read, named as a person finds it
+    for i, text in frame[text_column].items():
+        try:
+            check_text(text)
+        except (TypeError, ValueError) as err:
+            bad.append((i, "no text (an empty cell)" if _missing(text) else str(err)))
+    if bad:
+        (i, why), rest = bad[0], [j for j, _ in bad[1:]]
+        also = f"; also {rows_named(frame, rest, path=False)}" if rest else ""
+        raise InvalidValueError(f"{rows_named(frame, [i])}: {why}{also} (fix or drop {'those rows' if rest else 'it'})")
+    return frame, labels
+
+
+def _missing(value: object) -> bool:
+    """Whether a cell is empty: None or NaN (what pandas reads for a blank cell)."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def table(data: object) -> pd.DataFrame:
+    """A table of postings: a DataFrame as it is, or a file read with :func:`tpmclassify._io.read_table`."""
+    from ._io import read_table
+
+    if isinstance(data, str | os.PathLike):
+        if os.path.isdir(data):
+            raise InvalidValueError(f"{os.fspath(data)} is a folder: name a file of labeled postings")
+        if not os.path.isfile(data):
+            raise input_not_found(data)
+        return read_table(Path(data))
+    if isinstance(data, pd.DataFrame):
+        return data
+    raise PostingTypeError(
+        f"expected a table of labeled postings (a DataFrame, or the path of a file), got {type(data).__name__}"
+        + (": pass the whole table, with its text and label columns" if isinstance(data, pd.Series | list) else "")
+    )
+
+
+def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.Series | None:
+    """The source of each row (see :func:`train`), or None.
+
+    Examples
+    --------
+    >>> source_groups(pd.DataFrame({"source": ["acme/jobs:a.csv", "acme/jobs:b.csv", "x/y:z"]})).tolist()
+    ['acme/jobs', 'acme/jobs', 'x/y']
+    >>> source_groups(pd.DataFrame({"source": ["https://a.example/jobs", "https://b.example/x:y", None]})).tolist()
+    ['https://a.example/jobs', 'https://b.example/x', '']
+    """
+    if group_column is None or (group_column == "auto" and "source" not in frame.columns):
+        return None
+    column = "source" if group_column == "auto" else group_column
+    if column not in frame.columns:
+        raise missing_column(column, frame.columns, "group_column=")
+    values = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    return values.str.extract(r"^((?:[A-Za-z][\w+.-]*://)?[^:]*)", expand=False)  # (a URL's scheme is not a name)
+
+
+def evaluate(
+    model: Any,
+    data: object,
+    *,
+    text_column: str = "description",
+    label_column: str = "label",
+    title_column: str | None = None,
+    groups: Sequence[object] | pd.Series | str | None = None,
+    folds: int | None = None,
+    refit: bool = True,
+    progress: bool = False,
+) -> EvaluationReport:
+    """Evaluate a model, raw and with role names masked.
+
+    Parameters
+    ----------
+    model : estimator
+        A :class:`~tpmclassify.TPMClassifier` (or any estimator with the same
+        ``classes_``/``predict_proba`` layout).
+    data : DataFrame or path
+        Labeled postings.
+    text_column, label_column : str
+        Columns holding the text and the label (``tpm``, ``pm``, ``hybrid``,
+        ``other``, case and blanks ignored; anything else is refused, with the
+        rows named). Hybrid rows count as in scope and are left out of the
+        TPM-vs-PM figures.
+    title_column : str, optional
+        As for :func:`train`: labels from job titles where there is no label
+        column, or where a label is blank.
+    groups : sequence, column name or None
+        Source of each row (a sequence as long as ``data``). Given, the model is
+        refitted leaving one source out at a time (the honest protocol);
+        otherwise 5-fold stratified CV (fewer when a label has fewer rows).
+    folds : int, optional
+        With ``groups``, use this many source-grouped folds instead of one
+        fold per source (faster, same guarantee: no source on both sides);
+        without, this many stratified folds (default 5).
+    refit : bool, default True
+        True measures the method: a copy of ``model`` is refitted in each fold
+        (a fitted model's own weights are not used). False scores the fitted
+        ``model`` as it is on ``data`` (a held-out set).
+    progress : bool, default False
+        Show a progress bar over the folds (tqdm), with a time estimate.
+
+    Returns
+    -------
+    EvaluationReport
+        Figures over the TPM and PM rows (a figure that needs both, such as
+        macro-F1 or ROC AUC, is NaN when one of them has no row).
+
+    Raises
+    ------
+    TPMClassifyError
+        For the mistakes the command line refuses, in the same words: a missing
+        file or column, unknown labels or unreadable texts (rows named), groups
+        of the wrong length, folds out of range, too few TPM or PM rows to
+        cross-validate, a path or an unfitted model where a fitted one is needed.
+
+    Examples
+    --------
+    The bundled model on two postings it has not seen (``refit=False``: scored as it is, no folds); judge your own
+    model on hundreds, with ``groups``, so that each fold leaves a source out:
+
+    >>> import pandas as pd
+    >>> import tpmclassify
+    >>> frame = pd.DataFrame({
+    ...     "description": [
+    ...         "Drive a multi-year program across five engineering teams: review system designs, weigh "
+    ...         "architecture trade-offs with engineers and align the roadmap with the product strategy.",
+    ...         "Run the office fit-out project day to day: the schedule, the budget, the contractors and "
+    ...         "weekly status reports to the client."],
+    ...     "label": ["tpm", "pm"]})
+    >>> report = evaluate(tpmclassify.default_model(), frame, refit=False)
+    >>> report.protocol
+    'fitted model on the given data'
+    >>> report.metrics["masked"]["macro_f1"], report.metrics["masked"]["confusion"]
+    (1.0, [[1, 0], [0, 1]])
+    """
+    from ._evaluate import evaluate_rows
+
+    _check_estimator(model, refit)
+    original = table(data)
+    frame, labels = labeled_rows(original, text_column, label_column, title_column)
+    counts = {role: int((labels == role).sum()) for role in ROLES}
+    if not sum(counts.values()):
+        raise InvalidValueError(f"no {' or '.join(map(repr, ROLES))} rows to score, of {len(original)} rows")
+    grp = _groups_of(original, frame, groups)
+    if refit and grp is not None and len(set(grp)) < 2:  # one source: nothing to leave out (evaluate_rows says so)
+        grp = None
+    if refit:
+        short = {k: v for k, v in counts.items() if v < 2}
+        if short:
+            raise InvalidValueError(
+                f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation trains on "
+                "at least 2 of each, so it needs more (or refit=False, to score a fitted model as it is)"
+            )
+        if grp is not None:
+            units = len(set(grp))
+            if folds is not None and not 2 <= folds <= units:
+                raise InvalidValueError(
+                    f"folds must be from 2 to {units} (the sources), or None for one fold per source; got {folds}"
+                )
+        else:
+            most = int(labels.value_counts().max())
+            if folds is not None and not 2 <= folds <= most:
+                raise InvalidValueError(
+                    f"folds must be from 2 to {most} (without sources, folds are stratified: at most the commonest "
+                    f"label's rows); got {folds}"
+                )
+            folds = folds or min(5, most)
+    elif folds is not None:
+        raise InvalidValueError("folds= goes with refit=True (refit=False scores the model as it is, in one piece)")
+    return evaluate_rows(
+        model,
+        frame.assign(**{label_column: labels}),
+        text_column=text_column,
+        label_column=label_column,
+        groups=grp,
+        folds=folds,
+        refit=refit,
+        progress=progress,
+    )
+
+
+def _check_estimator(model: object, refit: bool) -> None:
+    """Refuse what :func:`evaluate` cannot score: a path, an object that is no estimator, an unfitted model."""
+    if isinstance(model, str | os.PathLike):
+        raise PostingTypeError(
+            f"model must be an estimator, got the path {os.fspath(model)!r}: load a model file with tpmclassify.load"
+        )
+    needs = ("fit", "predict_proba") if refit else ("predict_proba",)
+    if not all(hasattr(model, name) for name in needs):
+        raise PostingTypeError(
+            f"model must be an estimator with {' and '.join(needs)} (a TPMClassifier), got {type(model).__name__}"
+        )
+    if not refit and getattr(model, "classes_", None) is None:
+        raise InvalidValueError("the model is not fitted: fit it first, or pass refit=True to cross-validate it")
+
+
+def _groups_of(original: pd.DataFrame, frame: pd.DataFrame, groups: object) -> list[str] | None:
+    """The source of each of ``frame``'s rows (some of ``original``'s), from a column name or a sequence."""
+    if groups is None:
+        return None
+    if isinstance(groups, str):
+        if groups not in original.columns:
+            raise missing_column(groups, original.columns, "groups=")
+        return [str(g) for g in frame[groups]]
+    values = list(groups)  # type: ignore[call-overload]
+    if len(values) != len(original):
+        raise InvalidValueError(f"groups has {len(values)} values for {len(original)} rows: give one per row")
+    if len(frame) == len(original):
+        return [str(g) for g in values]
+    if not original.index.is_unique:
+        raise InvalidValueError("some rows were left out and the table's index repeats: give groups as a column name")
+    where = original.index.get_indexer(frame.index)
+    return [str(values[i]) for i in where]
