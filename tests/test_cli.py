@@ -152,6 +152,10 @@ def test_the_bundled_model_is_checked_against_sha256_and_an_empty_argument_is_em
     text = "Own the project schedule, the budget and weekly status reports to the client for the office move."
     assert main(["classify", text, "--sha256", "0" * 64]) == 2
     assert "default.tpmc: SHA-256 is " in capsys.readouterr().err
+    assert main(["classify", text, "--sha256", "abc"]) == 2  # (was "SHA-256 is ..., expected abc")
+    assert "error: sha256 must be a SHA-256 as save() returns it" in capsys.readouterr().err
+    assert main(["classify", text, "--sha256", f" {digest.upper()} "]) == 0  # as a card prints it, pasted
+    capsys.readouterr()
     assert main(["classify", text, "--sha256", digest]) == 0
     assert capsys.readouterr().out.startswith("needs review")  # (answered by the bundled model: a short posting)
     assert main(["classify", ""]) == 2

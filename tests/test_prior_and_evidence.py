@@ -70,6 +70,8 @@ def test_prior_is_recorded_and_settable(bundled, postings, tmp_path):
         with pytest.raises(ValueError, match="prior must be a TPM share between 1e-06 and 0.999999"):
             bundled.with_prior(bad)
     assert bundled.with_prior(np.float32(0.25)).prior_ == pytest.approx(0.25)
+    with pytest.raises(ValueError, match=r"got 20 \(a share, not a percent: 0.2 for 20%\)$"):
+        bundled.with_prior(20)
     with pytest.raises(ValueError, match="prior must be a TPM share"):
         estimate_prior([0.9, 0.1], prior=0)
 

@@ -185,7 +185,11 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         "sigmoid(intercept + sum of terms), no map after it; explanations measure each axis from a typical training "
         "posting",
         f"- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
-        f"to less than {model.min_evidence_:.2f}"
+        + (
+            f"to less than {model.min_evidence_:.2f}"
+            if model.min_evidence_ >= 0.005
+            else f"to less than {model.min_evidence_:.2g} (none does: 1% of the training postings have no such terms)"
+        )
         + (
             f", or whose text has fewer than {model.min_words_} words (not counting stop words, numbers and single "
             "characters; as written or role-masked)"

@@ -93,7 +93,10 @@ class EvaluationReport:
         return metrics_table(self.metrics)
 
     def __str__(self) -> str:
-        return f"Evaluation ({self.protocol})\n{self.to_frame().round(3).to_string()}"
+        frame = self.to_frame().round(3).astype(object)
+        counts = [c for c in frame.columns if str(c).startswith("n_")]  # counts print as counts, not 70.0
+        frame[counts] = frame[counts].map(lambda x: x if pd.isna(x) else int(x))
+        return f"Evaluation ({self.protocol})\n{frame.to_string()}"
 
     def plot(self, variant: str = "masked") -> Figure:
         """Confusion matrix, calibration curve and the model's top evidence per axis.

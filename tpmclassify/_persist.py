@@ -17,6 +17,7 @@ import copy
 import io
 import json
 import os
+import re
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -194,6 +195,12 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}")
     if sha256 is not None:
+        if not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", sha256.strip()):
+            raise InvalidValueError(
+                f"sha256 must be a SHA-256 as save() returns it and model cards print it (64 hexadecimal digits), "
+                f"got {sha256!r}"
+            )
+        sha256 = sha256.strip()
         actual = file_sha256(path)
         if actual != sha256.lower():
             raise ModelFileError(f"{path}: SHA-256 is {actual}, expected {sha256}; refusing to load it")

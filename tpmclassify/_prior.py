@@ -35,9 +35,11 @@ def check_prior(prior: object) -> float:
         value = float(prior)
         if PRIOR_MARGIN <= value <= 1.0 - PRIOR_MARGIN:
             return value
+    number = float(prior) if not isinstance(prior, bool) and isinstance(prior, numbers.Real) else None
+    percent = f" (a share, not a percent: {number / 100:g} for {number:g}%)" if number and 1 < number <= 100 else ""
     raise InvalidValueError(
-        f"{{arg:prior}} must be a TPM share between {PRIOR_MARGIN:g} and {1 - PRIOR_MARGIN} (or 'auto' where a file's "
-        f"share can be estimated), got {prior!r}"
+        f"{{arg:prior}} must be a TPM share between {PRIOR_MARGIN:g} and {1 - PRIOR_MARGIN} (batch and audit also take "
+        f"'auto', to estimate a file's share), got {prior!r}{percent}"
     )
 
 
