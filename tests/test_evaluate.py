@@ -268,7 +268,7 @@ def _table(tmp_path, frame, name="export.csv"):
         (lambda m, d: evaluate(m, d, folds=3, refit=False), tpmclassify.InvalidValueError, "folds= goes with refit"),
         (lambda m, d: evaluate("m.tpmc", d, refit=False), tpmclassify.PostingTypeError, "tpmclassify.load"),
         (lambda m, d: evaluate(TPMClassifier(), d, refit=False), tpmclassify.InvalidValueError, "not fitted"),
-        (lambda m, d: evaluate(m, d.iloc[:0], refit=False), tpmclassify.InvalidValueError, "no 'tpm' or 'pm' rows"),
+        (lambda m, d: evaluate(m, d.iloc[:0], refit=False), tpmclassify.InvalidValueError, "no labeled rows"),
         (lambda m, d: evaluate(TPMClassifier(), d[d["label"] != "pm"]), tpmclassify.InvalidValueError, "0 'pm' rows"),
     ],
 )
@@ -284,41 +284,71 @@ def test_evaluate_refuses_what_the_command_line_refuses_with_the_librarys_errors
 
 
 def test_evaluate_names_every_bad_row_as_the_file_numbers_it(bundled, postings, tmp_path):
-    """Rows without text or with a label that is none are named as a spreadsheet shows them (the header is row 1),
-    all of them, whether the file or the table read from it is given; a table of the caller's own by its index."""
+    """Given a file, rows without text or with a label that is none are named as a spreadsheet shows them (the
+    header is row 1), all of them; given a table, by its index, even one read from a file and then reordered (a
+    numbering kept beside a table named rows that were not those once it was sorted, filtered or concatenated)."""
     bad = postings.copy()
     bad.loc[[2, 5, 7], "description"] = ""
     path = _table(tmp_path, bad)
-    for data in (path, tpmclassify.read_table(path)):
-        with pytest.raises(tpmclassify.InvalidValueError) as caught:
-            evaluate(bundled, data, refit=False)
-        assert (
-            str(caught.value)
-            == f"{path}: row 4: posting text is empty or whitespace-only; also rows 7 and 9 (fix or drop those rows)"
-        )
-    with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 2: no text \(an empty cell\); also index 5 "):
-        evaluate(bundled, bad.assign(description=bad["description"].replace("", None)), refit=False)
+    with pytest.raises(tpmclassify.InvalidValueError) as caught:
+        evaluate(bundled, path, refit=False)
+    assert str(caught.value) == (
+        f"{path}: row 4: posting text is empty or whitespace-only; also rows 7 and 9 (fix or drop those rows)"
+    )
+    shuffled = tpmclassify.read_table(path).iloc[::-1].reset_index(drop=True)
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 2: posting text is empty .*; also index 4 and 7 "):
+        evaluate(bundled, shuffled, refit=False)
+    for missing in (None, float("nan"), pd.NA):  # an empty cell, as pandas reads it, whatever the dtype
+        with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 2: no text \(an empty cell\); also index 5 "):
+            evaluate(bundled, bad.astype(object).replace("", missing), refit=False)
     unlabeled = postings.copy()
     unlabeled.loc[[1, 8], "label"] = " "
     with pytest.raises(
         tpmclassify.InvalidValueError, match=r"\(2 rows have no label: .*\); in .*export.csv: rows 3 and 10$"
     ):
         evaluate(bundled, _table(tmp_path, unlabeled), refit=False)
+    unlabeled.loc[[1, 8], "label"] = pd.NA  # (an NA label was read as the label '<na>')
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"unknown labels \[''\].*; in index 1 and 8$"):
+        tpmclassify.train(unlabeled.convert_dtypes())
 
 
-def test_blank_labels_take_their_titles_labels_when_titles_are_named(bundled, postings, tmp_path):
-    """With ``title_column``, a row without a label is labeled by its title (as the error for blank labels suggests),
-    in evaluate and train alike; groups given as a sequence follow the rows the title rule keeps."""
-    unlabeled = postings.copy()
-    unlabeled.loc[[0, 3], "label"] = ""
-    unlabeled.loc[3, "title"] = "Barista"  # a title the rule gives no label: the row is left out
-    expected = postings.drop(index=3)
+def test_blank_labels_take_their_titles_labels_when_titles_are_named(bundled, postings):
+    """With ``title_column``, a row without a label (blank, NaN or NA) is labeled by its title, as the error for
+    blank labels suggests, in evaluate and train alike; a row whose title the rule cannot label either is refused,
+    never left out (rows of a label column are all meant to be used)."""
+    unlabeled = postings.convert_dtypes()
+    unlabeled.loc[0, "label"], unlabeled.loc[4, "label"] = "", pd.NA
     report = evaluate(bundled, unlabeled, title_column="title", refit=False, groups=list("abcdefghij"))
-    assert report.predictions["raw"]["truth"].tolist() == expected["label"].tolist()
-    assert report.predictions["raw"]["source"].tolist() == [g for i, g in enumerate("abcdefghij") if i != 3]
-    with pytest.warns(UserWarning, match="training on 9 labeled rows"):
-        model = tpmclassify.train(unlabeled, title_column="title", cv=2, min_df=1, min_groups=1)
-    assert model.metadata_["training_data"]["rows"] == 9
+    assert report.predictions["raw"]["truth"].tolist() == postings["label"].tolist()
+    unlabeled.loc[3, "label"], unlabeled.loc[3, "title"] = " ", "Barista"
+    for call in (
+        lambda: evaluate(bundled, unlabeled, title_column="title", refit=False),
+        lambda: tpmclassify.train(unlabeled, title_column="title", cv=2, min_df=1, min_groups=1),
+    ):
+        with pytest.raises(tpmclassify.InvalidValueError, match=r"^1 row has no label, and the title rule .*index 3$"):
+            call()
+    with pytest.raises(tpmclassify.ColumnError, match="title_column=... names the text column 'description'"):
+        evaluate(bundled, postings, title_column="description", refit=False)  # (was read as each posting's title)
+
+
+def test_groups_and_folds_are_read_as_the_command_line_reads_them(bundled, postings, tmp_path):
+    """A source column is cut at ':' as train() and the command line cut it (owner/repo:file is one source), the
+    labels left out by the title rule take their groups with them, folds=0 leaves one source out at a time, and a
+    held-out set of other roles alone is scored on the in-scope figures it has."""
+    sourced = postings.assign(source=[f"s{i % 3}:file{i}.csv" for i in range(len(postings))])
+    report = evaluate(bundled, sourced, groups="source", refit=False)
+    assert sorted(set(report.predictions["raw"]["source"])) == ["s0", "s1", "s2"]
+    assert evaluate(tpmclassify.evaluation.KeywordBaseline(), sourced, groups="source", folds=0).protocol == (
+        "leave-one-source-out over 3 sources"
+    )
+    titled = postings.drop(columns="label").assign(title=[*postings["title"][:-1], "Barista"])
+    kept = evaluate(bundled, titled, title_column="title", groups=list("abcdefghij"), refit=False)
+    assert kept.predictions["raw"]["source"].tolist() == list("abcdefghi")  # the Barista's row and group left out
+    held_out = postings.assign(label=postings["label"].replace({"tpm": "hybrid"}))
+    held_out = held_out[held_out["label"] != "pm"]  # hybrid and other rows: no TPM or PM row to score the roles on
+    report = evaluate(bundled, held_out, refit=False)
+    assert report.metrics["masked"]["n_tpm"] == report.metrics["masked"]["n_pm"] == 0
+    assert report.metrics["masked"]["n_other"] == 4 and 0 <= report.metrics["masked"]["scope_roc_auc"] <= 1
 
 
 def test_a_figure_that_needs_both_roles_is_nan_when_one_has_no_row(bundled, postings):

@@ -290,11 +290,16 @@ def test_each_reason_quotes_its_axis_s_strongest_terms(bundled, postings):
                 words = _strongest_words(e, axis, total)
                 said = reason.split(": ", 1)[1]
                 typical = sum(t.weight for t in e.terms if t.feature == f"baseline:{axis}")  # a typical posting's part
+                own = sum(  # the posting's own words on the side the total points to
+                    abs(t.weight)
+                    for t in e.terms
+                    if t.axis == axis and not t.feature.startswith("baseline:") and (t.weight > 0) == (total > 0)
+                )
                 other = e.negative if total > 0 else e.positive
                 less = f"less {SHORT_NAMES.get(other, other)} evidence than a typical posting"
                 if words:  # (compared whole, in lower case: a reason may quote another occurrence of a word)
                     quoted = ", ".join(f"'{w}'" for w in words)
-                    if typical / total > 0.5:  # more than half the total: the posting lacks what is typical
+                    if typical * total > 0 and abs(typical) > own:  # what the posting lacks says more than its words
                         quoted += ", and " + less
                         suffixed += 1
                     assert said.lower() == quoted.lower(), reason

@@ -184,7 +184,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         "on out-of-fold log-odds (sources left out, when it has them) and folded into the weights: probability = "
         "sigmoid(intercept + sum of terms), no map after it; explanations measure each axis from a typical training "
         "posting",
-        f"- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
+        "- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
         + (
             f"to less than {model.min_evidence_:.2f}"
             if model.min_evidence_ >= 0.005

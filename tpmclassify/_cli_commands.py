@@ -251,7 +251,7 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     if not os.path.isfile(args.data):
         raise input_not_found(args.data)
     frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
-    rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column)
+    rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column, file=args.data)
     counts = ", ".join(f"{k} {v}" for k, v in labels.value_counts().items())
     source = (
         f"labels from the job titles in {args.title_column!r} (no {args.label_column!r} column)"
@@ -268,8 +268,8 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     named = [f"{word} {first + i}: {t!r}" for i, t in titles.head(10).items()]
     more = f" and {len(left) - len(named)} more" if len(left) > len(named) else ""
     note = (
-        f"{len(left)} rows left out: the title rule gives their titles no label (label them in a label column "
-        f"to use them): {'; '.join(named)}{more}"
+        f"{len(left)} {'row' if len(left) == 1 else 'rows'} left out: the title rule gives their titles no label "
+        f"(name a label column with --label-column to use them): {'; '.join(named)}{more}"
     )
     print(note, file=out)
     return frame, rows, labels, note

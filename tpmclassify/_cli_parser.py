@@ -170,7 +170,10 @@ def make_parser() -> argparse.ArgumentParser:
             help="source of each row (company or data set): each source weighs the same, folds leave "
             "whole sources out; 'auto' uses a 'source' column when there is one",
         )
-        p.add_argument("--title-column", help="derive labels from titles when there is no label column")
+        p.add_argument(
+            "--title-column",
+            help="derive labels from these job titles where there is no label column, or a label is blank",
+        )
         if name == "train":
             p.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.tpmc)")
             p.add_argument("--overwrite", action="store_true", help="replace an existing model file")

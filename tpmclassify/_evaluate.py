@@ -242,7 +242,7 @@ def evaluate_rows(
         predictions[variant] = pred
         m, per_source[variant] = _role_metrics(labels, p_tpm, sources)
         in_scope_truth = labels != OTHER
-        if has_scope and (~in_scope_truth).any():
+        if has_scope and (~in_scope_truth).any() and in_scope_truth.any():  # (both: no figure of one side alone)
             ys = in_scope_truth.astype(int)
             picked = in_scope >= thr
             tp = float((picked & in_scope_truth).sum())

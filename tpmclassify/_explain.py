@@ -230,15 +230,22 @@ class Explanation:
             side, other = (self.positive, self.negative) if total > 0 else (self.negative, self.positive)
             k = space.axes.index(axis)
             quoted = ", ".join(f"'{w}'" for w in wanted[2 * k + (total > 0)])
-            # the typical posting's part (minus its contributions) when it is more than half the total: the
-            # posting has less of the other side's evidence than is typical, more than it has words of this side
+            # the typical posting's part (minus its contributions), said when it points this way more strongly
+            # than the posting's own words of this side do: the posting has less of the other side than is typical
             typical = f"less {display(other)} evidence than a typical posting"
+            part = -float(self._baseline[k])
             if not quoted:
                 quoted = typical
-            elif -float(self._baseline[k]) * total > 0.5 * total * total:
+            elif part * total > 0 and abs(part) > self._own_words(k, total > 0):
                 quoted += f", and {typical}"
             out.append(f"{AXES.get(axis, axis)} points to {display(side)} ({total:+.2f}): {quoted}")
         return out
+
+    def _own_words(self, k: int, positive: bool) -> float:
+        """The size of what the posting's own features of axis ``k`` contribute to one side (``positive`` or not)."""
+        columns, weights = self._raw
+        mine = (self._space.axis_of[columns] == k) & ((weights > 0) if positive else (weights < 0))
+        return float(np.abs(weights[mine]).sum())
 
     def __str__(self) -> str:
         head = (

@@ -228,9 +228,6 @@ def _guarded(path: Path, enc: str, named: bool, chunks: Iterator[Chunk]) -> Iter
 
 #: The key of a table's ``attrs`` holding its file's own column names, where :func:`read_table` renamed some.
 HEADER_ATTR = "tpmclassify_header"
-#: The key of :func:`read_table`'s ``attrs`` saying where the table came from and how a person numbers its rows:
-#: (path, the first row's number, the word for a row), as :func:`row_numbering` says.
-ROWS_ATTR = "tpmclassify_rows"
 
 
 def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
@@ -263,34 +260,28 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     if header is not None:  # the file's own names, where the frame renamed repeated ones (see Chunk)
         frame.attrs[HEADER_ATTR] = header
-    frame.attrs[ROWS_ATTR] = (str(path), first, word)
     return frame
 
 
-def rows_named(frame: pd.DataFrame, labels: Sequence[object], *, path: bool = True, most: int = 5) -> str:
-    """How a person finds rows ``labels`` (index labels) of ``frame``: as its file numbers them when
-    :func:`read_table` read it (with the file's path first, unless ``path`` is False), else by the frame's own
-    index; the first ``most`` of them, and how many more.
+def rows_named(
+    labels: Sequence[object], file: str | os.PathLike[str] | None = None, *, path: bool = True, most: int = 5
+) -> str:
+    """How a person finds rows ``labels``: of ``file`` (positions in it, from 0, as :func:`read_table` reads it),
+    as :func:`row_numbering` numbers them, with the file's name first unless ``path`` is False; of a table of the
+    caller's own (no ``file``), by its index. The first ``most`` of them, and how many more.
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
-    >>> _ = p.write_text("description\\nOwn the roadmap\\nRun the schedule\\n")
-    >>> rows_named(read_table(p), [1]).endswith("export.csv: row 3")
-    True
-    >>> rows_named(read_table(p), [0, 1], path=False)
-    'rows 2 and 3'
-    >>> rows_named(pd.DataFrame({"description": list("abcdefg")}), range(7))
+    >>> rows_named([5], "export.csv"), rows_named([0, 1], "export.jsonl", path=False)
+    ('export.csv: row 7', 'lines 1 and 2')
+    >>> rows_named(range(7))
     'index 0, 1, 2, 3, 4 and 2 more'
     """
     labels = list(labels)
-    where = frame.attrs.get(ROWS_ATTR)
-    numbered = [i for i in labels if isinstance(i, numbers.Integral)]
-    if where is not None and len(numbered) == len(labels):
-        file, first, word = where
-        head = (f"{file}: " if path else "") + (word if len(labels) == 1 else word + "s")
-        names = [str(first + int(i)) for i in numbered[:most]]
+    if file is not None:
+        first, word, _ = row_numbering(file)
+        head = (f"{os.fspath(file)}: " if path else "") + (word if len(labels) == 1 else word + "s")
+        names = [str(first + int(i)) for i in labels[:most]]  # type: ignore[call-overload]
     else:
         head, names = "index", [repr(i) for i in labels[:most]]
     more = len(labels) - len(names)

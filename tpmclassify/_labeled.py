@@ -24,6 +24,8 @@ def labeled_rows(
     text_column: str = "description",
     label_column: str = "label",
     title_column: str | None = None,
+    *,
+    file: str | os.PathLike[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The rows :func:`train` learns from and their labels (``tpm``, ``pm``, ``hybrid``, ``other``).
 
@@ -33,6 +35,9 @@ def labeled_rows(
         Postings; a path is read with :func:`tpmclassify._io.read_table` (every format ``batch`` reads).
     text_column, label_column, title_column
         As for :func:`train`.
+    file : path, optional
+        The file ``data`` was read from, unchanged (as :func:`~tpmclassify._io.read_table` read it): bad rows are
+        named as the file numbers them. A path as ``data`` is its own; rows of any other table are named by its index.
 
     Returns
     -------
@@ -46,7 +51,7 @@ def labeled_rows(
     ColumnError
         A named column is missing, or there is neither a label column nor a title column.
     ValueError
-        A label column holds values that are not labels (all of them are listed).
+        A label column holds values that are not labels, or a row has no text: all of them are named.
     """
     from ._io import HEADER_ATTR, rows_named
     from ._labels import label_from_title
@@ -54,25 +59,35 @@ def labeled_rows(
     from ._text import check_text
 
     frame = table(data)
+    if isinstance(data, str | os.PathLike):
+        file = data
+
+    def named(rows: Sequence[object], path: bool = True) -> str:
+        return rows_named(rows, file, path=path)
+
     header = frame.attrs.get(HEADER_ATTR)
     labeled = label_column in (frame.columns if header is None else header)
-    named = [(label_column, "label_column=") if labeled else (title_column, "title_column=")]
-    check_columns(list(frame.columns), text_column, named, header)
-    if title_column is not None and title_column not in frame.columns:
-        raise missing_column(title_column, frame.columns, "title_column=")
-    if label_column in frame.columns:
+    columns = [(label_column, "label_column=")] if labeled else []
+    check_columns(list(frame.columns), text_column, [*columns, (title_column, "title_column=")], header)
+    if labeled:
         given = frame[label_column].map(lambda v: "" if _missing(v) else normalize_label(v))
         if title_column is not None:  # a row without a label takes its title's, if the title rule gives one
             given = given.where(given != "", frame[title_column].map(label_from_title).fillna(""))
-            frame, given = frame[given != ""], given[given != ""]
+            blank = given.index[given == ""]
+            if len(blank):  # (never left out: the rows of a label column are all meant to be used)
+                rows = "1 row has" if len(blank) == 1 else f"{len(blank)} rows have"
+                raise InvalidValueError(
+                    f"{rows} no label, and the title rule gives their titles ({title_column!r}) none: label or drop "
+                    f"them; in {named(blank)}"
+                )
         wrong = given.index[~given.isin(list(LABELS))]
         if len(wrong):
             try:
                 check_labels(given)
             except InvalidValueError as err:
-                raise InvalidValueError(f"{err}; in {rows_named(frame, wrong)}") from None
+                raise InvalidValueError(f"{err}; in {named(wrong)}") from None
         labels = given
-    elif title_column is not None:
+    elif title_column is not None:  # no labels at all: the title rule's, and rows it gives none are left out
         labels = frame[title_column].map(label_from_title)
         frame, labels = frame[labels.notna()], labels[labels.notna()]
     else:
@@ -88,14 +103,16 @@ def labeled_rows(
             bad.append((i, "no text (an empty cell)" if _missing(text) else str(err)))
     if bad:
         (i, why), rest = bad[0], [j for j, _ in bad[1:]]
-        also = f"; also {rows_named(frame, rest, path=False)}" if rest else ""
-        raise InvalidValueError(f"{rows_named(frame, [i])}: {why}{also} (fix or drop {'those rows' if rest else 'it'})")
+        also = f"; also {named(rest, path=False)}" if rest else ""
+        raise InvalidValueError(f"{named([i])}: {why}{also} (fix or drop {'those rows' if rest else 'it'})")
     return frame, labels
 
 
 def _missing(value: object) -> bool:
-    """Whether a cell is empty: None or NaN (what pandas reads for a blank cell)."""
-    return value is None or (isinstance(value, float) and value != value)
+    """Whether a cell is empty: None, NaN or pandas' NA (what pandas reads for a blank cell)."""
+    if value is None or isinstance(value, str) or not pd.api.types.is_scalar(value):
+        return value is None
+    return bool(pd.isna(value))  # type: ignore[call-overload]
 
 
 def table(data: object) -> pd.DataFrame:
@@ -217,10 +234,11 @@ def evaluate(
 
     _check_estimator(model, refit)
     original = table(data)
-    frame, labels = labeled_rows(original, text_column, label_column, title_column)
+    file = data if isinstance(data, str | os.PathLike) else None
+    frame, labels = labeled_rows(original, text_column, label_column, title_column, file=file)
     counts = {role: int((labels == role).sum()) for role in ROLES}
-    if not sum(counts.values()):
-        raise InvalidValueError(f"no {' or '.join(map(repr, ROLES))} rows to score, of {len(original)} rows")
+    if labels.empty:
+        raise InvalidValueError(f"no labeled rows to score, of {len(original)} rows")
     grp = _groups_of(original, frame, groups)
     if refit and grp is not None and len(set(grp)) < 2:  # one source: nothing to leave out (evaluate_rows says so)
         grp = None
@@ -231,11 +249,12 @@ def evaluate(
                 f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation trains on "
                 "at least 2 of each, so it needs more (or refit=False, to score a fitted model as it is)"
             )
+        folds = folds or None  # 0, as on the command line: one fold per source (without sources, the default)
         if grp is not None:
             units = len(set(grp))
             if folds is not None and not 2 <= folds <= units:
                 raise InvalidValueError(
-                    f"folds must be from 2 to {units} (the sources), or None for one fold per source; got {folds}"
+                    f"folds must be from 2 to {units} (the sources), or 0 or None for one fold per source; got {folds}"
                 )
         else:
             most = int(labels.value_counts().max())
@@ -275,19 +294,20 @@ def _check_estimator(model: object, refit: bool) -> None:
 
 
 def _groups_of(original: pd.DataFrame, frame: pd.DataFrame, groups: object) -> list[str] | None:
-    """The source of each of ``frame``'s rows (some of ``original``'s), from a column name or a sequence."""
+    """The source of each of ``frame``'s rows (some of ``original``'s), from a column (read as :func:`train` and
+    the command line read it: ``owner/repo:path`` is source ``owner/repo``) or a sequence, one value per row."""
     if groups is None:
         return None
     if isinstance(groups, str):
         if groups not in original.columns:
             raise missing_column(groups, original.columns, "groups=")
-        return [str(g) for g in frame[groups]]
-    values = list(groups)  # type: ignore[call-overload]
-    if len(values) != len(original):
-        raise InvalidValueError(f"groups has {len(values)} values for {len(original)} rows: give one per row")
+        values = list(source_groups(original, groups))  # type: ignore[arg-type]
+    else:
+        values = list(groups)  # type: ignore[call-overload]
+        if len(values) != len(original):
+            raise InvalidValueError(f"groups has {len(values)} values for {len(original)} rows: give one per row")
     if len(frame) == len(original):
         return [str(g) for g in values]
     if not original.index.is_unique:
         raise InvalidValueError("some rows were left out and the table's index repeats: give groups as a column name")
-    where = original.index.get_indexer(frame.index)
-    return [str(values[i]) for i in where]
+    return [str(values[i]) for i in original.index.get_indexer(frame.index)]
