@@ -68,6 +68,8 @@ class Scored(NamedTuple):
         The posting's non-zero features and their contributions ``coefficient x value``.
     axis_sums : (list of float, list of bool, list of int)
         Per axis: contributions less the baseline, whether the axis has any, and the axes by size (largest first).
+    sides : (list of float, list of float)
+        Per axis: the size of the posting's own contributions to ``negative``, and to ``positive``.
     ranked_cues : (list of int, list of int)
         The posting's cue columns, strongest first, and their keys ``2 * axis + (contribution > 0)``.
     space : FeatureSpace
@@ -87,6 +89,7 @@ class Scored(NamedTuple):
     columns: np.ndarray
     weights: np.ndarray
     axis_sums: tuple[list[float], list[bool], list[int]]
+    sides: tuple[list[float], list[float]]
     ranked_cues: tuple[list[int], list[int]]
     space: FeatureSpace
     evidence: Callable[[], dict[int, Evidence]]
@@ -119,7 +122,7 @@ class Explanation:
         self.positive, self.negative = scored.positive, scored.negative
         self._baseline = scored.baseline  # per axis: the head's contributions in a typical posting
         self._raw = (scored.columns, scored.weights)  # the posting's features: column and contribution
-        self._axis_sums = scored.axis_sums
+        self._axis_sums, self._sides = scored.axis_sums, scored.sides
         self._ranked_cues = scored.ranked_cues  # the posting's cue columns and keys, strongest first
         self._space, self._evidence, self._quotes = scored.space, scored.evidence, scored.quotes
 
@@ -236,16 +239,10 @@ class Explanation:
             part = -float(self._baseline[k])
             if not quoted:
                 quoted = typical
-            elif part * total > 0 and abs(part) > self._own_words(k, total > 0):
+            elif part * total > 0 and abs(part) > self._sides[total > 0][k]:
                 quoted += f", and {typical}"
             out.append(f"{AXES.get(axis, axis)} points to {display(side)} ({total:+.2f}): {quoted}")
         return out
-
-    def _own_words(self, k: int, positive: bool) -> float:
-        """The size of what the posting's own features of axis ``k`` contribute to one side (``positive`` or not)."""
-        columns, weights = self._raw
-        mine = (self._space.axis_of[columns] == k) & ((weights > 0) if positive else (weights < 0))
-        return float(np.abs(weights[mine]).sum())
 
     def __str__(self) -> str:
         head = (

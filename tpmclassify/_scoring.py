@@ -129,6 +129,7 @@ class Batch:
                 columns=h.columns[a:b],
                 weights=h.weights[a:b],
                 axis_sums=(h.sums[k], h.present[k], h.order[k]),
+                sides=(h.negative[k], h.positive[k]),
                 ranked_cues=(h.ranked_columns[c:d], h.ranked_keys[c:d]),
                 space=self.space,
                 evidence=partial(self.evidence, i),
@@ -139,9 +140,9 @@ class Batch:
 
 class _Head(NamedTuple):
     """What one head's explanations of some postings of a batch need: each posting's entries (columns, and their
-    contributions) at ``indptr[k]:indptr[k + 1]``; each posting's axis sums, axes present and axes by size; and each
-    posting's cue columns and their keys (``2 * axis + (contribution > 0)``, -1 for zero), strongest first (at
-    ``cue_ptr[k]:cue_ptr[k + 1]``)."""
+    contributions) at ``indptr[k]:indptr[k + 1]``; each posting's axis sums, axes present and axes by size, and per
+    axis the size of its own contributions to each side; and each posting's cue columns and their keys (``2 * axis
+    + (contribution > 0)``, -1 for zero), strongest first (at ``cue_ptr[k]:cue_ptr[k + 1]``)."""
 
     indptr: list[int]
     columns: np.ndarray
@@ -149,6 +150,8 @@ class _Head(NamedTuple):
     sums: list[Any]
     present: list[Any]
     order: list[Any]
+    negative: list[Any]
+    positive: list[Any]
     ranked_columns: list[int]
     ranked_keys: list[int]
     cue_ptr: list[int]
@@ -167,6 +170,8 @@ def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights) -> _Head:
     sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - h.baseline
     present = (np.bincount(cell, weights=weights != 0.0, minlength=size).reshape(-1, n_axes) > 0) | (h.baseline != 0)
     order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
+    positive = np.bincount(cell, weights=np.maximum(weights, 0.0), minlength=size).reshape(-1, n_axes)
+    negative = np.bincount(cell, weights=np.maximum(-weights, 0.0), minlength=size).reshape(-1, n_axes)
     # each row's cue entries: by row, then strongest first, then column (as they are within a row: a stable sort)
     ranked = cue_entries[np.lexsort((-np.abs(weights[cue_entries]), row[cue_entries]))]
     strength = weights[ranked]
@@ -178,6 +183,8 @@ def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights) -> _Head:
         sums.tolist(),
         present.tolist(),
         order.tolist(),
+        negative.tolist(),
+        positive.tolist(),
         X.indices[ranked].tolist(),
         keys.tolist(),
         np.searchsorted(row[cue_entries], np.arange(n_rows + 1)).tolist(),
