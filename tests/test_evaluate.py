@@ -341,9 +341,10 @@ def test_groups_and_folds_are_read_as_the_command_line_reads_them(bundled, posti
     assert evaluate(tpmclassify.evaluation.KeywordBaseline(), sourced, groups="source", folds=0).protocol == (
         "leave-one-source-out over 3 sources"
     )
-    titled = postings.drop(columns="label").assign(title=[*postings["title"][:-1], "Barista"])
+    titled = postings.drop(columns="label").assign(title=["Barista", *postings["title"][1:]])
     kept = evaluate(bundled, titled, title_column="title", groups=list("abcdefghij"), refit=False)
-    assert kept.predictions["raw"]["source"].tolist() == list("abcdefghi")  # the Barista's row and group left out
+    assert kept.predictions["raw"]["source"].tolist() == list("bcdefghij")  # the Barista's row and group left out
+    assert kept.predictions["raw"].index.tolist() == list(range(1, 10))  # indexed as the caller's rows
     held_out = postings.assign(label=postings["label"].replace({"tpm": "hybrid"}))
     held_out = held_out[held_out["label"] != "pm"]  # hybrid and other rows: no TPM or PM row to score the roles on
     report = evaluate(bundled, held_out, refit=False)

@@ -235,10 +235,12 @@ def evaluate_rows(
     sources = grp if grp is not None else np.full(len(texts), "all", dtype=object)
     for variant, out in outputs.items():
         p_tpm, in_scope, thr = out[:, 0], out[:, 1], out[:, 2]
-        pred = pd.DataFrame({"truth": labels, "source": sources, "p_tpm": p_tpm, "in_scope": in_scope})
+        pred = pd.DataFrame(  # (indexed as the rows given: a caller's table joins back on it)
+            {"truth": labels, "source": sources, "p_tpm": p_tpm, "in_scope": in_scope}, index=frame.index
+        )
         if variant == "masked" and axes:
             columns = ["axes_tpm", "axes_pm", "unreadable", "undecided_as_role"]
-            pred[columns] = pd.DataFrame.from_dict(axes, orient="index").sort_index()
+            pred[columns] = pd.DataFrame.from_dict(axes, orient="index").sort_index().to_numpy()
         predictions[variant] = pred
         m, per_source[variant] = _role_metrics(labels, p_tpm, sources)
         in_scope_truth = labels != OTHER
