@@ -1,3 +1,5 @@
+import re
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -257,7 +259,11 @@ def _table(tmp_path, frame, name="export.csv"):
     [
         (lambda m, d: evaluate(m, d.drop(columns="label"), refit=False), tpmclassify.ColumnError, "no column 'label'"),
         (lambda m, d: evaluate(m, d, text_column="body", refit=False), tpmclassify.ColumnError, "with text_column="),
-        (lambda m, d: evaluate(m, d, groups="Company", refit=False), tpmclassify.ColumnError, "with groups="),
+        (
+            lambda m, d: evaluate(m, d, groups="Co", refit=False),
+            tpmclassify.ColumnError,
+            "no column 'Co'.*with groups=",
+        ),
         (lambda m, d: evaluate(m, d, groups=["a", "b"], refit=False), tpmclassify.InvalidValueError, "2 values for 10"),
         (
             lambda m, d: evaluate(TPMClassifier(), d, folds=1),
@@ -371,3 +377,57 @@ def test_training_without_other_roles_says_what_the_model_cannot_do(postings, tm
     card = (tmp_path / "m.md").read_text(encoding="utf-8")
     assert "- in scope: no scope head (trained on fewer than 2 'other' postings)" in card
     assert "in-scope threshold" not in card
+
+
+def test_evaluate_takes_the_bounds_it_states(postings):
+    """The bounds the messages state are the bounds: 2 folds and as many as there are sources (or rows of the
+    commonest label) are taken, one past either is refused; exactly 2 postings of a role cross-validate, 2 sources
+    stay grouped, and without sources the folds are 5, or the commonest label's rows when fewer (from mutation
+    testing of _labeled: each of these bounds could move by one unseen)."""
+    keyword = tpmclassify.evaluation.KeywordBaseline()
+    sourced = postings.assign(source=["a", "b"] * 5)
+    assert evaluate(keyword, sourced, groups="source", folds=2).protocol == "2-fold source-grouped over 2 sources"
+    with pytest.raises(tpmclassify.InvalidValueError, match="^folds must be from 2 to 2 .*; got 3$"):
+        evaluate(keyword, sourced, groups="source", folds=3)
+    most = int(postings["label"].value_counts().max())  # 4 other postings
+    with pytest.warns(UserWarning, match="least populated class"):  # (scikit-learn's: 3 TPM postings in 4 folds)
+        assert evaluate(keyword, postings, folds=most).protocol.startswith(f"{most}-fold stratified")
+    with pytest.raises(tpmclassify.InvalidValueError, match=f"^folds must be from 2 to {most} .*; got {most + 1}$"):
+        evaluate(keyword, postings, folds=most + 1)
+    ten = pd.concat([postings] * 2, ignore_index=True)
+    assert evaluate(keyword, ten).protocol.startswith("5-fold stratified")  # (8 rows of the commonest label)
+    two = postings.drop(index=postings.index[postings["label"] == "pm"][2:])  # exactly 2 PM postings
+    assert evaluate(keyword, two, folds=2).metrics["masked"]["n_pm"] == 2
+
+
+def test_evaluate_names_the_estimator_it_needs(bundled, postings):
+    class Scores:  # scores, but cannot be refitted
+        classes_ = bundled.classes_
+
+        def predict_proba(self, texts):
+            return bundled.predict_proba(texts)
+
+    assert evaluate(Scores(), postings, refit=False).metrics["masked"]["n_tpm"] == 3
+    with pytest.raises(tpmclassify.PostingTypeError, match="^model must be an estimator with fit and predict_proba"):
+        evaluate(Scores(), postings)
+    with pytest.raises(tpmclassify.ColumnError, match="^no column 'nope'; .*with group_column="):
+        tpmclassify.train(pd.concat([postings] * 3, ignore_index=True), group_column="nope")
+
+
+def test_training_reads_a_file_as_the_file_numbers_its_rows(postings, tmp_path):
+    """Given a path, train names bad rows as the file numbers them; a text that is a number or a list is named for
+    what it is (not an empty cell); a label column named twice in the header is refused, not read as the first."""
+    bad = postings.astype(object)
+    bad.loc[3, "description"] = 5
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 3: posting text must be str, got int "):
+        tpmclassify.train(bad)
+    bad.loc[3, "description"] = ["Own the roadmap", "Lead design reviews"]
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 3: posting text must be str, got list "):
+        tpmclassify.train(bad)
+    path = _table(tmp_path, postings.assign(description=postings["description"].where(postings.index != 6, " ")))
+    with pytest.raises(tpmclassify.InvalidValueError, match=rf"^{re.escape(str(path))}: row 8: posting text is empty"):
+        tpmclassify.train(path)
+    twice = tmp_path / "twice.csv"
+    twice.write_text(_table(tmp_path, postings).read_text().replace("title,company,label,", "label,company,label,", 1))
+    with pytest.raises(tpmclassify.BatchError, match="column 'label' appears 2 times in the header"):
+        tpmclassify.train(twice)
