@@ -351,6 +351,14 @@ def test_groups_and_folds_are_read_as_the_command_line_reads_them(bundled, posti
     kept = evaluate(bundled, titled, title_column="title", groups=list("abcdefghij"), refit=False)
     assert kept.predictions["raw"]["source"].tolist() == list("bcdefghij")  # the Barista's row and group left out
     assert kept.predictions["raw"].index.tolist() == list(range(1, 10))  # indexed as the caller's rows
+    masked = kept.predictions["masked"]  # its reading of the axes on the same rows, with their own dtypes
+    assert masked["axes_tpm"].dtype == np.int64 and masked["unreadable"].dtype == bool
+    answers = bundled.classify_many([tpmclassify.mask_role_names(t) for t in titled["description"][1:]])
+    assert masked["unreadable"].tolist() == [p.unreadable for p in answers]
+    by_index = kept.rescored(postings["label"].sample(frac=1, random_state=0))  # a Series, shuffled: by its index
+    assert by_index == kept.rescored(postings["label"]) == kept.rescored(postings["label"][1:].tolist())
+    with pytest.raises(tpmclassify.InvalidValueError, match="labels has 10 values for the 9 rows evaluated"):
+        kept.rescored(postings["label"].tolist())
     held_out = postings.assign(label=postings["label"].replace({"tpm": "hybrid"}))
     held_out = held_out[held_out["label"] != "pm"]  # hybrid and other rows: no TPM or PM row to score the roles on
     report = evaluate(bundled, held_out, refit=False)
@@ -394,13 +402,17 @@ def test_evaluate_takes_the_bounds_it_states(postings):
         assert evaluate(keyword, postings, folds=most).protocol.startswith(f"{most}-fold stratified")
     with pytest.raises(tpmclassify.InvalidValueError, match=f"^folds must be from 2 to {most} .*; got {most + 1}$"):
         evaluate(keyword, postings, folds=most + 1)
-    ten = pd.concat([postings] * 2, ignore_index=True)
-    assert evaluate(keyword, ten).protocol.startswith("5-fold stratified")  # (8 rows of the commonest label)
+    twice = pd.concat([postings] * 2, ignore_index=True)
+    assert evaluate(keyword, twice).protocol.startswith("5-fold stratified")  # (8 rows of the commonest label)
+    with pytest.warns(UserWarning, match="least populated class"):
+        assert evaluate(keyword, postings).protocol.startswith(f"{most}-fold stratified")  # (5 would not split)
     two = postings.drop(index=postings.index[postings["label"] == "pm"][2:])  # exactly 2 PM postings
     assert evaluate(keyword, two, folds=2).metrics["masked"]["n_pm"] == 2
 
 
 def test_evaluate_names_the_estimator_it_needs(bundled, postings):
+    """A scorer without ``fit`` scores as it is and is refused for refitting; a missing source column is named."""
+
     class Scores:  # scores, but cannot be refitted
         classes_ = bundled.classes_
 

@@ -72,10 +72,17 @@ class EvaluationReport:
     def rescored(self, labels: Sequence[object] | pd.Series) -> dict[str, dict[str, Any]]:
         """The role metrics of the same out-of-fold predictions against other labels (e.g. the titles' when the
         model was evaluated against what postings describe), per variant; rows whose label is not tpm or pm are
-        left out."""
-        truth = np.asarray(check_labels(pd.Series(list(labels)).fillna("")), dtype=object)
+        left out. A Series is matched to the rows evaluated by its index, a sequence by position."""
         out = {}
         for variant, pred in self.predictions.items():
+            values = labels
+            if isinstance(labels, pd.Series):  # matched to the rows evaluated by its index; a sequence by position
+                if not pred.index.isin(labels.index).all():
+                    raise InvalidValueError("labels (a Series) must have a label for every row evaluated, by its index")
+                values = labels.loc[pred.index]
+            if len(values) != len(pred):
+                raise InvalidValueError(f"labels has {len(values)} values for the {len(pred)} rows evaluated")
+            truth = np.asarray(check_labels(pd.Series(list(values)).fillna("")), dtype=object)
             out[variant] = _role_metrics(truth, pred["p_tpm"].to_numpy(), pred["source"].to_numpy())[0]
         return out
 
@@ -240,7 +247,9 @@ def evaluate_rows(
         )
         if variant == "masked" and axes:
             columns = ["axes_tpm", "axes_pm", "unreadable", "undecided_as_role"]
-            pred[columns] = pd.DataFrame.from_dict(axes, orient="index").sort_index().to_numpy()
+            found = pd.DataFrame.from_dict(axes, orient="index").sort_index()  # by position, each column its dtype
+            for name, column in zip(columns, found.columns, strict=True):
+                pred[name] = found[column].to_numpy()
         predictions[variant] = pred
         m, per_source[variant] = _role_metrics(labels, p_tpm, sources)
         in_scope_truth = labels != OTHER
