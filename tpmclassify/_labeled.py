@@ -298,14 +298,13 @@ def _groups_of(original: pd.DataFrame, frame: pd.DataFrame, groups: object) -> l
     the command line read it: ``owner/repo:path`` is source ``owner/repo``) or a sequence, one value per row."""
     if groups is None:
         return None
-    if isinstance(groups, str):
+    if isinstance(groups, str):  # the rows' own column: nothing to align
         if groups not in original.columns:
             raise missing_column(groups, original.columns, "groups=")
-        values = list(source_groups(original, groups))  # type: ignore[arg-type]
-    else:
-        values = list(groups)  # type: ignore[call-overload]
-        if len(values) != len(original):
-            raise InvalidValueError(f"groups has {len(values)} values for {len(original)} rows: give one per row")
+        return list(source_groups(frame, groups))  # type: ignore[arg-type]
+    values = list(groups)  # type: ignore[call-overload]
+    if len(values) != len(original):
+        raise InvalidValueError(f"groups has {len(values)} values for {len(original)} rows: give one per row")
     if len(frame) == len(original):
         return [str(g) for g in values]
     if not original.index.is_unique:
