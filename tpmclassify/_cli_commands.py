@@ -340,7 +340,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"saved {args.output} and its model card {card}")
     print(
         f"sha256 {digest}\n  the model file's fingerprint: publish it with the file, so that whoever uses it can "
-        f"check it is this one:\n  tpmclassify classify data/posting.txt --model {args.output} --sha256 {digest}"
+        f"check it is this one:\n  tpmclassify classify your_posting.txt --model {args.output} --sha256 {digest}"
     )
     return 0
 
