@@ -52,7 +52,7 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
 _HEADLINE = (
     ("n_tpm", "TPM postings"),
     ("n_pm", "PM postings"),
-    ("n_sources", "sources"),
+    ("n_sources", "sources of TPM/PM postings"),
     ("macro_f1", "macro-F1"),
     ("roc_auc", "ROC AUC"),
     ("brier", "Brier (lower is better)"),
@@ -77,12 +77,12 @@ def metrics_text(metrics: dict[str, dict[str, Any]]) -> str:
     >>> m = {"n_tpm": 2.0, "n_pm": 2.0, "n_sources": 4.0, "brier": 0.1, "worst_source": "acme",
     ...      "worst_source_accuracy": 0.0}
     >>> print(metrics_text({"raw": m, "masked": m}))
-                             as written  role names masked
-    TPM postings                      2                  2
-    PM postings                       2                  2
-    sources                           4                  4
-    Brier (lower is better)       0.100              0.100
-    worst source: accuracy          n/a                n/a
+                                as written  role names masked
+    TPM postings                         2                  2
+    PM postings                          2                  2
+    sources of TPM/PM postings           4                  4
+    Brier (lower is better)          0.100              0.100
+    worst source: accuracy             n/a                n/a
     TPM/PM figures weigh each source the same; worst source (highest Brier): n/a, one TPM or PM posting per source
     """
     names = [_READINGS.get(v, v) for v in metrics]
