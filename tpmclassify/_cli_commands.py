@@ -351,8 +351,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ._card import metrics_text
     from ._errors import InvalidValueError, TPMClassifyError
     from ._evaluate import evaluate_rows
+    from ._labeled import check_cross_validation
     from ._model import TPMClassifier
-    from ._roles import ROLES
 
     if args.folds is not None and not args.cross_validate:
         raise InvalidValueError("--folds goes with --cross-validate (without it, the model is scored as it is)")
@@ -360,12 +360,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     rows = rows.assign(**{args.label_column: labels})
     groups, one_source = _sources(rows, args.group_column)
     if args.cross_validate:  # the method, refitted in source-grouped folds
-        short = {role: int((labels == role).sum()) for role in ROLES if (labels == role).sum() < 2}
-        if short:  # (no number of folds helps)
-            raise InvalidValueError(
-                f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation trains on "
-                "at least 2 of each (without --cross-validate, a saved model is scored as it is)"
-            )
+        check_cross_validation(labels, "so it needs more (without --cross-validate, a saved model is scored as it is)")
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
         if groups is None:  # stratified folds: at least as many rows of some label as there are folds
             why = "every row is from one source" if one_source else "no sources (no --group-column, no 'source' column)"

@@ -162,29 +162,23 @@ def _plot_evidence(ax: Any, model: Any, per_axis: int = 3) -> None:
 
 def evaluate_rows(
     model: Any,
-    data: pd.DataFrame | str,
+    frame: pd.DataFrame,
     *,
     text_column: str = "description",
     label_column: str = "label",
-    groups: Sequence[object] | pd.Series | str | None = None,
+    groups: Sequence[object] | pd.Series | None = None,
     folds: int | None = None,
     refit: bool = True,
     progress: bool = False,
 ) -> EvaluationReport:
     """The engine of :func:`tpmclassify.evaluate`, on rows it has checked (the command line checks its own):
     the model's answers in each fold, raw and role-masked, and their figures. Its parameters are
-    :func:`tpmclassify.evaluate`'s; ``groups`` is a sequence or None here, ``folds`` fits the rows.
+    :func:`tpmclassify.evaluate`'s; ``frame`` is a table and ``groups`` the sources of its rows (None, or two or
+    more of them when refitting), ``folds`` fits the rows.
     """
-    from ._io import read_table  # local: evaluation of files only
-
-    frame = read_table(data) if isinstance(data, str) else data
     texts = frame[text_column].astype(str).to_numpy(dtype=object)
     labels = np.asarray(check_labels(frame[label_column].fillna("")), dtype=object)
-    grp = frame[groups].to_numpy(dtype=object) if isinstance(groups, str) else groups
-    if grp is not None:
-        grp = np.asarray([str(g) for g in grp], dtype=object)
-        if refit and len(set(grp)) < 2:  # one source: nothing to leave out, so folds are stratified (said below)
-            grp = None
+    grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
     masked_texts = np.array([mask_role_names(t) for t in texts], dtype=object)
 
     outputs = {v: np.zeros((len(texts), 3)) for v in ("raw", "masked")}

@@ -16,7 +16,7 @@ from ._roles import LABELS, ROLES, check_labels, normalize_label
 if TYPE_CHECKING:
     from ._evaluate import EvaluationReport
 
-__all__ = ["evaluate", "labeled_rows", "source_groups", "table"]
+__all__ = ["check_cross_validation", "evaluate", "labeled_rows", "source_groups", "table"]
 
 
 def labeled_rows(
@@ -236,19 +236,13 @@ def evaluate(
     original = table(data)
     file = data if isinstance(data, str | os.PathLike) else None
     frame, labels = labeled_rows(original, text_column, label_column, title_column, file=file)
-    counts = {role: int((labels == role).sum()) for role in ROLES}
     if labels.empty:
         raise InvalidValueError(f"no labeled rows to score, of {len(original)} rows")
     grp = _groups_of(original, frame, groups)
-    if refit and grp is not None and len(set(grp)) < 2:  # one source: nothing to leave out (evaluate_rows says so)
+    if refit and grp is not None and len(set(grp)) < 2:  # one source: nothing to leave out, so folds are stratified
         grp = None
     if refit:
-        short = {k: v for k, v in counts.items() if v < 2}
-        if short:
-            raise InvalidValueError(
-                f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation trains on "
-                "at least 2 of each, so it needs more (or refit=False, to score a fitted model as it is)"
-            )
+        check_cross_validation(labels, "so it needs more (or refit=False, to score a fitted model as it is)")
         folds = folds or None  # 0, as on the command line: one fold per source (without sources, the default)
         if grp is not None:
             units = len(set(grp))
@@ -276,6 +270,17 @@ def evaluate(
         refit=refit,
         progress=progress,
     )
+
+
+def check_cross_validation(labels: pd.Series, fix: str) -> None:
+    """Refuse labels with fewer than 2 TPM or 2 PM rows for cross-validation, whatever its folds (``fix``: what the
+    caller can do instead)."""
+    short = {role: int((labels == role).sum()) for role in ROLES if (labels == role).sum() < 2}
+    if short:
+        raise InvalidValueError(
+            f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation trains on at "
+            f"least 2 of each, {fix}"
+        )
 
 
 def _check_estimator(model: object, refit: bool) -> None:

@@ -167,11 +167,12 @@ def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights) -> _Head:
     weights = X.data * h.coef[X.indices]
     # each axis measured from a typical posting: its terms, less the baseline's
     cell, size = row * n_axes + axis_ids, n_rows * n_axes
-    sums = np.bincount(cell, weights=weights, minlength=size).reshape(-1, n_axes) - h.baseline
-    present = (np.bincount(cell, weights=weights != 0.0, minlength=size).reshape(-1, n_axes) > 0) | (h.baseline != 0)
-    order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
+    # per axis, the size of the posting's own contributions to each side; their difference is its sum
     positive = np.bincount(cell, weights=np.maximum(weights, 0.0), minlength=size).reshape(-1, n_axes)
     negative = np.bincount(cell, weights=np.maximum(-weights, 0.0), minlength=size).reshape(-1, n_axes)
+    sums = positive - negative - h.baseline
+    present = (positive + negative > 0) | (h.baseline != 0)
+    order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
     # each row's cue entries: by row, then strongest first, then column (as they are within a row: a stable sort)
     ranked = cue_entries[np.lexsort((-np.abs(weights[cue_entries]), row[cue_entries]))]
     strength = weights[ranked]
