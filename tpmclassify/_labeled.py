@@ -55,6 +55,7 @@ def labeled_rows(
     """
     from ._io import HEADER_ATTR, rows_named
     from ._labels import label_from_title
+    from ._predicting import missing
     from ._rows import check_columns
     from ._text import check_text
 
@@ -70,7 +71,7 @@ def labeled_rows(
     columns = [(label_column, "label_column=")] if labeled else []
     check_columns(list(frame.columns), text_column, [*columns, (title_column, "title_column=")], header)
     if labeled:
-        given = frame[label_column].map(lambda v: "" if _missing(v) else normalize_label(v))
+        given = frame[label_column].map(lambda v: "" if missing(v) else normalize_label(v))
         if title_column is not None:  # a row without a label takes its title's, if the title rule gives one
             given = given.where(given != "", frame[title_column].map(label_from_title).fillna(""))
             blank = given.index[given == ""]
@@ -100,19 +101,12 @@ def labeled_rows(
         try:
             check_text(text)
         except (TypeError, ValueError) as err:
-            bad.append((i, "no text (an empty cell)" if _missing(text) else str(err)))
+            bad.append((i, "no text (an empty cell)" if missing(text) else str(err)))
     if bad:
         (i, why), rest = bad[0], [j for j, _ in bad[1:]]
         also = f"; also {named(rest, path=False)}" if rest else ""
         raise InvalidValueError(f"{named([i])}: {why}{also} (fix or drop {'those rows' if rest else 'it'})")
     return frame, labels
-
-
-def _missing(value: object) -> bool:
-    """Whether a cell is empty: None, NaN or pandas' NA (what pandas reads for a blank cell)."""
-    if value is None or isinstance(value, str) or not pd.api.types.is_scalar(value):
-        return value is None
-    return bool(pd.isna(value))  # type: ignore[call-overload]
 
 
 def table(data: object) -> pd.DataFrame:
