@@ -107,6 +107,20 @@ def test_the_pieces_remembered_are_forgotten_with_the_words_they_name(bundled, p
     assert [p.probabilities for p in [got[-1], *got[:-1]]] == [p.probabilities for p in expected]
 
 
+@pytest.mark.parametrize("bound", ["_MAX_PIECES", "_MAX_PIECE_WORDS"])
+def test_pieces_forgotten_alone_change_no_answer(bundled, postings, bound, monkeypatch):
+    """The pieces held start afresh on their own (too many, or too many words in them: a posting with a tag is one
+    piece) while the words keep their ids: no answer changes, whether a piece was met in this batch or before."""
+    from tpmclassify import _words
+
+    texts = [*TRICKY, *postings["description"].tolist()[:40], "<p>Own the <b>program</b> roadmap with engineers</p>"]
+    expected = copy.deepcopy(bundled).classify_many(texts)
+    monkeypatch.setattr(_words, bound, 1)
+    forgetful = copy.deepcopy(bundled)
+    got = [*forgetful.classify_many(texts[:5]), *(forgetful.classify_many([t])[0] for t in texts[5:])]
+    assert [(p.probabilities, p.reasons) for p in got] == [(p.probabilities, p.reasons) for p in expected]
+
+
 def test_forgetting_words_and_pieces_changes_no_answer(bundled, postings, monkeypatch):
     """With room for almost nothing (the word numbering starts afresh every batch, no piece is remembered), the
     answers are those of a model that remembers everything."""

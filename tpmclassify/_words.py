@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, islice
+from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import NamedTuple
 
 import numpy as np
@@ -53,11 +53,12 @@ def tokens_of(text: str) -> list[str]:
     return tokenize(normalize(job_text(text)))
 
 
-#: Distinct words a feature space numbers, and pieces of text (between spaces) it remembers the words of, before
-#: it starts afresh (memory stays bounded).
+#: Distinct words a feature space numbers, and pieces of text it holds the words of (a piece between spaces, or a
+#: posting with a tag, read whole) and their words, before it starts afresh (memory stays bounded).
 _MAX_WORDS = 500_000
 _MAX_CHARS = 20_000_000
 _MAX_PIECES = 500_000
+_MAX_PIECE_WORDS = 2_000_000
 #: The stem id of the separator that ends each encoded posting (-1 is a kept word's stem in no n-gram).
 SEPARATOR_STEM = -2
 
@@ -85,7 +86,7 @@ class Words:
         self.stem[0] = SEPARATOR_STEM
         self.base = 1
         self.chars = 0  # the characters of the words numbered after the cue words
-        self._pieces = _Pieces(self.add)  # a short piece of text between spaces -> its words' ids
+        self._pieces = _Pieces(self)  # a short piece of text between spaces -> its id among the pieces
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:
@@ -102,7 +103,7 @@ class Words:
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
-        self._pieces = _Pieces(self.add)
+        self._pieces = _Pieces(self)
 
     def add(self, word: str) -> int:
         """The id of ``word``, numbering it if it is new (call under the lock once :meth:`freeze` is done)."""
@@ -125,14 +126,15 @@ class Words:
 
     def _bounded(self) -> None:
         """Start the numbering afresh (but for the cue words) past ``_MAX_WORDS`` words or ``_MAX_CHARS`` of them,
-        and the pieces past ``_MAX_PIECES`` (each at most ``_LONGEST_REMEMBERED`` long), so that what a process keeps
-        between batches stays bounded whatever the input (a batch's own words last until the next one)."""
+        and the pieces past ``_MAX_PIECES`` or ``_MAX_PIECE_WORDS`` words (only those at most ``_LONGEST_REMEMBERED``
+        long are looked up again), so that what a process keeps between batches stays bounded whatever the input (a
+        batch's own words and pieces last until the next one)."""
         if len(self.ids) > _MAX_WORDS or self.chars > _MAX_CHARS:
             self.ids, self.words = dict(islice(self.ids.items(), self.base)), self.words[: self.base]
             self.chars = 0
-            self._pieces = _Pieces(self.add)
-        if len(self._pieces) > _MAX_PIECES:
-            self._pieces = _Pieces(self.add)
+            self._pieces = _Pieces(self)
+        if self._pieces.count > _MAX_PIECES or self._pieces.size > _MAX_PIECE_WORDS:
+            self._pieces = _Pieces(self)
 
     def encode(self, token_lists: Iterable[Sequence[str]]) -> Encoded:
         """Encode postings given as normalised tokens (see :class:`Encoded`)."""
@@ -156,46 +158,72 @@ class Words:
         A token never spans a space, and normalising a posting normalises each of its pieces between spaces on its
         own (but for HTML tags, which may hold spaces: a posting with one is normalised whole; lowering and
         entities are local to a piece, see ``_text._lower``), so the text is split at spaces (in C) and each piece
-        looked up among the pieces seen before, with the ids of its normalised words; only a new piece is
-        normalised and tokenised (and remembered, if short).
+        looked up among the pieces seen before (a dictionary lookup in C: the piece's id); only a new piece is
+        normalised and tokenised (and remembered, if short). The pieces' words are then read from arrays at once.
         """
-        ids: list[int] = []  # every posting's word ids end to end, each followed by the separator
-        ends = []  # where each posting's ids end
+        ids: list[int] = []  # every posting's pieces' ids end to end, each followed by the separator's
+        ends = []  # where each posting's pieces end
         with self._lock:
             self._bounded()
-            known = self._pieces.__getitem__  # a piece not seen before is read then (_Pieces.__missing__)
+            pieces = self._pieces
+            known = pieces.__getitem__  # a piece not seen before is read then (_Pieces.__missing__)
             for text in texts:
                 if "<" in text:  # a tag may hold spaces: normalised whole
-                    ids.extend(map(self.add, tokens_of(text)))
+                    ids.append(pieces.new(tuple(map(self.add, tokens_of(text)))))
                 else:
-                    ids.extend(chain.from_iterable(map(known, text.split())))
-                ids.append(0)
+                    ids.extend(map(known, text.split()))
+                ids.append(0)  # (piece 0 is the separator)
                 ends.append(len(ids))
-            return self._encoded(ids, ends)
+            return self._encoded(*pieces.words_of(ids, ends))
 
-    def _encoded(self, ids: list[int], ends: list[int]) -> Encoded:
+    def _encoded(self, ids: list[int] | np.ndarray, ends: list[int] | np.ndarray) -> Encoded:
         ptr = np.zeros(len(ends) + 1, dtype=np.int64)
         ptr[1:] = ends
-        found = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        found = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64, count=len(ids))
         return Encoded(found, ptr, self.kept[found], self.stem[found], self.words)
 
 
-class _Pieces(dict[str, tuple[int, ...]]):
-    """Pieces of text between spaces -> the ids of their normalised words. A piece not seen before is normalised
-    and tokenised when it is looked up (a piece is never sectioned), and remembered if it is at most
-    :data:`_LONGEST_REMEMBERED` characters long."""
+class _Pieces(dict[str, int]):
+    """Pieces of text between spaces -> their ids, each piece's words' ids kept end to end in arrays (piece 0 is the
+    separator that ends a posting). A piece not seen before is normalised and tokenised when it is looked up (a piece
+    is never sectioned), and remembered if it is at most :data:`_LONGEST_REMEMBERED` characters long."""
 
-    def __init__(self, add: Callable[[str], int]) -> None:
+    def __init__(self, words: Words) -> None:
         super().__init__()
-        self._add = weakref.WeakMethod(add)  # (the Words that owns this: no cycle, freed as soon as it is dropped)
+        self._add = weakref.WeakMethod(words.add)  # (its Words owns this: no cycle, freed as soon as it is dropped)
+        self.flat = np.zeros(1024, dtype=np.int64)  # every piece's word ids, end to end (grown by doubling)
+        self.starts = np.zeros(1024, dtype=np.int64)  # where each piece's words start in it, and how many they are
+        self.lengths = np.zeros(1024, dtype=np.int64)
+        self.lengths[0] = 1  # the separator: one word, id 0
+        self.count, self.size = 1, 1  # pieces, and their words
 
-    def __missing__(self, piece: str) -> tuple[int, ...]:
+    def new(self, ids: tuple[int, ...]) -> int:
+        """A new piece's id, for the word ids of its text."""
+        i, k, n = self.count, self.size, len(ids)
+        if i == len(self.starts):
+            self.starts, self.lengths = (np.concatenate([a, np.zeros_like(a)]) for a in (self.starts, self.lengths))
+        if k + n > len(self.flat):
+            self.flat = np.concatenate([self.flat, np.zeros(max(len(self.flat), n), dtype=np.int64)])
+        self.starts[i], self.lengths[i], self.flat[k : k + n] = k, n, ids
+        self.count, self.size = i + 1, k + n
+        return i
+
+    def __missing__(self, piece: str) -> int:
         add = self._add()
         assert add is not None  # its Words holds this
-        ids = tuple(map(add, tokenize(normalize(piece))))
+        i = self.new(tuple(map(add, tokenize(normalize(piece)))))
         if len(piece) <= _LONGEST_REMEMBERED:
-            self[piece] = ids
-        return ids
+            self[piece] = i
+        return i
+
+    def words_of(self, ids: list[int], ends: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The word ids of postings given as their pieces' ids (``ends``: where each posting's pieces end), and
+        where each posting's words end."""
+        pieces = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        n = self.lengths[pieces]
+        upto = np.cumsum(n)
+        at = np.repeat(self.starts[pieces] - (upto - n), n) + np.arange(int(upto[-1]) if len(upto) else 0)
+        return self.flat[at], upto[np.array(ends, dtype=np.int64) - 1] if ends else np.zeros(0, dtype=np.int64)
 
 
 class Encoded(NamedTuple):
