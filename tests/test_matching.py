@@ -121,6 +121,23 @@ def test_pieces_forgotten_alone_change_no_answer(bundled, postings, bound, monke
     assert [(p.probabilities, p.reasons) for p in got] == [(p.probabilities, p.reasons) for p in expected]
 
 
+def test_what_the_pieces_hold_stays_bounded_by_their_words(bundled, postings, monkeypatch):
+    """A posting with a tag is read whole, as one piece that is never looked up again: batch after batch of them,
+    the words the pieces hold start afresh past ``_MAX_PIECE_WORDS``, so memory does not grow with the file (the
+    words themselves are bounded apart)."""
+    from tpmclassify import _words
+
+    monkeypatch.setattr(_words, "_MAX_PIECE_WORDS", 1_000)
+    words = copy.deepcopy(bundled).space_._words
+    texts = postings["description"].tolist()
+    held = []
+    for k in range(12):
+        encoded = words.encode_texts([f"<p>{t}</p><p>{k}</p>" for t in texts])
+        held.append(words._pieces.size)
+    bound = 1_000 + 2 * len(encoded.ids)  # past the bound, then one more batch
+    assert 12 * held[0] > bound > max(held), held  # (held[0]: one batch's words, and the separator)
+
+
 def test_forgetting_words_and_pieces_changes_no_answer(bundled, postings, monkeypatch):
     """With room for almost nothing (the word numbering starts afresh every batch, no piece is remembered), the
     answers are those of a model that remembers everything."""
