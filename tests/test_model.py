@@ -291,3 +291,30 @@ def test_explain_matches_classify(small_model, postings):
     p = small_model.classify(text)
     assert role.logit == pytest.approx(p.explanation.logit) and scope.logit == pytest.approx(p.scope_explanation.logit)
     assert role.probability == pytest.approx(p.probabilities["tpm"]) and scope.probability == pytest.approx(p.in_scope)
+
+
+def test_a_model_is_copied_while_another_thread_gives_its_first_answer(bundled):
+    """A model caches what its first answer needs; a copy (or a pickle) taken meanwhile in another thread is still a
+    copy, never "dictionary changed size during iteration", and answers as the model does."""
+    import copy
+    import pickle
+    import sys
+    import threading
+
+    text = "Lead a multi-year program across engineering teams: architecture reviews, technical risks, roadmap."
+    fresh = pickle.loads(pickle.dumps(bundled))  # nothing cached yet
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can: the race shows at once
+    try:
+        copies = []
+        for _ in range(8):
+            model = copy.deepcopy(fresh)
+            first = threading.Thread(target=model.classify, args=(text,))
+            first.start()
+            copies.append(copy.deepcopy(model))
+            copies.append(pickle.loads(pickle.dumps(model)))
+            first.join()
+    finally:
+        sys.setswitchinterval(interval)
+    expected = bundled.classify(text).probabilities
+    assert all(m.classify(text).probabilities == expected for m in copies)

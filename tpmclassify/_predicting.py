@@ -79,6 +79,10 @@ def missing(value: object) -> bool:
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(cast(Any, value))))
 
 
+#: The attribute a model caches its evidence weights in (see ``Predicting._cue_coef``), left out of copies and pickles.
+_EVIDENCE_CACHE = "_evidence_coef"
+
+
 class Predicting:
     """What a fitted :class:`~tpmclassify.TPMClassifier` answers with: its two heads over its feature space."""
 
@@ -163,16 +167,23 @@ class Predicting:
         """Whether posting ``i`` of ``batch`` has fewer words than the floor (``Prediction.short``)."""
         return batch.words[i] < self.min_words_
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a copy or a pickle holds: the model's attributes, copied at once (another thread's first answer may be
+        adding its cache meanwhile), without what is cached for speed."""
+        state = self.__dict__.copy()
+        state.pop(_EVIDENCE_CACHE, None)
+        return state
+
     # --------------------------------------------------------------- predicting
     def _cue_coef(self) -> np.ndarray:
         """The role head's weights on the cues of the article's four axes (zero on role names and n-grams): what
         evidence is measured on. A title's role name, or "apply now", says nothing about the job. (Computed once per
         ``coef_``.)"""
-        cached = self.__dict__.get("_evidence_coef")
+        cached = self.__dict__.get(_EVIDENCE_CACHE)
         if cached is not None and cached[0] is self.coef_:
             return cached[1]
         weights = article_weights(self.cues_, self.coef_)
-        self.__dict__["_evidence_coef"] = (self.coef_, weights)
+        self.__dict__[_EVIDENCE_CACHE] = (self.coef_, weights)
         return weights
 
     def _head_weights(self) -> list[HeadWeights]:
