@@ -3,7 +3,10 @@
 import copy
 import gzip
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -710,3 +713,18 @@ def test_cross_validating_a_file_without_one_role_says_so_not_to_change_the_fold
     assert main(["evaluate", str(src), "-q", "--cross-validate"]) == 2
     err = capsys.readouterr().err
     assert "the data has 0 'pm' rows: cross-validation trains on at least 2 of each" in err and "folds" not in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="closes the child's standard error before it starts")
+def test_a_run_with_standard_error_closed_still_runs(tmp_path, postings):
+    """`tpmclassify batch in.csv -o out.csv 2>&-` (a job scheduler that closes it) raised AttributeError on
+    `sys.stderr.isatty()` and wrote nothing: with nowhere to say anything, the run still runs."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    code = "import sys; from tpmclassify._cli import main; sys.exit(main(sys.argv[1:]))"
+    for command in (["batch", str(src), "-o", str(out)], ["audit", str(src), "-o", str(tmp_path / "a.html")]):
+        run = subprocess.run(
+            [sys.executable, "-c", code, *command], stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), check=False
+        )
+        assert run.returncode == 0, run.stdout
+    assert len(pd.read_csv(out)) == len(postings)
