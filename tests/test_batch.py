@@ -4,6 +4,7 @@ import codecs
 import csv
 import gzip
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -338,6 +339,26 @@ def test_jsonl_values_come_back_as_they_went_in(tmp_path, postings):
     assert recs[4]["error"] == "missing text"
 
 
+def test_a_named_jsonl_key_may_first_come_in_a_later_chunk(tmp_path, postings):
+    """With --text-column (and --title-column), a key no line of the first chunk had was refused, so a file ran or
+    not by its chunk size: the lines without it are error rows, and only a key no line has is refused (unpublished)."""
+    texts, titles = postings["description"].tolist(), postings["title"].tolist()
+    src = tmp_path / "late.jsonl"
+    with open(src, "w", encoding="utf-8") as f:
+        for i, (text, title) in enumerate(zip(texts, titles, strict=True)):
+            f.write(json.dumps({"id": i, **({"draft": True} if i < 5 else {"body": text, "role": title})}) + "\n")
+    out = tmp_path / "out.jsonl"
+    summary = classify_csv(src, out, text_column="body", title_column="role", chunk_size=4)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == list(range(len(texts))) and summary.errors == 5
+    assert all(r["error"] == "missing text" for r in rows[:5]) and all("label" in r for r in rows[5:])
+    for named in ({"text_column": "bdy"}, {"text_column": "body", "title_column": "titel"}):
+        wrong = tmp_path / "wrong.jsonl"
+        with pytest.raises(tpmclassify.ColumnError, match="^no column '(bdy|titel)'; the columns are: id, draft, body"):
+            classify_csv(src, wrong, chunk_size=4, **named)
+        assert not wrong.exists() and not list(tmp_path.glob(".*part"))
+
+
 def test_every_jsonl_chunk_is_checked_for_clashing_columns(tmp_path, postings, capsys):
     text = json.dumps(postings["description"][0])
     src = tmp_path / "in.jsonl"
@@ -358,6 +379,34 @@ def test_parquet_round_trip(tmp_path, postings):
     classify_csv(src, out, chunk_size=4)
     df = pd.read_parquet(out)
     assert df["title"].tolist() == postings["title"].tolist() and len(df) == len(postings)
+
+
+def test_parquet_integers_with_nulls_come_back_exact(tmp_path, postings):
+    """An integer column with a null in a chunk was read as float64 and written back rounded (an id of 2**53 + 1
+    came back as 2**53, with a zero exit), or, past 2**53 in uint64, crashed the run."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    texts = postings["description"].tolist()[:3]
+    ids = pa.array([2**53 + 1, None, 1234567890123456789], pa.int64())
+    unsigned = pa.array([2**64 - 1, None, 2**53 + 1], pa.uint64())
+    src = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"req_id": ids, "big": unsigned, "description": texts}), src)
+    classify_csv(src, tmp_path / "out.parquet")
+    out = pq.read_table(tmp_path / "out.parquet")
+    assert out["req_id"].to_pylist() == ids.to_pylist() and out["big"].to_pylist() == unsigned.to_pylist()
+    assert out.schema.field("req_id").type == pa.int64() and out.schema.field("big").type == pa.uint64()
+
+
+def test_an_input_that_is_no_file_is_said_to_be_what_it_is(tmp_path):
+    """A folder or a device named as input was "input file not found", though it exists."""
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(tpmclassify.InputNotFoundError, match="^input is a folder, not a file: .*d.csv$"):
+        classify_csv(tmp_path / "d.csv", tmp_path / "o.csv")
+    if os.path.exists(os.devnull) and not os.path.isfile(os.devnull):
+        (tmp_path / "null.csv").symlink_to(os.devnull)
+        with pytest.raises(tpmclassify.InputNotFoundError, match="^input is not a regular file .*null.csv$"):
+            classify_csv(tmp_path / "null.csv", tmp_path / "o.csv")
 
 
 def test_refusals(tmp_path, postings):

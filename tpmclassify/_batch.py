@@ -22,7 +22,7 @@ from typing import Any
 
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
-from ._errors import input_not_found
+from ._errors import input_not_found, missing_column
 from ._io import (
     UNREAD_FIELD,
     BatchError,
@@ -226,10 +226,16 @@ def _run(  # type: ignore[no-untyped-def]
     pending: deque[tuple[Chunk, tuple[Any, ...], Any]] = deque()
     chunks = iter(chunks)
     head = list(islice(chunks, 2))  # the second chunk read before the first is scored: workers start at once
+    unseen: list[str] = []  # JSON lines: the named keys no line has had yet, and the keys the lines have had
+    keys: dict[str, None] = {}
     for chunk in chain(head, chunks):
         df = chunk.frame
+        if writer.fmt == "jsonl":  # a key named on the command line may first come in a later chunk's lines
+            keys.update(dict.fromkeys(map(str, df.columns)))
+            unseen = [c for c in (unseen if not first else [text_column, title_column]) if c and c not in keys]
         if first:
-            summary.text_column, _ = prepare(list(df.columns), text_column, title_column, prefix, mdl, chunk.header)
+            columns = [*df.columns, *unseen]
+            summary.text_column, _ = prepare(columns, text_column, title_column, prefix, mdl, chunk.header)
             if text_column is None:
                 logger.info("text column: %s", summary.text_column)
             first = False
@@ -251,6 +257,9 @@ def _run(  # type: ignore[no-untyped-def]
             _emit(pending.popleft(), writer, summary, bar, mdl, pool)
     while pending:
         _emit(pending.popleft(), writer, summary, bar, mdl, pool)
+    if unseen:  # no line had it: a misspelt name, not rows without a text (the output is not published)
+        option = "text_column=" if unseen[0] == text_column else "title_column="
+        raise missing_column(unseen[0], keys, option)
 
 
 #: Chunks held (scored or in a worker) per process, at most: room for this process to go on scoring while a

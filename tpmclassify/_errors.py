@@ -9,6 +9,7 @@ Python (``overwrite=True``, ``title_column=...``) and as the flag on the command
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -153,5 +154,11 @@ def separator_hint(columns: Sequence[object]) -> str:
 
 
 def input_not_found(path: object, hint: str = "") -> InputNotFoundError:
-    """The one wording of "the input file does not exist" (``hint``: what else the caller may have meant)."""
+    """The one wording of "the input file does not exist" (``hint``: what else the caller may have meant), or, for a
+    path that exists but is no regular file (a folder, a pipe, a device), what it is instead."""
+    text = str(path)
+    if os.path.isdir(text):
+        return InputNotFoundError(f"input is a folder, not a file: {path}")
+    if os.path.exists(text):
+        return InputNotFoundError(f"input is not a regular file (a pipe, a device or a socket): {path}")
     return InputNotFoundError(f"input file not found: {path}" + (f" ({hint})" if hint else ""))

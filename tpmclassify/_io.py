@@ -377,7 +377,8 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
     yielded = False
     for batch in file.iter_batches(batch_size=chunk_size):
         yielded = True
-        frame = batch.to_pandas(ignore_metadata=True)
+        # an integer column with a null keeps its integers as they are (else read as float64: 2**53 + 1 is lost)
+        frame = batch.to_pandas(ignore_metadata=True, integer_object_nulls=True)
         yield Chunk(frame, [""] * batch.num_rows, [None] * batch.num_rows, schema)
     if not yielded:  # a 0-row file still gives its (empty) table
         yield Chunk(schema.empty_table().to_pandas(ignore_metadata=True), [], [], schema)
