@@ -357,6 +357,12 @@ def test_a_named_jsonl_key_may_first_come_in_a_later_chunk(tmp_path, postings):
         with pytest.raises(tpmclassify.ColumnError, match="^no column '(bdy|titel)'; the columns are: id, draft, body"):
             classify_csv(src, wrong, chunk_size=4, **named)
         assert not wrong.exists() and not list(tmp_path.glob(".*part"))
+    # the audit reads them as batch does
+    audited = tpmclassify.audit(src, tmp_path / "a.html", text_column="body", title_column="role", chunk_size=4)
+    assert audited.rows == len(texts)
+    with pytest.raises(tpmclassify.ColumnError, match="^no column 'titel'"):
+        tpmclassify.audit(src, tmp_path / "b.html", text_column="body", title_column="titel", chunk_size=4)
+    assert not (tmp_path / "b.html").exists()
 
 
 def test_every_jsonl_chunk_is_checked_for_clashing_columns(tmp_path, postings, capsys):

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
-from ._errors import input_not_found, missing_column
+from ._errors import input_not_found
 from ._io import (
     UNREAD_FIELD,
     BatchError,
@@ -36,7 +36,16 @@ from ._io import (
 )
 from ._model import TPMClassifier
 from ._pool import MAX_JOBS, Pool, TaskFailed
-from ._rows import OUTPUT_COLUMNS, OUTPUT_KINDS, check_clash, check_prefix, prepare, score_texts, with_file_prior
+from ._rows import (
+    OUTPUT_COLUMNS,
+    OUTPUT_KINDS,
+    LateKeys,
+    check_clash,
+    check_prefix,
+    prepare,
+    score_texts,
+    with_file_prior,
+)
 from ._workers import chunk_seconds, init_worker, worker_score
 
 __all__ = ["BatchError", "BatchSummary", "classify_csv", "published_output"]
@@ -226,15 +235,11 @@ def _run(  # type: ignore[no-untyped-def]
     pending: deque[tuple[Chunk, tuple[Any, ...], Any]] = deque()
     chunks = iter(chunks)
     head = list(islice(chunks, 2))  # the second chunk read before the first is scored: workers start at once
-    unseen: list[str] = []  # JSON lines: the named keys no line has had yet, and the keys the lines have had
-    keys: dict[str, None] = {}
+    late = LateKeys(writer.fmt == "jsonl", text_column, title_column)  # a named key may come in a later chunk
     for chunk in chain(head, chunks):
         df = chunk.frame
-        if writer.fmt == "jsonl":  # a key named on the command line may first come in a later chunk's lines
-            keys.update(dict.fromkeys(map(str, df.columns)))
-            unseen = [c for c in (unseen if not first else [text_column, title_column]) if c and c not in keys]
+        columns = late.columns(list(df.columns))
         if first:
-            columns = [*df.columns, *unseen]
             summary.text_column, _ = prepare(columns, text_column, title_column, prefix, mdl, chunk.header)
             if text_column is None:
                 logger.info("text column: %s", summary.text_column)
@@ -257,9 +262,7 @@ def _run(  # type: ignore[no-untyped-def]
             _emit(pending.popleft(), writer, summary, bar, mdl, pool)
     while pending:
         _emit(pending.popleft(), writer, summary, bar, mdl, pool)
-    if unseen:  # no line had it: a misspelt name, not rows without a text (the output is not published)
-        option = "text_column=" if unseen[0] == text_column else "title_column="
-        raise missing_column(unseen[0], keys, option)
+    late.check()  # (refused here, the output is not published)
 
 
 #: Chunks held (scored or in a worker) per process, at most: room for this process to go on scoring while a

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._bundled import model_or_default
 from ._errors import ColumnError, InvalidValueError, missing_column, option_text, separator_hint
-from ._io import BatchError, read_chunks
+from ._io import BatchError, file_format, read_chunks
 from ._model import TPMClassifier
 from ._predicting import missing
 from ._prediction import Prediction
@@ -172,6 +172,37 @@ def with_prior(
     return model.with_prior(estimate_prior(p_tpm, model.prior_)), len(p_tpm)
 
 
+class LateKeys:
+    """JSON lines name their keys line by line, so a key named on the command line may first come in a later chunk:
+    of the named keys, those no line has had yet (refused only at the file's end, by :meth:`check`), and every key
+    the lines have had. For other formats, a chunk's columns are the file's: nothing is held back.
+
+    Examples
+    --------
+    >>> late = LateKeys(True, "body", None)
+    >>> late.columns(["id", "draft"]), late.columns(["id", "body"]), late.unseen
+    (['id', 'draft', 'body'], ['id', 'body'], [])
+    """
+
+    def __init__(self, jsonl: bool, text_column: str | None, title_column: str | None) -> None:
+        self.text_column = text_column
+        self.unseen = [name for name in (text_column, title_column) if name] if jsonl else []
+        self.keys: dict[str, None] = {}
+
+    def columns(self, columns: Sequence[Any]) -> list[Any]:
+        """A chunk's columns, and the named keys no line has had yet (so that the first chunk's check passes)."""
+        if self.unseen:
+            self.keys.update(dict.fromkeys(map(str, columns)))
+            self.unseen = [name for name in self.unseen if name not in self.keys]
+        return [*columns, *self.unseen]
+
+    def check(self) -> None:
+        """Refuse a named key that no line had: a misspelt name, not rows without a text."""
+        if self.unseen:
+            option = "text_column=" if self.unseen[0] == self.text_column else "title_column="
+            raise missing_column(self.unseen[0], self.keys, option)
+
+
 def with_file_prior(
     model: TPMClassifier,
     prior: float | str | None,
@@ -185,14 +216,17 @@ def with_file_prior(
 
     def texts() -> Iterator[tuple[list[object], list[str], list[object] | None]]:
         column = None
+        late = LateKeys(file_format(src) == "jsonl", text_column, title_column)
         for chunk in read_chunks(src, chunk_size, encoding)[1]:
             frame = chunk.frame
+            columns = late.columns(list(frame.columns))
             if column is None:  # the first chunk's columns, checked before a file's share is read from them
                 named = [(title_column, "title_column=")]
-                column = check_columns(list(frame.columns), text_column, named, chunk.header)
+                column = check_columns(columns, text_column, named, chunk.header)
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else None
             yield values, chunk.errors, titles
+        late.check()
 
     return with_prior(model, prior, texts)
 
