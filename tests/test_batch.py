@@ -365,6 +365,44 @@ def test_a_named_jsonl_key_may_first_come_in_a_later_chunk(tmp_path, postings):
     assert not (tmp_path / "b.html").exists()
 
 
+def test_late_jsonl_keys_are_said_alike_whatever_the_chunks(tmp_path, postings):
+    """From a review of the late keys: the text and title named alike were refused as a header's repeated column or
+    as the title naming the text by chunk size; an empty file said "no column 'body'; the columns are: " (nothing);
+    and the keys listed grew with the file (20,000 keys, a 180 KB message)."""
+    src = tmp_path / "late.jsonl"
+    lines = [{"id": i, **({"draft": True} if i < 5 else {"body": t})} for i, t in enumerate(postings["description"])]
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    said = set()
+    for chunk_size in (4, 100):
+        with pytest.raises(tpmclassify.ColumnError) as caught:
+            classify_csv(src, tmp_path / "o.jsonl", text_column="body", title_column="body", chunk_size=chunk_size)
+        said.add(str(caught.value))
+    assert len(said) == 1, said
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(tpmclassify.ColumnError, match="the table has no columns"):
+        classify_csv(tmp_path / "empty.jsonl", tmp_path / "o.jsonl", text_column="body")
+    many = tmp_path / "many.jsonl"
+    many.write_text("".join(json.dumps({f"k{i}": i, "body": "x"}) + "\n" for i in range(200)), encoding="utf-8")
+    listed = r"^no column 'titel'; the columns are: k0, body, k1, .*, \.\.\."
+    with pytest.raises(tpmclassify.ColumnError, match=listed) as e:
+        classify_csv(many, tmp_path / "o.jsonl", text_column="body", title_column="titel", chunk_size=10)
+    assert len(str(e.value)) < 600
+
+
+def test_the_prior_pass_reads_late_jsonl_keys_as_batch_does(tmp_path, postings):
+    """--prior auto reads the file once before classifying it; that first reading refused a key named with
+    --text-column that the first chunk's lines did not have, though batch itself would read it."""
+    scored = postings[postings["label"] != "other"]
+    lines = [{"id": i, "draft": True} for i in range(5)]
+    lines += [{"id": 5 + i, "body": f"{t} Reference {i}."} for i, t in enumerate(list(scored["description"]) * 5)]
+    src = tmp_path / "late.jsonl"
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    summary = classify_csv(src, tmp_path / "o.jsonl", text_column="body", prior="auto", chunk_size=4)
+    assert summary.rows == len(lines) and summary.prior_rows is not None and summary.prior_rows >= 20
+    with pytest.raises(tpmclassify.ColumnError, match="^no column 'bdy'"):
+        classify_csv(src, tmp_path / "o2.jsonl", text_column="bdy", prior="auto", chunk_size=4)
+
+
 def test_every_jsonl_chunk_is_checked_for_clashing_columns(tmp_path, postings, capsys):
     text = json.dumps(postings["description"][0])
     src = tmp_path / "in.jsonl"

@@ -728,3 +728,8 @@ def test_a_run_with_standard_error_closed_still_runs(tmp_path, postings):
         )
         assert run.returncode == 0, run.stdout
     assert len(pd.read_csv(out)) == len(postings)
+    # standard input closed too: "-" reads nothing, an empty posting (exit 2), not an internal error (exit 1)
+    run = subprocess.run(
+        [sys.executable, "-c", code, "classify", "-"], preexec_fn=lambda: (os.close(0), os.close(2)), check=False
+    )
+    assert run.returncode == 2

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -302,7 +303,7 @@ def test_a_model_is_copied_while_another_thread_gives_its_first_answer(bundled):
     import threading
 
     text = "Lead a multi-year program across engineering teams: architecture reviews, technical risks, roadmap."
-    fresh = pickle.loads(pickle.dumps(bundled))  # nothing cached yet
+    fresh = load(Path(tpmclassify.__file__).parent / "_data" / "default.tpmc")  # read afresh: nothing cached yet
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # threads take turns as often as they can: the race shows at once
     try:

@@ -36,9 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from ._errors import TPMClassifyError, command_line_wording
 
-    for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:  # a closed standard stream (`2>&-`): what would go there goes nowhere
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - for the process's life
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:  # a closed standard stream (`2>&-`): the null device in its place
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115 - for the process's life
     args = make_parser().parse_args(argv)
     try:  # messages name options as flags (--overwrite), not as Python keywords
         with sigterm_interrupts(), messages(quiet=getattr(args, "quiet", False)), command_line_wording():

@@ -233,6 +233,10 @@ HEADER_ATTR = "tpmclassify_header"
 def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     """Read a whole table of postings through :func:`read_chunks` (for training and evaluation).
 
+    Cells are read as the file holds them: CSV and JSON lines as text (a JSON number as a number), Parquet with its
+    types, but for an integer column with a null, whose integers are Python integers (object dtype) rather than
+    floats, so that an id past 2**53 stays exact.
+
     Raises
     ------
     BatchError

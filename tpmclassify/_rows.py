@@ -186,21 +186,35 @@ class LateKeys:
 
     def __init__(self, jsonl: bool, text_column: str | None, title_column: str | None) -> None:
         self.text_column = text_column
-        self.unseen = [name for name in (text_column, title_column) if name] if jsonl else []
-        self.keys: dict[str, None] = {}
+        self.unseen = list(dict.fromkeys(name for name in (text_column, title_column) if name)) if jsonl else []
+        self.keys: dict[str, None] = {}  # (the first _MAX_KEYS of them, for the message: memory stays bounded)
+        self.more = False  # whether there were more
 
     def columns(self, columns: Sequence[Any]) -> list[Any]:
         """A chunk's columns, and the named keys no line has had yet (so that the first chunk's check passes)."""
         if self.unseen:
-            self.keys.update(dict.fromkeys(map(str, columns)))
-            self.unseen = [name for name in self.unseen if name not in self.keys]
+            found = set(map(str, columns))
+            self.unseen = [name for name in self.unseen if name not in found]
+            for key in [k for k in dict.fromkeys(map(str, columns)) if k not in self.keys]:
+                if len(self.keys) < _MAX_KEYS:
+                    self.keys[key] = None
+                else:
+                    self.more = True
         return [*columns, *self.unseen]
 
     def check(self) -> None:
         """Refuse a named key that no line had: a misspelt name, not rows without a text."""
-        if self.unseen:
-            option = "text_column=" if self.unseen[0] == self.text_column else "title_column="
-            raise missing_column(self.unseen[0], self.keys, option)
+        if not self.unseen:
+            return
+        if not self.keys:  # no line had a key at all
+            pick_text_column([], None)
+        option = "text_column=" if self.unseen[0] == self.text_column else "title_column="
+        keys = [*self.keys, *(["..."] if self.more else [])]
+        raise missing_column(self.unseen[0], keys, option)
+
+
+#: The keys of JSON lines a refusal lists at most.
+_MAX_KEYS = 50
 
 
 def with_file_prior(
