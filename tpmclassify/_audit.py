@@ -28,11 +28,11 @@ from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
 from ._errors import input_not_found
-from ._io import as_path, check_count, file_format, read_chunks, row_numbering
+from ._io import as_path, check_count, file_format, row_numbering
 from ._labels import label_from_title
 from ._model import TPMClassifier
 from ._roles import ROLES
-from ._rows import LateKeys, check_columns, predict_rows, with_file_prior
+from ._rows import predict_rows, text_chunks, with_file_prior
 from ._text import show_bidi
 
 __all__ = ["AuditSummary", "audit"]
@@ -203,16 +203,13 @@ def audit(
         writer.writerow(_spreadsheet_row(["row", *shown, title_column, *FLAG_COLUMNS]))
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column, title_column)
         bar = _progress(progress)
-        column = ""
         row = 0
-        late = LateKeys(file_format(src) == "jsonl", text_column, title_column)  # as batch reads JSON lines
-        for chunk in read_chunks(src, chunk_size, encoding)[1]:
+        others = [
+            (id_column, "id_column="),
+            *((c, "show_columns=[...]|--show-column") for c in shown if c != id_column),
+        ]
+        for chunk, column in text_chunks(src, chunk_size, encoding, text_column, title_column, others):
             frame = chunk.frame
-            columns = late.columns(list(frame.columns))
-            if row == 0:  # the columns are checked on the first chunk, as batch does
-                named = [(title_column, "title_column="), (id_column, "id_column=")]
-                named += [(c, "show_columns=[...]|--show-column") for c in shown if c != id_column]
-                column = check_columns(columns, text_column, named, chunk.header)
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else [None] * len(frame)
             _, scored = predict_rows(mdl, values, titles, chunk.errors)
@@ -243,7 +240,6 @@ def audit(
                 bar.update(len(frame))
         if bar is not None:
             bar.close()
-        late.check()
         summary.rows = row
         summary.seconds = time.perf_counter() - start
         best = sorted(kept, reverse=True)

@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._bundled import model_or_default
+from ._chunk import Chunk
 from ._errors import ColumnError, InvalidValueError, missing_column, option_text, separator_hint
 from ._io import BatchError, file_format, read_chunks
 from ._model import TPMClassifier
@@ -207,7 +208,7 @@ class LateKeys:
         if not self.unseen:
             return
         if not self.keys:  # no line had a key at all
-            pick_text_column([], None)
+            raise ColumnError(_NO_COLUMNS)
         option = "text_column=" if self.unseen[0] == self.text_column else "title_column="
         keys = [*self.keys, *(["..."] if self.more else [])]
         raise missing_column(self.unseen[0], keys, option)
@@ -215,6 +216,32 @@ class LateKeys:
 
 #: The keys of JSON lines a refusal lists at most.
 _MAX_KEYS = 50
+#: What a table without columns is told.
+_NO_COLUMNS = (
+    "no text column found: the table has no columns (a file with no rows, only blank lines or empty records, or whose "
+    "first line is blank)"
+)
+
+
+def text_chunks(
+    src: Path,
+    chunk_size: int,
+    encoding: str | None,
+    text_column: str | None,
+    title_column: str | None,
+    others: Sequence[tuple[str | None, str]] = (),
+) -> Iterator[tuple[Chunk, str]]:
+    """A file's chunks, each with the text column: the columns are checked on the first chunk (the title and
+    ``others``, each with the option that names it), but for JSON lines' keys named for the text and title, which
+    may first come in a later chunk and are refused at the end if no line has them (:class:`LateKeys`)."""
+    column = None
+    late = LateKeys(file_format(src) == "jsonl", text_column, title_column)
+    for chunk in read_chunks(src, chunk_size, encoding)[1]:
+        columns = late.columns(list(chunk.frame.columns))
+        if column is None:  # the first chunk's columns, checked before anything is read from them
+            column = check_columns(columns, text_column, [(title_column, "title_column="), *others], chunk.header)
+        yield chunk, column
+    late.check()
 
 
 def with_file_prior(
@@ -229,18 +256,11 @@ def with_file_prior(
     """:func:`with_prior` for a file's postings: for "auto", a first reading of the file estimates its share."""
 
     def texts() -> Iterator[tuple[list[object], list[str], list[object] | None]]:
-        column = None
-        late = LateKeys(file_format(src) == "jsonl", text_column, title_column)
-        for chunk in read_chunks(src, chunk_size, encoding)[1]:
+        for chunk, column in text_chunks(src, chunk_size, encoding, text_column, title_column):
             frame = chunk.frame
-            columns = late.columns(list(frame.columns))
-            if column is None:  # the first chunk's columns, checked before a file's share is read from them
-                named = [(title_column, "title_column=")]
-                column = check_columns(columns, text_column, named, chunk.header)
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else None
             yield values, chunk.errors, titles
-        late.check()
 
     return with_prior(model, prior, texts)
 
@@ -248,10 +268,7 @@ def with_file_prior(
 def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
     """The text column: the one asked for, or the first of description/job_description/text."""
     if not len(columns):
-        raise ColumnError(
-            "no text column found: the table has no columns (a file with no rows, only blank lines or empty records, "
-            "or whose first line is blank)"
-        )
+        raise ColumnError(_NO_COLUMNS)
     if text_column is not None:
         if text_column not in columns:
             raise missing_column(text_column, columns, "text_column=")
