@@ -8,8 +8,10 @@ The fourth collection (``NEWEST`` in ``scripts/train_default.py``: software-comp
 about 90 companies, 2021-2026) is held out whole. The shipped configuration and the yardstick's keyword logistic
 regression are fitted on every other source (the target is what each posting describes, as in
 ``train_default.py``), then score the fourth collection's postings whose content reads as TPM or PM, role names
-masked, each posting weighing the same. Prints macro-F1, ROC AUC, Brier score and ECE for each; then the shipped
-configuration's mis-titling flags there, with the bundled model's confidence per title claim and with one for all.
+masked, each posting weighing the same. Prints macro-F1, ROC AUC, Brier score and ECE for each, and the shipped
+model's lead with a 95% interval from resampling the collection's companies (as ``company_check.py`` does); then
+the shipped configuration's mis-titling flags there, with the bundled model's confidence per title claim and with one
+for all.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from company_check import company, paired_bootstrap  # noqa: E402
 from train_default import NEWEST, PARAMS, _claims, load_postings  # noqa: E402
 
 from tpmclassify import TPMClassifier, default_model, mask_role_names  # noqa: E402
@@ -49,14 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     keyword = KeywordBaseline().fit(
         [mask_role_names(t) for t in train.loc[roles, "description"]], train.loc[roles, "target"]
     )
-    for name, p in (
-        ("tpmclassify (shipped)", np.array([q.probabilities["tpm"] for q in shipped.classify_many(texts)])),
-        ("keyword LR", keyword.predict_proba(texts)[:, list(keyword.classes_).index("tpm")]),
-    ):
+    p_ship = np.array([q.probabilities["tpm"] for q in shipped.classify_many(texts)])
+    p_key = keyword.predict_proba(texts)[:, list(keyword.classes_).index("tpm")]
+    for name, p in (("tpmclassify (shipped)", p_ship), ("keyword LR", p_key)):
         print(
             f"  {name:22} macro-F1 {f1_score(y, p >= 0.5, average='macro'):.3f}  AUC {roc_auc_score(y, p):.3f}  "
             f"Brier {brier_score_loss(y, p):.3f}  ECE {expected_calibration_error(y, p):.3f}"
         )
+    companies = np.array([company(c, s) for c, s in zip(test["company"], test["group"], strict=True)])
+    print(f"  shipped ahead of keyword LR by (95% interval, its {len(set(companies))} companies resampled):")
+    for metric, (lead, low, high) in paired_bootstrap(y, p_ship, p_key, companies).items():
+        print(f"    {metric:8} {lead:+.3f}  [{low:+.3f}, {high:+.3f}]")
     flags(shipped, df[newest])
     return 0
 
