@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._audit import AuditSummary, audit
     from ._batch import BatchError, BatchSummary, classify_csv
     from ._bundled import default_model
+    from ._columns import OUTPUT_COLUMNS
     from ._cues import AXES, CUES, Cue
     from ._errors import (
         ColumnError,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     )
     from ._evaluate import EvaluationReport
     from ._explain import Explanation, Term
+    from ._frames import classify_frame
     from ._io import read_table
     from ._labeled import evaluate
     from ._labels import label_from_title
@@ -44,7 +46,6 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._prediction import Prediction
     from ._prior import estimate_prior
     from ._roles import LABELS, ROLE_NAMES
-    from ._rows import OUTPUT_COLUMNS, classify_frame
     from ._sections import Section, job_text, sections
     from ._text import mask_role_names, normalize
 
@@ -56,11 +57,11 @@ _WHERE = {
     "train": "_api",
     "AuditSummary": "_audit",
     "audit": "_audit",
-    "OUTPUT_COLUMNS": "_rows",
+    "OUTPUT_COLUMNS": "_columns",
     "BatchError": "_errors",
     "BatchSummary": "_batch",
     "classify_csv": "_batch",
-    "classify_frame": "_rows",
+    "classify_frame": "_frames",
     "default_model": "_bundled",
     "OutputExistsError": "_atomic",
     "ColumnError": "_errors",

@@ -22,6 +22,7 @@ from typing import Any
 
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
+from ._columns import OUTPUT_COLUMNS, OUTPUT_KINDS, LateKeys, check_clash, check_prefix
 from ._errors import input_not_found
 from ._io import (
     UNREAD_FIELD,
@@ -36,16 +37,7 @@ from ._io import (
 )
 from ._model import TPMClassifier
 from ._pool import MAX_JOBS, Pool, TaskFailed
-from ._rows import (
-    OUTPUT_COLUMNS,
-    OUTPUT_KINDS,
-    LateKeys,
-    check_clash,
-    check_prefix,
-    prepare,
-    score_texts,
-    with_file_prior,
-)
+from ._rows import prepare, score_texts, with_file_prior
 from ._workers import chunk_seconds, init_worker, worker_score
 
 __all__ = ["BatchError", "BatchSummary", "classify_csv", "published_output"]

@@ -107,7 +107,7 @@ def _table_column(text: str) -> str | None:
     import json
     from itertools import islice
 
-    from ._rows import TEXT_COLUMN_CANDIDATES
+    from ._columns import TEXT_COLUMN_CANDIDATES
 
     text = text.lstrip("\ufeff")
     if text.startswith("{"):

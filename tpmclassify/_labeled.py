@@ -53,10 +53,10 @@ def labeled_rows(
     ValueError
         A label column holds values that are not labels, or a row has no text: all of them are named.
     """
+    from ._columns import check_columns
     from ._io import HEADER_ATTR, rows_named
     from ._labels import label_from_title
     from ._predicting import missing
-    from ._rows import check_columns
     from ._text import check_text
 
     frame = table(data)

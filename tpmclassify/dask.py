@@ -18,8 +18,8 @@ import logging
 from typing import Any
 
 from ._bundled import model_or_default
+from ._frames import classify_partition, dataframe_classifier
 from ._model import TPMClassifier
-from ._rows import classify_partition, dataframe_classifier
 
 __all__ = ["classify_dataframe"]
 

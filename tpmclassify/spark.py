@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from ._columns import OUTPUT_KINDS, check_clash
+from ._frames import classify_partition, dataframe_classifier
 from ._model import TPMClassifier
-from ._rows import OUTPUT_KINDS, check_clash, classify_partition, dataframe_classifier
 
 __all__ = ["classify_dataframe"]
 
