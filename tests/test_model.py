@@ -88,7 +88,8 @@ def test_fit_rejects_bad_labels(labels, message):
 @pytest.mark.parametrize("axis", ["wording", "vibes"])
 def test_custom_cues_need_a_known_axis(postings, axis):
     cues = [*tpmclassify.CUES, tpmclassify.Cue("vibe", axis, "tpm", ("good vibes",))]
-    with pytest.raises(ValueError, match=f"cue 'vibe' has axis '{axis}'; a cue's axis is one of: scope, "):
+    axes = "scope, technical, strategy, collaboration, role_name, other_role, context"  # (not "wording")
+    with pytest.raises(ValueError, match=f"cue 'vibe' has axis '{axis}'; a cue's axis is one of: {axes}$"):
         TPMClassifier(cues=cues, cv=2, min_df=1).fit(postings["description"], postings["label"])
 
 

@@ -13,9 +13,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plain_reading import PlainReading, nonzero
+from plain_reading import PlainReading, _ngram_stem, nonzero
 
 import tpmclassify
+from tpmclassify import Cue
+from tpmclassify._features import FeatureSpace
+from tpmclassify._language import LANGUAGE_WORDS
+from tpmclassify._words import stems_of_tokens, tokens_of
 
 MODEL = copy.deepcopy(tpmclassify.default_model())  # one copy read by every example: what it remembers must not matter
 SPACE = MODEL.space_
@@ -124,3 +128,92 @@ postings_made_of_pieces = st.lists(st.tuples(pieces, st.sampled_from(SPACES + ["
 @given(st.lists(postings_made_of_pieces, min_size=1, max_size=4))
 def test_generated_postings_read_the_same(texts):
     assert_same_reading(texts)
+
+
+# a salary line: "000+" is the vocabulary's first stem (id 0); a posting of no words, of one word, and in French
+COUNTED = [
+    "Compensation: $150,000+ base salary plus equity, for a Technical Program Manager who will own the roadmap.",
+    "",
+    "The",
+    "Roadmap",
+    "Nous cherchons un chef de projet pour la mise en place des outils et du suivi avec les équipes",
+]
+
+
+def test_word_counts_known_shares_and_language_shares_are_counted_as_the_plain_reading_counts(postings):
+    """What the review rules read besides the features: the words n-grams are made of (outside context phrases),
+    the share of them whose stem is in a vocabulary n-gram, and each language's share of the tokens, 0 for a
+    posting without any (and no warning)."""
+    texts = [*COUNTED, *postings["description"].tolist()]
+    _, found = SPACE.read(texts)
+    counts, known, shares = SPACE.word_counts(found), SPACE.known_share(found), SPACE.language_shares(found)
+    stems = {w for gram in SPACE.vocabulary for w in gram.split(" ")}
+    for i, text in enumerate(texts):
+        tokens, _, matches, words = PLAIN.read(text)
+        in_context = {k for j in PLAIN.context for a, b in matches.get(j, []) for k in range(a, b)}
+        kept = [s for k, t in enumerate(tokens) if k not in in_context and (s := _ngram_stem(t))]
+        assert counts[i] == words == len(kept), text
+        assert known[i] == (sum(s in stems for s in kept) / len(kept) if kept else 0.0), text
+        assert shares["tokens"][i] == len(tokens), text
+        for name, small in LANGUAGE_WORDS.items():
+            assert shares[name][i] == (sum(t in small for t in tokens) / len(tokens) if tokens else 0.0), (name, text)
+    assert known[0] == 1.0 and shares["english"][2] == 1.0 and shares["foreign"][4] > 0.5  # (the cases above happen)
+
+
+def test_a_phrase_two_cues_share_is_the_first_cue_s_in_any_cue_table():
+    """The first cue given for a phrase wins it, in the table's first column too (a column of 0 is a value like any
+    other): a custom table's first cue takes "roadmap" from the second, as the plain reading says."""
+    cues = [Cue("roadmap", "scope", "tpm", ("roadmap",)), Cue("planning", "strategy", "tpm", ("roadmap", "planning"))]
+    space = FeatureSpace(cues, ["roadmap", "plan"], np.ones(2))
+    text = "Own the product roadmap and quarterly planning across teams."
+    X = space.transform([text])
+    assert X[0, 0] > 0 and X[0, 1] > 0  # each cue once: "roadmap" for the first, "planning" for the second
+    assert np.array_equal(nonzero(X), nonzero(PlainReading(space).transform([text])))
+    assert space.matches(text) == PlainReading(space).matches(text)
+
+
+# a context phrase ("technical and non-technical"), cues and n-grams; the n-grams of its words (a small space)
+BLOCKS = "You will work with technical and non-technical stakeholders on the technical roadmap of the program."
+BLOCK_STEMS = set(stems_of_tokens(tokens_of(BLOCKS)))
+BLOCK_GRAMS = [j for j, gram in enumerate(SPACE.vocabulary) if set(gram.split(" ")) <= BLOCK_STEMS]
+
+
+@pytest.mark.parametrize("cue_scale", [0.0, 2.0])
+def test_the_cue_block_scaled_or_switched_off_reads_as_the_plain_reading(cue_scale):
+    """``cue_scale`` multiplies the cue block; at 0 no cue is a feature and no context phrase takes words from the
+    n-grams. The features, and the words each is said to come from, are the plain reading's."""
+    vocabulary = [SPACE.vocabulary[j] for j in BLOCK_GRAMS]
+    space = FeatureSpace(SPACE.cues, vocabulary, SPACE.idf[BLOCK_GRAMS], cue_scale=cue_scale, reference_words=450.0)
+    plain = PlainReading(space)
+    X = space.transform([BLOCKS])
+    assert np.array_equal(nonzero(X), nonzero(plain.transform([BLOCKS])))
+    assert space.matches(BLOCKS) == plain.matches(BLOCKS)
+    assert set(space.matches(BLOCKS)) == set(X.indices.tolist())
+    assert (X.indices.min() >= len(space.cues)) == (cue_scale == 0)  # (no cue stored, not even as a 0)
+
+
+@pytest.mark.parametrize("ngram_scale", [0.0, 2.0])
+def test_the_ngram_block_scaled_or_switched_off_reads_as_the_plain_reading(ngram_scale):
+    """``ngram_scale`` multiplies the n-gram block; at 0 the matrix has the cues alone (no n-gram stored as a 0), and
+    no n-gram is said to come from the posting's words either (as it was before the evidence checked the scale)."""
+    vocabulary = [SPACE.vocabulary[j] for j in BLOCK_GRAMS]
+    space = FeatureSpace(SPACE.cues, vocabulary, SPACE.idf[BLOCK_GRAMS], ngram_scale=ngram_scale)
+    plain = PlainReading(space)
+    X = space.transform([BLOCKS])
+    assert np.array_equal(nonzero(X), nonzero(plain.transform([BLOCKS])))
+    assert space.matches(BLOCKS) == plain.matches(BLOCKS)
+    assert set(space.matches(BLOCKS)) == set(X.indices.tolist())
+    assert (X.indices.max() < len(space.cues)) == (ngram_scale == 0)
+
+
+def test_a_space_without_ngrams_or_without_cues_reads_the_other_block(postings):
+    """A vocabulary can be empty (a ``min_df`` above every n-gram's count fits one), and a space can have no cues (the
+    one that finds the n-grams' display forms): either reads the other block alone, as the plain reading does."""
+    texts = postings["description"].tolist()[:3]
+    for space in (
+        FeatureSpace(SPACE.cues, [], np.ones(0), reference_words=SPACE.reference_words),
+        FeatureSpace((), [SPACE.vocabulary[j] for j in BLOCK_GRAMS], SPACE.idf[BLOCK_GRAMS]),
+    ):
+        X = space.transform(texts)
+        assert X.shape == (3, space.n_features) and X.nnz > 0
+        assert np.array_equal(nonzero(X), nonzero(PlainReading(space).transform(texts)))

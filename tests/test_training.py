@@ -409,6 +409,28 @@ def test_set_params_after_fit_does_not_change_what_a_saved_model_reads(fixture, 
     assert again.classify(X[0]).probabilities == before
 
 
+def test_an_ngram_reads_as_its_commonest_wording_in_the_postings():
+    """How a model shows an n-gram, fixed at fit: the words as the training postings most often write it (stop words
+    between them left out), and its stems where no posting writes it."""
+    from tpmclassify._features import display_forms
+    from tpmclassify._words import stems_of_tokens, tokens_of
+
+    texts = [
+        "Manage the vendors and contracts for the site build-out.",
+        "Experience managing vendors across regions; PMP preferred.",
+        "You will be managing vendors, budgets and the weekly status report.",
+    ]
+    grams = [" ".join(stems_of_tokens(words)) for words in (["managing", "vendors"], ["stakeholders"])]
+    assert display_forms([tokens_of(t) for t in texts], grams, 2) == ["managing vendors", grams[1]]
+
+
+def test_a_loaded_model_names_its_ngrams_by_their_display_forms(bundled):
+    """The display forms a model file holds are the ones its space names n-grams by (in an evaluation's strongest
+    features, and in the file it is saved to again), not the stems."""
+    space = bundled.space_
+    assert space.display[len(space.cues) + space.vocabulary.index("10+ year")] == "10+ years"
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         sys.exit("usage: python tests/test_training.py --write  (regenerates tests/data/pinned_fit.json)")

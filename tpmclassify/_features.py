@@ -310,7 +310,7 @@ class FeatureSpace:
         for a, b, col in zip(*(x.tolist() for x in matches), strict=True):
             spans[col].append((starts[a], ends[b - 1]))
         n_cues = len(self.cues)
-        for where, cols in self._gram_hits(kept, stem_ids):
+        for where, cols in self._gram_hits(kept, stem_ids) if self.ngram_scale else ():
             for a, b, col in zip(where[:, 0].tolist(), where[:, -1].tolist(), cols.tolist(), strict=True):
                 spans[n_cues + col].append((starts[a], ends[b]))
         return {col: Evidence(readable(text[where[0][0] : where[0][1]]), tuple(where)) for col, where in spans.items()}
