@@ -204,6 +204,8 @@ def test_the_ngram_block_scaled_or_switched_off_reads_as_the_plain_reading(ngram
     assert space.matches(BLOCKS) == plain.matches(BLOCKS)
     assert set(space.matches(BLOCKS)) == set(X.indices.tolist())
     assert (X.indices.max() < len(space.cues)) == (ngram_scale == 0)
+    grams = range(len(space.cues), space.n_features)  # what reasons would quote of them
+    assert set(space.quotes(space.read([BLOCKS])[1], 0, grams)) == set(X.indices.tolist()) & set(grams)
 
 
 def test_a_space_without_ngrams_or_without_cues_reads_the_other_block(postings):

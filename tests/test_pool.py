@@ -82,6 +82,28 @@ def test_a_healthy_pool_answers_in_order_and_a_raising_task_fails_alone():
         _stopped_in_time(pool)
 
 
+def test_a_pool_interrupted_while_it_starts_its_threads_still_stops(monkeypatch):
+    """A signal's exception (SIGTERM's, Ctrl-C's) can land inside :meth:`Pool.start`, between the two threads of a
+    worker: :meth:`Pool.stop` must still kill the workers and return, not fail joining the thread that never
+    started (a run stopped so reported an internal error instead of its exit status)."""
+    start, started = threading.Thread.start, []
+
+    def interrupted(thread):
+        started.append(thread.name)
+        if len(started) == 2:  # the first worker's second thread
+            raise KeyboardInterrupt
+        start(thread)
+
+    pool = Pool(2, *_INIT)
+    monkeypatch.setattr(threading.Thread, "start", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pool.start()
+    monkeypatch.undo()
+    pids = pool.pids
+    pool.stop()  # here, not in a thread: what it raises must fail the test
+    assert len(pids) == 1 and not _alive(pids[0])
+
+
 @pytest.mark.parametrize("action", ["die", "stop"])
 @pytest.mark.parametrize("phase", ["starting", "receiving the model"])
 def test_a_worker_lost_before_it_is_ready_is_never_waited_for(worker_fault, phase, action):

@@ -428,7 +428,9 @@ def test_a_loaded_model_names_its_ngrams_by_their_display_forms(bundled):
     """The display forms a model file holds are the ones its space names n-grams by (in an evaluation's strongest
     features, and in the file it is saved to again), not the stems."""
     space = bundled.space_
-    assert space.display[len(space.cues) + space.vocabulary.index("10+ year")] == "10+ years"
+    shown = space.display[len(space.cues) :]
+    assert len(shown) == len(space.vocabulary)
+    assert sum(form != stems for form, stems in zip(shown, space.vocabulary, strict=True)) > len(shown) // 4
 
 
 if __name__ == "__main__":

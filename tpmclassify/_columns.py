@@ -1,5 +1,6 @@
 """A table's columns: the columns a run adds, which one holds the postings, and the checks every table path
-makes of them before a row is read (a DataFrame, a file, a Dask or Spark frame).
+makes of them (a DataFrame, a file, a Dask or Spark frame): before a row is read, and for JSON lines, whose keys come
+line by line, at the file's end (:class:`LateKeys`).
 """
 
 from __future__ import annotations

@@ -286,7 +286,7 @@ class FeatureSpace:
             k = bisect_left(cues, j) if j < n_cues else len(cues)
             if k < len(cues) and cues[k] == j:
                 out[j] = tokens(found.starts[a + k], found.ends[a + k])
-        wanted = [j for j in columns if j >= n_cues]
+        wanted = [j for j in columns if j >= n_cues] if self.ngram_scale else []  # (no n-gram block at 0)
         if wanted:
             # the wanted n-grams as transform() reads them: runs of the kept words' stem ids, each at its first place
             a, b = found.kept_ptr[i : i + 2].tolist()

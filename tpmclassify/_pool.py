@@ -220,7 +220,10 @@ class Pool:
             except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not refused
                 logger.warning("worker process %d did not exit", w.proc.pid)
             for thread in w.threads:
-                thread.join(timeout=10)
+                try:
+                    thread.join(timeout=10)
+                except RuntimeError:  # never started: start() was interrupted (SIGTERM, Ctrl-C) before it
+                    pass
             if not any(t.is_alive() for t in w.threads):  # else a thread may still use them: leave them be
                 for pipe in (w.proc.stdin, w.proc.stdout):
                     if pipe is not None:

@@ -1,8 +1,9 @@
 """Rows of a table scored: the columns a run adds (see ``tpmclassify._columns``), from a table's text (and title)
 cells, one row for each.
 
-What every table path shares (a DataFrame, a file's chunks, a worker's chunk, a Dask or Spark partition): the TPM
-share the run assumes, and each cell scored or marked with why it could not be.
+What every table path shares (a DataFrame, a file's chunks, a worker's chunk, a Dask or Spark partition): its
+columns checked and the model to use (:func:`prepare`), the TPM share the run assumes, a file's chunks with their text
+column (:func:`text_chunks`), and each cell scored or marked with why it could not be.
 """
 
 from __future__ import annotations
