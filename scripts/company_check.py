@@ -2,7 +2,8 @@
 
 Usage (from the repository root)::
 
-    python scripts/company_check.py [--data ../shared/data/postings.csv] [--folds 5]
+    python scripts/company_check.py [--data ../shared/data/postings.csv] [--folds 5] [--predictions out.csv]
+    python scripts/company_check.py --compare idea.csv shipped.csv   # two --predictions files, no fitting
 
 The yardstick leaves one *source* out, but a source is a crawl, and the same company (Google, Microsoft, Amazon)
 turns up in several: its boilerplate and house vocabulary are seen in training when its postings are scored. Here
@@ -24,6 +25,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import brier_score_loss, f1_score, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
@@ -88,7 +90,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "postings.csv"))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--predictions", help="write each scored posting's out-of-fold P(TPM) to this CSV")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("IDEA", "SHIPPED"),
+        help="no fitting: the lead of one --predictions file's model over another's (p_tpm of each, the same "
+        "postings and folds: an idea against the shipped model), with its 95%% interval, companies resampled",
+    )
     args = parser.parse_args(argv)
+    if args.compare:
+        idea, shipped = (pd.read_csv(f, keep_default_na=False) for f in args.compare)
+        if idea["id"].tolist() != shipped["id"].tolist():
+            parser.error("the two files must hold the same postings in the same order (two runs of this script)")
+        y = (shipped["target"] == "tpm").to_numpy()
+        print(f"{args.compare[0]} ahead of {args.compare[1]} by (95% interval, companies resampled):")
+        p, q, groups = idea["p_tpm"].to_numpy(), shipped["p_tpm"].to_numpy(), shipped["company_group"].to_numpy()
+        for metric, (lead, low, high) in paired_bootstrap(y, p, q, groups).items():
+            print(f"  {metric:8} {lead:+.3f}  [{low:+.3f}, {high:+.3f}]")
+        return 0
     df = load_postings(Path(args.data)).reset_index(drop=True)
     groups = np.array([company(c, s) for c, s in zip(df["company"], df["group"], strict=True)])
     scored = df["target"].isin(["tpm", "pm"]).to_numpy()
