@@ -467,3 +467,80 @@ def test_a_posting_with_decomposed_accents_is_read_for_its_letters(bundled):
     import unicodedata
 
     assert bundled.classify(unicodedata.normalize("NFD", POLISH_PM)).unreadable
+
+
+# Terse English lists, written for these tests: a TPM's "de-risk", "de-scope", "de-prioritize" (one foreign small
+# word, "de", repeated: 6% of the tokens); a logistics PM's "cargo van", "en route", "a la carte", "de-risk" (four
+# different ones, 4.9% of the tokens); offices with accented names (8% of the tokens outside ASCII). None has 5% of
+# English small words.
+DE_RISK_TPM = (
+    "Technical Program Manager, Payments Platform\n- Launch plans that de-risk migrations: dependency maps, risk "
+    "registers, go/no-go reviews\n- Scope calls: de-scope features when dates slip, re-plan milestones with "
+    "engineering leads\n- Roadmap hygiene: de-prioritize low-value work, keep RAID log, program status current\n"
+    "- Portfolio reviews: de-duplicate overlapping initiatives across six engineering teams\n- Incident follow-up: "
+    "de-escalate, postmortems, action items\n- Architecture reviews, API contracts, release trains, on-call "
+    "readiness\nRequirements: 7+ years technical program management, distributed systems, Jira, SQL"
+)
+LAST_MILE_PM = (
+    "Logistics Project Manager, Last-Mile Delivery\n- Route planning: cargo van fleet, drivers en route, depot "
+    "staffing, weekend coverage, holiday peaks, returns\n- Vendor contracts: a la carte pricing, fuel surcharges, "
+    "insurance, claims\n- Launch new delivery zones: de-risk cutovers with pilots, site surveys, permits\n- Weekly "
+    "status reports: on-time rate, cost per stop, damages, customer complaints\n- Budgets, purchase orders, invoices, "
+    "change orders\n- Safety audits, incident reports, driver training schedules, vehicle maintenance\nRequirements: "
+    "PMP, 5+ years logistics project management, Excel, SQL, route optimization software"
+)
+OFFICES_TPM = (
+    "Technical Program Manager, Global Payments\nOffices: Montréal, Zürich, São Paulo, Malmö, Kraków\n- Multi-year "
+    "program across six engineering teams: architecture reviews, API contracts, dependency maps\n- Launch plans, risk "
+    "registers, go/no-go reviews, release trains\n- Program status: milestones, burndown, RAID log, executive "
+    "readouts\n- Incident follow-up: postmortems, action items, on-call readiness\nRequirements: 7+ years technical "
+    "program management, distributed systems, Kafka, Kubernetes, SQL"
+)
+
+
+@pytest.mark.parametrize("text", [DE_RISK_TPM, LAST_MILE_PM, OFFICES_TPM])
+def test_an_english_list_with_a_few_words_of_other_languages_is_read(bundled, text):
+    """A terse English list (few "the" or "and") is read though it has a few other languages' small words or letters:
+    one such word repeated, however often, is no language; four different ones under 5% of the tokens are not
+    enough; a few accented place names are far from the 15% of tokens outside ASCII that Polish or Russian has."""
+    p = bundled.classify(text)
+    assert not p.unreadable and p.evidence > 0 and p.label in ("tpm", "pm")
+
+
+#: A French sentence (the rule's own example) as words, punctuation left out: 34 tokens, 16 of them small words.
+FRENCH_WORDS = (
+    "Nous cherchons un chef de projet pour la mise en place des outils et du suivi avec les équipes de développement "
+    "le client et les partenaires dans le respect des délais et du budget"
+).split()
+
+
+def test_a_language_is_told_from_exactly_min_tokens_tokens():
+    """Below ``MIN_TOKENS`` tokens a text is too short to tell its language by (not another language, however
+    French); at exactly that many it is told."""
+    from tpmclassify._language import MIN_TOKENS, another_language
+
+    assert another_language(" ".join(FRENCH_WORDS[:MIN_TOKENS]))
+    assert not another_language(" ".join(FRENCH_WORDS[: MIN_TOKENS - 1]))
+
+
+@pytest.mark.parametrize(
+    ("foreign", "english", "accented", "expected"),
+    [
+        (["la", "des", "pour", "avec", "une"], 0, 0, True),  # other languages' words exactly 5% of the tokens
+        (["la", "des", "pour", "avec", "une"] * 2, 5, 0, False),  # exactly twice the English ones: not more
+        (["la", "des", "pour", "avec", "une"] * 2, 4, 0, True),  # 2.5 times the English ones
+        ([], 5, 15, False),  # English words exactly 5% of the tokens: not under 5%, whatever the letters
+        ([], 4, 15, True),  # under 5% English, exactly 15% of the tokens outside ASCII
+        ([], 4, 14, False),
+    ],
+    ids=["foreign-5%", "foreign-twice-english", "foreign-2.5-english", "english-5%", "non-ascii-15%", "non-ascii-14%"],
+)
+def test_the_language_rule_holds_at_its_bounds(foreign, english, accented, expected):
+    """The bounds as :func:`another_language` states them, on texts of 100 tokens (counted by hand; the rest
+    "roadmap"): other languages' small words at least 5% of the tokens and more than twice the English ones;
+    English ones under 5% with at least 15% of the tokens spelt outside ASCII."""
+    from tpmclassify._language import another_language
+
+    words = foreign + ["the"] * english + ["équipe"] * accented
+    text = " ".join(words + ["roadmap"] * (100 - len(words)))
+    assert another_language(text) is expected

@@ -151,6 +151,26 @@ def test_min_groups_keeps_one_source_wording_out(fixture):
         names[k] = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=k).fit(X, y, SOURCES).feature_names_
     assert "ngram:rollback" in names[1] and "ngram:rollback" not in names[2]
     assert set(names[2]) < set(names[1])
+    # wording that postings of several sources use stays ('budget': three sources)
+    assert len({s for x, s in zip(X, SOURCES, strict=True) if "budget" in x.lower()}) == 3
+    assert "ngram:budget" in names[2]
+
+
+def test_max_features_keeps_the_n_grams_of_the_most_postings(fixture):
+    """``max_features`` keeps the n-grams that the most training postings use (the lowest idf), ties by name (the
+    bound falls among the n-grams of two postings here), listed by name with the idf they have without the bound."""
+    from tpmclassify._vocabulary import fit_vocabulary
+    from tpmclassify._words import stems_of_tokens, tokens_of
+
+    X, _ = fixture
+    stems = [stems_of_tokens(tokens_of(x)) for x in X]
+    every, every_idf = fit_vocabulary(stems, 2, 1, None, 1, None)
+    idf = dict(zip(every, every_idf.tolist(), strict=True))
+    ranked = sorted(every, key=lambda g: (idf[g], g))
+    assert idf[ranked[99]] == idf[ranked[100]] > idf[ranked[0]]  # a tie at the bound
+    kept, kept_idf = fit_vocabulary(stems, 2, 1, None, 1, 100)
+    assert kept == sorted(ranked[:100])
+    assert kept_idf.tolist() == [idf[g] for g in kept]
 
 
 def test_the_review_band_decides_which_answers_need_review(fixture):
