@@ -327,3 +327,149 @@ def test_a_vocabulary_past_the_bound_is_refused_at_save_and_at_load(saved, small
         load(_forge(tmp_path, meta, state, arrays))
     with pytest.raises(ModelFileError, match="refusing to save a model of"):
         tpmclassify.save(small_model, tmp_path / "big.tpmc")
+
+
+def test_a_loaded_model_reads_as_saved_and_saves_again(postings, tmp_path):
+    """A loaded model reads postings as the saved one did (its n-gram length and scale, not the defaults), names its
+    n-grams as it did (their commonest wording, not their stems), and saves again to a file that loads the same."""
+    texts = postings["description"].tolist()
+    model = tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1, ngram_max=3, ngram_scale=0.5)
+    model.fit(texts, postings["label"].tolist())
+    tpmclassify.save(model, tmp_path / "m.tpmc")
+    loaded = load(tmp_path / "m.tpmc")
+    shown = model.space_.display
+    assert loaded.space_.display == shown != [c.name for c in model.cues_] + model.space_.vocabulary
+    assert loaded.classes_.tolist() == model.classes_.tolist() and loaded.classes_.dtype == model.classes_.dtype
+    np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts), rtol=0, atol=1e-12)
+    tpmclassify.save(loaded, tmp_path / "again.tpmc")
+    again = load(tmp_path / "again.tpmc")
+    assert (again.ngram_max, again.ngram_scale) == (3, 0.5) and again.space_.display == shown
+    np.testing.assert_allclose(again.predict_proba(texts), model.predict_proba(texts), rtol=0, atol=1e-12)
+
+
+def test_arrays_in_npy_format_2_load_and_other_formats_are_refused(saved, tmp_path):
+    """numpy writes format 1.0, or 2.0 for headers past 64 KiB: both are read; format 3.0 (and any other) is refused
+    by name, as an edited file."""
+    _, _, arrays = saved
+
+    def npz(version):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, values in arrays.items():
+                header = io.BytesIO()
+                fields = {"descr": "<f8", "fortran_order": False, "shape": values.shape}
+                np.lib.format.write_array_header_2_0(header, fields)
+                head = header.getvalue()
+                z.writestr(f"{name}.npy", head[:6] + bytes(version) + head[8:] + values.astype("<f8").tobytes())
+        return buf.getvalue()
+
+    loaded = load(_forge_npz(tmp_path, saved, npz((2, 0))))
+    np.testing.assert_array_equal(loaded.coef_, arrays["coef"])
+    path = _forge_npz(tmp_path, saved, npz((3, 0)))
+    with pytest.raises(ModelFileError, match=r"array '\w+' has .npy format \(3, 0\)") as err:
+        load(path)
+    assert str(err.value).startswith(f"{path}: ") and "edited or is damaged" in str(err.value)
+
+
+def _padded_npy(values, size):
+    """A ``.npy`` member of exactly ``size`` bytes: ``values`` after a format 1.0 header padded with spaces."""
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({len(values)},), }}"
+    header = header.ljust(size - 8 * len(values) - 11) + "\n"
+    head = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1")
+    return head + values.astype("<f8").tobytes()
+
+
+def test_an_array_may_take_its_header_room_and_not_a_byte_more(saved, tmp_path):
+    """Each array member may be 4,096 bytes of header room plus 8 bytes a value: a file whose idf header fills that
+    room exactly loads; one byte more is refused from the member's size, naming the file."""
+    _, _, arrays = saved
+    limit = 4096 + 8 * len(arrays["idf"])
+
+    def npz(idf_size):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, values in arrays.items():
+                z.writestr(f"{name}.npy", _padded_npy(values, idf_size if name == "idf" else 200 + 8 * len(values)))
+        return buf.getvalue()
+
+    np.testing.assert_array_equal(load(_forge_npz(tmp_path, saved, npz(limit))).space_.idf, arrays["idf"])
+    path = _forge_npz(tmp_path, saved, npz(limit + 1))
+    with pytest.raises(
+        ModelFileError, match=f"array 'idf' is {limit + 1:,} bytes uncompressed; .* at most {limit:,}"
+    ) as big:
+        load(path)
+    with pytest.raises(ModelFileError, match="unknown or repeated member 'junk.npy'") as unknown:
+        load(_forge_npz(tmp_path, saved, _npz({"junk.npy": ((1,), b"\0" * 8)})))
+    short = {f"{k}.npy": (v.shape, v.astype("<f8").tobytes()) for k, v in arrays.items()}
+    short["idf.npy"] = (arrays["idf"].shape, b"\0" * 8)
+    with pytest.raises(ModelFileError, match="array 'idf' does not hold exactly its") as few:
+        load(_forge_npz(tmp_path, saved, _npz(short)))
+    for err in (big, unknown, few):
+        assert str(err.value).startswith(f"{path}: ") and "edited or is damaged" in str(err.value)
+
+
+def test_unreadable_json_or_arrays_say_what_is_wrong(saved, tmp_path):
+    meta, state, arrays = copy.deepcopy(saved)
+    cases = [
+        (b'{"params": ', r"model.json is not valid JSON \(Expecting value: line 1 column 12"),
+        (b"[" * 100_000 + b"]" * 100_000, r"model.json is not valid JSON \(nested too deeply\)$"),
+    ]
+    for model_json, message in cases:
+        with pytest.raises(ModelFileError, match=message):
+            load(_forge(tmp_path, meta, state, arrays, model_json=model_json))
+    path = _forge_npz(tmp_path, saved, b"not a zip")
+    with pytest.raises(
+        ModelFileError, match="arrays.npz is not readable as plain arrays: File is not a zip file"
+    ) as err:
+        load(path)
+    assert str(err.value).startswith(f"{path}: ")
+
+
+def test_metadata_may_fill_its_limit_and_not_a_byte_more(tmp_path):
+    """metadata.json may be 1 MiB uncompressed (it is refused from its declared size past that), of JSON; each
+    refusal names the file."""
+    path = tmp_path / "m.tpmc"
+    with pytest.raises(ModelFileError, match="^model file not found: .*m.tpmc$"):
+        tpmclassify.read_metadata(path)
+    path.write_bytes(b"PK not a zip")
+    with pytest.raises(
+        ModelFileError, match=r"^.*m.tpmc is not a readable .*\. Save it again with tpmclassify.save\(\)"
+    ):
+        tpmclassify.read_metadata(path)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("metadata.json", b"classes: tpm")
+    with pytest.raises(ModelFileError, match=r"^.*m.tpmc: metadata.json is not valid JSON \(Expecting value"):
+        tpmclassify.read_metadata(path)
+    for size, error in ((1 << 20, None), ((1 << 20) + 1, "metadata.json is 1,048,577 bytes uncompressed")):
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("metadata.json", b'{"classes": ["other", "pm", "tpm"]}'.ljust(size))
+        if error is None:
+            assert tpmclassify.read_metadata(path) == {"classes": ["other", "pm", "tpm"]}
+        else:
+            with pytest.raises(ModelFileError, match=f"^.*m.tpmc: {error}; the limit is 1,048,576$"):
+                tpmclassify.read_metadata(path)
+
+
+@pytest.mark.parametrize("member", ["metadata.json", "model.json"])
+def test_a_damaged_compressed_member_is_a_model_file_error(small_model, tmp_path, member):
+    """A file damaged inside a member's compressed bytes (a bad copy, a flipped block) is refused as a damaged model
+    file, however the damage shows: a stream zlib cannot inflate (it raised ``zlib.error`` itself before) or one
+    whose checksum is wrong."""
+    path = tmp_path / "m.tpmc"
+    tpmclassify.save(small_model, path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    name_len, extra_len = (
+        int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little"),
+        int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little"),
+    )
+    start = info.header_offset + 30 + name_len + extra_len  # the member's compressed bytes
+    assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size > 25
+    data[start + 5 : start + 25] = bytes(b ^ 0xFF for b in data[start + 5 : start + 25])
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="corrupted or truncated"):
+        load(path)
+    if member == "metadata.json":
+        with pytest.raises(ModelFileError, match="corrupted or truncated"):
+            tpmclassify.read_metadata(path)

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -74,7 +75,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ModelFileError(f"model file not found: {path}") from None
     except OSError as err:  # a folder, no permission: the file system's answer, said in one line
         raise ModelFileError(f"cannot read the model file {path}: {err.strerror or err}") from None
-    except (zipfile.BadZipFile, KeyError, EOFError) as err:
+    except (zipfile.BadZipFile, KeyError, EOFError, zlib.error) as err:  # (zlib: a damaged compressed member)
         raise ModelFileError(
             f"{path} is not a readable tpmclassify model (corrupted or truncated?): {err}. "
             "Save it again with tpmclassify.save() or retrain with `tpmclassify train`."
@@ -126,7 +127,7 @@ def _read_arrays(path: Path, data: bytes, lengths: dict[str, int]) -> dict[str, 
                     arrays[name] = _read_npy(path, name, f, lengths[name])
     except ModelFileError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as err:
         raise ModelFileError(f"{path}: arrays.npz is not readable as plain arrays: {err}") from None
     return arrays
 

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,7 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
                     path, f"it holds the members {names}; a model file holds {sorted(_MAX_MEMBER_BYTES)}, once each"
                 )
             members = {name: _read_member(path, z, name) for name in ("model.json", "arrays.npz")}
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError) as err:
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, zlib.error) as err:
         raise ModelFileError(f"{path} is corrupted or truncated: {err}") from None
     recorded = meta.get("members_sha256")
     for name, data in members.items():
