@@ -85,6 +85,13 @@ def paired_bootstrap(
     return {name: (point[j], low[j], high[j]) for j, name in enumerate(("macro-F1", "AUC", "Brier"))}
 
 
+def print_leads(title: str, leads: dict[str, tuple[float, float, float]], indent: str = "  ") -> None:
+    """Print ``title``, then each metric's lead and its interval (from :func:`paired_bootstrap`), one a line."""
+    print(title)
+    for metric, (lead, low, high) in leads.items():
+        print(f"{indent}{metric:8} {lead:+.3f}  [{low:+.3f}, {high:+.3f}]")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "postings.csv"))
@@ -103,10 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         if idea["id"].tolist() != shipped["id"].tolist():
             parser.error("the two files must hold the same postings in the same order (two runs of this script)")
         y = (shipped["target"] == "tpm").to_numpy()
-        print(f"{args.compare[0]} ahead of {args.compare[1]} by (95% interval, companies resampled):")
         p, q, groups = idea["p_tpm"].to_numpy(), shipped["p_tpm"].to_numpy(), shipped["company_group"].to_numpy()
-        for metric, (lead, low, high) in paired_bootstrap(y, p, q, groups).items():
-            print(f"  {metric:8} {lead:+.3f}  [{low:+.3f}, {high:+.3f}]")
+        title = f"{args.compare[0]} ahead of {args.compare[1]} by (95% interval, companies resampled):"
+        print_leads(title, paired_bootstrap(y, p, q, groups))
         return 0
     df = load_postings(Path(args.data)).reset_index(drop=True)
     groups = np.array([company(c, s) for c, s in zip(df["company"], df["group"], strict=True)])
@@ -132,9 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     y = (df["target"] == "tpm").to_numpy()[scored]
     for name, p in (("tpmclassify (shipped)", p_ship), ("keyword LR", p_key)):
         _report(name, y, p[scored], fold[scored])
-    print("  shipped ahead of keyword LR by (95% interval, companies resampled):")
-    for metric, (lead, low, high) in paired_bootstrap(y, p_ship[scored], p_key[scored], groups[scored]).items():
-        print(f"    {metric:8} {lead:+.3f}  [{low:+.3f}, {high:+.3f}]")
+    leads = paired_bootstrap(y, p_ship[scored], p_key[scored], groups[scored])
+    print_leads("  shipped ahead of keyword LR by (95% interval, companies resampled):", leads, "    ")
     if args.predictions:
         out = df.loc[scored, ["id", "group", "company", "title", "target"]].assign(
             company_group=groups[scored], p_tpm=p_ship[scored], p_keyword=p_key[scored], fold=fold[scored]

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from company_check import company, paired_bootstrap  # noqa: E402
+from company_check import company, paired_bootstrap, print_leads  # noqa: E402
 from train_default import NEWEST, PARAMS, _claims, load_postings  # noqa: E402
 
 from tpmclassify import TPMClassifier, default_model, mask_role_names  # noqa: E402
@@ -60,9 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Brier {brier_score_loss(y, p):.3f}  ECE {expected_calibration_error(y, p):.3f}"
         )
     companies = np.array([company(c, s) for c, s in zip(test["company"], test["group"], strict=True)])
-    print(f"  shipped ahead of keyword LR by (95% interval, its {len(set(companies))} companies resampled):")
-    for metric, (lead, low, high) in paired_bootstrap(y, p_ship, p_key, companies).items():
-        print(f"    {metric:8} {lead:+.3f}  [{low:+.3f}, {high:+.3f}]")
+    title = f"  shipped ahead of keyword LR by (95% interval, its {len(set(companies))} companies resampled):"
+    print_leads(title, paired_bootstrap(y, p_ship, p_key, companies), "    ")
     flags(shipped, df[newest])
     return 0
 
