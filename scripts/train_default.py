@@ -351,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         + ("\n\n## Mis-titling flags\n\n" + audit if audit else ""),
         "summary": summary,
     }
-    digest = tpmclassify.save(model, args.out, card=False)
+    digest = tpmclassify.save(model, args.out, card=False, overwrite=True)  # the bundled file, replaced
     # the card of the file: what saving added (its format, versions, date), beside the metadata in its own order
     saved = tpmclassify.load(args.out, sha256=digest).metadata_
     model.metadata_ = {**model.metadata_, **{k: v for k, v in saved.items() if k not in model.metadata_}}

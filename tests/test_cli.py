@@ -69,8 +69,12 @@ def test_train_with_title_labels_and_evaluate_saves_the_model(tmp_path, postings
     assert out.count("sha256") == 2 and "model file's fingerprint" in out  # the digest, and the command using it
     digest = out.split("sha256 ")[1].split()[0]
     assert out.count(digest) == 2 and tpmclassify.load(model, sha256=digest) is not None
+    assert main(["train", str(src), "-o", str(model), "--title-column", "title", "--overwrite"]) == 0  # replaced
+    assert "Evaluation" not in "".join(tpmclassify.read_metadata(model).get("metrics", {}))
+    capsys.readouterr()
     table = out.split("Evaluation (")[1].split("\n", 1)[1].split("TPM/PM figures")[0].splitlines()
     assert len(table) >= 10 and max(map(len, table)) <= 60  # narrow: a row per figure, a column per reading
+    assert any(row.startswith("macro-F1, postings pooled") for row in table)  # beside the source-weighted figure
 
     # one company per row (a common export): 5 source-grouped folds, as `evaluate --cross-validate`, not one per
     # company (a 364-row export took 9 minutes)
@@ -379,7 +383,7 @@ def test_a_worst_source_of_one_row_is_not_a_figure():
         "worst_source_brier": 0.8,
     }
     text = metrics_text({"raw": one_each})
-    assert "0.000" not in text and "worst source: accuracy" in text and "Acme Corp" not in text
+    assert "0.000" not in text and "Brier-worst source: accuracy" in text and "Acme Corp" not in text
     assert "| n/a | n/a |" in metrics_table({"raw": one_each})
     several = dict(one_each, n_tpm=4.0, n_pm=4.0, worst_source_accuracy=0.5)
     text = metrics_text({"raw": several, "masked": several})
@@ -388,8 +392,9 @@ def test_a_worst_source_of_one_row_is_not_a_figure():
 
 
 def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, postings):
-    """Copied anywhere with an export beside it, the notebook needs nothing of the repository, saves the model
-    where MODEL says, and applies no prior unless PRIOR is set."""
+    """Copied anywhere with an export beside it, the notebook needs nothing of the repository, labels the rows
+    without a label from their titles, saves the model where MODEL says (replacing the last run's, as
+    OVERWRITE says), and applies no prior unless PRIOR is set."""
     import shutil
     from pathlib import Path
 
@@ -397,7 +402,10 @@ def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, 
     nbclient = pytest.importorskip("nbclient")
     notebook = tmp_path / "retrain.ipynb"
     shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / "retrain.ipynb", notebook)
-    pd.concat([postings] * 4, ignore_index=True).to_csv(tmp_path / "my_postings.csv", index=False)
+    export = pd.concat([postings] * 4, ignore_index=True)
+    export.loc[30:, "label"] = ""  # a fourth of the rows unlabelled: their titles say
+    export.to_csv(tmp_path / "my_postings.csv", index=False)
+    (tmp_path / "my_model.tpmc").write_text("last run's model")
     nb = nbformat.read(notebook, as_version=4)
     nbclient.NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
@@ -406,6 +414,7 @@ def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, 
     assert (tmp_path / "my_model.md").is_file() and model.prior_ == model.training_prior_
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "40 postings from 1 source(s)" in printed and "trying the notebook on" not in printed
+    assert "10 rows without a label: 10 labelled from their titles, 0 left out" in printed
 
 
 def test_every_public_name_resolves_though_the_package_imports_lazily():

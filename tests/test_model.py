@@ -3,10 +3,12 @@
 import json
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate
@@ -120,6 +122,20 @@ def test_train_from_frame_and_titles(postings):
     assert model.metadata_["training_data"]["rows"] == 10
 
 
+def test_train_warns_of_a_posting_under_two_labels(postings):
+    """An export's copies of a row, relabelled in one place, trained silently on both answers."""
+    frame = pd.concat([postings] * 3, ignore_index=True)
+    frame.loc[20, "label"] = "pm"  # the first posting's third copy: TPM, PM and TPM again
+    frame.loc[13, "description"] = "  " + frame.loc[13, "description"]  # the same text, blanks aside: one posting
+    frame.loc[23, "label"] = "tpm"
+    match = r"^2 posting texts have more than one label, .* in index 0 \(tpm\), 10 \(tpm\), 20 \(pm\): settle"
+    with pytest.warns(UserWarning, match=match):
+        tpmclassify.train(frame, cv=2, min_df=1, min_groups=1)
+    with warnings.catch_warnings():  # copies with one label each: nothing to settle
+        warnings.simplefilter("error")
+        tpmclassify.train(pd.concat([postings] * 3, ignore_index=True), cv=2, min_df=1, min_groups=1)
+
+
 def test_training_shows_its_progress_only_when_asked(postings, capsys):
     """Training took seconds with no sign of life; now a bar counts the fits, with a time estimate."""
     frame = postings.assign(source=[f"s{i % 4}" for i in range(len(postings))])
@@ -215,7 +231,7 @@ def _older(model, path, version, change=_without_format_5_and_6):
     ``change`` to its state, as written by hand)."""
     import hashlib
 
-    tpmclassify.save(model, path, card=False)
+    tpmclassify.save(model, path, card=False, overwrite=True)
     with zipfile.ZipFile(path) as z:
         items = {n: z.read(n) for n in z.namelist()}
     state = json.loads(items["model.json"])
@@ -241,7 +257,7 @@ def test_a_format_4_file_loads_without_a_floor_on_words(small_model, tmp_path):
     assert not old.classify(sentence).short
     _older(small_model, tmp_path / "m5.tpmc", 5, lambda state: state["params"].pop("cue_reference_words"))
     assert old.classify(sentence).probabilities == load(tmp_path / "m5.tpmc").classify(sentence).probabilities
-    tpmclassify.save(small_model, path, card=False)
+    tpmclassify.save(small_model, path, card=False, overwrite=True)
     assert load(path).min_words_ == small_model.min_words_
     for bad in (40.5, -1, 10**400, "40", None):  # a hand-edited floor: refused, never a traceback
         _older(small_model, path, 6, lambda state, bad=bad: state.update(min_words=bad))
@@ -261,7 +277,7 @@ def test_a_format_5_file_reads_cue_counts_as_written(small_model, tmp_path):
     text = ["Own the budget and the budget review."]
     assert old.space_.transform(text)[0, budget] == np.log1p(2)
     assert small_model.space_.transform(text)[0, budget] == np.log1p(2 * 5.0)  # a sentence: the factor's bound
-    tpmclassify.save(small_model, path, card=False)
+    tpmclassify.save(small_model, path, card=False, overwrite=True)
     assert load(path).space_.reference_words == 450.0
     for bad in (0, -3, 10**400, 1e7, "450", [450]):
         _older(small_model, path, 6, lambda state, bad=bad: state["params"].update(cue_reference_words=bad))

@@ -231,6 +231,26 @@ def test_a_model_that_splits_words_otherwise_is_refused(saved, tmp_path):
     assert load(_forge(tmp_path, old, state, arrays)).classes_.tolist() == ["other", "pm", "tpm"]
 
 
+def test_save_replaces_nothing_unless_told(small_model, tmp_path):
+    """A typo must not turn someone's data or notes into a model: an existing file at the model's path or its
+    card's is refused before anything is written; ``overwrite=True`` replaces both, never a folder."""
+    data, notes = tmp_path / "postings.csv", tmp_path / "notes.md"
+    data.write_text("title,description\n")
+    notes.write_text("my notes")
+    for path, kept in ((data, data), (tmp_path / "notes.tpmc", notes)):
+        with pytest.raises(tpmclassify.OutputExistsError, match=f"{kept.name} already exists; pass overwrite=True"):
+            tpmclassify.save(small_model, path)
+    assert data.read_text() == "title,description\n" and notes.read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md", "postings.csv"]  # nothing else written
+    digest = tpmclassify.save(small_model, tmp_path / "notes.tpmc", overwrite=True)
+    assert "tpmclassify model card" in notes.read_text() and load(tmp_path / "notes.tpmc", sha256=digest)
+    (tmp_path / "notes.tpmc").unlink()
+    tpmclassify.save(small_model, tmp_path / "notes.tpmc", card=False)  # no card written: only the model's path counts
+    (tmp_path / "folder.tpmc").mkdir()
+    with pytest.raises(tpmclassify.OutputExistsError, match="is a folder"):
+        tpmclassify.save(small_model, tmp_path / "folder.tpmc", overwrite=True)
+
+
 def test_a_model_path_that_the_card_would_overwrite_is_refused(small_model, tmp_path):
     with pytest.raises(ModelFileError, match="name the model file .tpmc"):
         tpmclassify.save(small_model, tmp_path / "model.md")

@@ -44,3 +44,20 @@ def test_the_labels_are_the_roles_and_two_more():
     assert list(LABELS) == [*ROLES, HYBRID, OTHER]
     assert tpmclassify.OUTPUT_COLUMNS[:2] == tuple(f"{role}_probability" for role in ROLES)
     assert tpmclassify.default_model().classes_.tolist() == sorted([*ROLES, OTHER])
+
+
+def test_an_export_s_misspelt_labels_are_all_named_and_a_wrong_column_is_said(postings):
+    """An analyst's export spells labels its own way: each spelling is named at once (the error used to stop at
+    five, hiding the sixth), and a column none of whose values is a label is said to be the wrong one."""
+    import pytest
+
+    texts = postings["description"].tolist() * 2
+    spelt = ["Technical Program Manager", "Project Mgr", "Neither", "unsure", "Project Manager", "TPM lead"]
+    labels = [*spelt, *postings["label"].tolist()[: len(texts) - len(spelt)]]
+    with pytest.raises(tpmclassify.InvalidValueError) as err:
+        tpmclassify.TPMClassifier().fit(texts, labels)
+    assert all(repr(s.lower()) in str(err.value) for s in spelt) and "more" not in str(err.value)
+    assert "wrong column" not in str(err.value)  # most values are labels: the column is right, its spellings not
+    titles = [f"{t} {i}" for i, t in enumerate(postings["title"].tolist() * 2)]  # 20 values, none a label
+    with pytest.raises(tpmclassify.InvalidValueError, match=r" and 10 more \(none is a label: the wrong column\?\)"):
+        tpmclassify.TPMClassifier().fit(texts, titles)

@@ -54,11 +54,12 @@ _HEADLINE = (
     ("n_pm", "PM postings"),
     ("n_sources", "sources of TPM/PM postings"),
     ("macro_f1", "macro-F1"),
+    ("pooled_macro_f1", "macro-F1, postings pooled"),
     ("roc_auc", "ROC AUC"),
     ("brier", "Brier (lower is better)"),
     ("ece", "calibration error (ECE)"),
-    ("worst_source_accuracy", "worst source: accuracy"),
-    ("worst_source_brier", "worst source: Brier"),
+    ("worst_source_accuracy", "Brier-worst source: accuracy"),
+    ("worst_source_brier", "Brier-worst source: Brier"),
     ("n_other", "other postings"),
     ("scope_roc_auc", "in scope or not: ROC AUC"),
     ("scope_precision", "in scope: precision"),
@@ -77,12 +78,12 @@ def metrics_text(metrics: dict[str, dict[str, Any]]) -> str:
     >>> m = {"n_tpm": 2.0, "n_pm": 2.0, "n_sources": 4.0, "brier": 0.1, "worst_source": "acme",
     ...      "worst_source_accuracy": 0.0}
     >>> print(metrics_text({"raw": m, "masked": m}))
-                                as written  role names masked
-    TPM postings                         2                  2
-    PM postings                          2                  2
-    sources of TPM/PM postings           4                  4
-    Brier (lower is better)          0.100              0.100
-    worst source: accuracy             n/a                n/a
+                                  as written  role names masked
+    TPM postings                           2                  2
+    PM postings                            2                  2
+    sources of TPM/PM postings             4                  4
+    Brier (lower is better)            0.100              0.100
+    Brier-worst source: accuracy         n/a                n/a
     TPM/PM figures weigh each source the same; worst source (highest Brier): n/a, one TPM or PM posting per source
     """
     names = [_READINGS.get(v, v) for v in metrics]
@@ -241,9 +242,9 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     return "\n".join(lines) + "\n"
 
 
-def write_card(model: Any, path: str | os.PathLike[str], digest: str | None = None) -> Path:
-    """Write ``model_card`` next to the model file (same name, ``.md``)."""
+def write_card(model: Any, path: str | os.PathLike[str], digest: str | None = None, *, overwrite: bool = True) -> Path:
+    """Write ``model_card`` next to the model file (same name, ``.md``); ``overwrite`` as :func:`atomic_path`."""
     card = Path(path).with_suffix(".md")
-    with atomic_path(card) as tmp:
+    with atomic_path(card, overwrite=overwrite) as tmp:
         Path(tmp).write_text(model_card(model, digest, name=Path(path).name), encoding="utf-8")
     return card

@@ -303,7 +303,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     if note:
         model.metadata_["training_data"]["notes"] = note  # in the model card too
-    digest = save(model, args.output)  # saved before anything else can fail: a trained model is never lost
+    # saved before anything else can fail: a trained model is never lost (what is in the way was checked above)
+    digest = save(model, args.output, overwrite=args.overwrite)
     if args.evaluate:
         from ._card import metrics_text
         from ._evaluate import evaluate_rows
@@ -334,7 +335,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"cannot cross-validate these rows ({err}); {args.output} is saved, without figures"
             ) from None
         print(f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
-        digest = save(model, args.output, extra={"metrics": {f"Evaluation ({report.protocol})": report.metrics}})
+        metrics = {"metrics": {f"Evaluation ({report.protocol})": report.metrics}}
+        digest = save(model, args.output, extra=metrics, overwrite=True)  # this run's own file, with figures
         print(f"saved {args.output} again, with the evaluation in its model card {card}")
     else:
         print(f"saved {args.output} and its model card {card}")

@@ -116,7 +116,10 @@ class EvaluationReport:
             import matplotlib.pyplot as plt
             from sklearn.calibration import calibration_curve
         except ImportError as err:  # pragma: no cover - depends on the extra
-            raise ImportError("plotting needs matplotlib: pip install 'tpmclassify[plot]'") from err
+            raise ImportError(
+                "plotting needs matplotlib: pip install 'tpmclassify[plot]' "
+                "(in a clone of the project: pip install '.[plot]')"
+            ) from err
         pred = self.predictions[variant]
         role = pred[pred["truth"] != OTHER]
         has_axes = hasattr(self.model, "space_") and hasattr(self.model, "coef_")

@@ -37,7 +37,7 @@ from ._archive import (
     file_sha256,
     read_metadata,
 )
-from ._atomic import atomic_path
+from ._atomic import atomic_path, check_target
 from ._card import write_card
 from ._errors import InvalidValueError
 from ._model import TPMClassifier
@@ -58,7 +58,12 @@ OLDEST_READ = 3
 
 
 def save(
-    model: TPMClassifier, path: str | os.PathLike[str], *, extra: dict[str, Any] | None = None, card: bool = True
+    model: TPMClassifier,
+    path: str | os.PathLike[str],
+    *,
+    extra: dict[str, Any] | None = None,
+    card: bool = True,
+    overwrite: bool = False,
 ) -> str:
     """Save a fitted model atomically, with a Markdown model card beside it; return the file's SHA-256.
 
@@ -73,11 +78,20 @@ def save(
         More metadata (e.g. ``{"metrics": ..., "training_data": ...}``).
     card : bool, default True
         Also write the model card (same name, ``.md``).
+    overwrite : bool, default False
+        Replace an existing model file and card. Without it, an existing file at either path is refused before
+        anything is written (a typo must not turn a CSV or someone's notes into a model); with it, only regular
+        files are replaced, never a folder or a link.
 
     Returns
     -------
     str
         SHA-256 of the written file.
+
+    Raises
+    ------
+    OutputExistsError
+        If the model file or its card exists and ``overwrite`` is false, or either is not a regular file.
 
     Examples
     --------
@@ -90,6 +104,12 @@ def save(
     (64, ['model.md', 'model.tpmc'])
     >>> load(path, sha256=digest).classes_.tolist()
     ['other', 'pm', 'tpm']
+    >>> save(tpmclassify.default_model(), path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tpmclassify._atomic.OutputExistsError: output .../model.tpmc already exists; pass overwrite=True to replace it
+    >>> len(save(tpmclassify.default_model(), path, overwrite=True))
+    64
     >>> shutil.rmtree(folder)
     """
     import nltk
@@ -135,8 +155,10 @@ def save(
     except (TypeError, ValueError) as err:
         raise InvalidValueError(f"extra metadata must be JSON data (numbers, strings, lists, dicts): {err}") from None
     path = Path(path)
+    for target in (path, path.with_suffix(".md")) if card else (path,):  # refused before anything is written
+        check_target(target, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    with atomic_path(path, overwrite=overwrite) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("metadata.json", metadata)
         for name, data in members.items():
             z.writestr(name, data)
@@ -144,7 +166,7 @@ def save(
     if card:  # the card describes the file as loaded; the model given is left as it was (it may be shared)
         saved = copy.copy(model)
         saved.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
-        write_card(saved, path, digest)
+        write_card(saved, path, digest, overwrite=overwrite)
     return digest
 
 

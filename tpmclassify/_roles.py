@@ -151,6 +151,10 @@ def normalize_label(value: object) -> str:
     return str(value).strip().lower()
 
 
+#: How many unknown labels an error names: enough for every misspelling of an export's few labels.
+_SHOWN = 10
+
+
 def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> list[str]:
     """Normalised labels, or a ``ValueError`` naming every value that is not a known label.
 
@@ -171,7 +175,9 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> li
         rows = f"{blank} row has" if blank == 1 else f"{blank} rows have"
         fix = "label it, drop it, or derive labels from job titles with {opt:title_column=}"
         hint = f" ({rows} no label: {fix})" if blank else ""
-        shown = [v if len(v) <= 40 else v[:37] + "..." for v in unknown[:5]]
-        more = f" and {len(unknown) - 5} more (the wrong column?)" if len(unknown) > 5 else ""
+        shown = [v if len(v) <= 40 else v[:37] + "..." for v in unknown[:_SHOWN]]
+        more = f" and {len(unknown) - _SHOWN} more" if len(unknown) > _SHOWN else ""
+        if unknown != [""] and not any(v in allowed for v in out):
+            more += " (none is a label: the wrong column?)"
         raise InvalidValueError(f"unknown labels {shown}{more}; labels are: {', '.join(map(repr, allowed))}{hint}")
     return out
