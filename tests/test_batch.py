@@ -250,6 +250,12 @@ def test_utf8_bom_and_gzip_and_jobs(tmp_path, postings):
     out = tmp_path / "out.csv.gz"
     summary = classify_csv(src, out, jobs=2, chunk_size=3, title_column="title")
     assert summary.encoding == "utf-8-sig"
+    with gzip.open(out, "rb") as f:
+        assert f.read(3) == codecs.BOM_UTF8  # the input's mark kept, for the spreadsheet that wrote it
+    plain = tmp_path / "plain.csv"
+    postings.to_csv(plain, index=False)
+    classify_csv(plain, tmp_path / "plain_out.csv")
+    assert (tmp_path / "plain_out.csv").read_bytes().startswith(b"title,")  # plain UTF-8 in, plain UTF-8 out
     df = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert df["title"].tolist() == postings["title"].tolist()
     single = classify_frame(postings, title_column="title")
@@ -739,6 +745,14 @@ def test_a_utf8_export_with_a_few_cp1252_bytes_keeps_its_accents(tmp_path):
     assert classify_csv(french, tmp_path / "out_french.csv").encoding == "cp1252"
     assert pd.read_csv(tmp_path / "out_french.csv")["description"].iloc[0] == "Poste « Qualité » CAFÉ’S"
     assert classify_csv(cp1252, tmp_path / "again.csv", encoding="utf-8+cp1252").rows == 50
+    # what a spreadsheet exported comes back readable by it: UTF-8 after a byte-order mark (a CSV only)
+    marked = [(tmp_path / n).read_bytes().startswith(codecs.BOM_UTF8) for n in sorted(os.listdir(tmp_path))]
+    assert dict(zip(sorted(os.listdir(tmp_path)), marked, strict=True)) == {
+        **dict.fromkeys(["again.csv", "out.mixed.csv", "out_cp1252.csv", "out_excel.csv", "out_french.csv"], True),
+        **dict.fromkeys(["cp1252.csv", "french.csv", "mixed.csv", "mixed.jsonl", "out.mixed.jsonl"], False),
+        "excel.csv": True,  # (the input Excel wrote)
+    }
+    assert b"\xef\xbb\xbf" not in (tmp_path / "out.mixed.csv").read_bytes()[3:]  # once, before the header
 
 
 def test_a_utf32_file_with_its_byte_order_mark_is_read_as_utf32(tmp_path, postings):

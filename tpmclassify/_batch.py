@@ -23,6 +23,7 @@ from typing import Any
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
 from ._columns import OUTPUT_COLUMNS, OUTPUT_KINDS, LateKeys, check_clash, check_prefix
+from ._encodings import from_spreadsheet
 from ._errors import input_not_found
 from ._io import (
     UNREAD_FIELD,
@@ -203,7 +204,14 @@ def classify_csv(
         summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
         start = time.perf_counter()
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
-        writer = TableWriter(tmp, fmt, added, gz=dst.name.lower().endswith(".gz"), unread_field=prefix + UNREAD_FIELD)
+        writer = TableWriter(
+            tmp,
+            fmt,
+            added,
+            gz=dst.name.lower().endswith(".gz"),
+            unread_field=prefix + UNREAD_FIELD,
+            bom=from_spreadsheet(enc),
+        )
         started.callback(writer.close)
         bar = _progress(progress)
         if bar is not None:

@@ -18,7 +18,7 @@ from typing import IO
 
 from ._chunk import open_binary
 
-__all__ = ["MIXED", "detect_encoding", "open_text"]
+__all__ = ["MIXED", "detect_encoding", "from_spreadsheet", "open_text"]
 
 #: The codec of a file that is UTF-8 but for some bytes of cp1252.
 MIXED = "utf-8+cp1252"
@@ -174,3 +174,22 @@ def open_text(path: str | Path | IO[bytes]) -> IO[str]:
     except BaseException:
         raw.close()
         raise
+
+
+def from_spreadsheet(encoding: str | None) -> bool:
+    """Whether text read in ``encoding`` came in anything but plain UTF-8 (after a byte-order mark, or in UTF-16,
+    cp1252, latin-1 or :data:`MIXED`): a spreadsheet's export, and spreadsheets read a CSV as UTF-8 only after a
+    byte-order mark, so what is written back for them begins with one.
+
+    Examples
+    --------
+    >>> [from_spreadsheet(e) for e in (None, "utf-8", "UTF8", "us-ascii", "utf-8-sig", "cp1252", MIXED, "utf-16")]
+    [False, False, False, False, True, True, True, True]
+    """
+    if encoding is None:
+        return False
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:  # (not a codec: nothing was read in it)
+        return False
+    return name not in ("utf-8", "ascii")

@@ -32,12 +32,21 @@ class TableWriter:
         Compress the output (gzip).
     unread_field : str, default :data:`UNREAD_FIELD`
         JSON lines: the field holding a line that was not a JSON object (see :attr:`Chunk.unread`).
+    bom : bool, default False
+        CSV: begin with a UTF-8 byte-order mark, which spreadsheets need to read accents as UTF-8.
     """
 
     def __init__(
-        self, path: str, fmt: str, added: dict[str, str], gz: bool = False, unread_field: str = UNREAD_FIELD
+        self,
+        path: str,
+        fmt: str,
+        added: dict[str, str],
+        gz: bool = False,
+        unread_field: str = UNREAD_FIELD,
+        bom: bool = False,
     ) -> None:
         self.path, self.fmt, self.gz, self.added, self.unread_field = path, fmt, gz, added, unread_field
+        self.encoding = "utf-8-sig" if bom and fmt == "csv" else "utf-8"
         self._pq: Any = None
         self._f: Any = None
         self._csv: Any = None
@@ -50,7 +59,7 @@ class TableWriter:
         visible = list(chunk.frame.columns)
         if self._f is None:
             raw = gzip.open(self.path, "wb") if self.gz else open(self.path, "wb")
-            self._f = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+            self._f = io.TextIOWrapper(raw, encoding=self.encoding, errors="replace", newline="")
             if self.fmt == "csv":
                 self._csv = csv.writer(self._f)
                 self._csv.writerow((chunk.header or visible) + list(self.added))  # the header as the input names it
