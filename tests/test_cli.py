@@ -415,6 +415,16 @@ def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, 
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "40 postings from 1 source(s)" in printed and "trying the notebook on" not in printed
     assert "10 rows without a label: 10 labelled from their titles, 0 left out" in printed
+    # MODEL set to the export itself: refused in the first cell, whatever OVERWRITE says, before any work
+    first = nbformat.read(notebook, as_version=4)
+    first.cells = first.cells[:2]
+    first.cells[1].source = first.cells[1].source.replace('Path("my_model.tpmc")', 'Path("my_postings.csv")')
+    before = (tmp_path / "my_postings.csv").read_bytes()
+    with pytest.raises(nbclient.exceptions.CellExecutionError, match="must not be written over DATA"):
+        nbclient.NotebookClient(
+            first, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        ).execute()
+    assert (tmp_path / "my_postings.csv").read_bytes() == before
 
 
 def test_every_public_name_resolves_though_the_package_imports_lazily():
@@ -497,6 +507,11 @@ def test_train_refuses_before_training_what_it_cannot_do(tmp_path, postings, cap
     _one_line_error(capsys, "labeled.md already exists", "(the model card, written beside the model)")
     assert src.read_bytes() == before and notes.read_text() == "my notes"
     assert not (tmp_path / "labeled.tpmc").exists()
+    # the card checked before training is the one saving writes, whatever the name ("m." once checked m.md, wrote m..md)
+    for name, card in (("m.", "m..md"), ("..tpmc", "..md"), ("model.v2.tpmc", "model.v2.md")):
+        (tmp_path / card).write_text("stale")
+        assert main(["train", str(src), "-o", str(tmp_path / name)]) == 2
+        _one_line_error(capsys, f"{card} already exists", "(the model card, written beside the model)")
 
 
 def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postings, capsys):

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import warnings
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -122,18 +123,34 @@ def test_train_from_frame_and_titles(postings):
     assert model.metadata_["training_data"]["rows"] == 10
 
 
-def test_train_warns_of_a_posting_under_two_labels(postings):
-    """An export's copies of a row, relabelled in one place, trained silently on both answers."""
+def test_train_warns_of_a_posting_under_two_labels(postings, tmp_path, capsys):
+    """An export's copies of a row, relabelled in one place, trained silently on both answers. Rows are named as
+    the table or file numbers them; a hybrid copy conflicts with nothing (it is trained as neither role)."""
+    from tpmclassify._cli import main
+
+    def conflicts(run):  # what the run warned of conflicting labels, and where
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            run()
+        return [(str(w.message), w.filename) for w in seen if issubclass(w.category, tpmclassify.LabelConflictWarning)]
+
     frame = pd.concat([postings] * 3, ignore_index=True)
+    frame.loc[[1, 11, 21, 5, 15], "label"] = "hybrid"  # beside each other and beside a role: no conflict
+    train = partial(tpmclassify.train, cv=2, min_df=1, min_groups=1)
+    assert conflicts(lambda: train(frame)) == []
     frame.loc[20, "label"] = "pm"  # the first posting's third copy: TPM, PM and TPM again
     frame.loc[13, "description"] = "  " + frame.loc[13, "description"]  # the same text, blanks aside: one posting
     frame.loc[23, "label"] = "tpm"
-    match = r"^2 posting texts have more than one label, .* in index 0 \(tpm\), 10 \(tpm\), 20 \(pm\): settle"
-    with pytest.warns(UserWarning, match=match):
-        tpmclassify.train(frame, cv=2, min_df=1, min_groups=1)
-    with warnings.catch_warnings():  # copies with one label each: nothing to settle
-        warnings.simplefilter("error")
-        tpmclassify.train(pd.concat([postings] * 3, ignore_index=True), cv=2, min_df=1, min_groups=1)
+    (said, where), *more = conflicts(lambda: train(frame))
+    assert not more and where == __file__  # once, at the caller's line
+    assert said.startswith("2 posting texts have more than one label, so the model learns both answers for them;")
+    assert said.endswith(
+        "for example index 0, 10 and 20, labeled tpm, tpm, pm: settle each posting's label, or drop its copies"
+    )
+    frame.to_csv(tmp_path / "export.csv", index=False)
+    (said, _), *more = conflicts(lambda: main(["train", str(tmp_path / "export.csv"), "-o", str(tmp_path / "m.tpmc")]))
+    assert not more and f"for example {tmp_path / 'export.csv'}: rows 2, 12 and 22, labeled tpm, tpm, pm" in said
+    capsys.readouterr()
 
 
 def test_training_shows_its_progress_only_when_asked(postings, capsys):

@@ -6,7 +6,6 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ._bundled import model_or_default
@@ -163,7 +162,6 @@ def train(
             f"{', '.join(f'{v} {k!r}' for k, v in short.items())} (of {len(labels)} labeled rows)"
         )
     _warn_if_few(labels)
-    _warn_if_contradicting(frame[text_column], labels)
     if (labels == OTHER).sum() < 2:
         warnings.warn(
             f"{int((labels == OTHER).sum())} {OTHER!r} rows: the model cannot tell a posting that is neither TPM nor "
@@ -198,24 +196,6 @@ def _warn_if_few(labels: pd.Series) -> None:
         warnings.warn(
             f"training on {len(labels)} labeled rows{detail}: the model will be unreliable "
             f"(aim for at least {_FEW_ROWS} rows and {_FEW_PER_LABEL} of each label)",
-            UserWarning,
-            stacklevel=3,
-        )
-
-
-def _warn_if_contradicting(texts: pd.Series, labels: pd.Series) -> None:
-    """Warn of one posting's text under different labels (copies of a row, edited in one place): the model is
-    trained on both answers, so a reader should settle it."""
-    keys = texts.astype(str).str.strip().to_numpy()
-    kinds = labels.groupby(keys).nunique()
-    clashes = kinds.index[kinds > 1]
-    if len(clashes):
-        first = keys == keys[np.isin(keys, clashes)][0]  # the first such posting, in the rows' order
-        shown = ", ".join(f"{i!r} ({y})" for i, y in labels[first].head(4).items())
-        warnings.warn(
-            f"{len(clashes)} posting {'text has' if len(clashes) == 1 else 'texts have'} more than one label, so the "
-            f"model learns both answers for {'it' if len(clashes) == 1 else 'them'}; for example, in index {shown}: "
-            "settle each posting's label, or drop its copies",
             UserWarning,
             stacklevel=3,
         )

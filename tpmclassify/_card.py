@@ -14,7 +14,7 @@ from ._language import MIN_FOREIGN, MIN_FOREIGN_WORDS, MIN_TOKENS
 from ._roles import OTHER, ROLES
 from ._titles import describe_confidences
 
-__all__ = ["markdown_table", "metrics_table", "metrics_text", "model_card", "write_card"]
+__all__ = ["card_path", "markdown_table", "metrics_table", "metrics_text", "model_card", "write_card"]
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -242,9 +242,20 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     return "\n".join(lines) + "\n"
 
 
+def card_path(path: str | os.PathLike[str]) -> Path:
+    """Where a model file's card is written: the same name, ending ``.md`` (the one rule every writer and check uses).
+
+    Examples
+    --------
+    >>> [card_path(p).name for p in ("my_model.tpmc", "model.v2.tpmc", "model")]
+    ['my_model.md', 'model.v2.md', 'model.md']
+    """
+    return Path(path).with_suffix(".md")
+
+
 def write_card(model: Any, path: str | os.PathLike[str], digest: str | None = None, *, overwrite: bool = True) -> Path:
-    """Write ``model_card`` next to the model file (same name, ``.md``); ``overwrite`` as :func:`atomic_path`."""
-    card = Path(path).with_suffix(".md")
+    """Write ``model_card`` next to the model file (:func:`card_path`); ``overwrite`` as :func:`atomic_path`."""
+    card = card_path(path)
     with atomic_path(card, overwrite=overwrite) as tmp:
         Path(tmp).write_text(model_card(model, digest, name=Path(path).name), encoding="utf-8")
     return card

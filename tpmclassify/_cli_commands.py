@@ -10,6 +10,7 @@ import argparse
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
@@ -278,10 +279,12 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
 def cmd_train(args: argparse.Namespace) -> int:
     from ._api import train
     from ._atomic import OutputExistsError, check_writable
+    from ._card import card_path
     from ._errors import InvalidValueError
+    from ._labeled import LabelConflictWarning
     from ._persist import save
 
-    card = os.path.splitext(args.output)[0] + ".md"
+    card = str(card_path(args.output))
     for path in (args.output, card):  # neither may be the data it is trained on, whatever --overwrite says
         if os.path.exists(path) and os.path.exists(args.data) and os.path.samefile(path, args.data):
             raise InvalidValueError(f"the model and its card must not be written over the training data: {path}")
@@ -293,14 +296,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         except OSError as err:  # a read-only folder, a full disk
             raise InvalidValueError(f"cannot write the model to {args.output}: {err.strerror or err}") from None
     frame, rows, labels, note = _labeled(args, sys.stdout)
-    model = train(
-        frame,
-        text_column=args.text_column,
-        label_column=args.label_column,
-        title_column=args.title_column,
-        group_column=args.group_column,
-        progress=sys.stderr.isatty(),
-    )
+    with warnings.catch_warnings():  # (conflicting labels were said by _labeled, its rows as the file numbers them)
+        warnings.simplefilter("ignore", LabelConflictWarning)
+        model = train(
+            frame,
+            text_column=args.text_column,
+            label_column=args.label_column,
+            title_column=args.title_column,
+            group_column=args.group_column,
+            progress=sys.stderr.isatty(),
+        )
     if note:
         model.metadata_["training_data"]["notes"] = note  # in the model card too
     # saved before anything else can fail: a trained model is never lost (what is in the way was checked above)

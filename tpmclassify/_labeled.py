@@ -4,19 +4,26 @@ file numbers it), the sources of its rows, and the evaluation of a model on it (
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ._errors import ColumnError, InvalidValueError, PostingTypeError, input_not_found, missing_column
-from ._roles import LABELS, ROLES, check_labels, normalize_label
+from ._roles import HYBRID, LABELS, ROLES, check_labels, normalize_label
 
 if TYPE_CHECKING:
     from ._evaluate import EvaluationReport
 
-__all__ = ["check_cross_validation", "evaluate", "labeled_rows", "source_groups", "table"]
+__all__ = ["LabelConflictWarning", "check_cross_validation", "evaluate", "labeled_rows", "source_groups", "table"]
+
+
+class LabelConflictWarning(UserWarning):
+    """One posting's text (surrounding blanks aside) labeled two ways: ``tpm``, ``pm`` or ``other`` (``hybrid`` is
+    not trained as either role, so it conflicts with none)."""
 
 
 def labeled_rows(
@@ -106,7 +113,30 @@ def labeled_rows(
         (i, why), rest = bad[0], [j for j, _ in bad[1:]]
         also = f"; also {named(rest, path=False)}" if rest else ""
         raise InvalidValueError(f"{named([i])}: {why}{also} (fix or drop {'those rows' if rest else 'it'})")
+    _warn_of_conflicts(frame[text_column], labels, named)
     return frame, labels
+
+
+def _warn_of_conflicts(texts: pd.Series, labels: pd.Series, named: Any) -> None:
+    """Warn of postings whose copies (an export's duplicated rows, relabelled in one place) carry different labels:
+    the model would learn both answers, so a reader should settle them. The first such posting's rows are named."""
+    trained = np.flatnonzero((labels != HYBRID).to_numpy())
+    keys, _ = pd.factorize(texts.iloc[trained].astype(str).str.strip())  # hashed: a million rows in seconds
+    kinds, _ = pd.factorize(labels.iloc[trained])
+    pairs = np.unique(np.c_[keys, kinds], axis=0)
+    per_text = np.bincount(pairs[:, 0], minlength=keys.max() + 1 if len(keys) else 0)
+    clashing = per_text[keys] > 1
+    if clashing.any():
+        rows = trained[keys == keys[np.argmax(clashing)]]  # the first such posting's rows, in the table's order
+        said = ", ".join(map(str, labels.iloc[rows[:5]]))
+        n = int((per_text > 1).sum())
+        warnings.warn(
+            f"{n} posting {'text has' if n == 1 else 'texts have'} more than one label, so the model learns both "
+            f"answers for {'it' if n == 1 else 'them'}; for example {named(texts.index[rows])}, labeled {said}: "
+            "settle each posting's label, or drop its copies",
+            LabelConflictWarning,
+            stacklevel=4,
+        )
 
 
 def table(data: object) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from ._archive import (
     read_metadata,
 )
 from ._atomic import atomic_path, check_target
-from ._card import write_card
+from ._card import card_path, write_card
 from ._errors import InvalidValueError
 from ._model import TPMClassifier
 from ._validate import _MAX_VOCABULARY, _check_arrays, _check_nltk, _check_state, _stem_probe, _token_probe
@@ -155,7 +155,7 @@ def save(
     except (TypeError, ValueError) as err:
         raise InvalidValueError(f"extra metadata must be JSON data (numbers, strings, lists, dicts): {err}") from None
     path = Path(path)
-    for target in (path, path.with_suffix(".md")) if card else (path,):  # refused before anything is written
+    for target in (path, card_path(path)) if card else (path,):  # refused before anything is written
         check_target(target, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path, overwrite=overwrite) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
