@@ -171,7 +171,10 @@ def test_bad_input_raises_a_clear_error(bad):
 
 
 def test_classify_many_names_the_bad_posting():
-    with pytest.raises(ValueError, match="posting 1: posting text is empty"):
+    with pytest.raises(
+        ValueError,
+        match=r"^posting 1 \(counting from 0\): posting text is empty or whitespace-only; classify_frame answers",
+    ):
         classify_many(["Lead the program roadmap with engineers.", " "])
     with pytest.raises(TypeError, match="single str"):
         classify_many("one string")

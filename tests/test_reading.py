@@ -252,6 +252,19 @@ def test_reasons_quote_the_posting_as_written(bundled):
     assert "'cross functionally'" not in quoted and "'engineering teams'" not in quoted
 
 
+def test_reasons_quote_an_html_posting_as_its_page_shows_it(bundled, postings):
+    """Words joined by an entity or a tag ("Technical&nbsp;Program&nbsp;Manager", "Engineering</b> <b>Teams") were
+    quoted as the model's lower-cased tokens: a third of the quotes of real postings pasted as HTML."""
+    text = postings["description"][0]
+    plain = bundled.classify(text)
+    assert "'Computer Science'" in plain.reasons[0] and "'product managers'" in plain.reasons[3]
+    for join in ("&nbsp;", "</b> <b>", "&#160;"):
+        html = text.replace("Computer Science", f"Computer{join}Science").replace(" and ", " &amp; ")
+        html = html.replace("product managers", f"product{join}managers")
+        assert html.count(join) == 2
+        assert bundled.classify(html).reasons == plain.reasons, join  # the same words, as the page shows them
+
+
 def test_a_titled_answer_follows_the_threshold_it_states(bundled, postings):
     texts = postings["description"].tolist() + ["Technical Project Manager needed for our software team."]
     for title in ("Technical Project Manager", "Project Manager", "Technical Program Manager"):

@@ -42,7 +42,7 @@ class Answering(Predicting):
             (``title_mismatch``); see :class:`Prediction`.
         """
         check_is_fitted(self, "coef_")
-        texts = as_texts(texts)
+        texts = as_texts(texts, "; classify_frame answers such a row with an error and goes on")  # (this call stops)
         if titles is not None:
             titles = [None if missing(t) else t for t in as_sequence(titles, "titles")]
             if len(titles) != len(texts):

@@ -29,8 +29,9 @@ __all__ = ["Predicting", "as_sequence", "as_texts", "missing"]
 _Self = TypeVar("_Self", bound="Predicting")
 
 
-def as_texts(X: object) -> list[str]:
-    """The posting texts of ``X``: a sequence of str, or one column of a table (checked: see ``check_text``).
+def as_texts(X: object, then: str = "") -> list[str]:
+    """The posting texts of ``X``: a sequence of str, or one column of a table (checked: see ``check_text``; a bad
+    posting's error says which, counting from 0, followed by ``then``).
 
     Examples
     --------
@@ -47,7 +48,7 @@ def as_texts(X: object) -> list[str]:
         try:
             check_text(t)
         except (TypeError, ValueError) as err:
-            raise type(err)(f"posting {i}: {err}") from None
+            raise type(err)(f"posting {i} (counting from 0): {err}{then}") from None
     return texts
 
 

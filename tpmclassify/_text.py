@@ -281,15 +281,20 @@ def readable(raw: str) -> str:
 
 def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
     """The posting's own characters for a run of its normalised tokens: the first place ``words`` (tokens
-    separated by single spaces) occur in ``text`` as whole tokens, with whatever separates them there.
+    separated by single spaces) occur in ``text`` as whole tokens, with whatever separates them there, as a reader
+    sees it (:func:`readable`: an entity or a tag between them read as the page shows it).
 
-    ``lowered`` is ``text.lower()`` when the caller has it. None when the words are not found as written (an entity
-    or a tag between them, or a character that lowers to two): quote the tokens instead.
+    ``lowered`` is ``text.lower()`` when the caller has it. None when the words are not found as written (a
+    character that lowers to two, or words spelt by entities): quote the tokens instead.
 
     Examples
     --------
     >>> verbatim("Partner Cross-Functionally with engineers", "cross functionally")
     'Cross-Functionally'
+    >>> verbatim("A Technical&nbsp;Program&nbsp;Manager for <b>Engineering</b> Teams", "technical program manager")
+    'Technical Program Manager'
+    >>> verbatim("A Technical&nbsp;Program&nbsp;Manager for <b>Engineering</b> Teams", "engineering teams")
+    'Engineering Teams'
     >>> verbatim("Own the roadmap", "road map") is None
     True
     """
@@ -300,7 +305,7 @@ def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
     while (found := pattern.search(low, start)) is not None:
         a = found.start()
         if a == 0 or not _TOKEN_CHAR.match(low, a - 1):
-            return " ".join(text[a : found.end()].split())
+            return readable(text[a : found.end()])
         start = a + 1
     return None
 
@@ -312,8 +317,9 @@ _TOKEN_CHAR = re.compile(rf"[{_TOKEN_CHARS}]")
 @lru_cache(maxsize=4096)
 def _verbatim_pattern(words: str) -> re.Pattern[str]:
     """The tokens of ``words``, each separated from the next by 1 to 10 characters that cannot be part of a
-    token, the last not followed by one (a pattern that starts with its literal first word: searched fast)."""
-    gap = rf"[^{_TOKEN_CHARS}]{{1,10}}"
+    token, HTML entities (``&nbsp;``) or tags (``</b>``), the last not followed by one (a pattern that starts with
+    its literal first word: searched fast)."""
+    gap = rf"(?:[^{_TOKEN_CHARS}<&]|&#?\w{{1,10}};|<[^<>]{{0,200}}>|[<&]){{1,10}}"
     return re.compile(gap.join(map(re.escape, words.split(" "))) + rf"(?![{_TOKEN_CHARS}])")
 
 
