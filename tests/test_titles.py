@@ -362,3 +362,17 @@ def test_a_titled_posting_too_short_to_read_is_never_flagged(bundled):
     p = model.classify(nurse, title="Technical Program Manager")
     assert p.unreadable and p.content.unreadable and not p.title_mismatch
     assert p.content_label != "other" and p.reasons[0].startswith("Needs review: too short to decide")
+
+
+def test_a_frame_with_an_error_row_filters_on_its_flags(bundled, postings):
+    """needs_review and title_mismatch held None on an error row (object dtype): out[out.title_mismatch] and
+    ~out.needs_review raised. They are nullable booleans: NA there, never selected."""
+    frame = postings[["title", "description"]].copy()
+    frame.loc[len(frame)] = ["Technical Program Manager", None]
+    frame.loc[0, "title"] = "Project Manager"  # a TPM posting under a PM title
+    out = tpmclassify.classify_frame(frame, title_column="title", model=bundled)
+    assert str(out["title_mismatch"].dtype) == str(out["needs_review"].dtype) == "boolean"
+    assert out["error"].iloc[-1] and out["title_mismatch"].isna().iloc[-1] and out["needs_review"].isna().iloc[-1]
+    flagged = out[out["title_mismatch"]]
+    assert set(flagged.index) == {i for i, v in out["title_mismatch"].items() if v is True}
+    assert len(out[~out["needs_review"]]) + len(out[out["needs_review"]]) == len(out) - 1

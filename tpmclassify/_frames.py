@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._columns import OUTPUT_COLUMNS, OUTPUT_KINDS
+from ._columns import OUTPUT_KINDS
 from ._errors import InvalidValueError
 from ._io import BatchError
 from ._model import TPMClassifier
@@ -107,7 +107,9 @@ def classify_frame(
         ``content_tpm_probability``, ``title_mismatch`` (the last four empty
         without a title) and ``error`` (empty label and a message for rows that
         could not be classified). Probabilities are rounded to 6 decimals, as in
-        ``batch``'s files (``classify`` gives them unrounded).
+        ``batch``'s files (``classify`` gives them unrounded). ``needs_review``
+        and ``title_mismatch`` are nullable booleans (``boolean``: NA where
+        there is no answer), so ``out[out.needs_review]`` filters as it reads.
 
     Examples
     --------
@@ -116,6 +118,10 @@ def classify_frame(
     ...     "Own the project schedule, budget and client deliverables for the office fit-out.", None]}))
     >>> out[["label", "error"]].values.tolist()
     [['pm', ''], ['', 'missing text']]
+    >>> out["needs_review"].tolist()  # a sentence is too short to decide on; the error row has no answer
+    [True, <NA>]
+    >>> out[out["needs_review"]].index.tolist(), out[~out["needs_review"]].index.tolist()  # NA: never selected
+    ([0], [])
     """
     if not isinstance(df, pd.DataFrame):
         raise BatchError(
@@ -127,6 +133,6 @@ def classify_frame(
     mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None, titles)])
     cols = score_texts(mdl, df[col].tolist(), titles)
     out = df.copy()
-    for name in OUTPUT_COLUMNS:
-        out[prefix + name] = cols[name]
+    for name, kind in OUTPUT_KINDS.items():  # flags as nullable booleans: an error row's NA, a filter's False
+        out[prefix + name] = pd.array(cols[name], dtype="boolean") if kind == "bool" else cols[name]
     return out
