@@ -68,3 +68,19 @@ def test_unclosed_markup_is_linear_and_runs_to_the_end(opener):
     assert out.startswith("lead the program ") and not out[len("Lead the program ") :].strip()
     assert readable("Lead " + "<!--" * 500_000) == "Lead"
     assert normalize("a <!-- b") == "a       " and normalize("a <script>b") == "a          "
+
+
+def test_a_long_attribute_is_markup_not_words(postings):
+    """A tag over 2,000 characters (an export's data attribute holding a page's JSON) was read as the posting's
+    words: one of engineering words moved a PM posting from TPM 4% to review. Up to 20,000 characters it is a tag,
+    found in time linear in the text (a tag left open stops at the next "<")."""
+    import tpmclassify
+
+    pm = postings["description"][3]
+    props = '{"team": "Cloud Infrastructure Engineering", "stack": "software platform, distributed systems"} ' * 60
+    assert 2_000 < len(props) < 20_000
+    wrapped = f"<div data-props='{props}'>{pm}</div>"
+    assert normalize(wrapped).split() == normalize(pm).split()
+    assert tpmclassify.classify(wrapped).probabilities == tpmclassify.classify(pm).probabilities
+    opened = "<a " + "x" * 19_990 + " <b " * 200_000  # openers that never close: each scan stops at the next
+    assert normalize(opened) == opened.lower()

@@ -38,7 +38,9 @@ MAX_CHARS = 5_000_000
 # every opening), and one left unclosed runs to the end of the text. Linear in the length of the text.
 _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
-_TAG_OPEN = re.compile(r"<!--|</?[a-zA-Z][^<>]{0,2000}>")
+# A tag may be long (an export's ``data-props`` attribute holding a page's JSON): up to 20,000 characters. The
+# search stays linear: a tag that fails stops at the next "<" or ">", where the next search starts.
+_TAG_OPEN = re.compile(r"<!--|</?[a-zA-Z][^<>]{0,20000}>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 #: What a token is made of (letters, digits, "_", "+", "#"; it starts with a letter or digit): one class, used by
 #: the tokenizer and by :func:`verbatim` to find token boundaries.
