@@ -544,3 +544,41 @@ def test_the_language_rule_holds_at_its_bounds(foreign, english, accented, expec
     words = foreign + ["the"] * english + ["équipe"] * accented
     text = " ".join(words + ["roadmap"] * (100 - len(words)))
     assert another_language(text) is expected
+
+
+def test_an_answer_as_plain_data_is_json_and_holds_nothing_of_its_batch(bundled, postings):
+    """A script answering an API had no documented way to send a Prediction (json.dumps refused it), and one kept
+    from a batch held the whole batch (16 MB pickled, out of a thousand postings)."""
+    import json
+    import math
+    import pickle
+
+    texts = postings["description"].tolist() * 20
+    titles = postings["title"].tolist()
+    titles[1], titles[3] = None, "Technical Program Manager"  # no title; a TPM title on an office fit-out
+    titles *= 20
+    answers = bundled.classify_many(texts, titles)
+    for p in answers[:10]:
+        d = p.to_dict(terms=True)
+        assert json.loads(json.dumps(d)) == d
+        assert (d["label"], d["probabilities"], d["in_scope"], d["needs_review"], d["reasons"]) == (
+            p.label,
+            p.probabilities,
+            p.in_scope,
+            p.needs_review,
+            p.reasons,
+        )
+        assert (d["title"], d["title_label"], d["title_mismatch"], d["content_label"]) == (
+            p.title,
+            p.title_label,
+            p.title_mismatch,
+            p.content_label,
+        )
+        assert d["content_tpm_probability"] == p.content_tpm_probability
+        assert [t["text"] for t in d["terms"]] == [t.text for t in p.explanation.terms]
+        assert math.isclose(d["intercept"] + sum(t["weight"] for t in d["terms"]), d["logit"], abs_tol=1e-9)
+        assert math.isclose(d["probabilities"]["tpm"], 1 / (1 + math.exp(-d["logit"])), abs_tol=1e-12)
+        assert "terms" not in p.to_dict() and "logit" not in p.to_dict()
+    assert answers[3].to_dict()["title_mismatch"] and answers[1].to_dict()["title"] is None
+    kept, plain = len(pickle.dumps(answers[0])), len(pickle.dumps(answers[0].to_dict(terms=True)))
+    assert plain * 20 < kept, (plain, kept)

@@ -369,10 +369,9 @@ def test_a_frame_with_an_error_row_filters_on_its_flags(bundled, postings):
     ~out.needs_review raised. They are nullable booleans: NA there, never selected."""
     frame = postings[["title", "description"]].copy()
     frame.loc[len(frame)] = ["Technical Program Manager", None]
-    frame.loc[0, "title"] = "Project Manager"  # a TPM posting under a PM title
+    frame.loc[3, "title"] = "Technical Program Manager"  # an office fit-out under a TPM title
     out = tpmclassify.classify_frame(frame, title_column="title", model=bundled)
     assert str(out["title_mismatch"].dtype) == str(out["needs_review"].dtype) == "boolean"
     assert out["error"].iloc[-1] and out["title_mismatch"].isna().iloc[-1] and out["needs_review"].isna().iloc[-1]
-    flagged = out[out["title_mismatch"]]
-    assert set(flagged.index) == {i for i, v in out["title_mismatch"].items() if v is True}
+    assert out[out["title_mismatch"]].index.tolist() == [3]
     assert len(out[~out["needs_review"]]) + len(out[out["needs_review"]]) == len(out) - 1

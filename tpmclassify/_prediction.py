@@ -6,6 +6,7 @@ import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from ._cues import AXES
 from ._explain import Explanation, _add, display
@@ -190,6 +191,55 @@ class Prediction:
         if n is None:
             return [*lines, *explanation.reasons]
         return [*lines, *explanation.first_reasons(n - len(lines))][:n] if n > len(lines) else lines[:n]
+
+    def to_dict(self, *, terms: bool = False) -> dict[str, Any]:
+        """The answer as plain data (str, float, bool, None, lists, dicts): ``json.dumps`` takes it as it is.
+
+        A Prediction computes its explanation on first access from the arrays of the batch it came from, so
+        holding one holds that batch (megabytes for a batch of a thousand postings, in memory and pickled); this
+        holds nothing of it: keep it, or send it, rather than the Prediction.
+
+        Parameters
+        ----------
+        terms : bool, default False
+            Also give every term of the TPM/PM explanation (``text``, ``feature``, ``axis``, ``weight``,
+            ``points_to``, ``spans``), with ``logit`` and ``intercept``: ``intercept`` plus the terms' weights
+            is ``logit``, and ``probabilities["tpm"]`` is its sigmoid, as for :attr:`explanation`.
+
+        Examples
+        --------
+        >>> import json, tpmclassify
+        >>> p = tpmclassify.classify("Run the budget, the schedule and weekly status reports for the office "
+        ...                          "move; coordinate vendors and contractors day to day.")
+        >>> d = p.to_dict(terms=True)
+        >>> json.loads(json.dumps(d)) == d, d["label"], d["reasons"] == p.reasons
+        (True, 'pm', True)
+        >>> abs(d["intercept"] + sum(t["weight"] for t in d["terms"]) - d["logit"]) < 1e-9
+        True
+        """
+        c = self.content
+        out: dict[str, Any] = {
+            "label": self.label,
+            "probabilities": {k: float(v) for k, v in self.probabilities.items()},
+            "in_scope": None if self.in_scope is None else float(self.in_scope),
+            "needs_review": bool(self.needs_review),
+            "unreadable": bool(self.unreadable),
+            "short": bool(self.short),
+            "reasons": self.reasons,
+            "title": self.title,
+            "title_label": self.title_label,
+            "title_mismatch": bool(self.title_mismatch),
+            "content_label": self.content_label,
+            "content_tpm_probability": None if c is None else float(c.probabilities[TPM]),
+        }
+        if terms:
+            e = self.explanation
+            out["logit"], out["intercept"] = float(e.logit), float(e.intercept)
+            out["terms"] = [
+                {**t._asdict(), "weight": float(t.weight), "spans": [list(map(int, span)) for span in t.spans]}
+                for t in e.terms
+            ]
+        return out
 
     def __str__(self) -> str:
         tpm = self.probabilities[TPM]
