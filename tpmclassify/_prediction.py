@@ -36,7 +36,9 @@ class Prediction:
         Calibrated probability that the posting is a TPM or PM role at all
         (``None`` for a model trained without "other" postings).
     needs_review : bool
-        In scope, but the TPM/PM split is too close to call.
+        Not to be acted on without a reader: in scope, but the TPM/PM split is too close to call (the model's
+        ``review_band``), or too little to decide from (``unreadable``: a sentence, another language), whatever
+        the label.
     explanation : Explanation
         Why the TPM/PM log-odds are what they are (computed on first access).
     scope_explanation : Explanation or None
