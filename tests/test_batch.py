@@ -3,6 +3,7 @@
 import codecs
 import csv
 import gzip
+import io
 import json
 import os
 import re
@@ -753,6 +754,75 @@ def test_a_utf8_export_with_a_few_cp1252_bytes_keeps_its_accents(tmp_path):
         "excel.csv": True,  # (the input Excel wrote)
     }
     assert b"\xef\xbb\xbf" not in (tmp_path / "out.mixed.csv").read_bytes()[3:]  # once, before the header
+
+
+def test_a_mixed_file_reads_its_stray_bytes_wherever_they_fall(tmp_path):
+    """Stray cp1252 bytes past the first 8 KB (the first block a text file reads), a cp1252 accent that starts a
+    UTF-8 sequence and a curly quote that goes on with it ("é’" is one undecodable run of two bytes), and one as the
+    file's very last byte with no line end after it; and a JSON-lines file with a byte-order mark, whose first line
+    was read as its text (from mutation testing of _encodings: the decoder's later blocks, its end, and the mark of
+    a mixed file were never reached)."""
+    from tpmclassify._encodings import MIXED, detect_encoding
+
+    text = "Own the café fit-out programme: naïve résumé screening."
+    head = "id,description\n" + "".join(f"{i},{text}\n" for i in range(200))  # 12 KB
+    src = tmp_path / "mixed.csv"
+    src.write_bytes(head.encode() + b"200,Caf\xe9\x92s site \x96 budget\n201,Caf\xe9")
+    assert detect_encoding(src) == MIXED
+    table = tpmclassify.read_table(src)
+    assert table["description"].tolist() == [text] * 200 + ["Café’s site – budget", "Café"]
+    jsonl = tmp_path / "mixed.jsonl"
+    lines = [json.dumps({"id": i, "description": text}, ensure_ascii=False) for i in range(20)]
+    stray = b'{"id": 20, "description": "Caf\xe9\x92s site"}\n'
+    jsonl.write_bytes(codecs.BOM_UTF8 + ("\n".join(lines) + "\n").encode() + stray)
+    assert detect_encoding(jsonl) == MIXED
+    assert tpmclassify.read_table(jsonl)["description"].tolist() == [text] * 20 + ["Café’s site"]
+
+
+def test_the_mixed_codec_reads_the_same_whole_or_a_byte_at_a_time():
+    """``utf-8+cp1252`` is a codec any Python reader can name (what a batch summary reports as the input's
+    encoding): decoded whole, a byte at a time, in blocks, or read again after a seek to the start, a text comes out
+    the same, its leading byte-order mark dropped and a later one kept (a second file appended); a block's text
+    comes out as soon as it is read, a text of one or two bytes is read, and text written in it is UTF-8."""
+    from tpmclassify._encodings import MIXED
+
+    data = codecs.BOM_UTF8 + "Café, naïve\n".encode() + b"Caf\xe9\x92s \x96 " + codecs.BOM_UTF8 + b"fin\xe9"
+    expected = "Café, naïve\nCafé’s – \ufefffiné"
+    assert data.decode(MIXED) == expected
+    decoder = codecs.getincrementaldecoder(MIXED)()
+    assert "".join(decoder.decode(data[i : i + 1]) for i in range(len(data))) + decoder.decode(b"", True) == expected
+    decoder = codecs.getincrementaldecoder(MIXED)()
+    assert decoder.decode(data[:10]) == "Café, "  # (streamed: not held back until the end)
+    assert decoder.decode(data[10:]) + decoder.decode(b"", final=True) == expected[6:]
+    for short in (b"", b"a", b"ab", b"\xef\xbb"):
+        assert short.decode(MIXED) == short.decode("cp1252"), short
+    with io.TextIOWrapper(io.BytesIO(data), encoding=MIXED) as f:
+        assert f.read() == expected
+        f.seek(0)
+        assert f.read() == expected
+    assert expected.encode(MIXED) == expected.encode("utf-8")
+    written = io.BytesIO()
+    with io.TextIOWrapper(written, encoding=MIXED) as f:
+        f.write(expected)
+        f.flush()
+        assert written.getvalue() == expected.encode("utf-8")
+
+
+def test_a_file_is_read_as_mixed_only_under_one_stray_byte_in_twenty_of_its_utf8_ones(tmp_path):
+    """The bound of :data:`MIXED`, counted by hand: 200 two-byte UTF-8 characters (400 bytes) beside 19 stray
+    bytes are a mixed file, beside 20 (exactly 5%) cp1252; with 199 characters (398 bytes, 19.9 at 5%), 19 are still
+    few. Then files past one 1 MiB block: the bytes of every block are counted, not the last block's alone."""
+    from tpmclassify._encodings import MIXED, detect_encoding
+
+    src = tmp_path / "t.csv"
+    for chars, stray, expected in ((200, 19, MIXED), (200, 20, "cp1252"), (199, 19, MIXED), (199, 20, "cp1252")):
+        src.write_bytes(("é" * chars + "\n").encode() + b"\x96 " * stray)
+        assert detect_encoding(src) == expected, (chars, stray)
+    ascii_mib = b"x" * (1 << 20)
+    src.write_bytes(("é" * 1000).encode() + ascii_mib + b"\x96")  # one stray byte, in the last block
+    assert detect_encoding(src) == MIXED
+    src.write_bytes(("é" * 1000).encode() + b"\x96" * 100 + ascii_mib)  # 5% stray, all in the first block
+    assert detect_encoding(src) == "cp1252"
 
 
 def test_a_utf32_file_with_its_byte_order_mark_is_read_as_utf32(tmp_path, postings):

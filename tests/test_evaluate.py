@@ -446,3 +446,56 @@ def test_training_reads_a_file_as_the_file_numbers_its_rows(postings, tmp_path):
     twice.write_text(_table(tmp_path, postings).read_text().replace("title,company,label,", "label,company,label,", 1))
     with pytest.raises(tpmclassify.BatchError, match="column 'label' appears 2 times in the header"):
         tpmclassify.train(twice)
+
+
+def test_calibration_error_is_counted_by_hand_in_ten_bins_each_source_weighing_the_same():
+    """ECE (expected calibration error) in ten equal-width bins, each source's rows weighing 1 together, pooled, and
+    per source, counted by hand on probabilities exact in binary: each bin adds |sum of w * (p - y)| over its rows,
+    divided by the total weight. 1.0 falls in the last bin (a PM posting there counts), 0.90625 and 0.875 in two
+    bins that eleven would join, and a TPM posting at exactly 0.5 is read as TPM by every figure (from mutation
+    testing of _metrics: no test had checked an ECE, the per-source table, or the number of sources)."""
+    rows = [  # text, label, source, p_tpm
+        ("a1", "pm", "A", 1.0),
+        ("a2", "tpm", "A", 0.90625),
+        ("a3", "tpm", "A", 0.875),
+        ("a4", "pm", "A", 0.25),
+        ("b1", "tpm", "B", 0.5),
+        ("b2", "pm", "B", 0.9375),
+    ]
+    data = pd.DataFrame(rows, columns=["description", "label", "source", "p"])
+    report = evaluate(_Fixed({t: (p, 1.0) for t, _, _, p in rows}), data, groups="source", refit=False)
+    m = report.metrics["raw"]
+    assert report.predictions["raw"]["p_tpm"].tolist() == data["p"].tolist()
+    # weights 1/4 (A) and 1/2 (B), 2 in all. Bin 9: a1, a2, b2; bin 8: a3; bin 5: b1; bin 2: a4
+    bins = [0.25 * 1.0 - 0.25 * 0.09375 + 0.5 * 0.9375, 0.25 * 0.125, 0.5 * 0.5, 0.25 * 0.25]
+    assert m["ece"] == pytest.approx(sum(bins) / 2)  # 133/256
+    assert m["pooled_ece"] == pytest.approx((1.0 - 0.09375 + 0.9375 + 0.125 + 0.5 + 0.25) / 6)  # 29/64
+    table = report.per_source["raw"]
+    assert table.index.tolist() == ["A", "B"]
+    assert table["ece"].tolist() == pytest.approx([(1.0 - 0.09375 + 0.125 + 0.25) / 4, (0.5 + 0.9375) / 2])
+    assert table["n_tpm"].tolist() == [2, 1] and table["n_pm"].tolist() == [2, 1]
+    assert table["accuracy"].tolist() == [0.75, 0.5]  # B: b1 right at 0.5, b2 wrong
+    brier_b = (0.25 + 0.9375**2) / 2
+    assert table["brier"].tolist() == pytest.approx([(1.0 + 0.09375**2 + 0.125**2 + 0.25**2) / 4, brier_b])
+    assert (m["worst_source"], m["worst_source_accuracy"], m["worst_source_brier"]) == ("B", 0.5, brier_b)
+    assert m["n_sources"] == 2 and m["confusion"] == [[1, 2], [0, 3]]
+    # TPM: 1 right, 0.75 read as TPM wrongly; PM: 0.25 right, 0.75 missed. Pooled: 3 and 2; 1 and 2
+    assert m["macro_f1"] == pytest.approx((2 / 2.75 + 0.5 / 1.25) / 2)
+    assert m["pooled_macro_f1"] == pytest.approx((6 / 8 + 2 / 4) / 2)
+
+
+def test_figures_of_one_tpm_posting_and_of_none():
+    """One TPM posting is enough for macro-F1 and ROC AUC; with none, each of them, weighed and pooled, is n/a (NaN),
+    not a crash, while Brier and ECE are still figures."""
+    one = [("t1", "tpm", "A", 0.75), ("p1", "pm", "A", 0.25), ("p2", "pm", "B", 0.375)]
+    data = pd.DataFrame(one, columns=["description", "label", "source", "p"])
+    m = evaluate(_Fixed({t: (p, 1.0) for t, _, _, p in one}), data, groups="source", refit=False).metrics["raw"]
+    assert (m["macro_f1"], m["roc_auc"], m["pooled_macro_f1"], m["pooled_roc_auc"]) == (1.0, 1.0, 1.0, 1.0)
+    none = [("p1", "pm", "A", 0.25), ("p2", "pm", "A", 0.5), ("p3", "pm", "B", 0.125)]
+    data = pd.DataFrame(none, columns=["description", "label", "source", "p"])
+    m = evaluate(_Fixed({t: (p, 1.0) for t, _, _, p in none}), data, groups="source", refit=False).metrics["raw"]
+    assert (m["n_tpm"], m["n_pm"], m["confusion"]) == (0, 3, [[2, 1], [0, 0]])
+    for name in ("macro_f1", "roc_auc", "pooled_macro_f1", "pooled_roc_auc"):
+        assert np.isnan(m[name]), name
+    assert m["brier"] == pytest.approx((0.0625 + 0.25) / 4 + 0.015625 / 2)
+    assert m["pooled_ece"] == pytest.approx((0.25 + 0.5 + 0.125) / 3)

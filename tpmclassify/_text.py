@@ -325,10 +325,6 @@ def _verbatim_pattern(words: str) -> re.Pattern[str]:
     return re.compile(gap.join(map(re.escape, words.split(" "))) + rf"(?![{_TOKEN_CHARS}])")
 
 
-def _blank(match: re.Match[str]) -> str:
-    return " " * len(match.group())
-
-
 def mask_role_names(text: str, mask: str | None = None) -> str:
     """Remove role names so that a model must rely on what the posting describes.
 
