@@ -579,6 +579,13 @@ def test_an_answer_as_plain_data_is_json_and_holds_nothing_of_its_batch(bundled,
         assert math.isclose(d["intercept"] + sum(t["weight"] for t in d["terms"]), d["logit"], abs_tol=1e-9)
         assert math.isclose(d["probabilities"]["tpm"], 1 / (1 + math.exp(-d["logit"])), abs_tol=1e-12)
         assert "terms" not in p.to_dict() and "logit" not in p.to_dict()
+        s = p.scope_explanation  # an "other" answer's reasons come from it
+        assert d["scope_threshold"] == p.scope_threshold and [t["text"] for t in d["scope_terms"]] == [
+            t.text for t in s.terms
+        ]
+        assert math.isclose(d["scope_intercept"] + sum(t["weight"] for t in d["scope_terms"]), d["scope_logit"])
+        assert math.isclose(d["in_scope"], 1 / (1 + math.exp(-d["scope_logit"])), abs_tol=1e-12)
     assert answers[3].to_dict()["title_mismatch"] and answers[1].to_dict()["title"] is None
+    assert [p.to_dict()["label"] for p in answers[6:10]] == ["other"] * 4  # the fixture's other jobs, checked above
     kept, plain = len(pickle.dumps(answers[0])), len(pickle.dumps(answers[0].to_dict(terms=True)))
     assert plain * 20 < kept, (plain, kept)

@@ -104,3 +104,21 @@ def test_a_title_counts_one_line_break_toward_the_size_limit():
     with pytest.raises(ValueError, match="posting text with its title has 5,000,001 characters; the limit is"):
         check_titled(text, "t" * 10)
     check_titled(text, "  " + "t" * 9 + "\n")  # the title as it is read: stripped
+
+
+def test_a_stray_angle_bracket_in_prose_is_no_tag_and_quotes_are_the_words_read():
+    """From a review: with tags up to 20,000 characters, "Salary <negotiable, ... Apply -> careers" blanked a whole
+    posting and turned a TPM into "other"; a tag is a name, then a blank, "/" or ">". And a quote is the words the
+    model read: "<5 years>" is no tag to skip, "&micro" in "&microservices" no entity (``html.unescape`` reads it)."""
+    from tpmclassify._text import verbatim
+
+    body = "Salary <negotiable, DOE. " + "Lead the program across engineering teams. " * 200 + "Apply -> careers."
+    assert normalize(body).split()[:3] == ["salary", "<negotiable,", "doe."]
+    tagged = "<br/>a<p class='x'>b</p><div\ndata-x='1'>c"
+    assert normalize(tagged) == "".join(
+        ch if ch in "abc" and tagged[i - 1] == ">" else " " for i, ch in enumerate(tagged)
+    )
+    assert verbatim("Python <5 years> Java; later Python, Java.", "python java") == "Python, Java"
+    assert verbatim("Own APIs&microservices", "apis microservices") == "APIs&microservices"
+    assert verbatim("Own the <b>Program</b>&nbsp;Roadmap", "program roadmap") == "Program Roadmap"
+    assert readable("R&amp;D &copy; &micro") == "R&D © &micro"

@@ -104,12 +104,14 @@ def classify_frame(
         ``df``'s rows and columns, in order, plus ``tpm_probability``,
         ``pm_probability``, ``in_scope``, ``label``, ``needs_review``,
         ``reasons``, ``title_label``, ``content_label``,
-        ``content_tpm_probability``, ``title_mismatch`` (the last four empty
-        without a title) and ``error`` (empty label and a message for rows that
-        could not be classified). Probabilities are rounded to 6 decimals, as in
-        ``batch``'s files (``classify`` gives them unrounded). ``needs_review``
-        and ``title_mismatch`` are nullable booleans (``boolean``: NA where
-        there is no answer), so ``out[out.needs_review]`` filters as it reads.
+        ``content_tpm_probability``, ``title_mismatch`` (the last four empty,
+        NaN or NA without a title) and ``error`` (empty label and a message for
+        rows that could not be classified). Probabilities are rounded to 6
+        decimals, as in ``batch``'s files (``classify`` gives them unrounded).
+        ``needs_review`` and ``title_mismatch`` are nullable booleans
+        (``boolean``: NA where there is no answer), so ``out[out.needs_review]``
+        filters as it reads; where plain booleans are needed (``astype(bool)``,
+        ``if row.needs_review``, ``np.where``), ``.fillna(False)`` first.
 
     Examples
     --------

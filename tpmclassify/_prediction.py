@@ -206,7 +206,9 @@ class Prediction:
         terms : bool, default False
             Also give every term of the TPM/PM explanation (``text``, ``feature``, ``axis``, ``weight``,
             ``points_to``, ``spans``), with ``logit`` and ``intercept``: ``intercept`` plus the terms' weights
-            is ``logit``, and ``probabilities["tpm"]`` is its sigmoid, as for :attr:`explanation`.
+            is ``logit``, and ``probabilities["tpm"]`` is its sigmoid, as for :attr:`explanation`; and those of
+            the in-scope explanation as ``scope_terms``, ``scope_logit`` and ``scope_intercept`` (what an "other"
+            answer's reasons come from), when the model has one.
 
         Examples
         --------
@@ -224,6 +226,7 @@ class Prediction:
             "label": self.label,
             "probabilities": {k: float(v) for k, v in self.probabilities.items()},
             "in_scope": None if self.in_scope is None else float(self.in_scope),
+            "scope_threshold": None if self.scope_threshold is None else float(self.scope_threshold),
             "needs_review": bool(self.needs_review),
             "unreadable": bool(self.unreadable),
             "short": bool(self.short),
@@ -235,12 +238,13 @@ class Prediction:
             "content_tpm_probability": None if c is None else float(c.probabilities[TPM]),
         }
         if terms:
-            e = self.explanation
-            out["logit"], out["intercept"] = float(e.logit), float(e.intercept)
-            out["terms"] = [
-                {**t._asdict(), "weight": float(t.weight), "spans": [list(map(int, span)) for span in t.spans]}
-                for t in e.terms
-            ]
+            for key, e in (("", self.explanation), ("scope_", self.scope_explanation)):
+                if e is not None:
+                    out[f"{key}logit"], out[f"{key}intercept"] = float(e.logit), float(e.intercept)
+                    out[f"{key}terms"] = [
+                        {**t._asdict(), "weight": float(t.weight), "spans": [list(map(int, s)) for s in t.spans]}
+                        for t in e.terms
+                    ]
         return out
 
     def __str__(self) -> str:

@@ -38,9 +38,11 @@ MAX_CHARS = 5_000_000
 # every opening), and one left unclosed runs to the end of the text. Linear in the length of the text.
 _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
-# A tag may be long (an export's ``data-props`` attribute holding a page's JSON): up to 20,000 characters. The
-# search stays linear: a tag that fails stops at the next "<" or ">", where the next search starts.
-_TAG_OPEN = re.compile(r"<!--|</?[a-zA-Z][^<>]{0,20000}>")
+# A tag is a name, then ">" or "/>", or a blank and up to 20,000 characters of attributes (an export's
+# ``data-props`` holding a page's JSON): "<negotiable, DOE ... ->" in prose is not one. The search stays linear: a
+# tag that fails stops at the next "<" or ">", where the next search starts.
+_TAG = r"</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]{0,%d})?/?>"
+_TAG_OPEN = re.compile(r"<!--|" + _TAG % 20_000)
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 #: What a token is made of (letters, digits, "_", "+", "#"; it starts with a letter or digit): one class, used by
 #: the tokenizer and by :func:`verbatim` to find token boundaries.
@@ -276,8 +278,8 @@ def readable(raw: str) -> str:
     """
     if "<" in raw:
         raw = _replace(raw, _tag_spans(raw), blank=False)
-    if "&" in raw:
-        raw = html.unescape(raw)
+    if "&" in raw:  # the entities normalising reads (html.unescape alone would read "&micro" in "&microservices")
+        raw = _ENTITY.sub(lambda m: html.unescape(m.group()), raw)
     return " ".join(raw.split())
 
 
@@ -321,7 +323,8 @@ def _verbatim_pattern(words: str) -> re.Pattern[str]:
     """The tokens of ``words``, each separated from the next by 1 to 10 characters that cannot be part of a
     token, HTML entities (``&nbsp;``) or tags (``</b>``), the last not followed by one (a pattern that starts with
     its literal first word: searched fast)."""
-    gap = rf"(?:[^{_TOKEN_CHARS}<&]|&#?\w{{1,10}};|<[^<>]{{0,200}}>|[<&]){{1,10}}"
+    tag, entity = _TAG % 200, _ENTITY.pattern  # as normalising reads them; atomic: no backtracking into a gap
+    gap = rf"(?>[^{_TOKEN_CHARS}<&]|{entity}|{tag}|[<&]){{1,10}}+"
     return re.compile(gap.join(map(re.escape, words.split(" "))) + rf"(?![{_TOKEN_CHARS}])")
 
 
