@@ -757,3 +757,28 @@ def test_a_run_with_standard_error_closed_still_runs(tmp_path, postings):
         [sys.executable, "-c", code, "classify", "-"], preexec_fn=lambda: (os.close(0), os.close(2)), check=False
     )
     assert run.returncode == 2
+
+
+def test_max_errors_makes_a_nightly_job_fail_on_rows_it_could_not_classify(tmp_path, postings, capsys):
+    """A file whose every row was empty exited 0, and with -q said nothing: a cron job could not tell. With
+    --max-errors N, more than N such rows give exit status 3 and one line, even quiet; the output is written."""
+    src = tmp_path / "nightly.csv"
+    frame = postings.drop(columns=["label"]).copy()
+    frame.loc[[2, 5, 7], "description"] = ""
+    frame.to_csv(src, index=False)
+    for command, out in (("batch", "out.csv"), ("audit", "out.html")):
+        run = [command, str(src), "-o", str(tmp_path / out), "-q", "--overwrite"]
+        assert main(run) == 0 and main([*run, "--max-errors", "3"]) == 0
+        assert capsys.readouterr().err == ""
+        assert main([*run, "--max-errors", "2"]) == 3
+        assert capsys.readouterr().err == (
+            "error: 3 of 10 rows could not be classified, more than --max-errors 2; the output is written, those "
+            "rows marked as errors (exit status 3)\n"
+        )
+        assert (tmp_path / out).is_file()
+    assert pd.read_csv(tmp_path / "out.csv")["error"].notna().sum() == 3
+    assert main(["audit", str(src), "-o", str(tmp_path / "out.html"), "--overwrite"]) == 0
+    assert "10 rows audited, 3 of them could not be classified -> " in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--max-errors", "-1"])
+    assert exit_.value.code == 2 and "--max-errors: must be 0 or more, got -1" in capsys.readouterr().err

@@ -74,10 +74,16 @@ class AuditSummary:
     mismatches: int = 0
     seconds: float = 0.0
 
+    @property
+    def errors(self) -> int:
+        """Rows that could not be classified (counted on the page, marked in no output of their own)."""
+        return sum(n for (_, outcome), n in self.totals.items() if outcome == "error")
+
     def __str__(self) -> str:
+        errors = f", {self.errors} of them could not be classified" if self.errors else ""
         return (
-            f"{self.rows} rows audited -> {self.output}: {self.mismatches} mis-titled, listed in {self.flags} "
-            f"({self.seconds:.1f} s)"
+            f"{self.rows} rows audited{errors} -> {self.output}: {self.mismatches} mis-titled, listed in "
+            f"{self.flags} ({self.seconds:.1f} s)"
         )
 
 

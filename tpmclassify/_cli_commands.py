@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from ._cli_runtime import long_run
+from ._cli_runtime import error_status, long_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -203,7 +203,8 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
     if not quiet:
         for summary in summaries:
             print(summary, file=sys.stderr)
-    return 0
+    rows, errors = sum(s.rows for s in summaries), sum(s.errors for s in summaries)
+    return error_status(errors, rows, args.max_errors)
 
 
 def _options(args: argparse.Namespace, *names: str) -> dict[str, Any]:
@@ -228,7 +229,8 @@ def _whole_file(args: argparse.Namespace, job: Callable[..., object], **options:
     :func:`long_run`), with the command line's model, and a progress bar on a terminal unless ``--quiet``."""
     model = _model(args.model, args.sha256)
     progress = not args.quiet and sys.stderr.isatty()
-    return long_run(args.quiet, lambda: job(args.input, args.output, model=model, progress=progress, **options))
+    run = lambda: job(args.input, args.output, model=model, progress=progress, **options)  # noqa: E731
+    return long_run(args.quiet, run, args.max_errors)
 
 
 def _sources(rows: pd.DataFrame, column: str | None) -> tuple[pd.Series | None, bool]:

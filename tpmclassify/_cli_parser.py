@@ -16,6 +16,24 @@ _ENCODING_HELP = (
     "input encoding (default: detect UTF-8, with BOM, UTF-16 or UTF-32 with BOM, utf-8+cp1252, cp1252, latin-1)"
 )
 
+#: The --max-errors option's help, for batch and audit.
+_MAX_ERRORS_HELP = (
+    "exit with status 3 when more than N rows could not be classified (the output is written all the same, each "
+    "such row marked); without it such rows are only marked, and the status is 0"
+)
+
+
+def _at_least_0(value: str) -> int:
+    """A count of rows, 0 or more (argparse's ``type``)."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of rows, got {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
+    return n
+
+
 #: Each command's examples, shown by its --help: every one runs as written in a clone of the repository, on the
 #: files of its data/ folder (a test runs them all, in this order, in a copy of that folder).
 _EXAMPLES = {
@@ -100,6 +118,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    p.add_argument("--max-errors", type=_at_least_0, metavar="N", help=_MAX_ERRORS_HELP)
     p.add_argument(
         "--engine",
         choices=["local", "dask"],
@@ -149,6 +168,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing page or flags CSV")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    p.add_argument("--max-errors", type=_at_least_0, metavar="N", help=_MAX_ERRORS_HELP)
     p.set_defaults(func=cmd_audit)
 
     for name, help in (

@@ -11,19 +11,37 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["Terminated", "long_run", "messages", "sigterm_interrupts"]
+__all__ = ["TOO_MANY_ERRORS", "Terminated", "error_status", "long_run", "messages", "sigterm_interrupts"]
 
 
-def long_run(quiet: bool, job: Callable[[], object]) -> int:
+#: The exit status of a run whose output is written, but with more rows that could not be classified than
+#: ``--max-errors`` allows (2 is a refusal, with nothing written; 1 a bug).
+TOO_MANY_ERRORS = 3
+
+
+def long_run(quiet: bool, job: Callable[[], object], max_errors: int | None = None) -> int:
     """Run a command's job over a whole file (the cycle collector tuned for it, see ``collecting_less``), and say
-    what it did unless ``quiet``."""
+    what it did unless ``quiet``; :func:`error_status` of its summary."""
     from ._workers import collecting_less
 
     with collecting_less():
         summary = job()
     if not quiet:
         print(summary, file=sys.stderr)
-    return 0
+    return error_status(getattr(summary, "errors", 0), getattr(summary, "rows", 0), max_errors)
+
+
+def error_status(errors: int, rows: int, max_errors: int | None) -> int:
+    """0, or :data:`TOO_MANY_ERRORS` with a line on standard error (said even when quiet: a job that checks only
+    the status must be told) when more than ``max_errors`` rows could not be classified."""
+    if max_errors is None or errors <= max_errors:
+        return 0
+    print(
+        f"error: {errors} of {rows} rows could not be classified, more than --max-errors {max_errors}; the output "
+        f"is written, those rows marked as errors (exit status {TOO_MANY_ERRORS})",
+        file=sys.stderr,
+    )
+    return TOO_MANY_ERRORS
 
 
 @contextmanager
