@@ -1,7 +1,7 @@
 import pytest
 
 from tpmclassify import mask_role_names, normalize
-from tpmclassify._text import MAX_CHARS, check_text, check_titled, readable, tokenize
+from tpmclassify._text import MAX_CHARS, check_text, check_titled, light_stem, readable, stem, tokenize
 
 TRICKY = [
     "<div><p>Lead the <b>program</b> &amp; drive &lt;alignment&gt;</p></div>",
@@ -122,3 +122,73 @@ def test_a_stray_angle_bracket_in_prose_is_no_tag_and_quotes_are_the_words_read(
     assert verbatim("Own APIs&microservices", "apis microservices") == "APIs&microservices"
     assert verbatim("Own the <b>Program</b>&nbsp;Roadmap", "program roadmap") == "Program Roadmap"
     assert readable("R&amp;D &copy; &micro") == "R&D © &micro"
+
+
+def test_check_text_messages_are_exact_and_the_size_limit_is_inclusive():
+    """A text of exactly MAX_CHARS characters is read (one more is refused); the refusals read as written (from
+    mutation testing of _text: ``>=`` for ``>`` and a changed message passed)."""
+    text = "x" * MAX_CHARS
+    assert check_text(text) is text
+    with pytest.raises(TypeError) as bytes_error:
+        check_text(bytearray(b"Lead"))
+    assert str(bytes_error.value) == "posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')"
+    with pytest.raises(ValueError) as no_words:
+        check_text("<p>42 &amp; 7</p>")
+    assert str(no_words.value) == "posting text has no words (only markup, numbers, punctuation or symbols)"
+
+
+def test_a_final_capital_sigma_lowers_as_str_lower_does():
+    """Greek words keep their final sigma (ς), as ``str.lower`` gives it, when no character lowers to two."""
+    assert normalize("ΟΔΟΣ ΣΟΦΟΣ") == "οδος σοφος" == "ΟΔΟΣ ΣΟΦΟΣ".lower()
+    assert normalize("İSTANBUL ΟΔΟΣ") == "istanbul οδος"
+
+
+def test_a_closed_comment_ends_at_its_own_closing_and_an_arrow_before_it_is_prose():
+    """A comment is blanked from ``<!--`` to the first ``-->`` after it, those three characters included, and the
+    text after it is read; a ``-->`` in prose before a comment is not its end (from mutation testing of _text: a
+    comment running to the last ``-->`` or to the end of the text, or ending a character early or late, passed;
+    one searched from the start of the text never ended)."""
+    assert normalize("Apply <!-- a -->Lead <!-- b --> it") == "apply " + " " * 10 + "lead " + " " * 10 + " it"
+    assert normalize("Steps: plan --> ship. <!-- x -->Lead") == "steps: plan --> ship. " + " " * 10 + "lead"
+
+
+def test_mask_role_names_keeps_offsets_or_puts_the_mask_in_their_place():
+    """By default each role name becomes blanks of its length (offsets kept); with ``mask`` it becomes the mask,
+    an empty one removing it; ``text`` and ``mask`` must be str, and the error names which one is not."""
+    text = "Senior TPM and project managers."
+    assert mask_role_names(text) == " " * 10 + " and " + " " * 16 + "."
+    assert mask_role_names(text, mask="[ROLE]") == "[ROLE] and [ROLE]."
+    assert mask_role_names(text, mask="") == " and ."
+    with pytest.raises(TypeError) as bad_text:
+        mask_role_names(None)
+    assert str(bad_text.value) == "mask_role_names: text must be str, got NoneType"
+    with pytest.raises(TypeError) as bad_mask:
+        mask_role_names("No role here.", mask=3)
+    assert str(bad_mask.value) == "mask_role_names: mask must be str, got int"
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("dependencies", "dependency"),
+        ("flies", "fly"),
+        ("ties", "tie"),
+        ("apis", "api"),
+        ("status", "status"),
+        ("analysis", "analysis"),
+        ("class", "class"),
+        ("aws", "aws"),
+    ],
+)
+def test_light_stem_strips_a_plural_and_only_a_plural(token, expected):
+    """An "-ies" becomes "-y" from five letters ("ties" is "tie"); a final "s" goes from four letters, not after "ss",
+    "us" or "sis" (from mutation testing of _text, which runs no doctest: each of these bounds and endings passed)."""
+    assert light_stem(token) == expected
+
+
+def test_stem_keeps_a_long_or_non_ascii_word_as_it_is():
+    """Words up to 40 ASCII characters are stemmed; a longer one, or one with a non-ASCII letter, is kept whole."""
+    forty = "program" * 5 + "mings"
+    assert len(forty) == 40 and stem(forty) == "program" * 5
+    assert stem(forty[:35] + "xmings") == forty[:35] + "xmings"  # 41 characters
+    assert stem("réorganizations") == "réorganizations" and stem("reorganizations") == "reorgan"
