@@ -192,3 +192,11 @@ def test_stem_keeps_a_long_or_non_ascii_word_as_it_is():
     assert len(forty) == 40 and stem(forty) == "program" * 5
     assert stem(forty[:35] + "xmings") == forty[:35] + "xmings"  # 41 characters
     assert stem("réorganizations") == "réorganizations" and stem("reorganizations") == "reorgan"
+
+
+def test_an_empty_comment_closes_at_once_as_a_browser_reads_it():
+    """ "<!-->" and "<!--->" are empty comments to a browser; they blanked the rest of the posting, which was then
+    refused for having no words (found by mutation testing of _text)."""
+    assert normalize("<!--> Lead the program") == "      lead the program"
+    assert normalize("a<!---> b <!-- c --> d") == "a" + " " * 7 + "b" + " " * 12 + "d"
+    assert check_text("<!--> Lead the program") == "<!--> Lead the program"

@@ -137,7 +137,7 @@ def _tag_spans(text: str) -> list[tuple[int, int]]:
     spans, pos = [], 0
     while (m := _TAG_OPEN.search(text, pos)) is not None:
         if m.group() == "<!--":
-            close = text.find("-->", m.end())
+            close = text.find("-->", m.start() + 2)  # "<!-->" and "<!--->" close at once, as browsers read them
             pos = len(text) if close < 0 else close + 3
         else:
             pos = m.end()
