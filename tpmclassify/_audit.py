@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._audit_page import FLAG_COLUMNS, NO_CLAIM, Flag, render_page
+from ._audit_page import FLAG_COLUMNS, NO_CLAIM, UNCLASSIFIED, Flag, render_page
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
 from ._errors import input_not_found
@@ -77,7 +77,7 @@ class AuditSummary:
     @property
     def errors(self) -> int:
         """Rows that could not be classified (counted on the page, marked in no output of their own)."""
-        return sum(n for (_, outcome), n in self.totals.items() if outcome == "error")
+        return sum(n for (_, outcome), n in self.totals.items() if outcome == UNCLASSIFIED)
 
     def __str__(self) -> str:
         errors = f", {self.errors} of them could not be classified" if self.errors else ""
@@ -224,7 +224,7 @@ def audit(
                 p = by_row.get(i)
                 title = titles[i] if isinstance(titles[i], str) else None
                 claim = (p.title_label if p is not None else label_from_title(title)) or NO_CLAIM
-                outcome = "error" if p is None else (p.content_label or p.label)
+                outcome = UNCLASSIFIED if p is None else (p.content_label or p.label)
                 summary.totals[(claim, outcome)] += 1
                 if p is not None and p.content is not None and p.title_label in ROLES:
                     counts[p.title_label] += 1

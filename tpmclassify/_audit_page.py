@@ -17,11 +17,13 @@ from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
 from ._text import show_bidi
 from ._titles import describe_confidences
 
-__all__ = ["FLAG_COLUMNS", "NO_CLAIM", "Flag", "render_page"]
+__all__ = ["FLAG_COLUMNS", "NO_CLAIM", "UNCLASSIFIED", "Flag", "render_page"]
 
 _TPM, _PM = "31,119,180", "255,127,14"  # blue: TPM, orange: PM (as in notebooks)
 #: What a row's title claims when it has no title, or one the title rule does not label.
 NO_CLAIM = "none"
+#: The outcome of a row that could not be classified (an unreadable row, an empty text), where the others are labels.
+UNCLASSIFIED = "error"
 #: The flags CSV's own columns (after the row number, the id and the shown columns, and the title).
 FLAG_COLUMNS = ("title_says", "content_reads", "confidence", "as_written", "to_check", "reasons")
 #: Characters of a posting shown on its card (postings run to a few thousand; a megabyte one is cut, and says so).
@@ -177,7 +179,7 @@ def _axis_chart(axes: dict[str, defaultdict[str, float]], counts: Counter[str]) 
 
 def _totals_table(totals: Counter[tuple[str, str]]) -> str:
     claims = [c for c in (*ROLES, HYBRID, OTHER, NO_CLAIM) if any(k[0] == c for k in totals)]
-    outcomes = [o for o in (*ROLES, OTHER, "error") if any(k[1] == o for k in totals)]
+    outcomes = [o for o in (*ROLES, OTHER, UNCLASSIFIED) if any(k[1] == o for k in totals)]
     head = "".join(f"<th>{o}</th>" for o in outcomes)
     body = "".join(
         f"<tr><th>{c}</th>"
@@ -271,8 +273,8 @@ def render_page(
         f'<h2 id="flagged">Flagged rows</h2>{_flag_list(best, shown, row_word, mismatches)}'
         f"<h2>What the title says against what the content says</h2>{_totals_table(totals)}"
         f'<p class=note>Every row of the file is in this table. "content says": the content with role names masked '
-        f'(as written, for a row without a title). "none": no title, or a title the rule does not label; "error": '
-        f"a row that could not be classified (missing or unreadable text).</p>"
+        f'(as written, for a row without a title). "{NO_CLAIM}": no title, or a title the rule does not label; '
+        f'"{UNCLASSIFIED}": a row that could not be classified (missing or unreadable text).</p>'
         f"<h2>How TPM- and PM-titled postings differ here</h2>"
         f"<p class=note>Mean evidence per axis of the content (role names masked); right and blue: TPM, left and "
         f"orange: PM.</p>{_axis_chart(axes, counts)}"

@@ -48,21 +48,47 @@ logger = logging.getLogger("tpmclassify")
 
 @dataclass
 class BatchSummary:
-    """What a batch run did."""
+    """What a batch run did (:func:`classify_csv` returns it; its example shows one).
+
+    Attributes
+    ----------
+    output : str
+        The file written.
+    rows : int
+        Every row of the input, each with an output row (``rows == sum(labels.values()) + errors``).
+    errors : int
+        Rows that could not be classified (their ``error`` cell says why; their label is empty).
+    labels : Counter
+        Rows by label (``tpm``, ``pm``, ``other``).
+    needs_review : int
+        Of the rows labeled, those too close to call or with too little to decide on.
+    seconds : float
+        Wall time.
+    encoding : str or None
+        The input's encoding, as given or detected (None for Parquet).
+    text_column : str
+        The column read as the posting.
+    prior : float or None
+        The TPM share the probabilities are for: as stated, as estimated (``prior="auto"``), or else the model's
+        ``prior_``.
+    prior_rows : int or None
+        With ``prior="auto"``: the in-scope rows the estimate rests on.
+    """
 
     output: str
     rows: int = 0
     errors: int = 0
     labels: Counter[str] = field(default_factory=Counter)
-    needs_review: int = 0  # of the rows labeled: too close to call, or too little to decide on
+    needs_review: int = 0
     seconds: float = 0.0
     encoding: str | None = None
     text_column: str = ""
     prior: float | None = None
-    prior_rows: int | None = None  # with prior "auto": the in-scope rows the estimate rests on
+    prior_rows: int | None = None
 
     @property
     def rows_per_second(self) -> float:
+        """Rows read per second of wall time (0 for a run that took none)."""
         return self.rows / self.seconds if self.seconds else 0.0
 
     def __str__(self) -> str:

@@ -37,6 +37,16 @@ def default_model() -> TPMClassifier:
     ------
     ModelFileError
         If the bundled file is missing from the installation.
+
+    Examples
+    --------
+    >>> model = default_model()
+    >>> model is default_model()  # loaded once
+    True
+    >>> model.classes_.tolist(), 0 < model.prior_ < 1  # TPM, PM and other; the TPM share its answers assume
+    (['other', 'pm', 'tpm'], True)
+    >>> model.with_prior(0.5).prior_  # the same model, its answers for another share
+    0.5
     """
     with _bundled_file() as path:
         return load(path)

@@ -70,6 +70,16 @@ class Cue:
         other cue counts them, and votes for nothing; see the "context" axis).
     phrases : tuple of str
         Surface phrases that count as a match.
+
+    Examples
+    --------
+    >>> import tpmclassify
+    >>> cue = next(c for c in tpmclassify.CUES if c.name == "system design")
+    >>> cue.axis, cue.role, cue.phrases[:3]
+    ('technical', 'tpm', ('system design', 'systems design', 'design reviews'))
+    >>> e = tpmclassify.classify("Run system design reviews with the engineers.").explanation
+    >>> sorted(t.feature for t in e.terms if t.feature.startswith("cue:") and t.spans)  # its feature, by its name
+    ['cue:technical:engineering', 'cue:technical:system design']
     """
 
     name: str

@@ -61,6 +61,28 @@ class EvaluationReport:
         a title mismatch rests on.
     per_source : dict of str to DataFrame
         Per-variant role metrics of each source (``n_tpm``, ``n_pm``, ``accuracy``, ``brier``, ``ece``).
+
+    Examples
+    --------
+    :func:`tpmclassify.evaluate` makes one (its example shows the metrics); printed, it is a table of them, a row
+    per variant:
+
+    >>> import pandas as pd
+    >>> import tpmclassify
+    >>> frame = pd.DataFrame({
+    ...     "description": [
+    ...         "Drive a multi-year program across five engineering teams: review system designs, weigh "
+    ...         "architecture trade-offs with engineers and align the roadmap with the product strategy.",
+    ...         "Run the office fit-out project day to day: the schedule, the budget, the contractors and "
+    ...         "weekly status reports to the client."],
+    ...     "label": ["tpm", "pm"]})
+    >>> report = tpmclassify.evaluate(tpmclassify.default_model(), frame, refit=False)
+    >>> sorted(report.predictions), list(report.predictions["masked"].columns[:3])
+    (['masked', 'raw'], ['truth', 'source', 'p_tpm'])
+    >>> print(str(report).splitlines()[0])
+    Evaluation (fitted model on the given data)
+    >>> [line.split()[0] for line in str(report).splitlines()[2:]]
+    ['raw', 'masked']
     """
 
     metrics: dict[str, dict[str, Any]]

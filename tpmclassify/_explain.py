@@ -43,6 +43,18 @@ class Term(NamedTuple):
         The outcome this term pushes towards (``"tpm"``/``"pm"``, or ``"in scope"``/``"other"``).
     spans : tuple of (int, int)
         Character spans of every occurrence in the original text.
+
+    Examples
+    --------
+    >>> import tpmclassify
+    >>> text = ("We are hiring a Project Manager to deliver office fit-out projects for our clients. Manage the "
+    ...         "project plan, schedule and budget, coordinate subcontractors on site and send weekly status "
+    ...         "reports to the client. PMP certification is an advantage.")
+    >>> t = next(t for t in tpmclassify.classify(text).explanation.terms if t.text == "PMP")
+    >>> t.feature, t.axis, t.points_to, t.weight < 0
+    ('cue:technical:certification', 'technical', 'pm', True)
+    >>> [text[a:b] for a, b in t.spans]
+    ['PMP']
     """
 
     text: str
@@ -115,6 +127,25 @@ class Explanation:
         The two outcomes the log-odds compare (``"tpm"`` vs ``"pm"``, or ``"in scope"`` vs ``"other"``).
     probability : float
         Calibrated probability of ``positive``: ``sigmoid(logit)``.
+
+    Examples
+    --------
+    >>> import math, tpmclassify
+    >>> e = tpmclassify.classify(
+    ...     "We are hiring a Project Manager to deliver office fit-out projects for our clients. Manage the "
+    ...     "project plan, schedule and budget, coordinate subcontractors on site and send weekly status "
+    ...     "reports to the client. PMP certification is an advantage.").explanation
+    >>> e.positive, e.negative, e.logit < 0  # log-odds of TPM over PM: this one reads as PM
+    ('tpm', 'pm', True)
+    >>> abs(e.intercept + sum(t.weight for t in e.terms) - e.logit) < 1e-9  # the terms add up to the log-odds
+    True
+    >>> abs(e.probability - 1 / (1 + math.exp(-e.logit))) < 1e-12
+    True
+    >>> abs(sum(e.by_axis.values()) - (e.logit - e.intercept)) < 1e-9  # the terms again, summed by axis
+    True
+    >>> scope = [t for t in e.terms if t.axis == "scope" and t.spans]
+    >>> (scope[0].text, scope[0].points_to)  # the posting's own words, where it says them
+    ('fit-out', 'pm')
     """
 
     def __init__(self, scored: Scored) -> None:

@@ -73,6 +73,25 @@ class Prediction:
         ``content_tpm_probability`` are its label and TPM probability. When the title names a TPM, PM, hybrid or
         program manager role, the content is judged TPM vs PM only (the title answers "in scope?"). A hybrid
         title's ``label`` is the content's.
+
+    Examples
+    --------
+    >>> import tpmclassify
+    >>> p = tpmclassify.classify(
+    ...     "We are hiring a Project Manager to deliver office fit-out projects for our clients. Manage the "
+    ...     "project plan, schedule and budget, coordinate subcontractors on site and send weekly status "
+    ...     "reports to the client. PMP certification is an advantage.", title="Project Manager")
+    >>> p.label, p.probabilities["pm"] > 0.99, p.in_scope > p.scope_threshold
+    ('pm', True, True)
+    >>> p.title_label, p.content_label, p.title_mismatch  # the title agrees with what the text describes
+    ('pm', 'pm', False)
+    >>> p.needs_review, p.short  # a paragraph, not a posting: a reader should look before acting on it
+    (True, True)
+    >>> p.reasons[0]
+    'Needs review: too short to decide (fewer words than 99% of the training postings have; the model reads whole \
+postings)'
+    >>> sorted(p.to_dict())[:5]  # plain data, for JSON
+    ['content_label', 'content_tpm_probability', 'in_scope', 'label', 'needs_review']
     """
 
     text: str = field(repr=False)
