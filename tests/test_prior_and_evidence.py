@@ -138,6 +138,25 @@ def test_hybrid_rows_are_in_scope_but_not_tpm_or_pm(postings):
     assert with_hybrid.training_prior_ == base.training_prior_
 
 
+def test_unsure_rows_are_trained_as_hybrid_ones(postings):
+    """``unsure``, the shared postings' reading whose axes split evenly, is in scope and neither role: the same
+    model as the rows labelled hybrid, through fit, train and evaluate (an analyst's export of that column)."""
+    X, y = postings["description"].tolist(), postings["label"].tolist()
+    hybrid = ["As Technical Project Manager you will run the data center migration program with engineers."] * 2
+    params = {"C": 1.0, "min_df": 1, "min_groups": 1, "cv": 2}
+    as_hybrid = TPMClassifier(**params).fit(X + hybrid, y + ["hybrid", "hybrid"])
+    as_unsure = TPMClassifier(**params).fit(X + hybrid, y + ["unsure", " Unsure"])
+    for text in [*X[:3], hybrid[0]]:
+        a, b = as_hybrid.classify(text), as_unsure.classify(text)
+        assert (a.label, a.probabilities, a.in_scope) == (b.label, b.probabilities, b.in_scope)
+    frame = pd.DataFrame({"description": X + hybrid, "label": y + ["UNSURE", "unsure"]})
+    with pytest.warns(UserWarning, match=r"hybrid \(2\)"):  # (a few rows: counted as hybrid ones)
+        trained = tpmclassify.train(frame, **params)
+    assert trained.classify(hybrid[0]).in_scope == as_hybrid.classify(hybrid[0]).in_scope
+    report = tpmclassify.evaluate(as_hybrid, frame, refit=False)
+    assert report.metrics["masked"]["n_tpm"] + report.metrics["masked"]["n_pm"] == len(X) - y.count("other")
+
+
 def test_unknown_labels_are_refused_everywhere(postings):
     bad = postings.assign(label=postings["label"].replace({"pm": "project mgr"}))
     with pytest.raises(ValueError, match=r"unknown labels \['project mgr'\]"):

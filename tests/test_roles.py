@@ -52,7 +52,7 @@ def test_an_export_s_misspelt_labels_are_all_named_and_a_wrong_column_is_said(po
     import pytest
 
     texts = postings["description"].tolist() * 2
-    spelt = ["Technical Program Manager", "Project Mgr", "Neither", "unsure", "Project Manager", "TPM lead"]
+    spelt = ["Technical Program Manager", "Project Mgr", "Neither", "undecided", "Project Manager", "TPM lead"]
     labels = [*spelt, *postings["label"].tolist()[: len(texts) - len(spelt)]]
     with pytest.raises(tpmclassify.InvalidValueError) as err:
         tpmclassify.TPMClassifier().fit(texts, labels)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ._cli_commands import cmd_audit, cmd_batch, cmd_classify, cmd_evaluate, cmd_train
-from ._roles import HYBRID, LABELS
+from ._roles import HYBRID, LABEL_ALIASES, LABELS
 from ._version import __version__
 
 __all__ = ["make_parser"]
@@ -182,7 +182,8 @@ def make_parser() -> argparse.ArgumentParser:
             "--label-column",
             default="label",
             help=f"column with the labels: {', '.join(list(LABELS)[:-1])} or {list(LABELS)[-1]} "
-            f"({HYBRID}: a title used for either role, in scope but neither TPM nor PM)",
+            f"({HYBRID}: a title used for either role, in scope but neither TPM nor PM; "
+            f"{', '.join(LABEL_ALIASES)} counts as {HYBRID})",
         )
         p.add_argument(
             "--group-column",

@@ -17,6 +17,7 @@ __all__ = [
     "FORMAT_CHARACTERS",
     "HYBRID",
     "LABELS",
+    "LABEL_ALIASES",
     "OTHER",
     "PM",
     "PROGRAM",
@@ -50,9 +51,13 @@ SCOPED_CLASSES: tuple[str, ...] = tuple(sorted((*ROLES, OTHER)))
 LABELS: dict[str, str] = {
     TPM: "Technical Program Manager",
     PM: "Project Manager",
-    HYBRID: "a title used for either role (Technical/Engineering Project Manager): in scope, TPM vs PM unknown",
+    HYBRID: "a title used for either role (Technical/Engineering Project Manager), or a reading that could not "
+    "decide (unsure): in scope, TPM vs PM unknown",
     OTHER: "another role (product manager, non-technical program manager, engineer, ...)",
 }
+#: Other spellings read as a label: ``unsure``, a reading whose axes split evenly (the shared postings'
+#: ``content_label``), is in scope and neither role, as a hybrid title is.
+LABEL_ALIASES: dict[str, str] = {"unsure": HYBRID}
 
 #: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by any white
 #: space; seniority prefixes and a plural "s" are matched too).
@@ -147,8 +152,10 @@ def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]
 
 
 def normalize_label(value: object) -> str:
-    """A label as the library spells it: stripped and lower-cased (``"TPM "`` -> ``"tpm"``)."""
-    return str(value).strip().lower()
+    """A label as the library spells it: stripped and lower-cased (``"TPM "`` -> ``"tpm"``), an alias as the
+    label it stands for (:data:`LABEL_ALIASES`: ``"Unsure"`` -> ``"hybrid"``)."""
+    label = str(value).strip().lower()
+    return LABEL_ALIASES.get(label, label)
 
 
 #: How many unknown labels an error names: enough for every misspelling of an export's few labels.
@@ -160,8 +167,8 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> li
 
     Examples
     --------
-    >>> check_labels(["TPM", " pm", "hybrid"])
-    ['tpm', 'pm', 'hybrid']
+    >>> check_labels(["TPM", " pm", "hybrid", "Unsure"])
+    ['tpm', 'pm', 'hybrid', 'hybrid']
     >>> check_labels(["tpm", "manager", ""])
     Traceback (most recent call last):
     ...
