@@ -69,13 +69,11 @@ class EvaluationReport:
 
     >>> import pandas as pd
     >>> import tpmclassify
-    >>> frame = pd.DataFrame({
-    ...     "description": [
-    ...         "Drive a multi-year program across five engineering teams: review system designs, weigh "
-    ...         "architecture trade-offs with engineers and align the roadmap with the product strategy.",
-    ...         "Run the office fit-out project day to day: the schedule, the budget, the contractors and "
-    ...         "weekly status reports to the client."],
-    ...     "label": ["tpm", "pm"]})
+    >>> frame = pd.DataFrame({"label": ["pm", "tpm"], "description": [
+    ...     "Deliver office fit-out projects for our clients: the project plan, schedule and budget, subcontractors "
+    ...     "on site and weekly status reports. PMP certification is an advantage.",
+    ...     "Lead a program across multiple engineering teams: architecture reviews, dependencies between services, "
+    ...     "technical risk and the roadmap, with product managers and senior leadership."]})
     >>> report = tpmclassify.evaluate(tpmclassify.default_model(), frame, refit=False)
     >>> sorted(report.predictions), list(report.predictions["masked"].columns[:3])
     (['masked', 'raw'], ['truth', 'source', 'p_tpm'])
