@@ -36,9 +36,12 @@ def test_the_estimated_share_does_not_depend_on_the_prior_the_probabilities_assu
 
 
 def test_certain_probabilities_still_give_a_share_inside_the_limits():
-    """Probabilities of exactly 0 or 1 (clipped) cannot push the share to 0 or 1, where its log-odds are infinite."""
-    assert 0.5 < estimate_prior([1.0] * 20, prior=0.5) <= 1 - 1e-6
-    assert 1e-6 <= estimate_prior([0.0] * 20, prior=0.5) < 0.5
+    """Probabilities of exactly 0 or 1 (clipped) cannot push the share to 0 or 1, where its log-odds are infinite
+    and outweigh every posting's evidence: one more posting of each role is counted (21 of 22 TPM, not 1)."""
+    assert estimate_prior([1.0] * 20, prior=0.5) == pytest.approx(21 / 22, abs=1e-5)
+    assert estimate_prior([0.0] * 20, prior=0.3) == pytest.approx(1 / 22, abs=1e-5)
+    assert estimate_prior([1.0] * 2000, prior=0.2) == pytest.approx(2001 / 2002, abs=1e-5)
+    assert estimate_prior(np.zeros(2_000_000), prior=0.2) == 1e-6  # a share with_prior takes, not 1 / 2,000,002
     assert 0.0 < estimate_prior([0.0, 1.0] * 10, prior=0.5) < 1.0
     assert estimate_prior(np.array([0.9] * 20, dtype=np.float32), prior=0.5) > 0.5
 

@@ -49,7 +49,13 @@ def estimate_prior(
     """Estimate the TPM share of a set of postings from their TPM probabilities (EM).
 
     Saerens, Latinne & Decaestecker (2002), "Adjusting the outputs of a classifier to new a priori probabilities":
-    re-weight each posterior by the ratio of the new and the assumed prior, average, repeat until it settles.
+    re-weight each posterior by the ratio of the new and the assumed prior, average, repeat until it settles. The
+    average counts one more posting of each role (the most probable share under a Beta(2, 2) prior, not the most
+    likely one), so that a small file of one role gets a share near, not at, 0 or 1: 20 postings that all read as
+    TPM give 21/22, where the plain average ran to 1, and its log-odds then outweighed every posting's evidence. On
+    out-of-fold probabilities of the shared postings, files of 20 drawn at shares from 0 to 1 got answers of a
+    lower log-loss (0.063 against 0.070 on average, 0.49 against 0.82 at worst); from 100 postings on the two are
+    the same to 0.001.
 
     Parameters
     ----------
@@ -72,7 +78,9 @@ def estimate_prior(
     Examples
     --------
     >>> round(estimate_prior([0.9, 0.8, 0.2, 0.1, 0.1] * 4, prior=0.5), 2)
-    0.35
+    0.37
+    >>> round(estimate_prior([1.0] * 20, prior=0.5), 3)  # all TPM: 21/22, one more posting of each role counted
+    0.955
     """
     prior = check_prior(prior)
     try:
@@ -92,8 +100,8 @@ def estimate_prior(
     share = prior
     for _ in range(max_iter):
         r = share / (1 - share)
-        new = float(np.mean(odds * r / (1 + odds * r)))
-        new = min(max(new, PRIOR_MARGIN), 1 - PRIOR_MARGIN)
+        new = (float(np.sum(odds * r / (1 + odds * r))) + 1.0) / (p.size + 2.0)  # (one more posting of each)
+        new = min(max(new, PRIOR_MARGIN), 1 - PRIOR_MARGIN)  # (a million postings of one role)
         if abs(new - share) < tol:
             return new
         share = new
