@@ -711,22 +711,33 @@ def test_the_command_names_its_flags_in_range_errors_and_refuses_a_scheduler_wit
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_a_semicolon_separated_file_is_named_as_one_not_as_a_missing_column(tmp_path, postings, capsys):
-    """From an analyst's review: a file saved by a European-locale spreadsheet (";" between fields) was refused with
-    "no column 'description'; ... (name the right one with --text-column)", which no column name could fix, or with
-    a dump of the posting's fields past a one-column header."""
+def test_a_semicolon_separated_file_is_read_and_written_as_one(tmp_path, postings, capsys):
+    """From an analyst's review: a file saved by a European-locale spreadsheet (";" between fields) was refused, as
+    a missing column, later with advice to save it again as comma-separated. Its header says what separates its
+    fields: it is read so, trains as the comma-separated file does, and the batch output is written so (its records
+    as they were, the answers after them), as a spreadsheet of that locale opens it."""
     from tpmclassify._cli import main
 
-    semi = tmp_path / "semi.csv"
-    postings[["title", "description", "label"]].to_csv(semi, index=False, sep=";")
-    hint = "(the header is one column holding ';': the file looks ';'-separated; save it as comma-separated CSV)"
-    for command in (
-        ["train", str(semi), "-o", str(tmp_path / "m.tpmc")],
-        ["batch", str(semi), "-o", str(tmp_path / "o.csv")],
-    ):
-        assert main(command) == 2
+    semi, comma = tmp_path / "semi.csv", tmp_path / "comma.csv"
+    frame = pd.concat([postings[["title", "description", "label"]]] * 4, ignore_index=True)  # (enough to train on)
+    frame.to_csv(semi, index=False, sep=";")
+    frame.to_csv(comma, index=False)
+    for src, out in ((semi, "s.csv"), (comma, "c.csv")):
+        assert main(["batch", str(src), "-o", str(tmp_path / out), "--title-column", "title", "--prefix", "p_"]) == 0
         err = capsys.readouterr().err
-        assert hint in err and "Traceback" not in err and "--text-column" not in err
+        assert "Traceback" not in err and ("input is ';'-separated: read and written so" in err) == (src == semi)
+    written = (tmp_path / "s.csv").read_text(encoding="utf-8")
+    assert written.startswith("title;description;label;p_tpm_probability;")
+    assert written.splitlines()[1].startswith(semi.read_text(encoding="utf-8").splitlines()[1])  # as it was
+    read = {
+        n: pd.read_csv(tmp_path / n, dtype=str, keep_default_na=False, sep=s)
+        for n, s in (("s.csv", ";"), ("c.csv", ","))
+    }
+    pd.testing.assert_frame_equal(read["s.csv"], read["c.csv"])  # every row, every answer, in order
+    for src, model in ((semi, "s.tpmc"), (comma, "c.tpmc")):
+        assert main(["train", str(src), "-o", str(tmp_path / model)]) == 0
+    semi_model, comma_model = tpmclassify.load(tmp_path / "s.tpmc"), tpmclassify.load(tmp_path / "c.tpmc")
+    assert (semi_model.coef_ == comma_model.coef_).all()
 
 
 def test_cross_validating_a_file_without_one_role_says_so_not_to_change_the_folds(tmp_path, postings, capsys):

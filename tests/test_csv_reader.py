@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
+import tpmclassify
 from tpmclassify import _chunk, _csv, _io, classify_csv, read_table
 
 TEXT = "Own the project schedule and budget and the client deliverables for the office fit-out."
@@ -85,6 +86,36 @@ def test_a_quoted_field_of_many_lines_past_the_limit_is_one_error_row(tmp_path, 
     assert lines_read[0] <= 2 * 2000 + 20
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_file_separated_otherwise_is_read_as_its_header_says_past_the_limit_too(tmp_path, monkeypatch, sep):
+    """A European spreadsheet's ";" (or a tab) between fields, found from the header: a quoted field of many lines
+    past the limit, followed by another field, is one error row with the cells of its first line, and the rows after
+    it are read as they are; a field with commas in it stays whole."""
+    monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
+    big = "\n".join(f"Line {i}, of a posting that never ends" for i in range(2000))
+    src = tmp_path / "in.csv"
+    frame = pd.DataFrame({"id": [1, 2, 3], "description": [TEXT, big, "Plan, budget, schedule"], "x": ["a"] * 3})
+    frame.to_csv(src, index=False, sep=sep)
+    rows = _rows(src)
+    assert [r["id"] for r, _ in rows] == ["1", "2", "3"] and [r["x"] for r, _ in rows] == ["a", None, "a"]
+    assert rows[1][1].startswith("record longer than 10,000 characters (a quoted field of many lines)")
+    assert rows[1][0]["description"] == "Line 0, of a posting that never ends\n" and rows[0][1] == rows[2][1] == ""
+    assert rows[2][0]["description"] == "Plan, budget, schedule"
+
+
+def test_a_header_that_is_one_quoted_name_stays_comma_separated(tmp_path):
+    """Only a header that another delimiter splits is read another way: one quoted name holding ";" is a column of
+    that name (and a file refused for it says what it looks like), and a one-column file's ";" is text."""
+    src = tmp_path / "in.csv"
+    src.write_text('"title;description"\n"PM;Own the budget"\n')
+    assert read_table(src).columns.tolist() == ["title;description"]
+    with pytest.raises(tpmclassify.ColumnError, match="the file looks ';'-separated"):
+        classify_csv(src, tmp_path / "out.csv")
+    one = tmp_path / "one.csv"
+    one.write_text("description\nOwn the budget; the schedule\n")  # one column: nothing else to read it by
+    assert read_table(one)["description"].tolist() == ["Own the budget; the schedule"]
+
+
 def test_an_enormous_line_is_an_error_row_read_in_bounded_memory(tmp_path, monkeypatch):
     """One 4 MB field (the tester's was 200 MB, 1.6 GB of memory) with the limit at 10,000 characters: an error row
     whose cells are cut, read without ever holding the line; the rows around it are read as they are."""
@@ -147,10 +178,11 @@ def test_a_stray_quote_that_closes_lines_later_swallows_no_row(tmp_path, lines_r
     assert lines_read[0] < 3 * 3001
 
 
-def _alone(line: str) -> tuple[list[str], list[str], bool]:
-    """A line read as a record on its own: its fields, and whether it ends outside quotes."""
-    records = list(csv.reader([line, "\n"], strict=False))
-    return (records[0] if len(records) > 1 else next(csv.reader([line], strict=False), [])), [line], len(records) > 1
+def _alone(line: str, d: str = ",") -> tuple[list[str], list[str], bool]:
+    """A line read as a record on its own: its fields, and whether it ends outside quotes (``d``: the delimiter)."""
+    records = list(csv.reader([line, "\n"], strict=False, delimiter=d))
+    alone = records[0] if len(records) > 1 else next(csv.reader([line], strict=False, delimiter=d), [])
+    return alone, [line], len(records) > 1
 
 
 def test_a_stray_quote_on_a_records_first_line_or_a_loose_close_keeps_the_record_whole(tmp_path):
@@ -192,11 +224,14 @@ def test_past_the_size_limit_a_stray_quote_swallows_no_row_either(tmp_path, monk
     assert lines_read[0] <= 4 * n + 10
 
 
-#: A line read inside a quoted field that closes it, blanks at most before the comma or the line's end.
-_LOOSE = re.compile(r'(?:[^"]|"")*"[ \t]*(?:,|\r\n|\n|\r|$)')
+def _loose(d: str) -> re.Pattern[str]:
+    """A line read inside a quoted field that closes it, blanks at most before the delimiter or the line's end."""
+    return re.compile(rf'(?:[^"]|"")*"[ \t]*(?:{re.escape(d)}|\r\n|\n|\r|$)')
 
 
-def _records(lines: list[str], first: int, strict: bool) -> tuple[list[tuple[list[str], list[str]]], list[str]]:
+def _records(
+    lines: list[str], first: int, strict: bool, d: str = ","
+) -> tuple[list[tuple[list[str], list[str]]], list[str]]:
     """The csv module's records from line ``first`` (their fields and lines; leniently, the first one only), and the
     lines of the record it could not read strictly (or of the lenient record, if the lines ended inside it)."""
     taken: list[str] = []
@@ -208,51 +243,51 @@ def _records(lines: list[str], first: int, strict: bool) -> tuple[list[tuple[lis
 
     out: list[tuple[list[str], list[str]]] = []
     try:
-        for fields in csv.reader(feed(), strict=strict):
+        for fields in csv.reader(feed(), strict=strict, delimiter=d):
             out.append((fields, list(taken)))
             taken.clear()
             if not strict:
                 break
     except csv.Error:
         return out, taken
-    if out and not strict and _ends_open(lines, first, out[0][1]):
+    if out and not strict and _ends_open(lines, first, out[0][1], d):
         return [], out[0][1]
     return out, []
 
 
-def _ends_open(lines: list[str], first: int, record: list[str]) -> bool:
+def _ends_open(lines: list[str], first: int, record: list[str], d: str = ",") -> bool:
     """Whether a record runs to the end of the lines inside a quote."""
-    return first + len(record) == len(lines) and len(list(csv.reader([*record, "\n"], strict=False))) == 1
+    return first + len(record) == len(lines) and len(list(csv.reader([*record, "\n"], strict=False, delimiter=d))) == 1
 
 
-def _spec(lines: list[str]) -> list[tuple[list[str], list[str], bool]]:
+def _spec(lines: list[str], d: str = ",") -> list[tuple[list[str], list[str], bool]]:
     """The plain specification (quadratic, for small files): the csv module's records, read strictly. A record that
     cannot be read so is read as the csv module reads it leniently when its stray quote (text after a closing quote)
     is on its first line, or when the quote open at its last line's start closes there, blanks at most before the
-    comma. Otherwise (the lines end inside its quote, or a quote opened lines before is "closed" by a stray one) it
-    is an error row of its first line, and each of its other lines is read on its own."""
+    comma (``d``, the delimiter). Otherwise (the lines end inside its quote, or a quote opened lines before is
+    "closed" by a stray one) it is an error row of its first line, and each of its other lines is read on its own."""
     out: list[tuple[list[str], list[str], bool]] = []
     start = 0
 
     def split(record: list[str]) -> None:
-        out.append((_alone(record[0])[0], [record[0]], False))
-        out.extend(_alone(line) for line in record[1:])
+        out.append((_alone(record[0], d)[0], [record[0]], False))
+        out.extend(_alone(line, d) for line in record[1:])
 
     while start < len(lines):
-        records, failed = _records(lines, start, strict=True)
+        records, failed = _records(lines, start, strict=True, d=d)
         for fields, record in records:
             out.append((fields, record, True))
             start += len(record)
         if not failed:
             break
-        if not _ends_open(lines, start, failed) and len(failed) == 1:  # the stray quote is on its first line
-            lenient, failed = _records(lines, start, strict=False)
+        if not _ends_open(lines, start, failed, d) and len(failed) == 1:  # the stray quote is on its first line
+            lenient, failed = _records(lines, start, strict=False, d=d)
             if lenient:
                 out.append((*lenient[0], True))
                 start += len(lenient[0][1])
                 continue
-        elif _LOOSE.match(failed[-1]) and len(list(csv.reader([*failed, "\n"], strict=False))) > 1:
-            out.append((next(csv.reader(failed, strict=False)), failed, True))
+        elif _loose(d).match(failed[-1]) and len(list(csv.reader([*failed, "\n"], strict=False, delimiter=d))) > 1:
+            out.append((next(csv.reader(failed, strict=False, delimiter=d)), failed, True))
             start += len(failed)
             continue
         split(failed)
@@ -260,24 +295,26 @@ def _spec(lines: list[str]) -> list[tuple[list[str], list[str], bool]]:
     return out
 
 
-def test_the_reader_is_the_plain_specification_on_random_small_files():
-    """Differential: 600 random files of quotes, commas, the three line endings and doubled quotes, read by the
-    linear reader (no limit reached) and by the plain specification, give the same records and the same errors."""
+@pytest.mark.parametrize("d", [",", ";", "\t"])
+def test_the_reader_is_the_plain_specification_on_random_small_files(d):
+    """Differential: 600 random files of quotes, delimiters (a comma, or what a file's header says: a semicolon, a
+    tab), the three line endings and doubled quotes, read by the linear reader (no limit reached) and by the plain
+    specification, give the same records and the same errors."""
     import io
     import random
 
     rng = random.Random(20)
-    tokens = ["a", "b", '"', ",", "\n", "\r\n", "\r", '""', " "]
+    tokens = ["a", "b", '"', d, "\n", "\r\n", "\r", '""', " ", "," if d != "," else ";"]
     for _ in range(600):
         text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 30)))
         lines = list(io.StringIO(text, newline=""))
         got = [
             (fields, record, not error)
             for fields, record, error in _csv._CsvRecords(
-                _csv.bounded_lines(io.StringIO(text, newline=""), 10**6), 10**6, pytest.fail
+                _csv.bounded_lines(io.StringIO(text, newline=""), 10**6), 10**6, pytest.fail, d
             )
         ]
-        assert got == _spec(lines), repr(text)
+        assert got == _spec(lines, d), repr(text)
 
 
 def test_a_posting_past_the_limits_is_refused_without_being_held(tmp_path, monkeypatch, capsys):

@@ -269,6 +269,8 @@ def _run(  # type: ignore[no-untyped-def]
             summary.text_column, _ = prepare(columns, text_column, title_column, prefix, mdl, chunk.header)
             if text_column is None:
                 logger.info("text column: %s", summary.text_column)
+            if writer.fmt == "csv" and chunk.delimiter != ",":  # (found from the header: said, as the encoding is)
+                logger.info("input is %r-separated: read and written so", chunk.delimiter)
             first = False
             if pool is not None and len(head) == 2:  # once the columns are known good (one chunk needs none)
                 pool.start()

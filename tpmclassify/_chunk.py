@@ -36,6 +36,8 @@ class Chunk:
     unread : list of str or None, optional
         JSON lines: each line that is not a JSON object, as it is in the file (its first 1,000 characters when it
         is longer than a record may be), kept in the output; ``None`` for the others and for blank lines.
+    delimiter : str, default ","
+        CSV: what separates the fields of ``raws`` (and of the output's records, which follow them).
     """
 
     frame: pd.DataFrame
@@ -44,6 +46,7 @@ class Chunk:
     schema: Any = None
     header: list[str] | None = None
     unread: list[str | None] | None = None
+    delimiter: str = ","
 
 
 def open_binary(path: Path) -> IO[bytes]:

@@ -18,19 +18,25 @@ import pandas as pd
 from ._chunk import NUL_STAND_IN, BatchError, Chunk, open_binary
 from ._errors import separator_hint
 
-__all__ = ["MAX_RECORD_CHARS", "bounded_lines", "csv_chunks", "too_long"]
+__all__ = ["DELIMITERS", "MAX_RECORD_CHARS", "bounded_lines", "csv_chunks", "delimiter_of", "too_long"]
+
+
+#: What else may separate a CSV file's fields, found from its header (see :func:`delimiter_of`).
+DELIMITERS = (";", "\t", "|")
 
 
 def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterator[Chunk]:
-    """A CSV file's rows in chunks of ``chunk_size``; a record over ``limit`` characters is an error row."""
+    """A CSV file's rows in chunks of ``chunk_size``; a record over ``limit`` characters is an error row. Fields are
+    separated by commas, or by what :func:`delimiter_of` finds in the header."""
     _allow_long_fields()
+    delimiter = delimiter_of(path, encoding, limit)
     with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:
 
         def reread(skip: int) -> Iterator[tuple[str, bool]]:  # the file's lines after its first ``skip``, again
             with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as again:
                 yield from islice(bounded_lines(again, limit), skip, None)
 
-        records = iter(_CsvRecords(bounded_lines(f, limit), limit, reread))
+        records = iter(_CsvRecords(bounded_lines(f, limit), limit, reread, delimiter))
         first = next(records, None)
         if first is None:
             raise BatchError(f"{path} is empty: no header row")
@@ -52,10 +58,37 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
             errors.append(error)
             raws.append(raw)
             if len(rows) >= chunk_size:
-                yield _csv_chunk(rows, columns, errors, raws, header)
+                yield _csv_chunk(rows, columns, errors, raws, header, delimiter)
                 rows, errors, raws, yielded = [], [], [], True
         if rows or not yielded:  # a header-only file still gives its (empty) table
-            yield _csv_chunk(rows, columns, errors, raws, header)
+            yield _csv_chunk(rows, columns, errors, raws, header, delimiter)
+
+
+def delimiter_of(path: Path, encoding: str, limit: int) -> str:
+    """What separates the fields of a CSV file: a comma, unless its header, read with commas, is one field that one
+    of :data:`DELIMITERS` splits into more (a European spreadsheet's ``;``, a tab, a pipe; the one that splits it into
+    the most). Only a file whose header has no comma outside quotes is read another way, so a file read with commas
+    before is read the same.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text('title;description\\nPM;"Plan, budget; schedule"\\n', encoding="utf-8")
+    >>> delimiter_of(folder / "a.csv", "utf-8", 1000)
+    ';'
+    >>> _ = (folder / "b.csv").write_text('"title;x",description\\n', encoding="utf-8")
+    >>> delimiter_of(folder / "b.csv", "utf-8", 1000)
+    ','
+    >>> shutil.rmtree(folder)
+    """
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:  # (its errors: as the reading's)
+        header = next(iter(_CsvRecords(bounded_lines(f, limit), limit, lambda skip: iter(()))), None)
+    if header is None or header[2] or len(header[0]) != 1:
+        return ","
+    splits = {d: len(_alone("".join(header[1]), delimiter=d)[0]) for d in DELIMITERS}  # (the header's lines)
+    best = max(DELIMITERS, key=lambda d: splits[d])  # (the first of equals)
+    return best if splits[best] > 1 else ","
 
 
 #: csv's limit on one field's length, which is process-wide (128 KiB by default): postings run to MAX_CHARS and
@@ -129,9 +162,13 @@ class _CsvRecords:
     """
 
     def __init__(
-        self, lines: Iterator[tuple[str, bool]], limit: int, reread: Callable[[int], Iterator[tuple[str, bool]]]
+        self,
+        lines: Iterator[tuple[str, bool]],
+        limit: int,
+        reread: Callable[[int], Iterator[tuple[str, bool]]],
+        delimiter: str = ",",
     ) -> None:
-        self._lines, self._limit, self._reread = lines, limit, reread
+        self._lines, self._limit, self._reread, self._delimiter = lines, limit, reread, delimiter
         self._read = 0  # lines taken from ``lines``
         self._taken: list[tuple[str, bool]] = []  # the lines of the record being read
         self._size = 0  # what they count for
@@ -156,7 +193,7 @@ class _CsvRecords:
             first, retry = retry, None
             try:
                 lines = self._feed() if first is None else chain([first], self._feed())
-                for fields in csv.reader(lines, strict=first is None):
+                for fields in csv.reader(lines, strict=first is None, delimiter=self._delimiter):
                     if self._at_end and not self._taken:  # the blank line after the last record
                         return
                     if self._at_end:  # read leniently, the record took the blank line in: the file ended inside it
@@ -177,8 +214,8 @@ class _CsvRecords:
                     retry = failed[0][0]  # on the record's first line: the record is read as the csv module does
                     continue
                 record = [line for line, _ in failed]
-                loose = first is None and not self._at_end and _closes_loosely(record[-1])
-                fields, closed = _alone(*record) if loose else ([], False)
+                loose = first is None and not self._at_end and _closes_loosely(record[-1], self._delimiter)
+                fields, closed = _alone(*record, delimiter=self._delimiter) if loose else ([], False)
                 if closed:  # a loose close, and the record ends on that line: read as the csv module reads it loosely
                     yield fields, record, ""
                     self._taken.clear()
@@ -202,7 +239,7 @@ class _CsvRecords:
                     if ending == "closed":
                         self._taken.clear()
                         yield (
-                            _alone(failed[0][0])[0],
+                            _alone(failed[0][0], delimiter=self._delimiter)[0],
                             [failed[0][0]],
                             (
                                 f"record longer than {limit:,} characters (a quoted field of many lines); the "
@@ -221,7 +258,7 @@ class _CsvRecords:
                         rest = self._reread(held)
             self._taken.clear()
             for k, (line, long) in enumerate(chain(failed, rest)):  # the first line is the error; the others alone
-                fields, closed = _alone(line)
+                fields, closed = _alone(line, delimiter=self._delimiter)
                 error = why if k == 0 else too_long(limit) if long else "" if closed else _UNCLOSED
                 yield fields, [line], error
             if self._at_end:
@@ -248,7 +285,7 @@ class _CsvRecords:
                 yield "\n"
 
             try:
-                for _ in csv.reader(feed(), strict=True):
+                for _ in csv.reader(feed(), strict=True, delimiter=self._delimiter):
                     return "never" if ended else "closed"  # (it took the blank line in: the lines ended)
                 return "never"
             except _Overflow:
@@ -267,26 +304,26 @@ _STRAY = (
 )
 
 
-def _closes_loosely(line: str) -> bool:
-    """Whether a line read inside a quoted field closes it with blanks before the comma or the line's end (``line2"
-    ,x``): a record written loosely, read as the csv module reads it, not a stray quote (text after it)."""
+def _closes_loosely(line: str, delimiter: str = ",") -> bool:
+    """Whether a line read inside a quoted field closes it with blanks before the delimiter or the line's end
+    (``line2" ,x``): a record written loosely, read as the csv module reads it, not a stray quote (text after it)."""
     at = 0
     while (at := line.find('"', at)) >= 0 and line.startswith('""', at):
         at += 2
-    return at >= 0 and re.match(r'"[ \t]*(?:,|\r?\n|\r|$)', line[at:]) is not None
+    return at >= 0 and re.match(rf'"[ \t]*(?:{re.escape(delimiter)}|\r?\n|\r|$)', line[at:]) is not None
 
 
 def too_long(limit: int) -> str:
     return f"line longer than {limit:,} characters (its cells are cut)"
 
 
-def _alone(*lines: str) -> tuple[list[str], bool]:
+def _alone(*lines: str, delimiter: str = ",") -> tuple[list[str], bool]:
     """Lines read as a record on their own: its fields, and whether it ends outside quotes (then a blank line after
     it is a record of its own, not taken into its last field)."""
-    records = list(csv.reader([*lines, "\n"], strict=False))
+    records = list(csv.reader([*lines, "\n"], strict=False, delimiter=delimiter))
     if len(records) > 1:
         return records[0], True
-    return next(csv.reader(lines, strict=False), []), False
+    return next(csv.reader(lines, strict=False, delimiter=delimiter), []), False
 
 
 def _csv_row(
@@ -330,6 +367,12 @@ def _dedupe(header: Sequence[str]) -> list[str]:
 
 
 def _csv_chunk(
-    rows: list[list[Any]], columns: list[str], errors: list[str], raws: list[str | None], header: list[str] | None
+    rows: list[list[Any]],
+    columns: list[str],
+    errors: list[str],
+    raws: list[str | None],
+    header: list[str] | None,
+    delimiter: str,
 ) -> Chunk:
-    return Chunk(pd.DataFrame(rows, columns=columns, dtype=object), errors, raws, header=header)
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return Chunk(frame, errors, raws, header=header, delimiter=delimiter)

@@ -60,8 +60,8 @@ class TableWriter:
         if self._f is None:
             raw = gzip.open(self.path, "wb") if self.gz else open(self.path, "wb")
             self._f = io.TextIOWrapper(raw, encoding=self.encoding, errors="replace", newline="")
-            if self.fmt == "csv":
-                self._csv = csv.writer(self._f)
+            if self.fmt == "csv":  # (the input's delimiter: its records are written as they were)
+                self._csv = csv.writer(self._f, delimiter=chunk.delimiter)
                 self._csv.writerow((chunk.header or visible) + list(self.added))  # the header as the input names it
         added = zip(*values, strict=True)
         if self.fmt == "jsonl":
@@ -74,7 +74,7 @@ class TableWriter:
                 writerow(row + extra)
             else:  # the record as read (no re-quoting of long texts), then the added fields
                 write(record)
-                write(",")
+                write(chunk.delimiter)
                 writerow(extra)
 
     def _jsonl(self, chunk: Chunk, added: Iterator[tuple[Any, ...]]) -> None:
