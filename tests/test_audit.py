@@ -75,6 +75,23 @@ def test_the_audit_page_accounts_for_every_row_and_shows_the_mismatches(tmp_path
     assert main(["audit", str(tmp_path / "req.csv"), "-o", str(tmp_path / "r.txt"), "-q"]) == 2
 
 
+def test_a_semicolon_separated_export_is_audited_and_its_flags_written_as_it_is(tmp_path, caplog):
+    """A European spreadsheet's export (";" between fields, found from its header) is audited row for row as the
+    comma-separated one is, and its flags CSV, which is for that spreadsheet, is ';'-separated too (from a review)."""
+    _messy_csv(tmp_path / "comma.csv")
+    pd.read_csv(tmp_path / "comma.csv", dtype=str, keep_default_na=False).to_csv(
+        tmp_path / "semi.csv", sep=";", index=False
+    )
+    with caplog.at_level("INFO", logger="tpmclassify"):
+        semi = tpmclassify.audit(tmp_path / "semi.csv", tmp_path / "semi.html")
+    comma = tpmclassify.audit(tmp_path / "comma.csv", tmp_path / "comma.html")
+    assert semi.rows == comma.rows == 7 and semi.mismatches == comma.mismatches == 2 and semi.totals == comma.totals
+    assert "input is ';'-separated: the flags CSV is written so" in caplog.text
+    flags = {n: pd.read_csv(tmp_path / f"{n}.flags.csv", sep=s) for n, s in (("semi", ";"), ("comma", ","))}
+    pd.testing.assert_frame_equal(flags["semi"], flags["comma"])
+    assert (tmp_path / "semi.flags.csv").read_text(encoding="utf-8-sig").startswith("row;title;title_says;")
+
+
 def _sample_audit(tmp_path: Path) -> tuple[tpmclassify.AuditSummary, str]:
     summary = tpmclassify.audit(
         ROOT / "data" / "sample_postings.csv", tmp_path / "audit.html", id_column="id", show_columns=["company"]

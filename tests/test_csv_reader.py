@@ -19,7 +19,9 @@ TEXT = "Own the project schedule and budget and the client deliverables for the 
 
 @pytest.fixture
 def lines_read(monkeypatch):
-    """Counts every line the csv module is given by the reader (a quadratic recovery reads lines again and again)."""
+    """Counts every line the csv module is given by the reader (a quadratic recovery reads lines again and again),
+    the file's first ``_csv.DETECT_LINES`` lines read again (a few times each, as any line) to find the delimiter
+    of a comma-separated file included."""
     count = [0]
     real = csv.reader
 
@@ -52,10 +54,13 @@ def test_quotes_that_close_and_reopen_on_every_line_are_read_in_linear_time(tmp_
     assert len(rows) == n
     assert all("unterminated quoted field" in error for _, error in rows)
     assert [r["id"] for r, _ in rows] == [f'{i}"' for i in range(n)]
-    assert lines_read[0] <= 4 * n + 10
+    assert lines_read[0] <= 4 * n + 10 + 4 * _csv.DETECT_LINES
 
 
-def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchronises(tmp_path, monkeypatch, lines_read):
+@pytest.mark.parametrize("sep_line", ["", "sep=,\n"])  # (a spreadsheet's note of the separator: passed over)
+def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchronises(
+    tmp_path, monkeypatch, lines_read, sep_line
+):
     """One quote on line 2 of many short rows: the rest of the file used to become one record (1.24 GB for a 49 MB
     file). Past the record limit (here 10,000 characters, 10 MB really) the reader reads on to see whether the quote
     ever closes, holding nothing; it does not, so that line is an error row and every line after it is read on its
@@ -63,12 +68,14 @@ def test_a_record_past_the_size_limit_is_an_error_row_and_the_reader_resynchroni
     monkeypatch.setattr(_io, "MAX_RECORD_CHARS", 10_000)
     src = tmp_path / "in.csv"
     n = 5000
-    src.write_text('id,description\n0,"opened and never closed\n' + "".join(f"{i},{TEXT}\n" for i in range(1, n)))
+    src.write_text(
+        sep_line + 'id,description\n0,"opened and never closed\n' + "".join(f"{i},{TEXT}\n" for i in range(1, n))
+    )
     rows = _rows(src)
     assert [r["id"] for r, _ in rows] == [str(i) for i in range(n)]
     assert "not closed within 10,000 characters, nor ever" in rows[0][1]
     assert all(error == "" for _, error in rows[1:]) and rows[1][0]["description"] == TEXT
-    assert lines_read[0] <= 4 * n + 10
+    assert lines_read[0] <= 4 * n + 10 + 4 * _csv.DETECT_LINES
 
 
 def test_a_quoted_field_of_many_lines_past_the_limit_is_one_error_row(tmp_path, monkeypatch, lines_read):
@@ -83,7 +90,7 @@ def test_a_quoted_field_of_many_lines_past_the_limit_is_one_error_row(tmp_path, 
     assert [r["id"] for r, _ in rows] == ["1", "2", "3"]
     assert rows[1][1].startswith("record longer than 10,000 characters (a quoted field of many lines)")
     assert rows[1][0]["description"] == "Line 0, of a posting that never ends\n" and rows[0][1] == rows[2][1] == ""
-    assert lines_read[0] <= 2 * 2000 + 20
+    assert lines_read[0] <= 2 * 2000 + 20 + 4 * _csv.DETECT_LINES
 
 
 @pytest.mark.parametrize("sep", [";", "\t"])
@@ -112,8 +119,50 @@ def test_a_header_that_is_one_quoted_name_stays_comma_separated(tmp_path):
     with pytest.raises(tpmclassify.ColumnError, match="the file looks ';'-separated"):
         classify_csv(src, tmp_path / "out.csv")
     one = tmp_path / "one.csv"
-    one.write_text("description\nOwn the budget; the schedule\n")  # one column: nothing else to read it by
-    assert read_table(one)["description"].tolist() == ["Own the budget; the schedule"]
+    one.write_text("Posting text | EN\nOwn the budget; the schedule\nLead the program\n")  # one column, as before
+    assert read_table(one)["Posting text | EN"].tolist() == ["Own the budget; the schedule", "Lead the program"]
+    one.write_text("Posting text | EN\n")  # no record to agree with: as before
+    assert read_table(one).columns.tolist() == ["Posting text | EN"]
+
+
+def test_a_spreadsheets_sep_line_says_the_delimiter_and_is_passed_over(tmp_path):
+    """Excel writes "sep=;" as a file's first line, and reads the file by it without showing it: so does the reader
+    (the header is the next line, row 1 as a spreadsheet shows it), and the output is ';'-separated without it."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(b'sep=;\r\ntitle;description\r\nPM;"Plan, budget; schedule"\r\nTPM;\r\n')
+    summary = classify_csv(src, out)
+    assert summary.rows == 2 and summary.errors == 1
+    written = out.read_text(encoding="utf-8")
+    assert written.startswith("title;description;tpm_probability;") and "sep=" not in written
+    assert pd.read_csv(out, sep=";", dtype=str, keep_default_na=False)["description"].tolist() == [
+        "Plan, budget; schedule",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        (
+            "title;description;Ort (Stadt, Land)\nPM;Plan, budget, schedule;Berlin\n",
+            ["title", "description", "Ort (Stadt, Land)"],
+        ),
+        (
+            '"Job\ntitle";description\nPM;Plan, budget, schedule\n',
+            ["Job\ntitle", "description"],
+        ),  # (a cell's line break)
+        ("Gehalt; EUR\tdescription\n50000\tPlan, budget, schedule\n", ["Gehalt; EUR", "description"]),
+        ("title|description\nPM|Plan, budget, schedule\n", ["title", "description"]),
+    ],
+)
+def test_a_file_is_read_by_the_delimiter_its_header_and_first_records_agree_on(tmp_path, text, columns):
+    """From a review: a European export with a comma in a column name, or a header cell with a line break, was still
+    refused, and a tab-separated file with a ";" in a name was read with ";". The delimiter is the one whose header
+    and first records read into as many fields; the comma wherever it reads so."""
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    frame = read_table(src)
+    assert frame.columns.tolist() == columns and frame["description"].tolist() == ["Plan, budget, schedule"]
 
 
 def test_an_enormous_line_is_an_error_row_read_in_bounded_memory(tmp_path, monkeypatch):
@@ -175,7 +224,7 @@ def test_a_stray_quote_that_closes_lines_later_swallows_no_row(tmp_path, lines_r
     rows = _rows(src)
     assert [r["id"] for r, _ in rows] == [str(i) for i in range(1, 3001)]
     assert [i for i, (_, error) in enumerate(rows, 1) if error] == [2]
-    assert lines_read[0] < 3 * 3001
+    assert lines_read[0] < 3 * 3001 + 4 * _csv.DETECT_LINES
 
 
 def _alone(line: str, d: str = ",") -> tuple[list[str], list[str], bool]:
@@ -221,7 +270,7 @@ def test_past_the_size_limit_a_stray_quote_swallows_no_row_either(tmp_path, monk
     assert rows[1500][1] == "line longer than 10,000 characters (its cells are cut)"
     assert all(error == "" for _, error in rows[1:1500] + rows[1501:])
     assert rows[n][0]["description"] == "Senior TPM, Payments team" and rows[n + 1][0]["description"] == TEXT
-    assert lines_read[0] <= 4 * n + 10
+    assert lines_read[0] <= 4 * n + 10 + 4 * _csv.DETECT_LINES
 
 
 def _loose(d: str) -> re.Pattern[str]:

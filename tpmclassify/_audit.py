@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import heapq
 import json
+import logging
 import os
 import time
 from collections import Counter, defaultdict
@@ -34,6 +35,8 @@ from ._model import TPMClassifier
 from ._roles import ROLES
 from ._rows import predict_rows, text_chunks, with_file_prior
 from ._text import show_bidi
+
+logger = logging.getLogger("tpmclassify")
 
 __all__ = ["AuditSummary", "audit"]
 
@@ -205,8 +208,7 @@ def audit(
         published_output(flags, overwrite) as flags_tmp,
         open(flags_tmp, "w", encoding="utf-8-sig", newline="", errors="backslashreplace") as flags_file,
     ):
-        writer = csv.writer(flags_file)
-        writer.writerow(_spreadsheet_row(["row", *shown, title_column, *FLAG_COLUMNS]))
+        writer: Any = None  # (written with the input's delimiter, known from its first chunk)
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column, title_column)
         bar = _progress(progress)
         row = 0
@@ -215,6 +217,11 @@ def audit(
             *((c, "show_columns=[...]|--show-column") for c in shown if c != id_column),
         ]
         for chunk, column in text_chunks(src, chunk_size, encoding, text_column, title_column, others):
+            if writer is None:  # a spreadsheet of the locale that wrote a ';'-separated input opens the flags so
+                writer = csv.writer(flags_file, delimiter=chunk.delimiter)
+                writer.writerow(_spreadsheet_row(["row", *shown, title_column, *FLAG_COLUMNS]))
+                if chunk.delimiter != ",":
+                    logger.info("input is %r-separated: the flags CSV is written so", chunk.delimiter)
             frame = chunk.frame
             values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
             titles = frame[title_column].tolist() if title_column in frame.columns else [None] * len(frame)
@@ -244,6 +251,8 @@ def audit(
             row += len(frame)
             if bar is not None:
                 bar.update(len(frame))
+        if writer is None:  # (a file of no chunk: the header alone)
+            csv.writer(flags_file).writerow(_spreadsheet_row(["row", *shown, title_column, *FLAG_COLUMNS]))
         if bar is not None:
             bar.close()
         summary.rows = row

@@ -18,25 +18,36 @@ import pandas as pd
 from ._chunk import NUL_STAND_IN, BatchError, Chunk, open_binary
 from ._errors import separator_hint
 
-__all__ = ["DELIMITERS", "MAX_RECORD_CHARS", "bounded_lines", "csv_chunks", "delimiter_of", "too_long"]
+__all__ = ["DELIMITERS", "DETECT_LINES", "MAX_RECORD_CHARS", "bounded_lines", "csv_chunks", "delimiter_of", "too_long"]
 
 
 #: What else may separate a CSV file's fields, found from its header (see :func:`delimiter_of`).
 DELIMITERS = (";", "\t", "|")
 
 
+#: A spreadsheet's note of its separator on a CSV file's first line, before the header (``sep=;``).
+_SEP_LINE = re.compile(r"\ufeff?sep=([^\r\n])(?:\r\n|\n|\r)?\Z", re.IGNORECASE)
+
+
 def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterator[Chunk]:
     """A CSV file's rows in chunks of ``chunk_size``; a record over ``limit`` characters is an error row. Fields are
-    separated by commas, or by what :func:`delimiter_of` finds in the header."""
+    separated by commas, or by what :func:`delimiter_of` finds in the file, or by what a first line ``sep=;`` says
+    (that line is a spreadsheet's, not the header: it is passed over, as a spreadsheet does)."""
     _allow_long_fields()
-    delimiter = delimiter_of(path, encoding, limit)
     with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:
+        physical = bounded_lines(f, limit)
+        line = next(physical, None)
+        sep = _SEP_LINE.match(line[0]) if line is not None else None
+        if sep is None and line is not None:
+            physical = chain([line], physical)
+        delimiter = sep.group(1) if sep else delimiter_of(path, encoding, limit)
+        passed = 1 if sep else 0  # lines before the header's
 
         def reread(skip: int) -> Iterator[tuple[str, bool]]:  # the file's lines after its first ``skip``, again
             with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as again:
-                yield from islice(bounded_lines(again, limit), skip, None)
+                yield from islice(bounded_lines(again, limit), skip + passed, None)
 
-        records = iter(_CsvRecords(bounded_lines(f, limit), limit, reread, delimiter))
+        records = iter(_CsvRecords(physical, limit, reread, delimiter))
         first = next(records, None)
         if first is None:
             raise BatchError(f"{path} is empty: no header row")
@@ -65,10 +76,14 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
 
 
 def delimiter_of(path: Path, encoding: str, limit: int) -> str:
-    """What separates the fields of a CSV file: a comma, unless its header, read with commas, is one field that one
-    of :data:`DELIMITERS` splits into more (a European spreadsheet's ``;``, a tab, a pipe; the one that splits it into
-    the most). Only a file whose header has no comma outside quotes is read another way, so a file read with commas
-    before is read the same.
+    """What separates the fields of a CSV file: a comma, unless the file does not read as comma-separated columns and
+    one of :data:`DELIMITERS` does (a European spreadsheet's ``;``, a tab, a pipe; of several, the one with the most
+    columns).
+
+    The file's first :data:`DETECT_LINES` lines are read with each, up to a record that cannot be read: a file reads
+    as columns when its header has several fields and no record read there has another number of fields; for another
+    delimiter than the comma, at least one record must be read. So a file that reads as comma-separated columns is
+    read so, as before, and a one-column file whose name or text holds ``;`` stays one column.
 
     Examples
     --------
@@ -77,18 +92,52 @@ def delimiter_of(path: Path, encoding: str, limit: int) -> str:
     >>> _ = (folder / "a.csv").write_text('title;description\\nPM;"Plan, budget; schedule"\\n', encoding="utf-8")
     >>> delimiter_of(folder / "a.csv", "utf-8", 1000)
     ';'
-    >>> _ = (folder / "b.csv").write_text('"title;x",description\\n', encoding="utf-8")
-    >>> delimiter_of(folder / "b.csv", "utf-8", 1000)
+    >>> _ = (folder / "b.csv").write_text('Posting text | EN\\nLead the program\\n', encoding="utf-8")
+    >>> delimiter_of(folder / "b.csv", "utf-8", 1000)  # one column
     ','
     >>> shutil.rmtree(folder)
     """
-    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:  # (its errors: as the reading's)
-        header = next(iter(_CsvRecords(bounded_lines(f, limit), limit, lambda skip: iter(()))), None)
-    if header is None or header[2] or len(header[0]) != 1:
+    if _columns(_field_counts(path, encoding, limit, ","), need_record=False) > 1:
         return ","
-    splits = {d: len(_alone("".join(header[1]), delimiter=d)[0]) for d in DELIMITERS}  # (the header's lines)
-    best = max(DELIMITERS, key=lambda d: splits[d])  # (the first of equals)
-    return best if splits[best] > 1 else ","
+    columns = {d: _columns(_field_counts(path, encoding, limit, d), need_record=True) for d in DELIMITERS}
+    return max((d for d in DELIMITERS if columns[d] > 1), key=columns.__getitem__, default=",")  # (first of equals)
+
+
+#: The lines :func:`delimiter_of` reads with each delimiter: the header and a few postings (a posting's quoted text
+#: may run over dozens of lines), a bounded cost whatever the file.
+DETECT_LINES = 100
+
+
+def _field_counts(path: Path, encoding: str, limit: int, delimiter: str) -> list[int]:
+    """The number of fields of each record (blank lines skipped) of the file's first :data:`DETECT_LINES` lines
+    read with ``delimiter``, the header's first, up to the first record that cannot be read (what follows it is the
+    reader finding its feet again, or the lines' end cutting a record)."""
+    limit = min(limit, _DETECT_CHARS)
+    counts = []
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:  # (its errors: as the reading's)
+        for fields, _, error in _CsvRecords(islice(bounded_lines(f, limit), DETECT_LINES), limit, _none, delimiter):
+            if error:
+                break
+            if fields:
+                counts.append(len(fields))
+    return counts
+
+
+#: The longest record :func:`delimiter_of` reads: one past it reads as one that cannot be read.
+_DETECT_CHARS = 1 << 16
+
+
+def _none(skip: int) -> Iterator[tuple[str, bool]]:
+    """No lines to read again: what :func:`delimiter_of` reads is its first lines only."""
+    return iter(())
+
+
+def _columns(counts: list[int], need_record: bool) -> int:
+    """The columns of a file whose header has several fields and whose first records read (one at least, with
+    ``need_record``) have as many (see :func:`_field_counts`), else 0."""
+    if not counts or counts[0] < 2 or any(c != counts[0] for c in counts) or (need_record and len(counts) < 2):
+        return 0
+    return counts[0]
 
 
 #: csv's limit on one field's length, which is process-wide (128 KiB by default): postings run to MAX_CHARS and

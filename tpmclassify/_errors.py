@@ -135,20 +135,22 @@ def missing_column(
 
 def separator_hint(columns: Sequence[object]) -> str:
     """What to say of a header read as one column that holds another separator (a European spreadsheet's ``;``, a
-    tab), else ``""``: files are read as comma-separated.
+    tab), else ``""``: a file is read with commas unless its header and first records agree on another delimiter
+    (``_csv.delimiter_of``), so such a header's file is one whose rows do not.
 
     Examples
     --------
     >>> separator_hint(["title;description;label"])
-    " (the header is one column holding ';': the file looks ';'-separated; save it as comma-separated CSV)"
+    " (the header is one column holding ';': the file looks ';'-separated, but its first rows do not read into as \
+many fields; check them, or save the file as comma-separated CSV)"
     """
     if len(columns) != 1:
         return ""
     for sep in (";", "\t", "|"):
         if sep in str(columns[0]):
             return (
-                f" (the header is one column holding {sep!r}: the file looks {sep!r}-separated; save it as "
-                "comma-separated CSV)"
+                f" (the header is one column holding {sep!r}: the file looks {sep!r}-separated, but its first rows do "
+                "not read into as many fields; check them, or save the file as comma-separated CSV)"
             )
     return ""
 
