@@ -46,6 +46,19 @@ def test_certain_probabilities_still_give_a_share_inside_the_limits():
     assert estimate_prior(np.array([0.9] * 20, dtype=np.float32), prior=0.5) > 0.5
 
 
+@pytest.mark.parametrize(("n", "spread"), [(20_000, 0.001), (300, 0.05), (300, 2.0)])
+def test_the_estimated_share_is_where_em_settles_even_on_probabilities_that_say_little(n, spread):
+    """The estimate is EM's fixed point, counting one more posting of each role: the share whose re-weighted
+    posteriors, with one more of each, average to it. On many probabilities that say next to nothing (each the
+    assumed prior, give or take a thousandth in log-odds) EM moves by less than its tolerance a step, and stopped at
+    0.32 where the fixed point is 0.51 (from a review)."""
+    rng = np.random.default_rng(3)
+    p = 1 / (1 + np.exp(-rng.normal(np.log(0.3 / 0.7), spread, n)))  # (about the prior, 0.3)
+    share = estimate_prior(p, prior=0.3)
+    odds = p / (1 - p) / (0.3 / 0.7) * share / (1 - share)
+    assert share == pytest.approx((np.sum(odds / (1 + odds)) + 1) / (n + 2), abs=1e-9)
+
+
 def test_twenty_postings_are_enough_and_nineteen_are_not():
     assert 0.0 < estimate_prior([0.8] * 20, prior=0.5) < 1.0
     with pytest.raises(tpmclassify.InvalidValueError, match="at least 20"):

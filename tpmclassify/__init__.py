@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._persist import load, save
     from ._prediction import Prediction
     from ._prior import estimate_prior
-    from ._roles import LABELS, ROLE_NAMES
+    from ._roles import LABEL_ALIASES, LABELS, ROLE_NAMES
     from ._sections import Section, job_text, sections
     from ._text import mask_role_names, normalize
 
@@ -88,6 +88,7 @@ _WHERE = {
     "read_metadata": "_archive",
     "save": "_persist",
     "LABELS": "_roles",
+    "LABEL_ALIASES": "_roles",
     "ROLE_NAMES": "_roles",
     "Section": "_sections",
     "job_text": "_sections",
@@ -136,6 +137,7 @@ __all__ = [
     "Cue",
     "EvaluationReport",
     "LABELS",
+    "LABEL_ALIASES",
     "LabelConflictWarning",
     "Explanation",
     "ModelFileError",

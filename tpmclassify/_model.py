@@ -256,7 +256,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
             Posting descriptions (not titles: labels usually come from titles).
         y : sequence of str
             Labels (see ``tpmclassify.LABELS``; case and surrounding blanks are ignored). ``"hybrid"`` rows
-            (titles used for either role) count as in scope but not as TPM or PM.
+            (titles used for either role) count as in scope but not as TPM or PM; so do ``"unsure"`` ones
+            (``tpmclassify.LABEL_ALIASES``).
         groups : sequence, optional
             Source of each posting (company or data set). Each source then weighs the same, single-source
             wording is kept out of the vocabulary, and out-of-fold scores leave whole sources out.
