@@ -921,3 +921,145 @@ def test_only_a_detected_encoding_is_announced(tmp_path, postings, caplog):
         caplog.clear()
         classify_csv(src, tmp_path / "b.csv", encoding="utf-16")
         assert "not UTF-8" not in caplog.text
+
+
+def test_the_summary_line_names_each_label_and_the_share_assumed():
+    """What ``tpmclassify batch`` prints at the end, whole: labels in order with their counts (or "no labels"), the
+    TPM share the probabilities are for, and with --prior auto how many rows it was estimated from (from mutation
+    testing of _batch: only "rows" and "rows/s" were ever looked at)."""
+    from collections import Counter
+
+    summary = tpmclassify.BatchSummary(
+        output="o.csv", rows=4, errors=1, labels=Counter(tpm=2, pm=1), needs_review=1, prior=0.25, prior_rows=40
+    )
+    assert str(summary) == (
+        "4 rows -> o.csv (pm 1, tpm 2, 1 of them needing review; 1 errors) in 0.0 s, 0 rows/s; "
+        "TPM share assumed 0.250 (estimated from 40 in-scope rows)"
+    )
+    summary.prior_rows = None  # a share given, or the model's own
+    assert str(summary).endswith("rows/s; TPM share assumed 0.250")
+    assert str(tpmclassify.BatchSummary(output="o.csv")) == (
+        "0 rows -> o.csv (no labels, 0 of them needing review; 0 errors) in 0.0 s, 0 rows/s"
+    )
+
+
+def test_jsonl_bad_lines_keep_their_text_and_error_in_every_chunk(tmp_path, postings):
+    """Read two lines at a time, a chunk of nothing but bad lines (no key at all), bad lines in later chunks and the
+    good ones around them each come back in place, with their own error and their line as it was (trailing blanks,
+    a final "X", a NUL kept); a line is JSON only between JSON's own blanks; a blank line's record holds only the
+    added text fields, a good one its probabilities (from mutation testing of _io and _writer)."""
+    good = [json.dumps({"id": i, "description": postings["description"][i]}) for i in (0, 3)]
+    nested = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    lines = [
+        "{oops X",  # 0: a chunk of two lines with no key between them
+        "",
+        good[0],  # 2
+        '{"description": "Own the roadmap", "id": 3, "id": 4}',  # 3: the repeated key is not the first
+        "not json \t",  # 4
+        good[1] + "\u3000",  # 5: an ideographic space is not JSON's
+        'X{"description": "Own the roadmap"}X',  # 6
+        '{"description": "Own the\x00 roadmap"}',  # 7: a NUL in a string is not JSON
+        nested,  # 8
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = classify_csv(src, out, chunk_size=2, text_column="description")  # (named: no key in the first chunk)
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert summary.rows == len(recs) == len(lines) and summary.errors == len(lines) - 1
+    errors = [r["error"] for r in recs]
+    assert errors[1:5] == ["blank line", "", "key 'id' appears more than once in the line; keep one", errors[4]]
+    assert all(errors[i].startswith("invalid JSON: ") for i in (0, 4, 5, 6, 7))
+    assert errors[8] == "invalid JSON: nested too deeply to read"
+    unread = [r.get("unread_line") for r in recs]
+    assert unread[:8] == ["{oops X", None, None, lines[3], "not json \t", lines[5], lines[6], lines[7]]
+    assert recs[1] == {"label": "", "reasons": "", "title_label": "", "content_label": "", "error": "blank line"}
+    assert recs[2]["id"] == 0 and recs[2]["label"] == "tpm"
+    no_title = {"content_tpm_probability", "title_mismatch"}  # (missing values are left out: no title column)
+    assert set(recs[2]) == {"id", "description", *OUTPUT_COLUMNS} - no_title
+    assert all(isinstance(recs[2][k], float) for k in ("tpm_probability", "pm_probability", "in_scope"))
+
+
+def test_jsonl_and_parquet_chunks_hold_chunk_size_rows_and_an_empty_file_one_empty_chunk(tmp_path):
+    """``chunk_size`` rows a chunk, every row counted (a chunk of bad lines too), and no empty chunk after a full
+    one: a file of one chunk is one chunk, so a run with --jobs starts no worker for it. An empty file is one empty
+    chunk, read as a table of no rows; an empty Parquet file keeps its schema (from mutation testing of _io)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from tpmclassify._io import read_chunks
+
+    src = tmp_path / "in.jsonl"
+    for lines, sizes in ((["{}", "", "x", "{}"], [2, 2]), (["x", "{}", "{}", "{}", "{}"], [2, 2, 1])):
+        src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        chunks = list(read_chunks(src, 2)[1])
+        assert [len(c.frame) for c in chunks] == [len(c.errors) for c in chunks] == sizes
+    src.write_text("")
+    assert [len(c.frame) for c in read_chunks(src, 2)[1]] == [0]
+    assert tpmclassify.read_table(src).shape == (0, 0)
+    table = pa.table({"id": pa.array([1, 2, 3], pa.int64()), "description": ["a", "b", "c"]})
+    pq.write_table(table, tmp_path / "in.parquet")
+    assert [len(c.frame) for c in read_chunks(tmp_path / "in.parquet", 3)[1]] == [3]
+    pq.write_table(table.slice(0, 0), tmp_path / "empty.parquet")
+    (chunk,) = read_chunks(tmp_path / "empty.parquet", 3)[1]
+    assert chunk.errors == [] and chunk.schema == table.schema
+    assert tpmclassify.read_table(tmp_path / "empty.parquet").shape == (0, 2)
+    classify_csv(tmp_path / "empty.parquet", tmp_path / "out.parquet")
+    written = pq.read_schema(tmp_path / "out.parquet")
+    assert [written.field(c).type for c in ("id", "description")] == [pa.int64(), pa.string()]
+
+
+def test_a_table_past_one_chunk_is_read_whole_and_a_bad_row_is_named_by_its_line(tmp_path):
+    """A table is read 10,000 rows at a time: one of two or three chunks comes back whole and in order (no test read
+    more than one chunk), and a bad line in its third chunk is named by its own number (from mutation testing of
+    _io)."""
+    src = tmp_path / "big.jsonl"
+    lines = [json.dumps({"id": i, "description": "x"}) for i in range(20_002)]
+    for n in (10_002, 20_002):  # two chunks, three
+        src.write_text("\n".join(lines[:n]) + "\n", encoding="utf-8")
+        assert tpmclassify.read_table(src)["id"].tolist() == list(range(n))
+    lines[20_000] = "{oops"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(BatchError, match=r"big\.jsonl: line 20001 cannot be read: invalid JSON"):
+        tpmclassify.read_table(src)
+
+
+def test_a_table_is_read_in_the_encoding_named_and_a_folder_is_said_to_be_unreadable(tmp_path):
+    """The encoding named is the one a table is read in (a Latin-9 euro sign reads as "¤" in the one detected,
+    cp1252; no test named one). A folder named like a table cannot be read, and says why; so does a file that is not
+    Parquet (from mutation testing of _io)."""
+    src = tmp_path / "t.csv"
+    src.write_bytes("id,description\n1,Budget: 5 000 €\n".encode("iso-8859-15"))
+    assert tpmclassify.read_table(src)["description"].tolist() == ["Budget: 5 000 ¤"]
+    assert tpmclassify.read_table(src, encoding="iso-8859-15")["description"].tolist() == ["Budget: 5 000 €"]
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(BatchError, match=r"^cannot read .*d\.csv: ."):
+        tpmclassify.read_table(tmp_path / "d.csv")
+    (tmp_path / "x.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(BatchError, match=r"^.*x\.parquet is not a readable Parquet file: "):
+        tpmclassify.read_table(tmp_path / "x.parquet")
+
+
+def test_parquet_without_pyarrow_says_which_extra_to_install(tmp_path, monkeypatch):
+    import sys
+
+    pytest.importorskip("pyarrow")
+    (tmp_path / "x.parquet").write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(BatchError, match=r"^reading Parquet needs pyarrow: pip install 'tpmclassify\[parquet\]'$"):
+        tpmclassify.read_table(tmp_path / "x.parquet")
+
+
+def test_rows_are_numbered_as_a_person_finds_them_in_each_format():
+    """The numbering and the sentence the audit page prints under its flags: a Parquet file's records from 1 (the
+    doctest checks CSV and JSON lines' first two values only; from mutation testing of _io)."""
+    from tpmclassify._io import row_numbering
+
+    assert row_numbering("a.csv.gz") == (
+        2,
+        "row",
+        "Row numbers are those a spreadsheet shows when it opens the file: the header is row 1, so the first posting "
+        "is row 2 (a posting with line breaks in it is still one row).",
+    )
+    assert row_numbering("a.ndjson") == (1, "line", "Line numbers are the file's lines: the first posting is line 1.")
+    assert row_numbering("a.parquet") == (1, "row", "Row numbers count the file's records from 1.")
