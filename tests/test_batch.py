@@ -372,6 +372,30 @@ def test_a_named_jsonl_key_may_first_come_in_a_later_chunk(tmp_path, postings):
     assert not (tmp_path / "b.html").exists()
 
 
+@pytest.mark.parametrize("key", ["description", "Text"])
+def test_an_unnamed_jsonl_text_key_may_first_come_in_a_later_chunk_too(tmp_path, postings, key):
+    """Without --text-column, the text key was looked for in the first chunk only: a file whose first lines are bad,
+    blank or without it ran with the default chunk size and was refused with a small one (found by mutation testing
+    of the file layer). It is the first line's that has one, the lines before it rows without a text."""
+    texts = postings["description"].tolist()
+    src = tmp_path / "late.jsonl"
+    titles = postings["title"].tolist()
+    lines = ["{oops", "", json.dumps({"id": -1})]
+    lines += [
+        json.dumps({"id": i, key: t, "title": title}) for i, (t, title) in enumerate(zip(texts, titles, strict=True))
+    ]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = []
+    for chunk_size in (2, 1000):
+        out = tmp_path / f"out{chunk_size}.jsonl"
+        summary = classify_csv(src, out, chunk_size=chunk_size)
+        assert summary.rows == len(lines) and summary.errors == 3 and summary.text_column == key
+        outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    audited = tpmclassify.audit(src, tmp_path / "a.html", chunk_size=2)
+    assert audited.rows == len(lines) and audited.errors == 3
+
+
 def test_late_jsonl_keys_are_said_alike_whatever_the_chunks(tmp_path, postings):
     """From a review of the late keys: the text and title named alike were refused as a header's repeated column or
     as the title naming the text by chunk size; an empty file said "no column 'body'; the columns are: " (nothing);

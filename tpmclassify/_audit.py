@@ -33,7 +33,7 @@ from ._io import as_path, check_count, file_format, row_numbering
 from ._labels import label_from_title
 from ._model import TPMClassifier
 from ._roles import ROLES
-from ._rows import predict_rows, text_chunks, with_file_prior
+from ._rows import predict_rows, text_chunks, text_column_of, with_file_prior
 from ._text import show_bidi
 
 logger = logging.getLogger("tpmclassify")
@@ -209,6 +209,7 @@ def audit(
         open(flags_tmp, "w", encoding="utf-8-sig", newline="", errors="backslashreplace") as flags_file,
     ):
         writer: Any = None  # (written with the input's delimiter, known from its first chunk)
+        text_column = text_column_of(src, encoding, chunk_size, text_column)  # (JSON lines: its first text key)
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column, title_column)
         bar = _progress(progress)
         row = 0

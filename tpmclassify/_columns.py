@@ -86,7 +86,8 @@ _MAX_KEYS = 50
 #: What a table without columns is told.
 _NO_COLUMNS = (
     "no text column found: the table has no columns (a file with no rows, only blank lines or empty records, or whose "
-    "first line is blank)"
+    "first line is blank; JSON lines: none of the first lines read is an object with a key, nor a later one with a "
+    "text key)"
 )
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "detect_encoding",
     "open_text",
     "file_format",
+    "first_line_with",
     "read_chunks",
     "read_table",
     "rows_named",
@@ -315,6 +316,32 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
                 records, errors, raws, unread = [], [], [], []
         if records or empty:
             yield Chunk(_records_frame(records), errors, raws, unread=unread)
+
+
+def first_line_with(
+    path: str | Path, names: Sequence[str], encoding: str | None = None
+) -> tuple[int, list[str]] | None:
+    """The number (from 1) and keys of the first line of a JSON-lines file whose object has one of ``names`` (case
+    aside), or ``None``: where a file whose first chunk has none of them gets its text column from.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.jsonl").write_text('{oops\\n\\n{"id": 1}\\n{"id": 2, "Text": "Own the budget"}\\n')
+    >>> first_line_with(folder / "a.jsonl", ["description", "text"])
+    (4, ['id', 'Text'])
+    >>> shutil.rmtree(folder)
+    """
+    path = Path(path)
+    wanted = {name.lower() for name in names}
+    enc = encoding or detect_encoding(path)
+    with io.TextIOWrapper(open_binary(path), encoding=enc, newline="\n") as f:
+        for number, (line, long) in enumerate(bounded_lines(f, MAX_RECORD_CHARS, nul=False, ends=("\n",)), 1):
+            keys = [] if long else list(_json_record(line)[0])
+            if any(k.lower() in wanted for k in keys):
+                return number, keys
+    return None
 
 
 def _blank(line: str) -> bool:

@@ -8,6 +8,7 @@ column (:func:`text_chunks`), and each cell scored or marked with why it could n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,17 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._bundled import model_or_default
 from ._chunk import Chunk
-from ._columns import OUTPUT_COLUMNS, LateKeys, check_clash, check_columns, check_prefix
+from ._columns import (
+    OUTPUT_COLUMNS,
+    TEXT_COLUMN_CANDIDATES,
+    LateKeys,
+    check_clash,
+    check_columns,
+    check_prefix,
+    pick_text_column,
+)
 from ._errors import option_text
-from ._io import BatchError, file_format, read_chunks
+from ._io import BatchError, file_format, first_line_with, read_chunks
 from ._model import TPMClassifier
 from ._predicting import missing
 from ._prediction import Prediction
@@ -26,7 +35,17 @@ from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
 from ._roles import ROLES, TPM
 from ._text import check_text, check_titled
 
-__all__ = ["predict_rows", "prepare", "score_texts", "text_chunks", "with_file_prior", "with_prior"]
+__all__ = [
+    "predict_rows",
+    "prepare",
+    "score_texts",
+    "text_chunks",
+    "text_column_of",
+    "with_file_prior",
+    "with_prior",
+]
+
+logger = logging.getLogger("tpmclassify")
 
 
 def predict_rows(
@@ -167,6 +186,21 @@ def text_chunks(
             column = check_columns(columns, text_column, [(title_column, "title_column="), *others], chunk.header)
         yield chunk, column
     late.check()
+
+
+def text_column_of(src: Path, encoding: str | None, chunk_size: int, text_column: str | None) -> str | None:
+    """The text column a file is read by: ``text_column`` if named; else, for JSON lines whose first chunk has no
+    line with a text key, the one of the first line that has one (named, so that the lines before it are rows
+    without a text, as a key named on the command line first comes in a later chunk), which the first chunk alone
+    would not find: the file would run or not by its chunk size. ``None``: found from the first chunk's columns."""
+    if text_column is not None or file_format(src) != "jsonl":
+        return text_column
+    found = first_line_with(src, TEXT_COLUMN_CANDIDATES, encoding)
+    if found is None or found[0] <= chunk_size:
+        return None  # (as before: the first chunk's columns say, or refuse)
+    column = pick_text_column(found[1], None)
+    logger.info("text column: %s (its first line is line %d)", column, found[0])
+    return column
 
 
 def with_file_prior(
