@@ -165,6 +165,35 @@ def test_a_file_is_read_by_the_delimiter_its_header_and_first_records_agree_on(t
     assert frame.columns.tolist() == columns and frame["description"].tolist() == ["Plan, budget, schedule"]
 
 
+def test_a_bad_row_or_a_long_posting_among_the_first_lines_does_not_change_the_delimiter(tmp_path, monkeypatch):
+    """From a review of the rule: one short row among a ';' file's first lines refused the whole file (the same row
+    further down was marked), as did a first posting of 77,000 characters; and one short row in a comma file whose
+    header holds ";" (and whose rows each hold one) switched it to ";". A bad row is the reader's to mark: the
+    delimiter is the one at least half the first records agree on."""
+    rows = [f"{i};Plan the budget, the schedule;x" for i in range(10)]
+    rows[4] = "4;short"
+    semi = tmp_path / "semi.csv"
+    semi.write_text("id;description;x\n" + "\n".join(rows) + "\n")
+    read = _rows(semi)
+    assert (
+        list(read[0][0]) == ["id", "description", "x"]
+        and [bool(error) for _, error in read] == [False] * 4 + [True] + [False] * 5
+    )
+    long = tmp_path / "long.csv"
+    long.write_text("id;description\n" + f'1;"{TEXT * 900}"\n' + "2;Plan the budget\n")  # (77,000 characters)
+    assert read_table(long)["id"].tolist() == ["1", "2"]
+    comma = tmp_path / "comma.csv"
+    rows = [f'{i},"x;y",{TEXT}' for i in range(10)]
+    rows[6] = "6,short"
+    comma.write_text('id,"skills; tools",description\n' + "\n".join(rows) + "\n")
+    read = _rows(comma)
+    assert list(read[0][0]) == ["id", "skills; tools", "description"] and read[0][0]["description"] == TEXT
+    assert [i for i, (_, error) in enumerate(read) if error] == [6]
+    monkeypatch.setattr(_csv, "DETECT_CHARS", 300)  # (1 MB really) a posting past what is read to find the delimiter
+    long.write_text("id;description;x\n1;Plan the budget;a\n2;" + "word " * 200 + ";b\n")
+    assert [r["x"] for r, _ in _rows(long)] == ["a", "b"]  # it is not read in pieces
+
+
 def test_an_enormous_line_is_an_error_row_read_in_bounded_memory(tmp_path, monkeypatch):
     """One 4 MB field (the tester's was 200 MB, 1.6 GB of memory) with the limit at 10,000 characters: an error row
     whose cells are cut, read without ever holding the line; the rows around it are read as they are."""

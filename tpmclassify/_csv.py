@@ -18,7 +18,16 @@ import pandas as pd
 from ._chunk import NUL_STAND_IN, BatchError, Chunk, open_binary
 from ._errors import separator_hint
 
-__all__ = ["DELIMITERS", "DETECT_LINES", "MAX_RECORD_CHARS", "bounded_lines", "csv_chunks", "delimiter_of", "too_long"]
+__all__ = [
+    "DELIMITERS",
+    "DETECT_CHARS",
+    "DETECT_LINES",
+    "MAX_RECORD_CHARS",
+    "bounded_lines",
+    "csv_chunks",
+    "delimiter_of",
+    "too_long",
+]
 
 
 #: What else may separate a CSV file's fields, found from its header (see :func:`delimiter_of`).
@@ -26,7 +35,7 @@ DELIMITERS = (";", "\t", "|")
 
 
 #: A spreadsheet's note of its separator on a CSV file's first line, before the header (``sep=;``).
-_SEP_LINE = re.compile(r"\ufeff?sep=([^\r\n])(?:\r\n|\n|\r)?\Z", re.IGNORECASE)
+_SEP_LINE = re.compile(r"\ufeff?sep=([,;\t|])(?:\r\n|\n|\r)?\Z", re.IGNORECASE)
 
 
 def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterator[Chunk]:
@@ -80,10 +89,11 @@ def delimiter_of(path: Path, encoding: str, limit: int) -> str:
     one of :data:`DELIMITERS` does (a European spreadsheet's ``;``, a tab, a pipe; of several, the one with the most
     columns).
 
-    The file's first :data:`DETECT_LINES` lines are read with each, up to a record that cannot be read: a file reads
-    as columns when its header has several fields and no record read there has another number of fields; for another
-    delimiter than the comma, at least one record must be read. So a file that reads as comma-separated columns is
-    read so, as before, and a one-column file whose name or text holds ``;`` stays one column.
+    The file's start (its first :data:`DETECT_LINES` lines, at most :data:`DETECT_CHARS` characters) is read with
+    each, up to a record that cannot be read: a file reads as columns when its header has several fields and at
+    least half the records read there (one at least, for another delimiter than the comma) have as many; a bad row
+    or two are the reader's to mark. So a file that reads as comma-separated columns is read so, and a one-column
+    file whose name holds ``;`` stays one column.
 
     Examples
     --------
@@ -97,25 +107,26 @@ def delimiter_of(path: Path, encoding: str, limit: int) -> str:
     ','
     >>> shutil.rmtree(folder)
     """
+    limit = min(limit, DETECT_CHARS)
     if _columns(_field_counts(path, encoding, limit, ","), need_record=False) > 1:
         return ","
     columns = {d: _columns(_field_counts(path, encoding, limit, d), need_record=True) for d in DELIMITERS}
     return max((d for d in DELIMITERS if columns[d] > 1), key=columns.__getitem__, default=",")  # (first of equals)
 
 
-#: The lines :func:`delimiter_of` reads with each delimiter: the header and a few postings (a posting's quoted text
-#: may run over dozens of lines), a bounded cost whatever the file.
+#: How much of a file's start :func:`delimiter_of` reads: its header and a few postings (a posting's quoted text may
+#: run over dozens of lines), a bounded cost whatever the file.
 DETECT_LINES = 100
+DETECT_CHARS = 1 << 20
 
 
 def _field_counts(path: Path, encoding: str, limit: int, delimiter: str) -> list[int]:
-    """The number of fields of each record (blank lines skipped) of the file's first :data:`DETECT_LINES` lines
-    read with ``delimiter``, the header's first, up to the first record that cannot be read (what follows it is the
-    reader finding its feet again, or the lines' end cutting a record)."""
-    limit = min(limit, _DETECT_CHARS)
+    """The number of fields of each record (blank lines skipped) of a file's start (:func:`_start`) read with
+    ``delimiter``, the header's first, up to the first record that cannot be read (what follows it is the reader
+    finding its feet again, or the end of the start cutting a record)."""
     counts = []
     with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:  # (its errors: as the reading's)
-        for fields, _, error in _CsvRecords(islice(bounded_lines(f, limit), DETECT_LINES), limit, _none, delimiter):
+        for fields, _, error in _CsvRecords(_start(f, limit), limit, _none, delimiter):
             if error:
                 break
             if fields:
@@ -123,8 +134,18 @@ def _field_counts(path: Path, encoding: str, limit: int, delimiter: str) -> list
     return counts
 
 
-#: The longest record :func:`delimiter_of` reads: one past it reads as one that cannot be read.
-_DETECT_CHARS = 1 << 16
+def _start(f: IO[str], limit: int) -> Iterator[tuple[str, bool]]:
+    """The first :data:`DETECT_LINES` lines of ``f``, in :data:`DETECT_CHARS` characters at most, as
+    :func:`bounded_lines` gives them: a line longer than ``limit`` or than what is left, and all after it, are not
+    read."""
+    left = DETECT_CHARS
+    for _ in range(DETECT_LINES):
+        want = min(limit, left)
+        line = f.readline(want + 1)
+        if not line or len(line) > want:  # (the end, or a line past the limit or what is left: not read on)
+            return
+        left -= len(line)
+        yield line.replace("\0", NUL_STAND_IN), False
 
 
 def _none(skip: int) -> Iterator[tuple[str, bool]]:
@@ -133,9 +154,13 @@ def _none(skip: int) -> Iterator[tuple[str, bool]]:
 
 
 def _columns(counts: list[int], need_record: bool) -> int:
-    """The columns of a file whose header has several fields and whose first records read (one at least, with
-    ``need_record``) have as many (see :func:`_field_counts`), else 0."""
-    if not counts or counts[0] < 2 or any(c != counts[0] for c in counts) or (need_record and len(counts) < 2):
+    """The columns of a file whose header has several fields and at least half of whose first records read (one at
+    least, with ``need_record``) have as many (see :func:`_field_counts`), else 0."""
+    if not counts or counts[0] < 2:
+        return 0
+    records = counts[1:]
+    agree = records.count(counts[0])
+    if 2 * agree < len(records) or (need_record and not agree):
         return 0
     return counts[0]
 
