@@ -372,28 +372,47 @@ def test_a_named_jsonl_key_may_first_come_in_a_later_chunk(tmp_path, postings):
     assert not (tmp_path / "b.html").exists()
 
 
-@pytest.mark.parametrize("key", ["description", "Text"])
-def test_an_unnamed_jsonl_text_key_may_first_come_in_a_later_chunk_too(tmp_path, postings, key):
+@pytest.mark.parametrize(
+    ("first", "then", "key"), [("description",) * 3, ("Text",) * 3, ("text", "description", "description")]
+)
+def test_an_unnamed_jsonl_text_key_is_the_same_whatever_the_chunks(tmp_path, postings, first, then, key):
     """Without --text-column, the text key was looked for in the first chunk only: a file whose first lines are bad,
     blank or without it ran with the default chunk size and was refused with a small one (found by mutation testing
-    of the file layer). It is the first line's that has one, the lines before it rows without a text."""
-    texts = postings["description"].tolist()
+    of the file layer), and a file whose lines name "text" before "description" was read by either, by its chunk
+    size (a review). It is the first candidate among the first 1,000 lines' keys (or the first later line's), read
+    the same whatever the chunks; lines without it are rows without a text."""
+    texts, titles = postings["description"].tolist(), postings["title"].tolist()
     src = tmp_path / "late.jsonl"
-    titles = postings["title"].tolist()
-    lines = ["{oops", "", json.dumps({"id": -1})]
+    lines = ["{oops", "", json.dumps({"id": -1, "title": "Project Manager"})]
     lines += [
-        json.dumps({"id": i, key: t, "title": title}) for i, (t, title) in enumerate(zip(texts, titles, strict=True))
+        json.dumps({"id": i, first if i == 0 else then: t, "title": title})
+        for i, (t, title) in enumerate(zip(texts, titles, strict=True))
     ]
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = 3 if first == then else 4  # (the line naming the other key is a row without a text)
     outputs = []
     for chunk_size in (2, 1000):
         out = tmp_path / f"out{chunk_size}.jsonl"
         summary = classify_csv(src, out, chunk_size=chunk_size)
-        assert summary.rows == len(lines) and summary.errors == 3 and summary.text_column == key
+        assert summary.rows == len(lines) and summary.errors == errors and summary.text_column == key
         outputs.append(out.read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
     audited = tpmclassify.audit(src, tmp_path / "a.html", chunk_size=2)
-    assert audited.rows == len(lines) and audited.errors == 3
+    assert audited.rows == len(lines) and audited.errors == errors
+
+
+def test_a_broken_jsonl_gz_is_said_to_be_one_when_its_text_key_is_looked_for(tmp_path, postings):
+    """Looking for the text key reads the file before the run does: a truncated gzip stream said "internal error (a
+    bug in tpmclassify)" with a traceback (a review); it is said as the reading says it."""
+    import gzip
+
+    lines = [json.dumps({"id": i, "text": t}) for i, t in enumerate(postings["description"])] * 50
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    src = tmp_path / "in.jsonl.gz"
+    src.write_bytes(data[: len(data) // 2])
+    with pytest.raises(BatchError, match="is not a complete gzip file"):
+        classify_csv(src, tmp_path / "out.jsonl.gz")
+    assert not (tmp_path / "out.jsonl.gz").exists()
 
 
 def test_late_jsonl_keys_are_said_alike_whatever_the_chunks(tmp_path, postings):

@@ -59,6 +59,15 @@ def test_the_estimated_share_is_where_em_settles_even_on_probabilities_that_say_
     assert share == pytest.approx((np.sum(odds / (1 + odds)) + 1) / (n + 2), abs=1e-9)
 
 
+def test_the_solver_s_own_bounds_give_an_estimate_not_an_error():
+    """``tol`` and ``max_iter`` bound the search: at 0 they gave scipy's errors (a review); now the last estimate."""
+    p = [0.9, 0.8, 0.2, 0.1, 0.1] * 4
+    exact = estimate_prior(p, prior=0.5)
+    assert estimate_prior(p, prior=0.5, tol=0) == pytest.approx(exact, abs=1e-12)
+    for steps in (0, 1, 5):
+        assert 0.0 < estimate_prior(p, prior=0.5, max_iter=steps) < 1.0
+
+
 def test_twenty_postings_are_enough_and_nineteen_are_not():
     assert 0.0 < estimate_prior([0.8] * 20, prior=0.5) < 1.0
     with pytest.raises(tpmclassify.InvalidValueError, match="at least 20"):

@@ -209,7 +209,7 @@ def audit(
         open(flags_tmp, "w", encoding="utf-8-sig", newline="", errors="backslashreplace") as flags_file,
     ):
         writer: Any = None  # (written with the input's delimiter, known from its first chunk)
-        text_column = text_column_of(src, encoding, chunk_size, text_column)  # (JSON lines: its first text key)
+        text_column = text_column_of(src, encoding, text_column)  # (JSON lines: the same whatever the chunks)
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column, title_column)
         bar = _progress(progress)
         row = 0

@@ -218,7 +218,7 @@ def classify_csv(
     # (what was started is stopped or closed on the way out, the last first, before the output is published)
     with published_output(dst, overwrite) as tmp, ExitStack() as started:  # the output checked and created first
         mdl = model_or_default(model)
-        text_column = text_column_of(src, encoding, chunk_size, text_column)  # (JSON lines: its first text key)
+        text_column = text_column_of(src, encoding, text_column)  # (JSON lines: the same whatever the chunks)
         mdl, n_estimated = with_file_prior(mdl, prior, src, chunk_size, encoding, text_column, title_column)
         pool = Pool(jobs - 1, init_worker, (mdl,)) if jobs > 1 else None  # this process scores too
         if pool is not None:

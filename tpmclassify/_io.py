@@ -40,7 +40,7 @@ __all__ = [
     "detect_encoding",
     "open_text",
     "file_format",
-    "first_line_with",
+    "text_key",
     "read_chunks",
     "read_table",
     "rows_named",
@@ -318,30 +318,37 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
             yield Chunk(_records_frame(records), errors, raws, unread=unread)
 
 
-def first_line_with(
-    path: str | Path, names: Sequence[str], encoding: str | None = None
-) -> tuple[int, list[str]] | None:
-    """The number (from 1) and keys of the first line of a JSON-lines file whose object has one of ``names`` (case
-    aside), or ``None``: where a file whose first chunk has none of them gets its text column from.
+def text_key(path: str | Path, candidates: Sequence[str], encoding: str | None = None) -> str | None:
+    """The key a JSON-lines file's text is read from when none is named, whatever its chunks: the first of
+    ``candidates`` (case aside) among the keys of its first :data:`TEXT_KEY_LINES` lines, or else of the first line
+    after them that has one; ``None`` if no line has one.
 
     Examples
     --------
     >>> import shutil, tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "a.jsonl").write_text('{oops\\n\\n{"id": 1}\\n{"id": 2, "Text": "Own the budget"}\\n')
-    >>> first_line_with(folder / "a.jsonl", ["description", "text"])
-    (4, ['id', 'Text'])
+    >>> lines = ['{oops', '{"id": 1, "text": "Own it"}', '{"id": 2, "Description": "Run it"}']
+    >>> _ = (folder / "a.jsonl").write_text("\\n".join(lines) + "\\n")
+    >>> text_key(folder / "a.jsonl", ["description", "text"])
+    'Description'
     >>> shutil.rmtree(folder)
     """
     path = Path(path)
-    wanted = {name.lower() for name in names}
+    wanted = [name.lower() for name in candidates]
+    seen: dict[str, str] = {}  # a candidate (lower case) -> the key first seen for it
     enc = encoding or detect_encoding(path)
     with io.TextIOWrapper(open_binary(path), encoding=enc, newline="\n") as f:
         for number, (line, long) in enumerate(bounded_lines(f, MAX_RECORD_CHARS, nul=False, ends=("\n",)), 1):
-            keys = [] if long else list(_json_record(line)[0])
-            if any(k.lower() in wanted for k in keys):
-                return number, keys
-    return None
+            for key in [] if long else _json_record(line)[0]:
+                if key.lower() in wanted:
+                    seen.setdefault(key.lower(), key)
+            if seen and (number >= TEXT_KEY_LINES or wanted[0] in seen):  # (nothing comes before the first)
+                break
+    return next((seen[name] for name in wanted if name in seen), None)
+
+
+#: The lines of a JSON-lines file whose keys :func:`text_key` chooses among (the default chunk's).
+TEXT_KEY_LINES = 1000
 
 
 def _blank(line: str) -> bool:

@@ -113,4 +113,5 @@ def estimate_prior(
         return low
     if slope(high) >= 0.0:
         return high
-    return float(brentq(slope, low, high, xtol=tol, maxiter=max_iter))
+    # (disp=False: past max_iter steps, the last estimate, as EM's was; a tolerance of 0 is the float's own)
+    return float(brentq(slope, low, high, xtol=max(float(tol), 1e-300), maxiter=max(int(max_iter), 1), disp=False))

@@ -9,6 +9,7 @@ column (:func:`text_chunks`), and each cell scored or marked with why it could n
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,9 @@ from ._columns import (
     check_clash,
     check_columns,
     check_prefix,
-    pick_text_column,
 )
 from ._errors import option_text
-from ._io import BatchError, file_format, first_line_with, read_chunks
+from ._io import BatchError, file_format, read_chunks, text_key
 from ._model import TPMClassifier
 from ._predicting import missing
 from ._prediction import Prediction
@@ -188,19 +188,20 @@ def text_chunks(
     late.check()
 
 
-def text_column_of(src: Path, encoding: str | None, chunk_size: int, text_column: str | None) -> str | None:
-    """The text column a file is read by: ``text_column`` if named; else, for JSON lines whose first chunk has no
-    line with a text key, the one of the first line that has one (named, so that the lines before it are rows
-    without a text, as a key named on the command line first comes in a later chunk), which the first chunk alone
-    would not find: the file would run or not by its chunk size. ``None``: found from the first chunk's columns."""
+def text_column_of(src: Path, encoding: str | None, text_column: str | None) -> str | None:
+    """The text column a file is read by: ``text_column`` if named; for JSON lines, whose keys come line by line, the
+    one :func:`~tpmclassify._io.text_key` finds (named from then on, so that it is the same whatever the chunks, and
+    lines without it are rows without a text), if a line has one; ``None``: found from the first chunk's columns (or
+    refused there)."""
     if text_column is not None or file_format(src) != "jsonl":
         return text_column
-    found = first_line_with(src, TEXT_COLUMN_CANDIDATES, encoding)
-    if found is None or found[0] <= chunk_size:
-        return None  # (as before: the first chunk's columns say, or refuse)
-    column = pick_text_column(found[1], None)
-    logger.info("text column: %s (its first line is line %d)", column, found[0])
-    return column
+    try:
+        found = text_key(src, TEXT_COLUMN_CANDIDATES, encoding)
+    except (EOFError, OSError, UnicodeError, zlib.error):  # (said by the reading, in its words)
+        return None
+    if found is not None:
+        logger.info("text column: %s", found)
+    return found
 
 
 def with_file_prior(
