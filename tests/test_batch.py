@@ -373,7 +373,13 @@ def test_a_named_jsonl_key_may_first_come_in_a_later_chunk(tmp_path, postings):
 
 
 @pytest.mark.parametrize(
-    ("first", "then", "key"), [("description",) * 3, ("Text",) * 3, ("text", "description", "description")]
+    ("first", "then", "key"),
+    [
+        ("description",) * 3,
+        ("Text",) * 3,
+        ("text", "description", "description"),
+        ("Description", "description", "description"),  # (alike but for case: the last to come, as for columns)
+    ],
 )
 def test_an_unnamed_jsonl_text_key_is_the_same_whatever_the_chunks(tmp_path, postings, first, then, key):
     """Without --text-column, the text key was looked for in the first chunk only: a file whose first lines are bad,

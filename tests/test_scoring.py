@@ -60,12 +60,23 @@ def test_the_estimated_share_is_where_em_settles_even_on_probabilities_that_say_
 
 
 def test_the_solver_s_own_bounds_give_an_estimate_not_an_error():
-    """``tol`` and ``max_iter`` bound the search: at 0 they gave scipy's errors (a review); now the last estimate."""
+    """``tol`` and ``max_iter`` bound the search: at 0 they gave scipy's errors (a review). A tolerance of 0 is the
+    floats' own; too few steps give the last estimate; values out of range are refused in the library's words."""
     p = [0.9, 0.8, 0.2, 0.1, 0.1] * 4
     exact = estimate_prior(p, prior=0.5)
     assert estimate_prior(p, prior=0.5, tol=0) == pytest.approx(exact, abs=1e-12)
-    for steps in (0, 1, 5):
+    for steps in (1, 5):
         assert 0.0 < estimate_prior(p, prior=0.5, max_iter=steps) < 1.0
+    for bad in (
+        {"tol": float("nan")},
+        {"tol": -1},
+        {"tol": 1},
+        {"max_iter": 0},
+        {"max_iter": 10**30},
+        {"max_iter": None},
+    ):
+        with pytest.raises(tpmclassify.InvalidValueError, match="tol must be|max_iter must be"):
+            estimate_prior(p, prior=0.5, **bad)
 
 
 def test_twenty_postings_are_enough_and_nineteen_are_not():

@@ -91,9 +91,9 @@ def delimiter_of(path: Path, encoding: str, limit: int) -> str:
 
     The file's start (its first :data:`DETECT_LINES` lines, at most :data:`DETECT_CHARS` characters) is read with
     each, up to a record that cannot be read: a file reads as columns when its header has several fields and at
-    least half the records read there (one at least, for another delimiter than the comma) have as many; a bad row
-    or two are the reader's to mark. So a file that reads as comma-separated columns is read so, and a one-column
-    file whose name holds ``;`` stays one column.
+    least half the records read there, if any, have as many; a bad row or two (or a first posting too long to read
+    there) are the reader's to mark. So a file that reads as comma-separated columns is read so, and a one-column
+    file whose name holds ``;`` stays one column, unless nothing but its header can be read there.
 
     Examples
     --------
@@ -108,14 +108,14 @@ def delimiter_of(path: Path, encoding: str, limit: int) -> str:
     >>> shutil.rmtree(folder)
     """
     limit = min(limit, DETECT_CHARS)
-    if _columns(_field_counts(path, encoding, limit, ","), need_record=False) > 1:
+    if _columns(_field_counts(path, encoding, limit, ",")) > 1:
         return ","
-    columns = {d: _columns(_field_counts(path, encoding, limit, d), need_record=True) for d in DELIMITERS}
+    columns = {d: _columns(_field_counts(path, encoding, limit, d)) for d in DELIMITERS}
     return max((d for d in DELIMITERS if columns[d] > 1), key=columns.__getitem__, default=",")  # (first of equals)
 
 
-#: How much of a file's start :func:`delimiter_of` reads: its header and a few postings (a posting's quoted text may
-#: run over dozens of lines), a bounded cost whatever the file.
+#: How much of a file's start :func:`delimiter_of` reads, in lines and in characters: its header and a few postings
+#: (a posting's quoted text may run over dozens of lines), a bounded cost whatever the file.
 DETECT_LINES = 100
 DETECT_CHARS = 1 << 20
 
@@ -153,14 +153,10 @@ def _none(skip: int) -> Iterator[tuple[str, bool]]:
     return iter(())
 
 
-def _columns(counts: list[int], need_record: bool) -> int:
-    """The columns of a file whose header has several fields and at least half of whose first records read (one at
-    least, with ``need_record``) have as many (see :func:`_field_counts`), else 0."""
-    if not counts or counts[0] < 2:
-        return 0
-    records = counts[1:]
-    agree = records.count(counts[0])
-    if 2 * agree < len(records) or (need_record and not agree):
+def _columns(counts: list[int]) -> int:
+    """The columns of a file whose header has several fields and at least half of whose first records read, if
+    any, have as many (see :func:`_field_counts`), else 0."""
+    if not counts or counts[0] < 2 or 2 * counts[1:].count(counts[0]) < len(counts) - 1:
         return 0
     return counts[0]
 

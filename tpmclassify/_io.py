@@ -321,7 +321,8 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
 def text_key(path: str | Path, candidates: Sequence[str], encoding: str | None = None) -> str | None:
     """The key a JSON-lines file's text is read from when none is named, whatever its chunks: the first of
     ``candidates`` (case aside) among the keys of its first :data:`TEXT_KEY_LINES` lines, or else of the first line
-    after them that has one; ``None`` if no line has one.
+    after them that has one; ``None`` if no line has one. (As a table's columns are read: of keys alike but for
+    their case, the one that comes last.)
 
     Examples
     --------
@@ -335,16 +336,15 @@ def text_key(path: str | Path, candidates: Sequence[str], encoding: str | None =
     """
     path = Path(path)
     wanted = [name.lower() for name in candidates]
-    seen: dict[str, str] = {}  # a candidate (lower case) -> the key first seen for it
+    keys: dict[str, None] = {}  # the candidates' keys, in the order they first come (as a chunk's columns are)
     enc = encoding or detect_encoding(path)
     with io.TextIOWrapper(open_binary(path), encoding=enc, newline="\n") as f:
         for number, (line, long) in enumerate(bounded_lines(f, MAX_RECORD_CHARS, nul=False, ends=("\n",)), 1):
-            for key in [] if long else _json_record(line)[0]:
-                if key.lower() in wanted:
-                    seen.setdefault(key.lower(), key)
-            if seen and (number >= TEXT_KEY_LINES or wanted[0] in seen):  # (nothing comes before the first)
+            keys.update((key, None) for key in ([] if long else _json_record(line)[0]) if key.lower() in wanted)
+            if keys and number >= TEXT_KEY_LINES:
                 break
-    return next((seen[name] for name in wanted if name in seen), None)
+    lower = {key.lower(): key for key in keys}  # (of keys alike but for case, the last to come, as for columns)
+    return next((lower[name] for name in wanted if name in lower), None)
 
 
 #: The lines of a JSON-lines file whose keys :func:`text_key` chooses among (the default chunk's).

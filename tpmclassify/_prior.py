@@ -67,9 +67,9 @@ def estimate_prior(
     prior : float
         The TPM share the probabilities assume.
     tol : float, default 1e-12
-        How close to the estimate the share returned is.
+        How close to the estimate the share returned is (0: as close as floats go).
     max_iter : int, default 200
-        The most steps taken to find it (Brent's method takes a few dozen at most).
+        The most steps taken to find it (Brent's method takes a few dozen at most; fewer give a rougher share).
 
     Returns
     -------
@@ -80,7 +80,7 @@ def estimate_prior(
     ------
     InvalidValueError
         Fewer than :data:`MIN_PRIOR_POSTINGS` probabilities, or values that are not one row of probabilities
-        (missing, outside 0 to 1, or not in one row).
+        (missing, outside 0 to 1, or not in one row), or a ``tol`` or ``max_iter`` out of its range.
 
     Examples
     --------
@@ -90,6 +90,10 @@ def estimate_prior(
     0.955
     """
     prior = check_prior(prior)
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 <= tol < 1:
+        raise InvalidValueError(f"tol must be a number from 0 (the float's own precision) to under 1, got {tol!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or not 1 <= max_iter <= 10_000:
+        raise InvalidValueError(f"max_iter must be a whole number from 1 to 10,000, got {max_iter!r}")
     try:
         p = np.asarray(p_tpm, dtype=float)
     except (TypeError, ValueError) as err:
@@ -114,4 +118,4 @@ def estimate_prior(
     if slope(high) >= 0.0:
         return high
     # (disp=False: past max_iter steps, the last estimate, as EM's was; a tolerance of 0 is the float's own)
-    return float(brentq(slope, low, high, xtol=max(float(tol), 1e-300), maxiter=max(int(max_iter), 1), disp=False))
+    return float(brentq(slope, low, high, xtol=max(float(tol), 1e-300), maxiter=int(max_iter), disp=False))
