@@ -251,6 +251,27 @@ def test_save_replaces_nothing_unless_told(small_model, tmp_path):
         tpmclassify.save(small_model, tmp_path / "folder.tpmc", overwrite=True)
 
 
+def test_a_model_and_its_card_are_published_together_or_not_at_all(small_model, tmp_path, monkeypatch):
+    """The card was written after the model was published: a failure in between left a model without its card,
+    or, replacing a saved pair, the new model beside the old card (which names another SHA-256). Both are written
+    first, then published; a failure leaves what was there as it was."""
+    from tpmclassify import _persist
+
+    first = tpmclassify.save(small_model, tmp_path / "m.tpmc")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert first in before["m.md"].decode()
+
+    def failing(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(_persist, "model_card", failing)
+    with pytest.raises(OSError, match="No space left"):
+        tpmclassify.save(small_model, tmp_path / "m.tpmc", extra={"note": "new"}, overwrite=True)
+    with pytest.raises(OSError, match="No space left"):
+        tpmclassify.save(small_model, tmp_path / "new.tpmc")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # (no part file left either)
+
+
 def test_a_model_path_that_the_card_would_overwrite_is_refused(small_model, tmp_path):
     with pytest.raises(ModelFileError, match="name the model file .tpmc"):
         tpmclassify.save(small_model, tmp_path / "model.md")

@@ -9,12 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import atomic_path
 from ._language import MIN_FOREIGN, MIN_FOREIGN_WORDS, MIN_TOKENS
 from ._roles import OTHER, ROLES
 from ._titles import describe_confidences
 
-__all__ = ["card_path", "markdown_table", "metrics_table", "metrics_text", "model_card", "write_card"]
+__all__ = ["card_path", "markdown_table", "metrics_table", "metrics_text", "model_card"]
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -251,11 +250,3 @@ def card_path(path: str | os.PathLike[str]) -> Path:
     ['my_model.md', 'model.v2.md', 'model.md']
     """
     return Path(path).with_suffix(".md")
-
-
-def write_card(model: Any, path: str | os.PathLike[str], digest: str | None = None, *, overwrite: bool = True) -> Path:
-    """Write ``model_card`` next to the model file (:func:`card_path`); ``overwrite`` as :func:`atomic_path`."""
-    card = card_path(path)
-    with atomic_path(card, overwrite=overwrite) as tmp:
-        Path(tmp).write_text(model_card(model, digest, name=Path(path).name), encoding="utf-8")
-    return card
