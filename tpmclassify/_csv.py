@@ -16,7 +16,7 @@ from typing import IO, Any
 import pandas as pd
 
 from ._chunk import NUL_STAND_IN, BatchError, Chunk, open_binary
-from ._errors import separator_hint
+from ._errors import DELIMITERS, separator_hint
 
 __all__ = [
     "DELIMITERS",
@@ -28,10 +28,6 @@ __all__ = [
     "delimiter_of",
     "too_long",
 ]
-
-
-#: What else may separate a CSV file's fields, found from its header (see :func:`delimiter_of`).
-DELIMITERS = (";", "\t", "|")
 
 
 #: A spreadsheet's note of its separator on a CSV file's first line, before the header (``sep=;``).

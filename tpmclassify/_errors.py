@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 __all__ = [
+    "DELIMITERS",
     "BatchError",
     "ColumnError",
     "InputNotFoundError",
@@ -133,6 +134,11 @@ def missing_column(
     return error(f"no column {column!r}; the columns are: {', '.join(map(str, columns))}{fix}")
 
 
+#: What else may separate a CSV file's fields than a comma: what its reading looks for (``_csv.delimiter_of``) and what
+#: a one-column header is said to hold (:func:`separator_hint`).
+DELIMITERS = (";", "\t", "|")
+
+
 def separator_hint(columns: Sequence[object]) -> str:
     """What to say of a header read as one column that holds another separator (a European spreadsheet's ``;``, a
     tab), else ``""``: a file is read with commas unless its header and first records agree on another delimiter
@@ -146,7 +152,7 @@ many fields; check them, or save the file as comma-separated CSV)"
     """
     if len(columns) != 1:
         return ""
-    for sep in (";", "\t", "|"):
+    for sep in DELIMITERS:
         if sep in str(columns[0]):
             return (
                 f" (the header is one column holding {sep!r}: the file looks {sep!r}-separated, but its first rows do "
