@@ -40,7 +40,7 @@ __all__ = [
     "detect_encoding",
     "open_text",
     "file_format",
-    "text_key",
+    "keys_among",
     "read_chunks",
     "read_table",
     "rows_named",
@@ -296,33 +296,37 @@ def rows_named(
 
 
 # ---------------------------------------------------------------------------- JSON lines
-def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
-    # lines end at "\n" (after "\r\n" too) and nowhere else: a lone "\r" inside a line does not make two rows of it
+def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[str, bool]]:
+    """A JSON-lines file's lines, as :func:`bounded_lines` gives them: they end at "\\n" (after "\\r\\n" too) and
+    nowhere else, so a lone "\\r" inside a line does not make two rows of it."""
     with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="\n") as f:
-        records: list[dict[str, Any]] = []
-        errors: list[str] = []
-        raws: list[str | None] = []
-        unread: list[str | None] = []
-        empty = True
-        for line, long in bounded_lines(f, MAX_RECORD_CHARS, nul=False, ends=("\n",)):
-            empty = False
-            record, error, raw = ({}, too_long(MAX_RECORD_CHARS), None) if long else _json_record(line)
-            records.append(record)
-            errors.append(error)
-            raws.append(raw)
-            unread.append(line.rstrip("\r\n") if error and not _blank(line) else None)
-            if len(records) >= chunk_size:
-                yield Chunk(_records_frame(records), errors, raws, unread=unread)
-                records, errors, raws, unread = [], [], [], []
-        if records or empty:
+        yield from bounded_lines(f, MAX_RECORD_CHARS, nul=False, ends=("\n",))
+
+
+def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]:
+    records: list[dict[str, Any]] = []
+    errors: list[str] = []
+    raws: list[str | None] = []
+    unread: list[str | None] = []
+    empty = True
+    for line, long in _jsonl_lines(path, encoding):
+        empty = False
+        record, error, raw = ({}, too_long(MAX_RECORD_CHARS), None) if long else _json_record(line)
+        records.append(record)
+        errors.append(error)
+        raws.append(raw)
+        unread.append(line.rstrip("\r\n") if error and not _blank(line) else None)
+        if len(records) >= chunk_size:
             yield Chunk(_records_frame(records), errors, raws, unread=unread)
+            records, errors, raws, unread = [], [], [], []
+    if records or empty:
+        yield Chunk(_records_frame(records), errors, raws, unread=unread)
 
 
-def text_key(path: str | Path, candidates: Sequence[str], encoding: str | None = None) -> str | None:
-    """The key a JSON-lines file's text is read from when none is named, whatever its chunks: the first of
-    ``candidates`` (case aside) among the keys of its first :data:`TEXT_KEY_LINES` lines, or else of the first line
-    after them that has one; ``None`` if no line has one. (As a table's columns are read: of keys alike but for
-    their case, the one that comes last.)
+def keys_among(path: str | Path, names: Sequence[str], encoding: str | None = None) -> list[str]:
+    """The keys of a JSON-lines file that are among ``names`` (case aside), in the order they first come, as a
+    chunk's columns are: those of its first :data:`KEYS_LINES` lines, or else of the first line after them that has
+    one; ``[]`` if no line has one. (What a text column is picked from, whatever the file's chunks.)
 
     Examples
     --------
@@ -330,25 +334,21 @@ def text_key(path: str | Path, candidates: Sequence[str], encoding: str | None =
     >>> folder = Path(tempfile.mkdtemp())
     >>> lines = ['{oops', '{"id": 1, "text": "Own it"}', '{"id": 2, "Description": "Run it"}']
     >>> _ = (folder / "a.jsonl").write_text("\\n".join(lines) + "\\n")
-    >>> text_key(folder / "a.jsonl", ["description", "text"])
-    'Description'
+    >>> keys_among(folder / "a.jsonl", ["description", "text"])
+    ['text', 'Description']
     >>> shutil.rmtree(folder)
     """
-    path = Path(path)
-    wanted = [name.lower() for name in candidates]
-    keys: dict[str, None] = {}  # the candidates' keys, in the order they first come (as a chunk's columns are)
-    enc = encoding or detect_encoding(path)
-    with io.TextIOWrapper(open_binary(path), encoding=enc, newline="\n") as f:
-        for number, (line, long) in enumerate(bounded_lines(f, MAX_RECORD_CHARS, nul=False, ends=("\n",)), 1):
-            keys.update((key, None) for key in ([] if long else _json_record(line)[0]) if key.lower() in wanted)
-            if keys and number >= TEXT_KEY_LINES:
-                break
-    lower = {key.lower(): key for key in keys}  # (of keys alike but for case, the last to come, as for columns)
-    return next((lower[name] for name in wanted if name in lower), None)
+    wanted = {name.lower() for name in names}
+    keys: dict[str, None] = {}
+    for number, (line, long) in enumerate(_jsonl_lines(Path(path), encoding or detect_encoding(Path(path))), 1):
+        keys.update((key, None) for key in ([] if long else _json_record(line)[0]) if key.lower() in wanted)
+        if keys and number >= KEYS_LINES:
+            break
+    return list(keys)
 
 
-#: The lines of a JSON-lines file whose keys :func:`text_key` chooses among (the default chunk's).
-TEXT_KEY_LINES = 1000
+#: The lines of a JSON-lines file whose keys :func:`keys_among` gives (the default chunk's).
+KEYS_LINES = 1000
 
 
 def _blank(line: str) -> bool:

@@ -25,9 +25,10 @@ from ._columns import (
     check_clash,
     check_columns,
     check_prefix,
+    pick_text_column,
 )
 from ._errors import option_text
-from ._io import BatchError, file_format, read_chunks, text_key
+from ._io import BatchError, file_format, keys_among, read_chunks
 from ._model import TPMClassifier
 from ._predicting import missing
 from ._prediction import Prediction
@@ -190,17 +191,19 @@ def text_chunks(
 
 def text_column_of(src: Path, encoding: str | None, text_column: str | None) -> str | None:
     """The text column a file is read by: ``text_column`` if named; for JSON lines, whose keys come line by line, the
-    one :func:`~tpmclassify._io.text_key` finds (named from then on, so that it is the same whatever the chunks, and
-    lines without it are rows without a text), if a line has one; ``None``: found from the first chunk's columns (or
-    refused there)."""
+    one picked (as from a table's columns) from the keys :func:`~tpmclassify._io.keys_among` finds, named from then on
+    so that it is the same whatever the chunks (lines without it are rows without a text), if a line has one;
+    ``None``: found from the first chunk's columns (or refused there)."""
     if text_column is not None or file_format(src) != "jsonl":
         return text_column
     try:
-        found = text_key(src, TEXT_COLUMN_CANDIDATES, encoding)
+        keys = keys_among(src, TEXT_COLUMN_CANDIDATES, encoding)
     except (EOFError, OSError, UnicodeError, zlib.error):  # (said by the reading, in its words)
         return None
-    if found is not None:
-        logger.info("text column: %s", found)
+    if not keys:
+        return None
+    found = pick_text_column(keys, None)
+    logger.info("text column: %s", found)
     return found
 
 
