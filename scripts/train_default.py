@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tpmclassify  # noqa: E402
-from tpmclassify import TPMClassifier, evaluate  # noqa: E402
+from tpmclassify import LABEL_ALIASES, TPMClassifier, evaluate  # noqa: E402
 from tpmclassify.evaluation import (  # noqa: E402
     KeywordBaseline,
     PlainTfidfBaseline,
@@ -118,7 +118,7 @@ def load_postings(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df["group"] = source_groups(df)
     content = df["content_label"] if "content_label" in df else pd.Series("", index=df.index)
-    df["target"] = content.where(content != "", df["label"]).replace({"unsure": "hybrid"})
+    df["target"] = content.where(content != "", df["label"]).replace(LABEL_ALIASES)  # (unsure: hybrid)
     return df
 
 

@@ -209,6 +209,7 @@ def audit(
         open(flags_tmp, "w", encoding="utf-8-sig", newline="", errors="backslashreplace") as flags_file,
     ):
         writer: Any = None  # (written with the input's delimiter, known from its first chunk)
+        flags_header = _spreadsheet_row(["row", *shown, title_column, *FLAG_COLUMNS])
         text_column = text_column_of(src, encoding, text_column)  # (JSON lines: the same whatever the chunks)
         mdl, _ = with_file_prior(model_or_default(model), prior, src, chunk_size, encoding, text_column, title_column)
         bar = _progress(progress)
@@ -220,7 +221,7 @@ def audit(
         for chunk, column in text_chunks(src, chunk_size, encoding, text_column, title_column, others):
             if writer is None:  # a spreadsheet of the locale that wrote a ';'-separated input opens the flags so
                 writer = csv.writer(flags_file, delimiter=chunk.delimiter)
-                writer.writerow(_spreadsheet_row(["row", *shown, title_column, *FLAG_COLUMNS]))
+                writer.writerow(flags_header)
                 if chunk.delimiter != ",":
                     logger.info("input is %r-separated: the flags CSV is written so", chunk.delimiter)
             frame = chunk.frame
@@ -253,7 +254,7 @@ def audit(
             if bar is not None:
                 bar.update(len(frame))
         if writer is None:  # (a file of no chunk: the header alone)
-            csv.writer(flags_file).writerow(_spreadsheet_row(["row", *shown, title_column, *FLAG_COLUMNS]))
+            csv.writer(flags_file).writerow(flags_header)
         if bar is not None:
             bar.close()
         summary.rows = row
