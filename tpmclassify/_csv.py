@@ -104,9 +104,11 @@ def delimiter_of(path: Path, encoding: str, limit: int) -> str:
     >>> shutil.rmtree(folder)
     """
     limit = min(limit, DETECT_CHARS)
-    if _columns(_field_counts(path, encoding, limit, ",")) > 1:
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:  # (its errors: as the reading's)
+        start = list(_start(f, limit))  # (read once, read with each delimiter)
+    if _columns(_field_counts(start, limit, ",")) > 1:
         return ","
-    columns = {d: _columns(_field_counts(path, encoding, limit, d)) for d in DELIMITERS}
+    columns = {d: _columns(_field_counts(start, limit, d)) for d in DELIMITERS}
     return max((d for d in DELIMITERS if columns[d] > 1), key=columns.__getitem__, default=",")  # (first of equals)
 
 
@@ -116,17 +118,16 @@ DETECT_LINES = 100
 DETECT_CHARS = 1 << 20
 
 
-def _field_counts(path: Path, encoding: str, limit: int, delimiter: str) -> list[int]:
+def _field_counts(start: list[tuple[str, bool]], limit: int, delimiter: str) -> list[int]:
     """The number of fields of each record (blank lines skipped) of a file's start (:func:`_start`) read with
     ``delimiter``, the header's first, up to the first record that cannot be read (what follows it is the reader
     finding its feet again, or the end of the start cutting a record)."""
     counts = []
-    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:  # (its errors: as the reading's)
-        for fields, _, error in _CsvRecords(_start(f, limit), limit, _none, delimiter):
-            if error:
-                break
-            if fields:
-                counts.append(len(fields))
+    for fields, _, error in _CsvRecords(iter(start), limit, _none, delimiter):
+        if error:
+            break
+        if fields:
+            counts.append(len(fields))
     return counts
 
 
