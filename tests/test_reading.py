@@ -34,6 +34,9 @@ def _covered(prediction: tpmclassify.Prediction, text: str, word: str) -> list[s
 # Each: a snippet from a real posting, and the words that say nothing about the role there.
 CONTEXT = [
     ("Communicate status clearly to technical and non-technical stakeholders across the business.", "technical"),
+    # issue #17's own example, from a posting of the maintainers' unseen companies; then a PM posting's "not a fit if"
+    ("No technical background required.", "technical"),
+    ("You consider yourself not very technical and struggle to learn new tools", "technical"),
     ("We expect a strong personal code of ethics and respect for our Culture Code.", "code"),
     ("You will report to the Director of Order Management and work with the finance team.", "director"),
     ("Reporting to the Associate Director, ClinTech Strategy & Operations, this role sits at the heart", "director"),
