@@ -1,9 +1,12 @@
 """The mis-titling audit page: every row accounted for, mismatches shown, nothing fetched from the network."""
 
+import codecs
 import dataclasses
 import json
 import re
 import sys
+import time
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,7 +15,10 @@ import pytest
 from test_titles import PLAIN_PM, TECHNICAL
 
 import tpmclassify
+from tpmclassify._audit_page import NO_CLAIM, UNCLASSIFIED
 from tpmclassify._cli import main
+from tpmclassify._cues import AXES
+from tpmclassify._roles import HYBRID, PM, ROLES, SHORT_NAMES, TPM
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -84,9 +90,10 @@ def test_a_semicolon_separated_export_is_audited_and_its_flags_written_as_it_is(
     )
     with caplog.at_level("INFO", logger="tpmclassify"):
         semi = tpmclassify.audit(tmp_path / "semi.csv", tmp_path / "semi.html")
-    comma = tpmclassify.audit(tmp_path / "comma.csv", tmp_path / "comma.html")
+        comma = tpmclassify.audit(tmp_path / "comma.csv", tmp_path / "comma.html")
     assert semi.rows == comma.rows == 7 and semi.mismatches == comma.mismatches == 2 and semi.totals == comma.totals
-    assert "input is ';'-separated: the flags CSV is written so" in caplog.text
+    said = [m for m in caplog.messages if "-separated" in m]  # (a comma-separated input: nothing to say)
+    assert said == ["input is ';'-separated: the flags CSV is written so"]
     flags = {n: pd.read_csv(tmp_path / f"{n}.flags.csv", sep=s) for n, s in (("semi", ";"), ("comma", ","))}
     pd.testing.assert_frame_equal(flags["semi"], flags["comma"])
     assert (tmp_path / "semi.flags.csv").read_text(encoding="utf-8-sig").startswith("row;title;title_says;")
@@ -304,3 +311,227 @@ def test_bidi_controls_are_shown_as_code_points_and_top_is_capped(tmp_path):
     assert main(["audit", str(src), "-o", str(tmp_path / "big.html"), "--top", str(MAX_TOP + 1)]) == 2
     assert not (tmp_path / "big.html").exists()
     audit(src, tmp_path / "max.html", top=MAX_TOP)
+
+
+def test_shown_columns_are_each_written_once_and_a_name_of_the_flags_csv_is_refused(tmp_path):
+    """From a mutation run: no test named the shown columns as one string, repeated the id or the title column among
+    them, or showed a column whose name the flags CSV has (an export's own ``row`` or ``confidence`` column), so
+    dropping any of those rules passed. Each shown column is in the flags CSV once, after the row, in the order
+    named; a name the flags CSV has is refused before anything is written, by name."""
+    src = tmp_path / "req.csv"
+    frame = pd.DataFrame(
+        {
+            "req_id": ["R-1", "R-2"],
+            "row": ["17", "18"],
+            "title": ["Technical Program Manager", "Senior Technical Program Manager"],
+            "company": ["Acme", "Globex"],
+            "confidence": ["high", "low"],
+            "description": [PLAIN_PM, PLAIN_PM],
+        }
+    )
+    frame.to_csv(src, index=False)
+    one = tpmclassify.audit(src, tmp_path / "one.html", show_columns="company")  # one name, not its letters
+    assert pd.read_csv(one.flags).columns.tolist()[:3] == ["row", "company", "title"]
+    named = ["req_id", "title", "company", "company"]
+    again = tpmclassify.audit(src, tmp_path / "again.html", id_column="req_id", show_columns=named)
+    flags = pd.read_csv(again.flags)
+    assert again.mismatches == 2 and flags.columns.tolist()[:4] == ["row", "req_id", "company", "title"]
+    assert flags["req_id"].tolist() == ["R-1", "R-2"] and flags["company"].tolist() == ["Acme", "Globex"]
+    for name in ("row", "confidence"):
+        message = f"^column '{name}' cannot be shown: the flags CSV has a column of that name$"
+        with pytest.raises(tpmclassify.BatchError, match=message):
+            tpmclassify.audit(src, tmp_path / f"{name}.html", show_columns=["company", name])
+        assert not (tmp_path / f"{name}.html").exists() and not (tmp_path / f"{name}.flags.csv").exists()
+
+
+def test_the_audit_replaces_its_page_only_when_told(tmp_path):
+    """The command line passes ``--overwrite`` either way, so only a Python call sees the default: an audit run
+    again on the same page is refused and leaves the page as it was, unless ``overwrite=True``."""
+    src, out = tmp_path / "req.csv", tmp_path / "r.html"
+    _messy_csv(src)
+    first = tpmclassify.audit(src, out)
+    page = out.read_bytes()
+    with pytest.raises(tpmclassify.BatchError, match=r"r\.html already exists; pass overwrite=True to replace it"):
+        tpmclassify.audit(src, out)
+    assert out.read_bytes() == page
+    assert tpmclassify.audit(src, out, overwrite=True).mismatches == first.mismatches == 2
+
+
+def test_shown_json_lines_values_are_written_as_the_file_has_them(tmp_path):
+    """A JSON-lines export's shown values in the flags CSV: a null or absent id is empty (not "None" or "nan"), a
+    number as written (145.5, not empty), true as JSON says it, and an object or a list as JSON with its accents
+    kept (``Zürich``, not ``Z\\u00fcrich``)."""
+    rows = [
+        {"req_id": None, "title": "Technical Program Manager", "office": {"city": "Zürich", "floor": 3}},
+        {"title": "Technical Program Manager", "office": ["Berlin", "Köln"], "salary_k": None},
+        {"req_id": True, "title": "Senior Technical Program Manager", "office": "São Paulo", "salary_k": 145.5},
+    ]
+    src = tmp_path / "req.jsonl"
+    src.write_text(
+        "".join(json.dumps({**r, "description": PLAIN_PM}, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    summary = tpmclassify.audit(src, tmp_path / "r.html", id_column="req_id", show_columns=["office", "salary_k"])
+    assert summary.mismatches == 3
+    flags = pd.read_csv(summary.flags, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert flags[["req_id", "office", "salary_k"]].values.tolist() == [
+        ["", '{"city": "Zürich", "floor": 3}', ""],
+        ["", '["Berlin", "Köln"]', ""],
+        ["true", "São Paulo", "145.5"],
+    ]
+
+
+def test_a_parquet_record_with_a_date_is_shown_as_json_with_the_date_as_text(tmp_path):
+    """From a mutation run: only JSON lines' own values had been shown, so dropping the fallback for values JSON has
+    no type for passed; a Parquet export's record (a struct column) holding a date then crashed the audit."""
+    import datetime
+
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    posted = {"on": datetime.date(2024, 5, 1), "board": "Jobs.ch"}
+    table = pa.table({"title": ["Technical Program Manager"], "description": [PLAIN_PM], "posted": [posted]})
+    pq.write_table(table, tmp_path / "req.parquet")
+    summary = tpmclassify.audit(tmp_path / "req.parquet", tmp_path / "r.html", show_columns=["posted"])
+    flags = pd.read_csv(summary.flags, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert flags["posted"].tolist() == ['{"on": "2024-05-01", "board": "Jobs.ch"}']
+
+
+def test_the_audits_progress_bar_names_the_audit_and_counts_rows(tmp_path, capsys):
+    """Shown only when asked (the command line asks on a terminal), on standard error: the audit's name and the rows
+    read, scaled as the batch bar's are."""
+    src = tmp_path / "req.csv"
+    rows = _messy_csv(src)
+    tpmclassify.audit(src, tmp_path / "quiet.html")
+    assert capsys.readouterr().err == ""
+    tpmclassify.audit(src, tmp_path / "shown.html", progress=True)
+    assert f"audit: {rows:.2f} rows [" in capsys.readouterr().err
+
+
+def test_the_flags_are_numbered_by_the_file_whatever_the_chunks_and_open_in_a_spreadsheet(tmp_path):
+    """From a mutation run: no audit flagged a row past its first chunk, so numbering a flag from the chunk's start
+    the wrong way passed; nor was the flags CSV's byte-order mark looked at (it is read back as ``utf-8-sig``,
+    which takes either), which is what makes a spreadsheet read its accents as UTF-8. Read two rows a chunk, the
+    flags are those of one chunk, byte for byte: rows 2 and 8, after the mark."""
+    src = tmp_path / "req.csv"
+    _messy_csv(src)
+    whole = tpmclassify.audit(src, tmp_path / "whole.html")
+    chunked = tpmclassify.audit(src, tmp_path / "chunked.html", chunk_size=2)
+    written = Path(chunked.flags).read_bytes()
+    assert written == Path(whole.flags).read_bytes() and written.startswith(codecs.BOM_UTF8 + b"row,title,")
+    assert pd.read_csv(chunked.flags, encoding="utf-8-sig")["row"].tolist() == [2, 8]
+
+
+def test_the_totals_charts_and_cards_are_those_of_each_row_and_top_keeps_the_first(tmp_path, bundled):
+    """From a mutation run: the totals were checked as a sum and one cell, so a row that could not be classified
+    losing its title's claim, a row with a read error (a field past the header) classified anyway, and the charts'
+    counts and sums could all change unseen; no audit kept fewer flags than it found but none, so the choice of the
+    most confident (the earlier row of equals) and the cards' order were never looked at."""
+    src = tmp_path / "req.csv"
+    _messy_csv(src)
+    q = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
+    with open(src, "a", encoding="utf-8") as f:
+        f.write(f"8,Project Manager,{q(PLAIN_PM)},Berlin\n")  # a field past the header: an error row
+    summary = tpmclassify.audit(src, tmp_path / "all.html")
+    assert summary.rows == 8 and summary.mismatches == 2 and summary.errors == 3
+    assert summary.totals == {
+        (TPM, PM): 2,  # rows 1 and 7: flagged
+        (TPM, TPM): 1,
+        (PM, PM): 1,
+        (PM, UNCLASSIFIED): 2,  # no text; a field past the header
+        (HYBRID, UNCLASSIFIED): 1,  # a short row
+        (NO_CLAIM, PM): 1,
+    }
+    page = (tmp_path / "all.html").read_text(encoding="utf-8")
+    assert re.findall(r'<section class="card" id="row-(\d+)">', page) == ["2", "8"]  # equally confident: in order
+    assert '<table class="flags"><tr><th>row</th><th>title</th>' in page  # (a CSV's rows; JSON lines': lines)
+    # the charts: per axis, the mean content evidence of the TPM- and PM-titled rows classified
+    rows = pd.read_csv(src, dtype=str, keep_default_na=False, on_bad_lines="skip").head(7)
+    sums = {role: Counter() for role in ROLES}
+    counts = Counter()
+    for title, text in zip(rows["title"], rows["description"], strict=True):
+        p = bundled.classify(text, title) if text else None
+        if p is not None and p.content is not None and p.title_label in ROLES:
+            counts[p.title_label] += 1
+            for axis, total in p.content.explanation.by_axis.items():
+                sums[p.title_label][axis] += total
+    assert counts == {TPM: 3, PM: 1}
+    figures = re.findall(r"<figure><figcaption>(.*?)</figcaption>(.*?)</figure>", page)
+    assert len(figures) == 4
+    for caption, bars in figures:
+        axis = next(a for a, name in AXES.items() if name == caption)
+        for role in ROLES:
+            assert f">{SHORT_NAMES[role]}-titled ({counts[role]})</text>" in bars
+            assert f">{sums[role][axis] / counts[role]:+.2f}</text>" in bars
+    first = tpmclassify.audit(src, tmp_path / "first.html", top=1)
+    page = (tmp_path / "first.html").read_text(encoding="utf-8")
+    assert first.mismatches == 2 and re.findall(r'<section class="card" id="row-(\d+)">', page) == ["2"]
+    assert "the 1 most confident of the 2" in page
+
+
+def test_the_audit_estimates_the_share_from_the_file_as_it_reads_it(tmp_path, bundled):
+    """From a mutation run: no audit estimated its share (``prior="auto"``), so the estimate's reading of the file
+    (its path, chunk size, encoding, text and title columns) and the model it starts from were not held. A UTF-16
+    export without a byte-order mark, with its own column names: the audit assumes the share batch estimates from
+    it; a model given is the one used (its share said on the page)."""
+    src = tmp_path / "req.csv"
+    frame = pd.DataFrame(
+        {
+            "job_title": ["Technical Program Manager"] * 18 + ["Project Manager"] * 6,
+            "posting": [TECHNICAL] * 18 + [PLAIN_PM] * 6,
+        }
+    )
+    src.write_bytes(frame.to_csv(index=False).encode("utf-16-le"))
+    columns = {"text_column": "posting", "title_column": "job_title", "encoding": "utf-16-le", "chunk_size": 5}
+    batch = tpmclassify.classify_csv(src, tmp_path / "out.csv", prior="auto", **columns)
+    assert batch.prior_rows == 24 and f"{batch.prior:.0%}" != f"{bundled.prior_:.0%}"
+    summary = tpmclassify.audit(src, tmp_path / "auto.html", prior="auto", **columns)
+    assert summary.rows == 24 and summary.errors == 0
+    page = (tmp_path / "auto.html").read_text(encoding="utf-8")
+    assert f"Probabilities assume a TPM share of {batch.prior:.0%} among" in page
+    tpmclassify.audit(src, tmp_path / "given.html", model=bundled.with_prior(0.9), **columns)
+    assert "assume a TPM share of 90% among" in (tmp_path / "given.html").read_text(encoding="utf-8")
+
+
+def test_an_htm_page_is_one_and_the_audits_refusals_name_what_to_change(tmp_path):
+    """From a mutation run: the audit's messages for a page or flags file misnamed, or a path of the wrong type,
+    were checked by the command's exit code only; a page named ``.htm`` was never written, nor the summary's
+    output, duration and line looked at."""
+    src = tmp_path / "req.csv"
+    _messy_csv(src)
+    before = time.perf_counter()
+    summary = tpmclassify.audit(src, tmp_path / "report.htm")
+    took = time.perf_counter() - before
+    assert summary.output == str(tmp_path / "report.htm") and summary.flags == str(tmp_path / "report.flags.csv")
+    assert (tmp_path / "report.htm").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert 0 <= summary.seconds <= took  # (the audit's own time: within the call's)
+    said = f"7 rows audited, 2 of them could not be classified -> {summary.output}: 2 mis-titled, listed in "
+    assert str(summary).startswith(said + f"{summary.flags} (")
+    refused = [
+        ({"output": tmp_path / "r.txt"}, "the audit writes an HTML page: name the output .html, got r.txt"),
+        (
+            {"flags_csv": tmp_path / "f.txt"},
+            "the flagged rows are written as CSV beside the page: name them .csv, got f.txt",
+        ),
+        ({"input": 7}, "input must be a path (str or os.PathLike), got int"),
+        ({"output": None}, "output must be a path (str or os.PathLike), got NoneType"),
+    ]
+    for given, message in refused:
+        args = {"input": src, "output": tmp_path / "r.html", **given}
+        with pytest.raises(tpmclassify.BatchError, match=f"^{re.escape(message)}$"):
+            tpmclassify.audit(args.pop("input"), args.pop("output"), **args)
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_top_keeps_the_most_confident_flags_whatever_their_order_in_the_file(tmp_path):
+    """From a mutation run: with ``top`` below the flags found, only files whose most confident flags came first had
+    been audited, so keeping one flag too many, or every flag, passed. The sample's three flags (rows 13, 14 and 15,
+    the middle one the least confident) with ``top=2``: the cards of rows 13 and 15, in that order; all three in the
+    CSV. (And the summary of a file without errors says none.)"""
+    summary = tpmclassify.audit(ROOT / "data" / "sample_postings.csv", tmp_path / "audit.html", top=2)
+    flags = pd.read_csv(summary.flags)
+    confidence = flags["confidence"].tolist()
+    assert flags["row"].tolist() == [13, 14, 15] and confidence[1] < min(confidence[0], confidence[2])  # 14: the least
+    page = (tmp_path / "audit.html").read_text(encoding="utf-8")
+    assert re.findall(r'<section class="card" id="row-(\d+)">', page) == ["13", "15"]
+    assert "the 2 most confident of the 3" in page
+    assert summary.errors == 0 and str(summary).startswith(f"{summary.rows} rows audited -> {summary.output}: 3 mis-")

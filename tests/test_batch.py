@@ -407,6 +407,28 @@ def test_an_unnamed_jsonl_text_key_is_the_same_whatever_the_chunks(tmp_path, pos
     assert audited.rows == len(lines) and audited.errors == errors
 
 
+def test_the_jsonl_text_key_is_looked_for_in_the_encoding_given_and_said(tmp_path, postings, caplog):
+    """From a mutation run: the text key was looked for in the file's detected encoding whatever ``encoding`` said
+    (no test gave one, to batch or to the audit), and the line saying which key it is was never read. A UTF-16
+    export without a byte-order mark (read as UTF-8 unless told) whose first line has no text key, read a line a
+    chunk: the key is found in the lines read in the encoding given, the line without it is a row without a text,
+    and the run says the key."""
+    texts, titles = postings["description"].tolist()[:4], postings["title"].tolist()[:4]
+    lines = [json.dumps({"id": 0, "title": "Project Manager"})]
+    lines += [
+        json.dumps({"id": i, "title": title, "description": text})
+        for i, (text, title) in enumerate(zip(texts, titles, strict=True), 1)
+    ]
+    src = tmp_path / "export.jsonl"
+    src.write_bytes(("\n".join(lines) + "\n").encode("utf-16-le"))
+    with caplog.at_level("INFO", logger="tpmclassify"):
+        summary = classify_csv(src, tmp_path / "out.jsonl", encoding="utf-16-le", chunk_size=1)
+    assert summary.rows == 5 and summary.errors == 1 and summary.text_column == "description"
+    assert "text column: description" in caplog.messages
+    audited = tpmclassify.audit(src, tmp_path / "a.html", encoding="utf-16-le", chunk_size=1)  # (the audit too)
+    assert audited.rows == 5 and audited.errors == 1
+
+
 def test_a_broken_jsonl_gz_is_said_to_be_one_when_its_text_key_is_looked_for(tmp_path, postings):
     """Looking for the text key reads the file before the run does: a truncated gzip stream said "internal error (a
     bug in tpmclassify)" with a traceback (a review); it is said as the reading says it."""

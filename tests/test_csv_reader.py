@@ -199,6 +199,53 @@ def test_a_bad_row_or_a_long_posting_among_the_first_lines_does_not_change_the_d
     assert [r["x"] for r, _ in _rows(long)] == ["a", "b"]  # it is not read in pieces
 
 
+def test_of_two_other_delimiters_the_one_with_more_columns_is_taken_else_the_first(tmp_path):
+    """From a mutation run: no file read as columns by two of the other delimiters, so taking the last of them (or
+    the greatest) instead of the one with the most columns passed. A ';' export whose tools column holds
+    ``Jira|Excel`` reads as three columns by ';' and two by '|': it is ';'-separated; one that reads as two columns
+    either way is read by the first of DELIMITERS (';')."""
+    src = tmp_path / "in.csv"
+    src.write_text("title;description;tools|platforms\nProject Manager;Plan, budget, schedule;Jira|Excel\n")
+    frame = read_table(src)
+    assert frame.columns.tolist() == ["title", "description", "tools|platforms"]
+    assert frame["tools|platforms"].tolist() == ["Jira|Excel"]
+    src.write_text("description;tools|platforms\nPlan, budget, schedule;Jira|Excel\n")
+    assert _csv.DELIMITERS.index(";") < _csv.DELIMITERS.index("|")
+    assert read_table(src).columns.tolist() == ["description", "tools|platforms"]
+
+
+def test_a_delimiter_fewer_than_half_the_first_records_agree_on_is_not_taken(tmp_path):
+    """From a mutation run: "at least half the records read there" was held at exactly half, not below (a third
+    passed). A one-column file whose header and one of its three first records hold a ";" stays one column."""
+    src = tmp_path / "in.csv"
+    src.write_text("Posting text; EN\nOwn the budget; the schedule\nLead the program\nRun the vendors\n")
+    assert read_table(src)["Posting text; EN"].tolist() == [
+        "Own the budget; the schedule",
+        "Lead the program",
+        "Run the vendors",
+    ]
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])  # (a Windows export's line ends count as the file has them)
+def test_a_record_ending_exactly_where_the_delimiter_look_stops_is_read_by_it(tmp_path, monkeypatch, end):
+    """From a mutation run: whether the look at a file's start reads a line ending exactly at its bound was not held
+    (``>=`` for ``>`` passed), nor that it counts the file's characters (``\\r\\n`` read as one). A ';' export
+    whose first record is short (a bad row, the reader's to mark) is ';'-separated when its next, good record is
+    read by the look, here one ending exactly at its bound (1 MB really; each record, with what its lines cost,
+    within it); cut by the bound, the header and a bad row do not agree and the file is one column."""
+    header = "id;title;description" + end
+    short = "1;Project Manager for the office fit-out: plan the budget, the schedule and the vendors" + end
+    good = "2;Project Manager;Own the schedule, the budget, the vendors and the client deliverables" + end
+    src = tmp_path / "in.csv"
+    src.write_bytes((header + short + good + "3;Project Manager;Run the weekly status meetings" + end).encode())
+    monkeypatch.setattr(_csv, "DETECT_CHARS", len(header + short + good))
+    rows = _rows(src)
+    assert list(rows[0][0]) == ["id", "title", "description"] and [r["id"] for r, _ in rows] == ["1", "2", "3"]
+    assert rows[0][1] == "row has 2 fields, the header has 3" and rows[1][1] == rows[2][1] == ""
+    monkeypatch.setattr(_csv, "DETECT_CHARS", len(header + short + good) - 1)
+    assert list(_rows(src)[0][0]) == ["id;title;description"]
+
+
 def test_an_enormous_line_is_an_error_row_read_in_bounded_memory(tmp_path, monkeypatch):
     """One 4 MB field (the tester's was 200 MB, 1.6 GB of memory) with the limit at 10,000 characters: an error row
     whose cells are cut, read without ever holding the line; the rows around it are read as they are."""
