@@ -58,18 +58,6 @@ def test_words_read_in_context_vote_for_nothing(bundled, text, word):
     assert _covered(bundled.classify(text), text, word) == []
 
 
-def test_cross_functional_in_a_title_is_the_title_s_word(bundled):
-    """Issue 17's "Cross Functional Project Manager" of developer events: 'cross functional' leads the role name there,
-    so it is read and masked with it, not as cross-functional collaboration; where it describes the work, it is."""
-    text = "We are hiring a Cross Functional Project Manager of developer events."
-    cues = [f for f in _covered(bundled.classify(text), text, "cross functional") if f.startswith("cue:")]
-    assert set(cues) == {"cue:role_name:project manager"}
-    assert "cross" not in tpmclassify.mask_role_names(text).lower()
-    assert tpmclassify.classify(text, title="Cross-Functional Project Manager").title_label == "pm"
-    text = "Lead cross-functional teams and partner cross-functionally with the project managers."
-    assert "cue:collaboration:cross-functional" in _covered(bundled.classify(text), text, "cross-functional")
-
-
 def test_building_is_construction_only_where_it_says_so(bundled):
     text = "Building great products for our customers is what we love."
     assert [f for f in _covered(bundled.classify(text), text, "building") if f.startswith("cue:")] == []

@@ -59,36 +59,14 @@ LABELS: dict[str, str] = {
 #: ``content_label``), is in scope and neither role, as a hybrid title is.
 LABEL_ALIASES: dict[str, str] = {"unsure": HYBRID}
 
-
-def _with_cross_functional(names: tuple[str, ...]) -> tuple[str, ...]:
-    """``names`` and each manager's name led by "cross-functional": a word of the title there, not a sign of the job's
-    collaboration ("a Cross Functional Project Manager of developer events"), so it is read and masked with the name.
-
-    Examples
-    --------
-    >>> _with_cross_functional(("project manager", "project management"))
-    ('project manager', 'project management', 'cross functional project manager', 'cross-functional project manager')
-    """
-    managers = [n for n in names if n.endswith(("manager", "mgr"))]
-    return names + tuple(f"{lead} {n}" for n in managers for lead in ("cross functional", "cross-functional"))
-
-
 #: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by any white
 #: space; seniority prefixes and a plural "s" are matched too).
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
-    TPM: _with_cross_functional(
-        tuple(f"technical {p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr"))
-        + ("tpm",)
-    ),
-    HYBRID: _with_cross_functional(
-        tuple(f"{k} project {m}" for k in ("technical", "engineering") for m in ("manager", "management", "mgr"))
-    ),
-    PROGRAM: _with_cross_functional(
-        tuple(f"{p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr"))
-    ),
-    PM: _with_cross_functional(
-        ("project management professional", "project manager", "project management", "project mgr", "pm")
-    ),
+    TPM: tuple(f"technical {p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr"))
+    + ("tpm",),
+    HYBRID: tuple(f"{k} project {m}" for k in ("technical", "engineering") for m in ("manager", "management", "mgr")),
+    PROGRAM: tuple(f"{p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr")),
+    PM: ("project management professional", "project manager", "project management", "project mgr", "pm"),
 }
 
 _SENIORITY = r"(?:(?:senior|sr\.?|staff|principal|lead|junior|jr\.?)\s+)?"
