@@ -577,6 +577,22 @@ def test_classify_frame_refuses_a_series_and_a_repeated_column(postings):
         tpmclassify.classify_frame(titled, title_column="title")
 
 
+def test_a_batch_run_leaves_what_a_program_froze_as_it_was(tmp_path, postings):
+    """A program that froze objects itself (as a test runner may): the run neither unfreezes them nor freezes its own
+    objects on top of them."""
+    import gc
+
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q"]) == 0
+        assert 0 < gc.get_freeze_count() <= frozen  # (some frozen objects may have been freed meanwhile)
+    finally:
+        gc.unfreeze()
+
+
 def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_path, postings, monkeypatch):
     """Two command lines run in threads: the second starts while the first runs, and the first ends first. The
     second used to restore the state the first had set, leaving the collector at (50000, 20, 100) and frozen."""

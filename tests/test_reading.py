@@ -76,6 +76,8 @@ def test_the_same_words_do_vote_where_they_mean_it(bundled):
     assert all(covered.values()), covered
     for text in ("Export the weekly status reports to Excel.", "Strong skills with Excel in a finance setting."):
         assert _covered(bundled.classify(text), text, "excel"), text  # the product, not the verb
+    text = "Visa sponsorship: No\nTechnical skills: Kubernetes, AWS, distributed systems design"
+    assert _covered(bundled.classify(text), text, "technical")  # a "no" ends its line: no negation of what follows
 
 
 BENEFITS = (
