@@ -12,8 +12,10 @@ an explanation reports.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import product
 
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, ROLES, TPM
 
@@ -88,12 +90,24 @@ class Cue:
     phrases: tuple[str, ...]
 
 
+def _expanded(phrase: str) -> list[str]:
+    """A table phrase with each ``{a,b,}`` group read as one of its words (an empty one as none), in order.
+
+    >>> _expanded("{report,reporting} to {the,} {,senior} director")
+    ['report to the director', 'report to the senior director', 'report to director', 'report to senior director', \
+'reporting to the director', 'reporting to the senior director', 'reporting to director', 'reporting to senior director']
+    """
+    parts = re.split(r"\{([^{}]*)\}", phrase)  # text, group, text, group, ..., text
+    choices = [[part] if i % 2 == 0 else part.split(",") for i, part in enumerate(parts)]
+    return [" ".join("".join(words).split()) for words in product(*choices)]
+
+
 def _table(axis: str, role: str, rows: str) -> list[Cue]:
     cues = []
     for line in rows.strip().splitlines():
         name, _, rest = line.partition(":")
-        phrases = tuple(p.strip() for p in (rest or name).split("|") if p.strip())
-        cues.append(Cue(name.strip(), axis, role, phrases))
+        phrases = tuple(e for p in (rest or name).split("|") if p.strip() for e in _expanded(p))
+        cues.append(Cue(name.strip(), axis, role, tuple(dict.fromkeys(phrases))))
     return cues
 
 
@@ -113,7 +127,7 @@ def _led(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f"{lead} {n}" for n in names if n.startswith("project ") for lead in ("the", "this", "a", "each"))
 
 
-# name: phrase | phrase | ...   (no phrases means the name is the phrase)
+# name: phrase | phrase | ...   (no phrases means the name is the phrase; "{a,b,}" in a phrase: each of a, b or none)
 CUES: tuple[Cue, ...] = tuple(
     _table(
         "scope",
@@ -242,10 +256,10 @@ coordinate: coordinate | coordinating | coordination | liaise | liaising | liais
         "context",
         NONE,
         """
-negated or contrasted technical: non technical | non-technical | nontechnical | technical and non technical | technical or non technical | technical and nontechnical | technical as well as non technical | both technical and non technical | technical and business | technical or business | non engineering | nonengineering | no technical background required | no technical background needed | no technical experience required | no technical experience needed | no technical skills required | no technical skills needed | no technical knowledge required | no technical degree required | no engineering background required | no engineering experience required | no engineering experience needed | no coding experience required | no coding required | no coding needed | no programming experience required | no prior technical experience required | no prior technical experience needed | no previous technical experience required | no prior engineering experience required | without a technical background | without technical background | without a technical degree | without an engineering background | without a software engineering background | without an engineering degree | not a technical role | not a technical position | not an engineering role | not a coding role | not very technical | not overly technical | not highly technical | do not need to be technical | don't need to be technical | dont need to be technical | do not have to be technical | don't have to be technical | need not be technical | do not need a technical background | don't need a technical background | technical background is not required | technical background not required | technical background is not necessary | technical experience is not required | technical experience not required | technical skills are not required | technical skills not required | technical degree is not required | technical degree not required | coding is not required | coding experience is not required | engineering experience is not required | engineering background is not required
+negated or contrasted technical: non technical | non-technical | nontechnical | technical {and,or,as well as} {non technical,nontechnical} | both technical and non technical | technical {and,or} business | non engineering | nonengineering | no {prior,previous,} {technical,engineering,coding,programming} {background,experience,skills,knowledge,degree} {required,needed} | no coding {required,needed} | without {a,} {technical,engineering,software engineering} {background,degree} | without an {engineering,software engineering} {background,degree} | not {a technical,an engineering,a coding} {role,position} | not {very,overly,highly} technical | {do not,don't,dont} {need,have} to be technical | need not be technical | {do not,don't} need a technical background | {technical,engineering,coding} {background,experience,skills,knowledge,degree} {is,are,} not {required,necessary} | coding is not required
 code of conduct: code of conduct | code of ethics | code of business conduct | culture code | dress code | zip code | building code | building codes | low code | no code | personal code
 developers as an audience: developer relations | developer community | developer communities | developer events | developer event | developer conference | developer conferences | developer marketing | developer advocacy | developer ecosystem | developer program
-reports to a director: report to the director | reports to the director | reporting to the director | report directly to the director | report into the director | reports into the director | report to the vp | reports to the vp | reporting to the vp | report to the head | reports to the head | reporting to the head | report to the senior director | reports to the senior director | reporting directly to the director | report directly to the head | report to the associate director | reporting to the associate director | reporting to an associate director | report to the senior associate director | report to project director | reporting to the project director | reporting to the programme director | reporting to the program director | reporting into the director | reporting into the head | report into the head | reporting to our director | report to our director | report to a director | reporting to a director
+reports to a director: {report,reports,reporting} {to,into,in to,directly to} {the,a,our,} {,senior,sr,associate,senior associate,program,programme,project} {director,vp,head} | {report,reports,reporting} {to,directly to} an {associate,executive} director | {directly,functionally} reports to the {director,vp,head} | direct reporting to {the,} {director,vp,head}
 executive titles: account executive | executive assistant | executive search | sales executive
 excel as a verb: who excel | you excel | we excel | can excel | people excel | must excel | will excel | they excel | opportunity to excel | strive to excel
 terms of employment: contract role | contract position | contract basis | contract to hire | fixed term contract | contract type | contract length | contract duration | flexible schedule | work schedule | schedule type | full time schedule | on site | on-site | onsite
