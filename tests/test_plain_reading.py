@@ -62,6 +62,24 @@ def test_cue_counts_at_any_reference_length_read_the_same(postings, reference):
     assert values <= {round(float(np.log1p(k)), 9) for k in range(1, 100)} if reference is None else len(values) > 10
 
 
+def _inflected(phrase: str, mask: int) -> str:
+    """``phrase`` with each word whose bit is set in ``mask`` written as a plural ("report to the directors")."""
+    return " ".join(w + "s" if mask >> i & 1 else w for i, w in enumerate(phrase.split()))
+
+
+# every phrase of three words or more (the context rows hold a thousand, written as their parts), each word in
+# either form: a phrase's words match in any of their forms, all together (shared nodes, not a product of forms)
+LONG_PHRASES = [(c.name, p) for c in SPACE.cues for p in c.phrases if len(tokens_of(p)) >= 3]
+
+
+def test_every_long_phrase_reads_in_any_form_of_its_words():
+    texts = [f"We {_inflected(p, mask)} daily." for i, (_, p) in enumerate(LONG_PHRASES) for mask in (0, i + 1, -1)]
+    assert len(LONG_PHRASES) > 1000
+    assert_same_reading(texts)
+    names = [SPACE.names[j] for text in texts[::3] for j in SPACE.matches(text)]
+    assert {f"cue:context:{n}" for n, _ in LONG_PHRASES if n.startswith("report")} <= set(names)
+
+
 @pytest.mark.shared
 def test_every_shared_posting_reads_the_same(shared_postings):
     assert_same_reading(shared_postings["description"].tolist())

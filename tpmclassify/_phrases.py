@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import product
 
 import numpy as np
 import pandas as pd
@@ -26,26 +25,35 @@ class Trie:
 
     Parameters
     ----------
-    phrases : iterable of (sequence of int, int)
-        Each phrase's keys and its value (a feature column); the first value given for a phrase wins.
+    phrases : iterable of (sequence of int or tuple of int, int)
+        Each phrase's keys and its value (a feature column); the first value given for a phrase wins. A tuple
+        stands for its keys, any of which matches there (a word's surface forms: the phrases they make share
+        their nodes, so a phrase of many words costs its length, not the product of its forms). Two tuples at
+        one place of two phrases must be the same or share no key.
     """
 
-    def __init__(self, phrases: Iterable[tuple[Sequence[int], int]]) -> None:
+    def __init__(self, phrases: Iterable[tuple[Sequence[int | tuple[int, ...]], int]]) -> None:
         first: dict[int, int] = {}  # key -> node of the phrases' first words
         children: dict[tuple[int, int], int] = {}  # (node, key) -> node one word further
         value: list[int] = []
 
-        def node_at(table: dict, key: object) -> int:
-            node: int = table.setdefault(key, len(value))
+        def node_at(table: dict, keys: list) -> int:
+            node: int = table.setdefault(keys[0], len(value))
             if node == len(value):
                 value.append(-1)
+            for key in keys[1:]:
+                table.setdefault(key, node)
             return node
 
         self.depth = 0
         for keys, v in phrases:
-            node = node_at(first, keys[0])
-            for key in keys[1:]:
-                node = node_at(children, (node, key))
+            node = -1
+            for word in keys:
+                alternatives = (word,) if isinstance(word, int) else word
+                if node < 0:
+                    node = node_at(first, list(alternatives))
+                else:
+                    node = node_at(children, [(node, key) for key in alternatives])
             if value[node] < 0:
                 value[node] = v
             self.depth = max(self.depth, len(keys))
@@ -136,13 +144,12 @@ class CueMatcher:
     """
 
     def __init__(self, cues: Sequence[Cue], columns: Sequence[int], words: Words) -> None:
-        phrases: list[tuple[list[int], int]] = []
+        phrases: list[tuple[list[int | tuple[int, ...]], int]] = []
         for cue, col in zip(cues, columns, strict=True):
             for phrase in cue.phrases:
-                key = [light_stem(t) for t in tokens_of(phrase)]
-                phrases.extend(
-                    ([words.add(w) for w in surface], col) for surface in product(*map(_surface_forms, key)) if surface
-                )
+                forms = [tuple(words.add(f) for f in _surface_forms(light_stem(t))) for t in tokens_of(phrase)]
+                if forms and all(forms):
+                    phrases.append((list(forms), col))
         self._trie = Trie(phrases)
 
     def match(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
