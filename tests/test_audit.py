@@ -382,18 +382,31 @@ def test_shown_json_lines_values_are_written_as_the_file_has_them(tmp_path):
 
 def test_a_parquet_record_with_a_date_is_shown_as_json_with_the_date_as_text(tmp_path):
     """From a mutation run: only JSON lines' own values had been shown, so dropping the fallback for values JSON has
-    no type for passed; a Parquet export's record (a struct column) holding a date then crashed the audit."""
+    no type for passed; a Parquet export's record (a struct column) holding a date then crashed the audit. Its lists
+    (numpy arrays when read) and booleans are shown as JSON lines' are."""
     import datetime
 
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    posted = {"on": datetime.date(2024, 5, 1), "board": "Jobs.ch"}
-    table = pa.table({"title": ["Technical Program Manager"], "description": [PLAIN_PM], "posted": [posted]})
+    posted = {"on": datetime.date(2024, 5, 1), "board": "Jobs.ch", "tags": ["remote", "EU"]}
+    table = pa.table(
+        {
+            "title": ["Technical Program Manager"],
+            "description": [PLAIN_PM],
+            "posted": [posted],
+            "offices": [["Zürich", "Köln"]],
+            "remote": [True],
+        }
+    )
     pq.write_table(table, tmp_path / "req.parquet")
-    summary = tpmclassify.audit(tmp_path / "req.parquet", tmp_path / "r.html", show_columns=["posted"])
+    shown = ["posted", "offices", "remote"]
+    summary = tpmclassify.audit(tmp_path / "req.parquet", tmp_path / "r.html", show_columns=shown)
     flags = pd.read_csv(summary.flags, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert flags["posted"].tolist() == ['{"on": "2024-05-01", "board": "Jobs.ch"}']
+    # a list as JSON writes it, not numpy's ['Zürich' 'Köln'], and true as JSON lines' true is shown
+    assert flags[shown].values.tolist() == [
+        ['{"on": "2024-05-01", "board": "Jobs.ch", "tags": ["remote", "EU"]}', '["Zürich", "Köln"]', "true"]
+    ]
 
 
 def test_the_audits_progress_bar_names_the_audit_and_counts_rows(tmp_path, capsys):

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ._audit_page import FLAG_COLUMNS, NO_CLAIM, UNCLASSIFIED, Flag, render_page
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
@@ -321,19 +323,31 @@ def _shown_columns(title_column: str, id_column: str | None, show_columns: Seque
 
 
 def _cell(frame: Any, column: str, i: int) -> str:
-    """A shown cell as text: missing is empty, a str as it is, any other value as JSON writes it (JSON lines: an id
-    ``true`` or ``{"a": 1}`` reads as in the file, not as Python's ``True`` or ``{'a': 1}``).
+    """A shown cell as text: missing is empty, a str as it is, a true/false, list or mapping as JSON writes it (JSON
+    lines: an id ``true`` or ``{"a": 1}`` reads as in the file, not as Python's ``True`` or ``{'a': 1}``; Parquet: a
+    list ``["a", "b"]``, not numpy's ``['a' 'b']``), anything else (a number, a date) as ``str`` writes it.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> frame = pd.DataFrame({"id": ["R-1", None, True, {"a": 1}, 7, float("nan")]})
-    >>> [_cell(frame, "id", i) for i in range(6)]
-    ['R-1', '', 'true', '{"a": 1}', '7', '']
+    >>> frame = pd.DataFrame({"id": ["R-1", None, True, {"a": 1}, 7, float("nan"), np.array(["a", "b"])]})
+    >>> [_cell(frame, "id", i) for i in range(7)]
+    ['R-1', '', 'true', '{"a": 1}', '7', '', '["a", "b"]']
+    >>> _cell(pd.DataFrame({"ok": [True]}), "ok", 0)  # a column of booleans
+    'true'
+    >>> _cell(pd.DataFrame({"tags": [{"k": np.array([1, 2])}]}), "tags", 0)
+    '{"k": [1, 2]}'
     """
     value = frame[column].iloc[i]
+    if isinstance(value, (np.ndarray, np.bool_)):  # a Parquet list, a cell of a column of booleans
+        value = value.tolist()
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    if isinstance(value, (bool, list, dict)):  # (JSON lines' own values; a date, a number or a numpy scalar: str)
-        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, (bool, list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=_json_value)
     return str(value)
+
+
+def _json_value(value: object) -> object:
+    """What JSON writes for a value it has no form of: a numpy array (in a Parquet struct) as its list, else ``str``."""
+    return value.tolist() if isinstance(value, (np.ndarray, np.generic)) else str(value)
