@@ -71,7 +71,8 @@ class Cue:
         ``"none"`` (a phrase read in context: it takes its words, so that no
         other cue counts them, and votes for nothing; see the "context" axis).
     phrases : tuple of str
-        Surface phrases that count as a match.
+        Surface phrases that count as a match, each written out (the package's own table is written with
+        ``{a,b,}`` groups, expanded as it is built; a phrase given here is read as its words).
 
     Examples
     --------
@@ -99,7 +100,11 @@ def _expanded(phrase: str) -> list[str]:
     """
     parts = re.split(r"\{([^{}]*)\}", phrase)  # text, group, text, group, ..., text
     choices = [[part] if i % 2 == 0 else part.split(",") for i, part in enumerate(parts)]
-    return [" ".join("".join(words).split()) for words in product(*choices)]
+    phrases = [" ".join("".join(words).split()) for words in product(*choices)]
+    wrong = next((p for p in phrases if not p or set(p) & set("{},")), None)
+    if wrong is not None:  # a nested or unclosed group, or one that can leave nothing
+        raise ValueError(f"cue phrase {phrase!r} reads as {wrong!r}: write {{a,b,}} groups, not nested or empty")
+    return phrases
 
 
 def _table(axis: str, role: str, rows: str) -> list[Cue]:
@@ -256,10 +261,10 @@ coordinate: coordinate | coordinating | coordination | liaise | liaising | liais
         "context",
         NONE,
         """
-negated or contrasted technical: non technical | non-technical | nontechnical | technical {and,or,as well as} {non technical,nontechnical} | both technical and non technical | technical {and,or} business | non engineering | nonengineering | no {prior,previous,} {technical,engineering,coding,programming} {background,experience,skills,knowledge,degree} {required,needed} | no coding {required,needed} | without {a,} {technical,engineering,software engineering} {background,degree} | without an {engineering,software engineering} {background,degree} | not {a technical,an engineering,a coding} {role,position} | not {very,overly,highly} technical | {do not,don't,dont} {need,have} to be technical | need not be technical | {do not,don't} need a technical background | {technical,engineering,coding} {background,experience,skills,knowledge,degree} {is,are,} not {required,necessary} | coding is not required
+negated or contrasted technical: non technical | non-technical | nontechnical | technical {and,or,as well as} {non technical,nontechnical} | both technical and non technical | technical {and,or} business | non engineering | nonengineering | no {prior,previous,} {technical,engineering,coding,programming} {background,experience,skills,knowledge,degree} {required,needed} | no coding {required,needed} | without {a,} {technical,engineering,software engineering} {background,degree} | without an {engineering,software engineering} {background,degree} | not {a technical,an engineering,a coding} {role,position} | not {very,overly,highly} technical | {do not,don't,dont} {need,have} to be technical | need not be technical | {do not,don't} need a technical background | {technical,engineering,coding} {background,experience,skills,knowledge,degree} {is,are} not {required,necessary} | technical {background,experience,skills,degree} not required | coding is not required
 code of conduct: code of conduct | code of ethics | code of business conduct | culture code | dress code | zip code | building code | building codes | low code | no code | personal code
 developers as an audience: developer relations | developer community | developer communities | developer events | developer event | developer conference | developer conferences | developer marketing | developer advocacy | developer ecosystem | developer program
-reports to a director: {report,reports,reporting} {to,into,in to,directly to} {the,a,our,} {,senior,sr,associate,senior associate,program,programme,project} {director,vp,head} | {report,reports,reporting} {to,directly to} an {associate,executive} director | {directly,functionally} reports to the {director,vp,head} | direct reporting to {the,} {director,vp,head}
+reports to a director: {report,reports,reporting} {to,into,in to,directly to} {the,a,our} {,senior,sr,associate,senior associate,program,programme,project} {director,vp,head} | {report,reports,reporting} {to,directly to} an {associate,executive} director | {report,reports,reporting} {to,into,in to,directly to} {project director,head} | {directly,functionally} reports to the {director,vp,head} | direct reporting to {the,} {director,vp,head}
 executive titles: account executive | executive assistant | executive search | sales executive
 excel as a verb: who excel | you excel | we excel | can excel | people excel | must excel | will excel | they excel | opportunity to excel | strive to excel
 terms of employment: contract role | contract position | contract basis | contract to hire | fixed term contract | contract type | contract length | contract duration | flexible schedule | work schedule | schedule type | full time schedule | on site | on-site | onsite

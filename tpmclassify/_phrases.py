@@ -36,13 +36,17 @@ class Trie:
         first: dict[int, int] = {}  # key -> node of the phrases' first words
         children: dict[tuple[int, int], int] = {}  # (node, key) -> node one word further
         value: list[int] = []
+        keys_of: list[frozenset] = []  # node -> the keys that lead to it
 
         def node_at(table: dict, keys: list) -> int:
-            node: int = table.setdefault(keys[0], len(value))
-            if node == len(value):
+            node: int | None = table.get(keys[0])
+            if node is None and not any(key in table for key in keys):
+                node = len(value)
                 value.append(-1)
-            for key in keys[1:]:
-                table.setdefault(key, node)
+                keys_of.append(frozenset(keys))
+                table.update(dict.fromkeys(keys, node))
+            elif node is None or keys_of[node] != frozenset(keys):
+                raise ValueError(f"the keys {keys} are in part another word's: two words' keys must not overlap")
             return node
 
         self.depth = 0
