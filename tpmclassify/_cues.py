@@ -97,6 +97,11 @@ def _expanded(phrase: str) -> list[str]:
     >>> _expanded("{report,reporting} to {the,} {,senior} director")
     ['report to the director', 'report to the senior director', 'report to director', 'report to senior director', \
 'reporting to the director', 'reporting to the senior director', 'reporting to director', 'reporting to senior director']
+    >>> _expanded("report to {the,{a,an}} director")
+    Traceback (most recent call last):
+    ...
+    ValueError: cue phrase 'report to {the,{a,an}} director' reads as 'report to {the,a} director': write {a,b,} groups, \
+not nested or empty
     """
     parts = re.split(r"\{([^{}]*)\}", phrase)  # text, group, text, group, ..., text
     choices = [[part] if i % 2 == 0 else part.split(",") for i, part in enumerate(parts)]

@@ -30,6 +30,16 @@ class Trie:
         stands for its keys, any of which matches there (a word's surface forms: the phrases they make share
         their nodes, so a phrase of many words costs its length, not the product of its forms). Two tuples at
         one place of two phrases must be the same or share no key.
+
+    Examples
+    --------
+    >>> trie = Trie([([7, (3, 4)], 0), ([7], 1)])  # "report" then "director" or "directors"; "report" alone
+    >>> [(at.tolist(), value.tolist(), n) for at, value, n in trie.walk(np.array([7, 4, 7, 3, 9, -1]))]
+    [([0, 2], [1, 1], 1), ([0, 2], [0, 0], 2)]
+    >>> Trie([([(3, 4)], 0), ([(4, 5)], 1)])
+    Traceback (most recent call last):
+    ...
+    ValueError: the keys [4, 5] are in part another word's: two words' keys must not overlap
     """
 
     def __init__(self, phrases: Iterable[tuple[Sequence[int | tuple[int, ...]], int]]) -> None:
