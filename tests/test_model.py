@@ -106,6 +106,14 @@ def test_fit_refuses_a_cue_table_that_no_model_file_holds(postings, phrase):
     TPMClassifier(cues=fits).check_params()
 
 
+def test_the_bundled_model_reads_with_the_package_s_cue_table():
+    """A model file holds the cue table it was trained with: an edit of the table (a phrase, a row, a group) without
+    retraining the bundled model (``scripts/train_default.py``) would leave it reading the old one."""
+    model = tpmclassify.default_model()
+    assert model.space_.cues == tpmclassify.CUES
+    assert tuple(model.cues) == tpmclassify.CUES
+
+
 def test_sklearn_tools_work_on_it(postings):
     X, y = postings["description"].to_numpy(), postings["label"].to_numpy()
     X, y = np.concatenate([X, X]), np.concatenate([y, y])  # enough of each class for 2 folds
