@@ -155,3 +155,50 @@ def test_forgetting_words_and_pieces_changes_no_answer(bundled, postings, monkey
     got = [*first, *(forgetful.classify_many([t])[0] for t in texts[7:])]
     assert [p.probabilities for p in got] == [p.probabilities for p in expected]
     assert [p.reasons for p in got] == [p.reasons for p in expected]
+
+
+def test_trie_refuses_alternatives_that_overlap_anywhere_but_keeps_equal_ones():
+    """Two words' alternatives at one place must be the same keys (in any order) or share none: an overlap is
+    refused wherever it is, also when the later word's first key is new (5 of (5, 4)), and one word further."""
+    import numpy as np
+
+    from tpmclassify._phrases import Trie
+
+    for phrases in ([([(3, 4)], 0), ([(5, 4)], 1)], [([1, (3, 4)], 0), ([1, (5, 4)], 1)]):
+        with pytest.raises(ValueError, match="are in part another word's"):
+            Trie(phrases)
+    trie = Trie([([(3, 4)], 0), ([(4, 3), 1], 1), ([(5, 6)], 2)])
+    walked = [(at.tolist(), v.tolist(), n) for at, v, n in trie.walk(np.array([4, 1, 6, 3, 0]))]
+    assert walked == [([0, 2, 3], [0, 2, 0], 1), ([0], [1], 2)]
+
+
+def test_a_long_batch_walks_the_trie_as_its_postings_one_by_one():
+    """A batch with 4,096 or more places to look up takes the hash table, a posting the binary search: the same
+    phrases, at the same places, either way."""
+    import numpy as np
+
+    from tpmclassify._phrases import Trie
+
+    trie = Trie([([1, (2, 3)], 0), ([1], 1), ([2, 1, 2], 2), ([3, 3], 3)])
+    one = np.array([1, 2, 1, 3, 3, 2, 1, 2, 9, 0])  # ends with a key in no phrase
+    tiles = 1000
+    expected = [
+        (np.concatenate([at + k * len(one) for k in range(tiles)]), np.tile(value, tiles), n)
+        for at, value, n in trie.walk(one)
+    ]
+    got = list(trie.walk(np.tile(one, tiles)))
+    assert trie._hashed is not None  # (the batch's lookups went through the hash table)
+    assert [n for *_, n in got] == [n for *_, n in expected] == [1, 2, 3]
+    for (at, value, _), (at_expected, value_expected, _) in zip(got, expected, strict=True):
+        assert at.tolist() == at_expected.tolist() and value.tolist() == value_expected.tolist()
+
+
+def test_a_cue_phrase_without_words_matches_nothing_and_leaves_the_others_read():
+    """A phrase of a user's table with no word in it ("--") is never matched, even as its table's first phrase."""
+    import numpy as np
+
+    from tpmclassify._features import FeatureSpace
+
+    space = FeatureSpace([tpmclassify.Cue("dash", "scope", "tpm", ("--", "roadmap"))], [], np.ones(0))
+    assert space.transform(["Own the roadmap -- end to end."])[0, 0] > 0
+    assert set(space.matches("Own the roadmap -- end to end.")) == {0}

@@ -340,3 +340,54 @@ def test_each_reason_quotes_its_axis_s_strongest_terms(bundled, postings):
                 seen.add((axis, total > 0))
     assert {"technical", "scope", "wording"} <= {axis for axis, _ in seen} and {True, False} <= {s for _, s in seen}
     assert suffixed  # some reasons quote words and say that the posting lacks a typical posting's evidence
+
+
+def test_a_brace_group_is_read_as_each_of_its_words_and_anything_else_is_refused():
+    """``{a,b,}`` groups expand in order; a nested, unclosed or stray brace, a comma outside a group (before or after
+    one) and a group that can leave nothing are refused. Only those characters are: a capital is a word's."""
+    from tpmclassify._cues import _expanded
+
+    assert _expanded("{X,x} ray {,scan}") == ["X ray", "X ray scan", "x ray", "x ray scan"]
+    for phrase in (
+        "report to {the,{a,an}} director",
+        "report to {the director",
+        "report to the} director",
+        "{,}",
+        "{report,reporting} to, director",
+        "report, to {the,} director",
+    ):
+        with pytest.raises(ValueError, match="not nested or empty"):
+            _expanded(phrase)
+
+
+def test_a_cue_table_row_is_a_name_and_its_phrases_or_its_name_alone():
+    from tpmclassify._cues import _table
+
+    cues = _table("scope", "tpm", "\nportfolio\nroadmap: roadmap | roadmaps | {the,} roadmap | \n")
+    assert cues == [
+        tpmclassify.Cue("portfolio", "scope", "tpm", ("portfolio",)),
+        tpmclassify.Cue("roadmap", "scope", "tpm", ("roadmap", "roadmaps", "the roadmap")),
+    ]
+
+
+@pytest.mark.parametrize("lead", ["the", "this", "a", "each", "The"])
+def test_a_project_manager_after_an_article_is_a_role_name_not_a_project(lead):
+    """Cues match longest first from the left: "the project manager" is listed whole, or "the project" would take
+    its first two words (the package's table, as a model fitted now reads it; the bundled model holds its own)."""
+    import numpy as np
+
+    from tpmclassify._features import FeatureSpace
+
+    space = FeatureSpace(tpmclassify.CUES, [], np.ones(0))
+    names = {space.cues[j].name for j in space.matches(f"Work with {lead} project manager on delivery.")}
+    assert "project manager" in names and "a project" not in names
+
+
+def test_the_cue_table_bounds_hold_their_limits():
+    """5,000 phrases, 200 characters and 8 words are within the bounds, one more of any is not; so is no non-string."""
+    from tpmclassify._cues import within_bounds
+
+    assert within_bounds(["a"] * 5000) and not within_bounds(["a"] * 5001)
+    assert within_bounds(["x" * 200]) and not within_bounds(["x" * 201])
+    assert within_bounds([" ".join("w" * 8)]) and not within_bounds([" ".join("w" * 9)])
+    assert not within_bounds(["roadmap", 3]) and not within_bounds([None])
