@@ -91,6 +91,19 @@ def test_the_same_words_do_vote_where_they_mean_it(bundled):
         assert _covered(bundled.classify(text), text, word), text
 
 
+def test_reading_code_is_technical_depth_writing_it_is_an_engineers_job(bundled):
+    # what Microsoft's TPM postings ask for (it had sent them out of scope, as an engineer's job)
+    text = "1+ year(s) of experience reading and/or writing code (e.g., sample documentation, product demos)."
+    cues = {f for f in _covered(bundled.classify(text), text, "code") if f.startswith("cue:")}
+    assert cues == {"cue:technical:code"}
+    # what a software engineer's and an engineering manager's postings say the job does
+    for text in (
+        "Write code that you are proud of, with extensibility, scalability and maintainability in mind.",
+        "Design complex distributed systems; comfortable reading/writing code for reviews, prototypes, and unblocking",
+    ):
+        assert "cue:other_role:writes code" in _covered(bundled.classify(text), text, "code"), text
+
+
 BENEFITS = (
     "Responsibilities:\nDrive the project plan, schedule and budget with our clients.\n"
     "Benefits:\n- Vision insurance and a home office budget\n- Our engineering culture: hack weeks, AWS credits\n"

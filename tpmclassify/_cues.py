@@ -69,7 +69,8 @@ class Cue:
         head's weight is bounded to that side), ``"hybrid"`` (a role name used
         for either), ``"other"`` (another role family; scope head only) or
         ``"none"`` (a phrase read in context: it takes its words, so that no
-        other cue counts them, and votes for nothing; see the "context" axis).
+        other cue of its head counts them, and votes for nothing; see the
+        "context" axis, and the other-role row "reading code").
     phrases : tuple of str
         Surface phrases that count as a match, each written out (the package's own table is written with
         ``{a,b,}`` groups, expanded as it is built; a phrase given here is read as its words).
@@ -288,6 +289,17 @@ product work: product vision | product roadmap | user research | customer discov
 scrum ceremonies: scrum | sprint | sprints | ceremonies
 people management: direct reports | people management | hire and grow | performance reviews
 data science: statistical | statistics | experimentation | a/b testing | a/b tests
+""",
+    )
+    # Read in context by the scope head, which matches the other-role cues apart: these take their words from them
+    # and vote for nothing ("1+ year(s) of experience reading and/or writing code": a requirement of Microsoft's TPM
+    # postings, not an engineer's job, which had sent them out of scope; the role head reads 'code' as technical
+    # depth). "Comfortable reading/writing code for reviews, prototypes" (an engineering manager's) stays a vote.
+    + _table(
+        "other_role",
+        NONE,
+        """
+reading code: {reading,read} and/or {writing,write} code
 """,
     )
 )

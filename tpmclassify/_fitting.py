@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
-from ._cues import ARTICLE_AXES, Cue
+from ._cues import ARTICLE_AXES, NONE, Cue
 from ._features import FeatureSpace
 from ._heads import (
     axis_baseline,
@@ -222,7 +222,8 @@ def fit_scope(
     n = len(labels)
     n_cues = len(cue_table)
     cols = np.array(
-        [j for j, c in enumerate(cue_table) if c.axis in scope_axes] + list(range(n_cues, Xf.shape[1])),
+        [j for j, c in enumerate(cue_table) if c.axis in scope_axes and c.role != NONE]  # (a NONE cue: no vote)
+        + list(range(n_cues, Xf.shape[1])),
         dtype=np.int64,
     )
     y1 = (labels != OTHER).astype(int)
