@@ -33,8 +33,9 @@ def test_every_cue_weight_is_on_its_table_side(bundled):
             assert w <= 0, cue
         else:
             assert w == 0, cue  # other-role and hybrid cues are the scope head's; context cues vote for nothing
-    context = [j for j, c in enumerate(bundled.cues_) if c.axis == "context"]
-    assert context and not bundled.coef_[context].any() and not bundled.scope_coef_[context].any()
+    silent = [j for j, c in enumerate(bundled.cues_) if c.role == "none"]  # context rows, and other-role ones
+    assert {bundled.cues_[j].axis for j in silent} == {"context", "other_role"}
+    assert not bundled.coef_[silent].any() and not bundled.scope_coef_[silent].any()
     grams = bundled.coef_[len(bundled.cues_) :]
     assert (grams > 0).any() and (grams < 0).any()  # n-grams lean either way beside the cues
 

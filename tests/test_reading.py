@@ -53,6 +53,8 @@ CONTEXT = [
     ("This is a contract role, on-site in Austin, reporting to the VP of Operations.", "site"),
     ("We look for individuals who excel in a high paced environment with multiple customer engagements.", "excel"),
     ("A culture where everyone can excel. We take great care to ensure fair hiring practices.", "excel"),
+    ("Guide critical programs. Excel at managing multiple, time-sensitive projects concurrently.", "excel"),
+    ("They will need to excel at managing multiple priorities and learning new domains quickly.", "excel"),
 ]
 
 
@@ -77,7 +79,11 @@ def test_the_same_words_do_vote_where_they_mean_it(bundled):
         w: _covered(bundled.classify(text), text, w) for w in ("technical", "budget", "schedule", "site", "excel")
     }
     assert all(covered.values()), covered
-    for text in ("Export the weekly status reports to Excel.", "Strong skills with Excel in a finance setting."):
+    for text in (
+        "Export the weekly status reports to Excel.",
+        "Strong skills with Excel in a finance setting.",
+        "Knowledge of Excel at an intermediate level (e.g., pivot tables, VLOOKUP).",
+    ):
         assert _covered(bundled.classify(text), text, "excel"), text  # the product, not the verb
     text = "Visa sponsorship: No\nTechnical skills: Kubernetes, AWS, distributed systems design"
     assert _covered(bundled.classify(text), text, "technical")  # a "no" ends its line: no negation of what follows

@@ -87,6 +87,21 @@ def test_a_small_fit_is_pinned():
         np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-6, err_msg=key)
 
 
+def test_an_other_role_cue_that_votes_for_nothing_gets_no_weight(fixture):
+    """A cue of the scope head's axes with role "none" takes its words and votes for nothing: the same phrases as a
+    cue of another role family ("other") get a scope weight."""
+    X, y = fixture
+    phrases = ("user stories", "product requirements", "analyse funnels")  # the product manager's posting only
+    weights = {}
+    for role in ("other", "none"):
+        cues = (*tpmclassify.CUES, tpmclassify.Cue("product discovery", "other_role", role, phrases))
+        model = TPMClassifier(cues=cues, cv=2, min_df=1, min_groups=1).fit(X, y, SOURCES)
+        j = model.feature_names_.index("cue:other_role:product discovery")
+        weights[role] = (model.coef_[j], model.scope_coef_[j])
+    assert weights["other"][1] < 0 and weights["other"][0] == 0  # toward "other", in the scope head alone
+    assert weights["none"] == (0.0, 0.0)
+
+
 @pytest.mark.parametrize("grid", [(0.001, 100.0), (100.0, 0.001)])
 def test_the_chosen_C_is_the_best_of_the_grid_in_either_order(fixture, grid):
     """On cleanly separated postings a tiny C (all weights near zero) scores far worse out of fold: it is never

@@ -202,7 +202,7 @@ security: security | privacy
         "technical",
         PM,
         """
-office tools: ms project | microsoft project | excel | powerpoint | ms office | microsoft office | smartsheet | primavera
+office tools: ms project | microsoft project | excel | knowledge of excel | powerpoint | ms office | microsoft office | smartsheet | primavera
 certification: pmp | prince2 | pmbok | capm
 """,
     )
@@ -272,7 +272,7 @@ code of conduct: code of conduct | code of ethics | code of business conduct | c
 developers as an audience: developer relations | developer community | developer communities | developer events | developer event | developer conference | developer conferences | developer marketing | developer advocacy | developer ecosystem | developer program
 reports to a director: {report,reporting} {to,into,in to,directly to} {the,a,our} {,senior,sr,associate,senior associate,program,programme,project} {director,vp,head} | {report,reporting} {to,directly to} an {associate,executive} director | {report,reporting} {to,into,in to,directly to} {project director,head} | {directly,functionally} reports to the {director,vp,head} | direct reporting to {the,} {director,vp,head}
 executive titles: account executive | executive assistant | executive search | sales executive
-excel as a verb: who excel | you excel | we excel | can excel | people excel | must excel | will excel | they excel | opportunity to excel | strive to excel
+excel as a verb: who excel | you excel | we excel | can excel | people excel | must excel | will excel | they excel | opportunity to excel | strive to excel | excel at
 terms of employment: contract role | contract position | contract basis | contract to hire | fixed term contract | contract type | contract length | contract duration | flexible schedule | work schedule | schedule type | full time schedule | on site | on-site | onsite
 benefits: vision insurance | dental and vision | dental vision | vision care | vision coverage | vision plan | social security | human resources | benefits program | referral program | wellness program | assistance program | internship program | graduate program | rotation program | rotational program | loyalty program | stock purchase program | learning budget | education budget | equipment budget | home office budget | development budget | training budget
 """,
@@ -291,15 +291,16 @@ people management: direct reports | people management | hire and grow | performa
 data science: statistical | statistics | experimentation | a/b testing | a/b tests
 """,
     )
-    # Read in context by the scope head, which matches the other-role cues apart: these take their words from them
-    # and vote for nothing ("1+ year(s) of experience reading and/or writing code": a requirement of Microsoft's TPM
+    # Read in context by the scope head, which matches the other-role cues apart: these take their words from the
+    # other-role cues (not from the n-grams, which read them as ever) and vote for nothing ("1+ year(s) of experience reading and/or writing code": a requirement of Microsoft's TPM
     # postings, not an engineer's job, which had sent them out of scope; the role head reads 'code' as technical
-    # depth). "Comfortable reading/writing code for reviews, prototypes" (an engineering manager's) stays a vote.
+    # depth). "Comfortable reading/writing code for reviews, prototypes" (an engineering manager's) stays a vote, as
+    # does "reading and writing code" (as often an engineer's day as a requirement).
     + _table(
         "other_role",
         NONE,
         """
-reading code: {reading,read} and/or {writing,write} code
+reading code: {reading,read} {and/or,or} {writing,write} code
 """,
     )
 )

@@ -108,7 +108,9 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         copy as written weighs ``1 - mask_rate``), so the model learns what
         the job is, not just what it is called.
     scope_axes : tuple of str, default ("other_role", "role_name")
-        Cue axes the scope head may use besides the n-grams.
+        Cue axes the scope head may use besides the n-grams (their cues with
+        role ``"none"`` vote for nothing: they only take their words from the
+        other cues of their matcher).
     prior : float or None, default None
         The TPM share among TPM and PM postings the probabilities are for;
         None: the share in the training data, each posting counted once (the
