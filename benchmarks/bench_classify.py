@@ -128,7 +128,7 @@ def new_words(df: pd.DataFrame) -> None:
     model.classify_many(df.loc[seen, "description"].tolist())
     texts = df.loc[~seen, "description"].drop_duplicates().tolist()
     medians = []
-    for _ in ("first meeting", "again"):
+    for _pass in ("first meeting", "again"):
         lat = []
         for text in texts:
             t0 = time.perf_counter()

@@ -292,10 +292,11 @@ data science: statistical | statistics | experimentation | a/b testing | a/b tes
 """,
     )
     # Read in context by the scope head, which matches the other-role cues apart: these take their words from the
-    # other-role cues (not from the n-grams, which read them as ever) and vote for nothing ("1+ year(s) of experience reading and/or writing code": a requirement of Microsoft's TPM
-    # postings, not an engineer's job, which had sent them out of scope; the role head reads 'code' as technical
-    # depth). "Comfortable reading/writing code for reviews, prototypes" (an engineering manager's) stays a vote, as
-    # does "reading and writing code" (as often an engineer's day as a requirement).
+    # other-role cues (not from the n-grams, which read them as ever) and vote for nothing. "1+ year(s) of experience
+    # reading and/or writing code" is a requirement of Microsoft's TPM postings, not an engineer's job, and had sent
+    # them out of scope; the role head reads 'code' as technical depth. "Comfortable reading/writing code for
+    # reviews, prototypes" (an engineering manager's) stays a vote, as does "reading and writing code" (as often an
+    # engineer's day as a requirement).
     + _table(
         "other_role",
         NONE,
