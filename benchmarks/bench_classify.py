@@ -89,17 +89,10 @@ def main() -> None:
         ):
             rate = best_rate(fn, sets, cold)
             print(f"  {label:32}: {rate:8.0f} postings/s  ({rate / plain_rate:.2f}x plain)")
-    lat, lat_expl, best, plain_best = [], [], [], []
+    best, plain_best = [], []
     unseen = made[-n:]  # distinct postings not timed above
     half = min(300, len(unseen) // 2)
-    for text in unseen[:half]:  # as a script calls it: one posting, then its explanation, then the next
-        t0 = time.perf_counter()
-        p = tpmclassify.classify(text)
-        t1 = time.perf_counter()
-        _ = p.explanation.terms, p.reasons
-        del p, _  # the previous prediction freed here, in its explanation's time, not inside the next call's
-        lat.append((t1 - t0) * 1000)
-        lat_expl.append((time.perf_counter() - t0) * 1000)
+    lat, lat_expl = single_calls(tpmclassify.classify, unseen[:half])
     for text in unseen[half : 2 * half]:
         # other postings, best of 5 (what a shared machine's neighbours cannot add to), beside the plain pipeline's
         # single call on each (in a loop of its own: the plain pipeline's calls would evict the caches of ours)
@@ -117,25 +110,35 @@ def main() -> None:
         new_words(df)
 
 
+def single_calls(classify: Callable[[str], tpmclassify.Prediction], texts: Sequence[str]) -> tuple[list, list]:
+    """Milliseconds of one ``classify`` call on each text, and of the call with its explanation read, as a script
+    calls it: one posting, then its explanation, then the next."""
+    lat, with_explanation = [], []
+    for text in texts:
+        t0 = time.perf_counter()
+        p = classify(text)
+        t1 = time.perf_counter()
+        _ = p.explanation.terms, p.reasons
+        del p, _  # the previous prediction freed here, in its explanation's time, not inside the next call's
+        lat.append((t1 - t0) * 1000)
+        with_explanation.append((time.perf_counter() - t0) * 1000)
+    return lat, with_explanation
+
+
 def new_words(df: pd.DataFrame) -> None:
     """One classify() call on real postings of sources this process has not read, as a script meets postings of new
     companies (each brings about 9 words the process has never stemmed), then on the same postings again (every
     word known): the difference is what meeting new words costs. Explanations are read between calls, as above."""
-    sources = sorted(set(df["source"].str.split(":").str[0]))
-    seen = df["source"].str.split(":").str[0].isin(sources[::2])
+    source = df["source"].str.split(":").str[0]
+    sources = sorted(set(source))
+    seen = source.isin(sources[::2])
     _words._WORDS.clear()
     model = tpmclassify.load(Path(tpmclassify.__file__).parent / "_data" / "default.tpmc")  # no words read yet
     model.classify_many(df.loc[seen, "description"].tolist())
     texts = df.loc[~seen, "description"].drop_duplicates().tolist()
     medians = []
     for _pass in ("first meeting", "again"):
-        lat = []
-        for text in texts:
-            t0 = time.perf_counter()
-            p = model.classify(text)
-            lat.append((time.perf_counter() - t0) * 1000)
-            _ = p.explanation.terms, p.reasons
-            del p, _
+        lat, _ = single_calls(model.classify, texts)
         medians.append((statistics.median(lat), sorted(lat)[int(0.95 * len(lat))]))
     (cold, cold95), (warm, warm95) = medians
     print(
