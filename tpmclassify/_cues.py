@@ -180,7 +180,8 @@ contracts: contract | contracts | contractual
         """
 technical: technical | technically
 technology: technology | technologies
-engineering: engineering | engineer | engineers | engineering teams | engineering team | software engineers | developers
+engineering: engineering | engineer | engineers | engineering teams | engineering team | software engineers
+developers: developers
 architecture: architecture | architectures | architectural
 system design: system design | systems design | design reviews | design review | technical design
 distributed systems: distributed systems | distributed system
