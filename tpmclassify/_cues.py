@@ -180,8 +180,7 @@ contracts: contract | contracts | contractual
         """
 technical: technical | technically
 technology: technology | technologies
-engineering: engineering | engineer | engineers | engineering teams | engineering team | software engineers
-developers: developers
+engineering: engineering | engineer | engineers | engineering teams | engineering team | software engineers | developers
 architecture: architecture | architectures | architectural
 system design: system design | systems design | design reviews | design review | technical design
 distributed systems: distributed systems | distributed system
