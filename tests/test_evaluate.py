@@ -31,6 +31,10 @@ def test_grouped_evaluation_report(postings):
     )
     proba = pd.DataFrame(fold.predict_proba(data.loc[held, "description"]), columns=fold.classes_)
     np.testing.assert_allclose(report.predictions["raw"].loc[held, "in_scope"], 1 - proba["other"], atol=1e-9)
+    # and the masked postings by the same fit (this model reads masked text itself: it is not refitted on it)
+    masked = [tpmclassify.mask_role_names(t) for t in data.loc[held, "description"]]
+    proba = pd.DataFrame(fold.predict_proba(masked), columns=fold.classes_)
+    np.testing.assert_allclose(report.predictions["masked"].loc[held, "in_scope"], 1 - proba["other"], atol=1e-9)
     assert "| raw |" in report.to_markdown()
     fig = report.plot()
     assert len(fig.axes) == 3
@@ -499,3 +503,59 @@ def test_figures_of_one_tpm_posting_and_of_none():
         assert np.isnan(m[name]), name
     assert m["brier"] == pytest.approx((0.0625 + 0.25) / 4 + 0.015625 / 2)
     assert m["pooled_ece"] == pytest.approx((0.25 + 0.5 + 0.125) / 3)
+
+
+def test_rescored_scores_the_same_predictions_against_the_labels_given(bundled, postings):
+    """From a mutation run (every figure of ``rescored`` replaced by None passed): the labels evaluated give the
+    figures evaluated; the roles swapped turn the ranking round (AUC 1 - AUC); a row labeled another role is left
+    out, and a missing label is refused, said as such."""
+    report = evaluate(bundled, postings, groups=list("aabbccddee"), refit=False)
+    same = report.rescored(postings["label"])
+    swapped = report.rescored(postings["label"].replace({"tpm": "pm", "pm": "tpm"}).tolist())
+    missing = report.rescored(postings["label"].where(postings.index != 0, "other"))  # the first TPM row's label
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"unknown labels \[''\].*1 row has no label"):
+        report.rescored(postings["label"].where(postings.index != 0, None))
+    for variant in ("raw", "masked"):
+        m = report.metrics[variant]
+        for key in ("n_tpm", "n_pm", "macro_f1", "roc_auc", "brier", "ece", "pooled_brier"):
+            assert same[variant][key] == pytest.approx(m[key]), key
+        assert same[variant]["confusion"] == m["confusion"]
+        assert (swapped[variant]["n_tpm"], swapped[variant]["n_pm"]) == (m["n_pm"], m["n_tpm"])
+        assert swapped[variant]["roc_auc"] == pytest.approx(1 - m["roc_auc"])
+        assert (missing[variant]["n_tpm"], missing[variant]["n_pm"]) == (m["n_tpm"] - 1, m["n_pm"])
+
+
+class _GroupsSeen(PlainTfidfBaseline):
+    """A plain pipeline whose ``fit`` takes the rows' sources, as a grouped estimator does, and keeps them."""
+
+    def fit(self, X, y, groups=None):
+        self.groups_seen_ = None if groups is None else sorted(set(groups))
+        return super().fit(X, y)
+
+
+def test_a_model_that_takes_groups_is_fitted_with_its_training_sources(postings):
+    """From a mutation run (the check for a ``groups`` parameter misspelt passed): an estimator whose ``fit`` takes
+    ``groups`` gets the sources of each fold's training rows, the held-out source not among them."""
+    report = evaluate(_GroupsSeen(), postings, groups=list("aabbccddee"), folds=0)
+    assert report.protocol == "leave-one-source-out over 5 sources"
+    assert report.model.groups_seen_ == list("abcd")  # the last fold holds "e" out
+
+
+def test_a_model_read_masked_is_refitted_on_masked_text(postings):
+    """From a mutation run (the masked variant's own fit switched off, or on for every model, passed): the keyword
+    model, which asks for it, scores the masked postings with a fit on the fold's masked training postings; fitted on
+    them as written, it scores them otherwise."""
+    keyword = tpmclassify.evaluation.KeywordBaseline
+    groups = list("aabbccddee")
+    report = evaluate(keyword(), postings, groups=groups, folds=0)
+    held = np.array(groups) == "e"
+    train, test = postings[~held], postings[held]
+    masked = [tpmclassify.mask_role_names(t) for t in test["description"]]
+
+    def p_tpm(model):
+        return model.predict_proba(masked)[:, list(model.classes_).index("tpm")]
+
+    own = p_tpm(keyword().fit([tpmclassify.mask_role_names(t) for t in train["description"]], train["label"]))
+    np.testing.assert_allclose(report.predictions["masked"].loc[held, "p_tpm"], own, atol=1e-12)
+    as_written = p_tpm(keyword().fit(train["description"].tolist(), train["label"]))
+    assert not np.allclose(own, as_written)
