@@ -61,3 +61,19 @@ def test_an_export_s_misspelt_labels_are_all_named_and_a_wrong_column_is_said(po
     titles = [f"{t} {i}" for i, t in enumerate(postings["title"].tolist() * 2)]  # 20 values, none a label
     with pytest.raises(tpmclassify.InvalidValueError, match=r" and 10 more \(none is a label: the wrong column\?\)"):
         tpmclassify.TPMClassifier().fit(texts, titles)
+
+
+def test_an_unknown_label_is_shown_whole_up_to_forty_characters_and_a_blank_column_is_said_to_be_blank(postings):
+    """From a mutation run of ``_roles``: a label of 40 characters is named whole, one of 41 cut to 37 and "...";
+    a column with no label at all is said to have none (how many rows), not to be the wrong column."""
+    import pytest
+
+    texts = postings["description"].tolist()
+    for length, shown in ((40, "x" * 40), (41, "x" * 37 + "...")):
+        labels = ["x" * length, *postings["label"].tolist()[1:]]
+        with pytest.raises(tpmclassify.InvalidValueError) as err:
+            tpmclassify.TPMClassifier().fit(texts, labels)
+        assert f"unknown labels [{shown!r}];" in str(err.value)
+    with pytest.raises(tpmclassify.InvalidValueError) as err:
+        tpmclassify.TPMClassifier().fit(texts, [""] * len(texts))
+    assert "(10 rows have no label: " in str(err.value) and "wrong column" not in str(err.value)
