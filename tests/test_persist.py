@@ -514,3 +514,21 @@ def test_a_damaged_compressed_member_is_a_model_file_error(small_model, tmp_path
     if member == "metadata.json":
         with pytest.raises(ModelFileError, match="corrupted or truncated"):
             tpmclassify.read_metadata(path)
+
+
+def test_a_card_states_the_model_s_own_weights_under_its_name(bundled, small_model, tmp_path):
+    """From a mutation run of ``_card`` (the counts of weights taken over all columns, or none, and the title's name
+    changed, passed): the role head's line counts the model's own non-zero cue and n-gram weights, and the title is the
+    model's name, else its file's."""
+    from tpmclassify.evaluation import model_card
+
+    n = len(bundled.cues_)
+    cues, grams = np.count_nonzero(bundled.coef_[:n]), np.count_nonzero(bundled.coef_[n:])
+    roles = sum(c.role in ("tpm", "pm") for c in bundled.cues_)
+    assert 0 < cues < roles < grams  # (counts that cannot be mistaken for each other)
+    card = model_card(bundled).splitlines()
+    assert card[0] == "# tpmclassify model card: default"
+    role_head = f"- role head: {cues} of {roles} TPM/PM cues carry weight, each on its table side, beside {grams} "
+    assert any(line.startswith(role_head) for line in card)
+    tpmclassify.save(small_model, tmp_path / "mine.tpmc")
+    assert (tmp_path / "mine.md").read_text().splitlines()[0] == "# tpmclassify model card: mine.tpmc"
