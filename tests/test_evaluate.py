@@ -512,7 +512,7 @@ def test_rescored_scores_the_same_predictions_against_the_labels_given(bundled, 
     report = evaluate(bundled, postings, groups=list("aabbccddee"), refit=False)
     same = report.rescored(postings["label"])
     swapped = report.rescored(postings["label"].replace({"tpm": "pm", "pm": "tpm"}).tolist())
-    missing = report.rescored(postings["label"].where(postings.index != 0, "other"))  # the first TPM row's label
+    left_out = report.rescored(postings["label"].where(postings.index != 0, "other"))  # the first TPM row's label
     with pytest.raises(tpmclassify.InvalidValueError, match=r"unknown labels \[''\].*1 row has no label"):
         report.rescored(postings["label"].where(postings.index != 0, None))
     for variant in ("raw", "masked"):
@@ -522,7 +522,7 @@ def test_rescored_scores_the_same_predictions_against_the_labels_given(bundled, 
         assert same[variant]["confusion"] == m["confusion"]
         assert (swapped[variant]["n_tpm"], swapped[variant]["n_pm"]) == (m["n_pm"], m["n_tpm"])
         assert swapped[variant]["roc_auc"] == pytest.approx(1 - m["roc_auc"])
-        assert (missing[variant]["n_tpm"], missing[variant]["n_pm"]) == (m["n_tpm"] - 1, m["n_pm"])
+        assert (left_out[variant]["n_tpm"], left_out[variant]["n_pm"]) == (m["n_tpm"] - 1, m["n_pm"])
 
 
 class _GroupsSeen(PlainTfidfBaseline):
