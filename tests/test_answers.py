@@ -179,6 +179,23 @@ def test_titles_and_postings_of_the_wrong_type_are_refused_with_their_place(bund
         bundled.classify_many([PM_TEXT, TPM_TEXT], titles=["Project Manager", 3])
     with pytest.raises(PostingTypeError, match="single str: wrap it in a list"):
         bundled.predict(PM_TEXT)
+    with pytest.raises(PostingTypeError, match="^expected a sequence of posting texts, got bytes: decode it to str"):
+        bundled.classify_many(PM_TEXT.encode())  # (was "posting 0 ...: got int", its first byte)
+
+
+def test_an_unfitted_model_is_refused_as_the_librarys_error_and_scikit_learns():
+    """Asked for answers before it was fitted, a model raised scikit-learn's NotFittedError alone: no
+    TPMClassifyError, which every error the library raises on purpose is."""
+    from sklearn.exceptions import NotFittedError
+
+    for ask in (
+        lambda m: tpmclassify.classify(PM_TEXT, model=m),
+        lambda m: m.predict_proba([PM_TEXT]),
+        lambda m: tpmclassify.classify_frame(pd.DataFrame({"description": [PM_TEXT]}), model=m),
+    ):
+        with pytest.raises(tpmclassify.TPMClassifyError, match="is not fitted: fit it on labeled postings") as e:
+            ask(tpmclassify.TPMClassifier())
+        assert isinstance(e.value, NotFittedError)
 
 
 def test_a_column_of_postings_reads_as_a_list_of_them(bundled):

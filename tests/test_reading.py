@@ -303,6 +303,21 @@ def test_reasons_quote_an_html_posting_as_its_page_shows_it(bundled, postings):
         assert bundled.classify(html).reasons == plain.reasons, join  # the same words, as the page shows them
 
 
+def test_a_dotted_capital_i_anywhere_leaves_the_quotes_as_written(bundled, postings):
+    """'İ' (a Turkish city in a location line) lowers to two characters: every quote of the posting was its
+    lower-cased tokens ('computer science'), and with a title, 'İ' in the title did the same."""
+    text = postings["description"][0]
+
+    def quotes(*args: str) -> list[str]:  # each reason's words (a line more moves the weights a little)
+        return [r.partition(":")[2] for r in bundled.classify(*args).reasons]
+
+    plain = quotes(text)
+    assert "'Computer Science'" in plain[0]
+    assert quotes("Location: İstanbul\n" + text) == quotes("Location: Istanbul\n" + text) == plain
+    titled = quotes(text, "Program Manager, Izmir")
+    assert "'Computer Science'" in " ".join(titled) and quotes(text, "Program Manager, İzmir") == titled
+
+
 def test_a_titled_answer_follows_the_threshold_it_states(bundled, postings):
     texts = postings["description"].tolist() + ["Technical Project Manager needed for our software team."]
     for title in ("Technical Project Manager", "Project Manager", "Technical Program Manager"):

@@ -262,6 +262,50 @@ def test_masking_sees_through_format_characters_and_keeps_offsets():
     assert tpmclassify.mask_role_names(text, mask="[role]") == "Our [role] ([role]) and a [role]."
 
 
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        # the shared postings' own: a link's slug, a hyphenated skill; and a page's entities and tags
+        ("linkedin.com/jobs/view/technical-program-manager-apac-infrastructure", "linkedin.com/jobs/view/[r]-apac-"),
+        ("strong communication and project-management skills", "strong communication and [r] skills"),
+        ("As our Senior&nbsp;Technical&nbsp;Program&nbsp;Manager you", "As our [r] you"),
+        ("As our <b>Technical</b> <i>Program</i> Manager you", "As our <b>[r] you"),
+        ("As our Technical\u2011Program Manager you", "As our [r] you"),  # a non-breaking hyphen
+    ],
+)
+def test_masking_reads_role_names_as_the_role_name_cues_do(bundled, written, masked):
+    """A role name whose words a page separates by entities, tags or hyphens is a role name to the cues, so it is
+    masked: the content reading of a titled posting (role names masked) has no role-name evidence left, and the
+    title does not vote in it twice."""
+    assert tpmclassify.mask_role_names(written, mask="[r]").startswith(masked)
+    posting = PLAIN_PM.replace(" Keep the risk log", f" {written}. Keep the risk log")
+
+    def names(p: tpmclassify.Prediction) -> list[str]:
+        return [t.text for t in p.explanation.terms if t.feature.startswith("cue:role_name")]
+
+    assert names(bundled.classify(posting))  # as written, the cues read a role name there
+    content = bundled.classify(posting, title="Project Manager").content
+    assert content is not None and names(content) == []
+
+
+@pytest.mark.parametrize("cut", ["\n<!-- tracking pixel", "\n<script>trackPageView()", "\n<a href='/apply"])
+def test_a_page_cut_short_in_its_markup_still_reads_its_title(bundled, cut):
+    """A scraped page that ends inside a comment, a script or a tag made a comment (or a tag) of the title read
+    after it: the title's vote was lost without a word, though its label was still given."""
+    whole = bundled.classify(PLAIN_PM, title="Technical Program Manager")
+    p = bundled.classify(PLAIN_PM + cut, title="Technical Program Manager")
+    assert p.title_label == "tpm" and p.probabilities == pytest.approx(whole.probabilities, abs=1e-9)
+    assert [t.text for t in p.explanation.terms if any(a > len(PLAIN_PM + cut) for a, _ in t.spans)][:1] == [
+        "Technical Program Manager"
+    ]
+
+
+def test_other_punctuation_names_no_role():
+    """A comma or a slash between two words is not a role name's blank: the word before it is evidence, kept."""
+    text = "a degree in Engineering, Project Management or Business; Technical/Program Managers"
+    assert tpmclassify.mask_role_names(text, mask="[r]") == "a degree in Engineering, [r] or Business; Technical/[r]"
+
+
 def test_a_titled_answer_prints_what_the_title_says_against_the_content(bundled):
     """Printed (as ``tpmclassify classify --title`` does), a titled answer says what its title claims and how the
     content reads, flagged or not."""

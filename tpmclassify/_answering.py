@@ -6,15 +6,13 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from functools import partial
 
-from sklearn.utils.validation import check_is_fitted
-
 from ._errors import InvalidValueError, PostingTypeError
-from ._predicting import Predicting, as_sequence, as_texts, missing
+from ._predicting import Predicting, as_sequence, as_texts, check_fitted, missing
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._scoring import Batch
 from ._sections import job_text
-from ._text import check_text, check_titled, mask_role_names
+from ._text import check_text, check_titled, close_markup, mask_role_names
 from ._titles import TITLED_CLAIMS, claim_confidences, contradicts, title_claim
 
 __all__ = ["Answering"]
@@ -41,7 +39,7 @@ class Answering(Predicting):
             vote (``content_label``, ``content_tpm_probability``), and whether the two disagree
             (``title_mismatch``); see :class:`Prediction`.
         """
-        check_is_fitted(self, "coef_")
+        check_fitted(self)
         texts = as_texts(texts, "; classify_frame answers such a row with an error and goes on")  # (this call stops)
         if titles is not None:
             titles = [None if missing(t) else t for t in as_sequence(titles, "titles")]
@@ -117,8 +115,11 @@ class Answering(Predicting):
         """
         given = [text if t is None else f"{text}\n{t}" for text, t in zip(texts, titles, strict=True)]
         # the title read after the posting's job text (its boilerplate already blanked, the same length), so that a
-        # posting ending in a benefits or equal-opportunity section does not blank the title with it
-        read = [text if t is None else f"{job_text(text)}\n{t}" for text, t in zip(texts, titles, strict=True)]
+        # posting ending in a benefits or equal-opportunity section does not blank the title with it, nor one ending
+        # in a comment, script or tag left open (a page cut short) make a comment of it
+        read = [
+            text if t is None else f"{close_markup(job_text(text))}\n{t}" for text, t in zip(texts, titles, strict=True)
+        ]
         out = self._predictions(read, shown=given)
         claims = [(None, None) if t is None else title_claim(t) for t in titles]
         content = self._predictions(

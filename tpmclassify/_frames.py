@@ -8,12 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
 
 from ._columns import OUTPUT_KINDS
 from ._errors import InvalidValueError
 from ._io import BatchError
 from ._model import TPMClassifier
+from ._predicting import check_fitted
 from ._rows import prepare, score_texts, with_prior
 
 __all__ = ["PartitionMap", "classify_frame", "classify_partition", "dataframe_classifier"]
@@ -58,7 +58,7 @@ def dataframe_classifier(map_partitions: PartitionMap, doc: str) -> Callable[...
         col, mdl = prepare(list(frame.columns), text_column, title_column, prefix, model)
         if isinstance(frame, pd.DataFrame):
             raise InvalidValueError("got a pandas DataFrame: classify it with tpmclassify.classify_frame")
-        check_is_fitted(mdl, "coef_")  # here, not in the first task of a cluster job
+        check_fitted(mdl)  # here, not in the first task of a cluster job
         return map_partitions(frame, col, title_column, mdl, prefix)
 
     classify_dataframe.__doc__ = doc

@@ -11,10 +11,11 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ._cues import Cue
-from ._errors import PostingTypeError
+from ._errors import PostingTypeError, TPMClassifyError
 from ._explain import Explanation
 from ._features import FeatureSpace
 from ._fitting import article_weights
@@ -24,9 +25,33 @@ from ._roles import OTHER, PM, ROLES, TPM
 from ._scoring import Batch, HeadWeights
 from ._text import check_text
 
-__all__ = ["Predicting", "as_sequence", "as_texts", "missing"]
+__all__ = ["ModelNotFittedError", "Predicting", "as_sequence", "as_texts", "check_fitted", "missing"]
 
 _Self = TypeVar("_Self", bound="Predicting")
+
+
+class ModelNotFittedError(TPMClassifyError, NotFittedError):
+    """A model asked for answers before it was fitted (scikit-learn's ``NotFittedError`` too)."""
+
+
+def check_fitted(model: object) -> None:
+    """Refuse a model that has not been fitted, saying how to get one that has.
+
+    Examples
+    --------
+    >>> from tpmclassify import TPMClassifier
+    >>> check_fitted(TPMClassifier())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tpmclassify._predicting.ModelNotFittedError: this TPMClassifier is not fitted: fit it on labeled postings ...
+    """
+    try:
+        check_is_fitted(model, "coef_")
+    except NotFittedError:
+        raise ModelNotFittedError(
+            f"this {type(model).__name__} is not fitted: fit it on labeled postings (fit, or tpmclassify.train), "
+            "load a model file (tpmclassify.load) or take the bundled one (tpmclassify.default_model())"
+        ) from None
 
 
 def as_texts(X: object, then: str = "") -> list[str]:
@@ -57,6 +82,8 @@ def as_sequence(X: object, what: str) -> list[Any]:
     a single str, a mapping (its keys), a set (no order), a table of several columns (cell by cell) or a scalar."""
     if isinstance(X, str):
         raise PostingTypeError(f"expected a sequence of {what}, got a single str: wrap it in a list")
+    if isinstance(X, (bytes, bytearray)):
+        raise PostingTypeError(f"expected a sequence of {what}, got {type(X).__name__}: decode it to str, in a list")
     if isinstance(X, Mapping):
         raise PostingTypeError(f"expected a sequence of {what}, got a mapping (its keys would be read as them)")
     if isinstance(X, AbstractSet):
@@ -119,7 +146,7 @@ class Predicting:
         >>> m.prior_
         0.1
         """
-        check_is_fitted(self, "coef_")
+        check_fitted(self)
         new = copy.copy(self)
         new.prior_ = check_prior(prior)
         new.intercept_ = self.intercept_ + logit(new.prior_) - logit(self.prior_)
@@ -146,7 +173,7 @@ class Predicting:
         ... ]).size  # the nurse's posting is not in scope
         1
         """
-        check_is_fitted(self, "coef_")
+        check_fitted(self)
         batch = self._batch(as_texts(texts))
         p_tpm, *scope = batch.probabilities
         threshold = None if not scope else self.scope_threshold_
@@ -216,7 +243,7 @@ class Predicting:
         With a scope head, ``P(tpm) = in_scope * p_tpm``; without one, the two
         columns are ``1 - p_tpm`` and ``p_tpm``.
         """
-        check_is_fitted(self, "coef_")
+        check_fitted(self)
         _, p_tpm, _, in_scope = self._heads(self._features(as_texts(X)))
         if in_scope is None:
             return np.column_stack([1 - p_tpm, p_tpm])
@@ -229,14 +256,14 @@ class Predicting:
         least 0.5, else "pm". (With a scope head this is not always the argmax of :meth:`predict_proba`:
         a posting with ``in_scope`` 0.4 over a threshold of 0.3 is a TPM or PM posting.)
         """
-        check_is_fitted(self, "coef_")
+        check_fitted(self)
         _, p_tpm, _, in_scope = self._heads(self._features(as_texts(X)))
         scopes = [None] * len(p_tpm) if in_scope is None else in_scope.tolist()
         return np.array([self._label(p, s) for p, s in zip(p_tpm.tolist(), scopes, strict=True)], dtype=object)
 
     def decision_function(self, X: Iterable[str]) -> np.ndarray:
         """Role-head log-odds of TPM vs PM."""
-        check_is_fitted(self, "coef_")
+        check_fitted(self)
         return self._heads(self._features(as_texts(X)))[0]
 
     def _label(self, p_tpm: float, in_scope: float | None) -> str:
@@ -246,7 +273,7 @@ class Predicting:
 
     def explain(self, text: str) -> tuple[Explanation, Explanation | None]:
         """Role and scope explanations of one posting."""
-        check_is_fitted(self, "coef_")
+        check_fitted(self)
         check_text(text)
         batch = self._batch([text])
         return batch.explanation(0, 0), batch.explanation(0, 1)  # type: ignore[return-value]

@@ -11,6 +11,7 @@ import bisect
 import re
 
 from ._errors import InvalidValueError
+from ._markup import ENTITY, TAG
 
 __all__ = [
     "CLASSES",
@@ -59,8 +60,8 @@ LABELS: dict[str, str] = {
 #: ``content_label``), is in scope and neither role, as a hybrid title is.
 LABEL_ALIASES: dict[str, str] = {"unsure": HYBRID}
 
-#: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by any white
-#: space; seniority prefixes and a plural "s" are matched too).
+#: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by any blanks,
+#: hyphens, HTML entities or tags; seniority prefixes and a plural "s" are matched too).
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
     TPM: tuple(f"technical {p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr"))
     + ("tpm",),
@@ -69,7 +70,12 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     PM: ("project management professional", "project manager", "project management", "project mgr", "pm"),
 }
 
-_SENIORITY = r"(?:(?:senior|sr\.?|staff|principal|lead|junior|jr\.?)\s+)?"
+#: What separates two words of a role name: blanks, hyphens, and HTML entities and tags (which reading a posting
+#: blanks), as between the words the role-name cues read, so that the masking finds "Technical&nbsp;Program&nbsp;
+#: Manager", "<b>Project</b> Manager" and a link's "technical-program-manager" as the cues do; not other
+#: punctuation ("a degree in Engineering, Project Management" names no role). One character or tag at a time.
+_GAP = rf"(?:[\s\-\u2010\u2011]|{ENTITY}|{TAG % 200})+"
+_SENIORITY = rf"(?:(?:senior|sr\.?|staff|principal|lead|junior|jr\.?){_GAP})?"
 
 
 def role_name_pattern(*roles: str, plural: bool = True) -> str:
@@ -86,7 +92,7 @@ def role_name_pattern(*roles: str, plural: bool = True) -> str:
 def names_pattern(names: list[str], *, plural: bool = True, word_end: bool = True) -> str:
     """A regular expression matching ``names`` (plain phrases), longest first, as :func:`role_name_pattern` does
     (``word_end=False``: a name may run on into a word, as in "Project ManagerDevops")."""
-    body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+    body = "|".join(re.escape(n).replace(r"\ ", _GAP) for n in sorted(names, key=len, reverse=True))
     return rf"\b{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
 
 

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sklearn.utils.validation import check_is_fitted
-
 from ._bundled import model_or_default
 from ._chunk import Chunk
 from ._columns import (
@@ -30,7 +28,7 @@ from ._columns import (
 from ._errors import option_text
 from ._io import BatchError, file_format, keys_among, read_chunks
 from ._model import TPMClassifier
-from ._predicting import missing
+from ._predicting import check_fitted, missing
 from ._prediction import Prediction
 from ._prior import MIN_PRIOR_POSTINGS, estimate_prior
 from ._roles import ROLES, TPM
@@ -71,7 +69,7 @@ def predict_rows(
             ok_idx.append(i)
     if not ok_texts:
         return errors, []
-    check_is_fitted(model, "coef_")
+    check_fitted(model)
     predictions = model.classify_many(ok_texts, ok_titles if titles is not None else None)
     return errors, list(zip(ok_idx, predictions, strict=True))
 

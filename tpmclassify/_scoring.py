@@ -18,7 +18,7 @@ from ._features import FeatureSpace
 from ._heads import evidence, sigmoid
 from ._language import MAX_ENGLISH, MIN_FOREIGN, MIN_TOKENS, another_language
 from ._sections import job_text
-from ._text import verbatim
+from ._text import lower, verbatim
 
 __all__ = ["Batch", "HeadWeights"]
 
@@ -107,7 +107,7 @@ class Batch:
         text = self.texts[i]
         lowered = self._lowered.get(i)
         if lowered is None:
-            lowered = self._lowered[i] = text.lower()
+            lowered = self._lowered[i] = lower(text)  # (one character for one: 'İ' too)
         return {j: verbatim(text, w, lowered) or w for j, w in words.items()}
 
     def explanation(self, i: int, head: int) -> Explanation | None:

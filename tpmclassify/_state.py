@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from ._cues import Cue
 from ._features import FeatureSpace
+from ._predicting import check_fitted
 from ._titles import claim_confidences
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")
 
 def to_state(model: TPMClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The fitted ``model`` as plain data (see :meth:`TPMClassifier.to_state`)."""
-    check_is_fitted(model, "coef_")
+    check_fitted(model)
     model.check_params()  # (set_params checks nothing: a file is never written that load() would refuse)
     params = {k: v for k, v in model.get_params().items() if k != "cues"}
     # how the model reads postings is what it was fitted with, whatever set_params said since (they take effect at fit)

@@ -14,13 +14,16 @@ from functools import cache, lru_cache
 from typing import Any
 
 from ._errors import PostingError, PostingTypeError
+from ._markup import ENTITY, TAG
 from ._roles import find_role_names, role_name_pattern
 
 __all__ = [
     "MAX_CHARS",
     "check_text",
     "check_titled",
+    "close_markup",
     "light_stem",
+    "lower",
     "mask_role_names",
     "normalize",
     "readable",
@@ -38,12 +41,11 @@ MAX_CHARS = 5_000_000
 # every opening), and one left unclosed runs to the end of the text. Linear in the length of the text.
 _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
-# A tag is a name, then ">" or "/>", or a blank and up to 20,000 characters of attributes (an export's
-# ``data-props`` holding a page's JSON): "<negotiable, DOE ... ->" in prose is not one. The search stays linear: a
-# tag that fails stops at the next "<" or ">", where the next search starts.
-_TAG = r"</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]{0,%d})?/?>"
+# A tag's attributes run to 20,000 characters here. The search stays linear: a tag that fails stops at the next "<"
+# or ">", where the next search starts.
+_TAG = TAG
 _TAG_OPEN = re.compile(r"<!--|" + _TAG % 20_000)
-_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_ENTITY = re.compile(ENTITY)
 #: What a token is made of (letters, digits, "_", "+", "#"; it starts with a letter or digit): one class, used by
 #: the tokenizer and by :func:`verbatim` to find token boundaries.
 _TOKEN_CHARS = r"\w+#"
@@ -145,6 +147,28 @@ def _tag_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def close_markup(text: str) -> str:
+    """``text`` with a comment, script or style left open at its end blanked to its end, as reading ``text`` alone
+    blanks it, and a tag left open (``<a href="...``, which reading it alone reads as words) blanked too; the same
+    length. What is read after it (a title) is then read as text, not as the rest of a comment.
+
+    Examples
+    --------
+    >>> text = "Lead the program.<!-- tracking pixel"
+    >>> close_markup(text).rstrip(), len(close_markup(text)) == len(text)
+    ('Lead the program.', True)
+    >>> close_markup("Lead the <b>program</b>.")
+    'Lead the <b>program</b>.'
+    """
+    if "<" not in text:
+        return text
+    probe = text + "\n>"  # closes a tag left open; a comment, script or style runs on through it
+    n = len(probe)
+    spans = _script_spans(probe)
+    ends = [a for a, b in spans if b == n] or [a for a, b in _tag_spans(_replace(probe, spans, blank=True)) if b == n]
+    return text if not ends else text[: ends[0]] + " " * (len(text) - ends[0])
+
+
 def _replace(text: str, spans: list[tuple[int, int]], blank: bool, with_: str = " ") -> str:
     """``text`` with each span replaced by blanks of its length (``blank``) or by ``with_``."""
     if not spans:
@@ -165,12 +189,17 @@ def _unescape(match: re.Match[str]) -> str:
     return plain + " " * (len(raw) - len(plain))
 
 
-def _lower(text: str) -> str:
+def lower(text: str) -> str:
     """Lower-case, one character for one character.
 
     'İ' (U+0130) is the one character that lowers to two ('i' and a combining dot): it becomes 'i' first, so that
     the rest lowers as ``str.lower`` does, a final capital sigma included. Each piece of a text between spaces then
     lowers as it does within the whole text (what reading postings piece by piece rests on).
+
+    Examples
+    --------
+    >>> lower("İSTANBUL"), len("İ".lower())
+    ('istanbul', 2)
     """
     low = text.replace("\u0130", "i").lower() if "\u0130" in text else text.lower()
     if len(low) == len(text):
@@ -209,7 +238,7 @@ def normalize(text: str) -> str:
         text = _replace(text, _tag_spans(text), blank=True)
     if "&" in text:
         text = _ENTITY.sub(_unescape, text)
-    return _lower(text)
+    return lower(text)
 
 
 @cache
@@ -288,8 +317,8 @@ def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
     separated by single spaces) occur in ``text`` as whole tokens, with whatever separates them there, as a reader
     sees it (:func:`readable`: an entity or a tag between them read as the page shows it).
 
-    ``lowered`` is ``text.lower()`` when the caller has it. None when the words are not found as written (a
-    character that lowers to two, or words spelt by entities): quote the tokens instead.
+    ``lowered`` is ``lower(text)`` when the caller has it. None when the words are not found as written (words
+    spelt by entities): quote the tokens instead.
 
     Examples
     --------
@@ -301,8 +330,10 @@ def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
     'Engineering Teams'
     >>> verbatim("Own the roadmap", "road map") is None
     True
+    >>> verbatim("İstanbul office, Cross-Functional teams", "cross functional")  # 'İ' lowers to two characters
+    'Cross-Functional'
     """
-    low = text.lower() if lowered is None else lowered
+    low = lower(text) if lowered is None else lowered
     if len(low) != len(text):
         return None
     pattern, start = _verbatim_pattern(words), 0

@@ -157,7 +157,7 @@ class Words:
 
         A token never spans a space, and normalising a posting normalises each of its pieces between spaces on its
         own (but for HTML tags, which may hold spaces: a posting with one is normalised whole; lowering and
-        entities are local to a piece, see ``_text._lower``), so the text is split at spaces (in C) and each piece
+        entities are local to a piece, see ``_text.lower``), so the text is split at spaces (in C) and each piece
         looked up among the pieces seen before (a dictionary lookup in C: the piece's id); only a new piece is
         normalised and tokenised (and remembered, if short). The pieces' words are then read from arrays at once.
         """
