@@ -427,6 +427,33 @@ def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, 
     assert (tmp_path / "my_postings.csv").read_bytes() == before
 
 
+def test_the_retrain_notebook_saves_the_figures_of_the_model_it_saves(tmp_path, postings):
+    """A few hundred rows are trained with smaller settings, and PRIOR states the probabilities for another TPM
+    share: the figures saved in the card were the default method's at the data's own share, not the saved model's."""
+    import shutil
+    from pathlib import Path
+
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = tmp_path / "retrain.ipynb"
+    shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / "retrain.ipynb", notebook)
+    export = pd.concat([postings] * 10, ignore_index=True).assign(source=[*"abcd" * 25])
+    export.to_csv(tmp_path / "my_postings.csv", index=False)
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[1].source = nb.cells[1].source.replace("PRIOR = None", "PRIOR = 0.2")
+    nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    saved = tpmclassify.load(tmp_path / "my_model.tpmc")
+    assert saved.prior_ == 0.2 and (saved.cv, saved.min_df) == (2, 1)
+    (figures,) = tpmclassify.read_metadata(tmp_path / "my_model.tpmc")["metrics"].values()
+    from sklearn.base import clone
+
+    own = tpmclassify.evaluate(clone(saved), export, groups="source")
+    assert figures["masked"]["brier"] == pytest.approx(own.metrics["masked"]["brier"], abs=1e-12)
+    assert figures["masked"]["ece"] == pytest.approx(own.metrics["masked"]["ece"], abs=1e-12)
+
+
 def test_every_public_name_resolves_though_the_package_imports_lazily():
     """Importing tpmclassify imports its modules on first use (so the CLI starts fast): each name of __all__ has
     a module that defines it, and none is left out."""
@@ -534,7 +561,10 @@ def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postin
     assert main(["evaluate", str(few), "--cross-validate", "--folds", "2"]) == 2
     err = capsys.readouterr().err
     assert "error: cross-validation (2-fold stratified" in err and "a fold's training part cannot be fitted" in err
-    assert err.rstrip().endswith("fewer folds (or more labeled postings) leave each fold enough of every label")
+    assert err.rstrip().endswith("; more labeled postings leave each fold enough of every label")  # 2 is the fewest
+    sourced = pd.read_csv(few, dtype=str, keep_default_na=False).assign(source=[*"abcabcabc"])
+    with pytest.raises(tpmclassify.InvalidValueError, match="fewer folds .or more labeled postings. leave each fold"):
+        tpmclassify.evaluate(tpmclassify.TPMClassifier(), sourced, groups="source", folds=3)
     thrice = pd.concat([postings] * 3, ignore_index=True)
     with pytest.warns(UserWarning, match="2 of 30 training rows have no source: they are read as one source"):
         tpmclassify.train(thrice.assign(source=[*"abcd" * 7, None, ""]), C=1.0)

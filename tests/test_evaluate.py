@@ -352,11 +352,13 @@ def test_groups_and_folds_are_read_as_the_command_line_reads_them(bundled, posti
         "leave-one-source-out over 3 sources"
     )
     titled = postings.drop(columns="label").assign(title=["Barista", *postings["title"][1:]])
-    kept = evaluate(bundled, titled, title_column="title", groups=list("abcdefghij"), refit=False)
+    with pytest.warns(tpmclassify.RowsLeftOutWarning, match=r"^1 row left out: .*: index 0: 'Barista'$"):
+        kept = evaluate(bundled, titled, title_column="title", groups=list("abcdefghij"), refit=False)
     assert kept.predictions["raw"]["source"].tolist() == list("bcdefghij")  # the Barista's row and group left out
     assert kept.predictions["raw"].index.tolist() == list(range(1, 10))  # indexed as the caller's rows
     repeated = titled.assign(source=["x:1.csv", "y:2.csv"] * 5).set_axis([0] * 10)  # an index that repeats
-    report = evaluate(bundled, repeated, title_column="title", groups="source", refit=False)
+    with pytest.warns(tpmclassify.RowsLeftOutWarning, match="1 row left out"):
+        report = evaluate(bundled, repeated, title_column="title", groups="source", refit=False)
     assert report.predictions["raw"]["source"].tolist() == ["y", "x"] * 4 + ["y"]  # (was refused: "give a column")
     masked = kept.predictions["masked"]  # its reading of the axes on the same rows, with their own dtypes
     assert masked["axes_tpm"].dtype == np.int64 and masked["unreadable"].dtype == bool

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._explain import Explanation, Term
     from ._frames import classify_frame
     from ._io import read_table
-    from ._labeled import LabelConflictWarning, evaluate
+    from ._labeled import LabelConflictWarning, RowsLeftOutWarning, evaluate
     from ._labels import label_from_title
     from ._model import TPMClassifier
     from ._persist import load, save
@@ -76,6 +76,7 @@ _WHERE = {
     "EvaluationReport": "_evaluate",
     "evaluate": "_labeled",
     "LabelConflictWarning": "_labeled",
+    "RowsLeftOutWarning": "_labeled",
     "Explanation": "_explain",
     "Prediction": "_prediction",
     "Term": "_explain",
@@ -139,6 +140,7 @@ __all__ = [
     "LABELS",
     "LABEL_ALIASES",
     "LabelConflictWarning",
+    "RowsLeftOutWarning",
     "Explanation",
     "ModelFileError",
     "ROLE_NAMES",

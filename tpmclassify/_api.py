@@ -10,7 +10,7 @@ import pandas as pd
 
 from ._bundled import model_or_default
 from ._errors import InvalidValueError
-from ._labeled import labeled_rows, source_groups
+from ._labeled import LEFT_OUT_ATTR, labeled_rows, source_groups
 from ._model import TPMClassifier
 from ._prediction import Prediction
 from ._roles import OTHER, ROLES
@@ -181,6 +181,8 @@ def train(
     groups: Sequence[object] | None = None if sources is None else sources.tolist()
     model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups, progress=progress)
     model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}
+    if frame.attrs.get(LEFT_OUT_ATTR):  # rows the title rule gave no label (warned of): in the model card too
+        model.metadata_["training_data"]["notes"] = frame.attrs[LEFT_OUT_ATTR]
     return model
 
 

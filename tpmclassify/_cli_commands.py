@@ -248,13 +248,15 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     the title rule leaves out (counted and named). Returns the file, its labeled rows, their labels and a note on
     the rows left out (empty if none)."""
     from ._errors import input_not_found
-    from ._io import read_table, row_numbering
-    from ._labeled import labeled_rows
+    from ._io import read_table
+    from ._labeled import LEFT_OUT_ATTR, RowsLeftOutWarning, labeled_rows
 
     if not os.path.isfile(args.data):
         raise input_not_found(args.data)
     frame = read_table(args.data)  # the reader batch uses: every format, one set of rules
-    rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column, file=args.data)
+    with warnings.catch_warnings():  # (the rows left out are said below, with the rest)
+        warnings.simplefilter("ignore", RowsLeftOutWarning)
+        rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column, file=args.data)
     counts = ", ".join(f"{k} {v}" for k, v in labels.value_counts().items())
     source = (
         f"labels from the job titles in {args.title_column!r} (no {args.label_column!r} column)"
@@ -263,18 +265,9 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
         + (f" (where it is blank, from the job titles in {args.title_column!r})" if args.title_column else "")
     )
     print(f"{len(rows)} of {len(frame)} rows of {args.data}, {source}: {counts}", file=out)
-    first, word, _ = row_numbering(args.data)
-    left = frame.index.difference(rows.index)
-    if not len(left):
-        return frame, rows, labels, ""
-    titles = frame.loc[left, args.title_column]
-    named = [f"{word} {first + i}: {t!r}" for i, t in titles.head(10).items()]
-    more = f" and {len(left) - len(named)} more" if len(left) > len(named) else ""
-    note = (
-        f"{len(left)} {'row' if len(left) == 1 else 'rows'} left out: the title rule gives their titles no label "
-        f"(name a label column with --label-column to use them): {'; '.join(named)}{more}"
-    )
-    print(note, file=out)
+    note = rows.attrs.get(LEFT_OUT_ATTR, "")
+    if note:
+        print(note, file=out)
     return frame, rows, labels, note
 
 
@@ -283,7 +276,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ._atomic import OutputExistsError, check_writable
     from ._card import card_path
     from ._errors import InvalidValueError
-    from ._labeled import LabelConflictWarning
+    from ._labeled import LabelConflictWarning, RowsLeftOutWarning
     from ._persist import save
 
     card = str(card_path(args.output))
@@ -300,6 +293,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     frame, rows, labels, note = _labeled(args, sys.stdout)
     with warnings.catch_warnings():  # (conflicting labels were said by _labeled, its rows as the file numbers them)
         warnings.simplefilter("ignore", LabelConflictWarning)
+        warnings.simplefilter("ignore", RowsLeftOutWarning)
         model = train(
             frame,
             text_column=args.text_column,

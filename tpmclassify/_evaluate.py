@@ -221,7 +221,7 @@ def evaluate_rows(
         splits = list(StratifiedKFold(k, shuffle=True, random_state=0).split(texts, labels))
         protocol = f"{k}-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
     separately = refit and getattr(model, "fit_masked_separately", False)
-    est = model
+    est, n_splits = model, len(splits)
     if progress and len(splits) > 1:
         from tqdm.auto import tqdm
 
@@ -235,9 +235,14 @@ def evaluate_rows(
                 try:
                     est.fit((xs if separately else texts)[train], labels[train], **kwargs)
                 except InvalidValueError as err:  # (too few postings of a label left to train on in this fold)
+                    fix = (
+                        "fewer folds (or more labeled postings) leave"
+                        if n_splits > 2
+                        else "more labeled postings leave"
+                    )
                     raise InvalidValueError(
-                        f"cross-validation ({protocol}): a fold's training part cannot be fitted: {err}; fewer folds "
-                        "(or more labeled postings) leave each fold enough of every label"
+                        f"cross-validation ({protocol}): a fold's training part cannot be fitted: {err}; {fix} "
+                        "each fold enough of every label"
                     ) from None
             fitted[variant] = est
             p_tpm, in_scope = _split(est.predict_proba(list(xs[test])), est.classes_)

@@ -18,12 +18,29 @@ from ._roles import HYBRID, LABELS, ROLES, check_labels, normalize_label
 if TYPE_CHECKING:
     from ._evaluate import EvaluationReport
 
-__all__ = ["LabelConflictWarning", "check_cross_validation", "evaluate", "labeled_rows", "source_groups", "table"]
+__all__ = [
+    "LEFT_OUT_ATTR",
+    "LabelConflictWarning",
+    "RowsLeftOutWarning",
+    "check_cross_validation",
+    "evaluate",
+    "labeled_rows",
+    "source_groups",
+    "table",
+]
 
 
 class LabelConflictWarning(UserWarning):
     """One posting's text (surrounding blanks aside) labeled two ways: ``tpm``, ``pm`` or ``other`` (``hybrid`` is
     not trained as either role, so it conflicts with none)."""
+
+
+class RowsLeftOutWarning(UserWarning):
+    """Rows left out of training or evaluation: labels come from job titles, and the title rule gives theirs none."""
+
+
+#: Where the rows :func:`labeled_rows` returns keep the note on the rows it left out (their ``attrs``), if any.
+LEFT_OUT_ATTR = "tpmclassify_left_out"
 
 
 def labeled_rows(
@@ -97,7 +114,11 @@ def labeled_rows(
         labels = given
     elif title_column is not None:  # no labels at all: the title rule's, and rows it gives none are left out
         labels = frame[title_column].map(label_from_title)
+        left = frame.loc[labels.isna(), title_column]
         frame, labels = frame[labels.notna()], labels[labels.notna()]
+        if len(left):  # counted and named (warned of, and kept with the rows for a model's card)
+            frame.attrs[LEFT_OUT_ATTR] = note = _left_out(left, file)
+            warnings.warn(note, RowsLeftOutWarning, stacklevel=3)
     else:
         raise ColumnError(
             f"no column {label_column!r}; the columns are: {', '.join(map(str, frame.columns))} (name the label "
@@ -115,6 +136,24 @@ def labeled_rows(
         raise InvalidValueError(f"{named([i])}: {why}{also} (fix or drop {'those rows' if rest else 'it'})")
     _warn_of_conflicts(frame[text_column], labels, named)
     return frame, labels
+
+
+def _left_out(titles: pd.Series, file: str | os.PathLike[str] | None) -> str:
+    """The note on rows the title rule gives no label: how many, and the first ten named with their titles."""
+    from ._errors import option_text
+    from ._io import row_numbering
+
+    if file is not None:
+        first, word, _ = row_numbering(file)
+        named = [f"{word} {first + int(i)}: {t!r}" for i, t in titles.head(10).items()]
+    else:
+        named = [f"index {i!r}: {t!r}" for i, t in titles.head(10).items()]
+    more = f" and {len(titles) - len(named)} more" if len(titles) > len(named) else ""
+    n = len(titles)
+    return (
+        f"{n} {'row' if n == 1 else 'rows'} left out: the title rule gives their titles no label (name a label "
+        f"column with {option_text('label_column=')} to use them): {'; '.join(named)}{more}"
+    )
 
 
 def _warn_of_conflicts(texts: pd.Series, labels: pd.Series, named: Any) -> None:

@@ -15,13 +15,13 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ._cues import Cue
-from ._errors import PostingTypeError, TPMClassifyError
+from ._errors import InvalidValueError, PostingTypeError, TPMClassifyError
 from ._explain import Explanation
 from ._features import FeatureSpace
 from ._fitting import article_weights
 from ._heads import sigmoid as _sigmoid
 from ._prior import check_prior, estimate_prior, logit
-from ._roles import OTHER, PM, ROLES, TPM
+from ._roles import HYBRID, OTHER, PM, ROLES, TPM, check_labels
 from ._scoring import Batch, HeadWeights
 from ._text import check_text
 
@@ -260,6 +260,31 @@ class Predicting:
         _, p_tpm, _, in_scope = self._heads(self._features(as_texts(X)))
         scopes = [None] * len(p_tpm) if in_scope is None else in_scope.tolist()
         return np.array([self._label(p, s) for p, s in zip(p_tpm.tolist(), scopes, strict=True)], dtype=object)
+
+    def score(self, X: Iterable[str], y: Iterable[object], sample_weight: Sequence[float] | None = None) -> float:
+        """The share of postings :meth:`predict` labels right, what ``GridSearchCV`` and ``cross_validate`` score by
+        default: the labels ``y`` read as :meth:`fit` reads them (case and surrounding blanks ignored, an alias as
+        its label), a ``hybrid`` one (either role) right when the answer is ``tpm`` or ``pm``.
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> tpm = ("As our Technical Program Manager you will lead a multi-year program across six engineering "
+        ...        "teams. Run system design reviews with principal engineers, map dependencies and technical risks, "
+        ...        "and align the roadmap with business strategy. Partner with product managers and report to senior "
+        ...        "leadership. Requirements: computer science degree, experience with distributed systems and APIs.")
+        >>> pm = ("Manage the project budget, schedule and client deliverables on site. Track project tasks, costs "
+        ...       "and milestones; weekly status reports to the client.")
+        >>> model = tpmclassify.default_model()
+        >>> model.score([tpm, pm], [" TPM", "PM"]), model.score([tpm, pm], ["hybrid", "tpm"])
+        (1.0, 0.5)
+        """
+        truth = np.array(check_labels(as_sequence(y, "labels")), dtype=object)
+        got = self.predict(X)
+        if len(got) != len(truth):
+            raise InvalidValueError(f"{len(got)} postings but {len(truth)} labels")
+        right = (got == truth) | ((truth == HYBRID) & np.isin(got, list(ROLES)))
+        return float(np.average(right, weights=sample_weight))
 
     def decision_function(self, X: Iterable[str]) -> np.ndarray:
         """Role-head log-odds of TPM vs PM."""
