@@ -157,6 +157,23 @@ def test_a_repeated_column_read_is_refused_and_the_header_is_written_as_given(tm
         assert not (tmp_path / "o2.csv").exists()
 
 
+def test_a_parquet_file_that_repeats_a_column_not_read_is_written_back_whole(tmp_path, postings):
+    """Kept, as a CSV's repeated name is: pandas refuses to make an Arrow table of such a frame, so the run ended
+    in a traceback at its first write (after reading the whole file, with --prior auto)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    texts = postings["description"].tolist()
+    columns = [pa.array(list("abcdefghij")), pa.array(texts), pa.array(range(10)), pa.array([None] * 9 + [1.5])]
+    src = tmp_path / "repeats.parquet"
+    pq.write_table(pa.Table.from_arrays(columns, names=["x", "description", "x", "x"]), src)
+    assert classify_csv(src, tmp_path / "out.parquet", chunk_size=4).rows == 10
+    out = pq.ParquetFile(tmp_path / "out.parquet").read()
+    assert out.schema.names[:4] == ["x", "description", "x", "x"] and out.num_rows == 10
+    assert [out.column(i).to_pylist() for i in range(4)] == [c.to_pylist() for c in columns]
+    assert out.column("label").null_count == 0
+
+
 def test_a_repeated_column_is_refused_by_every_reader_and_a_renamed_copy_is_no_column(tmp_path, postings):
     """From a hostile review: a renamed copy collided with a column of that name (a traceback), could be named
     (``description.1``, which the file does not have), and audit, train, ``--prior auto`` and a byte-order mark read
@@ -919,6 +936,13 @@ def test_an_output_under_a_file_says_so(tmp_path, postings):
     with pytest.raises(BatchError, match="^output folder does not exist: .*nodir$"):
         classify_csv(src, tmp_path / "nodir" / "out.csv")
     assert (tmp_path / "afile").read_text() == "mine"
+    # the audit's page and flags said it in other words ("cannot write ... No such file or directory")
+    for page, flags in ((tmp_path / "nodir" / "a.html", None), (tmp_path / "a.html", tmp_path / "nodir" / "f.csv")):
+        with pytest.raises(BatchError, match="^output folder does not exist: .*nodir$"):
+            tpmclassify.audit(src, page, flags_csv=flags)
+    with pytest.raises(BatchError, match="^the output's folder .*afile is a file$"):
+        tpmclassify.audit(src, tmp_path / "afile" / "a.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "in.csv"]
 
 
 def test_the_command_line_starts_its_workers_before_it_loads_the_model(tmp_path, postings, monkeypatch):

@@ -104,7 +104,12 @@ class BatchSummary:
 
 @contextmanager
 def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
-    """:func:`atomic_path` with its refusals as :class:`BatchError`; an unwritable folder fails on entry."""
+    """:func:`atomic_path` with its refusals as :class:`BatchError`; a missing or unwritable folder fails on entry
+    (in one wording for every command that writes a table or a page)."""
+    if not dst.parent.is_dir():
+        if dst.parent.exists():
+            raise BatchError(f"the output's folder {dst.parent} is a file")
+        raise BatchError(f"output folder does not exist: {dst.parent}")
     entered = False
     try:
         with atomic_path(dst, overwrite=overwrite) as tmp:
@@ -211,10 +216,6 @@ def classify_csv(
         raise input_not_found(src)
     if src.resolve() == dst.resolve():
         raise BatchError("output must not be the input file")
-    if not dst.parent.is_dir():
-        if dst.parent.exists():
-            raise BatchError(f"the output's folder {dst.parent} is a file")
-        raise BatchError(f"output folder does not exist: {dst.parent}")
     # (what was started is stopped or closed on the way out, the last first, before the output is published)
     with published_output(dst, overwrite) as tmp, ExitStack() as started:  # the output checked and created first
         mdl = model_or_default(model)

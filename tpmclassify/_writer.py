@@ -95,7 +95,12 @@ class TableWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(chunk.frame, schema=chunk.schema, preserve_index=False)
+        frame, schema = chunk.frame, chunk.schema
+        if frame.columns.is_unique:
+            table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        else:  # a name the file repeats is kept (as a CSV's is): column by column, as pandas refuses such a table
+            columns = [pa.Array.from_pandas(frame.iloc[:, i], type=f.type) for i, f in enumerate(schema)]
+            table = pa.Table.from_arrays(columns, schema=schema)
         for (name, kind), column in zip(self.added.items(), values, strict=True):
             table = table.append_column(pa.field(name, _arrow_type(kind)), pa.array(column, type=_arrow_type(kind)))
         if self._pq is None:
