@@ -193,9 +193,9 @@ def test_an_unfitted_model_is_refused_as_the_librarys_error_and_scikit_learns():
         lambda m: m.predict_proba([PM_TEXT]),
         lambda m: tpmclassify.classify_frame(pd.DataFrame({"description": [PM_TEXT]}), model=m),
     ):
-        with pytest.raises(tpmclassify.TPMClassifyError, match="is not fitted: fit it on labeled postings") as e:
+        with pytest.raises(tpmclassify.ModelNotFittedError, match="is not fitted: fit it on labeled postings") as e:
             ask(tpmclassify.TPMClassifier())
-        assert isinstance(e.value, NotFittedError)
+        assert isinstance(e.value, NotFittedError) and isinstance(e.value, tpmclassify.TPMClassifyError)
 
 
 def test_a_column_of_postings_reads_as_a_list_of_them(bundled):

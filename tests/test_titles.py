@@ -288,22 +288,52 @@ def test_masking_reads_role_names_as_the_role_name_cues_do(bundled, written, mas
     assert content is not None and names(content) == []
 
 
-@pytest.mark.parametrize("cut", ["\n<!-- tracking pixel", "\n<script>trackPageView()", "\n<a href='/apply"])
-def test_a_page_cut_short_in_its_markup_still_reads_its_title(bundled, cut):
+@pytest.mark.parametrize(
+    ("cut", "title"),
+    [
+        ("\n<!-- tracking pixel", "Technical Program Manager"),
+        ("\n<script>trackPageView()", "Technical Program Manager"),
+        ("\n<a href='/apply", "Technical Program Manager > Infrastructure"),  # the title's '>' closed the tag
+    ],
+)
+def test_a_page_cut_short_in_its_markup_still_reads_its_title(bundled, cut, title):
     """A scraped page that ends inside a comment, a script or a tag made a comment (or a tag) of the title read
     after it: the title's vote was lost without a word, though its label was still given."""
-    whole = bundled.classify(PLAIN_PM, title="Technical Program Manager")
-    p = bundled.classify(PLAIN_PM + cut, title="Technical Program Manager")
-    assert p.title_label == "tpm" and p.probabilities == pytest.approx(whole.probabilities, abs=1e-9)
+    p = bundled.classify(PLAIN_PM + cut, title=title)
+    assert p.title_label == "tpm"
     assert [t.text for t in p.explanation.terms if any(a > len(PLAIN_PM + cut) for a, _ in t.spans)][:1] == [
         "Technical Program Manager"
     ]
+    if "<a" not in cut:  # (blanked to its end, as reading the posting alone blanks it)
+        whole = bundled.classify(PLAIN_PM, title=title)
+        assert p.probabilities == pytest.approx(whole.probabilities, abs=1e-9)
+
+
+def test_a_less_than_sign_in_prose_leaves_every_word_of_a_titled_posting_read(bundled):
+    """Only the '<' of a tag left open is blanked before the title: its words are read as the posting alone reads
+    them (blanking it to the end, the first way this was fixed, dropped a plain-text posting's duties)."""
+    text = "Level: L5<L6 depending on experience. " + PLAIN_PM
+    titled, alone = bundled.classify(text, title="Project Manager"), bundled.classify(text)
+    assert titled.content is not None and titled.content.probabilities == alone.probabilities
+    assert {t.text for t in alone.explanation.terms} <= {t.text for t in titled.explanation.terms}
 
 
 def test_other_punctuation_names_no_role():
-    """A comma or a slash between two words is not a role name's blank: the word before it is evidence, kept."""
+    """A comma, a slash or a hyphen set apart by blanks between two words is not a role name's blank, nor is an
+    entity that reads as punctuation: the word before it is evidence, kept, and a title reads as it does in plain
+    text (an escaped title was labeled otherwise)."""
     text = "a degree in Engineering, Project Management or Business; Technical/Program Managers"
     assert tpmclassify.mask_role_names(text, mask="[r]") == "a degree in Engineering, [r] or Business; Technical/[r]"
+    for text in ("Engineering&#44; Project Management", "Skills: Engineering - Project Management - Budgets"):
+        assert "Engineering" in tpmclassify.mask_role_names(text, mask="[r]")
+    for title, label in [
+        ("Technical &amp; Program Manager", "other"),
+        ("Technical&#47;Program Manager", "other"),
+        ("Engineering - Project Manager", "pm"),
+        ("Technical&nbsp;Program&nbsp;Manager", "tpm"),
+        ("Technical&#8209;Program Manager", "tpm"),
+    ]:
+        assert tpmclassify.label_from_title(title) == label, title
 
 
 def test_a_titled_answer_prints_what_the_title_says_against_the_content(bundled):

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._labels import label_from_title
     from ._model import TPMClassifier
     from ._persist import load, save
+    from ._predicting import ModelNotFittedError
     from ._prediction import Prediction
     from ._prior import estimate_prior
     from ._roles import LABEL_ALIASES, LABELS, ROLE_NAMES
@@ -78,6 +79,7 @@ _WHERE = {
     "LabelConflictWarning": "_labeled",
     "RowsLeftOutWarning": "_labeled",
     "Explanation": "_explain",
+    "ModelNotFittedError": "_predicting",
     "Prediction": "_prediction",
     "Term": "_explain",
     "read_table": "_io",
@@ -144,6 +146,7 @@ __all__ = [
     "Explanation",
     "ModelFileError",
     "ROLE_NAMES",
+    "ModelNotFittedError",
     "Prediction",
     "Section",
     "TPMClassifier",

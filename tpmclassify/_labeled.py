@@ -7,7 +7,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -103,14 +103,14 @@ def labeled_rows(
                 rows = "1 row has" if len(blank) == 1 else f"{len(blank)} rows have"
                 raise InvalidValueError(
                     f"{rows} no label, and the title rule gives their titles ({title_column!r}) none: label or drop "
-                    f"them; in {named(blank)}"
+                    f"them; in {named(list(blank))}"
                 )
         wrong = given.index[~given.isin(list(LABELS))]
         if len(wrong):
             try:
                 check_labels(given)
             except InvalidValueError as err:
-                raise InvalidValueError(f"{err}; in {named(wrong)}") from None
+                raise InvalidValueError(f"{err}; in {named(list(wrong))}") from None
         labels = given
     elif title_column is not None:  # no labels at all: the title rule's, and rows it gives none are left out
         labels = frame[title_column].map(label_from_title)
@@ -145,7 +145,7 @@ def _left_out(titles: pd.Series, file: str | os.PathLike[str] | None) -> str:
 
     if file is not None:
         first, word, _ = row_numbering(file)
-        named = [f"{word} {first + int(i)}: {t!r}" for i, t in titles.head(10).items()]
+        named = [f"{word} {first + int(cast(int, i))}: {t!r}" for i, t in titles.head(10).items()]
     else:
         named = [f"index {i!r}: {t!r}" for i, t in titles.head(10).items()]
     more = f" and {len(titles) - len(named)} more" if len(titles) > len(named) else ""

@@ -1,7 +1,7 @@
 """HTML markup as reading a posting finds it: tags and character entities.
 
-One definition, read by the text's normaliser (which blanks them) and by the role names (whose words a page may
-separate by either: "Technical&nbsp;Program&nbsp;Manager").
+One definition of each, read by the text's normaliser (which blanks tags and reads entities as their characters) and
+by the role names (whose words a page may separate by a tag: "<b>Technical</b> Program Manager").
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def _role_metrics(labels: np.ndarray, p_tpm: np.ndarray, sources: np.ndarray) ->
     worst = table["brier"].idxmax()
     m.update(
         worst_source=str(worst),
-        worst_source_accuracy=float(table.loc[worst, "accuracy"]),
-        worst_source_brier=float(table.loc[worst, "brier"]),
+        worst_source_accuracy=float(table["accuracy"].to_numpy()[table.index.get_loc(worst)]),
+        worst_source_brier=float(table["brier"].max()),
     )
     return m, table

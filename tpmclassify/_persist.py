@@ -21,7 +21,7 @@ import re
 import zipfile
 import zlib
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +149,7 @@ def save(
         "token_probe": _token_probe(),
         "classes": state["classes"],
         "members_sha256": {name: _sha256(data) for name, data in members.items()},
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     try:  # before anything is written: metadata JSON cannot hold is the caller's ``extra``
         metadata = json.dumps(meta, indent=2, sort_keys=True, default=_jsonable)

@@ -11,7 +11,7 @@ import bisect
 import re
 
 from ._errors import InvalidValueError
-from ._markup import ENTITY, TAG
+from ._markup import TAG
 
 __all__ = [
     "CLASSES",
@@ -60,8 +60,8 @@ LABELS: dict[str, str] = {
 #: ``content_label``), is in scope and neither role, as a hybrid title is.
 LABEL_ALIASES: dict[str, str] = {"unsure": HYBRID}
 
-#: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by any blanks,
-#: hyphens, HTML entities or tags; seniority prefixes and a plural "s" are matched too).
+#: Role names by the role they claim, as plain phrases (matched case-insensitively, words separated by blanks or a
+#: hyphen, see ``_GAP``; seniority prefixes and a plural "s" are matched too).
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
     TPM: tuple(f"technical {p} {m}" for p in ("program", "programme") for m in ("manager", "management", "mgr"))
     + ("tpm",),
@@ -70,11 +70,15 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     PM: ("project management professional", "project manager", "project management", "project mgr", "pm"),
 }
 
-#: What separates two words of a role name: blanks, hyphens, and HTML entities and tags (which reading a posting
-#: blanks), as between the words the role-name cues read, so that the masking finds "Technical&nbsp;Program&nbsp;
-#: Manager", "<b>Project</b> Manager" and a link's "technical-program-manager" as the cues do; not other
-#: punctuation ("a degree in Engineering, Project Management" names no role). One character or tag at a time.
-_GAP = rf"(?:[\s\-\u2010\u2011]|{ENTITY}|{TAG % 200})+"
+#: What separates two words of a role name: blanks (white space, entities that read as one, such as "&nbsp;", and
+#: tags, which reading a posting blanks), or one hyphen joining them, as between the words the role-name cues read,
+#: so that the masking finds "Technical&nbsp;Program&nbsp;Manager", "<b>Project</b> Manager" and a link's
+#: "technical-program-manager" as the cues do; not other punctuation, nor a hyphen set apart by blanks ("a degree in
+#: Engineering, Project Management", "Engineering - Project Manager": the name is the last two words). Possessive
+#: (a long run of blanks holds no backtracking stack): a name's next word starts with a letter, never in a gap.
+_BLANK = rf"(?:\s|&(?:nbsp|ensp|emsp|thinsp|#160|#xa0|#32|#x20);|{TAG % 200})"
+_HYPHEN = r"(?:[\-\u2010\u2011]|&(?:hyphen|dash|#45|#x2d|#8208|#x2010|#8209|#x2011);)"
+_GAP = rf"(?:{_BLANK}++|{_HYPHEN})"
 _SENIORITY = rf"(?:(?:senior|sr\.?|staff|principal|lead|junior|jr\.?){_GAP})?"
 
 

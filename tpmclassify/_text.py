@@ -148,15 +148,18 @@ def _tag_spans(text: str) -> list[tuple[int, int]]:
 
 
 def close_markup(text: str) -> str:
-    """``text`` with a comment, script or style left open at its end blanked to its end, as reading ``text`` alone
-    blanks it, and a tag left open (``<a href="...``, which reading it alone reads as words) blanked too; the same
-    length. What is read after it (a title) is then read as text, not as the rest of a comment.
+    """``text`` read alone, whatever is read after it (a title), the same length: a comment, script or style left
+    open at its end (which would run on through the title) blanked to the end, as reading ``text`` alone blanks
+    it, and the ``<`` of a tag left open (``<a href='/apply``, which a ``>`` in the title would close) blanked, its
+    words read as they are alone.
 
     Examples
     --------
     >>> text = "Lead the program.<!-- tracking pixel"
     >>> close_markup(text).rstrip(), len(close_markup(text)) == len(text)
     ('Lead the program.', True)
+    >>> close_markup("Level: L5<L6 depending on experience")
+    'Level: L5 L6 depending on experience'
     >>> close_markup("Lead the <b>program</b>.")
     'Lead the <b>program</b>.'
     """
@@ -166,7 +169,12 @@ def close_markup(text: str) -> str:
     n = len(probe)
     spans = _script_spans(probe)
     ends = [a for a, b in spans if b == n] or [a for a, b in _tag_spans(_replace(probe, spans, blank=True)) if b == n]
-    return text if not ends else text[: ends[0]] + " " * (len(text) - ends[0])
+    if not ends:
+        return text
+    a = ends[0]
+    if text[a : a + 7].lower().startswith(("<!--", "<script", "<style")):
+        return text[:a] + " " * (len(text) - a)
+    return text[:a] + " " + text[a + 1 :]
 
 
 def _replace(text: str, spans: list[tuple[int, int]], blank: bool, with_: str = " ") -> str:

@@ -53,7 +53,7 @@ def counts_of(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarr
         return rows.astype(np.int64), cols.astype(np.int64), np.zeros(0)
     # one key per pair, in 32 bits when they fit (sorted twice as fast as 64), counted where a run of equal keys starts
     dtype = np.int32 if (int(rows.max()) + 1) * n_cols <= np.iinfo(np.int32).max else np.int64
-    keys = rows.astype(dtype) * dtype(n_cols) + cols.astype(dtype)
+    keys = rows.astype(dtype) * np.asarray(n_cols, dtype=dtype) + cols.astype(dtype)
     keys.sort()
     first = np.empty(len(keys), dtype=bool)
     first[0] = True
