@@ -318,6 +318,24 @@ def test_a_less_than_sign_in_prose_leaves_every_word_of_a_titled_posting_read(bu
     assert {t.text for t in alone.explanation.terms} <= {t.text for t in titled.explanation.terms}
 
 
+def test_an_answer_out_of_scope_prints_its_in_scope_as_its_reason_does_and_the_contents_own(bundled):
+    """The header rounded where its reason did not ("other (in scope 17%)" over "in scope 16.6% is under the
+    threshold 17.0%"), and a titled answer out of scope printed its content as reading PM, with no word of why the
+    answer was "other" (a titled content is never judged out of scope)."""
+    import copy
+
+    p = bundled.classify(PLAIN_PM, title="Project Manager")
+    strict = copy.copy(bundled).set_params(scope_threshold=p.in_scope + 0.004)  # just above: shown to one decimal
+    q = strict.classify(PLAIN_PM, title="Project Manager")
+    head, title_line, reason = str(q).splitlines()[:3]
+    shown = reason.removeprefix("  - Out of scope: in scope ").split(" is under")[0]
+    assert q.label == "other" and "." in shown and head == f"other  (in scope {shown})"
+    assert title_line.endswith(
+        f"reads PM (TPM {q.content.probabilities['tpm']:.0%}; in scope {q.content.in_scope:.0%})"
+    )
+    assert "in scope" not in str(p).splitlines()[1]  # (in scope, the title line says no more than before)
+
+
 def test_other_punctuation_names_no_role():
     """A comma, a slash or a hyphen set apart by blanks between two words is not a role name's blank, nor is an
     entity that reads as punctuation: the word before it is evidence, kept, and a title reads as it does in plain

@@ -77,7 +77,7 @@ class Answering(Predicting):
             label = self._label(p, s)
             read = batch.role_evidence[i]
             unreadable = self._unreadable(label, batch, i)
-            threshold = self.scope_threshold_
+            threshold = self.active_scope_threshold
             if titled is not None and titled[i]:
                 threshold = self.titled_scope_threshold
                 role = TPM if p >= 0.5 else PM

@@ -171,8 +171,13 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"scikit-learn {meta.get('sklearn_version', '?')}, nltk {meta.get('nltk_version', '?')}",
         f"- classes: {', '.join(map(str, model.classes_))}",
         f"- features: {len(model.cues_)} article cues + {len(model.space_.vocabulary)} stemmed word n-grams",
-        f"- in-scope threshold: {model.scope_threshold_} (the highest that keeps {model.scope_recall:.0%} of TPM "
-        f"and of PM postings in scope out-of-fold, as written and role-masked; below it the label is {OTHER!r})"
+        (
+            f"- in-scope threshold: {model.scope_threshold_} (the highest that keeps {model.scope_recall:.0%} of "
+            f"TPM and of PM postings in scope out-of-fold, as written and role-masked; below it the label is {OTHER!r})"
+            if model.active_scope_threshold == model.scope_threshold_
+            else f"- in-scope threshold: {model.active_scope_threshold} (set; fit chose {model.scope_threshold_}); "
+            f"below it the label is {OTHER!r}"
+        )
         if model.scope_coef_ is not None
         else f"- in scope: no scope head (trained on fewer than 2 {OTHER!r} postings): every posting is answered TPM "
         "or PM, and `in_scope` is None",

@@ -128,6 +128,7 @@ class Predicting:
     scope_coef_: np.ndarray | None
     scope_intercept_: float | None
     scope_threshold_: float | None
+    scope_threshold: float | None
     baseline_: np.ndarray
     scope_baseline_: np.ndarray | None
     min_evidence_: float
@@ -176,7 +177,7 @@ class Predicting:
         check_fitted(self)
         batch = self._batch(as_texts(texts))
         p_tpm, *scope = batch.probabilities
-        threshold = None if not scope else self.scope_threshold_
+        threshold = None if not scope else self.active_scope_threshold
         return np.array(
             [
                 p
@@ -252,7 +253,7 @@ class Predicting:
     def predict(self, X: Iterable[str]) -> np.ndarray:
         """Labels by the one decision rule that :meth:`classify_many` and batch runs use.
 
-        "other" when ``in_scope`` is under ``scope_threshold_``, else "tpm" when the TPM probability is at
+        "other" when ``in_scope`` is under :attr:`active_scope_threshold`, else "tpm" when the TPM probability is at
         least 0.5, else "pm". (With a scope head this is not always the argmax of :meth:`predict_proba`:
         a posting with ``in_scope`` 0.4 over a threshold of 0.3 is a TPM or PM posting.)
         """
@@ -291,8 +292,27 @@ class Predicting:
         check_fitted(self)
         return self._heads(self._features(as_texts(X)))[0]
 
+    @property
+    def active_scope_threshold(self) -> float | None:
+        """The threshold ``in_scope`` must reach for a TPM or PM answer: ``scope_threshold`` when it is set, even on
+        a fitted model (a stricter filter needs no refit), else the one :meth:`fit` chose (``scope_threshold_``);
+        None without a scope head.
+
+        Examples
+        --------
+        >>> import copy, tpmclassify
+        >>> model = tpmclassify.default_model()
+        >>> model.active_scope_threshold == model.scope_threshold_, copy.copy(model).set_params(
+        ...     scope_threshold=0.3).active_scope_threshold
+        (True, 0.3)
+        """
+        if getattr(self, "scope_coef_", None) is None:
+            return None
+        return self.scope_threshold_ if self.scope_threshold is None else float(self.scope_threshold)
+
     def _label(self, p_tpm: float, in_scope: float | None) -> str:
-        if in_scope is not None and self.scope_threshold_ is not None and in_scope < self.scope_threshold_:
+        threshold = self.active_scope_threshold
+        if in_scope is not None and threshold is not None and in_scope < threshold:
             return OTHER
         return TPM if p_tpm >= 0.5 else PM
 

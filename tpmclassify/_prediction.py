@@ -271,7 +271,8 @@ postings)'
         if self.unreadable:  # no split is printed as if the words had decided it
             head = f"needs review  (too {'short' if self._too_short else 'little evidence'} to decide)"
         elif self.label == OTHER and self.in_scope is not None:  # a split of a job that is neither would mislead
-            head = f"other  (in scope {self.in_scope:.0%})"
+            shown = _apart(self.in_scope, self.scope_threshold)[0] if self.scope_threshold is not None else None
+            head = f"other  (in scope {shown or f'{self.in_scope:.0%}'})"  # (as the reason under it shows it)
         else:
             head = f"{display(self.label)}  (TPM {tpm:.0%}, PM {1 - tpm:.0%}"
             head += ")" if self.in_scope is None else f"; in scope {self.in_scope:.0%})"
@@ -293,8 +294,9 @@ postings)'
             reads = "has too little to decide"
         elif c.label == OTHER and c.in_scope is not None:  # (no TPM/PM split of a job that is neither, as above)
             reads = f"reads other (in scope {c.in_scope:.0%})"
-        else:
-            reads = f"reads {display(c.label)} (TPM {c.probabilities[TPM]:.0%})"
+        else:  # (a titled content is not judged out of scope: beside an answer that is, its own in-scope is said)
+            scope = f"; in scope {c.in_scope:.0%}" if self.label == OTHER and c.in_scope is not None else ""
+            reads = f"reads {display(c.label)} (TPM {c.probabilities[TPM]:.0%}{scope})"
             reads += ", too close to call" if c.needs_review else ""
         flagged = "; flagged as mis-titled" if self.title_mismatch else ""
         return f"  title {self.title!r}: {said}; the content, role names masked, {reads}{flagged}"
