@@ -342,6 +342,21 @@ def test_shown_columns_are_each_written_once_and_a_name_of_the_flags_csv_is_refu
         with pytest.raises(tpmclassify.BatchError, match=message):
             tpmclassify.audit(src, tmp_path / f"{name}.html", show_columns=["company", name])
         assert not (tmp_path / f"{name}.html").exists() and not (tmp_path / f"{name}.flags.csv").exists()
+    # a title column of such a name made the flags CSV's header repeat it (read back, the titles as 'confidence')
+    renamed = tmp_path / "renamed.csv"
+    frame.drop(columns="confidence").rename(columns={"title": "confidence"}).to_csv(renamed, index=False)
+    with pytest.raises(tpmclassify.BatchError, match="^the title column 'confidence' has the name of another column"):
+        tpmclassify.audit(renamed, tmp_path / "renamed.html", title_column="confidence")
+    assert not (tmp_path / "renamed.html").exists() and not (tmp_path / "renamed.flags.csv").exists()
+
+
+def test_a_card_counts_the_characters_of_the_posting_it_shows(tmp_path):
+    """The card said "The posting (1,683 characters)" of a 1,654-character description: it counted the title read
+    after it (and cut at 30,000 a posting it showed whole)."""
+    src = tmp_path / "one.csv"
+    pd.DataFrame({"title": ["Technical Program Manager"], "description": [PLAIN_PM]}).to_csv(src, index=False)
+    tpmclassify.audit(src, tmp_path / "one.html")
+    assert f"The posting ({len(PLAIN_PM):,} characters)" in (tmp_path / "one.html").read_text(encoding="utf-8")
 
 
 def test_the_audit_replaces_its_page_only_when_told(tmp_path):

@@ -310,3 +310,37 @@ fcntl.flock(fd, fcntl.LOCK_EX)
 print("locked", flush=True)
 sys.stdin.read()
 """
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)])
+@pytest.mark.parametrize("command", ["batch", "audit"])
+def test_an_interruption_lost_in_a_finalizer_still_publishes_nothing(tmp_path, src, monkeypatch, sig, status, command):
+    """Ctrl-C or SIGTERM arriving while a finalizer ran (the regex package's, at start-up) raised its exception
+    there, where Python only prints it: the run went on, published its outputs and exited 0."""
+    import tpmclassify._batch as batch
+
+    class Finalized:
+        def __del__(self) -> None:
+            signal.raise_signal(sig)  # the handler's exception is raised here, and swallowed
+
+    real = batch.text_column_of
+
+    def text_column_of(*args, **kwargs):
+        Finalized()  # made and freed at once
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "text_column_of", text_column_of)
+    if command == "audit":
+        import tpmclassify._audit as audit
+
+        monkeypatch.setattr(audit, "text_column_of", text_column_of)
+    lost: list[type[BaseException]] = []  # what Python would print of the lost exception
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: lost.append(u.exc_type))
+    out = tmp_path / ("out.csv" if command == "batch" else "out.html")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a command starts (whatever ran before)
+    try:
+        assert main([command, str(src), "-o", str(out), "-q", "--title-column", "title"]) == status
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert lost and issubclass(lost[0], KeyboardInterrupt)  # (it was lost there)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no output, no flags CSV, no temporary file

@@ -7,13 +7,13 @@ import re
 import secrets
 import socket
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import TPMClassifyError
 
-__all__ = ["OutputExistsError", "atomic_path", "check_target", "check_writable"]
+__all__ = ["OutputExistsError", "atomic_path", "check_target", "check_writable", "interruptions"]
 
 
 class OutputExistsError(TPMClassifyError, FileExistsError):
@@ -203,7 +203,39 @@ def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
+#: Interruptions received (the exception each raised), so that none is lost: a signal's exception raised while a
+#: finalizer (``__del__``) runs is only printed by Python, and the run would go on to publish its output.
+_INTERRUPTIONS: list[type[BaseException]] = []
+
+
+@contextmanager
+def interruptions() -> Iterator[Callable[[type[BaseException]], None]]:
+    """While this runs, an interruption said to the function it yields (by a signal handler, with the exception it
+    raises) stops any output from being published: publishing raises it again, the temporary file is removed.
+
+    Examples
+    --------
+    >>> with interruptions() as interrupted:
+    ...     interrupted(KeyboardInterrupt)
+    ...     try:
+    ...         with atomic_path("never.txt") as tmp:
+    ...             _ = Path(tmp).write_text("whole, but interrupted")
+    ...     except KeyboardInterrupt:
+    ...         print("interrupted: nothing published")
+    interrupted: nothing published
+    >>> import os; os.path.exists("never.txt")
+    False
+    """
+    _INTERRUPTIONS.clear()
+    try:
+        yield _INTERRUPTIONS.append
+    finally:
+        _INTERRUPTIONS.clear()
+
+
 def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
+    if _INTERRUPTIONS:  # (its exception was swallowed where it was raised)
+        raise _INTERRUPTIONS[-1]
     if overwrite:
         check_target(target, overwrite)
         try:  # a replaced file keeps its permissions (a private file of postings stays private)

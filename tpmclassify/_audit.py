@@ -319,6 +319,11 @@ def _shown_columns(title_column: str, id_column: str | None, show_columns: Seque
     clash = [c for c in out if c in ("row", *FLAG_COLUMNS)]
     if clash:
         raise BatchError(f"column {clash[0]!r} cannot be shown: the flags CSV has a column of that name")
+    if title_column in ("row", *FLAG_COLUMNS):  # (its own column of the flags CSV, under its own name)
+        raise BatchError(
+            f"the title column {title_column!r} has the name of another column of the flags CSV: rename it in the "
+            "file (the flags CSV would have two columns of that name)"
+        )
     return out
 
 

@@ -111,7 +111,7 @@ class Flag:
     def card(self) -> str:
         """The card: where the row is, what to check, the content's verdict, reasons and bars, the answer as
         written, and the whole posting with the content's evidence highlighted."""
-        c, text = self.c, self.p.text
+        c, text = self.c, self.c.text  # the posting shown: the content's (the title is in the heading)
         shown = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS]
         cut = "" if shown is text else f", the first {_SHOWN_CHARS:,} shown"
         reasons = "".join(f"<li>{html.escape(r)}</li>" for r in c.explanation.reasons)

@@ -74,16 +74,32 @@ class Terminated(KeyboardInterrupt):
 
 @contextmanager
 def sigterm_interrupts() -> Iterator[None]:
-    """While running a command, SIGTERM raises :class:`Terminated` (main thread only; else nothing changes)."""
+    """While running a command, SIGTERM raises :class:`Terminated` (main thread only; else nothing changes), and
+    it and Ctrl-C (SIGINT, unless ignored) stop any output from being published even when their exception is lost
+    (raised inside a finalizer, which Python only prints: the run went on and published its output, exit 0)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    from ._atomic import interruptions
 
-    def terminate(signum: int, frame: object) -> None:
-        raise Terminated
+    with interruptions() as interrupted:
 
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        def terminate(signum: int, frame: object) -> None:
+            interrupted(Terminated)
+            raise Terminated
+
+        def interrupt(signum: int, frame: object) -> None:
+            interrupted(KeyboardInterrupt)
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, terminate)
+        sigint = signal.getsignal(signal.SIGINT)
+        handled = callable(sigint)  # (a job started in the background ignores it: it still does)
+        if handled:
+            signal.signal(signal.SIGINT, interrupt)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if handled:
+                signal.signal(signal.SIGINT, sigint)
