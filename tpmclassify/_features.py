@@ -272,20 +272,34 @@ class FeatureSpace:
 
         What reasons quote: found from the words the features were computed from, without matching again.
         """
-        start = found.ptr[i]
-        ids, words = found.ids, found.words
+        return {j: w for j, (w, _) in self.quoted(found, i, columns).items()}
 
-        def tokens(a: int, b: int) -> str:
-            return " ".join([words[k] for k in ids[start + a : start + b].tolist()])
+    def quoted(self, found: Found, i: int, columns: Collection[int]) -> dict[int, tuple[str, int]]:
+        """Column -> the words :meth:`quotes` gives, and how many times a cue's words occur in posting ``i``'s words
+        before the place they are quoted from: as part of another cue's match (a longer phrase, a role name:
+        "technical" in "technical program manager"), where the posting's text holds them too, so that a quote
+        passes them over."""
+        start, ids, words, n_cues = found.ptr[i], found.ids, found.words, len(self.cues)
+        out = {}
+        for j, (a, b) in self._first(found, i, columns).items():
+            seq = ids[start + a : start + b]
+            before = int(np.count_nonzero(ids[start : start + a] == seq[0])) if j < n_cues and a else 0
+            if before and b - a > 1:  # (the first word's places, then the whole phrase's)
+                head = np.flatnonzero(ids[start : start + a] == seq[0]).tolist()
+                before = sum(1 for p in head if np.array_equal(ids[start + p : start + p + b - a], seq))
+            out[j] = " ".join([words[k] for k in seq.tolist()]), before
+        return out
 
+    def _first(self, found: Found, i: int, columns: Collection[int]) -> dict[int, tuple[int, int]]:
+        """Column -> the token positions (start, end) in posting ``i``'s words of its first occurrence."""
         a, b = found.cue_ptr[i : i + 2].tolist()
         cues = found.cols[a:b].tolist()  # sorted
         n_cues = len(self.cues)
-        out: dict[int, str] = {}
+        out: dict[int, tuple[int, int]] = {}
         for j in columns:
             k = bisect_left(cues, j) if j < n_cues else len(cues)
             if k < len(cues) and cues[k] == j:
-                out[j] = tokens(found.starts[a + k], found.ends[a + k])
+                out[j] = (int(found.starts[a + k]), int(found.ends[a + k]))
         wanted = [j for j in columns if j >= n_cues] if self.ngram_scale else []  # (no n-gram block at 0)
         if wanted:
             # the wanted n-grams as transform() reads them: runs of the kept words' stem ids, each at its first place
@@ -295,7 +309,7 @@ class FeatureSpace:
                 key = self._gram_keys[j - n_cues]
                 at = _first(stems, key)
                 if at is not None:
-                    out[j] = tokens(where[at], where[at + len(key) - 1] + 1)  # with its stop words
+                    out[j] = (int(where[at]), int(where[at + len(key) - 1]) + 1)  # with its stop words
         return out
 
     def matches(self, text: str) -> dict[int, Evidence]:

@@ -102,13 +102,24 @@ class Batch:
         return found
 
     def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
-        """The posting's own words behind some of posting ``i``'s features, as it writes them (first occurrence)."""
-        words = self.space.quotes(self.found, i, columns)
+        """The posting's own words behind some of posting ``i``'s features, as it writes them (first occurrence): at
+        the place the reading found them, passing over their earlier occurrences in another phrase's match (a role
+        name's "Technical"), which are found in the job's text as the reading read it (boilerplate blanked)."""
+        quoted = self.space.quoted(self.found, i, columns)
         text = self.texts[i]
         lowered = self._lowered.get(i)
         if lowered is None:
             lowered = self._lowered[i] = lower(text)  # (one character for one: 'İ' too)
-        return {j: verbatim(text, w, lowered) or w for j, w in words.items()}
+        job: tuple[str, str] | None = None
+        out = {}
+        for j, (w, before) in quoted.items():
+            if before:  # found in the job's text, as the reading read it (the same length: the same places)
+                if job is None:
+                    job = (jt := job_text(text)), lower(jt)
+                out[j] = verbatim(job[0], w, job[1], before) or w
+            else:
+                out[j] = verbatim(text, w, lowered) or w
+        return out
 
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""

@@ -320,13 +320,14 @@ def readable(raw: str) -> str:
     return " ".join(raw.split())
 
 
-def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
+def verbatim(text: str, words: str, lowered: str | None = None, skip: int = 0) -> str | None:
     """The posting's own characters for a run of its normalised tokens: the first place ``words`` (tokens
     separated by single spaces) occur in ``text`` as whole tokens, with whatever separates them there, as a reader
     sees it (:func:`readable`: an entity or a tag between them read as the page shows it).
 
-    ``lowered`` is ``lower(text)`` when the caller has it. None when the words are not found as written (words
-    spelt by entities): quote the tokens instead.
+    ``lowered`` is ``lower(text)`` when the caller has it; ``skip`` occurrences are passed over first (those the
+    reading took as part of another phrase). None when the words are not found as written (words spelt by
+    entities): quote the tokens instead.
 
     Examples
     --------
@@ -340,6 +341,8 @@ def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
     True
     >>> verbatim("İstanbul office, Cross-Functional teams", "cross functional")  # 'İ' lowers to two characters
     'Cross-Functional'
+    >>> verbatim("The Technical Program Manager leads technical reviews", "technical", skip=1)
+    'technical'
     """
     low = lower(text) if lowered is None else lowered
     if len(low) != len(text):
@@ -348,7 +351,9 @@ def verbatim(text: str, words: str, lowered: str | None = None) -> str | None:
     while (found := pattern.search(low, start)) is not None:
         a = found.start()
         if a == 0 or not _TOKEN_CHAR.match(low, a - 1):
-            return readable(text[a : found.end()])
+            if not skip:
+                return readable(text[a : found.end()])
+            skip -= 1
         start = a + 1
     return None
 
