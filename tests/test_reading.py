@@ -303,6 +303,21 @@ def test_reasons_quote_an_html_posting_as_its_page_shows_it(bundled, postings):
         assert bundled.classify(html).reasons == plain.reasons, join  # the same words, as the page shows them
 
 
+def test_a_reason_against_the_answer_says_it_was_outweighed(bundled, postings):
+    """A PM answer whose first reason was "Technical depth points to TPM (+2.26): ..." said nothing of the other
+    axes outweighing it (a hostile audit: 311 of 600 answers had such a reason, 23 of them first)."""
+    sample = tpmclassify.read_table(Path(__file__).resolve().parents[1] / "data" / "sample_postings.csv")
+    against = 0
+    for p in bundled.classify_many([*postings["description"], *sample["description"]]):
+        for reason, total in zip(p.explanation.reasons, p.explanation.by_axis.values(), strict=False):
+            is_against = total * p.explanation.logit < 0
+            assert (", outweighed: " in reason) == is_against, reason
+            against += is_against
+        if p.scope_explanation is not None:  # (decided at its threshold: its axes are shown as they point)
+            assert not any("outweighed" in r for r in p.scope_explanation.reasons)
+    assert against
+
+
 def test_a_quote_is_taken_where_the_reading_found_it_not_from_a_role_name(bundled):
     """A quote was the first place its words occur in the posting, though the reading took that place as part of
     another phrase: a role name's 'The Project' quoted as program scope, its 'Technical' as technical depth (on

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._cues import AXES
 from ._features import Evidence, FeatureSpace
-from ._roles import SHORT_NAMES
+from ._roles import SHORT_NAMES, TPM
 
 __all__ = ["Explanation", "Scored", "Term", "display"]
 
@@ -272,7 +272,10 @@ class Explanation:
                 quoted = typical
             elif part * total > 0 and abs(part) > self._sides[total > 0][k]:
                 quoted += f", and {typical}"
-            out.append(f"{AXES.get(axis, axis)} points to {display(side)} ({total:+.2f}): {quoted}")
+            # an axis of the role head against its answer says so: the other axes outweigh it (the scope head's
+            # answer is decided at its threshold, not at even odds: its axes are shown as they point)
+            against = ", outweighed" if self.positive == TPM and total * self.logit < 0 else ""
+            out.append(f"{AXES.get(axis, axis)} points to {display(side)} ({total:+.2f}){against}: {quoted}")
         return out
 
     def __str__(self) -> str:
