@@ -344,3 +344,27 @@ def test_an_interruption_lost_in_a_finalizer_still_publishes_nothing(tmp_path, s
         signal.signal(signal.SIGINT, previous)
     assert lost and issubclass(lost[0], KeyboardInterrupt)  # (it was lost there)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no output, no flags CSV, no temporary file
+
+
+def test_an_applications_own_ctrl_c_handler_is_left_to_it(tmp_path, src, monkeypatch):
+    """main() called from an application with a Ctrl-C handler of its own (a flag for a graceful stop) replaced it
+    for the run: the application never heard of a Ctrl-C. Only Python's own handler is replaced."""
+    import tpmclassify._batch as batch
+
+    seen = []
+    real = batch.text_column_of
+
+    def text_column_of(*args, **kwargs):
+        seen.append(signal.getsignal(signal.SIGINT))
+        return real(*args, **kwargs)
+
+    def own(signum, frame):  # the application's
+        pass
+
+    monkeypatch.setattr(batch, "text_column_of", text_column_of)
+    previous = signal.signal(signal.SIGINT, own)
+    try:
+        assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q"]) == 0
+        assert seen == [own] and signal.getsignal(signal.SIGINT) is own
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -322,10 +322,10 @@ def test_an_answer_out_of_scope_prints_its_in_scope_as_its_reason_does_and_the_c
     """The header rounded where its reason did not ("other (in scope 17%)" over "in scope 16.6% is under the
     threshold 17.0%"), and a titled answer out of scope printed its content as reading PM, with no word of why the
     answer was "other" (a titled content is never judged out of scope)."""
-    import copy
 
     p = bundled.classify(PLAIN_PM, title="Project Manager")
-    strict = copy.copy(bundled).set_params(scope_threshold=p.in_scope + 0.004)  # just above: shown to one decimal
+    strict = bundled.with_scope_threshold((p.in_scope + 1) / 2)  # just above: shown with decimals
+    assert bundled.active_scope_threshold == bundled.scope_threshold_  # (a copy: the bundled model as it was)
     q = strict.classify(PLAIN_PM, title="Project Manager")
     head, title_line, reason = str(q).splitlines()[:3]
     shown = reason.removeprefix("  - Out of scope: in scope ").split(" is under")[0]
@@ -334,6 +334,19 @@ def test_an_answer_out_of_scope_prints_its_in_scope_as_its_reason_does_and_the_c
         f"reads PM (TPM {q.content.probabilities['tpm']:.0%}; in scope {q.content.in_scope:.0%})"
     )
     assert "in scope" not in str(p).splitlines()[1]  # (in scope, the title line says no more than before)
+
+
+def test_an_in_scope_threshold_set_after_fit_is_checked_when_it_is_used(bundled):
+    """Set after fit, the threshold was never checked: 1.5 answered every posting "other", NaN turned the filter
+    off, "0.3" was taken."""
+    import copy
+
+    for bad in (1.5, float("nan"), "0.3", True):
+        with pytest.raises(tpmclassify.InvalidValueError, match="scope_threshold must be a probability in"):
+            bundled.with_scope_threshold(bad)
+        model = copy.copy(bundled).set_params(scope_threshold=bad)
+        with pytest.raises(tpmclassify.InvalidValueError, match="scope_threshold must be a probability in"):
+            model.classify(PLAIN_PM)
 
 
 def test_other_punctuation_names_no_role():

@@ -94,7 +94,9 @@ def sigterm_interrupts() -> Iterator[None]:
 
         previous = signal.signal(signal.SIGTERM, terminate)
         sigint = signal.getsignal(signal.SIGINT)
-        handled = callable(sigint)  # (a job started in the background ignores it: it still does)
+        # Python's own handler only: an application's own is left to it, and a job started in the background, which
+        # ignores Ctrl-C, still does
+        handled = sigint is signal.default_int_handler
         if handled:
             signal.signal(signal.SIGINT, interrupt)
         try:

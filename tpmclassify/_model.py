@@ -120,8 +120,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         An in-scope posting whose TPM probability falls in this band needs review.
     scope_threshold : float or None, default None
         ``in_scope`` below this makes the label "other" (set on a fitted
-        model, it applies at once: ``set_params(scope_threshold=0.19)`` for a
-        stricter filter, no refit); None picks, during
+        model, it applies at once: ``model.with_scope_threshold(0.19)`` gives
+        a stricter copy, no refit); None picks, during
         :meth:`fit`, the highest threshold that keeps ``scope_recall`` of the
         TPM postings and of the PM postings in scope out-of-fold, counting
         each posting as written and with its role names masked (in scope is a

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from numbers import Real
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -308,7 +309,29 @@ class Predicting:
         """
         if getattr(self, "scope_coef_", None) is None:
             return None
-        return self.scope_threshold_ if self.scope_threshold is None else float(self.scope_threshold)
+        if self.scope_threshold is None:
+            return self.scope_threshold_
+        given = self.scope_threshold  # (set after fit, it was never checked: 1.5, NaN or "0.3" would be answered by)
+        if isinstance(given, bool) or not isinstance(given, Real) or not 0 <= given <= 1:
+            raise InvalidValueError(f"scope_threshold must be a probability in [0, 1] or None, got {given!r}")
+        return float(given)
+
+    def with_scope_threshold(self: _Self, threshold: float | None) -> _Self:
+        """A copy of this model whose in-scope threshold is ``threshold`` (None: the one :meth:`fit` chose), as
+        :meth:`with_prior` gives one for another TPM share: the bundled model, shared by every call, is left as is.
+
+        Examples
+        --------
+        >>> import tpmclassify
+        >>> strict = tpmclassify.default_model().with_scope_threshold(0.25)
+        >>> strict.active_scope_threshold, tpmclassify.default_model().active_scope_threshold
+        (0.25, 0.17)
+        """
+        check_fitted(self)
+        new = copy.copy(self)
+        new.scope_threshold = threshold
+        new.active_scope_threshold  # noqa: B018 - checked now, not at its first answer
+        return new
 
     def _label(self, p_tpm: float, in_scope: float | None) -> str:
         threshold = self.active_scope_threshold
