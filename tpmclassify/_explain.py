@@ -272,8 +272,8 @@ class Explanation:
                 quoted = typical
             elif part * total > 0 and abs(part) > self._sides[total > 0][k]:
                 quoted += f", and {typical}"
-            # an axis of the role head against its answer says so: the other axes outweigh it (the scope head's
-            # answer is decided at its threshold, not at even odds: its axes are shown as they point)
+            # an axis of the role head against its answer says so: the rest of the log-odds outweighs it (the scope
+            # head's answer is decided at its threshold, not at even odds: its axes are shown as they point)
             against = ", outweighed" if self.positive == TPM and total * self.logit < 0 else ""
             out.append(f"{AXES.get(axis, axis)} points to {display(side)} ({total:+.2f}){against}: {quoted}")
         return out

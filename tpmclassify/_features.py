@@ -283,11 +283,10 @@ class FeatureSpace:
         out = {}
         for j, (a, b) in self._first(found, i, columns).items():
             seq = ids[start + a : start + b]
-            before = int(np.count_nonzero(ids[start : start + a] == seq[0])) if j < n_cues and a else 0
-            if before and b - a > 1:  # (the first word's places, then the whole phrase's)
-                head = np.flatnonzero(ids[start : start + a] == seq[0]).tolist()
-                before = sum(1 for p in head if np.array_equal(ids[start + p : start + p + b - a], seq))
-            out[j] = " ".join([words[k] for k in seq.tolist()]), before
+            head = np.flatnonzero(ids[start : start + a] == seq[0]).tolist() if j < n_cues else []
+            if b - a > 1:  # (the first word's places, then the whole phrase's)
+                head = [p for p in head if np.array_equal(ids[start + p : start + p + b - a], seq)]
+            out[j] = " ".join([words[k] for k in seq.tolist()]), len(head)
         return out
 
     def _first(self, found: Found, i: int, columns: Collection[int]) -> dict[int, tuple[int, int]]:
