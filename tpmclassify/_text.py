@@ -43,8 +43,7 @@ _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 # A tag's attributes run to 20,000 characters here. The search stays linear: a tag that fails stops at the next "<"
 # or ">", where the next search starts.
-_TAG = TAG
-_TAG_OPEN = re.compile(r"<!--|" + _TAG % 20_000)
+_TAG_OPEN = re.compile(r"<!--|" + TAG % 20_000)
 _ENTITY = re.compile(ENTITY)
 #: What a token is made of (letters, digits, "_", "+", "#"; it starts with a letter or digit): one class, used by
 #: the tokenizer and by :func:`verbatim` to find token boundaries.
@@ -367,7 +366,7 @@ def _verbatim_pattern(words: str) -> re.Pattern[str]:
     """The tokens of ``words``, each separated from the next by 1 to 10 characters that cannot be part of a
     token, HTML entities (``&nbsp;``) or tags (``</b>``), the last not followed by one (a pattern that starts with
     its literal first word: searched fast)."""
-    tag, entity = _TAG % 200, _ENTITY.pattern  # as normalising reads them; atomic: no backtracking into a gap
+    tag, entity = TAG % 200, _ENTITY.pattern  # as normalising reads them; atomic: no backtracking into a gap
     gap = rf"(?>[^{_TOKEN_CHARS}<&]|{entity}|{tag}|[<&]){{1,10}}+"
     return re.compile(gap.join(map(re.escape, words.split(" "))) + rf"(?![{_TOKEN_CHARS}])")
 
