@@ -2,6 +2,7 @@
 
 import codecs
 import dataclasses
+import html
 import json
 import re
 import sys
@@ -236,6 +237,9 @@ def test_audit_checks_its_arguments_and_applies_the_prior_with_a_text_column(tmp
     assert int(page.ids["total-rows"]) == rows and page.cards == 0 and int(page.ids["mismatches"]) == 2
     assert len(pd.read_csv(tmp_path / "r.flags.csv")) == 2  # all flagged rows are in the CSV, whatever --top
     assert "TPM share of 60%" in out.read_text(encoding="utf-8")
+    # none shown (top 0) is not "None": the section says where the flagged rows are
+    assert "None shown here (top 0): the 2 flagged rows are in the CSV" in out.read_text(encoding="utf-8")
+    assert "<p>None.</p>" not in out.read_text(encoding="utf-8")
     # a row that cannot be classified keeps what its title claims in the totals
     assert ">pm</th><td>" in out.read_text(encoding="utf-8").replace(" ", "")
 
@@ -254,6 +258,12 @@ def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys):
     out = tmp_path / "own.html"
     summary = tpmclassify.audit(src, out, id_column="id", flags_csv=tmp_path / "todo.csv")
     assert summary.flags == str(tmp_path / "todo.csv") and pd.read_csv(summary.flags)["id"].tolist() == [1, 7]
+    assert "<b>todo.csv</b>, beside this page" in out.read_text(encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    elsewhere = tmp_path / "elsewhere" / "todo.csv"  # not beside the page: named by its path
+    tpmclassify.audit(src, out, flags_csv=elsewhere, overwrite=True)
+    assert f"<b>{html.escape(str(elsewhere))}</b>, in the file's order" in out.read_text(encoding="utf-8")
+    assert "beside this page" not in out.read_text(encoding="utf-8")
     assert main(["audit", str(src), "-o", str(out), "-q"]) == 2
     assert "already exists; pass --overwrite to replace it" in capsys.readouterr().err
     before = src.read_bytes()

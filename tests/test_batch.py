@@ -612,6 +612,16 @@ def test_a_missing_input_is_one_error_everywhere_and_a_file_without_columns_says
         with pytest.raises(tpmclassify.ColumnError, match="the table has no columns"):
             classify_csv(tmp_path / name, tmp_path / f"out_{name}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blank.csv", "blank.jsonl", "empty.jsonl", "late.csv"]
+    # JSON lines with a title named: the title (which may come in a later line) was listed as a column of the file
+    with pytest.raises(tpmclassify.ColumnError, match="the table has no columns"):
+        classify_csv(tmp_path / "empty.jsonl", tmp_path / "out_t.jsonl", title_column="title")
+    (tmp_path / "ids.jsonl").write_text('{"id": 1}\n')
+    for run in (
+        lambda: classify_csv(tmp_path / "ids.jsonl", tmp_path / "out_ids.jsonl", title_column="title"),
+        lambda: tpmclassify.audit(tmp_path / "ids.jsonl", tmp_path / "ids.html"),
+    ):
+        with pytest.raises(tpmclassify.ColumnError, match=r"the columns are: id\. Name one"):
+            run()
 
 
 def test_interrupted_run_leaves_nothing(tmp_path, postings, monkeypatch):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tpmclassify import _pool
-from tpmclassify._pool import Pool, TaskFailed
+from tpmclassify._pool import _PER_WORKER, Pool, TaskFailed
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="POSIX signals")
 
@@ -68,12 +68,12 @@ def test_a_healthy_pool_answers_in_order_and_a_raising_task_fails_alone():
     try:
         assert _wait(lambda: all(w.ready.is_set() for w in pool._workers))
         tasks = []
-        for i in range(4):  # two a worker: both have room
+        for i in range(2 * _PER_WORKER):  # as many as a worker holds, each: both have room
             task = pool.submit(operator.mul, (i, 7), 5.0)
             assert task is not None
             tasks.append(task)
         assert pool.submit(operator.mul, (9, 9), 5.0) is None  # no room: the caller does it
-        assert [pool.result(t) for t in tasks] == [0, 7, 14, 21]
+        assert [pool.result(t) for t in tasks] == [7 * i for i in range(2 * _PER_WORKER)]
         failing = pool.submit(operator.truediv, (1, 0), 5.0)
         with pytest.raises(TaskFailed, match="ZeroDivisionError"):
             pool.result(failing)

@@ -275,6 +275,7 @@ def audit(
             model=mdl,
             row_word=row_word,
             numbering=numbering,
+            flags_beside=flags.resolve().parent == dst.resolve().parent,
         )
         Path(tmp).write_text(page, encoding="utf-8", errors="backslashreplace")  # (a lone surrogate: its code)
     return summary

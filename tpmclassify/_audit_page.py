@@ -194,6 +194,13 @@ def _totals_table(totals: Counter[tuple[str, str]]) -> str:
     )
 
 
+def _no_cards(flagged: int) -> str:
+    """The cards' section when it shows none: none flagged, or none asked for (top 0)."""
+    if not flagged:
+        return "<p>None.</p>"
+    return f"<p>None shown here (top 0): the {flagged} flagged rows are in the CSV of flagged rows.</p>"
+
+
 def _flag_list(best: list[tuple[float, int, str, str]], shown: list[str], row_word: str, flagged: int) -> str:
     if not flagged:
         return "<p>None: no title here claims one role over a posting that clearly describes the other.</p>"
@@ -240,9 +247,14 @@ def render_page(
     model: TPMClassifier,
     row_word: str,
     numbering: str,
+    flags_beside: bool = True,
 ) -> str:
-    """The page, every bidi control shown as its code point."""
-    name, flags_name = html.escape(src.name), html.escape(flags.name)
+    """The page, every bidi control shown as its code point; ``flags_beside``: whether the flags CSV is in the page's
+    folder (named by its file name, else by its path)."""
+    name = html.escape(src.name)
+    flags_name = (
+        f"<b>{html.escape(flags.name)}</b>, beside this page" if flags_beside else f"<b>{html.escape(str(flags))}</b>"
+    )
     which = f"the {len(best)} most confident of the {mismatches}" if len(best) < mismatches else "all of them"
     howto = (
         f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
@@ -251,7 +263,7 @@ def render_page(
         f"the posting's own words. Flagged: {html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
         f"the model's reading, not a verdict: someone who knows the role decides.</li>"
         f'<li>Work from the <a href="#flagged">list of flagged rows</a> ({which}, most confident first; each links '
-        f"to its card). Every flagged row is also in <b>{flags_name}</b>, beside this page, in the file's order, "
+        f"to its card). Every flagged row is also in {flags_name}, in the file's order, "
         f"to sort, filter and assign.</li>"
         f"<li>Each card says what to check, why the model thinks so (the posting's own words, per axis of the "
         f"TPM/PM distinction) and shows the whole posting, the words it weighed highlighted: blue towards TPM, "
@@ -278,7 +290,7 @@ def render_page(
         f"<h2>How TPM- and PM-titled postings differ here</h2>"
         f"<p class=note>Mean evidence per axis of the content (role names masked); right and blue: TPM, left and "
         f"orange: PM.</p>{_axis_chart(axes, counts)}"
-        f"<h2>The flagged postings, most confident first</h2>{cards or '<p>None.</p>'}"
+        f"<h2>The flagged postings, most confident first</h2>{cards or _no_cards(mismatches)}"
         f"</body></html>\n"
     )
     return show_bidi(text)  # no markup of ours has them

@@ -254,7 +254,7 @@ def _run(  # type: ignore[no-untyped-def]
 ) -> None:
     """Score chunks and write them in order.
 
-    With workers, a chunk goes to them once they have started and while they have fewer than two chunks each,
+    With workers, a chunk goes to them once they have started and while they have fewer than three chunks each,
     else this process scores it itself: every process scores, and this one does not wait idle for its workers.
     Chunks are written as soon as they and all chunks before them are scored; at most ``_HELD_PER_JOB * jobs``
     are held, so memory stays bounded whatever the file size.

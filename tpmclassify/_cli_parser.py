@@ -18,8 +18,8 @@ _ENCODING_HELP = (
 
 #: The --max-errors option's help, for batch and audit.
 _MAX_ERRORS_HELP = (
-    "exit with status 3 when more than N rows could not be classified (the output is written all the same, each "
-    "such row marked); without it such rows are only marked, and the status is 0"
+    "exit with status 3 when more than N rows could not be classified (the output is written all the same: batch "
+    "marks each such row in its error column, the audit counts them as unclassified); without it the status is 0"
 )
 
 

@@ -68,6 +68,8 @@ class LateKeys:
                     self.keys[key] = None
                 else:
                     self.more = True
+            if self.text_column is None and not any(str(c).lower() in TEXT_COLUMN_CANDIDATES for c in columns):
+                return list(columns)  # the text column is picked from the lines' own keys: refused with those alone
         return [*columns, *self.unseen]
 
     def check(self) -> None:

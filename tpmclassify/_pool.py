@@ -52,8 +52,10 @@ MAX_JOBS = 4 * (os.cpu_count() or 1)
 
 _HEADER = struct.Struct("!Q")  # each message: its length, then its pickle
 _READY = "ready"
-#: Tasks a worker holds at most (one it works on, one waiting), so that it never idles between two.
-_PER_WORKER = 2
+#: Tasks a worker holds at most (one it works on, two waiting), so that it never idles between two: with one waiting,
+#: a worker ran dry while this process scored a chunk of its own and read the next (seen: 56-88% busy, against
+#: 93-101% with two).
+_PER_WORKER = 3
 
 
 class TaskFailed(Exception):

@@ -14,8 +14,13 @@ from typing import Any
 
 from ._model import TPMClassifier
 from ._rows import score_texts
+from ._text import stem
 
 __all__ = ["chunk_seconds", "collecting_less", "init_worker", "worker_score"]
+
+# A worker imports this module while its parent loads the model (``_pool.early_workers``): the stemmer's nltk, slow to
+# import (about 0.3 s), is imported now, beside the parent's work, rather than by the worker's first chunk.
+stem("scoring")
 
 _WORKER_MODEL: TPMClassifier | None = None
 
