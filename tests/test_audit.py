@@ -238,13 +238,14 @@ def test_audit_checks_its_arguments_and_applies_the_prior_with_a_text_column(tmp
     assert len(pd.read_csv(tmp_path / "r.flags.csv")) == 2  # all flagged rows are in the CSV, whatever --top
     assert "TPM share of 60%" in out.read_text(encoding="utf-8")
     # none shown (top 0) is not "None": the section says where the flagged rows are
-    assert "None shown here (top 0): the 2 flagged rows are in the CSV" in out.read_text(encoding="utf-8")
-    assert "<p>None.</p>" not in out.read_text(encoding="utf-8")
+    text = out.read_text(encoding="utf-8")
+    assert "None shown here (top 0): 2 flagged rows are in <b>r.flags.csv</b>." in text and "<p>None.</p>" not in text
+    assert "the 0 most confident" not in text and "Every flagged row is in <b>r.flags.csv</b>, beside this page" in text
     # a row that cannot be classified keeps what its title claims in the totals
     assert ">pm</th><td>" in out.read_text(encoding="utf-8").replace(" ", "")
 
 
-def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys):
+def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys, monkeypatch):
     src = tmp_path / "req.csv"
     _messy_csv(src)
     for flag, name in (("--title-column", "Job Title"), ("--id-column", "Req"), ("--show-column", "Company")):
@@ -262,7 +263,10 @@ def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys):
     (tmp_path / "elsewhere").mkdir()
     elsewhere = tmp_path / "elsewhere" / "todo.csv"  # not beside the page: named by its path
     tpmclassify.audit(src, out, flags_csv=elsewhere, overwrite=True)
-    assert f"<b>{html.escape(str(elsewhere))}</b>, in the file's order" in out.read_text(encoding="utf-8")
+    assert f"<b>{html.escape(str(elsewhere.resolve()))}</b>, in the file's order" in out.read_text(encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "elsewhere")  # a relative path: named on the page by its whole path
+    tpmclassify.audit(src, out, flags_csv="todo.csv", overwrite=True)
+    assert f"<b>{html.escape(str(elsewhere.resolve()))}</b>, in the file's order" in out.read_text(encoding="utf-8")
     assert "beside this page" not in out.read_text(encoding="utf-8")
     assert main(["audit", str(src), "-o", str(out), "-q"]) == 2
     assert "already exists; pass --overwrite to replace it" in capsys.readouterr().err
@@ -548,7 +552,7 @@ def test_an_htm_page_is_one_and_the_audits_refusals_name_what_to_change(tmp_path
         ({"output": tmp_path / "r.txt"}, "the audit writes an HTML page: name the output .html, got r.txt"),
         (
             {"flags_csv": tmp_path / "f.txt"},
-            "the flagged rows are written as CSV beside the page: name them .csv, got f.txt",
+            "the flagged rows are written as a CSV file of their own: name it .csv, got f.txt",
         ),
         ({"input": 7}, "input must be a path (str or os.PathLike), got int"),
         ({"output": None}, "output must be a path (str or os.PathLike), got NoneType"),

@@ -166,8 +166,31 @@ def test_a_hung_task_is_given_up_at_its_deadline_and_the_other_worker_goes_on():
         _stopped_in_time(pool)
 
 
+def test_a_worker_readies_itself_before_its_initializer_comes(tmp_path, monkeypatch):
+    """A worker runs the ``prepare_worker()`` of the module its initializer is from as it starts, while its parent
+    gets ready (the batch's workers import the stemmer's nltk so, not in their first chunk)."""
+    (tmp_path / "readied.py").write_text(
+        "import os\nSTATE = []\n"
+        "def prepare_worker():\n    STATE.append(('prepared', os.getpid()))\n"
+        "def init(x):\n    STATE.append(('init', x))\n"
+        "def state():\n    return list(STATE)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import readied
+
+    pool = Pool(1, readied.init, (7,))
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready)
+        answer = pool.result(pool.submit(readied.state, (), 5.0))
+        assert answer == [("prepared", pool.pids[0]), ("init", 7)]  # in the worker, before its initializer
+        assert readied.STATE == []  # (not in this process)
+    finally:
+        _stopped_in_time(pool)
+
+
 def test_a_deadline_runs_from_the_answer_before_it_not_from_the_deadlines_before_it():
-    """A worker kept busy (two tasks at a time, as batch keeps it) and then stopped: it is given up on one budget
+    """A worker kept busy (one task waiting while one runs) and then stopped: it is given up on one budget
     after its last answer. Deadlines used to be chained on the deadlines of the tasks before, so after 40 tasks of
     0.05 s with a budget of 0.5 s the next was due some 18 s ahead, and a SIGSTOPped worker stalled a 200k-row run
     for minutes."""

@@ -60,7 +60,7 @@ class AuditSummary:
     output : str
         The HTML page written.
     flags : str
-        The CSV of the flagged rows written beside it.
+        The CSV of the flagged rows written (by default beside it).
     rows : int
         Every row of the input (``sum(totals.values()) == rows``).
     totals : Counter
@@ -192,7 +192,7 @@ def audit(
         raise BatchError(f"the audit writes an HTML page: name the output .html, got {dst.name}")
     flags = dst.with_suffix(".flags.csv") if flags_csv is None else as_path("flags_csv", flags_csv)
     if not flags.name.lower().endswith(".csv") or flags.resolve() == dst.resolve():
-        raise BatchError(f"the flagged rows are written as CSV beside the page: name them .csv, got {flags.name}")
+        raise BatchError(f"the flagged rows are written as a CSV file of their own: name it .csv, got {flags.name}")
     if not src.is_file():
         raise input_not_found(src)
     if flags.resolve() == src.resolve():

@@ -194,11 +194,16 @@ def _totals_table(totals: Counter[tuple[str, str]]) -> str:
     )
 
 
-def _no_cards(flagged: int) -> str:
+def _no_cards(flagged: int, flags_name: str) -> str:
     """The cards' section when it shows none: none flagged, or none asked for (top 0)."""
     if not flagged:
         return "<p>None.</p>"
-    return f"<p>None shown here (top 0): the {flagged} flagged rows are in the CSV of flagged rows.</p>"
+    return f"<p>None shown here (top 0): {_rows(flagged, 'flagged row')} in {flags_name}.</p>"
+
+
+def _rows(n: int, what: str) -> str:
+    """``n`` and ``what``, one or several: "1 flagged row is", "2 flagged rows are"."""
+    return f"{n} {what} is" if n == 1 else f"{n} {what}s are"
 
 
 def _flag_list(best: list[tuple[float, int, str, str]], shown: list[str], row_word: str, flagged: int) -> str:
@@ -250,21 +255,25 @@ def render_page(
     flags_beside: bool = True,
 ) -> str:
     """The page, every bidi control shown as its code point; ``flags_beside``: whether the flags CSV is in the page's
-    folder (named by its file name, else by its path)."""
+    folder (named by its file name, else by its absolute path)."""
     name = html.escape(src.name)
-    flags_name = (
-        f"<b>{html.escape(flags.name)}</b>, beside this page" if flags_beside else f"<b>{html.escape(str(flags))}</b>"
-    )
+    # (not beside the page: its whole path, as a path relative to where the command ran says nothing on the page)
+    flags_name = f"<b>{html.escape(flags.name if flags_beside else str(flags.resolve()))}</b>"
     which = f"the {len(best)} most confident of the {mismatches}" if len(best) < mismatches else "all of them"
+    work = (  # (none shown, top 0: the CSV is where to work from)
+        f'Work from the <a href="#flagged">list of flagged rows</a> ({which}, most confident first; each links to '
+        f"its card). "
+        if best
+        else ""
+    )
     howto = (
         f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
         f"Program Manager) while the duties, read with every role name masked so that the title cannot vote, "
         f"describe the other, not too close to call, with at least two axes of the article agreeing, one of them on "
         f"the posting's own words. Flagged: {html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
         f"the model's reading, not a verdict: someone who knows the role decides.</li>"
-        f'<li>Work from the <a href="#flagged">list of flagged rows</a> ({which}, most confident first; each links '
-        f"to its card). Every flagged row is also in {flags_name}, in the file's order, "
-        f"to sort, filter and assign.</li>"
+        f"<li>{work}Every flagged row is {'also ' if best else ''}in {flags_name}"
+        f"{', beside this page' if flags_beside else ''}, in the file's order, to sort, filter and assign.</li>"
         f"<li>Each card says what to check, why the model thinks so (the posting's own words, per axis of the "
         f"TPM/PM distinction) and shows the whole posting, the words it weighed highlighted: blue towards TPM, "
         f"orange towards PM, stronger for more weight.</li>"
@@ -290,7 +299,7 @@ def render_page(
         f"<h2>How TPM- and PM-titled postings differ here</h2>"
         f"<p class=note>Mean evidence per axis of the content (role names masked); right and blue: TPM, left and "
         f"orange: PM.</p>{_axis_chart(axes, counts)}"
-        f"<h2>The flagged postings, most confident first</h2>{cards or _no_cards(mismatches)}"
+        f"<h2>The flagged postings, most confident first</h2>{cards or _no_cards(mismatches, flags_name)}"
         f"</body></html>\n"
     )
     return show_bidi(text)  # no markup of ours has them

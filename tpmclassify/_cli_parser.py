@@ -19,7 +19,7 @@ _ENCODING_HELP = (
 #: The --max-errors option's help, for batch and audit.
 _MAX_ERRORS_HELP = (
     "exit with status 3 when more than N rows could not be classified (the output is written all the same: batch "
-    "marks each such row in its error column, the audit counts them as unclassified); without it the status is 0"
+    "marks each such row in its error column, the audit counts them as errors in its table); without it the status is 0"
 )
 
 
@@ -132,7 +132,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = add(
         "audit",
         "Find mis-titled postings: what the title claims against what the text describes, as a "
-        "self-contained HTML page to act on, and a CSV of the flagged rows beside it.",
+        "self-contained HTML page to act on, and a CSV of the flagged rows (beside it unless --flags-csv says where).",
     )
     p.add_argument("input", help="postings: any file batch reads (CSV, .csv.gz, .jsonl, .parquet)")
     p.add_argument("-o", "--output", required=True, help="the HTML page to write")

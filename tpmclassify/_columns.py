@@ -59,7 +59,9 @@ class LateKeys:
         self.more = False  # whether there were more
 
     def columns(self, columns: Sequence[Any]) -> list[Any]:
-        """A chunk's columns, and the named keys no line has had yet (so that the first chunk's check passes)."""
+        """A chunk's columns, and the named keys no line has had yet (so that the first chunk's check passes), but
+        when no text key is named and the chunk has none: the lines' own keys, which the text column is picked
+        from (and refused with)."""
         if self.unseen:
             found = set(map(str, columns))
             self.unseen = [name for name in self.unseen if name not in found]

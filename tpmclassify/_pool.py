@@ -307,7 +307,8 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _spawn(module: str) -> subprocess.Popen[bytes]:
-    """A worker process, which imports ``module`` as it starts (``""``: none)."""
+    """A worker process, which imports ``module`` as it starts (``""``: none) and runs its ``prepare_worker()``, if it
+    has one, before it reads its initializer."""
     return subprocess.Popen(
         [*_worker_command(), module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True
     )
@@ -404,8 +405,10 @@ def serve() -> None:
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
-    if len(sys.argv) > 2 and sys.argv[2]:
-        importlib.import_module(sys.argv[2])  # what the initializer needs, imported while the parent gets ready
+    if len(sys.argv) > 2 and sys.argv[2]:  # what the initializer needs, readied while the parent gets ready
+        prepare = getattr(importlib.import_module(sys.argv[2]), "prepare_worker", None)
+        if prepare is not None:
+            prepare()
     message = _read(inp)
     if message is None:
         return

@@ -16,11 +16,14 @@ from ._model import TPMClassifier
 from ._rows import score_texts
 from ._text import stem
 
-__all__ = ["chunk_seconds", "collecting_less", "init_worker", "worker_score"]
+__all__ = ["chunk_seconds", "collecting_less", "init_worker", "prepare_worker", "worker_score"]
 
-# A worker imports this module while its parent loads the model (``_pool.early_workers``): the stemmer's nltk, slow to
-# import (about 0.3 s), is imported now, beside the parent's work, rather than by the worker's first chunk.
-stem("scoring")
+
+def prepare_worker() -> None:
+    """What a worker process does as it starts, while its parent loads the model (see ``_pool.serve``): import the
+    stemmer's nltk (about 0.3 s; imported on first use, see ``_text``), which its first chunk would wait for."""
+    stem("scoring")
+
 
 _WORKER_MODEL: TPMClassifier | None = None
 
