@@ -194,13 +194,14 @@ class FeatureSpace:
         # cues come before n-grams in a row, so a stable sort by row keeps each row's columns sorted
         rows = np.concatenate([cue_rows, tf_rows])
         order = np.argsort(rows, kind="stable")
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        n_cols = n_cues + len(self.vocabulary)
+        # indices in 32 bits when they fit, as scipy would store them: given so, it need not check them (about 0.01 ms,
+        # a fiftieth of one posting's call)
+        index: type[np.signedinteger] = np.int32 if max(len(rows), n_cols) <= np.iinfo(np.int32).max else np.int64
+        indptr = np.zeros(n + 1, dtype=index)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        out = sp.csr_matrix(
-            (np.concatenate([cue_values, tf])[order], np.concatenate([cue_cols, tf_cols + n_cues])[order], indptr),
-            shape=(n, n_cues + len(self.vocabulary)),
-        )
-        return out, found
+        columns = np.concatenate([cue_cols, tf_cols + n_cues])[order].astype(index)
+        return sp.csr_matrix((np.concatenate([cue_values, tf])[order], columns, indptr), shape=(n, n_cols)), found
 
     def word_counts(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: how many words n-grams are made of it has (not stop words, numbers or
