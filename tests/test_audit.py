@@ -245,6 +245,26 @@ def test_audit_checks_its_arguments_and_applies_the_prior_with_a_text_column(tmp
     assert ">pm</th><td>" in out.read_text(encoding="utf-8").replace(" ", "")
 
 
+def test_the_page_says_how_many_rows_are_flagged_and_where_they_are_whatever_it_shows(tmp_path):
+    """From hostile reviews: with --top 0 the page pointed to a list of flagged rows it did not show, and said "1
+    flagged, none shown here (top 0): they are all in the CSV"; one card shown was "all of them, most confident
+    first"; with none flagged it said that every flagged row is in the CSV."""
+    tpm = [("Technical Program Manager", PLAIN_PM)]
+    for name, rows, top, says, never in (
+        ("one", tpm, 0, ["None shown here (top 0): 1 flagged row is in <b>one.flags.csv</b>."], ["Work from", "they"]),
+        ("two", tpm * 2, 0, ["2 flagged rows are in <b>two.flags.csv</b>.", "in <b>two.flags.csv</b>, beside"], []),
+        ("shown", tpm, 5, ["flagged rows</a> (one, linked to its card)", "also in <b>shown.flags.csv</b>"], ["all of"]),
+        ("none", [("Project Manager", PLAIN_PM)], 5, ["so <b>none.flags.csv</b>, beside this page, lists none"], []),
+    ):
+        src = tmp_path / f"{name}.csv"
+        pd.DataFrame(rows, columns=["title", "description"]).to_csv(src, index=False)
+        tpmclassify.audit(src, tmp_path / f"{name}.html", top=top)
+        text = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
+        assert all(s in text for s in says), name
+        wrong = [*never, "flagged rows is", "1 flagged rows", "Every flagged row is in <b>none"]
+        assert not any(s in text for s in wrong), name
+
+
 def test_audit_errors_name_the_flag_that_fixes_them(tmp_path, capsys, monkeypatch):
     src = tmp_path / "req.csv"
     _messy_csv(src)

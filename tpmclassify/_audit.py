@@ -1,5 +1,5 @@
 """The mis-titling audit: what postings are called against what they describe, as one self-contained HTML page and
-a CSV of the flagged rows beside it.
+a CSV of the flagged rows (beside it, unless told where).
 
 Reads any file ``batch`` reads, through the same reader and with the same guarantees (any size, streamed in chunks;
 every row accounted for, a row that cannot be classified counted as an error), and writes one HTML page with no

@@ -7,6 +7,7 @@ The audit itself (reading, scoring and selecting the rows) is in ``_audit``.
 from __future__ import annotations
 
 import html
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -206,11 +207,13 @@ def _rows(n: int, what: str) -> str:
     return f"{n} {what} is" if n == 1 else f"{n} {what}s are"
 
 
-def _flag_list(best: list[tuple[float, int, str, str]], shown: list[str], row_word: str, flagged: int) -> str:
+def _flag_list(
+    best: list[tuple[float, int, str, str]], shown: list[str], row_word: str, flagged: int, flags_name: str
+) -> str:
     if not flagged:
         return "<p>None: no title here claims one role over a posting that clearly describes the other.</p>"
     if not best:
-        return f"<p>{flagged} flagged, none shown here (top 0): they are all in the CSV of flagged rows.</p>"
+        return _no_cards(flagged, flags_name)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in shown)
     return (
         f'<table class="flags"><tr><th>{row_word}</th>{head}<th>title</th><th>title says</th>'
@@ -255,25 +258,32 @@ def render_page(
     flags_beside: bool = True,
 ) -> str:
     """The page, every bidi control shown as its code point; ``flags_beside``: whether the flags CSV is in the page's
-    folder (named by its file name, else by its absolute path)."""
+    folder (named by its file name, else by its absolute path, as given: links are not followed)."""
     name = html.escape(src.name)
     # (not beside the page: its whole path, as a path relative to where the command ran says nothing on the page)
-    flags_name = f"<b>{html.escape(flags.name if flags_beside else str(flags.resolve()))}</b>"
-    which = f"the {len(best)} most confident of the {mismatches}" if len(best) < mismatches else "all of them"
-    work = (  # (none shown, top 0: the CSV is where to work from)
-        f'Work from the <a href="#flagged">list of flagged rows</a> ({which}, most confident first; each links to '
-        f"its card). "
-        if best
-        else ""
-    )
+    flags_name = f"<b>{html.escape(flags.name if flags_beside else os.path.abspath(flags))}</b>"
+    if len(best) < mismatches:
+        which = f"the {len(best)} most confident of the {mismatches}, most confident first; each links to its card"
+    else:
+        which = (
+            "all of them, most confident first; each links to its card" if mismatches > 1 else "one, linked to its card"
+        )
+    beside = ", beside this page" if flags_beside else ""
+    if not mismatches:
+        work = f"No row is flagged here, so {flags_name}{beside and beside + ','} lists none."
+    else:  # (none shown, top 0: the CSV is where to work from)
+        work = f'Work from the <a href="#flagged">list of flagged rows</a> ({which}). ' if best else ""
+        work += (
+            f"Every flagged row is {'also ' if best else ''}in {flags_name}{beside}, in the file's order, to sort, "
+            f"filter and assign."
+        )
     howto = (
         f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
         f"Program Manager) while the duties, read with every role name masked so that the title cannot vote, "
         f"describe the other, not too close to call, with at least two axes of the article agreeing, one of them on "
         f"the posting's own words. Flagged: {html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
         f"the model's reading, not a verdict: someone who knows the role decides.</li>"
-        f"<li>{work}Every flagged row is {'also ' if best else ''}in {flags_name}"
-        f"{', beside this page' if flags_beside else ''}, in the file's order, to sort, filter and assign.</li>"
+        f"<li>{work}</li>"
         f"<li>Each card says what to check, why the model thinks so (the posting's own words, per axis of the "
         f"TPM/PM distinction) and shows the whole posting, the words it weighed highlighted: blue towards TPM, "
         f"orange towards PM, stronger for more weight.</li>"
@@ -291,7 +301,7 @@ def render_page(
         f'<p><span id="rows">{rows}</span> postings; <b id="mismatches">{mismatches}</b> flagged as mis-titled. '
         f"Probabilities assume a TPM share of {model.prior_:.0%} among TPM and PM postings.</p>"
         f'<section class="howto"><h2>How to read this page</h2><ul>{howto}</ul></section>'
-        f'<h2 id="flagged">Flagged rows</h2>{_flag_list(best, shown, row_word, mismatches)}'
+        f'<h2 id="flagged">Flagged rows</h2>{_flag_list(best, shown, row_word, mismatches, flags_name)}'
         f"<h2>What the title says against what the content says</h2>{_totals_table(totals)}"
         f'<p class=note>Every row of the file is in this table. "content says": the content with role names masked '
         f'(as written, for a row without a title). "{NO_CLAIM}": no title, or a title the rule does not label; '

@@ -105,7 +105,8 @@ class Pool:
     n : int
         Worker processes.
     initializer : callable
-        Called once in each worker with ``initargs`` (both pickled, sent once per worker).
+        Called once in each worker with ``initargs`` (both pickled, sent once per worker). Its module is imported as
+        the worker starts, and its ``prepare_worker()`` run, if it has one, while this process gets ready.
     initargs : tuple
         Its arguments.
     start_seconds : float, default 300
@@ -320,9 +321,10 @@ _EARLY: dict[tuple[int, str], list[subprocess.Popen[bytes]]] = {}
 
 @contextmanager
 def early_workers(n: int, module: str) -> Iterator[None]:
-    """Start ``n`` worker processes now, so that they import ``module`` (where their initializer is) while this thread
-    gets ready: a :class:`Pool` started from this thread meanwhile, with an initializer from ``module``, takes them
-    instead of starting its own. Those it does not take (a file of one chunk, an error) are killed on the way out.
+    """Start ``n`` worker processes now, so that they import ``module`` (where their initializer is) and run its
+    ``prepare_worker()``, if it has one, while this thread gets ready: a :class:`Pool` started from this thread
+    meanwhile, with an initializer from ``module``, takes them instead of starting its own. Those it does not take (a
+    file of one chunk, an error) are killed on the way out.
 
     What the command line does before it loads anything, as a worker's start-up (importing scikit-learn, about a
     second) is then spent beside this process's own.
