@@ -248,20 +248,24 @@ def test_audit_checks_its_arguments_and_applies_the_prior_with_a_text_column(tmp
 def test_the_page_says_how_many_rows_are_flagged_and_where_they_are_whatever_it_shows(tmp_path):
     """From hostile reviews: with --top 0 the page pointed to a list of flagged rows it did not show, and said "1
     flagged, none shown here (top 0): they are all in the CSV"; one card shown was "all of them, most confident
-    first"; with none flagged it said that every flagged row is in the CSV."""
+    first", and one of three "the 1 most confident of the 3, most confident first; each links"; with none flagged it
+    said that every flagged row is in the CSV; with no card shown, what each card says; one row was "1 postings"."""
     tpm = [("Technical Program Manager", PLAIN_PM)]
     for name, rows, top, says, never in (
         ("one", tpm, 0, ["None shown here (top 0): 1 flagged row is in <b>one.flags.csv</b>."], ["Work from", "they"]),
         ("two", tpm * 2, 0, ["2 flagged rows are in <b>two.flags.csv</b>.", "in <b>two.flags.csv</b>, beside"], []),
         ("shown", tpm, 5, ["flagged rows</a> (one, linked to its card)", "also in <b>shown.flags.csv</b>"], ["all of"]),
         ("none", [("Project Manager", PLAIN_PM)], 5, ["so <b>none.flags.csv</b>, beside this page, lists none"], []),
+        ("of3", tpm * 3, 1, ["(the most confident of the 3, linked to its card)"], ["most confident first"]),
     ):
         src = tmp_path / f"{name}.csv"
         pd.DataFrame(rows, columns=["title", "description"]).to_csv(src, index=False)
         tpmclassify.audit(src, tmp_path / f"{name}.html", top=top)
         text = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
         assert all(s in text for s in says), name
-        wrong = [*never, "flagged rows is", "1 flagged rows", "Every flagged row is in <b>none"]
+        wrong = [*never, "flagged rows is", "1 flagged rows", "Every flagged row is in <b>none", "1</span> postings"]
+        if top == 0 or name == "none":
+            wrong.append("Each card says")
         assert not any(s in text for s in wrong), name
 
 
@@ -527,7 +531,7 @@ def test_the_totals_charts_and_cards_are_those_of_each_row_and_top_keeps_the_fir
     first = tpmclassify.audit(src, tmp_path / "first.html", top=1)
     page = (tmp_path / "first.html").read_text(encoding="utf-8")
     assert first.mismatches == 2 and re.findall(r'<section class="card" id="row-(\d+)">', page) == ["2"]
-    assert "the 1 most confident of the 2" in page
+    assert "the most confident of the 2, linked to its card" in page
 
 
 def test_the_audit_estimates_the_share_from_the_file_as_it_reads_it(tmp_path, bundled):

@@ -262,12 +262,12 @@ def render_page(
     name = html.escape(src.name)
     # (not beside the page: its whole path, as a path relative to where the command ran says nothing on the page)
     flags_name = f"<b>{html.escape(flags.name if flags_beside else os.path.abspath(flags))}</b>"
-    if len(best) < mismatches:
-        which = f"the {len(best)} most confident of the {mismatches}, most confident first; each links to its card"
-    else:
-        which = (
-            "all of them, most confident first; each links to its card" if mismatches > 1 else "one, linked to its card"
-        )
+    if len(best) > 1:
+        listed = f"the {len(best)} most confident of the {mismatches}" if len(best) < mismatches else "all of them"
+        which = f"{listed}, most confident first; each links to its card"
+    else:  # (one shown)
+        which = f"the most confident of the {mismatches}" if mismatches > 1 else "one"
+        which += ", linked to its card"
     beside = ", beside this page" if flags_beside else ""
     if not mismatches:
         work = f"No row is flagged here, so {flags_name}{beside and beside + ','} lists none."
@@ -277,16 +277,20 @@ def render_page(
             f"Every flagged row is {'also ' if best else ''}in {flags_name}{beside}, in the file's order, to sort, "
             f"filter and assign."
         )
+    cards_howto = (  # (none shown: nothing to say of cards)
+        "<li>Each card says what to check, why the model thinks so (the posting's own words, per axis of the "
+        "TPM/PM distinction) and shows the whole posting, the words it weighed highlighted: blue towards TPM, "
+        "orange towards PM, stronger for more weight.</li>"
+        if best
+        else ""
+    )
     howto = (
         f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
         f"Program Manager) while the duties, read with every role name masked so that the title cannot vote, "
         f"describe the other, not too close to call, with at least two axes of the article agreeing, one of them on "
         f"the posting's own words. Flagged: {html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
         f"the model's reading, not a verdict: someone who knows the role decides.</li>"
-        f"<li>{work}</li>"
-        f"<li>Each card says what to check, why the model thinks so (the posting's own words, per axis of the "
-        f"TPM/PM distinction) and shows the whole posting, the words it weighed highlighted: blue towards TPM, "
-        f"orange towards PM, stronger for more weight.</li>"
+        f"<li>{work}</li>{cards_howto}"
         f"<li>Two readings of a posting, each named where it appears: the <b>content</b> (role names masked: the "
         f"flag, the reasons and the bars) and the posting <b>as written</b> (title and role names included: what "
         f"<code>tpmclassify batch</code> answers). They can differ: the title and role names are evidence too.</li>"
@@ -298,7 +302,8 @@ def render_page(
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Mis-titling audit: {name}</title><style>{_STYLE}</style></head><body>"
         f"<h1>Mis-titling audit of {name}</h1>"
-        f'<p><span id="rows">{rows}</span> postings; <b id="mismatches">{mismatches}</b> flagged as mis-titled. '
+        f'<p><span id="rows">{rows}</span> posting{"" if rows == 1 else "s"}; <b id="mismatches">{mismatches}</b> '
+        f"flagged as mis-titled. "
         f"Probabilities assume a TPM share of {model.prior_:.0%} among TPM and PM postings.</p>"
         f'<section class="howto"><h2>How to read this page</h2><ul>{howto}</ul></section>'
         f'<h2 id="flagged">Flagged rows</h2>{_flag_list(best, shown, row_word, mismatches, flags_name)}'
@@ -309,7 +314,8 @@ def render_page(
         f"<h2>How TPM- and PM-titled postings differ here</h2>"
         f"<p class=note>Mean evidence per axis of the content (role names masked); right and blue: TPM, left and "
         f"orange: PM.</p>{_axis_chart(axes, counts)}"
-        f"<h2>The flagged postings, most confident first</h2>{cards or _no_cards(mismatches, flags_name)}"
+        f"<h2>The flagged postings{', most confident first' if len(best) > 1 else ''}</h2>"
+        f"{cards or _no_cards(mismatches, flags_name)}"
         f"</body></html>\n"
     )
     return show_bidi(text)  # no markup of ours has them

@@ -46,6 +46,8 @@ def counts_of(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarr
     >>> import numpy as np
     >>> [x.tolist() for x in counts_of(np.array([1, 0, 1, 1]), np.array([2, 5, 2, 0]), 6)]
     [[0, 1, 1], [5, 0, 2], [1.0, 1.0, 2.0]]
+    >>> [x.tolist() for x in counts_of(np.array([0, 1]), np.array([3, 3], dtype=np.uint64), 86)]  # any integer type
+    [[0, 1], [3, 3], [1.0, 1.0]]
     >>> [x.tolist() for x in counts_of(np.array([0, 0, 0]), np.array([9_999, 5, 9_999]), 10_000)]  # sorted
     [[0, 0], [5, 9999], [1.0, 2.0]]
     >>> [x.tolist() for x in counts_of(np.array([3, 3]), np.array([2**30 - 1] * 2), 2**30)]  # past 32 bits
@@ -55,7 +57,7 @@ def counts_of(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> tuple[np.ndarr
         return rows.astype(np.int64), cols.astype(np.int64), np.zeros(0)
     size = (int(rows.max()) + 1) * n_cols
     if size <= 8 * len(rows) + 4096:  # few pairs there can be (the cues of a few postings): counted in place
-        counts = np.bincount(rows.astype(np.int64) * n_cols + cols, minlength=size)
+        counts = np.bincount(rows.astype(np.int64) * n_cols + cols.astype(np.int64), minlength=size)
         keys = np.flatnonzero(counts)
         return keys // n_cols, keys % n_cols, counts[keys].astype(np.float64)
     # one key per pair, in 32 bits when they fit (sorted twice as fast as 64), counted where a run of equal keys starts
