@@ -270,7 +270,7 @@ def render_page(
         which += ", linked to its card"
     beside = ", beside this page" if flags_beside else ""
     if not mismatches:
-        work = f"No row is flagged here, so {flags_name}{beside and beside + ','} lists none."
+        work = f"No row is flagged here, so {flags_name}{beside + ',' if beside else ''} lists none."
     else:  # (none shown, top 0: the CSV is where to work from)
         work = f'Work from the <a href="#flagged">list of flagged rows</a> ({which}). ' if best else ""
         work += (
