@@ -1,14 +1,16 @@
 """The plain reading: what a :class:`~tpmclassify._features.FeatureSpace` computes, in the shortest plain code.
 
 This is the specification the fast reader is held to (``tests/test_plain_reading.py``): one posting at a time,
-tokens from the tokenising regex on the whole normalised posting, cue phrases matched left to right (the longest
-phrase at each position; no two matches of one matcher overlap), words read in context taken out of the n-grams,
-n-grams of the remaining words' stems, scikit-learn's TF-IDF sums. No ids, tries, pieces or caches.
+tokens from the tokenising regex on the whole normalised posting read without its format characters, cue phrases
+matched left to right (the longest phrase at each position; no two matches of one matcher overlap), words read in
+context taken out of the n-grams, n-grams of the remaining words' stems, scikit-learn's TF-IDF sums. No ids, tries,
+pieces or caches.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from functools import cache, lru_cache
 
@@ -17,10 +19,24 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from tpmclassify._features import Evidence, FeatureSpace
+from tpmclassify._invisible import FORMAT_CHARACTERS
 from tpmclassify._sections import job_text
-from tpmclassify._text import light_stem, normalize, readable, stem, token_matches
+from tpmclassify._text import light_stem, normalize, readable, stem
 
 __all__ = ["PlainReading", "nonzero"]
+
+#: A token: a letter or digit, then letters, digits, "_", "+" and "#".
+_TOKEN = re.compile(r"[^\W_][\w+#]*")
+
+
+def tokens_and_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The tokens of normalised ``text`` with its format characters left out, and the span in ``text`` from each
+    token's first character to its last."""
+    cut = {m.start() for m in FORMAT_CHARACTERS.finditer(text)}
+    where = [i for i in range(len(text)) if i not in cut] if cut else range(len(text))
+    seen = "".join(text[i] for i in where) if cut else text
+    found = list(_TOKEN.finditer(seen))
+    return [m.group() for m in found], [(where[m.start()], where[m.end() - 1] + 1) for m in found]
 
 
 @cache
@@ -53,7 +69,7 @@ class PlainReading:
             for j, cue in enumerate(space.cues):
                 if (cue.axis == "other_role") == other:
                     for phrase in cue.phrases:
-                        key = tuple(light_stem(m.group()) for m in token_matches(normalize(job_text(phrase))))
+                        key = tuple(light_stem(t) for t in tokens_and_spans(normalize(job_text(phrase)))[0])
                         if key:
                             table.setdefault(key, j)
             if table:
@@ -63,9 +79,7 @@ class PlainReading:
     def read(self, text: str) -> tuple[list[str], list[tuple[int, int]], dict[int, list[tuple[int, int]]], int]:
         """A posting's tokens, their character spans, each feature column's matches (first and end token), and how
         many words n-grams are made of (outside the context cues' matches)."""
-        found = token_matches(normalize(job_text(text)))
-        tokens = [m.group() for m in found]
-        spans = [(m.start(), m.end()) for m in found]
+        tokens, spans = tokens_and_spans(normalize(job_text(text)))
         matches: dict[int, list[tuple[int, int]]] = defaultdict(list)
         forms = [light_stem(t) for t in tokens]
         for table in self.matchers if self.cue_scale else []:

@@ -2,7 +2,8 @@
 
 Same features (every entry, to the last bit), same character spans behind each, same quoted words: on the fixture
 postings, on every shared posting when ``../shared`` is there, and on generated postings made of what the fast path
-handles apart (tags holding spaces, entities, odd spaces, cased Unicode, long tokens, cue words and headings).
+handles apart (tags holding spaces, entities, odd spaces, cased Unicode, format characters inside words, long tokens,
+cue words and headings).
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ TAGS = [
 ENTITIES = ["&amp;", "&nbsp;", "&#10;", "&Sigma;", "&#x3a3;", "&lt;", "&gt;", "&Idot;", "&#8217;", "&bogus;", "&"]
 SPACES = [" ", "  ", "\n", "\t", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\r\n"]
 UNICODE = ["İ", "Σ", "ς", "σ", "ΟΔΟΣ", "İSTANBUL", "ß", "ﬁ", "Ǆ", "—", "“", "”", "’", "é", "Ω", "ΣYSTEMS", "K"]
+FORMAT = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\U000e0041"]  # inside words
 PUNCTUATION = [",", ".", ";", ":", "/", "-", "&", "+", "#", "(", ")", "•", "c++", "c#", "_", "'"]
 HEADINGS = ["Benefits:", "About us", "What you'll do", "Requirements", "Equal Opportunity Employer", "How to apply"]
 
@@ -135,10 +137,14 @@ words = st.one_of(
     st.sampled_from(GRAM_WORDS).map(str.title),
     st.sampled_from(CUE_WORDS).map(lambda w: w + "s"),
 )
+words_with_format = st.tuples(words, st.sampled_from(FORMAT), st.integers(0, 12)).map(
+    lambda t: t[0][: t[2]] + t[1] + t[0][t[2] :]
+)
 pieces = st.one_of(
     words,
     words,
     words,
+    words_with_format,
     st.sampled_from(TAGS),
     st.sampled_from(ENTITIES),
     st.sampled_from(UNICODE),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,37 @@ def test_reading_code_is_technical_depth_writing_it_is_an_engineers_job(bundled)
         "Design complex distributed systems; comfortable reading/writing code for reviews, prototypes, and unblocking",
     ):
         assert "cue:other_role:writes code" in _covered(bundled.classify(text), text, "code"), text
+
+
+def _hyphenated(text: str, mark: str) -> str:
+    """``text`` with ``mark`` inside every word of nine letters or more, after its fourth letter (as a page that
+    hyphenates its words with soft hyphens writes it)."""
+    return re.sub(r"\b([^\W\d_]{4})([^\W\d_]{5,})", lambda m: m.group(1) + mark + m.group(2), text)
+
+
+@pytest.mark.parametrize("mark", ["\u00ad", "&shy;", "&#173;", "\u200d", "\u2060", "\ufeff"])
+def test_an_invisible_character_inside_a_word_changes_nothing_read(bundled, postings, mark):
+    """A soft hyphen (``&shy;`` on a page), a zero-width joiner or a word joiner inside a word is invisible: the
+    posting reads as a reader sees it, the same words to the last term, and its reasons quote the words as they
+    show, without the character."""
+    for text in postings["description"]:
+        hidden = _hyphenated(text, mark)
+        assert hidden != text
+        want, got = bundled.classify(text), bundled.classify(hidden)
+        assert got.explanation.logit == want.explanation.logit
+        assert got.probabilities == want.probabilities and got.in_scope == want.in_scope
+        assert [(t.feature, t.weight, t.text) for t in got.explanation.terms] == [
+            (t.feature, t.weight, t.text) for t in want.explanation.terms
+        ]
+        assert got.reasons == want.reasons
+
+
+def test_a_zero_width_space_separates_words_as_a_space_does(bundled):
+    text = "Review the architecture of distributed systems with engineering teams and own the technical roadmap."
+    spaced = bundled.classify(text.replace(" systems", "\u200bsystems"))
+    assert spaced.explanation.logit == bundled.classify(text).explanation.logit
+    joined = bundled.classify(text.replace("architecture", "archi\u200btecture"))
+    assert "architecture" not in {t.text for t in joined.explanation.terms}
 
 
 BENEFITS = (

@@ -30,7 +30,7 @@ from ._errors import InvalidValueError
 from ._language import LANGUAGE_WORDS
 from ._phrases import CueMatcher, Trie
 from ._sections import job_text
-from ._text import normalize, readable, token_matches
+from ._text import normalize, readable, token_spans
 from ._values import counts_of, cue_values_of, unit_rows
 from ._words import SEPARATOR_STEM, Encoded, Words, tokens_of
 
@@ -314,10 +314,8 @@ class FeatureSpace:
 
     def matches(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
-        found = token_matches(normalize(job_text(text)))
-        starts = [m.start() for m in found]
-        ends = [m.end() for m in found]
-        ids, _, kept, stem_ids, _ = self._words.encode([[m.group() for m in found]])
+        tokens, starts, ends = token_spans(normalize(job_text(text)))
+        ids, _, kept, stem_ids, _ = self._words.encode([tokens])
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         matches = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
         kept = self._outside_context(kept, *matches)

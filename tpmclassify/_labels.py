@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, TPM, names_pattern, role_name_pattern, without_format
+from ._invisible import without_format
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, TPM, names_pattern, role_name_pattern
 
 __all__ = ["label_from_title"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ._text import normalize, token_matches
+from ._text import normalize, token_spans
 
 __all__ = ["LANGUAGE_WORDS", "MAX_ENGLISH", "MIN_FOREIGN", "MIN_FOREIGN_WORDS", "MIN_TOKENS", "another_language"]
 
@@ -79,14 +79,13 @@ def another_language(text: str) -> bool:
     False
     """
     text = unicodedata.normalize("NFC", text)  # (accents composed: a letter, not a letter and a mark)
-    matches = token_matches(normalize(text))  # what a reader sees: no tags, entities or scripts; offsets kept
-    n = len(matches)
+    tokens, starts, ends = token_spans(normalize(text))  # what a reader sees: no tags, entities or scripts
+    n = len(tokens)
     if n < MIN_TOKENS:
         return False
-    tokens = [m.group() for m in matches]
     english = sum(t in _ENGLISH for t in tokens) / n
     # another language's small words as written, lower-case: "Los Angeles" or "SAP SE" is none
-    foreign = [t for m, t in zip(matches, tokens, strict=True) if t in _FOREIGN and text[m.start() : m.end()] == t]
+    foreign = [t for t, a, b in zip(tokens, starts, ends, strict=True) if t in _FOREIGN and text[a:b] == t]
     if len(foreign) / n >= MIN_FOREIGN and len(foreign) / n > 2 * english and len(set(foreign)) >= MIN_FOREIGN_WORDS:
         return True
     return english < MAX_ENGLISH and sum(not t.isascii() for t in tokens) / n >= MIN_NON_ASCII

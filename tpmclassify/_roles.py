@@ -7,15 +7,14 @@ of the job. The same table therefore labels titles (:func:`tpmclassify.label_fro
 
 from __future__ import annotations
 
-import bisect
 import re
 
 from ._errors import InvalidValueError
+from ._invisible import find_as_seen, format_cuts, may_hold_format
 from ._markup import TAG
 
 __all__ = [
     "CLASSES",
-    "FORMAT_CHARACTERS",
     "HYBRID",
     "LABELS",
     "LABEL_ALIASES",
@@ -32,7 +31,6 @@ __all__ = [
     "names_pattern",
     "normalize_label",
     "role_name_pattern",
-    "without_format",
 ]
 
 #: The two roles the library tells apart. The role head's log-odds are TPM's over PM's.
@@ -100,38 +98,9 @@ def names_pattern(names: list[str], *, plural: bool = True, word_end: bool = Tru
     return rf"\b{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
 
 
-#: Unicode's format characters (category Cf, Unicode 14) but the zero-width space: zero-width joiners, soft hyphens,
-#: bidi controls, byte-order marks, invisible operators and tags. Invisible, they can sit inside a role name
-#: ("Pro\u00adgram Manager") without changing what a reader sees, so role names are found without them; the
-#: zero-width space is a space one cannot see, and separates words ("Technical\u200bProgram Manager").
-FORMAT_CHARACTERS = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200c-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
-)
-#: A quick test that a text may hold one (or a zero-width space): the same in the Basic Multilingual Plane, and any
-#: character past it (a few astral ranges make a character class several times slower to scan).
-_MAYBE_FORMAT = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\ufff9-\ufffb\U00010000-\U0010ffff]"
-)
-
-
-def without_format(text: str) -> str:
-    """``text`` as role names are read in it: without its format characters, a zero-width space made a space (see
-    :data:`FORMAT_CHARACTERS`).
-
-    Examples
-    --------
-    >>> without_format("Technical\u200bPro\u00adgram Manager\u200d")
-    'Technical Program Manager'
-    """
-    return FORMAT_CHARACTERS.sub("", text.replace("\u200b", " "))
-
-
 def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    """The spans in ``text`` of the matches of ``pattern`` (a role-name pattern) in :func:`without_format`'s
-    reading of it: a span covers the format characters inside its match.
+    """The spans in ``text`` of the matches of ``pattern`` (a role-name pattern) in
+    ``_invisible.without_format``'s reading of it: a span covers the format characters inside its match.
 
     Examples
     --------
@@ -139,26 +108,9 @@ def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]
     >>> [text[a:b] for a, b in find_role_names(re.compile(role_name_pattern("tpm"), re.I), text)]
     ['Technical\u200bPro\xadgram Manager']
     """
-    if text.isascii() or not _MAYBE_FORMAT.search(text):  # the usual case, quickly
+    if not may_hold_format(text):  # the usual case, quickly
         return [m.span() for m in pattern.finditer(text)]
-    text = text.replace("\u200b", " ")  # one character for one: the same offsets
-    cuts = [m.span() for m in FORMAT_CHARACTERS.finditer(text)]
-    if not cuts:
-        return [m.span() for m in pattern.finditer(text)]
-    # the text without them is made of pieces: the k-th starts at clean[k] there and at origin[k] in ``text``
-    clean, origin, pieces, pos = [0], [0], [], 0
-    for start, end in cuts:
-        pieces.append(text[pos:start])
-        clean.append(clean[-1] + start - pos)
-        origin.append(end)
-        pos = end
-    pieces.append(text[pos:])
-
-    def at(i: int) -> int:  # the position in ``text`` of the character at ``i`` without format characters
-        k = bisect.bisect_right(clean, i) - 1
-        return origin[k] + i - clean[k]
-
-    return [(at(m.start()), at(m.end() - 1) + 1) for m in pattern.finditer("".join(pieces)) if m.end() > m.start()]
+    return find_as_seen(pattern, text.replace("\u200b", " "), format_cuts(text))  # (one space for one: same offsets)
 
 
 def normalize_label(value: object) -> str:

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from ._errors import PostingError, PostingTypeError
+from ._invisible import FORMAT_CHARACTERS, find_as_seen, format_cuts, may_hold_format, without_format
 from ._markup import ENTITY, TAG
 from ._roles import find_role_names, role_name_pattern
 
@@ -29,6 +30,7 @@ __all__ = [
     "readable",
     "show_bidi",
     "stem",
+    "token_spans",
     "tokenize",
     "verbatim",
 ]
@@ -49,6 +51,10 @@ _ENTITY = re.compile(ENTITY)
 #: the tokenizer and by :func:`verbatim` to find token boundaries.
 _TOKEN_CHARS = r"\w+#"
 _WORD = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*")
+#: A token with format characters inside it (soft hyphens, zero-width joiners, see ``_roles``): invisible, a reader
+#: sees one word where they stand ("archi\u00adtecture"), so the token is read without them. (A zero-width space is
+#: not one: it separates tokens, as a space does.)
+_WORD_WITH_FORMAT = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*(?:{FORMAT_CHARACTERS.pattern}+[{_TOKEN_CHARS}]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
 
 # Every role name of the one vocabulary (``_roles.ROLE_NAMES``), longest first, with seniority and plurals.
@@ -193,6 +199,8 @@ def _unescape(match: re.Match[str]) -> str:
     plain = html.unescape(raw)
     if plain == raw or len(plain) > len(raw):
         return " " * len(raw)
+    if FORMAT_CHARACTERS.fullmatch(plain):  # "&shy;" inside a word: it stays one word (see tokenize)
+        return plain * len(raw)
     return plain + " " * (len(raw) - len(plain))
 
 
@@ -289,33 +297,53 @@ def light_stem(token: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Split normalised text into word tokens (``c++``, ``c#`` and ``ci`` stay whole).
+    """Split normalised text into word tokens (``c++``, ``c#`` and ``ci`` stay whole; a format character inside a
+    word is not read, a zero-width space separates words).
 
     Examples
     --------
     >>> tokenize(normalize("Own C++ and CI/CD pipelines."))
     ['own', 'c++', 'and', 'ci', 'cd', 'pipelines']
+    >>> tokenize(normalize("Archi\u00adtecture re\u200bviews, tech&shy;nical"))
+    ['architecture', 're', 'views', 'technical']
     """
-    return _WORD.findall(text)
+    if not may_hold_format(text):
+        return _WORD.findall(text)
+    return [FORMAT_CHARACTERS.sub("", t) for t in _WORD_WITH_FORMAT.findall(text)]
 
 
-def token_matches(text: str) -> list[re.Match[str]]:
-    """The match of each token of normalised ``text`` (its ``group()``, ``start()`` and ``end()``)."""
-    return list(_WORD.finditer(text))
+def token_spans(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The tokens of normalised ``text`` (as :func:`tokenize` reads them), where each starts and where it ends.
+
+    Examples
+    --------
+    >>> token_spans("own c++ archi\u00adtecture\u00ad")
+    (['own', 'c++', 'architecture'], [0, 4, 8], [3, 7, 21])
+    """
+    if not may_hold_format(text):
+        found = list(_WORD.finditer(text))
+        return [m.group() for m in found], [m.start() for m in found], [m.end() for m in found]
+    found = list(_WORD_WITH_FORMAT.finditer(text))
+    tokens = [FORMAT_CHARACTERS.sub("", m.group()) for m in found]
+    return tokens, [m.start() for m in found], [m.end() for m in found]
 
 
 def readable(raw: str) -> str:
-    """A raw slice of a posting as a reader would see it: no tags or entities, single spaces.
+    """A raw slice of a posting as a reader would see it: no tags, entities or format characters, single spaces.
 
     Examples
     --------
     >>> readable("engineers &amp;  <b>product</b>")
     'engineers & product'
+    >>> readable("archi\u00adtecture\u200breviews")
+    'architecture reviews'
     """
     if "<" in raw:
         raw = _replace(raw, _tag_spans(raw), blank=False)
     if "&" in raw:  # the entities normalising reads (html.unescape alone would read "&micro" in "&microservices")
         raw = _ENTITY.sub(lambda m: html.unescape(m.group()), raw)
+    if may_hold_format(raw):
+        raw = without_format(raw)
     return " ".join(raw.split())
 
 
@@ -325,8 +353,9 @@ def verbatim(text: str, words: str, lowered: str | None = None, skip: int = 0) -
     sees it (:func:`readable`: an entity or a tag between them read as the page shows it).
 
     ``lowered`` is ``lower(text)`` when the caller has it; ``skip`` occurrences are passed over first (those the
-    reading took as part of another phrase). None when the words are not found as written (words spelt by
-    entities): quote the tokens instead.
+    reading took as part of another phrase). Words not found as written are looked for as they show, without
+    format characters ("cross-func&shy;tional"), counting from the start again. None when they are not found
+    either (words spelt by entities): quote the tokens instead.
 
     Examples
     --------
@@ -342,19 +371,23 @@ def verbatim(text: str, words: str, lowered: str | None = None, skip: int = 0) -
     'Cross-Functional'
     >>> verbatim("The Technical Program Manager leads technical reviews", "technical", skip=1)
     'technical'
+    >>> verbatim("Partner Cross-Func&shy;tion\u00adally", "cross functionally")
+    'Cross-Functionally'
     """
     low = lower(text) if lowered is None else lowered
     if len(low) != len(text):
         return None
-    pattern, start = _verbatim_pattern(words), 0
+    pattern, start, passed = _verbatim_pattern(words), 0, skip
     while (found := pattern.search(low, start)) is not None:
         a = found.start()
         if a == 0 or not _TOKEN_CHAR.match(low, a - 1):
-            if not skip:
+            if not passed:
                 return readable(text[a : found.end()])
-            skip -= 1
+            passed -= 1
         start = a + 1
-    return None
+    cuts = format_cuts(low, entities=True)  # (rare: the words are not in the text as written)
+    seen = find_as_seen(_whole_words_pattern(words), low, cuts) if cuts else []
+    return readable(text[slice(*seen[skip])]) if len(seen) > skip else None
 
 
 #: A character that can be part of a token (see :func:`tokenize`): ``str.isalnum()``, ``_``, ``+`` or ``#``.
@@ -369,6 +402,12 @@ def _verbatim_pattern(words: str) -> re.Pattern[str]:
     tag, entity = TAG % 200, _ENTITY.pattern  # as normalising reads them; atomic: no backtracking into a gap
     gap = rf"(?>[^{_TOKEN_CHARS}<&]|{entity}|{tag}|[<&]){{1,10}}+"
     return re.compile(gap.join(map(re.escape, words.split(" "))) + rf"(?![{_TOKEN_CHARS}])")
+
+
+@lru_cache(maxsize=256)
+def _whole_words_pattern(words: str) -> re.Pattern[str]:
+    """:func:`_verbatim_pattern`, starting a token."""
+    return re.compile(rf"(?<![{_TOKEN_CHARS}])" + _verbatim_pattern(words).pattern)
 
 
 def mask_role_names(text: str, mask: str | None = None) -> str:

@@ -14,9 +14,10 @@ from numbers import Real
 
 from ._cues import ARTICLE_AXES
 from ._errors import InvalidValueError
+from ._invisible import without_format
 from ._labels import label_from_title
 from ._prediction import Prediction
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, TPM, role_name_pattern, without_format
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, TPM, role_name_pattern
 
 __all__ = [
     "AXIS_EVIDENCE",

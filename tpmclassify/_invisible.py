@@ -1,0 +1,103 @@
+"""Invisible characters: Unicode's format characters, which a reader does not see, and finding text as it shows.
+
+A soft hyphen, a zero-width joiner or a byte-order mark can sit inside a word ("Pro\u00adgram", "archi&shy;tecture")
+without changing what a reader sees, so role names, tokens and quotes are read without them; the zero-width space is
+a space one cannot see, and separates words.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from collections.abc import Iterable
+
+from ._markup import ENTITY
+
+__all__ = ["FORMAT_CHARACTERS", "find_as_seen", "format_cuts", "may_hold_format", "without_format"]
+
+#: Unicode's format characters (category Cf, Unicode 14) but the zero-width space: zero-width joiners, soft hyphens,
+#: bidi controls, byte-order marks, invisible operators and tags.
+FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200c-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+#: A quick test that a text may hold one (or a zero-width space): the same in the Basic Multilingual Plane, and any
+#: character past it (a few astral ranges make a character class several times slower to scan).
+_MAYBE_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U00010000-\U0010ffff]"
+)
+_ENTITY = re.compile(ENTITY)
+#: What a reader does not see: the format characters but a zero-width joiner that joins emoji (before a character
+#: that is no letter or digit: "🧑\u200d💻" shows one emoji, two without it).
+_UNSEEN = re.compile(rf"(?!\u200d){FORMAT_CHARACTERS.pattern}|\u200d(?=\w)")
+
+
+def may_hold_format(text: str) -> bool:
+    """Whether ``text`` may hold a format character or a zero-width space: a quick test, true of any character
+    past the Basic Multilingual Plane too.
+
+    Examples
+    --------
+    >>> may_hold_format("Pro\u00adgram"), may_hold_format("Programme – café")
+    (True, False)
+    """
+    return not text.isascii() and _MAYBE_FORMAT.search(text) is not None
+
+
+def without_format(text: str) -> str:
+    """``text`` as a reader sees it: without its format characters (but a zero-width joiner of emoji), a
+    zero-width space made a space.
+
+    Examples
+    --------
+    >>> without_format("Technical\u200bPro\u00adgram Man\u200dager")
+    'Technical Program Manager'
+    >>> without_format("\U0001f9d1\u200d\U0001f4bb") == "\U0001f9d1\u200d\U0001f4bb"  # one emoji: a technologist
+    True
+    """
+    return _UNSEEN.sub("", text.replace("\u200b", " "))
+
+
+def format_cuts(text: str, entities: bool = False) -> list[tuple[int, int]]:
+    """The spans of ``text``'s format characters, in order; with ``entities``, also of the character entities
+    that write one ("&shy;").
+
+    Examples
+    --------
+    >>> format_cuts("archi\u00adtecture, tech&shy;nical", entities=True)
+    [(5, 6), (19, 24)]
+    """
+    cuts = [m.span() for m in FORMAT_CHARACTERS.finditer(text)] if may_hold_format(text) else []
+    if entities and "&" in text:
+        written = [m.span() for m in _ENTITY.finditer(text) if FORMAT_CHARACTERS.fullmatch(html.unescape(m.group()))]
+        cuts = sorted(cuts + written)
+    return cuts
+
+
+def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans in ``text`` of the matches of ``pattern`` in ``text`` read without the spans ``cuts`` (sorted,
+    apart): a span covers the cuts inside its match.
+
+    Examples
+    --------
+    >>> text = "the archi\u00adtecture"
+    >>> [text[a:b] for a, b in find_as_seen(re.compile("architecture"), text, format_cuts(text))]
+    ['archi\xadtecture']
+    """
+    # the text without them is made of pieces: the k-th starts at clean[k] there and at origin[k] in ``text``
+    clean, origin, pieces, pos = [0], [0], [], 0
+    for start, end in cuts:
+        pieces.append(text[pos:start])
+        clean.append(clean[-1] + start - pos)
+        origin.append(end)
+        pos = end
+    pieces.append(text[pos:])
+
+    def at(i: int) -> int:  # the position in ``text`` of the character at ``i`` without the cuts
+        k = bisect.bisect_right(clean, i) - 1
+        return origin[k] + i - clean[k]
+
+    return [(at(m.start()), at(m.end() - 1) + 1) for m in pattern.finditer("".join(pieces)) if m.end() > m.start()]
