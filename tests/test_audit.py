@@ -1,6 +1,7 @@
 """The mis-titling audit page: every row accounted for, mismatches shown, nothing fetched from the network."""
 
 import codecs
+import copy
 import dataclasses
 import html
 import json
@@ -146,6 +147,28 @@ def test_the_sample_audit_is_a_list_to_act_on(tmp_path):
     assert text.count("<details open>") == summary.mismatches and "<details>" not in text
     assert "max-height" not in text and "overflow:auto" not in text and "overflow:hidden" not in text
     assert "@media print" in text
+
+
+def _howto_flag(text: str) -> str:
+    start = text.index("<li><b>Flagged</b>")
+    return text[start : text.index("</li>", start)]
+
+
+def test_how_to_read_the_page_names_the_titles_a_flag_can_contradict_and_the_axes(tmp_path):
+    """The page says which titles its model can flag: the bundled model never flags a Project Manager title (its
+    confidence is 1), so the page does not name it; a model that reads a titled posting's scope also flags a title
+    over another job altogether. The axes are named, not left to an article the reader has not read."""
+    _, text = _sample_audit(tmp_path)
+    flag = _howto_flag(text)
+    assert "title claims one role (Technical Program Manager or a plain Program Manager) while" in flag
+    assert "describe the other, not too close" in flag and "another job" not in flag
+    assert "two of the four axes (program scope, technical depth, strategy vs execution, cross-functional " in flag
+    assert "article" not in flag
+    model = copy.deepcopy(tpmclassify.default_model()).set_params(titled_scope_threshold=0.05)
+    tpmclassify.audit(ROOT / "data" / "sample_postings.csv", tmp_path / "scoped.html", model=model)
+    flag = _howto_flag((tmp_path / "scoped.html").read_text(encoding="utf-8"))
+    assert "(Technical Program Manager, Project Manager, a plain Program Manager or a title used for either " in flag
+    assert "describe the other or another job altogether, not too close" in flag
 
 
 def _cards(text: str) -> list[str]:

@@ -11,7 +11,7 @@ import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from ._cues import AXES
+from ._cues import ARTICLE_AXES, AXES
 from ._model import TPMClassifier
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
@@ -27,6 +27,13 @@ NO_CLAIM = "none"
 UNCLASSIFIED = "error"
 #: The flags CSV's own columns (after the row number, the id and the shown columns, and the title).
 FLAG_COLUMNS = ("title_says", "content_reads", "confidence", "as_written", "to_check", "reasons")
+#: The titles a flag can contradict, as the page names them.
+_TITLES = {
+    TPM: "Technical Program Manager",
+    PM: "Project Manager",
+    PROGRAM: "a plain Program Manager",
+    HYBRID: "a title used for either role",
+}
 #: Characters of a posting shown on its card (postings run to a few thousand; a megabyte one is cut, and says so).
 _SHOWN_CHARS = 30_000
 
@@ -241,6 +248,11 @@ summary{list-style:none}.posting{background:none;padding:0}.howto{background:non
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}"""
 
 
+def _either(names: list[str]) -> str:
+    """``names`` as a list of choices in words ("a, b or c"; "" for none)."""
+    return " or ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
+
+
 def render_page(
     src: Path,
     flags: Path,
@@ -284,11 +296,17 @@ def render_page(
         if best
         else ""
     )
+    as_other = model.titled_scope_threshold is not None  # (a titled posting may read as another job altogether)
+    flagged = {c for c in (TPM, PM, PROGRAM) if model.mismatch_confidences[c] < 1} | (
+        {TPM, PM, HYBRID} if as_other else set()
+    )
+    claims = _either([name for c, name in _TITLES.items() if c in flagged]) or "none: this model flags no title"
     howto = (
-        f"<li><b>Flagged</b>: the title claims one role (Project Manager, Technical Program Manager, or a plain "
-        f"Program Manager) while the duties, read with every role name masked so that the title cannot vote, "
-        f"describe the other, not too close to call, with at least two axes of the article agreeing, one of them on "
-        f"the posting's own words. Flagged: {html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
+        f"<li><b>Flagged</b>: the title claims one role ({claims}) "
+        f"while the duties, read with every role name masked so that the title cannot vote, describe the other"
+        f"{' or another job altogether' if as_other else ''}, not too close to call, with at least two of the four "
+        f"axes ({', '.join(AXES[a].lower() for a in ARTICLE_AXES)}) agreeing, one of them on the posting's own "
+        f"words. Flagged: {html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
         f"the model's reading, not a verdict: someone who knows the role decides.</li>"
         f"<li>{work}</li>{cards_howto}"
         f"<li>Two readings of a posting, each named where it appears: the <b>content</b> (role names masked: the "

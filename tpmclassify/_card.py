@@ -170,7 +170,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"- created: {meta.get('created', '?')} with tpmclassify {meta.get('tpmclassify_version', '?')}, "
         f"scikit-learn {meta.get('sklearn_version', '?')}, nltk {meta.get('nltk_version', '?')}",
         f"- classes: {', '.join(map(str, model.classes_))}",
-        f"- features: {len(model.cues_)} article cues + {len(model.space_.vocabulary)} stemmed word n-grams",
+        f"- features: {len(model.cues_)} cues + {len(model.space_.vocabulary)} stemmed word n-grams",
         (
             f"- in-scope threshold: {model.scope_threshold_} (the highest that keeps {model.scope_recall:.0%} of "
             f"TPM and of PM postings in scope out-of-fold, as written and role-masked; below it the label is {OTHER!r})"
@@ -189,7 +189,8 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         "on out-of-fold log-odds (sources left out, when it has them) and folded into the weights: probability = "
         "sigmoid(intercept + sum of terms), no map after it; explanations measure each axis from a typical training "
         "posting",
-        "- too little to decide: a TPM or PM answer whose cue terms on the article's four axes add up (in magnitude) "
+        "- too little to decide: a TPM or PM answer whose cue terms on the four axes (scope, technical depth, strategy "
+        "vs execution, collaboration) add up (in magnitude) "
         + (
             f"to less than {model.min_evidence_:.2f}"
             if model.min_evidence_ >= 0.005
@@ -207,7 +208,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         'ones, more than twice its share of English ones, such as "the", "and"; or few English ones and many letters '
         "outside ASCII), needs review and is never flagged",
         "- title mismatch: the content (role names masked) says the other role, not too close to call, with at least "
-        "two of the article's axes agreeing, one of them on the posting's own words: "
+        "two of the four axes agreeing, one of them on the posting's own words: "
         f"{describe_confidences(model.mismatch_confidences)}"
         + (
             ""
