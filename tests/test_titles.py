@@ -271,6 +271,8 @@ def test_masking_sees_through_format_characters_and_keeps_offsets():
         ("As our Senior&nbsp;Technical&nbsp;Program&nbsp;Manager you", "As our [r] you"),
         ("As our <b>Technical</b> <i>Program</i> Manager you", "As our <b>[r] you"),
         ("As our Technical\u2011Program Manager you", "As our [r] you"),  # a non-breaking hyphen
+        ("As our Technical <!-- role --> Program Manager you", "As our [r] you"),
+        ("As our Technical&#8203;Pro&shy;gram Man&#173;ager you", "As our [r] you"),  # invisible, as entities
     ],
 )
 def test_masking_reads_role_names_as_the_role_name_cues_do(bundled, written, masked):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ._errors import InvalidValueError
-from ._invisible import find_as_seen, format_cuts, may_hold_format
+from ._invisible import find_as_seen, format_cuts
 from ._markup import TAG
 
 __all__ = [
@@ -68,16 +68,19 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     PM: ("project management professional", "project manager", "project management", "project mgr", "pm"),
 }
 
-#: What separates two words of a role name: blanks (white space, entities that read as one, such as "&nbsp;", and
-#: tags, which reading a posting blanks), or one hyphen joining them, as between the words the role-name cues read,
-#: so that the masking finds "Technical&nbsp;Program&nbsp;Manager", "<b>Project</b> Manager" and a link's
-#: "technical-program-manager" as the cues do; not other punctuation, nor a hyphen set apart by blanks ("a degree in
-#: Engineering, Project Management", "Engineering - Project Manager": the name is the last two words). Possessive
-#: (a long run of blanks holds no backtracking stack): a name's next word starts with a letter, never in a gap.
-_BLANK = rf"(?:\s|&(?:nbsp|ensp|emsp|thinsp|#160|#xa0|#32|#x20);|{TAG % 200})"
+#: What separates two words of a role name: blanks (white space, entities that read as one, such as "&nbsp;" and a
+#: zero-width space's, and tags and comments, which reading a posting blanks), or one hyphen joining them, as between
+#: the words the role-name cues read, so that the masking finds "Technical&nbsp;Program&nbsp;Manager", "<b>Project</b>
+#: Manager" and a link's "technical-program-manager" as the cues do; not other punctuation, nor a hyphen set apart by
+#: blanks ("a degree in Engineering, Project Management", "Engineering - Project Manager": the name is the last two
+#: words). Possessive (a long run of blanks holds no backtracking stack): a name's next word starts with a letter,
+#: never in a gap.
+_ENTITY_BLANK = r"&(?:nbsp|ensp|emsp|thinsp|#160|#xa0|#32|#x20|#8203|#x200b);"
+_BLANK = rf"(?:\s|{_ENTITY_BLANK}|{TAG % 200}|<!--(?:[^-]|-(?!->)){{0,200}}-->)"
 _HYPHEN = r"(?:[\-\u2010\u2011]|&(?:hyphen|dash|#45|#x2d|#8208|#x2010|#8209|#x2011);)"
 _GAP = rf"(?:{_BLANK}++|{_HYPHEN})"
-_SENIORITY = rf"(?:(?:senior|sr\.?|staff|principal|lead|junior|jr\.?){_GAP})?"
+_SENIORITY_WORDS = ("senior", r"sr\.?", "staff", "principal", "lead", "junior", r"jr\.?")
+_SENIORITY = rf"(?:(?:{'|'.join(_SENIORITY_WORDS)}){_GAP})?"
 
 
 def role_name_pattern(*roles: str, plural: bool = True) -> str:
@@ -95,22 +98,30 @@ def names_pattern(names: list[str], *, plural: bool = True, word_end: bool = Tru
     """A regular expression matching ``names`` (plain phrases), longest first, as :func:`role_name_pattern` does
     (``word_end=False``: a name may run on into a word, as in "Project ManagerDevops")."""
     body = "|".join(re.escape(n).replace(r"\ ", _GAP) for n in sorted(names, key=len, reverse=True))
-    return rf"\b{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
+    # the first two letters of a word a name can start with are among these: other words are passed over at once (a
+    # posting's role names are found in a third of the time)
+    first, second = (
+        "".join(sorted({c for w in (*names, *_SENIORITY_WORDS) for c in (w[k], w[k].upper())})) for k in (0, 1)
+    )
+    start = rf"\b(?=[{first}][{second}])"
+    return rf"{start}{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
 
 
 def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    """The spans in ``text`` of the matches of ``pattern`` (a role-name pattern) in
-    ``_invisible.without_format``'s reading of it: a span covers the format characters inside its match.
+    """The spans in ``text`` of the matches of ``pattern`` (a role-name pattern) in the text a reader sees: a span
+    covers the format characters inside its match, written as characters or as entities ("Pro&shy;gram"), and a
+    zero-width space is a space.
 
     Examples
     --------
-    >>> text = "Our Technical\u200bPro\u00adgram Manager"
+    >>> text = "Our Technical\u200bPro\u00adgram Man&shy;ager"
     >>> [text[a:b] for a, b in find_role_names(re.compile(role_name_pattern("tpm"), re.I), text)]
-    ['Technical\u200bPro\xadgram Manager']
+    ['Technical\u200bPro\xadgram Man&shy;ager']
     """
-    if not may_hold_format(text):  # the usual case, quickly
+    cuts = format_cuts(text, entities=True)
+    if not cuts:  # the usual case, quickly
         return [m.span() for m in pattern.finditer(text)]
-    return find_as_seen(pattern, text.replace("\u200b", " "), format_cuts(text))  # (one space for one: same offsets)
+    return find_as_seen(pattern, text.replace("\u200b", " "), cuts)  # (one space for one: the same offsets)
 
 
 def normalize_label(value: object) -> str:
