@@ -21,6 +21,26 @@ def test_explanation_adds_up_to_the_logit(postings):
             assert exp.terms, "a real posting has evidence"
 
 
+def test_a_content_read_with_role_names_masked_is_measured_from_a_typical_masked_posting(postings):
+    """A titled posting's content has its role names masked: it is explained from a typical posting with its role
+    names masked too, so no axis says it lacks the role names a typical posting has; its terms still add up to its
+    log-odds, which are those of the masked text. The posting as written keeps its role-name terms."""
+    texts, titles = postings["description"].tolist(), postings["title"].tolist()
+    for p, text in zip(classify_many(texts, titles=titles), texts, strict=True):
+        masked = classify(tpmclassify.mask_role_names(text))
+        for exp, alone in (
+            (p.content.explanation, masked.explanation),
+            (p.content.scope_explanation, masked.scope_explanation),
+        ):
+            assert not [t for t in exp.terms if t.axis == "role_name"] and "role_name" not in exp.by_axis
+            assert exp.logit == alone.logit and exp.intercept + sum(t.weight for t in exp.terms) == pytest.approx(
+                exp.logit, abs=1e-9
+            )
+            assert alone.by_axis.get("role_name", 0.0) != 0.0  # (read alone, from a typical posting as written)
+        if re.search(r"(?i)program manager|project manager", text):
+            assert "role_name" in p.explanation.by_axis
+
+
 def test_probability_is_monotone_in_logit_and_matches(postings):
     preds = classify_many(postings["description"])
     pairs = sorted((p.explanation.logit, p.probabilities["tpm"]) for p in preds)

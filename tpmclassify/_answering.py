@@ -62,14 +62,20 @@ class Answering(Predicting):
         return self._predictions(texts)
 
     def _predictions(
-        self, texts: Sequence[str], shown: Sequence[str] | None = None, titled: Sequence[bool] | None = None
+        self,
+        texts: Sequence[str],
+        shown: Sequence[str] | None = None,
+        titled: Sequence[bool] | None = None,
+        masked: bool = False,
     ) -> list[Prediction]:
         """The answers for ``texts``, each giving ``shown[i]`` as its text (the posting its spans index).
 
         A ``titled`` posting's title says it is a TPM or PM job: its content, read here, only says which, unless it
         reads as no such job at all (in scope under ``titled_scope_threshold``, and never on too little evidence).
+        ``masked``: the texts' role names are masked (contents), so they are explained from a typical posting with its
+        role names masked.
         """
-        batch = self._batch(texts)
+        batch = self._batch(texts, masked=masked)
         p_tpm, *scope = batch.probabilities
         scopes = scope[0] if scope else [None] * len(texts)
         out = []
@@ -126,6 +132,7 @@ class Answering(Predicting):
             [mask_role_names(text) for text in texts],
             shown=texts,
             titled=[claim in TITLED_CLAIMS for _, claim in claims],
+            masked=True,
         )
         confidences = self.mismatch_confidences
         for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):

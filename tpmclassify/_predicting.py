@@ -216,18 +216,26 @@ class Predicting:
         self.__dict__[_EVIDENCE_CACHE] = (self.coef_, weights)
         return weights
 
-    def _head_weights(self) -> list[HeadWeights]:
-        """Each head's weights (role, then scope if there is one)."""
+    def _head_weights(self, masked: bool = False) -> list[HeadWeights]:
+        """Each head's weights (role, then scope if there is one); ``masked``: for texts whose role names are masked,
+        measured from a typical posting with its role names masked too (no role-name part in the baseline: a masked
+        posting does not lack the role names a typical one has)."""
         heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, *ROLES)]
         if self.scope_coef_ is not None and self.scope_baseline_ is not None and self.scope_intercept_ is not None:
             heads.append(
                 HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_, "in scope", OTHER)
             )
+        if masked:
+            role_name = self.space_.axes.index("role_name")
+            heads = [
+                h._replace(baseline=np.where(np.arange(len(h.baseline)) == role_name, 0.0, h.baseline)) for h in heads
+            ]
         return heads
 
-    def _batch(self, texts: Sequence[str]) -> Batch:
-        """The features and head answers of postings (already checked), shared by their explanations."""
-        return Batch(self.space_, self._head_weights(), self._cue_coef(), texts)
+    def _batch(self, texts: Sequence[str], masked: bool = False) -> Batch:
+        """The features and head answers of postings (already checked; ``masked``: their role names masked),
+        shared by their explanations."""
+        return Batch(self.space_, self._head_weights(masked), self._cue_coef(), texts)
 
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self.space_.transform(texts)
