@@ -117,7 +117,9 @@ def _hyphenated(text: str, mark: str) -> str:
     return re.sub(r"\b([^\W\d_]{4})([^\W\d_]{5,})", lambda m: m.group(1) + mark + m.group(2), text)
 
 
-@pytest.mark.parametrize("mark", ["\u00ad", "&shy;", "&#173;", "\u200d", "\u2060", "\ufeff"])
+@pytest.mark.parametrize(
+    "mark", ["\u00ad", "&shy;", "&#173;", "&NoBreak;", "\u200d", "\u2060", "\ufeff", "\u200d\u00ad"]
+)
 def test_an_invisible_character_inside_a_word_changes_nothing_read(bundled, postings, mark):
     """A soft hyphen (``&shy;`` on a page), a zero-width joiner or a word joiner inside a word is invisible: the
     posting reads as a reader sees it, the same words to the last term, and its reasons quote the words as they
@@ -132,6 +134,19 @@ def test_an_invisible_character_inside_a_word_changes_nothing_read(bundled, post
             (t.feature, t.weight, t.text) for t in want.explanation.terms
         ]
         assert got.reasons == want.reasons
+
+
+def test_a_quote_is_the_first_place_a_reader_sees_the_words(bundled):
+    """An occurrence with an invisible character inside counts where it stands: the quote is the first one a reader
+    sees, as the term's text is, not the first one written without it."""
+    text = (
+        "Drive the {a} architecture of distributed systems with engineering teams; review designs and APIs, write "
+        "design docs, and own the {b} roadmap, dependencies and release risks across teams. "
+    ) * 3
+    want = bundled.classify(text.format(a="TECHNICAL", b="technical"))
+    got = bundled.classify(text.format(a="TECH\u00adNICAL", b="technical"))
+    assert "TECHNICAL" in {t.text for t in got.explanation.terms}
+    assert got.reasons == want.reasons and any("'TECHNICAL'" in r for r in got.reasons)
 
 
 def test_a_zero_width_space_separates_words_as_a_space_does(bundled):

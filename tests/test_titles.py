@@ -231,6 +231,11 @@ def test_a_title_that_is_not_text_is_an_error_row_and_not_in_the_share(tmp_path)
     [
         ("Technical\u200bProgram Manager", "tpm"),  # a zero-width space: a space one cannot see
         ("Tech\u00adnical Pro\u200dgram Man\u2060ager", "tpm"),  # a soft hyphen, a zero-width joiner, a word joiner
+        ("Technical\u200d Program Manager", "tpm"),  # a joiner before a space, a hyphen, another format character
+        ("Technical\u200d-Program Manager", "tpm"),
+        ("Technical Program\u200d Manager", "tpm"),
+        ("Pro\u200d\u00adject Manager", "pm"),
+        ("Project\u200d\u200bManager", "pm"),
         ("Senior \u202eTPM", "tpm"),
         ("PM", "pm"),
         ("Senior PM", "pm"),

@@ -10,11 +10,10 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from html.entities import html5
 
-from ._markup import ENTITY
-
-__all__ = ["FORMAT_CHARACTERS", "find_as_seen", "format_cuts", "may_hold_format", "without_format"]
+__all__ = ["FORMAT_CHARACTERS", "as_shown", "find_as_seen", "format_cuts", "may_hold_format", "without_format"]
 
 #: Unicode's format characters (category Cf, Unicode 14) but the zero-width space: zero-width joiners, soft hyphens,
 #: bidi controls, byte-order marks, invisible operators and tags.
@@ -29,10 +28,14 @@ _MAYBE_FORMAT = re.compile(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
     "\u2066-\u206f\ufeff\ufff9-\ufffb\U00010000-\U0010ffff]"
 )
-_ENTITY = re.compile(ENTITY)
-#: What a reader does not see: the format characters but a zero-width joiner that joins emoji (before a character
-#: that is no letter or digit: "🧑\u200d💻" shows one emoji, two without it).
-_UNSEEN = re.compile(rf"(?!\u200d){FORMAT_CHARACTERS.pattern}|\u200d(?=\w)")
+#: A character entity that may write one: a number, or a name HTML gives one ("&shy;", "&NoBreak;"; names are read
+#: as written, case and all, as the text's normaliser reads them).
+_FORMAT_NAMES = sorted(k[:-1] for k, v in html5.items() if k.endswith(";") and FORMAT_CHARACTERS.fullmatch(v))
+_FORMAT_ENTITY = re.compile(rf"&(?:#\d{{1,7}}|#[xX][0-9a-fA-F]{{1,6}}|{'|'.join(_FORMAT_NAMES)});")
+#: Format characters a reader sees the effect of, kept in a quote: a zero-width joiner between two symbols (emoji:
+#: "🧑\u200d💻" shows one, two without it) and the tag characters after a symbol (a flag: England's, Scotland's).
+_SHOWN = r"(?<=[^\w\s])(?:\u200d(?=[^\w\s])|[\U000e0020-\U000e007f])"
+_UNSEEN = re.compile(rf"(?!{_SHOWN}){FORMAT_CHARACTERS.pattern}")
 
 
 def may_hold_format(text: str) -> bool:
@@ -48,14 +51,25 @@ def may_hold_format(text: str) -> bool:
 
 
 def without_format(text: str) -> str:
-    """``text`` as a reader sees it: without its format characters (but a zero-width joiner of emoji), a
-    zero-width space made a space.
+    """``text`` as its words are read: without its format characters, a zero-width space made a space.
 
     Examples
     --------
-    >>> without_format("Technical\u200bPro\u00adgram Man\u200dager")
+    >>> without_format("Technical\u200bPro\u00adgram Man\u200dager\u200d")
     'Technical Program Manager'
-    >>> without_format("\U0001f9d1\u200d\U0001f4bb") == "\U0001f9d1\u200d\U0001f4bb"  # one emoji: a technologist
+    """
+    return FORMAT_CHARACTERS.sub("", text.replace("\u200b", " "))
+
+
+def as_shown(text: str) -> str:
+    """``text`` as a reader sees it: :func:`without_format`, but for the format characters whose effect shows (a
+    zero-width joiner between two symbols, the tags of a flag).
+
+    Examples
+    --------
+    >>> as_shown("archi\u200d\u00adtecture\u200breviews")
+    'architecture reviews'
+    >>> as_shown("\U0001f9d1\u200d\U0001f4bb") == "\U0001f9d1\u200d\U0001f4bb"  # one emoji: a technologist
     True
     """
     return _UNSEEN.sub("", text.replace("\u200b", " "))
@@ -72,14 +86,15 @@ def format_cuts(text: str, entities: bool = False) -> list[tuple[int, int]]:
     """
     cuts = [m.span() for m in FORMAT_CHARACTERS.finditer(text)] if may_hold_format(text) else []
     if entities and "&" in text:
-        written = [m.span() for m in _ENTITY.finditer(text) if FORMAT_CHARACTERS.fullmatch(html.unescape(m.group()))]
-        cuts = sorted(cuts + written)
+        found = _FORMAT_ENTITY.finditer(text)
+        written = [m.span() for m in found if FORMAT_CHARACTERS.fullmatch(html.unescape(m.group()))]
+        cuts = sorted(cuts + written) if cuts else written
     return cuts
 
 
-def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     """The spans in ``text`` of the matches of ``pattern`` in ``text`` read without the spans ``cuts`` (sorted,
-    apart): a span covers the cuts inside its match.
+    apart), in order: a span covers the cuts inside its match.
 
     Examples
     --------
@@ -100,4 +115,4 @@ def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, 
         k = bisect.bisect_right(clean, i) - 1
         return origin[k] + i - clean[k]
 
-    return [(at(m.start()), at(m.end() - 1) + 1) for m in pattern.finditer("".join(pieces)) if m.end() > m.start()]
+    return ((at(m.start()), at(m.end() - 1) + 1) for m in pattern.finditer("".join(pieces)) if m.end() > m.start())

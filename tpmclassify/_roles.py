@@ -121,7 +121,7 @@ def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]
     cuts = format_cuts(text, entities=True)
     if not cuts:  # the usual case, quickly
         return [m.span() for m in pattern.finditer(text)]
-    return find_as_seen(pattern, text.replace("\u200b", " "), cuts)  # (one space for one: the same offsets)
+    return list(find_as_seen(pattern, text.replace("\u200b", " "), cuts))  # (a space for a space: the same offsets)
 
 
 def normalize_label(value: object) -> str:

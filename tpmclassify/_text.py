@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import re
 from functools import cache, lru_cache
+from itertools import islice
 from typing import Any
 
 from ._errors import PostingError, PostingTypeError
-from ._invisible import FORMAT_CHARACTERS, find_as_seen, format_cuts, may_hold_format, without_format
+from ._invisible import FORMAT_CHARACTERS, as_shown, find_as_seen, format_cuts, may_hold_format
 from ._markup import ENTITY, TAG
 from ._roles import find_role_names, role_name_pattern
 
@@ -51,7 +52,7 @@ _ENTITY = re.compile(ENTITY)
 #: the tokenizer and by :func:`verbatim` to find token boundaries.
 _TOKEN_CHARS = r"\w+#"
 _WORD = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*")
-#: A token with format characters inside it (soft hyphens, zero-width joiners, see ``_roles``): invisible, a reader
+#: A token with format characters inside it (soft hyphens, zero-width joiners, see ``_invisible``): invisible, a reader
 #: sees one word where they stand ("archi\u00adtecture"), so the token is read without them. (A zero-width space is
 #: not one: it separates tokens, as a space does.)
 _WORD_WITH_FORMAT = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*(?:{FORMAT_CHARACTERS.pattern}+[{_TOKEN_CHARS}]+)*")
@@ -226,7 +227,9 @@ def normalize(text: str) -> str:
     """Normalise a posting without moving any character.
 
     HTML tags, comments, scripts and entities become blanks (an entity keeps its
-    character in its first position) and letters are lower-cased. The result has
+    character in its first position; one writing a format character, such as
+    "&shy;", fills its place with it, so that a word stays one word) and letters
+    are lower-cased. The result has
     exactly the length of the input, so offsets into it are offsets into
     ``text``. (Typographic quotes, dashes and bullets need no mapping: they are
     not word characters, so they separate tokens as their ASCII forms would.)
@@ -343,7 +346,7 @@ def readable(raw: str) -> str:
     if "&" in raw:  # the entities normalising reads (html.unescape alone would read "&micro" in "&microservices")
         raw = _ENTITY.sub(lambda m: html.unescape(m.group()), raw)
     if may_hold_format(raw):
-        raw = without_format(raw)
+        raw = as_shown(raw)
     return " ".join(raw.split())
 
 
@@ -353,9 +356,9 @@ def verbatim(text: str, words: str, lowered: str | None = None, skip: int = 0) -
     sees it (:func:`readable`: an entity or a tag between them read as the page shows it).
 
     ``lowered`` is ``lower(text)`` when the caller has it; ``skip`` occurrences are passed over first (those the
-    reading took as part of another phrase). Words not found as written are looked for as they show, without
-    format characters ("cross-func&shy;tional"), counting from the start again. None when they are not found
-    either (words spelt by entities): quote the tokens instead.
+    reading took as part of another phrase). In a text with format characters (or entities writing one), the
+    words are looked for as a reader sees them, without those ("cross-func&shy;tional"). None when the words are
+    not found as written (words spelt by entities): quote the tokens instead.
 
     Examples
     --------
@@ -371,23 +374,32 @@ def verbatim(text: str, words: str, lowered: str | None = None, skip: int = 0) -
     'Cross-Functional'
     >>> verbatim("The Technical Program Manager leads technical reviews", "technical", skip=1)
     'technical'
+    >>> verbatim("TECH\u00adNICAL reviews; technical roadmap", "technical")
+    'TECHNICAL'
     >>> verbatim("Partner Cross-Func&shy;tion\u00adally", "cross functionally")
     'Cross-Functionally'
     """
     low = lower(text) if lowered is None else lowered
     if len(low) != len(text):
         return None
-    pattern, start, passed = _verbatim_pattern(words), 0, skip
+    cuts = _cuts(text)  # (of the text as written: entity names are read case and all, as normalising reads them)
+    if cuts:  # (rare) as a reader sees the text, every occurrence counted so
+        where = next(islice(find_as_seen(_whole_words_pattern(words), low, cuts), skip, None), None)
+        return None if where is None else readable(text[where[0] : where[1]])
+    pattern, start = _verbatim_pattern(words), 0
     while (found := pattern.search(low, start)) is not None:
         a = found.start()
         if a == 0 or not _TOKEN_CHAR.match(low, a - 1):
-            if not passed:
+            if not skip:
                 return readable(text[a : found.end()])
-            passed -= 1
+            skip -= 1
         start = a + 1
-    cuts = format_cuts(low, entities=True)  # (rare: the words are not in the text as written)
-    seen = find_as_seen(_whole_words_pattern(words), low, cuts) if cuts else []
-    return readable(text[slice(*seen[skip])]) if len(seen) > skip else None
+    return None
+
+
+@lru_cache(maxsize=2)  # the posting's text and its job's, while its quotes are found
+def _cuts(text: str) -> list[tuple[int, int]]:
+    return format_cuts(text, entities=True)
 
 
 #: A character that can be part of a token (see :func:`tokenize`): ``str.isalnum()``, ``_``, ``+`` or ``#``.
