@@ -165,6 +165,16 @@ BENEFITS = (
 )
 
 
+def test_a_heading_with_an_invisible_character_is_still_a_heading():
+    """A soft hyphen, a byte-order mark (a pasted file's first character) or a zero-width space in a heading is not
+    seen: the heading is read as a reader sees it."""
+    text = (
+        "Lead the launch.\nBene\u00adfits:\n- Dental and vision\n\ufeffRequirements:\nSQL.\n"
+        "Equal\u200bOpportunity\nWe hire all.\n"
+    )
+    assert [s.kind for s in tpmclassify.sections(text)] == ["job", "benefits and pay", "job", "equal opportunity"]
+
+
 def test_a_heading_padded_with_spaces_is_still_a_heading():
     text = "Lead the launch.\n" + " " * 40 + "Benefits:" + " " * 40 + "\n- Dental and vision\n"
     assert [s.kind for s in tpmclassify.sections(text)] == ["job", "benefits and pay"]

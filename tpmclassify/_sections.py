@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ._invisible import may_hold_format, without_format
+
 __all__ = ["HEADINGS", "Section", "job_text", "sections"]
 
 #: Heading (lower case, without its colon) -> the kind of part it opens: "job", or a kind of boilerplate. A part runs
@@ -173,8 +175,8 @@ class Section(NamedTuple):
 
 def _heading(line: str) -> str | None:
     """The heading a line is (lower case, without marks and colon), or None: a short line (never a bullet) that is
-    in :data:`HEADINGS` or ends with a colon."""
-    s = line.strip()  # (a heading may be padded with spaces, as in HTML exports)
+    in :data:`HEADINGS` or ends with a colon, read as a reader sees it (no soft hyphen or byte-order mark)."""
+    s = (without_format(line) if may_hold_format(line) else line).strip()  # (may be padded with spaces, as in HTML)
     if not s or len(s) > 60 or s[0] in _BULLETS:
         return None
     key = s.strip(_STRIP).lower().replace("\u2019", "'")
