@@ -16,6 +16,7 @@ import numpy as np
 from ._explain import Explanation, Scored
 from ._features import FeatureSpace
 from ._heads import evidence, sigmoid
+from ._invisible import format_cuts
 from ._language import MAX_ENGLISH, MIN_FOREIGN, MIN_TOKENS, another_language
 from ._sections import job_text
 from ._text import lower, verbatim
@@ -63,7 +64,7 @@ class Batch:
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         self._evidence: dict[int, dict] = {}
-        self._lowered: dict[int, str] = {}  # each quoted posting, lower-cased once
+        self._read: dict[int, tuple[str, list[tuple[int, int]]]] = {}  # each quoted posting, read for quoting once
         self._expected: dict[int, list[int]] = {}  # per head, the rows whose explanations are expected (expect())
         self._where: dict[int, dict[int, tuple[_Head, int]]] = {}  # per head: row -> its contributions, its place
 
@@ -107,18 +108,19 @@ class Batch:
         name's "Technical"), which are found in the job's text as the reading read it (boilerplate blanked)."""
         quoted = self.space.quoted(self.found, i, columns)
         text = self.texts[i]
-        lowered = self._lowered.get(i)
-        if lowered is None:
-            lowered = self._lowered[i] = lower(text)  # (one character for one: 'İ' too)
-        job: tuple[str, str] | None = None
+        read = self._read.get(i)
+        if read is None:  # lower-cased (one character for one: 'İ' too), and where it hides a format character
+            read = self._read[i] = lower(text), format_cuts(text, entities=True)
+        lowered, cuts = read
+        job: tuple[str, str, list[tuple[int, int]]] | None = None
         out = {}
         for j, (w, before) in quoted.items():
             if before:  # found in the job's text, as the reading read it (the same length: the same places)
-                if job is None:
-                    job = (jt := job_text(text)), lower(jt)
-                out[j] = verbatim(job[0], w, job[1], before) or w
+                if job is None:  # (its hidden characters: the text's, but in the parts blanked)
+                    job = (jt := job_text(text)), lower(jt), [c for c in cuts if jt[c[0]] == text[c[0]]]
+                out[j] = verbatim(job[0], w, job[1], before, job[2]) or w
             else:
-                out[j] = verbatim(text, w, lowered) or w
+                out[j] = verbatim(text, w, lowered, cuts=cuts) or w
         return out
 
     def explanation(self, i: int, head: int) -> Explanation | None:

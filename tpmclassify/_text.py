@@ -350,14 +350,17 @@ def readable(raw: str) -> str:
     return " ".join(raw.split())
 
 
-def verbatim(text: str, words: str, lowered: str | None = None, skip: int = 0) -> str | None:
+def verbatim(
+    text: str, words: str, lowered: str | None = None, skip: int = 0, cuts: list[tuple[int, int]] | None = None
+) -> str | None:
     """The posting's own characters for a run of its normalised tokens: the first place ``words`` (tokens
     separated by single spaces) occur in ``text`` as whole tokens, with whatever separates them there, as a reader
     sees it (:func:`readable`: an entity or a tag between them read as the page shows it).
 
     ``lowered`` is ``lower(text)`` when the caller has it; ``skip`` occurrences are passed over first (those the
-    reading took as part of another phrase). In a text with format characters (or entities writing one), the
-    words are looked for as a reader sees them, without those ("cross-func&shy;tional"). None when the words are
+    reading took as part of another phrase). In a text with format characters (or entities writing one: ``cuts``,
+    their spans, when the caller has them), the words are looked for as a reader sees them, without those
+    ("cross-func&shy;tional"). None when the words are
     not found as written (words spelt by entities): quote the tokens instead.
 
     Examples
@@ -382,7 +385,8 @@ def verbatim(text: str, words: str, lowered: str | None = None, skip: int = 0) -
     low = lower(text) if lowered is None else lowered
     if len(low) != len(text):
         return None
-    cuts = _cuts(text)  # (of the text as written: entity names are read case and all, as normalising reads them)
+    if cuts is None:  # (of the text as written: entity names are read case and all, as normalising reads them)
+        cuts = format_cuts(text, entities=True)
     if cuts:  # (rare) as a reader sees the text, every occurrence counted so
         where = next(islice(find_as_seen(_whole_words_pattern(words), low, cuts), skip, None), None)
         return None if where is None else readable(text[where[0] : where[1]])
@@ -395,11 +399,6 @@ def verbatim(text: str, words: str, lowered: str | None = None, skip: int = 0) -
             skip -= 1
         start = a + 1
     return None
-
-
-@lru_cache(maxsize=2)  # the posting's text and its job's, while its quotes are found
-def _cuts(text: str) -> list[tuple[int, int]]:
-    return format_cuts(text, entities=True)
 
 
 #: A character that can be part of a token (see :func:`tokenize`): ``str.isalnum()``, ``_``, ``+`` or ``#``.
