@@ -151,7 +151,7 @@ def test_the_sample_audit_is_a_list_to_act_on(tmp_path):
 
 def _howto_flag(text: str) -> str:
     start = text.index("<li><b>Flagged</b>")
-    return text[start : text.index("</li>", start)]
+    return html.unescape(text[start : text.index("</li>", start)])
 
 
 def test_how_to_read_the_page_names_the_titles_a_flag_can_contradict_and_the_axes(tmp_path):
@@ -161,14 +161,15 @@ def test_how_to_read_the_page_names_the_titles_a_flag_can_contradict_and_the_axe
     _, text = _sample_audit(tmp_path)
     flag = _howto_flag(text)
     assert "title claims one role (Technical Program Manager or a plain Program Manager) while" in flag
-    assert "describe the other, not too close" in flag and "another job" not in flag
+    assert "describe the other (not too close" in flag and "another job" not in flag
     assert "two of the four axes (program scope, technical depth, strategy vs execution, cross-functional " in flag
     assert "article" not in flag
     model = copy.deepcopy(tpmclassify.default_model()).set_params(titled_scope_threshold=0.05)
     tpmclassify.audit(ROOT / "data" / "sample_postings.csv", tmp_path / "scoped.html", model=model)
     flag = _howto_flag((tmp_path / "scoped.html").read_text(encoding="utf-8"))
     assert "(Technical Program Manager, Project Manager, a plain Program Manager or a title used for either " in flag
-    assert "describe the other or another job altogether, not too close" in flag
+    assert "or (a TPM, Project Manager or either-role title) another job altogether, in scope under 0.05." in flag
+    assert "As the other: a TPM title when read as a PM's job" in flag and "a Project Manager title never as a" in flag
 
 
 def _cards(text: str) -> list[str]:

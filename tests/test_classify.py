@@ -32,7 +32,7 @@ def test_a_content_read_with_role_names_masked_is_measured_from_a_typical_masked
             (p.content.explanation, masked.explanation),
             (p.content.scope_explanation, masked.scope_explanation),
         ):
-            assert not [t for t in exp.terms if t.axis == "role_name"] and "role_name" not in exp.by_axis
+            assert "baseline:role_name" not in {t.feature for t in exp.terms} and "role_name" not in exp.by_axis
             assert exp.logit == alone.logit and exp.intercept + sum(t.weight for t in exp.terms) == pytest.approx(
                 exp.logit, abs=1e-9
             )

@@ -236,6 +236,8 @@ def test_a_title_that_is_not_text_is_an_error_row_and_not_in_the_share(tmp_path)
         ("Technical Program\u200d Manager", "tpm"),
         ("Pro\u200d\u00adject Manager", "pm"),
         ("Project\u200d\u200bManager", "pm"),
+        ("Project\u200bManager", "pm"),
+        ("Tech&shy;nical Program Manager", "tpm"),  # as written on a page (was a plain Program Manager, then flagged)
         ("Senior \u202eTPM", "tpm"),
         ("PM", "pm"),
         ("Senior PM", "pm"),
@@ -277,6 +279,9 @@ def test_masking_sees_through_format_characters_and_keeps_offsets():
         ("As our <b>Technical</b> <i>Program</i> Manager you", "As our <b>[r] you"),
         ("As our Technical\u2011Program Manager you", "As our [r] you"),  # a non-breaking hyphen
         ("As our Technical <!-- role --> Program Manager you", "As our [r] you"),
+        ("As our Technical<!-->Program Manager you", "As our [r] you"),  # an empty comment, as a browser reads it
+        ("As our Technical\u200bProgram Manager you", "As our [r] you"),  # a zero-width space, and as entities:
+        ("As our Technical&ZeroWidthSpace;Program&#0160;Manager you", "As our [r] you"),
         ("As our Technical&#8203;Pro&shy;gram Man&#173;ager you", "As our [r] you"),  # invisible, as entities
     ],
 )

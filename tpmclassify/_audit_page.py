@@ -301,12 +301,19 @@ def render_page(
         {TPM, PM, HYBRID} if as_other else set()
     )
     claims = _either([name for c, name in _TITLES.items() if c in flagged]) or "none: this model flags no title"
+    axis_names = ", ".join(AXES[a].lower() for a in ARTICLE_AXES)
+    another = (
+        f", or (a {SHORT_NAMES[TPM]}, Project Manager or either-role title) another job altogether, in scope under "
+        f"{model.titled_scope_threshold:g}"
+        if as_other
+        else ""
+    )
     howto = (
         f"<li><b>Flagged</b>: the title claims one role ({claims}) "
-        f"while the duties, read with every role name masked so that the title cannot vote, describe the other"
-        f"{' or another job altogether' if as_other else ''}, not too close to call, with at least two of the four "
-        f"axes ({', '.join(AXES[a].lower() for a in ARTICLE_AXES)}) agreeing, one of them on the posting's own "
-        f"words. Flagged: {html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
+        f"while the duties, read with every role name masked so that the title cannot vote, describe the other "
+        f"(not too close to call, with at least two of the four axes ({axis_names}) agreeing, one of them on the "
+        f"posting's own words){another}. As the other: "
+        f"{html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
         f"the model's reading, not a verdict: someone who knows the role decides.</li>"
         f"<li>{work}</li>{cards_howto}"
         f"<li>Two readings of a posting, each named where it appears: the <b>content</b> (role names masked: the "

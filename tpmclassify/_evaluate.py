@@ -56,7 +56,7 @@ class EvaluationReport:
     predictions : dict of str to DataFrame
         Per-variant out-of-fold predictions (``truth``, ``source``, ``p_tpm``, ``in_scope``; for a
         :class:`~tpmclassify.TPMClassifier`, the masked ones also ``axes_tpm``, ``axes_pm``: on how many of the
-        article's axes the posting's own words point each way; ``unreadable``: too little evidence;
+        four axes the posting's own words point each way; ``unreadable``: too little evidence;
         ``undecided_as_role``: too little for a TPM or PM answer, as a title that names the role would make it), what
         a title mismatch rests on.
     per_source : dict of str to DataFrame

@@ -122,8 +122,8 @@ class Explanation:
         The model's log-odds for ``positive``.
     intercept : float
         The log-odds of a typical training posting (the head's intercept plus its baseline's sum; for a titled
-        posting's content, read with role names masked, a typical posting with its role names masked too: no
-        role-name part); ``intercept + sum of term weights == logit``.
+        posting's content, read with role names masked, without the role-name cues' part, which a masked posting
+        has none of); ``intercept + sum of term weights == logit``.
     positive, negative : str
         The two outcomes the log-odds compare (``"tpm"`` vs ``"pm"``, or ``"in scope"`` vs ``"other"``).
     probability : float

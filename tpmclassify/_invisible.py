@@ -33,9 +33,12 @@ _MAYBE_FORMAT = re.compile(
 _FORMAT_NAMES = sorted(k[:-1] for k, v in html5.items() if k.endswith(";") and FORMAT_CHARACTERS.fullmatch(v))
 _FORMAT_ENTITY = re.compile(rf"&(?:#\d{{1,7}}|#[xX][0-9a-fA-F]{{1,6}}|{'|'.join(_FORMAT_NAMES)});")
 #: Format characters a reader sees the effect of, kept in a quote: a zero-width joiner between two symbols (emoji:
-#: "🧑\u200d💻" shows one, two without it) and the tag characters after a symbol (a flag: England's, Scotland's).
-_SHOWN = r"(?<=[^\w\s])(?:\u200d(?=[^\w\s])|[\U000e0020-\U000e007f])"
-_UNSEEN = re.compile(rf"(?!{_SHOWN}){FORMAT_CHARACTERS.pattern}")
+#: "🧑\u200d💻" shows one, two without it) and a run of tag characters after a symbol (a flag: Scotland's). The
+#: others go first, so that what stands beside these is what a reader sees beside them.
+_JOINER, _TAGS = "\u200d", "\U000e0020-\U000e007f"
+_HIDDEN = re.compile(rf"(?![{_JOINER}{_TAGS}]){FORMAT_CHARACTERS.pattern}")
+_SYMBOL = rf"[^\w\s{_JOINER}{_TAGS}]"
+_LOOSE = re.compile(rf"(?<!{_SYMBOL}){_JOINER}|{_JOINER}(?!{_SYMBOL})|(?<![^\w\s{_JOINER}])[{_TAGS}]+")
 
 
 def may_hold_format(text: str) -> bool:
@@ -51,14 +54,22 @@ def may_hold_format(text: str) -> bool:
 
 
 def without_format(text: str) -> str:
-    """``text`` as its words are read: without its format characters, a zero-width space made a space.
+    """``text`` as its words are read: without its format characters (written as characters or as entities), a
+    zero-width space made a space.
 
     Examples
     --------
-    >>> without_format("Technical\u200bPro\u00adgram Man\u200dager\u200d")
-    'Technical Program Manager'
+    >>> without_format("Technical\u200bPro\u00adgram Man\u200dager\u200d"), without_format("Tech&shy;nical")
+    ('Technical Program Manager', 'Technical')
     """
+    if "&" in text:
+        text = _FORMAT_ENTITY.sub(lambda m: _hidden(m.group()), text)
     return FORMAT_CHARACTERS.sub("", text.replace("\u200b", " "))
+
+
+def _hidden(entity: str) -> str:
+    """An entity as :func:`without_format` reads it: nothing if it writes a format character, else as written."""
+    return "" if FORMAT_CHARACTERS.fullmatch(html.unescape(entity)) else entity
 
 
 def as_shown(text: str) -> str:
@@ -67,12 +78,12 @@ def as_shown(text: str) -> str:
 
     Examples
     --------
-    >>> as_shown("archi\u200d\u00adtecture\u200breviews")
-    'architecture reviews'
+    >>> as_shown("archi\u200d\u00adtecture\u200breviews"), as_shown("archi\u00ad\U000e0041tecture")
+    ('architecture reviews', 'architecture')
     >>> as_shown("\U0001f9d1\u200d\U0001f4bb") == "\U0001f9d1\u200d\U0001f4bb"  # one emoji: a technologist
     True
     """
-    return _UNSEEN.sub("", text.replace("\u200b", " "))
+    return _LOOSE.sub("", _HIDDEN.sub("", text.replace("\u200b", " ")))
 
 
 def format_cuts(text: str, entities: bool = False) -> list[tuple[int, int]]:
@@ -86,15 +97,17 @@ def format_cuts(text: str, entities: bool = False) -> list[tuple[int, int]]:
     """
     cuts = [m.span() for m in FORMAT_CHARACTERS.finditer(text)] if may_hold_format(text) else []
     if entities and "&" in text:
-        found = _FORMAT_ENTITY.finditer(text)
-        written = [m.span() for m in found if FORMAT_CHARACTERS.fullmatch(html.unescape(m.group()))]
+        written = [m.span() for m in _FORMAT_ENTITY.finditer(text) if not _hidden(m.group())]
         cuts = sorted(cuts + written) if cuts else written
     return cuts
 
 
-def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+def find_as_seen(
+    pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]], overlapping: bool = False
+) -> Iterator[tuple[int, int]]:
     """The spans in ``text`` of the matches of ``pattern`` in ``text`` read without the spans ``cuts`` (sorted,
-    apart), in order: a span covers the cuts inside its match.
+    apart), in order: a span covers the cuts inside its match. ``overlapping``: a match may start inside the one
+    before it (the next is looked for from the character after its start).
 
     Examples
     --------
@@ -115,4 +128,13 @@ def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, 
         k = bisect.bisect_right(clean, i) - 1
         return origin[k] + i - clean[k]
 
-    return ((at(m.start()), at(m.end() - 1) + 1) for m in pattern.finditer("".join(pieces)) if m.end() > m.start())
+    seen = "".join(pieces)
+    found = pattern.finditer(seen) if not overlapping else _overlapping(pattern, seen)
+    return ((at(m.start()), at(m.end() - 1) + 1) for m in found if m.end() > m.start())
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    start = 0
+    while (m := pattern.search(text, start)) is not None:
+        yield m
+        start = m.start() + 1

@@ -101,7 +101,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         more and lacking a typical posting's cues weighs less. None reads counts as written. Like every parameter
         of the reading, it takes effect at :meth:`fit`.
     role_ngram_scale : float, default 2.0
-        How strongly the role head may lean on n-grams besides the article's cues: their block is multiplied by
+        How strongly the role head may lean on n-grams besides the cues of the four axes: their block is multiplied by
         this in the role head's fit (a larger value, a weaker penalty on their weights); 0 leaves them out.
     mask_rate : float, default 0.5
         Weight of the role-name-masked copy of each training posting (the
@@ -134,8 +134,9 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         name masked, says the other role with at least this probability (PM
         for a TPM title, TPM for a Project Manager or a plain Program Manager
         title), is not too close to call (outside ``review_band``) and has
-        evidence on at least two of the article's four axes (on one of them at
-        least, words of the posting's own on that side). One probability for
+        evidence on at least two of the four axes (scope, technical depth,
+        strategy vs execution, collaboration; on one of them at least, words of
+        the posting's own on that side). One probability for
         every title, or a dict of one per title claim, "tpm", "pm" and
         "program" (1: no title of that claim is flagged).
     titled_scope_threshold : float or None, default None

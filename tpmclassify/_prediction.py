@@ -53,9 +53,10 @@ class Prediction:
         out-of-scope answer of text it reads is the scope head's and needs no role cue.
         ``needs_review`` is set, and a title is never flagged as mismatched on it.
     evidence : float
-        How much the text's words say about TPM vs PM on the article's four axes: the sum of the magnitudes of the
-        role explanation's cue terms of those axes (what ``unreadable`` is judged on; role names and n-grams are
-        left out, as a title or "apply now" says nothing about the job); 0 for a text the model cannot read.
+        How much the text's words say about TPM vs PM on the four axes (scope, technical depth, strategy vs
+        execution, collaboration): the sum of the magnitudes of the role explanation's cue terms of those axes
+        (what ``unreadable`` is judged on; role names and n-grams are left out, as a title or "apply now" says
+        nothing about the job); 0 for a text the model cannot read.
     short : bool
         The text has fewer words (those n-grams are made of) than 99% of the training postings (the model's
         ``min_words_``): a sentence, not a posting.
@@ -72,7 +73,9 @@ class Prediction:
         The answer for the text alone with every role name masked (with a title only): ``content_label`` and
         ``content_tpm_probability`` are its label and TPM probability. When the title names a TPM, PM, hybrid or
         program manager role, the content is judged TPM vs PM only (the title answers "in scope?"). A hybrid
-        title's ``label`` is the content's.
+        title's ``label`` is the content's. Its explanations leave the role-name cues' part out of the typical
+        posting they are measured from (a masked posting has no role names to lack), so their intercept and terms
+        differ from those of ``classify(mask_role_names(text))``, their log-odds do not.
 
     Examples
     --------

@@ -8,6 +8,7 @@ of the job. The same table therefore labels titles (:func:`tpmclassify.label_fro
 from __future__ import annotations
 
 import re
+from html.entities import html5
 
 from ._errors import InvalidValueError
 from ._invisible import find_as_seen, format_cuts
@@ -75,8 +76,15 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
 #: blanks ("a degree in Engineering, Project Management", "Engineering - Project Manager": the name is the last two
 #: words). Possessive (a long run of blanks holds no backtracking stack): a name's next word starts with a letter,
 #: never in a gap.
-_ENTITY_BLANK = r"&(?:nbsp|ensp|emsp|thinsp|#160|#xa0|#32|#x20|#8203|#x200b);"
-_BLANK = rf"(?:\s|{_ENTITY_BLANK}|{TAG % 200}|<!--(?:[^-]|-(?!->)){{0,200}}-->)"
+_BLANKS = [c for c in range(0x3000 + 1) if chr(c).isspace()] + [0x200B]  # (a zero-width space: a space unseen)
+_BLANK_NAMES = sorted(k[:-1] for k, v in html5.items() if k.endswith(";") and len(v) == 1 and ord(v) in _BLANKS)
+_ENTITY_BLANK = (
+    rf"&(?:#0*(?:{'|'.join(str(c) for c in _BLANKS)})|#[xX]0*(?:{'|'.join(f'{c:x}' for c in _BLANKS)})"
+    rf"|{'|'.join(_BLANK_NAMES)});"
+)
+#: (A comment's body stops at a "<", where a tag starts: a body that could run over tags would be scanned again by
+#: every name sharing a first word, on a text of many comments.)
+_BLANK = rf"(?:\s|{_ENTITY_BLANK}|{TAG % 200}|<!---?>|<!--(?:[^<-]|-(?!->)){{0,200}}+-->)"
 _HYPHEN = r"(?:[\-\u2010\u2011]|&(?:hyphen|dash|#45|#x2d|#8208|#x2010|#8209|#x2011);)"
 _GAP = rf"(?:{_BLANK}++|{_HYPHEN})"
 _SENIORITY_WORDS = ("senior", r"sr\.?", "staff", "principal", "lead", "junior", r"jr\.?")
@@ -98,13 +106,18 @@ def names_pattern(names: list[str], *, plural: bool = True, word_end: bool = Tru
     """A regular expression matching ``names`` (plain phrases), longest first, as :func:`role_name_pattern` does
     (``word_end=False``: a name may run on into a word, as in "Project ManagerDevops")."""
     body = "|".join(re.escape(n).replace(r"\ ", _GAP) for n in sorted(names, key=len, reverse=True))
-    # the first two letters of a word a name can start with are among these: other words are passed over at once (a
-    # posting's role names are found in a third of the time)
-    first, second = (
-        "".join(sorted({c for w in (*names, *_SENIORITY_WORDS) for c in (w[k], w[k].upper())})) for k in (0, 1)
-    )
-    start = rf"\b(?=[{first}][{second}])"
-    return rf"{start}{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
+    return rf"{_start(names)}{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
+
+
+def _start(names: list[str]) -> str:
+    """Where a name (or a seniority word before it) may start: a word boundary, and, when each of those words has
+    two letters first, one of their first two letters, so that other words are passed over at once (a posting's
+    role names are found in a third of the time)."""
+    words = [*names, *_SENIORITY_WORDS]
+    if not all(len(w) > 1 and w[0].isalpha() and w[1].isalpha() for w in words):
+        return r"\b"
+    first, second = ("".join(sorted({re.escape(c) for w in words for c in (w[k], w[k].upper())})) for k in (0, 1))
+    return rf"\b(?=[{first}][{second}])"
 
 
 def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -118,10 +131,12 @@ def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]
     >>> [text[a:b] for a, b in find_role_names(re.compile(role_name_pattern("tpm"), re.I), text)]
     ['Technical\u200bPro\xadgram Man&shy;ager']
     """
+    if not text.isascii():
+        text = text.replace("\u200b", " ")  # (a space for a space: the same offsets)
     cuts = format_cuts(text, entities=True)
     if not cuts:  # the usual case, quickly
         return [m.span() for m in pattern.finditer(text)]
-    return list(find_as_seen(pattern, text.replace("\u200b", " "), cuts))  # (a space for a space: the same offsets)
+    return list(find_as_seen(pattern, text, cuts))
 
 
 def normalize_label(value: object) -> str:

@@ -379,6 +379,8 @@ def verbatim(
     'technical'
     >>> verbatim("TECH\u00adNICAL reviews; technical roadmap", "technical")
     'TECHNICAL'
+    >>> [verbatim("End to end to end. END TO END\u00ad", "end to end", skip=k) for k in range(3)]  # (they overlap)
+    ['End to end', 'end to end', 'END TO END']
     >>> verbatim("Partner Cross-Func&shy;tion\u00adally", "cross functionally")
     'Cross-Functionally'
     """
@@ -388,7 +390,8 @@ def verbatim(
     if cuts is None:  # (of the text as written: entity names are read case and all, as normalising reads them)
         cuts = format_cuts(text, entities=True)
     if cuts:  # (rare) as a reader sees the text, every occurrence counted so
-        where = next(islice(find_as_seen(_whole_words_pattern(words), low, cuts), skip, None), None)
+        seen = find_as_seen(_whole_words_pattern(words), low, cuts, overlapping=True)  # (counted as below)
+        where = next(islice(seen, skip, None), None)
         return None if where is None else readable(text[where[0] : where[1]])
     pattern, start = _verbatim_pattern(words), 0
     while (found := pattern.search(low, start)) is not None:

@@ -123,13 +123,13 @@ def describe_confidences(confidence: Mapping[str, float]) -> str:
     Examples
     --------
     >>> print(describe_confidences({"tpm": 0.65, "pm": 1.0, "program": 0.93}))  # doctest: +NORMALIZE_WHITESPACE
-    a TPM title when read as a PM's job with probability at least 0.65; a Project Manager title never; a plain
-    Program Manager title when read as a TPM's job with probability at least 0.93
+    a TPM title when read as a PM's job with probability at least 0.65; a Project Manager title never as a TPM's
+    job; a plain Program Manager title when read as a TPM's job with probability at least 0.93
     """
 
     def need(claim: str, reading: str) -> str:
         c = confidence[claim]
-        return "never" if c >= 1 else f"when read as {reading} with probability at least {c:g}"
+        return f"never as {reading}" if c >= 1 else f"when read as {reading} with probability at least {c:g}"
 
     as_pm, as_tpm = "a PM's job", "a TPM's job"
     return (
