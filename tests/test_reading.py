@@ -136,13 +136,15 @@ def test_an_invisible_character_inside_a_word_changes_nothing_read(bundled, post
         assert got.reasons == want.reasons
 
 
-def test_a_quote_is_the_first_place_a_reader_sees_the_words(bundled):
+@pytest.mark.parametrize("page", ["{}", "<p>{}</p>"])  # (a posting with a tag is read whole, not in pieces)
+def test_a_quote_is_the_first_place_a_reader_sees_the_words(bundled, page):
     """An occurrence with an invisible character inside counts where it stands: the quote is the first one a reader
     sees, as the term's text is, not the first one written without it."""
-    text = (
+    sentences = (
         "Drive the {a} architecture of distributed systems with engineering teams; review designs and APIs, write "
         "design docs, and own the {b} roadmap, dependencies and release risks across teams. "
-    ) * 3
+    )
+    text = page.format(sentences) * 3
     want = bundled.classify(text.format(a="TECHNICAL", b="technical"))
     got = bundled.classify(text.format(a="TECH\u00adNICAL", b="technical"))
     assert "TECHNICAL" in {t.text for t in got.explanation.terms}

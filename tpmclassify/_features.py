@@ -152,7 +152,11 @@ class FeatureSpace:
 
     def read(self, texts: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
         """:meth:`transform`, and what :meth:`quotes` and :meth:`known_share` need to find the postings' words."""
-        return self._features(self._words.encode_texts(map(job_text, texts)))
+        return self.read_jobs(map(job_text, texts))
+
+    def read_jobs(self, jobs: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
+        """:meth:`read` of postings given as their job texts (``_sections.job_text``: boilerplate blanked)."""
+        return self._features(self._words.encode_texts(jobs))
 
     def read_tokens(self, token_lists: Iterable[Sequence[str]]) -> tuple[sp.csr_matrix, Found]:
         """:meth:`read` of postings given as their normalised tokens (:func:`tokens_of`): the same features."""
@@ -161,7 +165,7 @@ class FeatureSpace:
     def _features(self, encoded: Encoded) -> tuple[sp.csr_matrix, Found]:
         """All postings are matched at once: their words are numbered, and cues and n-grams are looked up for
         every position together (array operations, a Python step per match of several words only)."""
-        ids, ptr, kept, stem_ids, _ = encoded
+        ids, ptr, kept, stem_ids = encoded.ids, encoded.ptr, encoded.kept, encoded.stems
         n = len(ptr) - 1
         row = np.repeat(np.arange(n), np.diff(ptr))
         starts, ends, cols = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
@@ -315,7 +319,8 @@ class FeatureSpace:
     def matches(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
         tokens, starts, ends = token_spans(normalize(job_text(text)))
-        ids, _, kept, stem_ids, _ = self._words.encode([tokens])
+        encoded = self._words.encode([tokens])
+        ids, kept, stem_ids = encoded.ids, encoded.kept, encoded.stems
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         matches = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
         kept = self._outside_context(kept, *matches)
@@ -331,7 +336,8 @@ class FeatureSpace:
         """The commonest surface form (the lower-cased words, stop words between them left out) of each
         vocabulary n-gram in the given postings; its stems where it does not occur."""
         seen: list[Counter[str]] = [Counter() for _ in self.vocabulary]
-        _, _, kept, stem_ids, _ = self._words.encode(token_lists)
+        encoded = self._words.encode(token_lists)
+        kept, stem_ids = encoded.kept, encoded.stems
         words = list(chain.from_iterable(chain.from_iterable((tokens, [""]) for tokens in token_lists)))
         for at, cols in self._gram_hits(kept, stem_ids):
             for where, col in zip(at.tolist(), cols.tolist(), strict=True):
@@ -346,7 +352,7 @@ class Found(NamedTuple):
     Posting ``i``'s cues are ``cols``, with the first and end token of each one's first match (``starts``,
     ``ends``), at ``cue_ptr[i]:cue_ptr[i + 1]``; the token positions of the words n-grams are made of
     (``kept``) and their stems' ids (``kept_stems``, -1 for a stem in no vocabulary n-gram) are at
-    ``kept_ptr[i]:kept_ptr[i + 1]``.
+    ``kept_ptr[i]:kept_ptr[i + 1]``. ``hidden``: see :class:`~tpmclassify._words.Encoded`.
     """
 
     ids: np.ndarray
@@ -359,6 +365,7 @@ class Found(NamedTuple):
     kept_ptr: np.ndarray
     kept: np.ndarray
     kept_stems: np.ndarray
+    hidden: np.ndarray | None
 
 
 def _found(
@@ -385,6 +392,7 @@ def _found(
         np.searchsorted(kept_rows, bounds),
         kept,
         kept_stems,
+        encoded.hidden,
     )
 
 

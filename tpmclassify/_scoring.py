@@ -46,7 +46,8 @@ class Batch:
         self, space: FeatureSpace, heads: Sequence[HeadWeights], evidence_coef: np.ndarray, texts: Sequence[str]
     ) -> None:
         self.space, self.heads, self.texts = space, heads, texts
-        self.Xf, self.found = space.read(texts)
+        self.jobs = [job_text(t) for t in texts]  # what the model reads of each: its boilerplate blanked
+        self.Xf, self.found = space.read_jobs(self.jobs)
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
         logits = [self.Xf @ h.coef + h.intercept for h in heads]
         self.logits = [x.tolist() for x in logits]
@@ -59,7 +60,7 @@ class Batch:
         maybe = ((foreign >= MIN_FOREIGN) & (foreign > 2 * english)) | (english < MAX_ENGLISH)
         other = np.zeros(len(texts), dtype=bool)
         for i in np.flatnonzero(maybe & (shares["tokens"] >= MIN_TOKENS)).tolist():
-            other[i] = another_language(job_text(texts[i]))
+            other[i] = another_language(self.jobs[i])
         self.readable = ((space.known_share(self.found) >= MIN_KNOWN) & ~other).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
@@ -103,25 +104,17 @@ class Batch:
         return found
 
     def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
-        """The posting's own words behind some of posting ``i``'s features, as it writes them (first occurrence): at
-        the place the reading found them, passing over their earlier occurrences in another phrase's match (a role
-        name's "Technical"), which are found in the job's text as the reading read it (boilerplate blanked)."""
+        """The posting's own words behind some of posting ``i``'s features, as it writes them: at the first place
+        the reading found them in its job's text (boilerplate blanked; the same length, so the same places), passing
+        over their earlier occurrences in another phrase's match (a role name's "Technical")."""
         quoted = self.space.quoted(self.found, i, columns)
-        text = self.texts[i]
+        job = self.jobs[i]
         read = self._read.get(i)
         if read is None:  # lower-cased (one character for one: 'İ' too), and where it hides a format character
-            read = self._read[i] = lower(text), format_cuts(text, entities=True)
+            hidden = self.found.hidden is None or bool(self.found.hidden[i])  # (the reading saw none: it has none)
+            read = self._read[i] = lower(job), format_cuts(job, entities=True) if hidden else []
         lowered, cuts = read
-        job: tuple[str, str, list[tuple[int, int]]] | None = None
-        out = {}
-        for j, (w, before) in quoted.items():
-            if before:  # found in the job's text, as the reading read it (the same length: the same places)
-                if job is None:  # (its hidden characters: the text's, but in the parts blanked)
-                    job = (jt := job_text(text)), lower(jt), [c for c in cuts if jt[c[0]] == text[c[0]]]
-                out[j] = verbatim(job[0], w, job[1], before, job[2]) or w
-            else:
-                out[j] = verbatim(text, w, lowered, cuts=cuts) or w
-        return out
+        return {j: verbatim(job, w, lowered, before, cuts) or w for j, (w, before) in quoted.items()}
 
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""

@@ -176,7 +176,9 @@ class Section(NamedTuple):
 def _heading(line: str) -> str | None:
     """The heading a line is (lower case, without marks and colon), or None: a short line (never a bullet) that is
     in :data:`HEADINGS` or ends with a colon, read as a reader sees it (no soft hyphen or byte-order mark)."""
-    s = (without_format(line) if may_hold_format(line) else line).strip()  # (may be padded with spaces, as in HTML)
+    s = line.strip()  # (a heading may be padded with spaces, as in HTML exports)
+    if not s.isascii() and len(s) <= 200 and may_hold_format(s):  # (seldom)
+        s = without_format(s).strip()
     if not s or len(s) > 60 or s[0] in _BULLETS:
         return None
     key = s.strip(_STRIP).lower().replace("\u2019", "'")

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from ._invisible import may_hold_format
 from ._sections import job_text
 from ._text import normalize, stem, tokenize
 
@@ -150,7 +151,7 @@ class Words:
                     ids.extend(map(self.add, tokens))
                 ids.append(0)
                 ends.append(len(ids))
-            return self._encoded(ids, ends)
+            return self._encoded(ids, ends, None)
 
     def encode_texts(self, texts: Iterable[str]) -> Encoded:
         """Encode raw postings (see :class:`Encoded`) as :meth:`encode` encodes their tokens (:func:`tokens_of`).
@@ -159,7 +160,8 @@ class Words:
         own (but for HTML tags, which may hold spaces: a posting with one is normalised whole; lowering and
         entities are local to a piece, see ``_text.lower``), so the text is split at spaces (in C) and each piece
         looked up among the pieces seen before (a dictionary lookup in C: the piece's id); only a new piece is
-        normalised and tokenised (and remembered, if short). The pieces' words are then read from arrays at once.
+        normalised and tokenised (and remembered, if short). The pieces' words are then read from arrays at once, and
+        whether any of a posting's pieces may hide a character (``Encoded.hidden``).
         """
         ids: list[int] = []  # every posting's pieces' ids end to end, each followed by the separator's
         ends = []  # where each posting's pieces end
@@ -169,24 +171,26 @@ class Words:
             known = pieces.__getitem__  # a piece not seen before is read then (_Pieces.__missing__)
             for text in texts:
                 if "<" in text:  # a tag may hold spaces: normalised whole
-                    ids.append(pieces.new(tuple(map(self.add, tokens_of(text)))))
+                    seen = normalize(job_text(text))
+                    ids.append(pieces.new(tuple(map(self.add, tokenize(seen))), may_hold_format(seen)))
                 else:
                     ids.extend(map(known, text.split()))
                 ids.append(0)  # (piece 0 is the separator)
                 ends.append(len(ids))
             return self._encoded(*pieces.words_of(ids, ends))
 
-    def _encoded(self, ids: list[int] | np.ndarray, ends: list[int] | np.ndarray) -> Encoded:
+    def _encoded(self, ids: list[int] | np.ndarray, ends: list[int] | np.ndarray, hidden: np.ndarray | None) -> Encoded:
         ptr = np.zeros(len(ends) + 1, dtype=np.int64)
         ptr[1:] = ends
         found = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64, count=len(ids))
-        return Encoded(found, ptr, self.kept[found], self.stem[found], self.words)
+        return Encoded(found, ptr, self.kept[found], self.stem[found], self.words, hidden)
 
 
 class _Pieces(dict[str, int]):
     """Pieces of text between spaces -> their ids, each piece's words' ids kept end to end in arrays (piece 0 is the
     separator that ends a posting). A piece not seen before is normalised and tokenised when it is looked up (a piece
-    is never sectioned), and remembered if it is at most :data:`_LONGEST_REMEMBERED` characters long."""
+    is never sectioned), and remembered if it is at most :data:`_LONGEST_REMEMBERED` characters long; ``hidden``:
+    whether a piece, normalised, may hold a format character or a zero-width space (``_invisible``)."""
 
     def __init__(self, words: Words) -> None:
         super().__init__()
@@ -194,36 +198,44 @@ class _Pieces(dict[str, int]):
         self.flat = np.zeros(1024, dtype=np.int64)  # every piece's word ids, end to end (grown by doubling)
         self.starts = np.zeros(1024, dtype=np.int64)  # where each piece's words start in it, and how many they are
         self.lengths = np.zeros(1024, dtype=np.int64)
+        self.hidden = np.zeros(1024, dtype=bool)
         self.lengths[0] = 1  # the separator: one word, id 0
         self.count, self.size = 1, 1  # pieces, and their words
 
-    def new(self, ids: tuple[int, ...]) -> int:
-        """A new piece's id, for the word ids of its text."""
+    def new(self, ids: tuple[int, ...], hidden: bool) -> int:
+        """A new piece's id, for the word ids of its text and whether it may hide a character."""
         i, k, n = self.count, self.size, len(ids)
         if i == len(self.starts):
-            self.starts, self.lengths = (np.concatenate([a, np.zeros_like(a)]) for a in (self.starts, self.lengths))
+            self.starts, self.lengths, self.hidden = (
+                np.concatenate([a, np.zeros_like(a)]) for a in (self.starts, self.lengths, self.hidden)
+            )
         if k + n > len(self.flat):
             self.flat = np.concatenate([self.flat, np.zeros(max(len(self.flat), n), dtype=np.int64)])
-        self.starts[i], self.lengths[i], self.flat[k : k + n] = k, n, ids
+        self.starts[i], self.lengths[i], self.hidden[i], self.flat[k : k + n] = k, n, hidden, ids
         self.count, self.size = i + 1, k + n
         return i
 
     def __missing__(self, piece: str) -> int:
         add = self._add()
         assert add is not None  # its Words holds this
-        i = self.new(tuple(map(add, tokenize(normalize(piece)))))
+        seen = normalize(piece)
+        i = self.new(tuple(map(add, tokenize(seen))), may_hold_format(seen))
         if len(piece) <= _LONGEST_REMEMBERED:
             self[piece] = i
         return i
 
-    def words_of(self, ids: list[int], ends: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """The word ids of postings given as their pieces' ids (``ends``: where each posting's pieces end), and
-        where each posting's words end."""
+    def words_of(self, ids: list[int], ends: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The word ids of postings given as their pieces' ids (``ends``: where each posting's pieces end), where
+        each posting's words end, and whether any of its pieces may hide a character."""
         pieces = np.fromiter(ids, dtype=np.int64, count=len(ids))
         n = self.lengths[pieces]
         upto = np.cumsum(n)
         at = np.repeat(self.starts[pieces] - (upto - n), n) + np.arange(int(upto[-1]) if len(upto) else 0)
-        return self.flat[at], upto[np.array(ends, dtype=np.int64) - 1] if ends else np.zeros(0, dtype=np.int64)
+        if not ends:
+            return self.flat[at], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        last = np.array(ends, dtype=np.int64)
+        first = np.concatenate([[0], last[:-1]])  # (each posting has a piece at least: its separator)
+        return self.flat[at], upto[last - 1], np.logical_or.reduceat(self.hidden[pieces], first)
 
 
 class Encoded(NamedTuple):
@@ -232,6 +244,8 @@ class Encoded(NamedTuple):
     ``ids`` holds every posting's word ids end to end, each posting followed by the separator (id 0); posting
     ``i`` starts at ``ptr[i]``. For each position: whether n-grams keep the word (``kept``) and its stem's id
     among the vocabulary's stems (``stems``: -1 for none, -2 for the separator). ``words[id]`` is the word.
+    ``hidden``, of postings encoded from their text: whether each may hold a format character (a soft hyphen, a
+    zero-width space, see ``_invisible``; false: it holds none), else None.
     """
 
     ids: np.ndarray
@@ -239,3 +253,4 @@ class Encoded(NamedTuple):
     kept: np.ndarray
     stems: np.ndarray
     words: list[str]
+    hidden: np.ndarray | None
