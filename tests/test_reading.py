@@ -118,7 +118,7 @@ def _hyphenated(text: str, mark: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "mark", ["\u00ad", "&shy;", "&#173;", "&NoBreak;", "\u200d", "\u2060", "\ufeff", "\u200d\u00ad"]
+    "mark", ["\u00ad", "&shy;", "&#173;", "&NoBreak;", "\u200d", "\u2060", "\ufeff", "\u200d\u00ad", "\U000e0049"]
 )
 def test_an_invisible_character_inside_a_word_changes_nothing_read(bundled, postings, mark):
     """A soft hyphen (``&shy;`` on a page), a zero-width joiner or a word joiner inside a word is invisible: the
@@ -149,6 +149,18 @@ def test_a_quote_is_the_first_place_a_reader_sees_the_words(bundled, page):
     got = bundled.classify(text.format(a="TECH\u00adNICAL", b="technical"))
     assert "TECHNICAL" in {t.text for t in got.explanation.terms}
     assert got.reasons == want.reasons and any("'TECHNICAL'" in r for r in got.reasons)
+
+
+def test_a_quote_passes_over_an_invisible_character_hidden_in_markup(bundled):
+    """A comment between two words is no gap a reader sees; what it holds (here soft hyphens written as entities)
+    does not stop the words from being quoted where the reading found them."""
+    body = (
+        "We are hiring a Project Manager to deliver office fit-out projects for our clients. Manage the project plan "
+        "in MS {} PROJECT, schedule and budget, coordinate subcontractors on site and send weekly status reports to "
+        "the client. PMP certification is an advantage. You keep ms project files current."
+    )
+    for comment in ("<!-- -->", "<!--&shy;&shy;-->", "<!--\u00ad-->"):
+        assert "'MS PROJECT'" in bundled.classify_many([body.format(comment)])[0].explanation.reasons[0], comment
 
 
 def test_a_zero_width_space_separates_words_as_a_space_does(bundled):

@@ -261,6 +261,15 @@ def test_one_title_rule_reads_role_names_as_the_masking_does(bundled, title, cla
         assert p.title_label == "tpm" and not p.title_mismatch
 
 
+def test_an_entity_the_reader_does_not_read_is_no_blank_between_a_names_words():
+    """The reader's entities have at most 7 digits (or 6 hexadecimal ones): one with more is text, not a blank, so
+    only the words after it are a name, for the masking and the title rule as for the reader."""
+    text = "Technical&#00000000032;Program Manager"
+    assert tpmclassify.mask_role_names(text, mask="[r]") == "Technical&#00000000032;[r]"
+    assert tpmclassify.label_from_title(text) == "other"  # (a plain Program Manager title)
+    assert tpmclassify.mask_role_names("Technical&#0000032;Program Manager", mask="[r]") == "[r]"
+
+
 def test_masking_sees_through_format_characters_and_keeps_offsets():
     text = "Our Technical\u200bProgram Manager (T\u00adPM) and a Pro\u200cject Man\u00adager."
     masked = tpmclassify.mask_role_names(text)
@@ -280,6 +289,9 @@ def test_masking_sees_through_format_characters_and_keeps_offsets():
         ("As our Technical\u2011Program Manager you", "As our [r] you"),  # a non-breaking hyphen
         ("As our Technical <!-- role --> Program Manager you", "As our [r] you"),
         ("As our Technical<!-->Program Manager you", "As our [r] you"),  # an empty comment, as a browser reads it
+        ("As our Technical <!--[if mso]><br><![endif]--> Program Manager you", "As our [r] you"),  # a tag inside
+        ("As our Technical <span style='" + "x" * 500 + "'>Program</span> Manager you", "As our [r] you"),
+        ("As our Technical&ThickSpace;Program Manager you", "As our [r] you"),  # (an entity of two blanks)
         ("As our Technical\u200bProgram Manager you", "As our [r] you"),  # a zero-width space, and as entities:
         ("As our Technical&ZeroWidthSpace;Program&#0160;Manager you", "As our [r] you"),
         ("As our Technical&#8203;Pro&shy;gram Man&#173;ager you", "As our [r] you"),  # invisible, as entities

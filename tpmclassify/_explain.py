@@ -89,7 +89,7 @@ class Scored(NamedTuple):
     evidence : callable
         ``() ->`` column -> the text and spans behind it (``FeatureSpace.matches`` of the posting).
     quotes : callable
-        ``(columns) ->`` column -> the posting's own words behind it, first occurrence.
+        ``(columns) ->`` column -> the posting's own words behind it, where the reading first found them.
     """
 
     logit: float

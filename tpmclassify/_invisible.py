@@ -32,13 +32,17 @@ _MAYBE_FORMAT = re.compile(
 #: as written, case and all, as the text's normaliser reads them).
 _FORMAT_NAMES = sorted(k[:-1] for k, v in html5.items() if k.endswith(";") and FORMAT_CHARACTERS.fullmatch(v))
 _FORMAT_ENTITY = re.compile(rf"&(?:#\d{{1,7}}|#[xX][0-9a-fA-F]{{1,6}}|{'|'.join(_FORMAT_NAMES)});")
-#: Format characters a reader sees the effect of, kept in a quote: a zero-width joiner between two symbols (emoji:
-#: "🧑\u200d💻" shows one, two without it) and a run of tag characters after a symbol (a flag: Scotland's). The
-#: others go first, so that what stands beside these is what a reader sees beside them.
-_JOINER, _TAGS = "\u200d", "\U000e0020-\U000e007f"
-_HIDDEN = re.compile(rf"(?![{_JOINER}{_TAGS}]){FORMAT_CHARACTERS.pattern}")
-_SYMBOL = rf"[^\w\s{_JOINER}{_TAGS}]"
-_LOOSE = re.compile(rf"(?<!{_SYMBOL}){_JOINER}|{_JOINER}(?!{_SYMBOL})|(?<![^\w\s{_JOINER}])[{_TAGS}]+")
+#: Format characters a reader sees the effect of, kept in a quote: a zero-width joiner between two emoji
+#: ("🧑\u200d💻" shows one, two without it), a run of tag characters after a black flag (Scotland's flag), and a
+#: zero-width non-joiner (it shapes Persian and Indic words). The others go first, so that what stands beside these
+#: is what a reader sees beside them. (Emoji: the pictographs' blocks, their variation selector and keycap mark.)
+_JOINER, _NON_JOINER, _TAGS = "\u200d", "\u200c", "\U000e0020-\U000e007f"
+_EMOJI = (
+    "[\u00a9\u00ae\u203c\u2049\u20e3\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u24c2\u25aa-\u27bf\u2934\u2935"
+    "\u2b05-\u2b55\u3030\u303d\u3297\u3299\ufe0f\U0001f000-\U0001faff]"
+)
+_HIDDEN = re.compile(rf"(?![{_JOINER}{_NON_JOINER}{_TAGS}]){FORMAT_CHARACTERS.pattern}")
+_LOOSE = re.compile(rf"(?<!{_EMOJI}){_JOINER}|{_JOINER}(?!{_EMOJI})|(?<![\U0001f3f4{_TAGS}])[{_TAGS}]+")
 
 
 def may_hold_format(text: str) -> bool:
@@ -74,7 +78,7 @@ def _hidden(entity: str) -> str:
 
 def as_shown(text: str) -> str:
     """``text`` as a reader sees it: :func:`without_format`, but for the format characters whose effect shows (a
-    zero-width joiner between two symbols, the tags of a flag).
+    zero-width joiner between two emoji, the tags of a flag, a zero-width non-joiner).
 
     Examples
     --------
@@ -82,6 +86,9 @@ def as_shown(text: str) -> str:
     ('architecture reviews', 'architecture')
     >>> as_shown("\U0001f9d1\u200d\U0001f4bb") == "\U0001f9d1\u200d\U0001f4bb"  # one emoji: a technologist
     True
+    >>> as_shown("Cross-\U000e0049\U000e0047functional, cross-\u200d-functional")  # hidden after punctuation
+    'Cross-functional, cross--functional'
+
     """
     return _LOOSE.sub("", _HIDDEN.sub("", text.replace("\u200b", " ")))
 

@@ -12,7 +12,7 @@ from html.entities import html5
 
 from ._errors import InvalidValueError
 from ._invisible import find_as_seen, format_cuts
-from ._markup import TAG
+from ._markup import MAX_ATTRIBUTES, TAG
 
 __all__ = [
     "CLASSES",
@@ -77,14 +77,14 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
 #: words). Possessive (a long run of blanks holds no backtracking stack): a name's next word starts with a letter,
 #: never in a gap.
 _BLANKS = [c for c in range(0x3000 + 1) if chr(c).isspace()] + [0x200B]  # (a zero-width space: a space unseen)
-_BLANK_NAMES = sorted(k[:-1] for k, v in html5.items() if k.endswith(";") and len(v) == 1 and ord(v) in _BLANKS)
-_ENTITY_BLANK = (
-    rf"&(?:#0*(?:{'|'.join(str(c) for c in _BLANKS)})|#[xX]0*(?:{'|'.join(f'{c:x}' for c in _BLANKS)})"
-    rf"|{'|'.join(_BLANK_NAMES)});"
+_BLANK_NAMES = sorted(k[:-1] for k, v in html5.items() if k.endswith(";") and v and all(ord(c) in _BLANKS for c in v))
+_ENTITY_BLANK = (  # (as many digits as the reader's entities have: ``_markup.ENTITY``)
+    rf"&(?:#(?=\d{{1,7}};)0*(?:{'|'.join(str(c) for c in _BLANKS)})"
+    rf"|#[xX](?=[0-9a-fA-F]{{1,6}};)0*(?:{'|'.join(f'{c:x}' for c in _BLANKS)})|{'|'.join(_BLANK_NAMES)});"
 )
-#: (A comment's body stops at a "<", where a tag starts: a body that could run over tags would be scanned again by
-#: every name sharing a first word, on a text of many comments.)
-_BLANK = rf"(?:\s|{_ENTITY_BLANK}|{TAG % 200}|<!---?>|<!--(?:[^<-]|-(?!->)){{0,200}}+-->)"
+#: (A comment's body, of at most 200 characters, stops where another comment opens: a body that could run over one
+#: would be scanned again by every name sharing a first word, on a text of many comments.)
+_BLANK = rf"(?:\s|{_ENTITY_BLANK}|{TAG % MAX_ATTRIBUTES}|<!---?>|<!--(?:[^<-]|<(?!!--)|-(?!->)){{0,200}}+-->)"
 _HYPHEN = r"(?:[\-\u2010\u2011]|&(?:hyphen|dash|#45|#x2d|#8208|#x2010|#8209|#x2011);)"
 _GAP = rf"(?:{_BLANK}++|{_HYPHEN})"
 _SENIORITY_WORDS = ("senior", r"sr\.?", "staff", "principal", "lead", "junior", r"jr\.?")

@@ -111,7 +111,7 @@ class Batch:
         job = self.jobs[i]
         read = self._read.get(i)
         if read is None:  # lower-cased (one character for one: 'İ' too), and where it hides a format character
-            hidden = self.found.hidden is None or bool(self.found.hidden[i])  # (the reading saw none: it has none)
+            hidden = self.found.hidden is None or bool(self.found.hidden[i])  # (if the reading saw none, it has none)
             read = self._read[i] = lower(job), format_cuts(job, entities=True) if hidden else []
         lowered, cuts = read
         return {j: verbatim(job, w, lowered, before, cuts) or w for j, (w, before) in quoted.items()}

@@ -16,7 +16,7 @@ from typing import Any
 
 from ._errors import PostingError, PostingTypeError
 from ._invisible import FORMAT_CHARACTERS, as_shown, find_as_seen, format_cuts, may_hold_format
-from ._markup import ENTITY, TAG
+from ._markup import ENTITY, MAX_ATTRIBUTES, TAG
 from ._roles import find_role_names, role_name_pattern
 
 __all__ = [
@@ -46,7 +46,7 @@ _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 # A tag's attributes run to 20,000 characters here. The search stays linear: a tag that fails stops at the next "<"
 # or ">", where the next search starts.
-_TAG_OPEN = re.compile(r"<!--|" + TAG % 20_000)
+_TAG_OPEN = re.compile(r"<!--|" + TAG % MAX_ATTRIBUTES)
 _ENTITY = re.compile(ENTITY)
 #: What a token is made of (letters, digits, "_", "+", "#"; it starts with a letter or digit): one class, used by
 #: the tokenizer and by :func:`verbatim` to find token boundaries.

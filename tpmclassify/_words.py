@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from ._invisible import may_hold_format
+from ._invisible import format_cuts, may_hold_format
 from ._sections import job_text
 from ._text import normalize, stem, tokenize
 
@@ -170,9 +170,10 @@ class Words:
             pieces = self._pieces
             known = pieces.__getitem__  # a piece not seen before is read then (_Pieces.__missing__)
             for text in texts:
-                if "<" in text:  # a tag may hold spaces: normalised whole
+                if "<" in text:  # a tag may hold spaces: normalised whole (what markup hides, found in the text)
                     seen = normalize(job_text(text))
-                    ids.append(pieces.new(tuple(map(self.add, tokenize(seen))), may_hold_format(seen)))
+                    hidden = may_hold_format(seen) or bool(format_cuts(text, entities=True))
+                    ids.append(pieces.new(tuple(map(self.add, tokenize(seen))), hidden))
                 else:
                     ids.extend(map(known, text.split()))
                 ids.append(0)  # (piece 0 is the separator)
