@@ -163,6 +163,24 @@ def test_a_quote_passes_over_an_invisible_character_hidden_in_markup(bundled):
         assert "'MS PROJECT'" in bundled.classify_many([body.format(comment)])[0].explanation.reasons[0], comment
 
 
+def test_a_quote_is_never_taken_from_markup_the_reader_does_not_read(bundled):
+    """Words in a tag's attributes, a comment or a script are not read: a reason quotes them where the posting's
+    text has them, as the term does."""
+    body = (
+        "{}We are hiring a Project Manager to deliver office fit-out projects for our clients. Manage the project plan "
+        "in ms project, schedule and budget, coordinate subcontractors on site and send weekly status reports to "
+        "the client. PMP certification is an advantage."
+    )
+    for markup in (
+        "<div data-old='MS PROJECT'></div>",
+        "<!-- MS PROJECT -->",
+        "<script>var t = 'MS PROJECT';</script>",
+    ):
+        p = bundled.classify(body.format(markup))
+        assert "'ms project'" in p.explanation.reasons[0], markup
+        assert "ms project" in {t.text for t in p.explanation.terms}
+
+
 def test_a_zero_width_space_separates_words_as_a_space_does(bundled):
     text = "Review the architecture of distributed systems with engineering teams and own the technical roadmap."
     spaced = bundled.classify(text.replace(" systems", "\u200bsystems"))

@@ -19,7 +19,7 @@ from ._heads import evidence, sigmoid
 from ._invisible import format_cuts
 from ._language import MAX_ENGLISH, MIN_FOREIGN, MIN_TOKENS, another_language
 from ._sections import job_text
-from ._text import lower, verbatim
+from ._text import lower, normalize, verbatim
 
 __all__ = ["Batch", "HeadWeights"]
 
@@ -65,7 +65,7 @@ class Batch:
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         self._evidence: dict[int, dict] = {}
-        self._read: dict[int, tuple[str, list[tuple[int, int]]]] = {}  # each quoted posting, read for quoting once
+        self._read: dict[int, tuple[str, list[tuple[int, int]], str | None]] = {}  # each quoted posting, read once
         self._expected: dict[int, list[int]] = {}  # per head, the rows whose explanations are expected (expect())
         self._where: dict[int, dict[int, tuple[_Head, int]]] = {}  # per head: row -> its contributions, its place
 
@@ -112,9 +112,10 @@ class Batch:
         read = self._read.get(i)
         if read is None:  # lower-cased (one character for one: 'İ' too), and where it hides a format character
             hidden = self.found.hidden is None or bool(self.found.hidden[i])  # (if the reading saw none, it has none)
-            read = self._read[i] = lower(job), format_cuts(job, entities=True) if hidden else []
-        lowered, cuts = read
-        return {j: verbatim(job, w, lowered, before, cuts) or w for j, (w, before) in quoted.items()}
+            cuts = format_cuts(job, entities=True) if hidden else []
+            read = self._read[i] = lower(job), cuts, normalize(job) if "<" in job else None  # (markup is not read)
+        lowered, cuts, normalized = read
+        return {j: verbatim(job, w, lowered, before, cuts, normalized) or w for j, (w, before) in quoted.items()}
 
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""

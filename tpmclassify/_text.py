@@ -351,7 +351,12 @@ def readable(raw: str) -> str:
 
 
 def verbatim(
-    text: str, words: str, lowered: str | None = None, skip: int = 0, cuts: list[tuple[int, int]] | None = None
+    text: str,
+    words: str,
+    lowered: str | None = None,
+    skip: int = 0,
+    cuts: list[tuple[int, int]] | None = None,
+    normalized: str | None = None,
 ) -> str | None:
     """The posting's own characters for a run of its normalised tokens: the first place ``words`` (tokens
     separated by single spaces) occur in ``text`` as whole tokens, with whatever separates them there, as a reader
@@ -360,8 +365,9 @@ def verbatim(
     ``lowered`` is ``lower(text)`` when the caller has it; ``skip`` occurrences are passed over first (those the
     reading took as part of another phrase). In a text with format characters (or entities writing one: ``cuts``,
     their spans, when the caller has them), the words are looked for as a reader sees them, without those
-    ("cross-func&shy;tional"). None when the words are
-    not found as written (words spelt by entities): quote the tokens instead.
+    ("cross-func&shy;tional"). In a text with markup, a place counts only where a reader reads the words (not in a
+    tag's attributes, a comment or a script; ``normalized``: :func:`normalize` of ``text``, when the caller has it).
+    None when the words are not found as written (words spelt by entities): quote the tokens instead.
 
     Examples
     --------
@@ -383,20 +389,29 @@ def verbatim(
     ['End to end', 'end to end', 'END TO END']
     >>> verbatim("Partner Cross-Func&shy;tion\u00adally", "cross functionally")
     'Cross-Functionally'
+    >>> verbatim("<div data-tool='MS PROJECT'>Plans in ms project</div>", "ms project")
+    'ms project'
     """
     low = lower(text) if lowered is None else lowered
     if len(low) != len(text):
         return None
     if cuts is None:  # (of the text as written: entity names are read case and all, as normalising reads them)
         cuts = format_cuts(text, entities=True)
+    if normalized is None and "<" in text:
+        normalized = normalize(text)
+    tokens = words.split(" ")
+
+    def read(a: int, b: int) -> bool:  # whether a reader reads the words there (markup is not read)
+        return normalized is None or tokenize(normalized[a:b]) == tokens
+
     if cuts:  # (rare) as a reader sees the text, every occurrence counted so
         seen = find_as_seen(_whole_words_pattern(words), low, cuts, overlapping=True)  # (counted as below)
-        where = next(islice(seen, skip, None), None)
+        where = next(islice((s for s in seen if read(*s)), skip, None), None)
         return None if where is None else readable(text[where[0] : where[1]])
     pattern, start = _verbatim_pattern(words), 0
     while (found := pattern.search(low, start)) is not None:
         a = found.start()
-        if a == 0 or not _TOKEN_CHAR.match(low, a - 1):
+        if (a == 0 or not _TOKEN_CHAR.match(low, a - 1)) and read(a, found.end()):
             if not skip:
                 return readable(text[a : found.end()])
             skip -= 1
