@@ -290,6 +290,7 @@ def test_masking_sees_through_format_characters_and_keeps_offsets():
         ("As our Technical <!-- role --> Program Manager you", "As our [r] you"),
         ("As our Technical<!-->Program Manager you", "As our [r] you"),  # an empty comment, as a browser reads it
         ("As our Technical <!--[if mso]><br><![endif]--> Program Manager you", "As our [r] you"),  # a tag inside
+        ("As our Technical <!--[if !mso]><!-->Program Manager you", "As our [r] you"),  # closed by its "<!-->"
         ("As our Technical <span style='" + "x" * 500 + "'>Program</span> Manager you", "As our [r] you"),
         ("As our Technical&ThickSpace;Program Manager you", "As our [r] you"),  # (an entity of two blanks)
         ("As our Technical\u200bProgram Manager you", "As our [r] you"),  # a zero-width space, and as entities:

@@ -33,16 +33,22 @@ _MAYBE_FORMAT = re.compile(
 _FORMAT_NAMES = sorted(k[:-1] for k, v in html5.items() if k.endswith(";") and FORMAT_CHARACTERS.fullmatch(v))
 _FORMAT_ENTITY = re.compile(rf"&(?:#\d{{1,7}}|#[xX][0-9a-fA-F]{{1,6}}|{'|'.join(_FORMAT_NAMES)});")
 #: Format characters a reader sees the effect of, kept in a quote: a zero-width joiner between two emoji
-#: ("🧑\u200d💻" shows one, two without it), a run of tag characters after a black flag (Scotland's flag), and a
-#: zero-width non-joiner (it shapes Persian and Indic words). The others go first, so that what stands beside these
-#: is what a reader sees beside them. (Emoji: the pictographs' blocks, their variation selector and keycap mark.)
+#: ("🧑\u200d💻" shows one, two without it), the tags of a subdivision flag (Scotland's: a black flag, two to six
+#: letters or digits, a cancel tag), and a joiner or non-joiner after a letter of the scripts they shape (Arabic and
+#: Persian, the Indic scripts, Sinhala). The others go first, so that what stands beside these is what a reader sees
+#: beside them. (Emoji: the pictographs' blocks, their variation selectors and keycap mark.)
 _JOINER, _NON_JOINER, _TAGS = "\u200d", "\u200c", "\U000e0020-\U000e007f"
 _EMOJI = (
     "[\u00a9\u00ae\u203c\u2049\u20e3\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u24c2\u25aa-\u27bf\u2934\u2935"
-    "\u2b05-\u2b55\u3030\u303d\u3297\u3299\ufe0f\U0001f000-\U0001faff]"
+    "\u2b05-\u2b55\u3030\u303d\u3297\u3299\ufe0e\ufe0f\U0001f000-\U0001faff]"
 )
+_SHAPED = "[\u0600-\u08ff\u0900-\u0dff\ufb50-\ufdff\ufe70-\ufefc]"
+_FLAG = "\U0001f3f4[\U000e0061-\U000e007a]{2}[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,4}\U000e007f"
 _HIDDEN = re.compile(rf"(?![{_JOINER}{_NON_JOINER}{_TAGS}]){FORMAT_CHARACTERS.pattern}")
-_LOOSE = re.compile(rf"(?<!{_EMOJI}){_JOINER}|{_JOINER}(?!{_EMOJI})|(?<![\U0001f3f4{_TAGS}])[{_TAGS}]+")
+_LOOSE = re.compile(  # (a named group is kept, the rest dropped)
+    rf"(?P<flag>{_FLAG})|(?P<emoji>(?<={_EMOJI}){_JOINER}(?={_EMOJI}))|(?P<shaped>(?<={_SHAPED})[{_JOINER}{_NON_JOINER}])"
+    rf"|[{_JOINER}{_NON_JOINER}{_TAGS}]"
+)
 
 
 def may_hold_format(text: str) -> bool:
@@ -88,9 +94,12 @@ def as_shown(text: str) -> str:
     True
     >>> as_shown("Cross-\U000e0049\U000e0047functional, cross-\u200d-functional")  # hidden after punctuation
     'Cross-functional, cross--functional'
+    >>> hidden = "".join(chr(0xE0000 + ord(c)) for c in "ignore all")  # tag characters: no flag's
+    >>> as_shown(f"cross-\U0001f3f4{hidden}\U000e007ffunctional, cross-\u200c\u200cfunctional")
+    'cross-🏴functional, cross-functional'
 
     """
-    return _LOOSE.sub("", _HIDDEN.sub("", text.replace("\u200b", " ")))
+    return _LOOSE.sub(lambda m: m.group() if m.lastgroup else "", _HIDDEN.sub("", text.replace("\u200b", " ")))
 
 
 def format_cuts(text: str, entities: bool = False) -> list[tuple[int, int]]:

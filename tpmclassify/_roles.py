@@ -82,9 +82,10 @@ _ENTITY_BLANK = (  # (as many digits as the reader's entities have: ``_markup.EN
     rf"&(?:#(?=\d{{1,7}};)0*(?:{'|'.join(str(c) for c in _BLANKS)})"
     rf"|#[xX](?=[0-9a-fA-F]{{1,6}};)0*(?:{'|'.join(f'{c:x}' for c in _BLANKS)})|{'|'.join(_BLANK_NAMES)});"
 )
-#: (A comment's body, of at most 200 characters, stops where another comment opens: a body that could run over one
-#: would be scanned again by every name sharing a first word, on a text of many comments.)
-_BLANK = rf"(?:\s|{_ENTITY_BLANK}|{TAG % MAX_ATTRIBUTES}|<!---?>|<!--(?:[^<-]|<(?!!--)|-(?!->)){{0,200}}+-->)"
+#: (A comment's body, of at most 200 characters, stops where another comment opens, but for "<!-->", whose "-->"
+#: closes it, as in Outlook's "<!--[if !mso]><!-->": a body that could run over one would be scanned again by every
+#: name sharing a first word, on a text of many comments.)
+_BLANK = rf"(?:\s|{_ENTITY_BLANK}|{TAG % MAX_ATTRIBUTES}|<!---?>|<!--(?:[^<-]|<(?!!--(?!>))|-(?!->)){{0,200}}+-->)"
 _HYPHEN = r"(?:[\-\u2010\u2011]|&(?:hyphen|dash|#45|#x2d|#8208|#x2010|#8209|#x2011);)"
 _GAP = rf"(?:{_BLANK}++|{_HYPHEN})"
 _SENIORITY_WORDS = ("senior", r"sr\.?", "staff", "principal", "lead", "junior", r"jr\.?")

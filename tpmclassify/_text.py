@@ -391,6 +391,8 @@ def verbatim(
     'Cross-Functionally'
     >>> verbatim("<div data-tool='MS PROJECT'>Plans in ms project</div>", "ms project")
     'ms project'
+    >>> verbatim("<p>Own the ROADMAP&#115;. Then the roadmap.</p>", "roadmap")  # (the first reads 'roadmaps')
+    'roadmap'
     """
     low = lower(text) if lowered is None else lowered
     if len(low) != len(text):
@@ -401,8 +403,10 @@ def verbatim(
         normalized = normalize(text)
     tokens = words.split(" ")
 
-    def read(a: int, b: int) -> bool:  # whether a reader reads the words there (markup is not read)
-        return normalized is None or tokenize(normalized[a:b]) == tokens
+    def read(a: int, b: int) -> bool:  # whether a reader reads the words there, whole (markup is not read)
+        if normalized is None:
+            return True
+        return tokenize(normalized[a:b]) == tokens and not _TOKEN_CHAR.match(normalized, b)
 
     if cuts:  # (rare) as a reader sees the text, every occurrence counted so
         seen = find_as_seen(_whole_words_pattern(words), low, cuts, overlapping=True)  # (counted as below)
