@@ -177,7 +177,7 @@ def _heading(line: str) -> str | None:
     """The heading a line is (lower case, without marks and colon), or None: a short line (never a bullet) that is
     in :data:`HEADINGS` or ends with a colon, read as a reader sees it (no soft hyphen or byte-order mark)."""
     s = line.strip()  # (a heading may be padded with spaces, as in HTML exports)
-    if len(s) <= 200 and (may_hold_format(s) or "&" in s):  # (seldom: "Bene\u00adfits", "Bene&shy;fits")
+    if len(s) <= 200 and ("&" in s or not s.isascii() and may_hold_format(s)):  # ("Bene\u00adfits", "Bene&shy;fits")
         s = without_format(s).strip()
     if not s or len(s) > 60 or s[0] in _BULLETS:
         return None

@@ -310,7 +310,7 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize(normalize("Archi\u00adtecture re\u200bviews, tech&shy;nical"))
     ['architecture', 're', 'views', 'technical']
     """
-    if not may_hold_format(text):
+    if text.isascii() or not may_hold_format(text):  # (the usual case, without a call)
         return _WORD.findall(text)
     return [FORMAT_CHARACTERS.sub("", t) for t in _WORD_WITH_FORMAT.findall(text)]
 

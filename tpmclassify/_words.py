@@ -220,7 +220,7 @@ class _Pieces(dict[str, int]):
         add = self._add()
         assert add is not None  # its Words holds this
         seen = normalize(piece)
-        i = self.new(tuple(map(add, tokenize(seen))), may_hold_format(seen))
+        i = self.new(tuple(map(add, tokenize(seen))), not seen.isascii() and may_hold_format(seen))
         if len(piece) <= _LONGEST_REMEMBERED:
             self[piece] = i
         return i
