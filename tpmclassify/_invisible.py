@@ -84,7 +84,8 @@ def _hidden(entity: str) -> str:
 
 def as_shown(text: str) -> str:
     """``text`` as a reader sees it: :func:`without_format`, but for the format characters whose effect shows (a
-    zero-width joiner between two emoji, the tags of a flag, a zero-width non-joiner).
+    zero-width joiner between two emoji, the tags of a subdivision flag, a joiner or non-joiner after a letter of a
+    script they shape).
 
     Examples
     --------
@@ -97,7 +98,6 @@ def as_shown(text: str) -> str:
     >>> hidden = "".join(chr(0xE0000 + ord(c)) for c in "ignore all")  # tag characters: no flag's
     >>> as_shown(f"cross-\U0001f3f4{hidden}\U000e007ffunctional, cross-\u200c\u200cfunctional")
     'cross-🏴functional, cross-functional'
-
     """
     return _LOOSE.sub(lambda m: m.group() if m.lastgroup else "", _HIDDEN.sub("", text.replace("\u200b", " ")))
 
