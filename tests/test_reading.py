@@ -227,6 +227,9 @@ def test_a_heading_with_an_invisible_character_is_still_a_heading():
         "Equal\u200bOpportunity\nWe hire all.\n"
     )
     assert [s.kind for s in tpmclassify.sections(text)] == ["job", "benefits and pay", "job", "equal opportunity"]
+    for written in ("&#8203;Benefits", "Benefits&ZeroWidthSpace;", "Bene&shy;fits:"):  # as a page writes them
+        kinds = [s.kind for s in tpmclassify.sections(f"Lead the launch.\n{written}\n- Dental\nRequirements:\nSQL.\n")]
+        assert kinds == ["job", "benefits and pay", "job"], written
 
 
 def test_a_heading_padded_with_spaces_is_still_a_heading():

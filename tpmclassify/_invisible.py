@@ -28,9 +28,11 @@ _MAYBE_FORMAT = re.compile(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
     "\u2066-\u206f\ufeff\ufff9-\ufffb\U00010000-\U0010ffff]"
 )
-#: A character entity that may write one: a number, or a name HTML gives one ("&shy;", "&NoBreak;"; names are read
-#: as written, case and all, as the text's normaliser reads them).
-_FORMAT_NAMES = sorted(k[:-1] for k, v in html5.items() if k.endswith(";") and FORMAT_CHARACTERS.fullmatch(v))
+#: A character entity that may write one (or a zero-width space): a number, or a name HTML gives one ("&shy;",
+#: "&NoBreak;", "&ZeroWidthSpace;"; names are read as written, case and all, as the text's normaliser reads them).
+_FORMAT_NAMES = sorted(
+    k[:-1] for k, v in html5.items() if k.endswith(";") and (FORMAT_CHARACTERS.fullmatch(v) or v == "\u200b")
+)
 _FORMAT_ENTITY = re.compile(rf"&(?:#\d{{1,7}}|#[xX][0-9a-fA-F]{{1,6}}|{'|'.join(_FORMAT_NAMES)});")
 #: Format characters a reader sees the effect of, kept in a quote: a zero-width joiner between two emoji
 #: ("🧑\u200d💻" shows one, two without it), the tags of a subdivision flag (Scotland's: a black flag, two to six
@@ -69,8 +71,8 @@ def without_format(text: str) -> str:
 
     Examples
     --------
-    >>> without_format("Technical\u200bPro\u00adgram Man\u200dager\u200d"), without_format("Tech&shy;nical")
-    ('Technical Program Manager', 'Technical')
+    >>> without_format("Technical\u200bPro\u00adgram Man\u200dager\u200d"), without_format("Tech&shy;nical&#8203;Lead")
+    ('Technical Program Manager', 'Technical Lead')
     """
     if "&" in text:
         text = _FORMAT_ENTITY.sub(lambda m: _hidden(m.group()), text)
@@ -78,8 +80,10 @@ def without_format(text: str) -> str:
 
 
 def _hidden(entity: str) -> str:
-    """An entity as :func:`without_format` reads it: nothing if it writes a format character, else as written."""
-    return "" if FORMAT_CHARACTERS.fullmatch(html.unescape(entity)) else entity
+    """An entity as :func:`without_format` reads it: nothing if it writes a format character, a space if it writes
+    a zero-width space, else as written."""
+    plain = html.unescape(entity)
+    return "" if FORMAT_CHARACTERS.fullmatch(plain) else " " if plain == "\u200b" else entity
 
 
 def as_shown(text: str) -> str:
