@@ -14,7 +14,7 @@ from pathlib import Path
 from ._cues import ARTICLE_AXES, AXES
 from ._model import TPMClassifier
 from ._prediction import Prediction
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
+from ._roles import HYBRID, LABELS, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
 from ._text import show_bidi
 from ._titles import describe_confidences
 
@@ -27,10 +27,9 @@ NO_CLAIM = "none"
 UNCLASSIFIED = "error"
 #: The flags CSV's own columns (after the row number, the id and the shown columns, and the title).
 FLAG_COLUMNS = ("title_says", "content_reads", "confidence", "as_written", "to_check", "reasons")
-#: The titles a flag can contradict, as the page names them.
+#: The titles a flag can contradict, as the page names them (the roles by their labels' names).
 _TITLES = {
-    TPM: "Technical Program Manager",
-    PM: "Project Manager",
+    **{role: LABELS[role] for role in ROLES},
     PROGRAM: "a plain Program Manager",
     HYBRID: "a title used for either role",
 }
