@@ -152,6 +152,17 @@ def test_a_quote_is_the_first_place_a_reader_sees_the_words(bundled, page):
     assert got.reasons == want.reasons and any("'TECHNICAL'" in r for r in got.reasons)
 
 
+def test_a_quote_at_the_posting_s_first_character_with_hidden_characters_and_entities_is_as_written(bundled):
+    """From a mutation run of ``_invisible``: a place at the posting's very first character was passed over when the
+    words are found as a reader sees them, and a soft hyphen written as a character was forgotten once the posting
+    also wrote one as an entity; either way the reason quoted 'cross functional', which the posting does not say."""
+    head = "Cross-func\u00adtional programs with engineers: you partner {} across teams on the architecture roadmap."
+    for later in ("cross-functionally", "Cross-Func&shy;tionally"):
+        reasons = bundled.classify(head.format(later)).explanation.reasons
+        assert reasons[0].startswith("Cross-functional collaboration points to TPM"), reasons
+        assert "'Cross-functional'" in reasons[0], (later, reasons)
+
+
 def test_a_quote_passes_over_an_invisible_character_hidden_in_markup(bundled):
     """A comment between two words is no gap a reader sees; what it holds (here soft hyphens written as entities)
     does not stop the words from being quoted where the reading found them."""

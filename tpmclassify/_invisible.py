@@ -106,17 +106,16 @@ def as_shown(text: str) -> str:
     return _LOOSE.sub(lambda m: m.group() if m.lastgroup else "", _HIDDEN.sub("", text.replace("\u200b", " ")))
 
 
-def format_cuts(text: str, entities: bool = False) -> list[tuple[int, int]]:
-    """The spans of ``text``'s format characters, in order; with ``entities``, also of the character entities
-    that write one ("&shy;").
+def format_cuts(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text``'s format characters and of the character entities that write one ("&shy;"), in order.
 
     Examples
     --------
-    >>> format_cuts("archi\u00adtecture, tech&shy;nical", entities=True)
+    >>> format_cuts("archi\u00adtecture, tech&shy;nical")
     [(5, 6), (19, 24)]
     """
     cuts = [m.span() for m in FORMAT_CHARACTERS.finditer(text)] if may_hold_format(text) else []
-    if entities and "&" in text:
+    if "&" in text:
         written = [m.span() for m in _FORMAT_ENTITY.finditer(text) if not _hidden(m.group())]
         cuts = sorted(cuts + written) if cuts else written
     return cuts

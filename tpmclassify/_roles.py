@@ -134,7 +134,7 @@ def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]
     """
     if not text.isascii():
         text = text.replace("\u200b", " ")  # (a space for a space: the same offsets)
-    cuts = format_cuts(text, entities=True)
+    cuts = format_cuts(text)
     if not cuts:  # the usual case, quickly
         return [m.span() for m in pattern.finditer(text)]
     return list(find_as_seen(pattern, text, cuts))

@@ -112,7 +112,7 @@ class Batch:
         read = self._read.get(i)
         if read is None:  # lower-cased (one character for one: 'İ' too), and where it hides a format character
             hidden = self.found.hidden is None or bool(self.found.hidden[i])  # (if the reading saw none, it has none)
-            cuts = format_cuts(job, entities=True) if hidden else []
+            cuts = format_cuts(job) if hidden else []
             read = self._read[i] = lower(job), cuts, normalize(job) if "<" in job else None  # (markup is not read)
         lowered, cuts, normalized = read
         return {j: verbatim(job, w, lowered, before, cuts, normalized) or w for j, (w, before) in quoted.items()}

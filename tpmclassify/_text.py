@@ -398,7 +398,7 @@ def verbatim(
     if len(low) != len(text):
         return None
     if cuts is None:  # (of the text as written: entity names are read case and all, as normalising reads them)
-        cuts = format_cuts(text, entities=True)
+        cuts = format_cuts(text)
     if normalized is None and "<" in text:
         normalized = normalize(text)
     tokens = words.split(" ")

@@ -172,7 +172,7 @@ class Words:
             for text in texts:
                 if "<" in text:  # a tag may hold spaces: normalised whole (what markup hides, found in the text)
                     seen = normalize(job_text(text))
-                    hidden = may_hold_format(seen) or bool(format_cuts(text, entities=True))
+                    hidden = may_hold_format(seen) or bool(format_cuts(text))
                     ids.append(pieces.new(tuple(map(self.add, tokenize(seen))), hidden))
                 else:
                     ids.extend(map(known, text.split()))
