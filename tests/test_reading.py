@@ -161,6 +161,10 @@ def test_a_quote_at_the_posting_s_first_character_with_hidden_characters_and_ent
         reasons = bundled.classify(head.format(later)).explanation.reasons
         assert reasons[0].startswith("Cross-functional collaboration points to TPM"), reasons
         assert "'Cross-functional'" in reasons[0], (later, reasons)
+    # and without any: the first character's place was passed over too, and a word's tail ("SUBPROGRAMS") taken
+    text = "Cross-Functional work on SUBPROGRAMS and programs with engineers: partner cross-functionally across teams."
+    collaboration, scope = bundled.classify(text).explanation.reasons[:2]
+    assert "'Cross-Functional'" in collaboration and "'programs'" in scope, (collaboration, scope)
 
 
 def test_a_quote_passes_over_an_invisible_character_hidden_in_markup(bundled):
