@@ -532,3 +532,87 @@ def test_a_card_states_the_model_s_own_weights_under_its_name(bundled, small_mod
     assert any(line.startswith(role_head) for line in card)
     tpmclassify.save(small_model, tmp_path / "mine.tpmc")
     assert (tmp_path / "mine.md").read_text().splitlines()[0] == "# tpmclassify model card: mine.tpmc"
+
+
+@pytest.mark.filterwarnings("ignore:training on 10 labeled rows")  # (ten postings: fewer than train() likes)
+def test_a_card_states_where_its_model_came_from_as_its_metadata_records_it(postings, tmp_path):
+    """From a mutation run of ``model_card`` (each metadata key read as another, or as its default; the description,
+    summary or a section's title dropped or changed; the parameters' block without its ``cues`` left out, passed):
+    the card says what the model file's own metadata says, line for line."""
+    import nltk
+    import sklearn
+
+    frame = postings.assign(source=[f"board {i % 3}" for i in range(len(postings))])
+    model = tpmclassify.train(frame, group_column="source", cv=2, min_df=1, min_groups=1)
+    path = tmp_path / "mine.tpmc"
+    tpmclassify.save(model, path, extra={"description": "For the Q3 export.", "summary": "Reads TPM vs PM."})
+    meta, card = tpmclassify.read_metadata(path), (tmp_path / "mine.md").read_text()
+    lines, data = card.splitlines(), meta["training_data"]
+    assert lines[:3] == ["# tpmclassify model card: mine.tpmc", "", "For the Q3 export."]
+    assert "\n## Summary\n\nReads TPM vs PM.\n" in card
+    assert (
+        f"- created: {meta['created']} with tpmclassify {tpmclassify.__version__}, "
+        f"scikit-learn {sklearn.__version__}, nltk {nltk.__version__}"
+    ) in lines
+    labels = frame["label"].value_counts()
+    assert data["labels"] == {k: int(labels[k]) for k in sorted(labels.index)} and data["sources"] == 3
+    assert lines[lines.index("## Training data") + 2 :][:2] == [
+        f"- rows: {len(frame)}, labels: {data['labels']}",
+        f"- sources: 3, fingerprint: `{data['sha256']}`",
+    ]
+    params = {k: v for k, v in model.get_params().items() if k != "cues"}
+    start = lines.index("## Parameters") + 3
+    assert lines[start - 1] == "```" and lines[start + len(params)] == "```"
+    assert lines[start : start + len(params)] == [f"{k} = {v!r}" for k, v in sorted(params.items())]
+
+
+@pytest.mark.filterwarnings("ignore:training on")  # (a few postings: fewer than train() likes)
+@pytest.mark.filterwarnings("ignore:0 'other' rows")
+def test_a_card_says_what_it_does_not_know_and_which_scope_head_the_model_has(postings, small_model, tmp_path):
+    """From the same run (a missing key's '?' or title's 'model' changed, the scope head's three cases swapped, a
+    caller's own training data and metrics under another title, passed)."""
+    from tpmclassify.evaluation import model_card
+
+    fresh = tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1).fit(postings["description"], postings["label"])
+    lines = model_card(fresh).splitlines()  # never saved, trained by fit(): nothing recorded
+    assert lines[0] == "# tpmclassify model card: model"
+    assert "- created: ? with tpmclassify ?, scikit-learn ?, nltk ?" in lines
+    chosen = f"- in-scope threshold: {fresh.scope_threshold_} (the highest that keeps "
+    assert any(line.startswith(chosen) for line in lines)
+    fresh.set_params(scope_threshold=0.25)
+    assert f"- in-scope threshold: 0.25 (set; fit chose {fresh.scope_threshold_}); below it the label is 'other'" in (
+        model_card(fresh).splitlines()
+    )
+    roles = postings[postings["label"].isin(["tpm", "pm"])]
+    no_scope = tpmclassify.train(roles, group_column=None, cv=2, min_df=1, min_groups=1)
+    lines = model_card(no_scope).splitlines()
+    assert any(
+        line.startswith("- in scope: no scope head (trained on fewer than 2 'other' postings)") for line in lines
+    )
+    assert (
+        lines[lines.index("## Training data") + 3]
+        == f"- sources: ?, fingerprint: `{no_scope.metadata_['training_data']['sha256']}`"
+    )
+    tpmclassify.save(small_model, tmp_path / "m.tpmc", extra={"training_data": "an ATS export", "metrics": [0.9]})
+    card = (tmp_path / "m.md").read_text()
+    assert "\n## Training data\n\nan ATS export\n" in card and "\n## Metrics\n\n[0.9]\n" in card
+
+
+def test_a_card_states_the_floors_and_the_titled_threshold_of_its_model_and_titles_each_metrics_table(bundled):
+    """From the same run (the floors' sentences swapped or dropped, a titled threshold left unsaid, a table of
+    metrics put under "Metrics" rather than its own title, passed)."""
+    import copy
+
+    from tpmclassify.evaluation import model_card
+
+    assert bundled.min_evidence_ >= 0.005 and bundled.min_words_ > 0
+    floors = (
+        f"add up (in magnitude) to less than {bundled.min_evidence_:.2f}, or whose text has fewer than "
+        f"{bundled.min_words_} words (not counting"
+    )
+    assert floors in model_card(bundled)
+    model = copy.copy(bundled).set_params(titled_scope_threshold=0.125)
+    model.metadata_ = {"metrics": {"Leave one source out": {"mine": {"macro_f1": 0.9}}}}
+    card = model_card(model)
+    assert "; or a TPM-, PM- or hybrid-titled posting's content is in scope under 0.125" in card
+    assert "\n## Leave one source out\n\n" in card and "\n## Metrics\n" not in card
