@@ -154,7 +154,8 @@ class Words:
             return self._encoded(ids, ends, None)
 
     def encode_texts(self, texts: Iterable[str]) -> Encoded:
-        """Encode raw postings (see :class:`Encoded`) as :meth:`encode` encodes their tokens (:func:`tokens_of`).
+        """Encode postings given as their job texts (``_sections.job_text``: boilerplate blanked; see :class:`Encoded`)
+        as :meth:`encode` encodes their tokens (:func:`tokens_of` of the postings).
 
         A token never spans a space, and normalising a posting normalises each of its pieces between spaces on its
         own (but for HTML tags, which may hold spaces: a posting with one is normalised whole; lowering and
@@ -171,7 +172,7 @@ class Words:
             known = pieces.__getitem__  # a piece not seen before is read then (_Pieces.__missing__)
             for text in texts:
                 if "<" in text:  # a tag may hold spaces: normalised whole (what markup hides, found in the text)
-                    seen = normalize(job_text(text))
+                    seen = normalize(text)
                     hidden = may_hold_format(seen) or bool(format_cuts(text))
                     ids.append(pieces.new(tuple(map(self.add, tokenize(seen))), hidden))
                 else:
