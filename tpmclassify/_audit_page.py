@@ -11,7 +11,7 @@ import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from ._cues import ARTICLE_AXES, AXES
+from ._cues import ARTICLE_AXIS_NAMES, AXES
 from ._model import TPMClassifier
 from ._prediction import Prediction
 from ._roles import HYBRID, LABELS, OTHER, PM, PROGRAM, ROLES, SHORT_NAMES, TPM
@@ -300,7 +300,6 @@ def render_page(
         {TPM, PM, HYBRID} if as_other else set()
     )
     claims = _either([name for c, name in _TITLES.items() if c in flagged]) or "none: this model flags no title"
-    axis_names = ", ".join(AXES[a].lower() for a in ARTICLE_AXES)
     another = (
         f", or (a {SHORT_NAMES[TPM]}, Project Manager or either-role title) another job altogether, in scope under "
         f"{model.titled_scope_threshold:g}"
@@ -310,8 +309,8 @@ def render_page(
     howto = (
         f"<li><b>Flagged</b>: the title claims one role ({claims}) "
         f"while the duties, read with every role name masked so that the title cannot vote, describe the other "
-        f"(not too close to call, with at least two of the four axes ({axis_names}) agreeing, one of them on the "
-        f"posting's own words){another}. As the other: "
+        f"(not too close to call, with at least two of the four axes ({ARTICLE_AXIS_NAMES}) agreeing, one of them on "
+        f"the posting's own words){another}. As the other: "
         f"{html.escape(describe_confidences(model.mismatch_confidences))}. A flag is "
         f"the model's reading, not a verdict: someone who knows the role decides.</li>"
         f"<li>{work}</li>{cards_howto}"

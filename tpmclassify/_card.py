@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cues import ARTICLE_AXES, AXES
+from ._cues import ARTICLE_AXIS_NAMES
 from ._language import MIN_FOREIGN, MIN_FOREIGN_WORDS, MIN_TOKENS
 from ._roles import OTHER, ROLES
 from ._titles import describe_confidences
@@ -190,8 +190,8 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         "on out-of-fold log-odds (sources left out, when it has them) and folded into the weights: probability = "
         "sigmoid(intercept + sum of terms), no map after it; explanations measure each axis from a typical training "
         "posting",
-        f"- too little to decide: a TPM or PM answer whose cue terms on the four axes "
-        f"({', '.join(AXES[a].lower() for a in ARTICLE_AXES)}) add up (in magnitude) "
+        f"- too little to decide: a TPM or PM answer whose cue terms on the four axes ({ARTICLE_AXIS_NAMES}) add up "
+        "(in magnitude) "
         + (
             f"to less than {model.min_evidence_:.2f}"
             if model.min_evidence_ >= 0.005

@@ -19,7 +19,17 @@ from itertools import product
 
 from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, ROLES, TPM
 
-__all__ = ["ARTICLE_AXES", "AXES", "CUES", "CUE_ROLES", "NONE", "Cue", "TABLE_BOUNDS", "within_bounds"]
+__all__ = [
+    "ARTICLE_AXES",
+    "ARTICLE_AXIS_NAMES",
+    "AXES",
+    "CUES",
+    "CUE_ROLES",
+    "NONE",
+    "Cue",
+    "TABLE_BOUNDS",
+    "within_bounds",
+]
 
 #: A phrase read in context votes for neither role.
 NONE = "none"
@@ -39,6 +49,9 @@ AXES: dict[str, str] = {
 }
 #: The article's four axes: what a posting's evidence is measured on (role names and wording say nothing of the job).
 ARTICLE_AXES = ("scope", "technical", "strategy", "collaboration")
+#: The four axes as a sentence names them: "program scope, technical depth, strategy vs execution, cross-functional
+#: collaboration".
+ARTICLE_AXIS_NAMES = ", ".join(AXES[a].lower() for a in ARTICLE_AXES)
 
 
 #: The most phrases a cue table has, words a phrase has and characters it has: what a model file holds (matching and
