@@ -784,6 +784,51 @@ def test_a_chunk_whose_worker_stops_while_sending_is_scored_here_at_its_deadline
     assert all(w.proc.returncode is not None for w in pools[0]._workers)
 
 
+def test_at_the_end_of_the_file_chunks_a_slow_worker_has_not_started_are_scored_here(
+    tmp_path, postings, monkeypatch, caplog
+):
+    """Once the file is read, this process does not wait idle for the chunks a worker holds but has not started: it
+    scores them itself (the worker's answers to them are not used). The output is the single-process output, byte for
+    byte, and the worker is not given up on."""
+    from tpmclassify import _batch, _pool
+
+    src = tmp_path / "in.csv"
+    _bigger(postings, copies=2).to_csv(src, index=False)  # 7 chunks: 3 go to the worker
+    classify_csv(src, tmp_path / "one.csv", chunk_size=3, title_column="title")
+    _started_and_ready(monkeypatch)
+    real_command, real_submit, real_score = _pool._worker_command, _pool.Pool.submit, _batch.score_texts
+    slow = "_w = m._write\ndef _slow(pipe, message):\n    time.sleep(0.5)\n    _w(pipe, message)\nm._write = _slow\n"
+
+    def command():  # a worker that takes 0.5 s over each answer: this process reads and scores far faster
+        cmd = real_command()
+        cmd[2] = cmd[2].replace("m.serve()", f"import time; exec({slow!r}); m.serve()")
+        return cmd
+
+    given, here = [], []  # each chunk's list of texts (held: an id is never reused)
+
+    def submit(self, fn, args, seconds):
+        task = real_submit(self, fn, args, seconds)
+        if task is not None:
+            given.append(args[0])
+        return task
+
+    def score_texts(mdl, texts, *rest):
+        here.append(texts)
+        return real_score(mdl, texts, *rest)
+
+    monkeypatch.setattr(_pool, "_worker_command", command)
+    monkeypatch.setattr(_pool.Pool, "submit", submit)
+    monkeypatch.setattr(_batch, "score_texts", score_texts)
+    with caplog.at_level("WARNING", logger="tpmclassify"):
+        summary = _within(
+            60, lambda: classify_csv(src, tmp_path / "two.csv", chunk_size=3, jobs=2, title_column="title")
+        )
+    assert summary.rows == 20 and caplog.text == ""
+    both = {id(t) for t in given} & {id(t) for t in here}
+    assert len(both) == 2  # of the worker's three chunks at the end, the two behind the one it works on
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+
+
 def test_a_file_of_one_chunk_starts_no_worker(tmp_path, postings, monkeypatch):
     from tpmclassify import _pool
 

@@ -255,7 +255,9 @@ def _run(  # type: ignore[no-untyped-def]
     """Score chunks and write them in order.
 
     With workers, a chunk goes to them once they have started and while they have fewer than three chunks each,
-    else this process scores it itself: every process scores, and this one does not wait idle for its workers.
+    else this process scores it itself: every process scores, and this one does not wait idle for its workers. Once
+    the file is read, a chunk a worker holds but has not started is scored here too, rather than waited for (a worker
+    holds up to three: about a second of a run's end).
     Chunks are written as soon as they and all chunks before them are scored; at most ``_HELD_PER_JOB * jobs``
     are held, so memory stays bounded whatever the file size.
     """
@@ -286,13 +288,33 @@ def _run(  # type: ignore[no-untyped-def]
         )
         task = pool.submit(worker_score, args, chunk_seconds(args)) if pool is not None else None
         pending.append((chunk, args, score_texts(mdl, *args) if task is None else task))
-        while pending and (
-            isinstance(pending[0][2], dict) or pending[0][2].done() or len(pending) >= _HELD_PER_JOB * jobs
-        ):
+        while pending and (_scored(pending[0][2]) or len(pending) >= _HELD_PER_JOB * jobs):
             _emit(pending.popleft(), writer, summary, bar, mdl, pool)
-    while pending:
-        _emit(pending.popleft(), writer, summary, bar, mdl, pool)
+    while pending:  # the file is read: a chunk a worker has not started is scored here, not waited for
+        k = _unstarted(pending) if not _scored(pending[0][2]) else None
+        if k is None:
+            _emit(pending.popleft(), writer, summary, bar, mdl, pool)
+        else:
+            chunk, args, _ = pending[k]
+            pending[k] = (chunk, args, score_texts(mdl, *args))  # (the worker's answer, if it comes, is not used)
     late.check()  # (refused here, the output is not published)
+
+
+def _scored(result: Any) -> bool:
+    """Whether a held chunk's columns are in: scored here, or answered (or failed) by its worker."""
+    return isinstance(result, dict) or result.done()
+
+
+def _unstarted(pending: deque[tuple[Chunk, tuple[Any, ...], Any]]) -> int | None:
+    """Where the last held chunk is that its worker has not started: one behind another chunk of that worker's that is
+    not answered yet (a worker answers its chunks in order); ``None`` if there is none."""
+    busy, found = set(), None
+    for k, (_, _, result) in enumerate(pending):
+        if not _scored(result):
+            if result.worker in busy:
+                found = k
+            busy.add(result.worker)
+    return found
 
 
 #: Chunks held (scored or in a worker) per process, at most: room for this process to go on scoring while a
