@@ -899,6 +899,58 @@ def test_a_utf8_export_with_a_few_cp1252_bytes_keeps_its_accents(tmp_path):
     assert b"\xef\xbb\xbf" not in (tmp_path / "out.mixed.csv").read_bytes()[3:]  # once, before the header
 
 
+def test_a_file_found_not_utf8_past_its_first_chunks_comes_out_as_if_its_encoding_were_named(
+    tmp_path, caplog, monkeypatch
+):
+    """A file without a byte-order mark is read as UTF-8 as it goes, not decoded whole first (one pass over it, not
+    two). One that turns out otherwise past its first chunks comes out byte for byte as with its encoding named, and
+    says it: UTF-8 with a stray cp1252 byte (read on as UTF-8+cp1252; the byte-order mark a spreadsheet's file gets is
+    put before the rows already written, in a CSV and in a gzip one), ASCII then cp1252 (read on as cp1252), and UTF-8
+    then cp1252 (its UTF-8 rows read otherwise in cp1252: read again)."""
+    from tpmclassify import _writer
+    from tpmclassify._encodings import MIXED
+    from tpmclassify._io import Reread, read_chunks
+
+    monkeypatch.setattr(_writer, "_BLOCK", 1000)  # the output moved in blocks of 1,000 bytes, as a big one is in MiBs
+    utf8 = "".join(f"{i},Own the café fit-out: naïve résumé screening.\n" for i in range(300)).encode()
+    plain = "".join(f"{i},Own the office fit-out: budget, schedule.\n" for i in range(300)).encode()
+    cp1252 = "".join(f"{i},Café – the client’s site\n" for i in range(300, 600)).encode("cp1252")
+    files = {  # name: bytes, the encoding found, whether rows are read again
+        "stray.csv": (utf8 + b"300,Caf\xe9 \x96 the client\x92s site\n", MIXED, False),
+        "plain.csv": (plain + cp1252, "cp1252", False),
+        "accents.csv": (utf8 + cp1252, "cp1252", True),  # (900 stray bytes beside 1,800 of UTF-8: cp1252)
+        "stray.jsonl": (
+            b"".join(json.dumps({"id": i, "text": "café"}, ensure_ascii=False).encode() + b"\n" for i in range(900))
+            + b'{"id": 900, "text": "Caf\xe9"}\n',
+            MIXED,
+            False,
+        ),
+    }
+    for name, (body, found, again) in files.items():
+        src = tmp_path / name
+        src.write_bytes(("id,text\n" if name.endswith(".csv") else "").encode() + body)
+        _, chunks = read_chunks(src, 50, as_read=True)
+        if again:
+            with pytest.raises(Reread, match="to be read again as cp1252"):
+                list(chunks)
+        else:  # read on: the first chunks as UTF-8, the last in the encoding found
+            said = [c.encoding for c in chunks]
+            assert said[0] == "utf-8" and said[-1] == found, name
+        suffixes = (".csv", ".csv.gz") if name.endswith(".csv") else (".jsonl",)
+        for suffix in suffixes:
+            out, named = tmp_path / f"out_{name}{suffix}", tmp_path / f"named_{name}{suffix}"
+            caplog.clear()
+            with caplog.at_level("INFO", logger="tpmclassify"):
+                summary = classify_csv(src, out, chunk_size=50, text_column="text")
+            assert summary.encoding == found and summary.rows == len(body.splitlines()), name
+            assert f"input is not UTF-8: read it as {found}" in caplog.text
+            assert ("reading it again" in caplog.text) == again, name
+            classify_csv(src, named, chunk_size=50, text_column="text", encoding=found)
+            read = gzip.decompress if suffix.endswith(".gz") else bytes
+            assert read(out.read_bytes()) == read(named.read_bytes()), (name, suffix)
+            assert read(out.read_bytes()).startswith(codecs.BOM_UTF8) == suffix.startswith(".csv"), (name, suffix)
+
+
 def test_a_mixed_file_reads_its_stray_bytes_wherever_they_fall(tmp_path):
     """Stray cp1252 bytes past the first 8 KB (the first block a text file reads), a cp1252 accent that starts a
     UTF-8 sequence and a curly quote that goes on with it ("é’" is one undecodable run of two bytes), and one as the
@@ -1018,7 +1070,7 @@ def test_the_command_line_starts_its_workers_before_it_loads_the_model(tmp_path,
 
     monkeypatch.setattr(_pool, "_spawn", spawn)
     monkeypatch.setattr(_cli_commands, "_model", lambda *a: events.append(("model", None)) or real_model(*a))
-    monkeypatch.setattr(_batch, "read_chunks", lambda *a: events.append(("read", None)) or real_read(*a))
+    monkeypatch.setattr(_batch, "read_chunks", lambda *a, **k: events.append(("read", None)) or real_read(*a, **k))
     monkeypatch.setattr(Pool, "start", lambda self: events.append(("start", None)) or real_start(self))
     src = tmp_path / "in.csv"
     _bigger(postings).to_csv(src, index=False)

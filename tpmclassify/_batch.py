@@ -23,12 +23,12 @@ from typing import Any
 from ._atomic import OutputExistsError, atomic_path
 from ._bundled import model_or_default
 from ._columns import OUTPUT_COLUMNS, OUTPUT_KINDS, LateKeys, check_clash, check_prefix
-from ._encodings import from_spreadsheet
 from ._errors import input_not_found
 from ._io import (
     UNREAD_FIELD,
     BatchError,
     Chunk,
+    Reread,
     TableWriter,
     as_path,
     check_count,
@@ -226,27 +226,40 @@ def classify_csv(
             started.callback(pool.stop)
             if pool.early:  # workers started ahead (by the command line) take the model now
                 pool.start()
-        enc, chunks = read_chunks(src, chunk_size, encoding)
-        if encoding is None and enc not in (None, "utf-8", "utf-8-sig"):  # (one given is the user's own choice)
-            logger.info("input is not UTF-8: read it as %s", enc)
-        summary = BatchSummary(output=str(dst), encoding=enc, prior=mdl.prior_, prior_rows=n_estimated)
-        start = time.perf_counter()
+        start, named = time.perf_counter(), encoding is not None
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
-        writer = TableWriter(
-            tmp,
-            fmt,
-            added,
-            gz=dst.name.lower().endswith(".gz"),
-            unread_field=prefix + UNREAD_FIELD,
-            bom=from_spreadsheet(enc),
-        )
-        started.callback(writer.close)
         bar = _progress(progress)
         if bar is not None:
             started.callback(bar.close)
-        _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
+        while True:  # read as UTF-8 as it goes (see read_chunks): once more, in the file's encoding, if it is not
+            _, chunks = read_chunks(src, chunk_size, encoding, as_read=True)
+            summary = BatchSummary(output=str(dst), encoding=None, prior=mdl.prior_, prior_rows=n_estimated)
+            gz, unread = dst.name.lower().endswith(".gz"), prefix + UNREAD_FIELD
+            writer = TableWriter(tmp, fmt, added, gz=gz, unread_field=unread)
+            try:
+                chunks = _said(chunks, summary, named)
+                _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
+                break
+            except Reread as again:  # (rare) rows scored read otherwise in the encoding found further on
+                logger.info("%s; reading it again", again)
+                encoding = again.encoding
+                if bar is not None:
+                    bar.reset()
+            finally:
+                writer.close()
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _said(chunks: Iterator[Chunk], summary: BatchSummary, named: bool) -> Iterator[Chunk]:
+    """``chunks``, the summary's encoding kept as they say (a file read as UTF-8 may turn out otherwise further on),
+    and an encoding found that is not UTF-8 said (one given is the user's own choice)."""
+    for chunk in chunks:
+        if chunk.encoding != summary.encoding:
+            summary.encoding = chunk.encoding
+            if not named and chunk.encoding not in (None, "utf-8", "utf-8-sig"):
+                logger.info("input is not UTF-8: read it as %s", chunk.encoding)
+        yield chunk
 
 
 def _run(  # type: ignore[no-untyped-def]

@@ -38,6 +38,8 @@ class Chunk:
         is longer than a record may be), kept in the output; ``None`` for the others and for blank lines.
     delimiter : str, default ","
         CSV: what separates the fields of ``raws`` (and of the output's records, which follow them).
+    encoding : str, optional
+        The text encoding the rows were read in (``None`` for Parquet).
     """
 
     frame: pd.DataFrame
@@ -47,6 +49,7 @@ class Chunk:
     header: list[str] | None = None
     unread: list[str | None] | None = None
     delimiter: str = ","
+    encoding: str | None = None
 
 
 def open_binary(path: Path) -> IO[bytes]:

@@ -18,7 +18,16 @@ from typing import IO
 
 from ._chunk import open_binary
 
-__all__ = ["MIXED", "detect_encoding", "from_spreadsheet", "open_text"]
+__all__ = [
+    "MIXED",
+    "UTF8_UNTIL_NOT",
+    "NotUtf8",
+    "detect_encoding",
+    "from_spreadsheet",
+    "has_mark",
+    "open_text",
+    "reads_alike",
+]
 
 #: The codec of a file that is UTF-8 but for some bytes of cp1252.
 MIXED = "utf-8+cp1252"
@@ -54,20 +63,68 @@ class _MixedDecoder(codecs.BufferedIncrementalDecoder):
         self._first = True
 
 
+#: The codec of a file read as UTF-8 before its encoding is known (``_io.read_chunks``): UTF-8, whose decoder raises
+#: :class:`NotUtf8` at the first byte UTF-8 cannot read.
+UTF8_UNTIL_NOT = "utf-8+until-not"
+
+
+class NotUtf8(UnicodeDecodeError):
+    """A byte UTF-8 cannot read, in a file read as :data:`UTF8_UNTIL_NOT`; ``ascii_before``: whether all the text read
+    before it was ASCII."""
+
+    ascii_before: bool
+
+
+class _UntilNotDecoder(codecs.BufferedIncrementalDecoder):
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(errors)
+        self.ascii = True  # all the text given so far is ASCII
+
+    def _buffer_decode(self, data: bytes, errors: str, final: bool) -> tuple[str, int]:  # type: ignore[override]
+        try:
+            text, used = codecs.utf_8_decode(data, "strict", final)
+        except UnicodeDecodeError as err:
+            raise _not_utf8(err, self.ascii) from None
+        self.ascii = self.ascii and text.isascii()  # (O(1): a string knows whether it is ASCII)
+        return text, used
+
+    def reset(self) -> None:
+        super().reset()
+        self.ascii = True
+
+
+def _not_utf8(err: UnicodeDecodeError, ascii_before: bool) -> NotUtf8:
+    found = NotUtf8(err.encoding, err.object, err.start, err.end, err.reason)
+    found.ascii_before = ascii_before
+    return found
+
+
+def _until_not_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+    return _UntilNotDecoder().decode(data, final=True), len(data)
+
+
 def _mixed_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
     return _MixedDecoder().decode(data, final=True), len(data)
 
 
+#: This module's codecs, by the name codecs.lookup passes: their names, and their decoders (whole, incremental).
+_CODECS = {
+    "utf_8_cp1252": (MIXED, _mixed_decode, _MixedDecoder),
+    "utf_8_until_not": (UTF8_UNTIL_NOT, _until_not_decode, _UntilNotDecoder),
+}
+
+
 def _search(name: str) -> codecs.CodecInfo | None:
-    if name != "utf_8_cp1252":  # MIXED, as codecs.lookup passes it
+    if name not in _CODECS:
         return None
+    codec, decode, decoder = _CODECS[name]
     utf8 = codecs.lookup("utf-8")
     return codecs.CodecInfo(
-        name=MIXED,
+        name=codec,
         encode=utf8.encode,
-        decode=_mixed_decode,  # type: ignore[arg-type]
+        decode=decode,  # type: ignore[arg-type]
         incrementalencoder=utf8.incrementalencoder,
-        incrementaldecoder=_MixedDecoder,
+        incrementaldecoder=decoder,
     )
 
 
@@ -132,6 +189,24 @@ def _detect(f: IO[bytes]) -> str:
             continue
         return enc
     return marked or "latin-1"
+
+
+def has_mark(path: Path) -> bool:
+    """Whether a table file begins with a byte-order mark."""
+    with open_binary(path) as f:
+        return _marked(f.read(4)) is not None
+
+
+def reads_alike(encoding: str, ascii_before: bool) -> bool:
+    """Whether text read as UTF-8 before a byte UTF-8 cannot read (:class:`NotUtf8`) reads the same in ``encoding``,
+    the file's as :func:`detect_encoding` finds it: ASCII does in any, other text only in :data:`MIXED`.
+
+    Examples
+    --------
+    >>> reads_alike(MIXED, False), reads_alike("cp1252", True), reads_alike("cp1252", False)
+    (True, True, False)
+    """
+    return ascii_before or encoding == MIXED
 
 
 def detect_encoding(path: Path) -> str:

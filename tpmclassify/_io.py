@@ -17,6 +17,7 @@ import numbers
 import os
 import zlib
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from ._chunk import BatchError, Chunk, open_binary
 from ._csv import MAX_RECORD_CHARS, bounded_lines, csv_chunks, too_long
-from ._encodings import detect_encoding, open_text
+from ._encodings import UTF8_UNTIL_NOT, NotUtf8, detect_encoding, has_mark, open_text, reads_alike
 from ._writer import UNREAD_FIELD, TableWriter
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "FORMATS",
     "MAX_RECORD_CHARS",
     "BatchError",
+    "Reread",
     "Chunk",
     "TableWriter",
     "UNREAD_FIELD",
@@ -167,7 +169,7 @@ def check_encoding(encoding: str | None) -> None:
 
 
 def read_chunks(
-    path: str | Path, chunk_size: int = 1000, encoding: str | None = None
+    path: str | Path, chunk_size: int = 1000, encoding: str | None = None, *, as_read: bool = False
 ) -> tuple[str | None, Iterator[Chunk]]:
     """Read a table file in chunks of at most ``chunk_size`` rows.
 
@@ -179,11 +181,17 @@ def read_chunks(
         Rows per chunk.
     encoding : str, optional
         Text encoding of a CSV or JSON-lines file; by default detected (:func:`detect_encoding`).
+    as_read : bool, default False
+        Without an ``encoding``, read a file without a byte-order mark as UTF-8 as it goes, rather than decode the
+        whole file first to detect its encoding: most files are UTF-8, and reading one costs one pass over it, not
+        two. At the first byte UTF-8 cannot read, the encoding is detected and the reading goes on in it from the
+        first row not yet given, if the rows given read alike in it (they were ASCII, or it is UTF-8 but for stray
+        bytes); else :class:`Reread` is raised. Each chunk says what it was read in (:attr:`Chunk.encoding`).
 
     Returns
     -------
     encoding : str or None
-        The encoding used (``None`` for Parquet).
+        The encoding used (``None`` for Parquet; "utf-8" as far as known, with ``as_read``).
     chunks : iterator of Chunk
         Every row of the file, in order; a row that cannot be read is a row with an error.
 
@@ -192,6 +200,8 @@ def read_chunks(
     BatchError
         Unknown format or encoding, a missing header, or a file that is not what its name says (a broken gzip
         stream, text not in the encoding named); raised while iterating for problems found on the way.
+    Reread
+        With ``as_read``, while iterating: rows given read otherwise in the file's encoding, found further on.
     """
     path = Path(path)
     fmt = file_format(path)
@@ -199,14 +209,47 @@ def read_chunks(
         return None, _parquet_chunks(path, chunk_size)
     check_encoding(encoding)
     try:
+        if as_read and encoding is None and not has_mark(path):
+            return "utf-8", _guarded(path, "utf-8", False, _utf8_until_not(path, fmt, chunk_size))
         enc = encoding or detect_encoding(path)
     except (EOFError, OSError, zlib.error) as err:
         raise _unreadable(path, err) from None
+    return enc, _guarded(path, enc, encoding is not None, _text_chunks(path, fmt, enc, chunk_size))
+
+
+class Reread(BatchError):  # noqa: N818 - what the caller is to do, as StopIteration says what happened
+    """Rows already given (by :func:`read_chunks` with ``as_read``) read otherwise in the file's encoding, found
+    further on: read the file again in ``encoding``."""
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        super().__init__(f"{path} is not UTF-8 past its start: to be read again as {encoding}")
+        self.encoding = encoding
+
+
+def _text_chunks(path: Path, fmt: str, encoding: str, chunk_size: int) -> Iterator[Chunk]:
     if fmt == "csv":
-        chunks = csv_chunks(path, enc, chunk_size, MAX_RECORD_CHARS)
+        chunks = csv_chunks(path, encoding, chunk_size, MAX_RECORD_CHARS)
     else:
-        chunks = _jsonl_chunks(path, enc, chunk_size)
-    return enc, _guarded(path, enc, encoding is not None, chunks)
+        chunks = _jsonl_chunks(path, encoding, chunk_size)
+    for chunk in chunks:
+        chunk.encoding = encoding
+        yield chunk
+
+
+def _utf8_until_not(path: Path, fmt: str, chunk_size: int) -> Iterator[Chunk]:
+    """A file's chunks read as UTF-8 up to a byte UTF-8 cannot read, then in the encoding detected (see
+    :func:`read_chunks`)."""
+    given = 0
+    try:
+        for chunk in _text_chunks(path, fmt, UTF8_UNTIL_NOT, chunk_size):
+            chunk.encoding = "utf-8"
+            yield chunk
+            given += 1
+    except NotUtf8 as err:
+        enc = detect_encoding(path)
+        if given and not reads_alike(enc, err.ascii_before):
+            raise Reread(path, enc) from None
+        yield from islice(_text_chunks(path, fmt, enc, chunk_size), given, None)  # (every chunk given was full)
 
 
 def _unreadable(path: Path, err: BaseException) -> BatchError:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import json
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._chunk import Chunk
+from ._encodings import from_spreadsheet
 
 __all__ = ["UNREAD_FIELD", "TableWriter"]
 
@@ -19,6 +22,11 @@ UNREAD_FIELD = "unread_line"
 
 class TableWriter:
     """Writes chunks of one table, with added columns, to a file in CSV, JSON lines or Parquet.
+
+    A CSV begins with a UTF-8 byte-order mark, which spreadsheets need to read accents as UTF-8, when its rows were
+    read in anything but plain UTF-8 (:attr:`Chunk.encoding`; see ``_encodings.from_spreadsheet``): a spreadsheet's
+    file is written back for spreadsheets. So it does when only rows after the first say so (a file read as UTF-8
+    until a byte said otherwise): the mark is then put before the rest as the file is closed.
 
     Parameters
     ----------
@@ -32,8 +40,6 @@ class TableWriter:
         Compress the output (gzip).
     unread_field : str, default :data:`UNREAD_FIELD`
         JSON lines: the field holding a line that was not a JSON object (see :attr:`Chunk.unread`).
-    bom : bool, default False
-        CSV: begin with a UTF-8 byte-order mark, which spreadsheets need to read accents as UTF-8.
     """
 
     def __init__(
@@ -43,13 +49,13 @@ class TableWriter:
         added: dict[str, str],
         gz: bool = False,
         unread_field: str = UNREAD_FIELD,
-        bom: bool = False,
     ) -> None:
         self.path, self.fmt, self.gz, self.added, self.unread_field = path, fmt, gz, added, unread_field
-        self.encoding = "utf-8-sig" if bom and fmt == "csv" else "utf-8"
+        self.bom = False  # whether the file begins with a byte-order mark
         self._pq: Any = None
         self._f: Any = None
         self._csv: Any = None
+        self._bom_later = False  # a mark is due that the file does not begin with
 
     def write(self, chunk: Chunk, values: Sequence[list[Any]]) -> None:
         """Write ``chunk``'s rows, each followed by its values of the added columns (one list per column)."""
@@ -57,12 +63,16 @@ class TableWriter:
             self._parquet(chunk, values)
             return
         visible = list(chunk.frame.columns)
+        spreadsheet = self.fmt == "csv" and from_spreadsheet(chunk.encoding)
         if self._f is None:
+            self.bom = spreadsheet
             raw = gzip.open(self.path, "wb") if self.gz else open(self.path, "wb")
-            self._f = io.TextIOWrapper(raw, encoding=self.encoding, errors="replace", newline="")
+            self._f = io.TextIOWrapper(raw, encoding="utf-8-sig" if self.bom else "utf-8", errors="replace", newline="")
             if self.fmt == "csv":  # (the input's delimiter: its records are written as they were)
                 self._csv = csv.writer(self._f, delimiter=chunk.delimiter)
                 self._csv.writerow((chunk.header or visible) + list(self.added))  # the header as the input names it
+        elif spreadsheet and not self.bom:
+            self._bom_later = True
         added = zip(*values, strict=True)
         if self.fmt == "jsonl":
             self._jsonl(chunk, added)
@@ -110,10 +120,33 @@ class TableWriter:
         self._pq.write_table(table)
 
     def close(self) -> None:
-        """Finish the file."""
+        """Finish the file (once: closing it again does nothing)."""
         for handle in (self._pq, self._f):
             if handle is not None:
                 handle.close()
+        self._pq = self._f = None
+        if self._bom_later:
+            self._bom_later, self.bom = False, True
+            _put_first(self.path, gzip.compress(codecs.BOM_UTF8) if self.gz else codecs.BOM_UTF8)
+
+
+def _put_first(path: str, head: bytes) -> None:
+    """Put ``head`` before a file's bytes, in place (the run's own file, not yet published): its blocks moved up,
+    the last first. A gzip file's head is a member of its own, which gzip reads as one stream with the rest."""
+    with open(path, "r+b") as f:
+        end = f.seek(0, os.SEEK_END)
+        while end > 0:
+            start = max(0, end - _BLOCK)
+            f.seek(start)
+            block = f.read(end - start)
+            f.seek(start + len(head))
+            f.write(block)
+            end = start
+        f.seek(0)
+        f.write(head)
+
+
+_BLOCK = 1 << 20
 
 
 def _arrow_type(kind: str) -> Any:
