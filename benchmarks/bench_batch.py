@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -75,6 +76,8 @@ PLAIN, OURS = PLAIN.replace("{PEAK}", _PEAK), OURS.replace("{PEAK}", _PEAK)
 
 
 def run(code: str, *args: str) -> tuple[float, float, float]:
+    if hasattr(os, "sync"):  # the run before's output written out first: its writeback is not this run's time
+        os.sync()
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
     rate, main_mb, child_mb = map(float, out.stdout.split())
     return rate, main_mb, child_mb
