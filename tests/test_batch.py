@@ -847,8 +847,8 @@ def test_an_encoding_the_file_is_not_in_is_a_clear_error_and_writes_nothing(mess
     out = tmp_path / "out.csv"
     with pytest.raises(BatchError, match=r"cannot be read as utf-8: .*leave the encoding out to detect it"):
         classify_csv(path, out, encoding="utf-8")
-    for codec in ("no-such-codec", "base64", "rot13"):  # the last two are codecs, not text encodings
-        with pytest.raises(BatchError, match=f"unknown text encoding '{codec}'"):
+    for codec in ("no-such-codec", "base64", "rot13", "utf-8+until-not"):  # codecs, not text encodings; the reader's
+        with pytest.raises(BatchError, match=re.escape(f"unknown text encoding '{codec}'")):
             classify_csv(path, out, encoding=codec)
     with pytest.raises(BatchError, match="unknown text encoding"):  # an argument: said before the model is loaded
         classify_csv(path, out, encoding="nope", prior=7.0, model="not a model")  # type: ignore[arg-type]
@@ -949,6 +949,11 @@ def test_a_file_found_not_utf8_past_its_first_chunks_comes_out_as_if_its_encodin
             read = gzip.decompress if suffix.endswith(".gz") else bytes
             assert read(out.read_bytes()) == read(named.read_bytes()), (name, suffix)
             assert read(out.read_bytes()).startswith(codecs.BOM_UTF8) == suffix.startswith(".csv"), (name, suffix)
+    # a header past ASCII is read in the file's encoding from the start: columns are named as the file reads
+    src = tmp_path / "header.csv"
+    src.write_bytes("id,Descripción\n".encode() + utf8 + cp1252)
+    summary = classify_csv(src, tmp_path / "header_out.csv", chunk_size=50, text_column="Descripci\u00c3\u00b3n")
+    assert summary.encoding == "cp1252" and summary.rows == 600
 
 
 def test_a_mixed_file_reads_its_stray_bytes_wherever_they_fall(tmp_path):

@@ -239,6 +239,7 @@ def classify_csv(
             try:
                 chunks = _said(chunks, summary, named)
                 _run(chunks, writer, summary, mdl, pool, jobs, text_column, title_column, prefix, bar)
+                writer.finish()
                 break
             except Reread as again:  # (rare) rows scored read otherwise in the encoding found further on
                 logger.info("%s; reading it again", again)

@@ -161,7 +161,8 @@ def check_encoding(encoding: str | None) -> None:
     if encoding is None:
         return
     try:
-        text_encoding = codecs.lookup(encoding)._is_text_encoding  # not base64 or rot13
+        codec = codecs.lookup(encoding)
+        text_encoding = codec._is_text_encoding and codec.name != UTF8_UNTIL_NOT  # not base64, rot13 or the reader's
     except LookupError:
         text_encoding = False
     if not text_encoding:
@@ -242,6 +243,12 @@ def _utf8_until_not(path: Path, fmt: str, chunk_size: int) -> Iterator[Chunk]:
     given = 0
     try:
         for chunk in _text_chunks(path, fmt, UTF8_UNTIL_NOT, chunk_size):
+            if not given and not all(str(c).isascii() for c in chunk.header or chunk.frame.columns):
+                # columns are named as they are read: a header past ASCII waits for the file's encoding
+                enc = detect_encoding(path)
+                if enc != "utf-8":
+                    yield from _text_chunks(path, fmt, enc, chunk_size)
+                    return
             chunk.encoding = "utf-8"
             yield chunk
             given += 1

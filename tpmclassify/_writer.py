@@ -26,7 +26,7 @@ class TableWriter:
     A CSV begins with a UTF-8 byte-order mark, which spreadsheets need to read accents as UTF-8, when its rows were
     read in anything but plain UTF-8 (:attr:`Chunk.encoding`; see ``_encodings.from_spreadsheet``): a spreadsheet's
     file is written back for spreadsheets. So it does when only rows after the first say so (a file read as UTF-8
-    until a byte said otherwise): the mark is then put before the rest as the file is closed.
+    until a byte said otherwise): the mark is then put before the rest as the file is finished (:meth:`finish`).
 
     Parameters
     ----------
@@ -119,15 +119,19 @@ class TableWriter:
             table = table.cast(self._pq.schema)
         self._pq.write_table(table)
 
+    def finish(self) -> None:
+        """Close the file once every chunk is written, putting a byte-order mark found due late before its rows."""
+        self.close()
+        if self._bom_later:
+            self._bom_later, self.bom = False, True
+            _put_first(self.path, gzip.compress(codecs.BOM_UTF8) if self.gz else codecs.BOM_UTF8)
+
     def close(self) -> None:
-        """Finish the file (once: closing it again does nothing)."""
+        """Close the file, finished or not (once: closing it again does nothing)."""
         for handle in (self._pq, self._f):
             if handle is not None:
                 handle.close()
         self._pq = self._f = None
-        if self._bom_later:
-            self._bom_later, self.bom = False, True
-            _put_first(self.path, gzip.compress(codecs.BOM_UTF8) if self.gz else codecs.BOM_UTF8)
 
 
 def _put_first(path: str, head: bytes) -> None:
