@@ -6,17 +6,19 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ._cli_parser import make_parser
 from ._cli_runtime import Terminated, messages, sigterm_interrupts
 from ._version import __version__
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 #: What an interrupted command leaves: nothing half-written (an output is published only when complete), but what it
@@ -69,5 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> NoReturn:
+    """The ``tpmclassify`` command: :func:`main` on the command line's arguments, then exit without the interpreter's
+    last pass of its cycle collector over every object still held (scikit-learn, SciPy and pandas loaded: about 0.3 s
+    of a 2 s command). Whatever is left is the process's own, freed by the system; atexit handlers still run."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
