@@ -388,9 +388,21 @@ def keys_among(path: str | Path, names: Sequence[str], encoding: str | None = No
     ['text', 'Description']
     >>> shutil.rmtree(folder)
     """
+    path = Path(path)
+    if encoding is None and not has_mark(path):  # read as UTF-8 as far as it goes: ASCII keys read so in any
+        try:
+            keys = _keys_among(path, names, UTF8_UNTIL_NOT)
+            if all(key.isascii() for key in keys):
+                return keys
+        except NotUtf8:
+            pass
+    return _keys_among(path, names, encoding or detect_encoding(path))
+
+
+def _keys_among(path: Path, names: Sequence[str], encoding: str) -> list[str]:
     wanted = {name.lower() for name in names}
     keys: dict[str, None] = {}
-    for number, (line, long) in enumerate(_jsonl_lines(Path(path), encoding or detect_encoding(Path(path))), 1):
+    for number, (line, long) in enumerate(_jsonl_lines(path, encoding), 1):
         keys.update((key, None) for key in ([] if long else _json_record(line)[0]) if key.lower() in wanted)
         if keys and number >= KEYS_LINES:
             break
