@@ -949,6 +949,10 @@ def test_a_file_found_not_utf8_past_its_first_chunks_comes_out_as_if_its_encodin
             read = gzip.decompress if suffix.endswith(".gz") else bytes
             assert read(out.read_bytes()) == read(named.read_bytes()), (name, suffix)
             assert read(out.read_bytes()).startswith(codecs.BOM_UTF8) == suffix.startswith(".csv"), (name, suffix)
+    caplog.clear()  # read again, a text column picked is said once, as it is picked once
+    with caplog.at_level("INFO", logger="tpmclassify"):
+        assert classify_csv(tmp_path / "accents.csv", tmp_path / "picked.csv", chunk_size=50).encoding == "cp1252"
+    assert caplog.text.count("text column: text") == 1 and "reading it again" in caplog.text
     # a header past ASCII is read in the file's encoding from the start: columns are named as the file reads
     src = tmp_path / "header.csv"
     src.write_bytes("id,Descripción\n".encode() + utf8 + cp1252)

@@ -243,7 +243,7 @@ def classify_csv(
                 break
             except Reread as again:  # (rare) rows scored read otherwise in the encoding found further on
                 logger.info("%s; reading it again", again)
-                encoding = again.encoding
+                encoding, text_column = again.encoding, text_column or summary.text_column  # (picked and said once)
                 if bar is not None:
                     bar.reset()
             finally:
