@@ -917,6 +917,7 @@ def test_a_file_found_not_utf8_past_its_first_chunks_comes_out_as_if_its_encodin
     cp1252 = "".join(f"{i},Café – the client’s site\n" for i in range(300, 600)).encode("cp1252")
     files = {  # name: bytes, the encoding found, whether rows are read again
         "stray.csv": (utf8 + b"300,Caf\xe9 \x96 the client\x92s site\n", MIXED, False),
+        "last.csv": (utf8 + b"300,Caf\xe9", MIXED, False),  # the file's last byte, which could begin a character
         "plain.csv": (plain + cp1252, "cp1252", False),
         "accents.csv": (utf8 + cp1252, "cp1252", True),  # (900 stray bytes beside 1,800 of UTF-8: cp1252)
         "stray.jsonl": (
