@@ -1133,6 +1133,10 @@ def test_only_a_detected_encoding_is_announced(tmp_path, postings, caplog):
         caplog.clear()
         classify_csv(src, tmp_path / "b.csv", encoding="utf-16")
         assert "not UTF-8" not in caplog.text
+        for name, encoding in (("utf8.csv", "utf-8"), ("marked.csv", "utf-8-sig")):  # nothing to say of UTF-8
+            postings.drop(columns=["label"]).to_csv(tmp_path / name, index=False, encoding=encoding)
+            classify_csv(tmp_path / name, tmp_path / f"out_{name}")
+        assert "not UTF-8" not in caplog.text
 
 
 def test_the_summary_line_names_each_label_and_the_share_assumed():
