@@ -228,13 +228,13 @@ def classify_csv(
                 pool.start()
         start, named = time.perf_counter(), encoding is not None
         added = {prefix + name: kind for name, kind in OUTPUT_KINDS.items()}
+        gz, unread = dst.name.lower().endswith(".gz"), prefix + UNREAD_FIELD
         bar = _progress(progress)
         if bar is not None:
             started.callback(bar.close)
         while True:  # read as UTF-8 as it goes (see read_chunks): once more, in the file's encoding, if it is not
             _, chunks = read_chunks(src, chunk_size, encoding, as_read=True)
             summary = BatchSummary(output=str(dst), encoding=None, prior=mdl.prior_, prior_rows=n_estimated)
-            gz, unread = dst.name.lower().endswith(".gz"), prefix + UNREAD_FIELD
             writer = TableWriter(tmp, fmt, added, gz=gz, unread_field=unread)
             try:
                 chunks = _said(chunks, summary, named)
