@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -99,30 +100,29 @@ def _not_utf8(err: UnicodeDecodeError, ascii_before: bool) -> NotUtf8:
     return found
 
 
-def _until_not_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
-    return _UntilNotDecoder().decode(data, final=True), len(data)
+def _decode_whole(
+    decoder: type[codecs.BufferedIncrementalDecoder], data: bytes, errors: str = "strict"
+) -> tuple[str, int]:
+    """A codec's decoding of a whole text: its incremental decoder's, in one go."""
+    return decoder().decode(data, final=True), len(data)
 
 
-def _mixed_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
-    return _MixedDecoder().decode(data, final=True), len(data)
-
-
-#: This module's codecs, by the name codecs.lookup passes: their names, and their decoders (whole, incremental).
-_CODECS = {
-    "utf_8_cp1252": (MIXED, _mixed_decode, _MixedDecoder),
-    "utf_8_until_not": (UTF8_UNTIL_NOT, _until_not_decode, _UntilNotDecoder),
+#: This module's codecs, by the name codecs.lookup passes: their names and incremental decoders.
+_CODECS: dict[str, tuple[str, type[codecs.BufferedIncrementalDecoder]]] = {
+    "utf_8_cp1252": (MIXED, _MixedDecoder),
+    "utf_8_until_not": (UTF8_UNTIL_NOT, _UntilNotDecoder),
 }
 
 
 def _search(name: str) -> codecs.CodecInfo | None:
     if name not in _CODECS:
         return None
-    codec, decode, decoder = _CODECS[name]
+    codec, decoder = _CODECS[name]
     utf8 = codecs.lookup("utf-8")
     return codecs.CodecInfo(
         name=codec,
         encode=utf8.encode,
-        decode=decode,  # type: ignore[arg-type]
+        decode=partial(_decode_whole, decoder),
         incrementalencoder=utf8.incrementalencoder,
         incrementaldecoder=decoder,
     )
