@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -67,22 +68,32 @@ if PHASE == "sending":  # half of the first answer written (the first message sa
 
 
 @pytest.fixture
-def worker_fault(monkeypatch):
-    """``worker_fault(phase, *actions)``: the workers started from now on fail at ``phase`` ("starting",
-    "receiving the model", "sending"), the k-th by ``actions[k]`` ("die" or "stop"; the last one repeats)."""
+def worker_prelude(monkeypatch):
+    """``worker_prelude(code_of)``: the k-th worker started from now on runs ``code_of(k)`` before it serves (``m``
+    is the pool's module there, loaded from its file)."""
     from tpmclassify import _pool
 
-    def inject(phase: str, *actions: str) -> None:
+    def inject(code_of: Callable[[int], str]) -> None:
         real, started = _pool._worker_command, []
 
         def command() -> list[str]:
-            action = actions[min(len(started), len(actions) - 1)]
-            started.append(action)
+            code = code_of(len(started))
+            started.append(code)
             cmd = real()
-            fault = f"PHASE, ACTION = {phase!r}, {action!r}\n" + _FAULT
-            cmd[2] = cmd[2].replace("m.serve()", f"exec({fault!r}); m.serve()")
+            cmd[2] = cmd[2].replace("m.serve()", f"exec({code!r}); m.serve()")
             return cmd
 
         monkeypatch.setattr(_pool, "_worker_command", command)
+
+    return inject
+
+
+@pytest.fixture
+def worker_fault(worker_prelude):
+    """``worker_fault(phase, *actions)``: the workers started from now on fail at ``phase`` ("starting",
+    "receiving the model", "sending"), the k-th by ``actions[k]`` ("die" or "stop"; the last one repeats)."""
+
+    def inject(phase: str, *actions: str) -> None:
+        worker_prelude(lambda k: f"PHASE, ACTION = {phase!r}, {actions[min(k, len(actions) - 1)]!r}\n" + _FAULT)
 
     return inject

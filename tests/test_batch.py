@@ -785,7 +785,7 @@ def test_a_chunk_whose_worker_stops_while_sending_is_scored_here_at_its_deadline
 
 
 def test_at_the_end_of_the_file_chunks_a_slow_worker_has_not_started_are_scored_here(
-    tmp_path, postings, monkeypatch, caplog
+    tmp_path, postings, monkeypatch, caplog, worker_prelude
 ):
     """Once the file is read, this process does not wait idle for the chunks a worker holds but has not started: it
     scores them itself (the worker's answers to them are not used). The output is the single-process output, byte for
@@ -796,14 +796,10 @@ def test_at_the_end_of_the_file_chunks_a_slow_worker_has_not_started_are_scored_
     _bigger(postings, copies=2).to_csv(src, index=False)  # 7 chunks: 3 go to the worker
     classify_csv(src, tmp_path / "one.csv", chunk_size=3, title_column="title")
     _started_and_ready(monkeypatch)
-    real_command, real_submit, real_score = _pool._worker_command, _pool.Pool.submit, _batch.score_texts
-    slow = "_w = m._write\ndef _slow(pipe, message):\n    time.sleep(0.5)\n    _w(pipe, message)\nm._write = _slow\n"
-
-    def command():  # a worker that takes 0.5 s over each answer: this process reads and scores far faster
-        cmd = real_command()
-        cmd[2] = cmd[2].replace("m.serve()", f"import time; exec({slow!r}); m.serve()")
-        return cmd
-
+    real_submit, real_score = _pool.Pool.submit, _batch.score_texts
+    # a worker that takes 0.5 s over each answer: this process reads and scores far faster
+    slow = "import time\n_w = m._write\ndef _slow(pipe, message):\n    time.sleep(0.5)\n    _w(pipe, message)\n"
+    worker_prelude(lambda k: slow + "m._write = _slow\n")
     given, here = [], []  # each chunk's list of texts (held: an id is never reused)
 
     def submit(self, fn, args, seconds):
@@ -816,7 +812,6 @@ def test_at_the_end_of_the_file_chunks_a_slow_worker_has_not_started_are_scored_
         here.append(texts)
         return real_score(mdl, texts, *rest)
 
-    monkeypatch.setattr(_pool, "_worker_command", command)
     monkeypatch.setattr(_pool.Pool, "submit", submit)
     monkeypatch.setattr(_batch, "score_texts", score_texts)
     with caplog.at_level("WARNING", logger="tpmclassify"):
