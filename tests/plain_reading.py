@@ -63,7 +63,7 @@ class PlainReading:
         self.reference_words = space.reference_words
         self.context = {j for j, cue in enumerate(space.cues) if cue.axis == "context"}
         # two matchers: the other-role cues apart from the rest; a phrase's first cue wins it
-        self.matchers: list[dict[tuple[str, ...], int]] = []
+        self.matchers: list[tuple[dict[tuple[str, ...], int], int, set[str]]] = []
         for other in (False, True):
             table: dict[tuple[str, ...], int] = {}
             for j, cue in enumerate(space.cues):
@@ -72,8 +72,8 @@ class PlainReading:
                         key = tuple(light_stem(t) for t in tokens_and_spans(normalize(job_text(phrase)))[0])
                         if key:
                             table.setdefault(key, j)
-            if table:
-                self.matchers.append(table)
+            if table:  # with its longest phrase's length and the words phrases begin with
+                self.matchers.append((table, max(map(len, table)), {key[0] for key in table}))
 
     @lru_cache(maxsize=8192)  # noqa: B019 (one reader per test module)
     def read(self, text: str) -> tuple[list[str], list[tuple[int, int]], dict[int, list[tuple[int, int]]], int]:
@@ -82,8 +82,7 @@ class PlainReading:
         tokens, spans = tokens_and_spans(normalize(job_text(text)))
         matches: dict[int, list[tuple[int, int]]] = defaultdict(list)
         forms = [light_stem(t) for t in tokens]
-        for table in self.matchers if self.cue_scale else []:
-            longest, first = max(map(len, table)), {key[0] for key in table}
+        for table, longest, first in self.matchers if self.cue_scale else []:
             i = 0
             while i < len(forms):
                 for n in range(min(longest, len(forms) - i) if forms[i] in first else 0, 0, -1):
@@ -96,9 +95,10 @@ class PlainReading:
                     i += 1
         in_context = {k for j in self.context for a, b in matches.get(j, []) for k in range(a, b)}
         kept = [(i, s) for i, t in enumerate(tokens) if i not in in_context and (s := _ngram_stem(t))]
+        stems = [s for _, s in kept]
         for n in range(1, self.ngram_max + 1) if self.ngram_scale else []:
             for k in range(len(kept) - n + 1):
-                j = self.vocabulary.get(" ".join(s for _, s in kept[k : k + n]))
+                j = self.vocabulary.get(" ".join(stems[k : k + n]))
                 if j is not None:
                     matches[self.n_cues + j].append((kept[k][0], kept[k + n - 1][0] + 1))
         return tokens, spans, {j: sorted(m) for j, m in matches.items()}, len(kept)

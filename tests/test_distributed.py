@@ -111,9 +111,11 @@ def test_spark_local_matches_classify_frame(frame, monkeypatch):
         extra = sdf.withColumn("meta.score", F.when(F.col("row") % 2 == 0, F.lit(float("nan"))).otherwise(F.lit(1.5)))
         scored = tpmclassify.spark.classify_dataframe(extra, title_column="title")
         even = sum(1 for r in frame["row"] if r % 2 == 0)
-        assert scored.filter(F.isnan(F.col("`meta.score`"))).count() == even  # NaN, not null (toPandas reads both NaN)
-        assert scored.filter(F.col("`meta.score`").isNull()).count() == 0
-        kept = scored.toPandas()
+        # NaN, not null, as Spark reads it (toPandas reads both NaN): asked in the one action that collects the rows
+        kept = scored.withColumns(
+            {"is_nan": F.isnan(F.col("`meta.score`")), "is_null": F.col("`meta.score`").isNull()}
+        ).toPandas()
+        assert kept["is_nan"].sum() == even and not kept["is_null"].any()
         assert kept.sort_values("row")["meta.score"].head(2).tolist()[1] == 1.5
         want_titled = classify_frame(frame, title_column="title").set_index("row")
         assert kept.set_index("row")["title_label"].sort_index().tolist() == want_titled["title_label"].tolist()
