@@ -4,19 +4,22 @@ doctest's own ``tmp_path`` (which pytest removes in time), so no run leaves a fo
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 import pytest
 
 if os.environ.get("PYTEST_XDIST_WORKER"):  # one test process a core (pytest -n): each keeps to one thread
     # a second BLAS or OpenMP thread in each process has two processes' threads wait on each other's cores (a
-    # cross-validating test took 21 s, against 2 s alone); the environment holds it for the processes tests start
-    # (notebook kernels, CLI runs, pool workers), and threadpoolctl for a library already loaded here
+    # cross-validating test took 21 s, against 2 s alone): set before numpy is imported here, and inherited by the
+    # processes tests start (notebook kernels, CLI runs, pool workers); set whatever the machine set (a CI runner's 2
+    # would bring the contention back)
     for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(_name, "1")
-    from threadpoolctl import threadpool_limits
+        os.environ[_name] = "1"
+    if "numpy" in sys.modules:  # (imported first by a plugin: its libraries have read the environment already)
+        from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)
+        threadpool_limits(1)
 
 
 @pytest.fixture(autouse=True)

@@ -802,17 +802,13 @@ def test_a_run_with_standard_error_closed_still_runs(tmp_path, postings):
     `sys.stderr.isatty()` and wrote nothing: with nowhere to say anything, the run still runs."""
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     postings.drop(columns=["label"]).to_csv(src, index=False)
-    code = "import json, sys; from tpmclassify._cli import main; sys.exit(max(map(main, json.loads(sys.argv[1]))))"
-    commands = [["batch", str(src), "-o", str(out)], ["audit", str(src), "-o", str(tmp_path / "a.html")]]
-    run = subprocess.run(  # both in one process: what a process spends starting is no part of the test
-        [sys.executable, "-c", code, json.dumps(commands)],
-        stdout=subprocess.PIPE,
-        preexec_fn=lambda: os.close(2),
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout
-    assert len(pd.read_csv(out)) == len(postings) and (tmp_path / "a.html").is_file()
     code = "import sys; from tpmclassify._cli import main; sys.exit(main(sys.argv[1:]))"
+    for command in (["batch", str(src), "-o", str(out)], ["audit", str(src), "-o", str(tmp_path / "a.html")]):
+        run = subprocess.run(
+            [sys.executable, "-c", code, *command], stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), check=False
+        )
+        assert run.returncode == 0, run.stdout
+    assert len(pd.read_csv(out)) == len(postings)
     # standard input closed too: "-" reads nothing, an empty posting (exit 2), not an internal error (exit 1)
     run = subprocess.run(
         [sys.executable, "-c", code, "classify", "-"], preexec_fn=lambda: (os.close(0), os.close(2)), check=False
