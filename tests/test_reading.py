@@ -15,7 +15,6 @@ import pytest
 import tpmclassify
 from tpmclassify._roles import SHORT_NAMES
 from tpmclassify._titles import axes_toward, evidenced_axes
-from tpmclassify._words import tokens_of
 
 
 def _covered(prediction: tpmclassify.Prediction, text: str, word: str) -> list[str]:
@@ -136,25 +135,6 @@ def test_an_invisible_character_inside_a_word_changes_nothing_read(bundled, post
             (t.feature, t.weight, t.text) for t in want.explanation.terms
         ]
         assert got.reasons == want.reasons
-
-
-@pytest.mark.parametrize("entity", ["&#101;", "&#x65;", "&#X65;"])
-def test_a_word_s_character_written_as_an_entity_leaves_the_word_whole(bundled, postings, entity):
-    """An entity stands for a character where it is written: "C&#43;&#43;" was read as "c+" and "r&eacute;sum&eacute;"
-    as 'r' and 'sum' (the entity's remaining length was filled with spaces, which split the word). Every "e" and
-    "+" written as an entity, a posting reads as written plainly, to the last term, and has the same reasons (their
-    quotes may differ: a word the page spells with an entity inside is quoted as the reading has it, lower case, a
-    hyphen read as a space)."""
-    assert tokens_of("C&#43;&#43; and a r&eacute;sum&eacute;") == ["c++", "and", "a", "résumé"]
-    for text in postings["description"]:
-        html = text.replace("e", entity).replace("+", "&#43;")
-        want, got = bundled.classify(text), bundled.classify(html)
-        assert got.explanation.logit == want.explanation.logit
-        assert got.probabilities == want.probabilities and got.in_scope == want.in_scope
-        assert [(t.feature, t.weight) for t in got.explanation.terms] == [
-            (t.feature, t.weight) for t in want.explanation.terms
-        ]
-        assert [r.split(":")[0] for r in got.reasons] == [r.split(":")[0] for r in want.reasons]
 
 
 @pytest.mark.parametrize("page", ["{}", "<p>{}</p>"])  # (a posting with a tag is read whole, not in pieces)

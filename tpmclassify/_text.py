@@ -57,10 +57,6 @@ _WORD = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*")
 #: not one: it separates tokens, as a space does.)
 _WORD_WITH_FORMAT = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*(?:{FORMAT_CHARACTERS.pattern}+[{_TOKEN_CHARS}]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
-#: Characters an entity may stand for inside a word, and what fills the rest of the entity's length after one: a word
-#: joiner, a format character that tokens read through (see :func:`tokenize`), where a space would split the word.
-_WORD_CHARS = re.compile(rf"[{_TOKEN_CHARS}]+")
-_PAD = "\u2060"
 
 # Every role name of the one vocabulary (``_roles.ROLE_NAMES``), longest first, with seniority and plurals.
 _ROLE_NAMES = re.compile(role_name_pattern(), re.IGNORECASE)
@@ -206,8 +202,6 @@ def _unescape(match: re.Match[str]) -> str:
         return " " * len(raw)
     if FORMAT_CHARACTERS.fullmatch(plain):  # "&shy;" inside a word: it stays one word (see tokenize)
         return plain * len(raw)
-    if _WORD_CHARS.fullmatch(plain):  # "C&#43;&#43;", "r&eacute;sum&eacute;": a word's own characters, padded with
-        return plain + _PAD * (len(raw) - len(plain))  # a word joiner (not read), so that the word stays whole
     return plain + " " * (len(raw) - len(plain))
 
 
