@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from tpmclassify._features import Evidence, FeatureSpace
 from tpmclassify._invisible import FORMAT_CHARACTERS
 from tpmclassify._sections import job_text
-from tpmclassify._text import light_stem, normalize, readable, stem
+from tpmclassify._text import WORD_FILL, light_stem, normalize, readable, stem
 
 __all__ = ["PlainReading", "nonzero"]
 
@@ -31,12 +31,18 @@ _TOKEN = re.compile(r"[^\W_][\w+#]*")
 
 def tokens_and_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """The tokens of normalised ``text`` with its format characters left out, and the span in ``text`` from each
-    token's first character to its last."""
+    token's first character to its last, and on over the fill of an entity that ends it (``WORD_FILL``)."""
     cut = {m.start() for m in FORMAT_CHARACTERS.finditer(text)}
     where = [i for i in range(len(text)) if i not in cut] if cut else range(len(text))
     seen = "".join(text[i] for i in where) if cut else text
     found = list(_TOKEN.finditer(seen))
-    return [m.group() for m in found], [(where[m.start()], where[m.end() - 1] + 1) for m in found]
+    spans = []
+    for m in found:  # from a token's first character to its last, and over the fill of an entity that ends it
+        end = where[m.end() - 1] + 1
+        while end < len(text) and text[end] == WORD_FILL:
+            end += 1
+        spans.append((where[m.start()], end))
+    return [m.group() for m in found], spans
 
 
 @cache

@@ -14,7 +14,9 @@ import pytest
 
 import tpmclassify
 from tpmclassify._roles import SHORT_NAMES
+from tpmclassify._text import mask_role_names
 from tpmclassify._titles import axes_toward, evidenced_axes
+from tpmclassify._words import tokens_of
 
 
 def _covered(prediction: tpmclassify.Prediction, text: str, word: str) -> list[str]:
@@ -118,6 +120,17 @@ def _hyphenated(text: str, mark: str) -> str:
     return re.sub(r"\b([^\W\d_]{4})([^\W\d_]{5,})", lambda m: m.group(1) + mark + m.group(2), text)
 
 
+def _assert_reads_alike(model: tpmclassify.TPMClassifier, page: str, text: str) -> None:
+    """``page`` reads as ``text`` does: the same log-odds, probabilities, terms (with their text) and reasons."""
+    want, got = model.classify(text), model.classify(page)
+    assert got.explanation.logit == want.explanation.logit
+    assert got.probabilities == want.probabilities and got.in_scope == want.in_scope
+    assert [(t.feature, t.weight, t.text) for t in got.explanation.terms] == [
+        (t.feature, t.weight, t.text) for t in want.explanation.terms
+    ]
+    assert got.reasons == want.reasons
+
+
 @pytest.mark.parametrize(
     "mark", ["\u00ad", "&shy;", "&#173;", "&NoBreak;", "\u200d", "\u2060", "\ufeff", "\u200d\u00ad", "\U000e0049"]
 )
@@ -128,13 +141,38 @@ def test_an_invisible_character_inside_a_word_changes_nothing_read(bundled, post
     for text in postings["description"]:
         hidden = _hyphenated(text, mark)
         assert hidden != text
-        want, got = bundled.classify(text), bundled.classify(hidden)
-        assert got.explanation.logit == want.explanation.logit
-        assert got.probabilities == want.probabilities and got.in_scope == want.in_scope
-        assert [(t.feature, t.weight, t.text) for t in got.explanation.terms] == [
-            (t.feature, t.weight, t.text) for t in want.explanation.terms
+        _assert_reads_alike(bundled, hidden, text)
+
+
+@pytest.mark.parametrize("entity", ["&#101;", "&#x65;", "&#X65;"])
+def test_a_word_s_character_written_as_an_entity_leaves_the_word_whole(bundled, postings, entity):
+    """An entity stands for a character where it is written: "C&#43;&#43;" was read as "c+" and "r&eacute;sum&eacute;"
+    as 'r' and 'sum' (the entity's remaining length was filled with spaces, which split the word). Every "e" and
+    "+" written as an entity, a posting reads as written plainly, to the last term, each term's text and each reason's
+    quote (found where the page spells the word with entities, shown as the page shows it)."""
+    assert tokens_of("C&#43;&#43; and a r&eacute;sum&eacute;") == ["c++", "and", "a", "résumé"]
+    for text in postings["description"]:
+        html = text.replace("e", entity).replace("+", "&#43;")
+        _assert_reads_alike(bundled, html, text)
+
+
+def test_a_role_name_spelt_with_entities_is_masked_and_quotes_pass_over_it(bundled, postings):
+    """From a hostile review: once such a word was read whole, a role name spelt with an entity ("Techni&#99;al
+    Progr&#97;m Manager") was read but not masked (masking looked for role names in the page as written), so the
+    content answer read the role-name cue; and a quote passed over one occurrence too many, the one inside it."""
+    text = postings["description"][0]
+    for spelt in ("Techni&#99;al Progr&#97;m Manager", "T&#80;M", "Pro&#106;ect Manager"):
+        said = f"As our {spelt}, you will lead. {text}"
+        assert mask_role_names(said)[: 7 + len(spelt)] == "As our " + " " * len(spelt)
+        content = bundled.classify(said, title="Program Manager").content
+        plain = bundled.classify(f"As our {' ' * len(spelt)}, you will lead. {text}", title="Program Manager").content
+        assert [(t.feature, t.weight) for t in content.explanation.terms] == [
+            (t.feature, t.weight) for t in plain.explanation.terms
         ]
-        assert got.reasons == want.reasons
+    # 'technical' taken by the role name first: the quote is the next place a reader sees it, not the one after
+    said = f"Our Techni&#99;al Program Manager leads. {text} Also: technical reviews and TECHNICAL debt."
+    plain = f"Our Technical Program Manager leads. {text} Also: technical reviews and TECHNICAL debt."
+    assert bundled.classify(said).reasons == bundled.classify(plain).reasons
 
 
 @pytest.mark.parametrize("page", ["{}", "<p>{}</p>"])  # (a posting with a tag is read whole, not in pieces)

@@ -19,7 +19,7 @@ from ._heads import evidence, sigmoid
 from ._invisible import format_cuts
 from ._language import MAX_ENGLISH, MIN_FOREIGN, MIN_TOKENS, another_language
 from ._sections import job_text
-from ._text import lower, normalize, verbatim
+from ._text import in_words, lower, normalize, verbatim
 
 __all__ = ["Batch", "HeadWeights"]
 
@@ -112,8 +112,9 @@ class Batch:
         read = self._read.get(i)
         if read is None:  # lower-cased (one character for one: 'İ' too), and where it hides a format character
             hidden = self.found.hidden is None or bool(self.found.hidden[i])  # (if the reading saw none, it has none)
-            cuts = format_cuts(job) if hidden else []
-            read = self._read[i] = lower(job), cuts, normalize(job) if "<" in job else None  # (markup is not read)
+            seen = in_words(job) if hidden else job  # words spelt with entities as read ("Progr&#97;m"), same length
+            cuts = format_cuts(seen) if hidden else []
+            read = self._read[i] = lower(seen), cuts, normalize(job) if "<" in job else None  # (markup is not read)
         lowered, cuts, normalized = read
         return {j: verbatim(job, w, lowered, before, cuts, normalized) or w for j, (w, before) in quoted.items()}
 

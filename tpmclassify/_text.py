@@ -57,6 +57,13 @@ _WORD = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*")
 #: not one: it separates tokens, as a space does.)
 _WORD_WITH_FORMAT = re.compile(rf"[^\W_][{_TOKEN_CHARS}]*(?:{FORMAT_CHARACTERS.pattern}+[{_TOKEN_CHARS}]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
+#: Characters an entity may stand for inside a word, and what fills the rest of the entity's length after one: a word
+#: joiner, a format character that tokens read through (see :func:`tokenize`), where a space would split the word; a
+#: token's span runs on over the fill after it (see :func:`token_spans`), to the end of the entity.
+_WORD_CHARS = re.compile(rf"[{_TOKEN_CHARS}]+")
+WORD_FILL = "\u2060"
+#: A token as :func:`token_spans` spans it: with the fill of an entity that ends it.
+_WORD_SPANNED = re.compile(_WORD_WITH_FORMAT.pattern + f"{WORD_FILL}*")
 
 # Every role name of the one vocabulary (``_roles.ROLE_NAMES``), longest first, with seniority and plurals.
 _ROLE_NAMES = re.compile(role_name_pattern(), re.IGNORECASE)
@@ -202,7 +209,29 @@ def _unescape(match: re.Match[str]) -> str:
         return " " * len(raw)
     if FORMAT_CHARACTERS.fullmatch(plain):  # "&shy;" inside a word: it stays one word (see tokenize)
         return plain * len(raw)
+    if _WORD_CHARS.fullmatch(plain):  # "C&#43;&#43;", "r&eacute;sum&eacute;": a word's own characters, padded with
+        return plain + WORD_FILL * (len(raw) - len(plain))  # a word joiner (not read), so the word stays whole
     return plain + " " * (len(raw) - len(plain))
+
+
+def in_words(text: str) -> str:
+    """``text`` with each entity that stands for a word's own characters decoded where it stands, as normalising
+    decodes it (the same length), and the rest as written: the text in which role names are found and quotes looked
+    for, so that they see the words the reading reads.
+
+    Examples
+    --------
+    >>> in_words("Progr&#97;m Manager &amp; R&amp;D").replace("\u2060", "~")
+    'Progra~~~~m Manager &amp; R&amp;D'
+    """
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(_in_word, text)
+
+
+def _in_word(match: re.Match[str]) -> str:
+    decoded = _unescape(match)
+    return decoded if decoded.endswith(WORD_FILL) and _WORD_CHARS.match(decoded) else match.group()
 
 
 def lower(text: str) -> str:
@@ -326,7 +355,7 @@ def token_spans(text: str) -> tuple[list[str], list[int], list[int]]:
     if not may_hold_format(text):
         found = list(_WORD.finditer(text))
         return [m.group() for m in found], [m.start() for m in found], [m.end() for m in found]
-    found = list(_WORD_WITH_FORMAT.finditer(text))
+    found = list(_WORD_SPANNED.finditer(text))  # (an entity's fill after a token is spanned with it)
     tokens = [FORMAT_CHARACTERS.sub("", m.group()) for m in found]
     return tokens, [m.start() for m in found], [m.end() for m in found]
 
@@ -411,7 +440,12 @@ def verbatim(
     if cuts:  # (rare) as a reader sees the text, every occurrence counted so
         seen = find_as_seen(_whole_words_pattern(words), low, cuts, overlapping=True)  # (counted as below)
         where = next(islice((s for s in seen if read(*s)), skip, None), None)
-        return None if where is None else readable(text[where[0] : where[1]])
+        if where is None:
+            return None
+        a, b = where
+        while b < len(low) and low[b] == WORD_FILL:  # on to the end of an entity that ends the words (see in_words)
+            b += 1
+        return readable(text[a:b])
     pattern, start = _verbatim_pattern(words), 0
     while (found := pattern.search(low, start)) is not None:
         a = found.start()
@@ -475,7 +509,8 @@ def mask_role_names(text: str, mask: str | None = None) -> str:
     for name, value in (("text", text), ("mask", "" if mask is None else mask)):
         if not isinstance(value, str):
             raise PostingTypeError(f"mask_role_names: {name} must be str, got {type(value).__name__}")
-    spans = find_role_names(_ROLE_NAMES, text)  # read as titles are: format characters ignored (see _roles)
+    # read as titles are (format characters ignored, see _roles), and words spelt with entities as the reading reads
+    spans = find_role_names(_ROLE_NAMES, in_words(text))
     return _replace(text, spans, blank=mask is None, with_="" if mask is None else mask)
 
 
