@@ -159,11 +159,13 @@ def test_a_word_s_character_written_as_an_entity_leaves_the_word_whole(bundled, 
 def test_a_role_name_spelt_with_entities_is_masked_and_quotes_pass_over_it(bundled, postings):
     """From a hostile review: once such a word was read whole, a role name spelt with an entity ("Techni&#99;al
     Progr&#97;m Manager") was read but not masked (masking looked for role names in the page as written), so the
-    content answer read the role-name cue; and a quote passed over one occurrence too many, the one inside it."""
+    content answer read the role-name cue (and a second review: a name ending in an entity was masked up to the
+    entity's first character, leaving "#114;" to be read); and a quote passed over one occurrence too many, the one
+    inside it."""
     text = postings["description"][0]
-    for spelt in ("Techni&#99;al Progr&#97;m Manager", "T&#80;M", "Pro&#106;ect Manager"):
+    for spelt in ("Techni&#99;al Progr&#97;m Manager", "T&#80;M", "Pro&#106;ect Manager", "Program Manage&#114;&#115;"):
         said = f"As our {spelt}, you will lead. {text}"
-        assert mask_role_names(said)[: 7 + len(spelt)] == "As our " + " " * len(spelt)
+        assert mask_role_names(said)[: 7 + len(spelt)] == "As our " + " " * len(spelt)  # to the end of its last entity
         content = bundled.classify(said, title="Program Manager").content
         plain = bundled.classify(f"As our {' ' * len(spelt)}, you will lead. {text}", title="Program Manager").content
         assert [(t.feature, t.weight) for t in content.explanation.terms] == [

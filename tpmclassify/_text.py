@@ -229,6 +229,14 @@ def in_words(text: str) -> str:
     return _ENTITY.sub(_in_word, text)
 
 
+def past_fill(text: str, end: int) -> int:
+    """Where a span of ``text`` (read by :func:`normalize` or :func:`in_words`) that ends at ``end`` ends once it runs
+    on over the fill of an entity that ends it (see :data:`WORD_FILL`): to the end of the entity."""
+    while end < len(text) and text[end] == WORD_FILL:
+        end += 1
+    return end
+
+
 def _in_word(match: re.Match[str]) -> str:
     decoded = _unescape(match)
     return decoded if decoded.endswith(WORD_FILL) and _WORD_CHARS.match(decoded) else match.group()
@@ -442,10 +450,7 @@ def verbatim(
         where = next(islice((s for s in seen if read(*s)), skip, None), None)
         if where is None:
             return None
-        a, b = where
-        while b < len(low) and low[b] == WORD_FILL:  # on to the end of an entity that ends the words (see in_words)
-            b += 1
-        return readable(text[a:b])
+        return readable(text[where[0] : past_fill(low, where[1])])
     pattern, start = _verbatim_pattern(words), 0
     while (found := pattern.search(low, start)) is not None:
         a = found.start()
@@ -510,7 +515,8 @@ def mask_role_names(text: str, mask: str | None = None) -> str:
         if not isinstance(value, str):
             raise PostingTypeError(f"mask_role_names: {name} must be str, got {type(value).__name__}")
     # read as titles are (format characters ignored, see _roles), and words spelt with entities as the reading reads
-    spans = find_role_names(_ROLE_NAMES, in_words(text))
+    seen = in_words(text)
+    spans = [(a, past_fill(seen, b)) for a, b in find_role_names(_ROLE_NAMES, seen)]
     return _replace(text, spans, blank=mask is None, with_="" if mask is None else mask)
 
 
