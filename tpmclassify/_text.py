@@ -205,13 +205,22 @@ def _replace(text: str, spans: list[tuple[int, int]], blank: bool, with_: str = 
 def _unescape(match: re.Match[str]) -> str:
     raw = match.group()
     plain = html.unescape(raw)
+    word = _as_word(raw, plain)
+    if word is not None:
+        return word
     if plain == raw or len(plain) > len(raw):
         return " " * len(raw)
     if FORMAT_CHARACTERS.fullmatch(plain):  # "&shy;" inside a word: it stays one word (see tokenize)
         return plain * len(raw)
-    if _WORD_CHARS.fullmatch(plain):  # "C&#43;&#43;", "r&eacute;sum&eacute;": a word's own characters, padded with
-        return plain + WORD_FILL * (len(raw) - len(plain))  # a word joiner (not read), so the word stays whole
     return plain + " " * (len(raw) - len(plain))
+
+
+def _as_word(raw: str, plain: str) -> str | None:
+    """An entity ``raw`` that stands for a word's own characters ``plain`` ("C&#43;&#43;", "r&eacute;sum&eacute;"),
+    decoded and padded with a word joiner (not read), so that the word stays whole; None for any other entity."""
+    if len(plain) < len(raw) and _WORD_CHARS.fullmatch(plain):
+        return plain + WORD_FILL * (len(raw) - len(plain))
+    return None
 
 
 def in_words(text: str) -> str:
@@ -238,8 +247,8 @@ def past_fill(text: str, end: int) -> int:
 
 
 def _in_word(match: re.Match[str]) -> str:
-    decoded = _unescape(match)
-    return decoded if decoded.endswith(WORD_FILL) and _WORD_CHARS.match(decoded) else match.group()
+    raw = match.group()
+    return _as_word(raw, html.unescape(raw)) or raw
 
 
 def lower(text: str) -> str:
