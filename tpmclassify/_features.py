@@ -284,14 +284,14 @@ class FeatureSpace:
         before the place they are quoted from: as part of another cue's match (a longer phrase, a role name:
         "technical" in "technical program manager"), where the posting's text holds them too, so that a quote
         passes them over."""
-        start, ids, words, n_cues = found.ptr[i], found.ids, found.words, len(self.cues)
+        first = self._first(found, i, columns)
+        start = int(found.ptr[i])
+        ids = found.ids[start : start + max((b for _, b in first.values()), default=0)].tolist()  # (as far as needed)
+        words, n_cues = found.words, len(self.cues)
         out = {}
-        for j, (a, b) in self._first(found, i, columns).items():
-            seq = ids[start + a : start + b]
-            head = np.flatnonzero(ids[start : start + a] == seq[0]).tolist() if j < n_cues else []
-            if b - a > 1:  # (the first word's places, then the whole phrase's)
-                head = [p for p in head if np.array_equal(ids[start + p : start + p + b - a], seq)]
-            out[j] = " ".join([words[k] for k in seq.tolist()]), len(head)
+        for j, (a, b) in first.items():
+            phrase = ids[a:b]
+            out[j] = " ".join([words[k] for k in phrase]), _occurrences(ids, phrase, a) if j < n_cues else 0
         return out
 
     def _first(self, found: Found, i: int, columns: Collection[int]) -> dict[int, tuple[int, int]]:
@@ -407,6 +407,18 @@ def _first(words: list[int], key: tuple[int, ...]) -> int | None:
             start = i + 1
     except ValueError:
         return None
+
+
+def _occurrences(words: list[int], key: list[int], end: int) -> int:
+    """How many times the phrase ``key`` starts in ``words`` before position ``end``."""
+    count, start, n = 0, 0, len(key)
+    try:
+        while True:
+            i = words.index(key[0], start, end)  # (as _first: a C-level scan to each place of the first word)
+            count += n == 1 or words[i : i + n] == key
+            start = i + 1
+    except ValueError:
+        return count
 
 
 def display_forms(token_lists: Sequence[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:

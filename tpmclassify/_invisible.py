@@ -10,10 +10,18 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from html.entities import html5
 
-__all__ = ["FORMAT_CHARACTERS", "as_shown", "find_as_seen", "format_cuts", "may_hold_format", "without_format"]
+__all__ = [
+    "FORMAT_CHARACTERS",
+    "as_seen",
+    "as_shown",
+    "find_as_seen",
+    "format_cuts",
+    "may_hold_format",
+    "without_format",
+]
 
 #: Unicode's format characters (category Cf, Unicode 14) but the zero-width space: zero-width joiners, soft hyphens,
 #: bidi controls, byte-order marks, invisible operators and tags.
@@ -121,18 +129,28 @@ def format_cuts(text: str) -> list[tuple[int, int]]:
     return cuts
 
 
-def find_as_seen(
-    pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]], overlapping: bool = False
-) -> Iterator[tuple[int, int]]:
+def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     """The spans in ``text`` of the matches of ``pattern`` in ``text`` read without the spans ``cuts`` (sorted,
-    apart), in order: a span covers the cuts inside its match. ``overlapping``: a match may start inside the one
-    before it (the next is looked for from the character after its start).
+    apart), in order: a span covers the cuts inside its match.
 
     Examples
     --------
     >>> text = "the archi\u00adtecture"
     >>> [text[a:b] for a, b in find_as_seen(re.compile("architecture"), text, format_cuts(text))]
     ['archi\xadtecture']
+    """
+    seen, at = as_seen(text, cuts)
+    return ((at(m.start()), at(m.end() - 1) + 1) for m in pattern.finditer(seen) if m.end() > m.start())
+
+
+def as_seen(text: str, cuts: Iterable[tuple[int, int]]) -> tuple[str, Callable[[int], int]]:
+    """``text`` without the spans ``cuts`` (sorted, apart), and the position in ``text`` of each character there.
+
+    Examples
+    --------
+    >>> seen, at = as_seen("archi\u00adtecture", [(5, 6)])
+    >>> seen, at(4), at(5)
+    ('architecture', 4, 6)
     """
     # the text without them is made of pieces: the k-th starts at clean[k] there and at origin[k] in ``text``
     clean, origin, pieces, pos = [0], [0], [], 0
@@ -143,17 +161,8 @@ def find_as_seen(
         pos = end
     pieces.append(text[pos:])
 
-    def at(i: int) -> int:  # the position in ``text`` of the character at ``i`` without the cuts
+    def at(i: int) -> int:
         k = bisect.bisect_right(clean, i) - 1
         return origin[k] + i - clean[k]
 
-    seen = "".join(pieces)
-    found = pattern.finditer(seen) if not overlapping else _overlapping(pattern, seen)
-    return ((at(m.start()), at(m.end() - 1) + 1) for m in found if m.end() > m.start())
-
-
-def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    start = 0
-    while (m := pattern.search(text, start)) is not None:
-        yield m
-        start = m.start() + 1
+    return "".join(pieces), at
