@@ -424,6 +424,8 @@ def verbatim(
     'Engineering Teams'
     >>> verbatim("Own the roadmap", "road map") is None
     True
+    >>> verbatim("Roadmaps, Roadmapping and the roadmap", "roadmap")  # (whole words only)
+    'roadmap'
     >>> verbatim("İstanbul office, Cross-Functional teams", "cross functional")  # 'İ' lowers to two characters
     'Cross-Functional'
     >>> verbatim("The Technical Program Manager leads technical reviews", "technical", skip=1)
