@@ -410,7 +410,13 @@ def _first(words: list[int], key: tuple[int, ...]) -> int | None:
 
 
 def _occurrences(words: list[int], key: list[int], end: int) -> int:
-    """How many times the phrase ``key`` starts in ``words`` before position ``end``."""
+    """How many times the phrase ``key`` starts in ``words`` before position ``end`` (overlapping ones each count).
+
+    Examples
+    --------
+    >>> _occurrences([5, 6, 5, 6, 5, 7], [5, 6, 5], 5)
+    2
+    """
     count, start, n = 0, 0, len(key)
     try:
         while True:

@@ -131,7 +131,7 @@ def format_cuts(text: str) -> list[tuple[int, int]]:
 
 def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     """The spans in ``text`` of the matches of ``pattern`` in ``text`` read without the spans ``cuts`` (sorted,
-    apart), in order: a span covers the cuts inside its match.
+    not overlapping), in order: a span covers the cuts inside its match.
 
     Examples
     --------
@@ -144,7 +144,8 @@ def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, 
 
 
 def as_seen(text: str, cuts: Iterable[tuple[int, int]]) -> tuple[str, Callable[[int], int]]:
-    """``text`` without the spans ``cuts`` (sorted, apart), and the position in ``text`` of each character there.
+    """``text`` without the spans ``cuts`` (sorted, not overlapping), and the position in ``text`` of each character
+    there.
 
     Examples
     --------

@@ -412,7 +412,8 @@ def verbatim(
     their spans, when the caller has them), the words are looked for as a reader sees them, without those
     ("cross-func&shy;tional"). In a text with markup, a place counts only where a reader reads the words (not in a
     tag's attributes, a comment or a script; ``normalized``: :func:`normalize` of ``text``, when the caller has it).
-    None when the words are not found as written (words spelt by entities): quote the tokens instead.
+    None when the words are not found as written (words spelt by entities): quote the tokens instead; None too
+    for ``words`` that are not tokens separated by single spaces.
 
     Examples
     --------
@@ -426,6 +427,11 @@ def verbatim(
     True
     >>> verbatim("Roadmaps, Roadmapping and the roadmap", "roadmap")  # (whole words only)
     'roadmap'
+    >>> verbatim("Program" + " " * 10 + "Roadmap", "program roadmap"), verbatim("Program" + " " * 11 + "Roadmap",
+    ...                                                                      "program roadmap")  # (gaps of 10 at most)
+    ('Program Roadmap', None)
+    >>> verbatim("Own the roadmap", "") is None, verbatim("Own the roadmap", "the  roadmap") is None  # (not words)
+    (True, True)
     >>> verbatim("İstanbul office, Cross-Functional teams", "cross functional")  # 'İ' lowers to two characters
     'Cross-Functional'
     >>> verbatim("The Technical Program Manager leads technical reviews", "technical", skip=1)
@@ -442,13 +448,13 @@ def verbatim(
     'roadmap'
     """
     low = lower(text) if lowered is None else lowered
-    if len(low) != len(text):
+    tokens = words.split(" ")
+    if len(low) != len(text) or not all(tokens):  # (no words, or not words separated by single spaces)
         return None
     if cuts is None:  # (of the text as written: entity names are read case and all, as normalising reads them)
         cuts = format_cuts(text)
     if normalized is None and "<" in text:
         normalized = normalize(text)
-    tokens = words.split(" ")
 
     def read(a: int, b: int) -> bool:  # whether a reader reads the words there, whole (markup is not read)
         if normalized is None:
@@ -461,40 +467,52 @@ def verbatim(
     start = 0
     while (found := _find_words(seen, tokens, start)) is not None:
         a, b = found
-        if a == 0 or not _TOKEN_CHAR.match(seen, a - 1):
-            where = (a, b) if at is None else (at(a), at(b - 1) + 1)
-            if read(*where):
-                if not skip:  # (quoted with an entity's fill after its last word, if it has one)
-                    return readable(text[where[0] : where[1] if at is None else past_fill(low, where[1])])
-                skip -= 1
+        where = (a, b) if at is None else (at(a), at(b - 1) + 1)
+        if read(*where):
+            if not skip:  # (quoted with an entity's fill after its last word, if it has one)
+                return readable(text[where[0] : where[1] if at is None else past_fill(low, where[1])])
+            skip -= 1
         start = a + 1
     return None
 
 
-def _find_words(low: str, tokens: list[str], start: int) -> tuple[int, int] | None:
-    """The first place at or after ``start`` (its start and end) where ``tokens`` occur in ``low``, each separated
-    from the next by a :data:`_GAP`, the last not followed by a token character.
+def _find_words(text: str, tokens: list[str], start: int) -> tuple[int, int] | None:
+    """The first place at or after ``start`` (its start and end) where ``tokens`` occur in ``text`` as whole words,
+    each separated from the next by a :data:`_GAP`.
 
     What a pattern of the words joined by gaps would find, without compiling one: the words are literals and a gap
-    is possessive, so at each place the first word occurs there is one way to match, tried word by word (compiling
-    one for each run of words took a batch's quotes a fifth of their time: its words are many, most quoted once)."""
-    first, rest = tokens[0], tokens[1:]
-    while (a := low.find(first, start)) >= 0:
+    is possessive, so at each place the first word starts a word there is one way to match, tried word by word
+    (compiling one for each run of words took a batch's quotes a fifth of their time: its words are many, most quoted
+    once). A place inside a word is passed over with the rest of that word, where no other can start, so a long word
+    or a run of them costs one step, not one a character.
+
+    Examples
+    --------
+    >>> _find_words("roadmaps; the road-map", ["road", "map"], 0)
+    (14, 22)
+    """
+    first, rest = tokens[0], tokens[1:]  # (none empty: a token starts with a token character)
+    while (a := text.find(first, start)) >= 0:
+        if a and _TOKEN_CHAR.match(text, a - 1):  # inside a word: on past it
+            found = _NOT_TOKEN_CHAR.search(text, a)
+            start = found.start() if found else len(text)
+            continue
         end = a + len(first)
         for token in rest:
-            gap = _GAP.match(low, end)
-            if gap is None or not low.startswith(token, gap.end()):
+            gap = _GAP.match(text, end)
+            if gap is None or not text.startswith(token, gap.end()):
                 break
             end = gap.end() + len(token)
         else:
-            if not _TOKEN_CHAR.match(low, end):
+            if not _TOKEN_CHAR.match(text, end):
                 return a, end
-        start = a + 1
+        start = a + len(first)
     return None
 
 
 #: A character that can be part of a token (see :func:`tokenize`): ``str.isalnum()``, ``_``, ``+`` or ``#``.
 _TOKEN_CHAR = re.compile(rf"[{_TOKEN_CHARS}]")
+_NOT_TOKEN_CHAR = re.compile(rf"[^{_TOKEN_CHARS}]")
 
 
 #: What may separate two tokens of a quote: 1 to 10 characters that cannot be part of a token, HTML entities
