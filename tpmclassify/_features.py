@@ -291,7 +291,7 @@ class FeatureSpace:
         out = {}
         for j, (a, b) in first.items():
             phrase = ids[a:b]
-            out[j] = " ".join([words[k] for k in phrase]), _occurrences(ids, phrase, a) if j < n_cues else 0
+            out[j] = " ".join([words[k] for k in phrase]), sum(1 for _ in _places(ids, phrase, a)) if j < n_cues else 0
         return out
 
     def _first(self, found: Found, i: int, columns: Collection[int]) -> dict[int, tuple[int, int]]:
@@ -311,7 +311,7 @@ class FeatureSpace:
             stems, where = found.kept_stems[a:b].tolist(), found.kept[a:b]
             for j in wanted:
                 key = self._gram_keys[j - n_cues]
-                at = _first(stems, key)
+                at = next(_places(stems, key), None)
                 if at is not None:
                     out[j] = (int(where[at]), int(where[at + len(key) - 1]) + 1)  # with its stop words
         return out
@@ -396,35 +396,25 @@ def _found(
     )
 
 
-def _first(words: list[int], key: tuple[int, ...]) -> int | None:
-    """Position of the first occurrence of the n-gram ``key`` in ``words`` (None if absent)."""
-    start, n = 0, len(key)
-    try:
-        while True:
-            i = words.index(key[0], start)  # a C-level scan to each occurrence of the first word
-            if n == 1 or tuple(words[i : i + n]) == key:
-                return i
-            start = i + 1
-    except ValueError:
-        return None
-
-
-def _occurrences(words: list[int], key: list[int], end: int) -> int:
-    """How many times the phrase ``key`` starts in ``words`` before position ``end`` (overlapping ones each count).
+def _places(words: list[int], key: Sequence[int], end: int | None = None) -> Iterator[int]:
+    """Each position before ``end`` (default: the end) where the phrase ``key`` starts in ``words``, in order
+    (overlapping ones too).
 
     Examples
     --------
-    >>> _occurrences([5, 6, 5, 6, 5, 7], [5, 6, 5], 5)
-    2
+    >>> list(_places([5, 6, 5, 6, 5, 7], (5, 6, 5))), list(_places([5, 6, 5, 6, 5, 7], [5, 6, 5], 2))
+    ([0, 2], [0])
     """
-    count, start, n = 0, 0, len(key)
+    phrase, start, n = list(key), 0, len(key)
+    end = len(words) if end is None else end
     try:
         while True:
-            i = words.index(key[0], start, end)  # (as _first: a C-level scan to each place of the first word)
-            count += n == 1 or words[i : i + n] == key
+            i = words.index(phrase[0], start, end)  # a C-level scan to each place of the first word
+            if n == 1 or words[i : i + n] == phrase:
+                yield i
             start = i + 1
     except ValueError:
-        return count
+        return
 
 
 def display_forms(token_lists: Sequence[Sequence[str]], vocabulary: Sequence[str], ngram_max: int) -> list[str]:
