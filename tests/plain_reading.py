@@ -2,9 +2,9 @@
 
 This is the specification the fast reader is held to (``tests/test_plain_reading.py``): one posting at a time,
 tokens from the tokenising regex on the whole normalised posting read without its format characters, cue phrases
-matched left to right (the longest phrase at each position; no two matches of one matcher overlap), words read in
-context taken out of the n-grams, n-grams of the remaining words' stems, scikit-learn's TF-IDF sums. No ids, tries,
-pieces or caches.
+matched left to right (the longest phrase at each position; no two matches of one matcher overlap; a number matches
+any number), words read in context taken out of the n-grams, n-grams of the remaining words' stems, scikit-learn's
+TF-IDF sums. No ids, tries, pieces or caches.
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ def tokens_and_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return [m.group() for m in found], spans
 
 
+def _cue_form(token: str) -> str:
+    """A token as the cue phrases read it: its plural-stripped form, or "0" for a number (ASCII digits only)."""
+    return "0" if token.isdigit() and token.isascii() else light_stem(token)
+
+
 @cache
 def _ngram_stem(token: str) -> str:
     """A token's stem, or "" when n-grams leave it out (a stop word, a number, a single character)."""
@@ -75,7 +80,7 @@ class PlainReading:
             for j, cue in enumerate(space.cues):
                 if (cue.axis == "other_role") == other:
                     for phrase in cue.phrases:
-                        key = tuple(light_stem(t) for t in tokens_and_spans(normalize(job_text(phrase)))[0])
+                        key = tuple(_cue_form(t) for t in tokens_and_spans(normalize(job_text(phrase)))[0])
                         if key:
                             table.setdefault(key, j)
             if table:  # with its longest phrase's length and the words phrases begin with
@@ -87,7 +92,7 @@ class PlainReading:
         many words n-grams are made of (outside the context cues' matches)."""
         tokens, spans = tokens_and_spans(normalize(job_text(text)))
         matches: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        forms = [light_stem(t) for t in tokens]
+        forms = [_cue_form(t) for t in tokens]
         for table, longest, first in self.matchers if self.cue_scale else []:
             i = 0
             while i < len(forms):

@@ -152,6 +152,7 @@ pieces = st.one_of(
     st.sampled_from(PUNCTUATION),
     st.sampled_from(HEADINGS),
     st.integers(1, 300).map(lambda n: "x" * n),  # long tokens, past what is remembered
+    st.sampled_from(["5", "12", "500", "00", "10:59:00", "9.30", "6pm", "web3", "²", "٣"]),  # numbers, or not
     st.text(min_size=1, max_size=6),  # anything at all
 )
 postings_made_of_pieces = st.lists(st.tuples(pieces, st.sampled_from(SPACES + ["", "", ""])), max_size=60).map(
@@ -205,6 +206,19 @@ def test_a_phrase_two_cues_share_is_the_first_cue_s_in_any_cue_table():
     assert X[0, 0] > 0 and X[0, 1] > 0  # each cue once: "roadmap" for the first, "planning" for the second
     assert np.array_equal(nonzero(X), nonzero(PlainReading(space).transform([text])))
     assert space.matches(text) == PlainReading(space).matches(text)
+
+
+def test_a_number_in_a_cue_phrase_matches_any_number_in_any_cue_table():
+    """Cues read every number (a word of ASCII digits) as any number, in a posting and in a phrase: "5 pm" in a custom
+    table is the clock time "9:00 PM" or "500 PM", not "web3 pm" or a number in other digits, as the plain reading
+    says."""
+    cues = [Cue("evening", "strategy", "pm", ("5 pm",)), Cue("pm", "scope", "pm", ("pm",))]
+    space = FeatureSpace(cues, ["pm"], np.ones(1))
+    for text, times, names in [("From 9:00 AM to 9:00 PM, or 500 PM, our PM", 2, 1), ("Our web3 PM, and a ٣ PM", 0, 2)]:
+        X = space.transform([text])
+        assert X[0, 0] == pytest.approx(np.log1p(times)) and X[0, 1] == pytest.approx(np.log1p(names)), text
+        assert np.array_equal(nonzero(X), nonzero(PlainReading(space).transform([text])))
+        assert space.matches(text) == PlainReading(space).matches(text)
 
 
 # a context phrase ("technical and non-technical"), cues and n-grams; the n-grams of its words (a small space)

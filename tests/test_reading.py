@@ -59,6 +59,9 @@ CONTEXT = [
     ("A culture where everyone can excel. We take great care to ensure fair hiring practices.", "excel"),
     ("Guide critical programs. Excel at managing multiple, time-sensitive projects concurrently.", "excel"),
     ("They will need to excel at managing multiple priorities and learning new domains quickly.", "excel"),
+    ("Working hours: Mon - Fri (9:00 AM-6:00 PM) • Job type: Contract (12 months)", "pm"),  # "5 PM": a time
+    ("Posting Date    09/10/2020, 12:19 PM   Job Schedule    Full time", "pm"),
+    ("Work schedule - Monday to Friday from 12:00 PM till 8:00 PM EEST.", "pm"),
 ]
 
 

@@ -261,6 +261,30 @@ def test_one_title_rule_reads_role_names_as_the_masking_does(bundled, title, cla
         assert p.title_label == "tpm" and not p.title_mismatch
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # the shared postings' own office hours and dates; a number is a whole word of digits
+        ("Working hours: Mon - Fri (9:00 AM-6:00 PM)", "6:00 PM"),
+        ("Unposting Date: 30/Apr/2021, 10:59:00 PM", "10:59:00 PM"),
+        ("Expected hours are 900 AM to 500 PM Eastern", "500 PM"),
+        ("between 8 am and 5 pm Pacific time", "5 pm"),
+        ("Nurse, 7 AM - 7 PM", "7 PM"),
+    ],
+)
+def test_pm_after_a_number_is_a_clock_time_not_a_role_name(bundled, text, kept):
+    """A "5 PM" is a time: the masking keeps it, the title rule claims no role for it, and the role-name cue does not
+    read it (the context cue "clock time" takes its words), while "PM" elsewhere, "Web3 PM" and "5 PMs" are the role."""
+    assert kept in tpmclassify.mask_role_names(text)
+    assert tpmclassify.label_from_title(text) is None
+    assert tpmclassify.mask_role_names("Our Web3 PM leads a team of 5 PMs and a PM", mask="[r]") == (
+        "Our Web3 [r] leads a team of 5 [r] and a [r]"
+    )
+    assert tpmclassify.label_from_title("Web3 PM") == "pm"
+    posting = PLAIN_PM.replace(" Keep the risk log", f" {text}. Keep the risk log")
+    assert [t for t in bundled.classify(posting).explanation.terms if t.feature.startswith("cue:role_name")] == []
+
+
 def test_an_entity_the_reader_does_not_read_is_no_blank_between_a_names_words():
     """The reader's entities have at most 7 digits (or 6 hexadecimal ones): one with more is text, not a blank, so
     only the words after it are a name, for the masking and the title rule as for the reader."""

@@ -274,8 +274,9 @@ coordinate: coordinate | coordinating | coordination | liaise | liaising | liais
     # above do not count them, and it votes for nothing. A posting at a software company says "technical" and
     # "developer" whatever the job; these are the senses in which such words say nothing about the role: negated
     # or contrasted ("technical and non-technical stakeholders"), another sense ("code of conduct", "reports to the
-    # Director of ...", "people who excel in"), an audience ("a conference for developers"), or the terms of employment and its benefits
-    # ("a flexible schedule", "vision insurance", "on-site"). Each row is pinned by a real snippet in the tests.
+    # Director of ...", "people who excel in", the clock time "5 PM": a "0" is any number, see _words.NUMBER_WORD),
+    # an audience ("a conference for developers"), or the terms of employment and its benefits ("a flexible
+    # schedule", "vision insurance", "on-site"). Each row is pinned by a real snippet in the tests.
     + _table(
         "context",
         NONE,
@@ -285,6 +286,7 @@ code of conduct: code of conduct | code of ethics | code of business conduct | c
 developers as an audience: developer relations | developer community | developer communities | developer events | developer event | developer conference | developer conferences | developer marketing | developer advocacy | developer ecosystem | developer program
 reports to a director: {report,reporting} {to,into,in to,directly to} {the,a,our} {,senior,sr,associate,senior associate,program,programme,project} {director,vp,head} | {report,reporting} {to,directly to} an {associate,executive} director | {report,reporting} {to,into,in to,directly to} {project director,head} | {directly,functionally} reports to the {director,vp,head} | direct reporting to {the,} {director,vp,head}
 executive titles: account executive | executive assistant | executive search | sales executive
+clock time: 0 pm
 excel as a verb: who excel | you excel | we excel | can excel | people excel | must excel | will excel | they excel | opportunity to excel | strive to excel | excel at
 terms of employment: contract role | contract position | contract basis | contract to hire | fixed term contract | contract type | contract length | contract duration | flexible schedule | work schedule | schedule type | full time schedule | on site | on-site | onsite
 benefits: vision insurance | dental and vision | dental vision | vision care | vision coverage | vision plan | social security | human resources | benefits program | referral program | wellness program | assistance program | internship program | graduate program | rotation program | rotational program | loyalty program | stock purchase program | learning budget | education budget | equipment budget | home office budget | development budget | training budget

@@ -32,7 +32,7 @@ from ._phrases import CueMatcher, Trie
 from ._sections import job_text
 from ._text import normalize, readable, token_spans
 from ._values import counts_of, cue_values_of, unit_rows
-from ._words import SEPARATOR_STEM, Encoded, Words, tokens_of
+from ._words import NUMBER_STEM, NUMBER_WORD, SEPARATOR_STEM, Encoded, Words, tokens_of
 
 __all__ = ["Evidence", "FeatureSpace", "Found", "Vectorizer", "tokens_of"]
 
@@ -104,6 +104,7 @@ class FeatureSpace:
         self._gram_keys = [tuple(stem_ids[w] for w in gram) for gram in grams]
         self._grams = Trie((key, col) for col, key in enumerate(self._gram_keys))
         self._words = Words(stem_ids)
+        self._number = self._words.add(NUMBER_WORD)  # what the cues read every number as
         # Each head reads the cues of its own axes: the other-role cues (the scope head's) are matched apart, so
         # that a phrase naming another role ("software engineers") does not hide the words the TPM/PM cues read.
         groups = (
@@ -168,7 +169,7 @@ class FeatureSpace:
         ids, ptr, kept, stem_ids = encoded.ids, encoded.ptr, encoded.kept, encoded.stems
         n = len(ptr) - 1
         row = np.repeat(np.arange(n), np.diff(ptr))
-        starts, ends, cols = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
+        starts, ends, cols = self._cue_matches(ids, stem_ids) if self.cue_scale else (ids[:0],) * 3
         kept = self._outside_context(kept, starts, ends, cols)
         at_row = row[starts]
         positions = np.flatnonzero(kept)
@@ -259,8 +260,10 @@ class FeatureSpace:
         kept[covered] = False
         return kept
 
-    def _cue_matches(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every cue match (first and end token positions, column), by matcher, each in text order."""
+    def _cue_matches(self, ids: np.ndarray, stem_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every cue match (first and end token positions, column), by matcher, each in text order; a number is read
+        as the word :data:`~tpmclassify._words.NUMBER_WORD`, as the cue phrases' numbers are."""
+        ids = np.where(stem_ids == NUMBER_STEM, self._number, ids)
         found = [m.match(ids) for m in self.matchers] or [(ids[:0],) * 3]
         return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
 
@@ -322,7 +325,7 @@ class FeatureSpace:
         encoded = self._words.encode([tokens])
         ids, kept, stem_ids = encoded.ids, encoded.kept, encoded.stems
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        matches = self._cue_matches(ids) if self.cue_scale else (ids[:0],) * 3
+        matches = self._cue_matches(ids, stem_ids) if self.cue_scale else (ids[:0],) * 3
         kept = self._outside_context(kept, *matches)
         for a, b, col in zip(*(x.tolist() for x in matches), strict=True):
             spans[col].append((starts[a], ends[b - 1]))

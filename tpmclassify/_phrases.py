@@ -9,7 +9,7 @@ import pandas as pd
 
 from ._cues import Cue
 from ._text import light_stem
-from ._words import Words, tokens_of
+from ._words import Words, cue_word, tokens_of
 
 __all__ = ["CueMatcher", "Trie", "longest_first"]
 
@@ -144,8 +144,9 @@ def longest_first(trie: Trie, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 class CueMatcher:
     """Find cue phrases in token sequences: longest match first, no overlaps.
 
-    A token matches a phrase word when their plural-stripped forms agree (see :func:`light_stem`); the
-    matcher numbers every surface form that strips to each phrase word, so matching is array lookups.
+    A token matches a phrase word when their plural-stripped forms agree (see :func:`light_stem`), and any number
+    matches a number (see ``_words.cue_word``); the matcher numbers every surface form that strips to each phrase
+    word, so matching is array lookups.
 
     Parameters
     ----------
@@ -161,7 +162,8 @@ class CueMatcher:
         phrases: list[tuple[list[int | tuple[int, ...]], int]] = []
         for cue, col in zip(cues, columns, strict=True):
             for phrase in cue.phrases:
-                forms = [tuple(words.add(f) for f in _surface_forms(light_stem(t))) for t in tokens_of(phrase)]
+                words_of = (light_stem(cue_word(t)) for t in tokens_of(phrase))
+                forms = [tuple(words.add(f) for f in _surface_forms(w)) for w in words_of]
                 if forms and all(forms):
                     phrases.append((list(forms), col))
         self._trie = Trie(phrases)

@@ -92,6 +92,12 @@ _SENIORITY_WORDS = ("senior", r"sr\.?", "staff", "principal", "lead", "junior", 
 _SENIORITY = rf"(?:(?:{'|'.join(_SENIORITY_WORDS)}){_GAP})?"
 
 
+#: A name that also writes a clock time: "PM" after a number and a blank ("9 AM - 5 PM", "10:59:00 PM", "900 AM to
+#: 500 PM") is the time, not the role, as the cues read it (the context cue "clock time"); "5 PMs" stays the role. (A
+#: number is a whole word of digits: "Web3 PM" names the role.)
+_CLOCK = {"pm": "".join(rf"(?<!\b\d{{{k}}}\s)" for k in range(1, 5)) + "pm(?!s)|pm(?=s)"}
+
+
 def role_name_pattern(*roles: str, plural: bool = True) -> str:
     """A regular expression matching the role names of ``roles`` (all roles when none given), longest first.
 
@@ -106,7 +112,7 @@ def role_name_pattern(*roles: str, plural: bool = True) -> str:
 def names_pattern(names: list[str], *, plural: bool = True, word_end: bool = True) -> str:
     """A regular expression matching ``names`` (plain phrases), longest first, as :func:`role_name_pattern` does
     (``word_end=False``: a name may run on into a word, as in "Project ManagerDevops")."""
-    body = "|".join(re.escape(n).replace(r"\ ", _GAP) for n in sorted(names, key=len, reverse=True))
+    body = "|".join(_CLOCK.get(n) or re.escape(n).replace(r"\ ", _GAP) for n in sorted(names, key=len, reverse=True))
     return rf"{_start(names)}{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
 
 

@@ -19,7 +19,16 @@ from ._invisible import format_cuts, may_hold_format
 from ._sections import job_text
 from ._text import normalize, stem, tokenize
 
-__all__ = ["SEPARATOR_STEM", "Encoded", "Words", "stems_of_tokens", "tokens_of"]
+__all__ = [
+    "NUMBER_STEM",
+    "NUMBER_WORD",
+    "SEPARATOR_STEM",
+    "Encoded",
+    "Words",
+    "cue_word",
+    "stems_of_tokens",
+    "tokens_of",
+]
 
 
 # token -> its stem, or "" when n-grams leave the token out (its stem is a stop word, a number or a single
@@ -62,6 +71,20 @@ _MAX_PIECES = 500_000
 _MAX_PIECE_WORDS = 2_000_000
 #: The stem id of the separator that ends each encoded posting (-1 is a kept word's stem in no n-gram).
 SEPARATOR_STEM = -2
+#: The stem id of a number (a word of ASCII digits, which no n-gram has): the cues read every number, in a posting
+#: and in a cue phrase, as :data:`NUMBER_WORD` (see :func:`cue_word`), so that "0 pm" in a cue phrase is any number,
+#: then "pm" (a clock time).
+NUMBER_STEM = -3
+NUMBER_WORD = "0"
+
+
+def cue_word(token: str) -> str:
+    """A normalised token as the cues read it: a number (ASCII digits only) as :data:`NUMBER_WORD`, any other as it is.
+
+    >>> [cue_word(t) for t in ("5", "500", "web3", "²")]
+    ['0', '0', 'web3', '²']
+    """
+    return NUMBER_WORD if token.isdigit() and token.isascii() else token
 
 
 class Words:
@@ -83,7 +106,7 @@ class Words:
         self.ids: dict[str, int] = {"": 0}  # no token is empty: the posting separator's id
         self.words = [""]  # id -> word; replaced, never cut, when the numbering starts afresh
         self.kept = np.zeros(64, dtype=bool)  # the word's stem is one n-grams are made of
-        self.stem = np.full(64, -1, dtype=np.int64)  # its id among the vocabulary's stems, or -1
+        self.stem = np.full(64, -1, dtype=np.int64)  # its id among the vocabulary's stems, or -1 (a number: -3)
         self.stem[0] = SEPARATOR_STEM
         self.base = 1
         self.chars = 0  # the characters of the words numbered after the cue words
@@ -118,7 +141,7 @@ class Words:
                 self.stem = np.concatenate([self.stem, np.full(len(self.stem), -1, dtype=np.int64)])
             s = stems_of_tokens([word])[0]
             self.kept[i] = bool(s)
-            self.stem[i] = self.stem_ids.get(s, -1) if s else -1
+            self.stem[i] = NUMBER_STEM if cue_word(word) == NUMBER_WORD else self.stem_ids.get(s, -1) if s else -1
         return i
 
     def freeze(self) -> None:
@@ -245,7 +268,8 @@ class Encoded(NamedTuple):
 
     ``ids`` holds every posting's word ids end to end, each posting followed by the separator (id 0); posting
     ``i`` starts at ``ptr[i]``. For each position: whether n-grams keep the word (``kept``) and its stem's id
-    among the vocabulary's stems (``stems``: -1 for none, -2 for the separator). ``words[id]`` is the word.
+    among the vocabulary's stems (``stems``: -1 for none, -2 for the separator, -3 for a number). ``words[id]`` is
+    the word.
     ``hidden``, of postings encoded from their text: whether each may hold a format character (a soft hyphen, a
     zero-width space, see ``_invisible``; false: it holds none), else None.
     """
