@@ -142,9 +142,9 @@ def test_the_first_reasons_are_the_reasons_cut_short(postings):
     table = tpmclassify.classify_frame(pd.DataFrame({"description": texts, "title": titles}), title_column="title")
     assert table["reasons"].tolist() == [" | ".join(p.reasons[:3]) for p in classify_many(texts, titles)]
     for bad in (-1, -3):
-        with pytest.raises(ValueError, match="n must be a count of reasons"):
+        with pytest.raises(tpmclassify.InvalidValueError, match="n must be a count of reasons"):
             asked[0].first_reasons(bad)
-        with pytest.raises(ValueError, match="n must be a count of reasons"):
+        with pytest.raises(tpmclassify.InvalidValueError, match="n must be a count of reasons"):
             asked[0].explanation.first_reasons(bad)
 
 

@@ -197,7 +197,7 @@ def test_any_json_metadata_gets_a_card(small_model, tmp_path):
 
 
 def test_metadata_of_a_folder_is_a_model_file_error(tmp_path):
-    with pytest.raises(ModelFileError, match="cannot read the model file .*: Is a directory"):
+    with pytest.raises(ModelFileError, match=r"is a folder: name the model file \(\.tpmc\) in it$"):
         tpmclassify.read_metadata(tmp_path)
 
 
@@ -472,6 +472,11 @@ def test_metadata_may_fill_its_limit_and_not_a_byte_more(tmp_path):
     path = tmp_path / "m.tpmc"
     with pytest.raises(ModelFileError, match="^model file not found: .*m.tpmc$"):
         tpmclassify.read_metadata(path)
+    for read in (tpmclassify.read_metadata, tpmclassify.load):  # a folder, or no path at all, is said to be so
+        with pytest.raises(ModelFileError, match=r"is a folder: name the model file \(\.tpmc\) in it$"):
+            read(tmp_path)
+        with pytest.raises(ModelFileError, match=r"named by a path \(str or os.PathLike\), got NoneType$"):
+            read(None)
     path.write_bytes(b"PK not a zip")
     with pytest.raises(
         ModelFileError, match=r"^.*m.tpmc is not a readable .*\. Save it again with tpmclassify.save\(\)"

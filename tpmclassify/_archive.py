@@ -20,7 +20,7 @@ import numpy as np
 
 from ._errors import TPMClassifyError
 
-__all__ = ["ModelFileError", "file_sha256", "read_metadata"]
+__all__ = ["ModelFileError", "file_sha256", "model_path", "read_metadata"]
 
 # What a model file may hold, checked on load before anything is built from it.
 #: Largest uncompressed size of each zip member, checked before it is decompressed (model.json: about 35 bytes an
@@ -58,6 +58,18 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
+def model_path(path: object) -> Path:
+    """``path`` as a model file's path, checked: a path (not another type), of a file that exists (not a folder)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ModelFileError(f"a model file is named by a path (str or os.PathLike), got {type(path).__name__}")
+    found = Path(path)
+    if found.is_dir():
+        raise ModelFileError(f"{found} is a folder: name the model file (.tpmc) in it")
+    if not found.is_file():
+        raise ModelFileError(f"model file not found: {found}")
+    return found
+
+
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a model file's metadata without loading the model.
 
@@ -68,10 +80,11 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     ...     print(read_metadata(path)["classes"])
     ['other', 'pm', 'tpm']
     """
+    path = model_path(path)
     try:
         with zipfile.ZipFile(path) as z:
             meta = _json(path, "metadata.json", _read_member(path, z, "metadata.json"))
-    except FileNotFoundError:
+    except FileNotFoundError:  # (gone since it was checked)
         raise ModelFileError(f"model file not found: {path}") from None
     except OSError as err:  # a folder, no permission: the file system's answer, said in one line
         raise ModelFileError(f"cannot read the model file {path}: {err.strerror or err}") from None

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._cues import AXES
+from ._errors import InvalidValueError
 from ._features import Evidence, FeatureSpace
 from ._roles import SHORT_NAMES, TPM
 
@@ -228,7 +229,7 @@ class Explanation:
         True
         """
         if n < 0:
-            raise ValueError(f"n must be a count of reasons (0 or more), got {n}")
+            raise InvalidValueError(f"n must be a count of reasons (0 or more), got {n}")
         chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
             if len(chosen) >= min(n, 4) or (len(chosen) >= 2 and abs(total) < 0.25):

@@ -36,6 +36,7 @@ from ._archive import (
     _read_member,
     _sha256,
     file_sha256,
+    model_path,
     read_metadata,
 )
 from ._atomic import atomic_path, check_target
@@ -221,9 +222,7 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     >>> model.predict(["Own the project schedule, the budget and weekly status reports to the client."]).tolist()
     ['pm']
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"model file not found: {path}")
+    path = model_path(path)
     if sha256 is not None:
         if not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", sha256.strip()):
             raise InvalidValueError(

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from ._cues import AXES
+from ._errors import InvalidValueError
 from ._explain import Explanation, _add, display
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._text import show_bidi
@@ -197,7 +198,7 @@ postings)'
         True
         """
         if n is not None and n < 0:
-            raise ValueError(f"n must be a count of reasons (0 or more), got {n}")
+            raise InvalidValueError(f"n must be a count of reasons (0 or more), got {n}")
         unread = self._unread_reason()
         if unread is not None:
             return [unread][:n]
