@@ -55,7 +55,7 @@ def test_messy_csv_keeps_every_row_in_order(messy_csv, tmp_path):
     assert list(df.columns) == ["id", "kind", "description", *OUTPUT_COLUMNS]
     errors = dict(zip(df["kind"], df["error"], strict=True))
     assert errors["TPM"] == "" and errors["PM"] == "" and errors["huge"] == "" and errors["quoted"] == ""
-    assert "empty" in errors[""] or "missing" in errors[""]
+    assert "empty" in df["error"][1] and df["error"][2] == "blank line"  # (a blank line between rows is a row)
     assert "no words" in errors["number"]
     assert "2 fields" in errors["short row"]
     assert "5 fields" in errors["too many"]
@@ -65,6 +65,44 @@ def test_messy_csv_keeps_every_row_in_order(messy_csv, tmp_path):
     assert df.loc[df["kind"] == "cp1252", "description"].item().startswith("Café project – budget")
     assert summary.errors == (df["error"] != "").sum()
     assert summary.needs_review == (df["needs_review"] == "True").sum() > 0
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_blank_lines_at_the_end_are_no_rows_and_a_blank_line_between_rows_says_so(tmp_path, postings, end):
+    """An export's extra line ends at its end are no rows (as a spreadsheet and pandas read them): they made "missing
+    text" error rows (exit 3 with --max-errors 0), and training refused the file over them. A blank line between two
+    rows is still a row, called a blank line, in CSV as in JSON lines; the output's records end as the input's do."""
+    text = postings["description"][0]
+    src, jsonl = tmp_path / "in.csv", tmp_path / "in.jsonl"
+    src.write_bytes(end.join(["id,description,truth", f'1,"{text}",tpm', "", f'2,"{text}",tpm', "", "", ""]).encode())
+    lines = [json.dumps({"id": k, "description": text, "truth": "tpm"}) for k in (1, 2)]
+    jsonl.write_text("\n".join([lines[0], "", lines[1], "", " ", ""]), encoding="utf-8")
+    for path in (src, jsonl):
+        out = tmp_path / f"out{path.suffix}"
+        assert main(["batch", str(path), "-o", str(out), "-q", "--overwrite", "--max-errors", "1"]) == 0
+        table = tpmclassify.read_table(out)
+        assert [str(v) for v in table["id"].fillna("")] == ["1", "", "2"]
+        assert table["error"].tolist() == ["", "blank line", ""]
+    written = (tmp_path / "out.csv").read_bytes().decode()
+    assert written.endswith(end) and written.count("\r\n") == (4 if end == "\r\n" else 0)  # header, 3 records
+    with pytest.raises(BatchError, match=r"row 3 cannot be read: blank line"):  # (between rows: said, not guessed)
+        tpmclassify.read_table(src)
+    src.write_bytes(end.join(["id,description,truth", f'1,"{text}",tpm', f'2,"{text}",tpm', "", ""]).encode())
+    assert tpmclassify.read_table(src)["id"].tolist() == ["1", "2"]
+
+
+def test_a_header_that_ends_with_empty_names_lets_a_row_leave_those_out(tmp_path, postings):
+    """A spreadsheet's export whose header ends with a separator ("id,description,"): every row, one field short,
+    was an error ("row has 2 fields, the header has 3"); it is read, its missing cells empty. A row shorter than
+    that is still an error, and a full one is written back as read."""
+    text = postings["description"][0]
+    src = tmp_path / "in.csv"
+    src.write_text(f'id,description,\n1,"{text}"\n2,"{text}",x\n3\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    classify_csv(src, out)
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert table["error"].tolist() == ["", "", "row has 1 fields, the header has 3"]
+    assert table["label"].tolist()[:2] == ["tpm", "tpm"] and table["Unnamed: 2"].tolist() == ["", "x", ""]
 
 
 def test_the_summary_counts_the_answers_that_need_review(tmp_path, postings, capsys):
@@ -94,8 +132,12 @@ def test_csv_rows_are_written_back_as_read(tmp_path, postings):
     out = tmp_path / "out.csv"
     classify_csv(src, out)
     written = out.read_bytes().decode("utf-8")
-    assert written.startswith("id,note,description," + ",".join(OUTPUT_COLUMNS) + "\r\n")
-    assert f"\r\n{records[1]}," in written and f"\r\n{records[2]}," in written
+    assert written.startswith("id,note,description," + ",".join(OUTPUT_COLUMNS) + "\n")  # (its records' line end)
+    assert (
+        f"\n{records[1]}," in written
+        and f"\n{records[2]}," in written
+        and "\r\n" not in written.replace(records[2], "")
+    )
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]

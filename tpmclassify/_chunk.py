@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 
 import pandas as pd
 
 from ._errors import BatchError
 
-__all__ = ["NUL_STAND_IN", "BatchError", "Chunk", "open_binary"]
+__all__ = ["NUL_STAND_IN", "BatchError", "Chunk", "but_trailing_blanks", "open_binary"]
 
 NUL_STAND_IN = "\ufdd0"  # a noncharacter the CSV module reads in place of NUL (Python 3.10's reader refuses NUL)
 
@@ -40,6 +41,9 @@ class Chunk:
         CSV: what separates the fields of ``raws`` (and of the output's records, which follow them).
     encoding : str, optional
         The text encoding the rows were read in (``None`` for Parquet).
+    newline : str, default "\\r\\n"
+        CSV: what ends the file's header record (``"\\n"``, ``"\\r\\n"`` or ``"\\r"``; one that ends in
+        none: ``"\\r\\n"``), and so the output's records.
     """
 
     frame: pd.DataFrame
@@ -50,6 +54,29 @@ class Chunk:
     unread: list[str | None] | None = None
     delimiter: str = ","
     encoding: str | None = None
+    newline: str = "\r\n"
+
+
+_Item = TypeVar("_Item")
+
+
+def but_trailing_blanks(items: Iterable[_Item], blank: Callable[[_Item], bool]) -> Iterator[_Item]:
+    """``items`` but for the blank ones after the last that is not: a file's blank lines at its end are no rows (as
+    a spreadsheet and pandas read it), while one between two rows is a row of its own ("blank line"). Blank items are
+    alike (none keeps its text), so only how many are waiting is held: memory stays bounded whatever the file.
+
+    >>> list(but_trailing_blanks(["a", "", "", "b", "", ""], lambda s: not s))
+    ['a', '', '', 'b']
+    """
+    waiting, count = None, 0
+    for item in items:
+        if blank(item):
+            waiting, count = item, count + 1
+            continue
+        for _ in range(count):
+            yield cast(_Item, waiting)
+        count = 0
+        yield item
 
 
 def open_binary(path: Path) -> IO[bytes]:

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from ._chunk import NUL_STAND_IN, BatchError, Chunk, open_binary
+from ._chunk import NUL_STAND_IN, BatchError, Chunk, but_trailing_blanks, open_binary
 from ._errors import DELIMITERS, separator_hint
 
 __all__ = [
@@ -64,20 +64,28 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
             first[0][0] = first[0][0][1:]
         columns = _dedupe(first[0])
         header = list(first[0]) if columns != first[0] else None
+        # a header that ends with empty names (a spreadsheet's trailing separators): a row may leave those out
+        unnamed = next((k for k, name in enumerate(reversed(first[0])) if name), 0)
+        newline = next((end for end in ("\r\n", "\n", "\r") if first[1][-1].endswith(end)), "\r\n")
         rows: list[list[str | None]] = []
         errors: list[str] = []
         raws: list[str | None] = []
         yielded = False
-        for fields, lines, unreadable in records:
-            cells, error, raw = _csv_row(fields, lines, unreadable, columns)
+        for fields, lines, unreadable in but_trailing_blanks(records, _blank):
+            cells, error, raw = _csv_row(fields, lines, unreadable, columns, unnamed)
             rows.append(cells)
             errors.append(error)
             raws.append(raw)
             if len(rows) >= chunk_size:
-                yield _csv_chunk(rows, columns, errors, raws, header, delimiter)
+                yield _csv_chunk(rows, columns, errors, raws, header, delimiter, newline)
                 rows, errors, raws, yielded = [], [], [], True
         if rows or not yielded:  # a header-only file still gives its (empty) table
-            yield _csv_chunk(rows, columns, errors, raws, header, delimiter)
+            yield _csv_chunk(rows, columns, errors, raws, header, delimiter, newline)
+
+
+def _blank(record: tuple[list[str], list[str], str]) -> bool:
+    """A blank line (no fields, read without error): a row only when a row follows it."""
+    return not record[0] and not record[2]
 
 
 def delimiter_of(path: Path, encoding: str, limit: int) -> str:
@@ -394,17 +402,22 @@ def _alone(*lines: str, delimiter: str = ",") -> tuple[list[str], bool]:
 
 
 def _csv_row(
-    fields: list[str], lines: list[str], unreadable: str, columns: list[str]
+    fields: list[str], lines: list[str], unreadable: str, columns: list[str], unnamed: int = 0
 ) -> tuple[list[str | None], str, str | None]:
-    """A record's cells (padded or cut to the header), its error and its raw text (``None`` if malformed)."""
+    """A record's cells (padded or cut to the header), its error and its raw text (``None`` if malformed); a row
+    may leave out the header's last ``unnamed`` columns (empty names)."""
     raw = "".join(lines).replace(NUL_STAND_IN, "\0")
     fields = [f.replace(NUL_STAND_IN, "\0") for f in fields] if NUL_STAND_IN in raw or "\0" in raw else fields
     error = ""
     if unreadable:
         error = unreadable
+    elif not fields:
+        error = "blank line"
     elif "\0" in raw:
         error = "row contains a NUL byte"
-    elif fields and len(fields) != len(columns):
+    elif len(columns) - unnamed <= len(fields) < len(columns):
+        pass  # (its cells padded)
+    elif len(fields) != len(columns):
         error = f"row has {len(fields)} fields, the header has {len(columns)}"
         hint = separator_hint(columns)
         if hint:
@@ -440,6 +453,7 @@ def _csv_chunk(
     raws: list[str | None],
     header: list[str] | None,
     delimiter: str,
+    newline: str,
 ) -> Chunk:
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    return Chunk(frame, errors, raws, header=header, delimiter=delimiter)
+    return Chunk(frame, errors, raws, header=header, delimiter=delimiter, newline=newline)

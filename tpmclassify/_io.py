@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._chunk import BatchError, Chunk, open_binary
+from ._chunk import BatchError, Chunk, but_trailing_blanks, open_binary
 from ._csv import MAX_RECORD_CHARS, bounded_lines, csv_chunks, too_long
 from ._encodings import UTF8_UNTIL_NOT, NotUtf8, detect_encoding, has_mark, open_text, reads_alike
 from ._writer import UNREAD_FIELD, TableWriter
@@ -359,7 +359,7 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_size: int) -> Iterator[Chunk]
     raws: list[str | None] = []
     unread: list[str | None] = []
     empty = True
-    for line, long in _jsonl_lines(path, encoding):
+    for line, long in but_trailing_blanks(_jsonl_lines(path, encoding), lambda x: not x[1] and _blank(x[0])):
         empty = False
         record, error, raw = ({}, too_long(MAX_RECORD_CHARS), None) if long else _json_record(line)
         records.append(record)

@@ -69,7 +69,7 @@ class TableWriter:
             raw = gzip.open(self.path, "wb") if self.gz else open(self.path, "wb")
             self._f = io.TextIOWrapper(raw, encoding="utf-8-sig" if self.bom else "utf-8", errors="replace", newline="")
             if self.fmt == "csv":  # (the input's delimiter: its records are written as they were)
-                self._csv = csv.writer(self._f, delimiter=chunk.delimiter)
+                self._csv = csv.writer(self._f, delimiter=chunk.delimiter, lineterminator=chunk.newline)
                 self._csv.writerow((chunk.header or visible) + list(self.added))  # the header as the input names it
         elif spreadsheet and not self.bom:
             self._bom_later = True
