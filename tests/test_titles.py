@@ -1,6 +1,7 @@
 """Issue 13: what a posting is called against what it describes."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -529,3 +530,26 @@ def test_a_frame_with_an_error_row_filters_on_its_flags(bundled, postings):
     assert out["error"].iloc[-1] and out["title_mismatch"].isna().iloc[-1] and out["needs_review"].isna().iloc[-1]
     assert out[out["title_mismatch"]].index.tolist() == [3]
     assert len(out[~out["needs_review"]]) + len(out[out["needs_review"]]) == len(out) - 1
+
+
+def test_a_quote_never_runs_across_a_masked_role_name(bundled):
+    """The content reading (role names masked) read "knowledge of [Project Management], Excel" as the cue phrase
+    "knowledge of excel", and a reason quoted 'knowledge of excel', which the posting does not say (a shared
+    posting's line). A feature whose words are not in the posting as read is not quoted, in the reasons and in the
+    mismatch sentence: every quote is the posting's own characters."""
+    line = "Computer-literate with working knowledge of Project Management, Excel, PowerPoint, and Word required."
+    office = (
+        "Keep the documentation and meeting minutes for the office and send weekly status reports to the management. "
+        "Book the rooms, order the supplies, answer the phone and email, welcome the visitors and keep the filing in "
+        "order for the whole office, the desks and the kitchen, each week of the year. "
+    )
+    for text in (
+        PLAIN_PM.replace("PMP certification and MS Project experience are an advantage.", line),
+        office + line * 2,
+    ):
+        p = bundled.classify(text, title="Technical Program Manager")
+        assert p.title_mismatch and p.content is not None
+        said = [*p.reasons, *p.content.reasons]
+        quotes = [q for reason in said for q in re.findall(r"'([^']+)'", reason.split(": ", 1)[1])]
+        assert quotes and all(q in text for q in quotes), quotes
+        assert "knowledge of" not in " ".join(said).lower()

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from ._cues import AXES
 from ._errors import InvalidValueError
-from ._explain import Explanation, _add, display
+from ._explain import Explanation, Term, _add, display
 from ._roles import HYBRID, OTHER, PM, TPM
-from ._text import show_bidi
+from ._text import readable, show_bidi
 
 __all__ = ["Prediction"]
 
@@ -123,13 +123,21 @@ postings)'
         """The TPM probability of the text with every role name masked (None without a title)."""
         return None if self.content is None else self.content.probabilities[TPM]
 
+    def _as_written(self, terms: Iterable[Term]) -> Iterator[str]:
+        """The texts of the content reading's ``terms`` that the posting holds as written: a term whose words run
+        across a masked role name ("knowledge of , Excel" of "knowledge of Project Management, Excel") is not
+        quoted."""
+        for t in terms:
+            if t.spans and readable(self.text[t.spans[0][0] : t.spans[0][1]]) == t.text:
+                yield t.text
+
     def _title_reason(self) -> str | None:
         """What the title claims against what the content says, in the posting's own words (or None)."""
         c, claim = self.content, self.title_label
         if c is None or self.title is None:
             return None
         if self.title_mismatch and c.label == OTHER and c.scope_explanation is not None:
-            quoted = _quoted(t.text for t in c.scope_explanation.terms if t.points_to == OTHER and t.spans)
+            quoted = _quoted(self._as_written(t for t in c.scope_explanation.terms if t.points_to == OTHER))
             shown, threshold = _apart(float(c.in_scope or 0.0), float(c.scope_threshold or 0.0))
             return (
                 f"Titled {self.title!r}, but reads as another role (in scope {shown} with role names masked, under "
@@ -137,7 +145,7 @@ postings)'
             )
         if self.title_mismatch:
             side = c.label
-            quoted = _quoted(t.text for t in c.explanation.terms if t.points_to == side and t.spans)
+            quoted = _quoted(self._as_written(t for t in c.explanation.terms if t.points_to == side))
             return (
                 f"Titled {self.title!r}, but reads as a {display(side)} "
                 f"({c.probabilities[side]:.0%} with role names masked): {quoted}"

@@ -106,7 +106,9 @@ class Batch:
     def quotes(self, i: int, columns: frozenset[int]) -> dict[int, str]:
         """The posting's own words behind some of posting ``i``'s features, as it writes them: at the first place
         the reading found them in its job's text (boilerplate blanked; the same length, so the same places), passing
-        over their earlier occurrences in another phrase's match (a role name's "Technical")."""
+        over their earlier occurrences in another phrase's match (a role name's "Technical"). A feature whose words are
+        not there as read (more than a gap apart, as across a masked role name: "knowledge of [Project Management],
+        Excel") is not quoted: a quote is the posting's own characters, or none."""
         quoted = self.space.quoted(self.found, i, columns)
         job = self.jobs[i]
         read = self._read.get(i)
@@ -116,7 +118,8 @@ class Batch:
             cuts = format_cuts(seen) if hidden else []
             read = self._read[i] = lower(seen), cuts, normalize(job) if "<" in job else None  # (markup is not read)
         lowered, cuts, normalized = read
-        return {j: verbatim(job, w, lowered, before, cuts, normalized) or w for j, (w, before) in quoted.items()}
+        found = ((j, verbatim(job, w, lowered, before, cuts, normalized)) for j, (w, before) in quoted.items())
+        return {j: quote for j, quote in found if quote is not None}
 
     def explanation(self, i: int, head: int) -> Explanation | None:
         """Posting ``i``'s explanation by the role head (0) or the scope head (1; None without one)."""
