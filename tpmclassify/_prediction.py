@@ -228,9 +228,10 @@ postings)'
     def to_dict(self, *, terms: bool = False) -> dict[str, Any]:
         """The answer as plain data (str, float, bool, None, lists, dicts): ``json.dumps`` takes it as it is.
 
-        A Prediction computes its explanation on first access from the arrays of the batch it came from, so
-        holding one holds that batch (megabytes for a batch of a thousand postings, in memory and pickled); this
-        holds nothing of it: keep it, or send it, rather than the Prediction.
+        A Prediction computes its explanation on first access from the arrays of the batch it came from and the
+        model's feature space, so holding one holds both (in memory, and pickled: about 2.4 MB for one posting's
+        Prediction with the bundled model, more for a batch of a thousand); this holds nothing of them (a few KB):
+        keep it, or send it, rather than the Prediction.
 
         Parameters
         ----------
