@@ -67,14 +67,16 @@ def test_messy_csv_keeps_every_row_in_order(messy_csv, tmp_path):
     assert summary.needs_review == (df["needs_review"] == "True").sum() > 0
 
 
-@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
 def test_blank_lines_at_the_end_are_no_rows_and_a_blank_line_between_rows_says_so(tmp_path, postings, end):
-    """An export's extra line ends at its end are no rows (as a spreadsheet and pandas read them): they made "missing
-    text" error rows (exit 3 with --max-errors 0), and training refused the file over them. A blank line between two
-    rows is still a row, called a blank line, in CSV as in JSON lines; the output's records end as the input's do."""
-    text = postings["description"][0]
+    """An export's extra line ends at its end (blanks and tabs too) are no rows (as a spreadsheet and pandas read
+    them): they made "missing text" error rows (exit 3 with --max-errors 0), and training refused the file over them.
+    A blank line between two rows is still a row, called a blank line, in CSV as in JSON lines (a row of missing
+    cells to training: each row keeps its number); the output's records end as the input's do."""
+    text = postings["description"][0].replace("\n", " ")
     src, jsonl = tmp_path / "in.csv", tmp_path / "in.jsonl"
-    src.write_bytes(end.join(["id,description,truth", f'1,"{text}",tpm', "", f'2,"{text}",tpm', "", "", ""]).encode())
+    rows = ["id,description,truth", f'1,"{text}",tpm', " ", f'2,"{text}",tpm', "", "  ", "\t", ""]
+    src.write_bytes(end.join(rows).encode())
     lines = [json.dumps({"id": k, "description": text, "truth": "tpm"}) for k in (1, 2)]
     jsonl.write_text("\n".join([lines[0], "", lines[1], "", " ", ""]), encoding="utf-8")
     for path in (src, jsonl):
@@ -83,26 +85,44 @@ def test_blank_lines_at_the_end_are_no_rows_and_a_blank_line_between_rows_says_s
         table = tpmclassify.read_table(out)
         assert [str(v) for v in table["id"].fillna("")] == ["1", "", "2"]
         assert table["error"].tolist() == ["", "blank line", ""]
+        read = tpmclassify.read_table(path)  # (for training: the blank row's cells missing)
+        assert [str(v) for v in read["id"].fillna("-")] == ["1", "-", "2"] and read["truth"].isna().tolist()[1]
     written = (tmp_path / "out.csv").read_bytes().decode()
-    assert written.endswith(end) and written.count("\r\n") == (4 if end == "\r\n" else 0)  # header, 3 records
-    with pytest.raises(BatchError, match=r"row 3 cannot be read: blank line"):  # (between rows: said, not guessed)
-        tpmclassify.read_table(src)
-    src.write_bytes(end.join(["id,description,truth", f'1,"{text}",tpm', f'2,"{text}",tpm', "", ""]).encode())
+    assert written.endswith(end) and written.count(end) == 4  # the header and three records, each ended as read
+    assert written.count("\r\n") == (4 if end == "\r\n" else 0) and ("\n" not in written) == (end == "\r")
+    src.write_bytes(end.join(["id,description,truth", f'1,"{text}",tpm', f'2,"{text}",tpm', "", " "]).encode())
     assert tpmclassify.read_table(src)["id"].tolist() == ["1", "2"]
+    src.write_bytes(b"id,description")  # a header with no line end: records end as the csv module ends them
+    out = tmp_path / "none.csv"
+    classify_csv(src, out)
+    assert out.read_bytes().endswith(b"error\r\n")
 
 
-def test_a_header_that_ends_with_empty_names_lets_a_row_leave_those_out(tmp_path, postings):
+@pytest.mark.parametrize(
+    ("header", "rows", "errors"),
+    [
+        ("id,description,", ["1,{t}", "2,{t},x", "3"], ["", "", "row has 1 fields, the header has 3"]),
+        ("id,description,,", ["1,{t}", "2,{t},", "3,{t},,"], ["", "", ""]),  # two empty names at the end
+        ("id,,description", ["1,{t}"], ["row has 2 fields, the header has 3"]),  # not at the end: a field short
+    ],
+)
+def test_a_header_that_ends_with_empty_names_lets_a_row_leave_those_out(tmp_path, postings, header, rows, errors):
     """A spreadsheet's export whose header ends with a separator ("id,description,"): every row, one field short,
     was an error ("row has 2 fields, the header has 3"); it is read, its missing cells empty. A row shorter than
-    that is still an error, and a full one is written back as read."""
-    text = postings["description"][0]
+    that is still an error, as is a row without an empty name's column elsewhere in the header."""
+    text = postings["description"][0].replace("\n", " ").replace('"', "")
     src = tmp_path / "in.csv"
-    src.write_text(f'id,description,\n1,"{text}"\n2,"{text}",x\n3\n', encoding="utf-8")
+    src.write_text("\n".join([header, *(r.format(t=f'"{text}"') for r in rows)]) + "\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     classify_csv(src, out)
-    table = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert table["error"].tolist() == ["", "", "row has 1 fields, the header has 3"]
-    assert table["label"].tolist()[:2] == ["tpm", "tpm"] and table["Unnamed: 2"].tolist() == ["", "x", ""]
+    with open(out, newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    width = len(table[0])
+    assert all(len(row) == width for row in table)  # every output row has the header's columns
+    assert [row[-1] for row in table[1:]] == errors
+    assert [row[width - len(OUTPUT_COLUMNS) + OUTPUT_COLUMNS.index("label")] for row in table[1:]] == [
+        "tpm" if not e else "" for e in errors
+    ]
 
 
 def test_the_summary_counts_the_answers_that_need_review(tmp_path, postings, capsys):

@@ -271,6 +271,9 @@ def test_one_title_rule_reads_role_names_as_the_masking_does(bundled, title, cla
         ("Expected hours are 900 AM to 500 PM Eastern", "500 PM"),
         ("between 8 am and 5 pm Pacific time", "5 pm"),
         ("Nurse, 7 AM - 7 PM", "7 PM"),
+        ("Calls from 1230 PM", "1230 PM"),
+        ("Hours: 9&nbsp;AM&ndash;5&nbsp;PM, or 5 <b>PM</b>", "5 <b>PM</b>"),  # as a page writes them
+        ("Level 2 PM", "2 PM"),  # (read as a time too: the word before "PM" is a number)
     ],
 )
 def test_pm_after_a_number_is_a_clock_time_not_a_role_name(bundled, text, kept):
@@ -284,6 +287,21 @@ def test_pm_after_a_number_is_a_clock_time_not_a_role_name(bundled, text, kept):
     assert tpmclassify.label_from_title("Web3 PM") == "pm"
     posting = PLAIN_PM.replace(" Keep the risk log", f" {text}. Keep the risk log")
     assert [t for t in bundled.classify(posting).explanation.terms if t.feature.startswith("cue:role_name")] == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["at 5 PM", "at 5&nbsp;PM", "at 5 <i>PM</i>", "at 5 - PM", "at \uff15 PM", "at \u0663 PM", "Web3 PM", "our PM"],
+)
+def test_the_masking_the_title_rule_and_the_cues_read_a_pm_after_a_number_alike(bundled, written):
+    """Whether "PM" after something is a role name, the three readers of role names agree: a number of ASCII digits
+    before it (whatever blanks, tags or entities between) makes it a time for all three, another word or digits of
+    another script (read as a word by the cues) the role."""
+    masked = "PM" not in tpmclassify.mask_role_names(written)
+    claimed = tpmclassify.label_from_title(written) == "pm"
+    posting = PLAIN_PM.replace(" Keep the risk log", f" {written}. Keep the risk log")
+    read = any(t.text.endswith("PM") for t in bundled.classify(posting).explanation.terms if "role_name" in t.feature)
+    assert masked == claimed == read, (masked, claimed, read)
 
 
 def test_an_entity_the_reader_does_not_read_is_no_blank_between_a_names_words():

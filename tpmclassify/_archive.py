@@ -65,6 +65,8 @@ def model_path(path: object) -> Path:
     found = Path(path)
     if found.is_dir():
         raise ModelFileError(f"{found} is a folder: name the model file (.tpmc) in it")
+    if found.exists() and not found.is_file():  # (a device, a pipe)
+        raise ModelFileError(f"{found} is not a regular file: name a model file (.tpmc)")
     if not found.is_file():
         raise ModelFileError(f"model file not found: {found}")
     return found

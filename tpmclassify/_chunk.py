@@ -12,8 +12,10 @@ import pandas as pd
 
 from ._errors import BatchError
 
-__all__ = ["NUL_STAND_IN", "BatchError", "Chunk", "but_trailing_blanks", "open_binary"]
+__all__ = ["BLANK_LINE", "NUL_STAND_IN", "BatchError", "Chunk", "but_trailing_blanks", "open_binary"]
 
+#: The error of a blank line between two rows (blank lines after the last row are no rows: :func:`but_trailing_blanks`).
+BLANK_LINE = "blank line"
 NUL_STAND_IN = "\ufdd0"  # a noncharacter the CSV module reads in place of NUL (Python 3.10's reader refuses NUL)
 
 

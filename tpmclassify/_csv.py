@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from ._chunk import NUL_STAND_IN, BatchError, Chunk, but_trailing_blanks, open_binary
+from ._chunk import BLANK_LINE, NUL_STAND_IN, BatchError, Chunk, but_trailing_blanks, open_binary
 from ._errors import DELIMITERS, separator_hint
 
 __all__ = [
@@ -84,8 +84,8 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
 
 
 def _blank(record: tuple[list[str], list[str], str]) -> bool:
-    """A blank line (no fields, read without error): a row only when a row follows it."""
-    return not record[0] and not record[2]
+    """A blank line (nothing but blanks, read without error): a row only when a row follows it."""
+    return not record[2] and not "".join(record[1]).strip()
 
 
 def delimiter_of(path: Path, encoding: str, limit: int) -> str:
@@ -411,8 +411,8 @@ def _csv_row(
     error = ""
     if unreadable:
         error = unreadable
-    elif not fields:
-        error = "blank line"
+    elif not raw.strip():
+        error, fields = BLANK_LINE, []  # (its blanks are no cells)
     elif "\0" in raw:
         error = "row contains a NUL byte"
     elif len(columns) - unnamed <= len(fields) < len(columns):

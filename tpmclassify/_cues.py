@@ -86,7 +86,9 @@ class Cue:
         "context" axis, and the other-role row "reading code").
     phrases : tuple of str
         Surface phrases that count as a match, each written out (the package's own table is written with
-        ``{a,b,}`` groups, expanded as it is built; a phrase given here is read as its words).
+        ``{a,b,}`` groups, expanded as it is built; a phrase given here is read as its words). A number in a
+        phrase (a word of ASCII digits) matches any number: "0 pm" is the clock time "5 PM", and "ISO 9001"
+        matches "ISO 27001" too.
 
     Examples
     --------

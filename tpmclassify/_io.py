@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._chunk import BatchError, Chunk, but_trailing_blanks, open_binary
+from ._chunk import BLANK_LINE, BatchError, Chunk, but_trailing_blanks, open_binary
 from ._csv import MAX_RECORD_CHARS, bounded_lines, csv_chunks, too_long
 from ._encodings import UTF8_UNTIL_NOT, NotUtf8, detect_encoding, has_mark, open_text, reads_alike
 from ._writer import UNREAD_FIELD, TableWriter
@@ -286,7 +286,8 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
 
     Cells are read as the file holds them: CSV and JSON lines as text (a JSON number as a number), Parquet with its
     types, but for an integer column with a null, whose integers are Python integers (object dtype) rather than
-    floats, so that an id past 2**53 stays exact.
+    floats, so that an id past 2**53 stays exact. A blank line between rows is a row of missing cells (one at the
+    end is no row), so that each row keeps its number in the file.
 
     Raises
     ------
@@ -307,7 +308,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     for chunk in chunks:
         header = header or chunk.header
         for i, error in enumerate(chunk.errors):
-            if error:
+            if error and error != BLANK_LINE:  # (a blank line between rows is a row of no cells, left to the caller)
                 raise BatchError(f"{path}: {word} {first + start + i} cannot be read: {error}")
         frames.append(chunk.frame)
         start += len(chunk.frame)
@@ -439,7 +440,7 @@ def _object(pairs: list[tuple[str, Any]]) -> _Object:
 def _json_record(line: str) -> tuple[dict[str, Any], str, str | None]:
     """One JSON-lines line: its object, why it cannot be read (``""`` if it can) and its text (``None`` if bad)."""
     if _blank(line):
-        return {}, "blank line", None
+        return {}, BLANK_LINE, None
     text = line.strip(" \t\r\n")
     try:
         record = json.loads(text, object_pairs_hook=_object)

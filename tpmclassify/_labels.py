@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ._invisible import without_format
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, TPM, names_pattern, role_name_pattern
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, TPM, clock_time, names_pattern, role_name_pattern
 
 __all__ = ["label_from_title"]
 
@@ -74,6 +74,7 @@ def label_from_title(title: object) -> str | None:
         return PM
     if _OTHER.search(title):
         return OTHER
-    if _PM_SHORT.search(title) and not program:  # after the other roles: "Product Manager (PM)" is not a PM
+    short = (m for m in _PM_SHORT.finditer(title) if not clock_time(title, *m.span()))  # ("Nurse, 7 AM - 7 PM")
+    if next(short, None) and not program:  # after the other roles: "Product Manager (PM)" is not a PM
         return PM
     return None

@@ -141,14 +141,13 @@ postings)'
             shown, threshold = _apart(float(c.in_scope or 0.0), float(c.scope_threshold or 0.0))
             return (
                 f"Titled {self.title!r}, but reads as another role (in scope {shown} with role names masked, under "
-                f"the threshold for titled postings {threshold}): {quoted}"
+                f"the threshold for titled postings {threshold})" + (f": {quoted}" if quoted else "")
             )
         if self.title_mismatch:
             side = c.label
             quoted = _quoted(self._as_written(t for t in c.explanation.terms if t.points_to == side))
-            return (
-                f"Titled {self.title!r}, but reads as a {display(side)} "
-                f"({c.probabilities[side]:.0%} with role names masked): {quoted}"
+            return f"Titled {self.title!r}, but reads as a {display(side)} " + (
+                f"({c.probabilities[side]:.0%} with role names masked)" + (f": {quoted}" if quoted else "")
             )
         if claim == HYBRID:  # the answer is the content's own, judged TPM vs PM
             return (

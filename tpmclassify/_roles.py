@@ -2,7 +2,9 @@
 
 A job title *claims* a role with these names; a description that repeats them lets a model read the name instead
 of the job. The same table therefore labels titles (:func:`tpmclassify.label_from_title`), masks descriptions
-(:func:`tpmclassify.mask_role_names`) and makes the role-name cues of the cue table, so the three cannot disagree.
+(:func:`tpmclassify.mask_role_names`) and makes the role-name cues of the cue table, so the three cannot disagree
+(but in how they read a gap: a name's words may be joined by blanks or a hyphen for the patterns, by anything that is
+no word for the cues; and a clock time's "PM", which all three pass over, see :func:`clock_time`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "SHORT_NAMES",
     "TPM",
     "check_labels",
+    "clock_time",
     "find_role_names",
     "names_pattern",
     "normalize_label",
@@ -92,12 +95,6 @@ _SENIORITY_WORDS = ("senior", r"sr\.?", "staff", "principal", "lead", "junior", 
 _SENIORITY = rf"(?:(?:{'|'.join(_SENIORITY_WORDS)}){_GAP})?"
 
 
-#: A name that also writes a clock time: "PM" after a number and a blank ("9 AM - 5 PM", "10:59:00 PM", "900 AM to
-#: 500 PM") is the time, not the role, as the cues read it (the context cue "clock time"); "5 PMs" stays the role. (A
-#: number is a whole word of digits: "Web3 PM" names the role.)
-_CLOCK = {"pm": "".join(rf"(?<!\b\d{{{k}}}\s)" for k in range(1, 5)) + "pm(?!s)|pm(?=s)"}
-
-
 def role_name_pattern(*roles: str, plural: bool = True) -> str:
     """A regular expression matching the role names of ``roles`` (all roles when none given), longest first.
 
@@ -112,7 +109,7 @@ def role_name_pattern(*roles: str, plural: bool = True) -> str:
 def names_pattern(names: list[str], *, plural: bool = True, word_end: bool = True) -> str:
     """A regular expression matching ``names`` (plain phrases), longest first, as :func:`role_name_pattern` does
     (``word_end=False``: a name may run on into a word, as in "Project ManagerDevops")."""
-    body = "|".join(_CLOCK.get(n) or re.escape(n).replace(r"\ ", _GAP) for n in sorted(names, key=len, reverse=True))
+    body = "|".join(re.escape(n).replace(r"\ ", _GAP) for n in sorted(names, key=len, reverse=True))
     return rf"{_start(names)}{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
 
 
@@ -125,6 +122,23 @@ def _start(names: list[str]) -> str:
         return r"\b"
     first, second = ("".join(sorted({re.escape(c) for w in words for c in (w[k], w[k].upper())})) for k in (0, 1))
     return rf"\b(?=[{first}][{second}])"
+
+
+#: What may stand between a number and the "PM" after it, as the tokens read a text: anything but a token's
+#: characters (blanks, punctuation), a tag, an entity.
+_NUMBER_BEFORE = re.compile(r"(?<![\w+#])[0-9]+(?:[^\w<&]|<[^<>]{0,200}>|&#?\w{1,31};|&)*+\Z")
+
+
+def clock_time(text: str, start: int, end: int) -> bool:
+    """Whether the role name at ``text[start:end]`` is a clock time's "PM" ("9 AM - 5 PM", "10:59:00 PM", "500 PM",
+    "5&nbsp;PM"): a bare "PM" whose word before it is a number (ASCII digits), as the cues read it (the context cue
+    "clock time"), so the masking and the title rule pass over it as the role-name cue does. "5 PMs", "Senior PM"
+    and "Web3 PM" name the role; so does "Level 2 PM", read as a time too.
+
+    >>> [clock_time(t, len(t) - 2, len(t)) for t in ("9 AM - 5 PM", "Web3 PM", "at 5&nbsp;PM", "Our PM", "５ PM")]
+    [True, False, True, False, False]
+    """
+    return text[start:end].lower() == "pm" and _NUMBER_BEFORE.search(text, max(0, start - 300), start) is not None
 
 
 def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -141,9 +155,8 @@ def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]
     if not text.isascii():
         text = text.replace("\u200b", " ")  # (a space for a space: the same offsets)
     cuts = format_cuts(text)
-    if not cuts:  # the usual case, quickly
-        return [m.span() for m in pattern.finditer(text)]
-    return list(find_as_seen(pattern, text, cuts))
+    spans = find_as_seen(pattern, text, cuts) if cuts else (m.span() for m in pattern.finditer(text))  # (the usual)
+    return [(a, b) for a, b in spans if not clock_time(text, a, b)]
 
 
 def normalize_label(value: object) -> str:

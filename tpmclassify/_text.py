@@ -527,7 +527,7 @@ def mask_role_names(text: str, mask: str | None = None) -> str:
     program manager/management", "technical/engineering project manager",
     "program(me) manager/management", "project manager/management",
     "project management professional", "TPM" and "PM" (with seniority
-    prefixes and plurals).
+    prefixes and plurals), but for a clock time's "PM" ("9 AM - 5 PM").
 
     Parameters
     ----------
