@@ -767,6 +767,27 @@ def test_parquet_written_from_a_filtered_frame_keeps_its_index_column(tmp_path, 
     assert len(out) == 6 and "__index_level_0__" in out.columns and (out["error"] == "").all()
 
 
+def test_parquet_ids_kept_as_a_named_range_index_come_back_as_a_column(tmp_path, postings):
+    """An export whose ids are a pandas index of evenly spaced whole numbers (``df.set_index("req_id")``) holds them
+    in the file's metadata only: they were missing from the output. They come back as the first column, in every
+    chunk; pandas' own row numbers (an unnamed index) are not added."""
+    pytest.importorskip("pyarrow")
+    frame = postings.drop(columns=["label"]).head(5)
+    named, plain = tmp_path / "named.parquet", tmp_path / "plain.parquet"
+    frame.assign(req_id=range(5, 25, 4)).set_index("req_id").to_parquet(named)
+    frame.to_parquet(plain)
+    for src in (named, plain):
+        out = tmp_path / f"out_{src.name}"
+        assert main(["batch", str(src), "-o", str(out), "-q", "--chunk-size", "2"]) == 0
+        table = pd.read_parquet(out)
+        assert len(table) == 5 and (table["error"] == "").all()
+        if src is named:
+            assert list(table.columns[:2]) == ["req_id", "title"] and table["req_id"].tolist() == [5, 9, 13, 17, 21]
+            assert tpmclassify.read_table(src)["req_id"].tolist() == [5, 9, 13, 17, 21]
+        else:
+            assert list(table.columns[: len(frame.columns)]) == list(frame.columns)
+
+
 def _bigger(postings, copies=6):
     """The fixture postings several times over (distinct ids): enough chunks of 3 for workers to take some."""
     frames = [postings.drop(columns=["label"]).assign(copy=k) for k in range(copies)]

@@ -21,6 +21,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._chunk import BLANK_LINE, BatchError, Chunk, but_trailing_blanks, open_binary
@@ -465,6 +466,7 @@ def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- Parquet
 def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as err:  # pragma: no cover - depends on the extra
         raise BatchError("reading Parquet needs pyarrow: pip install 'tpmclassify[parquet]'") from err
@@ -475,11 +477,36 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
     # every stored column is data, pandas' index columns too (without pandas' metadata, a file written from a
     # filtered DataFrame would turn its index column into an index and lose it from the output's columns)
     schema = file.schema_arrow.remove_metadata()
-    yielded = False
+    ranges = _named_ranges(file.schema_arrow)
+    for k, (name, _, _) in enumerate(ranges):
+        schema = schema.insert(k, pa.field(name, pa.int64()))
+    yielded, done = False, 0
     for batch in file.iter_batches(batch_size=chunk_size):
         yielded = True
         # an integer column with a null keeps its integers as they are (else read as float64: 2**53 + 1 is lost)
         frame = batch.to_pandas(ignore_metadata=True, integer_object_nulls=True)
+        for k, (name, start, step) in enumerate(ranges):
+            frame.insert(k, name, np.arange(done, done + batch.num_rows, dtype=np.int64) * step + start)
+        done += batch.num_rows
         yield Chunk(frame, [""] * batch.num_rows, [None] * batch.num_rows, schema)
     if not yielded:  # a 0-row file still gives its (empty) table
         yield Chunk(schema.empty_table().to_pandas(ignore_metadata=True), [], [], schema)
+
+
+def _named_ranges(schema: Any) -> list[tuple[str, int, int]]:
+    """The named range indexes pandas wrote a Parquet file with (``df.set_index("req_id")`` of consecutive ids): kept
+    in the file's metadata only, as a start and a step, not as a column; each as its name, start and step, to be
+    read as a column before the stored ones (an unnamed one is pandas' row numbers, not data)."""
+    try:
+        meta = schema.pandas_metadata or {}
+    except ValueError:  # (metadata that is not JSON: no index to read)
+        return []
+    names = set(schema.names)
+    return [
+        (ix["name"], int(ix["start"]), int(ix["step"]))
+        for ix in meta.get("index_columns", [])
+        if isinstance(ix, dict)
+        and ix.get("kind") == "range"
+        and isinstance(ix.get("name"), str)
+        and ix["name"] not in names
+    ]
