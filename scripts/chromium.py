@@ -29,11 +29,12 @@ FLAGS = [
 
 # Measures the page as laid out: its width against the window's, every element whose overflow is hidden or
 # scrolled and whose content does not fit (clipped), every element reaching past the window's right edge, every
-# SVG label past its drawing's edge, and closed <details>. The result is written into the page, read by --dump-dom.
+# SVG label past its drawing's edge, closed <details>, and the cells of the list of flagged rows whose one word (of 16
+# characters or fewer: an id) is broken over lines. The result is written into the page, read by --dump-dom.
 _MEASURE = """<script>
 (() => {
   const W = window.innerWidth, out = {width: W, scroll_width: document.documentElement.scrollWidth,
-    clipped: [], outside: [], svg_text_outside: [], closed_details: 0};
+    clipped: [], outside: [], svg_text_outside: [], closed_details: 0, broken_fields: []};
   const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
     (typeof el.className === "string" && el.className ? "." + el.className : "");
   for (const el of document.body.querySelectorAll("*")) {
@@ -52,6 +53,12 @@ _MEASURE = """<script>
     }
   }
   out.closed_details = document.querySelectorAll("details:not([open])").length;
+  for (const td of document.querySelectorAll("table.flags td")) {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+    if (td.textContent.length <= 16 && !/\\s/.test(td.textContent) && lines > 1) out.broken_fields.push(td.textContent);
+  }
   const pre = document.createElement("pre");
   pre.id = "layout-measure";
   pre.textContent = JSON.stringify(out);

@@ -222,8 +222,24 @@ def test_the_audit_page_in_a_browser_has_no_horizontal_scroll_and_clips_nothing(
     assert layout["scroll_width"] <= width == layout["width"]
     assert layout["outside"] == [] and layout["clipped"] == [] and layout["svg_text_outside"] == []
     assert layout["closed_details"] == 0
+    assert layout["broken_fields"] == []  # an id is what a recruiter copies: it broke into fragments (review)
     shot = chromium.screenshot(page, tmp_path / f"audit-{width}.png", width, 2000)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+
+
+@pytest.mark.skipif(chromium.find() is None, reason="needs a headless Chromium on PATH")
+@pytest.mark.parametrize("width", [1280, 800])
+def test_an_export_s_ids_stay_on_one_line_in_the_list_of_flags(tmp_path, width):
+    """Ids of 12 to 16 characters broke over two or three lines ("f42c42b6 / 3e3f"): the cells of the list could
+    break anywhere, so the table squeezed them first (a review, at 1280 pixels with a shown column; at 800 without)."""
+    rows = pd.read_csv(ROOT / "data" / "sample_postings.csv", dtype=str)
+    rows["id"] = [f"f42c42b63e3f{k:04d}" for k in range(len(rows))]
+    rows["company"] = rows["company"].fillna("") + " Holdings International"
+    rows.loc[rows["title"].str.startswith("Technical Program Manager"), "title"] += " and Platform Reliability" * 6
+    rows.to_csv(tmp_path / "export.csv", index=False)
+    assert tpmclassify.audit(tmp_path / "export.csv", tmp_path / "a.html", id_column="id", show_columns=["company"])
+    layout = chromium.measure(tmp_path / "a.html", width)
+    assert layout["broken_fields"] == [] and layout["scroll_width"] <= width
 
 
 @pytest.mark.skipif(chromium.find() is None, reason="needs a headless Chromium on PATH")

@@ -1,4 +1,5 @@
 import re
+import warnings
 
 import matplotlib
 import numpy as np
@@ -574,3 +575,18 @@ def test_the_masked_reading_counts_its_axes_each_way(bundled, postings):
     for role, other in (("tpm", "pm"), ("pm", "tpm")):
         rows = masked[masked["truth"] == role]
         assert rows[f"axes_{role}"].tolist() == [4, 4, 4] and rows[f"axes_{other}"].tolist() == [0, 0, 0]
+
+
+def test_a_model_without_a_scope_head_says_its_other_rows_are_not_scored(postings):
+    """A model trained on TPM and PM rows only answers TPM or PM for every posting: evaluated on a file with "other"
+    rows, the in-scope rows of the table were left out without a word. It warns; the bundled model (a scope head)
+    does not."""
+    roles = postings[postings["label"].isin(["tpm", "pm"])]
+    model = TPMClassifier(cv=2, min_df=1, min_groups=1).fit(roles["description"], roles["label"])
+    n_other = int((postings["label"] == "other").sum())
+    with pytest.warns(UserWarning, match=rf"^the {n_other} 'other' rows are not scored: the model has no scope head"):
+        report = evaluate(model, postings, refit=False)
+    assert "scope_roc_auc" not in report.metrics["masked"] and n_other > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "scope_roc_auc" in evaluate(tpmclassify.default_model(), postings, refit=False).metrics["masked"]

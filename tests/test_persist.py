@@ -621,3 +621,19 @@ def test_a_card_states_the_floors_and_the_titled_threshold_of_its_model_and_titl
     card = model_card(model)
     assert "; or a TPM-, PM- or hybrid-titled posting's content is in scope under 0.125" in card
     assert "\n## Leave one source out\n\n" in card and "\n## Metrics\n" not in card
+
+
+def test_a_card_saved_after_with_prior_says_its_figures_were_measured_at_the_old_share(tmp_path):
+    """The card of a model saved after ``with_prior`` showed figures measured at its training share under a header
+    giving the new one (a review): it says which share they were measured at, until the share is set back."""
+    model = tpmclassify.default_model()
+    shifted = model.with_prior(0.2)
+    tpmclassify.save(shifted, tmp_path / "m.tpmc")
+    card = (tmp_path / "m.md").read_text(encoding="utf-8")
+    said = f"measured with this model at a TPM share of {model.prior_:.3g}, before `with_prior` set it to 0.2"
+    assert said in card and card.index(said) < card.index("## Leave-one-source-out")
+    tpmclassify.save(shifted.with_prior(0.3).with_prior(model.prior_), tmp_path / "back.tpmc")
+    assert "before `with_prior`" not in (tmp_path / "back.md").read_text(encoding="utf-8")
+    loaded = tpmclassify.load(tmp_path / "m.tpmc").with_prior(0.4)  # (the share measured at survives saving)
+    tpmclassify.save(loaded, tmp_path / "again.tpmc")
+    assert f"share of {model.prior_:.3g}, before `with_prior` set it to 0.4" in (tmp_path / "again.md").read_text()

@@ -108,7 +108,7 @@ class Flag:
 
     def list_entry(self) -> str:
         """A row of the page's list of flagged postings."""
-        cells = "".join(f"<td>{html.escape(v)}</td>" for v in self.fields.values())
+        cells = "".join(f"<td class=f>{html.escape(v)}</td>" for v in self.fields.values())
         return (
             f'<tr><td class="n"><a href="#row-{self.number}">{self.number}</a></td>{cells}'
             f"<td>{html.escape(self.p.title or '')}</td><td class=n>{_role(self.claim)}</td>"
@@ -228,7 +228,7 @@ def _flag_list(
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;
-line-height:1.4;overflow-wrap:break-word}table.flags td{overflow-wrap:anywhere}
+line-height:1.4;overflow-wrap:break-word}table.flags td{overflow-wrap:anywhere}table.flags td.f{min-width:17ch}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
 th:first-child,td:first-child{text-align:left}table.flags td,table.flags th{text-align:left}
 .howto{background:#f4f7fb;border:1px solid #d8e2ee;border-radius:6px;padding:.2em 1.2em;font-size:14px}

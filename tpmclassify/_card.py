@@ -195,7 +195,8 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         + (
             f"to less than {model.min_evidence_:.2f}"
             if model.min_evidence_ >= 0.005
-            else f"to less than {model.min_evidence_:.2g} (none does: 1% of the training postings have no such terms)"
+            else f"to less than {model.min_evidence_:.2g}, which none does (the floor is 0: 1% of the training "
+            "postings or more have no such terms)"
         )
         + (
             f", or whose text has fewer than {model.min_words_} words (not counting stop words, numbers and single "
@@ -237,6 +238,14 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     params.pop("cues", None)
     lines += ["", "## Parameters", "", "```", *(f"{k} = {v!r}" for k, v in sorted(params.items())), "```"]
     recorded = meta.get("metrics") or {}
+    measured, prior = meta.get("metrics_prior"), getattr(model, "prior_", None)
+    if recorded and isinstance(measured, float) and isinstance(prior, float) and measured != prior:
+        lines += [
+            "",
+            f"The figures below were measured with this model at a TPM share of {measured:.3g}, before `with_prior` "
+            f"set it to {prior:.3g}: those of this model that depend on the share (macro-F1, Brier, calibration "
+            "error) would differ at it; its ranking (ROC AUC) and in-scope figures do not.",
+        ]
     for title, metrics in (recorded if isinstance(recorded, dict) else {"Metrics": recorded}).items():
         lines += ["", f"## {title}", ""]
         if isinstance(metrics, dict) and metrics and all(isinstance(v, dict) for v in metrics.values()):

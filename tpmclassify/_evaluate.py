@@ -7,6 +7,7 @@ evaluated, so the shipped model and its baselines are measured the same way.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -259,6 +260,13 @@ def evaluate_rows(
             threshold = getattr(est, "scope_threshold_", None)
             outputs[variant][test, 2] = 0.5 if threshold is None else threshold
         est = fitted["raw"]
+    n_other = int((labels == OTHER).sum())
+    if not has_scope and n_other and hasattr(est, "classify_many"):  # (a baseline has no scope head, by design)
+        warnings.warn(
+            f"the {n_other} {OTHER!r} rows are not scored: the model has no scope head (trained on fewer than 2 "
+            f"{OTHER!r} postings, it answers TPM or PM for every posting), so there are no in-scope figures",
+            stacklevel=2,
+        )
 
     metrics, predictions, per_source = {}, {}, {}
     sources = grp if grp is not None else np.full(len(texts), "all", dtype=object)

@@ -134,6 +134,7 @@ class Predicting:
     scope_baseline_: np.ndarray | None
     min_evidence_: float
     min_words_: int
+    metadata_: dict[str, Any]  # (set by train() and load(), not by fit())
 
     def with_prior(self: _Self, prior: float) -> _Self:
         """A copy of this model whose TPM/PM probabilities are for a TPM share of ``prior``.
@@ -153,6 +154,9 @@ class Predicting:
         new.prior_ = check_prior(prior)
         new.intercept_ = self.intercept_ + logit(new.prior_) - logit(self.prior_)
         new.prior = new.prior_
+        meta = getattr(self, "metadata_", None)
+        if isinstance(meta, dict) and meta.get("metrics") and new.prior_ != self.prior_:  # (its card says so)
+            new.metadata_ = {**meta, "metrics_prior": meta.get("metrics_prior", self.prior_)}
         return new
 
     def estimate_prior(self, texts: Iterable[str]) -> float:
