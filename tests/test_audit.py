@@ -193,7 +193,10 @@ def test_every_number_on_a_card_comes_from_one_named_reading(tmp_path):
         for total in c.explanation.by_axis.values():
             assert f">{total:+.2f}</text>" in bars
         tpm = c.probabilities["tpm"]
-        assert f"TPM {tpm:.0%}" in card and "(content, role names masked)" in card
+        assert f"TPM {tpm:.0%}" in card and "(content, role names masked;" in card
+        # beside the split, whether the content is either role at all: its own in-scope figure (a card read as TPM
+        # 96% above an answer as written "not a TPM or PM posting at all", with nothing between; review)
+        assert f"TPM against PM, if it is either: in scope {c.in_scope:.0%})" in card
         assert card.count("<b>As written</b>") == 1 and "title and role names included" in card
     assert len(_cards(text)) == summary.mismatches
 

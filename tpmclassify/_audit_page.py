@@ -76,6 +76,13 @@ class Flag:
         first, second = (SHORT_NAMES[r] for r in (ROLES if self.reads == TPM else ROLES[::-1]))
         return f"{first} {max(tpm, 1 - tpm):.0%}, {second} {min(tpm, 1 - tpm):.0%}"
 
+    def _in_scope(self) -> str:
+        """The content's in-scope probability, beside its TPM/PM split (which holds if it is either role at all): a
+        card said "reads as TPM 96%" above "not a TPM or PM posting at all (in scope 1%)" with nothing between."""
+        if self.c.in_scope is None:
+            return ""
+        return f"; TPM against PM, if it is either: in scope {self.c.in_scope:.0%}"
+
     def as_written(self) -> str:
         """The answer as written, in words: out of scope never comes with a TPM/PM split."""
         p = self.p
@@ -128,7 +135,7 @@ class Flag:
             f'<p class="fields">{self._fields_html()}</p>'
             f'<p class="check"><b>To check:</b> {html.escape(self.check())}</p>'
             f'<p class="verdict">Titled <b>{_role(self.claim)}</b>; the duties read as <b>{_role(self.reads)}</b>: '
-            f'{self.content_split()} <span class="reading">(content, role names masked)</span></p>'
+            f'{self.content_split()} <span class="reading">(content, role names masked{self._in_scope()})</span></p>'
             f'<p class="sub">Why, and evidence per axis <span class="reading">(content, role names masked; log-odds, '
             f"+ towards TPM, &minus; towards PM)</span></p><ul>{reasons}</ul>"
             f"{_axis_bars(c.explanation.by_axis)}"
