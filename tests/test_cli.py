@@ -562,6 +562,10 @@ def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postin
     err = capsys.readouterr().err
     assert "error: cross-validation (2-fold stratified" in err and "a fold's training part cannot be fitted" in err
     assert err.rstrip().endswith("; more labeled postings leave each fold enough of every label")  # 2 is the fewest
+    with pytest.warns(UserWarning, match="training on 9 labeled rows"):  # (train has no --folds: evaluate has)
+        assert main(["train", str(few), "-o", str(tmp_path / "few.tpmc"), "--evaluate"]) == 2
+    err = capsys.readouterr().err
+    assert "is saved, without figures" in err and f"tpmclassify evaluate {few} --cross-validate --folds N)" in err
     sourced = pd.read_csv(few, dtype=str, keep_default_na=False).assign(source=[*"abcabcabc"])
     with pytest.raises(tpmclassify.InvalidValueError, match="fewer folds .or more labeled postings. leave each fold"):
         tpmclassify.evaluate(tpmclassify.TPMClassifier(), sourced, groups="source", folds=3)

@@ -333,7 +333,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             )
         except ValueError as err:  # too few postings of a label for the folds
             raise InvalidValueError(
-                f"cannot cross-validate these rows ({err}); {args.output} is saved, without figures"
+                f"cannot cross-validate these rows ({err}); {args.output} is saved, without figures (to choose the "
+                f"folds: tpmclassify evaluate {args.data} --cross-validate --folds N)"
             ) from None
         print(f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}")
         metrics = {"metrics": {f"Evaluation ({report.protocol})": report.metrics}}
