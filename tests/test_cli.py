@@ -843,3 +843,15 @@ def test_max_errors_makes_a_nightly_job_fail_on_rows_it_could_not_classify(tmp_p
     with pytest.raises(SystemExit) as exit_:
         main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--max-errors", "-1"])
     assert exit_.value.code == 2 and "--max-errors: must be 0 or more, got -1" in capsys.readouterr().err
+
+
+def test_train_counts_the_labels_it_took_from_titles(tmp_path, postings, capsys):
+    """With a label column and --title-column, the rows whose label is blank take their title's: train said so
+    without saying how many (an analyst's review)."""
+    src = tmp_path / "some_blank.csv"
+    postings.assign(label=["", *postings["label"][1:4], "", *postings["label"][5:]]).to_csv(src, index=False)
+    with pytest.warns(UserWarning, match="training on 10 labeled rows"):
+        assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--title-column", "title"]) == 0
+    assert "labels from 'label' (2 of them, where it is blank, from the job titles in 'title')" in (
+        capsys.readouterr().out
+    )

@@ -250,6 +250,7 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     from ._errors import input_not_found
     from ._io import read_table
     from ._labeled import LEFT_OUT_ATTR, RowsLeftOutWarning, labeled_rows
+    from ._predicting import missing
 
     if not os.path.isfile(args.data):
         raise input_not_found(args.data)
@@ -258,11 +259,18 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
         warnings.simplefilter("ignore", RowsLeftOutWarning)
         rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column, file=args.data)
     counts = ", ".join(f"{k} {v}" for k, v in labels.value_counts().items())
+    titled = 0  # rows whose label cell is blank, which took their title's label
+    if args.label_column in rows.columns and args.title_column:
+        titled = int(rows[args.label_column].map(lambda v: missing(v) or not str(v).strip()).sum())
     source = (
         f"labels from the job titles in {args.title_column!r} (no {args.label_column!r} column)"
         if args.label_column not in frame.columns
         else f"labels from {args.label_column!r}"
-        + (f" (where it is blank, from the job titles in {args.title_column!r})" if args.title_column else "")
+        + (
+            f" ({titled} of them, where it is blank, from the job titles in {args.title_column!r})"
+            if args.title_column
+            else ""
+        )
     )
     print(f"{len(rows)} of {len(frame)} rows of {args.data}, {source}: {counts}", file=out)
     note = rows.attrs.get(LEFT_OUT_ATTR, "")
