@@ -340,7 +340,10 @@ def render_page(
         f"<h2>What the title says against what the content says</h2>{_totals_table(totals)}"
         f'<p class=note>Every row of the file is in this table. "content says": the content with role names masked '
         f'(as written, for a row without a title). "{NO_CLAIM}": no title, or a title the rule does not label; '
-        f'"{UNCLASSIFIED}": a row that could not be classified (missing or unreadable text).</p>'
+        f'"{UNCLASSIFIED}": a row that could not be classified (missing or unreadable text). A title of one role '
+        f"whose content says the other is counted here whether or not it is flagged: a flag also needs the reading "
+        f"outside the review band, two axes agreeing and the confidence above, so a cell may count more rows than are "
+        f'flagged. A plain Program Manager title is counted as "{OTHER}", the title rule\'s label for it.</p>'
         f"<h2>How TPM- and PM-titled postings differ here</h2>"
         f"<p class=note>Mean evidence per axis of the content (role names masked); right and blue: TPM, left and "
         f"orange: PM.</p>{_axis_chart(axes, counts)}"
