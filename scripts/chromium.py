@@ -29,8 +29,9 @@ FLAGS = [
 
 # Measures the page as laid out: its width against the window's, every element whose overflow is hidden or
 # scrolled and whose content does not fit (clipped), every element reaching past the window's right edge, every
-# SVG label past its drawing's edge, closed <details>, and the cells of the list of flagged rows whose one word (of 16
-# characters or fewer: an id) is broken over lines. The result is written into the page, read by --dump-dom.
+# SVG label past its drawing's edge, closed <details>, and the cells of the list of flagged rows' first field (the id,
+# when one is shown) whose one word of 16 characters or fewer is broken over lines. The result is written into the
+# page, read by --dump-dom.
 _MEASURE = """<script>
 (() => {
   const W = window.innerWidth, out = {width: W, scroll_width: document.documentElement.scrollWidth,
@@ -53,7 +54,7 @@ _MEASURE = """<script>
     }
   }
   out.closed_details = document.querySelectorAll("details:not([open])").length;
-  for (const td of document.querySelectorAll("table.flags td")) {
+  for (const td of document.querySelectorAll("table.flags td.n + td")) {
     const range = document.createRange();
     range.selectNodeContents(td);
     const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;

@@ -231,18 +231,24 @@ def test_the_audit_page_in_a_browser_has_no_horizontal_scroll_and_clips_nothing(
 
 
 @pytest.mark.skipif(chromium.find() is None, reason="needs a headless Chromium on PATH")
-@pytest.mark.parametrize("width", [1280, 800])
-def test_an_export_s_ids_stay_on_one_line_in_the_list_of_flags(tmp_path, width):
+@pytest.mark.parametrize(
+    ("width", "shown"), [(1280, ["company", "req", "location"]), (800, ["company", "req", "location"]), (600, ["req"])]
+)
+def test_an_export_s_ids_stay_on_one_line_in_the_list_of_flags(tmp_path, width, shown):
     """Ids of 12 to 16 characters broke over two or three lines ("f42c42b6 / 3e3f"): the cells of the list could
-    break anywhere, so the table squeezed them first (a review, at 1280 pixels with a shown column; at 800 without)."""
+    break anywhere, so the table squeezed them first (a review, at 1280 pixels with a shown column). A narrow window
+    with several shown columns still fits the page before it keeps an id whole (a later review: 17 characters kept
+    whatever the window widened the page to 827 pixels at 800)."""
     rows = pd.read_csv(ROOT / "data" / "sample_postings.csv", dtype=str)
     rows["id"] = [f"f42c42b63e3f{k:04d}" for k in range(len(rows))]
     rows["company"] = rows["company"].fillna("") + " Holdings International"
     rows.loc[rows["title"].str.startswith("Technical Program Manager"), "title"] += " and Platform Reliability" * 6
-    rows.to_csv(tmp_path / "export.csv", index=False)
-    assert tpmclassify.audit(tmp_path / "export.csv", tmp_path / "a.html", id_column="id", show_columns=["company"])
+    rows = rows.assign(req="REQ-2024-0042", location="Mountain View, California")  # (more shown columns: the page
+    rows.to_csv(tmp_path / "export.csv", index=False)  # must still fit, as it did before ids kept their width)
+    assert tpmclassify.audit(tmp_path / "export.csv", tmp_path / "a.html", id_column="id", show_columns=shown)
     layout = chromium.measure(tmp_path / "a.html", width)
-    assert layout["broken_fields"] == [] and layout["scroll_width"] <= width
+    assert layout["scroll_width"] <= width  # the page fits, first
+    assert layout["broken_fields"] == [] or width < 1000  # and on a desktop's window, an id is never broken
 
 
 @pytest.mark.skipif(chromium.find() is None, reason="needs a headless Chromium on PATH")

@@ -98,6 +98,18 @@ def test_blank_lines_at_the_end_are_no_rows_and_a_blank_line_between_rows_says_s
     assert out.read_bytes().endswith(b"error\r\n")
 
 
+def test_a_tab_separated_row_of_empty_cells_is_a_row_not_a_blank_line(tmp_path, postings):
+    """Tabs are blanks in a comma-separated file but separators in a tab-separated one: a row of empty cells there
+    ("\t\t") is a row, kept at the end of the file too (a review: it was dropped as a blank line)."""
+    text = postings["description"][0].replace("\n", " ").replace("\t", " ")
+    src = tmp_path / "in.csv"
+    src.write_text(f"id\tdescription\tnote\n1\t{text}\tx\n2\t{text}\ty\n\t\t\n\t\t\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    classify_csv(src, out)
+    table = tpmclassify.read_table(out)
+    assert len(table) == 4 and table["error"].tolist()[:2] == ["", ""] and "empty" in table["error"][3]
+
+
 @pytest.mark.parametrize(
     ("header", "rows", "errors"),
     [
@@ -786,6 +798,36 @@ def test_parquet_ids_kept_as_a_named_range_index_come_back_as_a_column(tmp_path,
             assert tpmclassify.read_table(src)["req_id"].tolist() == [5, 9, 13, 17, 21]
         else:
             assert list(table.columns[: len(frame.columns)]) == list(frame.columns)
+
+
+@pytest.mark.parametrize(
+    ("index_columns", "ids"),
+    [
+        ([{"kind": "range", "name": "req_id", "start": 7, "stop": 12}], [7, 8, 9, 10, 11]),  # (no step: 1)
+        ([{"kind": "range", "name": "req_id", "start": 3, "step": 2}] * 2, [3, 5, 7, 9, 11]),  # (once)
+        ([{"kind": "range", "name": "req_id", "start": "a", "step": 1}], None),
+        ([{"kind": "range", "name": "req_id", "start": 2**63 - 2, "step": 1}], None),  # (past 64 bits)
+        ([{"kind": "range", "name": "title", "start": 0, "step": 1}], None),  # (a stored column's name)
+        (5, None),
+        ([7, "x"], None),
+    ],
+)
+def test_parquet_metadata_that_is_no_such_index_adds_no_column_and_breaks_nothing(
+    tmp_path, postings, index_columns, ids
+):
+    """pandas' metadata of another shape made an internal error (a review): it adds no column, and the rows are read
+    as ever."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.Table.from_pandas(postings.drop(columns=["label"]).head(5), preserve_index=False)
+    meta = {"index_columns": index_columns, "columns": []}
+    src = tmp_path / "odd.parquet"
+    pq.write_table(table.replace_schema_metadata({b"pandas": json.dumps(meta).encode()}), src)
+    out = tmp_path / "out.parquet"
+    assert main(["batch", str(src), "-o", str(out), "-q"]) == 0
+    read = pd.read_parquet(out)
+    assert len(read) == 5 and (read["error"] == "").all()
+    assert (read["req_id"].tolist() if ids else "req_id" in read.columns) == (ids or False)
 
 
 def _bigger(postings, copies=6):

@@ -590,3 +590,15 @@ def test_a_model_without_a_scope_head_says_its_other_rows_are_not_scored(posting
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert "scope_roc_auc" in evaluate(tpmclassify.default_model(), postings, refit=False).metrics["masked"]
+        evaluate(model, roles, refit=False)  # (no "other" row: nothing left out)
+    # cross-validated, a model that has a scope head may lose it in a fold whose training part holds too few "other"
+    # postings: said so, not "the model has no scope head" (a review)
+    copies = pd.concat([postings.assign(source=f"s{k}") for k in range(4)], ignore_index=True)
+    others = copies.index[copies["label"] == "other"]
+    copies.loc[others, "source"] = "s0"
+    copies.loc[others[-1], "source"] = "s1"
+    with warnings.catch_warnings(record=True) as said:  # (with another: the scope head's sources, for calibration)
+        warnings.simplefilter("always")
+        evaluate(TPMClassifier(cv=2, min_df=1, min_groups=1), copies, groups="source")
+    ours = [str(w.message) for w in said if "rows are not scored" in str(w.message)]
+    assert len(ours) == 1 and "in 2 of 8 fits of the cross-validation, the model had no scope head" in ours[0]

@@ -634,6 +634,9 @@ def test_a_card_saved_after_with_prior_says_its_figures_were_measured_at_the_old
     assert said in card and card.index(said) < card.index("## Leave-one-source-out")
     tpmclassify.save(shifted.with_prior(0.3).with_prior(model.prior_), tmp_path / "back.tpmc")
     assert "before `with_prior`" not in (tmp_path / "back.md").read_text(encoding="utf-8")
+    fresh = {"metrics": {"Evaluation (measured at 0.2)": {"masked": {"brier": 0.05}}}}
+    tpmclassify.save(shifted, tmp_path / "fresh.tpmc", extra=fresh)  # figures of its own: no note (a review)
+    assert "before `with_prior`" not in (tmp_path / "fresh.md").read_text(encoding="utf-8")
     loaded = tpmclassify.load(tmp_path / "m.tpmc").with_prior(0.4)  # (the share measured at survives saving)
     tpmclassify.save(loaded, tmp_path / "again.tpmc")
     assert f"share of {model.prior_:.3g}, before `with_prior` set it to 0.4" in (tmp_path / "again.md").read_text()

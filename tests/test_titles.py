@@ -291,7 +291,16 @@ def test_pm_after_a_number_is_a_clock_time_not_a_role_name(bundled, text, kept):
 
 @pytest.mark.parametrize(
     "written",
-    ["at 5 PM", "at 5&nbsp;PM", "at 5 <i>PM</i>", "at 5 - PM", "at \uff15 PM", "at \u0663 PM", "Web3 PM", "our PM"],
+    [
+        "at 5 PM",
+        "at 5&nbsp;PM",
+        "at 5 <i>PM</i>",
+        "at 10:59:00 PM",
+        "at \uff15 PM",
+        "at \u0663 PM",
+        "Web3 PM",
+        "our PM",
+    ],
 )
 def test_the_masking_the_title_rule_and_the_cues_read_a_pm_after_a_number_alike(bundled, written):
     """Whether "PM" after something is a role name, the three readers of role names agree: a number of ASCII digits
@@ -302,6 +311,20 @@ def test_the_masking_the_title_rule_and_the_cues_read_a_pm_after_a_number_alike(
     posting = PLAIN_PM.replace(" Keep the risk log", f" {written}. Keep the risk log")
     read = any(t.text.endswith("PM") for t in bundled.classify(posting).explanation.terms if "role_name" in t.feature)
     assert masked == claimed == read, (masked, claimed, read)
+
+
+@pytest.mark.parametrize(
+    "title", ["Job 4471 - PM", "Phase 2: PM", "(2) PM Openings", "Req. 88 / PM", "R-10234 | PM, Data Center"]
+)
+def test_a_pm_after_a_number_and_punctuation_is_the_role_to_the_masking_and_the_title_rule(bundled, title):
+    """Punctuation between a number and "PM" makes it the role name for the title rule and the masking (a review:
+    "Phase 2: PM" had lost its label, and its "PM" stayed in the masked reading); the cues, which read no punctuation,
+    read a time there, so the masking removes a name the cues do not read, never the other way round."""
+    assert tpmclassify.label_from_title(title) == "pm"
+    assert "PM" not in tpmclassify.mask_role_names(title)
+    posting = PLAIN_PM.replace(" Keep the risk log", f" {title}. Keep the risk log")
+    content = bundled.classify(posting, title="Project Manager").content
+    assert content is not None and [t for t in content.explanation.terms if "role_name" in t.feature] == []
 
 
 def test_an_entity_the_reader_does_not_read_is_no_blank_between_a_names_words():

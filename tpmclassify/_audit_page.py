@@ -234,8 +234,12 @@ def _flag_list(
     )
 
 
+# The list of flags may break its cells anywhere (a long title or id must not widen the page), but for the first
+# field after the row's number, the id when one is given, which keeps 17 characters' width (ids broke into fragments)
+# where the window has room for it (a sixth and more of it: on a narrow one, the page fits first).
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;
-line-height:1.4;overflow-wrap:break-word}table.flags td{overflow-wrap:anywhere}table.flags td.f{min-width:17ch}
+line-height:1.4;overflow-wrap:break-word}table.flags td{overflow-wrap:anywhere}
+table.flags td.n+td.f{min-width:min(17ch,15vw)}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
 th:first-child,td:first-child{text-align:left}table.flags td,table.flags th{text-align:left}
 .howto{background:#f4f7fb;border:1px solid #d8e2ee;border-radius:6px;padding:.2em 1.2em;font-size:14px}

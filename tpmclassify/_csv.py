@@ -71,8 +71,9 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
         errors: list[str] = []
         raws: list[str | None] = []
         yielded = False
-        for fields, lines, unreadable in but_trailing_blanks(records, _blank):
-            cells, error, raw = _csv_row(fields, lines, unreadable, columns, unnamed)
+        for fields, lines, unreadable in but_trailing_blanks(records, lambda r: _blank(r, delimiter)):
+            blank = _blank((fields, lines, unreadable), delimiter)
+            cells, error, raw = _csv_row(fields, lines, unreadable, columns, unnamed, blank)
             rows.append(cells)
             errors.append(error)
             raws.append(raw)
@@ -83,9 +84,11 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
             yield _csv_chunk(rows, columns, errors, raws, header, delimiter, newline)
 
 
-def _blank(record: tuple[list[str], list[str], str]) -> bool:
-    """A blank line (nothing but blanks, read without error): a row only when a row follows it."""
-    return not record[2] and not "".join(record[1]).strip()
+def _blank(record: tuple[list[str], list[str], str], delimiter: str) -> bool:
+    """A blank line (nothing but blanks, read without error; a tab-separated row of empty cells is a row): a row only
+    when a row follows it."""
+    raw = "".join(record[1])
+    return not record[2] and not raw.strip() and delimiter not in raw
 
 
 def delimiter_of(path: Path, encoding: str, limit: int) -> str:
@@ -402,16 +405,16 @@ def _alone(*lines: str, delimiter: str = ",") -> tuple[list[str], bool]:
 
 
 def _csv_row(
-    fields: list[str], lines: list[str], unreadable: str, columns: list[str], unnamed: int = 0
+    fields: list[str], lines: list[str], unreadable: str, columns: list[str], unnamed: int = 0, blank: bool = False
 ) -> tuple[list[str | None], str, str | None]:
     """A record's cells (padded or cut to the header), its error and its raw text (``None`` if malformed); a row
-    may leave out the header's last ``unnamed`` columns (empty names)."""
+    may leave out the header's last ``unnamed`` columns (empty names); a ``blank`` line has no cells."""
     raw = "".join(lines).replace(NUL_STAND_IN, "\0")
     fields = [f.replace(NUL_STAND_IN, "\0") for f in fields] if NUL_STAND_IN in raw or "\0" in raw else fields
     error = ""
     if unreadable:
         error = unreadable
-    elif not raw.strip():
+    elif blank:
         error, fields = BLANK_LINE, []  # (its blanks are no cells)
     elif "\0" in raw:
         error = "row contains a NUL byte"

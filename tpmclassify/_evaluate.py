@@ -207,7 +207,7 @@ def evaluate_rows(
 
     outputs = {v: np.zeros((len(texts), 3)) for v in ("raw", "masked")}
     axes: dict[int, tuple[int, int, bool]] = {}  # masked: axes pointing to TPM, to PM, too little evidence
-    has_scope = True
+    has_scope, scopeless, fits = True, 0, 0  # (fits without a scope head, of all fits)
     if not refit:
         splits = [(np.arange(0), np.arange(len(texts)))]
         protocol = "fitted model on the given data"
@@ -255,6 +255,7 @@ def evaluate_rows(
                         p.unreadable or p.short or p.evidence < est.min_evidence_,  # as a titled TPM or PM answer
                     )
             has_scope = has_scope and in_scope is not None
+            scopeless, fits = scopeless + (in_scope is None), fits + 1
             outputs[variant][test, 0] = p_tpm
             outputs[variant][test, 1] = np.nan if in_scope is None else in_scope
             threshold = getattr(est, "scope_threshold_", None)
@@ -262,10 +263,16 @@ def evaluate_rows(
         est = fitted["raw"]
     n_other = int((labels == OTHER).sum())
     if not has_scope and n_other and hasattr(est, "classify_many"):  # (a baseline has no scope head, by design)
+        why = (
+            "the model has no scope head (trained on fewer than 2 {0!r} postings, it answers TPM or PM for every "
+            "posting)"
+            if scopeless == fits
+            else "in {1} of {2} fits of the cross-validation, the model had no scope head (the training part held "
+            "fewer than 2 {0!r} postings: fewer folds, or {0!r} postings from more sources, give every fold some)"
+        ).format(OTHER, scopeless, fits)
         warnings.warn(
-            f"the {n_other} {OTHER!r} rows are not scored: the model has no scope head (trained on fewer than 2 "
-            f"{OTHER!r} postings, it answers TPM or PM for every posting), so there are no in-scope figures",
-            stacklevel=2,
+            f"the {n_other} {OTHER!r} rows are not scored: {why}, so there are no in-scope figures",
+            stacklevel=3,  # (where evaluate() was called)
         )
 
     metrics, predictions, per_source = {}, {}, {}

@@ -477,7 +477,7 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
     # every stored column is data, pandas' index columns too (without pandas' metadata, a file written from a
     # filtered DataFrame would turn its index column into an index and lose it from the output's columns)
     schema = file.schema_arrow.remove_metadata()
-    ranges = _named_ranges(file.schema_arrow)
+    ranges = _named_ranges(file.schema_arrow, file.metadata.num_rows)
     for k, (name, _, _) in enumerate(ranges):
         schema = schema.insert(k, pa.field(name, pa.int64()))
     yielded, done = False, 0
@@ -493,20 +493,26 @@ def _parquet_chunks(path: Path, chunk_size: int) -> Iterator[Chunk]:
         yield Chunk(schema.empty_table().to_pandas(ignore_metadata=True), [], [], schema)
 
 
-def _named_ranges(schema: Any) -> list[tuple[str, int, int]]:
-    """The named range indexes pandas wrote a Parquet file with (``df.set_index("req_id")`` of consecutive ids): kept
-    in the file's metadata only, as a start and a step, not as a column; each as its name, start and step, to be
-    read as a column before the stored ones (an unnamed one is pandas' row numbers, not data)."""
+def _named_ranges(schema: Any, rows: int) -> list[tuple[str, int, int]]:
+    """The named range indexes pandas wrote a Parquet file with (``df.set_index("req_id")`` of evenly spaced ids):
+    kept in the file's metadata only, as a start and a step, not as a column; each as its name, start and step, to
+    be read as a column before the stored ones. An unnamed one is pandas' row numbers, not data; metadata that does
+    not read as such an index (another shape, a name a column has, ids past 64 bits for ``rows`` rows) adds none."""
     try:
-        meta = schema.pandas_metadata or {}
+        meta = schema.pandas_metadata
     except ValueError:  # (metadata that is not JSON: no index to read)
         return []
-    names = set(schema.names)
-    return [
-        (ix["name"], int(ix["start"]), int(ix["step"]))
-        for ix in meta.get("index_columns", [])
-        if isinstance(ix, dict)
-        and ix.get("kind") == "range"
-        and isinstance(ix.get("name"), str)
-        and ix["name"] not in names
-    ]
+    index = meta.get("index_columns") if isinstance(meta, dict) else None
+    names, out = set(schema.names), []
+    for ix in index if isinstance(index, list) else []:
+        if not isinstance(ix, dict) or ix.get("kind") != "range":
+            continue
+        name, start, step = ix.get("name"), ix.get("start"), ix.get("step", 1)
+        if not (isinstance(name, str) and name not in names):
+            continue
+        if isinstance(start, int) and isinstance(step, int) and not isinstance(start, bool) | isinstance(step, bool):
+            ends = (start, start + step * rows)
+            if -(2**63) <= min(ends) and max(ends) < 2**63:
+                names.add(name)
+                out.append((name, start, step))
+    return out

@@ -139,8 +139,11 @@ def save(
         "model.json": json.dumps(state, sort_keys=True, default=_jsonable).encode(),
         "arrays.npz": buf.getvalue(),
     }
+    kept = getattr(model, "metadata_", {})
+    if extra and "metrics" in extra:  # new figures, measured at the share the model has now (see with_prior)
+        kept = {k: v for k, v in kept.items() if k != "metrics_prior"}
     meta = {
-        **getattr(model, "metadata_", {}),
+        **kept,
         **(extra or {}),
         "format_version": FORMAT_VERSION,
         "tpmclassify_version": __version__,

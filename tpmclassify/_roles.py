@@ -3,8 +3,8 @@
 A job title *claims* a role with these names; a description that repeats them lets a model read the name instead
 of the job. The same table therefore labels titles (:func:`tpmclassify.label_from_title`), masks descriptions
 (:func:`tpmclassify.mask_role_names`) and makes the role-name cues of the cue table, so the three cannot disagree
-(but in how they read a gap: a name's words may be joined by blanks or a hyphen for the patterns, by anything that is
-no word for the cues; and a clock time's "PM", which all three pass over, see :func:`clock_time`).
+but in how they read a gap: a name's words may be joined by blanks or a hyphen for the patterns, by anything that is
+no word for the cues, and so it is for a clock time's "PM" (see :func:`clock_time`).
 """
 
 from __future__ import annotations
@@ -124,18 +124,19 @@ def _start(names: list[str]) -> str:
     return rf"\b(?=[{first}][{second}])"
 
 
-#: What may stand between a number and the "PM" after it, as the tokens read a text: anything but a token's
-#: characters (blanks, punctuation), a tag, an entity.
-_NUMBER_BEFORE = re.compile(r"(?<![\w+#])[0-9]+(?:[^\w<&]|<[^<>]{0,200}>|&#?\w{1,31};|&)*+\Z")
+#: A number, then only blanks (white space, blank entities, tags, comments) up to where a "PM" starts.
+_NUMBER_BEFORE = re.compile(rf"(?<![\w+#])[0-9]+{_BLANK}*+\Z")
 
 
 def clock_time(text: str, start: int, end: int) -> bool:
     """Whether the role name at ``text[start:end]`` is a clock time's "PM" ("9 AM - 5 PM", "10:59:00 PM", "500 PM",
-    "5&nbsp;PM"): a bare "PM" whose word before it is a number (ASCII digits), as the cues read it (the context cue
-    "clock time"), so the masking and the title rule pass over it as the role-name cue does. "5 PMs", "Senior PM"
-    and "Web3 PM" name the role; so does "Level 2 PM", read as a time too.
+    "5&nbsp;PM"): a bare "PM" after a number (ASCII digits) and only blanks, tags or blank entities, so the masking
+    and the title rule pass over it as the role-name cue does (the context cue "clock time"). "5 PMs", "Senior PM",
+    "Web3 PM" name the role, and so does a "PM" after punctuation ("Phase 2: PM", "(2) PM openings", "1. PM"),
+    which the cues, reading no punctuation, read as a time: the masking then removes a role name the cues do not
+    read, never the other way round. "Level 2 PM" reads as a time.
 
-    >>> [clock_time(t, len(t) - 2, len(t)) for t in ("9 AM - 5 PM", "Web3 PM", "at 5&nbsp;PM", "Our PM", "５ PM")]
+    >>> [clock_time(t, len(t) - 2, len(t)) for t in ("9 AM - 5 PM", "Web3 PM", "at 5&nbsp;PM", "Phase 2: PM", "５ PM")]
     [True, False, True, False, False]
     """
     return text[start:end].lower() == "pm" and _NUMBER_BEFORE.search(text, max(0, start - 300), start) is not None
