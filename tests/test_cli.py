@@ -855,3 +855,7 @@ def test_train_counts_the_labels_it_took_from_titles(tmp_path, postings, capsys)
     assert "labels from 'label' (2 of them, where it is blank, from the job titles in 'title')" in (
         capsys.readouterr().out
     )
+    postings.to_csv(src, index=False)  # none blank: none from titles, and nothing said of them
+    with pytest.warns(UserWarning, match="training on 10 labeled rows"):
+        assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--title-column", "title", "--overwrite"]) == 0
+    assert "labels from 'label': " in capsys.readouterr().out

@@ -268,7 +268,7 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
         else f"labels from {args.label_column!r}"
         + (
             f" ({titled} of them, where it is blank, from the job titles in {args.title_column!r})"
-            if args.title_column
+            if args.title_column and titled
             else ""
         )
     )
