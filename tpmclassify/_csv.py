@@ -71,8 +71,8 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
         errors: list[str] = []
         raws: list[str | None] = []
         yielded = False
-        for fields, lines, unreadable in but_trailing_blanks(records, lambda r: _blank(r, delimiter)):
-            blank = _blank((fields, lines, unreadable), delimiter)
+        marked = ((*record, _blank(record, delimiter)) for record in records)  # (each record judged once)
+        for fields, lines, unreadable, blank in but_trailing_blanks(marked, lambda r: r[3]):
             cells, error, raw = _csv_row(fields, lines, unreadable, columns, unnamed, blank)
             rows.append(cells)
             errors.append(error)

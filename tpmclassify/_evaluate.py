@@ -207,7 +207,7 @@ def evaluate_rows(
 
     outputs = {v: np.zeros((len(texts), 3)) for v in ("raw", "masked")}
     axes: dict[int, tuple[int, int, bool]] = {}  # masked: axes pointing to TPM, to PM, too little evidence
-    has_scope, scopeless, fits = True, 0, 0  # (fits without a scope head, of all fits)
+    scopeless, fits = 0, 0  # fits without a scope head, of all fits
     if not refit:
         splits = [(np.arange(0), np.arange(len(texts)))]
         protocol = "fitted model on the given data"
@@ -254,7 +254,6 @@ def evaluate_rows(
                         p.unreadable,
                         p.unreadable or p.short or p.evidence < est.min_evidence_,  # as a titled TPM or PM answer
                     )
-            has_scope = has_scope and in_scope is not None
             scopeless, fits = scopeless + (in_scope is None), fits + 1
             outputs[variant][test, 0] = p_tpm
             outputs[variant][test, 1] = np.nan if in_scope is None else in_scope
@@ -262,7 +261,7 @@ def evaluate_rows(
             outputs[variant][test, 2] = 0.5 if threshold is None else threshold
         est = fitted["raw"]
     n_other = int((labels == OTHER).sum())
-    if not has_scope and n_other and hasattr(est, "classify_many"):  # (a baseline has no scope head, by design)
+    if scopeless and n_other and hasattr(est, "classify_many"):  # (a baseline has no scope head, by design)
         why = (
             "the model has no scope head (trained on fewer than 2 {0!r} postings, it answers TPM or PM for every "
             "posting)"
@@ -290,7 +289,7 @@ def evaluate_rows(
         predictions[variant] = pred
         m, per_source[variant] = _role_metrics(labels, p_tpm, sources)
         in_scope_truth = labels != OTHER
-        if has_scope and (~in_scope_truth).any() and in_scope_truth.any():  # (both: no figure of one side alone)
+        if not scopeless and (~in_scope_truth).any() and in_scope_truth.any():  # (both: no figure of one side alone)
             ys = in_scope_truth.astype(int)
             picked = in_scope >= thr
             tp = float((picked & in_scope_truth).sum())
