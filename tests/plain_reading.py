@@ -22,7 +22,6 @@ from tpmclassify._features import Evidence, FeatureSpace
 from tpmclassify._invisible import FORMAT_CHARACTERS
 from tpmclassify._sections import job_text
 from tpmclassify._text import WORD_FILL, light_stem, normalize, readable, stem
-from tpmclassify._voice import job_reading
 
 __all__ = ["PlainReading", "nonzero"]
 
@@ -91,7 +90,7 @@ class PlainReading:
     def read(self, text: str) -> tuple[list[str], list[tuple[int, int]], dict[int, list[tuple[int, int]]], int]:
         """A posting's tokens, their character spans, each feature column's matches (first and end token), and how
         many words n-grams are made of (outside the context cues' matches)."""
-        tokens, spans = tokens_and_spans(normalize(job_reading(text)))
+        tokens, spans = tokens_and_spans(normalize(job_text(text)))
         matches: dict[int, list[tuple[int, int]]] = defaultdict(list)
         forms = [_cue_form(t) for t in tokens]
         for table, longest, first in self.matchers if self.cue_scale else []:

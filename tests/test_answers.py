@@ -295,7 +295,7 @@ def test_a_titled_posting_that_reads_as_another_role_says_so_in_its_own_words(bu
     # the bundled model's three strongest words of this posting that point out of scope (a retrain may change them)
     assert p.reasons[0] == (
         f"Titled 'Project Manager', but reads as another role (in scope {c.in_scope:.0%} with role names masked, "
-        "under the threshold for titled postings 50%): 'unit tests', 'code', 'production'"
+        "under the threshold for titled postings 50%): 'unit tests', 'code', 'Software Engineer'"
     )
     # a threshold 1e-12 above the posting's in-scope probability: the two are shown apart, not as one number
     hair = model.set_params(titled_scope_threshold=float(np.nextafter(c.in_scope, 1.0) + 1e-12))

@@ -49,7 +49,6 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each name i
     from ._roles import LABEL_ALIASES, LABELS, ROLE_NAMES
     from ._sections import Section, job_text, sections
     from ._text import mask_role_names, normalize
-    from ._voice import job_reading
 
 #: Public name -> the private module that defines it. Importing tpmclassify imports none of them (nor pandas,
 #: scikit-learn or nltk), so that ``tpmclassify --help`` answers at once; the first use of a name imports its module.
@@ -96,7 +95,6 @@ _WHERE = {
     "ROLE_NAMES": "_roles",
     "Section": "_sections",
     "job_text": "_sections",
-    "job_reading": "_voice",
     "sections": "_sections",
     "mask_role_names": "_text",
     "normalize": "_text",
@@ -162,7 +160,6 @@ __all__ = [
     "default_model",
     "estimate_prior",
     "evaluate",
-    "job_reading",
     "job_text",
     "label_from_title",
     "load",

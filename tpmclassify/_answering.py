@@ -11,9 +11,9 @@ from ._predicting import Predicting, as_sequence, as_texts, check_fitted, missin
 from ._prediction import Prediction
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._scoring import Batch
+from ._sections import job_text
 from ._text import check_text, check_titled, close_markup, mask_role_names
 from ._titles import TITLED_CLAIMS, claim_confidences, contradicts, title_claim
-from ._voice import job_reading
 
 __all__ = ["Answering"]
 
@@ -124,8 +124,7 @@ class Answering(Predicting):
         # posting ending in a benefits or equal-opportunity section does not blank the title with it, nor one ending
         # in a comment, script or tag left open (a page cut short) make a comment of it
         read = [
-            text if t is None else f"{close_markup(job_reading(text))}\n{t}"
-            for text, t in zip(texts, titles, strict=True)
+            text if t is None else f"{close_markup(job_text(text))}\n{t}" for text, t in zip(texts, titles, strict=True)
         ]
         out = self._predictions(read, shown=given)
         claims = [(None, None) if t is None else title_claim(t) for t in titles]

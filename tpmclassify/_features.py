@@ -29,9 +29,9 @@ from ._cues import AXES, Cue
 from ._errors import InvalidValueError
 from ._language import LANGUAGE_WORDS
 from ._phrases import CueMatcher, Trie
+from ._sections import job_text
 from ._text import normalize, readable, token_spans
 from ._values import counts_of, cue_values_of, unit_rows
-from ._voice import job_reading
 from ._words import NUMBER_STEM, NUMBER_WORD, SEPARATOR_STEM, Encoded, Words, tokens_of
 
 __all__ = ["Evidence", "FeatureSpace", "Found", "Vectorizer", "tokens_of"]
@@ -153,10 +153,10 @@ class FeatureSpace:
 
     def read(self, texts: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
         """:meth:`transform`, and what :meth:`quotes` and :meth:`known_share` need to find the postings' words."""
-        return self.read_jobs(map(job_reading, texts))
+        return self.read_jobs(map(job_text, texts))
 
     def read_jobs(self, jobs: Iterable[str]) -> tuple[sp.csr_matrix, Found]:
-        """:meth:`read` of postings given as what the model reads of them (``_voice.job_reading``)."""
+        """:meth:`read` of postings given as their job texts (``_sections.job_text``: boilerplate blanked)."""
         return self._features(self._words.encode_texts(jobs))
 
     def read_tokens(self, token_lists: Iterable[Sequence[str]]) -> tuple[sp.csr_matrix, Found]:
@@ -321,7 +321,7 @@ class FeatureSpace:
 
     def matches(self, text: str) -> dict[int, Evidence]:
         """Feature column -> the text and character spans that produced it."""
-        tokens, starts, ends = token_spans(normalize(job_reading(text)))
+        tokens, starts, ends = token_spans(normalize(job_text(text)))
         encoded = self._words.encode([tokens])
         ids, kept, stem_ids = encoded.ids, encoded.kept, encoded.stems
         spans: dict[int, list[tuple[int, int]]] = defaultdict(list)

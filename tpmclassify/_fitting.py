@@ -187,12 +187,9 @@ def fit_role(
     coef = np.zeros(Xf.shape[1])
     coef[cols] = weights * scale
     space = t.space
-    # the least evidence on the article's cues a training posting that has any carries (as written or masked): a
-    # posting with less says too little (n-grams are left out: every text has some, "apply now" included). Postings
-    # without any (truncated ones, other jobs) are left out of the quantile, or once they are 1% of the training
-    # postings the floor would be 0 and a posting without a cue would be answered
-    found = evidence(X_all, article_weights(cue_table, coef))
-    least = float(np.quantile(found[found > 0], _EVIDENCE_QUANTILE)) if (found > 0).any() else 0.0
+    # the least evidence on the article's cues a training posting carries (as written or masked): a posting with
+    # less says too little (n-grams are left out: every text has some, "apply now" included)
+    least = float(np.quantile(evidence(X_all, article_weights(cue_table, coef)), _EVIDENCE_QUANTILE))
     return RoleFit(
         coef=coef,
         intercept=intercept + logit(share) - logit(training_prior),

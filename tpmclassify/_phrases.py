@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ._cues import Cue
-from ._text import light_stem, normalize, tokenize
-from ._words import Words, cue_word
+from ._text import light_stem
+from ._words import Words, cue_word, tokens_of
 
 __all__ = ["CueMatcher", "Trie", "longest_first"]
 
@@ -162,7 +162,7 @@ class CueMatcher:
         phrases: list[tuple[list[int | tuple[int, ...]], int]] = []
         for cue, col in zip(cues, columns, strict=True):
             for phrase in cue.phrases:
-                words_of = (light_stem(cue_word(t)) for t in tokenize(normalize(phrase)))
+                words_of = (light_stem(cue_word(t)) for t in tokens_of(phrase))
                 forms = [tuple(words.add(f) for f in _surface_forms(w)) for w in words_of]
                 if forms and all(forms):
                     phrases.append((list(forms), col))

@@ -18,8 +18,8 @@ from ._features import FeatureSpace
 from ._heads import evidence, sigmoid
 from ._invisible import format_cuts
 from ._language import MAX_ENGLISH, MIN_FOREIGN, MIN_TOKENS, another_language
+from ._sections import job_text
 from ._text import in_words, lower, normalize, verbatim
-from ._voice import job_reading
 
 __all__ = ["Batch", "HeadWeights"]
 
@@ -46,7 +46,7 @@ class Batch:
         self, space: FeatureSpace, heads: Sequence[HeadWeights], evidence_coef: np.ndarray, texts: Sequence[str]
     ) -> None:
         self.space, self.heads, self.texts = space, heads, texts
-        self.jobs = [job_reading(t) for t in texts]  # what the model reads of each (boilerplate blanked, ...)
+        self.jobs = [job_text(t) for t in texts]  # what the model reads of each: its boilerplate blanked
         self.Xf, self.found = space.read_jobs(self.jobs)
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
         logits = [self.Xf @ h.coef + h.intercept for h in heads]

@@ -9,9 +9,8 @@ character, so the features read the job and every span still indexes the posting
 
 The company's own description ("About us", mission) is kept: what a company does (construction, an agency, a cloud
 platform) bears on which of the two roles it hires, and blanking it, measured on 2026-12-05, moved the TPM/PM figures
-within noise while the in-scope filter kept fewer TPM postings (docs/evaluation.md); only the technical words of its
-sentences about itself are left unread (``_voice.job_reading``). Postings whose line breaks were lost have no heading
-lines: they are read whole.
+within noise while the in-scope filter kept fewer TPM postings (docs/evaluation.md). Postings whose line
+breaks were lost have no heading lines: they are read whole.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ._invisible import format_cuts, may_hold_format
+from ._sections import job_text
 from ._text import normalize, stem, tokenize
-from ._voice import job_reading
 
 __all__ = [
     "NUMBER_STEM",
@@ -59,9 +59,8 @@ def stems_of_tokens(tokens: Sequence[str]) -> list[str]:
 
 
 def tokens_of(text: str) -> list[str]:
-    """Normalised tokens of what the model reads of a raw posting (:func:`~tpmclassify._voice.job_reading`: its
-    boilerplate blanked, and the technical words of the company's sentences about itself)."""
-    return tokenize(normalize(job_reading(text)))
+    """Normalised tokens of a raw posting's job (its boilerplate sections blanked, see :func:`job_text`)."""
+    return tokenize(normalize(job_text(text)))
 
 
 #: Distinct words a feature space numbers, and pieces of text it holds the words of (a piece between spaces, or a
@@ -178,7 +177,7 @@ class Words:
             return self._encoded(ids, ends, None)
 
     def encode_texts(self, texts: Iterable[str]) -> Encoded:
-        """Encode postings given as what the model reads of them (``_voice.job_reading``; see :class:`Encoded`)
+        """Encode postings given as their job texts (``_sections.job_text``: boilerplate blanked; see :class:`Encoded`)
         as :meth:`encode` encodes their tokens (:func:`tokens_of` of the postings).
 
         A token never spans a space, and normalising a posting normalises each of its pieces between spaces on its
