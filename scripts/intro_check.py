@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         opening = other["description"].map(introduction)
         intros = [(i, c) for i, c in zip(opening, other["company_key"], strict=True) if i]
         scored = other[other["content_label"].isin(["tpm", "pm"])]
+        if len({c for _, c in intros}) < 2:  # (else a posting of the one company could draw no other's)
+            parser.error(f"half {h} of the sources holds introductions of fewer than two companies")
 
         def p_tpm(texts: list[str], shipped: TPMClassifier = shipped, keyword: KeywordBaseline = keyword):
             masked = [mask_role_names(t) for t in texts]
