@@ -31,7 +31,7 @@ from ._language import LANGUAGE_WORDS
 from ._phrases import CueMatcher, Trie
 from ._sections import job_text
 from ._text import normalize, readable, token_spans
-from ._values import counts_of, cue_values_of, unit_rows
+from ._values import counts_of, cue_values_of, lengths, row_of, unit_rows
 from ._words import NUMBER_STEM, NUMBER_WORD, SEPARATOR_STEM, Encoded, Words, tokens_of
 
 __all__ = ["Evidence", "FeatureSpace", "Found", "Vectorizer", "tokens_of"]
@@ -168,7 +168,7 @@ class FeatureSpace:
         every position together (array operations, a Python step per match of several words only)."""
         ids, ptr, kept, stem_ids = encoded.ids, encoded.ptr, encoded.kept, encoded.stems
         n = len(ptr) - 1
-        row = np.repeat(np.arange(n), np.diff(ptr))
+        row = row_of(ptr)
         starts, ends, cols = self._cue_matches(ids, stem_ids) if self.cue_scale else (ids[:0],) * 3
         kept = self._outside_context(kept, starts, ends, cols)
         at_row = row[starts]
@@ -185,7 +185,7 @@ class FeatureSpace:
         )
         n_cues = len(self.cues)
         cue_rows, cue_cols, cue_counts = counts_of(at_row, cols, n_cues)
-        words = np.diff(found.kept_ptr)
+        words = lengths(found.kept_ptr)
         cue_values = cue_values_of(cue_counts, words[cue_rows], self.reference_words) * self.cue_scale
         hits = [(at[:, 0], c) for at, c in self._gram_hits(kept, stem_ids)] if self.ngram_scale else []
         tf_rows, tf_cols, tf = counts_of(
@@ -211,7 +211,7 @@ class FeatureSpace:
     def word_counts(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: how many words n-grams are made of it has (not stop words, numbers or
         single characters)."""
-        return np.diff(found.kept_ptr)
+        return lengths(found.kept_ptr)
 
     def language_shares(self, found: Found) -> dict[str, np.ndarray]:
         """Per posting read by :meth:`read`, for each language of ``_language.LANGUAGE_WORDS``: the share of its
@@ -229,7 +229,7 @@ class FeatureSpace:
         (0.53, 0.0, 19)
         """
         n, k = len(found.ptr) - 1, len(LANGUAGE_WORDS) + 1
-        tokens = np.diff(found.ptr) - 1  # (each posting's ids end with the separator)
+        tokens = lengths(found.ptr) - 1  # (each posting's ids end with the separator)
         rows = np.repeat(np.arange(n), tokens + 1)
         language = self._language[np.minimum(found.ids, self._fixed)]
         counts = np.bincount(rows * k + language, minlength=n * k).reshape(n, k)  # per posting, per language
@@ -240,7 +240,7 @@ class FeatureSpace:
     def known_share(self, found: Found) -> np.ndarray:
         """Per posting read by :meth:`read`: the share of its words (those n-grams are made of) that are in a
         vocabulary n-gram, 0 for a posting without such words."""
-        counts = np.diff(found.kept_ptr)
+        counts = lengths(found.kept_ptr)
         n = len(counts)
         rows = np.repeat(np.arange(n), counts)
         known = np.zeros(n)

@@ -15,6 +15,8 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, minimize
 from sklearn.model_selection import GroupKFold
 
+from ._values import row_of
+
 __all__ = [
     "axis_baseline",
     "bounded_logistic",
@@ -181,5 +183,5 @@ def evidence(X: sp.csr_matrix, coef: np.ndarray) -> np.ndarray:
     [2.5, 0.0]
     """
     X = X if sp.issparse(X) and X.format == "csr" else sp.csr_matrix(X)
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    rows = row_of(X.indptr)
     return np.bincount(rows, weights=np.abs(X.data * coef[X.indices]), minlength=X.shape[0])

@@ -73,6 +73,7 @@ class Trie:
             self.depth = max(self.depth, len(keys))
         self.first = np.full(max(first, default=-1) + 1, -1, dtype=np.int64)
         self.first[list(first)] = list(first.values())
+        self._first_padded = np.append(self.first, -1)  # (see _first_of)
         self.value = np.array(value, dtype=np.int64)
         # (node, key) packed into one integer, sorted, with the node one word further
         steps = sorted(((node << 32) | key, child) for (node, key), child in children.items())
@@ -85,9 +86,9 @@ class Trie:
 
         ``keys`` must end with a key that is in no phrase (a separator), so that a phrase never runs past the end.
         """
-        at = np.flatnonzero((keys >= 0) & (keys < len(self.first)))
-        node = self.first[keys[at]]
-        at, node = at[node >= 0], node[node >= 0]
+        node = self._first_of(keys)
+        at = (node >= 0).nonzero()[0]
+        node = node[at]
         n = 1
         while len(at):
             value = self.value[node]
@@ -98,6 +99,13 @@ class Trie:
             step = self._step((node << 32) | keys[at + n])  # a negative key finds no step
             at, node = at[step >= 0], self.child[step[step >= 0]]
             n += 1
+
+    def _first_of(self, keys: np.ndarray) -> np.ndarray:
+        """The node each key starts a phrase at, -1 where none does (a negative key, or one past every phrase's)."""
+        past = len(self.first)  # the table's last entry, -1: where every key outside it is looked up
+        where = np.minimum(keys, past)
+        where[where < 0] = past
+        return self._first_padded[where]
 
     def _step(self, query: np.ndarray) -> np.ndarray:
         """The position of each packed (node, key) in :attr:`steps`, -1 where there is none: by binary search for a

@@ -20,6 +20,7 @@ from ._invisible import format_cuts
 from ._language import MAX_ENGLISH, MIN_FOREIGN, MIN_TOKENS, another_language
 from ._sections import job_text
 from ._text import in_words, lower, normalize, verbatim
+from ._values import row_of
 
 __all__ = ["Batch", "HeadWeights"]
 
@@ -173,7 +174,7 @@ def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights) -> _Head:
     for every one of them at once."""
     n_rows, n_axes = X.shape[0], len(space.axes)
     axis_ids = space.axis_of[X.indices]
-    row = np.repeat(np.arange(n_rows), np.diff(X.indptr))
+    row = row_of(X.indptr)
     cue_entries = np.flatnonzero(X.indices < len(space.cues))
     weights = X.data * h.coef[X.indices]
     # each axis measured from a typical posting: its terms, less the baseline's
