@@ -470,8 +470,10 @@ def test_metadata_may_fill_its_limit_and_not_a_byte_more(tmp_path):
     """metadata.json may be 1 MiB uncompressed (it is refused from its declared size past that), of JSON; each
     refusal names the file."""
     path = tmp_path / "m.tpmc"
-    with pytest.raises(ModelFileError, match="^model file not found: .*m.tpmc$"):
-        tpmclassify.read_metadata(path)
+    for read in (tpmclassify.read_metadata, tpmclassify.load):  # a ModelFileError, and a FileNotFoundError too
+        with pytest.raises(tpmclassify.ModelFileNotFoundError, match="^model file not found: .*m.tpmc$") as err:
+            read(path)
+        assert isinstance(err.value, ModelFileError) and isinstance(err.value, FileNotFoundError)
     for read in (tpmclassify.read_metadata, tpmclassify.load):  # a folder, or no path at all, is said to be so
         with pytest.raises(ModelFileError, match=r"is a folder: name the model file \(\.tpmc\) in it$"):
             read(tmp_path)

@@ -20,7 +20,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each name is imported on first use
     from ._api import classify, classify_many, train
-    from ._archive import ModelFileError, read_metadata
+    from ._archive import ModelFileError, ModelFileNotFoundError, read_metadata
     from ._atomic import OutputExistsError
     from ._audit import AuditSummary, audit
     from ._batch import BatchError, BatchSummary, classify_csv
@@ -87,6 +87,7 @@ _WHERE = {
     "TPMClassifier": "_model",
     "estimate_prior": "_prior",
     "ModelFileError": "_archive",
+    "ModelFileNotFoundError": "_archive",
     "load": "_persist",
     "read_metadata": "_archive",
     "save": "_persist",
@@ -145,6 +146,7 @@ __all__ = [
     "RowsLeftOutWarning",
     "Explanation",
     "ModelFileError",
+    "ModelFileNotFoundError",
     "ROLE_NAMES",
     "ModelNotFittedError",
     "Prediction",

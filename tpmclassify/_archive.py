@@ -20,7 +20,7 @@ import numpy as np
 
 from ._errors import TPMClassifyError
 
-__all__ = ["ModelFileError", "file_sha256", "model_path", "read_metadata"]
+__all__ = ["ModelFileError", "ModelFileNotFoundError", "file_sha256", "model_path", "read_metadata"]
 
 # What a model file may hold, checked on load before anything is built from it.
 #: Largest uncompressed size of each zip member, checked before it is decompressed (model.json: about 35 bytes an
@@ -43,6 +43,10 @@ _ONE_PER = {"vocabulary": "n-gram", "features": "feature", "axes": "axis"}
 
 class ModelFileError(TPMClassifyError, ValueError):
     """A model file is missing, corrupted, tampered with or of an unsupported format."""
+
+
+class ModelFileNotFoundError(ModelFileError, FileNotFoundError):
+    """A model file named does not exist (a ``FileNotFoundError`` too, as a missing input file is)."""
 
 
 def _sha256(data: bytes) -> str:
@@ -68,7 +72,7 @@ def model_path(path: object) -> Path:
     if found.exists() and not found.is_file():  # (a device, a pipe)
         raise ModelFileError(f"{found} is not a regular file: name a model file (.tpmc)")
     if not found.is_file():
-        raise ModelFileError(f"model file not found: {found}")
+        raise ModelFileNotFoundError(f"model file not found: {found}")
     return found
 
 
@@ -87,7 +91,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         with zipfile.ZipFile(path) as z:
             meta = _json(path, "metadata.json", _read_member(path, z, "metadata.json"))
     except FileNotFoundError:  # (gone since it was checked)
-        raise ModelFileError(f"model file not found: {path}") from None
+        raise ModelFileNotFoundError(f"model file not found: {path}") from None
     except OSError as err:  # a folder, no permission: the file system's answer, said in one line
         raise ModelFileError(f"cannot read the model file {path}: {err.strerror or err}") from None
     except (zipfile.BadZipFile, KeyError, EOFError, zlib.error) as err:  # (zlib: a damaged compressed member)

@@ -11,13 +11,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._errors import TPMClassifyError
+from ._errors import BatchError
 
 __all__ = ["OutputExistsError", "atomic_path", "check_target", "check_writable", "interruptions"]
 
 
-class OutputExistsError(TPMClassifyError, FileExistsError):
-    """The target exists and may not be replaced (no ``overwrite``, or it is not a regular file)."""
+class OutputExistsError(BatchError, FileExistsError):
+    """The target exists and may not be replaced (no ``overwrite``, or it is not a regular file): a
+    ``FileExistsError``, and a :class:`~tpmclassify.BatchError` as a run's other refusals of its output are, whatever
+    writes it (a batch, an audit, a model file)."""
 
 
 def check_target(target: str | os.PathLike[str], overwrite: bool) -> None:

@@ -115,8 +115,8 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
         with atomic_path(dst, overwrite=overwrite) as tmp:
             entered = True
             yield tmp
-    except OutputExistsError as err:
-        raise BatchError(str(err)) from None
+    except OutputExistsError:  # (a BatchError too; not the file system's answer below)
+        raise
     except OSError as err:  # the file system's answer (a full disk, an unreadable input): not a bug
         if entered:
             where = f" ({err.filename})" if err.filename else ""

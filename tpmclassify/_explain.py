@@ -43,7 +43,8 @@ class Term(NamedTuple):
     points_to : str
         The outcome this term pushes towards (``"tpm"``/``"pm"``, or ``"in scope"``/``"other"``).
     spans : tuple of (int, int)
-        Character spans of every occurrence in the original text.
+        Character spans of every occurrence in the prediction's text (``Prediction.text``: the posting as given, or,
+        with a title, the posting, a line break and the title).
 
     Examples
     --------

@@ -27,6 +27,7 @@ import pandas as pd
 from ._chunk import BLANK_LINE, BatchError, Chunk, but_trailing_blanks, open_binary
 from ._csv import MAX_RECORD_CHARS, bounded_lines, csv_chunks, too_long
 from ._encodings import UTF8_UNTIL_NOT, NotUtf8, detect_encoding, has_mark, open_text, reads_alike
+from ._errors import input_not_found
 from ._writer import UNREAD_FIELD, TableWriter
 
 __all__ = [
@@ -199,6 +200,8 @@ def read_chunks(
 
     Raises
     ------
+    InputNotFoundError
+        No such file, or not a regular file (a folder).
     BatchError
         Unknown format or encoding, a missing header, or a file that is not what its name says (a broken gzip
         stream, text not in the encoding named); raised while iterating for problems found on the way.
@@ -207,6 +210,8 @@ def read_chunks(
     """
     path = Path(path)
     fmt = file_format(path)
+    if not path.is_file():  # (in the one wording of every command that reads an input)
+        raise input_not_found(path)
     if fmt == "parquet":
         return None, _parquet_chunks(path, chunk_size)
     check_encoding(encoding)
@@ -292,6 +297,8 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
 
     Raises
     ------
+    InputNotFoundError
+        If there is no such file (a ``FileNotFoundError`` too).
     BatchError
         If the format is unknown, or a row cannot be read (named by its number).
 
