@@ -1013,9 +1013,9 @@ def test_a_utf8_export_with_a_few_cp1252_bytes_keeps_its_accents(tmp_path):
     cp1252.write_bytes(("id,description\n" + "\n".join(rows) + "\n").encode("cp1252"))
     assert classify_csv(cp1252, tmp_path / "out_cp1252.csv").encoding == "cp1252"
     french = tmp_path / "french.csv"  # cp1252 whose pairs "é\xa0»" and "É’" happen to read as UTF-8
-    french.write_text("id,description\n" + "".join(f"{i},Poste « Qualité » CAFÉ’S\n" for i in range(50)), "cp1252")
+    french.write_text("id,description\n" + "".join(f"{i},Poste « Qualité\u00a0» CAFÉ’S\n" for i in range(50)), "cp1252")
     assert classify_csv(french, tmp_path / "out_french.csv").encoding == "cp1252"
-    assert pd.read_csv(tmp_path / "out_french.csv")["description"].iloc[0] == "Poste « Qualité » CAFÉ’S"
+    assert pd.read_csv(tmp_path / "out_french.csv")["description"].iloc[0] == "Poste « Qualité\u00a0» CAFÉ’S"
     assert classify_csv(cp1252, tmp_path / "again.csv", encoding="utf-8+cp1252").rows == 50
     # a small export: a handful of curly quotes and dashes, one stray byte (under 5% of them before, read as cp1252)
     small = tmp_path / "small.csv"
@@ -1171,7 +1171,12 @@ def test_a_file_is_read_as_mixed_only_under_one_stray_byte_in_twenty_of_its_utf8
     assert detect_encoding(src) == MIXED
     src.write_bytes(("ж" * 1000).encode() + b"\x96" * 100 + ascii_mib)  # 5% stray, all in the first block
     assert detect_encoding(src) == "cp1252"
-    for text, stray, expected in (("é’", 50, MIXED), ("é" + "ж" * 2, 50, "cp1252"), ("é’" + "ж" * 2, 50, MIXED)):
+    for text, stray, expected in (
+        ("é’", 50, MIXED),
+        ("\u00a0", 50, MIXED),  # a no-break space (C2 A0)
+        ("é" + "ж" * 2, 50, "cp1252"),
+        ("é’" + "ж" * 2, 50, MIXED),
+    ):
         src.write_bytes(text.encode() + b"\n" + b"\x96 " * stray)
         assert detect_encoding(src) == expected, (text, stray)
 
