@@ -619,6 +619,8 @@ def test_an_input_that_is_no_file_is_said_to_be_what_it_is(tmp_path):
         with pytest.raises(FileNotFoundError, match="^input file not found: .*none.csv$") as err:
             read(tmp_path / "none.csv")
         assert isinstance(err.value, tpmclassify.InputNotFoundError)
+    with pytest.raises(BatchError, match="^cannot read .*x.csv: File name too long$"):  # (not a bare OSError)
+        tpmclassify.read_table(tmp_path / ("x" * 300 + ".csv"))
     (tmp_path / "d.csv").mkdir()
     with pytest.raises(tpmclassify.InputNotFoundError, match="^input is a folder, not a file: .*d.csv$"):
         classify_csv(tmp_path / "d.csv", tmp_path / "o.csv")
@@ -626,6 +628,25 @@ def test_an_input_that_is_no_file_is_said_to_be_what_it_is(tmp_path):
         (tmp_path / "null.csv").symlink_to(os.devnull)
         with pytest.raises(tpmclassify.InputNotFoundError, match="^input is not a regular file .*null.csv$"):
             classify_csv(tmp_path / "null.csv", tmp_path / "o.csv")
+
+
+def test_an_input_gone_before_it_is_read_is_said_so(tmp_path, postings, monkeypatch):
+    """An input removed between its check and its reading (while the model loads) was "stopped by a system error":
+    the batch took the missing file for the file system's answer. It is the missing input it is."""
+    from tpmclassify import _batch
+
+    src = tmp_path / "in.csv"
+    postings.to_csv(src, index=False)
+    model_or_default = _batch.model_or_default
+
+    def removed(*args, **kwargs):
+        src.unlink()
+        return model_or_default(*args, **kwargs)
+
+    monkeypatch.setattr(_batch, "model_or_default", removed)
+    with pytest.raises(tpmclassify.InputNotFoundError, match="^input file not found: .*in.csv$"):
+        classify_csv(src, tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_refusals(tmp_path, postings):
@@ -1172,13 +1193,19 @@ def test_a_file_is_read_as_mixed_only_under_one_stray_byte_in_twenty_of_its_utf8
     src.write_bytes(("ж" * 1000).encode() + b"\x96" * 100 + ascii_mib)  # 5% stray, all in the first block
     assert detect_encoding(src) == "cp1252"
     for text, stray, expected in (
-        ("é’", 50, MIXED),
-        ("\u00a0", 50, MIXED),  # a no-break space (C2 A0)
-        ("é" + "ж" * 2, 50, "cp1252"),
-        ("é’" + "ж" * 2, 50, MIXED),
+        ("é’", 1, MIXED),
+        ("é’", 2, "cp1252"),  # (no more of them than stray bytes)
+        ("\u00a0" * 2, 1, MIXED),  # a no-break space (C2 A0)
+        ("\u0085" * 3, 1, "cp1252"),  # a control code (C2 85): not a common character, 1 stray byte in 6
+        ("é’" + "ж" * 2, 1, MIXED),
+        ("é’" + "ж" * 3, 1, "cp1252"),  # (fewer than half of the UTF-8 characters common)
     ):
         src.write_bytes(text.encode() + b"\n" + b"\x96 " * stray)
         assert detect_encoding(src) == expected, (text, stray)
+    # cp1252 with "Ã" before a no-break space and a curly quote (pairs that read as UTF-8 "à", "Ô"), a review's file
+    src.write_bytes(b"VAGA AMANH\xc3\xa0\x96 \x93ALEM\xc3\x94\n")
+    assert detect_encoding(src) == "cp1252"
+    assert src.read_text("cp1252") == "VAGA AMANHÃ\u00a0– “ALEMÃ”\n"
 
 
 def test_a_utf32_file_with_its_byte_order_mark_is_read_as_utf32(tmp_path, postings):

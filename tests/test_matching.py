@@ -193,6 +193,25 @@ def test_a_long_batch_walks_the_trie_as_its_postings_one_by_one():
         assert at.tolist() == at_expected.tolist() and value.tolist() == value_expected.tolist()
 
 
+def test_a_trie_pickled_without_its_padded_table_walks_as_one_made_now():
+    """A model pickled by a version before the first words' padded table (``Trie._first_padded``) is sent to
+    workers, or loaded from joblib, without it: its tries make it when unpickled (a review found the first walk
+    failing with AttributeError). Negative keys (separators, numbers) and keys past every phrase find nothing."""
+    import pickle
+
+    import numpy as np
+
+    from tpmclassify._phrases import Trie
+
+    phrases = [([1, (2, 3)], 0), ([1], 1), ([2, 1, 2], 2), ([3, 3], 3)]
+    old = Trie(phrases)
+    del old._first_padded  # (as pickled before it)
+    keys = np.array([1, 2, -2, 1, 3, 3, -3, 2, 1, 2, 99, 4, -1])
+    walked = [(at.tolist(), value.tolist(), n) for at, value, n in pickle.loads(pickle.dumps(old)).walk(keys)]
+    assert walked == [(at.tolist(), value.tolist(), n) for at, value, n in Trie(phrases).walk(keys)]
+    assert walked == [([0, 3, 8], [1, 1, 1], 1), ([0, 3, 4, 8], [0, 0, 3, 0], 2), ([7], [2], 3)]
+
+
 def test_a_cue_phrase_without_words_matches_nothing_and_leaves_the_others_read():
     """A phrase of a user's table with no word in it ("--") is never matched, even as its table's first phrase."""
     import numpy as np

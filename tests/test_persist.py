@@ -238,8 +238,11 @@ def test_save_replaces_nothing_unless_told(small_model, tmp_path):
     data.write_text("title,description\n")
     notes.write_text("my notes")
     for path, kept in ((data, data), (tmp_path / "notes.tpmc", notes)):
-        with pytest.raises(tpmclassify.OutputExistsError, match=f"{kept.name} already exists; pass overwrite=True"):
+        with pytest.raises(
+            tpmclassify.OutputExistsError, match=f"{kept.name} already exists; pass overwrite=True"
+        ) as err:
             tpmclassify.save(small_model, path)
+        assert not isinstance(err.value, ValueError)  # (what `except ValueError` around save's metadata catches)
     assert data.read_text() == "title,description\n" and notes.read_text() == "my notes"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md", "postings.csv"]  # nothing else written
     digest = tpmclassify.save(small_model, tmp_path / "notes.tpmc", overwrite=True)

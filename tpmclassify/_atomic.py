@@ -11,15 +11,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._errors import BatchError
+from ._errors import BatchError, TPMClassifyError
 
-__all__ = ["OutputExistsError", "atomic_path", "check_target", "check_writable", "interruptions"]
+__all__ = [
+    "OutputExistsError",
+    "RunOutputExistsError",
+    "atomic_path",
+    "check_target",
+    "check_writable",
+    "interruptions",
+]
 
 
-class OutputExistsError(BatchError, FileExistsError):
-    """The target exists and may not be replaced (no ``overwrite``, or it is not a regular file): a
-    ``FileExistsError``, and a :class:`~tpmclassify.BatchError` as a run's other refusals of its output are, whatever
-    writes it (a batch, an audit, a model file)."""
+class OutputExistsError(TPMClassifyError, FileExistsError):
+    """The target exists and may not be replaced (no ``overwrite``, or it is not a regular file)."""
+
+
+class RunOutputExistsError(BatchError, OutputExistsError):
+    """A run's output in the way (a batch's, an audit's): a :class:`~tpmclassify.BatchError`, as a run's other
+    refusals are, and the :class:`OutputExistsError` (a ``FileExistsError``) a model file in the way raises."""
 
 
 def check_target(target: str | os.PathLike[str], overwrite: bool) -> None:

@@ -20,10 +20,10 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from ._atomic import OutputExistsError, atomic_path
+from ._atomic import OutputExistsError, RunOutputExistsError, atomic_path
 from ._bundled import model_or_default
 from ._columns import OUTPUT_COLUMNS, OUTPUT_KINDS, LateKeys, check_clash, check_prefix
-from ._errors import input_not_found
+from ._errors import TPMClassifyError, input_not_found
 from ._io import (
     UNREAD_FIELD,
     BatchError,
@@ -115,7 +115,9 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
         with atomic_path(dst, overwrite=overwrite) as tmp:
             entered = True
             yield tmp
-    except OutputExistsError:  # (a BatchError too; not the file system's answer below)
+    except OutputExistsError as err:
+        raise RunOutputExistsError(str(err)) from None
+    except TPMClassifyError:  # (an input gone meanwhile: said as it was found, not as the file system's answer below)
         raise
     except OSError as err:  # the file system's answer (a full disk, an unreadable input): not a bug
         if entered:

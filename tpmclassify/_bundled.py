@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from ._archive import ModelFileNotFoundError
 from ._errors import InvalidValueError
 from ._model import TPMClassifier
-from ._persist import ModelFileError, load
+from ._persist import load
 
 __all__ = ["bundled_model", "default_model", "model_or_default"]
 
@@ -22,7 +23,7 @@ def _bundled_file() -> Iterator[Path]:
     ref = importlib.resources.files("tpmclassify") / "_data" / _BUNDLED
     with importlib.resources.as_file(ref) as path:
         if not path.is_file():
-            raise ModelFileError(
+            raise ModelFileNotFoundError(
                 f"the bundled model {path} is missing: reinstall tpmclassify, or rebuild it with "
                 "`python scripts/train_default.py` in a source checkout"
             )

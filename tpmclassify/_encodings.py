@@ -137,11 +137,12 @@ _TRIED = ("utf-8", "cp1252")
 _STRAY_SHARE = 0.05
 #: A character of two to four bytes in UTF-8 (bytes cp1252 text seldom has in a row).
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-#: The first bytes of the UTF-8 characters English and European postings use most (U+0080 to U+00FF: accented letters,
-#: the no-break space; U+2000 to U+2FFF: curly quotes, dashes, bullets, "™"). In cp1252 they are "Â", "Ã" or "â" before
-#: one of its punctuation marks or accented capitals, which its text hardly ever has; the other pairs of bytes that
-#: read as UTF-8 turn up in it ("é »" with a no-break space, "É’"), and read as a character no posting means.
-_COMMON_FIRST = frozenset(b"\xc2\xc3\xe2")
+#: The UTF-8 characters English and European postings use most, by their first bytes: U+00A0 to U+00FF (C2 A0 to C3
+#: BF: accented letters, the no-break space; not C2 80 to C2 9F, control codes no posting means) and U+2000 to U+2FFF
+#: (E2: curly quotes, dashes, bullets, "™"). In cp1252 they are "Â", "Ã" or "â" before one of its punctuation marks or
+#: accented capitals, which its text seldom has; the other pairs of bytes that read as UTF-8 turn up in it ("é »" with
+#: a no-break space, "É’"), and read as a character no posting means.
+_COMMON = re.compile(rb"\xc2[\xa0-\xbf]|\xc3[\x80-\xbf]|\xe2[\x80-\xbf]{2}")
 _HIGH = bytes(range(0x80, 0x100))
 
 
@@ -159,9 +160,9 @@ def _marked(head: bytes) -> str | None:
 def _mostly_utf8(f: IO[bytes]) -> bool:
     """Whether the file is UTF-8 text with stray cp1252 bytes, not cp1252 text with the odd pair of bytes that
     happens to read as UTF-8: its non-ASCII bytes are UTF-8 characters but for a few (under :data:`_STRAY_SHARE`),
-    or its UTF-8 characters are mostly the commonest ones (:data:`_COMMON_FIRST`), however few, as in a small
-    export with a handful of curly quotes and one stray byte. (Read so, a cp1252 file would lose only its pairs
-    that read as UTF-8; read as cp1252, a UTF-8 file loses every character it has beyond ASCII.)"""
+    or its UTF-8 characters are mostly the commonest ones (:data:`_COMMON`) and outnumber its stray bytes, as in a
+    small export with a handful of curly quotes and one stray byte (a cp1252 file has a stray byte for each of its
+    accents, and seldom a pair of bytes that reads as one of those characters)."""
     f.seek(0)
     utf8 = other = common = characters = 0
     for block in iter(lambda: f.read(1 << 20), b""):  # (a character cut by a block's end is not counted)
@@ -170,8 +171,8 @@ def _mostly_utf8(f: IO[bytes]) -> bool:
         utf8 += in_sequences
         other += len(block) - len(block.translate(None, _HIGH)) - in_sequences
         characters += len(found)
-        common += sum(1 for m in found if m[0] in _COMMON_FIRST)
-    return other < _STRAY_SHARE * utf8 or (common > 0 and 2 * common >= characters)
+        common += sum(1 for m in found if _COMMON.fullmatch(m))
+    return other < _STRAY_SHARE * utf8 or (2 * common >= characters and common > other)
 
 
 def _detect(f: IO[bytes]) -> str:

@@ -15,6 +15,7 @@ import io
 import json
 import numbers
 import os
+import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from itertools import islice
@@ -210,7 +211,13 @@ def read_chunks(
     """
     path = Path(path)
     fmt = file_format(path)
-    if not path.is_file():  # (in the one wording of every command that reads an input)
+    try:  # (a missing file in the one wording of every command that reads an input)
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except FileNotFoundError:
+        regular = False
+    except OSError as err:  # no permission to look, a name too long: the file system's answer, in one line
+        raise BatchError(f"cannot read {path}: {err.strerror or err}") from None
+    if not regular:
         raise input_not_found(path)
     if fmt == "parquet":
         return None, _parquet_chunks(path, chunk_size)

@@ -81,6 +81,11 @@ class Trie:
         self.child = np.array([c for _, c in steps], dtype=np.int64)
         self._hashed: pd.Index | None = None
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        if "_first_padded" not in state:  # (a model pickled before the padded table: it is made from the table)
+            self._first_padded = np.append(self.first, -1)
+
     def walk(self, keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
         """For n = 1, 2, ...: where a phrase of ``n`` keys starts, and its value.
 

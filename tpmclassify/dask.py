@@ -98,7 +98,7 @@ def classify_files(
     import dask
     from distributed import Client, LocalCluster
 
-    from ._atomic import check_target
+    from ._atomic import OutputExistsError, RunOutputExistsError, check_target
     from ._batch import MAX_JOBS, BatchError, classify_csv
     from ._io import check_count
 
@@ -126,7 +126,10 @@ def classify_files(
             break
     check_count("chunk_size", options.get("chunk_size", 1000))
     for f in files:  # refused here, before a cluster starts, as each task would refuse it
-        check_target(out / Path(f).name, bool(options.get("overwrite", False)))
+        try:
+            check_target(out / Path(f).name, bool(options.get("overwrite", False)))
+        except OutputExistsError as err:
+            raise RunOutputExistsError(str(err)) from None
     shipped = dask.delayed(model_or_default(model), pure=True, traverse=False)
     tasks = [dask.delayed(classify_csv)(f, str(out / Path(f).name), model=shipped, **options) for f in files]
     cluster = (
