@@ -619,8 +619,9 @@ def test_an_input_that_is_no_file_is_said_to_be_what_it_is(tmp_path):
         with pytest.raises(FileNotFoundError, match="^input file not found: .*none.csv$") as err:
             read(tmp_path / "none.csv")
         assert isinstance(err.value, tpmclassify.InputNotFoundError)
-    with pytest.raises(BatchError, match="^cannot read .*x.csv: File name too long$"):  # (not a bare OSError)
-        tpmclassify.read_table(tmp_path / ("x" * 300 + ".csv"))
+    for read in (tpmclassify.read_table, lambda path: classify_csv(path, tmp_path / "o.csv")):
+        with pytest.raises(BatchError, match="^cannot read .*x.csv: File name too long$"):  # (not a bare OSError)
+            read(tmp_path / ("x" * 300 + ".csv"))
     (tmp_path / "d.csv").mkdir()
     with pytest.raises(tpmclassify.InputNotFoundError, match="^input is a folder, not a file: .*d.csv$"):
         classify_csv(tmp_path / "d.csv", tmp_path / "o.csv")

@@ -30,8 +30,7 @@ import numpy as np
 from ._audit_page import FLAG_COLUMNS, NO_CLAIM, UNCLASSIFIED, Flag, render_page
 from ._batch import BatchError, published_output
 from ._bundled import model_or_default
-from ._errors import input_not_found
-from ._io import as_path, check_count, file_format, row_numbering
+from ._io import as_path, check_count, check_input, file_format, row_numbering
 from ._labels import label_from_title
 from ._model import TPMClassifier
 from ._roles import ROLES
@@ -193,8 +192,7 @@ def audit(
     flags = dst.with_suffix(".flags.csv") if flags_csv is None else as_path("flags_csv", flags_csv)
     if not flags.name.lower().endswith(".csv") or flags.resolve() == dst.resolve():
         raise BatchError(f"the flagged rows are written as a CSV file of their own: name it .csv, got {flags.name}")
-    if not src.is_file():
-        raise input_not_found(src)
+    check_input(src)
     if flags.resolve() == src.resolve():
         raise BatchError(f"the flagged rows must not be written over the input file: {flags}")
     shown = _shown_columns(title_column, id_column, show_columns)

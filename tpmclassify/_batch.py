@@ -23,7 +23,7 @@ from typing import Any
 from ._atomic import OutputExistsError, RunOutputExistsError, atomic_path
 from ._bundled import model_or_default
 from ._columns import OUTPUT_COLUMNS, OUTPUT_KINDS, LateKeys, check_clash, check_prefix
-from ._errors import TPMClassifyError, input_not_found
+from ._errors import TPMClassifyError
 from ._io import (
     UNREAD_FIELD,
     BatchError,
@@ -33,6 +33,7 @@ from ._io import (
     as_path,
     check_count,
     check_encoding,
+    check_input,
     file_format,
     read_chunks,
 )
@@ -214,8 +215,7 @@ def classify_csv(
         raise
     if out_fmt != fmt:
         raise BatchError(f"output format must match the input ({fmt}): got {dst.name}")
-    if not src.is_file():
-        raise input_not_found(src)
+    check_input(src)
     if src.resolve() == dst.resolve():
         raise BatchError("output must not be the input file")
     # (what was started is stopped or closed on the way out, the last first, before the output is published)

@@ -230,7 +230,7 @@ class FeatureSpace:
         """
         n, k = len(found.ptr) - 1, len(LANGUAGE_WORDS) + 1
         tokens = lengths(found.ptr) - 1  # (each posting's ids end with the separator)
-        rows = np.repeat(np.arange(n), tokens + 1)
+        rows = row_of(found.ptr)
         language = self._language[np.minimum(found.ids, self._fixed)]
         counts = np.bincount(rows * k + language, minlength=n * k).reshape(n, k)  # per posting, per language
         shares = np.zeros((n, k))
@@ -242,7 +242,7 @@ class FeatureSpace:
         vocabulary n-gram, 0 for a posting without such words."""
         counts = lengths(found.kept_ptr)
         n = len(counts)
-        rows = np.repeat(np.arange(n), counts)
+        rows = row_of(found.kept_ptr)
         known = np.zeros(n)
         np.divide(np.bincount(rows, weights=found.kept_stems >= 0, minlength=n), counts, out=known, where=counts > 0)
         return known

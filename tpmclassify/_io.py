@@ -33,6 +33,7 @@ from ._writer import UNREAD_FIELD, TableWriter
 
 __all__ = [
     "check_encoding",
+    "check_input",
     "FORMATS",
     "MAX_RECORD_CHARS",
     "BatchError",
@@ -172,6 +173,35 @@ def check_encoding(encoding: str | None) -> None:
         raise BatchError(f"unknown text encoding {encoding!r}; leave it out to detect the file's")
 
 
+def check_input(path: Path) -> None:
+    """Refuse an input that is no regular file, in the one wording of every command that reads one
+    (:func:`~tpmclassify._errors.input_not_found`: missing, a folder, a pipe), or that the file system will not let
+    be looked at (no permission, a name too long), in one line.
+
+    Raises
+    ------
+    InputNotFoundError
+        No such file, or not a regular file.
+    BatchError
+        The file system's other answers.
+
+    Examples
+    --------
+    >>> check_input(Path("no-such-file.csv"))
+    Traceback (most recent call last):
+    ...
+    tpmclassify._errors.InputNotFoundError: input file not found: no-such-file.csv
+    """
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except FileNotFoundError:
+        regular = False
+    except OSError as err:
+        raise BatchError(f"cannot read {path}: {err.strerror or err}") from None
+    if not regular:
+        raise input_not_found(path)
+
+
 def read_chunks(
     path: str | Path, chunk_size: int = 1000, encoding: str | None = None, *, as_read: bool = False
 ) -> tuple[str | None, Iterator[Chunk]]:
@@ -211,14 +241,7 @@ def read_chunks(
     """
     path = Path(path)
     fmt = file_format(path)
-    try:  # (a missing file in the one wording of every command that reads an input)
-        regular = stat.S_ISREG(path.stat().st_mode)
-    except FileNotFoundError:
-        regular = False
-    except OSError as err:  # no permission to look, a name too long: the file system's answer, in one line
-        raise BatchError(f"cannot read {path}: {err.strerror or err}") from None
-    if not regular:
-        raise input_not_found(path)
+    check_input(path)
     if fmt == "parquet":
         return None, _parquet_chunks(path, chunk_size)
     check_encoding(encoding)
