@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import tracemalloc
@@ -501,3 +502,95 @@ def test_the_line_reader_is_readline_with_long_lines_cut():
                     (line[: min(_csv._LONG_LINE_KEPT, limit + 1)], True) if len(line) > limit else (line, False)
                 )
             assert list(_csv.bounded_lines(io.StringIO(text, newline=newline), limit)) == want, repr(text)
+
+
+def _one_block(head: bytes) -> bytes:
+    """``head`` and ASCII rows after it, up to exactly the 1 MiB block the detection counts a file's bytes in."""
+    row = b"9,Own the office fit-out programme: budget and schedule and the site reports for the client.\n"
+    fill = (1 << 20) - len(head)
+    n = (fill - 100) // len(row)
+    return head + row * n + b"9," + b"o" * (fill - n * len(row) - 3) + b"\n"
+
+
+def test_a_files_utf8_characters_are_counted_over_every_block_not_the_last_ones(tmp_path):
+    """Whether a file with stray cp1252 bytes is mixed (docs/batch.md) depends on all its UTF-8 characters, however
+    many 1 MiB blocks it spans. Curly quotes in the first MiB of an export and 20 stray bytes at its end (one per 15
+    of its UTF-8 bytes: too many for the one-in-twenty rule, so only the commonest characters make it mixed) read as
+    mixed, the quotes kept. Cyrillic names in the first MiB and accents beside stray bytes at its end read as cp1252
+    (fewer than half its UTF-8 characters are the commonest). (From mutation testing of _encodings: the common and
+    all characters counted in the last block alone, `=` for `+=`, each passed the suite.)"""
+    quotes = tmp_path / "quotes.csv"
+    head = ("id,description\n" + "".join(f"{i},Own the client’s site reports\n" for i in range(100))).encode()
+    tail = b"".join(b"%d,Caf\xe9 \x96 budget\n" % i for i in range(100, 110))  # 20 stray bytes beside 300
+    quotes.write_bytes(_one_block(head) + tail)
+    description = read_table(quotes)["description"].tolist()
+    assert description[0] == "Own the client’s site reports" and description[-1] == "Café – budget"
+    names = tmp_path / "names.csv"
+    head = ("id,description\n" + "".join(f"{i},Own the fit-out for Жукова\n" for i in range(170))).encode()
+    accents = "Café résumé naïve café".encode()  # 5 of the commonest characters a row (10 bytes)
+    tail = b"".join(b"%d,%s \x96 fit-out \x96 budget \x96 site \x96\n" % (i, accents) for i in range(170, 200))
+    # 1,020 Cyrillic characters and 150 accents (2,340 bytes of UTF-8), 120 stray bytes (over 5% of them)
+    names.write_bytes(_one_block(head) + tail)
+    assert _io.detect_encoding(names) == "cp1252"
+    first = read_table(names)["description"].iloc[0]
+    assert first == "Own the fit-out for Жукова".encode().decode("cp1252") == "Own the fit-out for Ð–ÑƒÐºÐ¾Ð²Ð°"
+
+
+def test_detecting_a_files_encoding_holds_a_block_at_a_time_never_the_whole_file(tmp_path):
+    """Files are read in bounded memory (docs/batch.md), their encoding's detection too: the byte-order mark is
+    looked for in the first bytes (all a file read as it goes looks at before its first chunk), a UTF-32 mark is
+    checked on the file's first 4 KiB, and a file without a mark is decoded, and its bytes counted when it has stray
+    cp1252 ones, a block at a time: never as much memory as the file. (From mutation testing of _encodings: the
+    mark, the UTF-32 check and the count each reading the whole file passed the suite.)"""
+    row = "Own the office fit-out programme: budget, schedule and the client's site reports.\n"
+    head = "id,description\n1,Café – naïve résumé\n"
+    utf32, plain, mixed = tmp_path / "utf32.csv", tmp_path / "plain.csv", tmp_path / "mixed.csv"
+    utf32.write_bytes((head + row * 25_000).encode("utf-32"))  # 8 MB
+    plain.write_bytes((head + row * 150_000).encode())  # 12 MB
+    mixed.write_bytes(plain.read_bytes() + b"2,Caf\xe9\n")  # and a stray cp1252 byte at its end
+    size = plain.stat().st_size
+    for path, as_read, found, bound in (
+        (plain, True, "utf-8", 100_000),  # (UTF-8 as far as known: only the mark is looked for)
+        (utf32, False, "utf-32", 100_000),
+        (plain, False, "utf-8", size),
+        (mixed, False, "utf-8+cp1252", size),
+    ):
+        tracemalloc.start()
+        try:
+            enc, _ = _io.read_chunks(path, 1000, as_read=as_read)  # (the encoding found; no chunk read yet)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert enc == found and peak < bound, f"{path.name}, {as_read=}: {enc}, {peak:,} bytes at the peak"
+
+
+def test_a_file_in_no_encoding_tried_is_latin1_and_a_utf8_mark_over_cp1252_is_refused(tmp_path):
+    """The end of the encoding rule (docs/batch.md): a file neither UTF-8 nor cp1252 (a Czech export in cp1250, whose
+    "ť" is a byte cp1252 leaves undefined) is read as latin-1, every byte a character, and the summary says latin-1.
+    A file whose UTF-8 byte-order mark is followed by cp1252 text is not guessed at: it is refused, the encoding its
+    mark names said and the file's asked for, and nothing is written. (From mutation testing of _encodings:
+    `marked and "latin-1"` for `marked or "latin-1"`, and "LATIN-1", passed the suite.)"""
+    text = "Vedoucí projektu: šťastný tým; rozpočet a harmonogram stavby."
+    czech = tmp_path / "czech.csv"
+    czech.write_bytes(f"id,description\n1,{text}\n".encode("cp1250"))
+    summary = classify_csv(czech, tmp_path / "czech_out.csv")
+    assert summary.encoding == "latin-1" and summary.rows == 1 and summary.errors == 0
+    latin1 = "Vedoucí projektu: \x9a\x9dastný tým; rozpoèet a harmonogram stavby."
+    assert read_table(czech)["description"].tolist() == [text.encode("cp1250").decode("latin-1")] == [latin1]
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(codecs.BOM_UTF8 + "id,description\n1,Café – the client’s site fit-out\n".encode("cp1252"))
+    refused = r"marked\.csv cannot be read as utf-8-sig, detected from its start: .*; name its encoding$"
+    with pytest.raises(tpmclassify.BatchError, match=refused):
+        classify_csv(marked, tmp_path / "marked_out.csv")
+    assert not (tmp_path / "marked_out.csv").exists()
+
+
+def test_a_utf32_file_cut_short_is_refused_as_utf32_not_read_as_utf16(tmp_path):
+    """A UTF-32 file whose last character was cut (a copy stopped mid-way) begins with the UTF-32 mark, which begins
+    with UTF-16's: it is still said to be UTF-32, and refused as such with its encoding asked for, not read as UTF-16
+    (a NUL between every two characters). Its start is checked in whole characters. (From mutation testing of
+    _encodings: the start checked with its cut character, `+ len(head) % 4` for `-`, read it as UTF-16.)"""
+    src = tmp_path / "cut.csv"
+    src.write_bytes(f"id,description\n1,{TEXT}\n".encode("utf-32")[:-2])
+    with pytest.raises(tpmclassify.BatchError, match=r"cut\.csv cannot be read as utf-32, detected from its start"):
+        read_table(src)
