@@ -307,3 +307,27 @@ def test_the_readme_example_prints_what_the_bundled_model_says(postings):
     shown = [readme[start].split("   ")[0][2:]]
     shown += [line[2:] for line in readme[start + 1 : start + 8] if line.startswith("#   - ")]
     assert str(tpmclassify.classify(postings["description"][0])).splitlines() == shown
+
+
+def test_classify_frame_refuses_a_series_saying_what_to_pass(postings):
+    """A Series is refused with the two ways to classify it. (From mutation testing of _frames: the advice changed to
+    capitals or with "XX" around it passed.)"""
+    with pytest.raises(
+        tpmclassify.BatchError,
+        match=re.escape(
+            "classify_frame takes a DataFrame, got a Series (for a Series of texts: series.to_frame('description'), "
+            "or classify_many(series))"
+        ),
+    ):
+        tpmclassify.classify_frame(postings["description"])
+
+
+def test_a_frame_of_rows_that_are_all_errors_keeps_its_flags_nullable_booleans():
+    """needs_review and title_mismatch are nullable booleans even where no row has an answer (every one NA), so that
+    ``out[out.needs_review]`` selects nothing rather than failing on an object column. (From mutation testing of
+    _frames: ``pd.array(flags)`` without ``dtype="boolean"`` passed; it gives an object column of None here.)"""
+    frame = pd.DataFrame({"description": [None, "   "], "title": ["Technical Program Manager", ""]})
+    out = tpmclassify.classify_frame(frame, title_column="title")
+    assert out["error"].tolist() == ["missing text", "posting text is empty or whitespace-only"]
+    assert str(out["needs_review"].dtype) == str(out["title_mismatch"].dtype) == "boolean"
+    assert out[out["needs_review"]].empty

@@ -111,6 +111,56 @@ def test_baseline_layout(postings):
     assert base.predict_proba(postings["description"]).shape == (10, 3)
 
 
+def _plain(balanced):
+    """The plain baseline's recipe written out: word TF-IDF (sublinear) and a logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    weight = "balanced" if balanced else None
+    return make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression(class_weight=weight, max_iter=2000))
+
+
+def test_the_plain_baseline_is_its_two_regressions_weighted_as_balanced_says(postings):
+    """The plain baseline is what its docstring says: a TPM-vs-PM regression on the TPM and PM rows, an in-scope one
+    on every row, each weighted by class when ``balanced`` (the default, kept by ``get_params`` and ``clone``), and
+    P(pm) = s * (1 - p), P(tpm) = s * p. (From mutation testing of _baselines: ``balanced`` defaulting to False or
+    not kept, its weight always or never applied, raw term frequencies (not sublinear), either regression trained on
+    the opposite side, and ``s / (1 - p)``, ``s * (1 + p)``, ``s / p`` all passed.)"""
+    from sklearn.base import clone
+
+    assert PlainTfidfBaseline().get_params() == {"balanced": True}
+    assert clone(PlainTfidfBaseline(balanced=False)).get_params() == {"balanced": False}
+    texts, labels = postings["description"].to_numpy(object), postings["label"].to_numpy(object)
+    roles = np.isin(labels, ["tpm", "pm"])
+    seen = []
+    for balanced in (True, False):
+        base = PlainTfidfBaseline(balanced=balanced).fit(texts, labels)
+        p = _plain(balanced).fit(texts[roles], labels[roles] == "tpm").predict_proba(texts)[:, 1]
+        s = _plain(balanced).fit(texts, labels != "other").predict_proba(texts)[:, 1]
+        got = base.predict_proba(texts)
+        np.testing.assert_allclose(got, np.column_stack([1 - s, s * (1 - p), s * p]), atol=1e-9)
+        np.testing.assert_allclose(got.sum(axis=1), 1.0)
+        assert got[labels == "other", 0].min() > got[labels != "other", 0].max()  # other postings: the likeliest other
+        assert (got[labels == "tpm", 2] > got[labels == "tpm", 1]).all() and (
+            got[labels == "pm", 1] > got[labels == "pm", 2]
+        ).all()
+        seen.append(got)
+    assert np.abs(seen[0] - seen[1]).max() > 0.01  # (6 in-scope rows against 4 others: the weights tell)
+
+
+def test_the_plain_baseline_without_other_rows_answers_tpm_or_pm(postings):
+    """Trained on TPM and PM rows only, the plain baseline has no scope regression: two classes, P(pm) = 1 - P(tpm).
+    (From mutation testing of _baselines: a scope regression fitted whatever the labels, or when some row is in
+    scope, the three classes always, and ``1 + p`` or ``2 - p`` for ``1 - p`` passed.)"""
+    roles = postings[postings["label"] != "other"]
+    texts, labels = roles["description"].to_numpy(object), roles["label"].to_numpy(object)
+    base = PlainTfidfBaseline().fit(texts, labels)
+    assert base.scope_ is None and list(base.classes_) == ["pm", "tpm"]
+    p = _plain(True).fit(texts, labels == "tpm").predict_proba(texts)[:, 1]
+    np.testing.assert_allclose(base.predict_proba(texts), np.column_stack([1 - p, p]), atol=1e-9)
+
+
 @pytest.mark.parametrize(
     ("title", "label"),
     [

@@ -160,7 +160,11 @@ def _warn_of_conflicts(texts: pd.Series, labels: pd.Series, named: Any) -> None:
     """Warn of postings whose copies (an export's duplicated rows, relabelled in one place) carry different labels:
     the model would learn both answers, so a reader should settle them. The first such posting's rows are named."""
     trained = np.flatnonzero((labels != HYBRID).to_numpy())
-    keys, _ = pd.factorize(texts.iloc[trained].astype(str).str.strip())  # hashed: a million rows in seconds
+    kept = texts.iloc[trained]
+    try:
+        keys, _ = pd.factorize(kept.astype(str).str.strip())  # hashed: a million rows in seconds
+    except UnicodeEncodeError:  # a lone surrogate, which a str column refuses: as Python strings (3x slower)
+        keys, _ = pd.factorize(np.array([str(t).strip() for t in kept], dtype=object))
     kinds, _ = pd.factorize(labels.iloc[trained])
     pairs = np.unique(np.c_[keys, kinds], axis=0)
     per_text = np.bincount(pairs[:, 0], minlength=keys.max() + 1 if len(keys) else 0)
