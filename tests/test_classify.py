@@ -324,10 +324,16 @@ def test_classify_frame_refuses_a_series_saying_what_to_pass(postings):
 
 def test_a_frame_of_rows_that_are_all_errors_keeps_its_flags_nullable_booleans():
     """needs_review and title_mismatch are nullable booleans even where no row has an answer (every one NA), so that
-    ``out[out.needs_review]`` selects nothing rather than failing on an object column. (From mutation testing of
-    _frames: ``pd.array(flags)`` without ``dtype="boolean"`` passed; it gives an object column of None here.)"""
+    ``out[out.needs_review]`` selects nothing rather than failing on an object column; the probabilities are float64
+    NaN, as beside rows with an answer, not an object column of None. (From mutation testing of _frames:
+    ``pd.array(flags)`` without ``dtype="boolean"`` passed; it gives an object column of None here, as the
+    probabilities were.)"""
     frame = pd.DataFrame({"description": [None, "   "], "title": ["Technical Program Manager", ""]})
     out = tpmclassify.classify_frame(frame, title_column="title")
     assert out["error"].tolist() == ["missing text", "posting text is empty or whitespace-only"]
     assert str(out["needs_review"].dtype) == str(out["title_mismatch"].dtype) == "boolean"
     assert out[out["needs_review"]].empty
+    floats = ["tpm_probability", "pm_probability", "in_scope", "content_tpm_probability"]
+    assert (out[floats].dtypes == "float64").all() and out[floats].isna().all().all()
+    mixed = tpmclassify.classify_frame(pd.concat([frame, frame.assign(description="Own the site schedule.")]))
+    assert (mixed[floats].dtypes == "float64").all() and mixed[floats[:3]].notna().sum().tolist() == [2, 2, 2]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._columns import OUTPUT_KINDS
@@ -106,8 +107,9 @@ def classify_frame(
         ``reasons``, ``title_label``, ``content_label``,
         ``content_tpm_probability``, ``title_mismatch`` (the last four empty,
         NaN or NA without a title) and ``error`` (empty label and a message for
-        rows that could not be classified). Probabilities are rounded to 6
-        decimals, as in ``batch``'s files (``classify`` gives them unrounded).
+        rows that could not be classified). Probabilities are float64 (NaN
+        where a row has none, even if no row has), rounded to 6 decimals, as in
+        ``batch``'s files (``classify`` gives them unrounded).
         ``needs_review`` and ``title_mismatch`` are nullable booleans
         (``boolean``: NA where there is no answer), so ``out[out.needs_review]``
         filters as it reads; where plain booleans are needed (``astype(bool)``,
@@ -135,6 +137,11 @@ def classify_frame(
     mdl, _ = with_prior(mdl, prior, lambda: [(df[col].tolist(), None, titles)])
     cols = score_texts(mdl, df[col].tolist(), titles)
     out = df.copy()
-    for name, kind in OUTPUT_KINDS.items():  # flags as nullable booleans: an error row's NA, a filter's False
-        out[prefix + name] = pd.array(cols[name], dtype="boolean") if kind == "bool" else cols[name]
+    for name, kind in OUTPUT_KINDS.items():
+        if kind == "bool":  # flags as nullable booleans: an error row's NA, a filter's False
+            out[prefix + name] = pd.array(cols[name], dtype="boolean")
+        elif kind == "float":  # NaN where a row has none, even where no row has (not an object column of None)
+            out[prefix + name] = np.asarray(cols[name], dtype=np.float64)
+        else:
+            out[prefix + name] = cols[name]
     return out
