@@ -283,10 +283,10 @@ def test_the_training_data_fingerprint_reads_every_text_and_label(postings):
 
 @pytest.mark.filterwarnings("ignore:training on 10 labeled rows")
 def test_a_posting_with_a_lone_surrogate_is_trained_on_and_fingerprinted_as_it_is(postings):
-    """A text from a JSON export can hold a lone surrogate ("\\ud800", half of an emoji cut in two). Training raised a
-    bare UnicodeEncodeError from the check of relabelled copies (a str column refuses it); the posting is now trained on
-    as it is, and the fingerprint reads it: a different lone surrogate is different data. (Found by mutation testing of
-    _api: the fingerprint's ``surrogatepass`` could not be reached.)"""
+    """A text from a JSON export can hold a lone surrogate ("\\ud800", half of an emoji cut in two). Training and
+    evaluate raised a bare UnicodeEncodeError (a str column refuses it); the posting is now trained on and evaluated
+    as it is, and the fingerprint reads it: a different lone surrogate is different data. (Found by mutation testing
+    of _api: the fingerprint's ``surrogatepass`` could not be reached.)"""
     cut = postings["description"].astype(object)
     texts = [cut.where(cut.index != 0, cut[0] + half) for half in (" \ud800", " \ud801")]
     prints = [
@@ -296,6 +296,11 @@ def test_a_posting_with_a_lone_surrogate_is_trained_on_and_fingerprinted_as_it_i
         for t in texts
     ]
     assert prints[0] != prints[1]
+    sourced = postings.assign(description=texts[0], source=[f"s{i % 4}" for i in range(len(postings))])
+    report = tpmclassify.evaluate(
+        tpmclassify.TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1), sourced, groups="source"
+    )
+    assert report.metrics["masked"]["n_sources"] == 4  # and cross-validated, as it is (evaluate raised the same)
 
 
 def test_training_shows_its_progress_only_when_asked(postings, capsys):

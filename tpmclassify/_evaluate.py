@@ -200,7 +200,7 @@ def evaluate_rows(
     :func:`tpmclassify.evaluate`'s; ``frame`` is a table and ``groups`` the sources of its rows (None, or two or
     more of them when refitting), ``folds`` fits the rows.
     """
-    texts = frame[text_column].astype(str).to_numpy(dtype=object)
+    texts = np.array([str(t) for t in frame[text_column]], dtype=object)  # (a str column refuses a lone surrogate)
     labels = np.asarray(check_labels(frame[label_column].fillna("")), dtype=object)
     grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
     masked_texts = np.array([mask_role_names(t) for t in texts], dtype=object)
