@@ -27,12 +27,9 @@ def classify_partition(
     of their kinds (:data:`OUTPUT_KINDS`: float64, nullable boolean, str) so that every partition has one schema
     that Arrow (Parquet, Spark) can write."""
     out = classify_frame(df, text_column, title_column=title_column, model=model, prefix=prefix)
-    for name, kind in OUTPUT_KINDS.items():  # (the flags come from classify_frame as nullable booleans already)
-        column = out[prefix + name]
-        if kind == "float":
-            out[prefix + name] = pd.to_numeric(column, errors="coerce").astype("float64")
-        elif kind == "str":
-            out[prefix + name] = column.astype(str)
+    for name, kind in OUTPUT_KINDS.items():  # (classify_frame gives the flags and probabilities their dtypes already)
+        if kind == "str":
+            out[prefix + name] = out[prefix + name].astype(str)
     return out
 
 
