@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     python scripts/company_check.py [--data ../shared/data/postings.csv] [--folds 5] [--predictions out.csv]
+    python scripts/company_check.py --window 80   # each scored posting cut to 80 words of its job text
     python scripts/company_check.py --compare idea.csv shipped.csv   # two --predictions files, no fitting
 
 The yardstick leaves one *source* out, but a source is a crawl, and the same company (Google, Microsoft, Amazon)
@@ -15,6 +16,9 @@ masked when scored; prints macro-F1, ROC AUC, Brier score and ECE of each on eve
 weighing the same, and the worst fold; then how far the shipped model leads the keyword model on the first three,
 with a 95% interval from resampling the companies (a paired bootstrap: both models' answers on the same draw of
 companies, 2,000 draws), which says whether a lead is more than which companies happened to be in the data.
+
+``--window N`` scores, in place of each posting, N consecutive words of its job text (boilerplate left out, role names
+masked) at a random place (seeded): what a job board's snippet or an export that cuts descriptions short gives.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from train_default import PARAMS, load_postings  # noqa: E402
 
-from tpmclassify import TPMClassifier, mask_role_names  # noqa: E402
+from tpmclassify import TPMClassifier, job_text, mask_role_names  # noqa: E402
 from tpmclassify._metrics import expected_calibration_error  # noqa: E402
 from tpmclassify.evaluation import KeywordBaseline  # noqa: E402
 
@@ -92,11 +96,19 @@ def print_leads(title: str, leads: dict[str, tuple[float, float, float]], indent
         print(f"{indent}{metric:8} {lead:+.3f}  [{low:+.3f}, {high:+.3f}]")
 
 
+def _window(text: str, words: int, rng: np.random.Generator) -> str:
+    """``words`` consecutive words of the job text of ``text``, at a random place (all of it when it has no more)."""
+    job = job_text(text).split()
+    start = int(rng.integers(0, len(job) - words + 1)) if len(job) > words else 0
+    return " ".join(job[start : start + words])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "postings.csv"))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--predictions", help="write each scored posting's out-of-fold P(TPM) to this CSV")
+    parser.add_argument("--window", type=int, help="score N consecutive words of each posting's job text, not all")
     parser.add_argument(
         "--compare",
         nargs=2,
@@ -120,12 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{len(df)} postings of {len(set(groups))} companies, {args.folds} folds by company; "
         f"scored: {int(scored.sum())} TPM/PM postings, role names masked, each weighing the same"
+        + (f"; each cut to {args.window} words of its job text" if args.window else "")
     )
     p_ship, p_key = np.full(len(df), np.nan), np.full(len(df), np.nan)
     fold = np.full(len(df), -1)
+    rng = np.random.default_rng(0)
     for k, (tr, te) in enumerate(GroupKFold(n_splits=args.folds).split(df, groups=groups)):
         train, test = df.iloc[tr], df.iloc[te[scored[te]]]
         texts = [mask_role_names(t) for t in test["description"]]
+        if args.window:
+            texts = [_window(t, args.window, rng) for t in texts]
         shipped = TPMClassifier(**PARAMS).fit(train["description"], train["target"], train["group"])
         p_ship[test.index] = [q.probabilities["tpm"] for q in shipped.classify_many(texts)]
         roles = train["target"].isin(["tpm", "pm"])

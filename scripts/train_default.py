@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             if name == "tpmclassify (shipped)":
                 flags, audit = choose_flags(df, report.predictions["masked"])
                 if args.predictions:
-                    oof = report.predictions["masked"].join(report.predictions["raw"][["p_tpm"]], rsuffix="_raw")
+                    oof = report.predictions["masked"].assign(p_tpm_raw=report.predictions["raw"]["p_tpm"])
                     oof.assign(id=df["id"], title=df["title"]).to_csv(args.predictions, index=False)
         newest = newest_table(per_source, ["tpmclassify (shipped)", "keyword LR"])
         print("\n" + newest + "\n\n" + audit)

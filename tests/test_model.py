@@ -358,7 +358,7 @@ def test_tampered_truncated_and_newer_files_are_refused(small_model, tmp_path):
         load(path)
 
     path.write_bytes(good)
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 6', b'"format_version": 99'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 7', b'"format_version": 99'))
     with pytest.raises(ModelFileError, match="format 99.*upgrade tpmclassify"):
         load(path)
 
@@ -382,20 +382,21 @@ def test_a_format_3_file_loads_and_a_per_claim_confidence_survives_a_round_trip(
     path = tmp_path / "per_claim.tpmc"
     tpmclassify.save(copy.copy(small_model).set_params(mismatch_confidence=per_claim), path)
     assert load(path).mismatch_confidences == per_claim
-    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 6', b'"format_version": 2'))
+    _rewrite(path, "metadata.json", lambda b: b.replace(b'"format_version": 7', b'"format_version": 2'))
     with pytest.raises(ModelFileError, match="format 2.*retrain"):
         load(path)
 
 
-def _without_format_5_and_6(state: dict) -> None:
+def _without_formats_5_to_7(state: dict) -> None:
     state.pop("min_words")
     state["params"].pop("cue_reference_words")
+    state.pop("shortfall")
 
 
-def _older(model, path, version, change=_without_format_5_and_6):
-    """``model`` saved as a file of format ``version`` (3 to 5): as this version writes it, without the floor on
-    words (format 5) and the reference length of cue counts (format 6), its checksums recomputed (or with another
-    ``change`` to its state, as written by hand)."""
+def _older(model, path, version, change=_without_formats_5_to_7):
+    """``model`` saved as a file of format ``version`` (3 to 6): as this version writes it, without the floor on
+    words (format 5), the reference length of cue counts (format 6) and the shortfall of short texts (format 7), its
+    checksums recomputed (or with another ``change`` to its state, as written by hand)."""
     import hashlib
 
     tpmclassify.save(model, path, card=False, overwrite=True)
@@ -413,6 +414,11 @@ def _older(model, path, version, change=_without_format_5_and_6):
             z.writestr(n, data)
 
 
+def _without_formats_6_and_7(state: dict) -> None:
+    state["params"].pop("cue_reference_words")
+    state.pop("shortfall")
+
+
 def test_a_format_4_file_loads_without_a_floor_on_words(small_model, tmp_path):
     """Format 5 adds ``min_words_``: a format 4 file has none, and loads with 0 (no posting is too short)."""
     sentence = "Own the delivery schedule and the budget."
@@ -422,7 +428,7 @@ def test_a_format_4_file_loads_without_a_floor_on_words(small_model, tmp_path):
     old = load(path)
     assert old.metadata_["format_version"] == 4 and old.min_words_ == 0
     assert not old.classify(sentence).short
-    _older(small_model, tmp_path / "m5.tpmc", 5, lambda state: state["params"].pop("cue_reference_words"))
+    _older(small_model, tmp_path / "m5.tpmc", 5, _without_formats_6_and_7)
     assert old.classify(sentence).probabilities == load(tmp_path / "m5.tpmc").classify(sentence).probabilities
     tpmclassify.save(small_model, path, card=False, overwrite=True)
     assert load(path).min_words_ == small_model.min_words_
@@ -437,7 +443,7 @@ def test_a_format_5_file_reads_cue_counts_as_written(small_model, tmp_path):
     fitted to; a format 6 file keeps the reference it was fitted with, and a hand-edited one is refused."""
     assert small_model.cue_reference_words == 450.0
     path = tmp_path / "m5.tpmc"
-    _older(small_model, path, 5, lambda state: state["params"].pop("cue_reference_words"))
+    _older(small_model, path, 5, _without_formats_6_and_7)
     old = load(path)
     assert old.metadata_["format_version"] == 5 and old.cue_reference_words is None
     budget = next(j for j, name in enumerate(old.feature_names_) if name.endswith(":budget"))
@@ -450,6 +456,73 @@ def test_a_format_5_file_reads_cue_counts_as_written(small_model, tmp_path):
         _older(small_model, path, 6, lambda state, bad=bad: state["params"].update(cue_reference_words=bad))
         with pytest.raises(ModelFileError, match="cue_reference_words"):
             load(path)
+
+
+def test_a_format_6_file_measures_every_text_from_a_whole_posting(small_model, tmp_path):
+    """Format 7 adds the shortfall of short texts: a format 6 file has none, and measures a short text from a
+    typical whole posting, as it was fitted to (a long one reads the same either way); a format 7 file keeps the
+    shortfall it was fitted with, and a hand-edited one is refused."""
+    sentence = "Own the delivery schedule and the budget with the engineering teams."
+    long = " ".join([sentence] * 200)
+    path = tmp_path / "m6.tpmc"
+    _older(small_model, path, 6, lambda state: state.pop("shortfall"))
+    old = load(path)
+    assert old.metadata_["format_version"] == 6 and len(small_model.shortfall_.words) > 1
+    assert old.classify(sentence).probabilities != small_model.classify(sentence).probabilities
+    assert old.classify(long).probabilities == small_model.classify(long).probabilities
+    tpmclassify.save(small_model, path, card=False, overwrite=True)
+    again = load(path)
+    assert again.classify(sentence).probabilities == small_model.classify(sentence).probabilities
+    rows = small_model.shortfall_.table.tolist()
+    zeros = [0.0] * len(rows[0])
+    for bad in (
+        None,
+        [],
+        {"words": [10.0]},
+        {"words": [10.0, 10.0], "table": [zeros, zeros]},  # not ascending
+        {"words": [20.0, 10.0], "table": [zeros, zeros]},
+        {"words": [-1.0, 10.0], "table": [zeros, zeros]},
+        {"words": [5.0, 10.0], "table": [[1.0] * len(zeros), [1.0] * len(zeros)]},  # the reference's row not zeros
+        {"words": [5.0, 10.0], "table": [[1.0], zeros]},  # a row too short
+        {"words": [5.0, 10.0], "table": [[float("nan")] + zeros[1:], zeros]},
+        {"words": [5.0, 10.0], "table": [["1"] + zeros[1:], zeros]},
+        {"words": [5.0], "table": [zeros, zeros]},
+        {"words": list(range(65)), "table": [zeros] * 65},  # more lengths than a model measures
+    ):
+        _older(small_model, path, 7, lambda state, bad=bad: state.update(shortfall=bad))
+        with pytest.raises(ModelFileError, match="shortfall"):
+            load(path)
+
+
+def test_a_short_text_reads_as_a_typical_text_of_its_length(bundled, postings, tmp_path):
+    """Windows of 30 words of the fixture TPM and PM postings, role names masked, name fewer cues than whole postings
+    for the same jobs. Measured from a typical whole posting (the bundled model as a format 6 file), they lack its
+    technical cues and read as PM jobs; measured from a typical text of their own length, they read on average as a
+    typical posting does (its log-odds, the explanations' intercept), TPM windows above PM ones, and every public path
+    gives the same log-odds, whose explanation still adds up."""
+    roles = postings[postings["label"].isin(["tpm", "pm"])]
+    windows, is_tpm = [], []
+    for text, label in zip(roles["description"], roles["label"], strict=True):
+        words = tpmclassify.mask_role_names(text).split()
+        for start in range(0, len(words) - 30, 10):
+            windows.append(" ".join(words[start : start + 30]))
+            is_tpm.append(label == "tpm")
+    is_tpm = np.array(is_tpm)
+    path = tmp_path / "m6.tpmc"
+    _older(bundled, path, 6, lambda state: state.pop("shortfall"))
+    whole = load(path)
+    typical = bundled.classify(windows[0]).explanation.intercept
+    z, z_whole = bundled.decision_function(windows), whole.decision_function(windows)
+    assert abs(z.mean() - typical) < 1.0 < typical - z_whole.mean()
+    assert z[is_tpm].mean() > z[~is_tpm].mean() + 1.0
+    answers = bundled.classify_many(windows)
+    np.testing.assert_allclose([p.explanation.logit for p in answers], z, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        bundled.predict_proba(windows)[:, 2], [p.in_scope * p.probabilities["tpm"] for p in answers]
+    )
+    for p in answers:  # (some read as other roles: the role head's explanations of a part of the batch)
+        e = p.explanation
+        assert e.intercept + sum(t.weight for t in e.terms) == pytest.approx(e.logit, abs=1e-9)
 
 
 def test_bundled_model_metadata(bundled):

@@ -211,12 +211,17 @@ def test_platt_minimises_its_stated_objective():
 
 @pytest.fixture(scope="module")
 def unfloored(bundled):
-    """The bundled model without its floor on a posting's words: the flag tests below read sentences, which it
-    would otherwise leave to review as too short (``test_answers``)."""
+    """The bundled model without its floor on a posting's words, and measuring every text from a typical whole
+    posting (as a model file before format 7 does): the flag tests below read sentences, which it would otherwise
+    leave to review as too short (``test_answers``), and read as parts of whole postings, which lack what a typical
+    posting has (a sentence measured from a typical text of its length lacks little: ``test_model``)."""
     import copy
+
+    from tpmclassify._lengths import Shortfall
 
     model = copy.copy(bundled)
     model.min_words_ = 0
+    model.shortfall_ = Shortfall.none()
     return model
 
 

@@ -56,6 +56,8 @@ def _summary(model: TPMClassifier) -> dict:
         "coef_norm": float(np.linalg.norm(model.coef_)),
         "scope_coef_norm": float(np.linalg.norm(model.scope_coef_)),
         "baseline_": model.baseline_.tolist(),
+        "shortfall_words": model.shortfall_.words.tolist(),
+        "shortfall_table": model.shortfall_.table.tolist(),
         "coef": largest(model.coef_),
         "scope_coef": largest(model.scope_coef_),
     }

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._cues import ARTICLE_AXIS_NAMES
 from ._language import MIN_FOREIGN, MIN_FOREIGN_WORDS, MIN_TOKENS
+from ._lengths import REFERENCE_QUANTILE
 from ._roles import OTHER, ROLES
 from ._titles import describe_confidences
 
@@ -189,7 +190,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"each on its table side, beside {gram_weights} n-grams (C = {model.C_:g}), calibrated by a Platt map fitted "
         "on out-of-fold log-odds (sources left out, when it has them) and folded into the weights: probability = "
         "sigmoid(intercept + sum of terms), no map after it; explanations measure each axis from a typical training "
-        "posting",
+        "posting" + _shortfall_line(model),
         f"- too little to decide: a TPM or PM answer whose cue terms on the four axes ({ARTICLE_AXIS_NAMES}) add up "
         "(in magnitude) "
         + (
@@ -255,6 +256,19 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     if meta.get("notes"):
         lines += ["", "## Notes", "", str(meta["notes"])]
     return "\n".join(lines) + "\n"
+
+
+def _shortfall_line(model: Any) -> str:
+    """What the card says of short texts: from which length a text is measured from a typical text of its own."""
+    short = model.shortfall_
+    if not len(short.words):
+        return " (every text, however short, from a whole posting: a model file before format 7)"
+    return (
+        f"; a text of fewer than {short.words[-1]:.0f} words (not counting stop words, numbers and single characters; "
+        f"{REFERENCE_QUANTILE:.0%} of the training postings have fewer) from a typical text of its own length, "
+        "measured on windows of the training postings, so that lacking the cues a whole posting has is not read as "
+        "evidence"
+    )
 
 
 def card_path(path: str | os.PathLike[str]) -> Path:

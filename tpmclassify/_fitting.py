@@ -4,7 +4,8 @@
   weight bounded to the side its table row gives, plus the n-grams that many training postings share, with a Platt
   map fitted on out-of-fold log-odds (sources left out) folded into its weights;
 * the **scope head** scores "TPM or PM at all" against every other role, from n-grams and some cues, with a Platt
-  map fitted on out-of-fold log-odds folded into its weights, and a threshold that keeps a share of each role.
+  map fitted on out-of-fold log-odds folded into its weights, and a threshold that keeps a share of each role;
+* the role head's **shortfall** on short texts (:mod:`._lengths`), measured on windows of its training postings.
 
 Both read each posting twice, as written and with its role names masked (:class:`Training`); with sources, each
 source weighs the same and out-of-fold scores leave whole sources out.
@@ -33,6 +34,7 @@ from ._heads import (
     sigmoid,
     source_weights,
 )
+from ._lengths import REFERENCE_QUANTILE, WINDOW_TOKENS, Shortfall, measure_shortfall, windows
 from ._prior import check_prior, logit
 from ._roles import OTHER, PM, ROLES, TPM
 
@@ -45,6 +47,7 @@ __all__ = [
     "article_weights",
     "fit_role",
     "fit_scope",
+    "fit_shortfall",
     "least_words",
 ]
 
@@ -297,3 +300,31 @@ def _recall_threshold(p: np.ndarray, labels: np.ndarray, recall: float) -> float
             break
         best = float(t)
     return round(best, 2)
+
+
+def fit_shortfall(
+    space: FeatureSpace,
+    masked_tokens: Sequence[Sequence[str]],
+    labels: np.ndarray,
+    groups: np.ndarray | None,
+    coef: np.ndarray,
+    random_state: int,
+) -> Shortfall:
+    """The role head's :class:`~._lengths.Shortfall`: measured on windows of its training postings (the TPM and PM
+    rows, role names masked: ``masked_tokens``, from ``tokens_of``), each source weighing the same, from the length of
+    a tenth of those postings (:data:`~._lengths.REFERENCE_QUANTILE`) down."""
+    rows = np.flatnonzero(np.isin(labels, ROLES))
+    tokens = [masked_tokens[i] for i in rows.tolist()]
+    weights = source_weights(None if groups is None else groups[rows], len(rows))
+    rng = np.random.default_rng(random_state)
+    reads = []
+    for size in WINDOW_TOKENS:
+        X, found = space.read_tokens(windows(tokens, size, rng))
+        reads.append((X, space.word_counts(found)))
+    _, found = space.read_tokens(tokens)
+    reference = float(np.quantile(space.word_counts(found), REFERENCE_QUANTILE))
+    short = measure_shortfall(reads, reference, coef, weights, space.axis_of, len(space.axes))
+    # role names are the title's words, none of the job's evidence a text lacks for being short (a masked text keeps
+    # only the odd one its masking leaves, a few thousandths of a log-odds)
+    short.table[:, space.axes.index("role_name")] = 0.0
+    return short

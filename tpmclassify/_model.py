@@ -30,7 +30,7 @@ from ._answering import Answering
 from ._cues import AXES, CUES, TABLE_BOUNDS, Cue, within_bounds
 from ._errors import InvalidValueError
 from ._features import FeatureSpace, display_forms
-from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope, least_words
+from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope, fit_shortfall, least_words
 from ._predicting import as_texts
 from ._prior import PRIOR_MARGIN
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
@@ -147,7 +147,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
     cv : int, default 5
         Folds for out-of-fold log-odds when no sources are given.
     random_state : int, default 0
-        Seed for folds.
+        Seed for folds, and for where the windows the shortfall of short texts is measured on fall.
     cues : sequence of Cue or None
         The cue table (None: the built-in ``tpmclassify.CUES``).
 
@@ -161,6 +161,11 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
     baseline_, scope_baseline_ : ndarray
         Each head's contributions in a typical training posting, by axis (``space_.axes``): explanations measure a
         posting from it.
+    shortfall_ : Shortfall
+        How much less a typical text of each length, shorter than a tenth of the training postings, contributes
+        to the role head, per axis, than one of that length: such a text is measured from a typical text of its
+        own length (its log-odds gain the shortfall; see ``tpmclassify._lengths``). Empty in a model file before
+        format 7: every text is measured from a typical whole posting.
     min_evidence_ : float
         The least evidence (sum of the magnitudes of the role head's cue terms) a posting needs to be decided: what
         99% of the training postings carry.
@@ -381,6 +386,7 @@ def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.nda
     model.coef_, model.intercept_, model.C_ = role.coef, role.intercept, role.C
     model.prior_, model.training_prior_, model.baseline_ = role.prior, role.training_prior, role.baseline
     model.min_evidence_ = role.min_evidence
+    model.shortfall_ = fit_shortfall(model.space_, masked_tokens, labels, grp, role.coef, model.random_state)
     model.classes_ = np.array(CLASSES, dtype=object)
     model.scope_coef_ = model.scope_intercept_ = model.scope_threshold_ = model.scope_baseline_ = None
     if (labels == OTHER).sum() >= 2:

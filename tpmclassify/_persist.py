@@ -49,13 +49,15 @@ from ._version import __version__
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 #: Version of the file layout written by :func:`save`.
-FORMAT_VERSION = 6  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues;
+FORMAT_VERSION = 7  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues;
 # 4: a mismatch confidence per title claim (a dict where format 3 has one number); 5: a floor on a posting's words;
-# 6: cue counts read as in a posting of a reference length (``cue_reference_words``)
+# 6: cue counts read as in a posting of a reference length (``cue_reference_words``); 7: short texts measured from a
+# typical text of their length (``shortfall``)
 
 #: The oldest format this version reads: a format 3 file is a format 4 file whose mismatch confidence is one number,
-#: a format 4 file is a format 5 file without a floor on words (read as 0: none), and a format 5 file is a format 6
-#: file whose cue counts are read as written (``cue_reference_words`` None).
+#: a format 4 file is a format 5 file without a floor on words (read as 0: none), a format 5 file is a format 6
+#: file whose cue counts are read as written (``cue_reference_words`` None), and a format 6 file is a format 7 file
+#: without a shortfall (every text measured from a typical whole posting).
 OLDEST_READ = 3
 
 
@@ -269,6 +271,8 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
         state.setdefault("min_words", 0)  # no floor on a posting's words before format 5
     if version < 6 and isinstance(state, dict) and isinstance(state.get("params"), dict):
         state["params"].setdefault("cue_reference_words", None)  # cue counts read as written before format 6
+    if version < 7 and isinstance(state, dict):
+        state.setdefault("shortfall", {"words": [], "table": []})  # no text measured as short before format 7
     lengths = _check_state(path, state)
     arrays = _read_arrays(path, members["arrays.npz"], lengths)
     _check_arrays(path, state, arrays, lengths)

@@ -21,9 +21,10 @@ from ._explain import Explanation
 from ._features import FeatureSpace
 from ._fitting import article_weights
 from ._heads import sigmoid as _sigmoid
+from ._lengths import Shortfall
 from ._prior import check_prior, estimate_prior, logit
 from ._roles import HYBRID, OTHER, PM, ROLES, TPM, check_labels
-from ._scoring import Batch, HeadWeights
+from ._scoring import Batch, HeadWeights, short_of
 from ._text import check_text
 
 __all__ = ["ModelNotFittedError", "Predicting", "as_sequence", "as_texts", "check_fitted", "missing"]
@@ -134,6 +135,7 @@ class Predicting:
     scope_baseline_: np.ndarray | None
     min_evidence_: float
     min_words_: int
+    shortfall_: Shortfall
     metadata_: dict[str, Any]  # (set by train() and load(), not by fit())
 
     def with_prior(self: _Self, prior: float) -> _Self:
@@ -224,7 +226,8 @@ class Predicting:
         """Each head's weights (role, then scope if there is one); ``masked``: for texts whose role names are masked,
         measured from a typical posting with its role names masked too (no role-name part in the baseline: a masked
         posting does not lack the role names a typical one has)."""
-        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, *ROLES)]
+        shortfall = getattr(self, "shortfall_", None) or Shortfall.none()  # (a pickle from before it: none)
+        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, *ROLES, shortfall)]
         if self.scope_coef_ is not None and self.scope_baseline_ is not None and self.scope_intercept_ is not None:
             heads.append(
                 HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_, "in scope", OTHER)
@@ -241,15 +244,23 @@ class Predicting:
         shared by their explanations."""
         return Batch(self.space_, self._head_weights(masked), self._cue_coef(), texts)
 
-    def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self.space_.transform(texts)
+    def _features(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, list[int]]:
+        """The features of postings, and their word counts (what tells a short text)."""
+        Xf, found = self.space_.read(texts)
+        return Xf, self.space_.word_counts(found).tolist()
 
-    def _heads(self, Xf: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-        role_logit = Xf @ self.coef_ + self.intercept_
-        if self.scope_coef_ is None:
-            return role_logit, _sigmoid(role_logit), None, None
-        scope_logit = Xf @ self.scope_coef_ + self.scope_intercept_
-        return role_logit, _sigmoid(role_logit), scope_logit, _sigmoid(scope_logit)
+    def _heads(
+        self, read: tuple[sp.csr_matrix, list[int]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Each head's log-odds and probabilities (the scope head's None without one), as :class:`Batch` has them."""
+        Xf, words = read
+        out: list[np.ndarray | None] = [None] * 4
+        for k, h in enumerate(self._head_weights()):
+            short = short_of(h.shortfall, words, len(self.space_.axes))
+            z = Xf @ h.coef + h.intercept if short is None else Xf @ h.coef + h.intercept + short.sum(axis=1)
+            out[2 * k], out[2 * k + 1] = z, _sigmoid(z)
+        role_logit, p_tpm, scope_logit, in_scope = out
+        return cast(np.ndarray, role_logit), cast(np.ndarray, p_tpm), scope_logit, in_scope
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Probabilities over ``classes_``: ``P(other)``, ``P(pm)``, ``P(tpm)`` (rows sum to 1).

@@ -18,11 +18,12 @@ from ._features import FeatureSpace
 from ._heads import evidence, sigmoid
 from ._invisible import format_cuts
 from ._language import MAX_ENGLISH, MIN_FOREIGN, MIN_TOKENS, another_language
+from ._lengths import Shortfall
 from ._sections import job_text
 from ._text import in_words, lower, normalize, verbatim
 from ._values import row_of
 
-__all__ = ["Batch", "HeadWeights"]
+__all__ = ["Batch", "HeadWeights", "short_of"]
 
 #: A text fewer than this share of whose words (those n-grams are made of) the model knows carries no evidence: the
 #: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
@@ -31,13 +32,15 @@ MIN_KNOWN = 0.1
 
 class HeadWeights(NamedTuple):
     """One linear head: its weights over the features, intercept and baseline (its contributions in a typical
-    training posting, by axis), and the names of the sides its positive and negative log-odds point to."""
+    training posting, by axis), the names of the sides its positive and negative log-odds point to, and its
+    shortfall on short texts (none: every text is measured from a typical whole posting)."""
 
     coef: np.ndarray
     intercept: float
     baseline: np.ndarray
     positive: str
     negative: str
+    shortfall: Shortfall = Shortfall.none()
 
 
 class Batch:
@@ -49,8 +52,14 @@ class Batch:
         self.space, self.heads, self.texts = space, heads, texts
         self.jobs = [job_text(t) for t in texts]  # what the model reads of each: its boilerplate blanked
         self.Xf, self.found = space.read_jobs(self.jobs)
-        # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting
-        logits = [self.Xf @ h.coef + h.intercept for h in heads]
+        self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
+        # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting, a
+        # short one measured from a typical text of its length (its shortfall per axis: None when no text is short)
+        self.shortfalls = [short_of(h.shortfall, self.words, len(space.axes)) for h in heads]
+        logits = [
+            self.Xf @ h.coef + h.intercept if s is None else self.Xf @ h.coef + h.intercept + s.sum(axis=1)
+            for h, s in zip(heads, self.shortfalls, strict=True)
+        ]
         self.logits = [x.tolist() for x in logits]
         self.probabilities = [sigmoid(x).tolist() for x in logits]
         # what each posting's words say to the role head: none, when fewer than one in ten of its words is a word
@@ -64,7 +73,6 @@ class Batch:
             other[i] = another_language(self.jobs[i])
         self.readable = ((space.known_share(self.found) >= MIN_KNOWN) & ~other).tolist()
         self.role_evidence = np.where(self.readable, evidence(self.Xf, evidence_coef), 0.0).tolist()
-        self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         self._evidence: dict[int, dict] = {}
         self._read: dict[int, tuple[str, list[tuple[int, int]], str | None]] = {}  # each quoted posting, read once
         self._expected: dict[int, list[int]] = {}  # per head, the rows whose explanations are expected (expect())
@@ -90,8 +98,10 @@ class Batch:
             if i not in expected:
                 done = set(where)
                 expected = [r for r in range(self.Xf.shape[0]) if r not in done]
-            X = self.Xf if len(expected) == self.Xf.shape[0] else self.Xf[expected]
-            h = _contributions_of(X, self.space, self.heads[head])
+            whole = len(expected) == self.Xf.shape[0]
+            X = self.Xf if whole else self.Xf[expected]
+            short = self.shortfalls[head]
+            h = _contributions_of(X, self.space, self.heads[head], short if short is None or whole else short[expected])
             for j, r in enumerate(expected):
                 where[r] = (h, j)
             found = where[i]
@@ -128,6 +138,8 @@ class Batch:
             return None
         weights = self.heads[head]
         h, k = self._contributions(head, i)
+        short = self.shortfalls[head]
+        baseline = weights.baseline if short is None else weights.baseline - short[i]
         a, b = h.indptr[k], h.indptr[k + 1]
         c, d = h.cue_ptr[k], h.cue_ptr[k + 1]
         return Explanation(
@@ -137,7 +149,7 @@ class Batch:
                 probability=self.probabilities[head][i],
                 positive=weights.positive,
                 negative=weights.negative,
-                baseline=weights.baseline,
+                baseline=baseline,
                 columns=h.columns[a:b],
                 weights=h.weights[a:b],
                 axis_sums=(h.sums[k], h.present[k], h.order[k]),
@@ -169,9 +181,16 @@ class _Head(NamedTuple):
     cue_ptr: list[int]
 
 
-def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights) -> _Head:
+def short_of(shortfall: Shortfall, words: Sequence[int], n_axes: int) -> np.ndarray | None:
+    """The shortfall of each text of ``words`` words, per axis (a row each), or None when none is short."""
+    if not len(shortfall.words) or min(words, default=np.inf) >= shortfall.words[-1]:
+        return None
+    return shortfall.at(words, n_axes)
+
+
+def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights, short: np.ndarray | None) -> _Head:
     """What head ``h``'s explanations of the postings whose features are the rows of ``X`` need (see :class:`_Head`),
-    for every one of them at once."""
+    for every one of them at once (``short``: their shortfalls, a row each, or None)."""
     n_rows, n_axes = X.shape[0], len(space.axes)
     axis_ids = space.axis_of[X.indices]
     row = row_of(X.indptr)
@@ -182,8 +201,9 @@ def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights) -> _Head:
     # per axis, the size of the posting's own contributions to each side; their difference is its sum
     positive = np.bincount(cell, weights=np.maximum(weights, 0.0), minlength=size).reshape(-1, n_axes)
     negative = np.bincount(cell, weights=np.maximum(-weights, 0.0), minlength=size).reshape(-1, n_axes)
-    sums = positive - negative - h.baseline
-    present = (positive + negative > 0) | (h.baseline != 0)
+    baseline = h.baseline if short is None else h.baseline - short  # (a row each when some are short)
+    sums = positive - negative - baseline
+    present = (positive + negative > 0) | (baseline != 0)
     order = np.argsort(-np.abs(sums), axis=1, kind="stable")  # each row's axes, largest total first
     # each row's cue entries: by row, then strongest first, then column (as they are within a row: a stable sort)
     ranked = cue_entries[np.lexsort((-np.abs(weights[cue_entries]), row[cue_entries]))]

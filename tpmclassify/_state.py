@@ -8,6 +8,7 @@ import numpy as np
 
 from ._cues import Cue
 from ._features import FeatureSpace
+from ._lengths import Shortfall
 from ._predicting import check_fitted
 from ._titles import claim_confidences
 
@@ -47,6 +48,8 @@ def to_state(model: TPMClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray
     }
     state["min_evidence"] = model.min_evidence_
     state["min_words"] = int(model.min_words_)
+    short = model.shortfall_
+    state["shortfall"] = {"words": short.words.tolist(), "table": short.table.tolist()}
     arrays = {"idf": model.space_.idf, "coef": model.coef_, "baseline": model.baseline_}
     if model.scope_coef_ is not None and model.scope_baseline_ is not None:
         arrays["scope_coef"] = model.scope_coef_
@@ -74,6 +77,12 @@ def from_state(model: TPMClassifier, state: dict[str, Any], arrays: dict[str, np
     model.baseline_, model.scope_baseline_ = arrays["baseline"], arrays.get("scope_baseline")
     model.min_evidence_ = float(state["min_evidence"])
     model.min_words_ = int(state["min_words"])
+    short = state.get("shortfall")  # (none before format 7)
+    model.shortfall_ = (
+        Shortfall.none()
+        if not short or not short["words"]
+        else Shortfall(np.array(short["words"], dtype=float), np.array(short["table"], dtype=float))
+    )
     model.scope_intercept_ = state["scope_intercept"]
     model.scope_threshold_ = state["scope_threshold"]
     return model

@@ -166,7 +166,7 @@ def _check_state(path: Path, state: Any, saving: bool = False) -> dict[str, int]
     display = state["display"]
     if not isinstance(display, list) or len(display) != len(vocabulary) or not all(isinstance(d, str) for d in display):
         raise bad("the display forms are not one string per n-gram")
-    wrong = _first_wrong(state, _SCALARS)
+    wrong = _first_wrong(state, _SCALARS) or _wrong_shortfall(state.get("shortfall"))
     if wrong:
         raise bad(wrong)
     lengths = {"vocabulary": len(vocabulary), "features": len(cues) + len(vocabulary), "axes": len(AXES)}
@@ -199,6 +199,33 @@ def _check_arrays(
     ]
     if any(scope) and not all(scope):
         raise bad("the scope head is incomplete (its weights, intercept, threshold and the 'other' class go together)")
+
+
+#: The most lengths a shortfall may be measured at (a model measures ``len(_lengths.WINDOW_TOKENS) + 1``).
+_MAX_SHORTFALL_LENGTHS = 64
+
+
+def _wrong_shortfall(short: Any) -> str | None:
+    """What is wrong with model.json's ``shortfall`` (None if nothing): word counts that ascend strictly, each with a
+    row of one finite number per axis, the last row zeros (from the reference length on, a text is read as is), or
+    none at all."""
+    must = (
+        f"an object of 'words' (at most {_MAX_SHORTFALL_LENGTHS}, ascending) and 'table' (a row of {len(AXES)} finite "
+        "numbers for each, the last all 0)"
+    )
+    if not isinstance(short, dict) or set(short) != {"words", "table"}:
+        return f"shortfall is {short!r}; it must be {must}"
+    words, table = short["words"], short["table"]
+    ok = (
+        isinstance(words, list)
+        and isinstance(table, list)
+        and len(words) == len(table) <= _MAX_SHORTFALL_LENGTHS
+        and all(_finite(w) and w >= 0 for w in words)
+        and all(a < b for a, b in zip(words, words[1:], strict=False))
+        and all(isinstance(r, list) and len(r) == len(AXES) and all(map(_finite, r)) for r in table)
+        and (not table or not any(table[-1]))
+    )
+    return None if ok else f"shortfall is malformed; it must be {must}"
 
 
 def _first_wrong(values: dict[str, Any], table: dict[str, tuple[str, bool]]) -> str | None:
