@@ -214,7 +214,7 @@ def unfloored(bundled):
     """The bundled model without its floor on a posting's words, and measuring every text from a typical whole
     posting (as a model file before format 7 does): the flag tests below read sentences, which it would otherwise
     leave to review as too short (``test_answers``), and read as parts of whole postings, which lack what a typical
-    posting has (a sentence measured from a typical text of its length lacks little: ``test_model``)."""
+    posting has (the shipped model adds back what a sentence lacks for its length: ``test_model``)."""
     import copy
 
     from tpmclassify._lengths import Shortfall

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -259,15 +260,15 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
 
 
 def _shortfall_line(model: Any) -> str:
-    """What the card says of short texts: from which length a text is measured from a typical text of its own."""
+    """What the card says of short texts: up to which length a text gains what its length lacks (see ``_lengths``)."""
     short = model.shortfall_
-    if not len(short.words):
-        return " (every text, however short, from a whole posting: a model file before format 7)"
+    if not np.any(short.table):
+        return " (every text, however short, from a typical whole posting)"
     return (
-        f"; a text of fewer than {short.words[-1]:.0f} words (not counting stop words, numbers and single characters; "
-        f"{REFERENCE_QUANTILE:.0%} of the training postings have fewer) from a typical text of its own length, "
-        "measured on windows of the training postings, so that lacking the cues a whole posting has is not read as "
-        "evidence"
+        f"; a text of at most {math.ceil(short.words[-1]) - 1} words (not counting stop words, numbers and single "
+        f"characters; {REFERENCE_QUANTILE:.0%} of the TPM and PM training postings, role names masked, have fewer) "
+        "from a typical whole posting less what a text of its length lacks against one of that length, measured on "
+        "windows of the training postings, so that lacking the cues a whole posting has is not read as evidence"
     )
 
 

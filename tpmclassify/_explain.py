@@ -3,8 +3,9 @@
 An :class:`Explanation` is computed from the linear model itself: each term is
 ``coefficient x feature value`` of one non-zero feature, measured from a typical
 posting (per axis, a term takes away what a typical training posting's features
-contribute, or for a text shorter than a tenth of them what a typical text of its
-length contributes, see ``_lengths``; the intercept is the typical posting's log-odds), so
+contribute, less, for a text shorter than a tenth of them, what a text of its length
+lacks against one of a reference length, see ``_lengths``; the intercept is the typical
+posting's log-odds), so
 ``intercept + sum(t.weight for t in terms) == logit`` and the probability is
 ``sigmoid(logit)``, up to floating-point rounding (~1e-14; the terms are summed in
 another order than the model's dot product): calibration and the stated prior are folded
@@ -78,8 +79,8 @@ class Scored(NamedTuple):
     positive, negative : str
         The two outcomes the log-odds compare.
     baseline : array of float
-        Per axis (``space.axes``): the head's contributions in a typical training posting (for a short text, in a
-        typical text of its length: see ``_lengths``).
+        Per axis (``space.axes``): the head's contributions in a typical training posting (for a short text, less
+        what a text of its length lacks against one of the reference length: see ``_lengths``).
     columns, weights : array
         The posting's non-zero features and their contributions ``coefficient x value``.
     axis_sums : (list of float, list of bool, list of int)
@@ -125,7 +126,7 @@ class Explanation:
     logit : float
         The model's log-odds for ``positive``.
     intercept : float
-        The log-odds of a typical training posting (the head's intercept plus its baseline's sum; for a titled
+        The log-odds of a typical whole training posting (the head's intercept plus its baseline's sum; for a titled
         posting's content, read with role names masked, without the role-name cues' part, which a masked posting
         has none of); ``intercept + sum of term weights == logit``.
     positive, negative : str
@@ -175,9 +176,9 @@ class Explanation:
         """Every non-zero feature's contribution, and per axis the typical posting's (taken away), largest first.
 
         A term of a feature is ``coefficient x value``; an axis's ``baseline:<axis>`` term is minus what a typical
-        training posting's features of that axis contribute (a typical text of its length's, for a text shorter than
-        a tenth of the training postings), so each axis is measured from the ordinary and the intercept is the
-        log-odds of a typical posting.
+        training posting's features of that axis contribute (less, for a text shorter than a tenth of the training
+        postings, what a text of its length lacks against one of the reference length), so each axis is measured
+        from the ordinary and the intercept is the log-odds of a typical posting.
         """
         evidence = self._evidence()
         space = self._space

@@ -34,7 +34,7 @@ from ._heads import (
     sigmoid,
     source_weights,
 )
-from ._lengths import REFERENCE_QUANTILE, WINDOW_TOKENS, Shortfall, measure_shortfall, windows
+from ._lengths import REFERENCE_QUANTILE, WINDOW_TOKENS, WINDOWS_PER_POSTING, Shortfall, measure_shortfall, windows
 from ._prior import check_prior, logit
 from ._roles import OTHER, PM, ROLES, TPM
 
@@ -311,19 +311,21 @@ def fit_shortfall(
     random_state: int,
 ) -> Shortfall:
     """The role head's :class:`~._lengths.Shortfall`: measured on windows of its training postings (the TPM and PM
-    rows, role names masked: ``masked_tokens``, from ``tokens_of``), each source weighing the same, from the length of
-    a tenth of those postings (:data:`~._lengths.REFERENCE_QUANTILE`) down."""
+    rows, role names masked: ``masked_tokens``, from ``tokens_of``), each source weighing the same, from the length
+    fewer words than which a tenth of those postings have (:data:`~._lengths.REFERENCE_QUANTILE`) down."""
     rows = np.flatnonzero(np.isin(labels, ROLES))
     tokens = [masked_tokens[i] for i in rows.tolist()]
     weights = source_weights(None if groups is None else groups[rows], len(rows))
     rng = np.random.default_rng(random_state)
     reads = []
     for size in WINDOW_TOKENS:
-        X, found = space.read_tokens(windows(tokens, size, rng))
+        X, found = space.read_tokens(windows(tokens * WINDOWS_PER_POSTING, size, rng))
         reads.append((X, space.word_counts(found)))
     _, found = space.read_tokens(tokens)
     reference = float(np.quantile(space.word_counts(found), REFERENCE_QUANTILE))
-    short = measure_shortfall(reads, reference, coef, weights, space.axis_of, len(space.axes))
+    short = measure_shortfall(
+        reads, reference, coef, np.tile(weights, WINDOWS_PER_POSTING), space.axis_of, len(space.axes)
+    )
     # role names are the title's words, none of the job's evidence a text lacks for being short (a masked text keeps
     # only the odd one its masking leaves, a few thousandths of a log-odds)
     short.table[:, space.axes.index("role_name")] = 0.0

@@ -1,22 +1,23 @@
-"""Short texts measured against their like: what a typical text of each length contributes to a head.
+"""Short texts: what a text lacks for its length alone, so that a snippet is not read as a PM's job for it.
 
-A head's baseline is what a typical training posting contributes to its log-odds, axis by axis
+A head's baseline is what a typical whole training posting contributes to its log-odds, axis by axis
 (``_heads.axis_baseline``); explanations measure each posting from it. A shorter text names fewer cues and n-grams
 for the same job, so, measured from a whole posting, it lacks what a typical one has: mostly the technical cues every
 software company's postings hold, so it reads as a PM's job. Out of source (companies left out), 80 words of each TPM
 and PM posting averaged P(TPM) 0.13 for a TPM share of 0.29.
 
 What a typical text of each length contributes is measured on windows of the training postings (role names masked,
-:data:`WINDOW_TOKENS` tokens of each posting's job text, at a random place). A text with fewer words than a tenth of
-the training postings (:data:`REFERENCE_QUANTILE`) is measured from a typical window of its own length: its log-odds
-gain the **shortfall**, per axis, of such a window against one of that reference length. A text at least that long
-is read as before. The explanation identity holds: the shortfall is taken off the baseline an explanation measures
-the posting from.
+:data:`WINDOWS_PER_POSTING` windows of each of :data:`WINDOW_TOKENS` tokens of each posting's job text, at random
+places). A text with fewer words than a tenth of the TPM and PM training postings (:data:`REFERENCE_QUANTILE`, role
+names masked) gains, per axis, the **shortfall** of a typical window of its length against a typical window of that
+reference length: it is measured from a typical whole posting less what a text of its length lacks against one of
+the reference length. From the reference length on nothing changes, so an answer does not jump with a word more.
+The explanation identity holds: the shortfall is taken off the baseline an explanation measures the posting from.
 
 Why a tenth: a short posting is not only a cut one. The training data's short postings are mostly PM ads of job
 boards (a short TPM posting is rarer), and the model read them right; from a quarter of the training postings, 80-word
 cuts gained more (macro-F1 0.73 to 0.82 out of source) but short PM ads lost (pooled macro-F1 leaving one source out
-0.964 to 0.954); from a tenth, cuts gain less (0.73 to 0.78, Brier 0.150 to 0.130) and whole postings read as before.
+0.964 to 0.954); from a tenth, cuts gain less (0.73 to 0.78, Brier 0.150 to 0.127) and whole postings read as before.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ import scipy.sparse as sp
 
 from ._values import row_of
 
-__all__ = ["REFERENCE_QUANTILE", "WINDOW_TOKENS", "Shortfall", "measure_shortfall", "windows"]
+__all__ = ["REFERENCE_QUANTILE", "WINDOWS_PER_POSTING", "WINDOW_TOKENS", "Shortfall", "measure_shortfall", "windows"]
 
 #: The window lengths (tokens of a posting's normalised job text) a typical text of each length is measured on.
 WINDOW_TOKENS = (30, 45, 70, 100, 150, 220, 330, 500)
+#: Windows of each length taken of each training posting (one is a noisy mean on a few hundred postings).
+WINDOWS_PER_POSTING = 3
 #: Texts with fewer words than this share of the training postings are measured from a typical text of their length.
 REFERENCE_QUANTILE = 0.1
 
@@ -63,7 +66,7 @@ class Shortfall(NamedTuple):
 
     @classmethod
     def none(cls) -> Shortfall:
-        """No text is short (a model fitted before short texts were measured against their like)."""
+        """No text is short (a model fitted before short texts gained what their length lacks)."""
         return cls(np.zeros(0), np.zeros((0, 0)))
 
 
@@ -93,7 +96,9 @@ def measure_shortfall(
     """A head's :class:`Shortfall` from windows of its training postings: ``reads`` holds, per window length, the
     windows' features and word counts (one row per posting, weighted by ``weights``); ``reference`` is the length from
     which texts are read as they are. Per window length, the mean word count and the mean contribution of each axis;
-    each length shorter than the reference gets the difference from the contributions interpolated at it.
+    each length shorter than the reference gets the difference from the contributions interpolated at it (the
+    longest window's, when the reference is longer than every window: a posting shorter than that window is read
+    whole).
 
     Examples
     --------

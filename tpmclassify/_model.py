@@ -162,10 +162,10 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         Each head's contributions in a typical training posting, by axis (``space_.axes``): explanations measure a
         posting from it.
     shortfall_ : Shortfall
-        How much less a typical text of each length, shorter than a tenth of the training postings, contributes
-        to the role head, per axis, than one of that length: such a text is measured from a typical text of its
-        own length (its log-odds gain the shortfall; see ``tpmclassify._lengths``). Empty in a model file before
-        format 7: every text is measured from a typical whole posting.
+        How much less a typical text of each length, shorter than a tenth of the TPM and PM training postings,
+        contributes to the role head, per axis, than one of that reference length: such a text's log-odds gain it
+        (it is measured from a typical whole posting less what its length lacks; see ``tpmclassify._lengths``).
+        Empty in a model file before format 7: every text is measured from a typical whole posting.
     min_evidence_ : float
         The least evidence (sum of the magnitudes of the role head's cue terms) a posting needs to be decided: what
         99% of the training postings carry.

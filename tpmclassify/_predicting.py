@@ -210,6 +210,13 @@ class Predicting:
         state.pop(_EVIDENCE_CACHE, None)
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A copy or a pickle restored; a fitted model pickled before short texts gained what their length lacks
+        measures every text from a typical whole posting, as it answered (no shortfall)."""
+        self.__dict__.update(state)
+        if "coef_" in state and "shortfall_" not in state:
+            self.shortfall_ = Shortfall.none()
+
     # --------------------------------------------------------------- predicting
     def _cue_coef(self) -> np.ndarray:
         """The role head's weights on the cues of the article's four axes (zero on role names and n-grams): what
@@ -226,8 +233,7 @@ class Predicting:
         """Each head's weights (role, then scope if there is one); ``masked``: for texts whose role names are masked,
         measured from a typical posting with its role names masked too (no role-name part in the baseline: a masked
         posting does not lack the role names a typical one has)."""
-        shortfall = getattr(self, "shortfall_", None) or Shortfall.none()  # (a pickle from before it: none)
-        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, *ROLES, shortfall)]
+        heads = [HeadWeights(self.coef_, float(self.intercept_), self.baseline_, *ROLES, self.shortfall_)]
         if self.scope_coef_ is not None and self.scope_baseline_ is not None and self.scope_intercept_ is not None:
             heads.append(
                 HeadWeights(self.scope_coef_, float(self.scope_intercept_), self.scope_baseline_, "in scope", OTHER)

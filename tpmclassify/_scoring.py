@@ -54,7 +54,7 @@ class Batch:
         self.Xf, self.found = space.read_jobs(self.jobs)
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting, a
-        # short one measured from a typical text of its length (its shortfall per axis: None when no text is short)
+        # short one gaining what its length lacks (its shortfall per axis: None when no text is short)
         self.shortfalls = [short_of(h.shortfall, self.words, len(space.axes)) for h in heads]
         logits = [
             self.Xf @ h.coef + h.intercept if s is None else self.Xf @ h.coef + h.intercept + s.sum(axis=1)
