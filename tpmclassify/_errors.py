@@ -120,9 +120,10 @@ class InputNotFoundError(BatchError, FileNotFoundError):
 
 
 def missing_column(
-    column: object, columns: Iterable[object], option: str | None = None, error: type[TPMClassifyError] = ColumnError
+    column: object, columns: Iterable[object], option: str, error: type[TPMClassifyError] = ColumnError
 ) -> TPMClassifyError:
-    """The one wording of "this table has no such column", with the option that names another.
+    """The one wording of "this table has no such column", with the option that names another (unless the header
+    looks read with the wrong separator: then that is the fix to say).
 
     Examples
     --------
@@ -130,7 +131,7 @@ def missing_column(
     no column 'title'; the columns are: Job Title, Company (name the right one with title_column=...)
     """
     columns = list(columns)
-    fix = separator_hint(columns) or ("" if option is None else f" (name the right one with {{opt:{option}}})")
+    fix = separator_hint(columns) or f" (name the right one with {{opt:{option}}})"
     return error(f"no column {column!r}; the columns are: {', '.join(map(str, columns))}{fix}")
 
 
