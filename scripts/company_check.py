@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from train_default import PARAMS, load_postings  # noqa: E402
 
 from tpmclassify import TPMClassifier, job_text, mask_role_names  # noqa: E402
+from tpmclassify._lengths import windows  # noqa: E402
 from tpmclassify._metrics import expected_calibration_error  # noqa: E402
 from tpmclassify.evaluation import KeywordBaseline  # noqa: E402
 
@@ -98,9 +99,7 @@ def print_leads(title: str, leads: dict[str, tuple[float, float, float]], indent
 
 def _window(text: str, words: int, rng: np.random.Generator) -> str:
     """``words`` consecutive words of the job text of ``text``, at a random place (all of it when it has no more)."""
-    job = job_text(text).split()
-    start = int(rng.integers(0, len(job) - words + 1)) if len(job) > words else 0
-    return " ".join(job[start : start + words])
+    return " ".join(windows([job_text(text).split()], words, rng)[0])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -305,14 +305,16 @@ def _recall_threshold(p: np.ndarray, labels: np.ndarray, recall: float) -> float
 def fit_shortfall(
     space: FeatureSpace,
     masked_tokens: Sequence[Sequence[str]],
+    masked_words: np.ndarray,
     labels: np.ndarray,
     groups: np.ndarray | None,
     coef: np.ndarray,
     random_state: int,
 ) -> Shortfall:
     """The role head's :class:`~._lengths.Shortfall`: measured on windows of its training postings (the TPM and PM
-    rows, role names masked: ``masked_tokens``, from ``tokens_of``), each source weighing the same, from the length
-    fewer words than which a tenth of those postings have (:data:`~._lengths.REFERENCE_QUANTILE`) down."""
+    rows, role names masked: ``masked_tokens``, from ``tokens_of``, and their word counts ``masked_words``), each
+    source weighing the same, from the length fewer words than which a tenth of those postings have
+    (:data:`~._lengths.REFERENCE_QUANTILE`) down."""
     rows = np.flatnonzero(np.isin(labels, ROLES))
     tokens = [masked_tokens[i] for i in rows.tolist()]
     weights = source_weights(None if groups is None else groups[rows], len(rows))
@@ -321,8 +323,7 @@ def fit_shortfall(
     for size in WINDOW_TOKENS:
         X, found = space.read_tokens(windows(tokens * WINDOWS_PER_POSTING, size, rng))
         reads.append((X, space.word_counts(found)))
-    _, found = space.read_tokens(tokens)
-    reference = float(np.quantile(space.word_counts(found), REFERENCE_QUANTILE))
+    reference = float(np.quantile(masked_words[rows], REFERENCE_QUANTILE))
     short = measure_shortfall(
         reads, reference, coef, np.tile(weights, WINDOWS_PER_POSTING), space.axis_of, len(space.axes)
     )

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ._values import row_of
+from ._heads import axis_baseline
 
 __all__ = ["REFERENCE_QUANTILE", "WINDOWS_PER_POSTING", "WINDOW_TOKENS", "Shortfall", "measure_shortfall", "windows"]
 
@@ -114,14 +114,8 @@ def measure_shortfall(
     [10.0, 40.0]
     """
     w = np.asarray(weights, dtype=float) / np.sum(weights)
-    lengths, means = [], []
-    for X, words in reads:
-        row = row_of(X.indptr)
-        per_axis = np.bincount(
-            row * n_axes + axis_of[X.indices], weights=X.data * coef[X.indices] * w[row], minlength=X.shape[0] * n_axes
-        )
-        lengths.append(float(np.dot(w, words)))
-        means.append(per_axis.reshape(-1, n_axes).sum(axis=0))
+    lengths = [float(np.dot(w, words)) for _, words in reads]
+    means = [axis_baseline(X, w, coef, axis_of, n_axes) for X, _ in reads]  # (a typical window's, as a posting's)
     # by length, each once (windows longer than every posting are the whole postings: the same length, the first kept)
     at, first = np.unique(lengths, return_index=True)
     table = np.array(means)[first]

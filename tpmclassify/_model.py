@@ -376,7 +376,8 @@ def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.nda
     (X_raw, found_raw), (X_masked, found_masked) = read(raw_tokens), read(masked_tokens)
     Xf = sp.vstack([X_raw, X_masked], format="csr")
     counts = model.space_.word_counts
-    model.min_words_ = least_words(np.concatenate([counts(found_raw), counts(found_masked)]))
+    masked_words = counts(found_masked)
+    model.min_words_ = least_words(np.concatenate([counts(found_raw), masked_words]))
     model.feature_names_ = model.space_.names
     bar.update()
 
@@ -386,7 +387,9 @@ def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.nda
     model.coef_, model.intercept_, model.C_ = role.coef, role.intercept, role.C
     model.prior_, model.training_prior_, model.baseline_ = role.prior, role.training_prior, role.baseline
     model.min_evidence_ = role.min_evidence
-    model.shortfall_ = fit_shortfall(model.space_, masked_tokens, labels, grp, role.coef, model.random_state)
+    model.shortfall_ = fit_shortfall(
+        model.space_, masked_tokens, masked_words, labels, grp, role.coef, model.random_state
+    )
     model.classes_ = np.array(CLASSES, dtype=object)
     model.scope_coef_ = model.scope_intercept_ = model.scope_threshold_ = model.scope_baseline_ = None
     if (labels == OTHER).sum() >= 2:

@@ -24,7 +24,7 @@ from ._heads import sigmoid as _sigmoid
 from ._lengths import Shortfall
 from ._prior import check_prior, estimate_prior, logit
 from ._roles import HYBRID, OTHER, PM, ROLES, TPM, check_labels
-from ._scoring import Batch, HeadWeights, short_of
+from ._scoring import Batch, HeadWeights, logits_of
 from ._text import check_text
 
 __all__ = ["ModelNotFittedError", "Predicting", "as_sequence", "as_texts", "check_fitted", "missing"]
@@ -259,14 +259,10 @@ class Predicting:
         self, read: tuple[sp.csr_matrix, list[int]]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         """Each head's log-odds and probabilities (the scope head's None without one), as :class:`Batch` has them."""
-        Xf, words = read
-        out: list[np.ndarray | None] = [None] * 4
-        for k, h in enumerate(self._head_weights()):
-            short = short_of(h.shortfall, words, len(self.space_.axes))
-            z = Xf @ h.coef + h.intercept if short is None else Xf @ h.coef + h.intercept + short.sum(axis=1)
-            out[2 * k], out[2 * k + 1] = z, _sigmoid(z)
-        role_logit, p_tpm, scope_logit, in_scope = out
-        return cast(np.ndarray, role_logit), cast(np.ndarray, p_tpm), scope_logit, in_scope
+        (role_logit, *scope), _ = logits_of(*read, self._head_weights(), len(self.space_.axes))
+        scope_logit = scope[0] if scope else None
+        in_scope = None if scope_logit is None else _sigmoid(scope_logit)
+        return role_logit, _sigmoid(role_logit), scope_logit, in_scope
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Probabilities over ``classes_``: ``P(other)``, ``P(pm)``, ``P(tpm)`` (rows sum to 1).

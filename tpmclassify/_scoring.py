@@ -23,7 +23,7 @@ from ._sections import job_text
 from ._text import in_words, lower, normalize, verbatim
 from ._values import row_of
 
-__all__ = ["Batch", "HeadWeights", "short_of"]
+__all__ = ["Batch", "HeadWeights", "logits_of"]
 
 #: A text fewer than this share of whose words (those n-grams are made of) the model knows carries no evidence: the
 #: training postings' least is 0.09 (mostly Spanish), random characters' 0.04.
@@ -55,11 +55,7 @@ class Batch:
         self.words = space.word_counts(self.found).tolist()  # those n-grams are made of
         # per head (role, then scope if the model has one): log-odds and calibrated probability of each posting, a
         # short one gaining what its length lacks (its shortfall per axis: None when no text is short)
-        self.shortfalls = [short_of(h.shortfall, self.words, len(space.axes)) for h in heads]
-        logits = [
-            self.Xf @ h.coef + h.intercept if s is None else self.Xf @ h.coef + h.intercept + s.sum(axis=1)
-            for h, s in zip(heads, self.shortfalls, strict=True)
-        ]
+        logits, self.shortfalls = logits_of(self.Xf, self.words, heads, len(space.axes))
         self.logits = [x.tolist() for x in logits]
         self.probabilities = [sigmoid(x).tolist() for x in logits]
         # what each posting's words say to the role head: none, when fewer than one in ten of its words is a word
@@ -181,11 +177,24 @@ class _Head(NamedTuple):
     cue_ptr: list[int]
 
 
-def short_of(shortfall: Shortfall, words: Sequence[int], n_axes: int) -> np.ndarray | None:
+def _short_of(shortfall: Shortfall, words: Sequence[int], n_axes: int) -> np.ndarray | None:
     """The shortfall of each text of ``words`` words, per axis (a row each), or None when none is short."""
     if not len(shortfall.words) or min(words, default=np.inf) >= shortfall.words[-1]:
         return None
     return shortfall.at(words, n_axes)
+
+
+def logits_of(
+    Xf: Any, words: Sequence[int], heads: Sequence[HeadWeights], n_axes: int
+) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    """Each head's log-odds of postings (features ``Xf``, of ``words`` words each), a short one gaining what its
+    length lacks, and those shortfalls per axis (a row each; None for a head when no posting is short)."""
+    shortfalls = [_short_of(h.shortfall, words, n_axes) for h in heads]
+    logits = [
+        Xf @ h.coef + h.intercept if s is None else Xf @ h.coef + h.intercept + s.sum(axis=1)
+        for h, s in zip(heads, shortfalls, strict=True)
+    ]
+    return logits, shortfalls
 
 
 def _contributions_of(X: Any, space: FeatureSpace, h: HeadWeights, short: np.ndarray | None) -> _Head:
