@@ -288,7 +288,7 @@ def test_a_posting_with_a_lone_surrogate_is_trained_on_and_fingerprinted_as_it_i
     """A text from a JSON export can hold a lone surrogate ("\\ud800", half of an emoji cut in two). Training and
     evaluate raised a bare UnicodeEncodeError (a str column refuses it); the posting is now trained on and evaluated
     as it is, and the fingerprint reads it: a different lone surrogate is different data. (Found by mutation testing
-    of _api: the fingerprint's ``surrogatepass`` could not be reached.)"""
+    of _api: the fingerprint's ``surrogatepass`` could not be reached.) So is a source named with one."""
     cut = postings["description"].astype(object)
     texts = [cut.where(cut.index != 0, cut[0] + half) for half in (" \ud800", " \ud801")]
     prints = [
@@ -303,6 +303,16 @@ def test_a_posting_with_a_lone_surrogate_is_trained_on_and_fingerprinted_as_it_i
         tpmclassify.TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1), sourced, groups="source"
     )
     assert report.metrics["masked"]["n_sources"] == 4  # and cross-validated, as it is (evaluate raised the same)
+    # a source's name may hold one too: trained on and evaluated by it, its own source (both raised the same)
+    named = postings.assign(
+        source=pd.Series([f"s{i % 4}" + "\ud800" * (i % 2) for i in range(len(postings))], dtype=object)
+    )
+    model = tpmclassify.train(named, C=1.0, cv=2, min_df=1, min_groups=1)
+    assert model.metadata_["training_data"]["sources"] == 4
+    report = tpmclassify.evaluate(
+        tpmclassify.TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1), named, groups="source"
+    )
+    assert report.metrics["masked"]["n_sources"] == 4 and "s1\ud800" in report.per_source["masked"].index
 
 
 def test_training_shows_its_progress_only_when_asked(postings, capsys):

@@ -279,7 +279,13 @@ def evaluate_rows(
     for variant, out in outputs.items():
         p_tpm, in_scope, thr = out[:, 0], out[:, 1], out[:, 2]
         pred = pd.DataFrame(  # (indexed as the rows given: a caller's table joins back on it)
-            {"truth": labels, "source": sources, "p_tpm": p_tpm, "in_scope": in_scope}, index=frame.index
+            {
+                "truth": labels,
+                "source": pd.Series(sources, index=frame.index, dtype=object),
+                "p_tpm": p_tpm,
+                "in_scope": in_scope,
+            },
+            index=frame.index,  # (sources as Python strings: a str column refuses a lone surrogate)
         )
         if variant == "masked" and axes:
             columns = ["axes_tpm", "axes_pm", "unreadable", "undecided_as_role"]

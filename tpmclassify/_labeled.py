@@ -215,7 +215,8 @@ def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.
     column = "source" if group_column == "auto" else group_column
     if column not in frame.columns:
         raise missing_column(column, frame.columns, "group_column=")
-    values = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    # as Python strings (a str column refuses a lone surrogate), the missing as ""
+    values = pd.Series(["" if pd.isna(v) else str(v) for v in frame[column]], index=frame.index, dtype=object)
     return values.str.extract(r"^((?:[A-Za-z][\w+.-]*://)?[^:]*)", expand=False)  # (a URL's scheme is not a name)
 
 

@@ -76,7 +76,8 @@ def _role_metrics(labels: np.ndarray, p_tpm: np.ndarray, sources: np.ndarray) ->
                 "ece": expected_calibration_error(y[sel], p[sel]),
             }
         )
-    table = pd.DataFrame(rows).set_index("source")
+    names = pd.Index([r.pop("source") for r in rows], dtype=object, name="source")  # (a str one refuses a surrogate)
+    table = pd.DataFrame(rows, index=names)
     worst = table["brier"].idxmax()
     m.update(
         worst_source=str(worst),
