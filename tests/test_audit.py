@@ -83,6 +83,18 @@ def test_the_audit_page_accounts_for_every_row_and_shows_the_mismatches(tmp_path
     assert main(["audit", str(tmp_path / "req.csv"), "-o", str(tmp_path / "r.txt"), "-q"]) == 2
 
 
+def test_audit_reads_its_input_in_the_encoding_named(tmp_path, capsys):
+    """--encoding reaches the audit: UTF-16 without a byte-order mark, which detection cannot tell, is read as named
+    and audited as the same rows in UTF-8 are (the option was dropped and nothing failed)."""
+    rows = _messy_csv(tmp_path / "req.csv")
+    (tmp_path / "req16.csv").write_bytes((tmp_path / "req.csv").read_text(encoding="utf-8").encode("utf-16-le"))
+    assert main(["audit", str(tmp_path / "req.csv"), "-o", str(tmp_path / "utf8.html"), "-q"]) == 0
+    run = ["audit", str(tmp_path / "req16.csv"), "-o", str(tmp_path / "utf16.html"), "--encoding", "utf-16-le"]
+    assert main(run) == 0
+    assert f"{rows} rows audited" in capsys.readouterr().err
+    assert (tmp_path / "utf16.flags.csv").read_bytes() == (tmp_path / "utf8.flags.csv").read_bytes()
+
+
 def test_a_semicolon_separated_export_is_audited_and_its_flags_written_as_it_is(tmp_path, caplog):
     """A European spreadsheet's export (";" between fields, found from its header) is audited row for row as the
     comma-separated one is, and its flags CSV, which is for that spreadsheet, is ';'-separated too (from a review)."""

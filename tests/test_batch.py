@@ -1241,6 +1241,50 @@ def test_an_output_under_a_file_says_so(tmp_path, postings):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "in.csv"]
 
 
+def test_batch_reads_its_input_in_the_encoding_named(tmp_path, postings):
+    """--encoding reaches batch: UTF-16 without a byte-order mark, which detection cannot tell, is read as named and
+    classified as the same rows in UTF-8 are (the option was dropped and nothing failed)."""
+    postings.drop(columns=["label"]).to_csv(tmp_path / "in.csv", index=False)
+    (tmp_path / "in16.csv").write_bytes((tmp_path / "in.csv").read_text(encoding="utf-8").encode("utf-16-le"))
+    assert main(["batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out8.csv"), "-q"]) == 0
+    run = ["batch", str(tmp_path / "in16.csv"), "-o", str(tmp_path / "out16.csv"), "-q", "--encoding", "utf-16-le"]
+    assert main(run) == 0
+    assert pd.read_csv(tmp_path / "out16.csv").equals(pd.read_csv(tmp_path / "out8.csv"))
+
+
+def test_batch_starts_early_as_many_workers_as_the_other_cores_run_and_none_for_a_small_file(tmp_path, monkeypatch):
+    """How many workers ``batch`` starts before it loads anything: ``--jobs`` - 1, no more than the other cores (at
+    least one), for a file of at least two chunks' worth of bytes; none for a smaller file or one that is not there.
+    Found by mutating the command line (its bounds and the cores' count were not tested)."""
+    import contextlib
+    from types import SimpleNamespace
+
+    from tpmclassify import _batch, _cli_commands, _pool
+
+    started = []
+    monkeypatch.setattr(_pool, "early_workers", lambda n, module: started.append(n) or contextlib.nullcontext())
+    monkeypatch.setattr(_batch, "classify_csv", lambda *a, **k: SimpleNamespace(rows=0, errors=0))
+    monkeypatch.setattr(_cli_commands, "_model", lambda *a: None)
+    monkeypatch.setattr(_cli_commands, "_ROW_BYTES", 100)
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"x" * 600)  # two chunks of 3 rows of 100 bytes, exactly
+    most = min(MAX_JOBS - 1, 7)
+    for cpus, jobs, chunk, early in (
+        (8, 3, 3, 2), (4, 4, 3, 3), (2, 4, 3, 1), (None, 3, 3, 1), (8, 1, 3, 0), (8, 3, 1, 2), (8, MAX_JOBS, 3, most)
+    ):  # fmt: skip
+        monkeypatch.setattr(os, "cpu_count", lambda cpus=cpus: cpus)
+        started.clear()
+        run = ["batch", str(src), "-o", str(tmp_path / "out.csv"), "--chunk-size", str(chunk), "--jobs", str(jobs)]
+        assert main(run) == 0
+        assert started == [early], (cpus, jobs, chunk)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    src.write_bytes(b"x" * 599)
+    for path in (src, tmp_path / "missing.csv"):
+        started.clear()
+        assert main(["batch", str(path), "-o", str(tmp_path / "out.csv"), "--chunk-size", "3", "--jobs", "3"]) == 0
+        assert started == [0], path
+
+
 def test_the_command_line_starts_its_workers_before_it_loads_the_model(tmp_path, postings, monkeypatch):
     """A worker imports scikit-learn for about a second: ``batch --jobs 2`` on a file of more than one chunk starts it
     before this process loads anything, and the run takes it (no second process); a small file starts none early.

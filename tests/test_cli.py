@@ -190,6 +190,7 @@ def test_help_texts_defaults_and_the_model_card(small_model, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "input                 file of postings" in out and "rows read, scored and written" in out
     assert "(default: 1000)" in out and "(default: None)" not in out
+    assert "(default: False)" not in out  # nor a flag's (--overwrite, -q)
     path = tmp_path / "my_model.tpmc"
     metrics = {"Held out": {"all": {"macro_f1": 0.91234, "n_tpm": 58.0}}}
     tpmclassify.save(copy.deepcopy(small_model), path, extra={"metrics": metrics})
@@ -563,6 +564,38 @@ def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postin
     assert "n/a: a figure that compares TPM with PM needs postings of both; these rows have 3 TPM and 0 PM" in out
 
 
+def test_train_evaluate_says_how_it_refits_with_few_sources_or_none(tmp_path, postings, capsys):
+    """train --evaluate refits in one fold per source when there are 5 sources or fewer (as evaluate
+    --cross-validate), and says so; without sources, in 5 stratified folds, said with its caveat. Found by mutating
+    the command line: only 30 sources (5 grouped folds) and one source were tested."""
+    src, model = tmp_path / "five.csv", str(tmp_path / "m.tpmc")
+    pd.concat([postings] * 3).assign(source=[f"s{i % 5}" for i in range(30)]).to_csv(src, index=False)
+    assert main(["train", str(src), "-o", model, "--evaluate"]) == 0
+    assert "(the method, refitted in one fold per source)" in capsys.readouterr().out
+    pd.concat([postings] * 3).to_csv(src, index=False)
+    assert main(["train", str(src), "-o", model, "--evaluate", "--overwrite"]) == 0
+    out = capsys.readouterr().out
+    assert "(the method, refitted in 5 stratified folds: no sources, optimistic when sources repeat boilerplate)" in out
+    assert main(["train", str(src), "-o", model, "--overwrite"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"30 of 30 rows of {src}, labels from 'label': ")
+    assert f"\nsaved {model} and its model card {tmp_path / 'm.md'}\nsha256 " in out
+
+
+def test_train_reads_the_columns_it_is_told(tmp_path, postings, capsys):
+    """--text-column, --label-column and --group-column reach training: a table whose columns have other names is
+    trained on its postings, labels and sources (each option could be dropped unseen: every other train test used
+    the default names; found by mutating the command line)."""
+    src = tmp_path / "renamed.csv"
+    frame = pd.concat([postings] * 3, ignore_index=True).assign(origin=[f"crawl{i % 3}" for i in range(30)])
+    frame.rename(columns={"description": "Job Description", "label": "role"}).to_csv(src, index=False)
+    run = ["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--text-column", "Job Description"]
+    assert main([*run, "--label-column", "role", "--group-column", "origin"]) == 0
+    assert "30 of 30 rows of" in capsys.readouterr().out
+    data = tpmclassify.load(tmp_path / "m.tpmc").metadata_["training_data"]
+    assert data["rows"] == 30 and data["sources"] == 3 and data["labels"] == {"other": 12, "pm": 9, "tpm": 9}
+
+
 def test_one_source_is_cross_validated_in_stratified_folds_and_a_url_is_one_source(tmp_path, postings, capsys):
     """Every row from one source crashed `evaluate --cross-validate --folds 0` ("internal error") and `train
     --evaluate` (scikit-learn's "LeaveOneGroupOut expects at least 2"); a URL source was cut at its scheme's colon,
@@ -710,6 +743,90 @@ def test_classify_reads_standard_input_as_it_reads_a_file_and_refuses_a_table(tm
     capsys.readouterr()
 
 
+def test_standard_input_is_a_table_only_when_its_first_lines_read_as_one(capsys, monkeypatch):
+    """What makes standard input a table of postings (refused) rather than one posting (classified): JSON lines, or
+    a header of at least two short names (up to 40 characters and 4 words), one a text column, over records of as
+    many fields (the first 20 looked at). Found by mutating the command line: none of these bounds was tested."""
+    import io
+
+    def piped(data: bytes) -> tuple[int, str]:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+        code = main(["classify", "-"])
+        return code, capsys.readouterr().err
+
+    row = "Lead the program from plan to launch."
+    tables = {
+        "two columns": f"title,description\n1,{row}\n",
+        "JSON lines": '{"id": 1, "description": "Lead the program."}\n' * 3,
+        "a byte-order mark twice": f"\ufeff\ufeffdescription,id\n{row},1\n",
+        "a ragged record past the 20th": "id,description\n"
+        + "".join(f"{i},{row}\n" for i in range(20))
+        + f"20,{row} End to end, with vendors.\n",
+        "a name of 40 characters": f"description,{'n' * 40}\n{row},yes\n",
+        "a name of 4 words": f"description,job posting title text\n{row},yes\n",
+    }
+    for what, table in tables.items():
+        code, err = piped(table.encode("utf-8"))
+        assert code == 2 and "standard input is a table of postings (its first line names a 'description'" in err, what
+    postings = {
+        "one column": f"Description\n{row}\nReport to the director of engineering.\n",
+        "a name of 41 characters": f"description,{'n' * 41}\n{row},yes\n",
+        "a name of 5 words": f"description,the job posting title text\n{row},yes\n",
+        "no text column": "id,title\n1,Technical Program Manager\n",
+    }
+    for what, posting in postings.items():
+        assert piped(posting.encode("utf-8")) == (0, ""), what
+    assert piped(b"") == (2, "tpmclassify classify: error: posting text is empty or whitespace-only\n")
+
+
+def test_standard_input_is_read_to_the_limit_and_named_in_what_it_refuses(tmp_path, capsys, monkeypatch):
+    """Standard input is read to MAX_CHARS characters however it is encoded (UTF-32 with its mark: 4 bytes a
+    character and 4 more), and each refusal says what was refused: a posting past the limit (piped or a file), NUL
+    characters (piped as bytes, or a text stream put in its place), a table. Found by mutating the command line."""
+    import io
+
+    from tpmclassify import _text
+    from tpmclassify._cli_commands import read_text
+    from tpmclassify._errors import PostingError
+
+    monkeypatch.setattr(_text, "MAX_CHARS", 100)
+
+    def refusal(arg: str, data: bytes | None = None) -> str:
+        if data is not None:
+            monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+        with pytest.raises(PostingError) as err:
+            read_text(arg)
+        return str(err.value)
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(("x" * 100).encode("utf-32")), encoding="utf-8"))
+    assert read_text("-") == "x" * 100
+    too_long = "posting text has more than 100 characters; the limit is 100"
+    assert refusal("-", b"x" * 405) == too_long  # past 4 * 100 + 4 bytes: refused before it is decoded
+    (tmp_path / "long.txt").write_bytes(b"x" * 405)
+    assert refusal(str(tmp_path / "long.txt")) == too_long
+    nul = "standard input holds NUL characters: it is not a text file"
+    assert refusal("-", b"Lead the program.\x00\x00").startswith(nul)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Lead the program.\x00"))  # a text stream, already decoded
+    assert refusal("-").startswith(nul)
+    assert refusal("-", b"id,description\n1,Lead the program.\n") == (
+        "standard input is a table of postings (its first line names a 'description' column): classify its rows "
+        "with tpmclassify batch FILE -o OUTPUT"
+    )
+
+
+def test_classify_answers_with_the_model_and_the_title_it_is_given(tmp_path, postings, small_model, bundled, capsys):
+    """classify's --model and --title reach the answer (neither was checked: either could be dropped)."""
+    text = postings["description"][0]
+    path = tmp_path / "small.tpmc"
+    tpmclassify.save(copy.deepcopy(small_model), path)
+    assert main(["classify", text, "--model", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out == f"{tpmclassify.load(path).classify(text)}\n" and out != f"{bundled.classify(text)}\n"
+    assert main(["classify", text, "--title", "Project Manager"]) == 0
+    out = capsys.readouterr().out
+    assert out == f"{bundled.classify(text, 'Project Manager')}\n" and out != f"{bundled.classify(text)}\n"
+
+
 def test_classify_reads_a_utf32_posting_at_the_limit_and_utf16_that_starts_with_nul_is_utf16(tmp_path, monkeypatch):
     """A UTF-32 posting of MAX_CHARS characters was refused (its byte-order mark took it past 4 bytes a character);
     UTF-16 text starting with a NUL (FF FE 00 00, a UTF-32 mark too) is read as UTF-16."""
@@ -831,6 +948,23 @@ def test_max_errors_makes_a_nightly_job_fail_on_rows_it_could_not_classify(tmp_p
     with pytest.raises(SystemExit) as exit_:
         main(["batch", str(src), "-o", str(tmp_path / "x.csv"), "--max-errors", "-1"])
     assert exit_.value.code == 2 and "--max-errors: must be 0 or more, got -1" in capsys.readouterr().err
+
+
+def test_max_errors_takes_zero_and_says_what_is_not_a_count(tmp_path, postings, capsys):
+    """--max-errors 0 (no row may fail) is a count like any other; a value that is not a whole number is refused
+    with what it must be. Found by mutating the command line (0 refused, the message dropped: nothing failed)."""
+    src = tmp_path / "one_empty.csv"
+    postings.drop(columns=["label"]).assign(description=lambda f: f["description"].where(f.index != 4, "")).to_csv(
+        src, index=False
+    )
+    run = ["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q", "--overwrite"]
+    assert main([*run, "--max-errors", "0"]) == 3
+    assert capsys.readouterr().err.startswith("error: 1 of 10 rows could not be classified, more than --max-errors 0")
+    with pytest.raises(SystemExit) as exit_:
+        main([*run, "--max-errors", "1.5"])
+    assert (
+        exit_.value.code == 2 and "--max-errors: must be a whole number of rows, got '1.5'" in capsys.readouterr().err
+    )
 
 
 def test_train_counts_the_labels_it_took_from_titles(tmp_path, postings, capsys):

@@ -132,7 +132,7 @@ def test_spark_local_matches_classify_frame(frame, monkeypatch):
     _same(got, classify_frame(frame))
 
 
-def test_dask_files_of_one_name_or_no_workers_are_refused_before_any_is_written(tmp_path, postings):
+def test_dask_files_of_one_name_or_no_workers_are_refused_before_any_is_written(tmp_path, postings, capsys):
     """Each file is written into the output folder under its name: two inputs named jobs.csv wrote one output (the
     second over the first with overwrite=True, 7 of 14 rows out and exit 0)."""
     pytest.importorskip("distributed", reason="the [dask] extra is not installed")
@@ -165,6 +165,20 @@ def test_dask_files_of_one_name_or_no_workers_are_refused_before_any_is_written(
         main(["batch", str(tmp_path / "a" / "*.csv"), "-o", str(tmp_path / "out"), "--engine", "dask", "--jobs", "0"])
         == 2
     )
+    from tpmclassify._batch import MAX_JOBS
+
+    # the command line's own refusals, each before a cluster starts (found by mutating it: only the exit code was
+    # checked): --jobs counts a local cluster's workers, not a running scheduler's
+    for args, message in (
+        (["--jobs", "0"], f"--jobs must be a whole number from 1 to {MAX_JOBS}, got 0"),
+        (["--prior", "auto", "--jobs", "0"], "--prior auto is not available with --engine dask: give a share"),
+        (["--scheduler", "localhost", "--jobs", "0"], "cannot reach the Dask scheduler at 'localhost': missing port"),
+    ):
+        capsys.readouterr()
+        assert (
+            main(["batch", str(tmp_path / "a" / "*.csv"), "-o", str(tmp_path / "out"), "--engine", "dask", *args]) == 2
+        )
+        assert message in capsys.readouterr().err, args
     for blank in ("", "  "):  # a blank address is none: a local cluster
         with pytest.raises(BatchError, match="^workers must be"):
             tpmclassify.dask.classify_files(
