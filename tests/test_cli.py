@@ -572,6 +572,9 @@ def test_train_evaluate_says_how_it_refits_with_few_sources_or_none(tmp_path, po
     pd.concat([postings] * 3).assign(source=[f"s{i % 5}" for i in range(30)]).to_csv(src, index=False)
     assert main(["train", str(src), "-o", model, "--evaluate"]) == 0
     assert "(the method, refitted in one fold per source)" in capsys.readouterr().out
+    pd.concat([postings] * 3).assign(source=[f"s{i % 6}" for i in range(30)]).to_csv(src, index=False)
+    assert main(["train", str(src), "-o", model, "--evaluate", "--overwrite"]) == 0
+    assert "(the method, refitted in 5 source-grouped folds)" in capsys.readouterr().out  # 6 sources: 5 folds
     pd.concat([postings] * 3).to_csv(src, index=False)
     assert main(["train", str(src), "-o", model, "--evaluate", "--overwrite"]) == 0
     out = capsys.readouterr().out
