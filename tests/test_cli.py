@@ -984,3 +984,134 @@ def test_train_counts_the_labels_it_took_from_titles(tmp_path, postings, capsys)
     with pytest.warns(UserWarning, match="training on 10 labeled rows"):
         assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--title-column", "title", "--overwrite"]) == 0
     assert "labels from 'label': " in capsys.readouterr().out
+
+
+def test_batch_and_audit_score_with_the_model_given_and_every_command_checks_its_sha256(
+    tmp_path, postings, small_model, capsys
+):
+    """batch's and audit's --model and --sha256, and --sha256 beside --model in classify and evaluate, reach the
+    run (none was checked: each could be dropped, the bundled model scoring unseen, a wrong digest let through).
+    Found by mutating the command line."""
+    path = tmp_path / "small.tpmc"
+    digest = tpmclassify.save(copy.deepcopy(small_model), path)
+    src = tmp_path / "in.csv"
+    postings[["description"]].to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    assert main(["batch", str(src), "-o", str(out), "-q", "--model", str(path), "--sha256", digest]) == 0
+    scored = pd.read_csv(out)["tpm_probability"].tolist()
+    expected = tpmclassify.classify_frame(postings[["description"]], model=tpmclassify.load(path))["tpm_probability"]
+    assert scored == pytest.approx(expected.tolist())
+    assert main(["batch", str(src), "-o", str(out), "-q", "--overwrite"]) == 0  # (the bundled model: not the same)
+    assert pd.read_csv(out)["tpm_probability"].tolist() != pytest.approx(scored)
+    capsys.readouterr()
+    wrong = "0" * 64
+    text = postings["description"][0]
+    for run in (
+        ["batch", str(src), "-o", str(tmp_path / "b.csv"), "-q"],
+        ["audit", str(src), "-o", str(tmp_path / "a.html"), "-q"],
+        ["classify", text],
+        ["evaluate", str(tmp_path / "labeled.csv")],
+        ["evaluate", str(tmp_path / "labeled.csv"), "--cross-validate"],
+    ):
+        postings.to_csv(tmp_path / "labeled.csv", index=False)
+        assert main([*run, "--model", str(path), "--sha256", wrong]) == 2, run
+        assert "SHA-256" in capsys.readouterr().err, run
+    assert not (tmp_path / "b.csv").exists() and not (tmp_path / "a.html").exists()
+
+
+def test_evaluate_cross_validates_the_method_of_the_model_given_and_says_what_it_read_on_standard_error(
+    tmp_path, postings, small_model, capsys
+):
+    """evaluate --cross-validate --model refits that model's method (it could be replaced by the default one
+    unseen); what was read goes to standard error, so that standard output is the report alone (a file of it); and
+    the refusals say what to do. Found by mutating the command line."""
+    from tpmclassify._card import metrics_text
+
+    path = tmp_path / "small.tpmc"
+    tpmclassify.save(copy.deepcopy(small_model), path)
+    src = tmp_path / "labeled.csv"
+    rows = pd.concat([postings] * 3, ignore_index=True)
+    rows.to_csv(src, index=False)
+    assert main(["evaluate", str(src), "--cross-validate", "--model", str(path), "-q"]) == 0
+    out, err = capsys.readouterr()
+    report = tpmclassify.evaluate(tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1), rows, refit=True)
+    assert out == f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}\n"
+    assert err.startswith(f"30 of 30 rows of {src}, labels from 'label': other 12, tpm 9, pm 9\n")
+    assert (
+        "note: no sources (no --group-column, no 'source' column): 5 stratified folds, not grouped by source; "
+        "figures are optimistic when sources repeat boilerplate\n"
+    ) in err
+    assert main(["evaluate", str(src), "--folds", "3"]) == 2
+    assert capsys.readouterr().err.endswith(
+        " --folds goes with --cross-validate (without it, the model is scored as it is)\n"
+    )
+    postings.assign(label=["tpm", "pm", "pm", *postings["label"][3:]]).to_csv(src, index=False)  # one TPM row
+    assert main(["evaluate", str(src), "--cross-validate"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "cross-validation trains on at least 2 of each, so it needs more (without --cross-validate, a saved model is "
+        "scored as it is)\n"
+    )
+
+
+def test_a_whole_file_run_shows_its_progress_on_a_terminal_unless_quiet(tmp_path, postings, monkeypatch, capsys):
+    """batch's and audit's progress bar: on a terminal unless --quiet, never off one (which could be inverted, or
+    lost, unseen: the tests run off a terminal). Found by mutating the command line."""
+    from tpmclassify import _audit
+
+    seen = []
+    monkeypatch.setattr(_audit, "audit", lambda *args, **options: seen.append(options["progress"]))
+    src = tmp_path / "in.csv"
+    postings.to_csv(src, index=False)
+    for tty, quiet in ((True, []), (True, ["-q"]), (False, [])):
+        monkeypatch.setattr(sys.stderr, "isatty", lambda tty=tty: tty)
+        assert main(["audit", str(src), "-o", str(tmp_path / "a.html"), *quiet]) == 0
+    assert seen == [True, False, False]
+    from types import SimpleNamespace
+
+    from tpmclassify import _evaluate
+
+    report = SimpleNamespace(to_markdown=lambda: "")
+    monkeypatch.setattr(_evaluate, "evaluate_rows", lambda *args, **options: seen.append(options["progress"]) or report)
+    for tty, quiet in ((True, []), (True, ["-q"]), (False, [])):  # evaluate's, too
+        monkeypatch.setattr(sys.stderr, "isatty", lambda tty=tty: tty)
+        assert main(["evaluate", str(src), "--markdown", *quiet]) == 0
+    assert seen[3:] == [True, False, False]
+
+
+def test_evaluate_scores_the_columns_it_is_told(tmp_path, postings, small_model, capsys):
+    """evaluate --text-column and --label-column reach the scoring (every evaluate test used the default names:
+    either could be dropped unseen). Found by mutating the command line."""
+    path = tmp_path / "small.tpmc"
+    tpmclassify.save(copy.deepcopy(small_model), path)
+    src = tmp_path / "d.csv"
+    postings.to_csv(src, index=False)
+    assert main(["evaluate", str(src), "--model", str(path), "-q"]) == 0
+    expected = capsys.readouterr().out
+    postings.rename(columns={"description": "body", "label": "role"}).to_csv(src, index=False)
+    run = ["evaluate", str(src), "--model", str(path), "-q", "--text-column", "body", "--label-column", "role"]
+    assert main(run) == 0
+    assert capsys.readouterr().out == expected
+
+
+def test_evaluate_cross_validates_in_5_source_grouped_folds_past_5_sources_and_one_per_source_up_to_5(
+    tmp_path, postings, small_model, capsys
+):
+    """evaluate --cross-validate without --folds, on rows with sources: 5 source-grouped folds for more than 5
+    sources, one fold per source for 5 or fewer, 2 of them too (as train --evaluate; never checked in evaluate).
+    Found by mutating the command line."""
+    path = tmp_path / "small.tpmc"
+    tpmclassify.save(copy.deepcopy(small_model), path)
+    src = tmp_path / "sourced.csv"
+    rows = pd.concat([postings] * 3, ignore_index=True)
+    for sources, protocol in (
+        (6, "5-fold source-grouped over 6 sources"),
+        (2, "leave-one-source-out over 2 sources"),
+        (5, "leave-one-source-out over 5 sources"),
+    ):
+        rows.assign(source=[f"s{i % sources}" for i in range(len(rows))]).to_csv(src, index=False)
+        assert main(["evaluate", str(src), "--cross-validate", "--model", str(path), "-q"]) == 0
+        assert capsys.readouterr().out.startswith(f"Evaluation ({protocol})\n")
+    assert main(["evaluate", str(src), "--cross-validate", "--folds", "5", "--model", str(path), "-q"]) == 0
+    assert capsys.readouterr().out.startswith("Evaluation (5-fold source-grouped over 5 sources)\n")
+    assert main(["evaluate", str(src), "--cross-validate", "--folds", "6"]) == 2  # (5 sources)
+    assert capsys.readouterr().err.endswith(" --folds must be 0 (one fold per source) or from 2 to 5, got 6\n")
