@@ -281,11 +281,11 @@ def evaluate_rows(
         pred = pd.DataFrame(  # (indexed as the rows given: a caller's table joins back on it)
             {
                 "truth": labels,
-                "source": pd.Series(sources, index=frame.index, dtype=object),
+                "source": pd.Series(sources, index=frame.index, dtype=object),  # (a str column refuses a surrogate)
                 "p_tpm": p_tpm,
                 "in_scope": in_scope,
             },
-            index=frame.index,  # (sources as Python strings: a str column refuses a lone surrogate)
+            index=frame.index,
         )
         if variant == "masked" and axes:
             columns = ["axes_tpm", "axes_pm", "unreadable", "undecided_as_role"]

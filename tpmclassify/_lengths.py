@@ -36,7 +36,7 @@ __all__ = ["REFERENCE_QUANTILE", "WINDOWS_PER_POSTING", "WINDOW_TOKENS", "Shortf
 WINDOW_TOKENS = (30, 45, 70, 100, 150, 220, 330, 500)
 #: Windows of each length taken of each training posting (one is a noisy mean on a few hundred postings).
 WINDOWS_PER_POSTING = 3
-#: Texts with fewer words than this share of the training postings are measured from a typical text of their length.
+#: Texts with fewer words than this share of the training postings gain what their length lacks against that length.
 REFERENCE_QUANTILE = 0.1
 
 

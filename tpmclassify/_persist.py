@@ -51,8 +51,8 @@ __all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save"]
 #: Version of the file layout written by :func:`save`.
 FORMAT_VERSION = 7  # 2: priors, calibration folded into the weights; 3: baselines, evidence floor, context cues;
 # 4: a mismatch confidence per title claim (a dict where format 3 has one number); 5: a floor on a posting's words;
-# 6: cue counts read as in a posting of a reference length (``cue_reference_words``); 7: short texts measured from a
-# typical text of their length (``shortfall``)
+# 6: cue counts read as in a posting of a reference length (``cue_reference_words``); 7: short texts gain what their
+# length lacks against a reference length (``shortfall``)
 
 #: The oldest format this version reads: a format 3 file is a format 4 file whose mismatch confidence is one number,
 #: a format 4 file is a format 5 file without a floor on words (read as 0: none), a format 5 file is a format 6
