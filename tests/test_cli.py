@@ -1078,6 +1078,54 @@ def test_a_whole_file_run_shows_its_progress_on_a_terminal_unless_quiet(tmp_path
     assert seen[3:] == [True, False, False]
 
 
+def test_evaluate_cross_validates_the_default_method_without_a_model(tmp_path, postings, monkeypatch):
+    """evaluate --cross-validate without --model refits TPMClassifier's defaults, not the bundled model's method (its
+    own mismatch confidences and scope recall: a second, different cross-validation, unseen). Found by mutating the
+    command line."""
+    from types import SimpleNamespace
+
+    from tpmclassify import _evaluate
+
+    seen = []
+    report = SimpleNamespace(to_markdown=lambda: "")
+    monkeypatch.setattr(_evaluate, "evaluate_rows", lambda model, *args, **options: seen.append(model) or report)
+    src = tmp_path / "labeled.csv"
+    pd.concat([postings] * 3, ignore_index=True).to_csv(src, index=False)
+    assert main(["evaluate", str(src), "--cross-validate", "--markdown", "-q"]) == 0
+    assert main(["evaluate", str(src), "--markdown", "-q"]) == 0  # without --cross-validate: the bundled model
+    defaults, bundled = tpmclassify.TPMClassifier().get_params(), tpmclassify.default_model().get_params()
+    assert defaults != bundled  # (else the test could not tell them apart)
+    assert [m.get_params() for m in seen] == [defaults, bundled]
+    assert not hasattr(seen[0], "space_")  # refitted in the folds, not fitted already
+
+
+def test_evaluate_says_rows_cannot_be_cross_validated_when_the_folds_refuse_them(
+    tmp_path, postings, monkeypatch, capsys
+):
+    """A ValueError from refitting in folds (scikit-learn's, too few postings of a label for them) is a refusal
+    that says so, as train --evaluate says it; the library's own errors and any error scoring a saved model pass as
+    they are. Found by mutating the command line."""
+    from tpmclassify import _evaluate
+    from tpmclassify._errors import InvalidValueError
+
+    def refuse(*args, **options):
+        raise error
+
+    monkeypatch.setattr(_evaluate, "evaluate_rows", refuse)
+    src = tmp_path / "labeled.csv"
+    pd.concat([postings] * 3, ignore_index=True).to_csv(src, index=False)
+    error: Exception = ValueError("n_splits=5 cannot be greater than the number of members in each class")
+    assert main(["evaluate", str(src), "--cross-validate", "-q"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "cannot cross-validate these rows (n_splits=5 cannot be greater than the number of members in each class)\n"
+    )
+    assert main(["evaluate", str(src), "-q"]) == 1  # scoring a saved model: not a refusal of the rows, a bug
+    assert "internal error" in capsys.readouterr().err
+    error = InvalidValueError("the library's own words")
+    assert main(["evaluate", str(src), "--cross-validate", "-q"]) == 2
+    assert capsys.readouterr().err.endswith(" the library's own words\n")
+
+
 def test_evaluate_scores_the_columns_it_is_told(tmp_path, postings, small_model, capsys):
     """evaluate --text-column and --label-column reach the scoring (every evaluate test used the default names:
     either could be dropped unseen). Found by mutating the command line."""
