@@ -1163,3 +1163,30 @@ def test_evaluate_cross_validates_in_5_source_grouped_folds_past_5_sources_and_o
     assert capsys.readouterr().out.startswith("Evaluation (5-fold source-grouped over 5 sources)\n")
     assert main(["evaluate", str(src), "--cross-validate", "--folds", "6"]) == 2  # (5 sources)
     assert capsys.readouterr().err.endswith(" --folds must be 0 (one fold per source) or from 2 to 5, got 6\n")
+
+
+def test_evaluate_says_on_standard_error_what_it_read_and_the_rows_the_title_rule_leaves_out(
+    tmp_path, postings, capsys
+):
+    """What evaluate read, and the rows the title rule leaves out (counted and named), go to standard error, so that
+    standard output is the report alone; with none left out, nothing is said of them. The note could go to standard
+    output, before the report, or a note be said of no rows, unseen: only train's, all on standard output, was
+    tested. Found by mutating the command line."""
+    src = tmp_path / "labeled.csv"
+    postings.to_csv(src, index=False)
+    assert main(["evaluate", str(src), "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("Evaluation (fitted model on the given data)\n")
+    assert err == f"10 of 10 rows of {src}, labels from 'label': other 4, tpm 3, pm 3\n"
+    src = tmp_path / "titles.csv"
+    postings.drop(columns=["label"]).assign(title=[*postings["title"][:4], "Chef", *postings["title"][5:]]).to_csv(
+        src, index=False
+    )
+    assert main(["evaluate", str(src), "--title-column", "title", "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("Evaluation (fitted model on the given data)\n")
+    assert err == (
+        f"9 of 10 rows of {src}, labels from the job titles in 'title' (no 'label' column): other 4, tpm 3, pm 2\n"
+        "1 row left out: the title rule gives their titles no label (name a label column with --label-column to use "
+        "them): row 6: 'Chef'\n"
+    )
