@@ -979,6 +979,41 @@ def test_at_the_end_of_the_file_chunks_a_slow_worker_has_not_started_are_scored_
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
 
+def test_a_chunk_s_deadline_counts_its_rows_and_the_characters_of_its_texts_and_titles():
+    """A worker's deadline for a chunk (``chunk_seconds``): a base, so much a row, and so much per character of its
+    texts and of its titles (values that are not text count no characters). Too short, healthy workers are killed;
+    too long, a hung one holds up the run."""
+    from tpmclassify._workers import _CHARS_PER_SECOND, _CHUNK_SECONDS, _ROW_SECONDS, chunk_seconds
+
+    texts, titles, errors = ["a" * 500_000, None, float("nan"), "b" * 1_000], ["c" * 250_000, None, 3, ""], [""] * 4
+    rows = _CHUNK_SECONDS + 4 * _ROW_SECONDS
+    assert chunk_seconds((texts, titles, errors)) == pytest.approx(rows + 751_000 / _CHARS_PER_SECOND)
+    assert chunk_seconds((texts, None, errors)) == pytest.approx(rows + 501_000 / _CHARS_PER_SECOND)
+    assert chunk_seconds((["x" * 3_000] * 1_000, None, [""] * 1_000)) == pytest.approx(10 + 5 + 12)  # as documented
+
+
+def test_a_worker_scores_a_chunk_as_this_process_does(small_model, postings, monkeypatch):
+    """What a worker runs (``init_worker`` once, then ``worker_score`` for each chunk) gives the columns this process
+    would: the texts, the titles and the read errors all reach the model. Run here: a chunk its worker fails is scored
+    in this process, so a run's output does not tell."""
+    from types import SimpleNamespace
+
+    from tpmclassify import _workers
+    from tpmclassify._rows import score_texts
+
+    collector = []  # (the worker's collector settings, not this process's)
+    fake_gc = SimpleNamespace(freeze=lambda: collector.append("frozen"), set_threshold=lambda *t: collector.append(t))
+    monkeypatch.setattr(_workers, "gc", fake_gc)
+    monkeypatch.setattr(_workers, "_WORKER_MODEL", None)
+    _workers.init_worker(small_model)
+    assert collector == ["frozen", _workers._SCORING_THRESHOLDS]
+    texts, titles = postings["description"].tolist()[:3] + [None], ["Project Manager", None, "TPM", None]
+    errors = ["", "", "", "invalid JSON: Expecting value"]
+    answer = _workers.worker_score(texts, titles, errors)
+    assert answer == score_texts(small_model, texts, titles, errors)
+    assert answer["error"][3] == "invalid JSON: Expecting value" and answer["title_label"][0]
+
+
 def test_a_file_of_one_chunk_starts_no_worker(tmp_path, postings, monkeypatch):
     from tpmclassify import _pool
 

@@ -213,27 +213,46 @@ def test_a_deadline_runs_from_the_answer_before_it_not_from_the_deadlines_before
 
 
 _ORPHAN = """
-import importlib.util as u, sys, time
+import importlib.util as u, os, signal, sys, time
 s = u.spec_from_file_location("p", {path!r}); m = u.module_from_spec(s); sys.modules["p"] = m; s.loader.exec_module(m)
 pool = m.Pool(1, len, (b"x",))
 pool.start()
 while not pool.ready:
     time.sleep(0.02)
-pool.submit(time.sleep, ({busy},), 3600.0)
+pool.submit({task}, 3600.0)
 print(pool.pids[0], flush=True)
 time.sleep(3600)
 """
 
 
-@pytest.mark.parametrize("busy", [0, 3600], ids=["idle", "busy"])
-def test_workers_exit_when_their_parent_is_killed(busy):
-    """SIGKILL on the parent (no clean-up runs there) ends its workers, idle or busy with a task."""
-    code = textwrap.dedent(_ORPHAN.format(path=_pool.__file__, busy=busy))
+def _stopped(pid: int) -> bool:
+    """Whether ``pid`` is stopped (SIGSTOP)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "time.sleep, (0,)",
+        "time.sleep, (3600,)",
+        pytest.param(
+            "os.kill, (pool.pids[0], signal.SIGSTOP)",
+            marks=pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal"),
+        ),
+    ],
+    ids=["idle", "busy", "stopped"],
+)
+def test_workers_exit_when_their_parent_is_killed(task):
+    """SIGKILL on the parent (no clean-up runs there) ends its workers, idle or busy with a task, or stopped (where
+    no watchdog thread of its own can run: the kernel kills it)."""
+    code = textwrap.dedent(_ORPHAN.format(path=_pool.__file__, task=task))
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert parent.stdout is not None
         worker = int(parent.stdout.readline())
         assert _alive(worker)
+        if "SIGSTOP" in task:
+            assert _wait(lambda: _stopped(worker), 10)
     finally:
         parent.kill()
         parent.wait()
@@ -298,3 +317,180 @@ def test_early_workers_are_killed_however_their_context_ends(monkeypatch):
         _stopped_in_time(pool)
     assert not _pool._EARLY
     assert Pool(1, [].append, ()).early is False  # a built-in method's initializer has no module to import
+
+
+def test_a_worker_that_exits_fails_its_task_at_once_and_is_given_no_more():
+    """A worker that exits by itself (not killed: an exit status, not a signal) is lost as soon as its end of file is
+    read: its task fails then, saying so, not at its deadline, and it is given no further task."""
+    pool = Pool(1, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready)
+        task = pool.submit(os._exit, (0,), 60.0)
+        assert task is not None
+        with pytest.raises(TaskFailed, match=r"worker process \d+: it exited$"):
+            pool.result(task)
+        assert not pool.ready and pool.submit(operator.mul, (2, 3), 60.0) is None
+    finally:
+        _stopped_in_time(pool)
+
+
+def test_an_answer_this_process_cannot_read_fails_its_task_and_kills_its_worker(tmp_path, monkeypatch):
+    """An answer that does not unpickle here (the worker is alive and waiting for more) is an answer not to be trusted:
+    the task fails saying why, and the worker is killed and given nothing more."""
+    (tmp_path / "unreadable.py").write_text(
+        "class Unreadable:\n    def __reduce__(self):\n        return (int, ('not a number',))\n"
+        "def answer():\n    return Unreadable()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import unreadable
+
+    pool = Pool(1, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready)
+        pid = pool.pids[0]
+        task = pool.submit(unreadable.answer, (), 60.0)
+        assert task is not None
+        with pytest.raises(TaskFailed, match=r"unreadable answer \(ValueError: invalid literal"):
+            pool.result(task)
+        assert not pool.ready and pool.submit(operator.mul, (2, 3), 60.0) is None
+        assert _wait(lambda: not _alive(pid), 10)
+    finally:
+        _stopped_in_time(pool)
+
+
+def test_a_lost_worker_is_warned_of_once_and_a_stopped_pool_not_at_all(caplog):
+    """A worker given up on at its deadline is warned of once, though its reader then sees it die too; workers killed
+    by :meth:`Pool.stop` are not warned of."""
+    pool = Pool(1, *_INIT)
+    with caplog.at_level("WARNING", logger="tpmclassify"):
+        pool.start()
+        try:
+            assert _wait(lambda: pool.ready)
+            hung = pool.submit(time.sleep, (3600,), 0.2)
+            assert hung is not None
+            with pytest.raises(TaskFailed, match="no answer within"):
+                pool.result(hung)
+            reader = pool._workers[0].threads[1]
+            reader.join(10)  # it read the killed worker's end of file and gave the worker up again
+            assert not reader.is_alive()
+        finally:
+            _stopped_in_time(pool)
+        lost = [r.getMessage() for r in caplog.records]
+        assert len(lost) == 1 and "is lost: no answer within 0 s (hung or stopped)" in lost[0], lost
+        caplog.clear()
+        pool = Pool(1, *_INIT)
+        pool.start()
+        assert _wait(lambda: pool.ready)
+        _stopped_in_time(pool)  # (it joins the readers: each has seen its worker's end)
+        assert caplog.records == []
+
+
+def test_an_answer_of_many_pipefuls_comes_back_whole():
+    """An answer far bigger than a pipe holds (a chunk's columns can be) arrives in many reads, and whole."""
+    pool = Pool(1, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready)
+        task = pool.submit(operator.mul, (b"0123456789", 300_000), 60.0)
+        assert task is not None
+        assert pool.result(task) == b"0123456789" * 300_000
+        assert pool.result(pool.submit(operator.add, (1, 2), 60.0)) == 3  # and the next answer is read from its start
+    finally:
+        _stopped_in_time(pool)
+
+
+_UNSTOPPED = """
+import importlib.util as u, sys, time
+s = u.spec_from_file_location("p", {path!r}); m = u.module_from_spec(s); sys.modules["p"] = m; s.loader.exec_module(m)
+pool = m.Pool(1, len, (b"x",))
+pool.start()
+while not pool.ready:
+    time.sleep(0.02)
+print(pool.pids[0], flush=True)
+"""
+
+
+def test_a_program_that_never_stops_its_pool_still_exits():
+    """The pool's threads never keep a program from ending: one that leaves without stopping its pool (an exception
+    past it, a stop forgotten) exits, and its worker with it."""
+    code = textwrap.dedent(_UNSTOPPED.format(path=_pool.__file__))
+    program = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, timeout=30)
+    assert program.returncode == 0
+    worker = int(program.stdout)
+    assert _wait(lambda: not _alive(worker), 5), "the worker outlived the program"
+
+
+def test_an_initializer_from_no_module_has_its_worker_import_nothing():
+    """An initializer that has no module (a built-in method's) has its workers import nothing as they start: they get
+    ready and answer."""
+    pool = Pool(1, [].append, (1,))
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready or pool._workers[0].lost is not None)
+        assert pool.ready, pool._workers[0].lost
+        assert pool.result(pool.submit(operator.mul, (6, 7), 60.0)) == 42
+    finally:
+        _stopped_in_time(pool)
+
+
+def test_a_starting_worker_is_waited_for_start_seconds_then_given_up_once(worker_fault, caplog):
+    """A worker that is not ready is not given tasks, and is not given up on either until ``start_seconds`` after it
+    started; then it is killed at the next submission, with one warning, whatever the submissions after."""
+    worker_fault("starting", "stop")  # never ready
+    pool = Pool(1, *_INIT)  # start_seconds=300
+    with caplog.at_level("WARNING", logger="tpmclassify"):
+        pool.start()
+        try:
+            worker = pool._workers[0]
+            assert pool.submit(operator.mul, (2, 3), 60.0) is None and worker.lost is None
+            worker.started -= 301  # as if started 301 s ago
+            assert pool.submit(operator.mul, (2, 3), 60.0) is None and worker.lost == "not ready after 300 s"
+            assert pool.submit(operator.mul, (2, 3), 60.0) is None
+            assert _wait(lambda: not _alive(worker.proc.pid), 5)
+        finally:
+            _stopped_in_time(pool)
+    lost = [r.getMessage() for r in caplog.records]
+    assert len(lost) == 1 and "is lost: not ready after 300 s;" in lost[0], lost
+
+
+def test_a_message_reads_back_whole_through_short_writes_and_short_reads():
+    """A write to a pipe may take only part of what it is given (a signal can cut it short), and a read returns what
+    is there: a message is written and read whole all the same, and the next one after it."""
+
+    class Short:
+        """A pipe that takes and gives at most 1,000 bytes a call."""
+
+        def __init__(self) -> None:
+            self.data, self.at = bytearray(), 0
+
+        def write(self, view) -> int:
+            self.data += view[:1000]
+            return min(len(view), 1000)
+
+        def readinto(self, view) -> int:
+            n = min(len(view), 1000, len(self.data) - self.at)
+            view[:n] = self.data[self.at : self.at + n]
+            self.at += n
+            return n
+
+    pipe, message = Short(), bytes(range(256)) * 100
+    _pool._write(pipe, message)
+    _pool._write(pipe, b"next")
+    assert _pool._read(pipe) == message and _pool._read(pipe) == b"next" and _pool._read(pipe) is None
+
+
+def test_a_worker_s_stray_output_and_input_leave_its_pipes_alone():
+    """In a worker, descriptors 0 and 1 are not the pipes its messages use: what a task (or a library it calls) writes
+    to standard output goes to standard error, and standard input reads as empty, so neither cuts into a message."""
+    pool = Pool(1, *_INIT)
+    pool.start()
+    try:
+        assert _wait(lambda: pool.ready)
+        line = b"stray output from a worker (not a failure)\n"
+        assert pool.result(pool.submit(os.write, (1, line), 60.0)) == len(line)
+        assert pool.result(pool.submit(os.read, (0, 100), 10.0)) == b""
+        assert pool.result(pool.submit(operator.mul, (6, 7), 60.0)) == 42
+    finally:
+        _stopped_in_time(pool)
