@@ -258,7 +258,10 @@ def test_workers_exit_when_their_parent_is_killed(task):
         parent.wait()
         if parent.stdout is not None:
             parent.stdout.close()
-    assert _wait(lambda: not _alive(worker), 5), "the worker outlived its parent"
+    gone = _wait(lambda: not _alive(worker), 5)
+    if not gone:  # (not left behind, stopped for good)
+        os.kill(worker, signal.SIGKILL)
+    assert gone, "the worker outlived its parent"
 
 
 def test_workers_started_early_are_taken_by_the_pool_and_the_others_killed(monkeypatch):
