@@ -212,17 +212,16 @@ def test_a_deadline_runs_from_the_answer_before_it_not_from_the_deadlines_before
         _stopped_in_time(pool)
 
 
-_ORPHAN = """
+#: A program that loads the pool from its file, starts one worker and waits until it is ready.
+_STARTED = """
 import importlib.util as u, os, signal, sys, time
 s = u.spec_from_file_location("p", {path!r}); m = u.module_from_spec(s); sys.modules["p"] = m; s.loader.exec_module(m)
 pool = m.Pool(1, len, (b"x",))
 pool.start()
 while not pool.ready:
     time.sleep(0.02)
-pool.submit({task}, 3600.0)
-print(pool.pids[0], flush=True)
-time.sleep(3600)
 """
+_ORPHAN = _STARTED + "pool.submit({task}, 3600.0)\nprint(pool.pids[0], flush=True)\ntime.sleep(3600)\n"
 
 
 def _stopped(pid: int) -> bool:
@@ -404,15 +403,7 @@ def test_an_answer_of_many_pipefuls_comes_back_whole():
         _stopped_in_time(pool)
 
 
-_UNSTOPPED = """
-import importlib.util as u, sys, time
-s = u.spec_from_file_location("p", {path!r}); m = u.module_from_spec(s); sys.modules["p"] = m; s.loader.exec_module(m)
-pool = m.Pool(1, len, (b"x",))
-pool.start()
-while not pool.ready:
-    time.sleep(0.02)
-print(pool.pids[0], flush=True)
-"""
+_UNSTOPPED = _STARTED + "print(pool.pids[0], flush=True)\n"  # (and it ends, without stopping its pool)
 
 
 def test_a_program_that_never_stops_its_pool_still_exits():
