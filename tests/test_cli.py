@@ -17,6 +17,14 @@ from tpmclassify._cli import main
 from tpmclassify._io import FORMATS, read_table
 
 
+@pytest.fixture
+def small_model_file(tmp_path, small_model) -> Path:
+    """The small model saved to a file, for --model."""
+    path = tmp_path / "small.tpmc"
+    tpmclassify.save(copy.deepcopy(small_model), path)
+    return path
+
+
 def _write(frame: pd.DataFrame, path) -> None:
     name = str(path)
     if name.endswith(".parquet"):
@@ -817,14 +825,14 @@ def test_standard_input_is_read_to_the_limit_and_named_in_what_it_refuses(tmp_pa
     )
 
 
-def test_classify_answers_with_the_model_and_the_title_it_is_given(tmp_path, postings, small_model, bundled, capsys):
+def test_classify_answers_with_the_model_and_the_title_it_is_given(
+    tmp_path, postings, small_model_file, bundled, capsys
+):
     """classify's --model and --title reach the answer (neither was checked: either could be dropped)."""
     text = postings["description"][0]
-    path = tmp_path / "small.tpmc"
-    tpmclassify.save(copy.deepcopy(small_model), path)
-    assert main(["classify", text, "--model", str(path)]) == 0
+    assert main(["classify", text, "--model", str(small_model_file)]) == 0
     out = capsys.readouterr().out
-    assert out == f"{tpmclassify.load(path).classify(text)}\n" and out != f"{bundled.classify(text)}\n"
+    assert out == f"{tpmclassify.load(small_model_file).classify(text)}\n" and out != f"{bundled.classify(text)}\n"
     assert main(["classify", text, "--title", "Project Manager"]) == 0
     out = capsys.readouterr().out
     assert out == f"{bundled.classify(text, 'Project Manager')}\n" and out != f"{bundled.classify(text)}\n"
@@ -1020,19 +1028,17 @@ def test_batch_and_audit_score_with_the_model_given_and_every_command_checks_its
 
 
 def test_evaluate_cross_validates_the_method_of_the_model_given_and_says_what_it_read_on_standard_error(
-    tmp_path, postings, small_model, capsys
+    tmp_path, postings, small_model_file, capsys
 ):
     """evaluate --cross-validate --model refits that model's method (it could be replaced by the default one
     unseen); what was read goes to standard error, so that standard output is the report alone (a file of it); and
     the refusals say what to do. Found by mutating the command line."""
     from tpmclassify._card import metrics_text
 
-    path = tmp_path / "small.tpmc"
-    tpmclassify.save(copy.deepcopy(small_model), path)
     src = tmp_path / "labeled.csv"
     rows = pd.concat([postings] * 3, ignore_index=True)
     rows.to_csv(src, index=False)
-    assert main(["evaluate", str(src), "--cross-validate", "--model", str(path), "-q"]) == 0
+    assert main(["evaluate", str(src), "--cross-validate", "--model", str(small_model_file), "-q"]) == 0
     out, err = capsys.readouterr()
     report = tpmclassify.evaluate(tpmclassify.TPMClassifier(cv=2, min_df=1, min_groups=1), rows, refit=True)
     assert out == f"Evaluation ({report.protocol})\n{metrics_text(report.metrics)}\n"
@@ -1126,29 +1132,25 @@ def test_evaluate_says_rows_cannot_be_cross_validated_when_the_folds_refuse_them
     assert capsys.readouterr().err.endswith(" the library's own words\n")
 
 
-def test_evaluate_scores_the_columns_it_is_told(tmp_path, postings, small_model, capsys):
+def test_evaluate_scores_the_columns_it_is_told(tmp_path, postings, small_model_file, capsys):
     """evaluate --text-column and --label-column reach the scoring (every evaluate test used the default names:
     either could be dropped unseen). Found by mutating the command line."""
-    path = tmp_path / "small.tpmc"
-    tpmclassify.save(copy.deepcopy(small_model), path)
     src = tmp_path / "d.csv"
     postings.to_csv(src, index=False)
-    assert main(["evaluate", str(src), "--model", str(path), "-q"]) == 0
+    run = ["evaluate", str(src), "--model", str(small_model_file), "-q"]
+    assert main(run) == 0
     expected = capsys.readouterr().out
     postings.rename(columns={"description": "body", "label": "role"}).to_csv(src, index=False)
-    run = ["evaluate", str(src), "--model", str(path), "-q", "--text-column", "body", "--label-column", "role"]
-    assert main(run) == 0
+    assert main([*run, "--text-column", "body", "--label-column", "role"]) == 0
     assert capsys.readouterr().out == expected
 
 
 def test_evaluate_cross_validates_in_5_source_grouped_folds_past_5_sources_and_one_per_source_up_to_5(
-    tmp_path, postings, small_model, capsys
+    tmp_path, postings, small_model_file, capsys
 ):
     """evaluate --cross-validate without --folds, on rows with sources: 5 source-grouped folds for more than 5
     sources, one fold per source for 5 or fewer, 2 of them too (as train --evaluate; never checked in evaluate).
     Found by mutating the command line."""
-    path = tmp_path / "small.tpmc"
-    tpmclassify.save(copy.deepcopy(small_model), path)
     src = tmp_path / "sourced.csv"
     rows = pd.concat([postings] * 3, ignore_index=True)
     for sources, protocol in (
@@ -1157,9 +1159,9 @@ def test_evaluate_cross_validates_in_5_source_grouped_folds_past_5_sources_and_o
         (5, "leave-one-source-out over 5 sources"),
     ):
         rows.assign(source=[f"s{i % sources}" for i in range(len(rows))]).to_csv(src, index=False)
-        assert main(["evaluate", str(src), "--cross-validate", "--model", str(path), "-q"]) == 0
+        assert main(["evaluate", str(src), "--cross-validate", "--model", str(small_model_file), "-q"]) == 0
         assert capsys.readouterr().out.startswith(f"Evaluation ({protocol})\n")
-    assert main(["evaluate", str(src), "--cross-validate", "--folds", "5", "--model", str(path), "-q"]) == 0
+    assert main(["evaluate", str(src), "--cross-validate", "--folds", "5", "--model", str(small_model_file), "-q"]) == 0
     assert capsys.readouterr().out.startswith("Evaluation (5-fold source-grouped over 5 sources)\n")
     assert main(["evaluate", str(src), "--cross-validate", "--folds", "6"]) == 2  # (5 sources)
     assert capsys.readouterr().err.endswith(" --folds must be 0 (one fold per source) or from 2 to 5, got 6\n")
