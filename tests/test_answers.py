@@ -84,6 +84,21 @@ def test_an_out_of_scope_posting_never_needs_review_for_its_tpm_pm_split(bundled
     assert model.classify(PM_TEXT).needs_review
 
 
+def test_a_sentence_read_as_out_of_scope_is_too_short_to_decide_too(bundled):
+    """Under the floor on words, whether the posting is a TPM or PM job at all is as little decided as which (from a
+    hostile review: this TPM duty read as out of scope, and was not left to review, as a sentence read as TPM is)."""
+    sentence = "Drive a multi-year program across five engineering teams: review system designs."
+    p = bundled.classify(sentence)
+    assert p.label == "other" and p.short and p.unreadable and p.needs_review
+    assert p.reasons[0].startswith("Needs review: too short to decide")
+    assert str(p).startswith("needs review  (too short to decide)\n")
+    answer = tpmclassify.classify_frame(pd.DataFrame({"description": [sentence, TPM_TEXT]}), model=bundled)
+    assert answer["needs_review"].tolist() == [True, False]
+    model = copy.copy(bundled)
+    model.min_words_ = 0
+    assert not model.classify(sentence).needs_review  # its words alone: an out-of-scope answer asks no evidence
+
+
 def test_evidence_exactly_at_the_floor_is_enough(bundled):
     p = bundled.classify(TPM_TEXT)
     model = copy.copy(bundled)
@@ -340,6 +355,15 @@ GERMAN_TPM = (
     "unserer verteilten Systeme. Ein technischer Hintergrund in Informatik ist erforderlich; Erfahrung mit "
     "Cloud-Infrastruktur und Datenpipelines."
 )
+#: From a hostile review: formal German, whose "Sie" and "Wir" are capitalised (and not counted), with only "und" of
+#: the small words counted then; read as out of scope, and not left to review.
+GERMAN_FORMAL_TPM = (
+    "Wir suchen ab sofort einen Technischen Programm-Manager. Sie koordinieren mehrere Entwicklungsteams, "
+    "verantworten die Roadmap, steuern Abhängigkeiten zwischen den Teams, treiben die Architektur unserer verteilten "
+    "Systeme voran und berichten direkt an die Geschäftsführung. Sie bringen mehrjährige Erfahrung im "
+    "Software-Engineering mit, kennen Cloud-Plattformen wie AWS und Kubernetes und haben Erfahrung mit agilen "
+    "Methoden. Sie arbeiten eng mit Produktmanagern, Architekten und Entwicklern zusammen."
+)
 DUTCH_TPM = (
     "Als Technical Program Manager ben je verantwoordelijk voor een meerjarig programma met meerdere "
     "engineeringteams. Je werkt samen met de architecten aan het ontwerp van onze gedistribueerde systemen, bewaakt "
@@ -430,7 +454,9 @@ POLISH_PM = (
 )
 
 
-@pytest.mark.parametrize("text", [GERMAN_TPM, DUTCH_TPM, DANISH_TPM, SPANISH_PM, PORTUGUESE_PM, ITALIAN_TPM, POLISH_PM])
+@pytest.mark.parametrize(
+    "text", [GERMAN_TPM, GERMAN_FORMAL_TPM, DUTCH_TPM, DANISH_TPM, SPANISH_PM, PORTUGUESE_PM, ITALIAN_TPM, POLISH_PM]
+)
 def test_a_posting_in_another_language_needs_review(bundled, text):
     """Loanwords (API, Roadmap, Design, IT, Project Manager) made more than one in ten of these words known, so the
     model answered as if it had read them; now it says it cannot (other languages' common words, more than twice

@@ -145,7 +145,8 @@ def test_the_summary_counts_the_answers_that_need_review(tmp_path, postings, cap
     assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--text-column", "title"]) == 0
     out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
     review = int((out["needs_review"] == "True").sum())
-    assert review == (out["label"].isin(["tpm", "pm"])).sum() > 0  # the title alone is a sentence
+    roles = out["label"].isin(["tpm", "pm"])
+    assert roles.any() and (out["needs_review"][roles] == "True").all()  # the title alone is a sentence
     assert f", {review} of them needing review; 0 errors)" in capsys.readouterr().err
 
 
@@ -313,6 +314,28 @@ def test_the_share_is_read_in_the_encoding_given_and_checks_the_title_column(tmp
     src.write_text("description,title,title\nx,y,z\n")
     with pytest.raises(tpmclassify.ColumnError, match="no column 'title.1'"):
         classify_csv(src, tmp_path / "o3.csv", title_column="title.1")
+
+
+def test_a_column_whose_name_only_looks_like_the_one_asked_for_is_shown_escaped(tmp_path, postings, capsys):
+    """From a hostile review: a header's "description " (a blank after it), a zero-width space before it, or an
+    accent written as a letter and a mark were refused with names that read exactly as the one asked for."""
+    import unicodedata
+
+    text = postings["description"][0]
+    for header, shown in (("description ", "'description '"), ("\u200bdescription", "'\\u200bdescription'")):
+        src = tmp_path / "in.csv"
+        src.write_text(f'id,{header}\n1,"{text}"\n', encoding="utf-8")
+        assert main(["batch", str(src), "-o", str(tmp_path / "o.csv")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("tpmclassify batch: error: no text column found") and err.count("\n") == 1
+        assert f"; the column {shown} is not 'description': it differs in case, blanks, invisible" in err
+    composed = unicodedata.normalize("NFD", "descripción")
+    frame = pd.DataFrame({"id": [1], composed: [text]})
+    with pytest.raises(tpmclassify.ColumnError, match=r"the column 'descripcio\\u0301n' is not 'descripci\\xf3n'"):
+        tpmclassify.classify_frame(frame, text_column="descripción")
+    with pytest.raises(tpmclassify.ColumnError) as refused:
+        tpmclassify.classify_frame(frame.rename(columns={composed: "body"}), text_column="bdy")
+    assert "is not" not in str(refused.value)  # a misspelt name is no look-alike
 
 
 def test_a_title_that_is_a_list_is_not_missing(postings):
@@ -581,6 +604,15 @@ def test_every_jsonl_chunk_is_checked_for_clashing_columns(tmp_path, postings, c
     assert not (tmp_path / "out.jsonl").exists()
     assert main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--chunk-size", "1"]) == 2
     assert capsys.readouterr().err.rstrip().endswith("e.g. --prefix pred_")  # the command's flag
+
+
+def test_a_clash_under_a_prefix_is_told_a_prefix_that_is_free(postings):
+    """From a hostile review: an input with pred_label, run with --prefix pred_, was told "e.g. --prefix pred_". The
+    prefix told is free whatever the case (an engine may resolve names so): pred1_ is not, for PRED1_in_scope."""
+    frame = postings.drop(columns=["label"]).assign(pred_label="mine", PRED1_in_scope="")
+    with pytest.raises(tpmclassify.BatchError, match="column.s. pred_label, which .* e.g. prefix='pred2_'$"):
+        tpmclassify.classify_frame(frame, prefix="pred_")
+    assert "pred2_label" in tpmclassify.classify_frame(frame, prefix="pred2_").columns
 
 
 def test_parquet_round_trip(tmp_path, postings):
@@ -1407,11 +1439,13 @@ def test_the_summary_line_names_each_label_and_the_share_assumed():
         output="o.csv", rows=4, errors=1, labels=Counter(tpm=2, pm=1), needs_review=1, prior=0.25, prior_rows=40
     )
     assert str(summary) == (
-        "4 rows -> o.csv (pm 1, tpm 2, 1 of them needing review; 1 errors) in 0.0 s, 0 rows/s; "
+        "4 rows -> o.csv (pm 1, tpm 2, 1 of them needing review; 1 error) in 0.0 s, 0 rows/s; "
         "TPM share assumed 0.250 (estimated from 40 in-scope rows)"
     )
     summary.prior_rows = None  # a share given, or the model's own
     assert str(summary).endswith("rows/s; TPM share assumed 0.250")
+    assert str(tpmclassify.BatchSummary(output="o.csv", rows=1, errors=2)).startswith("1 row -> o.csv (no labels, 0 of")
+    assert "; 2 errors) in" in str(tpmclassify.BatchSummary(output="o.csv", rows=1, errors=2))
     assert str(tpmclassify.BatchSummary(output="o.csv")) == (
         "0 rows -> o.csv (no labels, 0 of them needing review; 0 errors) in 0.0 s, 0 rows/s"
     )

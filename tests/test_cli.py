@@ -145,6 +145,22 @@ def test_file_types_that_are_not_written_are_refused(tmp_path, postings, capsys,
     assert not (tmp_path / out_name).exists()
 
 
+def test_batch_and_audit_say_that_standard_input_is_no_table(tmp_path, postings, capsys):
+    """From a hostile review: ``batch -`` was "-: unsupported file type" (as if "-" were a file's name)."""
+    src = tmp_path / "in.csv"
+    postings.to_csv(src, index=False)
+    for args in (
+        ["batch", "-", "-o", str(tmp_path / "o.csv")],
+        ["batch", str(src), "-o", "-"],
+        ["audit", "-", "-o", str(tmp_path / "a.html")],
+    ):
+        assert main(args) == 2
+        assert "'-' is no file: a table of postings is read from a file, and written to one, ending in .csv, " in (
+            capsys.readouterr().err
+        )
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_classify_refuses_a_file_name_that_does_not_exist(tmp_path, capsys):
     """A typo in a file name used to be classified as the posting "postng.txt"."""
     for arg in ("postng.txt", str(tmp_path / "missing")):

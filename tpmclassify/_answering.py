@@ -161,12 +161,17 @@ class Answering(Predicting):
         return claim_confidences(self.mismatch_confidence)
 
     def _unreadable(self, label: str, batch: Batch, i: int) -> bool:
-        """Too little to decide from: text the model cannot read (fewer than one in ten of its words known), or a
-        TPM or PM answer resting on less evidence, or on fewer words, than 99% of the training postings have
-        (:meth:`_decidable`): the model was fitted on whole postings, and a sentence's few cues say little of the
-        job, nor does the absence of the rest (an out-of-scope answer is the scope head's: the role head may well
-        have nothing to say about a nurse's posting)."""
-        return not batch.readable[i] or (label != OTHER and not self._decidable(batch, i))
+        """Too little to decide from: text the model cannot read (fewer than one in ten of its words known); a TPM
+        or PM answer resting on less evidence, or on fewer words, than 99% of the training postings have
+        (:meth:`_decidable`); or an out-of-scope answer on fewer words whose words have that evidence. The model was
+        fitted on whole postings: a sentence's few cues say little of the job, nor does the absence of the rest,
+        whether it is a TPM or PM job at all included ("Drive a multi-year program across five engineering teams"
+        read as out of scope, and was not flagged). A sentence with nothing of the four axes in it is plainly
+        another job (a nurse's), and evidence is asked of no out-of-scope answer: the role head may well have
+        nothing to say about a nurse's posting."""
+        read = batch.role_evidence[i] >= self.min_evidence_
+        short = self._short(batch, i) and (label != OTHER or read)
+        return not batch.readable[i] or short or (label != OTHER and not self._decidable(batch, i))
 
     def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
         """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""

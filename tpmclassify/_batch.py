@@ -95,8 +95,8 @@ class BatchSummary:
     def __str__(self) -> str:
         labels = ", ".join(f"{k} {v}" for k, v in sorted(self.labels.items()))
         return (
-            f"{self.rows} rows -> {self.output} ({labels or 'no labels'}, {self.needs_review} of them needing review; "
-            f"{self.errors} errors) "
+            f"{self.rows} row{'s' * (self.rows != 1)} -> {self.output} ({labels or 'no labels'}, "
+            f"{self.needs_review} of them needing review; {self.errors} error{'s' * (self.errors != 1)}) "
             f"in {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s"
             + ("" if self.prior is None else f"; TPM share assumed {self.prior:.3f}")
             + ("" if self.prior_rows is None else f" (estimated from {self.prior_rows} in-scope rows)")

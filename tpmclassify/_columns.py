@@ -6,9 +6,10 @@ line by line, at the file's end (:class:`LateKeys`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import count
 from typing import Any
 
-from ._errors import ColumnError, missing_column, option_text, separator_hint
+from ._errors import ColumnError, look_alike, missing_column, option_text, separator_hint
 from ._io import BatchError
 from ._roles import ROLES, TPM
 
@@ -107,10 +108,11 @@ def pick_text_column(columns: Sequence[str], text_column: str | None) -> str:
     for cand in TEXT_COLUMN_CANDIDATES:
         if cand in lower:
             return lower[cand]
-    hint = separator_hint(list(columns))
+    hint = separator_hint(list(columns)) or ". Name one with {opt:text_column=}"
+    alike = next(filter(None, (look_alike(c, columns) for c in TEXT_COLUMN_CANDIDATES)), "")  # "description "
     raise ColumnError(
         f"no text column found (looked for {', '.join(TEXT_COLUMN_CANDIDATES)}); the columns are: "
-        f"{', '.join(map(str, columns))}" + (hint or ". Name one with {opt:text_column=}.")
+        f"{', '.join(map(str, columns))}{hint}{alike}" + ("" if hint.endswith(")") else ".")
     )
 
 
@@ -123,17 +125,22 @@ def check_prefix(prefix: object) -> None:
 def check_clash(columns: Sequence[str], prefix: str, also: Sequence[str] = (), fold_case: bool = False) -> None:
     """Refuse input columns the output adds (:data:`OUTPUT_COLUMNS` and ``also``, each after ``prefix``); with
     ``fold_case``, whatever their case (an engine that resolves column names so, as Spark does by default)."""
+    clash = _clashes(columns, prefix, also, fold_case)
+    if clash:
+        free = next(p for p in (f"pred{k}_" if k else "pred_" for k in count()) if not _clashes(columns, p, also, True))
+        raise BatchError(
+            f"the input already has column(s) {', '.join(clash)}, which the output adds; "
+            "pass a prefix for the added columns, e.g. " + option_text(f"prefix={free!r}", f"--prefix {free}")
+        )
+
+
+def _clashes(columns: Sequence[str], prefix: str, also: Sequence[str], fold_case: bool) -> list[str]:
+    """The input columns that :func:`check_clash` refuses, in their order."""
     added = {prefix + o for o in (*OUTPUT_COLUMNS, *also)}
     if fold_case:
         added = {name.casefold() for name in added}
-        clash = [c for c in columns if str(c).casefold() in added]
-    else:
-        clash = [c for c in columns if c in added]
-    if clash:
-        raise BatchError(
-            f"the input already has column(s) {', '.join(clash)}, which the output adds; "
-            "pass a prefix for the added columns, e.g. " + option_text("prefix='pred_'", "--prefix pred_")
-        )
+        return [c for c in columns if str(c).casefold() in added]
+    return [c for c in columns if c in added]
 
 
 def check_columns(

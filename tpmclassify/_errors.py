@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,6 +26,7 @@ __all__ = [
     "TPMClassifyError",
     "command_line_wording",
     "input_not_found",
+    "look_alike",
     "missing_column",
     "separator_hint",
 ]
@@ -132,7 +134,38 @@ def missing_column(
     """
     columns = list(columns)
     fix = separator_hint(columns) or f" (name the right one with {{opt:{option}}})"
-    return error(f"no column {column!r}; the columns are: {', '.join(map(str, columns))}{fix}")
+    return error(
+        f"no column {column!r}; the columns are: {', '.join(map(str, columns))}{fix}{look_alike(column, columns)}"
+    )
+
+
+def look_alike(name: object, columns: Iterable[object]) -> str:
+    """What to add to a refusal of ``name`` when a column's name looks the same and is not: it differs in case,
+    blanks around it, invisible characters or how its accents are composed (a header's "description " or
+    a zero-width space before it, an accent written as a letter and a mark), shown escaped; else ``""``.
+
+    Examples
+    --------
+    >>> print(look_alike("text", ["id", "text "]))
+    ; the column 'text ' is not 'text': it differs in case, blanks, invisible characters or how its accents are written
+    >>> look_alike("title", ["Job Title"])
+    ''
+    """
+    key = _loose(name)
+    found = next((c for c in columns if c != name and _loose(c) == key), None)
+    if found is None:
+        return ""
+    return (
+        f"; the column {ascii(str(found))} is not {ascii(str(name))}: it differs in case, blanks, invisible characters "
+        "or how its accents are written"
+    )
+
+
+def _loose(name: object) -> str:
+    """A column's name without what a reader cannot see: case, blanks around it, format characters (a zero-width
+    space) and how its accents are composed."""
+    text = unicodedata.normalize("NFKC", str(name))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip().casefold()
 
 
 #: What else may separate a CSV file's fields than a comma: what its reading looks for (``_csv.delimiter_of``) and what

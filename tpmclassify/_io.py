@@ -82,11 +82,16 @@ def file_format(path: str | Path) -> str:
     ...
     tpmclassify._errors.BatchError: out.xlsx: unsupported file type; use .csv, .csv.gz, .jsonl, ... or .parquet
     """
+    endings = list(FORMATS)
+    if str(path) == "-":  # (standard input or output: what classify reads, one posting)
+        raise BatchError(
+            f"'-' is no file: a table of postings is read from a file, and written to one, ending in "
+            f"{', '.join(endings[:-1])} or {endings[-1]}"
+        )
     name = Path(path).name.lower()
     for ending in sorted(FORMATS, key=len, reverse=True):
         if name.endswith(ending):
             return FORMATS[ending]
-    endings = list(FORMATS)
     raise BatchError(f"{Path(path).name}: unsupported file type; use {', '.join(endings[:-1])} or {endings[-1]}")
 
 

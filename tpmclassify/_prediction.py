@@ -49,9 +49,10 @@ class Prediction:
     unreadable : bool
         Too little to decide from: text the model cannot read (fewer than one in ten of its words known: random
         characters, another script; or another language, ``_language.another_language``: the model
-        reads English), whatever its label; or a TPM or PM answer whose words carry less evidence than 99% of the
-        training postings do ("We are hiring. Apply now."), or has fewer words than 99% of them (``short``). An
-        out-of-scope answer of text it reads is the scope head's and needs no role cue.
+        reads English); or a TPM or PM answer whose words carry less evidence than 99% of the training postings do
+        ("We are hiring. Apply now."), or has fewer words than 99% of them (``short``); or a short out-of-scope
+        answer whose words carry that evidence (a sentence of a TPM's duties). An out-of-scope answer is the scope
+        head's and needs no role cue: a short one with nothing of the four axes (a nurse's) is read as it is.
         ``needs_review`` is set, and a title is never flagged as mismatched on it.
     evidence : float
         How much the text's words say about TPM vs PM on the four axes (scope, technical depth, strategy vs
@@ -166,8 +167,11 @@ postings)'
 
     @property
     def _too_short(self) -> bool:
-        """Left to review because its text is too short (a TPM or PM answer: the floor on words is the role's)."""
-        return self.unreadable and self.short and self.label != OTHER
+        """Left to review because its text is too short: a TPM or PM answer, or an out-of-scope one whose words
+        carry evidence on the four axes (a sentence of a TPM's duties says as little of whether the posting is a TPM
+        or PM job at all as of which); one with none is said to have too little (another script, another
+        language)."""
+        return self.unreadable and self.short and (self.label != OTHER or self.evidence > 0.0)
 
     def _unread_reason(self) -> str | None:
         """The one reason of an answer left to review because the posting could not be read (None if it was)."""
