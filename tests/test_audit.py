@@ -662,3 +662,198 @@ def test_top_keeps_the_most_confident_flags_whatever_their_order_in_the_file(tmp
     assert re.findall(r'<section class="card" id="row-(\d+)">', page) == ["13", "15"]
     assert "the 2 most confident of the 3" in page
     assert summary.errors == 0 and str(summary).startswith(f"{summary.rows} rows audited -> {summary.output}: 3 mis-")
+
+
+_CHECKS = {
+    "TPM": "Is this a Project Manager role advertised as a Technical Program Manager? If the duties are right, retitle "
+    "it; if the title is right, the posting understates the program and its technical depth.",
+    "PM": "Is this a Technical Program Manager role advertised as a Project Manager? If the duties are right, retitle "
+    "it; if the title is right, the posting overstates the technical scope.",
+    "Program Manager": "Is this a Technical Program Manager role in all but name? If the duties are right, give it "
+    "the Technical Program Manager title.",
+}
+
+
+def test_each_flag_s_list_entry_card_and_csv_row_say_its_title_its_reading_and_what_to_check(tmp_path, bundled):
+    """From a mutation run of the page: a flag's line in the list was checked by its link only, its card by counts
+    and the TPM figure, and the flags CSV's to-check by its first words, so a list entry without its shown cells,
+    title or labels, a card's verdict naming no role or its split upside down, an empty shown field not marked, a
+    plain Program Manager title said as the title rule's "other", the wrong question for a TPM, PM or Program
+    Manager title, and the CSV's confidence and reasons cut otherwise all passed. Three flags, one of each title
+    (a model that flags Project Manager titles too), each checked whole in the list, on its card and in the CSV."""
+    model = copy.deepcopy(bundled).set_params(mismatch_confidence={**bundled.mismatch_confidences, PM: 0.9})
+    rows = [
+        ("A-1", "Acme", "Technical Program Manager", PLAIN_PM),
+        ("A-2", "", "Program Manager", TECHNICAL),
+        ("A-3", "Globex", "Project Manager", TECHNICAL),
+    ]
+    src = tmp_path / "req.csv"
+    pd.DataFrame(rows, columns=["id", "company", "title", "description"]).to_csv(src, index=False)
+    summary = tpmclassify.audit(src, tmp_path / "r.html", model=model, id_column="id", show_columns=["company"])
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    flags = pd.read_csv(summary.flags, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert summary.mismatches == 3 and flags["row"].tolist() == ["2", "3", "4"]
+    assert flags["title_says"].tolist() == ["TPM", "Program Manager", "PM"]
+    assert flags["content_reads"].tolist() == ["PM", "TPM", "TPM"]
+    entries = []
+    for (rid, company, title, text), flag in zip(rows, flags.itertuples(), strict=True):
+        p = model.classify(text, title)
+        c = p.content
+        assert flag.to_check == _CHECKS[flag.title_says]
+        assert flag.confidence == str(round(c.probabilities[c.label], 3))
+        assert flag.reasons == " | ".join([p.reasons[0], *c.explanation.reasons[:2]])
+        assert p.label in ROLES and not p.needs_review  # the answer as written: a role and its split
+        tpm = p.probabilities[TPM]
+        assert flag.as_written == f"{SHORT_NAMES[p.label]} (TPM {tpm:.0%}, PM {1 - tpm:.0%})"
+        entry = (
+            f'<tr><td class="n"><a href="#row-{flag.row}">{flag.row}</a></td><td class=f>{rid}</td>'
+            f"<td class=f>{company}</td><td>{title}</td><td class=n>{flag.title_says}</td>"
+            f"<td class=n>{flag.content_reads}</td><td class=n>{c.probabilities[c.label]:.0%}</td></tr>"
+        )
+        entries.append((c.probabilities[c.label], -int(flag.row), entry))
+        card = next(k for k in _cards(page) if f'id="row-{flag.row}"' in k)
+        shown = f"<span><b>id</b> {rid}</span><span><b>company</b> {company or '&ndash;'}</span>"
+        assert f'<p class="fields">{shown}</p>' in card
+        assert f'<p class="check"><b>To check:</b> {_CHECKS[flag.title_says]}</p>' in card
+        tpm = c.probabilities[TPM]
+        split = f"TPM {tpm:.0%}, PM {1 - tpm:.0%}" if c.label == TPM else f"PM {1 - tpm:.0%}, TPM {tpm:.0%}"
+        assert (
+            f'<p class="verdict">Titled <b>{flag.title_says}</b>; the duties read as <b>{flag.content_reads}</b>: '
+            f"{split} <span" in card
+        )
+        assert "<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in c.explanation.reasons) + "</ul>" in card
+        assert f"the answer of <code>batch</code>)</span>: {flag.as_written}</p>" in card
+    # the list: every flag, most confident first, each with its shown cells, title and labels
+    listed = "".join(entry for *_, entry in sorted(entries, reverse=True))
+    head = "<tr><th>row</th><th>id</th><th>company</th><th>title</th><th>title says</th><th>duties read as</th>"
+    assert f'<table class="flags">{head}<th>confidence</th></tr>{listed}</table>' in page
+    assert "(all of them, most confident first; each links to its card)" in page
+    assert "<h2>The flagged postings, most confident first</h2>" in page and "<li>Each card says what" in page
+    assert '<span id="rows">3</span> postings;' in page
+    # none shown (top 0): both the list's section and the cards' name the flags CSV
+    tpmclassify.audit(src, tmp_path / "none.html", model=model, top=0)
+    none = (tmp_path / "none.html").read_text(encoding="utf-8")
+    assert none.count("<p>None shown here (top 0): 3 flagged rows are in <b>none.flags.csv</b>.</p>") == 2
+
+
+def test_the_answer_as_written_of_a_posting_out_of_scope_names_the_threshold_the_model_has(bundled):
+    """From a mutation run of the page: only a model with a scope threshold was seen, and only the answer's first
+    words, so dropping the threshold, or printing one the model does not have, passed; a content reading without
+    its in-scope figure (a model without a scope head) must say nothing of it; the flags CSV's confidence was never
+    one a 4th place would change."""
+    from tpmclassify._audit_page import Flag
+
+    p = dataclasses.replace(bundled.classify(TECHNICAL, title="Project Manager"), label="other", in_scope=0.04)
+    with_threshold = Flag(2, "row", dataclasses.replace(p, scope_threshold=0.17), {})
+    without = Flag(2, "row", dataclasses.replace(p, scope_threshold=None), {})
+    said = "not a TPM or PM posting at all (in scope 4%"
+    assert with_threshold.as_written() == said + ", under the model's threshold of 17%)"
+    assert without.as_written() == said + ")"
+    unscoped = Flag(2, "row", dataclasses.replace(p, content=dataclasses.replace(p.content, in_scope=None)), {})
+    assert '<span class="reading">(content, role names masked)</span></p>' in unscoped.card()
+    # the flags CSV's confidence: to 3 places (a flag of the bundled model is all but certain: 1.0 either way)
+    split = {TPM: 0.142857, PM: 0.857143}
+    unsure = Flag(2, "row", dataclasses.replace(p, content=dataclasses.replace(p.content, probabilities=split)), {})
+    assert unsure.csv_cells()[2] == 0.143
+
+
+def test_the_totals_table_shows_every_cell_of_the_summary_and_its_sums(tmp_path):
+    """From a mutation run of the page: the totals were checked in the summary and by their grand total on the
+    page, so the page's table could drop a title's row (a title used for either role, no title), add rows and
+    columns of nothing, show a cell the file does not have as 1, or sum its rows and columns otherwise, unseen."""
+    src = tmp_path / "req.csv"
+    _messy_csv(src)
+    summary = tpmclassify.audit(src, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    table = re.search(r'<table id="totals">(.*?)</table>', page)[1]
+    cells = [re.findall(r"<t[hd][^>]*>(?:<b>)?([^<]*)(?:</b>)?</t[hd]>", row) for row in table.split("</tr>")[:-1]]
+    claims = [c for c in (TPM, PM, HYBRID, "other", NO_CLAIM) if any(k[0] == c for k in summary.totals)]
+    outcomes = [o for o in (TPM, PM, "other", UNCLASSIFIED) if any(k[1] == o for k in summary.totals)]
+    assert claims == [TPM, PM, HYBRID, NO_CLAIM] and outcomes == [TPM, PM, UNCLASSIFIED]
+    total = lambda keep: str(sum(v for k, v in summary.totals.items() if keep(k)))  # noqa: E731
+    assert cells == [
+        ["title says \\ content says", *outcomes, "all"],
+        *(
+            [c, *(str(summary.totals.get((c, o), 0)) for o in outcomes), total(lambda k, c=c: k[0] == c)]
+            for c in claims
+        ),
+        ["all", *(total(lambda k, o=o: k[1] == o) for o in outcomes), str(summary.rows)],
+    ]
+
+
+def _held_bars(page: str) -> list[list[tuple[str, float]]]:
+    """Each chart's bars checked against its values: one row every 18 pixels, its name and value on the bar's line;
+    the longest bar ``half`` pixels from the zero line, the others to scale, TPM (> 0) to the right in blue, PM to
+    the left in orange; the value 10 pixels past the longest bar, in a box 50 pixels wider; nothing but bars."""
+    charts = []
+    for svg in re.findall(r"<svg .*?</svg>", page):
+        box, height = map(int, re.search(r'<svg width="(\d+)" height="(\d+)" viewBox="0 0 \1 \2"', svg).groups())
+        zero = int(re.search(rf'<line x1="(\d+)" y1="0" x2="\1" y2="{height}" stroke="#888"/>', svg)[1])
+        rows = re.findall(
+            r'<text x="0" y="(\d+)" font-size="12">([^<]*)</text><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)" '
+            r'height="12" fill="rgb\(([\d,]+)\)"/><text x="(\d+)" y="(\d+)" font-size="12">([+-]\d+\.\d\d)</text>',
+            svg,
+        )
+        assert len(rows) >= 2 and height == 18 * len(rows) + 6
+        assert re.sub(r"<text [^>]*>[^<]*</text>|<[^>]+>", "", svg) == ""  # (no stray text among the bars)
+        scale = max(abs(float(r[-1])) for r in rows)
+        half = int(rows[0][6]) - zero - 10
+        assert box == zero + half + 60 and max(float(r[4]) for r in rows) == pytest.approx(half, abs=0.05)
+        for k, (y, _, x, bar_y, width, fill, value_x, value_y, value) in enumerate(rows):
+            v, x, width = float(value), float(x), float(width)
+            assert int(bar_y) == 4 + 18 * k and int(y) == int(value_y) == int(bar_y) + 10
+            assert int(value_x) == zero + half + 10
+            if scale:  # (values printed as 0.00 throughout: only the longest bar's length is known)
+                assert width == pytest.approx(half * abs(v) / scale, abs=0.6 * half / scale / 100 + 0.06)
+            if v:
+                assert (x, fill) == ((zero, _TPM_RGB) if v > 0 else (pytest.approx(zero - width, abs=0.11), _PM_RGB))
+        charts.append([(html.unescape(name), float(value)) for _, name, *_, value in rows])
+    return charts
+
+
+_TPM_RGB, _PM_RGB = "31,119,180", "255,127,14"
+
+
+def test_the_bars_are_drawn_to_scale_from_the_zero_line_and_a_side_without_postings_is_zero(tmp_path):
+    """From a mutation run of the page: the bars were checked by their printed values only, so drawing them off
+    scale, on the wrong side or in the wrong colour, rows on top of each other or off the box, the raw names of the
+    axes, the charts of the four axes that are not the article's, and a side without postings as +1.00 all passed.
+    Each card's bars and each chart's, held against their values; a file of one TPM-titled posting of small
+    evidence (means under 1 on two axes, so their scale is the largest, not 1) charts PM-titled (0) at +0.00."""
+    src = tmp_path / "req.csv"
+    _messy_csv(src)
+    tpmclassify.audit(src, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    charts = _held_bars(page)
+    cards = [chart for chart in charts if not chart[0][0].endswith(")")]
+    assert len(cards) == 2 and all({name for name, _ in chart} <= set(AXES.values()) for chart in cards)
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", page)
+    assert captions == [AXES[a] for a in ("scope", "technical", "strategy", "collaboration")]
+    pd.DataFrame({"title": ["Technical Program Manager"], "description": ["Write the weekly status report."]}).to_csv(
+        tmp_path / "small.csv", index=False
+    )
+    tpmclassify.audit(tmp_path / "small.csv", tmp_path / "small.html")
+    charts = _held_bars((tmp_path / "small.html").read_text(encoding="utf-8"))
+    assert len(charts) == 4 and all(chart[1] == ("PM-titled (0)", 0.0) for chart in charts)
+    assert all(chart[0][0] == "TPM-titled (1)" for chart in charts) and any(0 < abs(c[0][1]) < 1 for c in charts)
+    _, sample = _sample_audit(tmp_path)  # (bars towards TPM too, under 1 and over)
+    values = [v for chart in _held_bars(sample) for _, v in chart]
+    assert any(0 < v < 1 for v in values) and any(v > 1 for v in values)
+
+
+def test_a_card_shows_a_posting_of_30000_characters_whole_and_cuts_a_longer_one(tmp_path):
+    """From a mutation run of the page: no posting near the card's 30,000 characters was audited, so cutting every
+    posting, none, or one of exactly 30,000, and saying so or not, passed unseen."""
+    base = (PLAIN_PM + " ") * (30_000 // len(PLAIN_PM) + 1)
+    texts = [base[:30_000], base[:30_001]]
+    pd.DataFrame({"title": ["Technical Program Manager"] * 2, "description": texts}).to_csv(
+        tmp_path / "long.csv", index=False
+    )
+    assert tpmclassify.audit(tmp_path / "long.csv", tmp_path / "long.html").mismatches == 2
+    page = (tmp_path / "long.html").read_text(encoding="utf-8")
+    whole, cut = _cards(page)
+    assert "<summary>The posting (30,000 characters); highlighted" in whole
+    assert "<summary>The posting (30,001 characters, the first 30,000 shown); highlighted" in cut
+    for card, shown in ((whole, texts[0]), (cut, texts[1][:30_000] + "\u2026")):  # (the cut one ends in an ellipsis)
+        posting = card[card.index('<div class="posting">') + len('<div class="posting">') : card.index("</div>")]
+        assert html.unescape(re.sub(r"<[^>]+>", "", posting)) == shown
