@@ -857,3 +857,30 @@ def test_a_card_shows_a_posting_of_30000_characters_whole_and_cuts_a_longer_one(
     for card, shown in ((whole, texts[0]), (cut, texts[1][:30_000] + "\u2026")):  # (the cut one ends in an ellipsis)
         posting = card[card.index('<div class="posting">') + len('<div class="posting">') : card.index("</div>")]
         assert html.unescape(re.sub(r"<[^>]+>", "", posting)) == shown
+
+
+def test_a_title_over_another_job_altogether_is_flagged_and_carded_as_such(tmp_path, bundled):
+    """From a mutation run of the page: with a model that reads a titled posting's scope, a flag of a title over
+    another job crashed the audit (the content has no probability of "other"), and a TPM or PM title over it was
+    never flagged (the answer as written, resting on the title's name alone, is too little to decide, which let no
+    flag through). Each title, its reading, its confidence (that it is no TPM or PM job), what to check and why."""
+    cook = "We are hiring a line cook to prepare meals, clean the kitchen, and serve guests at our restaurant. " * 5
+    titles = ["Engineering Project Manager", "Project Manager", "Technical Program Manager"]
+    src = tmp_path / "jobs.csv"
+    pd.DataFrame({"title": titles, "description": [cook] * 3}).to_csv(src, index=False)
+    assert tpmclassify.audit(src, tmp_path / "bundled.html", model=bundled).mismatches == 0  # (no titled scope)
+    model = copy.deepcopy(bundled).set_params(titled_scope_threshold=0.5)
+    summary = tpmclassify.audit(src, tmp_path / "r.html", model=model)
+    flags = pd.read_csv(summary.flags, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert summary.mismatches == 3 and flags["title"].tolist() == titles
+    assert flags["title_says"].tolist() == ["TPM or PM", "PM", "TPM"]
+    assert set(flags["content_reads"]) == {"another job"}
+    in_scope = model.classify(cook, titles[1]).content.in_scope
+    assert in_scope < 0.5 and set(flags["confidence"]) == {str(round(1 - in_scope, 3))}
+    assert all(
+        c.startswith("Is this a TPM or PM job at all? The duties read as another job") for c in flags["to_check"]
+    )
+    assert all(r.split(" | ")[1].startswith("Out of scope: in scope") for r in flags["reasons"])
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.count(f"the duties read as <b>another job</b>: not a TPM or PM job, {1 - in_scope:.0%}") == 3
+    assert page.count("<li>Out of scope: in scope") == 3

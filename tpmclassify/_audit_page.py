@@ -38,7 +38,7 @@ _SHOWN_CHARS = 30_000
 
 
 def _role(label: str) -> str:
-    return {**SHORT_NAMES, PROGRAM: "Program Manager"}.get(label, label)
+    return {**SHORT_NAMES, PROGRAM: "Program Manager", HYBRID: "TPM or PM", OTHER: "another job"}.get(label, label)
 
 
 class Flag:
@@ -48,13 +48,28 @@ class Flag:
     def __init__(self, number: int, row_word: str, p: Prediction, fields: dict[str, str]) -> None:
         assert p.content is not None
         self.number, self.row_word, self.p, self.c, self.fields = number, row_word, p, p.content, fields
-        # what the title claims: a TPM, a PM, or a plain Program Manager whose content reads as a TPM's
-        self.claim = p.title_label if p.title_label in ROLES else PROGRAM
+        # what the title claims: a TPM, a PM, or a plain Program Manager whose content reads as a TPM's; or (a model
+        # that reads a titled posting's scope) a TPM, PM or either-role title over another job altogether
+        self.claim = p.title_label if p.title_label in (*ROLES, HYBRID) else PROGRAM
         self.reads = self.c.label
-        self.confidence = self.c.probabilities[self.reads]
+        # how sure the reading is: of the role it reads as, or (another job) that it is no TPM or PM job at all
+        scope = self.c.in_scope
+        self.confidence = 1.0 - scope if self.reads == OTHER and scope is not None else self.c.probabilities[self.reads]
+
+    def _reasons(self, n: int | None = None) -> list[str]:
+        """The content's reasons for its reading: why another job, or why the role it reads as."""
+        c = self.c
+        if self.reads == OTHER:
+            return c.first_reasons(n)
+        return c.explanation.reasons if n is None else c.explanation.reasons[:n]
 
     def check(self) -> str:
         """One line: what a person should check."""
+        if self.reads == OTHER:
+            return (
+                "Is this a TPM or PM job at all? The duties read as another job: if they are right, retitle it (and "
+                "leave it out of TPM and PM counts); if the title is right, the posting does not describe the job."
+            )
         if self.claim == PM:
             return (
                 "Is this a Technical Program Manager role advertised as a Project Manager? If the duties are "
@@ -72,6 +87,8 @@ class Flag:
         )
 
     def content_split(self) -> str:
+        if self.reads == OTHER:
+            return f"not a TPM or PM job, {self.confidence:.0%}"
         tpm = self.c.probabilities[TPM]
         first, second = (SHORT_NAMES[r] for r in (ROLES if self.reads == TPM else ROLES[::-1]))
         return f"{first} {max(tpm, 1 - tpm):.0%}, {second} {min(tpm, 1 - tpm):.0%}"
@@ -98,7 +115,7 @@ class Flag:
         return f"{_role(p.label)} ({split})"
 
     def csv_cells(self) -> list[object]:
-        reasons = [self.p.reasons[0], *self.c.explanation.reasons[:2]]
+        reasons = [self.p.reasons[0], *self._reasons(2)]
         return [
             _role(self.claim),
             _role(self.reads),
@@ -128,7 +145,7 @@ class Flag:
         c, text = self.c, self.c.text  # the posting shown: the content's (the title is in the heading)
         shown = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS]
         cut = "" if shown is text else f", the first {_SHOWN_CHARS:,} shown"
-        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in c.explanation.reasons)
+        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in self._reasons())
         return (
             f'<section class="card" id="row-{self.number}">'
             f"<h3>{self.row_word.capitalize()} {self.number}: {html.escape(self.p.title or '')}</h3>"
