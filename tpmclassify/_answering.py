@@ -121,8 +121,8 @@ class Answering(Predicting):
         """
         given = [text if t is None else f"{text}\n{t}" for text, t in zip(texts, titles, strict=True)]
         # the title read after the posting's job text (its boilerplate already blanked, the same length), so that a
-        # posting ending in a benefits or equal-opportunity section does not blank the title with it, nor a comment,
-        # script or tag left open (a page cut short) make a comment of it, or one of the title's words close it
+        # posting ending in a benefits or equal-opportunity section does not blank the title with it, nor one ending
+        # in a comment, script or tag left open (a page cut short) make a comment of it
         read = [
             text if t is None else f"{close_markup(job_text(text))}\n{t}" for text, t in zip(texts, titles, strict=True)
         ]

@@ -40,9 +40,7 @@ MAX_CHARS = 5_000_000
 
 # Markup is found by scanning forward once: an opening ``<script``/``<style``/``<!--`` is closed by the first
 # closing tag after it (found with a forward search, never a lazy ``.*?`` that rescans the rest of the text from
-# every opening). One that nothing closes is only itself (its tag, or the ``<!--``): a plain-text posting that names
-# "<script>" or "<!--" is read on (blanked to its end, such a posting was read as its first lines, "too short to
-# decide"). Once no closing of a kind is found after an opening, none is looked for again: linear in the length.
+# every opening), and one left unclosed runs to the end of the text. Linear in the length of the text.
 _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 # A tag's attributes run to 20,000 characters here. The search stays linear: a tag that fails stops at the next "<"
@@ -138,52 +136,40 @@ def check_titled(text: str, title: str) -> None:
         raise PostingError(f"posting text with its title has {n:,} characters; the limit is {MAX_CHARS:,}")
 
 
-def _script_spans(text: str, unclosed: list[int] | None = None) -> list[tuple[int, int]]:
-    """Spans of ``<script>…</script>`` and ``<style>…</style>`` blocks; an opening that nothing closes is no block
-    (its tag is a tag), and its start is added to ``unclosed``."""
-    spans, pos, never = [], 0, set()
+def _script_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of ``<script>…</script>`` and ``<style>…</style>`` blocks (an unclosed one runs to the end)."""
+    spans, pos = [], 0
     while (m := _SCRIPT_OPEN.search(text, pos)) is not None:
-        name = m.group(1).lower()
-        close = None if name in never else _SCRIPT_CLOSE[name].search(text, m.end())
-        if close is None:
-            never.add(name)
-            pos = m.end()
-            if unclosed is not None:
-                unclosed.append(m.start())
-        else:
-            pos = close.end()
-            spans.append((m.start(), pos))
+        close = _SCRIPT_CLOSE[m.group(1).lower()].search(text, m.end())
+        pos = len(text) if close is None else close.end()
+        spans.append((m.start(), pos))
     return spans
 
 
-def _tag_spans(text: str, unclosed: list[int] | None = None) -> list[tuple[int, int]]:
-    """Spans of HTML comments and tags; a ``<!--`` that nothing closes is only itself, and its start is added to
-    ``unclosed``."""
-    spans, pos, closes = [], 0, True
+def _tag_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of HTML comments (an unclosed ``<!--`` runs to the end) and tags."""
+    spans, pos = [], 0
     while (m := _TAG_OPEN.search(text, pos)) is not None:
-        pos = m.end()
         if m.group() == "<!--":
-            close = text.find("-->", m.start() + 2) if closes else -1  # "<!-->" and "<!--->" close at once
-            closes = close >= 0
-            if closes:
-                pos = close + 3
-            elif unclosed is not None:
-                unclosed.append(m.start())
+            close = text.find("-->", m.start() + 2)  # "<!-->" and "<!--->" close at once, as browsers read them
+            pos = len(text) if close < 0 else close + 3
+        else:
+            pos = m.end()
         spans.append((m.start(), pos))
     return spans
 
 
 def close_markup(text: str) -> str:
-    """``text`` read alone, whatever is read after it (a title), the same length: a comment, script or style that
-    nothing in ``text`` closes (which a closing in the title would close) has its opening blanked (its tag, or its
-    ``<!--``), as reading ``text`` alone blanks it, and the ``<`` of a tag left open (``<a href='/apply``, which a
-    ``>`` in the title would close) is blanked, its words read as they are alone.
+    """``text`` read alone, whatever is read after it (a title), the same length: a comment, script or style left
+    open at its end (which would run on through the title) blanked to the end, as reading ``text`` alone blanks
+    it, and the ``<`` of a tag left open (``<a href='/apply``, which a ``>`` in the title would close) blanked, its
+    words read as they are alone.
 
     Examples
     --------
     >>> text = "Lead the program.<!-- tracking pixel"
-    >>> close_markup(text), len(close_markup(text)) == len(text)
-    ('Lead the program.     tracking pixel', True)
+    >>> close_markup(text).rstrip(), len(close_markup(text)) == len(text)
+    ('Lead the program.', True)
     >>> close_markup("Level: L5<L6 depending on experience")
     'Level: L5 L6 depending on experience'
     >>> close_markup("Lead the <b>program</b>.")
@@ -191,16 +177,16 @@ def close_markup(text: str) -> str:
     """
     if "<" not in text:
         return text
-    unclosed: list[int] = []
-    seen = _replace(text, _script_spans(text, unclosed), blank=True)
-    spans = _tag_spans(seen, unclosed)
-    starts = dict(spans)
-    cut = [(a, starts[a]) for a in unclosed if a in starts]  # an opening's tag, or its "<!--"
-    # a tag left open at the end: the probe's ">" closes it (an opening left unclosed is only itself in the probe)
-    probe = text + "\n>"
+    probe = text + "\n>"  # closes a tag left open; a comment, script or style runs on through it
     n = len(probe)
-    cut += [(a, a + 1) for a, b in _tag_spans(_replace(probe, _script_spans(probe), blank=True)) if b == n]
-    return _replace(text, sorted(set(cut)), blank=True) if cut else text
+    spans = _script_spans(probe)
+    ends = [a for a, b in spans if b == n] or [a for a, b in _tag_spans(_replace(probe, spans, blank=True)) if b == n]
+    if not ends:
+        return text
+    a = ends[0]
+    if text[a : a + 7].lower().startswith(("<!--", "<script", "<style")):
+        return text[:a] + " " * (len(text) - a)
+    return text[:a] + " " + text[a + 1 :]
 
 
 def _replace(text: str, spans: list[tuple[int, int]], blank: bool, with_: str = " ") -> str:
