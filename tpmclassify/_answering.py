@@ -138,15 +138,12 @@ class Answering(Predicting):
         for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):
             if title is not None:
                 answer = c if claim == HYBRID else out[i]
-                # a content read as another job is judged on its own reading: the answer as written then rests on
-                # the title's role name alone, too little evidence to decide TPM or PM (and never flagged on that)
-                judged = c if c.label == OTHER else answer
                 out[i] = dataclasses.replace(
                     answer,
                     title=title,
                     title_label=rule or "",
                     content=c,
-                    title_mismatch=not judged.unreadable and contradicts(claim, c, confidences),
+                    title_mismatch=not answer.unreadable and contradicts(claim, c, confidences),
                 )
         return out
 

@@ -63,6 +63,13 @@ class Flag:
             return c.first_reasons(n)
         return c.explanation.reasons if n is None else c.explanation.reasons[:n]
 
+    def _why(self) -> str:
+        """The heading of the card's reasons and bars: for another job, the reasons are the scope head's, and the
+        bars and highlights the TPM/PM evidence it has."""
+        if self.reads == OTHER:
+            return "Why another job; below, the TPM and PM evidence per axis"
+        return "Why, and evidence per axis"
+
     def check(self) -> str:
         """One line: what a person should check."""
         if self.reads == OTHER:
@@ -96,7 +103,7 @@ class Flag:
     def _in_scope(self) -> str:
         """The content's in-scope probability, beside its TPM/PM split (which holds if it is either role at all): a
         card said "reads as TPM 96%" above "not a TPM or PM posting at all (in scope 1%)" with nothing between."""
-        if self.c.in_scope is None:
+        if self.c.in_scope is None or self.reads == OTHER:  # (another job: its split is no reading)
             return ""
         return f"; TPM against PM, if it is either: in scope {self.c.in_scope:.0%}"
 
@@ -153,7 +160,7 @@ class Flag:
             f'<p class="check"><b>To check:</b> {html.escape(self.check())}</p>'
             f'<p class="verdict">Titled <b>{_role(self.claim)}</b>; the duties read as <b>{_role(self.reads)}</b>: '
             f'{self.content_split()} <span class="reading">(content, role names masked{self._in_scope()})</span></p>'
-            f'<p class="sub">Why, and evidence per axis <span class="reading">(content, role names masked; log-odds, '
+            f'<p class="sub">{self._why()} <span class="reading">(content, role names masked; log-odds, '
             f"+ towards TPM, &minus; towards PM)</span></p><ul>{reasons}</ul>"
             f"{_axis_bars(c.explanation.by_axis)}"
             f'<p class="aswritten"><b>As written</b> <span class="reading">(title and role names included, the '
