@@ -97,6 +97,15 @@ def test_a_sentence_read_as_out_of_scope_is_too_short_to_decide_too(bundled):
     model = copy.copy(bundled)
     model.min_words_ = 0
     assert not model.classify(sentence).needs_review  # its words alone: an out-of-scope answer asks no evidence
+    # a sentence with nothing of the four axes is plainly another job, whatever the floor on evidence (a review found
+    # every short out-of-scope answer flagged by a model whose floor is 0)
+    nurse = "Registered nurse for our intensive care unit: night shifts, patient care and medication."
+    model = copy.copy(bundled)
+    for floor in (bundled.min_evidence_, 0.0):
+        model.min_evidence_ = floor
+        p = model.classify(nurse)
+        assert p.label == "other" and p.short and p.evidence == 0.0 and not p.needs_review, floor
+        assert model.classify(sentence).needs_review
 
 
 def test_evidence_exactly_at_the_floor_is_enough(bundled):

@@ -662,6 +662,7 @@ def test_top_keeps_the_most_confident_flags_whatever_their_order_in_the_file(tmp
     assert re.findall(r'<section class="card" id="row-(\d+)">', page) == ["13", "15"]
     assert "the 2 most confident of the 3" in page
     assert summary.errors == 0 and str(summary).startswith(f"{summary.rows} rows audited -> {summary.output}: 3 mis-")
+    assert str(dataclasses.replace(summary, rows=1)).startswith(f"1 row audited -> {summary.output}: 3 mis-")
 
 
 _CHECKS = {

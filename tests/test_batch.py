@@ -328,7 +328,7 @@ def test_a_column_whose_name_only_looks_like_the_one_asked_for_is_shown_escaped(
         assert main(["batch", str(src), "-o", str(tmp_path / "o.csv")]) == 2
         err = capsys.readouterr().err
         assert err.startswith("tpmclassify batch: error: no text column found") and err.count("\n") == 1
-        assert f"; the column {shown} is not 'description': it differs in case, blanks, invisible" in err
+        assert f"; the column {shown} is not 'description': it differs only in what a reader cannot tell apart" in err
     composed = unicodedata.normalize("NFD", "descripción")
     frame = pd.DataFrame({"id": [1], composed: [text]})
     with pytest.raises(tpmclassify.ColumnError, match=r"the column 'descripcio\\u0301n' is not 'descripci\\xf3n'"):
@@ -1446,6 +1446,8 @@ def test_the_summary_line_names_each_label_and_the_share_assumed():
     assert str(summary).endswith("rows/s; TPM share assumed 0.250")
     assert str(tpmclassify.BatchSummary(output="o.csv", rows=1, errors=2)).startswith("1 row -> o.csv (no labels, 0 of")
     assert "; 2 errors) in" in str(tpmclassify.BatchSummary(output="o.csv", rows=1, errors=2))
+    one = tpmclassify.BatchSummary(output="o.csv", prior=0.25, prior_rows=1)
+    assert str(one).endswith("(estimated from 1 in-scope row)")
     assert str(tpmclassify.BatchSummary(output="o.csv")) == (
         "0 rows -> o.csv (no labels, 0 of them needing review; 0 errors) in 0.0 s, 0 rows/s"
     )

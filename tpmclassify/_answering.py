@@ -169,7 +169,7 @@ class Answering(Predicting):
         read as out of scope, and was not flagged). A sentence with nothing of the four axes in it is plainly
         another job (a nurse's), and evidence is asked of no out-of-scope answer: the role head may well have
         nothing to say about a nurse's posting."""
-        read = batch.role_evidence[i] >= self.min_evidence_
+        read = 0.0 < batch.role_evidence[i] >= self.min_evidence_  # (some evidence, whatever the floor)
         short = self._short(batch, i) and (label != OTHER or read)
         return not batch.readable[i] or short or (label != OTHER and not self._decidable(batch, i))
 

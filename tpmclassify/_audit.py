@@ -86,8 +86,8 @@ class AuditSummary:
     def __str__(self) -> str:
         errors = f", {self.errors} of them could not be classified" if self.errors else ""
         return (
-            f"{self.rows} rows audited{errors} -> {self.output}: {self.mismatches} mis-titled, listed in "
-            f"{self.flags} ({self.seconds:.1f} s)"
+            f"{self.rows} row{'s' * (self.rows != 1)} audited{errors} -> {self.output}: {self.mismatches} mis-titled, "
+            f"listed in {self.flags} ({self.seconds:.1f} s)"
         )
 
 

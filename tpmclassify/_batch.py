@@ -99,7 +99,11 @@ class BatchSummary:
             f"{self.needs_review} of them needing review; {self.errors} error{'s' * (self.errors != 1)}) "
             f"in {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s"
             + ("" if self.prior is None else f"; TPM share assumed {self.prior:.3f}")
-            + ("" if self.prior_rows is None else f" (estimated from {self.prior_rows} in-scope rows)")
+            + (
+                ""
+                if self.prior_rows is None
+                else f" (estimated from {self.prior_rows} in-scope row{'s' * (self.prior_rows != 1)})"
+            )
         )
 
 

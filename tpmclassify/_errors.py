@@ -147,7 +147,8 @@ def look_alike(name: object, columns: Iterable[object]) -> str:
     Examples
     --------
     >>> print(look_alike("text", ["id", "text "]))
-    ; the column 'text ' is not 'text': it differs in case, blanks, invisible characters or how its accents are written
+    ; the column 'text ' is not 'text': it differs only in what a reader cannot tell apart (case, blanks around it, \
+invisible characters, or how its letters are written)
     >>> look_alike("title", ["Job Title"])
     ''
     """
@@ -156,8 +157,8 @@ def look_alike(name: object, columns: Iterable[object]) -> str:
     if found is None:
         return ""
     return (
-        f"; the column {ascii(str(found))} is not {ascii(str(name))}: it differs in case, blanks, invisible characters "
-        "or how its accents are written"
+        f"; the column {ascii(str(found))} is not {ascii(str(name))}: it differs only in what a reader cannot tell "
+        "apart (case, blanks around it, invisible characters, or how its letters are written)"
     )
 
 

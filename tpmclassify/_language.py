@@ -21,9 +21,10 @@ __all__ = ["LANGUAGE_WORDS", "MAX_ENGLISH", "MIN_FOREIGN", "MIN_FOREIGN_WORDS", 
 #: "im", "er", "dem", "mit" and "ve" (of "we've") are left out, as are "is", "we" and "for" (English, though Dutch or
 #: Danish too); "de" and "en" are in, though "de-risk" and "en route" are English: one word repeated is no language
 #: (see :func:`another_language` for how they are counted, and what they give on the shared postings). German writes
-#: "Sie" and "Wir" capitalised, and capitals are not counted: its articles and pronouns are ("die", "den", "einen",
-#: "unsere"; a German TPM posting of 60 words had only "und" besides), none of them found lower-case in an English
-#: posting of the shared data.
+#: "Sie" and "Wir" capitalised, and capitals are not counted: its articles, pronouns and small words are ("einen",
+#: "unsere", "wie", "haben"; a German TPM posting of 60 words had only "und" besides), none of them found lower-case in
+#: an English posting of the shared data; not "die" and "den", English words a chip maker's posting repeats ("die
+#: attach", "known good die").
 LANGUAGE_WORDS = {
     "english": (
         "the", "and", "to", "of", "for", "with", "you", "our", "we", "will", "is", "are", "your", "this", "that",
@@ -34,7 +35,7 @@ LANGUAGE_WORDS = {
         "los", "las", "y", "del", "para", "por", "una", "es", "que", "se", "su", "como", "con", "der", "das", "und",
         "für", "ist", "sie", "wir", "ein", "eine", "zu", "von", "auf", "bei", "werden", "sich", "sind", "oder",
         "nicht", "ich", "het", "een", "van", "voor", "zijn", "wij", "naar", "bij", "ook", "aan", "wordt", "worden",
-        "onze", "jouw", "deze", "als", "je", "te", "de", "en", "dos", "em", "um", "uma", "die", "den", "einen",
+        "onze", "jouw", "deze", "als", "je", "te", "de", "en", "dos", "em", "um", "uma", "einen",
         "eines", "einer", "wie", "haben", "unser", "unsere", "unserer", "unseren", "uns", "auch", "mehr", "nach",
         "durch", "über", "sowie", "zur", "zum", "ihr", "ihre", "bist", "dich", "deine",
         "não", "ao", "aos", "pela", "pelo", "você", "são", "também", "às", "di", "il", "che", "della", "nel", "gli",
