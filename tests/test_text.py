@@ -1,7 +1,9 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tpmclassify import mask_role_names, normalize
-from tpmclassify._text import MAX_CHARS, check_text, check_titled, light_stem, readable, stem, tokenize
+from tpmclassify._text import MAX_CHARS, check_text, check_titled, close_markup, light_stem, readable, stem, tokenize
 
 TRICKY = [
     "<div><p>Lead the <b>program</b> &amp; drive &lt;alignment&gt;</p></div>",
@@ -200,3 +202,25 @@ def test_an_empty_comment_closes_at_once_as_a_browser_reads_it():
     assert normalize("<!--> Lead the program") == "      lead the program"
     assert normalize("a<!---> b <!-- c --> d") == "a" + " " * 7 + "b" + " " * 12 + "d"
     assert check_text("<!--> Lead the program") == "<!--> Lead the program"
+
+
+_MARKUP = ["<!--", "-->", "<!-->", "<script>", "</script>", "<script", "</script", "<style>", "</style>", "<b>", "</b>"]
+_PIECES = [*_MARKUP, "<a href='x", ">", "<", "-", "!", "&amp", ";", " lead ", " teams ", "\n", "x", "<scriptx"]
+
+
+@given(
+    st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8).map("Lead".join),
+    st.lists(st.sampled_from([*_MARKUP, ">", "&amp;", " Technical Program Manager ", " Infra "]), max_size=4).map(
+        "".join
+    ),
+)
+@settings(max_examples=400, deadline=None)
+def test_a_posting_read_before_its_title_reads_as_it_does_alone(text, title):
+    """What a titled answer reads (``close_markup(text)``, a line break, the title) is the posting's words as read
+    alone, then the title's as read alone, whatever markup either holds or leaves open (a hostile review found a
+    page cut inside "</script" swallowing the title's role name, and "<scriptx" blanking the rest of a posting)."""
+    closed = close_markup(text)
+    assert len(closed) == len(text)
+    joined = normalize(f"{closed}\n{title}")
+    assert tokenize(joined[: len(text)]) == tokenize(normalize(text))
+    assert tokenize(joined[len(text) :]) == tokenize(normalize(title))

@@ -160,10 +160,11 @@ def _tag_spans(text: str) -> list[tuple[int, int]]:
 
 
 def close_markup(text: str) -> str:
-    """``text`` read alone, whatever is read after it (a title), the same length: a comment, script or style left
-    open at its end (which would run on through the title) blanked to the end, as reading ``text`` alone blanks
-    it, and the ``<`` of a tag left open (``<a href='/apply``, which a ``>`` in the title would close) blanked, its
-    words read as they are alone.
+    """``text`` read alone, whatever is read after it (a title), the same length: its markup as reading it alone
+    finds it (tags, comments and scripts, a comment, script or style left open blanked to the end) blanked, and every
+    ``<`` left (``<a href='/apply``, which a ``>`` in the title would close; "L5<L6") blanked too. Nothing in it can
+    then open or close markup across the title, and its words are read as they are alone (a ``<`` is no part of a
+    word, and the entities are left to the reading).
 
     Examples
     --------
@@ -172,21 +173,13 @@ def close_markup(text: str) -> str:
     ('Lead the program.', True)
     >>> close_markup("Level: L5<L6 depending on experience")
     'Level: L5 L6 depending on experience'
-    >>> close_markup("Lead the <b>program</b>.")
-    'Lead the <b>program</b>.'
+    >>> close_markup("Lead the <b>program</b> &amp; its teams.")
+    'Lead the    program     &amp; its teams.'
     """
     if "<" not in text:
         return text
-    probe = text + "\n>"  # closes a tag left open; a comment, script or style runs on through it
-    n = len(probe)
-    spans = _script_spans(probe)
-    ends = [a for a, b in spans if b == n] or [a for a, b in _tag_spans(_replace(probe, spans, blank=True)) if b == n]
-    if not ends:
-        return text
-    a = ends[0]
-    if text[a : a + 7].lower().startswith(("<!--", "<script", "<style")):
-        return text[:a] + " " * (len(text) - a)
-    return text[:a] + " " + text[a + 1 :]
+    text = _replace(text, _script_spans(text), blank=True)
+    return _replace(text, _tag_spans(text), blank=True).replace("<", " ")
 
 
 def _replace(text: str, spans: list[tuple[int, int]], blank: bool, with_: str = " ") -> str:
