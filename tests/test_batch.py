@@ -352,7 +352,10 @@ def test_a_title_that_is_a_list_is_not_missing(postings):
     assert errors[4] == "title must be str, got list ['a very long title', 'a very long ti..."
     frame = pd.DataFrame({"description": pd.Series([[text], ["a", "b"], text], dtype=object)})
     errors = classify_frame(frame)["error"].tolist()  # a list of texts is not a posting either
-    assert errors == ["posting text must be str, got list"] * 2 + [""]
+    assert errors == [
+        "posting text must be str, got list: several values, not one text (in a file: a list column), "
+        "to be joined into one"
+    ] * 2 + [""]
     with pytest.raises(tpmclassify.PostingTypeError, match="got list"):
         tpmclassify.classify_many([text], [["Project Manager", "x"]])
 
@@ -613,6 +616,28 @@ def test_a_clash_under_a_prefix_is_told_a_prefix_that_is_free(postings):
     with pytest.raises(tpmclassify.BatchError, match="column.s. pred_label, which .* e.g. prefix='pred2_'$"):
         tpmclassify.classify_frame(frame, prefix="pred_")
     assert "pred2_label" in tpmclassify.classify_frame(frame, prefix="pred2_").columns
+
+
+def test_a_parquet_binary_or_list_text_column_is_told_how_to_store_it(tmp_path, postings):
+    """From a hostile review: a binary column of UTF-8 text made every row "got bytes: decode it first", which a
+    command-line user cannot do, and a list column "got ndarray", a type the user never sees."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    text = postings["description"][0]
+    src = tmp_path / "in.parquet"
+    table = pa.table({"description": pa.array([text.encode("utf-8")], pa.binary()), "other": ["x"]})
+    pq.write_table(table, src)
+    classify_csv(src, tmp_path / "out.parquet")
+    (error,) = pd.read_parquet(tmp_path / "out.parquet")["error"].tolist()
+    assert error.startswith("posting text must be str, got bytes") and "(in a file: a binary column, to be" in error
+    pq.write_table(pa.table({"description": pa.array([[text, text]], pa.list_(pa.string()))}), src)
+    classify_csv(src, tmp_path / "out2.parquet")
+    (error,) = pd.read_parquet(tmp_path / "out2.parquet")["error"].tolist()
+    assert error == (
+        "posting text must be str, got ndarray: several values, not one text (in a file: a list column), to be "
+        "joined into one"
+    )
 
 
 def test_parquet_round_trip(tmp_path, postings):

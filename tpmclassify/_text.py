@@ -99,9 +99,14 @@ def check_text(text: object) -> str:
     tpmclassify._errors.PostingError: posting text is empty or whitespace-only
     """
     if isinstance(text, bytes | bytearray):
-        raise PostingTypeError("posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')")
+        raise PostingTypeError(
+            "posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8') (in a file: a binary "
+            "column, to be stored as text)"
+        )
     if not isinstance(text, str):
-        raise PostingTypeError(f"posting text must be str, got {type(text).__name__}")
+        many = hasattr(text, "__len__") and hasattr(text, "__iter__")  # a list, tuple or array (a file's list column)
+        hint = ": several values, not one text (in a file: a list column), to be joined into one" if many else ""
+        raise PostingTypeError(f"posting text must be str, got {type(text).__name__}{hint}")
     if not text or text.isspace():  # (not text.strip(): a copy of what may be megabytes)
         raise PostingError("posting text is empty or whitespace-only")
     if len(text) > MAX_CHARS:
