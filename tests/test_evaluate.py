@@ -495,7 +495,10 @@ def test_training_reads_a_file_as_the_file_numbers_its_rows(postings, tmp_path):
     with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 3: posting text must be str, got int "):
         tpmclassify.train(bad)
     bad.loc[3, "description"] = ["Own the roadmap", "Lead design reviews"]
-    with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 3: posting text must be str, got list: several values, not one text "):
+    with pytest.raises(
+        tpmclassify.InvalidValueError,
+        match=r"^index 3: posting text must be str, got list: several values, not one text ",
+    ):
         tpmclassify.train(bad)
     path = _table(tmp_path, postings.assign(description=postings["description"].where(postings.index != 6, " ")))
     with pytest.raises(tpmclassify.InvalidValueError, match=rf"^{re.escape(str(path))}: row 8: posting text is empty"):

@@ -133,7 +133,13 @@ def test_check_text_messages_are_exact_and_the_size_limit_is_inclusive():
     assert check_text(text) is text
     with pytest.raises(TypeError) as bytes_error:
         check_text(bytearray(b"Lead"))
-    assert str(bytes_error.value) == "posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8')"
+    assert str(bytes_error.value) == (
+        "posting text must be str, got bytes: decode it first, e.g. data.decode('utf-8') (in a file: a binary column, "
+        "to be stored as text)"
+    )
+    with pytest.raises(TypeError) as int_error:
+        check_text(42)
+    assert str(int_error.value) == "posting text must be str, got int"  # one value: no word of several
     with pytest.raises(ValueError) as no_words:
         check_text("<p>42 &amp; 7</p>")
     assert str(no_words.value) == "posting text has no words (only markup, numbers, punctuation or symbols)"
