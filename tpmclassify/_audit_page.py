@@ -58,10 +58,9 @@ class Flag:
 
     def _reasons(self, n: int | None = None) -> list[str]:
         """The content's reasons for its reading: why another job, or why the role it reads as."""
-        c = self.c
         if self.reads == OTHER:
-            return c.first_reasons(n)
-        return c.explanation.reasons if n is None else c.explanation.reasons[:n]
+            return self.c.first_reasons(n)
+        return self.c.explanation.reasons[:n]
 
     def _why(self) -> str:
         """The heading of the card's reasons and bars: for another job, the reasons are the scope head's, and the

@@ -183,8 +183,14 @@ def close_markup(text: str) -> str:
     """
     if "<" not in text:
         return text
+    return _blank_markup(text).replace("<", " ")
+
+
+def _blank_markup(text: str) -> str:
+    """``text`` with its scripts and styles, then its comments and tags, blanked (what reading a posting leaves out of
+    it: :func:`normalize`, :func:`close_markup`)."""
     text = _replace(text, _script_spans(text), blank=True)
-    return _replace(text, _tag_spans(text), blank=True).replace("<", " ")
+    return _replace(text, _tag_spans(text), blank=True)
 
 
 def _replace(text: str, spans: list[tuple[int, int]], blank: bool, with_: str = " ") -> str:
@@ -295,8 +301,7 @@ def normalize(text: str) -> str:
     True
     """
     if "<" in text:
-        text = _replace(text, _script_spans(text), blank=True)
-        text = _replace(text, _tag_spans(text), blank=True)
+        text = _blank_markup(text)
     if "&" in text:
         text = _ENTITY.sub(_unescape, text)
     return lower(text)
