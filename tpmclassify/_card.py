@@ -206,7 +206,14 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
             if model.min_words_
             else ""
         )
-        + ", what 99% of the training postings have, or any posting fewer than one in ten of whose words the model "
+        + ", what 99% of the training postings have, "
+        + (
+            "or an out-of-scope answer of that few words whose cue terms reach the floor and are not 0 (a sentence of "
+            "a TPM's duties), "
+            if model.min_words_
+            else ""
+        )
+        + "or any posting fewer than one in ten of whose words the model "
         f"knows, or in another language (of {MIN_TOKENS} tokens or more, at least {MIN_FOREIGN:.0%} of them small "
         f'words of other languages as written, such as "la", "und", "het", at least {MIN_FOREIGN_WORDS} different '
         'ones, more than twice its share of English ones, such as "the", "and"; or few English ones and many letters '
