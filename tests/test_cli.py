@@ -566,17 +566,24 @@ def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postin
         tpmclassify.train(blank)
     few = tmp_path / "few_pm.csv"
     postings.drop(index=postings.index[postings["label"] == "pm"][:1]).to_csv(few, index=False)
-    assert main(["evaluate", str(few), "--cross-validate", "--folds", "2"]) == 2
+    assert main(["evaluate", str(few), "--cross-validate", "--folds", "2"]) == 2  # 2 PM rows: a fold trains on 1
+    assert capsys.readouterr().err.endswith(
+        "the data has 2 'pm' rows: cross-validation needs at least 3 of each (every fold trains on 2 or more), so it "
+        "needs more (without --cross-validate, a saved model is scored as it is)\n"
+    )
+    whole = tmp_path / "whole.csv"
+    postings.to_csv(whole, index=False)
+    assert main(["evaluate", str(whole), "--cross-validate", "--folds", "2"]) == 2  # 3 PM rows: one fold tests 2
     err = capsys.readouterr().err
     assert "error: cross-validation (2-fold stratified" in err and "a fold's training part cannot be fitted" in err
-    assert err.rstrip().endswith("; more labeled postings leave each fold enough of every label")  # 2 is the fewest
+    assert err.rstrip().endswith("; more folds (or more labeled postings) leave each fold enough of every label")
     with pytest.warns(UserWarning, match="training on 9 labeled rows"):  # (train has no --folds: evaluate has)
         assert main(["train", str(few), "-o", str(tmp_path / "few.tpmc"), "--evaluate"]) == 2
     err = capsys.readouterr().err
     assert "is saved, without figures" in err and f"tpmclassify evaluate {few} --cross-validate --folds N)" in err
-    sourced = pd.read_csv(few, dtype=str, keep_default_na=False).assign(source=[*"abcabcabc"])
-    with pytest.raises(tpmclassify.InvalidValueError, match="fewer folds .or more labeled postings. leave each fold"):
-        tpmclassify.evaluate(tpmclassify.TPMClassifier(), sourced, groups="source", folds=3)
+    sourced = postings.assign(source=[*"abcaabccba"])  # two of the three PM rows from source a
+    with pytest.raises(tpmclassify.InvalidValueError, match="; more labeled postings leave each fold enough of every"):
+        tpmclassify.evaluate(tpmclassify.TPMClassifier(), sourced, groups="source", folds=3)  # (one fold a source)
     thrice = pd.concat([postings] * 3, ignore_index=True)
     with pytest.warns(UserWarning, match="2 of 30 training rows have no source: they are read as one source"):
         tpmclassify.train(thrice.assign(source=[*"abcd" * 7, None, ""]), C=1.0)
@@ -632,9 +639,13 @@ def test_one_source_is_cross_validated_in_stratified_folds_and_a_url_is_one_sour
     assert main(["evaluate", str(src), "--cross-validate", "--folds", "0"]) == 0
     out, err = capsys.readouterr()
     assert "note: every row is from one source: 5 stratified folds" in err and "Evaluation (5-fold stratified" in out
-    assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--evaluate"]) == 0
+    with pytest.warns(UserWarning, match=r"^the postings come from 1 source, and sources count from 3 on: they are"):
+        assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--evaluate"]) == 0
     assert "Evaluation (5-fold stratified" in capsys.readouterr().out
-    report = tpmclassify.evaluate(tpmclassify.TPMClassifier(), str(src), groups="source", folds=2)
+    with pytest.warns(
+        UserWarning, match=r"^every row is from one source \('https://careers.example.com/jobs'\): folds"
+    ):
+        report = tpmclassify.evaluate(tpmclassify.TPMClassifier(), str(src), groups="source", folds=2)
     assert report.protocol.startswith("2-fold stratified")
     from tpmclassify.evaluation import source_groups
 
@@ -924,7 +935,7 @@ def test_cross_validating_a_file_without_one_role_says_so_not_to_change_the_fold
     postings[postings["label"] != "pm"].to_csv(src, index=False)
     assert main(["evaluate", str(src), "-q", "--cross-validate"]) == 2
     err = capsys.readouterr().err
-    assert "the data has 0 'pm' rows: cross-validation trains on at least 2 of each" in err and "folds" not in err
+    assert "the data has 0 'pm' rows: cross-validation needs at least 3 of each" in err and "folds" not in err
 
 
 @pytest.mark.skipif(os.name != "posix", reason="closes the child's standard error before it starts")
@@ -1070,7 +1081,8 @@ def test_evaluate_cross_validates_the_method_of_the_model_given_and_says_what_it
     postings.assign(label=["tpm", "pm", "pm", *postings["label"][3:]]).to_csv(src, index=False)  # one TPM row
     assert main(["evaluate", str(src), "--cross-validate"]) == 2
     assert capsys.readouterr().err.endswith(
-        "cross-validation trains on at least 2 of each, so it needs more (without --cross-validate, a saved model is "
+        "cross-validation needs at least 3 of each (every fold trains on 2 or more), so it needs more (without "
+        "--cross-validate, a saved model is "
         "scored as it is)\n"
     )
 

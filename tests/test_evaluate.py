@@ -27,9 +27,10 @@ def test_grouped_evaluation_report(postings):
         _check_against_predictions(report.metrics[variant], report.predictions[variant])
     # the predictions are out of fold: source "0" scored by a model fitted without it
     held = data["group"] == 0
-    fold = TPMClassifier(cv=2, min_df=1, min_groups=1).fit(
-        data.loc[~held, "description"].tolist(), data.loc[~held, "label"].tolist(), groups=data.loc[~held, "group"]
-    )
+    with pytest.warns(UserWarning, match="^the postings come from 2 sources, and sources count from 3 on"):
+        fold = TPMClassifier(cv=2, min_df=1, min_groups=1).fit(  # (the evaluation's folds fit the same, unwarned)
+            data.loc[~held, "description"].tolist(), data.loc[~held, "label"].tolist(), groups=data.loc[~held, "group"]
+        )
     proba = pd.DataFrame(fold.predict_proba(data.loc[held, "description"]), columns=fold.classes_)
     np.testing.assert_allclose(report.predictions["raw"].loc[held, "in_scope"], 1 - proba["other"], atol=1e-9)
     # and the masked postings by the same fit (this model reads masked text itself: it is not refitted on it)
@@ -374,6 +375,32 @@ def test_evaluate_names_every_bad_row_as_the_file_numbers_it(bundled, postings, 
         tpmclassify.train(unlabeled.convert_dtypes())
 
 
+def test_a_text_of_nothing_but_a_role_name_is_refused_by_training_and_evaluation_alike(bundled, postings, tmp_path):
+    """From an analyst's review: a scraped row whose description is only its title ("Senior Technical Program
+    Manager") was trained on, then crashed the evaluation's masked reading with "posting text is empty" and a row
+    counted inside a fold's test part. Both now refuse it up front, named as the file or the table numbers it."""
+    bad = postings.copy()
+    bad.loc[6, "description"] = "Senior Technical Program Manager (TPM)"
+    bad.loc[8, "description"] = "project management"
+    path = _table(tmp_path, bad)
+    why = "nothing but a role name ('Senior Technical Program Manager (TPM)'): no words once role names are masked"
+    for call in (
+        lambda: evaluate(bundled, path, refit=False),
+        lambda: evaluate(TPMClassifier(cv=2), path, folds=2),
+        lambda: tpmclassify.train(path),
+    ):
+        with pytest.raises(tpmclassify.InvalidValueError) as caught:
+            call()
+        assert str(caught.value).startswith(
+            f"{path}: row 8: {why}, as training and evaluation also read it; also row 10"
+        )
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"^index 6: nothing but a role name .*; also index 8 "):
+        tpmclassify.train(bad)
+    kept = postings.copy()
+    kept.loc[6, "description"] = "Technical Program Manager, Payments: own the roadmap"  # words beside the role name
+    assert len(evaluate(bundled, kept, refit=False).predictions["masked"]) == len(kept)
+
+
 def test_blank_labels_take_their_titles_labels_when_titles_are_named(bundled, postings):
     """With ``title_column``, a row without a label (blank, NaN or NA) is labeled by its title, as the error for
     blank labels suggests, in evaluate and train alike; a row whose title the rule cannot label either is refused,
@@ -450,7 +477,8 @@ def test_training_without_other_roles_says_what_the_model_cannot_do(postings, tm
 
 def test_evaluate_takes_the_bounds_it_states(postings):
     """The bounds the messages state are the bounds: 2 folds and as many as there are sources (or rows of the
-    commonest label) are taken, one past either is refused; exactly 2 postings of a role cross-validate, 2 sources
+    commonest label) are taken, one past either is refused; exactly 3 postings of a role cross-validate (2 do not:
+    a fold would train on 1; scikit-learn's warning of a label of fewer rows than folds is not passed on), 2 sources
     stay grouped, and without sources the folds are 5, or the commonest label's rows when fewer (from mutation
     testing of _labeled: each of these bounds could move by one unseen)."""
     keyword = tpmclassify.evaluation.KeywordBaseline()
@@ -459,16 +487,16 @@ def test_evaluate_takes_the_bounds_it_states(postings):
     with pytest.raises(tpmclassify.InvalidValueError, match="^folds must be from 2 to 2 .*; got 3$"):
         evaluate(keyword, sourced, groups="source", folds=3)
     most = int(postings["label"].value_counts().max())  # 4 other postings
-    with pytest.warns(UserWarning, match="least populated class"):  # (scikit-learn's: 3 TPM postings in 4 folds)
-        assert evaluate(keyword, postings, folds=most).protocol.startswith(f"{most}-fold stratified")
+    assert evaluate(keyword, postings, folds=most).protocol.startswith(f"{most}-fold stratified")  # (3 TPM in 4)
     with pytest.raises(tpmclassify.InvalidValueError, match=f"^folds must be from 2 to {most} .*; got {most + 1}$"):
         evaluate(keyword, postings, folds=most + 1)
     twice = pd.concat([postings] * 2, ignore_index=True)
     assert evaluate(keyword, twice).protocol.startswith("5-fold stratified")  # (8 rows of the commonest label)
-    with pytest.warns(UserWarning, match="least populated class"):
-        assert evaluate(keyword, postings).protocol.startswith(f"{most}-fold stratified")  # (5 would not split)
-    two = postings.drop(index=postings.index[postings["label"] == "pm"][2:])  # exactly 2 PM postings
-    assert evaluate(keyword, two, folds=2).metrics["masked"]["n_pm"] == 2
+    assert evaluate(keyword, postings).protocol.startswith(f"{most}-fold stratified")  # (5 would not split)
+    two = postings.drop(index=postings.index[postings["label"] == "pm"][2:])  # 2 PM postings: some fold trains on 1
+    with pytest.raises(tpmclassify.InvalidValueError, match="^the data has 2 'pm' rows: cross-validation needs at "):
+        evaluate(keyword, two, folds=2)
+    assert evaluate(keyword, postings, folds=3).metrics["masked"]["n_pm"] == 3  # exactly 3 cross-validate
 
 
 def test_evaluate_names_the_estimator_it_needs(bundled, postings):

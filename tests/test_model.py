@@ -602,3 +602,87 @@ def test_a_model_is_copied_while_another_thread_gives_its_first_answer(bundled):
         sys.setswitchinterval(interval)
     expected = bundled.classify(text).probabilities
     assert all(m.classify(text).probabilities == expected for m in copies)
+
+
+def test_sources_are_read_one_way_by_column_by_values_and_by_fit(postings):
+    """From an analyst's review: a source column named to evaluate was cut at its first colon ("owner/repo:file" is
+    one source) but the same column given as values was not, so the folds differed (files counted as sources, and a
+    repository's rows on both sides of a fold); any colon cut, so six Windows paths ("C:\\exports\\...") were one
+    source "C". Now each way reads a source alike: ``name:detail`` is ``name``, a colon before a blank or a slash
+    is no such mark, and a missing source is "" (one source of its own)."""
+    from tpmclassify.evaluation import KeywordBaseline, source_groups
+
+    written = ["acme/jobs:a.csv", "acme/jobs:b.csv", "C:\\exports\\x.csv", "C:/exports/y.csv", "Board: Seattle"]
+    written += ["Board: Austin", "https://jobs.example:8001/feed", "https://jobs.example:8002/feed", None, "s9:f"]
+    read = ["acme/jobs", "acme/jobs", *written[2:8], "", "s9"]
+    frame = postings.assign(source=written)
+    assert source_groups(frame).tolist() == read
+    with pytest.warns(UserWarning, match="^1 of 10 rows have no source: they are read as one source of their own$"):
+        by_name = tpmclassify.evaluate(KeywordBaseline(), frame, groups="source")
+    with pytest.warns(UserWarning, match="^1 of 10 rows have no source"):
+        by_values = tpmclassify.evaluate(KeywordBaseline(), frame, groups=frame["source"].tolist())
+    assert by_name.protocol == by_values.protocol == "leave-one-source-out over 9 sources"
+    assert by_name.predictions["raw"]["source"].tolist() == by_values.predictions["raw"]["source"].tolist() == read
+    params = {"C": 1.0, "cv": 2, "min_df": 1}  # (min_groups 3: the vocabulary depends on how sources are read)
+    # each posting's three copies from one repository, in three files: its own words are of one source, left out
+    three = pd.concat([postings] * 3, ignore_index=True)
+    three["source"] = [f"s{i % 10 % 3}:file{i}.csv" for i in range(30)]
+    trained = tpmclassify.train(three, **params)
+    fitted = TPMClassifier(**params).fit(three["description"], three["label"], groups=three["source"])
+    assert trained.space_.vocabulary == fitted.space_.vocabulary
+    assert np.array_equal(trained.predict_proba(three["description"]), fitted.predict_proba(three["description"]))
+    files = TPMClassifier(**params).fit(three["description"], three["label"], groups=[f"f{i}" for i in range(30)])
+    assert len(files.space_.vocabulary) > len(trained.space_.vocabulary)  # (files as sources: each word in three)
+
+
+def test_fewer_than_three_sources_are_not_used_and_said_so_where_train_was_called(postings):
+    """From an analyst's review: two sources were dropped silently (the model the same as one trained without them,
+    its card saying it had sources), and the warning that one side's postings all come from one source pointed
+    inside the library, not at the caller's line, and did not say what to do."""
+    two = pd.concat([postings] * 3, ignore_index=True).assign(source=["linkedin", "indeed"] * 15)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        model = tpmclassify.train(two, C=1.0, cv=2, min_df=1)
+    said = [(str(w.message), w.filename) for w in seen]
+    assert said == [
+        (
+            "the postings come from 2 sources, and sources count from 3 on: they are not used, so the wording of one "
+            "source alone is not kept out of the vocabulary, each posting weighs the same, and the calibration's "
+            "out-of-fold scores leave postings out rather than sources (optimistic when a source repeats its "
+            "boilerplate); give the postings of 3 sources or more",
+            __file__,
+        )
+    ]
+    plain = tpmclassify.train(two.drop(columns="source"), C=1.0, cv=2, min_df=1)
+    assert np.array_equal(model.predict_proba(two["description"]), plain.predict_proba(two["description"]))
+    others = two.assign(source=[("board" if label == "other" else f"s{i % 3}") for i, label in enumerate(two["label"])])
+    with pytest.warns(UserWarning, match=r"^the postings of one side of the scope head .*; add .* other sources$") as w:
+        tpmclassify.train(others, C=1.0, cv=2, min_df=1)
+    assert [x.filename for x in w] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tpmclassify.train(two.assign(source=["a", "b", "c"] * 10), C=1.0, cv=2, min_df=1)  # three: used, unsaid
+
+
+def test_training_on_a_column_of_titles_says_so(postings):
+    """From an analyst's review: ``text_column="title"`` trained silently (no posting ever "too short" after it);
+    now train warns when the texts are a handful of words by median, and the refusal of texts that are nothing but
+    role names asks whether the column holds titles."""
+    titled = pd.concat([postings] * 3, ignore_index=True)
+    with pytest.warns(
+        UserWarning, match=r"^the texts of 'title' have 4.5 words by median, where a posting has hundreds"
+    ):
+        tpmclassify.train(titled, text_column="title", C=1.0, cv=2, min_df=1)
+    roles = {"tpm": "Technical Program Manager", "pm": "Project Manager", "other": "Software Engineer"}
+    titled["role"] = titled["label"].map(roles)
+    with pytest.raises(tpmclassify.InvalidValueError) as caught:
+        tpmclassify.train(titled, text_column="role", C=1.0, cv=2, min_df=1)
+    assert str(caught.value) == (
+        "index 0: nothing but a role name ('Technical Program Manager'): no words once role names are masked, as "
+        "training and evaluation also read it; also index 1, 2, 3, 4, 5 and 12 more (the texts of 'role' have 2 "
+        "words by median, where a posting has hundreds: is it a column of titles? Name the postings' column with "
+        "text_column=...)"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tpmclassify.train(titled, C=1.0, cv=2, min_df=1)  # the postings themselves: nothing said

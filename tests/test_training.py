@@ -279,7 +279,10 @@ def test_other_roles_from_one_source_still_train(fixture):
 
     X, y = fixture
     sources = ["other-board" if label == "other" else s for label, s in zip(y, SOURCES, strict=True)]
-    with pytest.warns(UserWarning, match="^the postings of one side of the scope head .* may be optimistic$") as seen:
+    with pytest.warns(
+        UserWarning,
+        match="^the postings of one side of the scope head .* may be optimistic; add .* from other sources$",
+    ) as seen:
         model = TPMClassifier(C=1.0, cv=2, min_df=1, min_groups=1).fit(X, y, sources)
     assert list(model.classes_) == ["other", "pm", "tpm"]
     if "MUTANT_UNDER_TEST" not in os.environ:  # mutmut's trampolines add frames between the caller and fit

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 
 from ._bundled import model_or_default
-from ._errors import InvalidValueError
-from ._labeled import LEFT_OUT_ATTR, labeled_rows, source_groups
+from ._errors import InvalidValueError, warn
+from ._labeled import LEFT_OUT_ATTR, labeled_rows, source_groups, titles_hint, warn_of_unsourced
 from ._model import TPMClassifier
 from ._prediction import Prediction
 from ._roles import OTHER, ROLES
@@ -113,8 +112,8 @@ def train(
     group_column : str or None, default "auto"
         Source of each posting (company or data set); see :meth:`TPMClassifier.fit`.
         ``"auto"`` uses a ``source`` column when there is one (a value
-        ``name:detail`` counts as source ``name``, as in ``owner/repo:path``);
-        None trains without sources.
+        ``owner/repo:path`` counts as source ``owner/repo``; a missing one as a
+        source of its own, with a warning); None trains without sources.
     progress : bool, default False
         Show a progress bar with a time estimate on standard error (see :meth:`TPMClassifier.fit`).
     **params
@@ -162,22 +161,17 @@ def train(
             f"{', '.join(f'{v} {k!r}' for k, v in short.items())} (of {len(labels)} labeled rows)"
         )
     _warn_if_few(labels)
+    if hint := titles_hint(frame[text_column]):
+        warn(hint)
     if (labels == OTHER).sum() < 2:
-        warnings.warn(
+        warn(
             f"{int((labels == OTHER).sum())} {OTHER!r} rows: the model cannot tell a posting that is neither TPM nor "
             f"PM (it answers TPM or PM for every posting, an engineer's too, and in_scope is None); add postings of "
-            f"other jobs, labeled {OTHER!r}",
-            UserWarning,
-            stacklevel=2,
+            f"other jobs, labeled {OTHER!r}"
         )
     sources = source_groups(frame, group_column)
-    unsourced = 0 if sources is None else int((sources == "").sum())
-    if unsourced and unsourced < len(frame):
-        warnings.warn(
-            f"{unsourced} of {len(frame)} training rows have no source: they are read as one source of their own",
-            UserWarning,
-            stacklevel=2,
-        )
+    if sources is not None:
+        warn_of_unsourced(sources.tolist(), "training rows")
     groups: Sequence[object] | None = None if sources is None else sources.tolist()
     model = TPMClassifier(**params).fit(frame[text_column].tolist(), labels.tolist(), groups=groups, progress=progress)
     model.metadata_ = {"training_data": fingerprint(frame[text_column], labels, groups)}
@@ -195,11 +189,9 @@ def _warn_if_few(labels: pd.Series) -> None:
     few = {str(k): int(v) for k, v in counts.items() if v < _FEW_PER_LABEL}
     if len(labels) < _FEW_ROWS or few:
         detail = f"; few rows of: {', '.join(f'{k} ({v})' for k, v in few.items())}" if few else ""
-        warnings.warn(
+        warn(
             f"training on {len(labels)} labeled rows{detail}: the model will be unreliable "
-            f"(aim for at least {_FEW_ROWS} rows and {_FEW_PER_LABEL} of each label)",
-            UserWarning,
-            stacklevel=3,
+            f"(aim for at least {_FEW_ROWS} rows and {_FEW_PER_LABEL} of each label)"
         )
 
 

@@ -189,7 +189,8 @@ def make_parser() -> argparse.ArgumentParser:
             "--group-column",
             default="auto",
             help="source of each row (company or data set): each source weighs the same, folds leave "
-            "whole sources out; 'auto' uses a 'source' column when there is one",
+            "whole sources out (a value name:detail, such as owner/repo:file.csv, is source name; 3 sources at "
+            "least); 'auto' uses a 'source' column when there is one",
         )
         p.add_argument(
             "--title-column",

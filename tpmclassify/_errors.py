@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import unicodedata
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,6 +31,7 @@ __all__ = [
     "look_alike",
     "missing_column",
     "separator_hint",
+    "warn",
 ]
 
 _COMMAND_LINE: ContextVar[bool] = ContextVar("tpmclassify_command_line", default=False)
@@ -205,3 +208,16 @@ def input_not_found(path: object, hint: str = "") -> InputNotFoundError:
     if os.path.exists(text):
         return InputNotFoundError(f"input is not a regular file (a pipe, a device or a socket): {path}")
     return InputNotFoundError(f"input file not found: {path}" + (f" ({hint})" if hint else ""))
+
+
+#: This package's folder: a warning points at the first line outside it.
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn at the line that called this library (a script's or a notebook cell's), however deep inside it the
+    warning arises and whichever public function led there (``train`` or ``TPMClassifier.fit``, say)."""
+    frame, level = sys._getframe(1), 2  # (stacklevel 2: the caller of this function)
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -19,9 +19,10 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
 
 from ._card import metrics_table
-from ._errors import InvalidValueError
+from ._errors import InvalidValueError, warn
 from ._metrics import _role_metrics
 from ._roles import CLASSES, OTHER, PM, ROLES, TPM, check_labels
+from ._sources import FEW_SOURCES
 from ._text import mask_role_names
 from ._titles import evidenced_axes
 
@@ -219,7 +220,9 @@ def evaluate_rows(
         protocol = f"leave-one-source-out over {len(set(grp))} sources"
     else:
         k = folds or 5
-        splits = list(StratifiedKFold(k, shuffle=True, random_state=0).split(texts, labels))
+        with warnings.catch_warnings():  # (a label of a few rows, "hybrid" say, in more folds than it has rows)
+            warnings.filterwarnings("ignore", "The least populated class in y", UserWarning)
+            splits = list(StratifiedKFold(k, shuffle=True, random_state=0).split(texts, labels))
         protocol = f"{k}-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
     separately = refit and getattr(model, "fit_masked_separately", False)
     est, n_splits = model, len(splits)
@@ -234,11 +237,13 @@ def evaluate_rows(
                 est = clone(model)
                 kwargs = {"groups": grp[train]} if grp is not None and _takes_groups(est) else {}
                 try:
-                    est.fit((xs if separately else texts)[train], labels[train], **kwargs)
+                    with warnings.catch_warnings():  # (a fold's training part may hold fewer sources than fit uses)
+                        warnings.filterwarnings("ignore", f".*{FEW_SOURCES}", UserWarning)
+                        est.fit((xs if separately else texts)[train], labels[train], **kwargs)
                 except InvalidValueError as err:  # (too few postings of a label left to train on in this fold)
-                    fix = (
-                        "fewer folds (or more labeled postings) leave"
-                        if n_splits > 2
+                    fix = (  # (more folds: each leaves fewer postings out of its training part)
+                        "more folds (or more labeled postings) leave"
+                        if grp is None or n_splits < len(set(grp))
                         else "more labeled postings leave"
                     )
                     raise InvalidValueError(
@@ -269,10 +274,7 @@ def evaluate_rows(
             else "in {1} of {2} fits of the cross-validation, the model had no scope head (the training part held "
             "fewer than 2 {0!r} postings: fewer folds, or {0!r} postings from more sources, give every fold some)"
         ).format(OTHER, scopeless, fits)
-        warnings.warn(
-            f"the {n_other} {OTHER!r} rows are not scored: {why}, so there are no in-scope figures",
-            stacklevel=3,  # (where evaluate() was called)
-        )
+        warn(f"the {n_other} {OTHER!r} rows are not scored: {why}, so there are no in-scope figures")
 
     metrics, predictions, per_source = {}, {}, {}
     sources = grp if grp is not None else np.full(len(texts), "all", dtype=object)

@@ -13,7 +13,6 @@ source weighs the same and out-of-fold scores leave whole sources out.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -23,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 from ._cues import ARTICLE_AXES, NONE, Cue
+from ._errors import warn
 from ._features import FeatureSpace
 from ._heads import (
     axis_baseline,
@@ -272,11 +272,9 @@ def _sources_to_leave_out(groups: np.ndarray | None, classes: np.ndarray, who: s
     name them in the warning that says so (pointing at the line that called ``fit``)."""
     if groups is None or min(len(set(groups[classes == k].tolist())) for k in np.unique(classes)) >= 2:
         return groups
-    warnings.warn(
+    warn(
         f"{who} all come from one source, so {whose} out-of-fold scores cannot leave sources out: postings are left "
-        "out instead, and its calibration may be optimistic",
-        UserWarning,
-        stacklevel=5,
+        f"out instead, and its calibration may be optimistic; add {who} from other sources"
     )
     return None
 

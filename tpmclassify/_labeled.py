@@ -4,16 +4,24 @@ file numbers it), the sources of its rows, and the evaluation of a model on it (
 from __future__ import annotations
 
 import os
-import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
-from ._errors import ColumnError, InvalidValueError, PostingTypeError, input_not_found, missing_column
+from ._errors import (
+    ColumnError,
+    InvalidValueError,
+    PostingTypeError,
+    input_not_found,
+    missing_column,
+    option_text,
+    warn,
+)
 from ._roles import HYBRID, LABELS, ROLES, check_labels, normalize_label
+from ._sources import source_name
 
 if TYPE_CHECKING:
     from ._evaluate import EvaluationReport
@@ -27,6 +35,8 @@ __all__ = [
     "labeled_rows",
     "source_groups",
     "table",
+    "titles_hint",
+    "warn_of_unsourced",
 ]
 
 
@@ -75,13 +85,14 @@ def labeled_rows(
     ColumnError
         A named column is missing, or there is neither a label column nor a title column.
     ValueError
-        A label column holds values that are not labels, or a row has no text: all of them are named.
+        A label column holds values that are not labels, or a row has no text (or nothing but a role name, which
+        training and evaluation also read masked): all of them are named.
     """
     from ._columns import check_columns
     from ._io import HEADER_ATTR, rows_named
     from ._labels import label_from_title
     from ._predicting import missing
-    from ._text import check_text
+    from ._text import check_text, mask_role_names
 
     frame = table(data)
     if isinstance(data, str | os.PathLike):
@@ -118,24 +129,60 @@ def labeled_rows(
         frame, labels = frame[labels.notna()], labels[labels.notna()]
         if len(left):  # counted and named (warned of, and kept with the rows for a model's card)
             frame.attrs[LEFT_OUT_ATTR] = note = _left_out(left, file)
-            warnings.warn(note, RowsLeftOutWarning, stacklevel=3)
+            warn(note, RowsLeftOutWarning)
     else:
         raise ColumnError(
             f"no column {label_column!r}; the columns are: {', '.join(map(str, frame.columns))} (name the label "
             "column with {opt:label_column=}, or derive the labels from job titles with {opt:title_column=})"
         )
-    bad = []  # every row whose text cannot be read, named as a person finds it
+    bad = []  # every row whose text cannot be read, as written or role names masked, named as a person finds it
     for i, text in frame[text_column].items():
         try:
             check_text(text)
         except (TypeError, ValueError) as err:
             bad.append((i, "no text (an empty cell)" if missing(text) else str(err)))
+            continue
+        if not _readable(mask_role_names(text)):
+            why = "no words once role names are masked, as training and evaluation also read it"
+            bad.append((i, f"nothing but a role name ({_cut(text)}): {why}"))
     if bad:
         (i, why), rest = bad[0], [j for j, _ in bad[1:]]
         also = f"; also {named(rest, path=False)}" if rest else ""
-        raise InvalidValueError(f"{named([i])}: {why}{also} (fix or drop {'those rows' if rest else 'it'})")
+        fix = f"fix or drop {'those rows' if rest else 'it'}"
+        raise InvalidValueError(f"{named([i])}: {why}{also} ({titles_hint(frame[text_column]) or fix})")
     _warn_of_conflicts(frame[text_column], labels, named)
     return frame, labels
+
+
+#: Texts of fewer words than this by median are titles, not postings (whose duties run to hundreds of words).
+_FEW_WORDS = 15
+
+
+def titles_hint(texts: pd.Series) -> str:
+    """What to check when ``texts`` (read) are a handful of words each by median, else ``""``."""
+    words = float(np.median([len(str(text).split()) for text in texts])) if len(texts) else _FEW_WORDS
+    if words >= _FEW_WORDS:
+        return ""
+    return (
+        f"the texts of {texts.name!r} have {words:g} words by median, where a posting has hundreds: is it a column "
+        f"of titles? Name the postings' column with {option_text('text_column=')}"
+    )
+
+
+def _readable(text: str) -> bool:
+    """Whether ``text`` is a posting to read (see ``check_text``)."""
+    from ._text import check_text
+
+    try:
+        check_text(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _cut(text: str, most: int = 60) -> str:
+    """``text`` quoted, cut to its first ``most`` characters."""
+    return repr(text) if len(text) <= most else repr(text[:most]) + "..."
 
 
 def _left_out(titles: pd.Series, file: str | os.PathLike[str] | None) -> str:
@@ -173,12 +220,11 @@ def _warn_of_conflicts(texts: pd.Series, labels: pd.Series, named: Any) -> None:
         rows = trained[keys == keys[np.argmax(clashing)]]  # the first such posting's rows, in the table's order
         said = ", ".join(map(str, labels.iloc[rows[:5]]))
         n = int((per_text > 1).sum())
-        warnings.warn(
+        warn(
             f"{n} posting {'text has' if n == 1 else 'texts have'} more than one label, so the model learns both "
             f"answers for {'it' if n == 1 else 'them'}; for example {named(texts.index[rows])}, labeled {said}: "
             "settle each posting's label, or drop its copies",
             LabelConflictWarning,
-            stacklevel=4,
         )
 
 
@@ -207,8 +253,8 @@ def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.
     --------
     >>> source_groups(pd.DataFrame({"source": ["acme/jobs:a.csv", "acme/jobs:b.csv", "x/y:z"]})).tolist()
     ['acme/jobs', 'acme/jobs', 'x/y']
-    >>> source_groups(pd.DataFrame({"source": ["https://a.example/jobs", "https://b.example/x:y", None]})).tolist()
-    ['https://a.example/jobs', 'https://b.example/x', '']
+    >>> source_groups(pd.DataFrame({"source": ["https://a.example/jobs", "LinkedIn: Seattle", None]})).tolist()
+    ['https://a.example/jobs', 'LinkedIn: Seattle', '']
     """
     if group_column is None or (group_column == "auto" and "source" not in frame.columns):
         return None
@@ -216,8 +262,15 @@ def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.
     if column not in frame.columns:
         raise missing_column(column, frame.columns, "group_column=")
     # as Python strings (a str column refuses a lone surrogate), the missing as ""
-    values = pd.Series(["" if pd.isna(v) else str(v) for v in frame[column]], index=frame.index, dtype=object)
-    return values.str.extract(r"^((?:[A-Za-z][\w+.-]*://)?[^:]*)", expand=False)  # (a URL's scheme is not a name)
+    return pd.Series(_source_names(frame[column]), index=frame.index, dtype=object)
+
+
+def _source_names(values: Iterable[object]) -> list[str]:
+    """Each value's source (:func:`~tpmclassify._sources.source_name`), as a Python string (a str column refuses a
+    lone surrogate); a missing one ``""``."""
+    from ._predicting import missing
+
+    return ["" if missing(v) else source_name(str(v)) for v in values]
 
 
 def evaluate(
@@ -252,7 +305,10 @@ def evaluate(
     groups : sequence, column name or None
         Source of each row (a sequence as long as ``data``). Given, the model is
         refitted leaving one source out at a time (the honest protocol);
-        otherwise 5-fold stratified CV (fewer when a label has fewer rows).
+        otherwise 5-fold stratified CV (fewer when the commonest label has
+        fewer rows). A column is read as :func:`train` reads one: a value
+        ``owner/repo:path`` is source ``owner/repo``, and a missing one a
+        source of its own (with a warning), as it is in a sequence.
     folds : int, optional
         With ``groups``, use this many source-grouped folds instead of one
         fold per source (faster, same guarantee: no source on both sides);
@@ -307,7 +363,13 @@ def evaluate(
     if labels.empty:
         raise InvalidValueError(f"no labeled rows to score, of {len(original)} rows")
     grp = _groups_of(original, frame, groups)
+    if grp is not None:
+        warn_of_unsourced(grp)
     if refit and grp is not None and len(set(grp)) < 2:  # one source: nothing to leave out, so folds are stratified
+        warn(
+            f"every row is from one source ({grp[0]!r}): folds are stratified, not grouped by source, and the figures "
+            "are optimistic when a source repeats its boilerplate"
+        )
         grp = None
     if refit:
         check_cross_validation(labels, "so it needs more (or refit=False, to score a fitted model as it is)")
@@ -341,13 +403,14 @@ def evaluate(
 
 
 def check_cross_validation(labels: pd.Series, fix: str) -> None:
-    """Refuse labels with fewer than 2 TPM or 2 PM rows for cross-validation, whatever its folds (``fix``: what the
-    caller can do instead)."""
-    short = {role: int((labels == role).sum()) for role in ROLES if (labels == role).sum() < 2}
+    """Refuse labels with fewer than 3 TPM or 3 PM rows for cross-validation, whatever its folds (``fix``: what the
+    caller can do instead): each fold trains on 2 of each at least, and leaves one out at least (of 2, a fold that
+    leaves one out trains on one)."""
+    short = {role: int((labels == role).sum()) for role in ROLES if (labels == role).sum() < 3}
     if short:
         raise InvalidValueError(
-            f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation trains on at "
-            f"least 2 of each, {fix}"
+            f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation needs at "
+            f"least 3 of each (every fold trains on 2 or more), {fix}"
         )
 
 
@@ -366,6 +429,13 @@ def _check_estimator(model: object, refit: bool) -> None:
         raise InvalidValueError("the model is not fitted: fit it first, or pass refit=True to cross-validate it")
 
 
+def warn_of_unsourced(sources: Sequence[str], rows: str = "rows") -> None:
+    """Warn that some ``rows`` (not all) have no source: they are read as a source of their own."""
+    unsourced = sum(1 for g in sources if g == "")
+    if 0 < unsourced < len(sources):
+        warn(f"{unsourced} of {len(sources)} {rows} have no source: they are read as one source of their own")
+
+
 def _groups_of(original: pd.DataFrame, frame: pd.DataFrame, groups: object) -> list[str] | None:
     """The source of each of ``frame``'s rows (some of ``original``'s), from a column (read as :func:`train` and
     the command line read it: ``owner/repo:path`` is source ``owner/repo``) or a sequence, one value per row."""
@@ -379,7 +449,7 @@ def _groups_of(original: pd.DataFrame, frame: pd.DataFrame, groups: object) -> l
     if len(values) != len(original):
         raise InvalidValueError(f"groups has {len(values)} values for {len(original)} rows: give one per row")
     if len(frame) == len(original):
-        return [str(g) for g in values]
+        return _source_names(values)
     if not original.index.is_unique:
         raise InvalidValueError("some rows were left out and the table's index repeats: give groups as a column name")
-    return [str(values[i]) for i in original.index.get_indexer(frame.index)]
+    return _source_names(values[i] for i in original.index.get_indexer(frame.index))

@@ -28,12 +28,13 @@ from sklearn.utils._param_validation import Interval
 
 from ._answering import Answering
 from ._cues import AXES, CUES, TABLE_BOUNDS, Cue, within_bounds
-from ._errors import InvalidValueError
+from ._errors import InvalidValueError, warn
 from ._features import FeatureSpace, display_forms
 from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope, fit_shortfall, least_words
-from ._predicting import as_texts
+from ._predicting import as_texts, missing
 from ._prior import PRIOR_MARGIN
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
+from ._sources import MIN_SOURCES, few_sources, source_name
 from ._state import from_state, state_params, to_state
 from ._text import mask_role_names
 from ._titles import claim_confidences
@@ -274,7 +275,9 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
             (``tpmclassify.LABEL_ALIASES``).
         groups : sequence, optional
             Source of each posting (company or data set). Each source then weighs the same, single-source
-            wording is kept out of the vocabulary, and out-of-fold scores leave whole sources out.
+            wording is kept out of the vocabulary, and out-of-fold scores leave whole sources out. A value
+            ``owner/repo:path`` is source ``owner/repo`` (as ``train`` and ``evaluate`` read a source column);
+            a missing one is a source of its own. Fewer than 3 sources are not used, with a warning.
         progress : bool, default False
             Show a progress bar on standard error, with a time estimate: reading the postings, then each fit of
             the inner folds that choose ``C``, then the scope head's folds.
@@ -341,11 +344,16 @@ def _training_data(
     for need in ROLES:
         if (labels == need).sum() < 2:
             raise InvalidValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
-    grp = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
+    grp = (
+        None
+        if groups is None
+        else np.asarray(["" if missing(g) else source_name(str(g)) for g in groups], dtype=object)
+    )
     if grp is not None and len(grp) != len(texts):
         raise InvalidValueError(f"groups has {len(grp)} entries but X has {len(texts)}")
-    if grp is not None and len(set(grp)) < 3:
-        grp = None  # too few sources to leave any out or to judge wording by
+    if grp is not None and len(set(grp)) < MIN_SOURCES:  # too few sources to leave any out or to judge wording by
+        warn(few_sources(len(set(grp))))
+        grp = None
     return texts, labels, grp
 
 

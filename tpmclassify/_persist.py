@@ -41,7 +41,7 @@ from ._archive import (
 )
 from ._atomic import atomic_path, check_target
 from ._card import card_path, model_card
-from ._errors import InvalidValueError
+from ._errors import InvalidValueError, TPMClassifyError
 from ._model import TPMClassifier
 from ._validate import _MAX_VOCABULARY, _check_arrays, _check_nltk, _check_state, _stem_probe, _token_probe
 from ._version import __version__
@@ -163,23 +163,28 @@ def save(
         raise InvalidValueError(f"extra metadata must be JSON data (numbers, strings, lists, dicts): {err}") from None
     path = Path(path)
     card_file = card_path(path)
-    for target in (path, card_file) if card else (path,):  # refused before anything is written
-        check_target(target, overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # both are written before either is published (the model, then its card): a failure leaves neither, so a card
-    # never describes a model that is not beside it
-    with ExitStack() as published:
-        card_tmp = published.enter_context(atomic_path(card_file, overwrite=overwrite)) if card else None
-        with atomic_path(path, overwrite=overwrite) as tmp:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-                z.writestr("metadata.json", metadata)
-                for name, data in members.items():
-                    z.writestr(name, data)
-            digest = file_sha256(tmp)
-            if card_tmp is not None:  # the file as loaded; the model given is left as it was (it may be shared)
-                saved = copy.copy(model)
-                saved.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
-                Path(card_tmp).write_text(model_card(saved, digest, name=path.name), encoding="utf-8")
+    try:
+        for target in (path, card_file) if card else (path,):  # refused before anything is written
+            check_target(target, overwrite)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # both are written before either is published (the model, then its card): a failure leaves neither, so a card
+        # never describes a model that is not beside it
+        with ExitStack() as published:
+            card_tmp = published.enter_context(atomic_path(card_file, overwrite=overwrite)) if card else None
+            with atomic_path(path, overwrite=overwrite) as tmp:
+                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+                    z.writestr("metadata.json", metadata)
+                    for name, data in members.items():
+                        z.writestr(name, data)
+                digest = file_sha256(tmp)
+                if card_tmp is not None:  # the file as loaded; the model given is left as it was (it may be shared)
+                    saved = copy.copy(model)
+                    saved.metadata_ = {k: v for k, v in meta.items() if k != "members_sha256"}
+                    Path(card_tmp).write_text(model_card(saved, digest, name=path.name), encoding="utf-8")
+    except TPMClassifyError:
+        raise
+    except OSError as err:  # the file system's answer (a folder not writable, a full disk): nothing was published
+        raise ModelFileError(f"cannot write {path} (in {path.parent}): {err.strerror or err}") from None
     return digest
 
 

@@ -7,7 +7,6 @@ model is built from them: a file that passes cannot crash or mislead at classify
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import numpy as np
 
 from ._archive import _ARRAY_LENGTHS, _OPTIONAL_ARRAYS, ModelFileError, _bad
 from ._cues import AXES, CUE_ROLES, TABLE_BOUNDS, within_bounds
-from ._errors import TPMClassifyError
+from ._errors import TPMClassifyError, warn
 from ._model import TPMClassifier
 from ._roles import CLASSES, SCOPED_CLASSES
 from ._state import TUPLE_PARAMS
@@ -99,11 +98,9 @@ def _check_nltk(path: Path, meta: dict[str, Any]) -> None:
     probe = meta.get("stem_probe")
     recorded = meta.get("nltk_version")
     if probe is None and recorded is not None and recorded != nltk.__version__:
-        warnings.warn(
+        warn(
             f"{path} was saved with nltk {recorded}, this is nltk {nltk.__version__}; if stems changed "
-            "between them, its n-gram features may not match (retrain to be sure)",
-            UserWarning,
-            stacklevel=3,
+            "between them, its n-gram features may not match (retrain to be sure)"
         )
 
 
