@@ -686,3 +686,25 @@ def test_training_on_a_column_of_titles_says_so(postings):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         tpmclassify.train(titled, C=1.0, cv=2, min_df=1)  # the postings themselves: nothing said
+
+
+def test_a_prior_written_as_a_percent_is_refused_with_the_share_it_meant(postings):
+    """From an analyst's review: ``with_prior(20)`` said "a share, not a percent: 0.2 for 20%", but ``train(...,
+    prior=20)`` and ``TPMClassifier(prior=20)`` gave scikit-learn's bare range."""
+    with pytest.raises(
+        tpmclassify.InvalidValueError, match=r"Got 20 instead\. \(a share, not a percent: 0\.2 for 20%\)$"
+    ):
+        TPMClassifier(prior=20).fit(postings["description"], postings["label"])
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"Got 0 instead\.$"):  # (not a percent: no hint)
+        TPMClassifier(prior=0).check_params()
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"\(a share, not a percent: 0\.35 for 35%\)$"):
+        tpmclassify.train(pd.concat([postings] * 3, ignore_index=True), prior=35)
+
+
+def test_a_missing_label_given_to_fit_is_said_to_be_missing(postings):
+    """From an analyst's review: ``fit(X, y)`` with a NaN among the labels said "unknown labels ['nan']"."""
+    labels = [*postings["label"][:4], np.nan, *postings["label"][5:]]
+    with pytest.raises(
+        tpmclassify.InvalidValueError, match=r"^unknown labels \[''\]; .* \(1 row has no label: label it"
+    ):
+        TPMClassifier().fit(postings["description"], labels)

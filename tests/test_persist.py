@@ -639,6 +639,9 @@ def test_a_card_states_the_floors_and_the_titled_threshold_of_its_model_and_titl
     model = copy.copy(bundled)
     model.min_words_ = 0  # no floor on words: no short answer of either kind
     assert short_other not in model_card(model)
+    model = copy.copy(bundled)
+    model.scope_coef_ = None  # no scope head (trained without 'other' rows): no answer is out of scope
+    assert short_other not in model_card(model) and floors in model_card(model)
     model = copy.copy(bundled).set_params(titled_scope_threshold=0.125)
     model.metadata_ = {"metrics": {"Leave one source out": {"mine": {"macro_f1": 0.9}}}}
     card = model_card(model)

@@ -210,7 +210,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         + (
             "or an out-of-scope answer of that few words whose cue terms reach the floor and are not 0 (a sentence of "
             "a TPM's duties), "
-            if model.min_words_
+            if model.min_words_ and model.scope_coef_ is not None  # (no scope head: no answer is out of scope)
             else ""
         )
         + "or any posting fewer than one in ten of whose words the model "

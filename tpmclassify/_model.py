@@ -32,7 +32,7 @@ from ._errors import InvalidValueError, warn
 from ._features import FeatureSpace, display_forms
 from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope, fit_shortfall, least_words
 from ._predicting import as_texts, missing
-from ._prior import PRIOR_MARGIN
+from ._prior import PRIOR_MARGIN, percent_hint
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
 from ._sources import MIN_SOURCES, few_sources, source_name
 from ._state import from_state, state_params, to_state
@@ -307,7 +307,7 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         try:
             self._validate_params()
         except ValueError as err:  # scikit-learn's InvalidParameterError
-            raise InvalidValueError(str(err)) from None
+            raise InvalidValueError(f"{err}{percent_hint(self.prior) if 'prior' in str(err) else ''}") from None
         check_tuples(self.C_grid, self.review_band, self.scope_axes)
         claim_confidences(self.mismatch_confidence)
         if self.cues is not None and not within_bounds([p for c in self.cues for p in getattr(c, "phrases", ())]):

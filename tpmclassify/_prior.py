@@ -15,7 +15,7 @@ from scipy.optimize import brentq
 
 from ._errors import InvalidValueError
 
-__all__ = ["MIN_PRIOR_POSTINGS", "PRIOR_MARGIN", "check_prior", "estimate_prior", "logit"]
+__all__ = ["MIN_PRIOR_POSTINGS", "PRIOR_MARGIN", "check_prior", "estimate_prior", "logit", "percent_hint"]
 
 
 def logit(p: float) -> float:
@@ -36,12 +36,22 @@ def check_prior(prior: object) -> float:
         value = float(prior)
         if PRIOR_MARGIN <= value <= 1.0 - PRIOR_MARGIN:
             return value
-    number = float(prior) if not isinstance(prior, bool) and isinstance(prior, numbers.Real) else None
-    percent = f" (a share, not a percent: {number / 100:g} for {number:g}%)" if number and 1 < number <= 100 else ""
     raise InvalidValueError(
         f"{{arg:prior}} must be a TPM share between {PRIOR_MARGIN:g} and {1 - PRIOR_MARGIN} (batch and audit also take "
-        f"'auto', to estimate a file's share), got {prior!r}{percent}"
+        f"'auto', to estimate a file's share), got {prior!r}{percent_hint(prior)}"
     )
+
+
+def percent_hint(prior: object) -> str:
+    """What a prior written as a percent (1 to 100) meant, to say beside its refusal; else ``""``.
+
+    Examples
+    --------
+    >>> percent_hint(20), percent_hint(0.2), percent_hint(True)
+    (' (a share, not a percent: 0.2 for 20%)', '', '')
+    """
+    number = float(prior) if not isinstance(prior, bool) and isinstance(prior, numbers.Real) else None
+    return f" (a share, not a percent: {number / 100:g} for {number:g}%)" if number and 1 < number <= 100 else ""
 
 
 def estimate_prior(

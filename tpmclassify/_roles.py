@@ -162,7 +162,16 @@ def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]
 
 def normalize_label(value: object) -> str:
     """A label as the library spells it: stripped and lower-cased (``"TPM "`` -> ``"tpm"``), an alias as the
-    label it stands for (:data:`LABEL_ALIASES`: ``"Unsure"`` -> ``"hybrid"``)."""
+    label it stands for (:data:`LABEL_ALIASES`: ``"Unsure"`` -> ``"hybrid"``); a missing one (None, NaN) as ``""``,
+    no label.
+
+    Examples
+    --------
+    >>> [normalize_label(v) for v in ("TPM ", "Unsure", None, float("nan"), "nan")]
+    ['tpm', 'hybrid', '', '', 'nan']
+    """
+    if value is None or (isinstance(value, float) and value != value):  # (what a table holds for a blank cell)
+        return ""
     label = str(value).strip().lower()
     return LABEL_ALIASES.get(label, label)
 
