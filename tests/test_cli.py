@@ -580,7 +580,10 @@ def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postin
     with pytest.warns(UserWarning, match="training on 9 labeled rows"):  # (train has no --folds: evaluate has)
         assert main(["train", str(few), "-o", str(tmp_path / "few.tpmc"), "--evaluate"]) == 2
     err = capsys.readouterr().err
-    assert "is saved, without figures" in err and f"tpmclassify evaluate {few} --cross-validate --folds N)" in err
+    assert err.rstrip().endswith(  # (2 PM rows: no folds would do, so none is suggested)
+        "the data has 2 'pm' rows: cross-validation needs at least 3 of each (every fold trains on 2 or more), so it "
+        f"needs more; {tmp_path / 'few.tpmc'} is saved, without figures"
+    )
     sourced = postings.assign(source=[*"abcaabccba"])  # two of the three PM rows from source a
     with pytest.raises(tpmclassify.InvalidValueError, match="; more labeled postings leave each fold enough of every"):
         tpmclassify.evaluate(tpmclassify.TPMClassifier(), sourced, groups="source", folds=3)  # (one fold a source)
@@ -1220,3 +1223,26 @@ def test_evaluate_says_on_standard_error_what_it_read_and_the_rows_the_title_rul
         "1 row left out: the title rule gives their titles no label (name a label column with --label-column to use "
         "them): row 6: 'Chef'\n"
     )
+
+
+def test_train_evaluate_refuses_rows_no_fold_can_cross_validate_and_evaluate_warns_of_unsourced_rows(
+    tmp_path, postings, capsys
+):
+    """From a review of the retraining fixes: `train --evaluate` on 2 TPM rows saved the model, failed in a fold and
+    advised `evaluate --folds N`, which refuses those rows outright; and `evaluate` on a file with some blank sources
+    said nothing of them, where the library warns."""
+    src = tmp_path / "two_tpm.csv"
+    rows = pd.concat([postings] * 3, ignore_index=True)
+    rows.drop(index=rows.index[rows["label"] == "tpm"][2:]).to_csv(src, index=False)
+    with pytest.warns(UserWarning, match="few rows of: tpm"):
+        assert main(["train", str(src), "-o", str(tmp_path / "m.tpmc"), "--evaluate"]) == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(
+        "cannot cross-validate these rows: the data has 2 'tpm' rows: cross-validation needs at least 3 of each "
+        f"(every fold trains on 2 or more), so it needs more; {tmp_path / 'm.tpmc'} is saved, without figures"
+    )
+    assert (tmp_path / "m.tpmc").is_file()
+    sourced = tmp_path / "sourced.csv"
+    rows.assign(source=[*"abc" * 9, "", "", ""]).to_csv(sourced, index=False)
+    with pytest.warns(UserWarning, match="^3 of 30 rows have no source: they are read as one source of their own$"):
+        assert main(["evaluate", str(sourced), "-q"]) == 0

@@ -683,3 +683,26 @@ def test_a_model_without_a_scope_head_says_its_other_rows_are_not_scored(posting
         evaluate(TPMClassifier(cv=2, min_df=1, min_groups=1), copies, groups="source")
     ours = [str(w.message) for w in said if "rows are not scored" in str(w.message)]
     assert len(ours) == 1 and "in 2 of 8 fits of the cross-validation, the model had no scope head" in ours[0]
+
+
+def test_a_role_from_one_source_is_refused_before_any_fold_and_folds_keep_their_warnings(postings, tmp_path, capsys):
+    """From a review of the retraining fixes: with every PM posting from one of five sources, each fold count failed
+    in a fold ("got 0; more folds ...", which no fold count helps), and a leave-one-source-out fold whose TPM postings
+    came from one source warned "add ... from other sources" though the data had two. Now the first is refused before
+    any fold (library and command line alike), and the second is a fold's own, not said."""
+    from tpmclassify._cli import main
+
+    rows = pd.concat([postings] * 3, ignore_index=True)
+    one = rows.assign(source=["pmboard" if label == "pm" else f"s{i % 4}" for i, label in enumerate(rows["label"])])
+    message = r"^the 'pm' postings all come from one source \('pmboard'\): the fold that leaves it out trains on none"
+    for folds in (2, None):
+        with pytest.raises(tpmclassify.InvalidValueError, match=message):
+            evaluate(TPMClassifier(), one, groups="source", folds=folds)
+    path = _table(tmp_path, one)
+    assert main(["evaluate", str(path), "--cross-validate", "-q"]) == 2
+    assert "error: the 'pm' postings all come from one source ('pmboard')" in capsys.readouterr().err
+    two = rows.assign(source=[f"s{i % (2 if label == 'tpm' else 3)}" for i, label in enumerate(rows["label"])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (leaving s0 or s1 out, a fold's TPM postings come from one source)
+        report = evaluate(TPMClassifier(C=1.0, cv=2, min_df=1), two, groups="source")
+    assert report.protocol == "leave-one-source-out over 3 sources"

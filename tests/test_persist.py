@@ -269,7 +269,9 @@ def test_a_model_and_its_card_are_published_together_or_not_at_all(small_model, 
         raise OSError("No space left on device")
 
     monkeypatch.setattr(_persist, "model_card", failing)
-    with pytest.raises(ModelFileError, match=f"^cannot write {re.escape(str(tmp_path))}/m.tpmc .*: No space left"):
+    with pytest.raises(
+        ModelFileError, match=f"^cannot write {re.escape(str(tmp_path))}/m.tpmc and its card m.md .*: No"
+    ):
         tpmclassify.save(small_model, tmp_path / "m.tpmc", extra={"note": "new"}, overwrite=True)
     with pytest.raises(ModelFileError, match="No space left"):
         tpmclassify.save(small_model, tmp_path / "new.tpmc")
@@ -283,7 +285,9 @@ def test_a_model_saved_where_nothing_can_be_written_says_where_in_the_library_s_
     (tmp_path / "taken").write_text("a file, not a folder")
     with pytest.raises(ModelFileError) as caught:
         tpmclassify.save(small_model, tmp_path / "taken" / "m.tpmc")
-    assert str(caught.value).startswith(f"cannot write {tmp_path}/taken/m.tpmc (in {tmp_path}/taken): ")
+    assert str(caught.value).startswith(
+        f"cannot write {tmp_path}/taken/m.tpmc and its card m.md (in {tmp_path}/taken): "
+    )
 
 
 def test_a_model_path_that_the_card_would_overwrite_is_refused(small_model, tmp_path):

@@ -317,6 +317,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.evaluate:
         from ._card import metrics_text
         from ._evaluate import evaluate_rows
+        from ._labeled import check_cross_validation  # (as evaluate --cross-validate checks, before any fold)
 
         groups, _ = _sources(rows, args.group_column)
         # as `evaluate --cross-validate`: 5 folds (source-grouped, not one per company), one per source if fewer
@@ -329,6 +330,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             else "one fold per source"
         )
         print(f"saved {args.output} and its model card {card}; evaluating it (the method, refitted in {how})")
+        try:
+            check_cross_validation(labels, "so it needs more", None if groups is None else groups.tolist())
+        except InvalidValueError as err:
+            raise InvalidValueError(
+                f"cannot cross-validate these rows: {err}; {args.output} is saved, without figures"
+            ) from None
         try:
             report = evaluate_rows(
                 model,
@@ -363,7 +370,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ._card import metrics_text
     from ._errors import InvalidValueError, TPMClassifyError
     from ._evaluate import evaluate_rows
-    from ._labeled import check_cross_validation
+    from ._labeled import check_cross_validation, warn_of_unsourced
     from ._model import TPMClassifier
 
     if args.folds is not None and not args.cross_validate:
@@ -371,8 +378,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     _, rows, labels, _ = _labeled(args, sys.stderr)
     rows = rows.assign(**{args.label_column: labels})
     groups, one_source = _sources(rows, args.group_column)
+    if groups is not None:
+        warn_of_unsourced(groups.tolist())
     if args.cross_validate:  # the method, refitted in source-grouped folds
-        check_cross_validation(labels, "so it needs more (without --cross-validate, a saved model is scored as it is)")
+        fix = "so it needs more (without --cross-validate, a saved model is scored as it is)"
+        check_cross_validation(labels, fix, None if groups is None else groups.tolist())
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
         if groups is None:  # stratified folds: at least as many rows of some label as there are folds
             why = "every row is from one source" if one_source else "no sources (no --group-column, no 'source' column)"

@@ -20,6 +20,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFol
 
 from ._card import metrics_table
 from ._errors import InvalidValueError, warn
+from ._fitting import ONE_SOURCE
 from ._metrics import _role_metrics
 from ._roles import CLASSES, OTHER, PM, ROLES, TPM, check_labels
 from ._sources import FEW_SOURCES
@@ -237,8 +238,9 @@ def evaluate_rows(
                 est = clone(model)
                 kwargs = {"groups": grp[train]} if grp is not None and _takes_groups(est) else {}
                 try:
-                    with warnings.catch_warnings():  # (a fold's training part may hold fewer sources than fit uses)
-                        warnings.filterwarnings("ignore", f".*{FEW_SOURCES}", UserWarning)
+                    with warnings.catch_warnings():  # (a fold's training part holds fewer sources than the whole)
+                        for said in (FEW_SOURCES, ONE_SOURCE):
+                            warnings.filterwarnings("ignore", f".*{said}", UserWarning)
                         est.fit((xs if separately else texts)[train], labels[train], **kwargs)
                 except InvalidValueError as err:  # (too few postings of a label left to train on in this fold)
                     fix = (  # (more folds: each leaves fewer postings out of its training part)

@@ -39,6 +39,7 @@ from ._prior import check_prior, logit
 from ._roles import OTHER, PM, ROLES, TPM
 
 __all__ = [
+    "ONE_SOURCE",
     "ROLE_PARAMS",
     "SCOPE_PARAMS",
     "RoleFit",
@@ -266,6 +267,11 @@ def fit_scope(
     )
 
 
+#: What the warning of a class from one source says after naming the class (the evaluation's folds, whose
+#: training parts may each hold fewer sources than the whole, pass it over).
+ONE_SOURCE = "all come from one source, so"
+
+
 def _sources_to_leave_out(groups: np.ndarray | None, classes: np.ndarray, who: str, whose: str) -> np.ndarray | None:
     """``groups``, the sources a head's out-of-fold scores leave out; None (postings are left out instead) when the
     postings of one class all come from one source, which a fold would then leave out whole. ``who`` and ``whose``
@@ -273,7 +279,7 @@ def _sources_to_leave_out(groups: np.ndarray | None, classes: np.ndarray, who: s
     if groups is None or min(len(set(groups[classes == k].tolist())) for k in np.unique(classes)) >= 2:
         return groups
     warn(
-        f"{who} all come from one source, so {whose} out-of-fold scores cannot leave sources out: postings are left "
+        f"{who} {ONE_SOURCE} {whose} out-of-fold scores cannot leave sources out: postings are left "
         f"out instead, and its calibration may be optimistic; add {who} from other sources"
     )
     return None

@@ -142,7 +142,7 @@ def labeled_rows(
         except (TypeError, ValueError) as err:
             bad.append((i, "no text (an empty cell)" if missing(text) else str(err)))
             continue
-        if not _readable(mask_role_names(text)):
+        if len(text) <= _ROLE_NAMES_ONLY and not _readable(mask_role_names(text)):
             why = "no words once role names are masked, as training and evaluation also read it"
             bad.append((i, f"nothing but a role name ({_cut(text)}): {why}"))
     if bad:
@@ -154,6 +154,9 @@ def labeled_rows(
     return frame, labels
 
 
+#: The longest text read for role names alone (masking a posting costs about 0.3 ms; a text of role names is
+#: a title or two).
+_ROLE_NAMES_ONLY = 1000
 #: Texts of fewer words than this by median are titles, not postings (whose duties run to hundreds of words).
 _FEW_WORDS = 15
 
@@ -366,13 +369,14 @@ def evaluate(
     if grp is not None:
         warn_of_unsourced(grp)
     if refit and grp is not None and len(set(grp)) < 2:  # one source: nothing to leave out, so folds are stratified
+        what = f"is from one source ({grp[0]!r})" if grp[0] else "has no source"
         warn(
-            f"every row is from one source ({grp[0]!r}): folds are stratified, not grouped by source, and the figures "
-            "are optimistic when a source repeats its boilerplate"
+            f"every row {what}: folds are stratified, not grouped by source, and the figures are optimistic when a "
+            "source repeats its boilerplate"
         )
         grp = None
     if refit:
-        check_cross_validation(labels, "so it needs more (or refit=False, to score a fitted model as it is)")
+        check_cross_validation(labels, "so it needs more (or refit=False, to score a fitted model as it is)", grp)
         folds = folds or None  # 0, as on the command line: one fold per source (without sources, the default)
         if grp is not None:
             units = len(set(grp))
@@ -402,16 +406,27 @@ def evaluate(
     )
 
 
-def check_cross_validation(labels: pd.Series, fix: str) -> None:
+def check_cross_validation(labels: pd.Series, fix: str, groups: Sequence[str] | None = None) -> None:
     """Refuse labels with fewer than 3 TPM or 3 PM rows for cross-validation, whatever its folds (``fix``: what the
     caller can do instead): each fold trains on 2 of each at least, and leaves one out at least (of 2, a fold that
-    leaves one out trains on one)."""
+    leaves one out trains on one); with ``groups`` (the rows' sources, two or more), a role whose postings all come
+    from one source (the fold that leaves it out has none to train on)."""
     short = {role: int((labels == role).sum()) for role in ROLES if (labels == role).sum() < 3}
     if short:
         raise InvalidValueError(
             f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation needs at "
             f"least 3 of each (every fold trains on 2 or more), {fix}"
         )
+    if groups is None:
+        return
+    for role in ROLES:  # left out whole, a role's one source leaves a fold without it, whatever the folds
+        sources = {g for g, label in zip(groups, labels, strict=True) if label == role}
+        if len(sources) == 1:
+            raise InvalidValueError(
+                f"the {role!r} postings all come from one source ({sources.pop()!r}): the fold that leaves it out "
+                f"trains on none of them, whatever the folds; add {role!r} postings from other sources, or "
+                "cross-validate without sources (stratified folds, optimistic when sources repeat boilerplate)"
+            )
 
 
 def _check_estimator(model: object, refit: bool) -> None:

@@ -338,7 +338,7 @@ def _training_data(
 ) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     """:meth:`TPMClassifier.fit`'s input, checked: the texts, the labels and the sources (None: fewer than 3)."""
     texts = as_texts(X)
-    labels = np.asarray(check_labels(y), dtype=object)
+    labels = np.asarray(check_labels(["" if missing(v) else v for v in y], titles=False), dtype=object)
     if len(labels) != len(texts):
         raise InvalidValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
     for need in ROLES:

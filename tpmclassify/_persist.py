@@ -96,6 +96,9 @@ def save(
     ------
     OutputExistsError
         If the model file or its card exists and ``overwrite`` is false, or either is not a regular file.
+    ModelFileError
+        If the file system refuses them (a folder that cannot be written, a full disk): the file system's own
+        error (an ``OSError``) said with the file and its folder, nothing published.
 
     Examples
     --------
@@ -184,7 +187,8 @@ def save(
     except TPMClassifyError:
         raise
     except OSError as err:  # the file system's answer (a folder not writable, a full disk): nothing was published
-        raise ModelFileError(f"cannot write {path} (in {path.parent}): {err.strerror or err}") from None
+        what = f"{path} and its card {card_file.name}" if card else str(path)
+        raise ModelFileError(f"cannot write {what} (in {path.parent}): {err.strerror or err}") from None
     return digest
 
 

@@ -43,15 +43,16 @@ def check_prior(prior: object) -> float:
 
 
 def percent_hint(prior: object) -> str:
-    """What a prior written as a percent (1 to 100) meant, to say beside its refusal; else ``""``.
+    """What a prior written as a percent (over 1 and under 100: 100% is no share either) meant, to say beside its
+    refusal; else ``""``.
 
     Examples
     --------
-    >>> percent_hint(20), percent_hint(0.2), percent_hint(True)
-    (' (a share, not a percent: 0.2 for 20%)', '', '')
+    >>> percent_hint(20), percent_hint(0.2), percent_hint(True), percent_hint(100)
+    (' (a share, not a percent: 0.2 for 20%)', '', '', '')
     """
     number = float(prior) if not isinstance(prior, bool) and isinstance(prior, numbers.Real) else None
-    return f" (a share, not a percent: {number / 100:g} for {number:g}%)" if number and 1 < number <= 100 else ""
+    return f" (a share, not a percent: {number / 100:g} for {number:g}%)" if number and 1 < number < 100 else ""
 
 
 def estimate_prior(

@@ -180,8 +180,9 @@ def normalize_label(value: object) -> str:
 _SHOWN = 10
 
 
-def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> list[str]:
-    """Normalised labels, or a ``ValueError`` naming every value that is not a known label.
+def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS), *, titles: bool = True) -> list[str]:
+    """Normalised labels, or a ``ValueError`` naming every value that is not a known label (``titles``: whether the
+    caller can derive labels from titles, said to fix a missing one).
 
     Examples
     --------
@@ -198,7 +199,11 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS)) -> li
     if unknown:
         blank = out.count("")
         rows = f"{blank} row has" if blank == 1 else f"{blank} rows have"
-        fix = "label it, drop it, or derive labels from job titles with {opt:title_column=}"
+        fix = (
+            "label it, drop it, or derive labels from job titles with {opt:title_column=}"
+            if titles
+            else "label it or drop it"
+        )
         hint = f" ({rows} no label: {fix})" if blank else ""
         shown = [v if len(v) <= 40 else v[:37] + "..." for v in unknown[:_SHOWN]]
         more = f" and {len(unknown) - _SHOWN} more" if len(unknown) > _SHOWN else ""
