@@ -76,7 +76,12 @@ def test_a_tpm_probability_of_exactly_one_half_is_tpm_and_inside_a_band_of_one_p
 
 
 def test_an_out_of_scope_posting_never_needs_review_for_its_tpm_pm_split(bundled):
-    nurse = "Registered nurse for our intensive care unit: night shifts, patient care, medication and charting. " * 3
+    nurse = (
+        "Registered nurse needed for our night shift in the cardiology ward. You will care for patients after "
+        "surgery, administer medication, monitor vital signs and chart their recovery, and work with doctors, "
+        "pharmacists and families. Two years of hospital nursing experience, a state nursing licence and BLS "
+        "certification required; ACLS is a plus. We offer tuition support and a sign-on bonus for registered nurses."
+    )
     model = copy.copy(bundled)
     model.review_band = (0.0, 1.0)  # every split "too close to call"
     p = model.classify(nurse)
@@ -85,8 +90,9 @@ def test_an_out_of_scope_posting_never_needs_review_for_its_tpm_pm_split(bundled
 
 
 def test_a_sentence_read_as_out_of_scope_is_too_short_to_decide_too(bundled):
-    """Under the floor on words, whether the posting is a TPM or PM job at all is as little decided as which (from a
-    hostile review: this TPM duty read as out of scope, and was not left to review, as a sentence read as TPM is)."""
+    """Under the floor on words, whether the posting is a TPM or PM job at all is as little decided as which (from
+    hostile reviews: this TPM duty read as out of scope, and was not left to review, as a sentence read as TPM is;
+    nor was a scrape's placeholder, read as out of scope as plainly as a nurse's sentence)."""
     sentence = "Drive a multi-year program across five engineering teams: review system designs."
     p = bundled.classify(sentence)
     assert p.label == "other" and p.short and p.unreadable and p.needs_review
@@ -96,16 +102,14 @@ def test_a_sentence_read_as_out_of_scope_is_too_short_to_decide_too(bundled):
     assert answer["needs_review"].tolist() == [True, False]
     model = copy.copy(bundled)
     model.min_words_ = 0
-    assert not model.classify(sentence).needs_review  # its words alone: an out-of-scope answer asks no evidence
-    # a sentence with nothing of the four axes is plainly another job, whatever the floor on evidence (a review found
-    # every short out-of-scope answer flagged by a model whose floor is 0)
+    assert not model.classify(sentence).needs_review  # no floor on words: an out-of-scope answer asks no evidence
+    # whatever its words: a scrape's placeholder or a nurse's sentence, which the model cannot tell apart (a review
+    # found "See attached PDF" read as plainly another job, not left to review)
     nurse = "Registered nurse for our intensive care unit: night shifts, patient care and medication."
-    model = copy.copy(bundled)
-    for floor in (bundled.min_evidence_, 0.0):
-        model.min_evidence_ = floor
-        p = model.classify(nurse)
-        assert p.label == "other" and p.short and p.evidence == 0.0 and not p.needs_review, floor
-        assert model.classify(sentence).needs_review
+    for short in ("See attached PDF", "[removed]", "Description not available", nurse):
+        p = bundled.classify(short)
+        assert p.label == "other" and p.short and p.unreadable and p.needs_review, short
+        assert p.reasons[0].startswith("Needs review: too "), short  # (too short, or too little evidence)
 
 
 def test_evidence_exactly_at_the_floor_is_enough(bundled):

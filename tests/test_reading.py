@@ -403,8 +403,10 @@ def test_a_readable_posting_of_another_role_is_out_of_scope_not_unreadable(bundl
     """A nurse's posting has no cue of the TPM/PM axes, yet the scope head reads it plainly: "other", said as such
     (it once printed "needs review ... another language, or not text")."""
     text = (
-        "Registered nurse needed for our night shift in the cardiology ward. You will care for patients, "
-        "administer medication and work with doctors. BLS certification required."
+        "Registered nurse needed for our night shift in the cardiology ward. You will care for patients after "
+        "surgery, administer medication, monitor vital signs and chart their recovery, and work with doctors, "
+        "pharmacists and families. Two years of hospital nursing experience, a state nursing licence and BLS "
+        "certification required; ACLS is a plus. We offer tuition support and a sign-on bonus for registered nurses."
     )
     p = bundled.classify(text)
     assert p.label == "other" and not p.unreadable and not p.needs_review

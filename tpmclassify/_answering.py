@@ -161,17 +161,15 @@ class Answering(Predicting):
         return claim_confidences(self.mismatch_confidence)
 
     def _unreadable(self, label: str, batch: Batch, i: int) -> bool:
-        """Too little to decide from: text the model cannot read (fewer than one in ten of its words known); a TPM
-        or PM answer resting on less evidence, or on fewer words, than 99% of the training postings have
-        (:meth:`_decidable`); or an out-of-scope answer on fewer words whose words have that evidence. The model was
-        fitted on whole postings: a sentence's few cues say little of the job, nor does the absence of the rest,
-        whether it is a TPM or PM job at all included ("Drive a multi-year program across five engineering teams"
-        read as out of scope, and was not flagged). A sentence with nothing of the four axes in it is plainly
-        another job (a nurse's), and evidence is asked of no out-of-scope answer: the role head may well have
+        """Too little to decide from: text the model cannot read (fewer than one in ten of its words known); a text
+        of fewer words than 99% of the training postings have, whatever its answer; or a TPM or PM answer resting on
+        less evidence than that (:meth:`_decidable`). The model was fitted on whole postings: a sentence's few cues
+        say little of the job, nor does the absence of the rest, whether it is a TPM or PM job at all included
+        ("Drive a multi-year program across five engineering teams" read as out of scope, and was not flagged; "See
+        attached PDF", a scrape's placeholder, was read as plainly another job, as a nurse's sentence was: the
+        model cannot tell them apart). Evidence is asked of no out-of-scope answer: the role head may well have
         nothing to say about a nurse's posting."""
-        read = 0.0 < batch.role_evidence[i] >= self.min_evidence_  # (some evidence, whatever the floor)
-        short = self._short(batch, i) and (label != OTHER or read)
-        return not batch.readable[i] or short or (label != OTHER and not self._decidable(batch, i))
+        return not batch.readable[i] or self._short(batch, i) or (label != OTHER and not self._decidable(batch, i))
 
     def _needs_review(self, label: str, p_tpm: float, unreadable: bool) -> bool:
         """Unreadable, or in scope with a TPM/PM split inside ``review_band``."""

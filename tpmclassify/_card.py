@@ -208,8 +208,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         )
         + ", what 99% of the training postings have, "
         + (
-            "or an out-of-scope answer of that few words whose cue terms reach the floor and are not 0 (a sentence of "
-            "a TPM's duties), "
+            "or an out-of-scope answer of that few words (a sentence, not a posting, whatever it reads as), "
             if model.min_words_ and model.scope_coef_ is not None  # (no scope head: no answer is out of scope)
             else ""
         )

@@ -257,7 +257,7 @@ def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.
     >>> source_groups(pd.DataFrame({"source": ["acme/jobs:a.csv", "acme/jobs:b.csv", "x/y:z"]})).tolist()
     ['acme/jobs', 'acme/jobs', 'x/y']
     >>> source_groups(pd.DataFrame({"source": ["https://a.example/jobs", "LinkedIn: Seattle", None]})).tolist()
-    ['https://a.example/jobs', 'LinkedIn: Seattle', '']
+    ['https://a.example/jobs', 'LinkedIn', '']
     """
     if group_column is None or (group_column == "auto" and "source" not in frame.columns):
         return None

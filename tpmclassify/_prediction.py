@@ -49,10 +49,10 @@ class Prediction:
     unreadable : bool
         Too little to decide from: text the model cannot read (fewer than one in ten of its words known: random
         characters, another script; or another language, ``_language.another_language``: the model
-        reads English); or a TPM or PM answer whose words carry less evidence than 99% of the training postings do
-        ("We are hiring. Apply now."), or has fewer words than 99% of them (``short``); or a short out-of-scope
-        answer whose words carry that evidence (a sentence of a TPM's duties). An out-of-scope answer is the scope
-        head's and needs no role cue: a short one with nothing of the four axes (a nurse's) is read as it is.
+        reads English); or a text of fewer words than 99% of the training postings have (``short``: a sentence,
+        not a posting, whatever its answer: a TPM's duties, a nurse's, or a scrape's "See attached PDF"); or a TPM
+        or PM answer whose words carry less evidence than 99% of them do ("We are hiring. Apply now."). An
+        out-of-scope answer is the scope head's and needs no role cue: a nurse's posting is read as it is.
         ``needs_review`` is set, and a title is never flagged as mismatched on it.
     evidence : float
         How much the text's words say about TPM vs PM on the four axes (scope, technical depth, strategy vs
