@@ -337,3 +337,18 @@ def test_a_frame_of_rows_that_are_all_errors_keeps_its_flags_nullable_booleans()
     assert (out[floats].dtypes == "float64").all() and out[floats].isna().all().all()
     mixed = tpmclassify.classify_frame(pd.concat([frame, frame.assign(description="Own the site schedule.")]))
     assert (mixed[floats].dtypes == "float64").all() and mixed[floats[:3]].notna().sum().tolist() == [2, 2, 2]
+
+
+def test_a_long_frame_is_scored_in_parts_with_the_same_answers_row_for_row(postings, monkeypatch):
+    """From a review of the API: classify_frame scored every row at once, and the predictions of one scoring hold its
+    arrays (30,000 postings peaked at 2.7 GB). Rows are now scored in parts; each row's answer, error row and title
+    included, is the same in parts of 3 as at once, in the same order."""
+    from tpmclassify import _rows
+
+    frame = pd.concat([postings] * 2, ignore_index=True)
+    frame.loc[4, "description"] = ""  # an error row inside a part
+    whole = tpmclassify.classify_frame(frame, title_column="title", prefix="pred_")
+    monkeypatch.setattr(_rows, "ROWS_AT_ONCE", 3)
+    parts = tpmclassify.classify_frame(frame, title_column="title", prefix="pred_")
+    pd.testing.assert_frame_equal(parts, whole)
+    assert parts["pred_error"].tolist().count("") == len(frame) - 1 and parts.loc[4, "pred_error"] != ""

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tpmclassify import mask_role_names, normalize
+from tpmclassify import classify, mask_role_names, normalize
 from tpmclassify._text import MAX_CHARS, check_text, check_titled, close_markup, light_stem, readable, stem, tokenize
 
 TRICKY = [
@@ -230,3 +230,12 @@ def test_a_posting_read_before_its_title_reads_as_it_does_alone(text, title):
     joined = normalize(f"{closed}\n{title}")
     assert tokenize(joined[: len(text)]) == tokenize(normalize(text))
     assert tokenize(joined[len(text) :]) == tokenize(normalize(title))
+
+
+def test_a_reason_quotes_no_control_character():
+    """From a review of the API: a posting with a NUL between two words was quoted 'Engineering\\x00teams' in its
+    reasons (a database's text column refuses it), where format characters were already left out."""
+    text = "We need a Technical Program Manager to lead Engineering\x00teams across many programs. " * 8
+    reasons = classify(text).first_reasons(3)
+    assert "'Engineering teams'" in " ".join(reasons)
+    assert all(ch.isprintable() for reason in reasons for ch in reason)

@@ -69,6 +69,11 @@ def classify_many(
 ) -> list[Prediction]:
     """Classify many postings in one vectorised pass; same results as :func:`classify`.
 
+    The predictions of one call share its arrays, held until the last of them is dropped (about 20 times the text):
+    for many thousands of postings, call it on parts of a few thousand, or use :func:`classify_frame` or
+    ``tpmclassify batch``, which score in parts. A prediction pickled (sent to another process) takes its call's
+    arrays along: send ``p.to_dict()`` instead.
+
     Examples
     --------
     >>> [p.label for p in classify_many([

@@ -97,20 +97,35 @@ def _checked(value: object, read_error: object = None, title: object = None) -> 
         return None, str(err)
 
 
+#: Rows scored together: the predictions of one scoring hold its arrays until the last is dropped (about 20 times
+#: the text), so a long list is scored in parts of this many (the answers are the same).
+ROWS_AT_ONCE = 2000
+
+
 def score_texts(
     model: TPMClassifier,
     texts: Sequence[object],
     titles: Sequence[object] | None = None,
     read_errors: Sequence[object] | None = None,
 ) -> dict[str, list[Any]]:
-    """Score a list of raw cell values into the added columns; see :func:`predict_rows`."""
+    """Score a list of raw cell values into the added columns; see :func:`predict_rows`. At most
+    :data:`ROWS_AT_ONCE` rows are scored together, whatever the list's length (a frame of 100,000 rows)."""
     n = len(texts)
     cols: dict[str, list[Any]] = {c: [None] * n for c in OUTPUT_COLUMNS}
     for name in ("label", "reasons", "title_label", "content_label"):
         cols[name] = [""] * n
-    cols["error"], scored = predict_rows(model, texts, titles, read_errors)
-    if scored:
-        for i, p in scored:
+    cols["error"] = []
+    for a in range(0, n, ROWS_AT_ONCE):
+        part = slice(a, a + ROWS_AT_ONCE)
+        errors, scored = predict_rows(
+            model,
+            texts[part],
+            None if titles is None else titles[part],
+            None if read_errors is None else read_errors[part],
+        )
+        cols["error"] += errors
+        for j, p in scored:
+            i = a + j
             for role in ROLES:
                 cols[f"{role}_probability"][i] = round(p.probabilities[role], 6)
             cols["in_scope"][i] = None if p.in_scope is None else round(p.in_scope, 6)

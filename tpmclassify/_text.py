@@ -379,6 +379,10 @@ def token_spans(text: str) -> tuple[list[str], list[int], list[int]]:
     return tokens, [m.start() for m in found], [m.end() for m in found]
 
 
+#: Control characters but the blanks (``str.split`` reads those): a reader sees none of them, a token ends at each.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
 def readable(raw: str) -> str:
     """A raw slice of a posting as a reader would see it: no tags, entities or format characters, single spaces.
 
@@ -388,7 +392,11 @@ def readable(raw: str) -> str:
     'engineers & product'
     >>> readable("archi\u00adtecture\u200breviews")
     'architecture reviews'
+    >>> readable("Engineering" + chr(0) + "teams" + chr(7))  # (a control character, NUL too, is seen as a blank)
+    'Engineering teams'
     """
+    if not raw.isprintable():  # (blanks and line ends too; control characters are read as blanks)
+        raw = _CONTROL.sub(" ", raw)
     if "<" in raw:
         raw = _replace(raw, _tag_spans(raw), blank=False)
     if "&" in raw:  # the entities normalising reads (html.unescape alone would read "&micro" in "&microservices")
