@@ -105,6 +105,7 @@ class Answering(Predicting):
                     unreadable=unreadable,
                     evidence=read,
                     short=self._short(batch, i),
+                    _legible=bool(batch.readable[i]),
                 )
             )
         # whose explanation their reasons need: why in scope and which role, or why not in scope

@@ -113,6 +113,8 @@ postings)'
     title_label: str = ""
     title_mismatch: bool = False
     content: Prediction | None = field(default=None, repr=False)
+    #: Whether the model knows enough of the text's words to read it (one in ten, in English), short or not.
+    _legible: bool = field(default=True, repr=False, compare=False)
 
     @property
     def content_label(self) -> str:
@@ -167,11 +169,11 @@ postings)'
 
     @property
     def _too_short(self) -> bool:
-        """Left to review because its text is too short: a TPM or PM answer, or an out-of-scope one whose words
-        carry evidence on the four axes (a sentence of a TPM's duties says as little of whether the posting is a TPM
-        or PM job at all as of which); one with none is said to have too little (another script, another
-        language)."""
-        return self.unreadable and self.short and (self.label != OTHER or self.evidence > 0.0)
+        """Left to review because its text is too short, whatever its answer (a sentence of a TPM's duties says as
+        little of whether the posting is a TPM or PM job at all as of which; a scrape's "See attached PDF" says
+        nothing of either); but an out-of-scope one with no evidence whose words the model cannot read (another
+        script, another language) is said to have too little."""
+        return self.unreadable and self.short and (self.label != OTHER or self.evidence > 0.0 or self._legible)
 
     def _unread_reason(self) -> str | None:
         """The one reason of an answer left to review because the posting could not be read (None if it was)."""
