@@ -4,7 +4,7 @@ file numbers it), the sources of its rows, and the evaluation of a model on it (
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,7 +21,7 @@ from ._errors import (
     warn,
 )
 from ._roles import HYBRID, LABELS, ROLES, check_labels, normalize_label
-from ._sources import source_name
+from ._sources import source_names
 
 if TYPE_CHECKING:
     from ._evaluate import EvaluationReport
@@ -142,7 +142,10 @@ def labeled_rows(
         except (TypeError, ValueError) as err:
             bad.append((i, "no text (an empty cell)" if missing(text) else str(err)))
             continue
-        if len(text) <= _ROLE_NAMES_ONLY and not _readable(mask_role_names(text)):
+        try:
+            if len(text) <= _ROLE_NAMES_ONLY:
+                check_text(mask_role_names(text))
+        except ValueError:
             why = "no words once role names are masked, as training and evaluation also read it"
             bad.append((i, f"nothing but a role name ({_cut(text)}): {why}"))
     if bad:
@@ -170,17 +173,6 @@ def titles_hint(texts: pd.Series) -> str:
         f"the texts of {texts.name!r} have {words:g} words by median, where a posting has hundreds: is it a column "
         f"of titles? Name the postings' column with {option_text('text_column=')}"
     )
-
-
-def _readable(text: str) -> bool:
-    """Whether ``text`` is a posting to read (see ``check_text``)."""
-    from ._text import check_text
-
-    try:
-        check_text(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _cut(text: str, most: int = 60) -> str:
@@ -265,15 +257,7 @@ def source_groups(frame: pd.DataFrame, group_column: str | None = "auto") -> pd.
     if column not in frame.columns:
         raise missing_column(column, frame.columns, "group_column=")
     # as Python strings (a str column refuses a lone surrogate), the missing as ""
-    return pd.Series(_source_names(frame[column]), index=frame.index, dtype=object)
-
-
-def _source_names(values: Iterable[object]) -> list[str]:
-    """Each value's source (:func:`~tpmclassify._sources.source_name`), as a Python string (a str column refuses a
-    lone surrogate); a missing one ``""``."""
-    from ._predicting import missing
-
-    return ["" if missing(v) else source_name(str(v)) for v in values]
+    return pd.Series(source_names(frame[column]), index=frame.index, dtype=object)
 
 
 def evaluate(
@@ -464,7 +448,7 @@ def _groups_of(original: pd.DataFrame, frame: pd.DataFrame, groups: object) -> l
     if len(values) != len(original):
         raise InvalidValueError(f"groups has {len(values)} values for {len(original)} rows: give one per row")
     if len(frame) == len(original):
-        return _source_names(values)
+        return source_names(values)
     if not original.index.is_unique:
         raise InvalidValueError("some rows were left out and the table's index repeats: give groups as a column name")
-    return _source_names(values[i] for i in original.index.get_indexer(frame.index))
+    return source_names(values[i] for i in original.index.get_indexer(frame.index))

@@ -34,7 +34,7 @@ from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope, 
 from ._predicting import as_texts, missing
 from ._prior import PRIOR_MARGIN, percent_hint
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
-from ._sources import MIN_SOURCES, few_sources, source_name
+from ._sources import MIN_SOURCES, few_sources, source_names
 from ._state import from_state, state_params, to_state
 from ._text import mask_role_names
 from ._titles import claim_confidences
@@ -344,11 +344,7 @@ def _training_data(
     for need in ROLES:
         if (labels == need).sum() < 2:
             raise InvalidValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
-    grp = (
-        None
-        if groups is None
-        else np.asarray(["" if missing(g) else source_name(str(g)) for g in groups], dtype=object)
-    )
+    grp = None if groups is None else np.asarray(source_names(groups), dtype=object)
     if grp is not None and len(grp) != len(texts):
         raise InvalidValueError(f"groups has {len(grp)} entries but X has {len(texts)}")
     if grp is not None and len(set(grp)) < MIN_SOURCES:  # too few sources to leave any out or to judge wording by

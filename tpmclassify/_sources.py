@@ -4,8 +4,11 @@ sources are given (a column named to ``train`` or ``evaluate``, values, or ``TPM
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-__all__ = ["FEW_SOURCES", "MIN_SOURCES", "few_sources", "source_name"]
+from ._predicting import missing
+
+__all__ = ["FEW_SOURCES", "MIN_SOURCES", "few_sources", "source_name", "source_names"]
 
 #: A source written as a name and a detail, ``name:detail`` (as the project's shared postings write theirs,
 #: ``owner/repo:path``): the name is the source, cut at its first colon (a URL's scheme is not a name, so a URL is
@@ -36,6 +39,18 @@ def source_name(value: str) -> str:
         return value.strip()
     found = _NAMED.match(value)  # (it matches every value: at worst, nothing before a colon)
     return found.group(1).strip() if found else value
+
+
+def source_names(values: Iterable[object]) -> list[str]:
+    """Each value's source (:func:`source_name`), as a Python string (a str column refuses a lone surrogate); a
+    missing one (None, NaN, pd.NA) ``""``, a source of its own.
+
+    Examples
+    --------
+    >>> source_names(["acme/jobs:a.csv", None, float("nan"), 7])
+    ['acme/jobs', '', '', '7']
+    """
+    return ["" if missing(v) else source_name(str(v)) for v in values]
 
 
 #: How :func:`few_sources` begins its second part (the evaluation's folds, which may each hold fewer, ignore it).
