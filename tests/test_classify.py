@@ -309,6 +309,22 @@ def test_the_readme_example_prints_what_the_bundled_model_says(postings):
     assert str(tpmclassify.classify(postings["description"][0])).splitlines() == shown
 
 
+def test_the_readme_explanation_figures_are_the_bundled_model_s(postings):
+    """The README's ``e.logit, e.intercept``, ``e.terms[0]``, ``e.terms[1]`` and ``e.by_axis`` figures are the bundled
+    model's, to the places printed (a newcomer found 10.97 for 10.965 and 3.53 for 3.538 after a retrain)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    e = tpmclassify.classify(postings["description"][0]).explanation
+    logit, intercept = re.search(r"e\.logit, e\.intercept  # (-?[\d.]+), (-?[\d.]+):", readme).groups()
+    assert (f"{e.logit:.2f}", f"{e.intercept:.2f}") == (logit, intercept)
+    term1 = re.search(r"e\.terms\[1\]  # Term\(text='([^']+)'.*?weight=(-?[\d.]+)", readme, re.S).groups()
+    assert (e.terms[1].text, f"{e.terms[1].weight:.2f}") == term1
+    term0 = re.search(r"e\.terms\[0\]  # .*?weight=(-?[\d.]+)", readme, re.S).group(1)
+    assert f"{e.terms[0].weight:.2f}" == term0
+    axes = re.search(r"e\.by_axis  # \{([^}]*), \.\.\.\}", readme).group(1)
+    shown = dict((k.strip(" '"), v.strip()) for k, v in (item.split(":") for item in axes.split(", ")))
+    assert {axis: f"{w:.2f}" for axis, w in list(e.by_axis.items())[: len(shown)]} == shown
+
+
 def test_classify_frame_refuses_a_series_saying_what_to_pass(postings):
     """A Series is refused with the two ways to classify it. (From mutation testing of _frames: the advice changed to
     capitals or with "XX" around it passed.)"""
