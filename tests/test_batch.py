@@ -1084,6 +1084,21 @@ def test_a_file_of_one_chunk_starts_no_worker(tmp_path, postings, monkeypatch):
     assert len(started) == 1
 
 
+def test_an_encoding_error_far_into_a_file_names_its_offset_and_line(tmp_path):
+    """A reviewer's file: UTF-8 but for one cp1252 byte about 450 KB in, read with ``encoding="utf-8"``. The error
+    gave "position 3875", a place in the reader's buffer, naming no row or line; it names the file's offset and
+    line. (Gzipped: the offset in the file as decompressed.)"""
+    rows = "".join(f'{i},"Own the project plan, schedule and budget for site {i}."\n' for i in range(9000))
+    head = ("id,description\n" + rows).encode()
+    data = head + b"9000,Caf\xe9 fit-out project\n" + rows.encode()
+    for path in (tmp_path / "in.csv", tmp_path / "in.csv.gz"):
+        path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+        with pytest.raises(BatchError) as caught:
+            classify_csv(path, tmp_path / "out.csv", encoding="utf-8")
+        assert f"byte 0xE9 at offset {len(head) + 8:,} of the file (on its line 9,002)" in str(caught.value)
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_an_encoding_the_file_is_not_in_is_a_clear_error_and_writes_nothing(messy_csv, tmp_path):
     path, _ = messy_csv  # cp1252, with bytes that are not UTF-8
     out = tmp_path / "out.csv"

@@ -493,7 +493,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, postings, capsys, 
     postings.drop(columns=["label"]).to_csv(src, index=False)
     monkeypatch.setattr(_io.TableWriter, "write", full)
     assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q"]) == 2
-    _one_line_error(capsys, "No space left on device", "no output was written")
+    _one_line_error(capsys, "No space left on device", f"no output was written to {tmp_path / 'out.csv'}:")
     monkeypatch.setattr(pathlib.Path, "write_text", full)
     assert main(["audit", str(src), "-o", str(tmp_path / "out.html"), "-q"]) == 2
     _one_line_error(capsys, "No space left on device")

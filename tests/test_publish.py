@@ -106,8 +106,10 @@ def _wait(condition, what: str, limit: float = 120.0) -> None:
         time.sleep(0.2)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
 def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings, sig):
+    """SIGTERM and SIGHUP (a terminal or ssh session gone: it exited -1, leaving its hidden .part file) unwind as
+    Ctrl-C does; a hangup reaches the workers too (the whole process group, as a terminal sends it)."""
     pytest.importorskip("psutil")
     work = tmp_path / "work"
     work.mkdir()
@@ -129,18 +131,21 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
         "-q",
     ]
     with open(tmp_path / "stderr.txt", "w") as stderr:
-        run = subprocess.Popen(cmd, stderr=stderr)
+        run = subprocess.Popen(cmd, stderr=stderr, start_new_session=True)  # (its own process group)
     try:
         _wait(lambda: len(_children(run.pid)) >= 1 and list(work.glob("*.part")), "a worker and a .part file")
         workers = _children(run.pid)
-        run.send_signal(sig)
+        if sig == signal.SIGHUP:
+            os.killpg(run.pid, sig)
+        else:
+            run.send_signal(sig)
         code = run.wait(timeout=120)
         _wait(lambda: not any(_alive(w) for w in workers), "the workers to exit with their parent")
     finally:
         run.kill()
         run.wait()
-    if sig == signal.SIGTERM:
-        assert code == 128 + signal.SIGTERM
+    if sig in (signal.SIGTERM, signal.SIGHUP):
+        assert code == 128 + sig
         assert "terminated; no unfinished output was written" in (tmp_path / "stderr.txt").read_text()
         assert sorted(p.name for p in work.iterdir()) == ["in.csv"]
     else:
@@ -150,6 +155,29 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
         frame.head(3).to_csv(small, index=False)
         assert main(["batch", str(small), "-o", str(work / "out.csv"), "-q"]) == 0  # the next run on it removes it
         assert sorted(p.name for p in work.iterdir()) == ["in.csv", "out.csv", "small.csv"]
+
+
+def test_a_hangup_ignored_by_nohup_stays_ignored(tmp_path, postings, monkeypatch):
+    """Under ``nohup`` (SIGHUP ignored) a batch goes on through a hangup and writes its output; the command handles
+    SIGHUP only where it would have ended the process. (The signal is sent from inside the run.)"""
+    from tpmclassify import _batch
+
+    real = _batch.classify_csv
+
+    def hung_up(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGHUP)
+        return real(*args, **kwargs)
+
+    src = tmp_path / "in.csv"
+    postings.drop(columns=["label"]).to_csv(src, index=False)
+    monkeypatch.setattr(_batch, "classify_csv", hung_up)
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "-q"]) == 0
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert len(pd.read_csv(tmp_path / "out.csv")) == len(postings)
 
 
 def test_only_the_temporary_files_of_dead_runs_are_removed(tmp_path, src):

@@ -128,7 +128,7 @@ def published_output(dst: Path, overwrite: bool) -> Iterator[str]:
         if entered:
             where = f" ({err.filename})" if err.filename else ""
             raise BatchError(
-                f"stopped by a system error, and no output was written: {err.strerror or err}{where}"
+                f"stopped by a system error, and no output was written to {dst}: {err.strerror or err}{where}"
             ) from None
         raise BatchError(f"cannot write {dst} (in {dst.parent}): {err.strerror or err}") from None
 

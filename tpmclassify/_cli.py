@@ -49,9 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with command_line_wording():
             print(f"tpmclassify {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except Terminated:
-        print(f"tpmclassify {args.command}: terminated; {_UNFINISHED}", file=sys.stderr)
-        return 128 + signal.SIGTERM
+    except Terminated as stop:
+        try:  # (after a hangup the terminal may be gone)
+            print(f"tpmclassify {args.command}: terminated; {_UNFINISHED}", file=sys.stderr)
+        except OSError:
+            pass
+        return 128 + stop.signum
     except KeyboardInterrupt:
         print(f"tpmclassify {args.command}: interrupted; {_UNFINISHED}", file=sys.stderr)
         return 130

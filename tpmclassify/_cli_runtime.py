@@ -69,12 +69,18 @@ def messages(quiet: bool) -> Iterator[None]:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread so that it unwinds (temporary files removed) as Ctrl-C does."""
+    """SIGTERM (or SIGHUP: the terminal or ssh session gone), raised in the main thread so that it unwinds (temporary
+    files removed) as Ctrl-C does; ``signum`` is the signal's number."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__()
+        self.signum = signum
 
 
 @contextmanager
 def sigterm_interrupts() -> Iterator[None]:
-    """While running a command, SIGTERM raises :class:`Terminated` (main thread only; else nothing changes), and
+    """While running a command, SIGTERM raises :class:`Terminated` (main thread only; else nothing changes), as
+    SIGHUP does unless ignored (``nohup``), and
     it and Ctrl-C (SIGINT, unless ignored) stop any output from being published even when their exception is lost
     (raised inside a finalizer, which Python only prints: the run went on and published its output, exit 0)."""
     if threading.current_thread() is not threading.main_thread():
@@ -86,13 +92,17 @@ def sigterm_interrupts() -> Iterator[None]:
 
         def terminate(signum: int, frame: object) -> None:
             interrupted(Terminated)
-            raise Terminated
+            raise Terminated(signum)
 
         def interrupt(signum: int, frame: object) -> None:
             interrupted(KeyboardInterrupt)
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, terminate)
+        hangup: int | None = getattr(signal, "SIGHUP", None)  # (not on Windows)
+        hung = hangup is not None and signal.getsignal(hangup) is signal.SIG_DFL  # (nohup ignores it: left so)
+        if hung:
+            signal.signal(hangup, terminate)  # type: ignore[arg-type]
         sigint = signal.getsignal(signal.SIGINT)
         # Python's own handler only: an application's own is left to it, and a job started in the background, which
         # ignores Ctrl-C, still does
@@ -103,5 +113,7 @@ def sigterm_interrupts() -> Iterator[None]:
             yield
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if hung:
+                signal.signal(hangup, signal.SIG_DFL)  # type: ignore[arg-type]
             if handled:
                 signal.signal(signal.SIGINT, sigint)

@@ -226,8 +226,10 @@ class _CsvRecords:
 
     A record is at most ``limit`` characters (each line counting :data:`_LINE_COST` more). One that runs to the end
     of the file inside a quote never closed is an error row of its first line, and the lines after that one are
-    read each on its own (a record if it is complete, else an error row); so is one whose quote is "closed" on a
-    later line by a stray quote that text follows (records are read strictly). A record whose stray quote is on its
+    read again as records, from the next line (once: a record that fails again among them has its lines read each
+    on its own, a record if it is complete, else an error row); so is one whose quote is "closed" on a later line by
+    a stray quote that text follows (records are read strictly), such as the quote opening the next record's field
+    of many lines, which is read whole. A record whose stray quote is on its
     first line, or whose quote closes with blanks before the comma, is read as the csv module reads it leniently (the
     stray quotes dropped, the blanks kept). One that runs past the limit is read on,
     inside its quote, without holding its lines (a csv reader started again every ``limit`` characters, a quote
@@ -247,10 +249,12 @@ class _CsvRecords:
         delimiter: str = ",",
     ) -> None:
         self._lines, self._limit, self._reread, self._delimiter = lines, limit, reread, delimiter
+        self._file = lines  # the file's lines (``_lines`` may read lines again first)
         self._read = 0  # lines taken from ``lines``
         self._taken: list[tuple[str, bool]] = []  # the lines of the record being read
         self._size = 0  # what they count for
         self._at_end = False
+        self._again_to = 0  # the lines (counted as ``_read`` counts them) up to which a failure was read again
 
     def _feed(self) -> Iterator[str]:
         for line, long in self._lines:
@@ -268,6 +272,7 @@ class _CsvRecords:
         retry: str | None = None  # a record's first line, read again leniently: its stray quote is on it
         while True:
             rest: Iterator[tuple[str, bool]] = iter(())  # lines to read alone after the failed ones
+            again = False  # the failed record's lines after its first read again as records (not each alone)
             first, retry = retry, None
             try:
                 lines = self._feed() if first is None else chain([first], self._feed())
@@ -276,6 +281,7 @@ class _CsvRecords:
                         return
                     if self._at_end:  # read leniently, the record took the blank line in: the file ended inside it
                         failed, why = list(self._taken), _UNCLOSED
+                        again = self._read - len(failed) >= self._again_to
                         break
                     yield fields, [line for line, _ in self._taken], ""
                     self._taken.clear()
@@ -301,6 +307,7 @@ class _CsvRecords:
                     continue
                 self._size = 0
                 why = _UNCLOSED if self._at_end or first is not None else _STRAY.format(len(failed) - 1)
+                again = self._read - len(failed) >= self._again_to  # not itself among lines read again
             except _Overflow:
                 failed, held = list(self._taken), self._read
                 self._size = 0
@@ -335,6 +342,14 @@ class _CsvRecords:
                         )
                         rest = self._reread(held)
             self._taken.clear()
+            if again and len(failed) > 1:  # the first line is the error; reading starts again at the next, strictly
+                yield _alone(failed[0][0], delimiter=self._delimiter)[0], [failed[0][0]], why
+                self._again_to = self._read
+                self._read -= len(failed) - 1
+                self._lines = chain(failed[1:], self._file)  # (any read again before are read: it failed past them)
+                self._at_end = False
+                self._size = 0
+                continue
             for k, (line, long) in enumerate(chain(failed, rest)):  # the first line is the error; the others alone
                 fields, closed = _alone(line, delimiter=self._delimiter)
                 error = why if k == 0 else too_long(limit) if long else "" if closed else _UNCLOSED
@@ -375,7 +390,8 @@ class _CsvRecords:
 _UNCLOSED = "unterminated quoted field: a quote opened on this line is never closed"
 #: A quote opened on a record's first line and "closed" lines later by a quote that text follows, not a comma or the
 #: line's end: the lines between are rows of their own more often than one field (a stray quote), so they are read
-#: as such. (On a single line the same stray quote is read as the csv module reads it, the quotes dropped.)
+#: again as records from the next line, the one with that quote too (it may open the next record's field of many
+#: lines). (On a single line the same stray quote is read as the csv module reads it, the quotes dropped.)
 _STRAY = (
     "unterminated quoted field: a quote opened on this line is closed only by a stray quote {} line(s) later, "
     "followed by text (not a comma); the lines after this one are read as rows of their own"

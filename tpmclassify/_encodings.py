@@ -28,6 +28,7 @@ __all__ = [
     "has_mark",
     "open_text",
     "reads_alike",
+    "undecodable_at",
 ]
 
 #: The codec of a file that is UTF-8 but for some bytes of cp1252.
@@ -280,3 +281,31 @@ def from_spreadsheet(encoding: str | None) -> bool:
     except LookupError:  # (not a codec: nothing was read in it)
         return False
     return name not in ("utf-8", "ascii")
+
+
+def undecodable_at(path: Path, encoding: str) -> tuple[int, int] | None:
+    r"""Where ``path`` first holds bytes ``encoding`` cannot read: the byte's offset in the (decompressed) file and
+    its line, counted from 1; ``None`` if it reads whole. A decode error's own position is within a reader's buffer.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "postings.csv"
+    >>> _ = path.write_bytes("id,description\n1,Caf\u00e9\n2,Caf".encode() + b"\xe9\n")
+    >>> undecodable_at(path, "utf-8")
+    (28, 3)
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = 0, 1
+    with open_binary(path) as f:
+        while block := f.read(1 << 20):
+            pending = decoder.getstate()[0]
+            try:
+                lines += decoder.decode(block).count("\n")
+            except UnicodeDecodeError as err:
+                before = (pending + block)[: err.start]
+                lines += codecs.getincrementaldecoder(encoding)(errors="replace").decode(before).count("\n")
+                return offset - len(pending) + err.start, lines
+            offset += len(block)
+    return None

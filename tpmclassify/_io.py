@@ -27,7 +27,7 @@ import pandas as pd
 
 from ._chunk import BLANK_LINE, BatchError, Chunk, but_trailing_blanks, open_binary
 from ._csv import MAX_RECORD_CHARS, bounded_lines, csv_chunks, too_long
-from ._encodings import UTF8_UNTIL_NOT, NotUtf8, detect_encoding, has_mark, open_text, reads_alike
+from ._encodings import UTF8_UNTIL_NOT, NotUtf8, detect_encoding, has_mark, open_text, reads_alike, undecodable_at
 from ._errors import input_not_found
 from ._writer import UNREAD_FIELD, TableWriter
 
@@ -315,7 +315,12 @@ def _guarded(path: Path, enc: str, named: bool, chunks: Iterator[Chunk]) -> Iter
     except UnicodeError as err:  # an encoding named by the caller (or its byte-order mark) that the file is not in
         fix = "name its encoding, or leave the encoding out to detect it" if named else "name its encoding"
         how = "" if named else ", detected from its start"
-        raise BatchError(f"{path} cannot be read as {enc}{how}: {err}; {fix}") from None
+        reason = str(err)
+        if isinstance(err, UnicodeDecodeError) and (where := undecodable_at(path, enc)) is not None:
+            # (the error's own position is within a reader's buffer)
+            bad = err.object[err.start]
+            reason = f"{err.reason}, byte 0x{bad:02X} at offset {where[0]:,} of the file (on its line {where[1]:,})"
+        raise BatchError(f"{path} cannot be read as {enc}{how}: {reason}; {fix}") from None
 
 
 #: The key of a table's ``attrs`` holding its file's own column names, where :func:`read_table` renamed some.
