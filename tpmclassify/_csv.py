@@ -9,6 +9,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
@@ -39,7 +40,7 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
     separated by commas, or by what :func:`delimiter_of` finds in the file, or by what a first line ``sep=;`` says
     (that line is a spreadsheet's, not the header: it is passed over, as a spreadsheet does)."""
     _allow_long_fields()
-    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f, ExitStack() as rereading:
         physical = bounded_lines(f, limit)
         line = next(physical, None)
         sep = _SEP_LINE.match(line[0]) if line is not None else None
@@ -48,9 +49,21 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
         delimiter = sep.group(1) if sep else delimiter_of(path, encoding, limit)
         passed = 1 if sep else 0  # lines before the header's
 
+        ahead: list[Any] = []  # a second reader of the file, and how many of its lines it has given
+
         def reread(skip: int) -> Iterator[tuple[str, bool]]:  # the file's lines after its first ``skip``, again
-            with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as again:
-                yield from islice(bounded_lines(again, limit), skip + passed, None)
+            # read on by one reader, which only moves forward (each ``skip`` is past the lines read again before):
+            # read from the file's start each time, records past the limit all through a file took quadratic time
+            if not ahead or ahead[1] > skip:
+                rereading.close()
+                again = rereading.enter_context(io.TextIOWrapper(open_binary(path), encoding=encoding, newline=""))
+                ahead[:] = [islice(bounded_lines(again, limit), passed, None), 0]
+            lines = ahead[0]
+            next(islice(lines, skip - ahead[1], skip - ahead[1]), None)  # (passed over)
+            ahead[1] = skip
+            for line in lines:  # noqa: UP028 (``yield from`` would close the reader with this generator)
+                ahead[1] += 1
+                yield line
 
         records = iter(_CsvRecords(physical, limit, reread, delimiter))
         first = next(records, None)
