@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -135,6 +136,18 @@ def test_a_header_that_ends_with_empty_names_lets_a_row_leave_those_out(tmp_path
     assert [row[width - len(OUTPUT_COLUMNS) + OUTPUT_COLUMNS.index("label")] for row in table[1:]] == [
         "tpm" if not e else "" for e in errors
     ]
+
+
+def test_the_summary_counts_the_rows_flagged_as_mis_titled(tmp_path, capsys):
+    """A batch user's review: the summary did not count the title_mismatch flags, what an audit of titles runs for.
+    (The sample's 14 postings: three of its real mis-titled ones are flagged.)"""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_postings.csv"
+    out = tmp_path / "out.csv"
+    assert main(["batch", str(sample), "-o", str(out), "--title-column", "title"]) == 0
+    flagged = int((pd.read_csv(out, dtype=str, keep_default_na=False)["title_mismatch"] == "True").sum())
+    assert flagged == 3 and f", {flagged} flagged as mis-titled; 0 errors)" in capsys.readouterr().err
+    assert main(["batch", str(sample), "-o", str(tmp_path / "untitled.csv")]) == 0
+    assert "mis-titled" not in capsys.readouterr().err  # (no title column: no flag)
 
 
 def test_the_summary_counts_the_answers_that_need_review(tmp_path, postings, capsys):
@@ -396,7 +409,8 @@ def test_jsonl_with_bad_lines(tmp_path, postings):
     assert recs[7]["unread_line"] == lines[7]
     assert recs[8]["error"] == "" and recs[8]["label"] == "tpm"  # a key repeated inside a value is none of ours
     assert recs[0]["label"] == "tpm" and recs[0]["n"] == 1
-    assert "invalid JSON" in recs[1]["error"]
+    assert "invalid JSON" in recs[1]["error"] and "line 1" not in recs[1]["error"]  # (the file's line 1, it read)
+    assert re.fullmatch(r"invalid JSON: .+, at character [\d,]+ of the line", recs[1]["error"])
     assert "got int" in recs[2]["error"]
     assert recs[3]["error"] == "blank line" and recs[4]["error"] == "missing text"
     assert recs[5]["error"] == "line is not a JSON object" and "characters" in recs[6]["error"]
@@ -1491,6 +1505,8 @@ def test_the_summary_line_names_each_label_and_the_share_assumed():
     assert str(tpmclassify.BatchSummary(output="o.csv")) == (
         "0 rows -> o.csv (no labels, 0 of them needing review; 0 errors) in 0.0 s, 0 rows/s"
     )
+    flagged = tpmclassify.BatchSummary(output="o.csv", rows=3, labels=Counter(pm=3), title_mismatches=2)
+    assert "(pm 3, 0 of them needing review, 2 flagged as mis-titled; 0 errors)" in str(flagged)
 
 
 def test_jsonl_bad_lines_keep_their_text_and_error_in_every_chunk(tmp_path, postings):

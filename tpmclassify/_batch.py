@@ -63,6 +63,9 @@ class BatchSummary:
         Rows by label (``tpm``, ``pm``, ``other``).
     needs_review : int
         Of the rows labeled, those too close to call or with too little to decide on.
+    title_mismatches : int
+        Rows whose title says one role while their content reads clearly as the other (``title_mismatch``; with a
+        title column only).
     seconds : float
         Wall time.
     encoding : str or None
@@ -81,6 +84,7 @@ class BatchSummary:
     errors: int = 0
     labels: Counter[str] = field(default_factory=Counter)
     needs_review: int = 0
+    title_mismatches: int = 0
     seconds: float = 0.0
     encoding: str | None = None
     text_column: str = ""
@@ -96,7 +100,9 @@ class BatchSummary:
         labels = ", ".join(f"{k} {v}" for k, v in sorted(self.labels.items()))
         return (
             f"{self.rows} row{'s' * (self.rows != 1)} -> {self.output} ({labels or 'no labels'}, "
-            f"{self.needs_review} of them needing review; {self.errors} error{'s' * (self.errors != 1)}) "
+            f"{self.needs_review} of them needing review"
+            + (f", {self.title_mismatches} flagged as mis-titled" if self.title_mismatches else "")
+            + f"; {self.errors} error{'s' * (self.errors != 1)}) "
             f"in {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s"
             + ("" if self.prior is None else f"; TPM share assumed {self.prior:.3f}")
             + (
@@ -365,6 +371,7 @@ def _emit(
     summary.errors += sum(1 for e in cols["error"] if e)
     summary.labels.update(x for x in cols["label"] if x)
     summary.needs_review += sum(1 for x, r in zip(cols["label"], cols["needs_review"], strict=True) if x and r is True)
+    summary.title_mismatches += sum(1 for m in cols["title_mismatch"] if m is True)
     if bar is not None:
         bar.update(len(chunk.frame))
 

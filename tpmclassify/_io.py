@@ -492,8 +492,8 @@ def _json_record(line: str) -> tuple[dict[str, Any], str, str | None]:
     text = line.strip(" \t\r\n")
     try:
         record = json.loads(text, object_pairs_hook=_object)
-    except json.JSONDecodeError as err:
-        return {}, f"invalid JSON: {err}", None
+    except json.JSONDecodeError as err:  # (its "line 1 column N" is the line's, read as the file's first line)
+        return {}, f"invalid JSON: {err.msg}, at character {err.pos + 1:,} of the line", None
     except RecursionError:
         return {}, "invalid JSON: nested too deeply to read", None
     if not isinstance(record, _Object):  # (every object it reads is one)
