@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -1544,6 +1545,27 @@ def test_jsonl_bad_lines_keep_their_text_and_error_in_every_chunk(tmp_path, post
     no_title = {"content_tpm_probability", "title_mismatch"}  # (missing values are left out: no title column)
     assert set(recs[2]) == {"id", "description", *OUTPUT_COLUMNS} - no_title
     assert all(isinstance(recs[2][k], float) for k in ("tpm_probability", "pm_probability", "in_scope"))
+
+
+def test_a_parquet_file_of_one_row_group_is_not_held_whole_while_read_in_chunks(tmp_path):
+    """A batch user's review: a 355 MB Parquet file of one row group (as many writers make) peaked at 862 MB, twice
+    the same rows as CSV, as pyarrow fetched each column chunk whole before reading it. Measured as the most memory
+    Arrow held (its pool's peak, in a process of its own) while 17 MB of text that does not compress is read 100 rows
+    at a time: 35 MB before, 18 MB now."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"description": [os.urandom(3000).hex() for _ in range(3000)]}), src, row_group_size=10**6)
+    assert pq.ParquetFile(src).metadata.num_row_groups == 1
+    script = (
+        "import sys, pyarrow as pa; from pathlib import Path; from tpmclassify._io import read_chunks; "
+        "rows = sum(len(c.frame) for c in read_chunks(Path(sys.argv[1]), 100)[1]); "
+        "print(rows, pa.default_memory_pool().max_memory())"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(src)], capture_output=True, text=True, check=True)
+    rows, peak = run.stdout.split()
+    assert int(rows) == 3000 and int(peak) < 1.4 * src.stat().st_size
 
 
 def test_jsonl_and_parquet_chunks_hold_chunk_size_rows_and_an_empty_file_one_empty_chunk(tmp_path):
