@@ -291,7 +291,8 @@ def test_folds_without_sources_and_a_label_column_of_postings_are_refused_in_one
     assert len(err.replace(str(src), "")) < 540  # (without the path, whose length is the temporary folder's)
     assert main(["evaluate", str(src), "-q", "--label-column", "description"]) == 2  # the postings themselves
     assert capsys.readouterr().err == (
-        "tpmclassify evaluate: error: --label-column names the text column 'description'; name another column\n"
+        "tpmclassify evaluate: error: --label-column names the text column 'description'; name another column (for "
+        "it, or for the text with --text-column: one may be a default)\n"
     )
 
 

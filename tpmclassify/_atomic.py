@@ -55,7 +55,8 @@ def check_target(target: str | os.PathLike[str], overwrite: bool) -> None:
 def check_writable(target: str | os.PathLike[str], overwrite: bool) -> None:
     """Refuse early, before any work, a target that cannot be written: :func:`check_target`, then a file created and
     removed beside it (the only sure test: permissions, read-only file systems and quotas all answer it). A missing
-    folder is created, as saving would.
+    folder is not created here (saving creates it): the file is tried in the nearest folder that exists, where it
+    would be created, so that a run refused later leaves no folder behind.
 
     Raises
     ------
@@ -65,8 +66,9 @@ def check_writable(target: str | os.PathLike[str], overwrite: bool) -> None:
         If no file can be created in the target's folder.
     """
     check_target(target, overwrite)
-    folder = Path(target).parent
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(target).absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
     probe = folder / f".{Path(target).name}.{secrets.token_hex(6)}.probe"
     os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     probe.unlink()

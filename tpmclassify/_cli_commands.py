@@ -204,7 +204,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
         for summary in summaries:
             print(summary, file=sys.stderr)
     rows, errors = sum(s.rows for s in summaries), sum(s.errors for s in summaries)
-    return error_status(errors, rows, args.max_errors)
+    return error_status(errors, rows, args.max_errors, args.command)
 
 
 def _options(args: argparse.Namespace, *names: str) -> dict[str, Any]:
@@ -230,7 +230,7 @@ def _whole_file(args: argparse.Namespace, job: Callable[..., object], **options:
     model = _model(args.model, args.sha256)
     progress = not args.quiet and sys.stderr.isatty()
     run = lambda: job(args.input, args.output, model=model, progress=progress, **options)  # noqa: E731
-    return long_run(args.quiet, run, args.max_errors)
+    return long_run(args.quiet, run, args.max_errors, args.command)
 
 
 def _sources(rows: pd.DataFrame, column: str | None) -> tuple[pd.Series | None, bool]:

@@ -19,7 +19,7 @@ __all__ = ["TOO_MANY_ERRORS", "Terminated", "error_status", "long_run", "message
 TOO_MANY_ERRORS = 3
 
 
-def long_run(quiet: bool, job: Callable[[], object], max_errors: int | None = None) -> int:
+def long_run(quiet: bool, job: Callable[[], object], max_errors: int | None = None, command: str = "") -> int:
     """Run a command's job over a whole file (the cycle collector tuned for it, see ``collecting_less``), and say
     what it did unless ``quiet``; :func:`error_status` of its summary."""
     from ._workers import collecting_less
@@ -28,17 +28,19 @@ def long_run(quiet: bool, job: Callable[[], object], max_errors: int | None = No
         summary = job()
     if not quiet:
         print(summary, file=sys.stderr)
-    return error_status(getattr(summary, "errors", 0), getattr(summary, "rows", 0), max_errors)
+    return error_status(getattr(summary, "errors", 0), getattr(summary, "rows", 0), max_errors, command)
 
 
-def error_status(errors: int, rows: int, max_errors: int | None) -> int:
+def error_status(errors: int, rows: int, max_errors: int | None, command: str = "") -> int:
     """0, or :data:`TOO_MANY_ERRORS` with a line on standard error (said even when quiet: a job that checks only
-    the status must be told) when more than ``max_errors`` rows could not be classified."""
+    the status must be told) when more than ``max_errors`` rows could not be classified; the line begins as every
+    error of the ``command`` does ("tpmclassify batch: error: ...")."""
     if max_errors is None or errors <= max_errors:
         return 0
+    begun = f"tpmclassify {command}: " if command else ""
     print(
-        f"error: {errors} of {rows} rows could not be classified, more than --max-errors {max_errors}; the output "
-        f"is written, those rows marked as errors (exit status {TOO_MANY_ERRORS})",
+        f"{begun}error: {errors} of {rows} rows could not be classified, more than --max-errors {max_errors}; the "
+        f"output is written, those rows marked as errors (exit status {TOO_MANY_ERRORS})",
         file=sys.stderr,
     )
     return TOO_MANY_ERRORS

@@ -161,7 +161,10 @@ def check_columns(
         if name not in names or name not in columns:
             raise missing_column(name, names, option)
         if name == col and option != "text_column=":  # the posting read as its own title, or its own label
-            raise ColumnError(f"{{opt:{option}}} names the text column {name!r}; name another column")
+            raise ColumnError(
+                f"{{opt:{option}}} names the text column {name!r}; name another column (for it, or for the text "
+                "with {opt:text_column=}: one may be a default)"
+            )
         if names.count(name) > 1:
             raise BatchError(f"column {name!r} appears {names.count(name)} times in the header; rename all but one")
     return col
