@@ -184,7 +184,9 @@ def test_the_bundled_model_is_checked_against_sha256_and_an_empty_argument_is_em
     assert main(["classify", text, "--sha256", "0" * 64]) == 2
     assert "default.tpmc: SHA-256 is " in capsys.readouterr().err
     assert main(["classify", text, "--sha256", "abc"]) == 2  # (was "SHA-256 is ..., expected abc")
-    assert "error: sha256 must be a SHA-256 as save() returns it" in capsys.readouterr().err
+    assert "error: --sha256 must be a SHA-256 as save() returns it" in capsys.readouterr().err  # (the flag named)
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"^sha256 must be a SHA-256 as save\(\) returns it"):
+        tpmclassify.load(bundled, sha256="abc")  # (the keyword, from Python)
     assert main(["classify", text, "--sha256", f" {digest.upper()} "]) == 0  # as a card prints it, pasted
     capsys.readouterr()
     assert main(["classify", text, "--sha256", digest]) == 0

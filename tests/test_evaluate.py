@@ -259,6 +259,19 @@ def test_evaluate_cli_refuses_what_it_cannot_do_in_one_line(tmp_path, postings, 
     assert message in err and "Traceback" not in err
 
 
+def test_evaluate_cli_refuses_a_file_of_no_labeled_rows_as_evaluate_does(tmp_path, postings, capsys):
+    """A header and no rows: the command printed a table of zeros and exit 0 (evaluate() refuses it), after a line
+    that ended on "labels from 'label': " with nothing after it."""
+    from tpmclassify._cli import main
+
+    src = tmp_path / "header.csv"
+    postings.head(0).to_csv(src, index=False)
+    assert main(["evaluate", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"0 of 0 rows of {src}, labels from 'label': none\n")
+    assert err.endswith(f"tpmclassify evaluate: error: no labeled rows to score in {src}, of 0 rows\n")
+
+
 @pytest.mark.filterwarnings("ignore:The least populated class in y:UserWarning")  # 3 of a label in 4 folds
 def test_folds_without_sources_and_a_label_column_of_postings_are_refused_in_one_short_line(tmp_path, postings, capsys):
     """From a review of the command line: without sources, folds are stratified, so --folds past the commonest

@@ -258,7 +258,7 @@ def _labeled(args: argparse.Namespace, out: TextIO) -> tuple[pd.DataFrame, pd.Da
     with warnings.catch_warnings():  # (the rows left out are said below, with the rest)
         warnings.simplefilter("ignore", RowsLeftOutWarning)
         rows, labels = labeled_rows(frame, args.text_column, args.label_column, args.title_column, file=args.data)
-    counts = ", ".join(f"{k} {v}" for k, v in labels.value_counts().items())
+    counts = ", ".join(f"{k} {v}" for k, v in labels.value_counts().items()) or "none"
     titled = 0  # rows whose label cell is blank, which took their title's label
     if args.label_column in rows.columns and args.title_column:
         titled = int(rows[args.label_column].map(lambda v: missing(v) or not str(v).strip()).sum())
@@ -375,7 +375,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     if args.folds is not None and not args.cross_validate:
         raise InvalidValueError("--folds goes with --cross-validate (without it, the model is scored as it is)")
-    _, rows, labels, _ = _labeled(args, sys.stderr)
+    frame, rows, labels, _ = _labeled(args, sys.stderr)
+    if labels.empty:  # (as evaluate() refuses it: a table of zeros said nothing was scored only in its last line)
+        raise InvalidValueError(f"no labeled rows to score in {args.data}, of {len(frame)} rows")
     rows = rows.assign(**{args.label_column: labels})
     groups, one_source = _sources(rows, args.group_column)
     if groups is not None:

@@ -240,8 +240,8 @@ def load(path: str | os.PathLike[str], *, sha256: str | None = None) -> TPMClass
     if sha256 is not None:
         if not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", sha256.strip()):
             raise InvalidValueError(
-                f"sha256 must be a SHA-256 as save() returns it and model cards print it (64 hexadecimal digits), "
-                f"got {sha256!r}"
+                f"{{arg:sha256}} must be a SHA-256 as save() returns it and model cards print it (64 hexadecimal "
+                f"digits), got {sha256!r}"
             )
         sha256 = sha256.strip()
         actual = file_sha256(path)
