@@ -380,11 +380,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"no labeled rows to score in {args.data}, of {len(frame)} rows")
     rows = rows.assign(**{args.label_column: labels})
     groups, one_source = _sources(rows, args.group_column)
-    if groups is not None:
-        warn_of_unsourced(groups.tolist())
+    sources = None if groups is None else groups.tolist()
+    if sources is not None:
+        warn_of_unsourced(sources)
     if args.cross_validate:  # the method, refitted in source-grouped folds
         fix = "so it needs more (without --cross-validate, a saved model is scored as it is)"
-        check_cross_validation(labels, fix, None if groups is None else groups.tolist())
+        check_cross_validation(labels, fix, sources)
         model = TPMClassifier() if args.model is None else clone(_model(args.model, args.sha256))
         if groups is None:  # stratified folds: at least as many rows of some label as there are folds
             why = "every row is from one source" if one_source else "no sources (no --group-column, no 'source' column)"
@@ -414,7 +415,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             rows,
             text_column=args.text_column,
             label_column=args.label_column,
-            groups=None if groups is None else groups.tolist(),
+            groups=sources,
             folds=folds,
             refit=args.cross_validate,
             progress=not args.quiet and sys.stderr.isatty(),

@@ -49,20 +49,21 @@ def csv_chunks(path: Path, encoding: str, chunk_size: int, limit: int) -> Iterat
         delimiter = sep.group(1) if sep else delimiter_of(path, encoding, limit)
         passed = 1 if sep else 0  # lines before the header's
 
-        ahead: list[Any] = []  # a second reader of the file, and how many of its lines it has given
+        ahead: Iterator[tuple[str, bool]] = iter(())  # a second reader of the file's lines
+        given = 0  # how many of them it has given
 
         def reread(skip: int) -> Iterator[tuple[str, bool]]:  # the file's lines after its first ``skip``, again
             # read on by one reader, which only moves forward (each ``skip`` is past the lines read again before):
             # read from the file's start each time, records past the limit all through a file took quadratic time
-            if not ahead or ahead[1] > skip:
+            nonlocal ahead, given
+            if given == 0 or given > skip:
                 rereading.close()
                 again = rereading.enter_context(io.TextIOWrapper(open_binary(path), encoding=encoding, newline=""))
-                ahead[:] = [islice(bounded_lines(again, limit), passed, None), 0]
-            lines = ahead[0]
-            next(islice(lines, skip - ahead[1], skip - ahead[1]), None)  # (passed over)
-            ahead[1] = skip
-            for line in lines:  # noqa: UP028 (``yield from`` would close the reader with this generator)
-                ahead[1] += 1
+                ahead, given = islice(bounded_lines(again, limit), passed, None), 0
+            next(islice(ahead, skip - given, skip - given), None)  # (passed over)
+            given = skip
+            for line in ahead:  # noqa: UP028 (``yield from`` would close the reader with this generator)
+                given += 1
                 yield line
 
         records = iter(_CsvRecords(physical, limit, reread, delimiter))
@@ -285,7 +286,7 @@ class _CsvRecords:
         retry: str | None = None  # a record's first line, read again leniently: its stray quote is on it
         while True:
             rest: Iterator[tuple[str, bool]] = iter(())  # lines to read alone after the failed ones
-            again = False  # the failed record's lines after its first read again as records (not each alone)
+            again = False  # the failed record's lines after its first may be read again as records (not each alone)
             first, retry = retry, None
             try:
                 lines = self._feed() if first is None else chain([first], self._feed())
@@ -293,8 +294,7 @@ class _CsvRecords:
                     if self._at_end and not self._taken:  # the blank line after the last record
                         return
                     if self._at_end:  # read leniently, the record took the blank line in: the file ended inside it
-                        failed, why = list(self._taken), _UNCLOSED
-                        again = self._read - len(failed) >= self._again_to
+                        failed, why, again = list(self._taken), _UNCLOSED, True
                         break
                     yield fields, [line for line, _ in self._taken], ""
                     self._taken.clear()
@@ -320,7 +320,7 @@ class _CsvRecords:
                     continue
                 self._size = 0
                 why = _UNCLOSED if self._at_end or first is not None else _STRAY.format(len(failed) - 1)
-                again = self._read - len(failed) >= self._again_to  # not itself among lines read again
+                again = True
             except _Overflow:
                 failed, held = list(self._taken), self._read
                 self._size = 0
@@ -355,7 +355,9 @@ class _CsvRecords:
                         )
                         rest = self._reread(held)
             self._taken.clear()
-            if again and len(failed) > 1:  # the first line is the error; reading starts again at the next, strictly
+            # the first line is the error; reading starts again at the next, strictly, unless the record began among
+            # lines read again already
+            if again and len(failed) > 1 and self._read - len(failed) >= self._again_to:
                 yield _alone(failed[0][0], delimiter=self._delimiter)[0], [failed[0][0]], why
                 self._again_to = self._read
                 self._read -= len(failed) - 1
