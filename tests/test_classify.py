@@ -262,6 +262,37 @@ def test_html_rendering(postings):
     assert "\u202e" not in overridden and "\u2067" not in overridden and "[U+202E]MP" in overridden
 
 
+def test_the_highlighted_posting_shows_each_span_s_weight_and_the_heavier_where_spans_overlap(postings):
+    """A cue and the n-gram of its word are read from the same characters: they show their summed weight (a TPM cue
+    was shown as its n-gram's +0.006, while a PM cue, more negative, won: the page leaned PM). Where other spans
+    overlap, the heavier is shown; the text around the spans is the posting's own, in order."""
+    import html as html_module
+
+    shown_span = re.compile(r'<span style="background:rgba\(([\d,]+),[\d.]+\)" title="([+-][\d.]+)">(.*?)</span>', re.S)
+    for text in postings["description"]:
+        p = classify(text)
+        weights: dict[tuple[int, int], float] = {}
+        for t in p.explanation.terms:
+            for span in t.spans:
+                weights[span] = weights.get(span, 0.0) + t.weight
+        page = p.highlighted_html()
+        assert html_module.unescape(re.sub(r"<[^>]+>", "", page)) == text
+        pos, spans = 0, []
+        for m in shown_span.finditer(page):
+            plain = html_module.unescape(re.sub(r"<[^>]+>", "", page[: m.start()]))
+            a = len(plain)
+            b = a + len(html_module.unescape(m.group(3)))
+            assert a >= pos
+            spans.append((a, b))
+            pos = b
+            assert float(m.group(2)) == pytest.approx(weights[a, b], abs=5e-4)
+            assert m.group(1) == ("31,119,180" if weights[a, b] > 0 else "255,127,14")
+        assert spans
+        for (a, b), w in weights.items():  # a span not shown overlaps one shown that weighs at least as much
+            if (a, b) not in spans:
+                assert any(c < b and a < d and abs(weights[c, d]) >= abs(w) for c, d in spans), (a, b, w)
+
+
 def test_predict_proba_rows_sum_to_one(bundled, postings):
     proba = bundled.predict_proba(postings["description"])
     assert proba.shape == (len(postings), 3)

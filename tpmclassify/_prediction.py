@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -321,15 +322,25 @@ postings)'
 
     def highlighted_html(self, limit: int | None = None) -> str:
         """The posting as escaped HTML with each evidence span coloured by its weight (blue: TPM, orange: PM;
-        stronger colour, more weight), at most ``limit`` characters of it."""
+        stronger colour, more weight), at most ``limit`` characters of it.
+
+        Terms read from the same characters (a cue and the n-gram of its word) show their summed weight; where spans
+        overlap otherwise, the heavier is shown, whichever side it points to."""
         exp = self.explanation
         text = self.text if limit is None else self.text[:limit]
         biggest = max((abs(t.weight) for t in exp.terms), default=1.0) or 1.0
-        marks = sorted((a, b, t.weight) for t in exp.terms for a, b in t.spans if b <= len(text))
+        weights: dict[tuple[int, int], float] = {}
+        for t in exp.terms:
+            for span in t.spans:
+                if span[1] <= len(text):
+                    weights[span] = weights.get(span, 0.0) + t.weight
+        shown: list[tuple[int, int, float]] = []  # (in order of position: none overlap)
+        for (a, b), w in sorted(weights.items(), key=lambda m: -abs(m[1])):  # heaviest first (stable among equals)
+            i = bisect.bisect(shown, (a,))
+            if (i == 0 or shown[i - 1][1] <= a) and (i == len(shown) or b <= shown[i][0]):
+                shown.insert(i, (a, b, w))
         parts, pos = [], 0
-        for a, b, w in marks:
-            if a < pos:
-                continue
+        for a, b, w in shown:
             colour = "31,119,180" if w > 0 else "255,127,14"
             alpha = 0.15 + 0.85 * min(1.0, abs(w) / biggest)
             parts.append(html.escape(text[pos:a]))
