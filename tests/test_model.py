@@ -577,6 +577,21 @@ def test_explain_matches_classify(small_model, postings):
     assert role.probability == pytest.approx(p.probabilities["tpm"]) and scope.probability == pytest.approx(p.in_scope)
 
 
+def test_the_bundled_model_is_loaded_once_when_threads_ask_for_it_first():
+    """Threads that ask for the bundled model at once, in a process that has not loaded it, get one model (each
+    loaded its own copy, with lru_cache: four loads' time and memory)."""
+    code = (
+        "import sys, threading, tpmclassify\n"
+        "sys.setswitchinterval(1e-6)\n"
+        "got = []\n"
+        "ts = [threading.Thread(target=lambda: got.append(tpmclassify.default_model())) for _ in range(4)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(len(got), len({id(m) for m in got}), tpmclassify.default_model() is got[0])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["4", "1", "True"]
+
+
 def test_a_model_is_copied_while_another_thread_gives_its_first_answer(bundled):
     """A model caches what its first answer needs; a copy (or a pickle) taken meanwhile in another thread is still a
     copy, never "dictionary changed size during iteration", and answers as the model does."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import importlib.resources
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 from ._archive import ModelFileNotFoundError
@@ -16,6 +16,8 @@ from ._persist import load
 __all__ = ["bundled_model", "default_model", "model_or_default"]
 
 _BUNDLED = "default.tpmc"
+_LOADED: list[TPMClassifier] = []  # (the model, once loaded)
+_LOADING = threading.Lock()
 
 
 @contextmanager
@@ -30,9 +32,8 @@ def _bundled_file() -> Iterator[Path]:
         yield path
 
 
-@lru_cache(maxsize=1)
 def default_model() -> TPMClassifier:
-    """The bundled model, loaded on first use and cached.
+    """The bundled model, loaded on first use and cached (once, whichever threads ask for it first).
 
     Raises
     ------
@@ -49,8 +50,12 @@ def default_model() -> TPMClassifier:
     >>> model.with_prior(0.5).prior_  # the same model, its answers for another share
     0.5
     """
-    with _bundled_file() as path:
-        return load(path)
+    if not _LOADED:
+        with _LOADING:
+            if not _LOADED:  # (another thread may have loaded it while this one waited)
+                with _bundled_file() as path:
+                    _LOADED.append(load(path))
+    return _LOADED[0]
 
 
 def bundled_model(sha256: str | None = None) -> TPMClassifier:
