@@ -69,6 +69,26 @@ def test_a_program_manager_title_that_is_technical_is_flagged(both_ways):
     assert p.title_label == "other" and p.title_mismatch and p.content_label == "tpm"
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Program Manager, Technical",
+        "Program Manager - Technical",
+        "Tech Program Manager",
+        "Siri - Engineering Program Manager, Siri Understanding",
+        "Software Program Manager",
+    ],
+)
+def test_a_program_manager_title_a_technical_word_qualifies_is_not_contradicted_by_a_tpm_reading(both_ways, title):
+    """A review's finding: "Program Manager, Technical" over a TPM's job was flagged as mis-titled, "Titled 'Program
+    Manager, Technical', but reads as a TPM", as if it were a plain Program Manager title. It names no role by the
+    title rule (as the shared data's labels read it), and the content decides."""
+    p = both_ways.classify(TECHNICAL, title=title)
+    assert p.title_label == "other" and p.content_label == "tpm" and p.label == "tpm"
+    assert not p.title_mismatch
+    assert "names no TPM or PM role" in str(p).splitlines()[1]
+
+
 @pytest.mark.parametrize(("text", "reads"), [(TECHNICAL, "tpm"), (PLAIN_PM, "pm")])
 def test_a_hybrid_title_is_decided_by_its_content(bundled, text, reads):
     p = bundled.classify(text, title="Engineering Project Manager")

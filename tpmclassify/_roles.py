@@ -28,6 +28,7 @@ __all__ = [
     "ROLE_NAMES",
     "SCOPED_CLASSES",
     "SHORT_NAMES",
+    "TECHNICAL_QUALIFIERS",
     "TPM",
     "check_labels",
     "clock_time",
@@ -44,6 +45,9 @@ ROLES: tuple[str, str] = (TPM, PM)
 HYBRID, OTHER = "hybrid", "other"
 #: What a plain Program Manager title claims: a program, technical or not.
 PROGRAM = "program"
+#: Words that make a Program Manager title no plain one ("Program Manager, Technical", "Engineering Program Manager",
+#: "Tech Program Manager"): the title rule names no role for it, and a content read as a TPM's does not contradict it.
+TECHNICAL_QUALIFIERS: tuple[str, ...] = ("technical", "tech", "technology", "engineering", "software", "hardware")
 #: How reasons, cards and the audit page name each role.
 SHORT_NAMES: dict[str, str] = {TPM: "TPM", PM: "PM"}
 #: A model's ``classes_``, sorted as scikit-learn sorts them: the two roles, and ``other`` with a scope head.

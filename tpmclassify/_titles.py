@@ -17,7 +17,7 @@ from ._errors import InvalidValueError
 from ._invisible import without_format
 from ._labels import label_from_title
 from ._prediction import Prediction
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, TPM, role_name_pattern
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, TECHNICAL_QUALIFIERS, TPM, role_name_pattern
 
 __all__ = [
     "AXIS_EVIDENCE",
@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _PROGRAM_TITLE = re.compile(role_name_pattern(PROGRAM), re.IGNORECASE)
+_QUALIFIED = re.compile(rf"\b(?:{'|'.join(TECHNICAL_QUALIFIERS)})\b", re.IGNORECASE)
 #: A title mismatch needs evidence on at least two of the article's axes, each at least this much (measured from a
 #: typical posting) on the side the content reads as.
 AXIS_EVIDENCE = 0.1
@@ -102,7 +103,8 @@ def evidenced_axes(content: Prediction, side: str) -> int:
 
 def title_claim(title: str) -> tuple[str | None, str | None]:
     """The title's label by the title rule, and what it claims: the label, or "program" for a plain Program
-    Manager title (the rule's "other"). Both read the title as the rule does, format characters ignored.
+    Manager title (the rule's "other"; one a technical word qualifies, :data:`~._roles.TECHNICAL_QUALIFIERS`, is no
+    plain one). Both read the title as the rule does, format characters ignored.
 
     Examples
     --------
@@ -110,9 +112,12 @@ def title_claim(title: str) -> tuple[str | None, str | None]:
     (('tpm', 'tpm'), ('other', 'program'))
     >>> title_claim("Pro\u00adgram\u200bManager")
     ('other', 'program')
+    >>> title_claim("Program Manager, Technical"), title_claim("Siri - Engineering Program Manager")
+    (('other', 'other'), ('other', 'other'))
     """
     rule = label_from_title(title)
-    if rule == OTHER and _PROGRAM_TITLE.search(without_format(title)):
+    plain = without_format(title)
+    if rule == OTHER and _PROGRAM_TITLE.search(plain) and not _QUALIFIED.search(plain):
         return rule, PROGRAM
     return rule, rule
 
