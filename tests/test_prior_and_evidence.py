@@ -1,5 +1,6 @@
 """Issue 10: a stated prior, probabilities that are their explanation's log-odds, evidence on the article's side."""
 
+import copy
 import math
 import re
 
@@ -75,6 +76,27 @@ def test_prior_is_recorded_and_settable(bundled, postings, tmp_path):
         bundled.with_prior(20)
     with pytest.raises(ValueError, match="prior must be a TPM share"):
         estimate_prior([0.9, 0.1], prior=0)
+
+
+def test_a_prior_set_on_a_fitted_model_applies_at_once(bundled, postings):
+    """A review's finding: ``set_params(prior=0.05)`` on a fitted model changed nothing until a refit (and a save
+    wrote prior 0.05 beside prior_ 0.29), while ``scope_threshold`` set so applies at once. It now answers as
+    ``with_prior`` does; None goes back to the training data's share; a bad share is refused, the model as it was."""
+    texts = postings["description"].tolist()
+    model = copy.deepcopy(bundled)
+    want = [p.probabilities for p in bundled.with_prior(0.05).classify_many(texts)]
+    assert model.set_params(prior=0.05) is model
+    assert model.prior == model.prior_ == 0.05
+    assert [p.probabilities for p in model.classify_many(texts)] == want
+    model.set_params(prior=None)
+    assert model.prior is None and model.prior_ == bundled.training_prior_
+    back = [p.probabilities["tpm"] for p in model.classify_many(texts)]  # (shifted there and back: to rounding)
+    np.testing.assert_allclose(back, [p.probabilities["tpm"] for p in bundled.classify_many(texts)], rtol=1e-12)
+    with pytest.raises(ValueError, match="prior must be a TPM share"):
+        model.set_params(prior=20)
+    assert model.prior is None and model.prior_ == bundled.training_prior_
+    unfitted = tpmclassify.TPMClassifier().set_params(prior=0.2)  # (before a fit: a parameter of the fit, as ever)
+    assert unfitted.prior == 0.2 and not hasattr(unfitted, "prior_")
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         The TPM share among TPM and PM postings the probabilities are for;
         None: the share in the training data, each posting counted once (the
         fit itself weighs sources the same; its log-odds are shifted from the
-        share that weighting gives to this one). See also :meth:`with_prior`.
+        share that weighting gives to this one). Set on a fitted model, it
+        applies at once; see also :meth:`with_prior`.
     review_band : tuple of float, default (0.35, 0.65)
         An in-scope posting whose TPM probability falls in this band needs review.
     scope_threshold : float or None, default None
@@ -249,6 +250,31 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         return tags
+
+    def set_params(self, **params: Any) -> TPMClassifier:
+        """Set parameters, as scikit-learn's ``set_params`` does; on a fitted model, ``prior`` applies at once (as
+        :meth:`with_prior` does on a copy; None: the training data's share), as ``scope_threshold`` does. The
+        parameters of the reading and of the fit take effect at the next :meth:`fit`.
+
+        Examples
+        --------
+        >>> import copy, tpmclassify
+        >>> model = copy.deepcopy(tpmclassify.default_model())
+        >>> model.set_params(prior=0.1).prior_
+        0.1
+        >>> model.set_params(prior=None).prior_ == model.training_prior_
+        True
+        """
+        shifted = None
+        if "prior" in params and "prior_" in self.__dict__:  # (checked before anything is set)
+            prior = params["prior"]
+            shifted = self.with_prior(self.training_prior_ if prior is None else prior)
+        super().set_params(**params)
+        if shifted is not None:
+            self.prior_, self.intercept_ = shifted.prior_, shifted.intercept_
+            if "metadata_" in shifted.__dict__:  # (the card's figures say which share they were measured at)
+                self.metadata_ = shifted.metadata_
+        return self
 
     #: Labels read as :meth:`fit` reads them (ClassifierMixin's, first in line, compares them as given: "TPM" never
     #: equals "tpm", so a grid search scored every candidate 0).
