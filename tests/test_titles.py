@@ -95,6 +95,8 @@ def test_a_hybrid_title_is_decided_by_its_content(bundled, text, reads):
     assert p.title_label == "hybrid" and not p.title_mismatch
     assert p.label == p.content_label == reads
     assert "decided by its content" in p.reasons[0]
+    p.probabilities["tpm"] = -1.0  # the answer's probabilities are its own: its content reading's stay as they were
+    assert p.content.probabilities["tpm"] == p.content_tpm_probability != -1.0
 
 
 def test_no_title_gives_empty_title_fields(bundled):

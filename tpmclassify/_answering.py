@@ -141,6 +141,7 @@ class Answering(Predicting):
                 answer = c if claim == HYBRID else out[i]
                 out[i] = dataclasses.replace(
                     answer,
+                    probabilities=dict(answer.probabilities),  # (a hybrid title's answer is its content's: two dicts)
                     title=title,
                     title_label=rule or "",
                     content=c,
