@@ -652,14 +652,15 @@ def test_an_htm_page_is_one_and_the_audits_refusals_name_what_to_change(tmp_path
 def test_top_keeps_the_most_confident_flags_whatever_their_order_in_the_file(tmp_path):
     """From a mutation run: with ``top`` below the flags found, only files whose most confident flags came first had
     been audited, so keeping one flag too many, or every flag, passed. The sample's three flags (rows 13, 14 and 15,
-    the middle one the least confident) with ``top=2``: the cards of rows 13 and 15, in that order; all three in the
-    CSV. (And the summary of a file without errors says none.)"""
+    the middle one the least confident) with ``top=2``: the cards of rows 13 and 15, the more confident first; all
+    three in the CSV. (And the summary of a file without errors says none.)"""
     summary = tpmclassify.audit(ROOT / "data" / "sample_postings.csv", tmp_path / "audit.html", top=2)
     flags = pd.read_csv(summary.flags)
     confidence = flags["confidence"].tolist()
     assert flags["row"].tolist() == [13, 14, 15] and confidence[1] < min(confidence[0], confidence[2])  # 14: the least
     page = (tmp_path / "audit.html").read_text(encoding="utf-8")
-    assert re.findall(r'<section class="card" id="row-(\d+)">', page) == ["13", "15"]
+    ranked = [str(r) for _, r in sorted(zip(confidence, flags["row"], strict=True), reverse=True)]
+    assert re.findall(r'<section class="card" id="row-(\d+)">', page) == ranked[:2]  # (13 and 15, most confident first)
     assert "the 2 most confident of the 3" in page
     assert summary.errors == 0 and str(summary).startswith(f"{summary.rows} rows audited -> {summary.output}: 3 mis-")
     assert str(dataclasses.replace(summary, rows=1)).startswith(f"1 row audited -> {summary.output}: 3 mis-")

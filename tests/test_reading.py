@@ -62,6 +62,23 @@ CONTEXT = [
     ("Working hours: Mon - Fri (9:00 AM-6:00 PM) • Job type: Contract (12 months)", "pm"),  # "5 PM": a time
     ("Posting Date    09/10/2020, 12:19 PM   Job Schedule    Full time", "pm"),
     ("Work schedule - Monday to Friday from 12:00 PM till 8:00 PM EEST.", "pm"),
+    # boilerplate with no heading of its own: benefits, legal notices, recruiters, investors (a review's findings)
+    ("Tuition assistance A 401(k) savings program with an employer match and more", "program"),
+    ("Non-profit matching gift program Support for employee-led affinity groups", "program"),
+    ("a CVS Health bonus, commission or short-term incentive program in addition to the base pay", "program"),
+    ("Back-up childcare and employee discounts    Tesla participates in the E-Verify Program", "program"),
+    ("marital status (including domestic partnerships and civil unions), sexual orientation", "partner"),
+    ("granted equity based compensation, subject to Board of Director approval.", "director"),
+    ("If the country/region you're applying in isn't listed, please contact your Recruiting Partner.", "partner"),
+    ("privately funded by Lightspeed Venture Partners, Cisco Investments, Norwest Venture Partners", "partners"),
+    ("Company paid Life, AD&D, short-term and long-term disability   401(k), Employee Stock", "long-term"),
+    ("Disability Protection (Short Term & Long Term Disability) + Global Wellbeing", "long term"),
+    # a trait, a remote company, another sense of a word
+    ("• Have experience writing code • Take initiative to make things happen •", "initiative"),
+    ("problem solving skills· Comfortable taking initiative and working across teams", "initiative"),
+    ("We are a fully distributed team and have the tools and benefits to support you", "distributed"),
+    ("efficiency by leveraging smart contracts and decentralized finance (DeFi) mechanisms", "contract"),
+    ("together we'll determine a schedule that fits your style and the requirements of your team", "schedule"),
 ]
 
 
@@ -100,6 +117,12 @@ def test_the_same_words_do_vote_where_they_mean_it(bundled):
         ("Own recurring operational reporting to senior leadership: identify contributors", "leadership"),
         ("Drive weekly status reporting to directors and VPs on the program's health.", "directors"),
         ("Strong technical knowledge, not necessary to code daily.", "technical"),
+        # the words boilerplate uses in another sense, where they are the job's
+        ("Drive the program across multiple teams and own its roadmap.", "program"),
+        ("Lead cross-team initiatives and take the initiative's risks to executives.", "initiative"),
+        ("Partner with engineering leaders and partners across the company.", "partners"),
+        ("Negotiate vendor contracts and track the budget.", "contracts"),
+        ("Coordinate delivery across distributed teams in three time zones.", "distributed"),
     ):
         assert _covered(bundled.classify(text), text, word), text
 

@@ -291,7 +291,11 @@ executive titles: account executive | executive assistant | executive search | s
 clock time: 0 pm
 excel as a verb: who excel | you excel | we excel | can excel | people excel | must excel | will excel | they excel | opportunity to excel | strive to excel | excel at
 terms of employment: contract role | contract position | contract basis | contract to hire | fixed term contract | contract type | contract length | contract duration | flexible schedule | work schedule | schedule type | full time schedule | on site | on-site | onsite
-benefits: vision insurance | dental and vision | dental vision | vision care | vision coverage | vision plan | social security | human resources | benefits program | referral program | wellness program | assistance program | internship program | graduate program | rotation program | rotational program | loyalty program | stock purchase program | learning budget | education budget | equipment budget | home office budget | development budget | training budget
+benefits: vision insurance | dental and vision | dental vision | vision care | vision coverage | vision plan | social security | human resources | benefits program | referral program | wellness program | assistance program | internship program | graduate program | rotation program | rotational program | loyalty program | stock purchase program | learning budget | education budget | equipment budget | home office budget | development budget | training budget | savings program | matching gift program | gift matching program | incentive program | bonus program | recognition program | mentorship program | mentoring program | tuition reimbursement program | parental leave program | {long term,long-term,short term,short-term} disability
+legal notices: e-verify program | everify program | e verify program | domestic partner | domestic partnership | board of directors | board of director | board approval
+recruiters and investors: recruiting partner | recruitment partner | talent partner | talent acquisition partner | venture partners | capital partners
+initiative as a trait: {take,takes,taking,show,shows,showing,use} initiative | own initiative | sense of initiative
+another sense: smart contract | smart contracts | fully distributed team | fully distributed company | globally distributed company | distributed company | {set your,your} own schedule | schedule that {fits,works,suits}
 """,
     )
     # Other role families by what their postings ask the person to *do*: the names of those roles ("product
