@@ -76,17 +76,30 @@ def test_a_program_manager_title_that_is_technical_is_flagged(both_ways):
         "Program Manager - Technical",
         "Tech Program Manager",
         "Siri - Engineering Program Manager, Siri Understanding",
-        "Software Program Manager",
+        "Senior Software Program Manager",
     ],
 )
 def test_a_program_manager_title_a_technical_word_qualifies_is_not_contradicted_by_a_tpm_reading(both_ways, title):
     """A review's finding: "Program Manager, Technical" over a TPM's job was flagged as mis-titled, "Titled 'Program
     Manager, Technical', but reads as a TPM", as if it were a plain Program Manager title. It names no role by the
-    title rule (as the shared data's labels read it), and the content decides."""
-    p = both_ways.classify(TECHNICAL, title=title)
-    assert p.title_label == "other" and p.content_label == "tpm" and p.label == "tpm"
-    assert not p.title_mismatch
-    assert "names no TPM or PM role" in str(p).splitlines()[1]
+    title rule (as the shared data's labels read it), but it is a program manager's title: the content decides which
+    (read in scope, as under any program manager's title), and neither reading contradicts it."""
+    for text, reads in ((TECHNICAL, "tpm"), (PLAIN_PM, "pm")):
+        p = both_ways.classify(text, title=title)
+        assert p.title_label == "other" and p.content_label == p.label == reads
+        assert not p.title_mismatch
+        assert "names no TPM or PM role" in str(p).splitlines()[1]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Program Manager, Consumer Hardware", "Program Manager (Non-Technical)", "Program Manager, Technical Recruiting"],
+)
+def test_a_technical_word_that_does_not_qualify_the_program_manager_leaves_a_plain_title(bundled, title):
+    """The qualifier must be next to the name, or all that follows it: a team's name further on, or a title that says
+    non-technical, is a plain Program Manager title, flagged when its content reads as a TPM's (a review's cases)."""
+    p = bundled.classify(TECHNICAL, title=title)
+    assert p.title_label == "other" and p.content_label == "tpm" and p.title_mismatch
 
 
 @pytest.mark.parametrize(("text", "reads"), [(TECHNICAL, "tpm"), (PLAIN_PM, "pm")])

@@ -45,8 +45,10 @@ ROLES: tuple[str, str] = (TPM, PM)
 HYBRID, OTHER = "hybrid", "other"
 #: What a plain Program Manager title claims: a program, technical or not.
 PROGRAM = "program"
-#: Words that make a Program Manager title no plain one ("Program Manager, Technical", "Engineering Program Manager",
-#: "Tech Program Manager"): the title rule names no role for it, and a content read as a TPM's does not contradict it.
+#: Words that, next to a Program Manager name, make a title no plain one: before it ("Engineering Program Manager",
+#: "Tech Program Manager") or all that follows it ("Program Manager, Technical"), not a team's or company's name
+#: further on ("Program Manager, Consumer Hardware"). The title rule names no role for it; it stays a program manager's
+#: title, and neither reading of its content contradicts it.
 TECHNICAL_QUALIFIERS: tuple[str, ...] = ("technical", "tech", "technology", "engineering", "software", "hardware")
 #: How reasons, cards and the audit page name each role.
 SHORT_NAMES: dict[str, str] = {TPM: "TPM", PM: "PM"}

@@ -17,11 +17,12 @@ from ._errors import InvalidValueError
 from ._invisible import without_format
 from ._labels import label_from_title
 from ._prediction import Prediction
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLES, TECHNICAL_QUALIFIERS, TPM, role_name_pattern
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, ROLES, TECHNICAL_QUALIFIERS, TPM, role_name_pattern
 
 __all__ = [
     "AXIS_EVIDENCE",
     "FLAGGED_CLAIMS",
+    "TECHNICAL_PROGRAM",
     "TITLED_CLAIMS",
     "axes_toward",
     "claim_confidences",
@@ -32,12 +33,21 @@ __all__ = [
 ]
 
 _PROGRAM_TITLE = re.compile(role_name_pattern(PROGRAM), re.IGNORECASE)
-_QUALIFIED = re.compile(rf"\b(?:{'|'.join(TECHNICAL_QUALIFIERS)})\b", re.IGNORECASE)
+_QUALIFIER = "|".join(TECHNICAL_QUALIFIERS)
+_PROGRAM_NAME = "|".join(n.replace(" ", r"[\s-]+") for n in ROLE_NAMES[PROGRAM])
+_QUALIFIED = re.compile(  # (the qualifier next to the name: before it, not after a "non-"; or all that follows it)
+    rf"(?<![\w-])(?:{_QUALIFIER})[\s-]+(?:{_PROGRAM_NAME})\b"
+    rf"|\b(?:{_PROGRAM_NAME})s?\s*[,(\-\u2013\u2014:|]\s*(?:{_QUALIFIER})\s*\)?\s*$",
+    re.IGNORECASE,
+)
+#: What a Program Manager title a technical word qualifies claims (:data:`~._roles.TECHNICAL_QUALIFIERS`): a program
+#: manager's job, which neither reading contradicts.
+TECHNICAL_PROGRAM = "technical program"
 #: A title mismatch needs evidence on at least two of the article's axes, each at least this much (measured from a
 #: typical posting) on the side the content reads as.
 AXIS_EVIDENCE = 0.1
 #: Claims that say a posting is a TPM or PM job (or a program manager's): its content then only says which.
-TITLED_CLAIMS = (*ROLES, HYBRID, PROGRAM)
+TITLED_CLAIMS = (*ROLES, HYBRID, PROGRAM, TECHNICAL_PROGRAM)
 #: The claims a content reading as the other of TPM and PM can contradict: a TPM title read as a PM's job, a PM title
 #: or a plain Program Manager title read as a TPM's.
 FLAGGED_CLAIMS = (*ROLES, PROGRAM)
@@ -103,8 +113,8 @@ def evidenced_axes(content: Prediction, side: str) -> int:
 
 def title_claim(title: str) -> tuple[str | None, str | None]:
     """The title's label by the title rule, and what it claims: the label, or "program" for a plain Program
-    Manager title (the rule's "other"; one a technical word qualifies, :data:`~._roles.TECHNICAL_QUALIFIERS`, is no
-    plain one). Both read the title as the rule does, format characters ignored.
+    Manager title (the rule's "other"), "technical program" for one a technical word qualifies
+    (:data:`~._roles.TECHNICAL_QUALIFIERS`). Both read the title as the rule does, format characters ignored.
 
     Examples
     --------
@@ -113,12 +123,14 @@ def title_claim(title: str) -> tuple[str | None, str | None]:
     >>> title_claim("Pro\u00adgram\u200bManager")
     ('other', 'program')
     >>> title_claim("Program Manager, Technical"), title_claim("Siri - Engineering Program Manager")
-    (('other', 'other'), ('other', 'other'))
+    (('other', 'technical program'), ('other', 'technical program'))
+    >>> title_claim("Program Manager, Consumer Hardware"), title_claim("Program Manager (Non-Technical)")
+    (('other', 'program'), ('other', 'program'))
     """
     rule = label_from_title(title)
     plain = without_format(title)
-    if rule == OTHER and _PROGRAM_TITLE.search(plain) and not _QUALIFIED.search(plain):
-        return rule, PROGRAM
+    if rule == OTHER and _PROGRAM_TITLE.search(plain):
+        return rule, TECHNICAL_PROGRAM if _QUALIFIED.search(plain) else PROGRAM
     return rule, rule
 
 
