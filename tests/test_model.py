@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -590,6 +591,23 @@ def test_the_bundled_model_is_loaded_once_when_threads_ask_for_it_first():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["4", "1", "True"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork: not on this platform")
+def test_a_process_forked_while_the_bundled_model_loads_can_load_it():
+    """A child forked while a thread of its parent held the load's lock inherited the lock held, by a thread it does
+    not have, and waited for ever (a review's finding): it gets a lock of its own."""
+    code = (
+        "import os, signal, tpmclassify, tpmclassify._bundled as bundled\n"
+        "bundled._LOADING.acquire()  # (as a thread loading the model holds it)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    signal.alarm(30)\n"
+        "    os._exit(0 if tpmclassify.default_model().prior_ > 0 else 1)\n"
+        "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"
 
 
 def test_a_model_is_copied_while_another_thread_gives_its_first_answer(bundled):

@@ -95,6 +95,9 @@ def test_a_prior_set_on_a_fitted_model_applies_at_once(bundled, postings):
     with pytest.raises(ValueError, match="prior must be a TPM share"):
         model.set_params(prior=20)
     assert model.prior is None and model.prior_ == bundled.training_prior_
+    with pytest.raises(ValueError, match="Invalid parameter 'bogus'"):  # (the prior given beside it is not kept)
+        model.set_params(prior=0.05, bogus=1)
+    assert model.prior is None and model.prior_ == bundled.training_prior_
     unfitted = tpmclassify.TPMClassifier().set_params(prior=0.2)  # (before a fit: a parameter of the fit, as ever)
     assert unfitted.prior == 0.2 and not hasattr(unfitted, "prior_")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,17 @@ __all__ = ["bundled_model", "default_model", "model_or_default"]
 _BUNDLED = "default.tpmc"
 _LOADED: list[TPMClassifier] = []  # (the model, once loaded)
 _LOADING = threading.Lock()
+
+
+def _unlock_in_child() -> None:
+    """A process forked while a thread of its parent loaded the model gets a lock nobody holds (it inherited one held
+    by a thread it does not have, and would wait on it for ever)."""
+    global _LOADING
+    _LOADING = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
+    os.register_at_fork(after_in_child=_unlock_in_child)
 
 
 @contextmanager

@@ -254,7 +254,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
     def set_params(self, **params: Any) -> TPMClassifier:
         """Set parameters, as scikit-learn's ``set_params`` does; on a fitted model, ``prior`` applies at once (as
         :meth:`with_prior` does on a copy; None: the training data's share), as ``scope_threshold`` does. The
-        parameters of the reading and of the fit take effect at the next :meth:`fit`.
+        parameters of the reading and of the fit take effect at the next :meth:`fit`. The bundled model is shared by
+        every call of the process (``tpmclassify.classify`` too): set them on a copy, or use :meth:`with_prior`.
 
         Examples
         --------
@@ -265,11 +266,15 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         >>> model.set_params(prior=None).prior_ == model.training_prior_
         True
         """
-        shifted = None
+        shifted, before = None, self.prior
         if "prior" in params and "prior_" in self.__dict__:  # (checked before anything is set)
             prior = params["prior"]
             shifted = self.with_prior(self.training_prior_ if prior is None else prior)
-        super().set_params(**params)
+        try:
+            super().set_params(**params)
+        except ValueError:  # (an unknown parameter after it: prior stays the one prior_ is for)
+            self.prior = before
+            raise
         if shifted is not None:
             self.prior_, self.intercept_ = shifted.prior_, shifted.intercept_
             if "metadata_" in shifted.__dict__:  # (the card's figures say which share they were measured at)
