@@ -325,7 +325,8 @@ postings)'
         stronger colour, more weight), at most ``limit`` characters of it.
 
         Terms read from the same characters (a cue and the n-gram of its word) show their summed weight; where spans
-        overlap otherwise, the heavier is shown, whichever side it points to."""
+        overlap otherwise, the heavier is shown, whichever side it points to; a weight that rounds to 0.000 is not
+        shown."""
         exp = self.explanation
         text = self.text if limit is None else self.text[:limit]
         biggest = max((abs(t.weight) for t in exp.terms), default=1.0) or 1.0
@@ -336,6 +337,8 @@ postings)'
                     weights[span] = weights.get(span, 0.0) + t.weight
         shown: list[tuple[int, int, float]] = []  # (in order of position: none overlap)
         for (a, b), w in sorted(weights.items(), key=lambda m: -abs(m[1])):  # heaviest first (stable among equals)
+            if abs(w) < 5e-4:  # (the rest weigh less still)
+                break
             i = bisect.bisect(shown, (a,))
             if (i == 0 or shown[i - 1][1] <= a) and (i == len(shown) or b <= shown[i][0]):
                 shown.insert(i, (a, b, w))
