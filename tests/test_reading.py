@@ -75,6 +75,7 @@ CONTEXT = [
     ("Disability Protection (Short Term & Long Term Disability) + Global Wellbeing", "long term"),
     # a trait, a remote company, another sense of a word
     ("• Have experience writing code • Take initiative to make things happen •", "initiative"),
+    ("Twilio thinks big. Do you?We like to solve problems, take initiative, pitch in when needed", "initiative"),
     ("problem solving skills· Comfortable taking initiative and working across teams", "initiative"),
     ("We are a fully distributed team and have the tools and benefits to support you", "distributed"),
     ("efficiency by leveraging smart contracts and decentralized finance (DeFi) mechanisms", "contract"),
@@ -117,10 +118,15 @@ def test_the_same_words_do_vote_where_they_mean_it(bundled):
         ("Own recurring operational reporting to senior leadership: identify contributors", "leadership"),
         ("Drive weekly status reporting to directors and VPs on the program's health.", "directors"),
         ("Strong technical knowledge, not necessary to code daily.", "technical"),
-        # the words boilerplate uses in another sense, where they are the job's
-        ("Drive the program across multiple teams and own its roadmap.", "program"),
-        ("Lead cross-team initiatives and take the initiative's risks to executives.", "initiative"),
-        ("Partner with engineering leaders and partners across the company.", "partners"),
+        # the words boilerplate uses in another sense, where they are the job's, in the forms nearest the context
+        # rows' (a review's cases: the first rows swallowed each of these; two are real snippets)
+        ("We own the Alexa Speaker Recognition program", "program"),
+        ("Manage the sales incentive program across regions.", "program"),
+        ("Own initiatives end to end across multiple engineering teams.", "initiatives"),
+        ("Take initiatives from concept through launch with engineering.", "initiatives"),
+        ("Present program status and risks to the Board of Directors quarterly.", "directors"),
+        ("Build a project schedule that works for all subcontractors and vendors.", "schedule"),
+        ("Partner with MGA Members, Member Relationship Directors, and Risk Capital partners", "partners"),
         ("Negotiate vendor contracts and track the budget.", "contracts"),
         ("Coordinate delivery across distributed teams in three time zones.", "distributed"),
     ):
