@@ -37,7 +37,8 @@ _QUALIFIER = "|".join(TECHNICAL_QUALIFIERS)
 _PROGRAM_NAME = "|".join(n.replace(" ", r"[\s-]+") for n in ROLE_NAMES[PROGRAM])
 _QUALIFIED = re.compile(  # (the qualifier next to the name: before it, not after a "non-"; or all that follows it)
     rf"(?<![\w-])(?:{_QUALIFIER})[\s-]+(?:{_PROGRAM_NAME})\b"
-    rf"|\b(?:{_PROGRAM_NAME})s?\s*[,(\-\u2013\u2014:|]\s*(?:{_QUALIFIER})\s*\)?\s*$",
+    rf"|\b(?:{_PROGRAM_NAME})s?\s*[,(\-\u2013\u2014:|]\s*(?:{_QUALIFIER})\s*+(?:\)\s*+)?$",  # (possessive: no run of
+    # blanks is tried at every split, quadratic on a title padded with spaces)
     re.IGNORECASE,
 )
 #: What a Program Manager title a technical word qualifies claims (:data:`~._roles.TECHNICAL_QUALIFIERS`): a program
