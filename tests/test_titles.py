@@ -69,6 +69,18 @@ def test_a_program_manager_title_that_is_technical_is_flagged(both_ways):
     assert p.title_label == "other" and p.title_mismatch and p.content_label == "tpm"
 
 
+def test_the_evidence_for_a_flag_is_the_posting_s_own_words_on_the_side_it_reads_as(bundled):
+    """From a mutation run: a posting with no word of a PM's at all, read as a TPM's, was flagged under a Program
+    Manager title only because the words counted were a TPM's; counting the other side's (none here) unflags it."""
+    no_pm_words = TECHNICAL.replace(
+        "Define the program's milestones with engineering managers, write the technical program plan, and report",
+        "Review the program's design with engineering managers, and report",
+    )
+    p = bundled.classify(no_pm_words, title="Program Manager")
+    assert not p.content.explanation.cued_axes("pm") and len(p.content.explanation.cued_axes("tpm")) == 4
+    assert p.content_label == "tpm" and p.title_mismatch
+
+
 @pytest.mark.parametrize(
     "title",
     [
