@@ -4,13 +4,14 @@ import copy
 import io
 import json
 import re
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
 import tpmclassify
-from tpmclassify import ModelFileError, load
+from tpmclassify import InvalidValueError, ModelFileError, load
 from tpmclassify._persist import _sha256
 
 
@@ -167,13 +168,13 @@ def test_a_model_changed_after_fit_is_refused_at_save_as_load_would(small_model,
 def test_what_fit_can_give_saves_and_loads(small_model, tmp_path, postings):
     """Also from the review: float32 weights saved, then failed to load; a numpy integer parameter was a bare
     TypeError at save; a floor on words past 100,000 (postings of millions of characters) was refused as edited."""
-    model = copy.deepcopy(small_model)
+    model = copy.deepcopy(small_model).set_params(cv=np.int64(2))  # (fitted with it: saved as fitted)
+    model.fit(postings["description"].tolist(), postings["label"].tolist())
     model.coef_ = model.coef_.astype(np.float32)
     model.min_words_ = 200_000
-    model.set_params(cv=np.int64(3))
     tpmclassify.save(model, tmp_path / "m.tpmc")
     again = load(tmp_path / "m.tpmc")
-    assert again.min_words_ == 200_000 and again.get_params()["cv"] == 3
+    assert again.min_words_ == 200_000 and again.get_params()["cv"] == 2 and type(model.cv) is np.int64
     np.testing.assert_array_equal(again.coef_, model.coef_.astype(np.float64))
 
 
@@ -668,3 +669,42 @@ def test_a_card_saved_after_with_prior_says_its_figures_were_measured_at_the_old
     loaded = tpmclassify.load(tmp_path / "m.tpmc").with_prior(0.4)  # (the share measured at survives saving)
     tpmclassify.save(loaded, tmp_path / "again.tpmc")
     assert f"share of {model.prior_:.3g}, before `with_prior` set it to 0.4" in (tmp_path / "again.md").read_text()
+
+
+def test_a_file_and_its_card_record_the_parameters_the_model_was_fitted_with(small_model, postings, tmp_path):
+    """From an analyst's review: parameters of the fit changed by set_params after it (in effect at the next fit
+    only) were written to the file and the card, which then described a method the model was not fitted with and
+    reloaded as another; the answers' parameters apply at once and are recorded as set."""
+    model = copy.copy(small_model).set_params(C=100.0, min_df=4, mask_rate=0.9, ngram_max=3, prior=0.3)
+    with pytest.warns(UserWarning, match=r"^C, mask_rate, min_df, ngram_max changed by set_params since") as seen:
+        tpmclassify.save(model, tmp_path / "m.tpmc")
+    assert [w.filename for w in seen] == [__file__]
+    loaded = load(tmp_path / "m.tpmc")
+    fitted = small_model.get_params()
+    assert {k: loaded.get_params()[k] for k in ("C", "min_df", "mask_rate", "ngram_max", "prior")} == {
+        **{k: fitted[k] for k in ("C", "min_df", "mask_rate", "ngram_max")},
+        "prior": 0.3,
+    }
+    card = (tmp_path / "m.md").read_text(encoding="utf-8").splitlines()
+    assert f"C = {fitted['C']!r}" in card and "min_df = 1" in card and "mask_rate = 0.5" in card
+    assert "prior = 0.3" in card and "C = 100.0" not in card
+    with warnings.catch_warnings():  # a model saved as fitted, or loaded and saved again, says nothing
+        warnings.simplefilter("error")
+        tpmclassify.save(loaded, tmp_path / "again.tpmc")
+        refit = copy.deepcopy(model).fit(postings["description"].tolist(), postings["label"].tolist())
+        tpmclassify.save(refit, tmp_path / "refit.tpmc")
+    assert load(tmp_path / "refit.tpmc").get_params()["C"] == 100.0
+
+
+def test_a_vocabulary_a_model_file_cannot_hold_is_refused_before_the_fit(postings, monkeypatch):
+    """From an analyst's review: max_features=None trained a model of 274,869 n-grams for 21 s, which save then
+    refused. Past the bound, max_features is refused at once, and None as soon as the vocabulary is counted."""
+    from tpmclassify import _vocabulary
+
+    texts, labels = postings["description"].tolist(), postings["label"].tolist()
+    with pytest.raises(InvalidValueError, match="max_features"):
+        tpmclassify.TPMClassifier(max_features=200_001).fit(texts, labels)
+    monkeypatch.setattr(_vocabulary, "MAX_VOCABULARY", 50)
+    with pytest.raises(InvalidValueError, match=r"n-grams of 1 postings or more; a model holds at most 50: set max_"):
+        tpmclassify.TPMClassifier(max_features=None, min_df=1, min_groups=1, cv=2).fit(texts, labels)
+    assert len(tpmclassify.TPMClassifier(max_features=50, min_df=1, cv=2).fit(texts, labels).space_.vocabulary) == 50

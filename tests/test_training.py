@@ -443,7 +443,8 @@ def test_set_params_after_fit_does_not_change_what_a_saved_model_reads(fixture, 
     before = model.classify(X[0]).probabilities
     model.set_params(cue_reference_words=None, ngram_scale=3.0, ngram_max=1)
     assert model.classify(X[0]).probabilities == before
-    tpmclassify.save(model, tmp_path / "m.tpmc", card=False)
+    with pytest.warns(UserWarning, match=r"^cue_reference_words, ngram_max, ngram_scale changed by set_params since"):
+        tpmclassify.save(model, tmp_path / "m.tpmc", card=False)
     again = tpmclassify.load(tmp_path / "m.tpmc")
     assert (again.cue_reference_words, again.ngram_scale, again.ngram_max) == (450.0, 1.0, 2)
     assert again.classify(X[0]).probabilities == before

@@ -24,7 +24,7 @@ __all__ = ["ModelFileError", "ModelFileNotFoundError", "file_sha256", "model_pat
 
 # What a model file may hold, checked on load before anything is built from it.
 #: Largest uncompressed size of each zip member, checked before it is decompressed (model.json: about 35 bytes an
-#: n-gram, so 7 MB at the vocabulary's bound, ``_validate._MAX_VOCABULARY``; arrays.npz: three arrays of 8 bytes a
+#: n-gram, so 7 MB at the vocabulary's bound, ``_vocabulary.MAX_VOCABULARY``; arrays.npz: three arrays of 8 bytes a
 #: feature, 5 MB at the bound).
 _MAX_MEMBER_BYTES = {"metadata.json": 1 << 20, "model.json": 16 << 20, "arrays.npz": 8 << 20}
 #: Room for an array's ``.npy`` header (numpy writes 128 bytes), beside its 8 bytes a value.

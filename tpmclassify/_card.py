@@ -14,6 +14,7 @@ from ._cues import ARTICLE_AXIS_NAMES
 from ._language import MIN_FOREIGN, MIN_FOREIGN_WORDS, MIN_TOKENS
 from ._lengths import REFERENCE_QUANTILE
 from ._roles import OTHER, ROLES
+from ._state import fitted_params
 from ._titles import describe_confidences
 
 __all__ = ["card_path", "markdown_table", "metrics_table", "metrics_text", "model_card"]
@@ -153,14 +154,21 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
     digest : str, optional
         The model file's SHA-256.
     name : str, optional
-        The title (default: the ``name`` in the metadata, else "model"); :func:`write_card` gives the file's name.
+        The title (default: the ``name`` in the metadata, else "model"); ``tpmclassify.save`` gives the file's name.
 
     Examples
     --------
-    >>> _cell("n_tpm", 58.0), _cell("macro_f1", 0.91234)
-    ('58', '0.912')
+    >>> import copy, tpmclassify
+    >>> card = model_card(tpmclassify.default_model())  # (titled by its metadata's name)
+    >>> card.splitlines()[0]
+    '# tpmclassify model card: default'
+    >>> model = copy.copy(tpmclassify.default_model()).set_params(min_df=1)  # (takes effect at the next fit)
+    >>> lines = model_card(model).splitlines()
+    >>> "min_df = 1" in lines, "min_df = 3" in lines
+    (False, True)
     """
     meta = getattr(model, "metadata_", {})
+    params = fitted_params(model)  # (as fitted: set_params changes those of the fit for the next one only)
     n_cues = len(model.cues_)
     cue_weights = int(np.count_nonzero(model.coef_[:n_cues]))
     gram_weights = int(np.count_nonzero(model.coef_[n_cues:]))
@@ -175,7 +183,7 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f"- classes: {', '.join(map(str, model.classes_))}",
         f"- features: {len(model.cues_)} cues + {len(model.space_.vocabulary)} stemmed word n-grams",
         (
-            f"- in-scope threshold: {model.scope_threshold_} (the highest that keeps {model.scope_recall:.0%} of "
+            f"- in-scope threshold: {model.scope_threshold_} (the highest that keeps {params['scope_recall']:.0%} of "
             f"TPM and of PM postings in scope out-of-fold, as written and role-masked; below it the label is {OTHER!r})"
             if model.active_scope_threshold == model.scope_threshold_
             else f"- in-scope threshold: {model.active_scope_threshold} (set; fit chose {model.scope_threshold_}); "
@@ -242,8 +250,6 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
             lines += ["", str(data["notes"])]
     elif data:  # a caller's own account (save's ``extra``): any JSON data
         lines += ["", "## Training data", "", str(data)]
-    params = model.get_params()
-    params.pop("cues", None)
     lines += ["", "## Parameters", "", "```", *(f"{k} = {v!r}" for k, v in sorted(params.items())), "```"]
     recorded = meta.get("metrics") or {}
     measured, prior = meta.get("metrics_prior"), getattr(model, "prior_", None)

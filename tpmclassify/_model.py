@@ -35,10 +35,10 @@ from ._predicting import as_texts, missing
 from ._prior import PRIOR_MARGIN, percent_hint
 from ._roles import CLASSES, OTHER, ROLES, SCOPED_CLASSES, check_labels
 from ._sources import MIN_SOURCES, few_sources, source_names
-from ._state import from_state, state_params, to_state
+from ._state import from_state, record_fit, state_params, to_state
 from ._text import mask_role_names
 from ._titles import claim_confidences
-from ._vocabulary import fit_vocabulary
+from ._vocabulary import MAX_VOCABULARY, fit_vocabulary
 from ._words import stems_of_tokens, tokens_of
 
 __all__ = ["TPMClassifier"]
@@ -53,7 +53,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "ngram_max": [Interval(Integral, 1, 5, closed="both")],
     "min_df": [Interval(Integral, 1, None, closed="left")],
     "min_groups": [Interval(Integral, 1, None, closed="left")],
-    "max_features": [Interval(Integral, 1, None, closed="left"), None],
+    "max_features": [Interval(Integral, 1, MAX_VOCABULARY, closed="both"), None],
     "ngram_scale": [Interval(Real, 0, None, closed="neither")],
     "cue_reference_words": [Interval(Real, 1, 1e6, closed="both"), None],
     "role_ngram_scale": [Interval(Real, 0, None, closed="left")],
@@ -93,7 +93,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         With ``groups`` given to :meth:`fit`, minimum number of distinct sources
         an n-gram must occur in (keeps one company's boilerplate out).
     max_features : int or None, default 20000
-        Largest n-gram vocabulary.
+        Largest n-gram vocabulary, at most 200,000 (what a model file holds); None: every n-gram that ``min_df`` and
+        ``min_groups`` keep, refused when they are more than that.
     ngram_scale : float, default 1.0
         Multiplier of the n-gram block.
     cue_reference_words : float or None, default 450.0
@@ -432,6 +433,7 @@ def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.nda
         scope = fit_scope(training, **{k: params[k] for k in SCOPE_PARAMS})
         model.scope_coef_, model.scope_intercept_ = scope.coef, scope.intercept
         model.scope_baseline_, model.scope_threshold_ = scope.baseline, scope.threshold
+    record_fit(model)
     return model
 
 

@@ -41,8 +41,9 @@ from ._archive import (
 )
 from ._atomic import atomic_path, check_target
 from ._card import card_path, model_card
-from ._errors import InvalidValueError, TPMClassifyError
+from ._errors import InvalidValueError, TPMClassifyError, warn
 from ._model import TPMClassifier
+from ._state import changed_since_fit
 from ._validate import _MAX_VOCABULARY, _check_arrays, _check_nltk, _check_state, _stem_probe, _token_probe
 from ._version import __version__
 
@@ -133,6 +134,12 @@ def save(
         raise ModelFileError(
             f"refusing to save a model of {len(model.space_.vocabulary):,} n-grams: a model file "
             f"holds at most {_MAX_VOCABULARY:,} (train with max_features at most that)"
+        )
+    changed = changed_since_fit(model)
+    if changed:
+        warn(
+            f"{', '.join(changed)} changed by set_params since the model was fitted: a fit's parameters take effect at "
+            "the next fit(), so the file and its card record the values the model was fitted with"
         )
     state, arrays = model.to_state()
     arrays = {name: np.asarray(values, dtype=np.float64) for name, values in arrays.items()}  # as load reads them

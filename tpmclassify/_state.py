@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._cues import Cue
+from ._cues import CUES, Cue
 from ._features import FeatureSpace
 from ._lengths import Shortfall
 from ._predicting import check_fitted
@@ -15,20 +15,59 @@ from ._titles import claim_confidences
 if TYPE_CHECKING:
     from ._model import TPMClassifier
 
-__all__ = ["TUPLE_PARAMS", "from_state", "to_state"]
+__all__ = [
+    "ANSWER_PARAMS",
+    "TUPLE_PARAMS",
+    "changed_since_fit",
+    "fitted_params",
+    "from_state",
+    "record_fit",
+    "to_state",
+]
 
 #: Parameters that are tuples (JSON stores them as lists).
 TUPLE_PARAMS = ("review_band", "scope_axes", "C_grid")
+#: The parameters of a fitted model's answers, which apply at once when set on it; every other one says how the model
+#: is fitted, and takes effect at the next fit.
+ANSWER_PARAMS = ("prior", "review_band", "scope_threshold", "mismatch_confidence", "titled_scope_threshold")
+
+
+def record_fit(model: TPMClassifier) -> None:
+    """Keep the parameters ``model`` is fitted with (its cue table is ``cues_``): ``set_params`` may change them
+    afterwards for the next fit, and the model still is what they made it."""
+    model.fitted_params_ = {k: v for k, v in model.get_params().items() if k not in (*ANSWER_PARAMS, "cues")}
+
+
+def fitted_params(model: TPMClassifier) -> dict[str, Any]:
+    """The fitted ``model``'s parameters, its cue table aside: those of the fit as they were when it was fitted, and
+    those of its answers as they are (what a model file and its card record)."""
+    params = {k: v for k, v in model.get_params().items() if k != "cues"}
+    params.update(model.__dict__.get("fitted_params_", {}))  # (none in a model pickled before they were kept)
+    space = model.space_  # how the model reads postings, whatever set_params said since
+    params.update(ngram_max=space.ngram_max, ngram_scale=space.ngram_scale, cue_reference_words=space.reference_words)
+    return params
+
+
+def changed_since_fit(model: TPMClassifier) -> list[str]:
+    """The parameters of the fit that ``set_params`` changed since ``model`` was fitted (in effect at the next fit).
+
+    Examples
+    --------
+    >>> import copy, tpmclassify
+    >>> model = copy.copy(tpmclassify.default_model())
+    >>> changed_since_fit(model.set_params(C=100.0, prior=0.2))
+    ['C']
+    """
+    fitted, now = fitted_params(model), model.get_params()
+    changed = [k for k, v in fitted.items() if k not in ANSWER_PARAMS and now[k] != v]
+    return changed + ["cues"] * (tuple(CUES if model.cues is None else model.cues) != tuple(model.cues_))
 
 
 def to_state(model: TPMClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The fitted ``model`` as plain data (see :meth:`TPMClassifier.to_state`)."""
     check_fitted(model)
     model.check_params()  # (set_params checks nothing: a file is never written that load() would refuse)
-    params = {k: v for k, v in model.get_params().items() if k != "cues"}
-    # how the model reads postings is what it was fitted with, whatever set_params said since (they take effect at fit)
-    space = model.space_
-    params.update(ngram_max=space.ngram_max, ngram_scale=space.ngram_scale, cue_reference_words=space.reference_words)
+    params = fitted_params(model)  # what the model was fitted with, whatever set_params said since
     confidence = model.mismatch_confidence  # as plain floats, one per claim in the claims' order
     params["mismatch_confidence"] = model.mismatch_confidences if isinstance(confidence, dict) else float(confidence)
     for key in TUPLE_PARAMS:
@@ -85,6 +124,7 @@ def from_state(model: TPMClassifier, state: dict[str, Any], arrays: dict[str, np
     )
     model.scope_intercept_ = state["scope_intercept"]
     model.scope_threshold_ = state["scope_threshold"]
+    record_fit(model)
     return model
 
 

@@ -21,11 +21,10 @@ from ._roles import CLASSES, SCOPED_CLASSES
 from ._state import TUPLE_PARAMS
 from ._text import MAX_CHARS
 from ._version import __version__
+from ._vocabulary import MAX_VOCABULARY
 
 # What a model file may hold, checked on load before anything is built from it. Adding a fitted field is one line.
-#: The most n-grams a model may have (ten times the default ``max_features``): loading costs about 1 KB of memory
-#: per n-gram at its peak (0.7 KB kept), so at most some 200 MB and a few seconds; saving a bigger model is refused.
-_MAX_VOCABULARY = 200_000
+_MAX_VOCABULARY = MAX_VOCABULARY  # (one name per module that reads it, so that a test can lower it for either)
 #: Scalars of model.json: check name -> (must be present, may be null).
 _SCALARS = {
     "intercept": ("finite", False),

@@ -7,7 +7,14 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["fit_vocabulary", "ngrams"]
+from ._errors import InvalidValueError
+
+__all__ = ["MAX_VOCABULARY", "fit_vocabulary", "ngrams"]
+
+#: The most n-grams a model may have (ten times the default ``max_features``): loading costs about 1 KB of memory
+#: per n-gram at its peak (0.7 KB kept), so at most some 200 MB and a few seconds. A fit past it is refused as soon as
+#: the vocabulary is counted, and a model file past it is refused at save and at load.
+MAX_VOCABULARY = 200_000
 
 
 def _grams(words: list[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -50,6 +57,11 @@ def fit_vocabulary(
     keep.sort(key=lambda g: (-df[g], g))
     if max_features is not None:
         keep = keep[:max_features]
+    if len(keep) > MAX_VOCABULARY:  # (max_features=None), refused before any head is fitted on it
+        raise InvalidValueError(
+            f"the postings have {len(keep):,} n-grams of {min_df} postings or more; a model holds at most "
+            f"{MAX_VOCABULARY:,}: set max_features to at most that"
+        )
     keep.sort()
     n = len(stem_lists)
     idf = np.array([np.log((1 + n) / (1 + df[g])) + 1.0 for g in keep])
