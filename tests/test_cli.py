@@ -573,21 +573,21 @@ def test_train_and_evaluate_say_what_is_wrong_with_awkward_data(tmp_path, postin
     postings.drop(index=postings.index[postings["label"] == "pm"][:1]).to_csv(few, index=False)
     assert main(["evaluate", str(few), "--cross-validate", "--folds", "2"]) == 2  # 2 PM rows: a fold trains on 1
     assert capsys.readouterr().err.endswith(
-        "the data has 2 'pm' rows: cross-validation needs at least 3 of each (every fold trains on 2 or more), so it "
-        "needs more (without --cross-validate, a saved model is scored as it is)\n"
+        "the data has 2 'pm' rows: cross-validation needs at least 3 of each (a fit needs 2, and each fold leaves one "
+        "out at least), so it needs more (without --cross-validate, a saved model is scored as it is)\n"
     )
     whole = tmp_path / "whole.csv"
     postings.to_csv(whole, index=False)
-    assert main(["evaluate", str(whole), "--cross-validate", "--folds", "2"]) == 2  # 3 PM rows: one fold tests 2
+    assert main(["evaluate", str(whole), "--cross-validate", "--folds", "2"]) == 2  # 3 TPM rows: one fold tests 2
     err = capsys.readouterr().err
-    assert "error: cross-validation (2-fold stratified" in err and "a fold's training part cannot be fitted" in err
+    assert "error: cross-validation (2-fold stratified" in err and "a fold trains on 1 'tpm' posting, and a fit" in err
     assert err.rstrip().endswith("; more folds (or more labeled postings) leave each fold enough of every label")
     with pytest.warns(UserWarning, match="training on 9 labeled rows"):  # (train has no --folds: evaluate has)
         assert main(["train", str(few), "-o", str(tmp_path / "few.tpmc"), "--evaluate"]) == 2
     err = capsys.readouterr().err
     assert err.rstrip().endswith(  # (2 PM rows: no folds would do, so none is suggested)
-        "the data has 2 'pm' rows: cross-validation needs at least 3 of each (every fold trains on 2 or more), so it "
-        f"needs more; {tmp_path / 'few.tpmc'} is saved, without figures"
+        "the data has 2 'pm' rows: cross-validation needs at least 3 of each (a fit needs 2, and each fold leaves one "
+        f"out at least), so it needs more; {tmp_path / 'few.tpmc'} is saved, without figures"
     )
     sourced = postings.assign(source=[*"abcaabccba"])  # two of the three PM rows from source a
     with pytest.raises(tpmclassify.InvalidValueError, match="; more labeled postings leave each fold enough of every"):
@@ -1091,9 +1091,8 @@ def test_evaluate_cross_validates_the_method_of_the_model_given_and_says_what_it
     postings.assign(label=["tpm", "pm", "pm", *postings["label"][3:]]).to_csv(src, index=False)  # one TPM row
     assert main(["evaluate", str(src), "--cross-validate"]) == 2
     assert capsys.readouterr().err.endswith(
-        "cross-validation needs at least 3 of each (every fold trains on 2 or more), so it needs more (without "
-        "--cross-validate, a saved model is "
-        "scored as it is)\n"
+        "cross-validation needs at least 3 of each (a fit needs 2, and each fold leaves one out at least), so it "
+        "needs more (without --cross-validate, a saved model is scored as it is)\n"
     )
 
 
@@ -1246,7 +1245,8 @@ def test_train_evaluate_refuses_rows_no_fold_can_cross_validate_and_evaluate_war
     err = capsys.readouterr().err
     assert err.rstrip().endswith(
         "cannot cross-validate these rows: the data has 2 'tpm' rows: cross-validation needs at least 3 of each "
-        f"(every fold trains on 2 or more), so it needs more; {tmp_path / 'm.tpmc'} is saved, without figures"
+        "(a fit needs 2, and each fold leaves one out at least), so it needs more; "
+        f"{tmp_path / 'm.tpmc'} is saved, without figures"
     )
     assert (tmp_path / "m.tpmc").is_file()
     sourced = tmp_path / "sourced.csv"

@@ -720,3 +720,23 @@ def test_a_role_from_one_source_is_refused_before_any_fold_and_folds_keep_their_
         warnings.simplefilter("error")  # (leaving s0 or s1 out, a fold's TPM postings come from one source)
         report = evaluate(TPMClassifier(C=1.0, cv=2, min_df=1), two, groups="source")
     assert report.protocol == "leave-one-source-out over 3 sources"
+
+
+def test_what_every_fold_would_refuse_is_refused_before_the_first_fit(postings, monkeypatch):
+    """From an analyst's review: a fold short of a role was found after 22 of 23 folds were fitted, and a parameter
+    that no fit takes was said as a fold's problem with the wrong fix. Both are refused before any fit, naming the
+    source the short fold leaves out."""
+    fits = []
+    monkeypatch.setattr(TPMClassifier, "fit", lambda self, *a, **k: fits.append(1) or pytest.fail("fitted"))
+    sourced = postings.assign(source=[f"s{i % 4}" for i in range(len(postings))])
+    sourced.loc[sourced["label"] == "tpm", "source"] = ["z", "z", "a"]
+    with pytest.raises(tpmclassify.InvalidValueError) as err:
+        evaluate(TPMClassifier(cv=2), sourced, groups="source")
+    assert str(err.value) == (
+        f"cross-validation (leave-one-source-out over {sourced['source'].nunique()} sources): a fold (leaving out "
+        "'z') trains on 1 'tpm' posting, and a fit needs 2 at least; more labeled postings leave each fold enough of "
+        "every label"
+    )
+    with pytest.raises(tpmclassify.InvalidValueError, match=r"^The 'min_df' parameter of TPMClassifier must be"):
+        evaluate(TPMClassifier(min_df=0), postings)
+    assert fits == []

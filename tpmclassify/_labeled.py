@@ -399,7 +399,7 @@ def check_cross_validation(labels: pd.Series, fix: str, groups: Sequence[str] | 
     if short:
         raise InvalidValueError(
             f"the data has {', '.join(f'{v} {k!r}' for k, v in short.items())} rows: cross-validation needs at "
-            f"least 3 of each (every fold trains on 2 or more), {fix}"
+            f"least 3 of each (a fit needs 2, and each fold leaves one out at least), {fix}"
         )
     if groups is None:
         return
