@@ -216,6 +216,9 @@ def test_train_warns_of_few_rows_at_its_stated_bounds_and_names_them(postings):
     aim = ": the model will be unreliable (aim for at least 30 rows and 5 of each label)"
     train = partial(tpmclassify.train, group_column="nope")
     assert _warned(lambda: train(_of_labels(postings, 10, 5, 15))) == []  # 30 rows, 5 PM: enough
+    hybrid = _of_labels(postings, 10, 5, 15)
+    hybrid.loc[:1, "label"] = "hybrid"  # (from an analyst's review: 2 hybrid rows of 30, trained as neither role)
+    assert _warned(lambda: train(pd.concat([_of_labels(postings, 10, 5, 15), hybrid[:2]], ignore_index=True))) == []
     assert _warned(lambda: train(_of_labels(postings, 4, 3, 23))) == [
         f"training on 30 labeled rows; few rows of: tpm (4), pm (3){aim}"
     ]

@@ -112,8 +112,10 @@ def train(
         the unknown values listed.
     title_column : str, optional
         With no ``label_column`` in the data, labels are derived from this
-        column with :func:`label_from_title`, and so are blank labels where
-        there is one; rows it cannot label are left out.
+        column with :func:`label_from_title`, and rows it cannot label are
+        left out (with a warning naming them). With one, its blank labels are
+        derived so, and a blank label whose title the rule cannot label is
+        refused, its rows named (every row of a label column is meant to be used).
     group_column : str or None, default "auto"
         Source of each posting (company or data set); see :meth:`TPMClassifier.fit`.
         ``"auto"`` uses a ``source`` column when there is one (a value
@@ -191,7 +193,8 @@ _FEW_ROWS, _FEW_PER_LABEL = 30, 5
 
 def _warn_if_few(labels: pd.Series) -> None:
     counts = labels.value_counts()
-    few = {str(k): int(v) for k, v in counts.items() if v < _FEW_PER_LABEL}
+    few = {str(k): int(v) for k, v in counts.items() if v < _FEW_PER_LABEL and k in (*ROLES, OTHER)}  # (the heads'
+    # classes: a hybrid row is one more in-scope posting, however few)
     if len(labels) < _FEW_ROWS or few:
         detail = f"; few rows of: {', '.join(f'{k} ({v})' for k, v in few.items())}" if few else ""
         warn(
