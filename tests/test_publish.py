@@ -396,3 +396,33 @@ def test_an_applications_own_ctrl_c_handler_is_left_to_it(tmp_path, src, monkeyp
         assert seen == [own] and signal.getsignal(signal.SIGINT) is own
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("name", ["a" * 240 + ".csv", "é" * 120 + ".csv"])  # (244 and 244 bytes: legal names)
+def test_a_legal_output_name_is_never_refused_for_its_temporary_files(tmp_path, src, name):
+    """From a batch user's review: an output name of 229 to 255 bytes was refused as "File name too long", its
+    temporary file's name (the target's and about 25 characters more) being the one too long."""
+    summary = classify_csv(src, tmp_path / name, overwrite=False)
+    assert summary.rows == 10 and sorted(os.listdir(tmp_path)) == sorted(["in.csv", name])
+    classify_csv(src, tmp_path / name, overwrite=True)  # (the probe, the lock and the part all fit, again)
+    assert sorted(os.listdir(tmp_path)) == sorted(["in.csv", name])
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_an_output_is_on_disk_before_its_name_and_its_name_after(tmp_path, src, monkeypatch, overwrite):
+    """From a batch user's review: nothing was synced, so a power cut after a run could leave its output published
+    empty or cut short (ext4's and XFS's delayed allocation). The file's data are synced before it is named, and the
+    folder after."""
+    said = []
+    sync, link, replace = os.fsync, os.link, os.replace
+
+    def fsync(fd):
+        said.append(("sync", "folder" if os.path.isdir(f"/proc/self/fd/{fd}") else "file"))
+        return sync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "link", lambda a, b, **k: said.append(("name", Path(b).name)) or link(a, b, **k))
+    monkeypatch.setattr(os, "replace", lambda a, b: said.append(("name", Path(b).name)) or replace(a, b))
+    classify_csv(src, tmp_path / "out.csv", overwrite=overwrite)
+    published = said.index(("name", "out.csv"))
+    assert ("sync", "file") in said[:published] and said[published + 1 :] == [("sync", "folder")]

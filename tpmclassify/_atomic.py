@@ -69,7 +69,7 @@ def check_writable(target: str | os.PathLike[str], overwrite: bool) -> None:
     folder = Path(target).absolute().parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
-    probe = folder / f".{Path(target).name}.{secrets.token_hex(6)}.probe"
+    probe = folder / f".{_fitted(Path(target).name, 21)}.{secrets.token_hex(6)}.probe"
     os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     probe.unlink()
 
@@ -114,7 +114,9 @@ def atomic_path(target: str | os.PathLike[str], *, overwrite: bool = True) -> It
     tmp, lock = _locked_part(target)
     try:
         yield str(tmp)
+        _sync(tmp, lock)  # on disk before its name is: a power cut never leaves a published file empty or cut short
         _publish(tmp, target, overwrite)
+        _sync_folder(target.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -132,14 +134,33 @@ def _part_prefix(target: Path) -> str:
     """How the removable temporary files of ``target`` written on this machine begin: a folder shared by machines
     whose locks do not reach each other (some network file systems lock locally only) keeps other machines' files."""
     host = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())
-    return f".{target.name}.tpmc-{host}-"
+    return f".{_fitted(target.name, len(host) + 25)}.tpmc-{host}-"
+
+
+def _fitted(name: str, room: int) -> str:
+    """``name`` cut at its end, if need be, to leave ``room`` bytes of a file name of at most 255 (what most file
+    systems allow): a temporary name beside a target adds about 20 to 90 characters to the target's own, and a
+    target's legal name must not be refused for its temporary file's.
+
+    Examples
+    --------
+    >>> len(_fitted("a" * 240 + ".csv", 21)), _fitted("x.csv", 21)
+    (234, 'x.csv')
+    """
+    while name and len(os.fsencode(name)) + room > _NAME_MAX:
+        name = name[:-1]
+    return name
+
+
+#: The longest file name, in bytes, of most file systems (ext4, XFS, APFS, NTFS in UTF-16 units).
+_NAME_MAX = 255
 
 
 def _locked_part(target: Path) -> tuple[Path, int | None]:
     """A new temporary file beside ``target`` and a descriptor holding an exclusive lock on it for as long as it is
     open (None where files cannot be locked: the file is then named so that no run removes it)."""
     token = secrets.token_hex(6)
-    new = target.parent / f".{target.name}.{token}.new"
+    new = target.parent / f".{_fitted(target.name, 18)}.{token}.new"
     fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         try:
@@ -150,7 +171,7 @@ def _locked_part(target: Path) -> tuple[Path, int | None]:
             os.close(fd)
             fd = -1
         # named a removable part only once locked: no run can take it for a dead run's
-        prefix = _part_prefix(target) if fd >= 0 else f".{target.name}."
+        prefix = _part_prefix(target) if fd >= 0 else f".{_fitted(target.name, 19)}."
         part = target.parent / f"{prefix}{token}.part"
         os.replace(new, part)
         return part, (fd if fd >= 0 else None)
@@ -215,6 +236,33 @@ def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
         finally:
             os.close(fd)
     return removed
+
+
+def _sync(path: Path, fd: int | None) -> None:
+    """Write ``path``'s data to disk (``fd``: a descriptor open on it, else one is opened)."""
+    if fd is not None:
+        os.fsync(fd)
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Write ``folder``'s entries to disk (where a folder can be opened: not on Windows), so that a file just named
+    in it stays named after a power cut."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # (some file systems refuse to sync a folder: the file itself is on disk)
+        pass
+    finally:
+        os.close(fd)
 
 
 #: Interruptions received (the exception each raised), so that none is lost: a signal's exception raised while a
