@@ -1,5 +1,6 @@
 """Dask and Spark: the same rows, in the same order, with the same answers as classify_frame."""
 
+import os
 import sys
 
 import pandas as pd
@@ -240,3 +241,24 @@ def test_each_engine_checks_the_columns_as_classify_frame_does_before_touching_t
         "classify_dataframe",
     )
     assert f"{engine.capitalize()} DataFrame" in module.classify_dataframe.__doc__
+
+
+def test_dask_files_are_each_tried_and_each_failure_is_said_with_its_file(tmp_path, postings):
+    """From a batch user's review: of three files, one with no text column stopped the run with the column's error,
+    naming no file, while another's output was published and the third's not, with no word of either."""
+    pytest.importorskip("distributed", reason="the [dask] extra is not installed")
+    import tpmclassify.dask
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    postings.drop(columns=["label"]).to_csv(inputs / "a.csv", index=False)
+    postings.drop(columns=["label"]).rename(columns={"description": "body"}).to_csv(inputs / "b.csv", index=False)
+    postings.drop(columns=["label"]).to_csv(inputs / "c.csv", index=False)
+    out = tmp_path / "out"
+    with pytest.raises(BatchError) as err:
+        tpmclassify.dask.classify_files(str(inputs / "*.csv"), str(out), workers=1)
+    said = str(err.value)
+    assert said.startswith(f"1 of 3 files failed, and their outputs were not written: {inputs / 'b.csv'}: no text")
+    assert said.endswith(f"; the others' were: {out / 'a.csv'}, {out / 'c.csv'}")
+    assert sorted(os.listdir(out)) == ["a.csv", "c.csv"]
+    assert pd.read_csv(out / "c.csv")["label"].notna().all()

@@ -90,6 +90,15 @@ def classify_files(
     -------
     list of BatchSummary
         One per file, in sorted file order.
+
+    Raises
+    ------
+    BatchError
+        Before any file is read: no file matches, two have one name, an output is in the way. After: the files that
+        failed (every file is tried), each with why, and the outputs of the others, written.
+    KeyboardInterrupt, SystemExit
+        Interrupted: the outputs written so far stay; on a local cluster, the temporary files of those being written
+        are removed once its workers have stopped.
     """
     import glob
     from contextlib import nullcontext
@@ -98,8 +107,8 @@ def classify_files(
     import dask
     from distributed import Client, LocalCluster
 
-    from ._atomic import OutputExistsError, RunOutputExistsError, check_target
-    from ._batch import MAX_JOBS, BatchError, classify_csv
+    from ._atomic import OutputExistsError, RunOutputExistsError, check_target, remove_stale_parts
+    from ._batch import MAX_JOBS, BatchError
     from ._io import check_count
 
     scheduler = (scheduler or "").strip() or None  # (a blank address is none: a local cluster)
@@ -131,7 +140,8 @@ def classify_files(
         except OutputExistsError as err:
             raise RunOutputExistsError(str(err)) from None
     shipped = dask.delayed(model_or_default(model), pure=True, traverse=False)
-    tasks = [dask.delayed(classify_csv)(f, str(out / Path(f).name), model=shipped, **options) for f in files]
+    tasks = [dask.delayed(_one_file)(f, str(out / Path(f).name), shipped, options) for f in files]
+    _quiet_cancellations()
     cluster = (
         nullcontext(scheduler)
         if scheduler
@@ -148,6 +158,51 @@ def classify_files(
             client = Client(address)
         except (ValueError, OSError) as err:  # a malformed address, or no scheduler there
             raise BatchError(f"cannot reach the Dask scheduler at {address!r}: {err}") from None
-        with client:
-            out.mkdir(parents=True, exist_ok=True)  # (only once there is a cluster to write into it)
-            return list(client.compute(tasks, sync=True))
+        try:
+            with client:
+                out.mkdir(parents=True, exist_ok=True)  # (only once there is a cluster to write into it)
+                results = list(client.compute(tasks, sync=True))
+        except BaseException:
+            if scheduler is None:  # this machine's workers, killed mid-file: the files they were writing go
+                cluster.close()  # type: ignore[union-attr]  # (their locks with them)
+                for f in files:
+                    remove_stale_parts(out / Path(f).name)
+            raise
+    failed = [(f, why) for f, (summary, why) in zip(files, results, strict=True) if summary is None]
+    if failed:
+        written = [
+            str(out / Path(f).name) for f, (summary, _) in zip(files, results, strict=True) if summary is not None
+        ]
+        raise BatchError(
+            f"{len(failed)} of {len(files)} files failed, and their outputs were not written: "
+            + "; ".join(f"{f}: {why}" for f, why in failed)
+            + (f"; the others' were: {', '.join(written)}" if written else "")
+        )
+    return [summary for summary, _ in results]
+
+
+def _one_file(path: str, target: str, model: TPMClassifier, options: dict[str, Any]) -> tuple[Any, str]:
+    """One file's task: its summary, or None and why the library refused it (a column missing, a bad file), so
+    that every file is tried and each failure is said with its file; anything else is raised as it is."""
+    from ._batch import classify_csv
+    from ._errors import TPMClassifyError
+
+    try:
+        return classify_csv(path, target, model=model, **options), ""
+    except (TPMClassifyError, OSError) as err:
+        return None, str(err)
+
+
+class _Cancelled(logging.Filter):
+    """Leaves out what asyncio logs of the client's own tasks cancelled when a run is interrupted ("Task exception
+    was never retrieved ... AllExit"): the run says in one line that it was interrupted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and type(record.exc_info[1]).__name__ == "AllExit")
+
+
+def _quiet_cancellations() -> None:
+    """Install :class:`_Cancelled` on asyncio's logger, once (it logs when its tasks are collected, after the run)."""
+    said = logging.getLogger("asyncio")
+    if not any(isinstance(f, _Cancelled) for f in said.filters):
+        said.addFilter(_Cancelled())
