@@ -262,3 +262,42 @@ def test_dask_files_are_each_tried_and_each_failure_is_said_with_its_file(tmp_pa
     assert said.endswith(f"; the others' were: {out / 'a.csv'}, {out / 'c.csv'}")
     assert sorted(os.listdir(out)) == ["a.csv", "c.csv"]
     assert pd.read_csv(out / "c.csv")["label"].notna().all()
+
+
+class _FailsOnBoom(tpmclassify.TPMClassifier):
+    """The bundled model, but for a bug on any posting that says BOOM (a failure not the library's own)."""
+
+    def classify_many(self, texts, titles=None, **kwargs):
+        if any("BOOM" in str(t) for t in texts):
+            raise RuntimeError("a bug")
+        return super().classify_many(texts, titles, **kwargs)
+
+
+def test_dask_files_are_each_tried_whatever_fails_in_one(tmp_path, postings):
+    """From a review of the fix above: a failure not the library's (a bug, a worker killed) still stopped the run at
+    once with its own error, naming no file, one file written and the next never tried."""
+    pytest.importorskip("distributed", reason="the [dask] extra is not installed")
+    import copy
+
+    from distributed import LocalCluster
+
+    import tpmclassify.dask
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    plain = postings.drop(columns=["label"])
+    plain.to_csv(inputs / "a.csv", index=False)
+    plain.assign(description=plain["description"] + " BOOM").to_csv(inputs / "b.csv", index=False)
+    plain.to_csv(inputs / "c.csv", index=False)
+    model = copy.copy(tpmclassify.default_model())
+    model.__class__ = _FailsOnBoom
+    with LocalCluster(n_workers=1, processes=False, threads_per_worker=1, dashboard_address=":0") as cluster:
+        with pytest.raises(BatchError) as err:
+            tpmclassify.dask.classify_files(
+                str(inputs / "*.csv"), str(out), scheduler=cluster.scheduler_address, model=model
+            )
+    assert str(err.value) == (
+        f"1 of 3 files failed, and their outputs were not written: {inputs / 'b.csv'}: RuntimeError: a bug; "
+        f"the others' were: {out / 'a.csv'}, {out / 'c.csv'}"
+    )
+    assert sorted(os.listdir(out)) == ["a.csv", "c.csv"]

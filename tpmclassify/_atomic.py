@@ -239,11 +239,12 @@ def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
 
 
 def _sync(path: Path, fd: int | None) -> None:
-    """Write ``path``'s data to disk (``fd``: a descriptor open on it, else one is opened)."""
+    """Write ``path``'s data to disk (``fd``: a descriptor open on it, else one is opened for writing: Windows
+    flushes only a file open for writing)."""
     if fd is not None:
         os.fsync(fd)
         return
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_WRONLY)
     try:
         os.fsync(fd)
     finally:

@@ -22,7 +22,7 @@ from ._card import metrics_table
 from ._errors import InvalidValueError, warn
 from ._fitting import ONE_SOURCE
 from ._metrics import _role_metrics
-from ._model import TPMClassifier
+from ._model import MIN_ROLE_POSTINGS, TPMClassifier
 from ._roles import CLASSES, OTHER, PM, ROLES, TPM, check_labels
 from ._sources import FEW_SOURCES
 from ._text import mask_role_names
@@ -228,20 +228,21 @@ def evaluate_rows(
         protocol = f"{k}-fold stratified (not grouped: optimistic when sources repeat boilerplate)"
     separately = refit and getattr(model, "fit_masked_separately", False)
     est, n_splits = model, len(splits)
-    fix = (  # (more folds: each leaves fewer postings out of its training part)
-        "more folds (or more labeled postings) leave"
-        if grp is None or n_splits < len(set(grp))
-        else "more labeled postings leave"
-    )
     if refit and isinstance(model, TPMClassifier):  # what its fits would refuse, refused before the first
         model.check_params()
         for train, test in splits:
             for role in ROLES:
-                if (have := int((labels[train] == role).sum())) < 2:
+                if (have := int((labels[train] == role).sum())) < MIN_ROLE_POSTINGS:
                     left = "" if grp is None else f" (leaving out {', '.join(map(repr, sorted(set(grp[test]))))})"
+                    fix = (  # (more folds: each leaves fewer postings out of its training part)
+                        "more folds (or more labeled postings) leave"
+                        if grp is None or n_splits < len(set(grp))
+                        else "more labeled postings leave"
+                    )
                     raise InvalidValueError(
                         f"cross-validation ({protocol}): a fold{left} trains on {have} {role!r} posting"
-                        f"{'' if have == 1 else 's'}, and a fit needs 2 at least; {fix} each fold enough of every label"
+                        f"{'' if have == 1 else 's'}, and a fit needs {MIN_ROLE_POSTINGS} at least; {fix} each fold "
+                        "enough of every label"
                     )
     if progress and len(splits) > 1:
         from tqdm.auto import tqdm
@@ -258,11 +259,8 @@ def evaluate_rows(
                         for said in (FEW_SOURCES, ONE_SOURCE):
                             warnings.filterwarnings("ignore", f".*{said}", UserWarning)
                         est.fit((xs if separately else texts)[train], labels[train], **kwargs)
-                except InvalidValueError as err:  # (what else a fold's training part may lack)
-                    raise InvalidValueError(
-                        f"cross-validation ({protocol}): a fold's training part cannot be fitted: {err}; {fix} "
-                        "each fold enough of every label"
-                    ) from None
+                except InvalidValueError as err:  # (said with the folds, not guessed at: more postings may not help)
+                    raise InvalidValueError(f"cross-validation ({protocol}): a fold's training part: {err}") from None
             fitted[variant] = est
             p_tpm, in_scope = _split(est.predict_proba(list(xs[test])), est.classes_)
             if variant == "masked" and hasattr(est, "classify_many"):  # what a title mismatch also rests on

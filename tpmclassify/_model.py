@@ -38,10 +38,13 @@ from ._sources import MIN_SOURCES, few_sources, source_names
 from ._state import from_state, record_fit, state_params, to_state
 from ._text import mask_role_names
 from ._titles import claim_confidences
-from ._vocabulary import MAX_VOCABULARY, fit_vocabulary
+from ._vocabulary import fit_vocabulary
 from ._words import stems_of_tokens, tokens_of
 
-__all__ = ["TPMClassifier"]
+__all__ = ["MIN_ROLE_POSTINGS", "TPMClassifier"]
+
+#: The fewest TPM and PM postings (each) a fit takes.
+MIN_ROLE_POSTINGS = 2
 
 
 #: What each parameter may be (scikit-learn's declarative constraints), checked by :meth:`TPMClassifier.fit` and, for a
@@ -53,7 +56,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "ngram_max": [Interval(Integral, 1, 5, closed="both")],
     "min_df": [Interval(Integral, 1, None, closed="left")],
     "min_groups": [Interval(Integral, 1, None, closed="left")],
-    "max_features": [Interval(Integral, 1, MAX_VOCABULARY, closed="both"), None],
+    "max_features": [Interval(Integral, 1, None, closed="left"), None],
     "ngram_scale": [Interval(Real, 0, None, closed="neither")],
     "cue_reference_words": [Interval(Real, 1, 1e6, closed="both"), None],
     "role_ngram_scale": [Interval(Real, 0, None, closed="left")],
@@ -93,8 +96,8 @@ class TPMClassifier(ClassifierMixin, Answering, BaseEstimator):
         With ``groups`` given to :meth:`fit`, minimum number of distinct sources
         an n-gram must occur in (keeps one company's boilerplate out).
     max_features : int or None, default 20000
-        Largest n-gram vocabulary, at most 200,000 (what a model file holds); None: every n-gram that ``min_df`` and
-        ``min_groups`` keep, refused when they are more than that.
+        Largest n-gram vocabulary (None: every n-gram ``min_df`` and ``min_groups`` keep). A fit that keeps more
+        than 200,000, what a model file holds, is refused as soon as they are counted.
     ngram_scale : float, default 1.0
         Multiplier of the n-gram block.
     cue_reference_words : float or None, default 450.0
@@ -374,8 +377,10 @@ def _training_data(
     if len(labels) != len(texts):
         raise InvalidValueError(f"X has {len(texts)} postings but y has {len(labels)} labels")
     for need in ROLES:
-        if (labels == need).sum() < 2:
-            raise InvalidValueError(f"need at least 2 '{need}' postings to train, got {(labels == need).sum()}")
+        if (labels == need).sum() < MIN_ROLE_POSTINGS:
+            raise InvalidValueError(
+                f"need at least {MIN_ROLE_POSTINGS} '{need}' postings to train, got {(labels == need).sum()}"
+            )
     grp = None if groups is None else np.asarray(source_names(groups), dtype=object)
     if grp is not None and len(grp) != len(texts):
         raise InvalidValueError(f"groups has {len(grp)} entries but X has {len(texts)}")

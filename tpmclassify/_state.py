@@ -40,7 +40,8 @@ def record_fit(model: TPMClassifier) -> None:
 
 def fitted_params(model: TPMClassifier) -> dict[str, Any]:
     """The fitted ``model``'s parameters, its cue table aside: those of the fit as they were when it was fitted, and
-    those of its answers as they are (what a model file and its card record)."""
+    those of its answers as they are (what a model file and its card record). A model pickled before they were kept
+    has only its reading's (n-gram length and scale, cue counts' length) kept apart: its other ones are as set."""
     params = {k: v for k, v in model.get_params().items() if k != "cues"}
     params.update(model.__dict__.get("fitted_params_", {}))  # (none in a model pickled before they were kept)
     space = model.space_  # how the model reads postings, whatever set_params said since
@@ -60,14 +61,19 @@ def changed_since_fit(model: TPMClassifier) -> list[str]:
     """
     fitted, now = fitted_params(model), model.get_params()
     changed = [k for k, v in fitted.items() if k not in ANSWER_PARAMS and now[k] != v]
-    return changed + ["cues"] * (tuple(CUES if model.cues is None else model.cues) != tuple(model.cues_))
+    try:
+        cues: tuple[Any, ...] | None = tuple(CUES if model.cues is None else model.cues)
+    except TypeError:  # (set to what no fit takes: changed, whatever it is)
+        cues = None
+    return changed + ["cues"] * (cues != tuple(model.cues_))
 
 
 def to_state(model: TPMClassifier) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The fitted ``model`` as plain data (see :meth:`TPMClassifier.to_state`)."""
     check_fitted(model)
-    model.check_params()  # (set_params checks nothing: a file is never written that load() would refuse)
     params = fitted_params(model)  # what the model was fitted with, whatever set_params said since
+    # (set_params checks nothing: a file is never written that load() would refuse)
+    type(model)(**params, cues=model.cues_).check_params()
     confidence = model.mismatch_confidence  # as plain floats, one per claim in the claims' order
     params["mismatch_confidence"] = model.mismatch_confidences if isinstance(confidence, dict) else float(confidence)
     for key in TUPLE_PARAMS:

@@ -57,10 +57,10 @@ def fit_vocabulary(
     keep.sort(key=lambda g: (-df[g], g))
     if max_features is not None:
         keep = keep[:max_features]
-    if len(keep) > MAX_VOCABULARY:  # (max_features=None), refused before any head is fitted on it
+    if len(keep) > MAX_VOCABULARY:  # refused before any head is fitted on them
         raise InvalidValueError(
-            f"the postings have {len(keep):,} n-grams of {min_df} postings or more; a model holds at most "
-            f"{MAX_VOCABULARY:,}: set max_features to at most that"
+            f"the fit keeps {len(keep):,} n-grams (max_features={max_features}, min_df={min_df}, "
+            f"min_groups={min_groups}); a model holds at most {MAX_VOCABULARY:,}: set max_features to at most that"
         )
     keep.sort()
     n = len(stem_lists)

@@ -105,7 +105,7 @@ def classify_files(
     from pathlib import Path
 
     import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster, wait
 
     from ._atomic import OutputExistsError, RunOutputExistsError, check_target, remove_stale_parts
     from ._batch import MAX_JOBS, BatchError
@@ -161,7 +161,9 @@ def classify_files(
         try:
             with client:
                 out.mkdir(parents=True, exist_ok=True)  # (only once there is a cluster to write into it)
-                results = list(client.compute(tasks, sync=True))
+                futures = client.compute(tasks)
+                wait(futures)  # every file tried, whatever another's fate (a bug, a worker killed)
+                results = [_outcome(future) for future in futures]
         except BaseException:
             if scheduler is None:  # this machine's workers, killed mid-file: the files they were writing go
                 cluster.close()  # type: ignore[union-attr]  # (their locks with them)
@@ -181,6 +183,15 @@ def classify_files(
     return [summary for summary, _ in results]
 
 
+def _outcome(future: Any) -> tuple[Any, str]:
+    """A file's task's result, or None and what it raised besides the library's refusals (a bug, a worker killed):
+    said with its kind, as the command line says a bug."""
+    if future.status == "finished":
+        return future.result()
+    err = future.exception()
+    return None, f"{type(err).__name__}: {err}"
+
+
 def _one_file(path: str, target: str, model: TPMClassifier, options: dict[str, Any]) -> tuple[Any, str]:
     """One file's task: its summary, or None and why the library refused it (a column missing, a bad file), so
     that every file is tried and each failure is said with its file; anything else is raised as it is."""
@@ -198,7 +209,8 @@ class _Cancelled(logging.Filter):
     was never retrieved ... AllExit"): the run says in one line that it was interrupted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and type(record.exc_info[1]).__name__ == "AllExit")
+        kind = type(record.exc_info[1]) if record.exc_info else None
+        return not (kind and kind.__name__ == "AllExit" and kind.__module__.startswith("distributed"))
 
 
 def _quiet_cancellations() -> None:
