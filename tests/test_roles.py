@@ -76,4 +76,4 @@ def test_an_unknown_label_is_shown_whole_up_to_forty_characters_and_a_blank_colu
         assert f"unknown labels [{shown!r}];" in str(err.value)
     with pytest.raises(tpmclassify.InvalidValueError) as err:
         tpmclassify.TPMClassifier().fit(texts, [""] * len(texts))
-    assert "(10 rows have no label: " in str(err.value) and "wrong column" not in str(err.value)
+    assert "(10 rows have no label: label them or drop them)" in str(err.value) and "wrong column" not in str(err.value)

@@ -205,10 +205,11 @@ def check_labels(values: object, allowed: tuple[str, ...] = tuple(LABELS), *, ti
     if unknown:
         blank = out.count("")
         rows = f"{blank} row has" if blank == 1 else f"{blank} rows have"
+        it = "it" if blank == 1 else "them"
         fix = (
-            "label it, drop it, or derive labels from job titles with {opt:title_column=}"
+            f"label {it}, drop {it}, or derive labels from job titles with {{opt:title_column=}}"
             if titles
-            else "label it or drop it"
+            else f"label {it} or drop {it}"
         )
         hint = f" ({rows} no label: {fix})" if blank else ""
         shown = [v if len(v) <= 40 else v[:37] + "..." for v in unknown[:_SHOWN]]
