@@ -106,6 +106,10 @@ def _wait(condition, what: str, limit: float = 120.0) -> None:
         time.sleep(0.2)
 
 
+def _hangups_heard() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
 def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings, sig):
     """SIGTERM and SIGHUP (a terminal or ssh session gone: it exited -1, leaving its hidden .part file) unwind as
@@ -130,8 +134,9 @@ def test_a_signalled_batch_leaves_no_part_file_and_no_workers(tmp_path, postings
         "200",
         "-q",
     ]
-    with open(tmp_path / "stderr.txt", "w") as stderr:
-        run = subprocess.Popen(cmd, stderr=stderr, start_new_session=True)  # (its own process group)
+    with open(tmp_path / "stderr.txt", "w") as stderr:  # (its own process group; a hangup not ignored, as from a
+        # terminal, whatever this run inherited: under nohup, the run rightly kept it ignored and finished)
+        run = subprocess.Popen(cmd, stderr=stderr, start_new_session=True, preexec_fn=_hangups_heard)
     try:
         _wait(lambda: len(_children(run.pid)) >= 1 and list(work.glob("*.part")), "a worker and a .part file")
         workers = _children(run.pid)
