@@ -733,7 +733,7 @@ def test_overlapping_runs_in_threads_leave_the_collector_as_they_found_it(tmp_pa
 
 def test_random_bytes_are_refused_by_classify_and_their_text_needs_review(tmp_path, capsys):
     # the tester's case: bytes from /dev/urandom (here seeded). A file of them is not text (it holds NUL bytes): the
-    # command refuses it; their text, decoded as batch decodes a file (latin-1 here), needs review
+    # command refuses it; their text, decoded as batch decodes a file (cp1252+latin-1 here), needs review
     path = tmp_path / "noise.bin"
     data = random.Random(3).randbytes(3_000_000)
     path.write_bytes(data)

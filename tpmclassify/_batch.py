@@ -173,7 +173,8 @@ def classify_csv(
         Replace an existing output file.
     encoding : str, optional
         Input text encoding; by default UTF-8 (with or without BOM), UTF-16 or UTF-32 with a BOM, "utf-8+cp1252"
-        (UTF-8 but for a few cp1252 bytes), else cp1252, else latin-1 (the one used is in the summary).
+        (UTF-8 but for a few cp1252 bytes), else cp1252, else "cp1252+latin-1" (cp1252, its five undefined bytes read as
+        latin-1); the one used is in the summary.
     progress : bool, default False
         Show a tqdm progress bar.
     prior : float, "auto" or None

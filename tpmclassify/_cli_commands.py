@@ -39,7 +39,7 @@ def read_text(arg: str) -> str:
     """The posting: standard input for ``-``, a file's text, or the argument itself (if it cannot be a file name).
 
     A file or standard input is decoded as ``batch`` decodes a file (UTF-8 with or without BOM, UTF-16 or UTF-32 with
-    a BOM, utf-8+cp1252, cp1252, latin-1), and read up to one character past the longest posting classified
+    a BOM, utf-8+cp1252, cp1252, cp1252+latin-1), and read up to one character past the longest posting classified
     (``MAX_CHARS``): a longer one is refused without being held whole. A table of postings (a name ``batch`` reads)
     or a file that is not text is refused: it is not one posting.
     """

@@ -13,7 +13,7 @@ __all__ = ["make_parser"]
 
 #: The --encoding option's help, for every command that reads a table file.
 _ENCODING_HELP = (
-    "input encoding (default: detect UTF-8, with BOM, UTF-16 or UTF-32 with BOM, utf-8+cp1252, cp1252, latin-1)"
+    "input encoding (default: detect UTF-8, with BOM, UTF-16 or UTF-32 with BOM, utf-8+cp1252, cp1252, cp1252+latin-1)"
 )
 
 #: The --max-errors option's help, for batch and audit.

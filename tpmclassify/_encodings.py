@@ -6,6 +6,8 @@ turn to mojibake ("cafÃ©"). Such a file is read as :data:`MIXED`, a codec regi
 that is not UTF-8 is read as cp1252 (as latin-1 for the five bytes cp1252 leaves undefined), and a leading UTF-8
 byte-order mark is dropped (Excel's "CSV UTF-8" writes one). A file is read so only when its stray bytes are few
 beside its UTF-8 characters: cp1252 text has the odd pair of bytes that reads as UTF-8 ("Qualité »", "CAFÉ’S").
+A file that is not UTF-8 is read as cp1252, or, where it holds one of the five bytes cp1252 leaves undefined, as
+:data:`CP1252_LATIN1`: cp1252 but for those, each read as latin-1 reads it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import IO
 from ._chunk import open_binary
 
 __all__ = [
+    "CP1252_LATIN1",
     "MIXED",
     "UTF8_UNTIL_NOT",
     "NotUtf8",
@@ -33,6 +36,10 @@ __all__ = [
 
 #: The codec of a file that is UTF-8 but for some bytes of cp1252.
 MIXED = "utf-8+cp1252"
+#: The codec of a file in cp1252 but for some of the five bytes it leaves undefined (each read as latin-1 reads it): a
+#: stray byte in a Windows export, or another Windows code page (cp1250's "ť"), whose other bytes cp1252 reads as its
+#: own curly quotes, dashes and letters ("š", "ž") where latin-1 makes control characters of them all.
+CP1252_LATIN1 = "cp1252+latin-1"
 _HANDLER = "tpmclassify.cp1252"
 #: Each byte as cp1252 reads it (as latin-1 for the five it leaves undefined).
 _CP1252 = tuple(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
@@ -108,10 +115,16 @@ def _decode_whole(
     return decoder().decode(data, final=True), len(data)
 
 
+class _Cp1252Decoder(codecs.BufferedIncrementalDecoder):
+    def _buffer_decode(self, data: bytes, errors: str, final: bool) -> tuple[str, int]:  # type: ignore[override]
+        return codecs.decode(data, "cp1252", _HANDLER), len(data)  # (one byte a character: nothing is ever held)
+
+
 #: This module's codecs, by the name codecs.lookup passes: their names and incremental decoders.
 _CODECS: dict[str, tuple[str, type[codecs.BufferedIncrementalDecoder]]] = {
     "utf_8_cp1252": (MIXED, _MixedDecoder),
     "utf_8_until_not": (UTF8_UNTIL_NOT, _UntilNotDecoder),
+    "cp1252_latin_1": (CP1252_LATIN1, _Cp1252Decoder),
 }
 
 
@@ -132,8 +145,8 @@ def _search(name: str) -> codecs.CodecInfo | None:
 codecs.register_error(_HANDLER, _as_cp1252)
 codecs.register(_search)
 
-#: The encodings a file without a byte-order mark is tried in, in order (latin-1 reads any bytes).
-_TRIED = ("utf-8", "cp1252")
+#: The encodings a file without a byte-order mark is tried in, in order (the last reads any bytes).
+_TRIED = ("utf-8", "cp1252", CP1252_LATIN1)
 #: A file is read as MIXED when its bytes that are not UTF-8 are fewer than this share of its UTF-8 characters' bytes.
 _STRAY_SHARE = 0.05
 #: A character of two to four bytes in UTF-8 (bytes cp1252 text seldom has in a row).
@@ -197,7 +210,7 @@ def _detect(f: IO[bytes]) -> str:
                 dec.decode(block)
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
-            if enc != "cp1252" and _mostly_utf8(f):
+            if enc not in ("cp1252", CP1252_LATIN1) and _mostly_utf8(f):
                 return MIXED
             continue
         return enc
@@ -224,7 +237,7 @@ def reads_alike(encoding: str, ascii_before: bool) -> bool:
 
 def detect_encoding(path: Path) -> str:
     """The encoding of a table file: UTF-8 (with or without BOM) if the whole file decodes; else :data:`MIXED` if its
-    non-ASCII bytes are UTF-8 but for a few; else cp1252, else latin-1 (UTF-16 and UTF-32 need a BOM).
+    non-ASCII bytes are UTF-8 but for a few; else cp1252, else :data:`CP1252_LATIN1` (UTF-16 and UTF-32 need a BOM).
 
     Examples
     --------
@@ -266,8 +279,8 @@ def open_text(path: str | Path | IO[bytes]) -> IO[str]:
 
 def from_spreadsheet(encoding: str | None) -> bool:
     """Whether text read in ``encoding`` came in anything but plain UTF-8 (after a byte-order mark, or in UTF-16,
-    cp1252, latin-1 or :data:`MIXED`): a spreadsheet's export, and spreadsheets read a CSV as UTF-8 only after a
-    byte-order mark, so what is written back for them begins with one.
+    cp1252, :data:`CP1252_LATIN1` or :data:`MIXED`): a spreadsheet's export, and spreadsheets read a CSV as UTF-8
+    only after a byte-order mark, so what is written back for them begins with one.
 
     Examples
     --------
