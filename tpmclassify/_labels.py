@@ -43,9 +43,6 @@ def label_from_title(title: object) -> str | None:
     masking reads them: format characters (soft hyphens, zero-width joiners, bidi controls) ignored, and a
     zero-width space taken for a space.
 
-    No name is read after a "non-": "Non-Technical Program Manager" is a
-    plain Program Manager (``"other"``), as the masking and the cues read it.
-
     Known traps: "Program/Project Manager" gets ``None`` (it names a project
     manager and a program, so the rule declines), and a plain "Program
     Manager" is ``"other"`` even where the job is technical in all but name.

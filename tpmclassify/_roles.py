@@ -21,7 +21,6 @@ __all__ = [
     "HYBRID",
     "LABELS",
     "LABEL_ALIASES",
-    "NOT_NEGATED",
     "OTHER",
     "PM",
     "PROGRAM",
@@ -117,15 +116,7 @@ def names_pattern(names: list[str], *, plural: bool = True, word_end: bool = Tru
     """A regular expression matching ``names`` (plain phrases), longest first, as :func:`role_name_pattern` does
     (``word_end=False``: a name may run on into a word, as in "Project ManagerDevops")."""
     body = "|".join(re.escape(n).replace(r"\ ", _GAP) for n in sorted(names, key=len, reverse=True))
-    return (
-        rf"{_start(names)}{NOT_NEGATED}{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
-    )
-
-
-#: No name is read after a "non-" ("Non-Technical Program Manager" names a program manager, not a TPM; the cues read
-#: "non-technical" as negated depth, and "Program Manager" after it as the name). After :func:`_start`'s look-ahead,
-#: so that it is tried only where a name may start.
-NOT_NEGATED = r"(?<!non[-\u2010\u2011\s])"
+    return rf"{_start(names)}{_SENIORITY}(?:{body})" + ("s?" if plural else "") + (r"\b" if word_end else "")
 
 
 def _start(names: list[str]) -> str:

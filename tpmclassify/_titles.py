@@ -17,18 +17,7 @@ from ._errors import InvalidValueError
 from ._invisible import without_format
 from ._labels import label_from_title
 from ._prediction import Prediction
-from ._roles import (
-    HYBRID,
-    NOT_NEGATED,
-    OTHER,
-    PM,
-    PROGRAM,
-    ROLE_NAMES,
-    ROLES,
-    TECHNICAL_QUALIFIERS,
-    TPM,
-    role_name_pattern,
-)
+from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, ROLES, TECHNICAL_QUALIFIERS, TPM, role_name_pattern
 
 __all__ = [
     "AXIS_EVIDENCE",
@@ -47,7 +36,7 @@ _PROGRAM_TITLE = re.compile(role_name_pattern(PROGRAM), re.IGNORECASE)
 _QUALIFIER = "|".join(TECHNICAL_QUALIFIERS)
 _PROGRAM_NAME = "|".join(n.replace(" ", r"[\s-]+") for n in ROLE_NAMES[PROGRAM])
 _QUALIFIED = re.compile(  # (the qualifier next to the name: before it, not after a "non-"; or all that follows it)
-    rf"(?<![\w-]){NOT_NEGATED}(?:{_QUALIFIER})[\s-]+(?:{_PROGRAM_NAME})\b"
+    rf"(?<![\w-])(?:{_QUALIFIER})[\s-]+(?:{_PROGRAM_NAME})\b"
     rf"|\b(?:{_PROGRAM_NAME})s?\s*[,(\-\u2013\u2014:|]\s*(?:{_QUALIFIER})\s*+(?:\)\s*+)?$",  # (possessive: no run of
     # blanks is tried at every split, quadratic on a title padded with spaces)
     re.IGNORECASE,
