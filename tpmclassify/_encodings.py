@@ -115,9 +115,13 @@ def _decode_whole(
     return decoder().decode(data, final=True), len(data)
 
 
+#: :data:`_CP1252` as a decoding table.
+_CP1252_TABLE = "".join(_CP1252)
+
+
 class _Cp1252Decoder(codecs.BufferedIncrementalDecoder):
     def _buffer_decode(self, data: bytes, errors: str, final: bool) -> tuple[str, int]:  # type: ignore[override]
-        return codecs.decode(data, "cp1252", _HANDLER), len(data)  # (one byte a character: nothing is ever held)
+        return codecs.charmap_decode(data, errors, _CP1252_TABLE)  # (a byte a character: nothing is ever held)
 
 
 #: This module's codecs, by the name codecs.lookup passes: their names and incremental decoders.
@@ -145,8 +149,9 @@ def _search(name: str) -> codecs.CodecInfo | None:
 codecs.register_error(_HANDLER, _as_cp1252)
 codecs.register(_search)
 
-#: The encodings a file without a byte-order mark is tried in, in order (the last reads any bytes).
-_TRIED = ("utf-8", "cp1252", CP1252_LATIN1)
+#: The encodings a file without a byte-order mark is tried in, in order (then :data:`CP1252_LATIN1`, which reads any
+#: bytes).
+_TRIED = ("utf-8", "cp1252")
 #: A file is read as MIXED when its bytes that are not UTF-8 are fewer than this share of its UTF-8 characters' bytes.
 _STRAY_SHARE = 0.05
 #: A character of two to four bytes in UTF-8 (bytes cp1252 text seldom has in a row).
@@ -210,11 +215,11 @@ def _detect(f: IO[bytes]) -> str:
                 dec.decode(block)
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
-            if enc not in ("cp1252", CP1252_LATIN1) and _mostly_utf8(f):
+            if enc != "cp1252" and _mostly_utf8(f):
                 return MIXED
             continue
         return enc
-    return marked or "latin-1"
+    return marked or CP1252_LATIN1  # (a mark not followed by what it names: refused when read)
 
 
 def has_mark(path: Path) -> bool:
