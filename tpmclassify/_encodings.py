@@ -41,8 +41,9 @@ MIXED = "utf-8+cp1252"
 #: own curly quotes, dashes and letters ("š", "ž") where latin-1 makes control characters of them all.
 CP1252_LATIN1 = "cp1252+latin-1"
 _HANDLER = "tpmclassify.cp1252"
-#: Each byte as cp1252 reads it (as latin-1 for the five it leaves undefined).
-_CP1252 = tuple(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
+#: Each byte as cp1252 reads it (as latin-1 for the five it leaves undefined): the character at its index, a decoding
+#: table for ``codecs.charmap_decode``.
+_CP1252 = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
 
 
 def _as_cp1252(err: UnicodeError) -> tuple[str, int]:
@@ -115,13 +116,9 @@ def _decode_whole(
     return decoder().decode(data, final=True), len(data)
 
 
-#: :data:`_CP1252` as a decoding table.
-_CP1252_TABLE = "".join(_CP1252)
-
-
 class _Cp1252Decoder(codecs.BufferedIncrementalDecoder):
     def _buffer_decode(self, data: bytes, errors: str, final: bool) -> tuple[str, int]:  # type: ignore[override]
-        return codecs.charmap_decode(data, errors, _CP1252_TABLE)  # (a byte a character: nothing is ever held)
+        return codecs.charmap_decode(data, errors, _CP1252)  # (a byte a character: nothing is ever held)
 
 
 #: This module's codecs, by the name codecs.lookup passes: their names and incremental decoders.
