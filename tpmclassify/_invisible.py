@@ -10,14 +10,13 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from html.entities import html5
 
 __all__ = [
     "FORMAT_CHARACTERS",
     "as_seen",
     "as_shown",
-    "find_as_seen",
     "format_cuts",
     "may_hold_format",
     "without_format",
@@ -127,20 +126,6 @@ def format_cuts(text: str) -> list[tuple[int, int]]:
         written = [m.span() for m in _FORMAT_ENTITY.finditer(text) if not _hidden(m.group())]
         cuts = sorted(cuts + written) if cuts else written
     return cuts
-
-
-def find_as_seen(pattern: re.Pattern[str], text: str, cuts: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """The spans in ``text`` of the matches of ``pattern`` in ``text`` read without the spans ``cuts`` (sorted,
-    not overlapping), in order: a span covers the cuts inside its match.
-
-    Examples
-    --------
-    >>> text = "the archi\u00adtecture"
-    >>> [text[a:b] for a, b in find_as_seen(re.compile("architecture"), text, format_cuts(text))]
-    ['archi\xadtecture']
-    """
-    seen, at = as_seen(text, cuts)
-    return ((at(m.start()), at(m.end() - 1) + 1) for m in pattern.finditer(seen) if m.end() > m.start())
 
 
 def as_seen(text: str, cuts: Iterable[tuple[int, int]]) -> tuple[str, Callable[[int], int]]:

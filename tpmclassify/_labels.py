@@ -5,7 +5,18 @@ from __future__ import annotations
 import re
 
 from ._invisible import without_format
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, TPM, clock_time, names_pattern, role_name_pattern
+from ._roles import (
+    HYBRID,
+    OTHER,
+    PM,
+    PROGRAM,
+    ROLE_NAMES,
+    TPM,
+    clock_time,
+    find_role_names,
+    names_pattern,
+    role_name_pattern,
+)
 
 __all__ = ["label_from_title"]
 
@@ -57,6 +68,8 @@ def label_from_title(title: object) -> str | None:
     'hybrid'
     >>> label_from_title("Program/Project Manager") is None
     True
+    >>> label_from_title("Non-Technical Program Manager"), label_from_title("Non-Engineering Project Manager")
+    ('other', 'pm')
     >>> label_from_title("Technical\u200bProgram Manager"), label_from_title("Senior PM")
     ('tpm', 'pm')
     >>> label_from_title("Chef") is None
@@ -65,9 +78,9 @@ def label_from_title(title: object) -> str | None:
     if not isinstance(title, str) or not title.strip():
         return None
     title = without_format(title)
-    if _TPM.search(title):
+    if find_role_names(_TPM, title):  # (not after a "non": "Non-Technical Program Manager" is a program manager)
         return TPM
-    if _HYBRID.search(title):
+    if find_role_names(_HYBRID, title):
         return HYBRID
     program = _PROGRAM.search(title) is not None
     if _PM.search(title) and not program:

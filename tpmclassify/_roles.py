@@ -4,7 +4,8 @@ A job title *claims* a role with these names; a description that repeats them le
 of the job. The same table therefore labels titles (:func:`tpmclassify.label_from_title`), masks descriptions
 (:func:`tpmclassify.mask_role_names`) and makes the role-name cues of the cue table, so the three cannot disagree
 but in how they read a gap: a name's words may be joined by blanks or a hyphen for the patterns, by anything that is
-no word for the cues, and so it is for a clock time's "PM" (see :func:`clock_time`).
+no word for the cues, and so it is for a clock time's "PM" (see :func:`clock_time`) and a negated qualifier's name
+(see :func:`negated`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from html.entities import html5
 
 from ._errors import InvalidValueError
-from ._invisible import find_as_seen, format_cuts
+from ._invisible import as_seen, format_cuts
 from ._markup import MAX_ATTRIBUTES, TAG
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "HYBRID",
     "LABELS",
     "LABEL_ALIASES",
+    "NEGATED_QUALIFIERS",
     "OTHER",
     "PM",
     "PROGRAM",
@@ -34,6 +36,7 @@ __all__ = [
     "clock_time",
     "find_role_names",
     "names_pattern",
+    "negated",
     "normalize_label",
     "role_name_pattern",
 ]
@@ -148,21 +151,55 @@ def clock_time(text: str, start: int, end: int) -> bool:
     return text[start:end].lower() == "pm" and _NUMBER_BEFORE.search(text, max(0, start - 300), start) is not None
 
 
+#: The words a role name may start with that the cue table's negation reads after a "non" ("non technical", "non
+#: engineering": its context row "negated or contrasted technical" takes both words).
+NEGATED_QUALIFIERS: tuple[str, ...] = ("technical", "engineering")
+_NEGATED_QUALIFIER = re.compile(rf"(?:{'|'.join(NEGATED_QUALIFIERS)})\b", re.IGNORECASE)
+#: The word "non", then only what the cues read no word in (blanks, tags, blank entities, hyphens, punctuation) up to
+#: where a name starts.
+_NON_BEFORE = re.compile(rf"(?<!\w)non(?:{_BLANK}|{_HYPHEN}|[^\w\s<&])*+\Z", re.IGNORECASE)
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the word "non" stands right before ``text[start:]``, with only blanks, tags, blank entities, hyphens or
+    punctuation between, as the cues read "non technical" in "Non-Technical", "Non&nbsp;Technical" or "Non - Technical":
+    the qualifier there is negated, so "Non-Technical Program Manager" names a program manager, for the masking and the
+    title rule as for the cues. "Canon", "nonprofit" or "non-technical and technical" negate nothing there.
+
+    >>> [negated(t, len(t)) for t in ("Non-", "a non&nbsp;", "NON - ", "Canon ", "non-technical and ", "nontechnical")]
+    [True, True, True, False, False, False]
+    """
+    return _NON_BEFORE.search(text, max(0, start - 300), start) is not None
+
+
 def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """The spans in ``text`` of the matches of ``pattern`` (a role-name pattern) in the text a reader sees: a span
     covers the format characters inside its match, written as characters or as entities ("Pro&shy;gram"), and a
-    zero-width space is a space.
+    zero-width space is a space. A name that starts with a qualifier a "non" negates (:func:`negated`) is read
+    without it: "Non-Technical Program Manager" holds the name "Program Manager" (when ``pattern`` matches it).
 
     Examples
     --------
     >>> text = "Our Technical\u200bPro\u00adgram Man&shy;ager"
     >>> [text[a:b] for a, b in find_role_names(re.compile(role_name_pattern("tpm"), re.I), text)]
     ['Technical\u200bPro\xadgram Man&shy;ager']
+    >>> text = "Our Non-Technical Program Manager"
+    >>> [text[a:b] for a, b in find_role_names(re.compile(role_name_pattern(), re.I), text)]
+    ['Program Manager']
     """
     if not text.isascii():
         text = text.replace("\u200b", " ")  # (a space for a space: the same offsets)
     cuts = format_cuts(text)
-    spans = find_as_seen(pattern, text, cuts) if cuts else (m.span() for m in pattern.finditer(text))  # (the usual)
+    seen, at = as_seen(text, cuts) if cuts else (text, None)
+    spans, pos = [], 0
+    while (m := pattern.search(seen, pos)) is not None:
+        a, b = m.span()
+        lead = _NEGATED_QUALIFIER.match(seen, a)
+        if lead is not None and negated(seen, a):
+            pos = lead.end()  # (the rest of the name, read without the qualifier, may be a name of its own)
+            continue
+        spans.append((a, b) if at is None else (at(a), at(b - 1) + 1))
+        pos = max(b, a + 1)
     return [(a, b) for a, b in spans if not clock_time(text, a, b)]
 
 

@@ -17,7 +17,18 @@ from ._errors import InvalidValueError
 from ._invisible import without_format
 from ._labels import label_from_title
 from ._prediction import Prediction
-from ._roles import HYBRID, OTHER, PM, PROGRAM, ROLE_NAMES, ROLES, TECHNICAL_QUALIFIERS, TPM, role_name_pattern
+from ._roles import (
+    HYBRID,
+    OTHER,
+    PM,
+    PROGRAM,
+    ROLE_NAMES,
+    ROLES,
+    TECHNICAL_QUALIFIERS,
+    TPM,
+    negated,
+    role_name_pattern,
+)
 
 __all__ = [
     "AXIS_EVIDENCE",
@@ -35,7 +46,7 @@ __all__ = [
 _PROGRAM_TITLE = re.compile(role_name_pattern(PROGRAM), re.IGNORECASE)
 _QUALIFIER = "|".join(TECHNICAL_QUALIFIERS)
 _PROGRAM_NAME = "|".join(n.replace(" ", r"[\s-]+") for n in ROLE_NAMES[PROGRAM])
-_QUALIFIED = re.compile(  # (the qualifier next to the name: before it, not after a "non-"; or all that follows it)
+_QUALIFIED = re.compile(  # (the qualifier next to the name: before it, not negated; or all that follows it)
     rf"(?<![\w-])(?:{_QUALIFIER})[\s-]+(?:{_PROGRAM_NAME})\b"
     rf"|\b(?:{_PROGRAM_NAME})s?\s*[,(\-\u2013\u2014:|]\s*(?:{_QUALIFIER})\s*+(?:\)\s*+)?$",  # (possessive: no run of
     # blanks is tried at every split, quadratic on a title padded with spaces)
@@ -127,11 +138,14 @@ def title_claim(title: str) -> tuple[str | None, str | None]:
     (('other', 'technical program'), ('other', 'technical program'))
     >>> title_claim("Program Manager, Consumer Hardware"), title_claim("Program Manager (Non-Technical)")
     (('other', 'program'), ('other', 'program'))
+    >>> title_claim("Non Technical Program Manager")
+    ('other', 'program')
     """
     rule = label_from_title(title)
     plain = without_format(title)
     if rule == OTHER and _PROGRAM_TITLE.search(plain):
-        return rule, TECHNICAL_PROGRAM if _QUALIFIED.search(plain) else PROGRAM
+        qualified = any(not negated(plain, m.start()) for m in _QUALIFIED.finditer(plain))
+        return rule, TECHNICAL_PROGRAM if qualified else PROGRAM
     return rule, rule
 
 
