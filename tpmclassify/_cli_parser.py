@@ -202,7 +202,8 @@ def make_parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--evaluate",
                 action="store_true",
-                help="also cross-validate (5 source-grouped folds); the figures go in the card",
+                help="also cross-validate (5 source-grouped folds, one per source if fewer; without sources 5 "
+                "stratified ones); the figures go in the card",
             )
             p.set_defaults(func=cmd_train)
         else:
