@@ -135,17 +135,22 @@ class Answering(Predicting):
             titled=[claim in TITLED_CLAIMS for _, claim in claims],
             masked=True,
         )
-        confidences = self.mismatch_confidences
+        confidences, threshold = self.mismatch_confidences, self.active_scope_threshold
         for i, (c, title, (rule, claim)) in enumerate(zip(content, titles, claims, strict=True)):
             if title is not None:
-                answer = c if claim == HYBRID else out[i]
+                # a hybrid title's TPM/PM answer is its content's, but, as under any title, the posting read with its
+                # title decides whether it is a TPM or PM job at all
+                answer = c if claim == HYBRID and out[i].label != OTHER else out[i]
+                # a content read as the other of TPM and PM contradicts a title only if it reads as a TPM or PM job
+                # at all ("reads as a TPM", said of a partner program manager's posting, is no reason to look)
+                job = c.label == OTHER or threshold is None or c.in_scope is None or c.in_scope >= threshold
                 out[i] = dataclasses.replace(
                     answer,
                     probabilities=dict(answer.probabilities),  # (a hybrid title's answer is its content's: two dicts)
                     title=title,
                     title_label=rule or "",
                     content=c,
-                    title_mismatch=not answer.unreadable and contradicts(claim, c, confidences),
+                    title_mismatch=not answer.unreadable and job and contradicts(claim, c, confidences),
                 )
         return out
 

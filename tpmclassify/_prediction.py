@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import html
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -70,15 +70,17 @@ class Prediction:
         ``"hybrid"``, ``"other"``, or ``""`` (no title, or a title the rule does not label).
     title_mismatch : bool
         The title claims one role (Project Manager, TPM, or a plain Program Manager) while the content, read with
-        every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence``: one
-        confidence per title claim), and is not too close to call itself (``needs_review``).
+        every role name masked, reads as a TPM or PM job at all (its in-scope probability at the model's
+        threshold) and confidently says the other (see ``TPMClassifier.mismatch_confidence``: one confidence per
+        title claim), and is not too close to call itself (``needs_review``).
     content : Prediction or None
         The answer for the text alone with every role name masked (with a title only): ``content_label`` and
         ``content_tpm_probability`` are its label and TPM probability. When the title names a TPM, PM, hybrid or
         program manager role, the content is judged TPM vs PM only (the title answers "in scope?"). A hybrid
-        title's ``label`` is the content's. Its explanations leave the role-name cues' part out of the typical
-        posting they are measured from (a masked posting has no role names to lack), so their intercept and terms
-        differ from those of ``classify(mask_role_names(text))``, their log-odds do not.
+        title's answer is the content's, unless the posting read with its title is out of scope ("other"). Its
+        explanations leave the role-name cues' part out of the typical posting they are measured from (a masked
+        posting has no role names to lack), so their intercept and terms differ from those of
+        ``classify(mask_role_names(text))``, their log-odds do not.
 
     Examples
     --------
@@ -105,7 +107,8 @@ postings)'
     probabilities: dict[str, float]
     in_scope: float | None
     needs_review: bool
-    _explain: Callable[[int], Explanation | None] = field(repr=False, compare=False)
+    #: What computes the explanations (0: TPM/PM, 1: in scope) from the batch's arrays and the model's feature space.
+    _explain: InitVar[Callable[[int], Explanation | None] | None] = None
     scope_threshold: float | None = field(default=None, repr=False)
     unreadable: bool = field(default=False, repr=False)
     evidence: float = field(default=0.0, repr=False)
@@ -115,7 +118,13 @@ postings)'
     title_mismatch: bool = False
     content: Prediction | None = field(default=None, repr=False)
     #: Whether the model knows enough of the text's words to read it (one in ten, in English), short or not.
-    _legible: bool = field(default=True, repr=False, compare=False)
+    _legible: InitVar[bool] = True
+
+    def __post_init__(self, _explain: Callable[[int], Explanation | None] | None, _legible: bool) -> None:
+        # kept as attributes of the same names, not fields: ``dataclasses.asdict``, and so
+        # ``pandas.DataFrame(predictions)``, copies every field, and what computes the explanations holds megabytes (a
+        # batch's arrays, the feature space); ``dataclasses.replace`` passes them on as it finds them
+        vars(self).update(_explain=_explain, _legible=_legible)
 
     @property
     def content_label(self) -> str:
@@ -162,11 +171,11 @@ postings)'
 
     @cached_property
     def explanation(self) -> Explanation:
-        return self._explain(0)  # type: ignore[return-value]
+        return vars(self)["_explain"](0)  # (an attribute, see __post_init__)
 
     @cached_property
     def scope_explanation(self) -> Explanation | None:
-        return self._explain(1)
+        return vars(self)["_explain"](1)
 
     @property
     def _too_short(self) -> bool:
@@ -174,7 +183,7 @@ postings)'
         little of whether the posting is a TPM or PM job at all as of which; a scrape's "See attached PDF" says
         nothing of either); but an out-of-scope one with no evidence whose words the model cannot read (another
         script, another language) is said to have too little."""
-        return self.unreadable and self.short and (self.label != OTHER or self.evidence > 0.0 or self._legible)
+        return self.unreadable and self.short and (self.label != OTHER or self.evidence > 0.0 or vars(self)["_legible"])
 
     def _unread_reason(self) -> str | None:
         """The one reason of an answer left to review because the posting could not be read (None if it was)."""
