@@ -666,3 +666,18 @@ def test_a_frame_of_answers_holds_their_fields_not_what_computes_their_explanati
         assert math.isclose(p.explanation.intercept + sum(t.weight for t in p.explanation.terms), p.explanation.logit)
         assert copy.copy(p).reasons == p.reasons and copy.deepcopy(p).explanation.logit == p.explanation.logit
         assert dataclasses.replace(p, title_label="x").explanation.logit == p.explanation.logit
+
+
+@pytest.mark.parametrize("n", [-1, 2.5, "2", True, None])
+def test_a_count_of_terms_or_reasons_that_is_no_count_is_refused(bundled, postings, n):
+    """A review: ``explanation.top(-1)`` gave every term but the last, and ``first_reasons(2.5)`` or ``("2")`` raised
+    a bare TypeError from inside; each is refused, saying what it counts (``Prediction.first_reasons(None)`` gives
+    them all, as documented)."""
+    p = bundled.classify(postings["description"][0])
+    assert p.explanation.top(0) == [] and len(p.explanation.top(3)) == 3
+    calls = [lambda: p.explanation.top(n), lambda: p.explanation.first_reasons(n)]
+    if n is not None:
+        calls.append(lambda: p.first_reasons(n))
+    for call in calls:
+        with pytest.raises(tpmclassify.InvalidValueError, match="must be a count of"):
+            call()

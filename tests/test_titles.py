@@ -1,5 +1,6 @@
 """Issue 13: what a posting is called against what it describes."""
 
+import itertools
 import json
 import re
 
@@ -165,6 +166,11 @@ def test_no_title_gives_empty_title_fields(bundled):
         assert not p.title_mismatch
     with pytest.raises(ValueError, match="1 postings but 2 titles"):
         bundled.classify_many([TECHNICAL], titles=["a", "b"])
+    # an iterator of titles is read no further than one past the postings (a review: an endless one filled memory)
+    with pytest.raises(ValueError, match="2 postings but more titles"):
+        bundled.classify_many([TECHNICAL, TECHNICAL], titles=itertools.repeat("Technical Program Manager"))
+    one = bundled.classify_many([TECHNICAL], titles=iter(["Program Manager"]))
+    assert [p.title for p in one] == ["Program Manager"]
     with pytest.raises(TypeError, match="title 0 must be str or None"):
         bundled.classify_many([TECHNICAL], titles=[3])
     with pytest.raises(TypeError, match="^title must be str or None, got int$"):  # one posting: no place to name

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
+from itertools import islice
 
 from ._errors import InvalidValueError, PostingTypeError
 from ._predicting import Predicting, as_sequence, as_texts, check_fitted, missing
@@ -42,9 +43,12 @@ class Answering(Predicting):
         check_fitted(self)
         texts = as_texts(texts, "; classify_frame answers such a row with an error and goes on")  # (this call stops)
         if titles is not None:
-            titles = [None if missing(t) else t for t in as_sequence(titles, "titles")]
+            endless = isinstance(titles, Iterator)  # (read no more of an iterator than one title past the postings)
+            given = islice(titles, len(texts) + 1) if endless else titles
+            titles = [None if missing(t) else t for t in as_sequence(given, "titles")]
             if len(titles) != len(texts):
-                raise InvalidValueError(f"{len(texts)} postings but {len(titles)} titles")
+                more = "more" if endless and len(titles) > len(texts) else len(titles)
+                raise InvalidValueError(f"{len(texts)} postings but {more} titles")
             for i, t in enumerate(titles):
                 if t is not None and not isinstance(t, str):
                     raise PostingTypeError(

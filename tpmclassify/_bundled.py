@@ -47,6 +47,10 @@ def _bundled_file() -> Iterator[Path]:
 def default_model() -> TPMClassifier:
     """The bundled model, loaded on first use and cached (once, whichever threads ask for it first).
 
+    Every call returns the same object, the one :func:`tpmclassify.classify` answers with: setting a parameter on it
+    (``set_params``, or an attribute) changes the answers of every caller in the process. For other settings, take a
+    copy (``copy.copy(default_model()).set_params(...)``) or ``with_prior`` (a new model).
+
     Raises
     ------
     ModelFileError

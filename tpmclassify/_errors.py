@@ -26,6 +26,7 @@ __all__ = [
     "PostingError",
     "PostingTypeError",
     "TPMClassifyError",
+    "check_count",
     "command_line_wording",
     "input_not_found",
     "look_alike",
@@ -197,6 +198,19 @@ many fields; check them, or save the file as comma-separated CSV)"
                 "not read into as many fields; check them, or save the file as comma-separated CSV)"
             )
     return ""
+
+
+def check_count(n: object, what: str) -> int:
+    """``n`` if it is a count (an int, 0 or more), else a refusal naming ``what`` it counts.
+
+    >>> check_count(3, "reasons"), check_count(True, "reasons")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tpmclassify._errors.InvalidValueError: n must be a count of reasons (an int, 0 or more), got True
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise InvalidValueError(f"n must be a count of {what} (an int, 0 or more), got {n!r}")
+    return n
 
 
 def input_not_found(path: object, hint: str = "") -> InputNotFoundError:

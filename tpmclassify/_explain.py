@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._cues import AXES
-from ._errors import InvalidValueError
+from ._errors import check_count
 from ._features import Evidence, FeatureSpace
 from ._roles import SHORT_NAMES, TPM
 
@@ -215,7 +215,7 @@ class Explanation:
 
     def top(self, n: int = 10, axis: str | None = None) -> list[Term]:
         """The ``n`` strongest terms, optionally of one axis."""
-        return [t for t in self.terms if axis is None or t.axis == axis][:n]
+        return [t for t in self.terms if axis is None or t.axis == axis][: check_count(n, "terms")]
 
     @cached_property
     def reasons(self) -> list[str]:
@@ -233,8 +233,7 @@ class Explanation:
         >>> e.first_reasons(1) == e.reasons[:1]
         True
         """
-        if n < 0:
-            raise InvalidValueError(f"n must be a count of reasons (0 or more), got {n}")
+        check_count(n, "reasons")
         chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
             if len(chosen) >= min(n, 4) or (len(chosen) >= 2 and abs(total) < 0.25):

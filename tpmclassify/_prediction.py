@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from ._cues import AXES
-from ._errors import InvalidValueError
+from ._errors import check_count
 from ._explain import Explanation, Term, _add, display
 from ._roles import HYBRID, OTHER, PM, TPM
 from ._text import readable, show_bidi
@@ -220,8 +220,8 @@ postings)'
         >>> p.first_reasons(2) == p.reasons[:2]
         True
         """
-        if n is not None and n < 0:
-            raise InvalidValueError(f"n must be a count of reasons (0 or more), got {n}")
+        if n is not None:
+            check_count(n, "reasons")
         unread = self._unread_reason()
         if unread is not None:
             return [unread][:n]
