@@ -35,7 +35,8 @@ class Answering(Predicting):
         texts : sequence of str
             Posting descriptions.
         titles : sequence of str or None, optional
-            Their job titles (None or a blank title: unknown). With a title, the answer also says what the title
+            Their job titles (None or a blank title: unknown), matched to ``texts`` by position (a pandas Series'
+            index is not aligned: pass the two columns of one frame). With a title, the answer also says what the title
             claims (``title_label``), what the text describes with every role name masked so the title cannot
             vote (``content_label``, ``content_tpm_probability``), and whether the two disagree
             (``title_mismatch``); see :class:`Prediction`.
