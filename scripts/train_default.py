@@ -157,11 +157,11 @@ REVIEW_BAND = PARAMS.get("review_band", TPMClassifier().review_band)
 
 def role_flags(claim: np.ndarray, masked: pd.DataFrame, confidence: dict[str, float]) -> np.ndarray:
     """Which TPM- and PM-titled postings (their titles' ``claim``, :func:`_claims`) the product would flag as reading
-    as the other role, from out-of-source predictions (role names masked): the reading is a TPM or PM job at all (in
-    scope at the threshold of the model that read it) and the other role, enough to decide a TPM or PM answer on (as
-    for a titled posting), outside the review band, with at least two axes agreeing, and at least the confidence of
-    the title's claim (1 or more: never), as the product rules for those two claims. (A plain Program Manager title
-    is claim "other" here: its flags are not judged, with no content reading to judge them by.)"""
+    as the other role, from out-of-source predictions (role names masked): the reading is the other role, enough to
+    decide a TPM or PM answer on (as for a titled posting), outside the review band, with at least two axes agreeing,
+    and at least the confidence of the title's claim (1 or more: never), as ``contradicts`` rules for those two
+    claims. (A plain Program Manager title is claim "other" here: its flags are not judged, with no content reading
+    to judge them by.)"""
     p_tpm = masked["p_tpm"].to_numpy()
     side = np.where(p_tpm >= 0.5, "tpm", "pm")
     sure = np.where(side == "tpm", p_tpm, 1 - p_tpm)  # the reading's probability
@@ -170,10 +170,7 @@ def role_flags(claim: np.ndarray, masked: pd.DataFrame, confidence: dict[str, fl
     undecided = masked["undecided_as_role"] if "undecided_as_role" in masked else masked["unreadable"]
     decided = ~undecided.astype(bool).to_numpy() & ~((p_tpm >= lo) & (p_tpm <= hi))  # no review needed
     needed = np.array([confidence.get(c, 1.0) for c in claim])
-    job = ~(masked["in_scope"].to_numpy() < masked["scope_threshold"].to_numpy())  # (no scope head: NaN, a job)
-    return (
-        np.isin(claim, ("tpm", "pm")) & (side != claim) & (needed < 1) & (sure >= needed) & (axes >= 2) & decided & job
-    )
+    return np.isin(claim, ("tpm", "pm")) & (side != claim) & (needed < 1) & (sure >= needed) & (axes >= 2) & decided
 
 
 def choose_flags(df: pd.DataFrame, masked: pd.DataFrame) -> tuple[dict, str]:

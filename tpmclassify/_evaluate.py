@@ -58,8 +58,7 @@ class EvaluationReport:
     protocol : str
         How the predictions were obtained.
     predictions : dict of str to DataFrame
-        Per-variant out-of-fold predictions (``truth``, ``source``, ``p_tpm``, ``in_scope``, ``scope_threshold``:
-        the in-scope threshold of the model that predicted the row, 0.5 for one without; for a
+        Per-variant out-of-fold predictions (``truth``, ``source``, ``p_tpm``, ``in_scope``; for a
         :class:`~tpmclassify.TPMClassifier`, the masked ones also ``axes_tpm``, ``axes_pm``: on how many of the
         four axes the posting's own words point each way; ``unreadable``: too little evidence;
         ``undecided_as_role``: too little for a TPM or PM answer, as a title that names the role would make it), what
@@ -298,7 +297,6 @@ def evaluate_rows(
                 "source": pd.Series(sources, index=frame.index, dtype=object),  # (a str column refuses a surrogate)
                 "p_tpm": p_tpm,
                 "in_scope": in_scope,
-                "scope_threshold": thr,
             },
             index=frame.index,
         )
