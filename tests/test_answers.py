@@ -671,13 +671,15 @@ def test_a_frame_of_answers_holds_their_fields_not_what_computes_their_explanati
 @pytest.mark.parametrize("n", [-1, 2.5, "2", True, None])
 def test_a_count_of_terms_or_reasons_that_is_no_count_is_refused(bundled, postings, n):
     """A review: ``explanation.top(-1)`` gave every term but the last, and ``first_reasons(2.5)`` or ``("2")`` raised
-    a bare TypeError from inside; each is refused, saying what it counts (``Prediction.first_reasons(None)`` gives
-    them all, as documented)."""
+    a bare TypeError from inside; each is refused, saying what it counts. None gives them all where documented
+    (``top``, ``Prediction.first_reasons``), and a numpy integer is a count (a second review)."""
     p = bundled.classify(postings["description"][0])
-    assert p.explanation.top(0) == [] and len(p.explanation.top(3)) == 3
-    calls = [lambda: p.explanation.top(n), lambda: p.explanation.first_reasons(n)]
+    assert p.explanation.top(0) == [] and len(p.explanation.top(np.int64(3))) == 3
+    assert p.explanation.top(None) == list(p.explanation.terms) and p.first_reasons(None) == p.reasons
+    assert p.first_reasons(np.int64(2)) == p.reasons[:2] == p.explanation.first_reasons(np.int64(2))[:2]
+    calls = [lambda: p.explanation.first_reasons(n)]
     if n is not None:
-        calls.append(lambda: p.first_reasons(n))
+        calls += [lambda: p.explanation.top(n), lambda: p.first_reasons(n)]
     for call in calls:
         with pytest.raises(tpmclassify.InvalidValueError, match="must be a count of"):
             call()

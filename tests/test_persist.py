@@ -203,13 +203,14 @@ def test_metadata_of_a_folder_is_a_model_file_error(tmp_path):
         tpmclassify.read_metadata(tmp_path)
 
 
-@pytest.mark.parametrize("path", ["", "  "])
-def test_an_empty_path_is_refused_as_empty_not_as_the_current_folder(path, tmp_path, monkeypatch):
-    """A review: ``load("")`` said ". is a folder" (``Path("")`` is the current folder)."""
+def test_an_empty_path_is_refused_as_empty_not_as_the_current_folder(tmp_path, monkeypatch):
+    """A review: ``load("")`` said ". is a folder" (``Path("")`` is the current folder); "  " is a file's name."""
     monkeypatch.chdir(tmp_path)
     for read in (tpmclassify.load, tpmclassify.read_metadata):
         with pytest.raises(ModelFileError, match="got an empty one$"):
-            read(path)
+            read("")
+        with pytest.raises(tpmclassify.ModelFileNotFoundError, match="model file not found"):
+            read("  ")
 
 
 def test_metadata_that_is_not_json_is_refused_before_anything_is_written(small_model, tmp_path):

@@ -66,7 +66,7 @@ def model_path(path: object) -> Path:
     """``path`` as a model file's path, checked: a path (not another type), of a file that exists (not a folder)."""
     if not isinstance(path, (str, os.PathLike)):
         raise ModelFileError(f"a model file is named by a path (str or os.PathLike), got {type(path).__name__}")
-    if not os.fspath(path).strip():  # (Path("") is the current folder)
+    if not os.fspath(path):  # (Path("") is the current folder, and cannot be told from it)
         raise ModelFileError("a model file is named by a path, got an empty one")
     found = Path(path)
     if found.is_dir():

@@ -113,7 +113,8 @@ def audit(
     Every row is classified with its title, as :func:`classify_csv` does with a title column, and flagged
     (``title_mismatch``) when its content, read with role names masked, contradicts the title: it reads as the
     other of TPM and PM with at least the confidence the model states for that title (its card's mis-titling
-    section), outside the review band and with evidence on two of the four axes, or, for a model with a
+    section), outside the review band and with evidence on two of the four axes (under a plain Program Manager
+    title, a content in scope: another job agrees with that title), or, for a model with a
     ``titled_scope_threshold``, as another role altogether. The page shows the flagged rows most confident first.
 
     Parameters

@@ -225,9 +225,8 @@ def model_card(model: Any, digest: str | None = None, name: str | None = None) -
         f'words of other languages as written, such as "la", "und", "het", at least {MIN_FOREIGN_WORDS} different '
         'ones, more than twice its share of English ones, such as "the", "and"; or few English ones and many letters '
         "outside ASCII), needs review and is never flagged",
-        "- title mismatch: the content (role names masked) reads as a TPM or PM job (in scope at the threshold above) "
-        "and says the other role, not too close to call, with at least two of the four axes agreeing, one of them on "
-        "the posting's own words: "
+        "- title mismatch: the content (role names masked) says the other role, not too close to call, with at least "
+        "two of the four axes agreeing, one of them on the posting's own words: "
         f"{describe_confidences(model.mismatch_confidences)}"
         + (
             ""

@@ -9,6 +9,7 @@ Python (``overwrite=True``, ``title_column=...``) and as the flag on the command
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import sys
@@ -201,16 +202,23 @@ many fields; check them, or save the file as comma-separated CSV)"
 
 
 def check_count(n: object, what: str) -> int:
-    """``n`` if it is a count (an int, 0 or more), else a refusal naming ``what`` it counts.
+    """``n`` as an int if it is a count (an integer of any kind, numpy's too, 0 or more), else a refusal naming
+    ``what`` it counts.
 
-    >>> check_count(3, "reasons"), check_count(True, "reasons")  # doctest: +ELLIPSIS
+    >>> check_count(3, "reasons")
+    3
+    >>> check_count(2.5, "reasons")
     Traceback (most recent call last):
     ...
-    tpmclassify._errors.InvalidValueError: n must be a count of reasons (an int, 0 or more), got True
+    tpmclassify._errors.InvalidValueError: n must be a count of reasons (an integer, 0 or more), got 2.5
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise InvalidValueError(f"n must be a count of {what} (an int, 0 or more), got {n!r}")
-    return n
+    try:
+        count = operator.index(n)  # type: ignore[arg-type]
+    except TypeError:
+        count = -1
+    if isinstance(n, bool) or count < 0:
+        raise InvalidValueError(f"n must be a count of {what} (an integer, 0 or more), got {n!r}")
+    return count
 
 
 def input_not_found(path: object, hint: str = "") -> InputNotFoundError:

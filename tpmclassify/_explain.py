@@ -213,9 +213,11 @@ class Explanation:
         """Number of terms: the features of the posting with a non-zero weight, and the typical posting's."""
         return int(np.count_nonzero(self._raw[1]) + np.count_nonzero(self._baseline))
 
-    def top(self, n: int = 10, axis: str | None = None) -> list[Term]:
-        """The ``n`` strongest terms, optionally of one axis."""
-        return [t for t in self.terms if axis is None or t.axis == axis][: check_count(n, "terms")]
+    def top(self, n: int | None = 10, axis: str | None = None) -> list[Term]:
+        """The ``n`` strongest terms (all with None), optionally of one axis."""
+        return [t for t in self.terms if axis is None or t.axis == axis][
+            : None if n is None else check_count(n, "terms")
+        ]
 
     @cached_property
     def reasons(self) -> list[str]:
@@ -233,7 +235,7 @@ class Explanation:
         >>> e.first_reasons(1) == e.reasons[:1]
         True
         """
-        check_count(n, "reasons")
+        n = check_count(n, "reasons")
         chosen: list[tuple[str, float]] = []
         for axis, total in self.by_axis.items():
             if len(chosen) >= min(n, 4) or (len(chosen) >= 2 and abs(total) < 0.25):

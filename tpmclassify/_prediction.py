@@ -70,9 +70,9 @@ class Prediction:
         ``"hybrid"``, ``"other"``, or ``""`` (no title, or a title the rule does not label).
     title_mismatch : bool
         The title claims one role (Project Manager, TPM, or a plain Program Manager) while the content, read with
-        every role name masked, reads as a TPM or PM job at all (its in-scope probability at the model's
-        threshold) and confidently says the other (see ``TPMClassifier.mismatch_confidence``: one confidence per
-        title claim), and is not too close to call itself (``needs_review``).
+        every role name masked, confidently says the other (see ``TPMClassifier.mismatch_confidence``: one
+        confidence per title claim; under a plain Program Manager title, only a content that reads as a TPM or PM
+        job at all, in scope at the model's threshold), and is not too close to call itself (``needs_review``).
     content : Prediction or None
         The answer for the text alone with every role name masked (with a title only): ``content_label`` and
         ``content_tpm_probability`` are its label and TPM probability. When the title names a TPM, PM, hybrid or
@@ -124,6 +124,8 @@ postings)'
         # kept as attributes of the same names, not fields: ``dataclasses.asdict``, and so
         # ``pandas.DataFrame(predictions)``, copies every field, and what computes the explanations holds megabytes (a
         # batch's arrays, the feature space); ``dataclasses.replace`` passes them on as it finds them
+        if _explain is None:  # (a default only so that it can follow fields with defaults: refused as if missing)
+            raise TypeError("a Prediction is made by a model's classify, with what computes its explanations")
         vars(self).update(_explain=_explain, _legible=_legible)
 
     @property
@@ -162,7 +164,7 @@ postings)'
             return f"Titled {self.title!r}, but reads as a {display(side)} " + (
                 f"({c.probabilities[side]:.0%} with role names masked)" + (f": {quoted}" if quoted else "")
             )
-        if claim == HYBRID:  # the answer is the content's own, judged TPM vs PM
+        if claim == HYBRID and self.label != OTHER:  # the answer is the content's own, judged TPM vs PM
             return (
                 f"Titled {self.title!r} (a title used for either role): decided by its content, which reads as "
                 f"{display(c.label)} ({c.probabilities[c.label]:.0%} with role names masked)"
@@ -221,7 +223,7 @@ postings)'
         True
         """
         if n is not None:
-            check_count(n, "reasons")
+            n = check_count(n, "reasons")
         unread = self._unread_reason()
         if unread is not None:
             return [unread][:n]

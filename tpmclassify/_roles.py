@@ -155,18 +155,20 @@ def clock_time(text: str, start: int, end: int) -> bool:
 #: engineering": its context row "negated or contrasted technical" takes both words).
 NEGATED_QUALIFIERS: tuple[str, ...] = ("technical", "engineering")
 _NEGATED_QUALIFIER = re.compile(rf"(?:{'|'.join(NEGATED_QUALIFIERS)})\b", re.IGNORECASE)
-#: The word "non", then only what the cues read no word in (blanks, tags, blank entities, hyphens, punctuation) up to
-#: where a name starts.
-_NON_BEFORE = re.compile(rf"(?<!\w)non(?:{_BLANK}|{_HYPHEN}|[^\w\s<&])*+\Z", re.IGNORECASE)
+#: The word "non", then only what the cues read no word in (blanks, tags, hyphens, punctuation, written as characters
+#: or as entities: "&ndash;", "&amp;") up to where a name starts.
+_ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+_NON_BEFORE = re.compile(rf"(?<!\w)non(?:{_BLANK}|{_HYPHEN}|{_ENTITY}|[^\w\s<&])*+\Z", re.IGNORECASE)
 
 
 def negated(text: str, start: int) -> bool:
     """Whether the word "non" stands right before ``text[start:]``, with only blanks, tags, blank entities, hyphens or
     punctuation between, as the cues read "non technical" in "Non-Technical", "Non&nbsp;Technical" or "Non - Technical":
     the qualifier there is negated, so "Non-Technical Program Manager" names a program manager, for the masking and the
-    title rule as for the cues. "Canon", "nonprofit" or "non-technical and technical" negate nothing there.
+    title rule as for the cues. "Canon", "nonprofit" or "non-technical and technical" negate nothing there. (The "non"
+    is looked for in the 300 characters before the name: a longer gap, of tags say, negates nothing.)
 
-    >>> [negated(t, len(t)) for t in ("Non-", "a non&nbsp;", "NON - ", "Canon ", "non-technical and ", "nontechnical")]
+    >>> [negated(t, len(t)) for t in ("Non-", "a non&nbsp;", "NON &ndash; ", "Canon ", "non-technical and ", "nontech")]
     [True, True, True, False, False, False]
     """
     return _NON_BEFORE.search(text, max(0, start - 300), start) is not None

@@ -156,7 +156,7 @@ def describe_confidences(confidence: Mapping[str, float]) -> str:
     --------
     >>> print(describe_confidences({"tpm": 0.65, "pm": 1.0, "program": 0.93}))  # doctest: +NORMALIZE_WHITESPACE
     a TPM title when read as a PM's job with probability at least 0.65; a Project Manager title never as a TPM's
-    job; a plain Program Manager title when read as a TPM's job with probability at least 0.93
+    job; a plain Program Manager title when read as a TPM's job with probability at least 0.93, its content in scope
     """
 
     def need(claim: str, reading: str) -> str:
@@ -166,7 +166,7 @@ def describe_confidences(confidence: Mapping[str, float]) -> str:
     as_pm, as_tpm = "a PM's job", "a TPM's job"
     return (
         f"a TPM title {need(TPM, as_pm)}; a Project Manager title {need(PM, as_tpm)}; a plain Program Manager "
-        f"title {need(PROGRAM, as_tpm)}"
+        f"title {need(PROGRAM, as_tpm)}" + (", its content in scope" if confidence[PROGRAM] < 1 else "")
     )
 
 
