@@ -163,9 +163,12 @@ def test_no_title_gives_empty_title_fields(bundled):
         bundled.classify(TECHNICAL),
         bundled.classify_many([TECHNICAL], titles=[None])[0],
         bundled.classify_many([TECHNICAL], titles=["   "])[0],
+        bundled.classify_many([TECHNICAL, PLAIN_PM], titles=[None, "Project Manager"])[0],  # beside a titled one
     ):
         assert p.title_label == "" and p.content_label == "" and p.content_tpm_probability is None
         assert not p.title_mismatch
+        # read as the text alone, whatever its neighbours' titles (a mutation run: "None" as its title survived)
+        assert p.text == TECHNICAL and p.probabilities == bundled.classify(TECHNICAL).probabilities
     with pytest.raises(ValueError, match="1 postings but 2 titles"):
         bundled.classify_many([TECHNICAL], titles=["a", "b"])
     # an iterator of titles is read no further than one past the postings (a review: an endless one filled memory)
