@@ -10,7 +10,7 @@ from itertools import islice
 from ._errors import InvalidValueError, PostingTypeError
 from ._predicting import Predicting, as_sequence, as_texts, check_fitted, missing
 from ._prediction import Prediction
-from ._roles import HYBRID, OTHER, PM, PROGRAM, TPM
+from ._roles import HYBRID, OTHER, PM, TPM
 from ._scoring import Batch
 from ._sections import job_text
 from ._text import check_text, check_titled, close_markup, mask_role_names
@@ -146,18 +146,13 @@ class Answering(Predicting):
                 # a hybrid title's TPM/PM answer is its content's, but, as under any title, the posting read with its
                 # title decides whether it is a TPM or PM job at all
                 answer = c if claim == HYBRID and out[i].label != OTHER else out[i]
-                # a plain Program Manager title is contradicted by a content read as a TPM's only if that content is
-                # a TPM or PM job at all: another job agrees with it ("reads as a TPM", said of a partner program
-                # manager's posting in scope 1%, is no reason to look); under a TPM or PM title, another job is a
-                # title worth checking, though not for the reason given
-                job = claim != PROGRAM or threshold is None or c.in_scope is None or c.in_scope >= threshold
                 out[i] = dataclasses.replace(
                     answer,
                     probabilities=dict(answer.probabilities),  # (a hybrid title's answer is its content's: two dicts)
                     title=title,
                     title_label=rule or "",
                     content=c,
-                    title_mismatch=not answer.unreadable and job and contradicts(claim, c, confidences),
+                    title_mismatch=not answer.unreadable and contradicts(claim, c, confidences, threshold),
                 )
         return out
 

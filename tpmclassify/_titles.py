@@ -170,18 +170,26 @@ def describe_confidences(confidence: Mapping[str, float]) -> str:
     )
 
 
-def contradicts(claim: str | None, content: Prediction, confidence: Mapping[str, float]) -> bool:
+def contradicts(
+    claim: str | None, content: Prediction, confidence: Mapping[str, float], scope_threshold: float | None = None
+) -> bool:
     """Whether the content (role names masked) contradicts what the title claims: it reads as another role
     altogether, or as the other of TPM and PM with at least the ``confidence`` of the title's claim (1: never), and
     with evidence on at least two of the article's axes, words of the posting's own on that side on one of them at
     least (:func:`evidenced_axes`). Never on too little evidence, nor on a reading as TPM or PM that itself needs
-    review (too close to call)."""
+    review (too close to call). A plain Program Manager title is contradicted only by a content in scope at the
+    model's ``scope_threshold`` (when it has one): another job agrees with it ("reads as a TPM", said of a partner
+    program manager's posting in scope 1%, is no reason to look); under a TPM or PM title, another job is a title
+    worth checking, though not for the reason given."""
     if content.unreadable:
         return False
     if content.label == OTHER:
         return claim in (*ROLES, HYBRID)
     other = (claim in ROLES and content.label != claim) or (claim == PROGRAM and content.label == TPM)
     if not other or content.needs_review:
+        return False
+    scope = content.in_scope
+    if claim == PROGRAM and scope_threshold is not None and scope is not None and scope < scope_threshold:
         return False
     needed = confidence[str(claim)]
     if needed >= 1 or content.probabilities[content.label] < needed:
