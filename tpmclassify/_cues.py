@@ -13,7 +13,7 @@ an explanation reports.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
 
@@ -28,6 +28,7 @@ __all__ = [
     "NONE",
     "Cue",
     "TABLE_BOUNDS",
+    "cue_table",
     "within_bounds",
 ]
 
@@ -326,3 +327,8 @@ reading code: {reading,read} {and/or,or} {writing,write} code
 """,
     )
 )
+
+
+def cue_table(cues: Iterable[Cue] | None) -> tuple[Cue, ...]:
+    """The cue table a model's ``cues`` parameter names: the built-in :data:`CUES` for None."""
+    return tuple(CUES if cues is None else cues)

@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval
 
 from ._answering import Answering
-from ._cues import AXES, CUES, TABLE_BOUNDS, Cue, within_bounds
+from ._cues import AXES, TABLE_BOUNDS, Cue, cue_table, within_bounds
 from ._errors import InvalidValueError, warn
 from ._features import FeatureSpace, display_forms
 from ._fitting import ROLE_PARAMS, SCOPE_PARAMS, Training, fit_role, fit_scope, fit_shortfall, least_words
@@ -402,7 +402,7 @@ def _fit(model: TPMClassifier, texts: list[str], labels: np.ndarray, grp: np.nda
         model.min_groups,
         model.max_features,
     )
-    model.cues_ = tuple(CUES if model.cues is None else model.cues)
+    model.cues_ = cue_table(model.cues)
     model.space_ = FeatureSpace(
         model.cues_,
         vocab,

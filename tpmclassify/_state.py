@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._cues import CUES, Cue
+from ._cues import Cue, cue_table
 from ._features import FeatureSpace
 from ._lengths import Shortfall
 from ._predicting import check_fitted
@@ -62,7 +62,7 @@ def changed_since_fit(model: TPMClassifier) -> list[str]:
     fitted, now = fitted_params(model), model.get_params()
     changed = [k for k, v in fitted.items() if k not in ANSWER_PARAMS and now[k] != v]
     try:
-        cues: tuple[Any, ...] | None = tuple(CUES if model.cues is None else model.cues)
+        cues: tuple[Any, ...] | None = cue_table(model.cues)
     except TypeError:  # (set to what no fit takes: changed, whatever it is)
         cues = None
     return changed + ["cues"] * (cues != tuple(model.cues_))
