@@ -133,6 +133,8 @@ def _start(names: list[str]) -> str:
     return rf"\b(?=[{first}][{second}])"
 
 
+#: How far before a role name the two checks of what precedes it (a clock time's number, a negating "non") look.
+_LOOKBACK = 300
 #: A number, then only blanks (white space, blank entities, tags, comments) up to where a "PM" starts.
 _NUMBER_BEFORE = re.compile(rf"(?<![\w+#])[0-9]+{_BLANK}*+\Z")
 
@@ -148,7 +150,7 @@ def clock_time(text: str, start: int, end: int) -> bool:
     >>> [clock_time(t, len(t) - 2, len(t)) for t in ("9 AM - 5 PM", "Web3 PM", "at 5&nbsp;PM", "Phase 2: PM", "５ PM")]
     [True, False, True, False, False]
     """
-    return text[start:end].lower() == "pm" and _NUMBER_BEFORE.search(text, max(0, start - 300), start) is not None
+    return text[start:end].lower() == "pm" and _NUMBER_BEFORE.search(text, max(0, start - _LOOKBACK), start) is not None
 
 
 #: The words a role name may start with that the cue table's negation reads after a "non" ("non technical", "non
@@ -171,7 +173,7 @@ def negated(text: str, start: int) -> bool:
     >>> [negated(t, len(t)) for t in ("Non-", "a non&nbsp;", "NON &ndash; ", "Canon ", "non-technical and ", "nontech")]
     [True, True, True, False, False, False]
     """
-    return _NON_BEFORE.search(text, max(0, start - 300), start) is not None
+    return _NON_BEFORE.search(text, max(0, start - _LOOKBACK), start) is not None
 
 
 def find_role_names(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
